@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lxf launch|init [REMOTE:]IMAGE [[REMOTE:]NAME]: create (and start) an
+ * instance. An image without a remote is looked up on the instance's
+ * target remote: in a fleet each host holds its own copy.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "cmd.h"
+#include "json.h"
+
+/* LXD-valid names ("lxf-3fa9c1"): the server need not generate them. */
+static int cmd_launch_name(char **out, struct lxf_err *err)
+{
+	unsigned char r[3] = {0};
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return lxf_err_sys(err, LXF_EIO, 0, "getrandom");
+	if (asprintf(out, "lxf-%02x%02x%02x", r[0], r[1], r[2]) < 0) {
+		*out = NULL;
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int cmd_launch_body(const struct lxf_cmd_args *args, const char *name, const char *fp,
+			   struct json_object **out, struct lxf_err *err)
+{
+	struct json_object *b = json_object_new_object(), *src = json_object_new_object();
+	struct json_object *cfg = json_object_new_object(), *profiles = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (!b || !src || !cfg || json_object_object_add(b, "source", src) != 0) {
+		json_object_put(src);
+		goto nomem;
+	}
+	if (json_object_object_add(b, "config", cfg) != 0) {
+		json_object_put(cfg);
+		goto nomem;
+	}
+	if (lxf_json_add_str(b, "name", name) != 0 || lxf_json_add_str(b, "type", "container") ||
+	    lxf_json_add_str(src, "type", "image") != 0 ||
+	    lxf_json_add_str(src, "fingerprint", fp) != 0 ||
+	    json_object_object_add(b, "ephemeral",
+				   json_object_new_boolean(lxf_args_has(args, 'e'))) != 0)
+		goto nomem;
+	if (lxf_args_has(args, 'p') || lxf_args_has(args, LXF_OPT_NO_PROFILES)) {
+		profiles = json_object_new_array();
+		if (!profiles || json_object_object_add(b, "profiles", profiles) != 0) {
+			json_object_put(profiles);
+			goto nomem;
+		}
+	}
+	for (size_t i = 0; i < args->nopts; i++) {
+		const char *a = args->opts[i].arg, *eq;
+		char *key;
+		int r2;
+
+		if (args->opts[i].val == 'p') {
+			if (json_object_array_add(profiles, json_object_new_string(a)) != 0)
+				goto nomem;
+			continue;
+		}
+		if (args->opts[i].val != 'c')
+			continue;
+		eq = strchr(a, '=');
+		if (!eq || eq == a) {
+			rc = lxf_err_set(err, LXF_EUSAGE, "bad config '%s': want KEY=VALUE", a);
+			goto out;
+		}
+		key = strndup(a, (size_t)(eq - a));
+		r2 = key ? lxf_json_add_str(cfg, key, eq + 1) : -1;
+		free(key);
+		if (r2 != 0)
+			goto nomem;
+	}
+	*out = b;
+	return 0;
+nomem:
+	rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+out:
+	json_object_put(b);
+	return rc;
+}
+
+static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			   const struct lxf_cmd_args *args)
+{
+	bool start = strcmp(self->name, "launch") == 0;
+	bool quiet = ctx->quiet || lxf_args_has(args, 'q');
+	struct json_object *body = NULL, *sbody = NULL;
+	char *img_remote = NULL, *img = NULL, *remote = NULL, *name = NULL, *fp = NULL;
+	struct lxf_client *c = NULL;
+	struct lxf_err err = {0};
+	char path[1024];
+	int st = LXF_EXIT_OK;
+
+	if (lxf_args_has(args, 'p') && lxf_args_has(args, LXF_OPT_NO_PROFILES))
+		return lxf_cmd_usage_error(self, ctx,
+					   "--profile and --no-profiles exclude each other");
+	if (lxf_remotes_parse_arg(ctx->remotes, args->argv[0], &img_remote, &img, &err) != 0)
+		goto fail;
+	if (args->argc == 2) {
+		if (lxf_remotes_parse_arg(ctx->remotes, args->argv[1], &remote, &name, &err) != 0)
+			goto fail;
+	} else {
+		remote =
+		    strdup(strchr(args->argv[0], ':') ? img_remote : ctx->remotes->default_remote);
+		name = strdup("");
+		if (!remote || !name)
+			goto nomem;
+	}
+	/* An unqualified image lives on the target remote. */
+	if (!strchr(args->argv[0], ':')) {
+		free(img_remote);
+		img_remote = strdup(remote);
+		if (!img_remote)
+			goto nomem;
+	}
+	if (strcmp(img_remote, remote) != 0) {
+		lxf_err_set(
+		    &err, LXF_ENOTSUP,
+		    "copying an image from remote '%s' to '%s' is not supported yet; import "
+		    "it on '%s' first",
+		    img_remote, remote, remote);
+		goto fail;
+	}
+	if (!*name) {
+		free(name);
+		name = NULL;
+		if (cmd_launch_name(&name, &err) != 0)
+			goto fail;
+	}
+	if (lxf_cmd_client(ctx, remote, &c, &err) != 0 ||
+	    lxf_cmd_image_resolve(c, img, &fp, &err) != 0)
+		goto fail;
+	if (cmd_launch_body(args, name, fp, &body, &err) != 0) {
+		if (err.code == LXF_EUSAGE) {
+			st = lxf_cmd_usage_error(self, ctx, "%s", err.msg);
+			goto out;
+		}
+		goto fail;
+	}
+	if (!quiet)
+		fprintf(ctx->out, "Creating %s\n", name);
+	fflush(ctx->out);
+	if (lxf_client_do(c, "POST", "/1.0/instances", body, NULL, &err) != 0)
+		goto fail;
+	if (!start)
+		goto out;
+	if (!quiet)
+		fprintf(ctx->out, "Starting %s\n", name);
+	fflush(ctx->out);
+	sbody = json_object_new_object();
+	if (!sbody || lxf_json_add_str(sbody, "action", "start") != 0)
+		goto nomem;
+	if (lxf_cmd_path(path, sizeof(path), "instances", name, "/state", &err) != 0 ||
+	    lxf_client_do(c, "PUT", path, sbody, NULL, &err) != 0)
+		goto fail;
+	goto out;
+nomem:
+	lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+fail:
+	st = lxf_cmd_fail(ctx, &err);
+out:
+	if (body)
+		json_object_put(body);
+	if (sbody)
+		json_object_put(sbody);
+	lxf_client_free(c);
+	free(img_remote);
+	free(img);
+	free(remote);
+	free(name);
+	free(fp);
+	return st;
+}
+
+#define LAUNCH_OPTS                                                                                \
+	{                                                                                          \
+		{"config", 'c', required_argument, "KEY=VALUE",                                    \
+		 "Instance configuration (repeatable)"},                                           \
+		    {"profile", 'p', required_argument, "PROFILE",                                 \
+		     "Profile to apply (repeatable)"},                                             \
+		    {"ephemeral", 'e', no_argument, NULL, "Ephemeral instance"},                   \
+		    {"no-profiles", LXF_OPT_NO_PROFILES, no_argument, NULL,                        \
+		     "Create without profiles"},                                                   \
+		    {"quiet", 'q', no_argument, NULL, "Print nothing on success"},                 \
+	}
+
+const struct lxf_cmd lxf_cmd_launch_entry = {
+    .name = "launch",
+    .usage = "[REMOTE:]IMAGE [[REMOTE:]NAME] [-c KEY=VALUE]... [-p PROFILE]... [-e] "
+	     "[--no-profiles]",
+    .summary = "Create and start an instance from an image",
+    .min_args = 1,
+    .max_args = 2,
+    .opts = LAUNCH_OPTS,
+    .exec = cmd_launch_exec,
+};
+
+const struct lxf_cmd lxf_cmd_init_entry = {
+    .name = "init",
+    .aliases = {"create"},
+    .usage = "[REMOTE:]IMAGE [[REMOTE:]NAME] [-c KEY=VALUE]... [-p PROFILE]... [-e] "
+	     "[--no-profiles]",
+    .summary = "Create an instance from an image",
+    .min_args = 1,
+    .max_args = 2,
+    .opts = LAUNCH_OPTS,
+    .exec = cmd_launch_exec,
+};

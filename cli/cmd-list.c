@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lxf list [REMOTE:...] [FILTER...] [-c COLUMNS] [-f FORMAT]: the
+ * instances of every remote (or the named ones), fetched in parallel, one
+ * thread and one client per remote, so that a dead host costs one connect
+ * timeout and hides nothing else.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+#include "json.h"
+#include "list.h"
+#include "output.h"
+
+struct list_job {
+	const struct lxf_remotes *remotes;
+	const struct lxf_remote *remote;
+	int recursion;
+	struct json_object *instances; /* array, owned */
+	struct lxf_err err;
+	int rc;
+	bool started;
+};
+
+static void *cmd_list_fetch(void *arg)
+{
+	struct list_job *job = arg;
+	struct lxf_response resp = {0};
+	struct lxf_client *c = NULL;
+	char path[64];
+
+	(void)snprintf(path, sizeof(path), "/1.0/instances?recursion=%d", job->recursion);
+	job->rc = lxf_remotes_client(job->remotes, job->remote, &c, &job->err);
+	if (job->rc)
+		goto out;
+	job->rc = lxf_client_request(c, "GET", path, NULL, &resp, &job->err);
+	if (job->rc)
+		goto out;
+	if (!resp.metadata || !json_object_is_type(resp.metadata, json_type_array)) {
+		job->rc = lxf_err_set(&job->err, LXF_EIO, "instance list is not an array");
+		goto out;
+	}
+	job->instances = json_object_get(resp.metadata);
+out:
+	lxf_response_fini(&resp);
+	lxf_client_free(c);
+	return NULL;
+}
+
+/* `local` is listed implicitly only when its socket exists (no lxfd, no noise). */
+static bool cmd_list_local_present(const struct lxf_remote *rem)
+{
+	struct stat st;
+	char path[4096];
+
+	if (lxf_remote_socket_path(rem, path, sizeof(path), NULL) != 0)
+		return true;
+	return stat(path, &st) == 0;
+}
+
+/* Splits positional args into remotes (jobs) and filters, as lxc does per arg. */
+static int cmd_list_args(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args,
+			 struct list_job *jobs, size_t *njobs, const char **filters,
+			 size_t *nfilters, char **names, struct lxf_err *err)
+{
+	const struct lxf_remotes *r = ctx->remotes;
+	char *rn = NULL;
+	size_t nn = 0;
+	int rc = 0;
+
+	*njobs = 0;
+	*nfilters = 0;
+	for (int i = 0; i < args->argc; i++) {
+		const char *a = args->argv[i];
+		const struct lxf_remote *rem;
+		bool dup = false;
+
+		if (!strchr(a, ':') || strchr(a, '=')) {
+			filters[(*nfilters)++] = a;
+			continue;
+		}
+		rc = lxf_remotes_parse_arg(r, a, &rn, &names[nn], err);
+		if (rc)
+			goto out;
+		rem = lxf_remotes_find(r, rn);
+		free(rn);
+		rn = NULL;
+		if (*names[nn])
+			filters[(*nfilters)++] = names[nn];
+		nn++;
+		for (size_t j = 0; j < *njobs; j++)
+			dup |= jobs[j].remote == rem;
+		if (!dup)
+			jobs[(*njobs)++].remote = rem;
+	}
+	if (*njobs == 0) {
+		for (size_t i = 0; i < r->n; i++)
+			if (!r->v[i].is_static || cmd_list_local_present(&r->v[i]))
+				jobs[(*njobs)++].remote = &r->v[i];
+	}
+out:
+	return rc;
+}
+
+static int cmd_list_table(struct lxf_cmd_ctx *ctx, enum lxf_fmt fmt,
+			  const struct lxf_list_col **cols, size_t ncols, struct json_object **v,
+			  size_t n, struct lxf_err *err)
+{
+	const char *headers[LXF_LIST_MAX_COLS + 1] = {"REMOTE"};
+	char *row[LXF_LIST_MAX_COLS + 1];
+	struct lxf_table t;
+	int rc = 0;
+
+	for (size_t c = 0; c < ncols; c++)
+		headers[c + 1] = cols[c]->header;
+	lxf_table_init(&t, ncols + 1, headers);
+	for (size_t c = 0; c < ncols; c++)
+		if (cols[c]->letter == 's')
+			t.state_col = (int)c + 1;
+	for (size_t i = 0; i < n; i++) {
+		row[0] = strdup(lxf_json_str(v[i], "remote"));
+		for (size_t c = 0; c < ncols; c++)
+			row[c + 1] = lxf_list_cell(v[i], cols[c]->letter);
+		if (lxf_table_add_row(&t, row) != 0) {
+			rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	lxf_table_print(ctx->out, fmt, &t, fmt == LXF_FMT_TABLE && lxf_output_color(ctx->out));
+out:
+	lxf_table_fini(&t);
+	return rc;
+}
+
+/* Gathers the matching instances of every job, each tagged with its remote. */
+static int cmd_list_collect(struct list_job *jobs, size_t njobs, const char **filters,
+			    size_t nfilters, struct json_object ***out, size_t *nout,
+			    struct lxf_err *err)
+{
+	struct json_object **v = NULL, **nv;
+	size_t n = 0;
+
+	for (size_t j = 0; j < njobs; j++) {
+		struct json_object *arr = jobs[j].instances;
+
+		for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+			struct json_object *inst = json_object_array_get_idx(arr, i);
+
+			if (!json_object_is_type(inst, json_type_object))
+				continue;
+			if (lxf_json_add_str(inst, "remote", jobs[j].remote->name) != 0)
+				goto nomem;
+			if (!lxf_list_match(inst, filters, nfilters))
+				continue;
+			nv = realloc(v, (n + 1) * sizeof(*v));
+			if (!nv)
+				goto nomem;
+			v = nv;
+			v[n++] = inst;
+		}
+	}
+	lxf_list_sort(v, n);
+	*out = v;
+	*nout = n;
+	return 0;
+nomem:
+	free(v);
+	return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+}
+
+/* lxc drops L unless clustered; we drop it from the default set when nothing has a location. */
+static size_t cmd_list_drop_location(const struct lxf_list_col **cols, size_t ncols,
+				     struct json_object **v, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *loc = lxf_json_str(v[i], "location");
+
+		if (loc && *loc && strcmp(loc, "none") != 0)
+			return ncols;
+	}
+	for (size_t c = 0; c < ncols; c++)
+		if (cols[c]->letter != 'L')
+			cols[k++] = cols[c];
+	return k;
+}
+
+static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			 const struct lxf_cmd_args *args)
+{
+	const struct lxf_list_col *cols[LXF_LIST_MAX_COLS];
+	const char *cspec = lxf_args_get(args, 'c'), *fspec = lxf_args_get(args, 'f');
+	struct list_job *jobs = NULL;
+	pthread_t *tids = NULL;
+	const char **filters = NULL;
+	char **names = NULL;
+	struct json_object **v = NULL, *arr = NULL;
+	size_t ncols = 0, njobs = 0, nfilters = 0, n = 0, failed = 0;
+	enum lxf_fmt fmt = LXF_FMT_TABLE;
+	struct lxf_err err = {0};
+	bool needs_state = false;
+	int st = LXF_EXIT_OK, first_fail = 0;
+
+	if (fspec && lxf_fmt_parse(fspec, &fmt, &err) != 0)
+		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
+	if (lxf_list_parse_columns(cspec ? cspec : LXF_LIST_DEFAULT_COLS, cols, LXF_LIST_MAX_COLS,
+				   &ncols, &err) != 0)
+		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
+	for (size_t c = 0; c < ncols; c++)
+		needs_state |= cols[c]->needs_state || cols[c]->needs_snapshots;
+	jobs = calloc(ctx->remotes->n + (size_t)args->argc + 1, sizeof(*jobs));
+	tids = calloc(ctx->remotes->n + (size_t)args->argc + 1, sizeof(*tids));
+	filters = calloc((size_t)args->argc + 1, sizeof(*filters));
+	names = calloc((size_t)args->argc + 1, sizeof(*names));
+	if (!jobs || !tids || !filters || !names) {
+		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		st = lxf_cmd_fail(ctx, &err);
+		goto out;
+	}
+	if (cmd_list_args(ctx, args, jobs, &njobs, filters, &nfilters, names, &err) != 0) {
+		st = lxf_cmd_fail(ctx, &err);
+		goto out;
+	}
+	for (size_t j = 0; j < njobs; j++) {
+		jobs[j].remotes = ctx->remotes;
+		/* JSON/YAML promise full objects; tables only pay for state when shown. */
+		jobs[j].recursion =
+		    needs_state || fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML ? 2 : 1;
+		if (pthread_create(&tids[j], NULL, cmd_list_fetch, &jobs[j]) != 0)
+			jobs[j].rc = lxf_err_set(&jobs[j].err, LXF_EIO, "cannot start a thread");
+		else
+			jobs[j].started = true;
+	}
+	for (size_t j = 0; j < njobs; j++)
+		if (jobs[j].started)
+			pthread_join(tids[j], NULL);
+	for (size_t j = 0; j < njobs; j++) {
+		if (!jobs[j].rc)
+			continue;
+		fprintf(ctx->err, "lxf: remote '%s': %s\n", jobs[j].remote->name, jobs[j].err.msg);
+		if (!failed++)
+			first_fail = jobs[j].err.code;
+	}
+	if (cmd_list_collect(jobs, njobs, filters, nfilters, &v, &n, &err) != 0) {
+		st = lxf_cmd_fail(ctx, &err);
+		goto out;
+	}
+	if (!cspec)
+		ncols = cmd_list_drop_location(cols, ncols, v, n);
+	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML) {
+		arr = json_object_new_array_ext((int)n);
+		for (size_t i = 0; arr && i < n; i++)
+			json_object_array_add(arr, json_object_get(v[i]));
+		if (!arr || lxf_output_json(ctx->out, fmt, arr, &err) != 0) {
+			st = lxf_cmd_fail(ctx, &err);
+			goto out;
+		}
+	} else if (cmd_list_table(ctx, fmt, cols, ncols, v, n, &err) != 0) {
+		st = lxf_cmd_fail(ctx, &err);
+		goto out;
+	}
+	if (failed)
+		st = failed == njobs ? lxf_code_exit(first_fail) : LXF_EXIT_PARTIAL;
+out:
+	if (arr)
+		json_object_put(arr);
+	free(v);
+	for (size_t j = 0; jobs && j < njobs; j++)
+		if (jobs[j].instances)
+			json_object_put(jobs[j].instances);
+	for (int i = 0; names && i < args->argc; i++)
+		free(names[i]);
+	free(names);
+	free(filters);
+	free(tids);
+	free(jobs);
+	return st;
+}
+
+const struct lxf_cmd lxf_cmd_list_entry = {
+    .name = "list",
+    .aliases = {"ls"},
+    .usage = "[REMOTE:[NAME]...] [FILTER...] [-c COLUMNS] [-f FORMAT]",
+    .summary = "List the instances of every remote (or of the named ones)",
+    .min_args = 0,
+    .max_args = -1,
+    .opts =
+	{
+	    {"columns", 'c', required_argument, "COLUMNS",
+	     "Column letters (default ns46tSL): n s 4 6 t S L a b c d e f F l m N p P u"},
+	    {"format", 'f', required_argument, "FORMAT", "table, csv, json, yaml or compact"},
+	},
+    .exec = cmd_list_exec,
+};

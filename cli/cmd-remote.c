@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lxf remote add|list|remove|rename|switch|get-default|set-url: edits of
+ * config.yml, each loaded, changed in memory and saved atomically.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "json.h"
+#include "output.h"
+
+/* Saves, or reports why not; the file on disk is unchanged on failure. */
+static int cmd_remote_save(struct lxf_cmd_ctx *ctx, int rc, struct lxf_err *err)
+{
+	if (rc == 0)
+		rc = lxf_remotes_save(ctx->remotes, err);
+	return rc ? lxf_cmd_fail(ctx, err) : LXF_EXIT_OK;
+}
+
+static int cmd_remote_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			  const struct lxf_cmd_args *args)
+{
+	struct lxf_err err = {0};
+	int rc;
+
+	(void)self;
+	rc = lxf_remotes_add(ctx->remotes, args->argv[0], args->argv[1], &err);
+	if (rc == 0 && strncmp(args->argv[1], "https://", 8) == 0 && !ctx->quiet)
+		fprintf(ctx->err,
+			"Note: the HTTPS trust exchange is not implemented yet; "
+			"put the server certificate in servercerts/%s.crt\n",
+			args->argv[0]);
+	return cmd_remote_save(ctx, rc, &err);
+}
+
+static int cmd_remote_remove(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			     const struct lxf_cmd_args *args)
+{
+	struct lxf_err err = {0};
+
+	(void)self;
+	return cmd_remote_save(ctx, lxf_remotes_remove(ctx->remotes, args->argv[0], &err), &err);
+}
+
+static int cmd_remote_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			     const struct lxf_cmd_args *args)
+{
+	struct lxf_err err = {0};
+
+	(void)self;
+	return cmd_remote_save(
+	    ctx, lxf_remotes_rename(ctx->remotes, args->argv[0], args->argv[1], &err), &err);
+}
+
+static int cmd_remote_switch(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			     const struct lxf_cmd_args *args)
+{
+	struct lxf_err err = {0};
+
+	(void)self;
+	return cmd_remote_save(ctx, lxf_remotes_set_default(ctx->remotes, args->argv[0], &err),
+			       &err);
+}
+
+static int cmd_remote_set_url(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			      const struct lxf_cmd_args *args)
+{
+	struct lxf_err err = {0};
+
+	(void)self;
+	return cmd_remote_save(
+	    ctx, lxf_remotes_set_url(ctx->remotes, args->argv[0], args->argv[1], &err), &err);
+}
+
+static int cmd_remote_get_default(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+				  const struct lxf_cmd_args *args)
+{
+	(void)self;
+	(void)args;
+	fprintf(ctx->out, "%s\n", ctx->remotes->default_remote);
+	return LXF_EXIT_OK;
+}
+
+static int cmd_remote_list_json(struct lxf_cmd_ctx *ctx, enum lxf_fmt fmt)
+{
+	struct json_object *root = json_object_new_object(), *o;
+	struct lxf_err err = {0};
+	int st = LXF_EXIT_OK;
+
+	for (size_t i = 0; root && i < ctx->remotes->n; i++) {
+		const struct lxf_remote *r = &ctx->remotes->v[i];
+
+		o = json_object_new_object();
+		if (!o || json_object_object_add(root, r->name, o) != 0 ||
+		    lxf_json_add_str(o, "addr", r->addr) != 0 ||
+		    lxf_json_add_str(o, "protocol", r->protocol) != 0 ||
+		    lxf_json_add_str(o, "auth_type", r->auth_type) != 0 ||
+		    lxf_json_add_str(o, "project", r->project) != 0 ||
+		    json_object_object_add(o, "public", json_object_new_boolean(r->public)) != 0 ||
+		    json_object_object_add(o, "static", json_object_new_boolean(r->is_static)) !=
+			0) {
+			lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+			st = lxf_cmd_fail(ctx, &err);
+			goto out;
+		}
+	}
+	if (lxf_output_json(ctx->out, fmt, root, &err) != 0)
+		st = lxf_cmd_fail(ctx, &err);
+out:
+	json_object_put(root);
+	return st;
+}
+
+static int cmd_remote_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			   const struct lxf_cmd_args *args)
+{
+	static const char *const headers[] = {"NAME",      "URL",    "PROTOCOL",
+					      "AUTH TYPE", "PUBLIC", "STATIC"};
+	const char *fs = lxf_args_get(args, 'f');
+	enum lxf_fmt fmt = LXF_FMT_TABLE;
+	struct lxf_table t;
+	struct lxf_err err = {0};
+	char *row[6];
+
+	if (fs && lxf_fmt_parse(fs, &fmt, &err) != 0)
+		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
+	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML)
+		return cmd_remote_list_json(ctx, fmt);
+	lxf_table_init(&t, 6, headers);
+	for (size_t i = 0; i < ctx->remotes->n; i++) {
+		const struct lxf_remote *r = &ctx->remotes->v[i];
+		bool cur = strcmp(r->name, ctx->remotes->default_remote) == 0;
+
+		if (asprintf(&row[0], "%s%s", r->name, cur ? " (current)" : "") < 0)
+			row[0] = NULL;
+		row[1] = strdup(r->addr);
+		row[2] = strdup(r->protocol);
+		row[3] = strdup(r->auth_type);
+		row[4] = strdup(r->public ? "YES" : "NO");
+		row[5] = strdup(r->is_static ? "YES" : "NO");
+		if (lxf_table_add_row(&t, row) != 0) {
+			lxf_table_fini(&t);
+			lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+			return lxf_cmd_fail(ctx, &err);
+		}
+	}
+	lxf_table_print(ctx->out, fmt, &t, false);
+	lxf_table_fini(&t);
+	return LXF_EXIT_OK;
+}
+
+const struct lxf_cmd lxf_cmd_remote_add_entry = {
+    .name = "remote add",
+    .usage = "NAME unix:///path/to/unix.socket|https://HOST[:PORT]",
+    .summary = "Add a remote",
+    .min_args = 2,
+    .max_args = 2,
+    .exec = cmd_remote_add,
+};
+
+const struct lxf_cmd lxf_cmd_remote_list_entry = {
+    .name = "remote list",
+    .aliases = {"remote ls"},
+    .usage = "[-f FORMAT]",
+    .summary = "List the remotes",
+    .min_args = 0,
+    .max_args = 0,
+    .opts = {{"format", 'f', required_argument, "FORMAT", "table, csv, json, yaml or compact"}},
+    .exec = cmd_remote_list,
+};
+
+const struct lxf_cmd lxf_cmd_remote_remove_entry = {
+    .name = "remote remove",
+    .aliases = {"remote rm"},
+    .usage = "NAME",
+    .summary = "Remove a remote",
+    .min_args = 1,
+    .max_args = 1,
+    .exec = cmd_remote_remove,
+};
+
+const struct lxf_cmd lxf_cmd_remote_rename_entry = {
+    .name = "remote rename",
+    .aliases = {"remote mv"},
+    .usage = "OLD NEW",
+    .summary = "Rename a remote",
+    .min_args = 2,
+    .max_args = 2,
+    .exec = cmd_remote_rename,
+};
+
+const struct lxf_cmd lxf_cmd_remote_switch_entry = {
+    .name = "remote switch",
+    .usage = "NAME",
+    .summary = "Make a remote the default one",
+    .min_args = 1,
+    .max_args = 1,
+    .exec = cmd_remote_switch,
+};
+
+const struct lxf_cmd lxf_cmd_remote_get_default_entry = {
+    .name = "remote get-default",
+    .usage = "",
+    .summary = "Show the default remote",
+    .min_args = 0,
+    .max_args = 0,
+    .exec = cmd_remote_get_default,
+};
+
+const struct lxf_cmd lxf_cmd_remote_set_url_entry = {
+    .name = "remote set-url",
+    .usage = "NAME URL",
+    .summary = "Change a remote's address",
+    .min_args = 2,
+    .max_args = 2,
+    .exec = cmd_remote_set_url,
+};

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The command table, dispatch (longest multi-word match), option parsing
+ * with getopt_long built from each entry, help texts and shared helpers.
+ */
+#include "cmd.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct lxf_cmd *const cmd_table[] = {
+    &lxf_cmd_list_entry,
+    &lxf_cmd_launch_entry,
+    &lxf_cmd_init_entry,
+    &lxf_cmd_start_entry,
+    &lxf_cmd_stop_entry,
+    &lxf_cmd_restart_entry,
+    &lxf_cmd_pause_entry,
+    &lxf_cmd_delete_entry,
+    &lxf_cmd_info_entry,
+    &lxf_cmd_image_import_entry,
+    &lxf_cmd_image_list_entry,
+    &lxf_cmd_image_delete_entry,
+    &lxf_cmd_image_alias_create_entry,
+    &lxf_cmd_image_alias_delete_entry,
+    &lxf_cmd_image_alias_list_entry,
+    &lxf_cmd_remote_add_entry,
+    &lxf_cmd_remote_list_entry,
+    &lxf_cmd_remote_remove_entry,
+    &lxf_cmd_remote_rename_entry,
+    &lxf_cmd_remote_switch_entry,
+    &lxf_cmd_remote_get_default_entry,
+    &lxf_cmd_remote_set_url_entry,
+    &lxf_cmd_query_entry,
+    &lxf_cmd_version_entry,
+};
+
+#define CMD_N        (sizeof(cmd_table) / sizeof(cmd_table[0]))
+#define CMD_WORDS    3
+#define CMD_NAME_MAX 128
+
+const char *lxf_args_get(const struct lxf_cmd_args *a, int val)
+{
+	const char *v = NULL;
+
+	for (size_t i = 0; i < a->nopts; i++)
+		if (a->opts[i].val == val)
+			v = a->opts[i].arg;
+	return v;
+}
+
+bool lxf_args_has(const struct lxf_cmd_args *a, int val)
+{
+	for (size_t i = 0; i < a->nopts; i++)
+		if (a->opts[i].val == val)
+			return true;
+	return false;
+}
+
+int lxf_cmd_fail(struct lxf_cmd_ctx *ctx, const struct lxf_err *err)
+{
+	fprintf(ctx->err, "Error: %s\n", err->msg[0] ? err->msg : lxf_code_text(err->code));
+	return lxf_code_exit(err->code);
+}
+
+static void cmd_print_usage(FILE *f, const struct lxf_cmd *cmd)
+{
+	fprintf(f, "Usage: lxf %s%s%s\n", cmd->name, cmd->usage[0] ? " " : "", cmd->usage);
+}
+
+int lxf_cmd_usage_error(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("Error: ", ctx->err);
+	va_start(ap, fmt);
+	vfprintf(ctx->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->err);
+	cmd_print_usage(ctx->err, cmd);
+	return LXF_EXIT_USAGE;
+}
+
+static void cmd_help(FILE *f, const struct lxf_cmd *cmd)
+{
+	char left[96];
+
+	cmd_print_usage(f, cmd);
+	fprintf(f, "\n%s\n", cmd->summary);
+	if (cmd->aliases[0]) {
+		fputs("\nAliases:", f);
+		for (size_t i = 0; i < 4 && cmd->aliases[i]; i++)
+			fprintf(f, "%s %s", i ? "," : "", cmd->aliases[i]);
+		fputc('\n', f);
+	}
+	fputs("\nOptions:\n", f);
+	for (size_t i = 0; cmd->opts[i].long_name; i++) {
+		const struct lxf_cmd_opt *o = &cmd->opts[i];
+
+		if (o->val < 256)
+			(void)snprintf(left, sizeof(left), "-%c, --%s%s%s", o->val, o->long_name,
+				       o->has_arg ? " " : "", o->has_arg ? o->arg_name : "");
+		else
+			(void)snprintf(left, sizeof(left), "    --%s%s%s", o->long_name,
+				       o->has_arg ? " " : "", o->has_arg ? o->arg_name : "");
+		fprintf(f, "  %-28s %s\n", left, o->help);
+	}
+	fprintf(f, "  %-28s %s\n", "-h, --help", "Show this help");
+}
+
+static void cmd_help_all(FILE *f)
+{
+	fputs("Usage: lxf [--version] [--help] COMMAND [OPTIONS] [ARGS...]\n\n"
+	      "lxf manages system containers on many lxfd or LXD remotes at once.\n\n"
+	      "Commands:\n",
+	      f);
+	for (size_t i = 0; i < CMD_N; i++)
+		fprintf(f, "  %-22s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+	fputs("\nRun 'lxf help COMMAND' or 'lxf COMMAND --help' for a command's options.\n", f);
+}
+
+/* Joins argv[0..n) with spaces; false when it does not fit. */
+static bool cmd_join(char *buf, size_t len, int n, char **argv)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		int w = snprintf(buf + off, len - off, "%s%s", i ? " " : "", argv[i]);
+
+		if (w < 0 || (size_t)w >= len - off)
+			return false;
+		off += (size_t)w;
+	}
+	return true;
+}
+
+static bool cmd_is_named(const struct lxf_cmd *cmd, const char *name)
+{
+	if (strcmp(cmd->name, name) == 0)
+		return true;
+	for (size_t i = 0; i < 4 && cmd->aliases[i]; i++)
+		if (strcmp(cmd->aliases[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Longest match of up to CMD_WORDS leading words; *words gets how many were used. */
+static const struct lxf_cmd *cmd_find(int argc, char **argv, int *words)
+{
+	char name[CMD_NAME_MAX];
+
+	for (int n = argc < CMD_WORDS ? argc : CMD_WORDS; n > 0; n--) {
+		if (!cmd_join(name, sizeof(name), n, argv))
+			continue;
+		for (size_t i = 0; i < CMD_N; i++) {
+			if (cmd_is_named(cmd_table[i], name)) {
+				*words = n;
+				return cmd_table[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Lists the subcommands when the leading words name a group ("image", "image alias"). */
+static bool cmd_group_help(FILE *f, int argc, char **argv)
+{
+	char prefix[CMD_NAME_MAX];
+	size_t plen = 0;
+
+	for (int n = argc < CMD_WORDS - 1 ? argc : CMD_WORDS - 1; n > 0; n--) {
+		if (!cmd_join(prefix, sizeof(prefix) - 1, n, argv))
+			continue;
+		plen = strlen(prefix);
+		prefix[plen] = ' ';
+		prefix[plen + 1] = '\0';
+		for (size_t i = 0; i < CMD_N; i++)
+			if (strncmp(cmd_table[i]->name, prefix, plen + 1) == 0)
+				goto found;
+	}
+	return false;
+found:
+	fprintf(f, "Available subcommands:\n");
+	for (size_t i = 0; i < CMD_N; i++)
+		if (strncmp(cmd_table[i]->name, prefix, plen + 1) == 0)
+			fprintf(f, "  %-22s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+	return true;
+}
+
+static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int argc, char **argv,
+		     struct lxf_cmd_args *args, bool *help)
+{
+	struct option lopts[LXF_CMD_MAX_OPTS + 2];
+	char shorts[LXF_CMD_MAX_OPTS * 2 + 4] = ":h";
+	size_t no = 0, sl = 2;
+	int c, idx;
+
+	*help = false;
+	memset(args, 0, sizeof(*args));
+	for (size_t i = 0; cmd->opts[i].long_name; i++) {
+		const struct lxf_cmd_opt *o = &cmd->opts[i];
+
+		lopts[no++] = (struct option){o->long_name, o->has_arg, NULL, o->val};
+		if (o->val < 256) {
+			shorts[sl++] = (char)o->val;
+			if (o->has_arg)
+				shorts[sl++] = ':';
+		}
+	}
+	shorts[sl] = '\0';
+	lopts[no++] = (struct option){"help", no_argument, NULL, 'h'};
+	lopts[no] = (struct option){NULL, 0, NULL, 0};
+	optind = 0; /* GNU: a full reset, so lxf_cmd_run can run again */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, lopts, &idx)) != -1) {
+		if (c == 'h') {
+			*help = true;
+			return 0;
+		}
+		if (c == '?') {
+			if (optopt && optopt < 256)
+				return lxf_cmd_usage_error(cmd, ctx, "unknown flag '-%c'", optopt);
+			return lxf_cmd_usage_error(cmd, ctx, "unknown flag '%s'", argv[optind - 1]);
+		}
+		if (c == ':')
+			return lxf_cmd_usage_error(cmd, ctx, "flag '%s' needs an argument",
+						   argv[optind - 1]);
+		if (args->nopts >= sizeof(args->opts) / sizeof(args->opts[0]))
+			return lxf_cmd_usage_error(cmd, ctx, "too many flags");
+		args->opts[args->nopts].val = c;
+		args->opts[args->nopts].arg = optarg;
+		args->nopts++;
+	}
+	args->argc = argc - optind;
+	args->argv = argv + optind;
+	if (args->argc < cmd->min_args || (cmd->max_args >= 0 && args->argc > cmd->max_args))
+		return lxf_cmd_usage_error(cmd, ctx, "wrong number of arguments");
+	return 0;
+}
+
+static int cmd_exec(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int argc, char **argv)
+{
+	struct lxf_cmd_args *args = NULL;
+	struct lxf_err err = {0};
+	bool help = false;
+	int st;
+
+	args = calloc(1, sizeof(*args));
+	if (!args) {
+		fputs("Error: out of memory\n", ctx->err);
+		return LXF_EXIT_ERROR;
+	}
+	st = cmd_parse(cmd, ctx, argc, argv, args, &help);
+	if (st)
+		goto out;
+	if (help) {
+		cmd_help(ctx->out, cmd);
+		goto out;
+	}
+	if (!(cmd->flags & LXF_CMD_F_NOCONFIG) &&
+	    lxf_remotes_load(NULL, &ctx->remotes, &err) != 0) {
+		st = lxf_cmd_fail(ctx, &err);
+		goto out;
+	}
+	st = cmd->exec(cmd, ctx, args);
+out:
+	lxf_remotes_free(ctx->remotes);
+	ctx->remotes = NULL;
+	free(args);
+	return st;
+}
+
+int lxf_cmd_run(int argc, char **argv)
+{
+	struct lxf_cmd_ctx ctx = {.out = stdout, .err = stderr};
+	const struct lxf_cmd *cmd;
+	int i = 1, words = 0, st;
+
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			fprintf(ctx.out, "%s\n", LXF_VERSION);
+			return LXF_EXIT_OK;
+		}
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cmd_help_all(ctx.out);
+			return LXF_EXIT_OK;
+		}
+		if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+			ctx.quiet = true;
+			continue;
+		}
+		fprintf(ctx.err, "Error: unknown flag '%s'\n", argv[i]);
+		return LXF_EXIT_USAGE;
+	}
+	if (i >= argc) {
+		cmd_help_all(ctx.err);
+		return LXF_EXIT_USAGE;
+	}
+	if (strcmp(argv[i], "help") == 0) {
+		if (i + 1 >= argc) {
+			cmd_help_all(ctx.out);
+			return LXF_EXIT_OK;
+		}
+		cmd = cmd_find(argc - i - 1, argv + i + 1, &words);
+		if (cmd && words == argc - i - 1) {
+			cmd_help(ctx.out, cmd);
+			return LXF_EXIT_OK;
+		}
+		if (cmd_group_help(ctx.out, argc - i - 1, argv + i + 1))
+			return LXF_EXIT_OK;
+		fprintf(ctx.err, "Error: unknown command '%s'\n", argv[i + 1]);
+		return LXF_EXIT_USAGE;
+	}
+	cmd = cmd_find(argc - i, argv + i, &words);
+	if (!cmd) {
+		if (cmd_group_help(ctx.err, argc - i, argv + i)) {
+			fprintf(ctx.err, "Error: missing or unknown subcommand after '%s'\n",
+				argv[i]);
+			return LXF_EXIT_USAGE;
+		}
+		fprintf(ctx.err, "Error: unknown command '%s'\nRun 'lxf --help' for the list.\n",
+			argv[i]);
+		return LXF_EXIT_USAGE;
+	}
+	/* getopt sees "NAME args..." with the command words folded into argv[0]. */
+	i += words - 1;
+	st = cmd_exec(cmd, &ctx, argc - i, argv + i);
+	fflush(ctx.out);
+	return st;
+}
+
+int lxf_cmd_client(struct lxf_cmd_ctx *ctx, const char *remote, struct lxf_client **out,
+		   struct lxf_err *err)
+{
+	const struct lxf_remote *rem;
+
+	*out = NULL;
+	if (!remote)
+		remote = ctx->remotes->default_remote;
+	rem = lxf_remotes_find(ctx->remotes, remote);
+	if (!rem)
+		return lxf_err_set(err, LXF_ENOENT, "remote '%s' not found", remote);
+	return lxf_remotes_client(ctx->remotes, rem, out, err);
+}
+
+int lxf_cmd_target(struct lxf_cmd_ctx *ctx, const char *arg, bool need_name,
+		   struct lxf_client **client, char **name, struct lxf_err *err)
+{
+	char *rn = NULL, *nm = NULL;
+	int rc;
+
+	*client = NULL;
+	*name = NULL;
+	rc = lxf_remotes_parse_arg(ctx->remotes, arg, &rn, &nm, err);
+	if (rc)
+		goto out;
+	if (need_name && !*nm) {
+		rc = lxf_err_set(err, LXF_EINVAL, "missing name in '%s'", arg);
+		goto out;
+	}
+	rc = lxf_cmd_client(ctx, rn, client, err);
+	if (rc)
+		goto out;
+	*name = nm;
+	nm = NULL;
+out:
+	free(rn);
+	free(nm);
+	return rc;
+}
+
+int lxf_cmd_path(char *buf, size_t len, const char *collection, const char *name,
+		 const char *suffix, struct lxf_err *err)
+{
+	char *esc = lxf_client_escape(name);
+	int n;
+
+	if (!esc)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	n = snprintf(buf, len, "/1.0/%s/%s%s", collection, esc, suffix ? suffix : "");
+	free(esc);
+	if (n < 0 || (size_t)n >= len)
+		return lxf_err_set(err, LXF_EINVAL, "name too long");
+	return 0;
+}

@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * REST client over libcurl: one easy handle per remote, LXD's envelope
+ * decoded into struct lxf_response, operations awaited with /wait.
+ */
+#include "client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json.h"
+
+#define CLIENT_URL_MAX     4096
+#define CLIENT_DEFAULT_SEC 60L
+
+struct lxf_client {
+	CURL *curl;
+	char *addr;
+	char *socket_path; /* unix remotes */
+	char *base;        /* "http://lxd" or "https://host:port" */
+	char *project;
+	char *cert_path;
+	char *key_path;
+	char *server_cert_path;
+	long timeout_secs;
+};
+
+static pthread_once_t client_once = PTHREAD_ONCE_INIT;
+static CURLcode client_global_rc = CURLE_OK;
+
+static void client_global_init(void)
+{
+	client_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static char *client_strdup_opt(const char *s, bool *failed)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*failed = true;
+	return d;
+}
+
+int lxf_client_new(const struct lxf_client_opts *opts, struct lxf_client **out, struct lxf_err *err)
+{
+	struct lxf_client *c = NULL;
+	bool failed = false;
+	int rc = 0;
+
+	*out = NULL;
+	pthread_once(&client_once, client_global_init);
+	if (client_global_rc != CURLE_OK) {
+		rc = lxf_err_set(err, LXF_EINTERNAL, "curl_global_init failed");
+		goto out;
+	}
+	if (!opts || !opts->addr) {
+		rc = lxf_err_set(err, LXF_EINVAL, "remote address missing");
+		goto out;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
+	}
+	c->addr = client_strdup_opt(opts->addr, &failed);
+	if (strncmp(opts->addr, "unix://", 7) == 0) {
+		if (opts->addr[7] != '/') {
+			rc = lxf_err_set(err, LXF_EINVAL,
+					 "bad unix address '%s': want unix:///path", opts->addr);
+			goto out;
+		}
+		c->socket_path = client_strdup_opt(opts->addr + 7, &failed);
+		c->base = client_strdup_opt("http://lxd", &failed);
+	} else if (strncmp(opts->addr, "https://", 8) == 0 && opts->addr[8] != '\0') {
+		c->base = client_strdup_opt(opts->addr, &failed);
+		/* "https://h:8443/" would give "//1.0" in URLs. */
+		if (c->base && c->base[strlen(c->base) - 1] == '/')
+			c->base[strlen(c->base) - 1] = '\0';
+	} else {
+		rc =
+		    lxf_err_set(err, LXF_EINVAL,
+				"bad remote address '%s': want unix:///path or https://host[:port]",
+				opts->addr);
+		goto out;
+	}
+	if (opts->project && strcmp(opts->project, "default") != 0)
+		c->project = client_strdup_opt(opts->project, &failed);
+	c->cert_path = client_strdup_opt(opts->cert_path, &failed);
+	c->key_path = client_strdup_opt(opts->key_path, &failed);
+	c->server_cert_path = client_strdup_opt(opts->server_cert_path, &failed);
+	c->timeout_secs = opts->timeout_secs > 0 ? opts->timeout_secs : CLIENT_DEFAULT_SEC;
+	c->curl = curl_easy_init();
+	if (failed || !c->curl) {
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
+	}
+	*out = c;
+	c = NULL;
+out:
+	lxf_client_free(c);
+	return rc;
+}
+
+void lxf_client_free(struct lxf_client *c)
+{
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	free(c->addr);
+	free(c->socket_path);
+	free(c->base);
+	free(c->project);
+	free(c->cert_path);
+	free(c->key_path);
+	free(c->server_cert_path);
+	free(c);
+}
+
+const char *lxf_client_addr(const struct lxf_client *c)
+{
+	return c->addr;
+}
+
+void lxf_response_fini(struct lxf_response *resp)
+{
+	if (!resp)
+		return;
+	free(resp->operation);
+	if (resp->envelope)
+		json_object_put(resp->envelope);
+	lxf_buf_fini(&resp->body);
+	memset(resp, 0, sizeof(*resp));
+}
+
+char *lxf_client_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+	char *d;
+
+	if (!e)
+		return NULL;
+	/* curl's string must go back through curl_free; hand out a malloc'ed copy. */
+	d = strdup(e);
+	curl_free(e);
+	return d;
+}
+
+struct client_xfer {
+	struct lxf_response *resp;
+	bool too_big;
+};
+
+static size_t client_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct client_xfer *x = userdata;
+	size_t n = size * nmemb;
+
+	if (lxf_buf_add(&x->resp->body, ptr, n) != 0) {
+		x->too_big = true;
+		return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+static size_t client_header_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct client_xfer *x = userdata;
+	size_t n = size * nmemb;
+	size_t klen = strlen("Content-Type:");
+	size_t vlen;
+	const char *v;
+
+	if (n > klen && strncasecmp(ptr, "Content-Type:", klen) == 0) {
+		v = ptr + klen;
+		vlen = n - klen;
+		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+			v++;
+			vlen--;
+		}
+		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
+			vlen--;
+		if (vlen >= sizeof(x->resp->content_type))
+			vlen = sizeof(x->resp->content_type) - 1;
+		memcpy(x->resp->content_type, v, vlen);
+		x->resp->content_type[vlen] = '\0';
+	}
+	return n;
+}
+
+static int client_build_url(const struct lxf_client *c, const char *path, char *url, size_t len,
+			    struct lxf_err *err)
+{
+	int n;
+
+	if (path[0] != '/')
+		return lxf_err_set(err, LXF_EINVAL, "path '%s' must start with '/'", path);
+	if (c->project)
+		n = snprintf(url, len, "%s%s%cproject=%s", c->base, path,
+			     strchr(path, '?') ? '&' : '?', c->project);
+	else
+		n = snprintf(url, len, "%s%s", c->base, path);
+	if (n < 0 || (size_t)n >= len)
+		return lxf_err_set(err, LXF_EINVAL, "URL too long");
+	return 0;
+}
+
+/* Options common to every request; reset first so that a reused handle carries nothing over. */
+static void client_setup(struct lxf_client *c, const char *url, struct client_xfer *x)
+{
+	CURL *h = c->curl;
+
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, LXF_CLIENT_CONNECT_SECS);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "lxf/" LXF_VERSION);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, client_write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, client_header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	if (c->socket_path) {
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
+		return;
+	}
+	/* LXD's client insists on TLS 1.3; the pinned certificate is the only CA. */
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
+	if (c->cert_path)
+		curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_path);
+	if (c->key_path)
+		curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_path);
+	if (c->server_cert_path) {
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->server_cert_path);
+		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+		/* Self-signed server certs rarely name the address we dial; the pin is the check. */
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
+static int client_curl_error(const struct lxf_client *c, CURLcode cc, const struct client_xfer *x,
+			     struct lxf_err *err)
+{
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return lxf_err_set(err, LXF_EUNAVAIL, "cannot connect to %s: %s", c->addr,
+				   curl_easy_strerror(cc));
+	case CURLE_OPERATION_TIMEDOUT:
+		return lxf_err_set(err, LXF_ETIMEDOUT, "%s: %s", c->addr, curl_easy_strerror(cc));
+	case CURLE_WRITE_ERROR:
+		if (x->too_big)
+			return lxf_err_set(err, LXF_ETOOBIG, "%s: response larger than %u bytes",
+					   c->addr, LXF_CLIENT_JSON_MAX);
+		break;
+	default:
+		break;
+	}
+	return lxf_err_set(err, LXF_EIO, "%s: %s", c->addr, curl_easy_strerror(cc));
+}
+
+/* Decodes the body of a finished transfer into resp's envelope fields. */
+static int client_decode(const struct lxf_client *c, struct lxf_response *resp, struct lxf_err *err)
+{
+	struct json_object *env = NULL;
+	struct lxf_err perr = {0};
+	const char *type, *op, *msg;
+	int64_t code = 0;
+	int rc = 0;
+
+	if (lxf_json_parse(resp->body.data ? resp->body.data : "", resp->body.len, 0, &env,
+			   &perr) != 0 ||
+	    !json_object_is_type(env, json_type_object)) {
+		/* Not an envelope (a file, a log): fine unless the status says failure. */
+		if (env)
+			json_object_put(env);
+		if (resp->http_status >= 400)
+			rc = lxf_err_set(err, lxf_code_from_http(resp->http_status),
+					 "%s answered HTTP %d", c->addr, resp->http_status);
+		goto out;
+	}
+	resp->envelope = env;
+	resp->metadata = json_object_object_get(env, "metadata");
+	type = lxf_json_str(env, "type");
+	(void)lxf_json_get_int(env, "status_code", false, &code, NULL);
+	resp->status_code = (int)code;
+	if (type && strcmp(type, "sync") == 0) {
+		resp->type = LXF_RESP_SYNC;
+	} else if (type && strcmp(type, "async") == 0) {
+		resp->type = LXF_RESP_ASYNC;
+		op = lxf_json_str(env, "operation");
+		if (op) {
+			resp->operation = strdup(op);
+			if (!resp->operation) {
+				rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+	} else if (type && strcmp(type, "error") == 0) {
+		resp->type = LXF_RESP_ERROR;
+	}
+	if (resp->type == LXF_RESP_ERROR || resp->http_status >= 400) {
+		code = resp->http_status;
+		(void)lxf_json_get_int(env, "error_code", false, &code, NULL);
+		msg = lxf_json_str(env, "error");
+		rc = lxf_err_set(err, lxf_code_from_http((int)code), "%s",
+				 msg && *msg ? msg : "request failed");
+	}
+out:
+	return rc;
+}
+
+static int client_perform(struct lxf_client *c, struct client_xfer *x, struct lxf_err *err)
+{
+	CURLcode cc;
+	long status = 0;
+
+	cc = curl_easy_perform(c->curl);
+	if (cc != CURLE_OK)
+		return client_curl_error(c, cc, x, err);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	x->resp->http_status = (int)status;
+	return client_decode(c, x->resp, err);
+}
+
+static int client_request_timeout(struct lxf_client *c, const char *method, const char *path,
+				  struct json_object *body, long timeout, struct lxf_response *resp,
+				  struct lxf_err *err)
+{
+	struct curl_slist *hdrs = NULL, *tmp;
+	struct client_xfer x = {.resp = resp};
+	char url[CLIENT_URL_MAX];
+	const char *payload = NULL;
+	int rc;
+
+	lxf_response_fini(resp);
+	lxf_buf_init(&resp->body, LXF_CLIENT_JSON_MAX);
+	rc = client_build_url(c, path, url, sizeof(url), err);
+	if (rc)
+		goto out;
+	client_setup(c, url, &x);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, timeout);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
+	if (body) {
+		payload = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+		tmp = curl_slist_append(hdrs, "Content-Type: application/json");
+		if (!payload || !tmp) {
+			rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+			goto out;
+		}
+		hdrs = tmp;
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, payload);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
+		curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
+	}
+	rc = client_perform(c, &x, err);
+out:
+	curl_slist_free_all(hdrs);
+	return rc;
+}
+
+int lxf_client_request(struct lxf_client *c, const char *method, const char *path,
+		       struct json_object *body, struct lxf_response *resp, struct lxf_err *err)
+{
+	return client_request_timeout(c, method, path, body, c->timeout_secs, resp, err);
+}
+
+int lxf_client_upload(struct lxf_client *c, const char *path, const char *file_path,
+		      const char *const *headers, struct lxf_response *resp, struct lxf_err *err)
+{
+	struct curl_slist *hdrs = NULL, *tmp;
+	struct client_xfer x = {.resp = resp};
+	char url[CLIENT_URL_MAX];
+	struct stat st;
+	FILE *f = NULL;
+	int fd = -1;
+	int rc;
+
+	lxf_response_fini(resp);
+	lxf_buf_init(&resp->body, LXF_CLIENT_JSON_MAX);
+	rc = client_build_url(c, path, url, sizeof(url), err);
+	if (rc)
+		goto out;
+	fd = open(file_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = lxf_err_sys(err, errno == ENOENT ? LXF_ENOENT : LXF_EIO, errno, "open %s",
+				 file_path);
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = lxf_err_set(err, LXF_EINVAL, "%s is not a regular file", file_path);
+		goto out;
+	}
+	f = fdopen(fd, "rb");
+	if (!f) {
+		rc = lxf_err_sys(err, LXF_EIO, errno, "fdopen %s", file_path);
+		goto out;
+	}
+	fd = -1;
+	tmp = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+	if (!tmp)
+		goto nomem;
+	hdrs = tmp;
+	for (size_t i = 0; headers && headers[i]; i++) {
+		tmp = curl_slist_append(hdrs, headers[i]);
+		if (!tmp)
+			goto nomem;
+		hdrs = tmp;
+	}
+	/* Large images: no 100-continue round trip. */
+	tmp = curl_slist_append(hdrs, "Expect:");
+	if (!tmp)
+		goto nomem;
+	hdrs = tmp;
+	client_setup(c, url, &x);
+	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_READDATA, f);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)st.st_size);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, 60L);
+	rc = client_perform(c, &x, err);
+	goto out;
+nomem:
+	rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+out:
+	curl_slist_free_all(hdrs);
+	if (f)
+		(void)fclose(f);
+	if (fd >= 0)
+		(void)close(fd);
+	return rc;
+}
+
+int lxf_client_wait_op(struct lxf_client *c, const char *op_url, int timeout_secs,
+		       struct json_object **op, struct lxf_err *err)
+{
+	struct lxf_response resp = {0};
+	char path[CLIENT_URL_MAX];
+	const char *msg;
+	int64_t status = 0;
+	long curl_timeout;
+	int n, rc;
+
+	if (op)
+		*op = NULL;
+	if (!op_url || strncmp(op_url, "/1.0/operations/", 16) != 0 || strchr(op_url, '?')) {
+		rc = lxf_err_set(err, LXF_EINVAL, "bad operation URL '%s'",
+				 op_url ? op_url : "(null)");
+		goto out;
+	}
+	n = snprintf(path, sizeof(path), "%s/wait?timeout=%d", op_url,
+		     timeout_secs < 0 ? -1 : timeout_secs);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		rc = lxf_err_set(err, LXF_EINVAL, "operation URL too long");
+		goto out;
+	}
+	/* The server holds the request until done: the HTTP timeout must outlast it. */
+	curl_timeout = timeout_secs < 0 ? 0L : (long)timeout_secs + 30L;
+	rc = client_request_timeout(c, "GET", path, NULL, curl_timeout, &resp, err);
+	if (rc)
+		goto out;
+	if (!resp.metadata || !json_object_is_type(resp.metadata, json_type_object)) {
+		rc = lxf_err_set(err, LXF_EIO, "operation wait returned no operation");
+		goto out;
+	}
+	(void)lxf_json_get_int(resp.metadata, "status_code", false, &status, NULL);
+	msg = lxf_json_str(resp.metadata, "err");
+	if (status == 400) {
+		rc = lxf_err_set(err, LXF_EIO, "%s", msg && *msg ? msg : "operation failed");
+		goto out;
+	}
+	if (status == 401) {
+		rc = lxf_err_set(err, LXF_ECANCELED, "%s",
+				 msg && *msg ? msg : "operation cancelled");
+		goto out;
+	}
+	if (status != 200) {
+		rc = lxf_err_set(err, LXF_ETIMEDOUT, "operation %s still running after %d s",
+				 op_url, timeout_secs);
+		goto out;
+	}
+	if (op)
+		*op = json_object_get(resp.metadata);
+out:
+	lxf_response_fini(&resp);
+	return rc;
+}
+
+int lxf_client_do(struct lxf_client *c, const char *method, const char *path,
+		  struct json_object *body, struct json_object **op, struct lxf_err *err)
+{
+	struct lxf_response resp = {0};
+	int rc;
+
+	if (op)
+		*op = NULL;
+	rc = lxf_client_request(c, method, path, body, &resp, err);
+	if (rc)
+		goto out;
+	if (resp.type == LXF_RESP_ASYNC && resp.operation) {
+		rc = lxf_client_wait_op(c, resp.operation, -1, op, err);
+		goto out;
+	}
+	if (op && resp.metadata)
+		*op = json_object_get(resp.metadata);
+out:
+	lxf_response_fini(&resp);
+	return rc;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXF_CLIENT_H
+#define LXF_CLIENT_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+/*
+ * A REST client for one remote (lxfd or LXD) over libcurl. One client is
+ * one curl easy handle: use a client from one thread at a time (lxf list
+ * makes one client per remote thread).
+ */
+
+#define LXF_CLIENT_JSON_MAX     (64u << 20) /* cap on a JSON response */
+#define LXF_CLIENT_CONNECT_SECS 5L
+
+struct lxf_client;
+
+struct lxf_client_opts {
+	/* "unix:///path/to/unix.socket" or "https://host:port". Required. */
+	const char *addr;
+	/* Project name added as ?project= when not NULL and not "default". */
+	const char *project;
+	/* HTTPS only: PEM client certificate and key; pinned server cert
+	 * (PEM), used as the only trust anchor. NULL: use the system CAs. */
+	const char *cert_path;
+	const char *key_path;
+	const char *server_cert_path;
+	/* Whole-request timeout for ordinary requests; 0 = 60 s. */
+	long timeout_secs;
+};
+
+enum lxf_resp_type { LXF_RESP_NONE, LXF_RESP_SYNC, LXF_RESP_ASYNC, LXF_RESP_ERROR };
+
+/* A decoded response envelope. Zero it before first use. */
+struct lxf_response {
+	int http_status;
+	enum lxf_resp_type type;
+	int status_code;
+	char *operation;              /* async: "/1.0/operations/<id>", else NULL */
+	struct json_object *envelope; /* the whole envelope, NULL when not JSON */
+	struct json_object *metadata; /* borrowed from envelope; may be NULL */
+	struct lxf_buf body;          /* the raw body (kept for `lxf query --raw`) */
+	char content_type[128];
+};
+
+/*
+ * Creates a client for opts->addr (strings are copied). Unix addresses map
+ * to http://lxd/<path> over CURLOPT_UNIX_SOCKET_PATH; https addresses use
+ * TLS 1.3 with the client certificate. Returns 0 and *out (free with
+ * lxf_client_free), or -LXF_EINVAL for a bad address, -LXF_ENOMEM.
+ */
+int lxf_client_new(const struct lxf_client_opts *opts, struct lxf_client **out,
+		   struct lxf_err *err);
+
+/* Frees c (NULL allowed). */
+void lxf_client_free(struct lxf_client *c);
+
+/* The address the client was made for; borrowed, lives as long as c. */
+const char *lxf_client_addr(const struct lxf_client *c);
+
+/* Releases everything resp holds; resp is zeroed and reusable. */
+void lxf_response_fini(struct lxf_response *resp);
+
+/*
+ * Sends METHOD path ("/1.0/instances?recursion=1") with an optional JSON
+ * body (borrowed; NULL for none) and decodes the envelope into *resp
+ * (previous contents released). A sync or async answer returns 0. An error
+ * envelope, or an HTTP status >= 400, returns the code matching the HTTP
+ * status (lxf_code_from_http) with the server's "error" text in err, and
+ * resp is still filled. Transport failures are -LXF_EUNAVAIL (could not
+ * connect), -LXF_ETIMEDOUT, -LXF_ETOOBIG (response over
+ * LXF_CLIENT_JSON_MAX) or -LXF_EIO.
+ */
+int lxf_client_request(struct lxf_client *c, const char *method, const char *path,
+		       struct json_object *body, struct lxf_response *resp, struct lxf_err *err);
+
+/*
+ * POSTs the file at file_path as a raw body (application/octet-stream) to
+ * path, with extra headers ("X-LXD-filename: x", NULL-terminated array,
+ * may be NULL). Same return contract as lxf_client_request. No overall
+ * timeout: it aborts when under 1 byte/s for 60 s.
+ */
+int lxf_client_upload(struct lxf_client *c, const char *path, const char *file_path,
+		      const char *const *headers, struct lxf_response *resp, struct lxf_err *err);
+
+/*
+ * Waits for the operation op_url ("/1.0/operations/<id>", as found in
+ * lxf_response.operation) with GET <op_url>/wait?timeout=<timeout_secs>
+ * (-1 = no limit): the server holds the request, no polling. On success
+ * *op (may be NULL) receives a new reference to the final Operation
+ * object. A failed operation returns -LXF_EIO with the operation's "err"
+ * text, a cancelled one -LXF_ECANCELED, one still running at the timeout
+ * -LXF_ETIMEDOUT.
+ */
+int lxf_client_wait_op(struct lxf_client *c, const char *op_url, int timeout_secs,
+		       struct json_object **op, struct lxf_err *err);
+
+/*
+ * Convenience: sends the request and, when the answer is async, waits for
+ * the operation (no limit). *op (may be NULL) gets the final Operation for
+ * async answers or a reference to the sync metadata. Returns 0 or an error.
+ */
+int lxf_client_do(struct lxf_client *c, const char *method, const char *path,
+		  struct json_object *body, struct json_object **op, struct lxf_err *err);
+
+/*
+ * URL-escapes one path component (an instance or alias name). Returns a
+ * malloc'ed string (free()) or NULL on ENOMEM.
+ */
+char *lxf_client_escape(const char *s);
+
+#endif

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXF_REMOTES_H
+#define LXF_REMOTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "client.h"
+#include "err.h"
+
+/*
+ * The client configuration: $LXF_CONF, else ~/.config/lxf/, holding
+ * config.yml in LXD's format:
+ *
+ *   default-remote: local
+ *   remotes:
+ *     h1: {addr: https://h1:8443, protocol: lxd, public: false,
+ *          project: default, auth_type: tls}
+ *
+ * plus client.crt, client.key and servercerts/<remote>.crt. The remote
+ * "local" (addr unix://, the local lxfd) always exists and is never saved.
+ */
+
+#define LXF_REMOTES_MAX     256
+#define LXF_REMOTE_NAME_MAX 64
+#define LXF_CONFIG_MAX      (1u << 20)
+
+struct lxf_remote {
+	char *name;
+	char *addr; /* "unix://", "unix:///path" or "https://host:port" */
+	char *protocol;
+	char *project;
+	char *auth_type;
+	bool public;
+	bool is_static; /* built in ("local"): never saved, never removed */
+};
+
+struct lxf_remotes {
+	char *dir;  /* the configuration directory */
+	char *path; /* dir + "/config.yml" */
+	char *default_remote;
+	struct lxf_remote *v;
+	size_t n;
+};
+
+/*
+ * Loads the configuration from dir (NULL: $LXF_CONF, else
+ * $HOME/.config/lxf). A missing config.yml gives just "local". A malformed
+ * one is -LXF_EINVAL with "PATH: line L column C: problem" (or naming the
+ * bad key). Returns 0 and *out (lxf_remotes_free), or an error.
+ */
+int lxf_remotes_load(const char *dir, struct lxf_remotes **out, struct lxf_err *err);
+
+/* Frees r (NULL allowed). */
+void lxf_remotes_free(struct lxf_remotes *r);
+
+/*
+ * Writes config.yml atomically (lxf_file_write_atomic, mode 0600; the
+ * directory is created 0700), leaving out static remotes. On failure the
+ * old file is untouched. Returns 0 or an error.
+ */
+int lxf_remotes_save(const struct lxf_remotes *r, struct lxf_err *err);
+
+/* The remote called name, or NULL. Borrowed from r. */
+const struct lxf_remote *lxf_remotes_find(const struct lxf_remotes *r, const char *name);
+
+/*
+ * Edits in memory (save with lxf_remotes_save). Names must be 1-64 chars
+ * of [A-Za-z0-9._-] not starting with '.' or '-'. add: -LXF_EEXIST when
+ * taken, -LXF_EINVAL for a bad name or address. remove/rename/set_url on
+ * an unknown name: -LXF_ENOENT "remote 'x' not found"; on a static one:
+ * -LXF_EPERM. Removing the default remote makes "local" the default.
+ */
+int lxf_remotes_add(struct lxf_remotes *r, const char *name, const char *addr, struct lxf_err *err);
+int lxf_remotes_remove(struct lxf_remotes *r, const char *name, struct lxf_err *err);
+int lxf_remotes_rename(struct lxf_remotes *r, const char *from, const char *to,
+		       struct lxf_err *err);
+int lxf_remotes_set_url(struct lxf_remotes *r, const char *name, const char *addr,
+			struct lxf_err *err);
+int lxf_remotes_set_default(struct lxf_remotes *r, const char *name, struct lxf_err *err);
+
+/* Checks an address: "unix://", "unix:///abs/path" or "https://host[:port]". */
+int lxf_remote_check_addr(const char *addr, struct lxf_err *err);
+
+/*
+ * Splits "[REMOTE:]NAME" as LXD does: text before the first ':' is a
+ * remote, which must exist (-LXF_ENOENT "remote 'x' not found"); without
+ * ':' the remote is the default one. *remote and *name (either may be
+ * NULL) are malloc'ed (free()); *name may be "" ("h1:").
+ */
+int lxf_remotes_parse_arg(const struct lxf_remotes *r, const char *arg, char **remote, char **name,
+			  struct lxf_err *err);
+
+/*
+ * The unix socket path for a unix remote: "unix://" means $LXF_DIR/unix.socket,
+ * else /var/lib/lxf/unix.socket. Writes into buf; returns 0, or -LXF_EINVAL
+ * for a non-unix remote or a path too long.
+ */
+int lxf_remote_socket_path(const struct lxf_remote *rem, char *buf, size_t len,
+			   struct lxf_err *err);
+
+/*
+ * Makes a client for rem, using the client certificate and the pinned
+ * server certificate from r->dir for https remotes. *out: lxf_client_free.
+ */
+int lxf_remotes_client(const struct lxf_remotes *r, const struct lxf_remote *rem,
+		       struct lxf_client **out, struct lxf_err *err);
+
+#endif

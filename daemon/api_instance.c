@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* /1.0/instances/{name}: get, update (PUT async, PATCH sync), rename, delete. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "backend.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "op.h"
+
+/* The instance's row, hiding half-created ones as LXD has no such state. */
+static int get_row(const char *name, struct json_object **row, struct lxf_err *err)
+{
+	return db_row(row, "Instance", err,
+		      "SELECT * FROM instances WHERE name = ? AND creating = 0", "s", name);
+}
+
+/* The editable fields the ETag covers, as LXD does. New reference. */
+static struct json_object *etag_src(struct json_object *row)
+{
+	static const char *const keys[] = {"architecture", "config",   "devices",
+					   "ephemeral",    "profiles", "description"};
+	struct json_object *o = json_object_new_object();
+
+	for (size_t i = 0; o && i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_object_add(o, keys[i], api_copy(json_object_object_get(row, keys[i])));
+	return o;
+}
+
+int api_instance_get(struct http_req *req, struct lxf_err *err)
+{
+	struct json_object *row = NULL, *o, *src;
+	int ret = get_row(router_param(&req->match, "name"), &row, err);
+
+	if (ret < 0)
+		return ret;
+	o = api_instance_json(row, api_recursion(req) > 0);
+	src = etag_src(row);
+	json_object_put(row);
+	if (!o || !src) {
+		json_object_put(o);
+		json_object_put(src);
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	}
+	ret = api_sync_etag(req, o, src, err);
+	json_object_put(src);
+	return ret;
+}
+
+struct update_arg {
+	char name[64];
+	struct json_object *row; /* the new row (config, devices, profiles, ...) */
+};
+
+static void update_arg_free(void *p)
+{
+	struct update_arg *a = p;
+
+	if (a) {
+		json_object_put(a->row);
+		free(a);
+	}
+}
+
+/* Applies the new row to the backend, then stores it. */
+static int apply_update(const char *name, struct json_object *row, struct lxf_err *err)
+{
+	struct json_object *ec = NULL, *ed = NULL;
+	int ret;
+
+	ret = api_expand(json_object_object_get(row, "profiles"), json_object_object_get(row, "config"),
+			 json_object_object_get(row, "devices"), &ec, &ed, err);
+	if (ret == 0 && backend_status(name))
+		ret = backend_update(name, ec, ed, err);
+	if (ret == 0)
+		ret = db_exec(NULL, NULL, err,
+			      "UPDATE instances SET config = ?, devices = ?, profiles = ?,"
+			      " ephemeral = ?, description = ? WHERE name = ?",
+			      "jjjbss", json_object_object_get(row, "config"),
+			      json_object_object_get(row, "devices"),
+			      json_object_object_get(row, "profiles"),
+			      (int)json_object_get_boolean(json_object_object_get(row, "ephemeral")),
+			      lxf_json_str(row, "description") ? lxf_json_str(row, "description") : "",
+			      name);
+	json_object_put(ec);
+	json_object_put(ed);
+	return ret;
+}
+
+static int update_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
+{
+	struct update_arg *a = arg;
+
+	(void)op;
+	(void)md;
+	return apply_update(a->name, a->row, err);
+}
+
+/*
+ * Builds the new row from the body: PUT replaces every editable field
+ * (absent ones become empty), PATCH merges config and devices key by key
+ * and replaces the other fields it names.
+ */
+static int new_row(struct json_object *row, struct json_object *body, bool patch,
+		   struct lxf_err *err)
+{
+	struct json_object *config = NULL, *devices = NULL, *profiles = NULL;
+	const char *desc = NULL;
+	bool ephemeral = false;
+	bool has_eph = json_object_object_get_ex(body, "ephemeral", NULL);
+
+	if (json_object_object_get_ex(body, "restore", NULL))
+		return lxf_err_set(err, LXF_ENOTSUP, "Snapshots are not supported");
+	if (lxf_json_get_object(body, "config", false, &config, err) < 0 ||
+	    lxf_json_get_object(body, "devices", false, &devices, err) < 0 ||
+	    lxf_json_get_array(body, "profiles", false, &profiles, err) < 0 ||
+	    lxf_json_get_bool(body, "ephemeral", false, &ephemeral, err) < 0 ||
+	    lxf_json_get_string(body, "description", false, &desc, err) < 0)
+		return -LXF_EINVAL;
+	if (config && lxf_json_check_string_map(config, "config", err) < 0)
+		return -LXF_EINVAL;
+	if (devices && api_check_devices(devices, err) < 0)
+		return -LXF_EINVAL;
+	for (size_t i = 0; profiles && i < json_object_array_length(profiles); i++)
+		if (!json_object_is_type(json_object_array_get_idx(profiles, i), json_type_string))
+			return lxf_err_set(err, LXF_EINVAL, "'profiles' must be a list of names");
+	if (patch) {
+		if (config) {
+			json_object_object_foreach(config, ck, cv)
+			{
+				json_object_object_add(json_object_object_get(row, "config"), ck,
+						       api_copy(cv));
+			}
+		}
+		if (devices) {
+			json_object_object_foreach(devices, dk, dv)
+			{
+				json_object_object_add(json_object_object_get(row, "devices"), dk,
+						       api_copy(dv));
+			}
+		}
+	} else {
+		json_object_object_add(row, "config",
+				       config ? api_copy(config) : json_object_new_object());
+		json_object_object_add(row, "devices",
+				       devices ? api_copy(devices) : json_object_new_object());
+	}
+	if (profiles || !patch)
+		json_object_object_add(row, "profiles",
+				       profiles ? api_copy(profiles) : json_object_new_array());
+	if (has_eph || !patch)
+		json_object_object_add(row, "ephemeral", json_object_new_boolean(ephemeral));
+	if (desc || !patch)
+		lxf_json_add_str(row, "description", desc ? desc : "");
+	return 0;
+}
+
+static int update(struct http_req *req, bool patch, struct lxf_err *err)
+{
+	const char *name = router_param(&req->match, "name");
+	struct json_object *row = NULL, *body, *src = NULL, *ec = NULL, *ed = NULL;
+	struct update_arg *a = NULL;
+	struct op *op = NULL;
+	char url[128];
+	int ret;
+
+	ret = api_body_object(req, &body, err);
+	if (ret == 0)
+		ret = get_row(name, &row, err);
+	if (ret < 0)
+		return ret;
+	src = etag_src(row);
+	ret = src ? api_check_if_match(req, src, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	if (ret == 0)
+		ret = new_row(row, body, patch, err);
+	/* Missing profiles are refused now, before any operation is made. */
+	if (ret == 0)
+		ret = api_expand(json_object_object_get(row, "profiles"), NULL, NULL, &ec, &ed, err);
+	if (ret < 0)
+		goto out;
+	if (patch) {
+		ret = apply_update(name, row, err);
+		if (ret == 0)
+			ret = api_sync(req, NULL, err);
+		goto out;
+	}
+	if (!(a = calloc(1, sizeof(*a)))) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->row = json_object_get(row);
+	api_instance_url(name, url, sizeof(url));
+	op = op_run("Updating instance", "instances", url, update_op, a, update_arg_free, err);
+	ret = op ? api_async(req, op, err) : -err->code;
+out:
+	op_unref(op);
+	json_object_put(row);
+	json_object_put(src);
+	json_object_put(ec);
+	json_object_put(ed);
+	return ret;
+}
+
+int api_instance_put(struct http_req *req, struct lxf_err *err)
+{
+	return update(req, false, err);
+}
+
+int api_instance_patch(struct http_req *req, struct lxf_err *err)
+{
+	return update(req, true, err);
+}
+
+struct rename_arg {
+	char name[64], newname[64];
+};
+
+static int rename_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
+{
+	struct rename_arg *a = arg;
+	int ret;
+
+	(void)op;
+	(void)md;
+	/* The row moves first so that the new name is reserved while files move. */
+	ret = db_exec(NULL, NULL, err, "UPDATE instances SET name = ? WHERE name = ?", "ss",
+		      a->newname, a->name);
+	if (ret == -LXF_EEXIST)
+		return lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", a->newname);
+	if (ret < 0)
+		return ret;
+	if (backend_status(a->name))
+		ret = backend_rename(a->name, a->newname, err);
+	if (ret < 0)
+		db_exec(NULL, NULL, NULL, "UPDATE instances SET name = ? WHERE name = ?", "ss",
+			a->name, a->newname);
+	return ret;
+}
+
+static bool is_running(const char *name)
+{
+	const char *st = backend_status(name);
+
+	return st && (strcmp(st, "Running") == 0 || strcmp(st, "Frozen") == 0);
+}
+
+int api_instance_post(struct http_req *req, struct lxf_err *err)
+{
+	const char *name = router_param(&req->match, "name"), *newname = NULL;
+	struct json_object *body, *row = NULL, *other = NULL;
+	struct rename_arg *a = NULL;
+	struct op *op = NULL;
+	bool migration = false;
+	char url[128];
+	int ret;
+
+	ret = api_body_object(req, &body, err);
+	if (ret == 0)
+		ret = get_row(name, &row, err);
+	if (ret < 0)
+		return ret;
+	if (lxf_json_get_bool(body, "migration", false, &migration, err) < 0 ||
+	    lxf_json_get_string(body, "name", !migration, &newname, err) < 0) {
+		ret = -LXF_EINVAL;
+		goto out;
+	}
+	if (migration) {
+		ret = lxf_err_set(err, LXF_ENOTSUP, "Migration is not supported");
+		goto out;
+	}
+	ret = router_check_instance_name(newname, "instance name", err);
+	if (ret < 0)
+		goto out;
+	if (is_running(name)) {
+		ret = lxf_err_set(err, LXF_EBUSY, "Renaming of running instance not allowed");
+		goto out;
+	}
+	if (db_row(&other, "Instance", NULL, "SELECT name FROM instances WHERE name = ?", "s",
+		   newname) == 0 ||
+	    backend_status(newname)) {
+		ret = lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", newname);
+		goto out;
+	}
+	if (!(a = calloc(1, sizeof(*a)))) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	snprintf(a->newname, sizeof(a->newname), "%s", newname);
+	api_instance_url(name, url, sizeof(url));
+	op = op_run("Renaming instance", "instances", url, rename_op, a, free, err);
+	ret = op ? api_async(req, op, err) : -err->code;
+out:
+	op_unref(op);
+	json_object_put(row);
+	json_object_put(other);
+	return ret;
+}
+
+static int delete_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
+{
+	const char *name = arg;
+	int ret = 0;
+
+	(void)op;
+	(void)md;
+	if (backend_status(name))
+		ret = backend_delete(name, err);
+	if (ret == 0)
+		ret = db_exec(NULL, NULL, err, "DELETE FROM instances WHERE name = ?", "s", name);
+	if (ret == 0)
+		lxf_info("Deleted instance %s", name);
+	return ret;
+}
+
+int api_instance_delete(struct http_req *req, struct lxf_err *err)
+{
+	const char *name = router_param(&req->match, "name");
+	struct json_object *row = NULL;
+	struct op *op = NULL;
+	char url[128], *arg;
+	int ret = get_row(name, &row, err);
+
+	if (ret < 0)
+		return ret;
+	json_object_put(row);
+	if (is_running(name))
+		return lxf_err_set(err, LXF_EINVAL, "Instance is running");
+	if (!(arg = strdup(name)))
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	api_instance_url(name, url, sizeof(url));
+	op = op_run("Deleting instance", "instances", url, delete_op, arg, free, err);
+	ret = op ? api_async(req, op, err) : -err->code;
+	op_unref(op);
+	return ret;
+}

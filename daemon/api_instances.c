@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* /1.0/instances: the list, the Instance object, and creation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "backend.h"
+#include "db.h"
+#include "http.h"
+#include "image.h"
+#include "log.h"
+#include "op.h"
+
+static int status_code(const char *status)
+{
+	if (strcmp(status, "Running") == 0)
+		return 103;
+	if (strcmp(status, "Stopped") == 0)
+		return 102;
+	if (strcmp(status, "Frozen") == 0)
+		return 110;
+	return 112;
+}
+
+struct json_object *api_instance_json(struct json_object *row, bool full)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *ec = NULL, *ed = NULL;
+	const char *name = lxf_json_str(row, "name");
+	const char *status = name ? backend_status(name) : NULL;
+	static const char *const copied[] = {"architecture", "config",      "devices",
+					     "ephemeral",    "profiles",    "stateful",
+					     "description",  "name"};
+
+	if (!o)
+		return NULL;
+	if (!status)
+		status = "Error";
+	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
+		json_object_object_add(o, copied[i], api_copy(json_object_object_get(row, copied[i])));
+	json_object_object_add(
+	    o, "created_at",
+	    api_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
+	json_object_object_add(
+	    o, "last_used_at",
+	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
+	if (api_expand(json_object_object_get(row, "profiles"), json_object_object_get(row, "config"),
+		       json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
+		/* A profile vanished under us: show the local maps rather than nothing. */
+		ec = api_copy(json_object_object_get(row, "config"));
+		ed = api_copy(json_object_object_get(row, "devices"));
+	}
+	json_object_object_add(o, "expanded_config", ec);
+	json_object_object_add(o, "expanded_devices", ed);
+	lxf_json_add_str(o, "status", status);
+	json_object_object_add(o, "status_code", json_object_new_int(status_code(status)));
+	lxf_json_add_str(o, "location", "none");
+	lxf_json_add_str(o, "type", "container");
+	lxf_json_add_str(o, "project", "default");
+	if (full) {
+		struct json_object *state = NULL;
+		struct lxf_err err;
+		if (name && strcmp(status, "Error") != 0 && backend_state(name, &state, &err) < 0) {
+			lxf_debug("No state for %s: %s", name, err.msg);
+			state = NULL;
+		}
+		json_object_object_add(o, "state", state);
+		json_object_object_add(o, "snapshots", json_object_new_array());
+		json_object_object_add(o, "backups", json_object_new_array());
+	}
+	return o;
+}
+
+int api_instances_get(struct http_req *req, struct lxf_err *err)
+{
+	struct json_object *rows = NULL, *arr = NULL;
+	char buf[256];
+	const char *filter = http_query(req, "filter", buf, sizeof(buf));
+	int rec = api_recursion(req);
+	int ret;
+
+	if (filter && filter[0])
+		return lxf_err_set(err, LXF_EINVAL, "filter not supported");
+	ret = db_exec(&rows, NULL, err, "SELECT * FROM instances WHERE creating = 0 ORDER BY name",
+		      "");
+	if (ret < 0)
+		return ret;
+	arr = json_object_new_array();
+	for (size_t i = 0; arr && i < json_object_array_length(rows); i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i);
+		char url[128];
+		if (rec == 0) {
+			api_instance_url(lxf_json_str(row, "name"), url, sizeof(url));
+			json_object_array_add(arr, json_object_new_string(url));
+		} else {
+			json_object_array_add(arr, api_instance_json(row, rec >= 2));
+		}
+	}
+	json_object_put(rows);
+	if (!arr)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	return api_sync(req, arr, err);
+}
+
+struct create_arg {
+	char name[64];
+	char image[PATH_MAX];
+	struct json_object *config, *devices;
+	bool start;
+};
+
+static void create_arg_free(void *p)
+{
+	struct create_arg *a = p;
+
+	if (!a)
+		return;
+	json_object_put(a->config);
+	json_object_put(a->devices);
+	free(a);
+}
+
+static int create_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
+{
+	struct create_arg *a = arg;
+	int ret;
+
+	(void)op;
+	(void)md;
+	ret = backend_create(a->name, a->image[0] ? a->image : NULL, a->config, a->devices, err);
+	if (ret < 0) {
+		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", a->name);
+		return ret;
+	}
+	ret = db_exec(NULL, NULL, err, "UPDATE instances SET creating = 0 WHERE name = ?", "s",
+		      a->name);
+	if (ret < 0) {
+		struct lxf_err e;
+		backend_delete(a->name, &e);
+		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", a->name);
+		return ret;
+	}
+	lxf_info("Created instance %s", a->name);
+	if (a->start) {
+		ret = backend_start(a->name, err);
+		if (ret < 0)
+			return ret;
+		db_exec(NULL, NULL, NULL, "UPDATE instances SET last_used_at = ? WHERE name = ?", "is",
+			(int64_t)time(NULL), a->name);
+	}
+	return 0;
+}
+
+/* The image named by source (alias or fingerprint prefix): its row. */
+static int source_image(struct json_object *source, struct json_object **img, struct lxf_err *err)
+{
+	const char *alias = NULL, *fp = NULL;
+	struct json_object *arow = NULL;
+	int ret;
+
+	if (lxf_json_get_string(source, "alias", false, &alias, err) < 0 ||
+	    lxf_json_get_string(source, "fingerprint", false, &fp, err) < 0)
+		return -LXF_EINVAL;
+	if (alias && alias[0]) {
+		ret = db_row(&arow, "Image alias", err, "SELECT * FROM image_aliases WHERE name = ?",
+			     "s", alias);
+		if (ret < 0)
+			return ret == -LXF_ENOENT ? lxf_err_set(err, LXF_ENOENT, "Image not found")
+						  : ret;
+		ret = db_row(img, "Image", err, "SELECT * FROM images WHERE fingerprint = ?", "s",
+			     lxf_json_str(arow, "target"));
+		json_object_put(arow);
+		return ret;
+	}
+	if (fp && fp[0])
+		return db_image_resolve(fp, img, err);
+	return lxf_err_set(err, LXF_EINVAL, "The image source needs an alias or a fingerprint");
+}
+
+int api_instances_post(struct http_req *req, struct lxf_err *err)
+{
+	struct json_object *body, *source = NULL, *config = NULL, *devices = NULL;
+	struct json_object *profiles = NULL, *img = NULL, *own_profiles = NULL, *empty = NULL;
+	struct create_arg *a = NULL;
+	const char *name = NULL, *type = NULL, *stype = NULL, *desc = "";
+	bool ephemeral = false, start = false;
+	struct op *op = NULL;
+	char url[128];
+	int ret;
+
+	ret = api_body_object(req, &body, err);
+	if (ret < 0)
+		return ret;
+	if (lxf_json_get_string(body, "name", true, &name, err) < 0 ||
+	    router_check_instance_name(name, "instance name", err) < 0 ||
+	    lxf_json_get_string(body, "type", false, &type, err) < 0 ||
+	    lxf_json_get_string(body, "description", false, &desc, err) < 0 ||
+	    lxf_json_get_object(body, "source", true, &source, err) < 0 ||
+	    lxf_json_get_string(source, "type", true, &stype, err) < 0 ||
+	    lxf_json_get_object(body, "config", false, &config, err) < 0 ||
+	    lxf_json_get_object(body, "devices", false, &devices, err) < 0 ||
+	    lxf_json_get_array(body, "profiles", false, &profiles, err) < 0 ||
+	    lxf_json_get_bool(body, "ephemeral", false, &ephemeral, err) < 0 ||
+	    lxf_json_get_bool(body, "start", false, &start, err) < 0)
+		return -LXF_EINVAL;
+	if (type && type[0] && strcmp(type, "container") != 0)
+		return lxf_err_set(err, LXF_ENOTSUP, "Only containers are supported");
+	if (config && lxf_json_check_string_map(config, "config", err) < 0)
+		return -LXF_EINVAL;
+	if (devices && api_check_devices(devices, err) < 0)
+		return -LXF_EINVAL;
+	for (size_t i = 0; profiles && i < json_object_array_length(profiles); i++)
+		if (!json_object_is_type(json_object_array_get_idx(profiles, i), json_type_string))
+			return lxf_err_set(err, LXF_EINVAL, "'profiles' must be a list of names");
+	if (!profiles) {
+		own_profiles = json_object_new_array();
+		json_object_array_add(own_profiles, json_object_new_string("default"));
+		profiles = own_profiles;
+	}
+	if (!(a = calloc(1, sizeof(*a)))) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->start = start;
+	if (strcmp(stype, "image") == 0) {
+		ret = source_image(source, &img, err);
+		if (ret < 0)
+			goto out;
+		img_path(lxfd_conf.dir, lxf_json_str(img, "fingerprint"), a->image, sizeof(a->image));
+	} else if (strcmp(stype, "none") != 0) {
+		ret = lxf_err_set(err, LXF_ENOTSUP, "Source type \"%s\" is not supported", stype);
+		goto out;
+	}
+	ret = api_expand(profiles, config, devices, &a->config, &a->devices, err);
+	if (ret < 0)
+		goto out;
+	if (!(empty = json_object_new_object())) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	if (backend_status(name)) {
+		ret = lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", name);
+		goto out;
+	}
+	ret = db_exec(NULL, NULL, err,
+		      "INSERT INTO instances (name, description, architecture, config, devices,"
+		      " profiles, ephemeral, created_at, creating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+		      "sssjjjbi", name, desc ? desc : "",
+		      img && lxf_json_str(img, "architecture") ? lxf_json_str(img, "architecture")
+							       : "x86_64",
+		      config ? config : empty, devices ? devices : empty, profiles, (int)ephemeral,
+		      (int64_t)time(NULL));
+	if (ret == -LXF_EEXIST)
+		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", name);
+	if (ret < 0)
+		goto out;
+	api_instance_url(name, url, sizeof(url));
+	op = op_run("Creating instance", "instances", url, create_op, a, create_arg_free, err);
+	a = NULL;
+	if (!op) {
+		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", name);
+		ret = -err->code;
+		goto out;
+	}
+	ret = api_async(req, op, err);
+out:
+	op_unref(op);
+	create_arg_free(a);
+	json_object_put(img);
+	json_object_put(own_profiles);
+	json_object_put(empty);
+	return ret;
+}

@@ -1,0 +1,997 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The container backend over liblxc: the only file that includes
+ * <lxc/lxccontainer.h>. Every call makes its own lxc_container and puts it
+ * before returning, so worker threads share nothing but the globals set
+ * once by backend_init. What liblxc does not make thread-safe (parsing a
+ * config, which touches its per-thread log state, and start, which forks a
+ * monitor) runs under lxc_lock.
+ */
+#include "backend.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <lxc/lxccontainer.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netpacket/packet.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "backend_config.h"
+#include "buf.h"
+#include "file.h"
+#include "image.h"
+#include "json.h"
+
+#define NAME_MAX_LEN  63
+#define SUBID_CAP     (64 * 1024)
+#define CONFIG_CAP    (1024 * 1024)
+#define LOG_TAIL      4096
+#define DEF_ID_BASE   1000000UL
+#define DEF_ID_COUNT  1000000000UL
+#define CGROUP2_MAGIC 0x63677270
+#define LXC_CONF_DIR  "/usr/share/lxc/config"
+#define CGROUP_CAP    (16 * 1024)
+#define MAX_NICS      64
+
+static pthread_mutex_t lxc_lock = PTHREAD_MUTEX_INITIALIZER;
+static char g_dir[PATH_MAX / 2];
+static char g_lxcpath[PATH_MAX / 2];
+static struct bcfg_host g_host;
+
+/* LXD's instance name rules: a hostname label. */
+static bool valid_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (!n || n > NAME_MAX_LEN || name[0] == '-' || name[n - 1] == '-' ||
+	    isdigit((unsigned char)name[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '-')
+			return false;
+	return true;
+}
+
+static int path_of(char *buf, size_t n, const char *name, const char *leaf)
+{
+	int len = snprintf(buf, n, "%s/%s%s%s", g_lxcpath, name, leaf ? "/" : "", leaf ? leaf : "");
+
+	return len < 0 || (size_t)len >= n ? -LXF_EINVAL : 0;
+}
+
+static int log_dir_of(char *buf, size_t n, const char *name)
+{
+	int len = snprintf(buf, n, "%s/logs/%s", g_dir, name);
+
+	return len < 0 || (size_t)len >= n ? -LXF_EINVAL : 0;
+}
+
+int backend_log_path(const char *name, char *buf, size_t n)
+{
+	int len;
+
+	if (!valid_name(name))
+		return -LXF_EINVAL;
+	len = snprintf(buf, n, "%s/logs/%s/lxc.log", g_dir, name);
+	return len < 0 || (size_t)len >= n ? -LXF_EINVAL : 0;
+}
+
+/* First "root:start:count" (or "0:...") line with room for our map. */
+static void read_subid(const char *path, unsigned long *base)
+{
+	struct lxf_buf b = {0};
+	char *save = NULL, *line;
+
+	*base = DEF_ID_BASE;
+	lxf_buf_init(&b, SUBID_CAP);
+	if (lxf_file_read(path, SUBID_CAP, &b, NULL) || !b.data)
+		goto out;
+	for (line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long start, count;
+		char who[64];
+
+		if (sscanf(line, "%63[^:]:%lu:%lu", who, &start, &count) != 3)
+			continue;
+		if ((strcmp(who, "root") && strcmp(who, "0")) || count < BCFG_MAP_COUNT)
+			continue;
+		*base = start;
+		break;
+	}
+out:
+	lxf_buf_fini(&b);
+}
+
+/* Whether /sys/class/net lists exactly the interfaces of our netns. */
+static bool sysfs_matches_netns(void)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	size_t want = 0, have = 0;
+	bool ok = ifs != NULL;
+	DIR *d;
+
+	for (size_t i = 0; ok && ifs[i].if_index; i++, want++) {
+		char p[IF_NAMESIZE + 32];
+
+		snprintf(p, sizeof(p), "/sys/class/net/%s", ifs[i].if_name);
+		ok = !access(p, F_OK);
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	d = ok ? opendir("/sys/class/net") : NULL;
+	for (struct dirent *de; d && (de = readdir(d));)
+		have += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return ok && want == have;
+}
+
+/*
+ * lxfd may run in a netns entered with nsenter --net, in the host's mount
+ * namespace: /sys then describes the host's interfaces and liblxc cannot
+ * find the bridges of our netns (it looks in /sys/class/net). Give lxfd a
+ * mount namespace of its own (a slave of the host's, so everything else
+ * stays visible) with a sysfs of our netns and the host's cgroup tree moved
+ * onto it. Only the cgroup tmpfs sits on the new sysfs, on a permanently
+ * empty directory, so unprivileged containers may still mount sysfs. This
+ * unshare only reaches threads created afterwards: backend_init must run
+ * before lxfd starts any thread.
+ */
+static int netns_sysfs_fixup(struct lxf_err *err)
+{
+	struct stat self, init;
+	char tmp[] = "/run/lxfd-cgroup.XXXXXX";
+	int ret = 0;
+
+	if (stat("/proc/self/ns/net", &self) || stat("/proc/1/ns/net", &init) ||
+	    (self.st_ino == init.st_ino && self.st_dev == init.st_dev) || sysfs_matches_netns())
+		return 0;
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL))
+		return lxf_err_sys(err, LXF_EIO, errno, "cannot make a mount namespace for sysfs");
+	if (!mkdtemp(tmp))
+		return lxf_err_sys(err, LXF_EIO, errno, "cannot make %s", tmp);
+	if (mount("/sys/fs/cgroup", tmp, NULL, MS_BIND | MS_REC, NULL)) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot keep the cgroup tree");
+		goto out;
+	}
+	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ||
+	    mount(tmp, "/sys/fs/cgroup", NULL, MS_MOVE, NULL))
+		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot mount a sysfs of this netns");
+out:
+	if (ret)
+		(void)umount2(tmp, MNT_DETACH);
+	(void)rmdir(tmp);
+	return ret;
+}
+
+int backend_init(const char *dir, struct lxf_err *err)
+{
+	struct statfs sfs;
+	struct stat st;
+	char path[PATH_MAX];
+	int n, ret;
+
+	n = snprintf(g_dir, sizeof(g_dir), "%s", dir);
+	if (n < 0 || (size_t)n >= sizeof(g_dir))
+		return lxf_err_set(err, LXF_EIO, "directory name too long");
+	snprintf(g_lxcpath, sizeof(g_lxcpath), "%s/containers", dir);
+	if (access(LXC_CONF_DIR "/common.conf", R_OK) || access(LXC_CONF_DIR "/userns.conf", R_OK))
+		return lxf_err_sys(err, LXF_EIO, errno, "liblxc's " LXC_CONF_DIR " is incomplete");
+	ret = lxf_mkdir_p(g_lxcpath, 0711, err);
+	if (!ret) {
+		snprintf(path, sizeof(path), "%s/logs", dir);
+		ret = lxf_mkdir_p(path, 0700, err);
+	}
+	if (!ret) {
+		snprintf(path, sizeof(path), "%s/images", dir);
+		ret = lxf_mkdir_p(path, 0700, err);
+	}
+	if (ret)
+		return ret;
+	/* Unprivileged container roots must be able to walk down to their rootfs. */
+	if (stat(dir, &st) || chmod(dir, (st.st_mode & 07777) | S_IXUSR | S_IXGRP | S_IXOTH) ||
+	    chmod(g_lxcpath, 0711))
+		return lxf_err_sys(err, LXF_EIO, errno, "cannot set the modes of %s", dir);
+	ret = netns_sysfs_fixup(err);
+	if (ret)
+		return ret;
+	read_subid("/etc/subuid", &g_host.uid_base);
+	read_subid("/etc/subgid", &g_host.gid_base);
+	g_host.cgroup2 = !statfs("/sys/fs/cgroup", &sfs) && sfs.f_type == CGROUP2_MAGIC;
+	g_host.apparmor = !access("/sys/kernel/security/apparmor", F_OK);
+	return 0;
+}
+
+/*
+ * A liblxc container object for name, config parsed under lxc_lock.
+ * NULL with err set when name is bad or (must_exist) not defined.
+ */
+static struct lxc_container *ct_get(const char *name, bool must_exist, struct lxf_err *err)
+{
+	struct lxc_container *c;
+
+	if (!valid_name(name)) {
+		lxf_err_set(err, LXF_EINVAL, "bad container name '%s'", name ? name : "");
+		return NULL;
+	}
+	pthread_mutex_lock(&lxc_lock);
+	c = lxc_container_new(name, g_lxcpath);
+	pthread_mutex_unlock(&lxc_lock);
+	if (!c) {
+		lxf_err_set(err, LXF_EIO, "liblxc cannot load container '%s'", name);
+		return NULL;
+	}
+	if (must_exist && !c->is_defined(c)) {
+		lxc_container_put(c);
+		lxf_err_set(err, LXF_ENOENT, "container '%s' not found", name);
+		return NULL;
+	}
+	return c;
+}
+
+static int write_config(const char *name, struct json_object *config, struct json_object *devices,
+			struct lxf_err *err)
+{
+	struct lxf_buf b = {0};
+	char rootfs[PATH_MAX], logfile[PATH_MAX], cfg[PATH_MAX];
+	struct bcfg_target t = {.name = name, .rootfs = rootfs, .logfile = logfile, .seed = g_dir};
+	int ret;
+
+	if (path_of(rootfs, sizeof(rootfs), name, "rootfs") ||
+	    path_of(cfg, sizeof(cfg), name, "config") ||
+	    backend_log_path(name, logfile, sizeof(logfile)))
+		return lxf_err_set(err, LXF_EINVAL, "path too long for '%s'", name);
+	lxf_buf_init(&b, CONFIG_CAP);
+	ret = bcfg_render(&g_host, &t, config, devices, &b, err);
+	if (!ret)
+		ret = lxf_file_write_atomic(cfg, b.data, b.len, 0640, err);
+	lxf_buf_fini(&b);
+	return ret;
+}
+
+int backend_create(const char *name, const char *image_path, struct json_object *config,
+		   struct json_object *devices, struct lxf_err *err)
+{
+	struct lxc_container *c = NULL;
+	char cdir[PATH_MAX], rootfs[PATH_MAX], logdir[PATH_MAX];
+	unsigned long shift;
+	bool made = false;
+	int ret;
+
+	if (!valid_name(name))
+		return lxf_err_set(err, LXF_EINVAL, "bad container name '%s'", name ? name : "");
+	ret = bcfg_validate(config, devices, err);
+	if (ret)
+		return ret;
+	if (path_of(cdir, sizeof(cdir), name, NULL) ||
+	    path_of(rootfs, sizeof(rootfs), name, "rootfs") ||
+	    log_dir_of(logdir, sizeof(logdir), name))
+		return lxf_err_set(err, LXF_EINVAL, "path too long for '%s'", name);
+	if (mkdir(cdir, 0711)) {
+		if (errno == EEXIST)
+			return lxf_err_set(err, LXF_EEXIST, "container '%s' already exists", name);
+		return lxf_err_sys(err, LXF_EIO, errno, "cannot make %s", cdir);
+	}
+	made = true;
+	shift = bcfg_privileged(config) ? 0 : g_host.uid_base;
+	if (image_path) {
+		ret = img_unpack_rootfs(image_path, rootfs, shift,
+					bcfg_privileged(config) ? 0 : g_host.gid_base, err);
+	} else if (mkdir(rootfs, 0755) ||
+		   chown(rootfs, (uid_t)shift,
+			 (gid_t)(bcfg_privileged(config) ? 0 : g_host.gid_base))) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot make %s", rootfs);
+	}
+	if (ret)
+		goto out;
+	(void)lxf_rm_rf(logdir, NULL); /* a stale log of an earlier namesake */
+	ret = lxf_mkdir_p(logdir, 0700, err);
+	if (!ret)
+		ret = write_config(name, config, devices, err);
+	if (ret)
+		goto out;
+	/* Let liblxc parse what we wrote: raw.lxc may hold values it refuses. */
+	c = ct_get(name, true, err);
+	if (!c) {
+		ret = lxf_err_set(err, LXF_EINVAL, "liblxc refuses the config of '%s' (see raw.lxc)",
+				  name);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (c)
+		lxc_container_put(c);
+	if (ret && made) {
+		(void)lxf_rm_rf(cdir, NULL);
+		(void)lxf_rm_rf(logdir, NULL);
+	}
+	return ret;
+}
+
+/* The last ERROR line of the container's liblxc log, for start failures. */
+static void log_last_error(const char *name, char *out, size_t n)
+{
+	char path[PATH_MAX], buf[LOG_TAIL + 1];
+	const char *hit = NULL;
+	ssize_t r;
+	off_t size;
+	int fd;
+
+	out[0] = '\0';
+	if (backend_log_path(name, path, sizeof(path)))
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	r = size < 0 ? -1 : pread(fd, buf, LOG_TAIL, size > LOG_TAIL ? size - LOG_TAIL : 0);
+	close(fd);
+	if (r <= 0)
+		return;
+	buf[r] = '\0';
+	for (char *p = buf; (p = strstr(p, " ERROR ")); p++)
+		hit = p + 7;
+	if (hit)
+		snprintf(out, n, "%.*s", (int)strcspn(hit, "\n"), hit);
+}
+
+static bool is_running(struct lxc_container *c)
+{
+	return c->is_running(c);
+}
+
+int backend_update(const char *name, struct json_object *config, struct json_object *devices,
+		   struct lxf_err *err)
+{
+	struct lxc_container *c = NULL;
+	char rootfs[PATH_MAX], val[256];
+	struct stat st;
+	const char *key;
+	int ret;
+
+	ret = bcfg_validate(config, devices, err);
+	if (ret)
+		return ret;
+	c = ct_get(name, true, err);
+	if (!c)
+		return -err->code;
+	ret = lxf_err_set(err, LXF_EIO, "cannot stat the rootfs of '%s'", name);
+	if (path_of(rootfs, sizeof(rootfs), name, "rootfs") || stat(rootfs, &st))
+		goto out;
+	/* The rootfs is shifted once, at create; a flip would leave it owned wrong. */
+	if ((st.st_uid == 0) != bcfg_privileged(config)) {
+		ret = lxf_err_set(err, LXF_ENOTSUP,
+				  "security.privileged cannot change on an existing container");
+		goto out;
+	}
+	if (is_running(c)) {
+		for (int i = 0; bcfg_live_limit(&g_host, config, i, &key, val, sizeof(val)); i++) {
+			if (*val && !c->set_cgroup_item(c, key, val)) {
+				ret = lxf_err_set(err, LXF_EINVAL, "cannot set %s to %s live", key,
+						  val);
+				goto out;
+			}
+		}
+	}
+	ret = write_config(name, config, devices, err);
+out:
+	lxc_container_put(c);
+	return ret;
+}
+
+int backend_start(const char *name, struct lxf_err *err)
+{
+	struct lxc_container *c = NULL;
+	char logdir[PATH_MAX], why[200];
+	bool ok;
+	int ret;
+
+	c = ct_get(name, true, err);
+	if (!c)
+		return -err->code;
+	if (is_running(c)) {
+		ret = lxf_err_set(err, LXF_EBUSY, "container '%s' is already running", name);
+		goto out;
+	}
+	if (log_dir_of(logdir, sizeof(logdir), name) || lxf_mkdir_p(logdir, 0700, err)) {
+		ret = lxf_err_set(err, LXF_EIO, "cannot make the log directory of '%s'", name);
+		goto out;
+	}
+	c->want_daemonize(c, true);
+	/* The monitor must not keep lxfd's sockets and database open. */
+	c->want_close_all_fds(c, true);
+	pthread_mutex_lock(&lxc_lock);
+	ok = c->start(c, 0, NULL);
+	pthread_mutex_unlock(&lxc_lock);
+	if (!ok) {
+		log_last_error(name, why, sizeof(why));
+		ret = lxf_err_set(err, LXF_EIO, "cannot start '%s'%s%s", name, *why ? ": " : "",
+				  why);
+		goto out;
+	}
+	ret = 0;
+out:
+	lxc_container_put(c);
+	return ret;
+}
+
+int backend_stop(const char *name, bool force, int timeout, struct lxf_err *err)
+{
+	struct lxc_container *c = NULL;
+	int ret;
+
+	c = ct_get(name, true, err);
+	if (!c)
+		return -err->code;
+	if (!is_running(c)) {
+		ret = lxf_err_set(err, LXF_EBUSY, "container '%s' is not running", name);
+		goto out;
+	}
+	if (force) {
+		ret = c->stop(c) ? 0 : lxf_err_set(err, LXF_EIO, "cannot stop '%s'", name);
+		goto out;
+	}
+	/* A frozen init cannot act on the halt signal. */
+	if (!strcmp(c->state(c), "FROZEN"))
+		(void)c->unfreeze(c);
+	ret = 0;
+	if (!c->shutdown(c, timeout < 0 ? -1 : timeout))
+		ret = lxf_err_set(err, is_running(c) ? LXF_ETIMEDOUT : LXF_EIO,
+				  "'%s' did not stop within %d seconds", name, timeout);
+out:
+	lxc_container_put(c);
+	return ret;
+}
+
+static int freeze_op(const char *name, bool freeze, struct lxf_err *err)
+{
+	struct lxc_container *c = NULL;
+	int ret = 0;
+
+	c = ct_get(name, true, err);
+	if (!c)
+		return -err->code;
+	if (!is_running(c))
+		ret = lxf_err_set(err, LXF_EBUSY, "container '%s' is not running", name);
+	else if (!(freeze ? c->freeze(c) : c->unfreeze(c)))
+		ret = lxf_err_set(err, LXF_EIO, "cannot %s '%s'", freeze ? "freeze" : "unfreeze",
+				  name);
+	lxc_container_put(c);
+	return ret;
+}
+
+int backend_freeze(const char *name, struct lxf_err *err)
+{
+	return freeze_op(name, true, err);
+}
+
+int backend_unfreeze(const char *name, struct lxf_err *err)
+{
+	return freeze_op(name, false, err);
+}
+
+int backend_delete(const char *name, struct lxf_err *err)
+{
+	struct lxc_container *c = NULL;
+	char cdir[PATH_MAX], logdir[PATH_MAX];
+	int ret;
+
+	c = ct_get(name, true, err);
+	if (!c)
+		return -err->code;
+	if (is_running(c)) {
+		ret = lxf_err_set(err, LXF_EBUSY, "container '%s' is running", name);
+		goto out;
+	}
+	ret = lxf_err_set(err, LXF_EINVAL, "path too long for '%s'", name);
+	if (path_of(cdir, sizeof(cdir), name, NULL) || log_dir_of(logdir, sizeof(logdir), name))
+		goto out;
+	ret = lxf_rm_rf(cdir, err);
+	if (!ret)
+		ret = lxf_rm_rf(logdir, err);
+out:
+	lxc_container_put(c);
+	return ret;
+}
+
+/* Replaces the value of each "key = " line of cfg that names a path of ours. */
+static int rewrite_names(struct lxf_buf *in, const char *name, const char *newname,
+			 struct lxf_buf *out)
+{
+	char oldroot[PATH_MAX], newroot[PATH_MAX], oldlog[PATH_MAX], newlog[PATH_MAX];
+	char *save = NULL;
+	int ret = 0;
+
+	if (path_of(oldroot, sizeof(oldroot), name, "rootfs") ||
+	    path_of(newroot, sizeof(newroot), newname, "rootfs") ||
+	    backend_log_path(name, oldlog, sizeof(oldlog)) ||
+	    backend_log_path(newname, newlog, sizeof(newlog)))
+		return -LXF_EINVAL;
+	for (char *l = strtok_r(in->data, "\n", &save); l && !ret; l = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(l, "lxc.uts.name = ", 15))
+			ret = lxf_buf_addf(out, "lxc.uts.name = %s\n", newname);
+		else if (!strncmp(l, "lxc.rootfs.path = dir:", 22) && !strcmp(l + 22, oldroot))
+			ret = lxf_buf_addf(out, "lxc.rootfs.path = dir:%s\n", newroot);
+		else if (!strncmp(l, "lxc.log.file = ", 15) && !strcmp(l + 15, oldlog))
+			ret = lxf_buf_addf(out, "lxc.log.file = %s\n", newlog);
+		else
+			ret = lxf_buf_addf(out, "%s\n", l);
+	}
+	return ret;
+}
+
+int backend_rename(const char *name, const char *newname, struct lxf_err *err)
+{
+	struct lxc_container *c = NULL;
+	struct lxf_buf old = {0}, neu = {0};
+	char cdir[PATH_MAX], ndir[PATH_MAX], cfg[PATH_MAX], ocfg[PATH_MAX];
+	char logdir[PATH_MAX], nlogdir[PATH_MAX];
+	int ret;
+
+	if (!valid_name(newname))
+		return lxf_err_set(err, LXF_EINVAL, "bad container name '%s'",
+				   newname ? newname : "");
+	c = ct_get(name, true, err);
+	if (!c)
+		return -err->code;
+	lxf_buf_init(&old, CONFIG_CAP);
+	lxf_buf_init(&neu, CONFIG_CAP);
+	if (is_running(c)) {
+		ret = lxf_err_set(err, LXF_EBUSY, "container '%s' is running", name);
+		goto out;
+	}
+	ret = lxf_err_set(err, LXF_EINVAL, "path too long for '%s'", newname);
+	if (path_of(cdir, sizeof(cdir), name, NULL) || path_of(ndir, sizeof(ndir), newname, NULL) ||
+	    path_of(cfg, sizeof(cfg), newname, "config") ||
+	    path_of(ocfg, sizeof(ocfg), name, "config") ||
+	    log_dir_of(logdir, sizeof(logdir), name) ||
+	    log_dir_of(nlogdir, sizeof(nlogdir), newname))
+		goto out;
+	ret = lxf_file_read(ocfg, CONFIG_CAP, &old, err);
+	if (ret)
+		goto out;
+	ret = rewrite_names(&old, name, newname, &neu);
+	if (ret) {
+		ret = lxf_err_set(err, -ret, "cannot rewrite the config of '%s'", name);
+		goto out;
+	}
+	if (renameat2(AT_FDCWD, cdir, AT_FDCWD, ndir, RENAME_NOREPLACE)) {
+		ret = errno == EEXIST ? lxf_err_set(err, LXF_EEXIST, "container '%s' already exists",
+						    newname)
+				      : lxf_err_sys(err, LXF_EIO, errno, "cannot rename '%s'", name);
+		goto out;
+	}
+	ret = lxf_file_write_atomic(cfg, neu.data, neu.len, 0640, err);
+	if (ret) {
+		(void)renameat2(AT_FDCWD, ndir, AT_FDCWD, cdir, RENAME_NOREPLACE);
+		goto out;
+	}
+	(void)lxf_rm_rf(nlogdir, NULL);
+	if (rename(logdir, nlogdir))
+		(void)lxf_mkdir_p(nlogdir, 0700, NULL);
+	ret = 0;
+out:
+	lxf_buf_fini(&old);
+	lxf_buf_fini(&neu);
+	lxc_container_put(c);
+	return ret;
+}
+
+/* liblxc's state names onto the three LXD statuses the API reports. */
+static const char *status_of(const char *lxc_state, int *code)
+{
+	if (!strcmp(lxc_state, "STOPPED")) {
+		*code = 102;
+		return "Stopped";
+	}
+	if (!strcmp(lxc_state, "FROZEN")) {
+		*code = 110;
+		return "Frozen";
+	}
+	*code = 103;
+	return "Running";
+}
+
+const char *backend_status(const char *name)
+{
+	struct lxc_container *c = ct_get(name, true, NULL);
+	const char *s;
+	int code;
+
+	if (!c)
+		return NULL;
+	s = status_of(c->state(c), &code);
+	lxc_container_put(c);
+	return s;
+}
+
+/* ---- state ---- */
+
+/* The cgroup directory of pid for a v1 controller ("memory"), or v2 when ctrl is "". */
+static int cgroup_dir(pid_t pid, const char *ctrl, char *out, size_t n)
+{
+	struct lxf_buf b = {0};
+	char path[64], *save = NULL;
+	int ret = -LXF_ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	lxf_buf_init(&b, CGROUP_CAP);
+	if (lxf_file_read(path, CGROUP_CAP, &b, NULL) || !b.data)
+		goto out;
+	for (char *l = strtok_r(b.data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *ctrls = strchr(l, ':'), *cgpath;
+		bool hit = false;
+		int len;
+
+		if (!ctrls || !(cgpath = strchr(ctrls + 1, ':')))
+			continue;
+		*cgpath++ = '\0';
+		ctrls++;
+		if (!*ctrl) {
+			hit = !*ctrls;
+		} else {
+			/* "cpu,cpuacct" is mounted under that very name on systemd hosts. */
+			for (char *p = ctrls; *p && !hit; p += strcspn(p, ","), p += *p == ',')
+				hit = !strncmp(p, ctrl, strlen(ctrl)) &&
+				      (p[strlen(ctrl)] == ',' || !p[strlen(ctrl)]);
+		}
+		if (!hit)
+			continue;
+		if (*ctrl)
+			len = snprintf(out, n, "/sys/fs/cgroup/%s%s", ctrls, cgpath);
+		else
+			len = snprintf(out, n, "/sys/fs/cgroup%s%s",
+				       g_host.cgroup2 ? "" : "/unified", cgpath);
+		ret = len < 0 || (size_t)len >= n ? -LXF_EINVAL : 0;
+		break;
+	}
+out:
+	lxf_buf_fini(&b);
+	return ret;
+}
+
+/* The first number in file dir/leaf, or in its "key N" line when key is set. */
+static int64_t cg_read(const char *dir, const char *leaf, const char *key)
+{
+	struct lxf_buf b = {0};
+	char path[PATH_MAX];
+	const char *p;
+	int64_t v = -1;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, leaf) >= (int)sizeof(path))
+		return -1;
+	lxf_buf_init(&b, CGROUP_CAP);
+	if (!lxf_file_read(path, CGROUP_CAP, &b, NULL)) {
+		p = lxf_buf_str(&b);
+		if (key) {
+			size_t kl = strlen(key);
+
+			for (; p && (strncmp(p, key, kl) || p[kl] != ' ');
+			     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+				;
+			p = p ? p + kl : NULL;
+		}
+		if (p && sscanf(p, "%" SCNd64, &v) != 1)
+			v = -1;
+	}
+	lxf_buf_fini(&b);
+	return v;
+}
+
+static int add_i64(struct json_object *o, const char *key, int64_t v)
+{
+	struct json_object *j = json_object_new_int64(v < 0 ? 0 : v);
+
+	if (!j || json_object_object_add(o, key, j)) {
+		json_object_put(j);
+		return -LXF_ENOMEM;
+	}
+	return 0;
+}
+
+static int add_obj(struct json_object *o, const char *key, struct json_object **child)
+{
+	*child = json_object_new_object();
+	if (!*child || json_object_object_add(o, key, *child)) {
+		json_object_put(*child);
+		*child = NULL;
+		return -LXF_ENOMEM;
+	}
+	return 0;
+}
+
+static int state_cgroups(pid_t pid, struct json_object *st)
+{
+	struct json_object *cpu = NULL, *mem = NULL;
+	char dir[PATH_MAX];
+	int64_t procs = -1, usage = -1, peak = -1, sw = -1, swpeak = -1, cpuns = -1;
+	int ret;
+
+	if (g_host.cgroup2) {
+		if (!cgroup_dir(pid, "", dir, sizeof(dir))) {
+			procs = cg_read(dir, "pids.current", NULL);
+			cpuns = cg_read(dir, "cpu.stat", "usage_usec");
+			cpuns = cpuns < 0 ? -1 : cpuns * 1000;
+			usage = cg_read(dir, "memory.current", NULL);
+			peak = cg_read(dir, "memory.peak", NULL);
+			sw = cg_read(dir, "memory.swap.current", NULL);
+			swpeak = cg_read(dir, "memory.swap.peak", NULL);
+		}
+	} else {
+		if (!cgroup_dir(pid, "pids", dir, sizeof(dir)))
+			procs = cg_read(dir, "pids.current", NULL);
+		if (!cgroup_dir(pid, "cpuacct", dir, sizeof(dir)))
+			cpuns = cg_read(dir, "cpuacct.usage", NULL);
+		if (!cgroup_dir(pid, "memory", dir, sizeof(dir))) {
+			usage = cg_read(dir, "memory.usage_in_bytes", NULL);
+			peak = cg_read(dir, "memory.max_usage_in_bytes", NULL);
+			/* memsw counts memory + swap; swap is the difference. */
+			sw = cg_read(dir, "memory.memsw.usage_in_bytes", NULL);
+			sw = sw >= usage && usage >= 0 ? sw - usage : 0;
+			swpeak = cg_read(dir, "memory.memsw.max_usage_in_bytes", NULL);
+			swpeak = swpeak >= peak && peak >= 0 ? swpeak - peak : 0;
+		}
+	}
+	ret = add_i64(st, "processes", procs);
+	if (!ret)
+		ret = add_obj(st, "cpu", &cpu);
+	if (!ret)
+		ret = add_i64(cpu, "usage", cpuns);
+	if (!ret)
+		ret = add_obj(st, "memory", &mem);
+	if (!ret)
+		ret = add_i64(mem, "usage", usage);
+	if (!ret)
+		ret = add_i64(mem, "usage_peak", peak);
+	if (!ret)
+		ret = add_i64(mem, "swap_usage", sw);
+	if (!ret)
+		ret = add_i64(mem, "swap_usage_peak", swpeak);
+	return ret;
+}
+
+/*
+ * Interfaces are read from inside the container's network namespace by a
+ * short-lived thread that setns()es into it (netns is per thread), so no
+ * process is forked: getifaddrs() there gives names, flags, addresses,
+ * MACs and the counters from the container's point of view.
+ */
+struct netns_job {
+	int nsfd;
+	struct json_object *net; /* filled by the thread */
+	int ret;
+};
+
+static struct json_object *nic_entry(struct json_object *net, const char *ifname)
+{
+	struct json_object *e = NULL, *a = NULL, *cnt = NULL;
+
+	if (json_object_object_get_ex(net, ifname, &e))
+		return e;
+	if (json_object_object_length(net) >= MAX_NICS || add_obj(net, ifname, &e) ||
+	    !(a = json_object_new_array()) || json_object_object_add(e, "addresses", a)) {
+		json_object_put(a);
+		return NULL;
+	}
+	if (add_obj(e, "counters", &cnt) || lxf_json_add_str(e, "hwaddr", "") ||
+	    lxf_json_add_str(e, "host_name", "") || add_i64(e, "mtu", 0) ||
+	    lxf_json_add_str(e, "state", "down") || lxf_json_add_str(e, "type", "broadcast"))
+		return NULL;
+	return e;
+}
+
+static int add_addr(struct json_object *e, const struct ifaddrs *ifa)
+{
+	struct json_object *arr = json_object_object_get(e, "addresses"), *o;
+	char addr[INET6_ADDRSTRLEN] = "", mask[16];
+	const char *scope = "global";
+	int prefix = 0, bytes;
+	const unsigned char *m;
+
+	if (ifa->ifa_addr->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(void *)ifa->ifa_addr;
+
+		inet_ntop(AF_INET, &in->sin_addr, addr, sizeof(addr));
+		if ((ntohl(in->sin_addr.s_addr) >> 24) == 127)
+			scope = "local";
+		bytes = 4;
+		m = ifa->ifa_netmask ? (const unsigned char *)&(
+						 (const struct sockaddr_in *)(void *)ifa->ifa_netmask)
+						 ->sin_addr
+				     : NULL;
+	} else {
+		const struct sockaddr_in6 *in6 =
+		    (const struct sockaddr_in6 *)(void *)ifa->ifa_addr;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof(addr));
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			scope = "local";
+		else if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr))
+			scope = "link";
+		bytes = 16;
+		m = ifa->ifa_netmask ? (const unsigned char *)&(
+						 (const struct sockaddr_in6 *)(void *)ifa->ifa_netmask)
+						 ->sin6_addr
+				     : NULL;
+	}
+	for (int i = 0; m && i < bytes; i++)
+		prefix += __builtin_popcount(m[i]);
+	snprintf(mask, sizeof(mask), "%d", prefix);
+	o = json_object_new_object();
+	if (!o || lxf_json_add_str(o, "family", bytes == 4 ? "inet" : "inet6") ||
+	    lxf_json_add_str(o, "address", addr) || lxf_json_add_str(o, "netmask", mask) ||
+	    lxf_json_add_str(o, "scope", scope) || json_object_array_add(arr, o)) {
+		json_object_put(o);
+		return -LXF_ENOMEM;
+	}
+	return 0;
+}
+
+static int add_link(struct json_object *e, const struct ifaddrs *ifa, int sock)
+{
+	const struct sockaddr_ll *ll = (const struct sockaddr_ll *)(void *)ifa->ifa_addr;
+	const struct rtnl_link_stats *s = ifa->ifa_data;
+	struct json_object *cnt = json_object_object_get(e, "counters");
+	struct ifreq ifr = {0};
+	char mac[18] = "";
+	int ret;
+
+	if (ll->sll_halen == 6)
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ll->sll_addr[0],
+			 ll->sll_addr[1], ll->sll_addr[2], ll->sll_addr[3], ll->sll_addr[4],
+			 ll->sll_addr[5]);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifa->ifa_name);
+	if (sock < 0 || ioctl(sock, SIOCGIFMTU, &ifr))
+		ifr.ifr_mtu = 0;
+	ret = lxf_json_add_str(e, "hwaddr", mac);
+	if (!ret)
+		ret = add_i64(e, "mtu", ifr.ifr_mtu);
+	if (!ret)
+		ret = lxf_json_add_str(e, "state", (ifa->ifa_flags & IFF_UP) ? "up" : "down");
+	if (!ret)
+		ret = lxf_json_add_str(e, "type",
+				       (ifa->ifa_flags & IFF_LOOPBACK) ? "loopback" : "broadcast");
+	if (!ret && s) {
+		ret = add_i64(cnt, "bytes_received", s->rx_bytes);
+		if (!ret)
+			ret = add_i64(cnt, "bytes_sent", s->tx_bytes);
+		if (!ret)
+			ret = add_i64(cnt, "packets_received", s->rx_packets);
+		if (!ret)
+			ret = add_i64(cnt, "packets_sent", s->tx_packets);
+	}
+	return ret;
+}
+
+static void *netns_thread(void *arg)
+{
+	struct netns_job *j = arg;
+	struct ifaddrs *ifs = NULL;
+	int sock = -1;
+
+	j->ret = -LXF_EIO;
+	if (setns(j->nsfd, CLONE_NEWNET) || getifaddrs(&ifs))
+		return NULL;
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	j->ret = 0;
+	for (struct ifaddrs *ifa = ifs; ifa && !j->ret; ifa = ifa->ifa_next) {
+		struct json_object *e;
+		int fam = ifa->ifa_addr ? ifa->ifa_addr->sa_family : AF_UNSPEC;
+
+		if (fam != AF_PACKET && fam != AF_INET && fam != AF_INET6)
+			continue;
+		e = nic_entry(j->net, ifa->ifa_name);
+		if (!e)
+			j->ret = -LXF_ENOMEM;
+		else if (fam == AF_PACKET)
+			j->ret = add_link(e, ifa, sock);
+		else
+			j->ret = add_addr(e, ifa);
+	}
+	if (sock >= 0)
+		close(sock);
+	freeifaddrs(ifs);
+	return NULL;
+}
+
+static int state_network(struct lxc_container *c, pid_t pid, struct json_object *net)
+{
+	struct netns_job j = {.nsfd = -1, .net = net, .ret = -LXF_EIO};
+	char path[64], key[64];
+	pthread_t th;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	j.nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (j.nsfd < 0)
+		return -LXF_EIO;
+	if (pthread_create(&th, NULL, netns_thread, &j)) {
+		close(j.nsfd);
+		return -LXF_EIO;
+	}
+	pthread_join(th, NULL);
+	close(j.nsfd);
+	if (j.ret)
+		return j.ret;
+	/* host_name: the host end of each veth, asked from the monitor (no fork). */
+	for (int i = 0; i < MAX_NICS; i++) {
+		char *type, *ifname, *pair;
+		struct json_object *e;
+
+		snprintf(key, sizeof(key), "lxc.net.%d.type", i);
+		type = c->get_running_config_item(c, key);
+		if (!type)
+			break;
+		snprintf(key, sizeof(key), "lxc.net.%d.name", i);
+		ifname = c->get_running_config_item(c, key);
+		snprintf(key, sizeof(key), "lxc.net.%d.veth.pair", i);
+		pair = c->get_running_config_item(c, key);
+		if (ifname && pair && json_object_object_get_ex(net, ifname, &e))
+			(void)lxf_json_add_str(e, "host_name", pair);
+		free(type);
+		free(ifname);
+		free(pair);
+	}
+	return 0;
+}
+
+int backend_state(const char *name, struct json_object **out, struct lxf_err *err)
+{
+	struct lxc_container *c = NULL;
+	struct json_object *st = NULL, *net = NULL, *disk = NULL;
+	const char *status;
+	pid_t pid = -1;
+	int code, ret;
+
+	c = ct_get(name, true, err);
+	if (!c)
+		return -err->code;
+	status = status_of(c->state(c), &code);
+	if (code != 102)
+		pid = c->init_pid(c);
+	st = json_object_new_object();
+	ret = -LXF_ENOMEM;
+	if (!st || lxf_json_add_str(st, "status", status) || add_i64(st, "status_code", code) ||
+	    add_i64(st, "pid", pid > 0 ? pid : 0) || add_obj(st, "disk", &disk) ||
+	    add_obj(st, "network", &net))
+		goto nomem;
+	if (pid > 0) {
+		ret = state_cgroups(pid, st);
+		if (ret)
+			goto nomem;
+		/* A container that stops meanwhile just shows no interfaces. */
+		ret = state_network(c, pid, net);
+		if (ret == -LXF_ENOMEM)
+			goto nomem;
+	} else {
+		ret = state_cgroups(-1, st);
+		if (ret)
+			goto nomem;
+	}
+	*out = st;
+	st = NULL;
+	ret = 0;
+	goto out;
+nomem:
+	ret = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+out:
+	json_object_put(st);
+	lxc_container_put(c);
+	return ret;
+}

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "db.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "json.h"
+
+static sqlite3 *db;
+static pthread_mutex_t db_mutex;
+static pthread_once_t db_once = PTHREAD_ONCE_INIT;
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS instances ("
+    " name TEXT PRIMARY KEY,"
+    " description TEXT NOT NULL DEFAULT '',"
+    " architecture TEXT NOT NULL DEFAULT 'x86_64',"
+    " config JSON NOT NULL DEFAULT '{}',"
+    " devices JSON NOT NULL DEFAULT '{}',"
+    " profiles JSON NOT NULL DEFAULT '[]',"
+    " ephemeral BOOLEAN NOT NULL DEFAULT 0,"
+    " stateful BOOLEAN NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " last_used_at INTEGER NOT NULL DEFAULT 0,"
+    " creating BOOLEAN NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS images ("
+    " fingerprint TEXT PRIMARY KEY,"
+    " filename TEXT NOT NULL DEFAULT '',"
+    " size INTEGER NOT NULL,"
+    " architecture TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " uploaded_at INTEGER NOT NULL,"
+    " last_used_at INTEGER NOT NULL DEFAULT 0,"
+    " properties JSON NOT NULL DEFAULT '{}',"
+    " public BOOLEAN NOT NULL DEFAULT 0,"
+    " auto_update BOOLEAN NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS image_aliases ("
+    " name TEXT PRIMARY KEY,"
+    " target TEXT NOT NULL REFERENCES images(fingerprint) ON DELETE CASCADE,"
+    " description TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE IF NOT EXISTS profiles ("
+    " name TEXT PRIMARY KEY,"
+    " description TEXT NOT NULL DEFAULT '',"
+    " config JSON NOT NULL DEFAULT '{}',"
+    " devices JSON NOT NULL DEFAULT '{}');"
+    "CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "PRAGMA user_version = 1;";
+
+static void db_mutex_init(void)
+{
+	pthread_mutexattr_t attr;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&db_mutex, &attr);
+	pthread_mutexattr_destroy(&attr);
+}
+
+void db_lock(void)
+{
+	pthread_once(&db_once, db_mutex_init);
+	pthread_mutex_lock(&db_mutex);
+}
+
+void db_unlock(void)
+{
+	pthread_mutex_unlock(&db_mutex);
+}
+
+int db_open(const char *path, struct lxf_err *err)
+{
+	char *msg = NULL;
+	int ret = 0;
+
+	db_lock();
+	if (sqlite3_open_v2(path, &db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		ret = lxf_err_set(err, LXF_EIO, "Cannot open database %s: %s", path,
+				  db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	/* A small page cache keeps the idle daemon light; the data set is tiny. */
+	if (sqlite3_exec(db,
+			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			 " PRAGMA foreign_keys=ON; PRAGMA cache_size=-256;",
+			 NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+		ret = lxf_err_set(err, LXF_EIO, "Cannot set up database %s: %s", path,
+				  msg ? msg : "unknown error");
+		goto out;
+	}
+out:
+	sqlite3_free(msg);
+	if (ret < 0 && db) {
+		sqlite3_close(db);
+		db = NULL;
+	}
+	db_unlock();
+	return ret;
+}
+
+void db_close(void)
+{
+	db_lock();
+	sqlite3_close(db);
+	db = NULL;
+	db_unlock();
+}
+
+static struct json_object *column_json(sqlite3_stmt *st, int i)
+{
+	const char *decl = sqlite3_column_decltype(st, i);
+	int type = sqlite3_column_type(st, i);
+
+	if (type == SQLITE_NULL)
+		return NULL;
+	if (decl && strcmp(decl, "JSON") == 0) {
+		const char *text = (const char *)sqlite3_column_text(st, i);
+		struct json_object *o = NULL;
+		if (text && lxf_json_parse(text, strlen(text), 0, &o, NULL) == 0)
+			return o;
+		return NULL;
+	}
+	if (decl && strcmp(decl, "BOOLEAN") == 0)
+		return json_object_new_boolean(sqlite3_column_int(st, i) != 0);
+	if (type == SQLITE_INTEGER)
+		return json_object_new_int64(sqlite3_column_int64(st, i));
+	return json_object_new_string((const char *)sqlite3_column_text(st, i));
+}
+
+static int bind_args(sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	for (int i = 0; fmt[i]; i++) {
+		int rc;
+		switch (fmt[i]) {
+		case 's':
+			rc = sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1,
+					       SQLITE_TRANSIENT);
+			break;
+		case 'i':
+			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'b':
+			rc = sqlite3_bind_int(st, i + 1, va_arg(ap, int) ? 1 : 0);
+			break;
+		case 'j': {
+			struct json_object *o = va_arg(ap, struct json_object *);
+			const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+			rc = sqlite3_bind_text(st, i + 1, text, -1, SQLITE_TRANSIENT);
+			break;
+		}
+		default:
+			rc = SQLITE_MISUSE;
+			break;
+		}
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+static int db_vexec(struct json_object **rows, int *changes, struct lxf_err *err, const char *sql,
+		    const char *fmt, va_list ap)
+{
+	sqlite3_stmt *st = NULL;
+	struct json_object *arr = NULL;
+	int ret = 0;
+	int rc;
+
+	db_lock();
+	if (!db) {
+		ret = lxf_err_set(err, LXF_EIO, "Database is not open");
+		goto out;
+	}
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = bind_args(st, fmt, ap);
+	if (rc != SQLITE_OK) {
+		ret = lxf_err_set(err, LXF_EIO, "Database error: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	if (rows && !(arr = json_object_new_array())) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!arr)
+			continue;
+		struct json_object *row = json_object_new_object();
+		if (!row) {
+			ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+			goto out;
+		}
+		for (int i = 0; i < sqlite3_column_count(st); i++)
+			json_object_object_add(row, sqlite3_column_name(st, i), column_json(st, i));
+		json_object_array_add(arr, row);
+	}
+	if (rc != SQLITE_DONE) {
+		int ext = sqlite3_extended_errcode(db);
+		if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
+			ret = lxf_err_set(err, LXF_EEXIST, "Already exists");
+		else
+			ret = lxf_err_set(err, LXF_EIO, "Database error: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	if (changes)
+		*changes = sqlite3_changes(db);
+	if (rows) {
+		*rows = arr;
+		arr = NULL;
+	}
+out:
+	sqlite3_finalize(st);
+	db_unlock();
+	json_object_put(arr);
+	return ret;
+}
+
+int db_exec(struct json_object **rows, int *changes, struct lxf_err *err, const char *sql,
+	    const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	if (rows)
+		*rows = NULL;
+	va_start(ap, fmt);
+	ret = db_vexec(rows, changes, err, sql, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int db_row(struct json_object **row, const char *what, struct lxf_err *err, const char *sql,
+	   const char *fmt, ...)
+{
+	struct json_object *rows = NULL;
+	va_list ap;
+	int ret;
+
+	*row = NULL;
+	va_start(ap, fmt);
+	ret = db_vexec(&rows, NULL, err, sql, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return ret;
+	if (json_object_array_length(rows) == 0)
+		ret = lxf_err_set(err, LXF_ENOENT, "%s not found", what);
+	else
+		*row = json_object_get(json_object_array_get_idx(rows, 0));
+	json_object_put(rows);
+	return ret;
+}
+
+int db_begin(struct lxf_err *err)
+{
+	int ret;
+
+	db_lock();
+	ret = db_exec(NULL, NULL, err, "BEGIN IMMEDIATE", "");
+	if (ret < 0)
+		db_unlock();
+	return ret;
+}
+
+int db_commit(struct lxf_err *err)
+{
+	int ret = db_exec(NULL, NULL, err, "COMMIT", "");
+
+	if (ret < 0)
+		db_exec(NULL, NULL, NULL, "ROLLBACK", "");
+	db_unlock();
+	return ret;
+}
+
+void db_rollback(void)
+{
+	db_exec(NULL, NULL, NULL, "ROLLBACK", "");
+	db_unlock();
+}
+
+int db_image_resolve(const char *prefix, struct json_object **row, struct lxf_err *err)
+{
+	struct json_object *rows = NULL;
+	size_t n;
+	int ret;
+
+	*row = NULL;
+	/* substr() rather than LIKE: the prefix is hex, but LIKE would read '_' and '%'. */
+	ret = db_exec(&rows, NULL, err,
+		      "SELECT * FROM images WHERE substr(fingerprint, 1, length(?1)) = ?1 LIMIT 2",
+		      "s", prefix);
+	if (ret < 0)
+		return ret;
+	n = json_object_array_length(rows);
+	if (n == 0)
+		ret = lxf_err_set(err, LXF_ENOENT, "Image not found");
+	else if (n > 1)
+		ret = lxf_err_set(err, LXF_EINVAL, "More than one image matches \"%s\"", prefix);
+	else
+		*row = json_object_get(json_object_array_get_idx(rows, 0));
+	json_object_put(rows);
+	return ret;
+}
+
+int db_config_get(const char *key, char **out, struct lxf_err *err)
+{
+	struct json_object *row = NULL;
+	int ret;
+
+	*out = NULL;
+	ret = db_row(&row, "Config key", err, "SELECT value FROM config WHERE key = ?", "s", key);
+	if (ret == -LXF_ENOENT)
+		return 0;
+	if (ret < 0)
+		return ret;
+	*out = strdup(lxf_json_str(row, "value") ? lxf_json_str(row, "value") : "");
+	json_object_put(row);
+	return *out ? 0 : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+}
+
+int db_config_set(const char *key, const char *value, struct lxf_err *err)
+{
+	return db_exec(NULL, NULL, err,
+		       "INSERT INTO config (key, value) VALUES (?, ?)"
+		       " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+		       "ss", key, value);
+}

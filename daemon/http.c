@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "http.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libwebsockets.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "json.h"
+#include "log.h"
+#include "op.h"
+
+#define HTTP_CHUNK 16384
+
+struct http_pss {
+	struct http_req *req;
+};
+
+static struct lws_context *ctx;
+static char upload_dir[PATH_MAX];
+
+/* Requests finished by workers, waiting for the loop to write them. */
+static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct http_req *done_head;
+static bool stopped;
+
+static void req_free(struct http_req *req)
+{
+	if (!req)
+		return;
+	if (req->upload_fd >= 0)
+		close(req->upload_fd);
+	if (req->upload_path[0])
+		unlink(req->upload_path);
+	if (req->file_fd >= 0)
+		close(req->file_fd);
+	lxf_buf_fini(&req->body);
+	lxf_buf_fini(&req->out);
+	json_object_put(req->json);
+	free(req);
+}
+
+void http_req_done(struct http_req *req)
+{
+	/* After http_stop() the request is dropped: the process is exiting and
+	 * its connection may be half torn down, so nobody can free it safely. */
+	pthread_mutex_lock(&done_lock);
+	if (!stopped) {
+		req->next = done_head;
+		done_head = req;
+		lws_cancel_service(ctx);
+	}
+	pthread_mutex_unlock(&done_lock);
+}
+
+void http_wake(void)
+{
+	pthread_mutex_lock(&done_lock);
+	if (ctx && !stopped)
+		lws_cancel_service(ctx);
+	pthread_mutex_unlock(&done_lock);
+}
+
+/* Runs on the loop: the finished requests go out, the orphaned ones are freed. */
+static void flush_done(void)
+{
+	struct http_req *list;
+
+	pthread_mutex_lock(&done_lock);
+	list = done_head;
+	done_head = NULL;
+	pthread_mutex_unlock(&done_lock);
+	while (list) {
+		struct http_req *req = list;
+		list = req->next;
+		req->next = NULL;
+		req->inflight = false;
+		if (!req->wsi)
+			req_free(req);
+		else
+			lws_callback_on_writable(req->wsi);
+	}
+}
+
+/* An error answered by the loop itself (routing, caps, upload I/O). */
+static void req_fail(struct http_req *req, const struct lxf_err *err)
+{
+	lxf_buf_reset(&req->out);
+	api_error(req, err);
+}
+
+static void handler_job(void *arg)
+{
+	struct http_req *req = arg;
+	const struct route *r = req->match.route;
+	struct lxf_err err;
+	int ret = 0;
+
+	lxf_err_clear(&err);
+	if (r->flags & ROUTE_F_JSON) {
+		if (req->body.len == 0)
+			ret = lxf_err_set(&err, LXF_EINVAL, "The request body is empty");
+		else
+			ret = lxf_json_parse(req->body.data, req->body.len, 0, &req->json, &err);
+	}
+	if (ret == 0)
+		ret = r->handler(req, &err);
+	if (ret == HTTP_DEFERRED)
+		return;
+	if (ret == 0 && req->status == 0)
+		ret = lxf_err_set(&err, LXF_EINTERNAL, "Handler %s gave no response",
+				  r->handler_name);
+	if (ret < 0) {
+		lxf_debug("%s %s: %s", router_method_name(r->method), req->path, err.msg);
+		req_fail(req, &err);
+	}
+	http_req_done(req);
+}
+
+static void dispatch(struct http_req *req)
+{
+	struct lxf_err err;
+
+	if (req->status == 0) {
+		req->inflight = true;
+		if (op_submit(POOL_REQUEST, handler_job, req, &err) == 0)
+			return;
+		req->inflight = false;
+		req_fail(req, &err);
+	}
+	lws_callback_on_writable(req->wsi);
+}
+
+static int copy_hdr(struct lws *wsi, enum lws_token_indexes tok, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (lws_hdr_total_length(wsi, tok) <= 0)
+		return 0;
+	return lws_hdr_copy(wsi, buf, (int)n, tok) < 0 ? -1 : 0;
+}
+
+static int copy_custom(struct lws *wsi, const char *name, char *buf, size_t n)
+{
+	int nlen = (int)strlen(name);
+
+	buf[0] = '\0';
+	if (lws_hdr_custom_length(wsi, name, nlen) < 0)
+		return 0;
+	return lws_hdr_custom_copy(wsi, buf, (int)n, name, nlen) < 0 ? -1 : 0;
+}
+
+static int read_request(struct lws *wsi, struct http_req *req, const char *uri,
+			struct lxf_err *err)
+{
+	static const int methods[] = {
+	    [LWSHUMETH_GET] = ROUTE_GET,     [LWSHUMETH_POST] = ROUTE_POST,
+	    [LWSHUMETH_OPTIONS] = -1,        [LWSHUMETH_PUT] = ROUTE_PUT,
+	    [LWSHUMETH_PATCH] = ROUTE_PATCH, [LWSHUMETH_DELETE] = ROUTE_DELETE,
+	};
+	char *mp = NULL;
+	int mlen = 0;
+	int m = lws_http_get_uri_and_method(wsi, &mp, &mlen);
+	char clen[32], te[32];
+	size_t qlen = 0;
+
+	req->method = m >= 0 && m < (int)(sizeof(methods) / sizeof(methods[0])) ? methods[m] : -1;
+	if (snprintf(req->path, sizeof(req->path), "%s", uri) >= (int)sizeof(req->path))
+		return lxf_err_set(err, LXF_EINVAL, "URL too long");
+	for (int i = 0;; i++) {
+		char frag[1024];
+		int n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (n < 0)
+			break;
+		if (qlen + (size_t)n + 2 > sizeof(req->query))
+			return lxf_err_set(err, LXF_EINVAL, "Query string too long");
+		qlen += (size_t)snprintf(req->query + qlen, sizeof(req->query) - qlen, "%s%s",
+					 i ? "&" : "", frag);
+	}
+	if (copy_hdr(wsi, WSI_TOKEN_HTTP_IF_MATCH, req->if_match, sizeof(req->if_match)) < 0 ||
+	    copy_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, req->content_type,
+		     sizeof(req->content_type)) < 0 ||
+	    copy_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, clen, sizeof(clen)) < 0 ||
+	    copy_hdr(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING, te, sizeof(te)) < 0 ||
+	    copy_custom(wsi, "x-lxd-fingerprint:", req->x_fingerprint,
+			sizeof(req->x_fingerprint)) < 0 ||
+	    copy_custom(wsi, "x-lxd-filename:", req->x_filename, sizeof(req->x_filename)) < 0 ||
+	    copy_custom(wsi, "x-lxd-public:", req->x_public, sizeof(req->x_public)) < 0 ||
+	    copy_custom(wsi, "x-lxd-properties:", req->x_properties,
+			sizeof(req->x_properties)) < 0)
+		return lxf_err_set(err, LXF_EINVAL, "A request header is too long");
+	if (te[0])
+		return lxf_err_set(err, LXF_EINVAL, "Chunked request bodies are not supported");
+	if (clen[0]) {
+		char *end = NULL;
+		errno = 0;
+		unsigned long long v = strtoull(clen, &end, 10);
+		if (errno || *end || clen[0] == '-')
+			return lxf_err_set(err, LXF_EINVAL, "Bad Content-Length");
+		req->body_expected = v;
+	}
+	return 0;
+}
+
+static int open_upload(struct http_req *req, struct lxf_err *err)
+{
+	int n = snprintf(req->upload_path, sizeof(req->upload_path), "%s/.upload-XXXXXX",
+			 upload_dir);
+
+	if (n < 0 || (size_t)n >= sizeof(req->upload_path)) {
+		req->upload_path[0] = '\0';
+		return lxf_err_set(err, LXF_EINVAL, "Upload path too long");
+	}
+	req->upload_fd = mkostemp(req->upload_path, O_CLOEXEC);
+	if (req->upload_fd < 0) {
+		req->upload_path[0] = '\0';
+		return lxf_err_sys(err, LXF_EIO, errno, "Cannot create upload file");
+	}
+	return 0;
+}
+
+static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
+{
+	struct http_req *req = calloc(1, sizeof(*req));
+	struct lxf_err err;
+	int ret;
+
+	if (!req)
+		return -1;
+	req_free(pss->req);
+	pss->req = req;
+	req->wsi = wsi;
+	req->upload_fd = -1;
+	req->file_fd = -1;
+	lxf_err_clear(&err);
+	ret = read_request(wsi, req, uri, &err);
+	if (ret == 0)
+		ret = router_match(req->method, req->path, &req->match, &err);
+	lxf_debug("%s %s%s%s", req->method >= 0 ? router_method_name(req->method) : "?",
+		  req->path, req->query[0] ? "?" : "", req->query);
+	if (ret == 0 && req->body_expected > req->match.route->body_cap) {
+		/* Refuse at once rather than read up to 2 GiB only to drop it. */
+		ret = lxf_err_set(&err, LXF_ETOOBIG, "Request body too large (limit %llu bytes)",
+				  (unsigned long long)req->match.route->body_cap);
+		req->close_after = true;
+	}
+	if (ret == 0 && (req->match.route->flags & ROUTE_F_UPLOAD))
+		ret = open_upload(req, &err);
+	if (ret == 0 && (req->match.route->flags & ROUTE_F_JSON))
+		lxf_buf_init(&req->body, (size_t)req->match.route->body_cap);
+	if (ret < 0) {
+		req_fail(req, &err);
+		req->drain = true;
+	}
+	if (req->body_expected == 0 || req->close_after)
+		dispatch(req);
+	return 0;
+}
+
+static int on_body(struct http_pss *pss, const char *in, size_t len)
+{
+	struct http_req *req = pss->req;
+	struct lxf_err err;
+
+	if (!req || req->drain || req->close_after)
+		return 0;
+	req->body_seen += len;
+	if (req->upload_fd >= 0) {
+		while (len > 0) {
+			ssize_t n = write(req->upload_fd, in, len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				lxf_err_sys(&err, LXF_EIO, errno, "Cannot write upload file");
+				req_fail(req, &err);
+				req->drain = true;
+				return 0;
+			}
+			in += n;
+			len -= (size_t)n;
+			req->upload_len += (uint64_t)n;
+		}
+	} else if (lxf_buf_add(&req->body, in, len) < 0) {
+		lxf_err_set(&err, LXF_ETOOBIG, "Request body too large");
+		req_fail(req, &err);
+		req->drain = true;
+	}
+	return 0;
+}
+
+static int on_body_done(struct http_pss *pss)
+{
+	struct http_req *req = pss->req;
+
+	if (!req || req->close_after)
+		return 0;
+	if (req->upload_fd >= 0) {
+		close(req->upload_fd);
+		req->upload_fd = -1;
+	}
+	dispatch(req);
+	return 0;
+}
+
+static int write_headers(struct lws *wsi, struct http_req *req, uint64_t len)
+{
+	unsigned char buf[LWS_PRE + 2048];
+	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
+	char etag[96];
+
+	if (lws_add_http_common_headers(wsi, (unsigned)req->status,
+					req->ctype ? req->ctype : "application/json", len, &p, end))
+		return -1;
+	if (req->location[0] &&
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"Location:",
+					(const unsigned char *)req->location,
+					(int)strlen(req->location), &p, end))
+		return -1;
+	if (req->etag[0]) {
+		int n = snprintf(etag, sizeof(etag), "\"%s\"", req->etag);
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)"ETag:",
+						(const unsigned char *)etag, n, &p, end))
+			return -1;
+	}
+	if (req->close_after &&
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+					 (const unsigned char *)"close", 5, &p, end))
+		return -1;
+	return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
+}
+
+static int on_writeable(struct lws *wsi, struct http_pss *pss)
+{
+	struct http_req *req = pss->req;
+	unsigned char buf[LWS_PRE + HTTP_CHUNK];
+	uint64_t len;
+	size_t n;
+	bool final;
+
+	if (!req || req->inflight || req->status == 0)
+		return 0;
+	len = req->file_fd >= 0 ? req->file_len : req->out.len;
+	if (!req->headers_sent) {
+		if (write_headers(wsi, req, len) < 0)
+			return -1;
+		req->headers_sent = true;
+		if (len > 0) {
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+	}
+	n = len - req->sent > HTTP_CHUNK ? HTTP_CHUNK : (size_t)(len - req->sent);
+	if (req->file_fd >= 0 && n > 0) {
+		ssize_t r = pread(req->file_fd, buf + LWS_PRE, n, (off_t)req->sent);
+		if (r <= 0) {
+			lxf_warn("Cannot read %s for %s: %s", "export file", req->path,
+				 r < 0 ? strerror(errno) : "file shrank");
+			return -1;
+		}
+		n = (size_t)r;
+	} else if (n > 0) {
+		memcpy(buf + LWS_PRE, req->out.data + req->sent, n);
+	}
+	final = req->sent + n >= len;
+	if (n > 0 && lws_write(wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+			 (int)n)
+		return -1;
+	req->sent += n;
+	if (!final) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	bool close_after = req->close_after;
+	req_free(req);
+	pss->req = NULL;
+	if (close_after)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* The connection is going: a request still on a worker is freed when it comes back. */
+static void on_closed(struct http_pss *pss)
+{
+	struct http_req *req = pss ? pss->req : NULL;
+
+	if (!req)
+		return;
+	pss->req = NULL;
+	if (req->inflight)
+		req->wsi = NULL;
+	else
+		req_free(req);
+}
+
+static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		   size_t len)
+{
+	struct http_pss *pss = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		return on_http(wsi, pss, in ? (const char *)in : "/");
+	case LWS_CALLBACK_HTTP_BODY:
+		return on_body(pss, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		return on_body_done(pss);
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return on_writeable(wsi, pss);
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		on_closed(pss);
+		break;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		flush_done();
+		return 0;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+    {"http", http_cb, sizeof(struct http_pss), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void lws_log_emit(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	lxf_log(level == LLL_ERR ? LXF_LOG_ERROR : LXF_LOG_WARN, "lws: %.*s", (int)n, line);
+}
+
+static int set_group(const char *path, const char *group, struct lxf_err *err)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) != 0 || !res)
+		return lxf_err_set(err, LXF_EINVAL, "Unknown group \"%s\"", group);
+	if (chown(path, (uid_t)-1, res->gr_gid) < 0)
+		return lxf_err_sys(err, LXF_EIO, errno, "Cannot chgrp %s", path);
+	return 0;
+}
+
+int http_start(const char *sock_path, const char *group, const char *dir, struct lxf_err *err)
+{
+	struct lws_context_creation_info info;
+	mode_t old;
+
+	if (snprintf(upload_dir, sizeof(upload_dir), "%s/images", dir) >= (int)sizeof(upload_dir))
+		return lxf_err_set(err, LXF_EINVAL, "Directory path too long");
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
+	memset(&info, 0, sizeof(info));
+	info.options = LWS_SERVER_OPTION_UNIX_SOCK;
+	info.iface = sock_path;
+	info.port = 0;
+	info.protocols = protocols;
+	info.max_http_header_data = 8192;
+	info.pt_serv_buf_size = 32768;
+	info.timeout_secs = 60;
+	info.count_threads = 1;
+	/* The socket is born 0660: no window where others could connect. */
+	old = umask(0117);
+	ctx = lws_create_context(&info);
+	umask(old);
+	if (!ctx)
+		return lxf_err_set(err, LXF_EIO, "Cannot listen on %s", sock_path);
+	if (chmod(sock_path, 0660) < 0)
+		return lxf_err_sys(err, LXF_EIO, errno, "Cannot chmod %s", sock_path);
+	if (group && group[0])
+		return set_group(sock_path, group, err);
+	return 0;
+}
+
+void http_run(volatile int *quit)
+{
+	while (!*quit)
+		if (lws_service(ctx, 0) < 0)
+			break;
+}
+
+void http_stop(void)
+{
+	struct http_req *list;
+
+	if (!ctx)
+		return;
+	pthread_mutex_lock(&done_lock);
+	stopped = true;
+	pthread_mutex_unlock(&done_lock);
+	lws_context_destroy(ctx);
+	pthread_mutex_lock(&done_lock);
+	list = done_head;
+	done_head = NULL;
+	pthread_mutex_unlock(&done_lock);
+	while (list) {
+		struct http_req *req = list;
+		list = req->next;
+		req_free(req);
+	}
+	ctx = NULL;
+}
+
+const char *http_query(const struct http_req *req, const char *key, char *buf, size_t n)
+{
+	size_t klen = strlen(key);
+	const char *p = req->query;
+
+	while (*p) {
+		size_t len = strcspn(p, "&");
+		if (len > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			size_t vlen = len - klen - 1;
+			if (vlen >= n)
+				return NULL;
+			memcpy(buf, p + klen + 1, vlen);
+			buf[vlen] = '\0';
+			return buf;
+		}
+		if (len == klen && strncmp(p, key, klen) == 0) {
+			if (n == 0)
+				return NULL;
+			buf[0] = '\0';
+			return buf;
+		}
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+	return NULL;
+}

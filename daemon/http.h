@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXFD_HTTP_H
+#define LXFD_HTTP_H
+
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "router.h"
+
+/*
+ * lxfd's HTTP server: libwebsockets on a unix socket, one event loop
+ * thread. Requests are parsed on the loop, their bodies gathered there
+ * (capped per route), then the handler runs on a worker thread (op.c's
+ * request pool) and hands the finished response back with http_req_done(),
+ * which wakes the loop to write it.
+ */
+
+#define HTTP_DEFERRED 1 /* handler return: someone calls http_req_done() later */
+
+struct http_req {
+	/* Request, filled on the loop before the handler runs; read-only after. */
+	int method; /* enum route_method, or -1 */
+	char path[1024];
+	char query[2048]; /* raw "a=b&c=d", fragments as lws decoded them */
+	char if_match[160];
+	char content_type[128];
+	char x_fingerprint[96];
+	char x_filename[256];
+	char x_public[16];
+	char x_properties[4096];
+	struct route_match match;
+	struct lxf_buf body;     /* ROUTE_F_JSON routes */
+	struct json_object *json; /* the parsed body, or NULL */
+	/* ROUTE_F_UPLOAD: the body in DIR/images/.upload-XXXXXX. A handler that
+	 * keeps the file empties upload_path; otherwise it is unlinked at free. */
+	char upload_path[PATH_MAX];
+	int upload_fd;
+	uint64_t upload_len;
+
+	/* Response, filled by the handler (api_sync & co). */
+	int status;
+	const char *ctype; /* static string; NULL = application/json */
+	struct lxf_buf out;
+	char location[128];
+	char etag[80];
+	int file_fd;        /* >= 0: stream this file (file_len bytes) instead of out */
+	uint64_t file_len;
+
+	/* Private to http.c. */
+	struct lws *wsi;
+	bool inflight, headers_sent, close_after, drain;
+	uint64_t body_expected, body_seen, sent;
+	struct http_req *next;
+};
+
+/*
+ * Creates the lws context listening on sock_path (created mode 0660, group
+ * group when non-NULL), with dir the daemon's state dir (uploads go to
+ * DIR/images). Returns 0 or -LXF_EIO/-LXF_EINVAL.
+ */
+int http_start(const char *sock_path, const char *group, const char *dir, struct lxf_err *err);
+
+/* Runs the loop until *quit becomes non-zero (checked after every wake-up). */
+void http_run(volatile int *quit);
+
+/* Wakes the loop (any thread; async-signal-safe enough for a signal handler). */
+void http_wake(void);
+
+/* Destroys the context and frees every pending request. */
+void http_stop(void);
+
+/*
+ * Hands a finished response back to the loop (any thread). After this the
+ * caller must not touch req: the loop writes it, or frees it when the
+ * client has gone.
+ */
+void http_req_done(struct http_req *req);
+
+/*
+ * The value of query parameter key into buf (size n): returns buf, or NULL
+ * when absent. A value too long for buf is treated as absent.
+ */
+const char *http_query(const struct http_req *req, const char *key, char *buf, size_t n);
+
+#endif

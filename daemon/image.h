@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXFD_IMAGE_H
+#define LXFD_IMAGE_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define IMG_FP_LEN 64
+
+/*
+ * The image store: DIR/images/<fingerprint> holds each unified image
+ * tarball (metadata.yaml + rootfs/ [+ templates/]) as uploaded.
+ */
+
+/*
+ * Takes an uploaded tarball at tmp_path (inside DIR/images/, so rename is
+ * atomic), computes its sha256, checks it against expected_fp when that is
+ * non-NULL and non-empty (-LXF_EINVAL on mismatch), validates it with
+ * libarchive (a metadata.yaml with architecture and creation_date, a rootfs/
+ * directory, no absolute or ".." paths) and moves it to
+ * DIR/images/<fingerprint>. On failure tmp_path is removed.
+ * *metadata_out (new ref) is metadata.yaml as JSON; fp_out gets the
+ * fingerprint; *size_out the tarball size. -LXF_EEXIST when that
+ * fingerprint is already stored (tmp removed, fp_out still filled).
+ */
+int img_import(const char *dir, const char *tmp_path, const char *expected_fp,
+	       char fp_out[IMG_FP_LEN + 1], struct json_object **metadata_out, int64_t *size_out,
+	       struct lxf_err *err);
+
+/* Path of a stored image in buf (size n): DIR/images/<fp>. */
+int img_path(const char *dir, const char *fp, char *buf, size_t n);
+
+/* Removes a stored image. Missing is fine. */
+int img_remove(const char *dir, const char *fp, struct lxf_err *err);
+
+/*
+ * Unpacks the rootfs/ of image tarball path into rootfs_dir (which must not
+ * exist yet), adding uid_shift/gid_shift to every owner, refusing entries
+ * that escape rootfs/ and hard links outside it. Used by the backend.
+ */
+int img_unpack_rootfs(const char *path, const char *rootfs_dir, unsigned long uid_shift,
+		      unsigned long gid_shift, struct lxf_err *err);
+
+#endif

@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "op.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "api.h"
+#include "http.h"
+#include "log.h"
+
+/* Worker pools */
+
+struct job {
+	void (*fn)(void *arg);
+	void *arg;
+	struct job *next;
+};
+
+struct pool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job *head, *tail;
+	pthread_t threads[4];
+	int nthreads;
+	int busy;
+	bool stopping;
+};
+
+static struct pool pools[POOL_COUNT] = {
+    {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER},
+    {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER},
+};
+static const int pool_size[POOL_COUNT] = {2, 3};
+
+static void *pool_main(void *data)
+{
+	struct pool *p = data;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->head && !p->stopping)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (!p->head)
+			break;
+		struct job *j = p->head;
+		p->head = j->next;
+		if (!p->head)
+			p->tail = NULL;
+		p->busy++;
+		pthread_mutex_unlock(&p->lock);
+		j->fn(j->arg);
+		free(j);
+		pthread_mutex_lock(&p->lock);
+		p->busy--;
+		pthread_cond_broadcast(&p->cond);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+int op_submit(enum op_pool pool, void (*fn)(void *arg), void *arg, struct lxf_err *err)
+{
+	struct pool *p = &pools[pool];
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	j->fn = fn;
+	j->arg = arg;
+	pthread_mutex_lock(&p->lock);
+	if (p->stopping) {
+		pthread_mutex_unlock(&p->lock);
+		free(j);
+		return lxf_err_set(err, LXF_EUNAVAIL, "The daemon is shutting down");
+	}
+	if (p->tail)
+		p->tail->next = j;
+	else
+		p->head = j;
+	p->tail = j;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+/* Operations */
+
+enum op_status { OP_RUNNING, OP_SUCCESS, OP_FAILURE, OP_CANCELLED };
+
+static const struct {
+	const char *name, *key;
+	int code;
+} op_status_info[] = {
+    [OP_RUNNING] = {"Running", "running", 103},
+    [OP_SUCCESS] = {"Success", "success", 200},
+    [OP_FAILURE] = {"Failure", "failure", 400},
+    [OP_CANCELLED] = {"Cancelled", "cancelled", 401},
+};
+
+struct op {
+	char id[37];
+	char *description;
+	struct json_object *resources;
+	struct json_object *metadata;
+	char err[LXF_ERR_MSG_MAX];
+	struct timespec created, updated; /* CLOCK_REALTIME */
+	struct timespec done_mono;        /* CLOCK_MONOTONIC, when it finished */
+	enum op_status status;
+	int refs;
+	op_fn fn;
+	void *arg;
+	void (*arg_free)(void *arg);
+	struct op *next; /* in the ops list */
+};
+
+struct waiter {
+	struct op *op;
+	struct http_req *req;
+	bool has_deadline;
+	struct timespec deadline; /* CLOCK_MONOTONIC */
+	struct waiter *next;
+};
+
+struct hook {
+	op_change_fn fn;
+	void *data;
+};
+
+/* One lock for the op list, the waiters and the hooks: all short sections. */
+static pthread_mutex_t ops_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ops_cond; /* CLOCK_MONOTONIC; signalled on every change */
+static struct op *ops;
+static struct waiter *waiters;
+static struct hook hooks[8];
+static int nhooks;
+static pthread_t reaper;
+static bool reaper_started, reaper_stop;
+
+static void ts_add(struct timespec *t, int secs)
+{
+	t->tv_sec += secs;
+}
+
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+struct op *op_ref(struct op *op)
+{
+	pthread_mutex_lock(&ops_lock);
+	op->refs++;
+	pthread_mutex_unlock(&ops_lock);
+	return op;
+}
+
+static void op_free(struct op *op)
+{
+	if (op->arg_free)
+		op->arg_free(op->arg);
+	json_object_put(op->resources);
+	json_object_put(op->metadata);
+	free(op->description);
+	free(op);
+}
+
+void op_unref(struct op *op)
+{
+	bool last;
+
+	if (!op)
+		return;
+	pthread_mutex_lock(&ops_lock);
+	last = --op->refs == 0;
+	pthread_mutex_unlock(&ops_lock);
+	if (last)
+		op_free(op);
+}
+
+void op_url(const struct op *op, char *buf, size_t n)
+{
+	snprintf(buf, n, "/1.0/operations/%s", op->id);
+}
+
+static void make_uuid(char out[37])
+{
+	unsigned char b[16];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		/* getrandom on 16 bytes does not fail once the pool is up; keep ids unique anyway. */
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		uint64_t x = (uint64_t)t.tv_nsec ^ ((uint64_t)t.tv_sec << 30) ^ (uint64_t)(uintptr_t)out;
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(x >> ((i % 8) * 8)) ^ (unsigned char)i;
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
+
+static struct json_object *op_to_json_locked(struct op *op)
+{
+	struct json_object *o = json_object_new_object();
+	char created[64], updated[64];
+
+	if (!o)
+		return NULL;
+	api_timespec_str(&op->created, created, sizeof(created));
+	api_timespec_str(&op->updated, updated, sizeof(updated));
+	lxf_json_add_str(o, "id", op->id);
+	lxf_json_add_str(o, "class", "task");
+	lxf_json_add_str(o, "description", op->description);
+	lxf_json_add_str(o, "created_at", created);
+	lxf_json_add_str(o, "updated_at", updated);
+	lxf_json_add_str(o, "status", op_status_info[op->status].name);
+	json_object_object_add(o, "status_code", json_object_new_int(op_status_info[op->status].code));
+	json_object_object_add(o, "resources", json_object_get(op->resources));
+	json_object_object_add(o, "metadata", json_object_get(op->metadata));
+	json_object_object_add(o, "may_cancel", json_object_new_boolean(0));
+	lxf_json_add_str(o, "err", op->err);
+	lxf_json_add_str(o, "location", "none");
+	return o;
+}
+
+struct json_object *op_to_json(struct op *op)
+{
+	struct json_object *o;
+
+	pthread_mutex_lock(&ops_lock);
+	o = op_to_json_locked(op);
+	pthread_mutex_unlock(&ops_lock);
+	return o;
+}
+
+struct op *op_find(const char *id)
+{
+	struct op *found = NULL;
+
+	pthread_mutex_lock(&ops_lock);
+	for (struct op *op = ops; op; op = op->next)
+		if (strcmp(op->id, id) == 0) {
+			op->refs++;
+			found = op;
+			break;
+		}
+	pthread_mutex_unlock(&ops_lock);
+	return found;
+}
+
+struct json_object *op_list_json(int recursion)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	pthread_mutex_lock(&ops_lock);
+	for (struct op *op = ops; op; op = op->next) {
+		const char *key = op_status_info[op->status].key;
+		struct json_object *arr = NULL;
+		if (!json_object_object_get_ex(o, key, &arr)) {
+			arr = json_object_new_array();
+			json_object_object_add(o, key, arr);
+		}
+		if (recursion > 0) {
+			json_object_array_add(arr, op_to_json_locked(op));
+		} else {
+			char url[64];
+			op_url(op, url, sizeof(url));
+			json_object_array_add(arr, json_object_new_string(url));
+		}
+	}
+	pthread_mutex_unlock(&ops_lock);
+	return o;
+}
+
+int op_cancel(struct op *op, struct lxf_err *err)
+{
+	bool running;
+
+	pthread_mutex_lock(&ops_lock);
+	running = op->status == OP_RUNNING;
+	pthread_mutex_unlock(&ops_lock);
+	if (!running)
+		return lxf_err_set(err, LXF_EINVAL, "Only running operations can be cancelled");
+	return lxf_err_set(err, LXF_EINVAL, "This operation can't be cancelled");
+}
+
+int op_running_count(void)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&ops_lock);
+	for (struct op *op = ops; op; op = op->next)
+		n += op->status == OP_RUNNING;
+	pthread_mutex_unlock(&ops_lock);
+	return n;
+}
+
+int op_on_change(op_change_fn fn, void *data)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&ops_lock);
+	if (nhooks < (int)(sizeof(hooks) / sizeof(hooks[0])))
+		hooks[nhooks++] = (struct hook){fn, data};
+	else
+		ret = -LXF_ENOMEM;
+	pthread_mutex_unlock(&ops_lock);
+	return ret;
+}
+
+static void run_hooks(struct op *op)
+{
+	struct hook copy[8];
+	int n;
+
+	pthread_mutex_lock(&ops_lock);
+	n = nhooks;
+	memcpy(copy, hooks, sizeof(copy));
+	pthread_mutex_unlock(&ops_lock);
+	for (int i = 0; i < n; i++)
+		copy[i].fn(op, copy[i].data);
+}
+
+/* Answers a waiting request with the op as it is now; frees w. */
+static void waiter_finish(struct waiter *w)
+{
+	struct lxf_err err;
+	struct json_object *o = op_to_json(w->op);
+
+	if (!o || api_sync(w->req, o, &err) < 0) {
+		lxf_err_set(&err, LXF_ENOMEM, "Out of memory");
+		api_error(w->req, &err);
+	}
+	http_req_done(w->req);
+	op_unref(w->op);
+	free(w);
+}
+
+/* Moves the waiters on op (or, with op NULL, those past their deadline at now) to *out. */
+static void take_waiters_locked(struct op *op, const struct timespec *now, struct waiter **out)
+{
+	struct waiter **pp = &waiters;
+
+	while (*pp) {
+		struct waiter *w = *pp;
+		bool take = op ? w->op == op
+			       : (w->has_deadline && !ts_before(now, &w->deadline));
+		if (take) {
+			*pp = w->next;
+			w->next = *out;
+			*out = w;
+		} else {
+			pp = &w->next;
+		}
+	}
+}
+
+static void op_finish(struct op *op, int ret, struct json_object *md, const struct lxf_err *err)
+{
+	struct waiter *done = NULL;
+
+	pthread_mutex_lock(&ops_lock);
+	clock_gettime(CLOCK_REALTIME, &op->updated);
+	clock_gettime(CLOCK_MONOTONIC, &op->done_mono);
+	if (ret < 0) {
+		op->status = err->code == LXF_ECANCELED ? OP_CANCELLED : OP_FAILURE;
+		snprintf(op->err, sizeof(op->err), "%s", err->msg[0] ? err->msg : "failed");
+	} else {
+		op->status = OP_SUCCESS;
+	}
+	if (md) {
+		json_object_put(op->metadata);
+		op->metadata = md;
+	}
+	take_waiters_locked(op, NULL, &done);
+	pthread_cond_broadcast(&ops_cond);
+	pthread_mutex_unlock(&ops_lock);
+	while (done) {
+		struct waiter *w = done;
+		done = w->next;
+		waiter_finish(w);
+	}
+	run_hooks(op);
+}
+
+static void op_job(void *arg)
+{
+	struct op *op = arg;
+	struct json_object *md = NULL;
+	struct lxf_err err;
+	int ret;
+
+	lxf_err_clear(&err);
+	ret = op->fn(op, op->arg, &md, &err);
+	if (ret < 0) {
+		lxf_warn("Operation %s (%s) failed: %s", op->id, op->description, err.msg);
+		json_object_put(md);
+		md = NULL;
+	}
+	op_finish(op, ret, md, &err);
+	op_unref(op);
+}
+
+struct op *op_run(const char *description, const char *resource_kind, const char *resource_url,
+		  op_fn fn, void *arg, void (*arg_free)(void *arg), struct lxf_err *err)
+{
+	struct op *op = calloc(1, sizeof(*op));
+
+	if (!op || !(op->description = strdup(description)) ||
+	    !(op->resources = json_object_new_object())) {
+		if (op)
+			free(op->description);
+		free(op);
+		if (arg_free)
+			arg_free(arg);
+		lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		return NULL;
+	}
+	if (resource_kind && resource_url) {
+		struct json_object *arr = json_object_new_array();
+		json_object_array_add(arr, json_object_new_string(resource_url));
+		json_object_object_add(op->resources, resource_kind, arr);
+	}
+	make_uuid(op->id);
+	clock_gettime(CLOCK_REALTIME, &op->created);
+	op->updated = op->created;
+	op->status = OP_RUNNING;
+	op->fn = fn;
+	op->arg = arg;
+	op->arg_free = arg_free;
+	op->refs = 3; /* the list, the job, the caller */
+	pthread_mutex_lock(&ops_lock);
+	op->next = ops;
+	ops = op;
+	pthread_mutex_unlock(&ops_lock);
+	run_hooks(op);
+	if (op_submit(POOL_OP, op_job, op, err) < 0) {
+		op_finish(op, -err->code, NULL, err);
+		op_unref(op); /* the job's reference */
+	}
+	return op;
+}
+
+int op_wait_req(struct op *op, struct http_req *req, int timeout_secs, struct lxf_err *err)
+{
+	struct waiter *w = calloc(1, sizeof(*w));
+	bool done;
+
+	if (!w)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	w->req = req;
+	w->op = op_ref(op);
+	if (timeout_secs >= 0) {
+		w->has_deadline = true;
+		clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+		ts_add(&w->deadline, timeout_secs);
+	}
+	pthread_mutex_lock(&ops_lock);
+	done = op->status != OP_RUNNING || timeout_secs == 0;
+	if (!done) {
+		w->next = waiters;
+		waiters = w;
+		pthread_cond_broadcast(&ops_cond);
+	}
+	pthread_mutex_unlock(&ops_lock);
+	if (!done)
+		return HTTP_DEFERRED;
+	op_unref(w->op);
+	free(w);
+	struct json_object *o = op_to_json(op);
+	if (!o)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	return api_sync(req, o, err);
+}
+
+void op_wait(struct op *op, int timeout_secs)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	ts_add(&deadline, timeout_secs);
+	pthread_mutex_lock(&ops_lock);
+	while (op->status == OP_RUNNING) {
+		if (timeout_secs < 0)
+			pthread_cond_wait(&ops_cond, &ops_lock);
+		else if (pthread_cond_timedwait(&ops_cond, &ops_lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&ops_lock);
+}
+
+/* Expires waiters and finished ops; sleeps until the next deadline. */
+static void *reaper_main(void *data)
+{
+	(void)data;
+	pthread_mutex_lock(&ops_lock);
+	while (!reaper_stop) {
+		struct timespec now, next;
+		bool has_next = false;
+		struct waiter *expired = NULL;
+		struct op *dead = NULL;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		take_waiters_locked(NULL, &now, &expired);
+		for (struct op **pp = &ops; *pp;) {
+			struct op *op = *pp;
+			struct timespec until = op->done_mono;
+			ts_add(&until, OP_KEEP_SECS);
+			if (op->status != OP_RUNNING && !ts_before(&now, &until)) {
+				*pp = op->next;
+				op->next = dead;
+				dead = op;
+				continue;
+			}
+			if (op->status != OP_RUNNING && (!has_next || ts_before(&until, &next))) {
+				next = until;
+				has_next = true;
+			}
+			pp = &op->next;
+		}
+		for (struct waiter *w = waiters; w; w = w->next)
+			if (w->has_deadline && (!has_next || ts_before(&w->deadline, &next))) {
+				next = w->deadline;
+				has_next = true;
+			}
+		if (expired || dead) {
+			pthread_mutex_unlock(&ops_lock);
+			while (expired) {
+				struct waiter *w = expired;
+				expired = w->next;
+				waiter_finish(w);
+			}
+			while (dead) {
+				struct op *op = dead;
+				dead = op->next;
+				op_unref(op);
+			}
+			pthread_mutex_lock(&ops_lock);
+			continue;
+		}
+		if (has_next)
+			pthread_cond_timedwait(&ops_cond, &ops_lock, &next);
+		else
+			pthread_cond_wait(&ops_cond, &ops_lock);
+	}
+	pthread_mutex_unlock(&ops_lock);
+	return NULL;
+}
+
+int op_init(struct lxf_err *err)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&ops_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	for (int p = 0; p < POOL_COUNT; p++) {
+		for (int i = 0; i < pool_size[p]; i++) {
+			if (pthread_create(&pools[p].threads[i], NULL, pool_main, &pools[p]) != 0)
+				return lxf_err_set(err, LXF_ENOMEM, "Cannot start worker threads");
+			pools[p].nthreads++;
+		}
+	}
+	if (pthread_create(&reaper, NULL, reaper_main, NULL) != 0)
+		return lxf_err_set(err, LXF_ENOMEM, "Cannot start the operation reaper");
+	reaper_started = true;
+	return 0;
+}
+
+int op_shutdown(int grace_secs)
+{
+	struct timespec deadline;
+	int busy = 0;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += grace_secs;
+	for (int p = 0; p < POOL_COUNT; p++) {
+		struct pool *pl = &pools[p];
+		pthread_mutex_lock(&pl->lock);
+		pl->stopping = true;
+		pthread_cond_broadcast(&pl->cond);
+		while ((pl->busy || pl->head) &&
+		       pthread_cond_timedwait(&pl->cond, &pl->lock, &deadline) != ETIMEDOUT)
+			;
+		int left = pl->busy + (pl->head != NULL);
+		pthread_mutex_unlock(&pl->lock);
+		if (left) {
+			busy += left;
+			continue;
+		}
+		for (int i = 0; i < pl->nthreads; i++)
+			pthread_join(pl->threads[i], NULL);
+		pl->nthreads = 0;
+	}
+	if (reaper_started) {
+		pthread_mutex_lock(&ops_lock);
+		reaper_stop = true;
+		pthread_cond_broadcast(&ops_cond);
+		pthread_mutex_unlock(&ops_lock);
+		pthread_join(reaper, NULL);
+		reaper_started = false;
+	}
+	return busy;
+}

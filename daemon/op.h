@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXFD_OP_H
+#define LXFD_OP_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "err.h"
+
+struct http_req;
+
+/*
+ * Worker pools and LXD operations. Two pools: POOL_REQUEST runs request
+ * handlers (short: DB work, validation); POOL_OP runs operation bodies
+ * (backend calls that may take minutes), so a slow container stop never
+ * delays GET /1.0. Finished operations are kept OP_KEEP_SECS seconds.
+ */
+
+#define OP_KEEP_SECS 60
+
+enum op_pool { POOL_REQUEST, POOL_OP, POOL_COUNT };
+
+/* Starts the pools and the reaper thread. Returns 0 or -LXF_ENOMEM. */
+int op_init(struct lxf_err *err);
+
+/*
+ * Stops accepting jobs and joins the threads that are idle within
+ * grace_secs; busy ones are left to the process exit. Returns the number
+ * of jobs still running.
+ */
+int op_shutdown(int grace_secs);
+
+/* Queues fn(arg) on a pool. Returns 0 or -LXF_ENOMEM / -LXF_EUNAVAIL (stopping). */
+int op_submit(enum op_pool pool, void (*fn)(void *arg), void *arg, struct lxf_err *err);
+
+struct op;
+
+/*
+ * The body of an operation, run on POOL_OP. On success it may set
+ * *metadata (a new reference, kept as the op's metadata). On failure it
+ * returns a negative lxf_code with err filled; err->msg becomes op.err.
+ */
+typedef int (*op_fn)(struct op *op, void *arg, struct json_object **metadata,
+		     struct lxf_err *err);
+
+/*
+ * Creates a running operation and queues fn on POOL_OP. resource_kind and
+ * resource_url (both may be NULL) fill resources, e.g. "instances" and
+ * "/1.0/instances/c1". arg_free (may be NULL) frees arg after fn ran.
+ * Returns a new reference to the op (op_unref it) or NULL with err filled;
+ * on failure arg_free(arg) has been called.
+ */
+struct op *op_run(const char *description, const char *resource_kind, const char *resource_url,
+		  op_fn fn, void *arg, void (*arg_free)(void *arg), struct lxf_err *err);
+
+/* Reference counting; op_unref accepts NULL. */
+struct op *op_ref(struct op *op);
+void op_unref(struct op *op);
+
+/* The op with this id (new reference), or NULL. */
+struct op *op_find(const char *id);
+
+/* "/1.0/operations/<id>" into buf of size n. */
+void op_url(const struct op *op, char *buf, size_t n);
+
+/* The LXD Operation object (new reference), or NULL on ENOMEM. */
+struct json_object *op_to_json(struct op *op);
+
+/*
+ * GET /1.0/operations: recursion 0 gives {"running":[urls],...}, 1 the
+ * objects, grouped by lower-case status. New reference.
+ */
+struct json_object *op_list_json(int recursion);
+
+/* Cancels op: LXD semantics, so -LXF_EINVAL "This operation can't be cancelled"
+ * (none of ours can) or "Only running operations can be cancelled". */
+int op_cancel(struct op *op, struct lxf_err *err);
+
+/*
+ * Completes req (api_sync with the op object) when op is done, or when
+ * timeout_secs (< 0 = never) have passed, whichever comes first. Returns
+ * HTTP_DEFERRED, or 0 when the response was filled at once (op already
+ * done), or a negative code.
+ */
+int op_wait_req(struct op *op, struct http_req *req, int timeout_secs, struct lxf_err *err);
+
+/* Blocks the calling (non-loop) thread until op is done or timeout_secs pass. */
+void op_wait(struct op *op, int timeout_secs);
+
+/* Called (on the thread that changed it, op lock not held) each time an op changes status. */
+typedef void (*op_change_fn)(struct op *op, void *data);
+int op_on_change(op_change_fn fn, void *data);
+
+/* Running operations count (for shutdown). */
+int op_running_count(void);
+
+#endif

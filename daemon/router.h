@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXFD_ROUTER_H
+#define LXFD_ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/*
+ * The route table (routes.def) and the matcher. 404 for an unknown path,
+ * 405 for a known path with another method and 400 for a bad {param} are
+ * decided here, once, for every route.
+ */
+
+enum route_method { ROUTE_GET, ROUTE_POST, ROUTE_PUT, ROUTE_PATCH, ROUTE_DELETE, ROUTE_METHODS };
+
+#define ROUTE_F_JSON   0x1u /* the body is one JSON value (parsed before the handler) */
+#define ROUTE_F_UPLOAD 0x2u /* the body is streamed to a temporary file */
+
+#define ROUTE_MAX_PARAMS 2
+#define ROUTE_PARAM_MAX  256
+
+struct http_req;
+
+/*
+ * A handler runs on a worker thread. It returns 0 once it has filled the
+ * response (api_sync, api_async...), HTTP_DEFERRED when someone else will
+ * complete the request later, or a negative lxf_code with err filled, which
+ * the caller turns into an error envelope.
+ */
+typedef int (*route_fn)(struct http_req *req, struct lxf_err *err);
+
+struct route {
+	enum route_method method;
+	const char *tmpl;
+	route_fn handler;
+	const char *handler_name;
+	unsigned flags;
+	uint64_t body_cap;
+};
+
+struct route_match {
+	const struct route *route;
+	int nparams;
+	char names[ROUTE_MAX_PARAMS][16];
+	char params[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX];
+};
+
+/* The table, in routes.def order; *n gets its length. Never NULL. */
+const struct route *router_table(size_t *n);
+
+/* "GET" -> ROUTE_GET; -1 for a method no route uses. */
+int router_method(const char *name);
+const char *router_method_name(enum route_method m);
+
+/*
+ * Matches method (a ROUTE_* or -1) and path (no query, still %-encoded or
+ * not: params are %-decoded here) against the table; a /1.0/containers
+ * prefix is read as /1.0/instances. Literal segments win over {params}.
+ * Fills *m (params decoded and validated) and returns 0; -LXF_ENOENT for
+ * an unknown path, -LXF_ENOMETHOD for a known path and another method,
+ * -LXF_EINVAL for a bad param. err says which.
+ */
+int router_match(int method, const char *path, struct route_match *m, struct lxf_err *err);
+
+/* The value of param name in m, or NULL. Borrowed from m. */
+const char *router_param(const struct route_match *m, const char *name);
+
+/*
+ * LXD's instance name rule: 1..63 characters, letters, digits and '-', not
+ * starting with a digit or '-' and not ending with '-'. what names the thing
+ * in the message. Returns 0 or -LXF_EINVAL.
+ */
+int router_check_instance_name(const char *name, const char *what, struct lxf_err *err);
+
+/* Profile, alias and pool names: 1..255 printable characters, no '/', not "." or "..". */
+int router_check_object_name(const char *name, const char *what, struct lxf_err *err);
+
+#endif

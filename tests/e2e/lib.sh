@@ -1,0 +1,581 @@
+# SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash
+#
+# lxf end-to-end harness, sourced by tests/e2e/test-*.sh, scripts/demo and
+# scripts/e2e-clean. It models a fleet of hosts as network namespaces on
+# this one machine:
+#
+#   root ns:   bridge lxfe<id>br 10.X.0.1/24, veth lxfe<id>h<N> per host
+#   lxfe-<id>-h<N>:  veth lxfe<id>p<N> 10.X.0.<N+10>/24, bridge lxfbr0
+#              10.X.N.1/24 with its own dnsmasq, and one lxfd whose state
+#              lives in RUN/h<N>/ (socket RUN/h<N>/unix.socket)
+#
+# Every name carries the run id, so parallel and left-over runs never
+# clash, and teardown only ever touches what carries its own id.
+#
+# lxfd runs under `ip netns exec`, not a bare `nsenter --net`: liblxc
+# checks /sys/class/net/<bridge> before attaching a veth, so the daemon
+# needs the sysfs of its own namespace, which `ip netns exec` mounts in a
+# private mount namespace. liblxc's command sockets are abstract unix
+# sockets, which are per network namespace: lxc-* tools aimed at a host's
+# containers must run in that host's namespace too (see host_exec).
+#
+# Knobs, read when the file is sourced:
+#   LXF_BUILD           build dir with daemon/lxfd and cli/lxf
+#                       (default: $LXF_SRC/build)
+#   LXF_SRC             source dir (default: two levels above this file)
+#   LXF_E2E_ID          fixed run id ([a-z0-9], 1-6 chars; default random)
+#   LXF_E2E_RUN_DIR     state dir (default /tmp/lxfe-<id>)
+#   LXF_E2E_TEARDOWN=0  do not tear down on exit (the fleet stays up)
+#   LXF_E2E_LIB_ONLY=1  only define functions: no id, no run dir, no trap
+
+[ -n "${LXFE_LIB_LOADED:-}" ] && return 0
+LXFE_LIB_LOADED=1
+
+LXFE_SRC=${LXF_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+LXFE_BUILD=${LXF_BUILD:-$LXFE_SRC/build}
+LXFE_LXFD=$LXFE_BUILD/daemon/lxfd
+LXFE_LXF=$LXFE_BUILD/cli/lxf
+LXFE_HOSTS=()
+LXFE_TORN_DOWN=0
+
+# ---------------------------------------------------------------- messages
+
+lxfe_log() {
+	printf 'lxf-e2e[%s]: %s\n' "${LXFE_ID:-?}" "$*" >&2
+}
+
+# Where an assertion was called from, for messages.
+_lxfe_where() {
+	local i
+	for ((i = 1; i < ${#FUNCNAME[@]}; i++)); do
+		case "${FUNCNAME[$i]}" in
+		fail | assert_* | _lxfe_*) ;;
+		*)
+			printf '%s:%s' "${BASH_SOURCE[$i]##*/}" "${BASH_LINENO[$((i - 1))]}"
+			return
+			;;
+		esac
+	done
+	printf '?'
+}
+
+fail() {
+	printf 'FAIL (%s): %s\n' "$(_lxfe_where)" "$*" >&2
+	exit 1
+}
+
+assert_eq() {
+	local want=$1 got=$2 what=${3:-value}
+	[ "$want" = "$got" ] && return 0
+	fail "$what: expected '$want', got '$got'"
+}
+
+assert_contains() {
+	local hay=$1 needle=$2 what=${3:-output}
+	case "$hay" in
+	*"$needle"*) return 0 ;;
+	esac
+	fail "$what: expected to contain '$needle', got:
+$hay"
+}
+
+assert_not_contains() {
+	local hay=$1 needle=$2 what=${3:-output}
+	case "$hay" in
+	*"$needle"*) fail "$what: expected NOT to contain '$needle', got:
+$hay" ;;
+	esac
+	return 0
+}
+
+# assert_exit CODE cmd...: runs cmd, demands exit status CODE. Its stdout
+# and stderr are left in LXFE_OUT and LXFE_ERR for further checks.
+assert_exit() {
+	local want=$1 rc=0 errf
+	shift
+	errf=$(mktemp)
+	LXFE_OUT=$("$@" 2>"$errf") || rc=$?
+	LXFE_ERR=$(cat "$errf")
+	rm -f "$errf"
+	[ "$rc" = "$want" ] && return 0
+	fail "'$*': expected exit $want, got $rc
+--- stdout:
+$LXFE_OUT
+--- stderr:
+$LXFE_ERR"
+}
+
+# Sleeps in a way a signal interrupts at once, so the teardown trap runs
+# without waiting for the sleep to end.
+lxfe_sleep() {
+	sleep "$1" &
+	LXFE_SLEEP_PID=$!
+	wait "$LXFE_SLEEP_PID" || true
+	LXFE_SLEEP_PID=
+}
+
+# wait_until SECONDS cmd...: polls cmd every half second; 1 on timeout.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		lxfe_sleep 0.5
+	done
+}
+
+# ---------------------------------------------------------------- names
+
+host_ns() { printf 'lxfe-%s-h%s' "$LXFE_ID" "$1"; }
+host_dir() { printf '%s/h%s' "$LXFE_RUN" "$1"; }
+host_socket() { printf '%s/h%s/unix.socket' "$LXFE_RUN" "$1"; }
+host_ip() { printf '10.%s.0.%s' "$LXFE_X" "$(($1 + 10))"; }
+host_subnet() { printf '10.%s.%s' "$LXFE_X" "$1"; } # + .0/24
+host_veth() { printf 'lxfe%sh%s' "$LXFE_ID" "$1"; }
+host_peer() { printf 'lxfe%sp%s' "$LXFE_ID" "$1"; }
+
+# host_exec N cmd...: runs cmd in host N's namespace, with its own sysfs.
+host_exec() {
+	local n=$1
+	shift
+	ip netns exec "$(host_ns "$n")" "$@"
+}
+
+# container_state N NAME: liblxc's view (RUNNING, STOPPED...) of a
+# container of host N, asked in that host's namespace; empty if unknown.
+container_state() {
+	host_exec "$1" lxc-info -P "$(host_dir "$1")/containers" -n "$2" -sH 2>/dev/null || true
+}
+
+# container_is N NAME STATE: for wait_until.
+container_is() {
+	[ "$(container_state "$1" "$2")" = "$3" ]
+}
+
+# container_pid N NAME: the pid of the container's init, as seen here.
+container_pid() {
+	host_exec "$1" lxc-info -P "$(host_dir "$1")/containers" -n "$2" -pH 2>/dev/null
+}
+
+# lxf_run ARGS...: the CLI with the run's configuration.
+lxf_run() {
+	LXF_CONF=$LXF_CONF "$LXFE_LXF" "$@"
+}
+
+# ---------------------------------------------------------------- setup
+
+_lxfe_new_id() {
+	local id
+	while :; do
+		id=$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+		[ -e "/tmp/lxfe-$id" ] || ip netns list 2>/dev/null | grep -q "^lxfe-$id-" || break
+	done
+	printf '%s' "$id"
+}
+
+# Picks X for 10.X.0.0/16 from the id, skipping any X the root namespace
+# already has an address or route in.
+_lxfe_pick_x() {
+	local x i used
+	used=$( (ip -4 -o addr show; ip -4 route show) 2>/dev/null | tr -s ' \t/' '\n')
+	x=$(($(printf '%s' "$LXFE_ID" | cksum | cut -d' ' -f1) % 224 + 16))
+	for ((i = 0; i < 224; i++)); do
+		if ! printf '%s\n' "$used" | grep -q "^10\.$x\."; then
+			printf '%s' "$x"
+			return 0
+		fi
+		x=$(((x - 16 + 1) % 224 + 16))
+	done
+	return 1
+}
+
+lxfe_init() {
+	[ "$(id -u)" -eq 0 ] || {
+		echo "lxf-e2e: must run as root (network namespaces, containers)" >&2
+		exit 1
+	}
+	LXFE_ID=${LXF_E2E_ID:-$(_lxfe_new_id)}
+	case "$LXFE_ID" in
+	'' | *[!a-z0-9]*) fail "LXF_E2E_ID must be 1-6 of [a-z0-9]: '$LXFE_ID'" ;;
+	esac
+	[ "${#LXFE_ID}" -le 6 ] || fail "LXF_E2E_ID must be 1-6 of [a-z0-9]: '$LXFE_ID'"
+	LXFE_RUN=${LXF_E2E_RUN_DIR:-/tmp/lxfe-$LXFE_ID}
+	case "$LXFE_RUN" in
+	/*/*) ;;
+	*) fail "LXF_E2E_RUN_DIR must be an absolute path below a directory: '$LXFE_RUN'" ;;
+	esac
+	LXFE_BR=lxfe${LXFE_ID}br
+	export LXF_CONF=$LXFE_RUN/conf
+	if [ "${LXF_E2E_TEARDOWN:-1}" != 0 ]; then
+		lxfe_arm
+	fi
+	# The run dir is made after the trap, so a signal cannot leave it.
+	mkdir -p "$LXFE_RUN" "$LXF_CONF"
+	# Container rootfs are owned by a shifted uid that must traverse it.
+	chmod 0755 "$LXFE_RUN"
+	LXFE_X=$(_lxfe_pick_x) || fail "no free 10.X.0.0/16 subnet left"
+	lxfe_log "run dir $LXFE_RUN, subnets 10.$LXFE_X.0.0/16"
+}
+
+# Tears down on exit and on INT/TERM/HUP.
+lxfe_arm() {
+	trap '_lxfe_on_exit' EXIT
+	trap '_lxfe_on_signal 130' INT
+	trap '_lxfe_on_signal 143' TERM
+	trap '_lxfe_on_signal 129' HUP
+}
+
+# Leaves everything up when the script exits (the demo's fleet).
+lxfe_disarm() {
+	trap - EXIT INT TERM HUP
+}
+
+_lxfe_on_exit() {
+	local rc=$?
+	teardown
+	exit "$rc"
+}
+
+_lxfe_on_signal() {
+	lxfe_log "signal received, tearing down"
+	[ -z "${LXFE_SLEEP_PID:-}" ] || kill "$LXFE_SLEEP_PID" 2>/dev/null
+	trap - EXIT
+	teardown
+	exit "$1"
+}
+
+# hosts_up N: makes the test bridge and hosts 1..N, each with lxfbr0,
+# dnsmasq and a ready lxfd registered as remote hN.
+hosts_up() {
+	local n=$1 i
+	case "$n" in
+	'' | *[!0-9]* | 0) fail "hosts_up: need a host count, got '$n'" ;;
+	esac
+	[ "$n" -le 50 ] || fail "hosts_up: at most 50 hosts"
+	[ -x "$LXFE_LXFD" ] || fail "lxfd not built: $LXFE_LXFD (set LXF_BUILD)"
+	[ -x "$LXFE_LXF" ] || fail "lxf not built: $LXFE_LXF (set LXF_BUILD)"
+	command -v dnsmasq >/dev/null || fail "dnsmasq missing: run scripts/deps"
+	lxfe_net_up "$n"
+	for ((i = 1; i <= n; i++)); do
+		_lxfe_lxfd_start "$i"
+	done
+	for ((i = 1; i <= n; i++)); do
+		_lxfe_lxfd_wait "$i"
+		lxf_run remote add "h$i" "unix://$(host_socket "$i")" >/dev/null ||
+			fail "lxf remote add h$i failed"
+	done
+}
+
+# lxfe_net_up N: only the network part of hosts_up (bridges, dnsmasq).
+lxfe_net_up() {
+	local n=$1 i j
+	if ! ip link show "$LXFE_BR" >/dev/null 2>&1; then
+		ip link add "$LXFE_BR" type bridge
+		ip addr add "10.$LXFE_X.0.1/24" dev "$LXFE_BR"
+		ip link set "$LXFE_BR" up
+	fi
+	for ((i = 1; i <= n; i++)); do
+		_lxfe_host_net "$i"
+		LXFE_HOSTS+=("$i")
+	done
+	# Hosts route to each other's container subnets directly.
+	for ((i = 1; i <= n; i++)); do
+		for ((j = 1; j <= n; j++)); do
+			[ "$i" = "$j" ] && continue
+			host_exec "$i" ip route replace "$(host_subnet "$j").0/24" via "$(host_ip "$j")"
+		done
+	done
+}
+
+_lxfe_host_net() {
+	local i=$1 ns dir sub
+	ns=$(host_ns "$i")
+	dir=$(host_dir "$i")
+	sub=$(host_subnet "$i")
+	mkdir -p "$dir"
+	chmod 0755 "$dir"
+	ip netns add "$ns"
+	ip link add "$(host_veth "$i")" type veth peer name "$(host_peer "$i")" netns "$ns"
+	ip link set "$(host_veth "$i")" master "$LXFE_BR" up
+	# The root namespace reaches every host's containers over its veth.
+	ip route replace "$sub.0/24" via "$(host_ip "$i")" dev "$LXFE_BR"
+	host_exec "$i" sh -ec "
+		ip link set lo up
+		ip addr add $(host_ip "$i")/24 dev $(host_peer "$i")
+		ip link set $(host_peer "$i") up
+		ip route add default via 10.$LXFE_X.0.1
+		ip link add lxfbr0 type bridge
+		ip addr add $sub.1/24 dev lxfbr0
+		ip link set lxfbr0 up
+		sysctl -qw net.ipv4.ip_forward=1
+	"
+	host_exec "$i" dnsmasq --conf-file=/dev/null --user=root --group=root \
+		--strict-order --bind-interfaces --except-interface=lo \
+		--interface=lxfbr0 --listen-address="$sub.1" \
+		--dhcp-range="$sub.100,$sub.250,255.255.255.0,1h" \
+		--dhcp-authoritative --dhcp-no-override --no-resolv --no-hosts \
+		--dhcp-leasefile="$dir/dnsmasq.leases" --pid-file="$dir/dnsmasq.pid" \
+		--log-facility="$dir/dnsmasq.log" --log-dhcp ||
+		fail "dnsmasq failed to start on h$i (see $dir/dnsmasq.log)"
+}
+
+_lxfe_lxfd_start() {
+	local i=$1 dir pid
+	dir=$(host_dir "$i")
+	# setsid: a signal sent to the test's process group must not kill
+	# lxfd before teardown asks it to stop its containers.
+	setsid ip netns exec "$(host_ns "$i")" "$LXFE_LXFD" --dir "$dir" \
+		--logfile "$dir/lxfd.log" ${LXF_E2E_DEBUG:+--debug} \
+		</dev/null >"$dir/lxfd.out" 2>&1 &
+	pid=$!
+	echo "$pid" >"$dir/lxfd.pid"
+}
+
+_lxfe_lxfd_wait() {
+	local i=$1 dir
+	dir=$(host_dir "$i")
+	if ! LXF_DIR=$dir "$LXFE_LXFD" waitready --timeout 30 --dir "$dir" >/dev/null 2>&1; then
+		lxfe_log "lxfd on h$i did not come up; its output:"
+		tail -n 20 "$dir/lxfd.out" "$dir/lxfd.log" >&2 2>/dev/null
+		fail "lxfd on h$i not ready within 30 s"
+	fi
+}
+
+# The busybox image, built once and cached in the build dir; rebuilt when
+# scripts/mkimage-busybox changes.
+lxfe_image() {
+	local cache=$LXFE_BUILD/e2e-cache/busybox.tar.gz mk=$LXFE_SRC/scripts/mkimage-busybox
+	if [ ! -s "$cache" ] || [ "$mk" -nt "$cache" ]; then
+		if mkdir -p "${cache%/*}" 2>/dev/null && [ -w "${cache%/*}" ]; then
+			"$mk" "$cache" >/dev/null || fail "mkimage-busybox failed"
+		else
+			cache=$LXFE_RUN/busybox.tar.gz
+			[ -s "$cache" ] || "$mk" "$cache" >/dev/null || fail "mkimage-busybox failed"
+		fi
+	fi
+	printf '%s' "$cache"
+}
+
+# hosts_import_image [N...]: imports busybox (alias busybox) on the given
+# hosts, default every host brought up.
+hosts_import_image() {
+	local img i hosts=("$@")
+	[ $# -gt 0 ] || hosts=("${LXFE_HOSTS[@]}")
+	img=$(lxfe_image)
+	for i in "${hosts[@]}"; do
+		assert_exit 0 lxf_run image import "$img" "h$i:" --alias busybox
+	done
+}
+
+# ---------------------------------------------------------------- teardown
+
+# Pids of the given processes and all their descendants.
+_lxfe_descendants() {
+	ps -e -o pid=,ppid= | awk -v roots=" $* " '
+		{ parent[$1] = $2; pids[NR] = $1 }
+		END {
+			n = split(roots, r, " ")
+			for (i = 1; i <= n; i++) keep[r[i]] = 1
+			do {
+				grew = 0
+				for (j in pids) {
+					p = pids[j]
+					if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; grew = 1 }
+				}
+			} while (grew)
+			for (p in keep) print p
+		}'
+}
+
+# Processes of run (id, dir): in its namespaces, naming its dir on their
+# command line (lxfd, dnsmasq, lxc monitors), and all their descendants
+# (the containers). Never this shell or its ancestors.
+_lxfe_run_pids() {
+	local id=$1 run=$2 ns roots=() p self
+	for ns in $(ip netns list 2>/dev/null | awk -v pre="lxfe-$id-h" 'index($1, pre) == 1 { print $1 }'); do
+		mapfile -t -O "${#roots[@]}" roots < <(ip netns pids "$ns" 2>/dev/null)
+	done
+	while read -r p; do
+		p=${p#/proc/}
+		roots+=("${p%/cmdline}")
+	done < <(grep -laF -- "$run/" /proc/[0-9]*/cmdline 2>/dev/null)
+	[ "${#roots[@]}" -gt 0 ] || return 0
+	self=" $$ $BASHPID $(_lxfe_ancestors) "
+	for p in $(_lxfe_descendants "${roots[@]}"); do
+		case "$self" in *" $p "*) continue ;; esac
+		[ -d "/proc/$p" ] && echo "$p"
+	done
+}
+
+_lxfe_ancestors() {
+	local p=$$ out=
+	while [ "$p" -gt 1 ] 2>/dev/null; do
+		p=$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$p/stat" 2>/dev/null) || break
+		out="$out $p"
+	done
+	printf '%s' "$out"
+}
+
+# Mount points at or below dir in this mount namespace, deepest first.
+_lxfe_mounts_under() {
+	awk -v d="$1" '
+		function unesc(s) {
+			gsub(/\\040/, " ", s); gsub(/\\011/, "\t", s)
+			gsub(/\\012/, "\n", s); gsub(/\\134/, "\\", s)
+			return s
+		}
+		{ m = unesc($2); if (m == d || index(m, d "/") == 1) print length(m) "\t" m }
+	' /proc/self/mounts | sort -rn | cut -f2-
+}
+
+# Stops lxfd on every host of the run cleanly, in parallel; then whatever
+# is left is killed hard.
+_lxfe_stop_daemons() {
+	local run=$1 d pid waits=()
+	[ -x "$LXFE_LXFD" ] || return 0
+	for d in "$run"/h*/; do
+		d=${d%/}
+		[ -S "$d/unix.socket" ] || continue
+		pid=$(cat "$d/lxfd.pid" 2>/dev/null) || pid=
+		(
+			timeout 40 "$LXFE_LXFD" shutdown --dir "$d" >/dev/null 2>&1
+			# Give the daemon a moment to exit after its answer.
+			for _ in 1 2 3 4 5 6 7 8 9 10; do
+				if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then
+					break
+				fi
+				sleep 0.5
+			done
+		) &
+		waits+=($!)
+	done
+	[ "${#waits[@]}" -eq 0 ] || wait "${waits[@]}" 2>/dev/null
+}
+
+# Force-stops containers through liblxc where their monitor still lives,
+# so liblxc removes its own cgroups.
+_lxfe_stop_containers() {
+	local id=$1 run=$2 d c ns
+	for d in "$run"/h*/; do
+		d=${d%/}
+		ns=lxfe-$id-${d##*/}
+		if [ ! -e "/run/netns/$ns" ] || [ ! -d "$d/containers" ]; then
+			continue
+		fi
+		for c in "$d"/containers/*/; do
+			c=${c%/}
+			[ -f "$c/config" ] || continue
+			timeout 15 ip netns exec "$ns" lxc-stop -k -P "$d/containers" \
+				-n "${c##*/}" >/dev/null 2>&1
+		done
+	done
+}
+
+# lxfe_teardown_id ID RUNDIR: removes everything of one run. Idempotent;
+# only touches names carrying ID and paths under RUNDIR. Runs in a subshell
+# without errexit: a piece already gone must not stop the rest.
+lxfe_teardown_id() {
+	(
+		set +e
+		_lxfe_teardown_id "$@"
+	)
+}
+
+_lxfe_teardown_id() {
+	local id=$1 run=$2 pids cgs=() p ns m link cg dir
+	case "$id" in '' | *[!a-z0-9]*) return 1 ;; esac
+	case "$run" in /*/*) ;; *) return 1 ;; esac
+	run=${run%/}
+
+	_lxfe_stop_daemons "$run"
+	# lxfd may have stopped: kill what is left of it before liblxc.
+	for p in "$run"/h*/lxfd.pid; do
+		[ -f "$p" ] || continue
+		p=$(cat "$p")
+		# Only if that pid is still our lxfd, not a recycled one.
+		grep -qaF -- "$run/" "/proc/$p/cmdline" 2>/dev/null && kill -9 "$p" 2>/dev/null
+	done
+	_lxfe_stop_containers "$id" "$run"
+
+	for _ in 1 2 3 4 5; do
+		pids=$(_lxfe_run_pids "$id" "$run")
+		[ -n "$pids" ] || break
+		for p in $pids; do
+			mapfile -t -O "${#cgs[@]}" cgs < <(awk -F: '$3 ~ /lxc\.(payload|monitor)\./ { print $3 }' \
+				"/proc/$p/cgroup" 2>/dev/null)
+		done
+		# shellcheck disable=SC2086 # a list of pids
+		kill -9 $pids 2>/dev/null
+		lxfe_sleep 0.3
+	done
+	[ -z "$pids" ] || lxfe_log "teardown: processes still alive: $pids"
+
+	while read -r m; do
+		[ -n "$m" ] || continue
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null ||
+			lxfe_log "teardown: cannot unmount $m"
+	done < <(_lxfe_mounts_under "$run")
+
+	for ns in $(ip netns list 2>/dev/null | awk -v pre="lxfe-$id-h" 'index($1, pre) == 1 { print $1 }'); do
+		ip netns del "$ns" 2>/dev/null || lxfe_log "teardown: cannot delete netns $ns"
+	done
+	for link in $(ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
+		grep -E "^lxfe${id}(br|h[0-9]+)\$"); do
+		ip link del "$link" 2>/dev/null
+	done
+
+	# Cgroups liblxc could not remove because its monitor was killed.
+	for cg in $(printf '%s\n' "${cgs[@]}" | sort -u); do
+		for dir in /sys/fs/cgroup/*"$cg" /sys/fs/cgroup"$cg"; do
+			[ -d "$dir" ] || continue
+			find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null
+		done
+	done
+
+	if [ -d "$run" ]; then
+		rm -rf --one-file-system -- "$run" 2>/dev/null ||
+			lxfe_log "teardown: cannot remove $run"
+	fi
+	return 0
+}
+
+# Tears down this run; safe to call more than once.
+teardown() {
+	[ "$LXFE_TORN_DOWN" = 1 ] && return 0
+	LXFE_TORN_DOWN=1
+	[ -n "${LXFE_ID:-}" ] || return 0
+	# A second signal must not interrupt the cleanup half way.
+	trap '' INT TERM HUP
+	set +e
+	lxfe_teardown_id "$LXFE_ID" "$LXFE_RUN"
+	trap - INT TERM HUP
+	return 0
+}
+
+# lxfe_leftovers ID RUNDIR: prints anything of that run still present,
+# returns 1 if something is.
+lxfe_leftovers() {
+	local out
+	out=$(_lxfe_leftovers_list "$1" "${2%/}")
+	[ -z "$out" ] && return 0
+	printf '%s\n' "$out"
+	return 1
+}
+
+_lxfe_leftovers_list() {
+	local id=$1 run=$2 f
+	ip netns list 2>/dev/null | awk -v pre="lxfe-$id-" 'index($1, pre) == 1 { print "netns " $1 }'
+	ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
+		grep -E "^lxfe${id}(br|h[0-9]+)\$" | sed 's/^/link /'
+	_lxfe_run_pids "$id" "$run" | sed 's/^/process /'
+	_lxfe_mounts_under "$run" | sed 's/^/mount /'
+	for f in "$run" /run/netns/lxfe-"$id"-*; do
+		[ -e "$f" ] && echo "path $f"
+	done
+	return 0
+}
+
+if [ "${LXF_E2E_LIB_ONLY:-0}" != 1 ]; then
+	lxfe_init
+fi

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# A fleet: three hosts, two busybox containers on each. `lxf list` shows
+# all six with their remote and an address from their own host's subnet,
+# keeps listing when one remote is down (exit 3), and stop/delete work.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# h4 is the "extra" remote that will go unreachable.
+hosts_up 4
+hosts_import_image 1 2 3
+
+for i in 1 2 3; do
+	for c in c1 c2; do
+		assert_exit 0 lxf_run launch busybox "h$i:$c"
+	done
+done
+
+# Rows of `lxf list -f csv` as "remote name state ipv4s", for the checks.
+# The REMOTE column comes first; the rest is found by content.
+fleet_rows() {
+	lxf_run list -f csv -c n,s,4 2>/dev/null | python3 -c '
+import csv, sys
+for row in csv.reader(sys.stdin):
+    if len(row) >= 4:
+        print(row[0], row[1], row[2], row[3].replace("\n", ";").replace(" ", "_") or "-")
+'
+}
+
+# Every container RUNNING, with an IPv4 address from its own host's subnet.
+fleet_ready() {
+	local rows r n=0
+	rows=$(fleet_rows) || return 1
+	for i in 1 2 3; do
+		for c in c1 c2; do
+			r=$(printf '%s\n' "$rows" | awk -v r="h$i" -v c="$c" '$1 == r && $2 == c')
+			case "$r" in
+			*" RUNNING $(host_subnet "$i")."*) n=$((n + 1)) ;;
+			esac
+		done
+	done
+	[ "$n" = 6 ]
+}
+if ! wait_until 30 fleet_ready; then
+	fail "fleet not RUNNING with DHCP addresses after 30 s:
+$(lxf_run list 2>&1)
+--- rows:
+$(fleet_rows)"
+fi
+
+# The default table: a REMOTE column first, all six containers.
+assert_exit 0 lxf_run list
+table=$LXFE_OUT
+header=$(printf '%s\n' "$table" | grep -m1 'NAME')
+assert_contains "$header" "REMOTE" "table header"
+[ "$(printf '%s\n' "$header" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }')" = REMOTE ] ||
+	fail "REMOTE is not the first column: $header"
+for i in 1 2 3; do
+	assert_contains "$table" "h$i" "lxf list"
+done
+assert_eq 6 "$(printf '%s\n' "$table" | grep -c 'RUNNING')" "RUNNING rows in lxf list"
+
+# JSON carries the remote of every instance.
+assert_exit 0 lxf_run list -f json
+remotes=$(printf '%s' "$LXFE_OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+items = d if isinstance(d, list) else [dict(i, remote=r) for r, l in d.items() for i in l]
+print(" ".join(sorted("%s:%s" % (i["remote"], i["name"]) for i in items)))
+') || fail "lxf list -f json is not the expected JSON: $LXFE_OUT"
+assert_eq "h1:c1 h1:c2 h2:c1 h2:c2 h3:c1 h3:c2" "$remotes" "remotes in JSON"
+
+# Each container is a liblxc container of its own host: its monitor
+# answers only in that host's namespace; its init has a namespace of its
+# own, and its veth is on that host's lxfbr0.
+declare -A seen=()
+for i in 1 2 3; do
+	ns=$(host_ns "$i")
+	host_net="net:[$(stat -L -c %i "/run/netns/$ns")]"
+	for c in c1 c2; do
+		pid=$(container_pid "$i" "$c") || fail "lxc-info in $ns does not know $c"
+		net=$(readlink "/proc/$pid/ns/net")
+		[ "$net" != "$host_net" ] || fail "h$i:$c shares its host's netns"
+		[ "$net" != "$(readlink /proc/self/ns/net)" ] || fail "h$i:$c runs in the root netns"
+		[ -z "${seen[$net]:-}" ] || fail "h$i:$c shares a netns with ${seen[$net]}"
+		seen[$net]=h$i:$c
+		# The container's address is on its eth0, from the host's subnet.
+		addr=$(nsenter --net="/proc/$pid/ns/net" ip -4 -o addr show dev eth0)
+		assert_contains "$addr" " $(host_subnet "$i")." "h$i:$c eth0 address"
+	done
+	assert_eq 2 "$(ip -n "$ns" -o link show master lxfbr0 | wc -l)" "veths on h$i's lxfbr0"
+done
+
+# One remote goes down: partial result, exit 3, the six still listed.
+kill -9 "$(cat "$(host_dir 4)/lxfd.pid")"
+wait_until 10 sh -c "! kill -0 $(cat "$(host_dir 4)/lxfd.pid") 2>/dev/null" || fail "h4's lxfd survived SIGKILL"
+assert_exit 3 lxf_run list
+assert_eq 6 "$(printf '%s\n' "$LXFE_OUT" | grep -c 'RUNNING')" "RUNNING rows with h4 down"
+assert_contains "$LXFE_ERR" "h4" "error about the unreachable remote"
+
+# Stop, start, delete.
+assert_exit 0 lxf_run stop h1:c1
+assert_eq STOPPED "$(container_state 1 c1)" "h1:c1 after stop"
+assert_exit 0 lxf_run list -f csv -c n,s
+assert_contains "$LXFE_OUT" "h1,c1,STOPPED" "list after stop"
+assert_exit 0 lxf_run start h1:c1
+assert_eq RUNNING "$(container_state 1 c1)" "h1:c1 after start"
+assert_exit 0 lxf_run stop h1:c1
+assert_exit 0 lxf_run delete h1:c1
+[ ! -e "$(host_dir 1)/containers/c1" ] || fail "h1:c1's files remain after delete"
+# A running container needs -f.
+assert_exit 1 lxf_run delete h2:c2
+assert_eq RUNNING "$(container_state 2 c2)" "h2:c2 after a refused delete"
+assert_exit 0 lxf_run delete -f h2:c2
+[ -z "$(container_state 2 c2)" ] || fail "h2:c2 still known to liblxc after delete -f"
+# The other hosts' containers are untouched.
+assert_exit 3 lxf_run list -f csv -c n,s
+for rc in h1,c2 h2,c1 h3,c1 h3,c2; do
+	assert_contains "$LXFE_OUT" "$rc,RUNNING" "list after delete"
+done
+assert_not_contains "$LXFE_OUT" "h1,c1," "list after delete"
+assert_not_contains "$LXFE_OUT" "h2,c2," "list after delete"
+
+echo "PASS: fleet ($LXFE_ID)"
