@@ -146,14 +146,14 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	}
 	if (!quiet)
 		fprintf(ctx->out, "Creating %s\n", name);
-	fflush(ctx->out);
+	(void)fflush(ctx->out);
 	if (lxf_client_do(c, "POST", "/1.0/instances", body, NULL, &err) != 0)
 		goto fail;
 	if (!start)
 		goto out;
 	if (!quiet)
 		fprintf(ctx->out, "Starting %s\n", name);
-	fflush(ctx->out);
+	(void)fflush(ctx->out);
 	sbody = json_object_new_object();
 	if (!sbody || lxf_json_add_str(sbody, "action", "start") != 0)
 		goto nomem;

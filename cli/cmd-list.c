@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cmd.h"
@@ -155,7 +156,7 @@ static int cmd_list_collect(struct list_job *jobs, size_t njobs, const char **fi
 				goto nomem;
 			if (!lxf_list_match(inst, filters, nfilters))
 				continue;
-			nv = realloc(v, (n + 1) * sizeof(*v));
+			nv = realloc(v, (n + 1) * sizeof(struct json_object *));
 			if (!nv)
 				goto nomem;
 			v = nv;
@@ -225,6 +226,10 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
 	}
+	/* ipv4= / ipv6= filters read state.network, like the IP columns. */
+	for (size_t i = 0; i < nfilters; i++)
+		needs_state |= strncasecmp(filters[i], "ipv4=", 5) == 0 ||
+			       strncasecmp(filters[i], "ipv6=", 5) == 0;
 	for (size_t j = 0; j < njobs; j++) {
 		jobs[j].remotes = ctx->remotes;
 		/* JSON/YAML promise full objects; tables only pay for state when shown. */
@@ -249,6 +254,11 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
 	}
+	if (njobs && failed == njobs) {
+		/* Nothing answered: no empty table pretending to be a result. */
+		st = lxf_code_exit(first_fail);
+		goto out;
+	}
 	if (!cspec)
 		ncols = cmd_list_drop_location(cols, ncols, v, n);
 	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML) {
@@ -264,7 +274,7 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		goto out;
 	}
 	if (failed)
-		st = failed == njobs ? lxf_code_exit(first_fail) : LXF_EXIT_PARTIAL;
+		st = LXF_EXIT_PARTIAL;
 out:
 	if (arr)
 		json_object_put(arr);

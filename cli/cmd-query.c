@@ -7,8 +7,6 @@
 #include "json.h"
 #include "output.h"
 
-#define QUERY_DATA_MAX (16u << 20)
-
 static bool cmd_query_method_ok(const char *m)
 {
 	static const char *const ok[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
@@ -45,7 +43,7 @@ static int cmd_query_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		rc = lxf_client_request(c, method, path, body, &resp, &err);
 	if (lxf_args_has(args, LXF_OPT_RAW) && resp.body.len) {
 		/* --raw shows what the server sent, errors included. */
-		fwrite(lxf_buf_str(&resp.body), 1, resp.body.len, ctx->out);
+		(void)fwrite(lxf_buf_str(&resp.body), 1, resp.body.len, ctx->out);
 		if (resp.body.data[resp.body.len - 1] != '\n')
 			fputc('\n', ctx->out);
 		st = rc ? lxf_code_exit(err.code) : LXF_EXIT_OK;
@@ -56,7 +54,7 @@ static int cmd_query_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		goto out;
 	}
 	if (!resp.envelope) {
-		fwrite(lxf_buf_str(&resp.body), 1, resp.body.len, ctx->out);
+		(void)fwrite(lxf_buf_str(&resp.body), 1, resp.body.len, ctx->out);
 		goto out;
 	}
 	if (resp.type == LXF_RESP_ASYNC && resp.operation && lxf_args_has(args, LXF_OPT_WAIT)) {

@@ -108,6 +108,7 @@ static void cmd_help(FILE *f, const struct lxf_cmd *cmd)
 		fprintf(f, "  %-28s %s\n", left, o->help);
 	}
 	fprintf(f, "  %-28s %s\n", "-h, --help", "Show this help");
+	fprintf(f, "  %-28s %s\n", "-q, --quiet", "Print less");
 }
 
 static void cmd_help_all(FILE *f)
@@ -193,8 +194,8 @@ found:
 static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int argc, char **argv,
 		     struct lxf_cmd_args *args, bool *help)
 {
-	struct option lopts[LXF_CMD_MAX_OPTS + 2];
-	char shorts[LXF_CMD_MAX_OPTS * 2 + 4] = ":h";
+	struct option lopts[LXF_CMD_MAX_OPTS + 3];
+	char shorts[LXF_CMD_MAX_OPTS * 2 + 5] = ":h";
 	size_t no = 0, sl = 2;
 	int c, idx;
 
@@ -209,6 +210,11 @@ static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int arg
 			if (o->has_arg)
 				shorts[sl++] = ':';
 		}
+	}
+	/* -q/--quiet is accepted by every command unless it defines its own. */
+	if (!strchr(shorts, 'q')) {
+		shorts[sl++] = 'q';
+		lopts[no++] = (struct option){"quiet", no_argument, NULL, 'q'};
 	}
 	shorts[sl] = '\0';
 	lopts[no++] = (struct option){"help", no_argument, NULL, 'h'};
@@ -228,6 +234,8 @@ static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int arg
 		if (c == ':')
 			return lxf_cmd_usage_error(cmd, ctx, "flag '%s' needs an argument",
 						   argv[optind - 1]);
+		if (c == 'q')
+			ctx->quiet = true;
 		if (args->nopts >= sizeof(args->opts) / sizeof(args->opts[0]))
 			return lxf_cmd_usage_error(cmd, ctx, "too many flags");
 		args->opts[args->nopts].val = c;
@@ -328,7 +336,7 @@ int lxf_cmd_run(int argc, char **argv)
 	/* getopt sees "NAME args..." with the command words folded into argv[0]. */
 	i += words - 1;
 	st = cmd_exec(cmd, &ctx, argc - i, argv + i);
-	fflush(ctx.out);
+	(void)fflush(ctx.out);
 	return st;
 }
 

@@ -202,7 +202,7 @@ static int list_match_shorthand(struct json_object *inst, const char *key, const
 	static const char *const keys[] = {"type",     "status", "architecture",
 					   "location", "ipv4",   "ipv6"};
 	bool known = false;
-	char *copy, *save = NULL, *tok;
+	char *copy, *save = NULL;
 	int hit = 0;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -216,7 +216,7 @@ static int list_match_shorthand(struct json_object *inst, const char *key, const
 	if (!strchr(copy, ',')) {
 		hit = list_match_one_short(inst, key, copy);
 	} else {
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 			if (list_match_one_short(inst, key, tok))
 				hit = 1;
 	}
@@ -229,7 +229,6 @@ static bool list_match_kv(struct json_object *inst, const char *key, const char 
 	struct json_object *cfg = NULL;
 	const char *exact;
 	bool found = false;
-	int m;
 
 	if (list_match_shorthand(inst, key, val) == 1)
 		return true;
@@ -245,7 +244,7 @@ static bool list_match_kv(struct json_object *inst, const char *key, const char 
 
 			if (!list_dot_prefix(key, ckey))
 				continue;
-			m = list_regex_match(val, v);
+			int m = list_regex_match(val, v);
 			if (m < 0) {
 				if (strcmp(val, v) == 0) {
 					found = true;
@@ -372,7 +371,8 @@ static int list_ips(struct json_object *inst, const char *family, struct lxf_buf
 			n++;
 		}
 	}
-	qsort(v, n, sizeof(*v), list_cmp_str_desc);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), list_cmp_str_desc);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = lxf_buf_addf(out, "%s%s", i ? "\n" : "", v[i]);
 out:
@@ -537,5 +537,6 @@ static int list_qsort_cmp(const void *a, const void *b)
 
 void lxf_list_sort(struct json_object **v, size_t n)
 {
-	qsort(v, n, sizeof(*v), list_qsort_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(struct json_object *), list_qsort_cmp);
 }

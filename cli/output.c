@@ -136,7 +136,7 @@ static void out_padded(FILE *out, const char *s, size_t len, size_t width, const
 {
 	if (color)
 		fputs(color, out);
-	fwrite(s, 1, len, out);
+	(void)fwrite(s, 1, len, out);
 	if (color)
 		fputs("\033[0m", out);
 	for (size_t i = out_width(s, len); i < width; i++)
@@ -253,7 +253,7 @@ int lxf_output_json(FILE *out, enum lxf_fmt fmt, struct json_object *o, struct l
 	}
 	rc = lxf_yaml_emit(o, &b, err);
 	if (rc == 0)
-		fwrite(lxf_buf_str(&b), 1, b.len, out);
+		(void)fwrite(lxf_buf_str(&b), 1, b.len, out);
 	lxf_buf_fini(&b);
 	return rc;
 }

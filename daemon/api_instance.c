@@ -71,20 +71,20 @@ static int apply_update(const char *name, struct json_object *row, struct lxf_er
 	struct json_object *ec = NULL, *ed = NULL;
 	int ret;
 
-	ret = api_expand(json_object_object_get(row, "profiles"), json_object_object_get(row, "config"),
+	ret = api_expand(json_object_object_get(row, "profiles"),
+			 json_object_object_get(row, "config"),
 			 json_object_object_get(row, "devices"), &ec, &ed, err);
 	if (ret == 0 && backend_status(name))
 		ret = backend_update(name, ec, ed, err);
 	if (ret == 0)
-		ret = db_exec(NULL, NULL, err,
-			      "UPDATE instances SET config = ?, devices = ?, profiles = ?,"
-			      " ephemeral = ?, description = ? WHERE name = ?",
-			      "jjjbss", json_object_object_get(row, "config"),
-			      json_object_object_get(row, "devices"),
-			      json_object_object_get(row, "profiles"),
-			      (int)json_object_get_boolean(json_object_object_get(row, "ephemeral")),
-			      lxf_json_str(row, "description") ? lxf_json_str(row, "description") : "",
-			      name);
+		ret = db_exec(
+		    NULL, NULL, err,
+		    "UPDATE instances SET config = ?, devices = ?, profiles = ?,"
+		    " ephemeral = ?, description = ? WHERE name = ?",
+		    "jjjbss", json_object_object_get(row, "config"),
+		    json_object_object_get(row, "devices"), json_object_object_get(row, "profiles"),
+		    (int)json_object_get_boolean(json_object_object_get(row, "ephemeral")),
+		    lxf_json_str(row, "description") ? lxf_json_str(row, "description") : "", name);
 	json_object_put(ec);
 	json_object_put(ed);
 	return ret;
@@ -173,12 +173,14 @@ static int update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	src = etag_src(row);
-	ret = src ? api_check_if_match(req, src, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	ret =
+	    src ? api_check_if_match(req, src, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret == 0)
 		ret = new_row(row, body, patch, err);
 	/* Missing profiles are refused now, before any operation is made. */
 	if (ret == 0)
-		ret = api_expand(json_object_object_get(row, "profiles"), NULL, NULL, &ec, &ed, err);
+		ret =
+		    api_expand(json_object_object_get(row, "profiles"), NULL, NULL, &ec, &ed, err);
 	if (ret < 0)
 		goto out;
 	if (patch) {

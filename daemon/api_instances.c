@@ -30,23 +30,24 @@ struct json_object *api_instance_json(struct json_object *row, bool full)
 	struct json_object *ec = NULL, *ed = NULL;
 	const char *name = lxf_json_str(row, "name");
 	const char *status = name ? backend_status(name) : NULL;
-	static const char *const copied[] = {"architecture", "config",      "devices",
-					     "ephemeral",    "profiles",    "stateful",
-					     "description",  "name"};
+	static const char *const copied[] = {"architecture", "config",   "devices",     "ephemeral",
+					     "profiles",     "stateful", "description", "name"};
 
 	if (!o)
 		return NULL;
 	if (!status)
 		status = "Error";
 	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-		json_object_object_add(o, copied[i], api_copy(json_object_object_get(row, copied[i])));
+		json_object_object_add(o, copied[i],
+				       api_copy(json_object_object_get(row, copied[i])));
 	json_object_object_add(
 	    o, "created_at",
 	    api_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
 	json_object_object_add(
 	    o, "last_used_at",
 	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
-	if (api_expand(json_object_object_get(row, "profiles"), json_object_object_get(row, "config"),
+	if (api_expand(json_object_object_get(row, "profiles"),
+		       json_object_object_get(row, "config"),
 		       json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
 		/* A profile vanished under us: show the local maps rather than nothing. */
 		ec = api_copy(json_object_object_get(row, "config"));
@@ -147,8 +148,8 @@ static int create_op(struct op *op, void *arg, struct json_object **md, struct l
 		ret = backend_start(a->name, err);
 		if (ret < 0)
 			return ret;
-		db_exec(NULL, NULL, NULL, "UPDATE instances SET last_used_at = ? WHERE name = ?", "is",
-			(int64_t)time(NULL), a->name);
+		db_exec(NULL, NULL, NULL, "UPDATE instances SET last_used_at = ? WHERE name = ?",
+			"is", (int64_t)time(NULL), a->name);
 	}
 	return 0;
 }
@@ -164,8 +165,8 @@ static int source_image(struct json_object *source, struct json_object **img, st
 	    lxf_json_get_string(source, "fingerprint", false, &fp, err) < 0)
 		return -LXF_EINVAL;
 	if (alias && alias[0]) {
-		ret = db_row(&arow, "Image alias", err, "SELECT * FROM image_aliases WHERE name = ?",
-			     "s", alias);
+		ret = db_row(&arow, "Image alias", err,
+			     "SELECT * FROM image_aliases WHERE name = ?", "s", alias);
 		if (ret < 0)
 			return ret == -LXF_ENOENT ? lxf_err_set(err, LXF_ENOENT, "Image not found")
 						  : ret;
@@ -229,7 +230,8 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 		ret = source_image(source, &img, err);
 		if (ret < 0)
 			goto out;
-		img_path(lxfd_conf.dir, lxf_json_str(img, "fingerprint"), a->image, sizeof(a->image));
+		img_path(lxfd_conf.dir, lxf_json_str(img, "fingerprint"), a->image,
+			 sizeof(a->image));
 	} else if (strcmp(stype, "none") != 0) {
 		ret = lxf_err_set(err, LXF_ENOTSUP, "Source type \"%s\" is not supported", stype);
 		goto out;
@@ -245,14 +247,14 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", name);
 		goto out;
 	}
-	ret = db_exec(NULL, NULL, err,
-		      "INSERT INTO instances (name, description, architecture, config, devices,"
-		      " profiles, ephemeral, created_at, creating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
-		      "sssjjjbi", name, desc ? desc : "",
-		      img && lxf_json_str(img, "architecture") ? lxf_json_str(img, "architecture")
-							       : "x86_64",
-		      config ? config : empty, devices ? devices : empty, profiles, (int)ephemeral,
-		      (int64_t)time(NULL));
+	ret = db_exec(
+	    NULL, NULL, err,
+	    "INSERT INTO instances (name, description, architecture, config, devices,"
+	    " profiles, ephemeral, created_at, creating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+	    "sssjjjbi", name, desc ? desc : "",
+	    img && lxf_json_str(img, "architecture") ? lxf_json_str(img, "architecture") : "x86_64",
+	    config ? config : empty, devices ? devices : empty, profiles, (int)ephemeral,
+	    (int64_t)time(NULL));
 	if (ret == -LXF_EEXIST)
 		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", name);
 	if (ret < 0)

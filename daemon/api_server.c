@@ -105,7 +105,8 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 	json_object_object_add(o, "public", json_object_new_boolean(0));
 	json_object_object_add(o, "config", json_object_new_object());
 	json_object_object_add(env, "addresses", json_object_new_array());
-	json_object_object_add(env, "architectures", str_array(u.machine[0] ? u.machine : "x86_64"));
+	json_object_object_add(env, "architectures",
+			       str_array(u.machine[0] ? u.machine : "x86_64"));
 	lxf_json_add_str(env, "certificate", "");
 	lxf_json_add_str(env, "certificate_fingerprint", "");
 	lxf_json_add_str(env, "driver", "lxc");
@@ -142,8 +143,8 @@ static struct json_object *pool_json(void)
 	}
 	snprintf(path, sizeof(path), "%s/containers", lxfd_conf.dir);
 	lxf_json_add_str(cfg, "source", path);
-	if (db_exec(&rows, NULL, NULL, "SELECT name FROM instances WHERE creating = 0 ORDER BY name",
-		    "") == 0) {
+	if (db_exec(&rows, NULL, NULL,
+		    "SELECT name FROM instances WHERE creating = 0 ORDER BY name", "") == 0) {
 		for (size_t i = 0; i < json_object_array_length(rows); i++) {
 			char url[128];
 			api_instance_url(lxf_json_str(json_object_array_get_idx(rows, i), "name"),

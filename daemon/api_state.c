@@ -88,8 +88,8 @@ static int state_op(struct op *op, void *arg, struct json_object **md, struct lx
 	if (ret < 0)
 		return ret;
 	if (a->action == ACT_START || a->action == ACT_RESTART)
-		db_exec(NULL, NULL, NULL, "UPDATE instances SET last_used_at = ? WHERE name = ?", "is",
-			(int64_t)time(NULL), a->name);
+		db_exec(NULL, NULL, NULL, "UPDATE instances SET last_used_at = ? WHERE name = ?",
+			"is", (int64_t)time(NULL), a->name);
 	if (a->action == ACT_STOP && a->ephemeral) {
 		/* Ephemeral instances go away once stopped, as in LXD. */
 		ret = backend_delete(a->name, err);

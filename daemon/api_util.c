@@ -30,7 +30,9 @@ static int envelope(struct http_req *req, int status, const char *type, struct j
 	lxf_json_add_str(o, "error", "");
 	json_object_object_add(o, "metadata", md);
 	lxf_buf_reset(&req->out);
-	if (lxf_buf_adds(&req->out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) < 0 ||
+	if (lxf_buf_adds(&req->out,
+			 json_object_to_json_string_ext(
+			     o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) < 0 ||
 	    lxf_buf_addc(&req->out, '\n') < 0)
 		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	else
@@ -99,7 +101,8 @@ void api_error(struct http_req *req, const struct lxf_err *err)
 		lxf_json_add_str(o, "error", msg);
 		json_object_object_add(o, "metadata", NULL);
 		if (lxf_buf_adds(&req->out, json_object_to_json_string_ext(
-						o, JSON_C_TO_STRING_PLAIN)) == 0 &&
+						o, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE)) == 0 &&
 		    lxf_buf_addc(&req->out, '\n') == 0) {
 			json_object_put(o);
 			return;
@@ -156,7 +159,8 @@ static int canonical(struct json_object *o, struct lxf_buf *b)
 		}
 		return ret ? ret : lxf_buf_addc(b, ']');
 	}
-	return lxf_buf_adds(b, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	return lxf_buf_adds(b, json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 int api_etag(struct json_object *o, char out[65])
@@ -228,7 +232,8 @@ void api_timespec_str(const struct timespec *ts, char *buf, size_t n)
 	struct tm tm;
 	char base[32];
 
-	if (!gmtime_r(&ts->tv_sec, &tm) || strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+	if (!gmtime_r(&ts->tv_sec, &tm) ||
+	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
 		snprintf(base, sizeof(base), "0001-01-01T00:00:00");
 	snprintf(buf, n, "%s.%09ldZ", base, ts->tv_nsec);
 }

@@ -9,23 +9,23 @@
  */
 #include "backend.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <lxc/lxccontainer.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/if_link.h>
+#include <lxc/lxccontainer.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netpacket/packet.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -156,12 +156,11 @@ static bool sysfs_matches_netns(void)
  */
 static int netns_sysfs_fixup(struct lxf_err *err)
 {
-	struct stat self, init;
 	char tmp[] = "/run/lxfd-cgroup.XXXXXX";
 	int ret = 0;
 
-	if (stat("/proc/self/ns/net", &self) || stat("/proc/1/ns/net", &init) ||
-	    (self.st_ino == init.st_ino && self.st_dev == init.st_dev) || sysfs_matches_netns())
+	/* /proc/1/ns/net may be unreadable: compare what sysfs shows instead. */
+	if (sysfs_matches_netns())
 		return 0;
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL))
 		return lxf_err_sys(err, LXF_EIO, errno, "cannot make a mount namespace for sysfs");
@@ -310,8 +309,8 @@ int backend_create(const char *name, const char *image_path, struct json_object 
 	/* Let liblxc parse what we wrote: raw.lxc may hold values it refuses. */
 	c = ct_get(name, true, err);
 	if (!c) {
-		ret = lxf_err_set(err, LXF_EINVAL, "liblxc refuses the config of '%s' (see raw.lxc)",
-				  name);
+		ret = lxf_err_set(err, LXF_EINVAL,
+				  "liblxc refuses the config of '%s' (see raw.lxc)", name);
 		goto out;
 	}
 	ret = 0;
@@ -422,8 +421,8 @@ int backend_start(const char *name, struct lxf_err *err)
 	pthread_mutex_unlock(&lxc_lock);
 	if (!ok) {
 		log_last_error(name, why, sizeof(why));
-		ret = lxf_err_set(err, LXF_EIO, "cannot start '%s'%s%s", name, *why ? ": " : "",
-				  why);
+		ret =
+		    lxf_err_set(err, LXF_EIO, "cannot start '%s'%s%s", name, *why ? ": " : "", why);
 		goto out;
 	}
 	ret = 0;
@@ -524,7 +523,8 @@ static int rewrite_names(struct lxf_buf *in, const char *name, const char *newna
 	    backend_log_path(name, oldlog, sizeof(oldlog)) ||
 	    backend_log_path(newname, newlog, sizeof(newlog)))
 		return -LXF_EINVAL;
-	for (char *l = strtok_r(in->data, "\n", &save); l && !ret; l = strtok_r(NULL, "\n", &save)) {
+	for (char *l = strtok_r(in->data, "\n", &save); l && !ret;
+	     l = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(l, "lxc.uts.name = ", 15))
 			ret = lxf_buf_addf(out, "lxc.uts.name = %s\n", newname);
 		else if (!strncmp(l, "lxc.rootfs.path = dir:", 22) && !strcmp(l + 22, oldroot))
@@ -573,9 +573,9 @@ int backend_rename(const char *name, const char *newname, struct lxf_err *err)
 		goto out;
 	}
 	if (renameat2(AT_FDCWD, cdir, AT_FDCWD, ndir, RENAME_NOREPLACE)) {
-		ret = errno == EEXIST ? lxf_err_set(err, LXF_EEXIST, "container '%s' already exists",
-						    newname)
-				      : lxf_err_sys(err, LXF_EIO, errno, "cannot rename '%s'", name);
+		ret = errno == EEXIST
+			  ? lxf_err_set(err, LXF_EEXIST, "container '%s' already exists", newname)
+			  : lxf_err_sys(err, LXF_EIO, errno, "cannot rename '%s'", name);
 		goto out;
 	}
 	ret = lxf_file_write_atomic(cfg, neu.data, neu.len, 0640, err);
@@ -813,12 +813,11 @@ static int add_addr(struct json_object *e, const struct ifaddrs *ifa)
 			scope = "local";
 		bytes = 4;
 		m = ifa->ifa_netmask ? (const unsigned char *)&(
-						 (const struct sockaddr_in *)(void *)ifa->ifa_netmask)
-						 ->sin_addr
+					   (const struct sockaddr_in *)(void *)ifa->ifa_netmask)
+					   ->sin_addr
 				     : NULL;
 	} else {
-		const struct sockaddr_in6 *in6 =
-		    (const struct sockaddr_in6 *)(void *)ifa->ifa_addr;
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(void *)ifa->ifa_addr;
 
 		inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof(addr));
 		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
@@ -827,8 +826,8 @@ static int add_addr(struct json_object *e, const struct ifaddrs *ifa)
 			scope = "link";
 		bytes = 16;
 		m = ifa->ifa_netmask ? (const unsigned char *)&(
-						 (const struct sockaddr_in6 *)(void *)ifa->ifa_netmask)
-						 ->sin6_addr
+					   (const struct sockaddr_in6 *)(void *)ifa->ifa_netmask)
+					   ->sin6_addr
 				     : NULL;
 	}
 	for (int i = 0; m && i < bytes; i++)
@@ -966,7 +965,6 @@ int backend_state(const char *name, struct json_object **out, struct lxf_err *er
 	if (code != 102)
 		pid = c->init_pid(c);
 	st = json_object_new_object();
-	ret = -LXF_ENOMEM;
 	if (!st || lxf_json_add_str(st, "status", status) || add_i64(st, "status_code", code) ||
 	    add_i64(st, "pid", pid > 0 ? pid : 0) || add_obj(st, "disk", &disk) ||
 	    add_obj(st, "network", &net))

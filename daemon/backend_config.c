@@ -334,12 +334,27 @@ bad:
 }
 
 /* raw.lxc may only set keys that cannot break out of what lxfd manages. */
-static const char *const raw_allowed[] = {
-    "lxc.cgroup.",	"lxc.cgroup2.",	   "lxc.sysctl.",	"lxc.prlimit.",
-    "lxc.environment",	"lxc.mount.entry", "lxc.mount.auto",	"lxc.cap.drop",
-    "lxc.cap.keep",	"lxc.signal.halt", "lxc.signal.reboot", "lxc.signal.stop",
-    "lxc.tty.max",	"lxc.pty.max",	   "lxc.log.level",	"lxc.start.",
-    "lxc.apparmor.profile",
+static const struct {
+	const char *key;
+	bool prefix; /* key names a family: "lxc.cgroup." matches lxc.cgroup.x */
+} raw_allowed[] = {
+    {"lxc.cgroup.", true},
+    {"lxc.cgroup2.", true},
+    {"lxc.sysctl.", true},
+    {"lxc.prlimit.", true},
+    {"lxc.start.", true},
+    {"lxc.environment", false},
+    {"lxc.mount.entry", false},
+    {"lxc.mount.auto", false},
+    {"lxc.cap.drop", false},
+    {"lxc.cap.keep", false},
+    {"lxc.signal.halt", false},
+    {"lxc.signal.reboot", false},
+    {"lxc.signal.stop", false},
+    {"lxc.tty.max", false},
+    {"lxc.pty.max", false},
+    {"lxc.log.level", false},
+    {"lxc.apparmor.profile", false},
 };
 static const char *const raw_refused[] = {"lxc.cgroup.dir", "lxc.cgroup.relative",
 					  "lxc.cgroup2.dir"};
@@ -350,10 +365,10 @@ static bool raw_key_ok(const char *key)
 		if (!strncmp(key, raw_refused[i], strlen(raw_refused[i])))
 			return false;
 	for (size_t i = 0; i < sizeof(raw_allowed) / sizeof(raw_allowed[0]); i++) {
-		size_t n = strlen(raw_allowed[i]);
+		size_t n = strlen(raw_allowed[i].key);
 
-		if (raw_allowed[i][n - 1] == '.' ? !strncmp(key, raw_allowed[i], n) && key[n]
-						 : !strcmp(key, raw_allowed[i]))
+		if (raw_allowed[i].prefix ? !strncmp(key, raw_allowed[i].key, n) && key[n]
+					  : !strcmp(key, raw_allowed[i].key))
 			return true;
 	}
 	return false;
@@ -459,8 +474,9 @@ static int render_nesting(const struct bcfg_host *host, const char *key, const c
 	if (!bcfg_is_true(val))
 		return 0;
 	/* What nesting.conf does, minus its AppArmor profile (absent here). */
-	ret = lxf_buf_adds(out, "lxc.mount.entry = proc dev/.lxc/proc proc create=dir,optional 0 0\n"
-				"lxc.mount.entry = sys dev/.lxc/sys sysfs create=dir,optional 0 0\n");
+	ret =
+	    lxf_buf_adds(out, "lxc.mount.entry = proc dev/.lxc/proc proc create=dir,optional 0 0\n"
+			      "lxc.mount.entry = sys dev/.lxc/sys sysfs create=dir,optional 0 0\n");
 	if (!ret && host->apparmor)
 		ret = lxf_buf_adds(out, "lxc.apparmor.allow_nesting = 1\n");
 	return ret;
@@ -584,8 +600,8 @@ static bool valid_ifname(const char *s)
 /* A path usable in an fstab-style lxc.mount.entry: absolute, no spaces. */
 static bool valid_mount_path(const char *s)
 {
-	if (*s != '/' || strstr(s, "/../") || !strcmp(s + strlen(s) - (strlen(s) > 2 ? 3 : 0),
-						      "/.."))
+	if (*s != '/' || strstr(s, "/../") ||
+	    !strcmp(s + strlen(s) - (strlen(s) > 2 ? 3 : 0), "/.."))
 		return false;
 	for (; *s; s++)
 		if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s) || *s == '\\')
@@ -707,10 +723,11 @@ static int check_disk(const char *dev, struct json_object *d, struct lxf_err *er
 	if (!source)
 		return lxf_err_set(err, LXF_EINVAL, "device '%s': disk needs 'source'", dev);
 	if (!valid_mount_path(source) || !valid_mount_path(path))
-		return lxf_err_set(err, LXF_EINVAL,
-				   "device '%s': 'source' and 'path' must be absolute paths without "
-				   "spaces or '..'",
-				   dev);
+		return lxf_err_set(
+		    err, LXF_EINVAL,
+		    "device '%s': 'source' and 'path' must be absolute paths without "
+		    "spaces or '..'",
+		    dev);
 	s = lxf_json_str(d, "readonly");
 	if (s && check_bool("readonly", s, err))
 		return lxf_err_set(err, LXF_EINVAL, "device '%s': 'readonly' must be a boolean",
@@ -721,7 +738,8 @@ static int check_disk(const char *dev, struct json_object *d, struct lxf_err *er
 				   dev);
 	if (lxf_json_str(d, "pool") || lxf_json_str(d, "size"))
 		return lxf_err_set(err, LXF_EINVAL,
-				   "device '%s': 'pool' and 'size' are for the root disk only", dev);
+				   "device '%s': 'pool' and 'size' are for the root disk only",
+				   dev);
 	return 0;
 }
 
@@ -737,7 +755,8 @@ static int render_disk(struct dev_ctx *c, struct lxf_buf *out, struct lxf_err *e
 		return 0; /* the rootfs itself, see lxc.rootfs.path */
 	/* The mount target is made like the source; a missing source fails at start. */
 	file = !stat(source, &st) && !S_ISDIR(st.st_mode);
-	return lxf_buf_addf(out, "# device %s\nlxc.mount.entry = %s %s none bind,create=%s%s%s 0 0\n",
+	return lxf_buf_addf(out,
+			    "# device %s\nlxc.mount.entry = %s %s none bind,create=%s%s%s 0 0\n",
 			    c->dev, source, path + 1, file ? "file" : "dir",
 			    bcfg_is_true(lxf_json_str(c->d, "readonly")) ? ",ro" : "",
 			    bcfg_is_true(lxf_json_str(c->d, "optional")) ? ",optional" : "");
@@ -752,8 +771,8 @@ static int check_none(const char *dev, struct json_object *d, struct lxf_err *er
 }
 
 static const char *const nic_keys[] = {"nictype", "parent",    "network", "name",
-				       "hwaddr",  "host_name", "mtu",	  NULL};
-static const char *const disk_keys[] = {"path",	    "source",	"pool", "size",
+				       "hwaddr",  "host_name", "mtu",     NULL};
+static const char *const disk_keys[] = {"path",     "source",   "pool", "size",
 					"readonly", "optional", NULL};
 static const char *const none_keys[] = {NULL};
 

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "db.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sqlite3.h>
+#include <sys/stat.h>
 
 #include "json.h"
 
@@ -56,7 +58,8 @@ static void db_mutex_init(void)
 
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&db_mutex, &attr);
+	/* Cannot fail for a process-private recursive mutex with default protocol. */
+	(void)pthread_mutex_init(&db_mutex, &attr);
 	pthread_mutexattr_destroy(&attr);
 }
 
@@ -82,6 +85,11 @@ int db_open(const char *path, struct lxf_err *err)
 			    NULL) != SQLITE_OK) {
 		ret = lxf_err_set(err, LXF_EIO, "Cannot open database %s: %s", path,
 				  db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	/* The database holds the whole configuration: root only, like its WAL files after it. */
+	if (chmod(path, 0600) < 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot chmod %s", path);
 		goto out;
 	}
 	sqlite3_busy_timeout(db, 5000);
@@ -151,7 +159,8 @@ static int bind_args(sqlite3_stmt *st, const char *fmt, va_list ap)
 			break;
 		case 'j': {
 			struct json_object *o = va_arg(ap, struct json_object *);
-			const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+			const char *text =
+			    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 			rc = sqlite3_bind_text(st, i + 1, text, -1, SQLITE_TRANSIENT);
 			break;
 		}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -30,11 +31,14 @@ static char upload_dir[PATH_MAX];
 static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct http_req *done_head;
 static bool stopped;
+/* Requests with a response on its way out (loop thread only). */
+static int live_reqs;
 
 static void req_free(struct http_req *req)
 {
 	if (!req)
 		return;
+	live_reqs--;
 	if (req->upload_fd >= 0)
 		close(req->upload_fd);
 	if (req->upload_path[0])
@@ -128,6 +132,9 @@ static void dispatch(struct http_req *req)
 {
 	struct lxf_err err;
 
+	/* A handler may answer much later (operation waits): lws must not
+	 * time the connection out meanwhile. */
+	lws_set_timeout(req->wsi, NO_PENDING_TIMEOUT, 0);
 	if (req->status == 0) {
 		req->inflight = true;
 		if (op_submit(POOL_REQUEST, handler_job, req, &err) == 0)
@@ -156,8 +163,7 @@ static int copy_custom(struct lws *wsi, const char *name, char *buf, size_t n)
 	return lws_hdr_custom_copy(wsi, buf, (int)n, name, nlen) < 0 ? -1 : 0;
 }
 
-static int read_request(struct lws *wsi, struct http_req *req, const char *uri,
-			struct lxf_err *err)
+static int read_request(struct lws *wsi, struct http_req *req, const char *uri, struct lxf_err *err)
 {
 	static const int methods[] = {
 	    [LWSHUMETH_GET] = ROUTE_GET,     [LWSHUMETH_POST] = ROUTE_POST,
@@ -188,15 +194,16 @@ static int read_request(struct lws *wsi, struct http_req *req, const char *uri,
 		     sizeof(req->content_type)) < 0 ||
 	    copy_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, clen, sizeof(clen)) < 0 ||
 	    copy_hdr(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING, te, sizeof(te)) < 0 ||
-	    copy_custom(wsi, "x-lxd-fingerprint:", req->x_fingerprint,
-			sizeof(req->x_fingerprint)) < 0 ||
+	    copy_custom(wsi, "x-lxd-fingerprint:", req->x_fingerprint, sizeof(req->x_fingerprint)) <
+		0 ||
 	    copy_custom(wsi, "x-lxd-filename:", req->x_filename, sizeof(req->x_filename)) < 0 ||
 	    copy_custom(wsi, "x-lxd-public:", req->x_public, sizeof(req->x_public)) < 0 ||
-	    copy_custom(wsi, "x-lxd-properties:", req->x_properties,
-			sizeof(req->x_properties)) < 0)
+	    copy_custom(wsi, "x-lxd-properties:", req->x_properties, sizeof(req->x_properties)) < 0)
 		return lxf_err_set(err, LXF_EINVAL, "A request header is too long");
-	if (te[0])
+	if (te[0]) {
+		req->close_after = true; /* the body that follows cannot be skipped safely */
 		return lxf_err_set(err, LXF_EINVAL, "Chunked request bodies are not supported");
+	}
 	if (clen[0]) {
 		char *end = NULL;
 		errno = 0;
@@ -210,8 +217,8 @@ static int read_request(struct lws *wsi, struct http_req *req, const char *uri,
 
 static int open_upload(struct http_req *req, struct lxf_err *err)
 {
-	int n = snprintf(req->upload_path, sizeof(req->upload_path), "%s/.upload-XXXXXX",
-			 upload_dir);
+	int n =
+	    snprintf(req->upload_path, sizeof(req->upload_path), "%s/.upload-XXXXXX", upload_dir);
 
 	if (n < 0 || (size_t)n >= sizeof(req->upload_path)) {
 		req->upload_path[0] = '\0';
@@ -225,6 +232,29 @@ static int open_upload(struct http_req *req, struct lxf_err *err)
 	return 0;
 }
 
+/*
+ * lws hands over the path already %-decoded; the router decodes params
+ * itself, so a literal '%' is escaped again rather than decoded twice.
+ */
+static int route(struct http_req *req, struct lxf_err *err)
+{
+	char esc[sizeof(req->path) * 3];
+	size_t o = 0;
+
+	for (const char *p = req->path; *p; p++) {
+		if (o + 4 > sizeof(esc))
+			return lxf_err_set(err, LXF_EINVAL, "URL too long");
+		if (*p == '%') {
+			memcpy(esc + o, "%25", 3);
+			o += 3;
+		} else {
+			esc[o++] = *p;
+		}
+	}
+	esc[o] = '\0';
+	return router_match(req->method, esc, &req->match, err);
+}
+
 static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
 {
 	struct http_req *req = calloc(1, sizeof(*req));
@@ -233,6 +263,7 @@ static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
 
 	if (!req)
 		return -1;
+	live_reqs++;
 	req_free(pss->req);
 	pss->req = req;
 	req->wsi = wsi;
@@ -241,9 +272,9 @@ static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
 	lxf_err_clear(&err);
 	ret = read_request(wsi, req, uri, &err);
 	if (ret == 0)
-		ret = router_match(req->method, req->path, &req->match, &err);
-	lxf_debug("%s %s%s%s", req->method >= 0 ? router_method_name(req->method) : "?",
-		  req->path, req->query[0] ? "?" : "", req->query);
+		ret = route(req, &err);
+	lxf_debug("%s %s%s%s", req->method >= 0 ? router_method_name(req->method) : "?", req->path,
+		  req->query[0] ? "?" : "", req->query);
 	if (ret == 0 && req->body_expected > req->match.route->body_cap) {
 		/* Refuse at once rather than read up to 2 GiB only to drop it. */
 		ret = lxf_err_set(&err, LXF_ETOOBIG, "Request body too large (limit %llu bytes)",
@@ -317,10 +348,9 @@ static int write_headers(struct lws *wsi, struct http_req *req, uint64_t len)
 	if (lws_add_http_common_headers(wsi, (unsigned)req->status,
 					req->ctype ? req->ctype : "application/json", len, &p, end))
 		return -1;
-	if (req->location[0] &&
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"Location:",
-					(const unsigned char *)req->location,
-					(int)strlen(req->location), &p, end))
+	if (req->location[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"Location:",
+							    (const unsigned char *)req->location,
+							    (int)strlen(req->location), &p, end))
 		return -1;
 	if (req->etag[0]) {
 		int n = snprintf(etag, sizeof(etag), "\"%s\"", req->etag);
@@ -329,8 +359,8 @@ static int write_headers(struct lws *wsi, struct http_req *req, uint64_t len)
 			return -1;
 	}
 	if (req->close_after &&
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
-					 (const unsigned char *)"close", 5, &p, end))
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
+					 5, &p, end))
 		return -1;
 	return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
 }
@@ -368,8 +398,8 @@ static int on_writeable(struct lws *wsi, struct http_pss *pss)
 		memcpy(buf + LWS_PRE, req->out.data + req->sent, n);
 	}
 	final = req->sent + n >= len;
-	if (n > 0 && lws_write(wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
-			 (int)n)
+	if (n > 0 && lws_write(wsi, buf + LWS_PRE, n,
+			       final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
 		return -1;
 	req->sent += n;
 	if (!final) {
@@ -481,11 +511,33 @@ int http_start(const char *sock_path, const char *group, const char *dir, struct
 	return 0;
 }
 
-void http_run(volatile int *quit)
+static lws_sorted_usec_list_t grace_sul;
+
+static void grace_tick(lws_sorted_usec_list_t *sul)
 {
+	(void)sul;
+}
+
+void http_run(const volatile int *quit)
+{
+	struct timespec t0, t;
+
 	while (!*quit)
 		if (lws_service(ctx, 0) < 0)
+			return;
+	/* Answers already made (the shutdown request's own) still go out: up
+	 * to a second more while responses are pending, no waiting on slow work. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		flush_done();
+		if (live_reqs == 0)
 			break;
+		/* lws sleeps until an event: a timer bounds each round. */
+		lws_sul_schedule(ctx, 0, &grace_sul, grace_tick, 100 * LWS_US_PER_MS);
+		if (lws_service(ctx, 0) < 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 1000);
 }
 
 void http_stop(void)
@@ -494,6 +546,7 @@ void http_stop(void)
 
 	if (!ctx)
 		return;
+	lws_sul_cancel(&grace_sul);
 	pthread_mutex_lock(&done_lock);
 	stopped = true;
 	pthread_mutex_unlock(&done_lock);

@@ -33,7 +33,7 @@ struct http_req {
 	char x_public[16];
 	char x_properties[4096];
 	struct route_match match;
-	struct lxf_buf body;     /* ROUTE_F_JSON routes */
+	struct lxf_buf body;      /* ROUTE_F_JSON routes */
 	struct json_object *json; /* the parsed body, or NULL */
 	/* ROUTE_F_UPLOAD: the body in DIR/images/.upload-XXXXXX. A handler that
 	 * keeps the file empties upload_path; otherwise it is unlinked at free. */
@@ -47,7 +47,7 @@ struct http_req {
 	struct lxf_buf out;
 	char location[128];
 	char etag[80];
-	int file_fd;        /* >= 0: stream this file (file_len bytes) instead of out */
+	int file_fd; /* >= 0: stream this file (file_len bytes) instead of out */
 	uint64_t file_len;
 
 	/* Private to http.c. */
@@ -65,9 +65,9 @@ struct http_req {
 int http_start(const char *sock_path, const char *group, const char *dir, struct lxf_err *err);
 
 /* Runs the loop until *quit becomes non-zero (checked after every wake-up). */
-void http_run(volatile int *quit);
+void http_run(const volatile int *quit);
 
-/* Wakes the loop (any thread; async-signal-safe enough for a signal handler). */
+/* Wakes the loop (any thread, not from a signal handler: it takes a lock). */
 void http_wake(void);
 
 /* Destroys the context and frees every pending request. */

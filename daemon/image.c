@@ -145,8 +145,8 @@ static int open_reader(const char *path, struct archive **out, struct lxf_err *e
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, path, READ_BLOCK) != ARCHIVE_OK) {
-		int ret = lxf_err_set(err, LXF_EINVAL, "not a tarball: %s",
-				      archive_error_string(a));
+		int ret =
+		    lxf_err_set(err, LXF_EINVAL, "not a tarball: %s", archive_error_string(a));
 
 		archive_read_free(a);
 		return ret;
@@ -228,8 +228,8 @@ static int validate_tarball(const char *path, struct json_object **meta_out, str
 			lxf_err_set(err, LXF_EINVAL, "unsafe path '%s' in image", raw ? raw : "");
 			goto out;
 		}
-		if (link && (!clean_name(link) || !under_rootfs(clean_name(link)) ||
-			     !under_rootfs(name))) {
+		if (link &&
+		    (!clean_name(link) || !under_rootfs(clean_name(link)) || !under_rootfs(name))) {
 			lxf_err_set(err, LXF_EINVAL, "unsafe hard link '%s' -> '%s' in image", name,
 				    link);
 			goto out;

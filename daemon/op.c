@@ -196,7 +196,8 @@ static void make_uuid(char out[37])
 		/* getrandom on 16 bytes does not fail once the pool is up; keep ids unique anyway. */
 		struct timespec t;
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		uint64_t x = (uint64_t)t.tv_nsec ^ ((uint64_t)t.tv_sec << 30) ^ (uint64_t)(uintptr_t)out;
+		uint64_t x =
+		    (uint64_t)t.tv_nsec ^ ((uint64_t)t.tv_sec << 30) ^ (uint64_t)(uintptr_t)out;
 		for (size_t i = 0; i < sizeof(b); i++)
 			b[i] = (unsigned char)(x >> ((i % 8) * 8)) ^ (unsigned char)i;
 	}
@@ -222,7 +223,8 @@ static struct json_object *op_to_json_locked(struct op *op)
 	lxf_json_add_str(o, "created_at", created);
 	lxf_json_add_str(o, "updated_at", updated);
 	lxf_json_add_str(o, "status", op_status_info[op->status].name);
-	json_object_object_add(o, "status_code", json_object_new_int(op_status_info[op->status].code));
+	json_object_object_add(o, "status_code",
+			       json_object_new_int(op_status_info[op->status].code));
 	json_object_object_add(o, "resources", json_object_get(op->resources));
 	json_object_object_add(o, "metadata", json_object_get(op->metadata));
 	json_object_object_add(o, "may_cancel", json_object_new_boolean(0));
@@ -346,16 +348,15 @@ static void waiter_finish(struct waiter *w)
 	free(w);
 }
 
-/* Moves the waiters on op (or, with op NULL, those past their deadline at now) to *out. */
-static void take_waiters_locked(struct op *op, const struct timespec *now, struct waiter **out)
+/* Moves the waiters matching take(w, key) to *out. */
+static void take_waiters_locked(bool (*take)(const struct waiter *w, const void *key),
+				const void *key, struct waiter **out)
 {
 	struct waiter **pp = &waiters;
 
 	while (*pp) {
 		struct waiter *w = *pp;
-		bool take = op ? w->op == op
-			       : (w->has_deadline && !ts_before(now, &w->deadline));
-		if (take) {
+		if (take(w, key)) {
 			*pp = w->next;
 			w->next = *out;
 			*out = w;
@@ -363,6 +364,16 @@ static void take_waiters_locked(struct op *op, const struct timespec *now, struc
 			pp = &w->next;
 		}
 	}
+}
+
+static bool waits_on(const struct waiter *w, const void *op)
+{
+	return w->op == op;
+}
+
+static bool expired_at(const struct waiter *w, const void *now)
+{
+	return w->has_deadline && !ts_before(now, &w->deadline);
 }
 
 static void op_finish(struct op *op, int ret, struct json_object *md, const struct lxf_err *err)
@@ -382,7 +393,7 @@ static void op_finish(struct op *op, int ret, struct json_object *md, const stru
 		json_object_put(op->metadata);
 		op->metadata = md;
 	}
-	take_waiters_locked(op, NULL, &done);
+	take_waiters_locked(waits_on, op, &done);
 	pthread_cond_broadcast(&ops_cond);
 	pthread_mutex_unlock(&ops_lock);
 	while (done) {
@@ -446,7 +457,10 @@ struct op *op_run(const char *description, const char *resource_kind, const char
 	run_hooks(op);
 	if (op_submit(POOL_OP, op_job, op, err) < 0) {
 		op_finish(op, -err->code, NULL, err);
-		op_unref(op); /* the job's reference */
+		/* Drop the job's reference; the list and the caller still hold theirs. */
+		pthread_mutex_lock(&ops_lock);
+		op->refs--;
+		pthread_mutex_unlock(&ops_lock);
 	}
 	return op;
 }
@@ -459,7 +473,7 @@ int op_wait_req(struct op *op, struct http_req *req, int timeout_secs, struct lx
 	if (!w)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	w->req = req;
-	w->op = op_ref(op);
+	w->op = op;
 	if (timeout_secs >= 0) {
 		w->has_deadline = true;
 		clock_gettime(CLOCK_MONOTONIC, &w->deadline);
@@ -468,6 +482,7 @@ int op_wait_req(struct op *op, struct http_req *req, int timeout_secs, struct lx
 	pthread_mutex_lock(&ops_lock);
 	done = op->status != OP_RUNNING || timeout_secs == 0;
 	if (!done) {
+		op->refs++; /* the waiter's, dropped by waiter_finish */
 		w->next = waiters;
 		waiters = w;
 		pthread_cond_broadcast(&ops_cond);
@@ -475,7 +490,6 @@ int op_wait_req(struct op *op, struct http_req *req, int timeout_secs, struct lx
 	pthread_mutex_unlock(&ops_lock);
 	if (!done)
 		return HTTP_DEFERRED;
-	op_unref(w->op);
 	free(w);
 	struct json_object *o = op_to_json(op);
 	if (!o)
@@ -511,7 +525,7 @@ static void *reaper_main(void *data)
 		struct op *dead = NULL;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		take_waiters_locked(NULL, &now, &expired);
+		take_waiters_locked(expired_at, &now, &expired);
 		for (struct op **pp = &ops; *pp;) {
 			struct op *op = *pp;
 			struct timespec until = op->done_mono;
@@ -563,8 +577,10 @@ int op_init(struct lxf_err *err)
 
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&ops_cond, &attr);
+	int rc = pthread_cond_init(&ops_cond, &attr);
 	pthread_condattr_destroy(&attr);
+	if (rc != 0)
+		return lxf_err_set(err, LXF_ENOMEM, "Cannot make a condition variable");
 	for (int p = 0; p < POOL_COUNT; p++) {
 		for (int i = 0; i < pool_size[p]; i++) {
 			if (pthread_create(&pools[p].threads[i], NULL, pool_main, &pools[p]) != 0)

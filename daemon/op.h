@@ -40,8 +40,7 @@ struct op;
  * *metadata (a new reference, kept as the op's metadata). On failure it
  * returns a negative lxf_code with err filled; err->msg becomes op.err.
  */
-typedef int (*op_fn)(struct op *op, void *arg, struct json_object **metadata,
-		     struct lxf_err *err);
+typedef int (*op_fn)(struct op *op, void *arg, struct json_object **metadata, struct lxf_err *err);
 
 /*
  * Creates a running operation and queues fn on POOL_OP. resource_kind and

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api.h"
@@ -44,16 +45,18 @@ int router_check_instance_name(const char *name, const char *what, struct lxf_er
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 		if (!(isascii(c) && (isalnum(c) || c == '-')))
-			return lxf_err_set(err, LXF_EINVAL,
-					   "Invalid %s \"%.63s\": only letters, digits and '-' are allowed",
-					   what, name);
+			return lxf_err_set(
+			    err, LXF_EINVAL,
+			    "Invalid %s \"%.63s\": only letters, digits and '-' are allowed", what,
+			    name);
 	}
 	if (isdigit((unsigned char)name[0]) || name[0] == '-')
 		return lxf_err_set(err, LXF_EINVAL,
-				   "Invalid %s \"%s\": must not start with a digit or '-'", what, name);
-	if (name[len - 1] == '-')
-		return lxf_err_set(err, LXF_EINVAL, "Invalid %s \"%s\": must not end with '-'", what,
+				   "Invalid %s \"%s\": must not start with a digit or '-'", what,
 				   name);
+	if (name[len - 1] == '-')
+		return lxf_err_set(err, LXF_EINVAL, "Invalid %s \"%s\": must not end with '-'",
+				   what, name);
 	return 0;
 }
 
@@ -69,9 +72,9 @@ int router_check_object_name(const char *name, const char *what, struct lxf_err 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 		if (c == '/' || c < 0x20 || c == 0x7f || c == ' ')
-			return lxf_err_set(err, LXF_EINVAL,
-					   "Invalid %s: no '/', spaces or control characters allowed",
-					   what);
+			return lxf_err_set(
+			    err, LXF_EINVAL,
+			    "Invalid %s: no '/', spaces or control characters allowed", what);
 	}
 	return 0;
 }
@@ -174,7 +177,8 @@ static int match_tmpl(const char *t, const char *p, struct route_match *m, const
 		size_t tl = strcspn(t, "/");
 		size_t pl = strcspn(p, "/");
 		if (tl > 2 && t[0] == '{' && t[tl - 1] == '}') {
-			if (pl == 0 || m->nparams >= ROUTE_MAX_PARAMS || tl - 2 >= sizeof(m->names[0]))
+			if (pl == 0 || m->nparams >= ROUTE_MAX_PARAMS ||
+			    tl - 2 >= sizeof(m->names[0]))
 				return -1;
 			memcpy(m->names[m->nparams], t + 1, tl - 2);
 			m->names[m->nparams][tl - 2] = '\0';

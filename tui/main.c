@@ -23,10 +23,10 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"readonly", no_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"readonly", no_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 

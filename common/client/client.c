@@ -180,12 +180,11 @@ static size_t client_header_cb(char *ptr, size_t size, size_t nmemb, void *userd
 	struct client_xfer *x = userdata;
 	size_t n = size * nmemb;
 	size_t klen = strlen("Content-Type:");
-	size_t vlen;
-	const char *v;
 
 	if (n > klen && strncasecmp(ptr, "Content-Type:", klen) == 0) {
-		v = ptr + klen;
-		vlen = n - klen;
+		const char *v = ptr + klen;
+		size_t vlen = n - klen;
+
 		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
 			v++;
 			vlen--;

@@ -336,13 +336,17 @@ static int remotes_find_mut(struct lxf_remotes *r, const char *name, struct lxf_
 	for (size_t i = 0; i < r->n; i++) {
 		if (strcmp(r->v[i].name, name) != 0)
 			continue;
-		if (r->v[i].is_static)
-			return lxf_err_set(err, LXF_EPERM,
-					   "remote '%s' is static and can't be changed", name);
+		if (r->v[i].is_static) {
+			(void)lxf_err_set(err, LXF_EPERM,
+					  "remote '%s' is static and can't be changed", name);
+			return -LXF_EPERM;
+		}
 		*out = &r->v[i];
 		return 0;
 	}
-	return lxf_err_set(err, LXF_ENOENT, "remote '%s' not found", name);
+	/* Spelled out so that analyzers see a non-zero return with *out unset. */
+	(void)lxf_err_set(err, LXF_ENOENT, "remote '%s' not found", name);
+	return -LXF_ENOENT;
 }
 
 int lxf_remotes_add(struct lxf_remotes *r, const char *name, const char *addr, struct lxf_err *err)
@@ -512,15 +516,15 @@ int lxf_remotes_client(const struct lxf_remotes *r, const struct lxf_remote *rem
 	struct lxf_client_opts opts = {.project = rem->project};
 	char sock[REMOTES_PATH_MAX + 8], crt[REMOTES_PATH_MAX], key[REMOTES_PATH_MAX],
 	    srv[REMOTES_PATH_MAX];
-	char path[REMOTES_PATH_MAX];
-	int rc;
 
 	*out = NULL;
 	if (strcmp(rem->protocol, "lxd") != 0)
 		return lxf_err_set(err, LXF_ENOTSUP, "remote '%s': protocol '%s' not supported",
 				   rem->name, rem->protocol);
 	if (strncmp(rem->addr, "unix://", 7) == 0) {
-		rc = lxf_remote_socket_path(rem, path, sizeof(path), err);
+		char path[REMOTES_PATH_MAX];
+		int rc = lxf_remote_socket_path(rem, path, sizeof(path), err);
+
 		if (rc)
 			return rc;
 		(void)snprintf(sock, sizeof(sock), "unix://%s", path);

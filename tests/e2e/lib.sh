@@ -13,10 +13,12 @@
 # Every name carries the run id, so parallel and left-over runs never
 # clash, and teardown only ever touches what carries its own id.
 #
-# lxfd runs under `ip netns exec`, not a bare `nsenter --net`: liblxc
-# checks /sys/class/net/<bridge> before attaching a veth, so the daemon
-# needs the sysfs of its own namespace, which `ip netns exec` mounts in a
-# private mount namespace. liblxc's command sockets are abstract unix
+# lxfd runs under `nsenter --net`, not `ip netns exec`: the latter mounts
+# a fresh sysfs in a private mount namespace, which hides the cgroup
+# hierarchies liblxc needs (containers would land in the root cgroup and
+# limits.* would not apply). lxfd itself gives its process a mount
+# namespace with its netns' sysfs and the host cgroup tree (backend_init).
+# liblxc's command sockets are abstract unix
 # sockets, which are per network namespace: lxc-* tools aimed at a host's
 # containers must run in that host's namespace too (see host_exec).
 #
@@ -27,6 +29,10 @@
 #   LXF_E2E_ID          fixed run id ([a-z0-9], 1-6 chars; default random)
 #   LXF_E2E_RUN_DIR     state dir (default /tmp/lxfe-<id>)
 #   LXF_E2E_TEARDOWN=0  do not tear down on exit (the fleet stays up)
+#   LXF_E2E_TIMEOUT     seconds after which the run SIGTERMs itself so that
+#                       its teardown runs (default 540, 0 = never): ctest
+#                       before 3.27 SIGKILLs a test at its TIMEOUT (600 s)
+#   LXF_E2E_SWEEP=0     do not clean up dead runs (owner gone) at start
 #   LXF_E2E_LIB_ONLY=1  only define functions: no id, no run dir, no trap
 
 [ -n "${LXFE_LIB_LOADED:-}" ] && return 0
@@ -158,9 +164,11 @@ container_pid() {
 	host_exec "$1" lxc-info -P "$(host_dir "$1")/containers" -n "$2" -pH 2>/dev/null
 }
 
-# lxf_run ARGS...: the CLI with the run's configuration.
+# lxf_run ARGS...: the CLI with the run's configuration. LXF_DIR points
+# nowhere so that a system lxfd (the static "local" remote) never joins
+# the run's fleet.
 lxf_run() {
-	LXF_CONF=$LXF_CONF "$LXFE_LXF" "$@"
+	LXF_CONF=$LXF_CONF LXF_DIR=$LXFE_RUN/no-local "$LXFE_LXF" "$@"
 }
 
 # ---------------------------------------------------------------- setup
@@ -207,11 +215,16 @@ lxfe_init() {
 	esac
 	LXFE_BR=lxfe${LXFE_ID}br
 	export LXF_CONF=$LXFE_RUN/conf
+	[ "${LXF_E2E_SWEEP:-1}" = 0 ] || lxfe_sweep_dead
 	if [ "${LXF_E2E_TEARDOWN:-1}" != 0 ]; then
 		lxfe_arm
 	fi
 	# The run dir is made after the trap, so a signal cannot leave it.
 	mkdir -p "$LXFE_RUN" "$LXF_CONF"
+	echo "$$" >"$LXFE_RUN/owner.pid"
+	if [ "${LXF_E2E_TEARDOWN:-1}" != 0 ]; then
+		_lxfe_watchdog "${LXF_E2E_TIMEOUT:-540}"
+	fi
 	# Container rootfs are owned by a shifted uid that must traverse it.
 	chmod 0755 "$LXFE_RUN"
 	LXFE_X=$(_lxfe_pick_x) || fail "no free 10.X.0.0/16 subnet left"
@@ -229,6 +242,68 @@ lxfe_arm() {
 # Leaves everything up when the script exits (the demo's fleet).
 lxfe_disarm() {
 	trap - EXIT INT TERM HUP
+	_lxfe_watchdog_stop
+}
+
+# SIGTERMs this shell after $1 seconds, if it is still this run's owner,
+# so a hung test still tears down before an outside SIGKILL.
+_lxfe_watchdog() {
+	local t=$1 owner=$$ run=$LXFE_RUN
+	case "$t" in '' | *[!0-9]*) fail "LXF_E2E_TIMEOUT must be seconds: '$t'" ;; esac
+	[ "$t" -gt 0 ] || return 0
+	(
+		trap - EXIT INT TERM HUP
+		# Named after the run dir: if this shell is SIGKILLed, the
+		# sweep of its dead run finds and ends the sleep as well.
+		(exec -a "lxf-e2e-watchdog $run/" sleep "$t") &
+		wait $!
+		if [ "$(cat "$run/owner.pid" 2>/dev/null)" = "$owner" ]; then
+			echo "lxf-e2e[$LXFE_ID]: timed out after ${t}s, tearing down" >&2
+			kill -TERM "$owner"
+			# bash runs its trap only once its foreground command ends:
+			# end that command too (not lxfd, which has its own session).
+			ps -o pid=,sid= --ppid "$owner" 2>/dev/null | while read -r p sid; do
+				[ "$p" != "$BASHPID" ] && [ "$sid" = "$(ps -o sid= -p "$owner" | tr -d ' ')" ] &&
+					kill -TERM "$p" 2>/dev/null
+			done
+		fi
+	) </dev/null &
+	LXFE_WATCHDOG=$!
+	disown "$LXFE_WATCHDOG"
+}
+
+_lxfe_watchdog_stop() {
+	local w=${LXFE_WATCHDOG:-} kids
+	[ -n "$w" ] || return 0
+	LXFE_WATCHDOG=
+	# Itself first, so that it cannot act on its sleep ending; then its
+	# sleep, so that no stray sleep outlives the run.
+	kids=$(ps -o pid= --ppid "$w" 2>/dev/null)
+	kill "$w" 2>/dev/null
+	# shellcheck disable=SC2086 # a list of pids
+	[ -z "$kids" ] || kill $kids 2>/dev/null
+	return 0
+}
+
+# Tears down earlier runs whose owner died without tearing down (SIGKILL):
+# each /tmp/lxfe-ID whose owner.pid is dead (or missing for over a
+# minute). Never the demo. Remains without a run dir (a teardown itself
+# killed half way) are left to scripts/e2e-clean.
+lxfe_sweep_dead() {
+	local d id pid
+	for d in /tmp/lxfe-*; do
+		[ -d "$d" ] || continue
+		id=${d#/tmp/lxfe-}
+		case "$id" in '' | *[!a-z0-9]* | demo) continue ;; esac
+		pid=$(cat "$d/owner.pid" 2>/dev/null) || pid=
+		if [ -n "$pid" ]; then
+			kill -0 "$pid" 2>/dev/null && continue
+		elif [ -z "$(find "$d" -maxdepth 0 -mmin +1 2>/dev/null)" ]; then
+			continue
+		fi
+		lxfe_log "cleaning up dead run $id"
+		lxfe_teardown_id "$id" "$d"
+	done
 }
 
 _lxfe_on_exit() {
@@ -325,10 +400,12 @@ _lxfe_lxfd_start() {
 	dir=$(host_dir "$i")
 	# setsid: a signal sent to the test's process group must not kill
 	# lxfd before teardown asks it to stop its containers.
-	setsid ip netns exec "$(host_ns "$i")" "$LXFE_LXFD" --dir "$dir" \
+	setsid nsenter --net="/run/netns/$(host_ns "$i")" "$LXFE_LXFD" --dir "$dir" \
 		--logfile "$dir/lxfd.log" ${LXF_E2E_DEBUG:+--debug} \
 		</dev/null >"$dir/lxfd.out" 2>&1 &
 	pid=$!
+	# Not a job of this shell: no "Killed" notice when a test kills it.
+	disown "$pid"
 	echo "$pid" >"$dir/lxfd.pid"
 }
 
@@ -439,7 +516,7 @@ _lxfe_stop_daemons() {
 		[ -S "$d/unix.socket" ] || continue
 		pid=$(cat "$d/lxfd.pid" 2>/dev/null) || pid=
 		(
-			timeout 40 "$LXFE_LXFD" shutdown --dir "$d" >/dev/null 2>&1
+			LXF_DIR=$d timeout 40 "$LXFE_LXFD" shutdown --dir "$d" >/dev/null 2>&1
 			# Give the daemon a moment to exit after its answer.
 			for _ in 1 2 3 4 5 6 7 8 9 10; do
 				if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then
@@ -548,6 +625,7 @@ teardown() {
 	# A second signal must not interrupt the cleanup half way.
 	trap '' INT TERM HUP
 	set +e
+	_lxfe_watchdog_stop
 	lxfe_teardown_id "$LXFE_ID" "$LXFE_RUN"
 	trap - INT TERM HUP
 	return 0

@@ -86,6 +86,10 @@ for i in 1 2 3; do
 		[ "$net" != "$(readlink /proc/self/ns/net)" ] || fail "h$i:$c runs in the root netns"
 		[ -z "${seen[$net]:-}" ] || fail "h$i:$c shares a netns with ${seen[$net]}"
 		seen[$net]=h$i:$c
+		# It has cgroups of its own (limits.* depend on it): not the
+		# root cgroup that a daemon blind to the cgroup tree would give.
+		cg=$(grep -E '^[0-9]+:memory:' "/proc/$pid/cgroup")
+		assert_contains "$cg" "lxc.payload.$c" "h$i:$c memory cgroup"
 		# The container's address is on its eth0, from the host's subnet.
 		addr=$(nsenter --net="/proc/$pid/ns/net" ip -4 -o addr show dev eth0)
 		assert_contains "$addr" " $(host_subnet "$i")." "h$i:$c eth0 address"
@@ -103,7 +107,7 @@ assert_contains "$LXFE_ERR" "h4" "error about the unreachable remote"
 # Stop, start, delete.
 assert_exit 0 lxf_run stop h1:c1
 assert_eq STOPPED "$(container_state 1 c1)" "h1:c1 after stop"
-assert_exit 0 lxf_run list -f csv -c n,s
+assert_exit 3 lxf_run list -f csv -c n,s
 assert_contains "$LXFE_OUT" "h1,c1,STOPPED" "list after stop"
 assert_exit 0 lxf_run start h1:c1
 assert_eq RUNNING "$(container_state 1 c1)" "h1:c1 after start"

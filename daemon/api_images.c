@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* /1.0/images: upload (raw unified tarball), list, get/update/delete, export. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "db.h"
+#include "http.h"
+#include "image.h"
+#include "log.h"
+#include "op.h"
+
+struct json_object *api_image_json(struct json_object *row)
+{
+	static const char *const copied[] = {"architecture", "auto_update", "filename",
+					     "fingerprint",  "properties",  "public",
+					     "size"};
+	struct json_object *o = json_object_new_object(), *aliases = NULL, *list;
+	const char *fp = lxf_json_str(row, "fingerprint");
+
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
+		json_object_object_add(o, copied[i],
+				       api_copy(json_object_object_get(row, copied[i])));
+	list = json_object_new_array();
+	if (db_exec(&aliases, NULL, NULL,
+		    "SELECT name, description FROM image_aliases WHERE target = ? ORDER BY name",
+		    "s", fp ? fp : "") == 0) {
+		for (size_t i = 0; list && i < json_object_array_length(aliases); i++)
+			json_object_array_add(
+			    list, json_object_get(json_object_array_get_idx(aliases, i)));
+	}
+	json_object_put(aliases);
+	json_object_object_add(o, "aliases", list);
+	json_object_object_add(o, "cached", json_object_new_boolean(0));
+	json_object_object_add(
+	    o, "created_at",
+	    api_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
+	json_object_object_add(o, "expires_at", api_time_json(0));
+	json_object_object_add(
+	    o, "last_used_at",
+	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
+	json_object_object_add(
+	    o, "uploaded_at",
+	    api_time_json(json_object_get_int64(json_object_object_get(row, "uploaded_at"))));
+	lxf_json_add_str(o, "type", "container");
+	json_object_object_add(o, "update_source", NULL);
+	list = json_object_new_array();
+	json_object_array_add(list, json_object_new_string("default"));
+	json_object_object_add(o, "profiles", list);
+	return o;
+}
+
+static struct json_object *image_etag_src(struct json_object *row)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o) {
+		json_object_object_add(o, "public",
+				       api_copy(json_object_object_get(row, "public")));
+		json_object_object_add(o, "auto_update",
+				       api_copy(json_object_object_get(row, "auto_update")));
+		json_object_object_add(o, "properties",
+				       api_copy(json_object_object_get(row, "properties")));
+	}
+	return o;
+}
+
+int api_images_get(struct http_req *req, struct lxf_err *err)
+{
+	struct json_object *rows = NULL, *arr;
+	int rec = api_recursion(req);
+	int ret = db_exec(&rows, NULL, err, "SELECT * FROM images ORDER BY fingerprint", "");
+
+	if (ret < 0)
+		return ret;
+	arr = json_object_new_array();
+	for (size_t i = 0; arr && i < json_object_array_length(rows); i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i);
+		char url[128];
+		if (rec > 0) {
+			json_object_array_add(arr, api_image_json(row));
+		} else {
+			snprintf(url, sizeof(url), "/1.0/images/%s",
+				 lxf_json_str(row, "fingerprint"));
+			json_object_array_add(arr, json_object_new_string(url));
+		}
+	}
+	json_object_put(rows);
+	return arr ? api_sync(req, arr, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Form-decodes s[0..n) ('+' is a space) into a new string; NULL on a bad escape. */
+static char *form_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1);
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] == '%') {
+			int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
+			int lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+			if (lo < 0 || (hi == 0 && lo == 0)) {
+				free(out);
+				return NULL;
+			}
+			out[o++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* X-LXD-properties: "k1=v1&k2=v2", url-encoded, as LXD's client sends it. */
+static int parse_properties(const char *hdr, struct json_object **out, struct lxf_err *err)
+{
+	struct json_object *o = json_object_new_object();
+
+	*out = NULL;
+	if (!o)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	for (const char *p = hdr; *p;) {
+		size_t len = strcspn(p, "&");
+		const char *eq = memchr(p, '=', len);
+		if (len > 0) {
+			char *k = form_decode(p, eq ? (size_t)(eq - p) : len);
+			char *v = eq ? form_decode(eq + 1, len - (size_t)(eq - p) - 1) : strdup("");
+			if (!k || !v || !k[0]) {
+				free(k);
+				free(v);
+				json_object_put(o);
+				return lxf_err_set(err, LXF_EINVAL, "Bad X-LXD-properties header");
+			}
+			lxf_json_add_str(o, k, v);
+			free(k);
+			free(v);
+		}
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+	*out = o;
+	return 0;
+}
+
+struct upload_arg {
+	char tmp[PATH_MAX];
+	char fp[IMG_FP_LEN + 1];
+	char filename[256];
+	bool public;
+	struct json_object *properties;
+};
+
+static void upload_arg_free(void *p)
+{
+	struct upload_arg *a = p;
+
+	if (!a)
+		return;
+	if (a->tmp[0])
+		unlink(a->tmp);
+	json_object_put(a->properties);
+	free(a);
+}
+
+static int64_t parse_date(struct json_object *v)
+{
+	if (json_object_is_type(v, json_type_int))
+		return json_object_get_int64(v);
+	if (json_object_is_type(v, json_type_string))
+		return strtoll(json_object_get_string(v), NULL, 10);
+	return 0;
+}
+
+static int upload_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
+{
+	struct upload_arg *a = arg;
+	struct json_object *meta = NULL, *props = NULL, *res = NULL;
+	char fp[IMG_FP_LEN + 1] = "";
+	int64_t size = 0;
+	const char *arch;
+	int ret;
+
+	(void)op;
+	ret = img_import(lxfd_conf.dir, a->tmp, a->fp, fp, &meta, &size, err);
+	a->tmp[0] = '\0'; /* img_import consumed it either way */
+	if (ret == -LXF_EEXIST)
+		lxf_err_set(err, LXF_EEXIST, "Image with same fingerprint already exists");
+	if (ret < 0)
+		goto out;
+	arch = lxf_json_str(meta, "architecture");
+	props = api_copy(json_object_object_get(meta, "properties"));
+	if (!json_object_is_type(props, json_type_object)) {
+		json_object_put(props);
+		props = json_object_new_object();
+	}
+	json_object_object_foreach(a->properties, k, v)
+	{
+		json_object_object_add(props, k, api_copy(v));
+	}
+	ret = db_exec(NULL, NULL, err,
+		      "INSERT INTO images (fingerprint, filename, size, architecture, created_at,"
+		      " uploaded_at, properties, public) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		      "ssisiijb", fp, a->filename, size, arch ? arch : "x86_64",
+		      parse_date(json_object_object_get(meta, "creation_date")),
+		      (int64_t)time(NULL), props, (int)a->public);
+	if (ret == -LXF_EEXIST)
+		lxf_err_set(err, LXF_EEXIST, "Image with same fingerprint already exists");
+	if (ret < 0) {
+		if (ret != -LXF_EEXIST)
+			img_remove(lxfd_conf.dir, fp, NULL);
+		goto out;
+	}
+	lxf_info("Imported image %s (%lld bytes)", fp, (long long)size);
+	res = json_object_new_object();
+	lxf_json_add_str(res, "fingerprint", fp);
+	json_object_object_add(res, "size", json_object_new_int64(size));
+	*md = res;
+out:
+	json_object_put(meta);
+	json_object_put(props);
+	return ret;
+}
+
+int api_images_post(struct http_req *req, struct lxf_err *err)
+{
+	struct upload_arg *a = NULL;
+	struct op *op = NULL;
+	int ret = 0;
+
+	if (strncmp(req->content_type, "application/json", 16) == 0 ||
+	    strncmp(req->content_type, "multipart/", 10) == 0)
+		return lxf_err_set(err, LXF_ENOTSUP,
+				   "Only raw unified tarball uploads are supported");
+	if (req->upload_len == 0)
+		return lxf_err_set(err, LXF_EINVAL, "The image upload is empty");
+	if (!(a = calloc(1, sizeof(*a))))
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	if (req->x_fingerprint[0]) {
+		if (strlen(req->x_fingerprint) != IMG_FP_LEN ||
+		    strspn(req->x_fingerprint, "0123456789abcdef") != IMG_FP_LEN) {
+			ret = lxf_err_set(err, LXF_EINVAL, "Bad X-LXD-fingerprint");
+			goto out;
+		}
+		memcpy(a->fp, req->x_fingerprint, IMG_FP_LEN);
+		a->fp[IMG_FP_LEN] = '\0';
+	}
+	snprintf(a->filename, sizeof(a->filename), "%s", req->x_filename);
+	a->public = strcmp(req->x_public, "true") == 0 || strcmp(req->x_public, "1") == 0;
+	ret = parse_properties(req->x_properties, &a->properties, err);
+	if (ret < 0)
+		goto out;
+	snprintf(a->tmp, sizeof(a->tmp), "%s", req->upload_path);
+	req->upload_path[0] = '\0';
+	op = op_run("Downloading image", NULL, NULL, upload_op, a, upload_arg_free, err);
+	a = NULL;
+	ret = op ? api_async(req, op, err) : -err->code;
+out:
+	upload_arg_free(a);
+	op_unref(op);
+	return ret;
+}
+
+static int find_image(struct http_req *req, struct json_object **row, struct lxf_err *err)
+{
+	return db_image_resolve(router_param(&req->match, "fp"), row, err);
+}
+
+int api_image_get(struct http_req *req, struct lxf_err *err)
+{
+	struct json_object *row = NULL, *o, *src;
+	int ret = find_image(req, &row, err);
+
+	if (ret < 0)
+		return ret;
+	o = api_image_json(row);
+	src = image_etag_src(row);
+	json_object_put(row);
+	ret = o && src ? api_sync_etag(req, o, src, err)
+		       : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	if (ret < 0 && !src)
+		json_object_put(o);
+	json_object_put(src);
+	return ret;
+}
+
+static int image_update(struct http_req *req, bool patch, struct lxf_err *err)
+{
+	struct json_object *row = NULL, *body, *src = NULL, *props = NULL;
+	bool pub = false, au = false;
+	int ret;
+
+	ret = api_body_object(req, &body, err);
+	if (ret == 0)
+		ret = find_image(req, &row, err);
+	if (ret < 0)
+		return ret;
+	src = image_etag_src(row);
+	ret = api_check_if_match(req, src, err);
+	if (ret < 0)
+		goto out;
+	pub = json_object_get_boolean(json_object_object_get(row, "public"));
+	au = json_object_get_boolean(json_object_object_get(row, "auto_update"));
+	if (!patch)
+		pub = au = false;
+	if (lxf_json_get_bool(body, "public", false, &pub, err) < 0 ||
+	    lxf_json_get_bool(body, "auto_update", false, &au, err) < 0 ||
+	    lxf_json_get_object(body, "properties", false, &props, err) < 0 ||
+	    (props && lxf_json_check_string_map(props, "properties", err) < 0)) {
+		ret = -LXF_EINVAL;
+		goto out;
+	}
+	struct json_object *newprops =
+	    patch ? api_copy(json_object_object_get(row, "properties")) : json_object_new_object();
+	if (props) {
+		json_object_object_foreach(props, k, v)
+		{
+			json_object_object_add(newprops, k, api_copy(v));
+		}
+	}
+	ret = db_exec(NULL, NULL, err,
+		      "UPDATE images SET public = ?, auto_update = ?, properties = ?"
+		      " WHERE fingerprint = ?",
+		      "bbjs", (int)pub, (int)au, newprops, lxf_json_str(row, "fingerprint"));
+	json_object_put(newprops);
+	if (ret == 0)
+		ret = api_sync(req, NULL, err);
+out:
+	json_object_put(row);
+	json_object_put(src);
+	return ret;
+}
+
+int api_image_put(struct http_req *req, struct lxf_err *err)
+{
+	return image_update(req, false, err);
+}
+
+int api_image_patch(struct http_req *req, struct lxf_err *err)
+{
+	return image_update(req, true, err);
+}
+
+static int image_delete_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
+{
+	const char *fp = arg;
+	int ret;
+
+	(void)op;
+	(void)md;
+	ret = db_exec(NULL, NULL, err, "DELETE FROM images WHERE fingerprint = ?", "s", fp);
+	if (ret == 0)
+		ret = img_remove(lxfd_conf.dir, fp, err);
+	return ret;
+}
+
+int api_image_delete(struct http_req *req, struct lxf_err *err)
+{
+	struct json_object *row = NULL;
+	struct op *op = NULL;
+	char url[128], *fp;
+	int ret = find_image(req, &row, err);
+
+	if (ret < 0)
+		return ret;
+	fp = strdup(lxf_json_str(row, "fingerprint"));
+	json_object_put(row);
+	if (!fp)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	snprintf(url, sizeof(url), "/1.0/images/%s", fp);
+	op = op_run("Deleting image", "images", url, image_delete_op, fp, free, err);
+	ret = op ? api_async(req, op, err) : -err->code;
+	op_unref(op);
+	return ret;
+}
+
+int api_image_export(struct http_req *req, struct lxf_err *err)
+{
+	struct json_object *row = NULL;
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, ret = find_image(req, &row, err);
+
+	if (ret < 0)
+		return ret;
+	img_path(lxfd_conf.dir, lxf_json_str(row, "fingerprint"), path, sizeof(path));
+	json_object_put(row);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lxf_err_sys(err, errno == ENOENT ? LXF_ENOENT : LXF_EIO, errno,
+				   "Cannot open image file");
+	if (fstat(fd, &st) < 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot stat image file");
+		close(fd);
+		return ret;
+	}
+	req->file_fd = fd;
+	req->file_len = (uint64_t)st.st_size;
+	req->ctype = "application/octet-stream";
+	req->status = 200;
+	return 0;
+}

@@ -1,0 +1,24 @@
+# lxfd: HTTP/REST over libwebsockets, router, SQLite state, operations.
+# lxfd_server holds everything but main() so that unit tests can link it.
+add_library(lxfd_server STATIC
+	${CMAKE_CURRENT_LIST_DIR}/http.c
+	${CMAKE_CURRENT_LIST_DIR}/router.c
+	${CMAKE_CURRENT_LIST_DIR}/db.c
+	${CMAKE_CURRENT_LIST_DIR}/op.c
+	${CMAKE_CURRENT_LIST_DIR}/api_util.c
+	${CMAKE_CURRENT_LIST_DIR}/api_server.c
+	${CMAKE_CURRENT_LIST_DIR}/api_operations.c
+	${CMAKE_CURRENT_LIST_DIR}/api_instances.c
+	${CMAKE_CURRENT_LIST_DIR}/api_instance.c
+	${CMAKE_CURRENT_LIST_DIR}/api_state.c
+	${CMAKE_CURRENT_LIST_DIR}/api_images.c
+	${CMAKE_CURRENT_LIST_DIR}/api_aliases.c
+	${CMAKE_CURRENT_LIST_DIR}/api_profiles.c)
+target_include_directories(lxfd_server PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_compile_definitions(lxfd_server PRIVATE LXF_LXC_VERSION="${LXC_VERSION}")
+target_link_libraries(lxfd_server PUBLIC lxfd_backend lxfcommon PkgConfig::LWS
+	PkgConfig::SQLITE PkgConfig::OPENSSL Threads::Threads)
+
+add_executable(lxfd ${CMAKE_CURRENT_LIST_DIR}/main.c)
+target_link_libraries(lxfd PRIVATE lxfd_server PkgConfig::CURL)
+install(TARGETS lxfd DESTINATION sbin)

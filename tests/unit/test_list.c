@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for cli/list.c: column letters, lxc-style filters, cells, sorting. */
+/* cmocka.h needs these before it; blank lines keep clang-format from reordering. */
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <setjmp.h>
+
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "list.h"
+
+static const char inst_json[] =
+    "{\"name\":\"web01\",\"status\":\"Running\",\"type\":\"container\",\"ephemeral\":true,"
+    "\"architecture\":\"x86_64\",\"location\":\"none\",\"profiles\":[\"default\",\"net\"],"
+    "\"created_at\":\"2024-03-05T10:20:30.123456789+02:00\","
+    "\"last_used_at\":\"1970-01-01T00:00:00Z\","
+    "\"expanded_config\":{\"security.privileged\":\"true\",\"user.role\":\"web\","
+    "\"volatile.eth0.hwaddr\":\"00:16:3e:aa:bb:cc\"},"
+    "\"snapshots\":[{\"name\":\"s1\"},{\"name\":\"s2\"}],"
+    "\"state\":{\"status\":\"Running\",\"pid\":4242,\"processes\":7,"
+    "\"cpu\":{\"usage\":5500000000},\"memory\":{\"usage\":1572864},"
+    "\"network\":{\"lo\":{\"type\":\"loopback\",\"addresses\":[{\"family\":\"inet\","
+    "\"address\":\"127.0.0.1\",\"scope\":\"local\"}]},"
+    "\"eth0\":{\"type\":\"broadcast\",\"addresses\":["
+    "{\"family\":\"inet\",\"address\":\"10.0.0.5\",\"scope\":\"global\"},"
+    "{\"family\":\"inet\",\"address\":\"10.0.0.50\",\"scope\":\"global\"},"
+    "{\"family\":\"inet6\",\"address\":\"fd42::5\",\"scope\":\"global\"},"
+    "{\"family\":\"inet6\",\"address\":\"fe80::1\",\"scope\":\"link\"}]}}}}";
+
+static struct json_object *parse(const char *s)
+{
+	struct json_object *o = NULL;
+
+	assert_int_equal(lxf_json_parse(s, strlen(s), 0, &o, NULL), 0);
+	return o;
+}
+
+static void test_columns(void **state)
+{
+	const struct lxf_list_col *cols[LXF_LIST_MAX_COLS];
+	struct lxf_err err = {0};
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(lxf_list_parse_columns("ns46tSL", cols, LXF_LIST_MAX_COLS, &n, NULL), 0);
+	assert_int_equal(n, 7);
+	assert_int_equal(cols[0]->letter, 'n');
+	assert_string_equal(cols[2]->header, "IPV4");
+	assert_true(cols[2]->needs_state);
+	assert_true(cols[5]->needs_snapshots);
+	assert_false(cols[0]->needs_state);
+	assert_int_equal(lxf_list_parse_columns("n,s,P", cols, LXF_LIST_MAX_COLS, &n, NULL), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(cols[2]->letter, 'P');
+
+	assert_int_equal(lxf_list_parse_columns("nsx", cols, LXF_LIST_MAX_COLS, &n, &err),
+			 -LXF_EUSAGE);
+	assert_string_equal(err.msg, "unknown column 'x'");
+	assert_int_equal(n, 0);
+	assert_int_equal(lxf_list_parse_columns("n,,s", cols, LXF_LIST_MAX_COLS, &n, &err),
+			 -LXF_EUSAGE);
+	assert_int_equal(lxf_list_parse_columns("n,", cols, LXF_LIST_MAX_COLS, &n, &err),
+			 -LXF_EUSAGE);
+	assert_int_equal(lxf_list_parse_columns("", cols, LXF_LIST_MAX_COLS, &n, &err),
+			 -LXF_EUSAGE);
+	assert_int_equal(lxf_list_parse_columns("nnn", cols, 2, &n, &err), -LXF_EUSAGE);
+}
+
+static bool match1(struct json_object *o, const char *f)
+{
+	const char *fs[1] = {f};
+
+	return lxf_list_match(o, fs, 1);
+}
+
+static void test_filters(void **state)
+{
+	struct json_object *o = parse(inst_json);
+	const char *both[] = {"type=container", "status=running"};
+	const char *conflict[] = {"web", "status=stopped"};
+
+	(void)state;
+	assert_true(lxf_list_match(o, NULL, 0));
+	/* bare words: anchored regex, else prefix */
+	assert_true(match1(o, "web"));
+	assert_true(match1(o, "web01"));
+	assert_true(match1(o, ".*01"));
+	assert_true(match1(o, "^w"));
+	assert_false(match1(o, "eb"));
+	assert_false(match1(o, "db"));
+	/* shorthands */
+	assert_true(match1(o, "status=running"));
+	assert_true(match1(o, "STATUS=Running"));
+	assert_true(match1(o, "status=stopped,running"));
+	assert_false(match1(o, "status=stopped"));
+	assert_true(match1(o, "type=container"));
+	assert_false(match1(o, "type=virtual-machine"));
+	assert_true(match1(o, "architecture=X86_64"));
+	assert_true(lxf_list_match(o, both, 2));
+	assert_false(lxf_list_match(o, conflict, 2));
+	assert_true(match1(o, "ipv4=10.0.0.5"));
+	assert_true(match1(o, "ipv4=10.0.0.0/24"));
+	assert_false(match1(o, "ipv4=10.0.1.0/24"));
+	assert_true(match1(o, "ipv6=fd42::/16"));
+	assert_false(match1(o, "ipv6=10.0.0.5"));
+	/* config keys, abbreviated, values as anchored regexes */
+	assert_true(match1(o, "user.role=web"));
+	assert_true(match1(o, "u.role=web"));
+	assert_true(match1(o, "s.privileged=true"));
+	assert_false(match1(o, "user.role=db"));
+	assert_false(match1(o, "user.role=we"));
+	assert_true(match1(o, "volatile.eth0.hwaddr=00:16:3e:.*"));
+	assert_true(match1(o, "user.missing="));
+	assert_false(match1(o, "user.missing=x"));
+	json_object_put(o);
+}
+
+static void expect_cell(struct json_object *o, char letter, const char *want)
+{
+	char *c = lxf_list_cell(o, letter);
+
+	assert_non_null(c);
+	assert_string_equal(c, want);
+	free(c);
+}
+
+static void test_cells(void **state)
+{
+	struct json_object *o = parse(inst_json);
+	struct json_object *stopped =
+	    parse("{\"name\":\"x\",\"status\":\"Stopped\",\"state\":{\"pid\":0,"
+		  "\"network\":{\"eth0\":{\"addresses\":[{\"family\":"
+		  "\"inet\",\"address\":\"10.1.1.1\",\"scope\":"
+		  "\"global\"}]}}}}");
+
+	(void)state;
+	expect_cell(o, 'n', "web01");
+	expect_cell(o, 's', "RUNNING");
+	expect_cell(o, '4', "10.0.0.50 (eth0)\n10.0.0.5 (eth0)");
+	expect_cell(o, '6', "fd42::5 (eth0)");
+	expect_cell(o, 't', "CONTAINER (EPHEMERAL)");
+	expect_cell(o, 'S', "2");
+	expect_cell(o, 'L', "");
+	expect_cell(o, 'P', "default\nnet");
+	expect_cell(o, 'c', "2024/03/05 08:20 UTC");
+	expect_cell(o, 'l', "");
+	expect_cell(o, 'p', "4242");
+	expect_cell(o, 'N', "7");
+	expect_cell(o, 'u', "5s");
+	expect_cell(o, 'm', "1.50MiB");
+	expect_cell(o, 'a', "x86_64");
+	/* a stopped instance shows no addresses or pid, whatever state says */
+	expect_cell(stopped, '4', "");
+	expect_cell(stopped, 'p', "");
+	expect_cell(stopped, 'S', "0");
+	expect_cell(stopped, 't', "CONTAINER");
+	json_object_put(o);
+	json_object_put(stopped);
+}
+
+static void test_sort(void **state)
+{
+	struct json_object *v[5];
+	const char *want[5][2] = {
+	    {"a", "c2"}, {"a", "c10"}, {"b", "a1"}, {"h2", "z"}, {"h10", "a"},
+	};
+
+	(void)state;
+	v[0] = parse("{\"remote\":\"h10\",\"name\":\"a\"}");
+	v[1] = parse("{\"remote\":\"a\",\"name\":\"c10\"}");
+	v[2] = parse("{\"remote\":\"b\",\"name\":\"a1\"}");
+	v[3] = parse("{\"remote\":\"a\",\"name\":\"c2\"}");
+	v[4] = parse("{\"remote\":\"h2\",\"name\":\"z\"}");
+	lxf_list_sort(v, 5);
+	for (size_t i = 0; i < 5; i++) {
+		assert_string_equal(lxf_json_str(v[i], "remote"), want[i][0]);
+		assert_string_equal(lxf_json_str(v[i], "name"), want[i][1]);
+	}
+	for (size_t i = 0; i < 5; i++)
+		json_object_put(v[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_columns),
+	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_cells),
+	    cmocka_unit_test(test_sort),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

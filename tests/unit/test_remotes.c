@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for common/client/remotes.c: config.yml load/save and REMOTE:NAME parsing. */
+/* cmocka.h needs these before it; blank lines keep clang-format from reordering. */
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <setjmp.h>
+
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "file.h"
+#include "remotes.h"
+
+struct fixture {
+	char dir[64];
+	char path[96];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/lxf-test-remotes-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/config.yml", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	lxf_rm_rf(f->dir, NULL);
+	free(f);
+	return 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "we");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static char *read_text(const char *path)
+{
+	struct lxf_buf b = {0};
+
+	assert_int_equal(lxf_file_read(path, 1 << 20, &b, NULL), 0);
+	return lxf_buf_take(&b);
+}
+
+static void test_missing_file_gives_local(void **state)
+{
+	struct fixture *f = *state;
+	struct lxf_remotes *r = NULL;
+	const struct lxf_remote *l;
+
+	assert_int_equal(lxf_remotes_load(f->dir, &r, NULL), 0);
+	assert_int_equal(r->n, 1);
+	l = lxf_remotes_find(r, "local");
+	assert_non_null(l);
+	assert_true(l->is_static);
+	assert_string_equal(l->addr, "unix://");
+	assert_string_equal(r->default_remote, "local");
+	lxf_remotes_free(r);
+}
+
+static void test_round_trip_local_never_saved(void **state)
+{
+	struct fixture *f = *state;
+	struct lxf_remotes *r = NULL, *r2 = NULL;
+	const struct lxf_remote *h;
+	char *text;
+
+	assert_int_equal(lxf_remotes_load(f->dir, &r, NULL), 0);
+	assert_int_equal(lxf_remotes_add(r, "h1", "https://h1:8443", NULL), 0);
+	assert_int_equal(lxf_remotes_add(r, "s", "unix:///run/x.socket", NULL), 0);
+	assert_int_equal(lxf_remotes_set_default(r, "h1", NULL), 0);
+	assert_int_equal(lxf_remotes_save(r, NULL), 0);
+	text = read_text(f->path);
+	assert_null(strstr(text, "local"));
+	assert_non_null(strstr(text, "default-remote: h1"));
+	assert_non_null(strstr(text, "auth_type: tls"));
+	free(text);
+
+	assert_int_equal(lxf_remotes_load(f->dir, &r2, NULL), 0);
+	assert_int_equal(r2->n, 3);
+	assert_string_equal(r2->default_remote, "h1");
+	h = lxf_remotes_find(r2, "h1");
+	assert_non_null(h);
+	assert_string_equal(h->addr, "https://h1:8443");
+	assert_string_equal(h->protocol, "lxd");
+	assert_string_equal(h->project, "default");
+	assert_false(h->public);
+	assert_false(h->is_static);
+	assert_non_null(lxf_remotes_find(r2, "local"));
+	lxf_remotes_free(r);
+	lxf_remotes_free(r2);
+}
+
+static void test_lxd_format_read(void **state)
+{
+	struct fixture *f = *state;
+	struct lxf_remotes *r = NULL;
+	const struct lxf_remote *h;
+
+	write_file(f->path, "default-remote: h2\n"
+			    "remotes:\n"
+			    "  h2: {addr: \"https://10.0.0.2:8443\", auth_type: tls, project: p1,"
+			    " protocol: lxd, public: true}\n"
+			    "  local: {addr: \"unix:///elsewhere\"}\n");
+	assert_int_equal(lxf_remotes_load(f->dir, &r, NULL), 0);
+	h = lxf_remotes_find(r, "h2");
+	assert_non_null(h);
+	assert_string_equal(h->project, "p1");
+	assert_true(h->public);
+	/* A saved "local" never overrides the built-in one. */
+	assert_string_equal(lxf_remotes_find(r, "local")->addr, "unix://");
+	lxf_remotes_free(r);
+}
+
+static void test_malformed_names_file_and_line(void **state)
+{
+	struct fixture *f = *state;
+	struct lxf_remotes *r = NULL;
+	struct lxf_err err = {0};
+	const char *bad = "default-remote: local\nremotes:\n  a: [1, 2\n  b: x\n";
+	char *after;
+
+	write_file(f->path, bad);
+	assert_int_equal(lxf_remotes_load(f->dir, &r, &err), -LXF_EINVAL);
+	assert_null(r);
+	assert_non_null(strstr(err.msg, f->path));
+	assert_non_null(strstr(err.msg, "line "));
+	after = read_text(f->path);
+	assert_string_equal(after, bad);
+	free(after);
+
+	write_file(f->path, "remotes:\n  a:\n    addr: ftp://x\n");
+	assert_int_equal(lxf_remotes_load(f->dir, &r, &err), -LXF_EINVAL);
+	assert_non_null(strstr(err.msg, "ftp://x"));
+
+	write_file(f->path, "default-remote: nowhere\n");
+	assert_int_equal(lxf_remotes_load(f->dir, &r, &err), -LXF_EINVAL);
+	assert_non_null(strstr(err.msg, "nowhere"));
+}
+
+static void test_edits_and_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct lxf_remotes *r = NULL;
+	struct lxf_err err = {0};
+
+	assert_int_equal(lxf_remotes_load(f->dir, &r, NULL), 0);
+	assert_int_equal(lxf_remotes_add(r, "a", "unix:///a", NULL), 0);
+	assert_int_equal(lxf_remotes_add(r, "a", "unix:///b", &err), -LXF_EEXIST);
+	assert_int_equal(lxf_remotes_add(r, "bad name", "unix:///b", &err), -LXF_EINVAL);
+	assert_int_equal(lxf_remotes_add(r, "b", "http://x", &err), -LXF_EINVAL);
+	assert_int_equal(lxf_remotes_add(r, "b", "unix:/rel", &err), -LXF_EINVAL);
+	assert_int_equal(lxf_remotes_remove(r, "local", &err), -LXF_EPERM);
+	assert_int_equal(lxf_remotes_remove(r, "zz", &err), -LXF_ENOENT);
+	assert_string_equal(err.msg, "remote 'zz' not found");
+	assert_int_equal(lxf_remotes_set_default(r, "a", NULL), 0);
+	assert_int_equal(lxf_remotes_rename(r, "a", "b", NULL), 0);
+	assert_string_equal(r->default_remote, "b");
+	assert_int_equal(lxf_remotes_set_url(r, "b", "https://h", NULL), 0);
+	assert_string_equal(lxf_remotes_find(r, "b")->addr, "https://h");
+	assert_int_equal(lxf_remotes_remove(r, "b", NULL), 0);
+	assert_string_equal(r->default_remote, "local");
+	assert_int_equal(r->n, 1);
+	lxf_remotes_free(r);
+}
+
+static void test_atomic_write_failure_keeps_old(void **state)
+{
+	struct fixture *f = *state;
+	struct lxf_remotes *r = NULL;
+	struct rlimit old, small = {.rlim_cur = 16, .rlim_max = RLIM_INFINITY};
+	struct lxf_err err = {0};
+	const char *orig = "default-remote: local\n";
+	char *after;
+	int rc;
+
+	write_file(f->path, orig);
+	assert_int_equal(lxf_remotes_load(f->dir, &r, NULL), 0);
+	assert_int_equal(lxf_remotes_add(r, "h1", "https://a-long-host-name.example:8443", NULL),
+			 0);
+	/* Root ignores permissions: a file-size limit makes the write itself fail. */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small.rlim_max = old.rlim_max;
+	(void)signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	rc = lxf_remotes_save(r, &err);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_true(rc < 0);
+	after = read_text(f->path);
+	assert_string_equal(after, orig);
+	free(after);
+	lxf_remotes_free(r);
+}
+
+static void test_parse_arg(void **state)
+{
+	struct fixture *f = *state;
+	struct lxf_remotes *r = NULL;
+	struct lxf_err err = {0};
+	char *rem = NULL, *name = NULL;
+
+	assert_int_equal(lxf_remotes_load(f->dir, &r, NULL), 0);
+	assert_int_equal(lxf_remotes_add(r, "h1", "https://h1", NULL), 0);
+
+	assert_int_equal(lxf_remotes_parse_arg(r, "c1", &rem, &name, NULL), 0);
+	assert_string_equal(rem, "local");
+	assert_string_equal(name, "c1");
+	free(rem);
+	free(name);
+
+	assert_int_equal(lxf_remotes_parse_arg(r, "h1:c2", &rem, &name, NULL), 0);
+	assert_string_equal(rem, "h1");
+	assert_string_equal(name, "c2");
+	free(rem);
+	free(name);
+
+	assert_int_equal(lxf_remotes_parse_arg(r, "h1:", &rem, &name, NULL), 0);
+	assert_string_equal(name, "");
+	free(rem);
+	free(name);
+
+	assert_int_equal(lxf_remotes_parse_arg(r, "h1:/1.0/x:y", &rem, &name, NULL), 0);
+	assert_string_equal(name, "/1.0/x:y");
+	free(rem);
+	free(name);
+
+	assert_int_equal(lxf_remotes_parse_arg(r, "x:c1", &rem, &name, &err), -LXF_ENOENT);
+	assert_string_equal(err.msg, "remote 'x' not found");
+	assert_null(rem);
+	assert_null(name);
+	lxf_remotes_free(r);
+}
+
+static void test_socket_path(void **state)
+{
+	struct lxf_remote rem = {.name = "local", .addr = "unix://"};
+	char buf[256];
+
+	(void)state;
+	setenv("LXF_DIR", "/run/lxf-test", 1);
+	assert_int_equal(lxf_remote_socket_path(&rem, buf, sizeof(buf), NULL), 0);
+	assert_string_equal(buf, "/run/lxf-test/unix.socket");
+	unsetenv("LXF_DIR");
+	assert_int_equal(lxf_remote_socket_path(&rem, buf, sizeof(buf), NULL), 0);
+	assert_string_equal(buf, "/var/lib/lxf/unix.socket");
+	rem.addr = "unix:///var/lib/lxd/unix.socket";
+	assert_int_equal(lxf_remote_socket_path(&rem, buf, sizeof(buf), NULL), 0);
+	assert_string_equal(buf, "/var/lib/lxd/unix.socket");
+	rem.addr = "https://h";
+	assert_int_equal(lxf_remote_socket_path(&rem, buf, sizeof(buf), NULL), -LXF_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_missing_file_gives_local, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_trip_local_never_saved, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lxd_format_read, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_malformed_names_file_and_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_edits_and_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_atomic_write_failure_keeps_old, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_parse_arg, setup, teardown),
+	    cmocka_unit_test(test_socket_path),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
