@@ -309,6 +309,10 @@ lxfe_sweep_dead() {
 _lxfe_on_exit() {
 	local rc=$?
 	teardown
+	if [ "$rc" -eq 0 ] && [ "$LXFE_SANITIZER_FAIL" = 1 ]; then
+		lxfe_log "FAIL: lxfd's sanitizer reported errors"
+		rc=1
+	fi
 	exit "$rc"
 }
 
@@ -559,6 +563,23 @@ lxfe_teardown_id() {
 	)
 }
 
+# Sanitizer builds: lxfd runs in the background, so its ASan/UBSan/LSan
+# reports land in its output files, not in the test's exit status. Once
+# the daemons have stopped (leak reports come at exit), any report fails
+# the test and is printed.
+LXFE_SANITIZER_FAIL=0
+_lxfe_sanitizer_scan() {
+	local f
+	for f in "$1"/h*/lxfd.out "$1"/h*/lxfd.log; do
+		[ -f "$f" ] || continue
+		if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+			lxfe_log "sanitizer report in $f:"
+			grep -E -A30 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" | head -80 >&2
+			LXFE_SANITIZER_FAIL=1
+		fi
+	done
+}
+
 _lxfe_teardown_id() {
 	local id=$1 run=$2 pids cgs=() p ns m link cg dir
 	case "$id" in '' | *[!a-z0-9]*) return 1 ;; esac
@@ -574,6 +595,7 @@ _lxfe_teardown_id() {
 		grep -qaF -- "$run/" "/proc/$p/cmdline" 2>/dev/null && kill -9 "$p" 2>/dev/null
 	done
 	_lxfe_stop_containers "$id" "$run"
+	_lxfe_sanitizer_scan "$run"
 
 	for _ in 1 2 3 4 5; do
 		pids=$(_lxfe_run_pids "$id" "$run")
