@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* lxf delete [-f] [REMOTE:]NAME...: -f stops a running instance first. */
+/*
+ * lxf delete [-f] [REMOTE:]NAME[/SNAP]...: -f stops a running instance
+ * first; NAME/SNAP deletes a snapshot.
+ */
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "json.h"
+#include "snap.h"
 
 static int cmd_delete_one(struct lxf_cmd_ctx *ctx, const char *arg, bool force, struct lxf_err *err)
 {
@@ -17,6 +22,16 @@ static int cmd_delete_one(struct lxf_cmd_ctx *ctx, const char *arg, bool force, 
 	rc = lxf_cmd_target(ctx, arg, true, &c, &name, err);
 	if (rc)
 		goto out;
+	if (strchr(name, '/')) {
+		char *inst = NULL, *snap = NULL;
+
+		rc = lxf_args_split_snap(name, &inst, &snap, err);
+		if (rc == 0)
+			rc = lxf_snap_delete(c, inst, snap, err);
+		free(inst);
+		free(snap);
+		goto out;
+	}
 	rc = lxf_cmd_path(path, sizeof(path), "instances", name, "/state", err);
 	if (rc)
 		goto out;
@@ -61,11 +76,12 @@ static int cmd_delete_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	struct lxf_err err = {0};
 	int st = LXF_EXIT_OK, fails = 0;
 
-	(void)self;
 	for (int i = 0; i < args->argc; i++) {
 		lxf_err_clear(&err);
 		if (cmd_delete_one(ctx, args->argv[i], lxf_args_has(args, 'f'), &err) == 0)
 			continue;
+		if (err.code == LXF_EUSAGE)
+			return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
 		st = lxf_cmd_fail(ctx, &err);
 		fails++;
 	}
@@ -77,8 +93,8 @@ static int cmd_delete_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 const struct lxf_cmd lxf_cmd_delete_entry = {
     .name = "delete",
     .aliases = {"rm"},
-    .usage = "[REMOTE:]NAME... [-f]",
-    .summary = "Delete instances",
+    .usage = "[REMOTE:]NAME[/SNAPSHOT]... [-f]",
+    .summary = "Delete instances and snapshots",
     .min_args = 1,
     .max_args = -1,
     .opts = {{"force", 'f', no_argument, NULL, "Stop running instances first"}},

@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "json.h"
 #include "list.h"
+#include "snap.h"
 
 static void cmd_info_line(FILE *f, const char *label, char *val)
 {
@@ -85,6 +86,7 @@ static int cmd_info_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	cmd_info_line(f, "  CPU usage", lxf_list_cell(inst, 'u'));
 	cmd_info_line(f, "  Memory usage", lxf_list_cell(inst, 'm'));
 	cmd_info_network(f, inst);
+	lxf_snap_print_info(f, c, name);
 out:
 	if (inst)
 		json_object_put(inst);

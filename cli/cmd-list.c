@@ -80,6 +80,9 @@ static int cmd_list_args(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *arg
 		bool dup = false;
 
 		if (!strchr(a, ':') || strchr(a, '=')) {
+			rc = lxf_list_check_filter(a, err);
+			if (rc)
+				goto out;
 			filters[(*nfilters)++] = a;
 			continue;
 		}
@@ -223,7 +226,8 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		goto out;
 	}
 	if (cmd_list_args(ctx, args, jobs, &njobs, filters, &nfilters, names, &err) != 0) {
-		st = lxf_cmd_fail(ctx, &err);
+		st = err.code == LXF_EUSAGE ? lxf_cmd_usage_error(self, ctx, "%s", err.msg)
+					    : lxf_cmd_fail(ctx, &err);
 		goto out;
 	}
 	/* ipv4= / ipv6= filters read state.network, like the IP columns. */

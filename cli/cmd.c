@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Websocket commands (cmd-exec.c, cmd-console.c, cmd-monitor.c). */
+extern const struct lxf_cmd lxf_cmd_exec_entry, lxf_cmd_console_entry, lxf_cmd_monitor_entry;
+
 static const struct lxf_cmd *const cmd_table[] = {
     &lxf_cmd_list_entry,
     &lxf_cmd_launch_entry,
@@ -20,12 +23,62 @@ static const struct lxf_cmd *const cmd_table[] = {
     &lxf_cmd_pause_entry,
     &lxf_cmd_delete_entry,
     &lxf_cmd_info_entry,
+    &lxf_cmd_rename_entry,
+    &lxf_cmd_snapshot_entry,
+    &lxf_cmd_restore_entry,
+    &lxf_cmd_config_show_entry,
+    &lxf_cmd_config_get_entry,
+    &lxf_cmd_config_set_entry,
+    &lxf_cmd_config_unset_entry,
+    &lxf_cmd_config_edit_entry,
+    &lxf_cmd_config_device_add_entry,
+    &lxf_cmd_config_device_remove_entry,
+    &lxf_cmd_config_device_list_entry,
+    &lxf_cmd_config_device_show_entry,
+    &lxf_cmd_config_device_get_entry,
+    &lxf_cmd_config_device_set_entry,
+    &lxf_cmd_config_device_unset_entry,
+    &lxf_cmd_profile_list_entry,
+    &lxf_cmd_profile_show_entry,
+    &lxf_cmd_profile_create_entry,
+    &lxf_cmd_profile_delete_entry,
+    &lxf_cmd_profile_get_entry,
+    &lxf_cmd_profile_set_entry,
+    &lxf_cmd_profile_unset_entry,
+    &lxf_cmd_profile_edit_entry,
+    &lxf_cmd_profile_copy_entry,
+    &lxf_cmd_profile_rename_entry,
+    &lxf_cmd_profile_add_entry,
+    &lxf_cmd_profile_remove_entry,
+    &lxf_cmd_profile_assign_entry,
+    &lxf_cmd_profile_device_add_entry,
+    &lxf_cmd_profile_device_remove_entry,
+    &lxf_cmd_profile_device_list_entry,
+    &lxf_cmd_profile_device_show_entry,
+    &lxf_cmd_profile_device_get_entry,
+    &lxf_cmd_profile_device_set_entry,
+    &lxf_cmd_profile_device_unset_entry,
+    &lxf_cmd_file_push_entry,
+    &lxf_cmd_file_pull_entry,
+    &lxf_cmd_file_delete_entry,
     &lxf_cmd_image_import_entry,
     &lxf_cmd_image_list_entry,
     &lxf_cmd_image_delete_entry,
     &lxf_cmd_image_alias_create_entry,
     &lxf_cmd_image_alias_delete_entry,
     &lxf_cmd_image_alias_list_entry,
+    &lxf_cmd_image_alias_rename_entry,
+    &lxf_cmd_image_info_entry,
+    &lxf_cmd_image_export_entry,
+    &lxf_cmd_image_edit_entry,
+    &lxf_cmd_operation_list_entry,
+    &lxf_cmd_operation_show_entry,
+    &lxf_cmd_operation_delete_entry,
+    &lxf_cmd_network_list_entry,
+    &lxf_cmd_network_show_entry,
+    &lxf_cmd_network_info_entry,
+    &lxf_cmd_storage_list_entry,
+    &lxf_cmd_storage_show_entry,
     &lxf_cmd_remote_add_entry,
     &lxf_cmd_remote_list_entry,
     &lxf_cmd_remote_remove_entry,
@@ -35,11 +88,21 @@ static const struct lxf_cmd *const cmd_table[] = {
     &lxf_cmd_remote_set_url_entry,
     &lxf_cmd_query_entry,
     &lxf_cmd_version_entry,
+    &lxf_cmd_exec_entry,
+    &lxf_cmd_console_entry,
+    &lxf_cmd_monitor_entry,
 };
 
 #define CMD_N        (sizeof(cmd_table) / sizeof(cmd_table[0]))
 #define CMD_WORDS    3
 #define CMD_NAME_MAX 128
+
+/* Entry i of the table, NULL past the end: the interactive prompt completes from it. */
+const struct lxf_cmd *lxf_cmd_nth(size_t i);
+const struct lxf_cmd *lxf_cmd_nth(size_t i)
+{
+	return i < CMD_N ? cmd_table[i] : NULL;
+}
 
 const char *lxf_args_get(const struct lxf_cmd_args *a, int val)
 {

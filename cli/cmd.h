@@ -30,6 +30,11 @@ enum {
 	LXF_OPT_WAIT,
 	LXF_OPT_PUBLIC,
 	LXF_OPT_TIMEOUT_VAL,
+	LXF_OPT_STATEFUL = 300, /* snapshot/restore/file options */
+	LXF_OPT_REUSE,
+	LXF_OPT_UID,
+	LXF_OPT_GID,
+	LXF_OPT_MODE,
 };
 
 #define LXF_CMD_MAX_OPTS 16
@@ -135,5 +140,29 @@ extern const struct lxf_cmd lxf_cmd_remote_add_entry, lxf_cmd_remote_list_entry,
     lxf_cmd_remote_get_default_entry, lxf_cmd_remote_set_url_entry;
 extern const struct lxf_cmd lxf_cmd_query_entry;
 extern const struct lxf_cmd lxf_cmd_version_entry;
+extern const struct lxf_cmd lxf_cmd_rename_entry, lxf_cmd_snapshot_entry, lxf_cmd_restore_entry;
+extern const struct lxf_cmd lxf_cmd_config_show_entry, lxf_cmd_config_get_entry,
+    lxf_cmd_config_set_entry, lxf_cmd_config_unset_entry, lxf_cmd_config_edit_entry;
+extern const struct lxf_cmd lxf_cmd_config_device_add_entry, lxf_cmd_config_device_remove_entry,
+    lxf_cmd_config_device_list_entry, lxf_cmd_config_device_show_entry,
+    lxf_cmd_config_device_get_entry, lxf_cmd_config_device_set_entry,
+    lxf_cmd_config_device_unset_entry;
+extern const struct lxf_cmd lxf_cmd_profile_list_entry, lxf_cmd_profile_show_entry,
+    lxf_cmd_profile_create_entry, lxf_cmd_profile_delete_entry, lxf_cmd_profile_get_entry,
+    lxf_cmd_profile_set_entry, lxf_cmd_profile_unset_entry, lxf_cmd_profile_edit_entry,
+    lxf_cmd_profile_copy_entry, lxf_cmd_profile_rename_entry, lxf_cmd_profile_add_entry,
+    lxf_cmd_profile_remove_entry, lxf_cmd_profile_assign_entry;
+extern const struct lxf_cmd lxf_cmd_profile_device_add_entry, lxf_cmd_profile_device_remove_entry,
+    lxf_cmd_profile_device_list_entry, lxf_cmd_profile_device_show_entry,
+    lxf_cmd_profile_device_get_entry, lxf_cmd_profile_device_set_entry,
+    lxf_cmd_profile_device_unset_entry;
+extern const struct lxf_cmd lxf_cmd_image_info_entry, lxf_cmd_image_export_entry,
+    lxf_cmd_image_edit_entry, lxf_cmd_image_alias_rename_entry;
+extern const struct lxf_cmd lxf_cmd_file_push_entry, lxf_cmd_file_pull_entry,
+    lxf_cmd_file_delete_entry;
+extern const struct lxf_cmd lxf_cmd_operation_list_entry, lxf_cmd_operation_show_entry,
+    lxf_cmd_operation_delete_entry;
+extern const struct lxf_cmd lxf_cmd_network_list_entry, lxf_cmd_network_show_entry,
+    lxf_cmd_network_info_entry, lxf_cmd_storage_list_entry, lxf_cmd_storage_show_entry;
 
 #endif

@@ -150,6 +150,45 @@ static bool list_addr_in(const char *addr, const char *query, int af)
 	return true;
 }
 
+/* True when q is an address, or a CIDR, of family af. */
+static bool list_addr_valid(const char *q, int af)
+{
+	unsigned char buf[16];
+	char net[64];
+	const char *slash = strchr(q, '/');
+	char *end;
+	long bits;
+
+	if (!slash)
+		return inet_pton(af, q, buf) == 1;
+	if ((size_t)(slash - q) >= sizeof(net))
+		return false;
+	memcpy(net, q, (size_t)(slash - q));
+	net[slash - q] = '\0';
+	bits = strtol(slash + 1, &end, 10);
+	return !*end && end != slash + 1 && bits >= 0 && bits <= (af == AF_INET ? 32 : 128) &&
+	       inet_pton(af, net, buf) == 1;
+}
+
+int lxf_list_check_filter(const char *f, struct lxf_err *err)
+{
+	const char *eq = strchr(f, '=');
+
+	if (!*f)
+		return lxf_err_set(err, LXF_EUSAGE, "empty filter");
+	if (!eq)
+		return 0;
+	if (eq == f)
+		return lxf_err_set(err, LXF_EUSAGE, "bad filter '%s': empty key", f);
+	if (strncasecmp(f, "ipv4=", 5) == 0 && !list_addr_valid(eq + 1, AF_INET))
+		return lxf_err_set(err, LXF_EUSAGE, "bad filter '%s': not an IPv4 address or CIDR",
+				   f);
+	if (strncasecmp(f, "ipv6=", 5) == 0 && !list_addr_valid(eq + 1, AF_INET6))
+		return lxf_err_set(err, LXF_EUSAGE, "bad filter '%s': not an IPv6 address or CIDR",
+				   f);
+	return 0;
+}
+
 static bool list_match_net(struct json_object *inst, const char *query, const char *family)
 {
 	struct json_object *net = lxf_json_path(inst, "state.network"), *addrs;

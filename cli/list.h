@@ -44,6 +44,13 @@ int lxf_list_parse_columns(const char *spec, const struct lxf_list_col **cols, s
 bool lxf_list_match(struct json_object *inst, const char *const *filters, size_t nfilters);
 
 /*
+ * Checks a filter before any server is asked: an empty key ("=x") or an
+ * ipv4=/ipv6= value that is neither an address nor a CIDR of that family
+ * is -LXF_EUSAGE "bad filter '...': why". Other filters are free-form.
+ */
+int lxf_list_check_filter(const char *f, struct lxf_err *err);
+
+/*
  * The text of column letter for inst, as lxc prints it (STATE upper-case,
  * IPs "addr (iface)" one per line, dates "2006/01/02 15:04 UTC").
  * Returns a malloc'ed string (free()) or NULL on ENOMEM.

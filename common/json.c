@@ -84,7 +84,8 @@ static int json_member(struct json_object *o, const char *key, bool required, js
 	*val = NULL;
 	if (!o || !json_object_is_type(o, json_type_object))
 		return lxf_err_set(err, LXF_EINVAL, "expected an object holding '%s'", key);
-	if (!json_object_object_get_ex(o, key, &v)) {
+	/* LXD's Go clients send null for an empty map or list: same as absent. */
+	if (!json_object_object_get_ex(o, key, &v) || !v) {
 		if (required)
 			return lxf_err_set(err, LXF_EINVAL, "missing '%s'", key);
 		return 0;

@@ -21,7 +21,8 @@ int lxf_json_parse(const char *s, size_t len, int max_depth, struct json_object 
 		   struct lxf_err *err);
 
 /*
- * Typed member look-ups on object o. When the key is absent: with required
+ * Typed member look-ups on object o. When the key is absent (or null, which
+ * LXD's Go clients send for empty maps and lists): with required
  * false *out is left as it was and 0 is returned; with required true
  * -LXF_EINVAL ("missing 'key'"). A present member of another type is
  * -LXF_EINVAL ("'key' must be a string"). Borrowed pointers live as long as o.

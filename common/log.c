@@ -26,6 +26,7 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_fd = -1; /* -1: stderr */
 static char log_ident[LOG_IDENT_MAX] = "lxf";
 static atomic_int log_min = LXF_LOG_INFO;
+static _Atomic(lxf_log_hook_fn) log_hook;
 
 static const char *const log_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 
@@ -111,7 +112,8 @@ static void log_vline(enum lxf_log_level level, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
 	char ts[48];
-	size_t len;
+	size_t len, msg;
+	lxf_log_hook_fn hook;
 	int n;
 
 	log_timestamp(ts, sizeof(ts));
@@ -119,7 +121,7 @@ static void log_vline(enum lxf_log_level level, const char *fmt, va_list ap)
 	n = snprintf(line, sizeof(line), "%s %s [%s] ", ts, log_names[level], log_ident);
 	if (n < 0 || (size_t)n >= sizeof(line) - 1)
 		goto out;
-	len = (size_t)n;
+	len = msg = (size_t)n;
 	/* Leave room for the newline; a longer message is cut, not split. */
 	/* clang-analyzer misreads a va_list parameter passed to glibc's vsnprintf. */
 	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
@@ -130,6 +132,11 @@ static void log_vline(enum lxf_log_level level, const char *fmt, va_list ap)
 	for (size_t i = 0; i < len; i++)
 		if (line[i] == '\n' || line[i] == '\r')
 			line[i] = ' ';
+	line[len] = '\0';
+	/* Under the lock: hook calls keep the order of the lines they report. */
+	hook = atomic_load(&log_hook);
+	if (hook)
+		hook(level, line + msg);
 	line[len++] = '\n';
 	log_write_all(log_fd >= 0 ? log_fd : STDERR_FILENO, line, len);
 out:
@@ -150,4 +157,9 @@ void lxf_log(enum lxf_log_level level, const char *fmt, ...)
 		va_end(ap);
 	}
 	errno = saved_errno;
+}
+
+void lxf_log_set_hook(lxf_log_hook_fn fn)
+{
+	atomic_store(&log_hook, fn);
 }

@@ -18,6 +18,15 @@ bool lxf_log_enabled(enum lxf_log_level level);
 
 void lxf_log(enum lxf_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * A hook that sees every line logged at or above the current level (the
+ * daemon forwards them as "logging" events). Called on the logging thread
+ * with the formatted message (no timestamp, no newline); it must not log.
+ * NULL removes it.
+ */
+typedef void (*lxf_log_hook_fn)(enum lxf_log_level level, const char *msg);
+void lxf_log_set_hook(lxf_log_hook_fn fn);
+
 #define lxf_debug(...) lxf_log(LXF_LOG_DEBUG, __VA_ARGS__)
 #define lxf_info(...)  lxf_log(LXF_LOG_INFO, __VA_ARGS__)
 #define lxf_warn(...)  lxf_log(LXF_LOG_WARN, __VA_ARGS__)

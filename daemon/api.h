@@ -95,4 +95,17 @@ void api_stop_all(int timeout);
 /* First start and crash recovery: default profile, half-made instances. */
 int api_server_init(struct lxf_err *err);
 
+/* A stored server config value into buf: 1 when set, 0 when unset, < 0 on error. */
+int api_server_config_get(const char *key, char *buf, size_t n);
+
+/*
+ * autostart.c. autostart_schedule queues, on POOL_OP, the start of every
+ * instance with boot.autostart or one that `lxfd shutdown` stopped, and
+ * the removal of ephemeral instances that stopped while lxfd was away.
+ * Call after op_init. autostart_note_running marks an instance that the
+ * shutdown is about to stop (volatile.last_state.power=RUNNING).
+ */
+int autostart_schedule(struct lxf_err *err);
+void autostart_note_running(const char *name);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "events.h"
 #include "http.h"
 #include "image.h"
 #include "log.h"
@@ -237,6 +238,7 @@ static int upload_op(struct op *op, void *arg, struct json_object **md, struct l
 		goto out;
 	}
 	lxf_info("Imported image %s (%lld bytes)", fp, (long long)size);
+	events_lifecycle_at("image-created", "/1.0/images/", fp);
 	res = json_object_new_object();
 	lxf_json_add_str(res, "fingerprint", fp);
 	json_object_object_add(res, "size", json_object_new_int64(size));
@@ -376,7 +378,7 @@ static int image_delete_op(struct op *op, void *arg, struct json_object **md, st
 	ret = db_exec(NULL, NULL, err, "DELETE FROM images WHERE fingerprint = ?", "s", fp);
 	if (ret == 0)
 		ret = img_remove(lxfd_conf.dir, fp, err);
-	return ret;
+	return events_if(ret, "image-deleted", "/1.0/images/", fp);
 }
 
 int api_image_delete(struct http_req *req, struct lxf_err *err)

@@ -7,6 +7,7 @@
 #include "api.h"
 #include "backend.h"
 #include "db.h"
+#include "events.h"
 #include "http.h"
 #include "log.h"
 #include "op.h"
@@ -96,7 +97,8 @@ static int update_op(struct op *op, void *arg, struct json_object **md, struct l
 
 	(void)op;
 	(void)md;
-	return apply_update(a->name, a->row, err);
+	return events_if(apply_update(a->name, a->row, err), "instance-updated", "/1.0/instances/",
+			 a->name);
 }
 
 /*
@@ -240,7 +242,7 @@ static int rename_op(struct op *op, void *arg, struct json_object **md, struct l
 	if (ret < 0)
 		db_exec(NULL, NULL, NULL, "UPDATE instances SET name = ? WHERE name = ?", "ss",
 			a->name, a->newname);
-	return ret;
+	return events_if(ret, "instance-renamed", "/1.0/instances/", a->newname);
 }
 
 static bool is_running(const char *name)
@@ -316,7 +318,7 @@ static int delete_op(struct op *op, void *arg, struct json_object **md, struct l
 		ret = db_exec(NULL, NULL, err, "DELETE FROM instances WHERE name = ?", "s", name);
 	if (ret == 0)
 		lxf_info("Deleted instance %s", name);
-	return ret;
+	return events_if(ret, "instance-deleted", "/1.0/instances/", name);
 }
 
 int api_instance_delete(struct http_req *req, struct lxf_err *err)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* /1.0/instances: the list, the Instance object, and creation. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,10 @@
 
 #include "api.h"
 #include "backend.h"
+#include "backend_config.h"
 #include "db.h"
+#include "events.h"
+#include "filter.h"
 #include "http.h"
 #include "image.h"
 #include "log.h"
@@ -74,35 +78,101 @@ struct json_object *api_instance_json(struct json_object *row, bool full)
 	return o;
 }
 
+/*
+ * recursion=2 reads every running container's cgroups and netns: spread
+ * the rows over a few short-lived threads so that the list costs about
+ * one container's time per thread, not the sum.
+ */
+#define LIST_THREADS 8
+
+struct list_job {
+	struct json_object *rows, **objs;
+	size_t n;
+	bool full;
+	pthread_mutex_t lock;
+	size_t next;
+};
+
+static void *list_worker(void *arg)
+{
+	struct list_job *j = arg;
+
+	for (;;) {
+		size_t i;
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n)
+			return NULL;
+		j->objs[i] = api_instance_json(json_object_array_get_idx(j->rows, i), j->full);
+	}
+}
+
+static void render_rows(struct list_job *j)
+{
+	pthread_t th[LIST_THREADS];
+	int started = 0;
+
+	(void)pthread_mutex_init(&j->lock, NULL);
+	for (size_t k = 0; j->full && k < LIST_THREADS && k + 1 < j->n; k++)
+		if (pthread_create(&th[started], NULL, list_worker, j) == 0)
+			started++;
+	list_worker(j); /* this thread works too, and alone when threads fail */
+	for (int k = 0; k < started; k++)
+		pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&j->lock);
+}
+
 int api_instances_get(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *rows = NULL, *arr = NULL;
-	char buf[256];
+	struct list_job job = {0};
+	struct filter *flt = NULL;
+	char buf[4100];
 	const char *filter = http_query(req, "filter", buf, sizeof(buf));
 	int rec = api_recursion(req);
 	int ret;
 
-	if (filter && filter[0])
-		return lxf_err_set(err, LXF_EINVAL, "filter not supported");
+	if (filter && filter[0] && (ret = filter_parse(filter, &flt, err)) < 0)
+		return ret;
 	ret = db_exec(&rows, NULL, err, "SELECT * FROM instances WHERE creating = 0 ORDER BY name",
 		      "");
 	if (ret < 0)
-		return ret;
+		goto out;
+	job.rows = rows;
+	job.n = json_object_array_length(rows);
+	job.full = rec >= 2;
+	job.objs = calloc(job.n + 1, sizeof(struct json_object *));
 	arr = json_object_new_array();
-	for (size_t i = 0; arr && i < json_object_array_length(rows); i++) {
+	if (!job.objs || !arr) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	/* A filter needs the objects (status, expanded config) even for URLs. */
+	if (rec > 0 || flt)
+		render_rows(&job);
+	for (size_t i = 0; i < job.n; i++) {
 		struct json_object *row = json_object_array_get_idx(rows, i);
 		char url[128];
+		if (flt && (!job.objs[i] || !filter_match(flt, job.objs[i])))
+			continue;
 		if (rec == 0) {
 			api_instance_url(lxf_json_str(row, "name"), url, sizeof(url));
 			json_object_array_add(arr, json_object_new_string(url));
-		} else {
-			json_object_array_add(arr, api_instance_json(row, rec >= 2));
+		} else if (job.objs[i]) {
+			json_object_array_add(arr, json_object_get(job.objs[i]));
 		}
 	}
+	ret = api_sync(req, arr, err);
+	arr = NULL;
+out:
+	for (size_t i = 0; job.objs && i < job.n; i++)
+		json_object_put(job.objs[i]);
+	free(job.objs);
+	json_object_put(arr);
 	json_object_put(rows);
-	if (!arr)
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	return api_sync(req, arr, err);
+	filter_free(flt);
+	return ret;
 }
 
 struct create_arg {
@@ -144,12 +214,14 @@ static int create_op(struct op *op, void *arg, struct json_object **md, struct l
 		return ret;
 	}
 	lxf_info("Created instance %s", a->name);
+	events_lifecycle_at("instance-created", "/1.0/instances/", a->name);
 	if (a->start) {
 		ret = backend_start(a->name, err);
 		if (ret < 0)
 			return ret;
 		db_exec(NULL, NULL, NULL, "UPDATE instances SET last_used_at = ? WHERE name = ?",
 			"is", (int64_t)time(NULL), a->name);
+		events_lifecycle_at("instance-started", "/1.0/instances/", a->name);
 	}
 	return 0;
 }
@@ -237,6 +309,9 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 		goto out;
 	}
 	ret = api_expand(profiles, config, devices, &a->config, &a->devices, err);
+	/* A bad key is a 400 now, not a failed operation later. */
+	if (ret == 0)
+		ret = bcfg_validate(a->config, a->devices, err);
 	if (ret < 0)
 		goto out;
 	if (!(empty = json_object_new_object())) {

@@ -6,6 +6,7 @@
 #include "api.h"
 #include "backend.h"
 #include "db.h"
+#include "events.h"
 #include "http.h"
 #include "log.h"
 
@@ -112,6 +113,7 @@ int api_profiles_post(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	snprintf(url, sizeof(url), "/1.0/profiles/%s", name);
+	events_lifecycle("profile-created", url, NULL);
 	return api_sync_created(req, NULL, url, err);
 }
 
@@ -276,6 +278,7 @@ int api_profile_post(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	snprintf(url, sizeof(url), "/1.0/profiles/%s", newname);
+	events_lifecycle("profile-renamed", url, NULL);
 	return api_sync_created(req, NULL, url, err);
 }
 
@@ -300,5 +303,6 @@ int api_profile_delete(struct http_req *req, struct lxf_err *err)
 	json_object_put(users);
 	if (ret < 0)
 		return ret;
+	events_lifecycle_at("profile-deleted", "/1.0/profiles/", name);
 	return api_sync(req, NULL, err);
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* GET /1.0, the storage pool, shutdown and start-up housekeeping. */
+#include <ctype.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 #include "file.h"
 #include "http.h"
 #include "log.h"
+#include "network.h"
 #include "op.h"
 
 #ifndef LXF_LXC_VERSION
@@ -74,20 +77,242 @@ static struct json_object *str_array(const char *s)
 	return a;
 }
 
+/* ---- server config ---- */
+
+/*
+ * The server config keys lxfd knows. A key is stored only when its check
+ * passes; refused keys have a check that always explains why.
+ */
+struct srv_key {
+	const char *key;
+	int (*check)(const char *key, const char *val, struct lxf_err *err);
+};
+
+static int check_host_port(const char *key, const char *val, struct lxf_err *err)
+{
+	const char *colon = strrchr(val, ':'), *host = val;
+	size_t hlen;
+	char *end = NULL;
+	long port;
+
+	if (!colon)
+		return lxf_err_set(err, LXF_EINVAL, "%s: \"%s\" is not host:port", key, val);
+	hlen = (size_t)(colon - val);
+	if (hlen >= 2 && val[0] == '[' && val[hlen - 1] == ']') {
+		host++;
+		hlen -= 2;
+	}
+	port = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || port < 1 || port > 65535)
+		return lxf_err_set(err, LXF_EINVAL, "%s: bad port in \"%s\"", key, val);
+	for (size_t i = 0; i < hlen; i++)
+		if (!isalnum((unsigned char)host[i]) && !strchr(".-:", host[i]))
+			return lxf_err_set(err, LXF_EINVAL, "%s: bad host in \"%s\"", key, val);
+	return 0;
+}
+
+static int check_https(const char *key, const char *val, struct lxf_err *err)
+{
+	int ret = check_host_port(key, val, err);
+
+	if (ret < 0)
+		return ret;
+	/* Storing it would claim a listener that does not exist. */
+	return lxf_err_set(err, LXF_EINVAL, "%s: HTTPS is not supported by this lxfd yet", key);
+}
+
+static int check_trust_password(const char *key, const char *val, struct lxf_err *err)
+{
+	(void)val;
+	return lxf_err_set(err, LXF_EINVAL, "%s: remote clients are not supported by this lxfd yet",
+			   key);
+}
+
+static int check_uint(const char *key, const char *val, long max, struct lxf_err *err)
+{
+	char *end = NULL;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (!isdigit((unsigned char)val[0]) || *end || errno || v > max)
+		return lxf_err_set(err, LXF_EINVAL, "%s: \"%s\" is not a number from 0 to %ld", key,
+				   val, max);
+	return 0;
+}
+
+static int check_minutes(const char *key, const char *val, struct lxf_err *err)
+{
+	return check_uint(key, val, 1440, err);
+}
+
+static int check_hours(const char *key, const char *val, struct lxf_err *err)
+{
+	return check_uint(key, val, 8760, err);
+}
+
+static const struct srv_key srv_keys[] = {
+    {"core.https_address", check_https},
+    {"core.trust_password", check_trust_password},
+    {"core.shutdown_timeout", check_minutes},
+    {"images.auto_update_interval", check_hours},
+};
+
+static const struct srv_key *srv_key_find(const char *key)
+{
+	for (size_t i = 0; i < sizeof(srv_keys) / sizeof(srv_keys[0]); i++)
+		if (strcmp(srv_keys[i].key, key) == 0)
+			return &srv_keys[i];
+	return NULL;
+}
+
+/* The stored config as a string map (new reference); only known keys. */
+static int server_config(struct json_object **out, struct lxf_err *err)
+{
+	struct json_object *rows = NULL, *cfg = NULL;
+	int ret;
+
+	*out = NULL;
+	ret = db_exec(&rows, NULL, err, "SELECT key, value FROM config ORDER BY key", "");
+	if (ret < 0)
+		return ret;
+	cfg = json_object_new_object();
+	if (!cfg) {
+		json_object_put(rows);
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	}
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *r = json_object_array_get_idx(rows, i);
+		const char *k = lxf_json_str(r, "key");
+		if (k && srv_key_find(k))
+			lxf_json_add_str(cfg, k, lxf_json_str(r, "value"));
+	}
+	json_object_put(rows);
+	*out = cfg;
+	return 0;
+}
+
+int api_server_config_get(const char *key, char *buf, size_t n)
+{
+	char *v = NULL;
+	int ret = db_config_get(key, &v, NULL);
+
+	if (ret == 0 && v && v[0]) {
+		snprintf(buf, n, "%s", v);
+		ret = 1;
+	}
+	free(v);
+	return ret;
+}
+
+/*
+ * PUT replaces the whole map (absent keys are unset), PATCH merges; an
+ * empty value unsets. Every key is checked before anything is written.
+ */
+static int server_update(struct http_req *req, bool patch, struct lxf_err *err)
+{
+	struct json_object *body, *config = NULL, *cur = NULL, *next = NULL;
+	int ret;
+
+	ret = api_body_object(req, &body, err);
+	if (ret == 0 && lxf_json_get_object(body, "config", false, &config, err) < 0)
+		ret = -LXF_EINVAL;
+	if (ret == 0 && config)
+		ret = lxf_json_check_string_map(config, "config", err);
+	if (ret == 0)
+		ret = server_config(&cur, err);
+	if (ret == 0)
+		ret = api_check_if_match(req, cur, err);
+	if (ret < 0)
+		goto out;
+	next = patch ? api_copy(cur) : json_object_new_object();
+	if (!next) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	if (config) {
+		json_object_object_foreach(config, k, v)
+		{
+			const struct srv_key *sk = srv_key_find(k);
+			const char *val = json_object_get_string(v);
+			if (!sk) {
+				ret = lxf_err_set(err, LXF_EINVAL,
+						  "Unknown server config key \"%s\"", k);
+				goto out;
+			}
+			if (val[0] && (ret = sk->check(k, val, err)) < 0)
+				goto out;
+			if (val[0])
+				lxf_json_add_str(next, k, val);
+			else
+				json_object_object_del(next, k);
+		}
+	}
+	ret = db_begin(err);
+	if (ret < 0)
+		goto out;
+	for (size_t i = 0; ret == 0 && i < sizeof(srv_keys) / sizeof(srv_keys[0]); i++) {
+		const char *val = lxf_json_str(next, srv_keys[i].key);
+		if (val)
+			ret = db_config_set(srv_keys[i].key, val, err);
+		else
+			ret = db_exec(NULL, NULL, err, "DELETE FROM config WHERE key = ?", "s",
+				      srv_keys[i].key);
+	}
+	if (ret < 0) {
+		db_rollback();
+		goto out;
+	}
+	ret = db_commit(err);
+	if (ret == 0) {
+		lxf_info("Server config updated");
+		ret = api_sync(req, NULL, err);
+	}
+out:
+	json_object_put(cur);
+	json_object_put(next);
+	return ret;
+}
+
+int api_server_put(struct http_req *req, struct lxf_err *err)
+{
+	return server_update(req, false, err);
+}
+
+int api_server_patch(struct http_req *req, struct lxf_err *err)
+{
+	return server_update(req, true, err);
+}
+
 int api_server_get(struct http_req *req, struct lxf_err *err)
 {
-	static const char *const extensions[] = {"instances", "container_full",
-						 "instance_create_start", "etag"};
+	static const char *const extensions[] = {"instances",
+						 "container_full",
+						 "instance_create_start",
+						 "etag",
+						 "network",
+						 "storage",
+						 "resources",
+						 "network_state",
+						 "api_filtering",
+						 "container_exec_user_group_cwd",
+						 "container_exec_signal_handling",
+						 "console"};
 	struct json_object *o = json_object_new_object(), *env = json_object_new_object();
-	struct json_object *ext = json_object_new_array();
+	struct json_object *ext = json_object_new_array(), *cfg = NULL;
 	struct utsname u;
 	char host[256], osname[128], osver[64];
+	int ret;
 
-	if (!o || !env || !ext) {
+	ret = server_config(&cfg, err);
+	if (ret == 0 && (!o || !env || !ext))
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	if (ret < 0) {
 		json_object_put(o);
 		json_object_put(env);
 		json_object_put(ext);
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		json_object_put(cfg);
+		return ret;
 	}
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
@@ -103,7 +328,7 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 	lxf_json_add_str(o, "auth", "trusted");
 	json_object_object_add(o, "auth_methods", str_array("tls"));
 	json_object_object_add(o, "public", json_object_new_boolean(0));
-	json_object_object_add(o, "config", json_object_new_object());
+	json_object_object_add(o, "config", cfg);
 	json_object_object_add(env, "addresses", json_object_new_array());
 	json_object_object_add(env, "architectures",
 			       str_array(u.machine[0] ? u.machine : "x86_64"));
@@ -126,66 +351,8 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 	lxf_json_add_str(env, "storage", "dir");
 	lxf_json_add_str(env, "storage_version", "1");
 	json_object_object_add(o, "environment", env);
-	return api_sync(req, o, err);
-}
-
-static struct json_object *pool_json(void)
-{
-	struct json_object *o = json_object_new_object(), *cfg = json_object_new_object();
-	struct json_object *rows = NULL, *used = json_object_new_array();
-	char path[PATH_MAX + 16];
-
-	if (!o || !cfg || !used) {
-		json_object_put(o);
-		json_object_put(cfg);
-		json_object_put(used);
-		return NULL;
-	}
-	snprintf(path, sizeof(path), "%s/containers", lxfd_conf.dir);
-	lxf_json_add_str(cfg, "source", path);
-	if (db_exec(&rows, NULL, NULL,
-		    "SELECT name FROM instances WHERE creating = 0 ORDER BY name", "") == 0) {
-		for (size_t i = 0; i < json_object_array_length(rows); i++) {
-			char url[128];
-			api_instance_url(lxf_json_str(json_object_array_get_idx(rows, i), "name"),
-					 url, sizeof(url));
-			json_object_array_add(used, json_object_new_string(url));
-		}
-	}
-	json_object_put(rows);
-	lxf_json_add_str(o, "name", "default");
-	lxf_json_add_str(o, "driver", "dir");
-	lxf_json_add_str(o, "description", "");
-	json_object_object_add(o, "config", cfg);
-	json_object_object_add(o, "used_by", used);
-	lxf_json_add_str(o, "status", "Created");
-	json_object_object_add(o, "locations", str_array("none"));
-	return o;
-}
-
-int api_pools_get(struct http_req *req, struct lxf_err *err)
-{
-	struct json_object *arr = json_object_new_array();
-
-	if (!arr)
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	if (api_recursion(req) > 0)
-		json_object_array_add(arr, pool_json());
-	else
-		json_object_array_add(arr, json_object_new_string("/1.0/storage-pools/default"));
-	return api_sync(req, arr, err);
-}
-
-int api_pool_get(struct http_req *req, struct lxf_err *err)
-{
-	struct json_object *o;
-
-	if (strcmp(router_param(&req->match, "pool"), "default") != 0)
-		return lxf_err_set(err, LXF_ENOENT, "Storage pool not found");
-	o = pool_json();
-	if (!o)
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	return api_sync(req, o, err);
+	ret = api_sync_etag(req, o, cfg, err);
+	return ret;
 }
 
 void api_stop_all(int timeout)
@@ -193,7 +360,8 @@ void api_stop_all(int timeout)
 	struct json_object *rows = NULL;
 	struct lxf_err err;
 
-	if (db_exec(&rows, NULL, &err, "SELECT name FROM instances WHERE creating = 0", "") < 0) {
+	if (db_exec(&rows, NULL, &err, "SELECT name, ephemeral FROM instances WHERE creating = 0",
+		    "") < 0) {
 		lxf_error("Cannot list instances to stop: %s", err.msg);
 		return;
 	}
@@ -203,6 +371,10 @@ void api_stop_all(int timeout)
 		if (!st || strcmp(st, "Stopped") == 0)
 			continue;
 		lxf_info("Stopping %s", name);
+		/* Ephemeral ones go away instead of coming back (see autostart.c). */
+		if (!json_object_get_boolean(
+			json_object_object_get(json_object_array_get_idx(rows, i), "ephemeral")))
+			autostart_note_running(name);
 		bool frozen = strcmp(st, "Frozen") == 0;
 		if (frozen || backend_stop(name, false, timeout, &err) < 0) {
 			if (!frozen)
@@ -228,8 +400,13 @@ int api_internal_shutdown(struct http_req *req, struct lxf_err *err)
 {
 	char buf[16];
 	const char *t = http_query(req, "timeout", buf, sizeof(buf));
+	char conf[32];
 	long timeout = t ? strtol(t, NULL, 10) : 30;
 	int ret;
+
+	/* core.shutdown_timeout (minutes) is the default when the caller names none. */
+	if (!t && api_server_config_get("core.shutdown_timeout", conf, sizeof(conf)) == 1)
+		timeout = strtol(conf, NULL, 10) * 60;
 
 	if (timeout <= 0 || timeout > 86400)
 		timeout = 30;
@@ -302,7 +479,10 @@ static int cleanup_creating(struct lxf_err *err)
 
 int api_server_init(struct lxf_err *err)
 {
-	int ret = ensure_default_profile(err);
+	int ret = network_restore_all(lxfd_conf.dir, err);
+
+	if (ret == 0)
+		ret = ensure_default_profile(err);
 
 	if (ret == 0)
 		ret = cleanup_creating(err);

@@ -8,6 +8,7 @@
 #include "api.h"
 #include "backend.h"
 #include "db.h"
+#include "events.h"
 #include "http.h"
 #include "log.h"
 #include "op.h"
@@ -97,7 +98,8 @@ static int state_op(struct op *op, void *arg, struct json_object **md, struct lx
 			ret = db_exec(NULL, NULL, err, "DELETE FROM instances WHERE name = ?", "s",
 				      a->name);
 	}
-	return ret;
+	return events_if(ret, events_state_action(action_names[a->action], a->force),
+			 "/1.0/instances/", a->name);
 }
 
 /* LXD's refusals for an action that makes no sense in the current state. */

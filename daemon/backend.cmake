@@ -3,7 +3,8 @@
 add_library(lxfd_backend STATIC
 	${CMAKE_CURRENT_LIST_DIR}/backend.c
 	${CMAKE_CURRENT_LIST_DIR}/backend_config.c
-	${CMAKE_CURRENT_LIST_DIR}/image.c)
+	${CMAKE_CURRENT_LIST_DIR}/image.c
+	${CMAKE_CURRENT_LIST_DIR}/backend_exec.c)
 target_include_directories(lxfd_backend PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(lxfd_backend PUBLIC lxfcommon PkgConfig::LXC PkgConfig::ARCHIVE
 	PkgConfig::OPENSSL Threads::Threads)

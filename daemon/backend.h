@@ -68,4 +68,35 @@ int backend_state(const char *name, struct json_object **out, struct lxf_err *er
 /* The path of the container's liblxc log, in a static-per-call buffer of size n. */
 int backend_log_path(const char *name, char *buf, size_t n);
 
+/* backend_exec.c: processes and the console of a running container. */
+struct backend_exec_opts {
+	const char *const *argv; /* NULL-terminated; argv[0] is looked up in PATH */
+	const char *const *env;  /* NULL-terminated "K=V": the whole environment */
+	long uid, gid;           /* in the container; -1 = 0 */
+	const char *cwd;         /* NULL = "/" */
+	int stdin_fd, stdout_fd, stderr_fd;
+	bool pty; /* stdin_fd is a pty slave: made the controlling terminal */
+};
+
+/*
+ * Starts o->argv in running container name (all its namespaces, cgroup,
+ * LSM); the fds are dup'ed onto 0/1/2 of the new process. *pid gets the
+ * process, a child of lxfd (the caller waitpid()s it). Exit status 127:
+ * the program was not found. -LXF_EBUSY when the container is not running.
+ */
+int backend_exec(const char *name, const struct backend_exec_opts *o, int *pid,
+		 struct lxf_err *err);
+
+/*
+ * Attaches to the console (tty 0) of running container name: *fd is the pty
+ * master, *hold the liblxc command socket that keeps the console ours. Both
+ * O_CLOEXEC; closing both detaches. -LXF_EBUSY when not running or taken.
+ */
+int backend_console_fd(const char *name, int *fd, int *hold, struct lxf_err *err);
+
+/* The console ring buffer into out (*out malloc'ed, *n bytes), clearing it
+ * when clear; an empty log for a stopped container. */
+int backend_console_log(const char *name, bool clear, char **out, size_t *n,
+			struct lxf_err *err);
+
 #endif

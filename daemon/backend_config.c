@@ -936,6 +936,10 @@ int bcfg_render(const struct bcfg_host *host, const struct bcfg_target *t,
 	 * (sigpwr-container-shutdown.service) and busybox init treats SIGPWR
 	 * as halt: a clean stop of both finishes in about two seconds. SIGUSR1
 	 * or SIGUSR2 would work for busybox only; systemd ignores them.
+	 *
+	 * The empty hook lines drop what packages put in common.conf.d:
+	 * lxcfs adds a mount hook and a post-stop hook that sleeps 0.5 s,
+	 * which made every stop half a second slower. lxfd runs no lxcfs.
 	 */
 	ret = lxf_buf_addf(out,
 			   "# Written by lxfd; it rewrites this file on every change.\n"
@@ -946,7 +950,10 @@ int bcfg_render(const struct bcfg_host *host, const struct bcfg_target *t,
 			   "lxc.log.file = %s\n"
 			   "lxc.log.level = INFO\n"
 			   "lxc.autodev = 1\n"
-			   "lxc.signal.halt = SIGPWR\n",
+			   "lxc.signal.halt = SIGPWR\n"
+			   "lxc.hook.mount =\n"
+			   "lxc.hook.post-stop =\n"
+			   "lxc.console.buffer.size = auto\n", /* GET .../console reads it */
 			   priv ? "" : "lxc.include = " LXF_CONF_DIR "/userns.conf\n", t->name,
 			   t->rootfs, t->logfile);
 	/* Without AppArmor in the kernel the only profile liblxc accepts is none. */

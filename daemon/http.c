@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "events.h"
 #include "json.h"
 #include "log.h"
 #include "op.h"
+#include "ws.h"
 
 #define HTTP_CHUNK 16384
 
@@ -448,7 +450,17 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		break;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		flush_done();
+		ws_service();
 		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+	case LWS_CALLBACK_ESTABLISHED:
+	case LWS_CALLBACK_RECEIVE:
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return ws_callback(wsi, (int)reason, in, len); /* websockets: ws.c */
+	case LWS_CALLBACK_CLOSED:
+	case LWS_CALLBACK_WSI_DESTROY:
+		ws_callback(wsi, (int)reason, in, len);
+		break;
 	default:
 		break;
 	}
@@ -506,9 +518,9 @@ int http_start(const char *sock_path, const char *group, const char *dir, struct
 		return lxf_err_set(err, LXF_EIO, "Cannot listen on %s", sock_path);
 	if (chmod(sock_path, 0660) < 0)
 		return lxf_err_sys(err, LXF_EIO, errno, "Cannot chmod %s", sock_path);
-	if (group && group[0])
-		return set_group(sock_path, group, err);
-	return 0;
+	if (group && group[0] && set_group(sock_path, group, err) < 0)
+		return -err->code;
+	return events_init(err);
 }
 
 static lws_sorted_usec_list_t grace_sul;

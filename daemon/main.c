@@ -21,6 +21,7 @@
 #include "db.h"
 #include "file.h"
 #include "http.h"
+#include "init.h"
 #include "log.h"
 #include "op.h"
 
@@ -30,6 +31,7 @@ struct opts {
 	const char *logfile;
 	bool debug;
 	long timeout;
+	bool init_auto, init_preseed;
 };
 
 static void usage(FILE *f)
@@ -37,12 +39,15 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: lxfd [--dir DIR] [--group GROUP] [--logfile FILE] [--debug]\n"
 		   "       lxfd waitready [--timeout N]\n"
 		   "       lxfd shutdown [--timeout N]\n"
+		   "       lxfd init --auto | --preseed\n"
 		   "       lxfd version\n"
 		   "\n"
 		   "Runs the lxf daemon in the foreground. DIR defaults to $LXF_DIR, else\n"
 		   "/var/lib/lxf; the API socket is DIR/unix.socket.\n"
 		   "  waitready   wait until the daemon answers (N seconds, default forever)\n"
-		   "  shutdown    stop all containers cleanly and make the daemon exit\n");
+		   "  shutdown    stop all containers cleanly and make the daemon exit\n"
+		   "  init        set up lxfbr0, the default pool and profile (--auto), or\n"
+		   "              apply an LXD preseed read on stdin (--preseed)\n");
 }
 
 static int sock_path(const struct opts *o, char *buf, size_t n)
@@ -203,6 +208,8 @@ static int run_daemon(const struct opts *o, const char *sock)
 		ret = api_server_init(&err);
 	if (ret == 0)
 		ret = op_init(&err);
+	if (ret == 0)
+		ret = autostart_schedule(&err);
 	if (ret < 0)
 		goto out;
 	memset(&sa, 0, sizeof(sa));
@@ -240,7 +247,8 @@ int main(int argc, char **argv)
 	    {"dir", required_argument, NULL, 'd'},     {"group", required_argument, NULL, 'g'},
 	    {"logfile", required_argument, NULL, 'l'}, {"debug", no_argument, NULL, 'D'},
 	    {"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+	    {"version", no_argument, NULL, 'V'},       {"auto", no_argument, NULL, 'A'},
+	    {"preseed", no_argument, NULL, 'P'},       {NULL, 0, NULL, 0},
 	};
 	struct opts o = {.dir = getenv("LXF_DIR"), .timeout = 0};
 	char sock[PATH_MAX];
@@ -280,6 +288,12 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
+		case 'A':
+			o.init_auto = true;
+			break;
+		case 'P':
+			o.init_preseed = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -298,6 +312,20 @@ int main(int argc, char **argv)
 	if (cmd && strcmp(cmd, "version") == 0) {
 		printf("%s\n", LXF_VERSION);
 		return 0;
+	}
+	if ((o.init_auto || o.init_preseed) && (!cmd || strcmp(cmd, "init") != 0)) {
+		fprintf(stderr, "lxfd: --auto and --preseed belong to 'lxfd init'\n");
+		return 2;
+	}
+	if (cmd && strcmp(cmd, "init") == 0) {
+		if (o.init_auto == o.init_preseed) {
+			fprintf(stderr, "lxfd: init needs exactly one of --auto and --preseed\n");
+			return 2;
+		}
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		ret = lxfd_init_cmd(sock, o.init_preseed);
+		curl_global_cleanup();
+		return ret;
 	}
 	if (cmd && strcmp(cmd, "waitready") != 0 && strcmp(cmd, "shutdown") != 0) {
 		fprintf(stderr, "lxfd: unknown command '%s'\n", cmd);

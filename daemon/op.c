@@ -105,6 +105,7 @@ static const struct {
 
 struct op {
 	char id[37];
+	const char *klass; /* "task" or "websocket" (static strings) */
 	char *description;
 	struct json_object *resources;
 	struct json_object *metadata;
@@ -218,7 +219,7 @@ static struct json_object *op_to_json_locked(struct op *op)
 	api_timespec_str(&op->created, created, sizeof(created));
 	api_timespec_str(&op->updated, updated, sizeof(updated));
 	lxf_json_add_str(o, "id", op->id);
-	lxf_json_add_str(o, "class", "task");
+	lxf_json_add_str(o, "class", op->klass ? op->klass : "task");
 	lxf_json_add_str(o, "description", op->description);
 	lxf_json_add_str(o, "created_at", created);
 	lxf_json_add_str(o, "updated_at", updated);
@@ -463,6 +464,72 @@ struct op *op_run(const char *description, const char *resource_kind, const char
 		pthread_mutex_unlock(&ops_lock);
 	}
 	return op;
+}
+
+/* The body of a websocket op lives as long as its client: its own thread. */
+static void *op_thread(void *arg)
+{
+	op_job(arg);
+	return NULL;
+}
+
+struct op *op_run_ws(const char *description, const char *resource_kind, const char *resource_url,
+		     struct json_object *metadata, op_fn fn, void *arg, void (*arg_free)(void *arg),
+		     struct lxf_err *err)
+{
+	struct op *op = calloc(1, sizeof(*op));
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	if (!op || !(op->description = strdup(description)) ||
+	    !(op->resources = json_object_new_object())) {
+		if (op)
+			free(op->description);
+		free(op);
+		json_object_put(metadata);
+		if (arg_free)
+			arg_free(arg);
+		lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		return NULL;
+	}
+	if (resource_kind && resource_url) {
+		struct json_object *arr = json_object_new_array();
+		json_object_array_add(arr, json_object_new_string(resource_url));
+		json_object_object_add(op->resources, resource_kind, arr);
+	}
+	make_uuid(op->id);
+	op->klass = "websocket";
+	op->metadata = metadata;
+	clock_gettime(CLOCK_REALTIME, &op->created);
+	op->updated = op->created;
+	op->status = OP_RUNNING;
+	op->fn = fn;
+	op->arg = arg;
+	op->arg_free = arg_free;
+	op->refs = 3; /* the list, the thread, the caller */
+	pthread_mutex_lock(&ops_lock);
+	op->next = ops;
+	ops = op;
+	pthread_mutex_unlock(&ops_lock);
+	run_hooks(op);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, op_thread, op);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		lxf_err_set(err, LXF_ENOMEM, "Cannot start a thread for the operation");
+		op_finish(op, -LXF_ENOMEM, NULL, err);
+		pthread_mutex_lock(&ops_lock);
+		op->refs--;
+		pthread_mutex_unlock(&ops_lock);
+	}
+	return op;
+}
+
+const char *op_id(const struct op *op)
+{
+	return op->id;
 }
 
 int op_wait_req(struct op *op, struct http_req *req, int timeout_secs, struct lxf_err *err)

@@ -52,6 +52,19 @@ typedef int (*op_fn)(struct op *op, void *arg, struct json_object **metadata, st
 struct op *op_run(const char *description, const char *resource_kind, const char *resource_url,
 		  op_fn fn, void *arg, void (*arg_free)(void *arg), struct lxf_err *err);
 
+/*
+ * As op_run for LXD's "websocket" class: metadata (taken; may be NULL) is
+ * the op's metadata while it runs (the {"fds":{...}} secrets), and fn runs
+ * on a thread of its own rather than POOL_OP, since it lasts as long as the
+ * client stays (exec, console). Returns a new reference or NULL.
+ */
+struct op *op_run_ws(const char *description, const char *resource_kind, const char *resource_url,
+		     struct json_object *metadata, op_fn fn, void *arg, void (*arg_free)(void *arg),
+		     struct lxf_err *err);
+
+/* The op's uuid (borrowed; lives as long as op). */
+const char *op_id(const struct op *op);
+
 /* Reference counting; op_unref accepts NULL. */
 struct op *op_ref(struct op *op);
 void op_unref(struct op *op);

@@ -119,6 +119,8 @@ static int check_param(const char *name, const char *val, struct lxf_err *err)
 		return router_check_object_name(val, "profile name", err);
 	if (strcmp(name, "pool") == 0)
 		return router_check_object_name(val, "pool name", err);
+	if (strcmp(name, "network") == 0)
+		return router_check_object_name(val, "network name", err);
 	return lxf_err_set(err, LXF_EINTERNAL, "No validation for parameter {%s}", name);
 }
 

@@ -7,18 +7,28 @@ add_library(lxfd_server STATIC
 	${CMAKE_CURRENT_LIST_DIR}/op.c
 	${CMAKE_CURRENT_LIST_DIR}/api_util.c
 	${CMAKE_CURRENT_LIST_DIR}/api_server.c
+	${CMAKE_CURRENT_LIST_DIR}/api_storage.c
+	${CMAKE_CURRENT_LIST_DIR}/api_resources.c
+	${CMAKE_CURRENT_LIST_DIR}/api_networks.c
+	${CMAKE_CURRENT_LIST_DIR}/network.c
+	${CMAKE_CURRENT_LIST_DIR}/filter.c
+	${CMAKE_CURRENT_LIST_DIR}/autostart.c
 	${CMAKE_CURRENT_LIST_DIR}/api_operations.c
 	${CMAKE_CURRENT_LIST_DIR}/api_instances.c
 	${CMAKE_CURRENT_LIST_DIR}/api_instance.c
 	${CMAKE_CURRENT_LIST_DIR}/api_state.c
 	${CMAKE_CURRENT_LIST_DIR}/api_images.c
 	${CMAKE_CURRENT_LIST_DIR}/api_aliases.c
-	${CMAKE_CURRENT_LIST_DIR}/api_profiles.c)
+	${CMAKE_CURRENT_LIST_DIR}/api_profiles.c
+	${CMAKE_CURRENT_LIST_DIR}/ws.c
+	${CMAKE_CURRENT_LIST_DIR}/events.c
+	${CMAKE_CURRENT_LIST_DIR}/exec.c
+	${CMAKE_CURRENT_LIST_DIR}/console.c)
 target_include_directories(lxfd_server PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_definitions(lxfd_server PRIVATE LXF_LXC_VERSION="${LXC_VERSION}")
 target_link_libraries(lxfd_server PUBLIC lxfd_backend lxfcommon PkgConfig::LWS
 	PkgConfig::SQLITE PkgConfig::OPENSSL Threads::Threads)
 
-add_executable(lxfd ${CMAKE_CURRENT_LIST_DIR}/main.c)
+add_executable(lxfd ${CMAKE_CURRENT_LIST_DIR}/main.c ${CMAKE_CURRENT_LIST_DIR}/init.c)
 target_link_libraries(lxfd PRIVATE lxfd_server PkgConfig::CURL)
 install(TARGETS lxfd DESTINATION sbin)

@@ -161,13 +161,52 @@ char *lxf_client_escape(const char *s)
 struct client_xfer {
 	struct lxf_response *resp;
 	bool too_big;
+	/* Downloads: the fd a file body streams to, and whether it was chosen. */
+	CURL *curl;
+	int fd;
+	int sink; /* 0 undecided, 1 fd, 2 buffer */
+	int write_errno;
+	/* Uploads from an fd. */
+	int in_fd;
 };
+
+/* A download's body goes to the fd only for a successful non-JSON answer. */
+static bool client_stream_body(struct client_xfer *x)
+{
+	long status = 0;
+
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status >= 300)
+		return false;
+	if (strncasecmp(x->resp->content_type, "application/json", 16) == 0)
+		return false;
+	return strcmp(x->resp->file_type, "directory") != 0 &&
+	       strcmp(x->resp->file_type, "symlink") != 0;
+}
 
 static size_t client_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct client_xfer *x = userdata;
-	size_t n = size * nmemb;
+	size_t n = size * nmemb, done = 0;
 
+	if (x->fd >= 0 && x->sink == 0) {
+		x->sink = client_stream_body(x) ? 1 : 2;
+		x->resp->streamed = x->sink == 1;
+	}
+	if (x->sink == 1) {
+		while (done < n) {
+			ssize_t w = write(x->fd, ptr + done, n - done);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				x->write_errno = w < 0 ? errno : EIO;
+				return 0;
+			}
+			done += (size_t)w;
+		}
+		return n;
+	}
 	if (lxf_buf_add(&x->resp->body, ptr, n) != 0) {
 		x->too_big = true;
 		return 0; /* makes curl stop with CURLE_WRITE_ERROR */
@@ -175,28 +214,96 @@ static size_t client_write_cb(char *ptr, size_t size, size_t nmemb, void *userda
 	return n;
 }
 
+/* Copies a header's value (trimmed) into dst when the line is "name: value". */
+static bool client_header_value(const char *line, size_t n, const char *name, char *dst,
+				size_t dlen)
+{
+	size_t klen = strlen(name), vlen;
+	const char *v;
+
+	if (n <= klen || strncasecmp(line, name, klen) != 0 || line[klen] != ':')
+		return false;
+	v = line + klen + 1;
+	vlen = n - klen - 1;
+	while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		vlen--;
+	}
+	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+		vlen--;
+	if (vlen >= dlen)
+		vlen = dlen - 1;
+	memcpy(dst, v, vlen);
+	dst[vlen] = '\0';
+	return true;
+}
+
+static long long client_header_num(const char *v, int base)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, base);
+	if (errno || end == v || *end)
+		return -1;
+	return n;
+}
+
+/* The filename="..." parameter of a Content-Disposition value, without any directory. */
+static void client_disposition(const char *v, char *dst, size_t dlen)
+{
+	const char *p = strstr(v, "filename=");
+	const char *slash;
+	size_t len;
+
+	dst[0] = '\0';
+	if (!p)
+		return;
+	p += 9;
+	if (*p == '"')
+		p++;
+	len = strcspn(p, "\";");
+	(void)snprintf(dst, dlen, "%.*s", (int)len, p);
+	slash = strrchr(dst, '/');
+	if (slash)
+		memmove(dst, slash + 1, strlen(slash + 1) + 1);
+	if (strcmp(dst, ".") == 0 || strcmp(dst, "..") == 0)
+		dst[0] = '\0';
+}
+
 static size_t client_header_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct client_xfer *x = userdata;
+	struct lxf_response *r = x->resp;
 	size_t n = size * nmemb;
-	size_t klen = strlen("Content-Type:");
+	char v[256];
 
-	if (n > klen && strncasecmp(ptr, "Content-Type:", klen) == 0) {
-		const char *v = ptr + klen;
-		size_t vlen = n - klen;
-
-		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
-			v++;
-			vlen--;
-		}
-		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
-			vlen--;
-		if (vlen >= sizeof(x->resp->content_type))
-			vlen = sizeof(x->resp->content_type) - 1;
-		memcpy(x->resp->content_type, v, vlen);
-		x->resp->content_type[vlen] = '\0';
-	}
+	if (client_header_value(ptr, n, "Content-Type", r->content_type, sizeof(r->content_type)))
+		return n;
+	if (client_header_value(ptr, n, "ETag", r->etag, sizeof(r->etag)))
+		return n;
+	if (client_header_value(ptr, n, "X-LXD-type", r->file_type, sizeof(r->file_type)))
+		return n;
+	if (client_header_value(ptr, n, "X-LXD-uid", v, sizeof(v)))
+		r->file_uid = client_header_num(v, 10);
+	else if (client_header_value(ptr, n, "X-LXD-gid", v, sizeof(v)))
+		r->file_gid = client_header_num(v, 10);
+	else if (client_header_value(ptr, n, "X-LXD-mode", v, sizeof(v)))
+		r->file_mode = (int)client_header_num(v, 8);
+	else if (client_header_value(ptr, n, "Content-Disposition", v, sizeof(v)))
+		client_disposition(v, r->filename, sizeof(r->filename));
 	return n;
+}
+
+/* Empties resp for a new request; numeric header fields start as "absent". */
+static void client_resp_reset(struct lxf_response *resp)
+{
+	lxf_response_fini(resp);
+	lxf_buf_init(&resp->body, LXF_CLIENT_JSON_MAX);
+	resp->file_uid = -1;
+	resp->file_gid = -1;
+	resp->file_mode = -1;
 }
 
 static int client_build_url(const struct lxf_client *c, const char *path, char *url, size_t len,
@@ -338,17 +445,17 @@ static int client_perform(struct lxf_client *c, struct client_xfer *x, struct lx
 }
 
 static int client_request_timeout(struct lxf_client *c, const char *method, const char *path,
-				  struct json_object *body, long timeout, struct lxf_response *resp,
+				  struct json_object *body, long timeout,
+				  const char *const *headers, struct lxf_response *resp,
 				  struct lxf_err *err)
 {
 	struct curl_slist *hdrs = NULL, *tmp;
-	struct client_xfer x = {.resp = resp};
+	struct client_xfer x = {.resp = resp, .fd = -1, .in_fd = -1};
 	char url[CLIENT_URL_MAX];
 	const char *payload = NULL;
 	int rc;
 
-	lxf_response_fini(resp);
-	lxf_buf_init(&resp->body, LXF_CLIENT_JSON_MAX);
+	client_resp_reset(resp);
 	rc = client_build_url(c, path, url, sizeof(url), err);
 	if (rc)
 		goto out;
@@ -367,8 +474,17 @@ static int client_request_timeout(struct lxf_client *c, const char *method, cons
 		hdrs = tmp;
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, payload);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
-		curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
 	}
+	for (size_t i = 0; headers && headers[i]; i++) {
+		tmp = curl_slist_append(hdrs, headers[i]);
+		if (!tmp) {
+			rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+			goto out;
+		}
+		hdrs = tmp;
+	}
+	if (hdrs)
+		curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
 	rc = client_perform(c, &x, err);
 out:
 	curl_slist_free_all(hdrs);
@@ -378,22 +494,28 @@ out:
 int lxf_client_request(struct lxf_client *c, const char *method, const char *path,
 		       struct json_object *body, struct lxf_response *resp, struct lxf_err *err)
 {
-	return client_request_timeout(c, method, path, body, c->timeout_secs, resp, err);
+	return client_request_timeout(c, method, path, body, c->timeout_secs, NULL, resp, err);
+}
+
+int lxf_client_request_hdrs(struct lxf_client *c, const char *method, const char *path,
+			    struct json_object *body, const char *const *headers,
+			    struct lxf_response *resp, struct lxf_err *err)
+{
+	return client_request_timeout(c, method, path, body, c->timeout_secs, headers, resp, err);
 }
 
 int lxf_client_upload(struct lxf_client *c, const char *path, const char *file_path,
 		      const char *const *headers, struct lxf_response *resp, struct lxf_err *err)
 {
 	struct curl_slist *hdrs = NULL, *tmp;
-	struct client_xfer x = {.resp = resp};
+	struct client_xfer x = {.resp = resp, .fd = -1, .in_fd = -1};
 	char url[CLIENT_URL_MAX];
 	struct stat st;
 	FILE *f = NULL;
 	int fd = -1;
 	int rc;
 
-	lxf_response_fini(resp);
-	lxf_buf_init(&resp->body, LXF_CLIENT_JSON_MAX);
+	client_resp_reset(resp);
 	rc = client_build_url(c, path, url, sizeof(url), err);
 	if (rc)
 		goto out;
@@ -473,7 +595,7 @@ int lxf_client_wait_op(struct lxf_client *c, const char *op_url, int timeout_sec
 	}
 	/* The server holds the request until done: the HTTP timeout must outlast it. */
 	curl_timeout = timeout_secs < 0 ? 0L : (long)timeout_secs + 30L;
-	rc = client_request_timeout(c, "GET", path, NULL, curl_timeout, &resp, err);
+	rc = client_request_timeout(c, "GET", path, NULL, curl_timeout, NULL, &resp, err);
 	if (rc)
 		goto out;
 	if (!resp.metadata || !json_object_is_type(resp.metadata, json_type_object)) {
@@ -522,5 +644,115 @@ int lxf_client_do(struct lxf_client *c, const char *method, const char *path,
 		*op = json_object_get(resp.metadata);
 out:
 	lxf_response_fini(&resp);
+	return rc;
+}
+
+int lxf_client_download(struct lxf_client *c, const char *path, int fd, struct lxf_response *resp,
+			struct lxf_err *err)
+{
+	struct client_xfer x = {.resp = resp, .fd = fd, .in_fd = -1, .curl = c->curl};
+	char url[CLIENT_URL_MAX];
+	CURLcode cc;
+	long status = 0;
+	int rc;
+
+	client_resp_reset(resp);
+	rc = client_build_url(c, path, url, sizeof(url), err);
+	if (rc)
+		return rc;
+	client_setup(c, url, &x);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, 60L);
+	cc = curl_easy_perform(c->curl);
+	if (cc == CURLE_WRITE_ERROR && x.write_errno)
+		return lxf_err_sys(err, LXF_EIO, x.write_errno, "write");
+	if (cc != CURLE_OK)
+		return client_curl_error(c, cc, &x, err);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	resp->http_status = (int)status;
+	if (resp->streamed)
+		return 0;
+	/* An empty file never reached the write callback. */
+	if (resp->body.len == 0 && status >= 200 && status < 300) {
+		resp->streamed = true;
+		return 0;
+	}
+	if (strncasecmp(resp->content_type, "application/json", 16) != 0 && status < 300)
+		return 0; /* a symlink's target, raw */
+	return client_decode(c, resp, err);
+}
+
+static size_t client_read_cb(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct client_xfer *x = userdata;
+	ssize_t n;
+
+	do
+		n = read(x->in_fd, buf, size * nitems);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		x->write_errno = errno;
+		return CURL_READFUNC_ABORT;
+	}
+	return (size_t)n;
+}
+
+int lxf_client_send(struct lxf_client *c, const char *method, const char *path, int fd,
+		    const void *data, size_t len, const char *const *headers,
+		    struct lxf_response *resp, struct lxf_err *err)
+{
+	struct client_xfer x = {.resp = resp, .fd = -1, .in_fd = fd, .curl = c->curl};
+	struct curl_slist *hdrs = NULL, *tmp;
+	char url[CLIENT_URL_MAX];
+	curl_off_t size = -1;
+	struct stat st;
+	int rc;
+
+	client_resp_reset(resp);
+	rc = client_build_url(c, path, url, sizeof(url), err);
+	if (rc)
+		goto out;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		off_t pos = lseek(fd, 0, SEEK_CUR);
+
+		size = (curl_off_t)(st.st_size - (pos > 0 ? pos : 0));
+	}
+	tmp = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+	if (!tmp)
+		goto nomem;
+	hdrs = tmp;
+	tmp = curl_slist_append(hdrs, "Expect:");
+	if (!tmp)
+		goto nomem;
+	hdrs = tmp;
+	for (size_t i = 0; headers && headers[i]; i++) {
+		tmp = curl_slist_append(hdrs, headers[i]);
+		if (!tmp)
+			goto nomem;
+		hdrs = tmp;
+	}
+	client_setup(c, url, &x);
+	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+	if (fd >= 0) {
+		curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, client_read_cb);
+		curl_easy_setopt(c->curl, CURLOPT_READDATA, &x);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, size);
+	} else {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, data ? data : "");
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, 60L);
+	rc = client_perform(c, &x, err);
+	if (rc && x.write_errno)
+		rc = lxf_err_sys(err, LXF_EIO, x.write_errno, "read");
+	goto out;
+nomem:
+	rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+out:
+	curl_slist_free_all(hdrs);
 	return rc;
 }

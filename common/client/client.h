@@ -46,6 +46,14 @@ struct lxf_response {
 	struct json_object *metadata; /* borrowed from envelope; may be NULL */
 	struct lxf_buf body;          /* the raw body (kept for `lxf query --raw`) */
 	char content_type[128];
+	/* Response headers of interest (empty / -1 when absent). */
+	char etag[128];     /* ETag, for If-Match on a later PUT */
+	char filename[256]; /* Content-Disposition filename (image export) */
+	char file_type[16]; /* X-LXD-type: file, directory, symlink */
+	long long file_uid; /* X-LXD-uid */
+	long long file_gid; /* X-LXD-gid */
+	int file_mode;      /* X-LXD-mode */
+	bool streamed;      /* the body went to the caller's fd, not to body */
 };
 
 /*
@@ -107,6 +115,39 @@ int lxf_client_wait_op(struct lxf_client *c, const char *op_url, int timeout_sec
  */
 int lxf_client_do(struct lxf_client *c, const char *method, const char *path,
 		  struct json_object *body, struct json_object **op, struct lxf_err *err);
+
+/*
+ * As lxf_client_request, with extra request headers ("If-Match: x",
+ * NULL-terminated array, may be NULL). Fills resp->etag when the server
+ * sends one.
+ */
+int lxf_client_request_hdrs(struct lxf_client *c, const char *method, const char *path,
+			    struct json_object *body, const char *const *headers,
+			    struct lxf_response *resp, struct lxf_err *err);
+
+/*
+ * GETs path and streams a file body into fd (never held in memory):
+ * when the answer is a success that is not JSON (X-LXD-type file, an
+ * image export), the bytes go to fd and resp->streamed is true. Anything
+ * else (an error envelope, a directory listing, a symlink's target) is
+ * kept in resp->body (capped) and decoded as by lxf_client_request.
+ * X-LXD-uid/gid/mode/type and the Content-Disposition filename are
+ * filled in resp. No overall timeout: it aborts under 1 byte/s for 60 s.
+ * A write failure on fd is -LXF_EIO. Same return contract otherwise.
+ */
+int lxf_client_download(struct lxf_client *c, const char *path, int fd, struct lxf_response *resp,
+			struct lxf_err *err);
+
+/*
+ * Sends method (POST, PUT) to path with a raw body: the rest of fd (read
+ * as it goes, never held in memory) when fd >= 0, else len bytes of data
+ * (borrowed). Extra headers as for lxf_client_request_hdrs; the
+ * Content-Type is application/octet-stream. Same return contract as
+ * lxf_client_request; no overall timeout (aborts under 1 byte/s for 60 s).
+ */
+int lxf_client_send(struct lxf_client *c, const char *method, const char *path, int fd,
+		    const void *data, size_t len, const char *const *headers,
+		    struct lxf_response *resp, struct lxf_err *err);
 
 /*
  * URL-escapes one path component (an instance or alias name). Returns a

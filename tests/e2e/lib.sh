@@ -34,6 +34,8 @@
 #                       before 3.27 SIGKILLs a test at its TIMEOUT (600 s)
 #   LXF_E2E_SWEEP=0     do not clean up dead runs (owner gone) at start
 #   LXF_E2E_LIB_ONLY=1  only define functions: no id, no run dir, no trap
+#   LXFE_NO_BRIDGE=1    (read by hosts_up) hosts get no lxfbr0 and no
+#                       harness dnsmasq: for tests of lxfd's own networks
 
 [ -n "${LXFE_LIB_LOADED:-}" ] && return 0
 LXFE_LIB_LOADED=1
@@ -384,10 +386,13 @@ _lxfe_host_net() {
 		ip addr add $(host_ip "$i")/24 dev $(host_peer "$i")
 		ip link set $(host_peer "$i") up
 		ip route add default via 10.$LXFE_X.0.1
+		sysctl -qw net.ipv4.ip_forward=1
+	"
+	[ "${LXFE_NO_BRIDGE:-0}" = 1 ] && return 0
+	host_exec "$i" sh -ec "
 		ip link add lxfbr0 type bridge
 		ip addr add $sub.1/24 dev lxfbr0
 		ip link set lxfbr0 up
-		sysctl -qw net.ipv4.ip_forward=1
 	"
 	host_exec "$i" dnsmasq --conf-file=/dev/null --user=root --group=root \
 		--strict-order --bind-interfaces --except-interface=lo \

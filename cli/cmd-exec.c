@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lxf exec [REMOTE:]NAME [-t|-T] [-n] [--env K=V]... [--cwd DIR] [--user UID]
+ * [--group GID] -- CMD...: LXD's exec protocol. POST .../exec with
+ * wait-for-websocket, then one websocket per fd: interactive mode has a pty
+ * on "0" (both ways) plus "control"; non-interactive has "0", "1", "2" and
+ * "control". Local stdin feeds "0"; its end closes "0" (LXD 5.0 takes a
+ * close frame as EOF). Signals we receive are forwarded on "control"
+ * (SIGWINCH as window-resize). The exit status is the command's, from the
+ * finished operation's metadata.return.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "json.h"
+#include "ws.h"
+
+enum {
+	EXEC_OPT_ENV = 0x1000,
+	EXEC_OPT_CWD,
+	EXEC_OPT_USER,
+	EXEC_OPT_GROUP,
+};
+
+#define EXEC_READ_MAX 32768
+#define EXEC_DRAIN_MS 5000
+
+static const int exec_fwd_signals[] = {SIGWINCH, SIGTERM, SIGHUP,  SIGINT, SIGQUIT,
+				       SIGTSTP,  SIGCONT, SIGUSR1, SIGUSR2};
+#define EXEC_NSIG (sizeof(exec_fwd_signals) / sizeof(exec_fwd_signals[0]))
+
+static int exec_sig_pipe[2] = {-1, -1};
+static struct termios exec_saved_tio;
+static bool exec_tio_raw;
+
+static void exec_on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	if (exec_sig_pipe[1] >= 0)
+		(void)!write(exec_sig_pipe[1], &b, 1);
+	errno = saved;
+}
+
+static void exec_tty_restore(void)
+{
+	if (exec_tio_raw) {
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &exec_saved_tio);
+		exec_tio_raw = false;
+	}
+}
+
+static int exec_tty_raw(struct lxf_err *err)
+{
+	struct termios raw;
+
+	if (tcgetattr(STDIN_FILENO, &exec_saved_tio) != 0)
+		return lxf_err_sys(err, LXF_EIO, errno, "cannot read the terminal settings");
+	raw = exec_saved_tio;
+	cfmakeraw(&raw);
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) != 0)
+		return lxf_err_sys(err, LXF_EIO, errno, "cannot set the terminal to raw mode");
+	exec_tio_raw = true;
+	return 0;
+}
+
+static void exec_window(int *w, int *h)
+{
+	struct winsize ws = {0};
+
+	*w = 80;
+	*h = 24;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row) {
+		*w = ws.ws_col;
+		*h = ws.ws_row;
+	}
+}
+
+static void exec_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* a closed stdout drops output, as a pipe would */
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/*
+ * Output websockets: data frames go to the fd in ud. The empty text barrier
+ * is the end of the stream, and LXD waits for us to close our side then (as
+ * lxc does) before it ends the operation.
+ */
+static void exec_on_output(struct lxf_ws *ws, void *ud, const void *data, size_t len, bool binary)
+{
+	if (len > 0 || binary)
+		exec_write_all(*(const int *)ud, data, len);
+	else
+		lxf_ws_close(ws);
+}
+
+static const struct lxf_ws_ops exec_out_ops = {.on_message = exec_on_output};
+static const struct lxf_ws_ops exec_ctl_ops = {0};
+static const int exec_fd_out = STDOUT_FILENO, exec_fd_err = STDERR_FILENO;
+
+/* Waits for the operation on its own thread so that the main loop can poll. */
+struct exec_waiter {
+	pthread_t thr;
+	struct lxf_client *c;
+	const char *op;
+	struct json_object *result;
+	struct lxf_err err;
+	int rc;
+	int done_fd;
+};
+
+/*
+ * GET <op>/wait by hand rather than lxf_client_wait_op: a command that
+ * could not run fails the operation but still has metadata.return (127 for
+ * "Command not found"), and that is our exit status, as for lxc.
+ */
+static void *exec_wait_thread(void *arg)
+{
+	struct exec_waiter *w = arg;
+	struct lxf_response resp = {0};
+	char path[1024];
+
+	if (snprintf(path, sizeof(path), "%s/wait", w->op) >= (int)sizeof(path))
+		w->rc = lxf_err_set(&w->err, LXF_EINVAL, "operation path too long");
+	else
+		w->rc = lxf_client_request(w->c, "GET", path, NULL, &resp, &w->err);
+	if (resp.metadata && json_object_is_type(resp.metadata, json_type_object)) {
+		w->result = json_object_get(resp.metadata);
+		w->rc = 0;
+	}
+	lxf_response_fini(&resp);
+	(void)!write(w->done_fd, "x", 1);
+	return NULL;
+}
+
+static int exec_send_control(struct lxf_ws *ctl, int sig, struct lxf_err *err)
+{
+	char msg[160];
+	int w, h, n;
+
+	if (sig == SIGWINCH) {
+		exec_window(&w, &h);
+		n = snprintf(msg, sizeof(msg),
+			     "{\"command\":\"window-resize\",\"args\":{\"width\":\"%d\","
+			     "\"height\":\"%d\"}}",
+			     w, h);
+	} else {
+		n = snprintf(msg, sizeof(msg), "{\"command\":\"signal\",\"signal\":%d}", sig);
+	}
+	return lxf_ws_send(ctl, msg, (size_t)n, false, err);
+}
+
+/* Builds the POST body. Returns 0 or -LXF_EUSAGE for a bad flag value. */
+static int exec_body(const struct lxf_cmd_args *args, bool interactive, struct json_object **out,
+		     struct lxf_err *err)
+{
+	struct json_object *body = json_object_new_object(), *cmd = json_object_new_array(),
+			   *env = json_object_new_object();
+	const char *term = getenv("TERM");
+	int rc = 0, w, h;
+
+	*out = NULL;
+	if (!body || !cmd || !env) {
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int i = 1; i < args->argc; i++)
+		json_object_array_add(cmd, json_object_new_string(args->argv[i]));
+	if (interactive && term && *term)
+		(void)lxf_json_add_str(env, "TERM", term);
+	for (size_t i = 0; i < args->nopts; i++) {
+		const char *kv = args->opts[i].arg, *eq;
+		char key[256];
+
+		if (args->opts[i].val != EXEC_OPT_ENV)
+			continue;
+		eq = strchr(kv, '=');
+		if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key)) {
+			rc = lxf_err_set(err, LXF_EUSAGE, "bad --env '%s': want KEY=VALUE", kv);
+			goto out;
+		}
+		memcpy(key, kv, (size_t)(eq - kv));
+		key[eq - kv] = '\0';
+		(void)lxf_json_add_str(env, key, eq + 1);
+	}
+	json_object_object_add(body, "command", cmd);
+	cmd = NULL;
+	json_object_object_add(body, "environment", env);
+	env = NULL;
+	json_object_object_add(body, "interactive", json_object_new_boolean(interactive));
+	json_object_object_add(body, "wait-for-websocket", json_object_new_boolean(1));
+	json_object_object_add(body, "record-output", json_object_new_boolean(0));
+	exec_window(&w, &h);
+	json_object_object_add(body, "width", json_object_new_int(w));
+	json_object_object_add(body, "height", json_object_new_int(h));
+	if (lxf_args_get(args, EXEC_OPT_CWD))
+		(void)lxf_json_add_str(body, "cwd", lxf_args_get(args, EXEC_OPT_CWD));
+	for (int k = 0; k < 2; k++) {
+		const char *v = lxf_args_get(args, k ? EXEC_OPT_GROUP : EXEC_OPT_USER);
+		char *end;
+		long long id;
+
+		if (!v)
+			continue;
+		id = strtoll(v, &end, 10);
+		if (!*v || *end || id < 0 || id > 4294967294LL) {
+			rc = lxf_err_set(err, LXF_EUSAGE, "bad --%s '%s': want a number",
+					 k ? "group" : "user", v);
+			goto out;
+		}
+		json_object_object_add(body, k ? "group" : "user", json_object_new_int64(id));
+	}
+	*out = body;
+	body = NULL;
+out:
+	json_object_put(body);
+	json_object_put(cmd);
+	json_object_put(env);
+	return rc;
+}
+
+/* Opens "/1.0/operations/<id>/websocket?secret=S" for the fd named key. */
+static int exec_open_fd(struct lxf_ws_ctx *wc, const char *op, struct json_object *fds,
+			const char *key, const struct lxf_ws_ops *ops, const int *ud,
+			struct lxf_ws **out, struct lxf_err *err)
+{
+	const char *secret = lxf_json_str(fds, key);
+	char path[1024];
+	char *esc;
+	int rc;
+
+	if (!secret)
+		return lxf_err_set(err, LXF_EINVAL, "the server sent no secret for fd '%s'", key);
+	esc = lxf_client_escape(secret);
+	if (!esc)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	if (snprintf(path, sizeof(path), "%s/websocket?secret=%s", op, esc) >= (int)sizeof(path))
+		rc = lxf_err_set(err, LXF_EINVAL, "operation path too long");
+	else
+		rc = lxf_ws_connect(wc, path, ops, (void *)ud, out, err);
+	free(esc);
+	return rc;
+}
+
+static void exec_signals(bool install)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = install ? exec_on_signal : SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < EXEC_NSIG; i++)
+		(void)sigaction(exec_fwd_signals[i], &sa, NULL);
+}
+
+/* Copies stdin to "0" and signals to "control" until the operation ends. */
+static void exec_pump(bool interactive, bool read_stdin, struct lxf_ws *in, struct lxf_ws *ctl,
+		      int done_fd)
+{
+	static char buf[EXEC_READ_MAX];
+	struct lxf_err err = {0};
+	bool stdin_open = read_stdin;
+
+	for (;;) {
+		struct pollfd p[3] = {{.fd = done_fd, .events = POLLIN},
+				      {.fd = exec_sig_pipe[0], .events = POLLIN},
+				      {.fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN}};
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (p[0].revents)
+			return;
+		if (p[1].revents & POLLIN) {
+			unsigned char sig;
+
+			if (read(exec_sig_pipe[0], &sig, 1) == 1 &&
+			    (interactive || sig != SIGWINCH))
+				(void)exec_send_control(ctl, sig, &err);
+		}
+		if (p[2].revents) {
+			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n > 0 && lxf_ws_send(in, buf, (size_t)n, true, &err) == 0)
+				continue;
+			/* End of input: LXD 5.0 reads a close frame on "0" as EOF. The
+			 * pty of an interactive session carries the output too, so it
+			 * stays open; the command ends by itself (or by ^D we sent). */
+			stdin_open = false;
+			if (!interactive)
+				lxf_ws_close(in);
+		}
+	}
+}
+
+static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		     const struct lxf_cmd_args *args)
+{
+	struct exec_waiter waiter = {.rc = 0};
+	struct lxf_response resp = {0};
+	struct json_object *body = NULL, *fds = NULL;
+	struct lxf_client *c = NULL;
+	struct lxf_ws_ctx *wc = NULL;
+	struct lxf_ws *ws_in = NULL, *ws_out = NULL, *ws_err = NULL, *ctl = NULL;
+	const struct lxf_remote *rem;
+	struct lxf_err err = {0};
+	char *rname = NULL, *name = NULL, path[1024];
+	int done[2] = {-1, -1}, st = LXF_EXIT_ERROR, rc;
+	bool interactive, no_stdin = lxf_args_has(args, 'n');
+
+	if (lxf_args_has(args, 't') && lxf_args_has(args, 'T'))
+		return lxf_cmd_usage_error(self, ctx, "-t and -T cannot be used together");
+	interactive = lxf_args_has(args, 't') ||
+		      (!lxf_args_has(args, 'T') && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
+	rc = exec_body(args, interactive, &body, &err);
+	if (rc == -LXF_EUSAGE) {
+		st = lxf_cmd_usage_error(self, ctx, "%s", err.msg);
+		goto out;
+	}
+	if (rc == 0)
+		rc = lxf_remotes_parse_arg(ctx->remotes, args->argv[0], &rname, &name, &err);
+	if (rc == 0 && !*name)
+		rc = lxf_err_set(&err, LXF_EINVAL, "missing instance name in '%s'", args->argv[0]);
+	if (rc)
+		goto fail;
+	rem = lxf_remotes_find(ctx->remotes, rname ? rname : ctx->remotes->default_remote);
+	if (!rem) {
+		rc = lxf_err_set(&err, LXF_ENOENT, "remote '%s' not found",
+				 rname ? rname : ctx->remotes->default_remote);
+		goto fail;
+	}
+	rc = lxf_remotes_client(ctx->remotes, rem, &c, &err);
+	if (rc == 0)
+		rc = lxf_ws_ctx_for_remote(ctx->remotes, rem, &wc, &err);
+	if (rc == 0)
+		rc = lxf_cmd_path(path, sizeof(path), "instances", name, "/exec", &err);
+	if (rc == 0)
+		rc = lxf_client_request(c, "POST", path, body, &resp, &err);
+	if (rc)
+		goto fail;
+	fds = lxf_json_path(resp.metadata, "metadata.fds");
+	if (resp.type != LXF_RESP_ASYNC || !resp.operation || !fds) {
+		rc = lxf_err_set(&err, LXF_EINVAL, "the server's exec answer has no websockets");
+		goto fail;
+	}
+	rc = exec_open_fd(wc, resp.operation, fds, "control", &exec_ctl_ops, NULL, &ctl, &err);
+	if (rc == 0)
+		rc = exec_open_fd(wc, resp.operation, fds, "0",
+				  interactive ? &exec_out_ops : &exec_ctl_ops, &exec_fd_out, &ws_in,
+				  &err);
+	if (rc == 0 && !interactive)
+		rc = exec_open_fd(wc, resp.operation, fds, "1", &exec_out_ops, &exec_fd_out,
+				  &ws_out, &err);
+	if (rc == 0 && !interactive)
+		rc = exec_open_fd(wc, resp.operation, fds, "2", &exec_out_ops, &exec_fd_err,
+				  &ws_err, &err);
+	if (rc)
+		goto fail;
+	if (pipe2(done, O_CLOEXEC) != 0 || pipe2(exec_sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		rc = lxf_err_sys(&err, LXF_EIO, errno, "pipe");
+		goto fail;
+	}
+	waiter.c = c;
+	waiter.op = resp.operation;
+	waiter.done_fd = done[1];
+	if (pthread_create(&waiter.thr, NULL, exec_wait_thread, &waiter) != 0) {
+		rc = lxf_err_set(&err, LXF_EIO, "cannot start a thread");
+		goto fail;
+	}
+	exec_signals(true);
+	/* From here the waiter runs: no early exit before it is joined. */
+	if (interactive && isatty(STDIN_FILENO) && !no_stdin && exec_tty_raw(&err) != 0)
+		fprintf(ctx->err, "Warning: %s\n", err.msg);
+	if (no_stdin && !interactive)
+		lxf_ws_close(ws_in);
+	exec_pump(interactive, !no_stdin, ws_in, ctl, done[0]);
+	pthread_join(waiter.thr, NULL);
+	exec_tty_restore();
+	if (waiter.rc) {
+		err = waiter.err;
+		goto fail;
+	}
+	/* The op ends when the command does; let the last output frames land. */
+	if (ws_out)
+		(void)lxf_ws_wait_closed(ws_out, EXEC_DRAIN_MS);
+	if (ws_err)
+		(void)lxf_ws_wait_closed(ws_err, EXEC_DRAIN_MS);
+	if (interactive)
+		(void)lxf_ws_wait_closed(ws_in, EXEC_DRAIN_MS);
+	{
+		struct json_object *ret = lxf_json_path(waiter.result, "metadata.return");
+		const char *opfail = lxf_json_str(waiter.result, "err");
+
+		if (!ret && opfail && *opfail) {
+			rc = lxf_err_set(&err, LXF_EIO, "%s", opfail);
+			goto fail;
+		}
+		st = ret ? json_object_get_int(ret) & 0xff : LXF_EXIT_OK;
+	}
+	goto out;
+fail:
+	st = lxf_cmd_fail(ctx, &err);
+out:
+	exec_tty_restore();
+	exec_signals(false);
+	lxf_ws_ctx_free(wc);
+	for (int i = 0; i < 2; i++) {
+		if (done[i] >= 0)
+			close(done[i]);
+		if (exec_sig_pipe[i] >= 0)
+			close(exec_sig_pipe[i]);
+		exec_sig_pipe[i] = -1;
+	}
+	if (waiter.result)
+		json_object_put(waiter.result);
+	lxf_response_fini(&resp);
+	json_object_put(body);
+	lxf_client_free(c);
+	free(rname);
+	free(name);
+	return st;
+}
+
+const struct lxf_cmd lxf_cmd_exec_entry = {
+    .name = "exec",
+    .usage = "[REMOTE:]NAME [-t|-T] [-n] [--env KEY=VALUE]... [--cwd DIR] [--user UID] "
+	     "[--group GID] -- COMMAND [ARGS...]",
+    .summary = "Run a command in an instance",
+    .min_args = 2,
+    .max_args = -1,
+    .opts =
+	{
+	    {"force-interactive", 't', no_argument, NULL, "Force a pseudo-terminal"},
+	    {"force-noninteractive", 'T', no_argument, NULL, "Do not allocate a pseudo-terminal"},
+	    {"disable-stdin", 'n', no_argument, NULL, "Do not read standard input"},
+	    {"env", EXEC_OPT_ENV, required_argument, "KEY=VALUE", "Set an environment variable"},
+	    {"cwd", EXEC_OPT_CWD, required_argument, "DIR", "Working directory of the command"},
+	    {"user", EXEC_OPT_USER, required_argument, "UID", "User ID to run the command as"},
+	    {"group", EXEC_OPT_GROUP, required_argument, "GID", "Group ID to run the command as"},
+	},
+    .exec = exec_exec,
+};

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* lxf image info|export|edit and image alias rename. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "json.h"
+#include "list.h"
+#include "obj.h"
+#include "output.h"
+
+#define IMG_PATH_MAX 1024
+
+/* [REMOTE:]IMAGE -> client, fingerprint, "/1.0/images/<fp>". */
+static int img_open(struct lxf_cmd_ctx *ctx, const char *arg, struct lxf_client **c, char **fp,
+		    char *path, struct lxf_err *err)
+{
+	char *ref = NULL;
+	int rc;
+
+	*fp = NULL;
+	rc = lxf_cmd_target(ctx, arg, true, c, &ref, err);
+	if (rc == 0)
+		rc = lxf_cmd_image_resolve(*c, ref, fp, err);
+	if (rc == 0)
+		rc = lxf_cmd_path(path, IMG_PATH_MAX, "images", *fp, NULL, err);
+	free(ref);
+	return rc;
+}
+
+static void img_time(FILE *f, struct json_object *img, const char *label, const char *key)
+{
+	char tmp[64];
+
+	lxf_list_format_time(lxf_json_str(img, key), tmp, sizeof(tmp));
+	fprintf(f, "    %s: %s\n", label, tmp[0] ? tmp : "never");
+}
+
+static int cmd_image_info(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			  const struct lxf_cmd_args *args)
+{
+	struct json_object *img = NULL, *v;
+	struct lxf_client *c = NULL;
+	struct lxf_err err = {0};
+	char *fp = NULL, path[IMG_PATH_MAX], size[64];
+	bool pub = false, cached = false, au = false;
+	int64_t sz = 0;
+	const char *ty;
+	FILE *f = ctx->out;
+	int st = LXF_EXIT_OK;
+
+	(void)self;
+	if (img_open(ctx, args->argv[0], &c, &fp, path, &err) != 0 ||
+	    lxf_client_do(c, "GET", path, NULL, &img, &err) != 0) {
+		st = lxf_cmd_fail(ctx, &err);
+		goto out;
+	}
+	(void)lxf_json_get_int(img, "size", false, &sz, NULL);
+	(void)lxf_json_get_bool(img, "public", false, &pub, NULL);
+	(void)lxf_json_get_bool(img, "cached", false, &cached, NULL);
+	(void)lxf_json_get_bool(img, "auto_update", false, &au, NULL);
+	lxf_output_size_iec(sz, size, sizeof(size));
+	ty = lxf_json_str(img, "type");
+	fprintf(f, "Fingerprint: %s\n", fp);
+	fprintf(f, "Size: %s\n", size);
+	fprintf(f, "Architecture: %s\n",
+		lxf_json_str(img, "architecture") ? lxf_json_str(img, "architecture") : "");
+	fprintf(f, "Type: %s\n",
+		ty && strcmp(ty, "virtual-machine") == 0 ? "virtual-machine" : "container");
+	fprintf(f, "Public: %s\n", pub ? "yes" : "no");
+	fputs("Timestamps:\n", f);
+	img_time(f, img, "Created", "created_at");
+	img_time(f, img, "Uploaded", "uploaded_at");
+	img_time(f, img, "Expires", "expires_at");
+	img_time(f, img, "Last used", "last_used_at");
+	v = lxf_json_path(img, "properties");
+	if (v && json_object_is_type(v, json_type_object)) {
+		fputs("Properties:\n", f);
+		json_object_object_foreach(v, k, pv)
+		    fprintf(f, "    %s: %s\n", k, json_object_get_string(pv));
+	}
+	fputs("Aliases:\n", f);
+	v = lxf_json_path(img, "aliases");
+	for (size_t i = 0;
+	     v && json_object_is_type(v, json_type_array) && i < json_object_array_length(v); i++) {
+		struct json_object *a = json_object_array_get_idx(v, i);
+		const char *d = lxf_json_str(a, "description");
+
+		fprintf(f, "    - %s%s%s\n", lxf_json_str(a, "name") ? lxf_json_str(a, "name") : "",
+			d && *d ? " - " : "", d && *d ? d : "");
+	}
+	fprintf(f, "Cached: %s\n", cached ? "yes" : "no");
+	fprintf(f, "Auto update: %s\n", au ? "enabled" : "disabled");
+	v = lxf_json_path(img, "profiles");
+	if (v && json_object_is_type(v, json_type_array)) {
+		fputs("Profiles:\n", f);
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			fprintf(f, "    - %s\n",
+				json_object_get_string(json_object_array_get_idx(v, i)));
+	}
+out:
+	if (img)
+		json_object_put(img);
+	lxf_client_free(c);
+	free(fp);
+	return st;
+}
+
+static int cmd_image_export(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			    const struct lxf_cmd_args *args)
+{
+	const char *target = args->argc > 1 ? args->argv[1] : ".";
+	struct lxf_response resp = {0};
+	struct lxf_client *c = NULL;
+	struct lxf_err err = {0};
+	char *fp = NULL, *dst = NULL, *tmp = NULL, path[IMG_PATH_MAX + 16];
+	struct stat st;
+	int fd = -1, status = LXF_EXIT_OK;
+
+	(void)self;
+	if (img_open(ctx, args->argv[0], &c, &fp, path, &err) != 0)
+		goto fail;
+	(void)snprintf(path + strlen(path), sizeof(path) - strlen(path), "/export");
+	/* Stream into a temporary file, named once the server said what it is. */
+	if (asprintf(&tmp, "%s/.lxf-export-XXXXXX",
+		     stat(target, &st) == 0 && S_ISDIR(st.st_mode) ? target : ".") < 0) {
+		tmp = NULL;
+		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		goto fail;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		lxf_err_sys(&err, LXF_EIO, errno, "creating a file in %s", target);
+		goto fail;
+	}
+	if (lxf_client_download(c, path, fd, &resp, &err) != 0)
+		goto fail;
+	if (!resp.streamed) {
+		lxf_err_set(&err, LXF_EIO, "the server sent no image file");
+		goto fail;
+	}
+	if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
+		size_t tl = strlen(target);
+
+		if (asprintf(&dst, "%s%s%s%s", target, tl && target[tl - 1] == '/' ? "" : "/",
+			     resp.filename[0] ? resp.filename : fp,
+			     resp.filename[0] ? "" : ".tar.gz") < 0)
+			dst = NULL;
+	} else {
+		dst = strdup(target);
+	}
+	if (!dst) {
+		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (fchmod(fd, 0644) != 0 || close(fd) != 0 || rename(tmp, dst) != 0) {
+		fd = -1;
+		lxf_err_sys(&err, LXF_EIO, errno, "writing %s", dst);
+		goto fail;
+	}
+	fd = -1;
+	free(tmp);
+	tmp = NULL;
+	if (!ctx->quiet)
+		fprintf(ctx->out, "Image exported successfully to %s\n", dst);
+	goto out;
+fail:
+	status = lxf_cmd_fail(ctx, &err);
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	if (tmp)
+		(void)unlink(tmp);
+	free(tmp);
+	free(dst);
+	lxf_response_fini(&resp);
+	lxf_client_free(c);
+	free(fp);
+	return status;
+}
+
+struct img_edit {
+	struct lxf_client *c;
+	const char *path, *etag;
+};
+
+static int img_edit_apply(void *ud, struct json_object *edited, struct lxf_err *err)
+{
+	struct img_edit *e = ud;
+	struct json_object *w;
+	int rc;
+
+	if (!json_object_is_type(edited, json_type_object))
+		return lxf_err_set(err, LXF_EINVAL, "the document must be a YAML mapping");
+	w = lxf_obj_writable(edited, lxf_obj_image_keys);
+	if (!w)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	rc = lxf_obj_put(e->c, e->path, w, e->etag, err);
+	json_object_put(w);
+	return rc;
+}
+
+static int cmd_image_edit(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			  const struct lxf_cmd_args *args)
+{
+	struct json_object *w = NULL;
+	struct lxf_client *c = NULL;
+	struct lxf_err err = {0};
+	struct lxf_obj o = {0};
+	struct img_edit e;
+	char *fp = NULL, path[IMG_PATH_MAX];
+	int st = LXF_EXIT_OK;
+
+	(void)self;
+	if (img_open(ctx, args->argv[0], &c, &fp, path, &err) != 0 ||
+	    lxf_obj_get(c, path, &o, &err) != 0)
+		goto fail;
+	w = lxf_obj_writable(o.full, lxf_obj_image_keys);
+	if (!w) {
+		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		goto fail;
+	}
+	e = (struct img_edit){c, path, o.etag};
+	if (lxf_obj_edit(ctx, w, img_edit_apply, &e, &err) == 0)
+		goto out;
+fail:
+	st = lxf_cmd_fail(ctx, &err);
+out:
+	if (w)
+		json_object_put(w);
+	lxf_obj_fini(&o);
+	lxf_client_free(c);
+	free(fp);
+	return st;
+}
+
+static int cmd_image_alias_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+				  const struct lxf_cmd_args *args)
+{
+	struct json_object *body = json_object_new_object();
+	struct lxf_client *c = NULL;
+	struct lxf_err err = {0};
+	char *alias = NULL, *to = NULL, path[IMG_PATH_MAX];
+	int st = LXF_EXIT_OK;
+
+	if (lxf_cmd_target(ctx, args->argv[0], true, &c, &alias, &err) != 0 ||
+	    lxf_obj_same_remote(ctx, args->argv[0], args->argv[1], &to, &err) != 0 ||
+	    lxf_cmd_path(path, sizeof(path), "images/aliases", alias, NULL, &err) != 0)
+		goto fail;
+	if (!*to) {
+		lxf_err_set(&err, LXF_EUSAGE, "empty new alias name");
+		goto fail;
+	}
+	if (!body || lxf_json_add_str(body, "name", to) != 0) {
+		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (lxf_client_do(c, "POST", path, body, NULL, &err) == 0)
+		goto out;
+fail:
+	st = err.code == LXF_EUSAGE ? lxf_cmd_usage_error(self, ctx, "%s", err.msg)
+				    : lxf_cmd_fail(ctx, &err);
+out:
+	json_object_put(body);
+	lxf_client_free(c);
+	free(alias);
+	free(to);
+	return st;
+}
+
+const struct lxf_cmd lxf_cmd_image_info_entry = {
+    .name = "image info",
+    .usage = "[REMOTE:]IMAGE",
+    .summary = "Show an image's properties",
+    .min_args = 1,
+    .max_args = 1,
+    .exec = cmd_image_info,
+};
+
+const struct lxf_cmd lxf_cmd_image_export_entry = {
+    .name = "image export",
+    .usage = "[REMOTE:]IMAGE [TARGET]",
+    .summary = "Download an image as a file",
+    .min_args = 1,
+    .max_args = 2,
+    .exec = cmd_image_export,
+};
+
+const struct lxf_cmd lxf_cmd_image_edit_entry = {
+    .name = "image edit",
+    .usage = "[REMOTE:]IMAGE",
+    .summary = "Edit an image's properties in $EDITOR (or from YAML on stdin)",
+    .min_args = 1,
+    .max_args = 1,
+    .exec = cmd_image_edit,
+};
+
+const struct lxf_cmd lxf_cmd_image_alias_rename_entry = {
+    .name = "image alias rename",
+    .aliases = {"image alias mv"},
+    .usage = "[REMOTE:]ALIAS NEW",
+    .summary = "Rename an image alias",
+    .min_args = 2,
+    .max_args = 2,
+    .exec = cmd_image_alias_rename,
+};

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lxf rename [REMOTE:]OLD NEW, and [REMOTE:]NAME/SNAP NEWSNAP for a
+ * snapshot: POST {"name": NEW} on the same remote. Moving between remotes
+ * is `move`'s job, so a NEW on another remote is a usage error.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cmd.h"
+#include "json.h"
+#include "obj.h"
+#include "snap.h"
+
+static int cmd_rename_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			   const struct lxf_cmd_args *args)
+{
+	struct json_object *body = json_object_new_object();
+	struct lxf_client *c = NULL;
+	struct lxf_err err = {0};
+	char *name = NULL, *inst = NULL, *snap = NULL, *to = NULL, path[1024];
+	const char *newname;
+	int st = LXF_EXIT_OK;
+
+	if (lxf_cmd_target(ctx, args->argv[0], true, &c, &name, &err) != 0 ||
+	    lxf_obj_same_remote(ctx, args->argv[0], args->argv[1], &to, &err) != 0 ||
+	    lxf_args_split_snap(name, &inst, &snap, &err) != 0)
+		goto fail;
+	newname = to;
+	if (snap && strchr(to, '/')) {
+		/* "c1/new" is accepted for a snapshot when it names the same instance. */
+		size_t il = strlen(inst);
+
+		if (strncmp(to, inst, il) != 0 || to[il] != '/') {
+			lxf_err_set(&err, LXF_EUSAGE, "a snapshot stays with its instance: '%s'",
+				    args->argv[1]);
+			goto fail;
+		}
+		newname = to + il + 1;
+	}
+	if (!*newname || strchr(newname, '/')) {
+		lxf_err_set(&err, LXF_EUSAGE, "bad new name '%s'", args->argv[1]);
+		goto fail;
+	}
+	if ((snap ? lxf_snap_path(path, sizeof(path), inst, snap, &err)
+		  : lxf_cmd_path(path, sizeof(path), "instances", inst, NULL, &err)) != 0)
+		goto fail;
+	if (!body || lxf_json_add_str(body, "name", newname) != 0) {
+		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (lxf_client_do(c, "POST", path, body, NULL, &err) == 0)
+		goto out;
+fail:
+	if (err.code == LXF_EUSAGE)
+		st = lxf_cmd_usage_error(self, ctx, "%s", err.msg);
+	else
+		st = lxf_cmd_fail(ctx, &err);
+out:
+	json_object_put(body);
+	lxf_client_free(c);
+	free(name);
+	free(inst);
+	free(snap);
+	free(to);
+	return st;
+}
+
+const struct lxf_cmd lxf_cmd_rename_entry = {
+    .name = "rename",
+    .usage = "[REMOTE:]OLD[/SNAPSHOT] NEW",
+    .summary = "Rename an instance or a snapshot",
+    .min_args = 2,
+    .max_args = 2,
+    .exec = cmd_rename_exec,
+};

@@ -1,0 +1,156 @@
+# bash completion for lxf                                   -*- shell-script -*-
+# SPDX-License-Identifier: Apache-2.0
+#
+# Commands and flags come from lxf itself (`lxf --help`, `lxf help CMD`),
+# so this file never falls behind the command table. Remotes come from
+# `lxf remote list -f csv`, instance names from `lxf list R: -f csv -c n`
+# (with a short timeout, so a dead remote does not freeze the shell).
+
+_lxf_commands()
+{
+	# Lines of the "Commands:" block: "  image alias create     Create ...".
+	"$1" --help 2>/dev/null | awk '
+		/^Commands:/ { on = 1; next }
+		on && /^$/ { exit }
+		on { sub(/^  /, ""); sub(/  .*/, ""); print }'
+}
+
+_lxf_flags()
+{
+	"$1" help "${@:2}" 2>/dev/null | awk '
+		/^Options:/ { on = 1; next }
+		on { for (i = 1; i <= NF; i++) if ($i ~ /^--?[a-zA-Z]/) { f = $i; sub(/,$/, "", f); print f } }'
+}
+
+_lxf_remotes()
+{
+	"$1" remote list -f csv 2>/dev/null | awk -F, '{ sub(/ \(current\)$/, "", $1); print $1 }'
+}
+
+_lxf_instances()
+{
+	# $2: a remote name, or empty for the default remote.
+	local target=${2:+$2:}
+	if [[ -z $target ]]; then
+		target=$("$1" remote get-default 2>/dev/null):
+	fi
+	timeout 3 "$1" list "$target" -f csv -c n 2>/dev/null | awk -F, '{ print $2 }'
+}
+
+_lxf()
+{
+	local cur="" prev="" lxf=${COMP_WORDS[0]}
+	local -a all words
+	# Split the line ourselves: bash breaks words at ':' (COMP_WORDBREAKS),
+	# which would cut "remote:name" in two.
+	local line=${COMP_LINE:0:COMP_POINT}
+	read -ra all <<<"$line"
+	if [[ $line == *[[:space:]] ]]; then
+		words=("${all[@]:1}")
+	else
+		cur=${all[${#all[@]} - 1]}
+		words=("${all[@]:1:${#all[@]}-2}")
+	fi
+	((${#words[@]} > 0)) && prev=${words[${#words[@]} - 1]}
+	COMPREPLY=()
+
+	# After "--" (lxf exec NAME -- CMD) complete local commands and files.
+	local w
+	for w in "${words[@]}"; do
+		if [[ $w == -- ]]; then
+			COMPREPLY=($(compgen -c -- "$cur" | sort -u))
+			return
+		fi
+	done
+
+	# Which command do the words typed so far name (longest first)?
+	local cmds cmd="" typed="" n=0 i
+	cmds=$(_lxf_commands "$lxf")
+	for ((i = 0; i < ${#words[@]} && i < 3; i++)); do
+		typed+="${typed:+ }${words[i]}"
+		if grep -qxF -- "$typed" <<<"$cmds"; then
+			cmd=$typed
+			n=$((i + 1))
+		fi
+	done
+
+	if [[ -z $cmd ]]; then
+		# Still typing the command: offer the next word of matching names.
+		local prefix=""
+		((${#words[@]} > 0)) && prefix="${words[*]} "
+		local -a next=()
+		while IFS= read -r line; do
+			[[ $line == "$prefix"* ]] || continue
+			line=${line#"$prefix"}
+			next+=("${line%% *}")
+		done <<<"$cmds"
+		if ((${#words[@]} == 0)); then
+			next+=(help --help --version)
+		fi
+		COMPREPLY=($(compgen -W "${next[*]}" -- "$cur" | sort -u))
+		return
+	fi
+
+	# Flags that take a value: leave the value alone (but --format, --type).
+	case $prev in
+	-f | --format)
+		COMPREPLY=($(compgen -W "table csv json yaml compact" -- "$cur"))
+		return
+		;;
+	--type)
+		COMPREPLY=($(compgen -W "lifecycle operation logging" -- "$cur"))
+		return
+		;;
+	--env | --cwd | --user | --group | -c | --columns | --timeout | -p | --profile)
+		return
+		;;
+	esac
+
+	if [[ $cur == -* ]]; then
+		# shellcheck disable=SC2086
+		COMPREPLY=($(compgen -W "$(_lxf_flags "$lxf" $cmd)" -- "$cur"))
+		return
+	fi
+
+	case $cmd in
+	remote\ remove | remote\ rename | remote\ switch | remote\ set-url)
+		COMPREPLY=($(compgen -W "$(_lxf_remotes "$lxf")" -- "$cur"))
+		return
+		;;
+	remote\ add | remote\ list | remote\ get-default | version)
+		return
+		;;
+	esac
+
+	# Instance arguments: "R:" and "R:NAME", or a bare name on the default remote.
+	local -a cands=()
+	if [[ $cur == *:* ]]; then
+		local r=${cur%%:*} name
+		while IFS= read -r name; do
+			[[ -n $name ]] && cands+=("$r:$name")
+		done < <(_lxf_instances "$lxf" "$r")
+		COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
+	else
+		local r
+		while IFS= read -r r; do
+			[[ -n $r ]] && cands+=("$r:")
+		done < <(_lxf_remotes "$lxf")
+		cands+=($(_lxf_instances "$lxf" ""))
+		COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
+	fi
+	# "R:" goes on without a space, so the name can follow.
+	if ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == *: ]]; then
+		compopt -o nospace 2>/dev/null
+	fi
+	# bash replaces only the text after the last ':' of cur: drop what precedes it.
+	if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
+		local colon_prefix=${cur%"${cur##*:}"}
+		i=${#COMPREPLY[@]}
+		while ((i-- > 0)); do
+			COMPREPLY[i]=${COMPREPLY[i]#"$colon_prefix"}
+		done
+	fi
+	: "$n"
+}
+
+complete -F _lxf lxf

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# lxf config show|get|set|unset|edit, config device ..., profile ...:
+# every change is checked by reading it back, every bad input by its
+# message and exit status, and by the object being unchanged.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+hosts_up 2
+hosts_import_image 1
+assert_exit 0 lxf_run launch busybox h1:c1
+
+# --- config show / set / get / unset
+assert_exit 0 lxf_run config show h1:c1
+assert_contains "$LXFE_OUT" "profiles:"
+assert_contains "$LXFE_OUT" "- default"
+assert_not_contains "$LXFE_OUT" "eth0" "local devices"
+assert_exit 0 lxf_run config show h1:c1 --expanded
+assert_contains "$LXFE_OUT" "eth0" "expanded devices"
+assert_exit 0 lxf_run config set h1:c1 user.foo "hello world"
+assert_exit 0 lxf_run config get h1:c1 user.foo
+assert_eq "hello world" "$LXFE_OUT" "config get"
+assert_exit 0 lxf_run config set h1:c1 user.a=1 user.b=2
+assert_exit 0 lxf_run config get h1:c1 user.b
+assert_eq 2 "$LXFE_OUT"
+assert_exit 0 lxf_run config unset h1:c1 user.a
+assert_exit 0 lxf_run config get h1:c1 user.a
+assert_eq "" "$LXFE_OUT" "unset key"
+assert_exit 1 lxf_run config unset h1:c1 user.never
+assert_contains "$LXFE_ERR" "Error: key 'user.never' is not set"
+# A bad key=value word changes nothing.
+before=$(lxf_run config show h1:c1)
+assert_exit 2 lxf_run config set h1:c1 user.c=3 oops
+assert_contains "$LXFE_ERR" "bad key=value 'oops'"
+assert_eq "$before" "$(lxf_run config show h1:c1)" "config after a bad set"
+# The server's config: "REMOTE:" alone.
+assert_exit 0 lxf_run config show h1:
+assert_contains "$LXFE_OUT" "config:"
+assert_exit 1 lxf_run config set h1: no.such.key=1
+assert_contains "$LXFE_ERR" "Error: "
+assert_exit 1 lxf_run config show h1:nosuch
+assert_contains "$LXFE_ERR" "Error: "
+assert_exit 2 lxf_run config get
+assert_contains "$LXFE_ERR" "Usage: lxf config get"
+
+# --- config edit from stdin (not a terminal): applied, or refused whole
+lxf_run config show h1:c1 >"$LXFE_RUN/c1.yaml"
+sed -i 's/user.foo: hello world/user.foo: edited/' "$LXFE_RUN/c1.yaml"
+assert_exit 0 lxf_run config edit h1:c1 <"$LXFE_RUN/c1.yaml"
+assert_exit 0 lxf_run config get h1:c1 user.foo
+assert_eq edited "$LXFE_OUT" "after edit"
+before=$(lxf_run config show h1:c1)
+assert_exit 1 lxf_run config edit h1:c1 <<<'config: [unclosed'
+assert_contains "$LXFE_ERR" "Error: line"
+assert_exit 1 lxf_run config edit h1:c1 <<<'config: {user.x: {nested: map}}'
+assert_contains "$LXFE_ERR" "config"
+assert_eq "$before" "$(lxf_run config show h1:c1)" "config after bad edits"
+
+# --- config device
+assert_exit 0 lxf_run config device add h1:c1 d1 disk source=/tmp path=/mnt
+assert_exit 0 lxf_run config device list h1:c1
+assert_eq d1 "$LXFE_OUT" "device list"
+assert_exit 0 lxf_run config device get h1:c1 d1 path
+assert_eq /mnt "$LXFE_OUT"
+assert_exit 0 lxf_run config device set h1:c1 d1 readonly true
+assert_exit 0 lxf_run config device show h1:c1
+assert_contains "$LXFE_OUT" 'readonly: "true"'
+assert_exit 0 lxf_run config device unset h1:c1 d1 readonly
+assert_exit 0 lxf_run config device get h1:c1 d1 readonly
+assert_eq "" "$LXFE_OUT"
+assert_exit 1 lxf_run config device add h1:c1 d1 disk source=/tmp path=/x
+assert_contains "$LXFE_ERR" "device 'd1' already exists"
+assert_exit 1 lxf_run config device remove h1:c1 eth0
+assert_contains "$LXFE_ERR" "comes from a profile"
+# Overriding a profile device copies it locally.
+assert_exit 0 lxf_run config device set h1:c1 eth0 mtu 1400
+assert_exit 0 lxf_run config device get h1:c1 eth0 mtu
+assert_eq 1400 "$LXFE_OUT"
+assert_exit 0 lxf_run config device remove h1:c1 d1 eth0
+assert_exit 1 lxf_run config device get h1:c1 d1 path
+assert_contains "$LXFE_ERR" "device 'd1' doesn't exist"
+assert_exit 2 lxf_run config device add h1:c1 d2
+assert_contains "$LXFE_ERR" "wrong number of arguments"
+
+# --- profiles
+assert_exit 0 lxf_run profile create h1:p1 --description "test profile"
+assert_exit 1 lxf_run profile create h1:p1
+assert_contains "$LXFE_ERR" "Error: "
+assert_exit 0 lxf_run profile set h1:p1 limits.cpu 1
+assert_exit 0 lxf_run profile get h1:p1 limits.cpu
+assert_eq 1 "$LXFE_OUT"
+assert_exit 0 lxf_run profile set h1:p1 user.k=v
+assert_exit 0 lxf_run profile unset h1:p1 user.k
+assert_exit 0 lxf_run profile device add h1:p1 data disk source=/tmp path=/data
+assert_exit 0 lxf_run profile device list h1:p1
+assert_eq data "$LXFE_OUT"
+assert_exit 0 lxf_run profile show h1:p1
+assert_contains "$LXFE_OUT" "name: p1"
+assert_contains "$LXFE_OUT" "description: test profile"
+assert_contains "$LXFE_OUT" "path: /data"
+assert_exit 0 lxf_run profile list h1: -f csv
+assert_contains "$LXFE_OUT" "p1,test profile,0"
+assert_exit 0 lxf_run profile list h1: -f json
+printf '%s' "$LXFE_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(p["name"]=="p1" for p in d)' ||
+	fail "profile list -f json: $LXFE_OUT"
+assert_exit 2 lxf_run profile list h1: -f bogus
+assert_contains "$LXFE_ERR" "unknown format 'bogus'"
+
+# add / remove / assign on an instance
+assert_exit 0 lxf_run profile add h1:c1 p1
+assert_exit 0 lxf_run config show h1:c1
+assert_contains "$LXFE_OUT" "- p1"
+assert_exit 1 lxf_run profile add h1:c1 p1
+assert_contains "$LXFE_ERR" "already applied"
+assert_exit 1 lxf_run profile delete h1:p1
+assert_contains "$LXFE_ERR" "Error: "
+assert_exit 0 lxf_run profile remove h1:c1 p1
+assert_exit 1 lxf_run profile remove h1:c1 p1
+assert_contains "$LXFE_ERR" "isn't applied"
+assert_exit 0 lxf_run profile assign h1:c1 default,p1
+assert_exit 0 lxf_run config show h1:c1
+assert_contains "$LXFE_OUT" "- p1"
+assert_exit 1 lxf_run profile assign h1:c1 default,nosuch
+assert_exit 0 lxf_run profile assign h1:c1 default
+
+# edit from stdin: name and used_by are ignored, a bad document changes nothing
+assert_exit 0 lxf_run profile edit h1:p1 <<<'config: {limits.cpu: "2"}
+description: edited
+devices: {}'
+assert_exit 0 lxf_run profile show h1:p1
+assert_contains "$LXFE_OUT" "description: edited"
+assert_contains "$LXFE_OUT" 'limits.cpu: "2"'
+before=$LXFE_OUT
+assert_exit 1 lxf_run profile edit h1:p1 <<<'- a list'
+assert_contains "$LXFE_ERR" "YAML mapping"
+assert_eq "$before" "$(lxf_run profile show h1:p1)" "profile after a bad edit"
+
+# copy across remotes, rename, delete
+assert_exit 0 lxf_run profile copy h1:p1 h2:
+assert_exit 0 lxf_run profile get h2:p1 limits.cpu
+assert_eq 2 "$LXFE_OUT" "copied profile"
+assert_exit 0 lxf_run profile copy h1:p1 h2:p3
+assert_exit 0 lxf_run profile rename h1:p1 p2
+assert_exit 1 lxf_run profile show h1:p1
+assert_exit 0 lxf_run profile show h1:p2
+assert_exit 2 lxf_run profile rename h1:p2 h2:p9
+assert_contains "$LXFE_ERR" "different remotes"
+assert_exit 0 lxf_run profile delete h1:p2 h2:p1 h2:p3
+assert_exit 1 lxf_run profile delete h1:nosuch
+assert_contains "$LXFE_ERR" "Error: "
+assert_exit 0 lxf_run profile list --help
+assert_contains "$LXFE_OUT" "Usage: lxf profile list"

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# lxf against a real LXD (Debian's lxd 5.0): a private LXD daemon is
+# started by this test in harness host 3's network namespace (its own
+# LXD_DIR under the run dir, a dir pool, eth0 on that host's lxfbr0), next
+# to two lxfd hosts. lxf launches, execs, lists, monitors, stops and deletes
+# on LXD, and one `lxf list` mixes LXD and both lxfd remotes, in a table
+# and in JSON (each object's "remote" right).
+#
+# LXD runs in a private mount namespace with host 3's sysfs (so it sees
+# lxfbr0) and the host's cgroup tree, as lxfd does: its mounts vanish with
+# it. The teardown stops LXD (which stops its containers), kills what is
+# left, removes the containers' cgroups and the LXD dir.
+#
+# When LXD is missing or cannot start here the test says so LOUDLY and
+# exits 0.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+skip() {
+	printf '\n%s\n*** SKIPPED: %s ***\n%s\n\n' "********************************************" \
+		"$*" "********************************************" >&2
+	exit 0
+}
+
+command -v lxd >/dev/null || skip "Debian's lxd is not installed (scripts/deps installs it)"
+
+LXD_D=$LXFE_RUN/h3/lxd
+LXD_PID=
+CL=lx${LXFE_ID}a # container names carry the run id: cgroups are global
+C1=lx${LXFE_ID}b
+C2=lx${LXFE_ID}c
+
+# Stops the test's LXD and removes all it made. Idempotent.
+lxd_cleanup() {
+	local pid cg
+	[ -n "$LXD_PID" ] || return 0
+	pid=$LXD_PID
+	LXD_PID=
+	if kill -0 "$pid" 2>/dev/null; then
+		LXD_DIR=$LXD_D timeout 60 lxd shutdown --timeout 50 >/dev/null 2>&1 || true
+		kill -9 "$pid" 2>/dev/null || true
+	fi
+	# Containers' processes (their monitor is gone with LXD's mount ns).
+	for cg in /sys/fs/cgroup/*/lxc.payload."$CL" /sys/fs/cgroup/*/lxc.monitor."$CL"; do
+		[ -d "$cg" ] || continue
+		xargs -r kill -9 <"$cg/cgroup.procs" 2>/dev/null || true
+	done
+	lxfe_sleep 0.3
+	for cg in /sys/fs/cgroup/*/lxc.payload."$CL" /sys/fs/cgroup/*/lxc.monitor."$CL"; do
+		[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	rm -rf --one-file-system -- "$LXD_D" "$LXD_D.log" 2>/dev/null || true
+}
+
+# The harness tears down on exit and on signals; LXD goes first. errexit
+# is off there: a failing step must not skip the harness's teardown.
+interop_on_exit() {
+	local rc=$?
+	set +e
+	lxd_cleanup
+	(exit "$rc")
+	_lxfe_on_exit
+}
+trap interop_on_exit EXIT
+trap 'lxd_cleanup; _lxfe_on_signal 130' INT
+trap 'lxd_cleanup; _lxfe_on_signal 143' TERM
+trap 'lxd_cleanup; _lxfe_on_signal 129' HUP
+
+hosts_up 2
+hosts_import_image 1 2
+# Host 3: the network part only (netns, lxfbr0, dnsmasq), for LXD.
+_lxfe_host_net 3
+
+mkdir -p "$LXD_D"
+chmod 0755 "$LXD_D"
+setsid nsenter --net="/run/netns/$(host_ns 3)" unshare -m --propagation private sh -ec '
+	mkdir -p "$0/.cg"
+	mount --rbind /sys/fs/cgroup "$0/.cg"
+	mount -t sysfs sysfs /sys
+	mount --move "$0/.cg" /sys/fs/cgroup
+	LXD_DIR=$0 exec lxd --group root --logfile "$0.log"
+' "$LXD_D" </dev/null >"$LXD_D.out" 2>&1 &
+LXD_PID=$!
+disown "$LXD_PID"
+if ! LXD_DIR=$LXD_D timeout 90 lxd waitready --timeout 60 >/dev/null 2>&1; then
+	tail -n 20 "$LXD_D.out" "$LXD_D.log" >&2 2>/dev/null || true
+	skip "LXD could not start here (see its log above)"
+fi
+LXD_DIR=$LXD_D lxd init --preseed <<'YAML' || fail "lxd init --preseed failed"
+storage_pools:
+- name: default
+  driver: dir
+profiles:
+- name: default
+  devices:
+    root: {path: /, pool: default, type: disk}
+    eth0: {name: eth0, nictype: bridged, parent: lxfbr0, type: nic}
+YAML
+
+assert_exit 0 lxf_run remote add lxd "unix://$LXD_D/unix.socket"
+assert_exit 0 lxf_run image import "$(lxfe_image)" lxd: --alias busybox
+
+# launch on LXD and on both lxfd hosts
+assert_exit 0 lxf_run launch busybox "lxd:$CL"
+assert_exit 0 lxf_run launch busybox "h1:$C1"
+assert_exit 0 lxf_run launch busybox "h2:$C2"
+assert_eq RUNNING "$(LXD_DIR=$LXD_D lxc list "$CL" -f csv -c s)" "LXD's own view of $CL"
+
+# exec: streams, exit status, stdin, environment, cwd
+assert_exit 5 lxf_run exec "lxd:$CL" -- sh -c 'echo out; echo err >&2; exit 5'
+assert_eq out "$LXFE_OUT" "exec stdout"
+assert_eq err "$LXFE_ERR" "exec stderr"
+out=$(printf 'line1\nline2\n' | lxf_run exec "lxd:$CL" -- sh -c 'read a; read b; echo "$b $a"')
+assert_eq "line2 line1" "$out" "exec stdin"
+assert_exit 0 lxf_run exec -n "lxd:$CL" --env FOO=bar --cwd /tmp -- sh -c 'echo "$FOO $(pwd)"'
+assert_eq "bar /tmp" "$LXFE_OUT" "exec --env/--cwd"
+assert_exit 127 lxf_run exec -n "lxd:$CL" -- no-such-command
+assert_exit 1 lxf_run exec -n "lxd:nosuch$LXFE_ID" -- true
+assert_contains "$LXFE_ERR" "not found"
+assert_exit 2 lxf_run exec -t -T "lxd:$CL" -- true
+
+# One list over LXD and two lxfd remotes: table and JSON.
+assert_exit 0 lxf_run list -f csv -c n,s
+for pair in "lxd,$CL" "h1,$C1" "h2,$C2"; do
+	assert_contains "$LXFE_OUT" "$pair,RUNNING" "mixed list"
+done
+assert_exit 0 lxf_run list
+assert_contains "$LXFE_OUT" "| lxd    | $CL" "mixed table"
+assert_exit 0 lxf_run list -f json
+printf '%s' "$LXFE_OUT" | python3 -c '
+import json, sys
+want = {sys.argv[1]: "lxd", sys.argv[2]: "h1", sys.argv[3]: "h2"}
+got = {o["name"]: o.get("remote") for o in json.load(sys.stdin) if o["name"] in want}
+if got != want:
+    sys.exit("list -f json: remote per instance %r, want %r" % (got, want))
+' "$CL" "$C1" "$C2" || fail "JSON list has wrong remotes"
+
+# monitor: LXD's lifecycle events, tagged with the remote.
+lxf_run monitor lxd: --type lifecycle -f json >"$LXFE_RUN/monitor.out" 2>&1 &
+mon=$!
+lxfe_sleep 1
+assert_exit 0 lxf_run stop -f "lxd:$CL"
+wait_until 10 grep -q '"instance-stopped"' "$LXFE_RUN/monitor.out" ||
+	fail "no instance-stopped event: $(cat "$LXFE_RUN/monitor.out")"
+kill -INT "$mon"
+wait "$mon" || fail "monitor did not exit 0 on SIGINT"
+assert_contains "$(cat "$LXFE_RUN/monitor.out")" '"remote":"lxd"' "monitor event"
+assert_eq STOPPED "$(LXD_DIR=$LXD_D lxc list "$CL" -f csv -c s)" "LXD's view after lxf stop"
+
+# delete
+assert_exit 0 lxf_run delete "lxd:$CL"
+assert_eq "" "$(LXD_DIR=$LXD_D lxc list "$CL" -f csv -c n)" "LXD's view after lxf delete"
+assert_exit 0 lxf_run list lxd: -f csv -c n
+assert_not_contains "$LXFE_OUT" "$CL" "list after delete"
+assert_exit 0 lxf_run delete -f "h1:$C1" "h2:$C2"
+echo "PASS: lxf drives LXD and lxfd side by side"
