@@ -77,6 +77,8 @@ static int args_put(struct json_object *obj, const char *key, const char *val, b
 {
 	struct json_object *v;
 
+	if (!val)
+		val = "";
 	if (!*val && !keep_empty) {
 		json_object_object_del(obj, key);
 		return 0;

@@ -348,8 +348,8 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		goto fail;
 	rem = lxf_remotes_find(ctx->remotes, rname ? rname : ctx->remotes->default_remote);
 	if (!rem) {
-		rc = lxf_err_set(&err, LXF_ENOENT, "remote '%s' not found",
-				 rname ? rname : ctx->remotes->default_remote);
+		(void)lxf_err_set(&err, LXF_ENOENT, "remote '%s' not found",
+				  rname ? rname : ctx->remotes->default_remote);
 		goto fail;
 	}
 	rc = lxf_remotes_client(ctx->remotes, rem, &c, &err);
@@ -363,7 +363,7 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		goto fail;
 	fds = lxf_json_path(resp.metadata, "metadata.fds");
 	if (resp.type != LXF_RESP_ASYNC || !resp.operation || !fds) {
-		rc = lxf_err_set(&err, LXF_EINVAL, "the server's exec answer has no websockets");
+		(void)lxf_err_set(&err, LXF_EINVAL, "the server's exec answer has no websockets");
 		goto fail;
 	}
 	rc = exec_open_fd(wc, resp.operation, fds, "control", &exec_ctl_ops, NULL, &ctl, &err);
@@ -380,14 +380,14 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (rc)
 		goto fail;
 	if (pipe2(done, O_CLOEXEC) != 0 || pipe2(exec_sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-		rc = lxf_err_sys(&err, LXF_EIO, errno, "pipe");
+		(void)lxf_err_sys(&err, LXF_EIO, errno, "pipe");
 		goto fail;
 	}
 	waiter.c = c;
 	waiter.op = resp.operation;
 	waiter.done_fd = done[1];
 	if (pthread_create(&waiter.thr, NULL, exec_wait_thread, &waiter) != 0) {
-		rc = lxf_err_set(&err, LXF_EIO, "cannot start a thread");
+		(void)lxf_err_set(&err, LXF_EIO, "cannot start a thread");
 		goto fail;
 	}
 	exec_signals(true);
@@ -415,7 +415,7 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		const char *opfail = lxf_json_str(waiter.result, "err");
 
 		if (!ret && opfail && *opfail) {
-			rc = lxf_err_set(&err, LXF_EIO, "%s", opfail);
+			(void)lxf_err_set(&err, LXF_EIO, "%s", opfail);
 			goto fail;
 		}
 		st = ret ? json_object_get_int(ret) & 0xff : LXF_EXIT_OK;

@@ -81,7 +81,9 @@ static int cmd_image_info(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (v && json_object_is_type(v, json_type_object)) {
 		fputs("Properties:\n", f);
 		json_object_object_foreach(v, k, pv)
-		    fprintf(f, "    %s: %s\n", k, json_object_get_string(pv));
+		{
+			fprintf(f, "    %s: %s\n", k, json_object_get_string(pv));
+		}
 	}
 	fputs("Aliases:\n", f);
 	v = lxf_json_path(img, "aliases");

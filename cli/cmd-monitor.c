@@ -189,7 +189,7 @@ static int monitor_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	size_t n = 0, ok = 0;
 	int st = LXF_EXIT_ERROR;
 
-	pthread_mutex_init(&o.mu, NULL);
+	(void)pthread_mutex_init(&o.mu, NULL);
 	o.pretty = lxf_args_has(args, MONITOR_OPT_PRETTY);
 	if (lxf_args_get(args, 'f') && (lxf_fmt_parse(lxf_args_get(args, 'f'), &o.fmt, &err) != 0 ||
 					(o.fmt != LXF_FMT_JSON && o.fmt != LXF_FMT_YAML))) {
@@ -241,7 +241,6 @@ static int monitor_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			st = lxf_cmd_fail(ctx, &err);
 			goto out;
 		}
-		ok = 1;
 	} else {
 		v = calloc(ctx->remotes->n ? ctx->remotes->n : 1, sizeof(*v));
 		if (!v) {

@@ -92,6 +92,14 @@ struct json_object *api_image_json(struct json_object *row);
 /* Stops every running container (clean, then forced after timeout seconds). */
 void api_stop_all(int timeout);
 
+/* api_snapshots.c: the InstanceSnapshot objects of instance name (new
+ * array, empty on errors), for recursion=2 instance objects. */
+struct json_object *api_snapshots_json(const char *name);
+
+/* api_snapshots.c: PUT /1.0/instances/{name} with {"restore": SNAP}. body borrowed. */
+int api_snapshot_restore(struct http_req *req, const char *name, struct json_object *body,
+			 struct lxf_err *err);
+
 /* First start and crash recovery: default profile, half-made instances. */
 int api_server_init(struct lxf_err *err);
 

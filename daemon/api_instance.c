@@ -160,6 +160,38 @@ static int new_row(struct json_object *row, struct json_object *body, bool patch
 	return 0;
 }
 
+/*
+ * PUT {"restore": S}: 1 when S names a snapshot to restore, 0 for a plain
+ * update (no or an empty "restore"), < 0 with err filled. `lxc restore`
+ * sends "INSTANCE/SNAP" as LXD takes it: the prefix must be this
+ * instance's and is dropped from body, so that api_snapshot_restore sees
+ * the bare snapshot name.
+ */
+static int restore_target(const char *name, struct json_object *body, struct lxf_err *err)
+{
+	struct json_object *v = NULL;
+	const char *s, *slash;
+	size_t nlen = strlen(name);
+
+	if (!json_object_object_get_ex(body, "restore", &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return lxf_err_set(err, LXF_EINVAL, "\"restore\" must be a string");
+	s = json_object_get_string(v);
+	if (!s[0])
+		return 0;
+	slash = strchr(s, '/');
+	if (!slash)
+		return 1;
+	if ((size_t)(slash - s) != nlen || strncmp(s, name, nlen) != 0 || !slash[1])
+		return lxf_err_set(err, LXF_ENOENT, "Snapshot \"%s\" not found", s);
+	v = json_object_new_string(slash + 1);
+	if (!v)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	json_object_object_add(body, "restore", v);
+	return 1;
+}
+
 static int update(struct http_req *req, bool patch, struct lxf_err *err)
 {
 	const char *name = router_param(&req->match, "name");
@@ -174,6 +206,12 @@ static int update(struct http_req *req, bool patch, struct lxf_err *err)
 		ret = get_row(name, &row, err);
 	if (ret < 0)
 		return ret;
+	if (!patch && (ret = restore_target(name, body, err)) != 0) {
+		json_object_put(row);
+		if (ret < 0)
+			return ret;
+		return api_snapshot_restore(req, name, body, err); /* api_snapshots.c */
+	}
 	src = etag_src(row);
 	ret =
 	    src ? api_check_if_match(req, src, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");

@@ -72,7 +72,7 @@ struct json_object *api_instance_json(struct json_object *row, bool full)
 			state = NULL;
 		}
 		json_object_object_add(o, "state", state);
-		json_object_object_add(o, "snapshots", json_object_new_array());
+		json_object_object_add(o, "snapshots", api_snapshots_json(name));
 		json_object_object_add(o, "backups", json_object_new_array());
 	}
 	return o;

@@ -288,6 +288,7 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 {
 	static const char *const extensions[] = {"instances",
 						 "container_full",
+						 "instance_get_full",
 						 "instance_create_start",
 						 "etag",
 						 "network",
@@ -297,7 +298,12 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 						 "api_filtering",
 						 "container_exec_user_group_cwd",
 						 "container_exec_signal_handling",
-						 "console"};
+						 "console",
+						 "file_delete",
+						 "file_append",
+						 "file_symlinks",
+						 "snapshot_expiry",
+						 "snapshot_expiry_creation"};
 	struct json_object *o = json_object_new_object(), *env = json_object_new_object();
 	struct json_object *ext = json_object_new_array(), *cfg = NULL;
 	struct utsname u;

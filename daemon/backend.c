@@ -505,6 +505,8 @@ int backend_delete(const char *name, struct lxf_err *err)
 	ret = lxf_rm_rf(cdir, err);
 	if (!ret)
 		ret = lxf_rm_rf(logdir, err);
+	if (!ret)
+		ret = backend_snapshots_delete_all(name, err); /* backend_snapshot.c */
 out:
 	lxc_container_put(c);
 	return ret;
@@ -586,6 +588,8 @@ int backend_rename(const char *name, const char *newname, struct lxf_err *err)
 	(void)lxf_rm_rf(nlogdir, NULL);
 	if (rename(logdir, nlogdir))
 		(void)lxf_mkdir_p(nlogdir, 0700, NULL);
+	/* Snapshots follow (backend_snapshot.c); a rename in one dir hardly fails. */
+	(void)backend_snapshots_rename_all(name, newname, NULL);
 	ret = 0;
 out:
 	lxf_buf_fini(&old);

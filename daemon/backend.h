@@ -88,6 +88,14 @@ int backend_exec(const char *name, const struct backend_exec_opts *o, int *pid,
 		 struct lxf_err *err);
 
 /*
+ * A pty of running container name's own devpts (as /dev/pts/N inside),
+ * its slave owned by the container's root and tty group: *master and
+ * *slave, both O_CLOEXEC, the caller's to close. -LXF_EBUSY when not
+ * running, -LXF_EIO when the container has no usable /dev/ptmx.
+ */
+int backend_pty_open(const char *name, int *master, int *slave, struct lxf_err *err);
+
+/*
  * Attaches to the console (tty 0) of running container name: *fd is the pty
  * master, *hold the liblxc command socket that keeps the console ours. Both
  * O_CLOEXEC; closing both detaches. -LXF_EBUSY when not running or taken.
@@ -96,7 +104,40 @@ int backend_console_fd(const char *name, int *fd, int *hold, struct lxf_err *err
 
 /* The console ring buffer into out (*out malloc'ed, *n bytes), clearing it
  * when clear; an empty log for a stopped container. */
-int backend_console_log(const char *name, bool clear, char **out, size_t *n,
-			struct lxf_err *err);
+int backend_console_log(const char *name, bool clear, char **out, size_t *n, struct lxf_err *err);
+
+/* backend_files.c: the container's files as seen from the host. */
+
+/*
+ * The container's id map: host uid/gid of container id 0 and the map's
+ * length (*count 0: privileged, ids are not shifted). -LXF_ENOENT when
+ * the container does not exist.
+ */
+int backend_idmap(const char *name, unsigned long *uid_base, unsigned long *gid_base,
+		  unsigned long *count, struct lxf_err *err);
+
+/* An O_PATH|O_DIRECTORY fd (O_CLOEXEC) of the container's root: for a
+ * running one /proc/<init>/root (its mounts included), else the rootfs dir. */
+int backend_rootfs_open(const char *name, int *fd, struct lxf_err *err);
+
+/* DIR (backend_init's) into buf. 0 or -LXF_EINVAL when it does not fit. */
+int backend_dir(char *buf, size_t n);
+
+/*
+ * backend_snapshot.c: snapshots in DIR/snapshots/<name>/<snap>/rootfs,
+ * copies made with cp -a --reflink=auto (owners, modes, xattrs, hardlinks,
+ * devices). A running container is frozen during the copy.
+ */
+int backend_snapshot_create(const char *name, const char *snap, struct lxf_err *err);
+int backend_snapshot_delete(const char *name, const char *snap, struct lxf_err *err);
+int backend_snapshot_rename(const char *name, const char *snap, const char *newsnap,
+			    struct lxf_err *err);
+/* Replaces the rootfs of stopped container name with a copy of snap's. */
+int backend_snapshot_restore(const char *name, const char *snap, struct lxf_err *err);
+/* Disk use of a snapshot in bytes (blocks, hardlinks once), -1 when unknown. */
+long long backend_snapshot_size(const char *name, const char *snap);
+/* For instance delete and rename: all snapshots' files go or move along. */
+int backend_snapshots_delete_all(const char *name, struct lxf_err *err);
+int backend_snapshots_rename_all(const char *name, const char *newname, struct lxf_err *err);
 
 #endif

@@ -7,12 +7,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <lxc/attach_options.h>
 #include <lxc/lxccontainer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -111,6 +115,96 @@ int backend_exec(const char *name, const struct backend_exec_opts *o, int *pid, 
 	*pid = p;
 	ret = 0;
 out:
+	lxc_container_put(c);
+	return ret;
+}
+
+/*
+ * /dev/ptmx of the container whose init is pid, opened read-write; -1 with
+ * errno. The container owns that path: its symlinks resolve inside its
+ * root, and only a ptmx node (5:2) is ever opened for real, so that no
+ * host file or device with side effects on open can be reached.
+ */
+static int open_ptmx(pid_t pid)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	char path[64];
+	struct stat st;
+	int root = -1, node = -1, m = -1, e = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return -1;
+	node = (int)syscall(SYS_openat2, root, "dev/ptmx", &how, sizeof(how));
+	if (node < 0 || fstat(node, &st) < 0) {
+		e = errno;
+		goto out;
+	}
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2) {
+		e = ENOTTY;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", node);
+	m = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	e = errno;
+out:
+	if (node >= 0)
+		close(node);
+	close(root);
+	errno = e;
+	return m;
+}
+
+int backend_pty_open(const char *name, int *master, int *slave, struct lxf_err *err)
+{
+	struct lxc_container *c = NULL;
+	unsigned long ubase = 0, gbase = 0, count = 0;
+	int m = -1, s = -1, unlock = 0;
+	pid_t init;
+	int ret = ct_running(name, &c, err);
+
+	*master = -1;
+	*slave = -1;
+	if (ret < 0 || !c)
+		return ret < 0 ? ret : -LXF_EINTERNAL;
+	init = c->init_pid(c);
+	if (init <= 0) {
+		ret = lxf_err_set(err, LXF_EBUSY, "Instance is not running");
+		goto out;
+	}
+	/* The container's own devpts instance, as LXD's forkexec uses: the
+	 * pty then exists inside (tty, ttyname, /dev/pts/N all work there). */
+	m = open_ptmx(init);
+	if (m < 0 || ioctl(m, TIOCSPTLCK, &unlock) < 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot open the pty multiplexer of '%s'",
+				  name);
+		goto out;
+	}
+	/* No path walk inside the container for the slave: ask the master. */
+	s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot open the pty of '%s'", name);
+		goto out;
+	}
+	/* Made by host root, which the container's user namespace does not
+	 * map: hand it to the container's root and tty group (gid 5). */
+	if (backend_idmap(name, &ubase, &gbase, &count, err) == 0 && count > 5 &&
+	    fchown(s, (uid_t)ubase, (gid_t)(gbase + 5)) < 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot hand the pty to '%s'", name);
+		goto out;
+	}
+	lxf_err_clear(err);
+	*master = m;
+	*slave = s;
+	m = s = -1;
+	ret = 0;
+out:
+	if (s >= 0)
+		close(s);
+	if (m >= 0)
+		close(m);
 	lxc_container_put(c);
 	return ret;
 }

@@ -50,6 +50,22 @@ static const char schema[] =
     " config JSON NOT NULL DEFAULT '{}',"
     " devices JSON NOT NULL DEFAULT '{}');"
     "CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    /* api_snapshots.c. The foreign key follows instance renames and deletes. */
+    "CREATE TABLE IF NOT EXISTS snapshots ("
+    " instance TEXT NOT NULL REFERENCES instances(name) ON DELETE CASCADE ON UPDATE CASCADE,"
+    " name TEXT NOT NULL,"
+    " architecture TEXT NOT NULL DEFAULT 'x86_64',"
+    " config JSON NOT NULL DEFAULT '{}',"
+    " devices JSON NOT NULL DEFAULT '{}',"
+    " profiles JSON NOT NULL DEFAULT '[]',"
+    " ephemeral BOOLEAN NOT NULL DEFAULT 0,"
+    " stateful BOOLEAN NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL DEFAULT 0,"
+    " last_used_at INTEGER NOT NULL DEFAULT 0,"
+    " size INTEGER NOT NULL DEFAULT 0,"
+    " creating BOOLEAN NOT NULL DEFAULT 1,"
+    " PRIMARY KEY (instance, name));"
     "PRAGMA user_version = 1;";
 
 static void db_mutex_init(void)

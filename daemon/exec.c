@@ -238,14 +238,19 @@ static const struct ws_chan_ops exec_chan_ops = {
 
 /* The pump (the op's thread) */
 
-static void withdraw(struct exec *x)
+/* Takes the offered channels off ws.c's list; control too when all. */
+static void withdraw(struct exec *x, bool all)
 {
 	for (int i = 0; i < CH_COUNT; i++)
-		if (x->ch[i].used && ws_chan_remove(&x->ch[i]) > 0)
+		if (x->ch[i].used && (all || i != CH_CONTROL) && ws_chan_remove(&x->ch[i]) > 0)
 			exec_unref(x);
 }
 
-/* Waits for every offered channel; false after EXEC_WS_WAIT seconds. */
+/*
+ * Waits for every offered data channel; false after EXEC_WS_WAIT seconds.
+ * As in LXD, control is optional and may connect while the command runs:
+ * pylxd never opens it.
+ */
 static bool wait_channels(struct exec *x)
 {
 	struct timespec deadline;
@@ -257,7 +262,7 @@ static bool wait_channels(struct exec *x)
 	for (;;) {
 		all = true;
 		for (int i = 0; i < CH_COUNT; i++)
-			if (x->ch[i].used && !x->ch[i].opened)
+			if (x->ch[i].used && !x->ch[i].opened && i != CH_CONTROL)
 				all = false;
 		if (all || pthread_cond_timedwait(&x->cond, &x->lock, &deadline) == ETIMEDOUT)
 			break;
@@ -439,17 +444,24 @@ static int make_fds(struct exec *x, struct pump *p, int child[3], struct lxf_err
 	char slave[128];
 
 	if (x->interactive) {
-		int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
-		    ptsname_r(m, slave, sizeof(slave)) != 0) {
-			if (m >= 0)
+		int m = -1;
+		struct lxf_err perr;
+		/* The container's devpts first; the host's (where `tty` inside
+		 * says "not a tty") when it has none of its own. */
+		if (backend_pty_open(x->name, &m, &child[0], &perr) < 0) {
+			lxf_debug("exec %s: host pty: %s", x->name, perr.msg);
+			m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+			if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
+			    ptsname_r(m, slave, sizeof(slave)) != 0) {
+				if (m >= 0)
+					close(m);
+				return lxf_err_sys(err, LXF_EIO, errno, "Cannot allocate a pty");
+			}
+			child[0] = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
+			if (child[0] < 0) {
 				close(m);
-			return lxf_err_sys(err, LXF_EIO, errno, "Cannot allocate a pty");
-		}
-		child[0] = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (child[0] < 0) {
-			close(m);
-			return lxf_err_sys(err, LXF_EIO, errno, "Cannot open %s", slave);
+				return lxf_err_sys(err, LXF_EIO, errno, "Cannot open %s", slave);
+			}
 		}
 		child[1] = child[2] = child[0];
 		if (x->width > 0 && x->height > 0) {
@@ -542,7 +554,7 @@ static int exec_op(struct op *op, void *arg, struct json_object **md, struct lxf
 		ret = lxf_err_set(err, LXF_ETIMEDOUT, "Timed out waiting for websockets");
 		goto out;
 	}
-	withdraw(x); /* late connections are refused from here on */
+	withdraw(x, false); /* late data connections are refused from here on */
 	pthread_mutex_lock(&x->lock);
 	if (!x->ch[CH_STDIN].opened)
 		x->in_eof = true; /* nobody will ever type: stdin is empty */
@@ -590,7 +602,7 @@ static int exec_op(struct op *op, void *arg, struct json_object **md, struct lxf
 		json_object_object_add(*md, "return", json_object_new_int(status));
 	ret = 0;
 out:
-	withdraw(x);
+	withdraw(x, true);
 	close_channels(x);
 	for (int i = 0; i < 2; i++) {
 		ws_conn_unref(p.oc[i]);

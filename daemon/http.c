@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,7 +21,8 @@
 #include "op.h"
 #include "ws.h"
 
-#define HTTP_CHUNK 16384
+#define HTTP_CHUNK            16384
+#define HTTP_IGNORED_BODY_MAX 65536 /* bigger bodies on body-less routes get a 413 */
 
 struct http_pss {
 	struct http_req *req;
@@ -134,6 +136,12 @@ static void dispatch(struct http_req *req)
 {
 	struct lxf_err err;
 
+	/* A POST with an empty body is dispatched from LWS_CALLBACK_HTTP, and
+	 * lws may still report BODY_COMPLETION: a second handler run on the
+	 * same request would race the first one's response and free. */
+	if (req->dispatched)
+		return;
+	req->dispatched = true;
 	/* A handler may answer much later (operation waits): lws must not
 	 * time the connection out meanwhile. */
 	lws_set_timeout(req->wsi, NO_PENDING_TIMEOUT, 0);
@@ -171,6 +179,7 @@ static int read_request(struct lws *wsi, struct http_req *req, const char *uri, 
 	    [LWSHUMETH_GET] = ROUTE_GET,     [LWSHUMETH_POST] = ROUTE_POST,
 	    [LWSHUMETH_OPTIONS] = -1,        [LWSHUMETH_PUT] = ROUTE_PUT,
 	    [LWSHUMETH_PATCH] = ROUTE_PATCH, [LWSHUMETH_DELETE] = ROUTE_DELETE,
+	    [LWSHUMETH_CONNECT] = -1,        [LWSHUMETH_HEAD] = ROUTE_GET,
 	};
 	char *mp = NULL;
 	int mlen = 0;
@@ -179,6 +188,7 @@ static int read_request(struct lws *wsi, struct http_req *req, const char *uri, 
 	size_t qlen = 0;
 
 	req->method = m >= 0 && m < (int)(sizeof(methods) / sizeof(methods[0])) ? methods[m] : -1;
+	req->head = m == LWSHUMETH_HEAD;
 	if (snprintf(req->path, sizeof(req->path), "%s", uri) >= (int)sizeof(req->path))
 		return lxf_err_set(err, LXF_EINVAL, "URL too long");
 	for (int i = 0;; i++) {
@@ -200,11 +210,23 @@ static int read_request(struct lws *wsi, struct http_req *req, const char *uri, 
 		0 ||
 	    copy_custom(wsi, "x-lxd-filename:", req->x_filename, sizeof(req->x_filename)) < 0 ||
 	    copy_custom(wsi, "x-lxd-public:", req->x_public, sizeof(req->x_public)) < 0 ||
-	    copy_custom(wsi, "x-lxd-properties:", req->x_properties, sizeof(req->x_properties)) < 0)
+	    copy_custom(wsi, "x-lxd-properties:", req->x_properties, sizeof(req->x_properties)) <
+		0 ||
+	    copy_custom(wsi, "x-lxd-uid:", req->x_uid, sizeof(req->x_uid)) < 0 ||
+	    copy_custom(wsi, "x-lxd-gid:", req->x_gid, sizeof(req->x_gid)) < 0 ||
+	    copy_custom(wsi, "x-lxd-mode:", req->x_mode, sizeof(req->x_mode)) < 0 ||
+	    copy_custom(wsi, "x-lxd-type:", req->x_type, sizeof(req->x_type)) < 0 ||
+	    copy_custom(wsi, "x-lxd-write:", req->x_write, sizeof(req->x_write)) < 0)
 		return lxf_err_set(err, LXF_EINVAL, "A request header is too long");
 	if (te[0]) {
-		req->close_after = true; /* the body that follows cannot be skipped safely */
-		return lxf_err_set(err, LXF_EINVAL, "Chunked request bodies are not supported");
+		/* lws passes a chunked body on raw: http_chunked.c strips the framing. */
+		if (strcasecmp(te, "chunked") != 0) {
+			req->close_after = true; /* the body cannot be skipped safely */
+			return lxf_err_set(err, LXF_EINVAL, "Unsupported Transfer-Encoding \"%s\"",
+					   te);
+		}
+		req->chunked = true;
+		http_chunked_init(&req->chunk);
 	}
 	if (clen[0]) {
 		char *end = NULL;
@@ -277,7 +299,12 @@ static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
 		ret = route(req, &err);
 	lxf_debug("%s %s%s%s", req->method >= 0 ? router_method_name(req->method) : "?", req->path,
 		  req->query[0] ? "?" : "", req->query);
-	if (ret == 0 && req->body_expected > req->match.route->body_cap) {
+	if (ret == 0 && req->match.route->body_cap == 0 &&
+	    (req->chunked || req->body_expected <= HTTP_IGNORED_BODY_MAX)) {
+		/* A body where none is read (GET): LXD ignores it, and `lxc
+		 * query` sends one (a JSON "") with every request. */
+		req->drain = true;
+	} else if (ret == 0 && req->body_expected > req->match.route->body_cap) {
 		/* Refuse at once rather than read up to 2 GiB only to drop it. */
 		ret = lxf_err_set(&err, LXF_ETOOBIG, "Request body too large (limit %llu bytes)",
 				  (unsigned long long)req->match.route->body_cap);
@@ -290,19 +317,66 @@ static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
 	if (ret < 0) {
 		req_fail(req, &err);
 		req->drain = true;
+		if (req->chunked)
+			req->close_after = true; /* why read a body only to drop it */
 	}
-	if (req->body_expected == 0 || req->close_after)
+	if ((req->body_expected == 0 && !req->chunked) || req->close_after)
 		dispatch(req);
+	return 0;
+}
+
+static int body_sink(struct http_req *req, const char *in, size_t len);
+
+/*
+ * A chunked body: the payload goes to body_sink, the end of the framing
+ * dispatches. lws still waits for (up to 100 MiB of) body it cannot
+ * delimit, so the connection closes after the response.
+ */
+static int on_chunked_body(struct http_req *req, const char *in, size_t len)
+{
+	struct lxf_err err;
+	const char *data;
+	size_t dlen;
+
+	lxf_err_clear(&err);
+	while (len > 0 && !req->chunk.done) {
+		if (http_chunked_step(&req->chunk, &in, &len, &data, &dlen, &err) < 0) {
+			req_fail(req, &err);
+			req->drain = true;
+			break;
+		}
+		if (dlen > 0 && !req->drain)
+			body_sink(req, data, dlen);
+	}
+	if (req->chunk.done || req->drain) {
+		req->close_after = true;
+		if (req->upload_fd >= 0) {
+			close(req->upload_fd);
+			req->upload_fd = -1;
+		}
+		dispatch(req);
+	}
 	return 0;
 }
 
 static int on_body(struct http_pss *pss, const char *in, size_t len)
 {
 	struct http_req *req = pss->req;
+
+	if (!req || req->close_after)
+		return 0;
+	if (req->chunked)
+		return on_chunked_body(req, in, len);
+	if (req->drain)
+		return 0;
+	return body_sink(req, in, len);
+}
+
+/* Body bytes to the upload file or the JSON buffer; an error drains the rest. */
+static int body_sink(struct http_req *req, const char *in, size_t len)
+{
 	struct lxf_err err;
 
-	if (!req || req->drain || req->close_after)
-		return 0;
 	req->body_seen += len;
 	if (req->upload_fd >= 0) {
 		while (len > 0) {
@@ -333,6 +407,13 @@ static int on_body_done(struct http_pss *pss)
 
 	if (!req || req->close_after)
 		return 0;
+	if (req->chunked) {
+		/* lws's 100 MiB guess at an undelimited body ran out first. */
+		struct lxf_err err;
+		lxf_err_set(&err, LXF_ETOOBIG, "Chunked request body too large (limit 100 MiB)");
+		req_fail(req, &err);
+		req->close_after = true;
+	}
 	if (req->upload_fd >= 0) {
 		close(req->upload_fd);
 		req->upload_fd = -1;
@@ -360,6 +441,15 @@ static int write_headers(struct lws *wsi, struct http_req *req, uint64_t len)
 						(const unsigned char *)etag, n, &p, end))
 			return -1;
 	}
+	for (int i = 0; i < req->nxhdr; i++) {
+		char name[32];
+		int n = snprintf(name, sizeof(name), "%s:", req->xhdr_name[i]);
+		if (n < 0 || (size_t)n >= sizeof(name) ||
+		    lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+						(const unsigned char *)req->xhdr_value[i],
+						(int)strlen(req->xhdr_value[i]), &p, end))
+			return -1;
+	}
 	if (req->close_after &&
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
 					 5, &p, end))
@@ -382,11 +472,15 @@ static int on_writeable(struct lws *wsi, struct http_pss *pss)
 		if (write_headers(wsi, req, len) < 0)
 			return -1;
 		req->headers_sent = true;
+		if (req->head)
+			len = 0; /* HEAD: Content-Length told, no body follows */
 		if (len > 0) {
 			lws_callback_on_writable(wsi);
 			return 0;
 		}
 	}
+	if (req->head)
+		len = 0;
 	n = len - req->sent > HTTP_CHUNK ? HTTP_CHUNK : (size_t)(len - req->sent);
 	if (req->file_fd >= 0 && n > 0) {
 		ssize_t r = pread(req->file_fd, buf + LWS_PRE, n, (off_t)req->sent);
@@ -601,4 +695,14 @@ const char *http_query(const struct http_req *req, const char *key, char *buf, s
 			p++;
 	}
 	return NULL;
+}
+
+int http_add_header(struct http_req *req, const char *name, const char *value)
+{
+	if (req->nxhdr >= HTTP_XHDR_MAX)
+		return -LXF_ETOOBIG;
+	snprintf(req->xhdr_name[req->nxhdr], sizeof(req->xhdr_name[0]), "%s", name);
+	snprintf(req->xhdr_value[req->nxhdr], sizeof(req->xhdr_value[0]), "%s", value);
+	req->nxhdr++;
+	return 0;
 }

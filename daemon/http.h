@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "http_chunked.h"
 #include "router.h"
 
 /*
@@ -20,6 +21,7 @@
  */
 
 #define HTTP_DEFERRED 1 /* handler return: someone calls http_req_done() later */
+#define HTTP_XHDR_MAX 6
 
 struct http_req {
 	/* Request, filled on the loop before the handler runs; read-only after. */
@@ -32,6 +34,9 @@ struct http_req {
 	char x_filename[256];
 	char x_public[16];
 	char x_properties[4096];
+	/* File API (api_files.c): X-LXD-uid/gid/mode/type/write, "" when absent. */
+	char x_uid[24], x_gid[24], x_mode[16], x_type[16], x_write[16];
+	bool head; /* a HEAD request, routed as GET: the body is not sent */
 	struct route_match match;
 	struct lxf_buf body;      /* ROUTE_F_JSON routes */
 	struct json_object *json; /* the parsed body, or NULL */
@@ -49,10 +54,17 @@ struct http_req {
 	char etag[80];
 	int file_fd; /* >= 0: stream this file (file_len bytes) instead of out */
 	uint64_t file_len;
+	/* Extra response headers (name without ':'), HTTP_XHDR_MAX at most. */
+	char xhdr_name[HTTP_XHDR_MAX][24];
+	char xhdr_value[HTTP_XHDR_MAX][64];
+	int nxhdr;
 
 	/* Private to http.c. */
 	struct lws *wsi;
 	bool inflight, headers_sent, close_after, drain;
+	bool dispatched;           /* handed to a handler once; lws may report the body end twice */
+	bool chunked;              /* Transfer-Encoding: chunked body */
+	struct http_chunked chunk; /* its decoder */
 	uint64_t body_expected, body_seen, sent;
 	struct http_req *next;
 };
@@ -85,5 +97,9 @@ void http_req_done(struct http_req *req);
  * when absent. A value too long for buf is treated as absent.
  */
 const char *http_query(const struct http_req *req, const char *key, char *buf, size_t n);
+
+/* Adds response header name: value (both copied, truncated to fit). 0 or
+ * -LXF_ETOOBIG when HTTP_XHDR_MAX are set already. */
+int http_add_header(struct http_req *req, const char *name, const char *value);
 
 #endif

@@ -16,7 +16,7 @@ struct http_req;
  * delays GET /1.0. Finished operations are kept OP_KEEP_SECS seconds.
  */
 
-#define OP_KEEP_SECS 60
+#define OP_KEEP_SECS 10
 
 enum op_pool { POOL_REQUEST, POOL_OP, POOL_COUNT };
 

@@ -121,6 +121,10 @@ static int check_param(const char *name, const char *val, struct lxf_err *err)
 		return router_check_object_name(val, "pool name", err);
 	if (strcmp(name, "network") == 0)
 		return router_check_object_name(val, "network name", err);
+	if (strcmp(name, "snap") == 0)
+		return router_check_object_name(val, "snapshot name", err);
+	if (strcmp(name, "file") == 0)
+		return router_check_object_name(val, "log file name", err);
 	return lxf_err_set(err, LXF_EINTERNAL, "No validation for parameter {%s}", name);
 }
 

@@ -2,6 +2,7 @@
 # lxfd_server holds everything but main() so that unit tests can link it.
 add_library(lxfd_server STATIC
 	${CMAKE_CURRENT_LIST_DIR}/http.c
+	${CMAKE_CURRENT_LIST_DIR}/http_chunked.c
 	${CMAKE_CURRENT_LIST_DIR}/router.c
 	${CMAKE_CURRENT_LIST_DIR}/db.c
 	${CMAKE_CURRENT_LIST_DIR}/op.c
@@ -20,6 +21,9 @@ add_library(lxfd_server STATIC
 	${CMAKE_CURRENT_LIST_DIR}/api_images.c
 	${CMAKE_CURRENT_LIST_DIR}/api_aliases.c
 	${CMAKE_CURRENT_LIST_DIR}/api_profiles.c
+	${CMAKE_CURRENT_LIST_DIR}/api_files.c
+	${CMAKE_CURRENT_LIST_DIR}/api_snapshots.c
+	${CMAKE_CURRENT_LIST_DIR}/api_logs.c
 	${CMAKE_CURRENT_LIST_DIR}/ws.c
 	${CMAKE_CURRENT_LIST_DIR}/events.c
 	${CMAKE_CURRENT_LIST_DIR}/exec.c

@@ -179,7 +179,7 @@ static int ws_on_writable(struct lxf_ws *ws, struct lws *wsi)
 	struct lxf_ws_ctx *ctx = ws->ctx;
 	struct ws_msg *m;
 	bool more, closing;
-	int n = 0;
+	int n;
 
 	pthread_mutex_lock(&ctx->mu);
 	m = ws->qhead;
@@ -337,8 +337,8 @@ int lxf_ws_ctx_new(const struct lxf_ws_opts *opts, struct lxf_ws_ctx **out, stru
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
-	pthread_mutex_init(&ctx->mu, NULL);
-	pthread_cond_init(&ctx->cv, NULL);
+	(void)pthread_mutex_init(&ctx->mu, NULL);
+	(void)pthread_cond_init(&ctx->cv, NULL);
 	rc = ws_parse_addr(ctx, opts->addr, err);
 	if (rc)
 		goto out;

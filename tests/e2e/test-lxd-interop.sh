@@ -138,16 +138,24 @@ if got != want:
     sys.exit("list -f json: remote per instance %r, want %r" % (got, want))
 ' "$CL" "$C1" "$C2" || fail "JSON list has wrong remotes"
 
-# monitor: LXD's lifecycle events, tagged with the remote.
-lxf_run monitor lxd: --type lifecycle -f json >"$LXFE_RUN/monitor.out" 2>&1 &
+# The same exec on an lxfd remote.
+assert_exit 5 lxf_run exec "h1:$C1" -- sh -c 'echo out; echo err >&2; exit 5'
+assert_eq out "$LXFE_OUT" "lxfd exec stdout"
+
+# A fleet monitor (no remote named): lifecycle events of LXD and both lxfd
+# hosts in one stream, each tagged with its remote. Not through lxf_run:
+# the signal must reach lxf itself, not a subshell.
+LXF_DIR=$LXFE_RUN/no-local "$LXFE_LXF" monitor --type lifecycle -f json \
+	>"$LXFE_RUN/monitor.out" 2>"$LXFE_RUN/monitor.err" &
 mon=$!
 lxfe_sleep 1
-assert_exit 0 lxf_run stop -f "lxd:$CL"
-wait_until 10 grep -q '"instance-stopped"' "$LXFE_RUN/monitor.out" ||
-	fail "no instance-stopped event: $(cat "$LXFE_RUN/monitor.out")"
+assert_exit 0 lxf_run stop -f "lxd:$CL" "h1:$C1" "h2:$C2"
+for r in lxd h1 h2; do
+	wait_until 10 grep -q "\"instance-stopped\".*\"remote\":\"$r\"" "$LXFE_RUN/monitor.out" ||
+		fail "no instance-stopped event from $r: $(cat "$LXFE_RUN/monitor.out")"
+done
 kill -INT "$mon"
 wait "$mon" || fail "monitor did not exit 0 on SIGINT"
-assert_contains "$(cat "$LXFE_RUN/monitor.out")" '"remote":"lxd"' "monitor event"
 assert_eq STOPPED "$(LXD_DIR=$LXD_D lxc list "$CL" -f csv -c s)" "LXD's view after lxf stop"
 
 # delete
@@ -155,5 +163,5 @@ assert_exit 0 lxf_run delete "lxd:$CL"
 assert_eq "" "$(LXD_DIR=$LXD_D lxc list "$CL" -f csv -c n)" "LXD's view after lxf delete"
 assert_exit 0 lxf_run list lxd: -f csv -c n
 assert_not_contains "$LXFE_OUT" "$CL" "list after delete"
-assert_exit 0 lxf_run delete -f "h1:$C1" "h2:$C2"
+assert_exit 0 lxf_run delete "h1:$C1" "h2:$C2"
 echo "PASS: lxf drives LXD and lxfd side by side"

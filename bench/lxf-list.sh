@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# bench/lxf-list.sh [BUILD_DIR]: `lxf list` against `lxc list`, with hyperfine.
+#
+#  (a) one real LXD (Debian's lxd 5.0, its own LXD_DIR, dir pool, eth0 on an
+#      unmanaged bridge without DHCP) holding 50 busybox containers, 25 of
+#      them running: `lxf list R:` and `lxc list` on that same daemon.
+#  (b) 20 lxfd daemons (own --dir each, root network namespace), 3 stopped
+#      busybox containers each: one `lxf list` over all 20 remotes, against
+#      20 sequential `lxc list` calls (LXD_DIR pointed at each daemon) and
+#      against `lxf list` of a single remote.
+#
+# Medians go to bench/RESULTS.md, between the lxf-list markers (the section
+# is replaced, nothing else is touched), with the exact command lines.
+# Everything is made under a fresh temporary dir and removed on exit.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build}" && pwd)
+LXF=$build/cli/lxf
+LXFD=$build/daemon/lxfd
+IMG=$build/e2e-cache/busybox.tar.gz
+RUNS=${BENCH_RUNS:-30}
+N_LXD=50
+N_REMOTES=20
+for t in lxd lxc hyperfine "$LXF" "$LXFD"; do
+	command -v "$t" >/dev/null || { echo "bench: missing $t (scripts/deps, build first)" >&2; exit 1; }
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench: must run as root" >&2; exit 1; }
+if [ ! -s "$IMG" ]; then
+	mkdir -p "${IMG%/*}"
+	"$top/scripts/mkimage-busybox" "$IMG" >/dev/null
+fi
+
+B=$(mktemp -d /tmp/lxf-bench-list.XXXXXX)
+chmod 0755 "$B"
+BR=lxfbl$$
+BR=${BR:0:15}
+LXD_PID=
+LXFD_PIDS=()
+
+cleanup() {
+	set +e
+	if [ -n "$LXD_PID" ] && kill -0 "$LXD_PID" 2>/dev/null; then
+		LXD_DIR=$B/lxd timeout 120 lxd shutdown --timeout 100 >/dev/null 2>&1
+		kill -9 "$LXD_PID" 2>/dev/null
+	fi
+	for p in "${LXFD_PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	sleep 1
+	for p in "${LXFD_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	# LXD ran in its own mount namespace: its mounts went with it.
+	for cg in /sys/fs/cgroup/*/lxc.payload.lb"$$"-* /sys/fs/cgroup/*/lxc.monitor.lb"$$"-*; do
+		[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	ip link del "$BR" 2>/dev/null
+	rm -rf --one-file-system "$B"
+}
+trap cleanup EXIT INT TERM
+
+echo "bench: setting up in $B" >&2
+ip link add "$BR" type bridge
+ip link set "$BR" up
+
+# --- (a) LXD, 50 containers, 25 running
+mkdir -p "$B/lxd"
+setsid unshare -m --propagation private sh -c 'LXD_DIR=$0 exec lxd --group root --logfile "$0.log"' \
+	"$B/lxd" </dev/null >"$B/lxd.out" 2>&1 &
+LXD_PID=$!
+LXD_DIR=$B/lxd lxd waitready --timeout 120
+LXD_DIR=$B/lxd lxd init --preseed <<YAML
+storage_pools:
+- name: default
+  driver: dir
+profiles:
+- name: default
+  devices:
+    root: {path: /, pool: default, type: disk}
+    eth0: {name: eth0, nictype: bridged, parent: $BR, type: nic}
+YAML
+export LXF_CONF=$B/conf LXF_DIR=$B/no-local
+mkdir -p "$LXF_CONF"
+"$LXF" remote add lxd "unix://$B/lxd/unix.socket" >/dev/null
+"$LXF" image import "$IMG" lxd: --alias busybox >/dev/null
+# Container names carry our pid: cgroups are global to the host.
+for i in $(seq 1 $N_LXD); do
+	if [ "$i" -le $((N_LXD / 2)) ]; then
+		LXD_DIR=$B/lxd lxc launch busybox "lb$$-$i" -q >/dev/null
+	else
+		LXD_DIR=$B/lxd lxc init busybox "lb$$-$i" -q >/dev/null
+	fi
+done
+running=$(LXD_DIR=$B/lxd lxc list -f csv -c s | grep -c RUNNING || true)
+echo "bench: LXD has $N_LXD containers, $running running" >&2
+
+# --- (b) 20 lxfd daemons, 3 stopped containers each
+for r in $(seq 1 $N_REMOTES); do
+	d=$B/lxfd$r
+	mkdir -p "$d"
+	setsid "$LXFD" --dir "$d" --logfile "$d/lxfd.log" </dev/null >"$d/lxfd.out" 2>&1 &
+	LXFD_PIDS+=($!)
+done
+for r in $(seq 1 $N_REMOTES); do
+	d=$B/lxfd$r
+	"$LXFD" waitready --timeout 30 --dir "$d" >/dev/null
+	"$LXF" remote add "r$r" "unix://$d/unix.socket" >/dev/null
+	"$LXF" image import "$IMG" "r$r:" --alias busybox >/dev/null
+	for c in 1 2 3; do
+		"$LXF" init busybox "r$r:lb$$-$r-$c" >/dev/null
+	done
+done
+# A config holding only the 20 lxfd remotes, for the fleet-wide list.
+mkdir -p "$B/conf20"
+{
+	echo "default-remote: r1"
+	echo "remotes:"
+	for r in $(seq 1 $N_REMOTES); do
+		echo "  r$r: {addr: \"unix://$B/lxfd$r/unix.socket\", protocol: lxd, public: false, auth_type: tls}"
+	done
+} >"$B/conf20/config.yml"
+rows=$(LXF_CONF=$B/conf20 "$LXF" list -f csv -c n | wc -l)
+echo "bench: $N_REMOTES lxfd remotes, $rows containers in one lxf list" >&2
+lxcseq=$B/lxc-seq.sh
+{
+	echo "#!/bin/sh"
+	for r in $(seq 1 $N_REMOTES); do
+		echo "LXD_DIR=$B/lxfd$r lxc list >/dev/null"
+	done
+} >"$lxcseq"
+chmod +x "$lxcseq"
+# lxc must be able to list an lxfd at all, or (b) compares nothing.
+lxc_ok=yes
+LXD_DIR=$B/lxfd1 lxc list >/dev/null 2>"$B/lxc-lxfd.err" || lxc_ok="no: $(head -c 200 "$B/lxc-lxfd.err")"
+
+# --- measurements
+hf() { # NAME COMMAND: median in ms
+	hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$B/$1.json" "$2" >/dev/null 2>&1 ||
+		hyperfine --warmup 3 --runs "$RUNS" --export-json "$B/$1.json" "$2" >/dev/null
+	python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$B/$1.json"
+}
+declare -A M C
+C[a_lxf]="LXF_CONF=\$B/conf lxf list lxd:"
+C[a_lxc]="LXD_DIR=\$B/lxd lxc list"
+C[b_lxf20]="LXF_CONF=\$B/conf20 lxf list"
+C[b_lxf1]="LXF_CONF=\$B/conf20 lxf list r1:"
+C[b_lxc20]="sh lxc-seq.sh (20 x LXD_DIR=\$B/lxfdN lxc list)"
+M[a_lxf]=$(hf a_lxf "env LXF_CONF=$B/conf LXF_DIR=$B/no-local $LXF list lxd:")
+M[a_lxc]=$(hf a_lxc "env LXD_DIR=$B/lxd lxc list")
+M[b_lxf20]=$(hf b_lxf20 "env LXF_CONF=$B/conf20 LXF_DIR=$B/no-local $LXF list")
+M[b_lxf1]=$(hf b_lxf1 "env LXF_CONF=$B/conf20 LXF_DIR=$B/no-local $LXF list r1:")
+if [ "$lxc_ok" = yes ]; then
+	M[b_lxc20]=$(hf b_lxc20 "$lxcseq")
+else
+	M[b_lxc20]="n/a"
+fi
+ratio() { python3 -c 'import sys; a,b=sys.argv[1:]; print("n/a" if "n/a" in (a,b) else "%.1fx" % (float(a)/float(b)))' "$1" "$2"; }
+
+section=$(
+	cat <<EOF
+<!-- lxf-list:begin -->
+## lxf list vs lxc list (bench/lxf-list.sh)
+
+$(date -u +%Y-%m-%d), hyperfine ${RUNS} runs after 3 warm-ups, medians in ms;
+lxf $("$LXF" --version), LXD $(LXD_DIR=$B/lxd lxd --version).
+\$B is the bench's temporary dir.
+
+(a) One LXD daemon (own LXD_DIR, dir pool, eth0 on an unmanaged bridge),
+$N_LXD busybox containers, $running running. Same daemon, same socket:
+
+| command | median, ms |
+|---|---|
+| \`${C[a_lxc]}\` | ${M[a_lxc]} |
+| \`${C[a_lxf]}\` | ${M[a_lxf]} |
+| lxc / lxf | $(ratio "${M[a_lxc]}" "${M[a_lxf]}") (target 10x) |
+
+(b) $N_REMOTES lxfd daemons (own --dir each), 3 stopped busybox containers
+each ($rows rows in the fleet list):
+
+| command | median, ms |
+|---|---|
+| \`${C[b_lxf20]}\` (all $N_REMOTES remotes, one table) | ${M[b_lxf20]} |
+| \`${C[b_lxf1]}\` (one remote) | ${M[b_lxf1]} |
+| \`${C[b_lxc20]}\` | ${M[b_lxc20]} |
+| lxf 20 remotes / lxf 1 remote | $(ratio "${M[b_lxf20]}" "${M[b_lxf1]}") (target within 1.5x) |
+| 20 x lxc / lxf 20 remotes | $(ratio "${M[b_lxc20]}" "${M[b_lxf20]}") |
+
+lxc against lxfd: $lxc_ok.
+<!-- lxf-list:end -->
+EOF
+)
+printf '%s\n' "$section"
+res=$top/bench/RESULTS.md
+[ -f "$res" ] || printf '# Benchmarks\n\nMachine: %s, %s CPUs, kernel %s.\n' \
+	"$(uname -m)" "$(nproc)" "$(uname -r)" >"$res"
+python3 - "$res" "$section" <<'PY'
+import re, sys
+path, sec = sys.argv[1], sys.argv[2]
+s = open(path).read()
+pat = re.compile(r"<!-- lxf-list:begin -->.*?<!-- lxf-list:end -->", re.S)
+s = pat.sub(lambda m: sec, s) if pat.search(s) else s.rstrip("\n") + "\n\n" + sec + "\n"
+open(path, "w").write(s)
+PY
+echo "bench: results written to $res" >&2
