@@ -335,3 +335,19 @@ out:
 	free(n2);
 	return rc;
 }
+
+int lxf_obj_put_edit_apply(void *ud, struct json_object *edited, struct lxf_err *err)
+{
+	const struct lxf_obj_put_edit *e = ud;
+	struct json_object *w;
+	int rc;
+
+	if (!json_object_is_type(edited, json_type_object))
+		return lxf_err_set(err, LXF_EINVAL, "the document must be a YAML mapping");
+	w = lxf_obj_writable(edited, e->keys);
+	if (!w)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	rc = lxf_obj_put(e->c, e->path, w, e->etag, err);
+	json_object_put(w);
+	return rc;
+}

@@ -259,28 +259,6 @@ static int cmd_profile_unset(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx
 	return prof_write(self, ctx, args, true);
 }
 
-struct prof_edit {
-	struct lxf_client *c;
-	const char *path, *etag;
-};
-
-static int prof_edit_apply(void *ud, struct json_object *edited, struct lxf_err *err)
-{
-	struct prof_edit *e = ud;
-	struct json_object *w;
-	int rc;
-
-	if (!json_object_is_type(edited, json_type_object))
-		return lxf_err_set(err, LXF_EINVAL, "the document must be a YAML mapping");
-	/* name and used_by are shown but not writable: send only the Put fields. */
-	w = lxf_obj_writable(edited, lxf_obj_profile_keys);
-	if (!w)
-		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
-	rc = lxf_obj_put(e->c, e->path, w, e->etag, err);
-	json_object_put(w);
-	return rc;
-}
-
 static int cmd_profile_edit(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			    const struct lxf_cmd_args *args)
 {
@@ -288,7 +266,7 @@ static int cmd_profile_edit(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	struct lxf_client *c = NULL;
 	struct lxf_err err = {0};
 	struct lxf_obj o = {0};
-	struct prof_edit e;
+	struct lxf_obj_put_edit e;
 	char *name = NULL, path[PROFILE_PATH_MAX];
 	int st = LXF_EXIT_OK;
 
@@ -300,8 +278,8 @@ static int cmd_profile_edit(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 		goto fail;
 	}
-	e = (struct prof_edit){c, path, o.etag};
-	if (lxf_obj_edit(ctx, w, prof_edit_apply, &e, &err) == 0)
+	e = (struct lxf_obj_put_edit){c, path, o.etag, lxf_obj_profile_keys};
+	if (lxf_obj_edit(ctx, w, lxf_obj_put_edit_apply, &e, &err) == 0)
 		goto out;
 fail:
 	st = prof_fail(self, ctx, &err);

@@ -75,6 +75,18 @@ int lxf_obj_edit(struct lxf_cmd_ctx *ctx, struct json_object *current, lxf_obj_a
 		 void *ud, struct lxf_err *err);
 
 /*
+ * lxf_obj_edit's apply step for an object whose PUT takes the members in
+ * keys (what GET shows beyond them, e.g. name or used_by, is dropped):
+ * ud is a struct lxf_obj_put_edit, borrowed.
+ */
+struct lxf_obj_put_edit {
+	struct lxf_client *c;
+	const char *path, *etag;
+	const char *const *keys;
+};
+int lxf_obj_put_edit_apply(void *ud, struct json_object *edited, struct lxf_err *err);
+
+/*
  * For list commands: parses -f (default table). Returns 0 or
  * lxf_cmd_usage_error's status (the message already printed).
  */
