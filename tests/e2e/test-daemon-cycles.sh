@@ -10,6 +10,15 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 cycles=${LXF_E2E_CYCLES:-100}
+warmup=40
+asan=0
+if ldd "$LXFE_LXFD" | grep -q libasan; then
+	# Each cycle is several times slower under ASan, and RSS is not
+	# compared there (below): fewer cycles still catch fd leaks.
+	asan=1
+	cycles=${LXF_E2E_CYCLES:-20}
+	warmup=5
+fi
 hosts_up 1
 hosts_import_image
 
@@ -26,7 +35,7 @@ cycle() {
 # Warm-up: thread stacks, SQLite's page cache and malloc arenas settle,
 # and finished operations (kept OP_KEEP_SECS = 10 s, as LXD keeps them a
 # few seconds) reach their steady number: 40 cycles take longer than that.
-for _ in $(seq 1 40); do cycle; done
+for _ in $(seq 1 "$warmup"); do cycle; done
 lxfe_sleep 12
 fd0=$(fds)
 rss0=$(rss_kb)
@@ -37,8 +46,15 @@ rss1=$(rss_kb)
 lxfe_log "after $cycles cycles: fds $fd0 -> $fd1, RSS $rss0 -> $rss1 kB"
 
 assert_eq "$fd0" "$fd1" "lxfd's open fds after $cycles cycles"
-# Memory: a leak of even 10 kB per cycle would show as 1 MB here.
-[ $((rss1 - rss0)) -lt 1024 ] || fail "lxfd's RSS grew by $((rss1 - rss0)) kB over $cycles cycles"
+# Memory: a leak of even 10 kB per cycle would show as 1 MB here. Under
+# ASan freed memory sits in a quarantine (256 MB) instead of being reused,
+# so RSS grows by design: there LeakSanitizer's report at exit (the
+# harness fails the test on it) is the memory check.
+if [ "$asan" = 1 ]; then
+	lxfe_log "ASan build: RSS not compared, leaks are LeakSanitizer's"
+else
+	[ $((rss1 - rss0)) -lt 1024 ] || fail "lxfd's RSS grew by $((rss1 - rss0)) kB over $cycles cycles"
+fi
 # Nothing of the containers is left behind.
 assert_eq "" "$(ls "$(host_dir 1)/containers")" "containers dir after the cycles"
 assert_eq "" "$(ls "$(host_dir 1)/logs")" "logs dir after the cycles"
