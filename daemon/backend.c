@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <ifaddrs.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -395,6 +396,31 @@ out:
 	return ret;
 }
 
+/*
+ * liblxc 5.0 on cgroup v1 leaves each stopped container's empty
+ * lxc.monitor.NAME cgroup behind and takes NAME-1, NAME-2... next time:
+ * thousands pile up on a busy host. Before a start, the empty ones of
+ * this name go. rmdir(2) removes only a cgroup with no process and no
+ * child, so a running monitor (another host's container of the same name
+ * included) is never touched.
+ */
+static void sweep_monitor_cgroups(const char *name)
+{
+	char pat[2][PATH_MAX];
+	glob_t g;
+
+	if (snprintf(pat[0], sizeof(pat[0]), "/sys/fs/cgroup/*/lxc.monitor.%s", name) < 0 ||
+	    snprintf(pat[1], sizeof(pat[1]), "/sys/fs/cgroup/*/lxc.monitor.%s-[0-9]*", name) < 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (glob(pat[i], GLOB_NOSORT | GLOB_ONLYDIR, NULL, &g) != 0)
+			continue;
+		for (size_t j = 0; j < g.gl_pathc; j++)
+			(void)rmdir(g.gl_pathv[j]);
+		globfree(&g);
+	}
+}
+
 int backend_start(const char *name, struct lxf_err *err)
 {
 	struct lxc_container *c = NULL;
@@ -409,6 +435,7 @@ int backend_start(const char *name, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_EBUSY, "container '%s' is already running", name);
 		goto out;
 	}
+	sweep_monitor_cgroups(name);
 	if (log_dir_of(logdir, sizeof(logdir), name) || lxf_mkdir_p(logdir, 0700, err)) {
 		ret = lxf_err_set(err, LXF_EIO, "cannot make the log directory of '%s'", name);
 		goto out;
