@@ -36,7 +36,11 @@ def raises(fn, exc, text):
         return
     sys.exit("FAIL: no %s raised (%s)" % (exc.__name__, text))
 exec(sys.argv[2])
-' "$(host_socket 1)" "$1"
+' "$(host_socket 1)" "$1" || {
+		rc=$?
+		[ "$rc" -ne 124 ] || fail "pylxd hung (120 s) in the step: $1"
+		fail "pylxd step failed (exit $rc): $1"
+	}
 }
 
 py '
