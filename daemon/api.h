@@ -83,6 +83,15 @@ void api_instance_url(const char *name, char *buf, size_t n);
 /* Deep copy of o (new reference; NULL for NULL). */
 struct json_object *api_copy(struct json_object *o);
 
+/*
+ * A collection GET answered from DB rows (taken over, whatever the
+ * outcome): with ?recursion=0 the URLs prefix + row[key], else
+ * to_json(row) for each row (a new reference).
+ */
+int api_list_rows(struct http_req *req, struct json_object *rows, const char *prefix,
+		  const char *key, struct json_object *(*to_json)(struct json_object *row),
+		  struct lxf_err *err);
+
 /* The whole Instance object (recursion 1) for DB row row; with full, also state etc. */
 struct json_object *api_instance_json(struct json_object *row, bool full);
 

@@ -52,25 +52,12 @@ static struct json_object *etag_src(struct json_object *row)
 
 int api_profiles_get(struct http_req *req, struct lxf_err *err)
 {
-	struct json_object *rows = NULL, *arr;
-	int rec = api_recursion(req);
+	struct json_object *rows = NULL;
 	int ret = db_exec(&rows, NULL, err, "SELECT * FROM profiles ORDER BY name", "");
 
 	if (ret < 0)
 		return ret;
-	arr = json_object_new_array();
-	for (size_t i = 0; arr && i < json_object_array_length(rows); i++) {
-		struct json_object *row = json_object_array_get_idx(rows, i);
-		char url[320];
-		if (rec > 0) {
-			json_object_array_add(arr, profile_json(row));
-		} else {
-			snprintf(url, sizeof(url), "/1.0/profiles/%s", lxf_json_str(row, "name"));
-			json_object_array_add(arr, json_object_new_string(url));
-		}
-	}
-	json_object_put(rows);
-	return arr ? api_sync(req, arr, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	return api_list_rows(req, rows, "/1.0/profiles/", "name", profile_json, err);
 }
 
 /* config, devices and description of body, checked. Borrowed. */

@@ -327,3 +327,25 @@ void api_instance_url(const char *name, char *buf, size_t n)
 {
 	snprintf(buf, n, "/1.0/instances/%s", name);
 }
+
+int api_list_rows(struct http_req *req, struct json_object *rows, const char *prefix,
+		  const char *key, struct json_object *(*to_json)(struct json_object *row),
+		  struct lxf_err *err)
+{
+	int rec = api_recursion(req);
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; arr && i < json_object_array_length(rows); i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i);
+		char url[512];
+
+		if (rec > 0) {
+			json_object_array_add(arr, to_json(row));
+		} else {
+			snprintf(url, sizeof(url), "%s%s", prefix, lxf_json_str(row, key));
+			json_object_array_add(arr, json_object_new_string(url));
+		}
+	}
+	json_object_put(rows);
+	return arr ? api_sync(req, arr, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+}

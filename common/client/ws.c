@@ -128,7 +128,7 @@ static void ws_do_connect(struct lxf_ws_ctx *ctx, struct lxf_ws *ws)
 /* Work queued by other threads: new connections, data to write, closes. */
 static void ws_pick_up_work(struct lxf_ws_ctx *ctx)
 {
-	struct lxf_ws *todo[WS_CONNS_MAX];
+	struct lxf_ws *pending[WS_CONNS_MAX];
 	bool connect[WS_CONNS_MAX];
 	size_t n = 0;
 
@@ -139,19 +139,19 @@ static void ws_pick_up_work(struct lxf_ws_ctx *ctx)
 		if (ws->state == WS_PENDING) {
 			ws->state = WS_CONNECTING;
 			connect[n] = true;
-			todo[n++] = ws;
+			pending[n++] = ws;
 		} else if (ws->state == WS_OPEN && (ws->qhead || ws->close_req)) {
 			connect[n] = false;
-			todo[n++] = ws;
+			pending[n++] = ws;
 		}
 	}
 	pthread_mutex_unlock(&ctx->mu);
 	/* Outside the lock: connecting may call back into ws_ended. */
 	for (size_t i = 0; i < n; i++) {
 		if (connect[i])
-			ws_do_connect(ctx, todo[i]);
-		else if (todo[i]->wsi)
-			lws_callback_on_writable(todo[i]->wsi);
+			ws_do_connect(ctx, pending[i]);
+		else if (pending[i]->wsi)
+			lws_callback_on_writable(pending[i]->wsi);
 	}
 }
 
