@@ -130,6 +130,12 @@ for d in lxfd lxd; do
 	R[$d.rss]=$(rss_kb "${PID[$d]}")
 	R[$d.pss]=$(pss_kb "${PID[$d]}")
 done
+# lxfd's helpers (lxfd-admin, lxfd-image) are short-lived: one still
+# running at idle would be part of lxfd's footprint, so it is added in.
+for h in $(pgrep -P "${PID[lxfd]}" -f 'lxfd-(admin|image)' || true); do
+	R[lxfd.rss]=$((R[lxfd.rss] + $(rss_kb "$h")))
+	R[lxfd.pss]=$((R[lxfd.pss] + $(pss_kb "$h")))
+done
 
 # --- launch (create + start) and stop --force, N=1
 for d in lxfd lxd; do

@@ -157,6 +157,51 @@ if [ "$lxc_ok" = yes ]; then
 else
 	M[b_lxc20]="n/a"
 fi
+# Load-independent figures: instructions the client executes (callgrind),
+# and the CPU the 20 lxfd daemons spend answering one fleet-wide list.
+ir() { # COMMAND...: instructions executed, whole process
+	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+		sed -n 's/.*refs: *//p' | tr -d ,
+}
+lxfd_cpu_ms() { # runs the 20-remote list 20 times: lxfd CPU (utime+stime) per list, ms
+	local a b p i
+	a=0
+	for p in "${LXFD_PIDS[@]}"; do a=$((a + $(awk '{print $14+$15}' "/proc/$p/stat"))); done
+	for i in $(seq 20); do LXF_CONF=$B/conf20 LXF_DIR=$B/no-local "$LXF" list >/dev/null; done
+	b=0
+	for p in "${LXFD_PIDS[@]}"; do b=$((b + $(awk '{print $14+$15}' "/proc/$p/stat"))); done
+	echo $(((b - a) * 1000 / $(getconf CLK_TCK) / 20))
+}
+C[a_curl2]="curl --unix-socket \$B/lxd/unix.socket lxd/1.0/instances?recursion=2"
+C[a_curl1]="curl --unix-socket \$B/lxd/unix.socket lxd/1.0/instances?recursion=1"
+# The alternative to recursion=2 a client could use on LXD 5.0 (which has
+# no selective recursion): recursion=1, then each running container's
+# /state and each container's /snapshots, 8 requests in flight.
+perinst=$B/per-instance.sh
+{
+	echo "#!/bin/sh"
+	echo "curl -s -o /dev/null --unix-socket $B/lxd/unix.socket 'http://lxd/1.0/instances?recursion=1'"
+	printf 'curl -s -Z --parallel-max 8 --unix-socket %s/lxd/unix.socket' "$B"
+	for i in $(seq 1 $N_LXD); do
+		[ "$i" -le $((N_LXD / 2)) ] && printf ' -o /dev/null http://lxd/1.0/instances/lb%s-%s/state' "$$" "$i"
+		printf ' -o /dev/null http://lxd/1.0/instances/lb%s-%s/snapshots' "$$" "$i"
+	done
+	echo
+} >"$perinst"
+C[a_perinst]="per-instance.sh (recursion=1, then ${running} x /state + $N_LXD x /snapshots, 8 at a time, curl -Z)"
+M[a_perinst]=$(hf a_perinst "sh $perinst")
+C[a_lxfns]="LXF_CONF=\$B/conf lxf list lxd: -c nst"
+M[a_curl2]=$(hf a_curl2 "curl -s -o /dev/null --unix-socket $B/lxd/unix.socket http://lxd/1.0/instances?recursion=2")
+M[a_curl1]=$(hf a_curl1 "curl -s -o /dev/null --unix-socket $B/lxd/unix.socket http://lxd/1.0/instances?recursion=1")
+M[a_lxfns]=$(hf a_lxfns "env LXF_CONF=$B/conf LXF_DIR=$B/no-local $LXF list lxd: -c nst")
+if command -v valgrind >/dev/null; then
+	I1=$(LXF_CONF=$B/conf20 LXF_DIR=$B/no-local ir "$LXF" list r1:)
+	I20=$(LXF_CONF=$B/conf20 LXF_DIR=$B/no-local ir "$LXF" list)
+	IV=$(LXF_CONF=$B/conf20 LXF_DIR=$B/no-local ir "$LXF" --version)
+else
+	I1=n/a I20=n/a IV=n/a
+fi
+LXFD_CPU=$(lxfd_cpu_ms)
 ratio() { python3 -c 'import sys; a,b=sys.argv[1:]; print("n/a" if "n/a" in (a,b) else "%.1fx" % (float(a)/float(b)))' "$1" "$2"; }
 
 section=$(
@@ -176,6 +221,10 @@ $N_LXD busybox containers, $running running. Same daemon, same socket:
 | \`${C[a_lxc]}\` | ${M[a_lxc]} |
 | \`${C[a_lxf]}\` | ${M[a_lxf]} |
 | lxc / lxf | $(ratio "${M[a_lxc]}" "${M[a_lxf]}") (target 10x) |
+| \`${C[a_curl2]}\` (LXD's own answer, what lxc list asks) | ${M[a_curl2]} |
+| \`${C[a_curl1]}\` (no state, no snapshots) | ${M[a_curl1]} |
+| \`${C[a_lxfns]}\` (columns without state: recursion=1) | ${M[a_lxfns]} |
+| \`${C[a_perinst]}\` | ${M[a_perinst]} |
 
 (b) $N_REMOTES lxfd daemons (own --dir each), 3 stopped busybox containers
 each ($rows rows in the fleet list):
@@ -189,6 +238,12 @@ each ($rows rows in the fleet list):
 | 20 x lxc / lxf 20 remotes | $(ratio "${M[b_lxc20]}" "${M[b_lxf20]}") |
 
 lxc against lxfd: $lxc_ok.
+
+Load-independent figures (the machine is shared and its timings noisy):
+instructions executed by lxf (\`valgrind --tool=callgrind\`, whole process):
+\`lxf --version\` $IV, \`lxf list r1:\` $I1, \`lxf list\` over 20 remotes $I20;
+CPU the 20 lxfd daemons spend per 20-remote list (utime+stime from
+/proc/PID/stat over 20 lists): $LXFD_CPU ms.
 <!-- lxf-list:end -->
 EOF
 )

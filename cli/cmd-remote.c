@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * lxf remote add|list|remove|rename|switch|get-default|set-url: edits of
- * config.yml, each loaded, changed in memory and saved atomically.
+ * lxf remote list|remove|rename|switch|get-default|set-url: edits of
+ * config.yml, each loaded, changed in memory and saved atomically. `remote
+ * add` (the HTTPS trust flow) is cmd-remote-add.c, `remote import-lxc`
+ * cmd-remote-import.c.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "json.h"
@@ -18,29 +21,22 @@ static int cmd_remote_save(struct lxf_cmd_ctx *ctx, int rc, struct lxf_err *err)
 	return rc ? lxf_cmd_fail(ctx, err) : LXF_EXIT_OK;
 }
 
-static int cmd_remote_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			  const struct lxf_cmd_args *args)
-{
-	struct lxf_err err = {0};
-	int rc;
-
-	(void)self;
-	rc = lxf_remotes_add(ctx->remotes, args->argv[0], args->argv[1], &err);
-	if (rc == 0 && strncmp(args->argv[1], "https://", 8) == 0 && !ctx->quiet)
-		fprintf(ctx->err,
-			"Note: the HTTPS trust exchange is not implemented yet; "
-			"put the server certificate in servercerts/%s.crt\n",
-			args->argv[0]);
-	return cmd_remote_save(ctx, rc, &err);
-}
-
 static int cmd_remote_remove(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			     const struct lxf_cmd_args *args)
 {
 	struct lxf_err err = {0};
 
+	char crt[4096];
+	int st;
+
 	(void)self;
-	return cmd_remote_save(ctx, lxf_remotes_remove(ctx->remotes, args->argv[0], &err), &err);
+	/* The pin goes with the remote, so that adding it again asks afresh (as lxc). */
+	if (lxf_remotes_servercert_path(ctx->remotes, args->argv[0], crt, sizeof(crt), &err) != 0)
+		crt[0] = '\0';
+	st = cmd_remote_save(ctx, lxf_remotes_remove(ctx->remotes, args->argv[0], &err), &err);
+	if (st == LXF_EXIT_OK && crt[0])
+		(void)unlink(crt);
+	return st;
 }
 
 static int cmd_remote_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
@@ -48,9 +44,20 @@ static int cmd_remote_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx
 {
 	struct lxf_err err = {0};
 
+	char from[4096], to[4096];
+	int st;
+
 	(void)self;
-	return cmd_remote_save(
+	if (lxf_remotes_servercert_path(ctx->remotes, args->argv[0], from, sizeof(from), &err) !=
+		0 ||
+	    lxf_remotes_servercert_path(ctx->remotes, args->argv[1], to, sizeof(to), &err) != 0)
+		from[0] = '\0';
+	st = cmd_remote_save(
 	    ctx, lxf_remotes_rename(ctx->remotes, args->argv[0], args->argv[1], &err), &err);
+	/* The pinned certificate follows the name it is looked up by. */
+	if (st == LXF_EXIT_OK && from[0] && access(from, F_OK) == 0 && rename(from, to) != 0)
+		fprintf(ctx->err, "Warning: could not rename %s to %s\n", from, to);
+	return st;
 }
 
 static int cmd_remote_switch(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
@@ -149,15 +156,6 @@ static int cmd_remote_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	lxf_table_fini(&t);
 	return LXF_EXIT_OK;
 }
-
-const struct lxf_cmd lxf_cmd_remote_add_entry = {
-    .name = "remote add",
-    .usage = "NAME unix:///path/to/unix.socket|https://HOST[:PORT]",
-    .summary = "Add a remote",
-    .min_args = 2,
-    .max_args = 2,
-    .exec = cmd_remote_add,
-};
 
 const struct lxf_cmd lxf_cmd_remote_list_entry = {
     .name = "remote list",

@@ -137,9 +137,12 @@ extern const struct lxf_cmd lxf_cmd_image_import_entry, lxf_cmd_image_list_entry
     lxf_cmd_image_alias_list_entry;
 extern const struct lxf_cmd lxf_cmd_remote_add_entry, lxf_cmd_remote_list_entry,
     lxf_cmd_remote_remove_entry, lxf_cmd_remote_rename_entry, lxf_cmd_remote_switch_entry,
-    lxf_cmd_remote_get_default_entry, lxf_cmd_remote_set_url_entry;
+    lxf_cmd_remote_get_default_entry, lxf_cmd_remote_set_url_entry, lxf_cmd_remote_import_entry;
+extern const struct lxf_cmd lxf_cmd_trust_list_entry, lxf_cmd_trust_add_entry,
+    lxf_cmd_trust_show_entry, lxf_cmd_trust_remove_entry;
 extern const struct lxf_cmd lxf_cmd_query_entry;
 extern const struct lxf_cmd lxf_cmd_version_entry;
+extern const struct lxf_cmd lxf_cmd_move_entry, lxf_cmd_copy_entry;
 extern const struct lxf_cmd lxf_cmd_rename_entry, lxf_cmd_snapshot_entry, lxf_cmd_restore_entry;
 extern const struct lxf_cmd lxf_cmd_config_show_entry, lxf_cmd_config_get_entry,
     lxf_cmd_config_set_entry, lxf_cmd_config_unset_entry, lxf_cmd_config_edit_entry;

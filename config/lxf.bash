@@ -104,6 +104,13 @@ _lxf()
 	--env | --cwd | --user | --group | -c | --columns | --timeout | -p | --profile)
 		return
 		;;
+	--password | --token | --name | --projects)
+		return
+		;;
+	--conf)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return
+		;;
 	esac
 
 	if [[ $cur == -* ]]; then
@@ -117,7 +124,19 @@ _lxf()
 		COMPREPLY=($(compgen -W "$(_lxf_remotes "$lxf")" -- "$cur"))
 		return
 		;;
-	remote\ add | remote\ list | remote\ get-default | version)
+	remote\ add | remote\ list | remote\ get-default | remote\ import-lxc | version)
+		return
+		;;
+	config\ trust\ list | config\ trust\ add)
+		# "R:", and for add a certificate file.
+		local -a rs=()
+		local r
+		while IFS= read -r r; do
+			[[ -n $r ]] && rs+=("$r:")
+		done < <(_lxf_remotes "$lxf")
+		COMPREPLY=($(compgen -W "${rs[*]}" -- "$cur"))
+		[[ $cmd == "config trust add" ]] && COMPREPLY+=($(compgen -f -- "$cur"))
+		((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == *: ]] && compopt -o nospace 2>/dev/null
 		return
 		;;
 	esac

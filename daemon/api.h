@@ -105,6 +105,9 @@ void api_stop_all(int timeout);
  * array, empty on errors), for recursion=2 instance objects. */
 struct json_object *api_snapshots_json(const char *name);
 
+/* api_snapshots.c: deletes the snapshots whose expires_at has passed (periodic). */
+void snapshots_prune_expired(void);
+
 /* api_snapshots.c: PUT /1.0/instances/{name} with {"restore": SNAP}. body borrowed. */
 int api_snapshot_restore(struct http_req *req, const char *name, struct json_object *body,
 			 struct lxf_err *err);

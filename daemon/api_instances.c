@@ -15,6 +15,7 @@
 #include "http.h"
 #include "image.h"
 #include "log.h"
+#include "migrate.h"
 #include "op.h"
 
 static int status_code(const char *status)
@@ -280,6 +281,8 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 		return -LXF_EINVAL;
 	if (type && type[0] && strcmp(type, "container") != 0)
 		return lxf_err_set(err, LXF_ENOTSUP, "Only containers are supported");
+	if (strcmp(stype, "copy") == 0)
+		return migrate_copy_post(req, body, err);
 	if (config && lxf_json_check_string_map(config, "config", err) < 0)
 		return -LXF_EINVAL;
 	if (devices && api_check_devices(devices, err) < 0)

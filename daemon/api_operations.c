@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "events.h"
 #include "http.h"
 #include "op.h"
 
@@ -44,6 +45,12 @@ int api_operation_delete(struct http_req *req, struct lxf_err *err)
 
 	if (ret == 0)
 		ret = op_cancel(op, err);
+	if (ret == 0) {
+		char url[64];
+		op_url(op, url, sizeof(url));
+		events_lifecycle("operation-cancelled", url, NULL);
+		ret = api_sync(req, NULL, err);
+	}
 	op_unref(op);
 	return ret;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "auth.h"
 #include "backend.h"
 #include "buf.h"
 #include "db.h"
@@ -20,6 +22,7 @@
 #include "log.h"
 #include "network.h"
 #include "op.h"
+#include "tls.h"
 
 #ifndef LXF_LXC_VERSION
 #define LXF_LXC_VERSION "unknown"
@@ -88,44 +91,37 @@ struct srv_key {
 	int (*check)(const char *key, const char *val, struct lxf_err *err);
 };
 
-static int check_host_port(const char *key, const char *val, struct lxf_err *err)
+/* LXD's forms: HOST, HOST:PORT, :PORT, [V6], [V6]:PORT (port 8443 by default). */
+static int check_https(const char *key, const char *val, struct lxf_err *err)
 {
-	const char *colon = strrchr(val, ':'), *host = val;
-	size_t hlen;
-	char *end = NULL;
-	long port;
+	char host[256];
+	int port;
 
-	if (!colon)
-		return lxf_err_set(err, LXF_EINVAL, "%s: \"%s\" is not host:port", key, val);
-	hlen = (size_t)(colon - val);
-	if (hlen >= 2 && val[0] == '[' && val[hlen - 1] == ']') {
-		host++;
-		hlen -= 2;
+	if (http_https_parse(val, host, sizeof(host), &port, err) < 0) {
+		lxf_err_prefix(err, "%s", key);
+		return -LXF_EINVAL;
 	}
-	port = strtol(colon + 1, &end, 10);
-	if (!colon[1] || *end || port < 1 || port > 65535)
-		return lxf_err_set(err, LXF_EINVAL, "%s: bad port in \"%s\"", key, val);
-	for (size_t i = 0; i < hlen; i++)
-		if (!isalnum((unsigned char)host[i]) && !strchr(".-:", host[i]))
-			return lxf_err_set(err, LXF_EINVAL, "%s: bad host in \"%s\"", key, val);
 	return 0;
 }
 
-static int check_https(const char *key, const char *val, struct lxf_err *err)
+/* Any password; it is stored hashed (server_update). */
+static int check_any(const char *key, const char *val, struct lxf_err *err)
 {
-	int ret = check_host_port(key, val, err);
-
-	if (ret < 0)
-		return ret;
-	/* Storing it would claim a listener that does not exist. */
-	return lxf_err_set(err, LXF_EINVAL, "%s: HTTPS is not supported by this lxfd yet", key);
+	(void)key;
+	(void)val;
+	(void)err;
+	return 0;
 }
 
-static int check_trust_password(const char *key, const char *val, struct lxf_err *err)
+static int check_expiry(const char *key, const char *val, struct lxf_err *err)
 {
-	(void)val;
-	return lxf_err_set(err, LXF_EINVAL, "%s: remote clients are not supported by this lxfd yet",
-			   key);
+	int64_t secs;
+
+	if (auth_parse_expiry(val, &secs, err) < 0) {
+		lxf_err_prefix(err, "%s", key);
+		return -LXF_EINVAL;
+	}
+	return 0;
 }
 
 static int check_uint(const char *key, const char *val, long max, struct lxf_err *err)
@@ -152,9 +148,8 @@ static int check_hours(const char *key, const char *val, struct lxf_err *err)
 }
 
 static const struct srv_key srv_keys[] = {
-    {"core.https_address", check_https},
-    {"core.trust_password", check_trust_password},
-    {"core.shutdown_timeout", check_minutes},
+    {"core.https_address", check_https},          {"core.trust_password", check_any},
+    {"core.remote_token_expiry", check_expiry},   {"core.shutdown_timeout", check_minutes},
     {"images.auto_update_interval", check_hours},
 };
 
@@ -166,8 +161,11 @@ static const struct srv_key *srv_key_find(const char *key)
 	return NULL;
 }
 
-/* The stored config as a string map (new reference); only known keys. */
-static int server_config(struct json_object **out, struct lxf_err *err)
+/*
+ * The stored config as a string map (new reference); only known keys.
+ * For display, core.trust_password (a hash) shows as true, as in LXD.
+ */
+static int server_config(struct json_object **out, bool display, struct lxf_err *err)
 {
 	struct json_object *rows = NULL, *cfg = NULL;
 	int ret;
@@ -184,7 +182,9 @@ static int server_config(struct json_object **out, struct lxf_err *err)
 	for (size_t i = 0; i < json_object_array_length(rows); i++) {
 		struct json_object *r = json_object_array_get_idx(rows, i);
 		const char *k = lxf_json_str(r, "key");
-		if (k && srv_key_find(k))
+		if (k && srv_key_find(k) && display && strcmp(k, "core.trust_password") == 0)
+			json_object_object_add(cfg, k, json_object_new_boolean(1));
+		else if (k && srv_key_find(k))
 			lxf_json_add_str(cfg, k, lxf_json_str(r, "value"));
 	}
 	json_object_put(rows);
@@ -205,24 +205,72 @@ int api_server_config_get(const char *key, char *buf, size_t n)
 	return ret;
 }
 
+/* The value of key in the stored config (raw) or "" (borrowed from cfg). */
+static const char *cfg_str(struct json_object *cfg, const char *key)
+{
+	const char *v = lxf_json_str(cfg, key);
+
+	return v ? v : "";
+}
+
+/*
+ * Stores next, first moving the HTTPS listener when core.https_address
+ * changes: a bind error refuses the whole update, and a failed write puts
+ * the old listener back.
+ */
+static int server_store(struct json_object *cur, struct json_object *next, struct lxf_err *err)
+{
+	const char *old_https = cfg_str(cur, "core.https_address");
+	const char *new_https = cfg_str(next, "core.https_address");
+	bool move = strcmp(old_https, new_https) != 0;
+	int ret = 0;
+
+	if (move && (ret = http_https_set(new_https, err)) < 0)
+		return ret;
+	ret = db_begin(err);
+	for (size_t i = 0; ret == 0 && i < sizeof(srv_keys) / sizeof(srv_keys[0]); i++) {
+		const char *val = lxf_json_str(next, srv_keys[i].key);
+		if (val)
+			ret = db_config_set(srv_keys[i].key, val, err);
+		else
+			ret = db_exec(NULL, NULL, err, "DELETE FROM config WHERE key = ?", "s",
+				      srv_keys[i].key);
+		if (ret < 0)
+			db_rollback();
+	}
+	if (ret == 0)
+		ret = db_commit(err);
+	if (ret < 0 && move) {
+		struct lxf_err e2;
+		if (http_https_set(old_https, &e2) < 0)
+			lxf_error("Cannot restore the HTTPS listener on %s: %s", old_https, e2.msg);
+	}
+	return ret;
+}
+
 /*
  * PUT replaces the whole map (absent keys are unset), PATCH merges; an
  * empty value unsets. Every key is checked before anything is written.
+ * core.trust_password is stored hashed; the true that GET shows for it
+ * (sent back by `lxc config edit`) keeps the stored one.
  */
 static int server_update(struct http_req *req, bool patch, struct lxf_err *err)
 {
-	struct json_object *body, *config = NULL, *cur = NULL, *next = NULL;
+	/* One update at a time: the listener and the stored address must agree. */
+	static pthread_mutex_t update_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct json_object *body, *config = NULL, *cur = NULL, *shown = NULL, *next = NULL;
 	int ret;
 
+	pthread_mutex_lock(&update_lock);
 	ret = api_body_object(req, &body, err);
 	if (ret == 0 && lxf_json_get_object(body, "config", false, &config, err) < 0)
 		ret = -LXF_EINVAL;
-	if (ret == 0 && config)
-		ret = lxf_json_check_string_map(config, "config", err);
 	if (ret == 0)
-		ret = server_config(&cur, err);
+		ret = server_config(&cur, false, err);
 	if (ret == 0)
-		ret = api_check_if_match(req, cur, err);
+		ret = server_config(&shown, true, err);
+	if (ret == 0)
+		ret = api_check_if_match(req, shown, err);
 	if (ret < 0)
 		goto out;
 	next = patch ? api_copy(cur) : json_object_new_object();
@@ -234,42 +282,46 @@ static int server_update(struct http_req *req, bool patch, struct lxf_err *err)
 		json_object_object_foreach(config, k, v)
 		{
 			const struct srv_key *sk = srv_key_find(k);
-			const char *val = json_object_get_string(v);
+			bool pw = strcmp(k, "core.trust_password") == 0;
+			const char *val;
+			char *hash = NULL;
 			if (!sk) {
 				ret = lxf_err_set(err, LXF_EINVAL,
 						  "Unknown server config key \"%s\"", k);
 				goto out;
 			}
+			if (pw && json_object_is_type(v, json_type_boolean) &&
+			    json_object_get_boolean(v)) {
+				if (cfg_str(cur, k)[0])
+					lxf_json_add_str(next, k, cfg_str(cur, k));
+				continue;
+			}
+			if (!json_object_is_type(v, json_type_string)) {
+				ret = lxf_err_set(err, LXF_EINVAL, "config: '%s' must be a string",
+						  k);
+				goto out;
+			}
+			val = json_object_get_string(v);
 			if (val[0] && (ret = sk->check(k, val, err)) < 0)
 				goto out;
+			if (val[0] && pw && (ret = auth_password_hash(val, &hash, err)) < 0)
+				goto out;
 			if (val[0])
-				lxf_json_add_str(next, k, val);
+				lxf_json_add_str(next, k, hash ? hash : val);
 			else
 				json_object_object_del(next, k);
+			free(hash);
 		}
 	}
-	ret = db_begin(err);
-	if (ret < 0)
-		goto out;
-	for (size_t i = 0; ret == 0 && i < sizeof(srv_keys) / sizeof(srv_keys[0]); i++) {
-		const char *val = lxf_json_str(next, srv_keys[i].key);
-		if (val)
-			ret = db_config_set(srv_keys[i].key, val, err);
-		else
-			ret = db_exec(NULL, NULL, err, "DELETE FROM config WHERE key = ?", "s",
-				      srv_keys[i].key);
-	}
-	if (ret < 0) {
-		db_rollback();
-		goto out;
-	}
-	ret = db_commit(err);
+	ret = server_store(cur, next, err);
 	if (ret == 0) {
 		lxf_info("Server config updated");
 		ret = api_sync(req, NULL, err);
 	}
 out:
+	pthread_mutex_unlock(&update_lock);
 	json_object_put(cur);
+	json_object_put(shown);
 	json_object_put(next);
 	return ret;
 }
@@ -303,14 +355,17 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 						 "file_append",
 						 "file_symlinks",
 						 "snapshot_expiry",
-						 "snapshot_expiry_creation"};
+						 "snapshot_expiry_creation",
+						 "certificate_update",
+						 "certificate_token"};
 	struct json_object *o = json_object_new_object(), *env = json_object_new_object();
 	struct json_object *ext = json_object_new_array(), *cfg = NULL;
 	struct utsname u;
 	char host[256], osname[128], osver[64];
 	int ret;
 
-	ret = server_config(&cfg, err);
+	/* Untrusted clients learn only what LXD tells them (ServerUntrusted). */
+	ret = req->trusted ? server_config(&cfg, true, err) : 0;
 	if (ret == 0 && (!o || !env || !ext))
 		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret < 0) {
@@ -320,26 +375,31 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 		json_object_put(cfg);
 		return ret;
 	}
+	for (size_t i = 0; i < sizeof(extensions) / sizeof(extensions[0]); i++)
+		json_object_array_add(ext, json_object_new_string(extensions[i]));
+	json_object_object_add(o, "api_extensions", ext);
+	lxf_json_add_str(o, "api_status", "stable");
+	lxf_json_add_str(o, "api_version", "1.0");
+	lxf_json_add_str(o, "auth", req->trusted ? "trusted" : "untrusted");
+	json_object_object_add(o, "public", json_object_new_boolean(0));
+	json_object_object_add(o, "auth_methods", str_array("tls"));
+	if (!req->trusted) {
+		json_object_put(env);
+		return api_sync(req, o, err);
+	}
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
 	if (gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	os_release(osname, sizeof(osname), osver, sizeof(osver));
-	for (size_t i = 0; i < sizeof(extensions) / sizeof(extensions[0]); i++)
-		json_object_array_add(ext, json_object_new_string(extensions[i]));
-	json_object_object_add(o, "api_extensions", ext);
-	lxf_json_add_str(o, "api_status", "stable");
-	lxf_json_add_str(o, "api_version", "1.0");
-	lxf_json_add_str(o, "auth", "trusted");
-	json_object_object_add(o, "auth_methods", str_array("tls"));
-	json_object_object_add(o, "public", json_object_new_boolean(0));
 	json_object_object_add(o, "config", cfg);
-	json_object_object_add(env, "addresses", json_object_new_array());
+	json_object_object_add(env, "addresses",
+			       http_https_addresses(lxf_json_str(cfg, "core.https_address")));
 	json_object_object_add(env, "architectures",
 			       str_array(u.machine[0] ? u.machine : "x86_64"));
-	lxf_json_add_str(env, "certificate", "");
-	lxf_json_add_str(env, "certificate_fingerprint", "");
+	lxf_json_add_str(env, "certificate", tls_server_cert_pem());
+	lxf_json_add_str(env, "certificate_fingerprint", tls_server_fingerprint());
 	lxf_json_add_str(env, "driver", "lxc");
 	lxf_json_add_str(env, "driver_version", LXF_LXC_VERSION);
 	lxf_json_add_str(env, "firewall", "");

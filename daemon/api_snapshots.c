@@ -536,6 +536,36 @@ static int delete_op(struct op *op, void *arg, struct json_object **md, struct l
 	return ret;
 }
 
+/*
+ * LXD's expires_at: snapshots past it are deleted by a sweep (op_every,
+ * once a minute), as LXD's pruneExpiredInstanceSnapshots task does. The
+ * config key snapshots.expiry (a default expires_at) is not accepted.
+ */
+void snapshots_prune_expired(void)
+{
+	struct json_object *rows = NULL;
+	struct lxf_err err;
+
+	if (db_exec(&rows, NULL, &err,
+		    "SELECT instance, name FROM snapshots"
+		    " WHERE expires_at > 0 AND expires_at <= ? AND creating = 0",
+		    "i", (int64_t)time(NULL)) < 0) {
+		lxf_warn("Snapshot expiry: %s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i);
+		struct snap_arg a = {0};
+		snprintf(a.name, sizeof(a.name), "%s", lxf_json_str(row, "instance"));
+		snprintf(a.snap, sizeof(a.snap), "%s", lxf_json_str(row, "name"));
+		lxf_info("Snapshot %s/%s expired", a.name, a.snap);
+		if (delete_op(NULL, &a, NULL, &err) < 0)
+			lxf_warn("Cannot delete expired snapshot %s/%s: %s", a.name, a.snap,
+				 err.msg);
+	}
+	json_object_put(rows);
+}
+
 int api_snapshot_delete(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *row = NULL;

@@ -5,7 +5,9 @@
  * shutdown` stopped them: volatile.last_state.power=RUNNING, as LXD
  * records it), and deleting ephemeral instances that stopped while lxfd
  * was not looking (a poweroff from inside the container, or a daemon
- * restart). It all runs on POOL_OP so that the socket answers at once.
+ * restart). From then on the stop watcher (watch.c) follows the running
+ * ones, and expired snapshots are pruned once a minute. It all runs on
+ * POOL_OP so that the socket answers at once.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +20,9 @@
 #include "db.h"
 #include "log.h"
 #include "op.h"
+#include "watch.h"
+
+#define EXPIRY_PERIOD  60 /* seconds between snapshot expiry sweeps */
 
 #define LAST_STATE_KEY "volatile.last_state.power"
 
@@ -121,7 +126,12 @@ static void autostart_job(void *arg)
 		bool eph = json_object_get_boolean(json_object_object_get(row, "ephemeral"));
 		bool start = wants_start(row);
 
-		if (!st || strcmp(st, "Stopped") != 0)
+		if (st && strcmp(st, "Stopped") != 0) {
+			/* Running since before this daemon started: watch it from now. */
+			watch_instance(name);
+			continue;
+		}
+		if (!st)
 			continue;
 		/* Never started (last_used_at 0): a fresh ephemeral waiting for its start. */
 		if (eph && !start &&
@@ -145,5 +155,11 @@ static void autostart_job(void *arg)
 
 int autostart_schedule(struct lxf_err *err)
 {
-	return op_submit(POOL_OP, autostart_job, NULL, err);
+	int ret = watch_init(err);
+
+	if (ret == 0)
+		ret = op_every(EXPIRY_PERIOD, snapshots_prune_expired, err);
+	if (ret == 0)
+		ret = op_submit(POOL_OP, autostart_job, NULL, err);
+	return ret;
 }

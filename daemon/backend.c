@@ -421,6 +421,16 @@ static void sweep_monitor_cgroups(const char *name)
 	}
 }
 
+/* watch.c's hooks (backend_set_hooks). */
+static void (*hook_started)(const char *name);
+static void (*hook_stopping)(const char *name);
+
+void backend_set_hooks(void (*started)(const char *name), void (*stopping)(const char *name))
+{
+	hook_started = started;
+	hook_stopping = stopping;
+}
+
 int backend_start(const char *name, struct lxf_err *err)
 {
 	struct lxc_container *c = NULL;
@@ -452,6 +462,8 @@ int backend_start(const char *name, struct lxf_err *err)
 		    lxf_err_set(err, LXF_EIO, "cannot start '%s'%s%s", name, *why ? ": " : "", why);
 		goto out;
 	}
+	if (hook_started)
+		hook_started(name);
 	ret = 0;
 out:
 	lxc_container_put(c);
@@ -470,6 +482,8 @@ int backend_stop(const char *name, bool force, int timeout, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_EBUSY, "container '%s' is not running", name);
 		goto out;
 	}
+	if (hook_stopping)
+		hook_stopping(name);
 	if (force) {
 		ret = c->stop(c) ? 0 : lxf_err_set(err, LXF_EIO, "cannot stop '%s'", name);
 		goto out;

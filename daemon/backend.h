@@ -106,6 +106,21 @@ int backend_console_fd(const char *name, int *fd, int *hold, struct lxf_err *err
  * when clear; an empty log for a stopped container. */
 int backend_console_log(const char *name, bool clear, char **out, size_t *n, struct lxf_err *err);
 
+/*
+ * A pidfd (O_CLOEXEC, the caller's) on the init of running container name:
+ * readable once the container stopped, however it stopped (watch.c).
+ * -LXF_EBUSY when not running.
+ */
+int backend_init_pidfd(const char *name, struct lxf_err *err);
+
+/*
+ * Hooks for the stop watcher (watch.c), either may be NULL: started(name)
+ * after backend_start started a container, stopping(name) before
+ * backend_stop stops one, so that a stop lxfd asked for is not taken for
+ * one from inside. Set once at startup.
+ */
+void backend_set_hooks(void (*started)(const char *name), void (*stopping)(const char *name));
+
 /* backend_files.c: the container's files as seen from the host. */
 
 /*

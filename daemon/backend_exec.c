@@ -271,3 +271,24 @@ empty:
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	return ret;
 }
+
+int backend_init_pidfd(const char *name, struct lxf_err *err)
+{
+	struct lxc_container *c = NULL;
+	int fd = -1, ret = ct_running(name, &c, err);
+
+	if (ret < 0 || !c)
+		return ret < 0 ? ret : -LXF_EINTERNAL;
+	fd = c->init_pidfd(c);
+	if (fd < 0) {
+		/* An older monitor without pidfds: the pid is as good while it lives. */
+		pid_t pid = c->init_pid(c);
+		fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	}
+	if (fd < 0)
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot watch the init of '%s'", name);
+	else
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	lxc_container_put(c);
+	return fd < 0 ? ret : fd;
+}

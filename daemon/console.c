@@ -91,6 +91,7 @@ struct con {
 	struct con_chan ch[CON_NCH];
 	struct lxf_buf inq;
 	bool in_paused, offered;
+	bool cancelled; /* DELETE on the op: detach as if the client had */
 	int wake;
 	int fd; /* the console's pty master, under lock for resizes */
 };
@@ -245,7 +246,7 @@ static bool con_wait(struct con *k, bool (*done)(struct con *k), int secs)
 
 static bool all_open(struct con *k)
 {
-	return k->ch[CON_DATA].opened && k->ch[CON_CONTROL].opened;
+	return (k->ch[CON_DATA].opened && k->ch[CON_CONTROL].opened) || k->cancelled;
 }
 
 static bool all_closed(struct con *k)
@@ -262,7 +263,7 @@ static bool detached(struct con *k)
 	bool r;
 
 	pthread_mutex_lock(&k->lock);
-	r = k->ch[CON_DATA].closed || k->ch[CON_CONTROL].closed;
+	r = k->ch[CON_DATA].closed || k->ch[CON_CONTROL].closed || k->cancelled;
 	pthread_mutex_unlock(&k->lock);
 	return r;
 }
@@ -369,6 +370,12 @@ static int con_op(struct op *op, void *arg, struct json_object **md, struct lxf_
 		goto out;
 	}
 	con_withdraw(k);
+	pthread_mutex_lock(&k->lock);
+	if (k->cancelled)
+		ret = lxf_err_set(err, LXF_ECANCELED, "Operation cancelled");
+	pthread_mutex_unlock(&k->lock);
+	if (ret < 0)
+		goto out;
 	ret = backend_console_fd(k->name, &fd, &hold, err);
 	if (ret < 0)
 		goto out;
@@ -393,6 +400,19 @@ out:
 	if (hold >= 0)
 		close(hold);
 	return ret;
+}
+
+/* DELETE on the op (an lxfd extension; LXD's console cannot be cancelled). */
+static void con_cancel(struct op *op, void *arg)
+{
+	struct con *k = arg;
+
+	(void)op;
+	pthread_mutex_lock(&k->lock);
+	k->cancelled = true;
+	pthread_cond_broadcast(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+	con_poke(k);
 }
 
 static struct con *con_new(const char *name)
@@ -494,6 +514,7 @@ int api_console_post(struct http_req *req, struct lxf_err *err)
 		ret = -err->code;
 		goto out;
 	}
+	op_set_cancel(op, con_cancel);
 	for (int i = 0; i < CON_NCH; i++)
 		if (ws_chan_add(op_id(op), k->ch[i].secret, &con_ops, &k->ch[i]) < 0)
 			con_drop(k, 1); /* never offered: the op then times out */

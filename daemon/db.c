@@ -66,7 +66,16 @@ static const char schema[] =
     " size INTEGER NOT NULL DEFAULT 0,"
     " creating BOOLEAN NOT NULL DEFAULT 1,"
     " PRIMARY KEY (instance, name));"
-    "PRAGMA user_version = 1;";
+    /* Version 2: the trust store (api_certificates.c). IF NOT EXISTS adds it
+     * to a version 1 database as it opens. */
+    "CREATE TABLE IF NOT EXISTS certificates ("
+    " fingerprint TEXT PRIMARY KEY,"
+    " type TEXT NOT NULL DEFAULT 'client',"
+    " name TEXT NOT NULL,"
+    " certificate TEXT NOT NULL,"
+    " restricted BOOLEAN NOT NULL DEFAULT 0,"
+    " projects JSON NOT NULL DEFAULT '[]');"
+    "PRAGMA user_version = 2;";
 
 static void db_mutex_init(void)
 {

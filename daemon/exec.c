@@ -29,58 +29,22 @@
 #include "api.h"
 #include "backend.h"
 #include "buf.h"
+#include "exec_int.h"
 #include "http.h"
 #include "log.h"
 #include "op.h"
 #include "router.h"
 #include "ws.h"
 
-#define EXEC_WS_WAIT      10 /* seconds for the client to connect every channel */
-#define EXEC_IN_CAP       (256 * 1024)
-#define EXEC_OUT_CAP      (256 * 1024)
-#define EXEC_CHUNK        (32 * 1024)
-#define EXEC_IDLE_MS      200 /* after the exit: output quiet this long means done */
-#define EXEC_LINGER_S     5   /* at the end: at most this long for the closes */
-#define EXEC_MAX_ARGS     4096
-#define EXEC_MAX_ENV      1024
-#define EXEC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-enum { CH_STDIN, CH_STDOUT, CH_STDERR, CH_CONTROL, CH_COUNT };
-
 static const char *const ch_names[CH_COUNT] = {"0", "1", "2", "control"};
 
-struct exec;
-
-struct exec_chan {
-	struct exec *x;
-	int idx;
-	bool used; /* offered to the client */
-	char secret[65];
-	struct ws_conn *c; /* a reference, once connected */
-	bool opened, closed;
-};
-
-struct exec {
-	pthread_mutex_t lock; /* everything below the config */
-	pthread_cond_t cond;
-	int refs;
-
-	/* Config, read-only once the op runs. */
-	char name[64];
-	bool interactive, wait_ws;
-	char **argv, **env;
-	long uid, gid;
-	char *cwd;
-	int width, height;
-
-	struct exec_chan ch[CH_COUNT];
-	struct lxf_buf inq; /* stdin bytes waiting for the process */
-	bool in_eof, in_paused;
-	bool offered; /* the channels are on ws.c's list (or never will be) */
-	int wake;     /* eventfd: the loop has news for the pump */
-	int pty;      /* master, interactive only */
-	int pidfd;    /* the running command, -1 before and after */
-};
+#define EXEC_WS_WAIT        10 /* seconds for the client to connect every channel */
+#define EXEC_IN_CAP         (256 * 1024)
+#define EXEC_OUT_CAP        (256 * 1024)
+#define EXEC_CHUNK          (32 * 1024)
+#define EXEC_IDLE_MS        200 /* after the exit: output quiet this long means done */
+#define EXEC_LINGER_S       5   /* at the end: at most this long for the closes */
+#define EXEC_CLIENT_CLOSE_S 10  /* after the barrier: at most this long for the client's closes */
 
 static void strv_free(char **v)
 {
@@ -264,9 +228,11 @@ static bool wait_channels(struct exec *x)
 		for (int i = 0; i < CH_COUNT; i++)
 			if (x->ch[i].used && !x->ch[i].opened && i != CH_CONTROL)
 				all = false;
-		if (all || pthread_cond_timedwait(&x->cond, &x->lock, &deadline) == ETIMEDOUT)
+		if (all || x->cancelled ||
+		    pthread_cond_timedwait(&x->cond, &x->lock, &deadline) == ETIMEDOUT)
 			break;
 	}
+	all = all && !x->cancelled;
 	pthread_mutex_unlock(&x->lock);
 	return all;
 }
@@ -352,6 +318,16 @@ static bool want_in(struct pump *p)
 	return r;
 }
 
+static bool is_cancelled(struct exec *x)
+{
+	bool r;
+
+	pthread_mutex_lock(&x->lock);
+	r = x->cancelled;
+	pthread_mutex_unlock(&x->lock);
+	return r;
+}
+
 /* Pumps until the process has exited and its output is drained; returns the wait status. */
 static int pump_run(struct pump *p, int pidfd)
 {
@@ -391,7 +367,8 @@ static int pump_run(struct pump *p, int pidfd)
 				iin = n++;
 			}
 		}
-		if (exited && !open_out)
+		/* Cancelled: what a leftover child still writes is nobody's. */
+		if (exited && (!open_out || is_cancelled(x)))
 			break;
 		int r = poll(pf, (nfds_t)n, exited ? EXEC_IDLE_MS : -1);
 		if (r < 0 && errno != EINTR)
@@ -538,6 +515,43 @@ static void close_channels(struct exec *x)
 	pthread_mutex_unlock(&x->lock);
 }
 
+/*
+ * The end of a command as LXD ends it: an empty text message (LXD's
+ * barrier, "end of stream") on each data channel, {"return": N} in the
+ * op's metadata while the op still runs, then, bounded, the client closes
+ * stdout and stderr itself (lxc on the barrier, pylxd once it sees
+ * "return"). Hanging up first raced ws4py (pylxd): its close_all() then
+ * either wrote to a dead socket (BrokenPipeError) or crossed our close
+ * frame, and ws4py never reported that socket closed, so pylxd's execute()
+ * waited for ever: the pylxd hang seen under ASan, where timings stretch.
+ */
+static void end_streams(struct exec *x, struct op *op, int status)
+{
+	struct json_object *md = json_object_new_object();
+	struct timespec deadline;
+
+	for (int i = CH_STDIN; i <= CH_STDERR; i++) {
+		struct ws_conn *c = conn_of(x, i);
+		if (c)
+			(void)ws_conn_send(c, false, "", 0);
+		ws_conn_unref(c);
+	}
+	if (md) {
+		json_object_object_add(md, "return", json_object_new_int(status));
+		op_set_metadata(op, md);
+	}
+	if (x->interactive)
+		return; /* a terminal client only hangs up once the op is done */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += EXEC_CLIENT_CLOSE_S;
+	pthread_mutex_lock(&x->lock);
+	while ((x->ch[CH_STDOUT].opened && !x->ch[CH_STDOUT].closed) ||
+	       (x->ch[CH_STDERR].opened && !x->ch[CH_STDERR].closed))
+		if (pthread_cond_timedwait(&x->cond, &x->lock, &deadline) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&x->lock);
+}
+
 static int exec_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
 {
 	struct exec *x = arg;
@@ -545,13 +559,16 @@ static int exec_op(struct op *op, void *arg, struct json_object **md, struct lxf
 	int child[3] = {-1, -1, -1}, pid = -1, pidfd = -1, status = 0, ret;
 	struct backend_exec_opts o;
 
-	(void)op;
 	pthread_mutex_lock(&x->lock);
 	while (!x->offered)
 		pthread_cond_wait(&x->cond, &x->lock);
 	pthread_mutex_unlock(&x->lock);
 	if (x->wait_ws && !wait_channels(x)) {
 		ret = lxf_err_set(err, LXF_ETIMEDOUT, "Timed out waiting for websockets");
+		goto out;
+	}
+	if (is_cancelled(x)) {
+		ret = lxf_err_set(err, LXF_ECANCELED, "Operation cancelled");
 		goto out;
 	}
 	withdraw(x, false); /* late data connections are refused from here on */
@@ -587,6 +604,9 @@ static int exec_op(struct op *op, void *arg, struct json_object **md, struct lxf
 	}
 	pthread_mutex_lock(&x->lock);
 	x->pidfd = pidfd;
+	/* A cancel that came while the command was starting found no pidfd. */
+	if (x->cancelled)
+		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
 	pthread_mutex_unlock(&x->lock);
 	for (int i = 0; i < 2; i++)
 		if (p.out[i] >= 0)
@@ -597,6 +617,8 @@ static int exec_op(struct op *op, void *arg, struct json_object **md, struct lxf
 	x->pidfd = -1;
 	pthread_mutex_unlock(&x->lock);
 	close(pidfd);
+	if (!is_cancelled(x))
+		end_streams(x, op, status);
 	*md = json_object_new_object();
 	if (*md)
 		json_object_object_add(*md, "return", json_object_new_int(status));
@@ -614,130 +636,27 @@ out:
 	return ret;
 }
 
-/* The request */
-
-static char *env_pair(const char *k, const char *v)
+/*
+ * DELETE on the op (an lxfd extension: LXD's exec cannot be cancelled).
+ * Kills the command; with a pty it leads its own session, so its
+ * terminal's foreground jobs get SIGHUP as well. The pump then sees the
+ * exit, stops, and closes the channels.
+ */
+static void exec_cancel(struct op *op, void *arg)
 {
-	size_t n = strlen(k) + strlen(v) + 2;
-	char *s = malloc(n);
+	struct exec *x = arg;
 
-	if (s)
-		snprintf(s, n, "%s=%s", k, v);
-	return s;
+	(void)op;
+	pthread_mutex_lock(&x->lock);
+	x->cancelled = true;
+	if (x->pidfd >= 0 && pidfd_send_signal(x->pidfd, SIGKILL, NULL, 0) < 0)
+		lxf_debug("exec %s: cancel: %s", x->name, strerror(errno));
+	pthread_cond_broadcast(&x->cond);
+	pthread_mutex_unlock(&x->lock);
+	poke(x);
 }
 
-static int parse_command(struct json_object *body, struct exec *x, struct lxf_err *err)
-{
-	struct json_object *cmd = NULL;
-	size_t n;
-	int ret = lxf_json_get_array(body, "command", true, &cmd, err);
-
-	if (ret < 0)
-		return ret;
-	n = json_object_array_length(cmd);
-	if (n == 0)
-		return lxf_err_set(err, LXF_EINVAL, "The command is empty");
-	if (n > EXEC_MAX_ARGS)
-		return lxf_err_set(err, LXF_EINVAL, "Too many arguments (limit %d)", EXEC_MAX_ARGS);
-	x->argv = calloc(n + 1, sizeof(char *));
-	if (!x->argv)
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *a = json_object_array_get_idx(cmd, i);
-		if (!json_object_is_type(a, json_type_string) ||
-		    strlen(json_object_get_string(a)) != (size_t)json_object_get_string_len(a))
-			return lxf_err_set(err, LXF_EINVAL, "command[%zu] must be a string", i);
-		if (!(x->argv[i] = strdup(json_object_get_string(a))))
-			return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	}
-	if (!x->argv[0][0])
-		return lxf_err_set(err, LXF_EINVAL, "The command is empty");
-	return 0;
-}
-
-/* LXD's defaults under the client's environment map. */
-static int parse_env(struct json_object *body, struct exec *x, struct lxf_err *err)
-{
-	static const char *const defaults[][2] = {
-	    {"PATH", EXEC_DEFAULT_PATH}, {"LANG", "C.UTF-8"}, {"HOME", "/root"}, {"USER", "root"}};
-	struct json_object *env = NULL;
-	size_t n = 0, cnt;
-	int ret = lxf_json_get_object(body, "environment", false, &env, err);
-
-	if (ret < 0)
-		return ret;
-	if (env && (ret = lxf_json_check_string_map(env, "environment", err)) < 0)
-		return ret;
-	cnt = env ? (size_t)json_object_object_length(env) : 0;
-	if (cnt > EXEC_MAX_ENV)
-		return lxf_err_set(err, LXF_EINVAL, "Too many environment variables");
-	x->env = calloc(cnt + 5, sizeof(char *));
-	if (!x->env)
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	if (env) {
-		json_object_object_foreach(env, k, v)
-		{
-			const char *s = json_object_get_string(v);
-			if (!k[0] || strchr(k, '=') ||
-			    strlen(s) != (size_t)json_object_get_string_len(v))
-				return lxf_err_set(err, LXF_EINVAL,
-						   "Invalid environment variable \"%s\"", k);
-			if (!(x->env[n++] = env_pair(k, s)))
-				return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-		}
-	}
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-		if (env && json_object_object_get_ex(env, defaults[i][0], NULL))
-			continue;
-		/* HOME and USER name root: only right for uid 0. */
-		if (i >= 2 && x->uid > 0)
-			continue;
-		if (!(x->env[n++] = env_pair(defaults[i][0], defaults[i][1])))
-			return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	}
-	return 0;
-}
-
-static int parse_body(struct http_req *req, struct exec *x, struct lxf_err *err)
-{
-	struct json_object *body = NULL;
-	const char *cwd = NULL;
-	int64_t w = 0, h = 0, uid = 0, gid = 0;
-	bool record = false;
-	int ret = api_body_object(req, &body, err);
-
-	if (ret < 0)
-		return ret;
-	x->wait_ws = false;
-	if (lxf_json_get_bool(body, "interactive", false, &x->interactive, err) < 0 ||
-	    lxf_json_get_bool(body, "wait-for-websocket", false, &x->wait_ws, err) < 0 ||
-	    lxf_json_get_bool(body, "record-output", false, &record, err) < 0 ||
-	    lxf_json_get_int(body, "width", false, &w, err) < 0 ||
-	    lxf_json_get_int(body, "height", false, &h, err) < 0 ||
-	    lxf_json_get_int(body, "user", false, &uid, err) < 0 ||
-	    lxf_json_get_int(body, "group", false, &gid, err) < 0 ||
-	    lxf_json_get_string(body, "cwd", false, &cwd, err) < 0)
-		return -LXF_EINVAL;
-	if (record)
-		return lxf_err_set(err, LXF_ENOTSUP, "record-output is not supported");
-	if (w < 0 || w > 65535 || h < 0 || h > 65535)
-		return lxf_err_set(err, LXF_EINVAL, "Invalid terminal size %lldx%lld", (long long)w,
-				   (long long)h);
-	if (uid < 0 || uid > 0xfffffffeLL || gid < 0 || gid > 0xfffffffeLL)
-		return lxf_err_set(err, LXF_EINVAL, "Invalid user or group");
-	if (cwd && cwd[0] && cwd[0] != '/')
-		return lxf_err_set(err, LXF_EINVAL, "cwd must be an absolute path");
-	x->width = (int)w;
-	x->height = (int)h;
-	x->uid = (long)uid;
-	x->gid = (long)gid;
-	if (cwd && cwd[0] && !(x->cwd = strdup(cwd)))
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	ret = parse_command(body, x, err);
-	if (ret == 0)
-		ret = parse_env(body, x, err);
-	return ret;
-}
+/* The request (parsing in exec_parse.c) */
 
 static struct exec *exec_new(const char *name)
 {
@@ -814,7 +733,7 @@ int api_exec_post(struct http_req *req, struct lxf_err *err)
 	x = exec_new(name);
 	if (!x)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	ret = parse_body(req, x, err);
+	ret = exec_parse_body(req, x, err);
 	if (ret == 0)
 		ret = runnable(name, err);
 	if (ret == 0 && !(md = offer(x)))
@@ -837,6 +756,7 @@ int api_exec_post(struct http_req *req, struct lxf_err *err)
 		ret = -err->code;
 		goto out;
 	}
+	op_set_cancel(op, exec_cancel);
 	for (int i = 0; i < CH_COUNT; i++)
 		if (x->ch[i].used &&
 		    ws_chan_add(op_id(op), x->ch[i].secret, &exec_chan_ops, &x->ch[i]) < 0)

@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "events.h"
+#include "https.h"
 #include "json.h"
 #include "log.h"
 #include "op.h"
@@ -49,6 +50,7 @@ static void req_free(struct http_req *req)
 		unlink(req->upload_path);
 	if (req->file_fd >= 0)
 		close(req->file_fd);
+	free(req->peer_der);
 	lxf_buf_fini(&req->body);
 	lxf_buf_fini(&req->out);
 	json_object_put(req->json);
@@ -294,9 +296,16 @@ static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
 	req->upload_fd = -1;
 	req->file_fd = -1;
 	lxf_err_clear(&err);
-	ret = read_request(wsi, req, uri, &err);
+	ret = https_identify(wsi, req) < 0 ? lxf_err_set(&err, LXF_ENOMEM, "Out of memory") : 0;
+	if (ret == 0)
+		ret = read_request(wsi, req, uri, &err);
 	if (ret == 0)
 		ret = route(req, &err);
+	if (ret == 0 && !req->trusted && !(req->match.route->flags & ROUTE_F_UNTRUSTED)) {
+		/* LXD's answer, whatever the route: nothing to learn from it. */
+		lxf_warn("Rejecting request from untrusted client %s: %s", req->remote, req->path);
+		ret = lxf_err_set(&err, LXF_EPERM, "not authorized");
+	}
 	lxf_debug("%s %s%s%s", req->method >= 0 ? router_method_name(req->method) : "?", req->path,
 		  req->query[0] ? "?" : "", req->query);
 	if (ret == 0 && req->match.route->body_cap == 0 &&
@@ -545,14 +554,27 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		flush_done();
 		ws_service();
+		https_service();
 		return 0;
+	case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
+		/* Any client certificate passes the handshake (they are
+		 * self-signed); trust is decided per request by fingerprint. */
+		return 0;
+	case LWS_CALLBACK_WSI_CREATE:
+		return https_conn_event(wsi, (int)reason);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		if (!https_ws_allowed(wsi))
+			return 1;
+		return ws_callback(wsi, (int)reason, in, len);
 	case LWS_CALLBACK_ESTABLISHED:
 	case LWS_CALLBACK_RECEIVE:
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return ws_callback(wsi, (int)reason, in, len); /* websockets: ws.c */
-	case LWS_CALLBACK_CLOSED:
 	case LWS_CALLBACK_WSI_DESTROY:
+		https_conn_event(wsi, (int)reason);
+		ws_callback(wsi, (int)reason, in, len);
+		break;
+	case LWS_CALLBACK_CLOSED:
 		ws_callback(wsi, (int)reason, in, len);
 		break;
 	default:
@@ -563,6 +585,7 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 
 static const struct lws_protocols protocols[] = {
     {"http", http_cb, sizeof(struct http_pss), 0, 0, NULL, 0},
+    {"lxf-https-listen", https_listen_cb, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -596,7 +619,10 @@ int http_start(const char *sock_path, const char *group, const char *dir, struct
 		return lxf_err_set(err, LXF_EINVAL, "Directory path too long");
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
 	memset(&info, 0, sizeof(info));
-	info.options = LWS_SERVER_OPTION_UNIX_SOCK;
+	/* SSL's global init now: the HTTPS vhost (https.c) may come at any time.
+	 * No OS CA store: client certificates are checked by fingerprint. */
+	info.options = LWS_SERVER_OPTION_UNIX_SOCK | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+		       LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
 	info.iface = sock_path;
 	info.port = 0;
 	info.protocols = protocols;
@@ -613,6 +639,8 @@ int http_start(const char *sock_path, const char *group, const char *dir, struct
 	if (chmod(sock_path, 0660) < 0)
 		return lxf_err_sys(err, LXF_EIO, errno, "Cannot chmod %s", sock_path);
 	if (group && group[0] && set_group(sock_path, group, err) < 0)
+		return -err->code;
+	if (https_start(ctx, protocols, err) < 0)
 		return -err->code;
 	return events_init(err);
 }
@@ -656,6 +684,7 @@ void http_stop(void)
 	pthread_mutex_lock(&done_lock);
 	stopped = true;
 	pthread_mutex_unlock(&done_lock);
+	https_stop();
 	lws_context_destroy(ctx);
 	pthread_mutex_lock(&done_lock);
 	list = done_head;

@@ -37,6 +37,15 @@ struct http_req {
 	/* File API (api_files.c): X-LXD-uid/gid/mode/type/write, "" when absent. */
 	char x_uid[24], x_gid[24], x_mode[16], x_type[16], x_write[16];
 	bool head; /* a HEAD request, routed as GET: the body is not sent */
+	/* Who asks (auth.h): the unix socket is trusted; over HTTPS, a client
+	 * whose certificate is in the trust store. peer_der is the client's
+	 * TLS certificate (NULL without one), remote its address. */
+	bool trusted;
+	bool tls;
+	char peer_fp[65];
+	unsigned char *peer_der;
+	size_t peer_der_len;
+	char remote[64];
 	struct route_match match;
 	struct lxf_buf body;      /* ROUTE_F_JSON routes */
 	struct json_object *json; /* the parsed body, or NULL */
@@ -75,6 +84,25 @@ struct http_req {
  * DIR/images). Returns 0 or -LXF_EIO/-LXF_EINVAL.
  */
 int http_start(const char *sock_path, const char *group, const char *dir, struct lxf_err *err);
+
+/*
+ * Sets the HTTPS listener to addr (core.https_address: "HOST", "HOST:PORT",
+ * ":PORT", "[V6]:PORT"; port 8443 when none; NULL or "" closes it). Any
+ * thread but the loop's: the loop makes the change and this waits for it.
+ * On failure (bad address, bind error) the old listener stays. Returns 0,
+ * -LXF_EINVAL or -LXF_EIO.
+ */
+int http_https_set(const char *addr, struct lxf_err *err);
+
+/*
+ * Splits a core.https_address value into host (no brackets; "" for every
+ * address) and port. Returns 0 or -LXF_EINVAL.
+ */
+int http_https_parse(const char *addr, char *host, size_t n, int *port, struct lxf_err *err);
+
+/* LXD's environment.addresses for core.https_address addr: the address, or
+ * every global one for a wildcard host. New array (empty when addr is). */
+struct json_object *http_https_addresses(const char *addr);
 
 /* Runs the loop until *quit becomes non-zero (checked after every wake-up). */
 void http_run(const volatile int *quit);

@@ -13,91 +13,18 @@
 #include "api.h"
 #include "http.h"
 #include "log.h"
-
-/* Worker pools */
-
-struct job {
-	void (*fn)(void *arg);
-	void *arg;
-	struct job *next;
-};
-
-struct pool {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct job *head, *tail;
-	pthread_t threads[4];
-	int nthreads;
-	int busy;
-	bool stopping;
-};
-
-static struct pool pools[POOL_COUNT] = {
-    {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER},
-    {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER},
-};
-static const int pool_size[POOL_COUNT] = {2, 3};
-
-static void *pool_main(void *data)
-{
-	struct pool *p = data;
-
-	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		while (!p->head && !p->stopping)
-			pthread_cond_wait(&p->cond, &p->lock);
-		if (!p->head)
-			break;
-		struct job *j = p->head;
-		p->head = j->next;
-		if (!p->head)
-			p->tail = NULL;
-		p->busy++;
-		pthread_mutex_unlock(&p->lock);
-		j->fn(j->arg);
-		free(j);
-		pthread_mutex_lock(&p->lock);
-		p->busy--;
-		pthread_cond_broadcast(&p->cond);
-	}
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
-}
-
-int op_submit(enum op_pool pool, void (*fn)(void *arg), void *arg, struct lxf_err *err)
-{
-	struct pool *p = &pools[pool];
-	struct job *j = calloc(1, sizeof(*j));
-
-	if (!j)
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	j->fn = fn;
-	j->arg = arg;
-	pthread_mutex_lock(&p->lock);
-	if (p->stopping) {
-		pthread_mutex_unlock(&p->lock);
-		free(j);
-		return lxf_err_set(err, LXF_EUNAVAIL, "The daemon is shutting down");
-	}
-	if (p->tail)
-		p->tail->next = j;
-	else
-		p->head = j;
-	p->tail = j;
-	pthread_cond_signal(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-	return 0;
-}
+#include "pool.h"
 
 /* Operations */
 
-enum op_status { OP_RUNNING, OP_SUCCESS, OP_FAILURE, OP_CANCELLED };
+enum op_status { OP_RUNNING, OP_CANCELLING, OP_SUCCESS, OP_FAILURE, OP_CANCELLED };
 
 static const struct {
 	const char *name, *key;
 	int code;
 } op_status_info[] = {
     [OP_RUNNING] = {"Running", "running", 103},
+    [OP_CANCELLING] = {"Cancelling", "cancelling", 104},
     [OP_SUCCESS] = {"Success", "success", 200},
     [OP_FAILURE] = {"Failure", "failure", 400},
     [OP_CANCELLED] = {"Cancelled", "cancelled", 401},
@@ -117,7 +44,9 @@ struct op {
 	op_fn fn;
 	void *arg;
 	void (*arg_free)(void *arg);
-	struct op *next; /* in the ops list */
+	op_cancel_fn cancel_fn; /* NULL: LXD's "can't be cancelled" */
+	bool cancel_req;        /* op_cancel accepted: ends Cancelled */
+	struct op *next;        /* in the ops list */
 };
 
 struct waiter {
@@ -133,6 +62,13 @@ struct hook {
 	void *data;
 };
 
+/* op_every's table; the reaper submits what is due. */
+struct periodic {
+	void (*fn)(void);
+	int secs;
+	struct timespec due; /* CLOCK_MONOTONIC */
+};
+
 /* One lock for the op list, the waiters and the hooks: all short sections. */
 static pthread_mutex_t ops_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ops_cond; /* CLOCK_MONOTONIC; signalled on every change */
@@ -140,8 +76,12 @@ static struct op *ops;
 static struct waiter *waiters;
 static struct hook hooks[8];
 static int nhooks;
+static struct periodic periodics[4];
+static int nperiodics;
 static pthread_t reaper;
 static bool reaper_started, reaper_stop;
+
+static void run_hooks(struct op *op);
 
 static void ts_add(struct timespec *t, int secs)
 {
@@ -151,6 +91,12 @@ static void ts_add(struct timespec *t, int secs)
 static bool ts_before(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Finished: Cancelling still counts as running for waiters and the reaper. */
+static bool op_done_locked(const struct op *op)
+{
+	return op->status != OP_RUNNING && op->status != OP_CANCELLING;
 }
 
 struct op *op_ref(struct op *op)
@@ -228,7 +174,11 @@ static struct json_object *op_to_json_locked(struct op *op)
 			       json_object_new_int(op_status_info[op->status].code));
 	json_object_object_add(o, "resources", json_object_get(op->resources));
 	json_object_object_add(o, "metadata", json_object_get(op->metadata));
-	json_object_object_add(o, "may_cancel", json_object_new_boolean(0));
+	json_object_object_add(
+	    o, "may_cancel",
+	    json_object_new_boolean(
+		((op->klass && strcmp(op->klass, "token") == 0) || op->cancel_fn) &&
+		op->status == OP_RUNNING));
 	lxf_json_add_str(o, "err", op->err);
 	lxf_json_add_str(o, "location", "none");
 	return o;
@@ -285,16 +235,48 @@ struct json_object *op_list_json(int recursion)
 	return o;
 }
 
+void op_set_cancel(struct op *op, op_cancel_fn fn)
+{
+	pthread_mutex_lock(&ops_lock);
+	op->cancel_fn = fn;
+	pthread_mutex_unlock(&ops_lock);
+}
+
+bool op_cancelled(struct op *op)
+{
+	bool r;
+
+	pthread_mutex_lock(&ops_lock);
+	r = op->cancel_req;
+	pthread_mutex_unlock(&ops_lock);
+	return r;
+}
+
 int op_cancel(struct op *op, struct lxf_err *err)
 {
-	bool running;
+	op_cancel_fn fn = NULL;
+	bool running, token = op->klass && strcmp(op->klass, "token") == 0;
 
 	pthread_mutex_lock(&ops_lock);
 	running = op->status == OP_RUNNING;
+	if (running && !token && op->cancel_fn) {
+		fn = op->cancel_fn;
+		op->status = OP_CANCELLING;
+		op->cancel_req = true;
+		clock_gettime(CLOCK_REALTIME, &op->updated);
+	}
 	pthread_mutex_unlock(&ops_lock);
 	if (!running)
 		return lxf_err_set(err, LXF_EINVAL, "Only running operations can be cancelled");
-	return lxf_err_set(err, LXF_EINVAL, "This operation can't be cancelled");
+	if (token) {
+		op_token_finish(op);
+		return 0;
+	}
+	if (!fn)
+		return lxf_err_set(err, LXF_EINVAL, "This operation can't be cancelled");
+	run_hooks(op); /* the "Cancelling" operation event, as LXD sends it */
+	fn(op, op->arg);
+	return 0;
 }
 
 int op_running_count(void)
@@ -303,7 +285,7 @@ int op_running_count(void)
 
 	pthread_mutex_lock(&ops_lock);
 	for (struct op *op = ops; op; op = op->next)
-		n += op->status == OP_RUNNING;
+		n += !op_done_locked(op);
 	pthread_mutex_unlock(&ops_lock);
 	return n;
 }
@@ -384,7 +366,13 @@ static void op_finish(struct op *op, int ret, struct json_object *md, const stru
 	pthread_mutex_lock(&ops_lock);
 	clock_gettime(CLOCK_REALTIME, &op->updated);
 	clock_gettime(CLOCK_MONOTONIC, &op->done_mono);
-	if (ret < 0) {
+	if (op->cancel_req) {
+		/* Whatever the body made of it (a killed command exits 137):
+		 * LXD's Cancelled, with an err so that clients do not take it
+		 * for a success. */
+		op->status = OP_CANCELLED;
+		snprintf(op->err, sizeof(op->err), "Operation cancelled");
+	} else if (ret < 0) {
 		op->status = err->code == LXF_ECANCELED ? OP_CANCELLED : OP_FAILURE;
 		snprintf(op->err, sizeof(op->err), "%s", err->msg[0] ? err->msg : "failed");
 	} else {
@@ -527,6 +515,64 @@ struct op *op_run_ws(const char *description, const char *resource_kind, const c
 	return op;
 }
 
+/* httpsd: certificate add tokens (api_certificates.c). */
+struct op *op_new_token(const char *description, struct json_object *metadata, struct lxf_err *err)
+{
+	struct op *op = calloc(1, sizeof(*op));
+
+	if (!op || !(op->description = strdup(description)) ||
+	    !(op->resources = json_object_new_object())) {
+		if (op)
+			free(op->description);
+		free(op);
+		json_object_put(metadata);
+		lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		return NULL;
+	}
+	make_uuid(op->id);
+	op->klass = "token";
+	op->metadata = metadata;
+	clock_gettime(CLOCK_REALTIME, &op->created);
+	op->updated = op->created;
+	op->status = OP_RUNNING;
+	op->refs = 2; /* the list, the caller */
+	pthread_mutex_lock(&ops_lock);
+	op->next = ops;
+	ops = op;
+	pthread_mutex_unlock(&ops_lock);
+	run_hooks(op);
+	return op;
+}
+
+bool op_token_finish(struct op *op)
+{
+	/* Check and finish as one step: a token is used once, even by racing clients. */
+	static pthread_mutex_t token_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct lxf_err err;
+	bool was_running;
+
+	pthread_mutex_lock(&token_lock);
+	pthread_mutex_lock(&ops_lock);
+	was_running = op->status == OP_RUNNING;
+	pthread_mutex_unlock(&ops_lock);
+	if (was_running) {
+		lxf_err_set(&err, LXF_ECANCELED, "Operation cancelled");
+		op_finish(op, -LXF_ECANCELED, NULL, &err);
+	}
+	pthread_mutex_unlock(&token_lock);
+	return was_running;
+}
+
+void op_set_metadata(struct op *op, struct json_object *md)
+{
+	pthread_mutex_lock(&ops_lock);
+	json_object_put(op->metadata);
+	op->metadata = md;
+	clock_gettime(CLOCK_REALTIME, &op->updated);
+	pthread_mutex_unlock(&ops_lock);
+	run_hooks(op);
+}
+
 const char *op_id(const struct op *op)
 {
 	return op->id;
@@ -547,7 +593,7 @@ int op_wait_req(struct op *op, struct http_req *req, int timeout_secs, struct lx
 		ts_add(&w->deadline, timeout_secs);
 	}
 	pthread_mutex_lock(&ops_lock);
-	done = op->status != OP_RUNNING || timeout_secs == 0;
+	done = op_done_locked(op) || timeout_secs == 0;
 	if (!done) {
 		op->refs++; /* the waiter's, dropped by waiter_finish */
 		w->next = waiters;
@@ -571,13 +617,37 @@ void op_wait(struct op *op, int timeout_secs)
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	ts_add(&deadline, timeout_secs);
 	pthread_mutex_lock(&ops_lock);
-	while (op->status == OP_RUNNING) {
+	while (!op_done_locked(op)) {
 		if (timeout_secs < 0)
 			pthread_cond_wait(&ops_cond, &ops_lock);
 		else if (pthread_cond_timedwait(&ops_cond, &ops_lock, &deadline) == ETIMEDOUT)
 			break;
 	}
 	pthread_mutex_unlock(&ops_lock);
+}
+
+static void periodic_job(void *arg)
+{
+	((struct periodic *)arg)->fn();
+}
+
+int op_every(int secs, void (*fn)(void), struct lxf_err *err)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&ops_lock);
+	if (nperiodics < (int)(sizeof(periodics) / sizeof(periodics[0]))) {
+		struct periodic *pe = &periodics[nperiodics++];
+		pe->fn = fn;
+		pe->secs = secs > 0 ? secs : 1;
+		clock_gettime(CLOCK_MONOTONIC, &pe->due);
+		ts_add(&pe->due, pe->secs);
+		pthread_cond_broadcast(&ops_cond);
+	} else {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Too many periodic jobs");
+	}
+	pthread_mutex_unlock(&ops_lock);
+	return ret;
 }
 
 /* Expires waiters and finished ops; sleeps until the next deadline. */
@@ -597,13 +667,13 @@ static void *reaper_main(void *data)
 			struct op *op = *pp;
 			struct timespec until = op->done_mono;
 			ts_add(&until, OP_KEEP_SECS);
-			if (op->status != OP_RUNNING && !ts_before(&now, &until)) {
+			if (op_done_locked(op) && !ts_before(&now, &until)) {
 				*pp = op->next;
 				op->next = dead;
 				dead = op;
 				continue;
 			}
-			if (op->status != OP_RUNNING && (!has_next || ts_before(&until, &next))) {
+			if (op_done_locked(op) && (!has_next || ts_before(&until, &next))) {
 				next = until;
 				has_next = true;
 			}
@@ -614,6 +684,19 @@ static void *reaper_main(void *data)
 				next = w->deadline;
 				has_next = true;
 			}
+		for (int i = 0; i < nperiodics; i++) {
+			struct periodic *pe = &periodics[i];
+			if (!ts_before(&now, &pe->due)) {
+				/* A full pool only delays the next round. */
+				(void)op_submit(POOL_REQUEST, periodic_job, pe, NULL);
+				pe->due = now;
+				ts_add(&pe->due, pe->secs);
+			}
+			if (!has_next || ts_before(&pe->due, &next)) {
+				next = pe->due;
+				has_next = true;
+			}
+		}
 		if (expired || dead) {
 			pthread_mutex_unlock(&ops_lock);
 			while (expired) {
@@ -648,13 +731,8 @@ int op_init(struct lxf_err *err)
 	pthread_condattr_destroy(&attr);
 	if (rc != 0)
 		return lxf_err_set(err, LXF_ENOMEM, "Cannot make a condition variable");
-	for (int p = 0; p < POOL_COUNT; p++) {
-		for (int i = 0; i < pool_size[p]; i++) {
-			if (pthread_create(&pools[p].threads[i], NULL, pool_main, &pools[p]) != 0)
-				return lxf_err_set(err, LXF_ENOMEM, "Cannot start worker threads");
-			pools[p].nthreads++;
-		}
-	}
+	if (pool_start(err) < 0)
+		return -err->code;
 	if (pthread_create(&reaper, NULL, reaper_main, NULL) != 0)
 		return lxf_err_set(err, LXF_ENOMEM, "Cannot start the operation reaper");
 	reaper_started = true;
@@ -663,29 +741,8 @@ int op_init(struct lxf_err *err)
 
 int op_shutdown(int grace_secs)
 {
-	struct timespec deadline;
-	int busy = 0;
+	int busy = pool_stop(grace_secs);
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += grace_secs;
-	for (int p = 0; p < POOL_COUNT; p++) {
-		struct pool *pl = &pools[p];
-		pthread_mutex_lock(&pl->lock);
-		pl->stopping = true;
-		pthread_cond_broadcast(&pl->cond);
-		while ((pl->busy || pl->head) &&
-		       pthread_cond_timedwait(&pl->cond, &pl->lock, &deadline) != ETIMEDOUT)
-			;
-		int left = pl->busy + (pl->head != NULL);
-		pthread_mutex_unlock(&pl->lock);
-		if (left) {
-			busy += left;
-			continue;
-		}
-		for (int i = 0; i < pl->nthreads; i++)
-			pthread_join(pl->threads[i], NULL);
-		pl->nthreads = 0;
-	}
 	if (reaper_started) {
 		pthread_mutex_lock(&ops_lock);
 		reaper_stop = true;

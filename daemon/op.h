@@ -62,6 +62,23 @@ struct op *op_run_ws(const char *description, const char *resource_kind, const c
 		     struct json_object *metadata, op_fn fn, void *arg, void (*arg_free)(void *arg),
 		     struct lxf_err *err);
 
+/*
+ * LXD's "token" class (certificate add tokens, api_certificates.c): no
+ * body; it stays running, cancellable, until op_token_finish() (used,
+ * revoked with DELETE or expired), which ends it as Cancelled as LXD does.
+ * metadata is taken. Returns a new reference or NULL with err filled.
+ */
+struct op *op_new_token(const char *description, struct json_object *metadata, struct lxf_err *err);
+/* Ends a token op; false when it had already ended (used once only). */
+bool op_token_finish(struct op *op);
+
+/*
+ * Replaces the metadata of a running op (md taken), with an operation
+ * event, as LXD's UpdateMetadata: exec publishes {"return": N} this way
+ * before its body ends, and pylxd waits for that key.
+ */
+void op_set_metadata(struct op *op, struct json_object *md);
+
 /* The op's uuid (borrowed; lives as long as op). */
 const char *op_id(const struct op *op);
 
@@ -84,9 +101,33 @@ struct json_object *op_to_json(struct op *op);
  */
 struct json_object *op_list_json(int recursion);
 
-/* Cancels op: LXD semantics, so -LXF_EINVAL "This operation can't be cancelled"
- * (none of ours can) or "Only running operations can be cancelled". */
+/*
+ * Makes op cancellable: op_cancel will call fn(op, arg) with the arg the
+ * op was made with. fn runs on the canceller's thread and must only ask
+ * (kill a process, poke a loop), never wait; the op's body then returns,
+ * and whatever it returns the op ends "Cancelled". Call before the op can
+ * finish (right after op_run/op_run_ws).
+ */
+typedef void (*op_cancel_fn)(struct op *op, void *arg);
+void op_set_cancel(struct op *op, op_cancel_fn fn);
+
+/* True once op_cancel was accepted for op (bodies may check it). */
+bool op_cancelled(struct op *op);
+
+/*
+ * DELETE /1.0/operations/<id>, LXD semantics: -LXF_EINVAL "Only running
+ * operations can be cancelled" when done (or already cancelling), "This
+ * operation can't be cancelled" without a cancel hook; else the op turns
+ * "Cancelling" (104), the hook runs, and 0 is returned at once.
+ */
 int op_cancel(struct op *op, struct lxf_err *err);
+
+/*
+ * Runs fn() on POOL_REQUEST every secs seconds (first after secs), from
+ * the reaper thread, until op_shutdown. For housekeeping (snapshot
+ * expiry). Returns 0 or -LXF_ENOMEM when the table is full.
+ */
+int op_every(int secs, void (*fn)(void), struct lxf_err *err);
 
 /*
  * Completes req (api_sync with the op object) when op is done, or when

@@ -15,11 +15,14 @@
 
 enum route_method { ROUTE_GET, ROUTE_POST, ROUTE_PUT, ROUTE_PATCH, ROUTE_DELETE, ROUTE_METHODS };
 
-#define ROUTE_F_JSON     0x1u /* the body is one JSON value (parsed before the handler) */
-#define ROUTE_F_UPLOAD   0x2u /* the body is streamed to a temporary file */
+#define ROUTE_F_JSON   0x1u /* the body is one JSON value (parsed before the handler) */
+#define ROUTE_F_UPLOAD 0x2u /* the body is streamed to a temporary file */
+/* Open to untrusted HTTPS clients too (LXD's AllowUntrusted); every other
+ * route answers them 403. The handler sees req->trusted. */
+#define ROUTE_F_UNTRUSTED 0x4u
 
-#define ROUTE_MAX_PARAMS 2
-#define ROUTE_PARAM_MAX  256
+#define ROUTE_MAX_PARAMS  2
+#define ROUTE_PARAM_MAX   256
 
 struct http_req;
 

@@ -3,9 +3,14 @@
 add_library(lxfd_server STATIC
 	${CMAKE_CURRENT_LIST_DIR}/http.c
 	${CMAKE_CURRENT_LIST_DIR}/http_chunked.c
+	${CMAKE_CURRENT_LIST_DIR}/https.c
+	${CMAKE_CURRENT_LIST_DIR}/tls.c
+	${CMAKE_CURRENT_LIST_DIR}/auth.c
+	${CMAKE_CURRENT_LIST_DIR}/api_certificates.c
 	${CMAKE_CURRENT_LIST_DIR}/router.c
 	${CMAKE_CURRENT_LIST_DIR}/db.c
 	${CMAKE_CURRENT_LIST_DIR}/op.c
+	${CMAKE_CURRENT_LIST_DIR}/pool.c
 	${CMAKE_CURRENT_LIST_DIR}/api_util.c
 	${CMAKE_CURRENT_LIST_DIR}/api_server.c
 	${CMAKE_CURRENT_LIST_DIR}/api_storage.c
@@ -16,6 +21,7 @@ add_library(lxfd_server STATIC
 	${CMAKE_CURRENT_LIST_DIR}/autostart.c
 	${CMAKE_CURRENT_LIST_DIR}/api_operations.c
 	${CMAKE_CURRENT_LIST_DIR}/api_instances.c
+	${CMAKE_CURRENT_LIST_DIR}/migrate_copy.c
 	${CMAKE_CURRENT_LIST_DIR}/api_instance.c
 	${CMAKE_CURRENT_LIST_DIR}/api_state.c
 	${CMAKE_CURRENT_LIST_DIR}/api_images.c
@@ -27,12 +33,25 @@ add_library(lxfd_server STATIC
 	${CMAKE_CURRENT_LIST_DIR}/ws.c
 	${CMAKE_CURRENT_LIST_DIR}/events.c
 	${CMAKE_CURRENT_LIST_DIR}/exec.c
+	${CMAKE_CURRENT_LIST_DIR}/exec_parse.c
+	${CMAKE_CURRENT_LIST_DIR}/watch.c
 	${CMAKE_CURRENT_LIST_DIR}/console.c)
 target_include_directories(lxfd_server PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_definitions(lxfd_server PRIVATE LXF_LXC_VERSION="${LXC_VERSION}")
 target_link_libraries(lxfd_server PUBLIC lxfd_backend lxfcommon PkgConfig::LWS
 	PkgConfig::SQLITE PkgConfig::OPENSSL Threads::Threads)
 
-add_executable(lxfd ${CMAKE_CURRENT_LIST_DIR}/main.c ${CMAKE_CURRENT_LIST_DIR}/init.c)
-target_link_libraries(lxfd PRIVATE lxfd_server PkgConfig::CURL)
+# lxfd never links libcurl: its client subcommands (waitready, shutdown,
+# init) are lxfd-admin, which lxfd execs (helper.h says where it looks).
+# tests/e2e/test-lxfd-deps.sh checks that lxfd maps neither libcurl nor
+# libarchive.
+add_executable(lxfd ${CMAKE_CURRENT_LIST_DIR}/main.c ${CMAKE_CURRENT_LIST_DIR}/cmdline.c)
+target_link_libraries(lxfd PRIVATE lxfd_server)
+add_executable(lxfd-admin ${CMAKE_CURRENT_LIST_DIR}/admin.c ${CMAKE_CURRENT_LIST_DIR}/cmdline.c
+	${CMAKE_CURRENT_LIST_DIR}/init.c)
+target_include_directories(lxfd-admin PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(lxfd-admin PRIVATE lxfcommon PkgConfig::CURL)
+# lxfd finds its helpers next to itself in the build tree.
+add_dependencies(lxfd lxfd-admin lxfd-image)
 install(TARGETS lxfd DESTINATION sbin)
+install(TARGETS lxfd-admin DESTINATION libexec/lxf)

@@ -8,6 +8,8 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "json.h"
 
 #define CLIENT_URL_MAX     4096
@@ -30,7 +33,16 @@ struct lxf_client {
 	char *cert_path;
 	char *key_path;
 	char *server_cert_path;
+	char *name; /* the remote's, for messages */
 	long timeout_secs;
+	/* TLS: the pinned server certificate (DER), or accept_any for the first
+	 * contact; peer is what the server presented in the last handshake. */
+	unsigned char *pin_der;
+	size_t pin_len;
+	bool accept_any;
+	bool pin_mismatch;
+	unsigned char *peer_der;
+	size_t peer_len;
 };
 
 static pthread_once_t client_once = PTHREAD_ONCE_INIT;
@@ -100,6 +112,15 @@ int lxf_client_new(const struct lxf_client_opts *opts, struct lxf_client **out, 
 	c->cert_path = client_strdup_opt(opts->cert_path, &failed);
 	c->key_path = client_strdup_opt(opts->key_path, &failed);
 	c->server_cert_path = client_strdup_opt(opts->server_cert_path, &failed);
+	c->name = client_strdup_opt(opts->name, &failed);
+	c->accept_any = opts->accept_any_cert;
+	if (opts->server_cert_path && !c->socket_path) {
+		rc = lxf_cert_load_der(opts->server_cert_path, &c->pin_der, &c->pin_len, err);
+		if (rc) {
+			lxf_err_prefix(err, "pinned server certificate");
+			goto out;
+		}
+	}
 	c->timeout_secs = opts->timeout_secs > 0 ? opts->timeout_secs : CLIENT_DEFAULT_SEC;
 	c->curl = curl_easy_init();
 	if (failed || !c->curl) {
@@ -126,12 +147,21 @@ void lxf_client_free(struct lxf_client *c)
 	free(c->cert_path);
 	free(c->key_path);
 	free(c->server_cert_path);
+	free(c->name);
+	free(c->pin_der);
+	free(c->peer_der);
 	free(c);
 }
 
 const char *lxf_client_addr(const struct lxf_client *c)
 {
 	return c->addr;
+}
+
+const unsigned char *lxf_client_peer_cert(const struct lxf_client *c, size_t *len)
+{
+	*len = c->peer_len;
+	return c->peer_der;
 }
 
 void lxf_response_fini(struct lxf_response *resp)
@@ -323,6 +353,46 @@ static int client_build_url(const struct lxf_client *c, const char *path, char *
 	return 0;
 }
 
+/*
+ * Replaces OpenSSL's chain check (LXD's certificates are self-signed and
+ * rarely name the address dialled): the server's leaf certificate must be
+ * byte for byte the pinned one, as lxc's pinned-CA check amounts to. It
+ * runs in the handshake, so nothing is sent to a server that fails it.
+ */
+static int client_verify_cb(X509_STORE_CTX *sctx, void *arg)
+{
+	struct lxf_client *c = arg;
+	X509 *leaf = X509_STORE_CTX_get0_cert(sctx);
+	unsigned char *der = NULL;
+	int n;
+
+	if (!leaf || (n = i2d_X509(leaf, &der)) <= 0) {
+		X509_STORE_CTX_set_error(sctx, X509_V_ERR_UNSPECIFIED);
+		return 0;
+	}
+	free(c->peer_der);
+	c->peer_der = malloc((size_t)n);
+	c->peer_len = c->peer_der ? (size_t)n : 0;
+	if (c->peer_der)
+		memcpy(c->peer_der, der, (size_t)n);
+	if (c->pin_der && !c->accept_any &&
+	    (c->pin_len != (size_t)n || memcmp(c->pin_der, der, (size_t)n) != 0)) {
+		c->pin_mismatch = true;
+		OPENSSL_free(der);
+		X509_STORE_CTX_set_error(sctx, X509_V_ERR_CERT_REJECTED);
+		return 0;
+	}
+	OPENSSL_free(der);
+	return 1;
+}
+
+static CURLcode client_ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *userptr)
+{
+	(void)curl;
+	SSL_CTX_set_cert_verify_callback(ssl_ctx, client_verify_cb, userptr);
+	return CURLE_OK;
+}
+
 /* Options common to every request; reset first so that a reused handle carries nothing over. */
 static void client_setup(struct lxf_client *c, const char *url, struct client_xfer *x)
 {
@@ -349,17 +419,38 @@ static void client_setup(struct lxf_client *c, const char *url, struct client_xf
 		curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_path);
 	if (c->key_path)
 		curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_path);
-	if (c->server_cert_path) {
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->server_cert_path);
-		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+	c->pin_mismatch = false;
+	if (c->pin_der || c->accept_any) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 		/* Self-signed server certs rarely name the address we dial; the pin is the check. */
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, client_ssl_ctx_cb);
+		curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, c);
+		/* Every new connection shows its certificate again (no resumption). */
+		curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	}
+}
+
+/* The loud refusal of a server whose certificate is not the pinned one. */
+static int client_pin_error(const struct lxf_client *c, struct lxf_err *err)
+{
+	char pinned[LXF_FP_HEX_LEN + 1], now[LXF_FP_HEX_LEN + 1] = "?";
+	const char *name = c->name ? c->name : "NAME";
+
+	lxf_cert_fingerprint(c->pin_der, c->pin_len, pinned);
+	if (c->peer_der)
+		lxf_cert_fingerprint(c->peer_der, c->peer_len, now);
+	return lxf_err_set(err, LXF_EPERM,
+			   "server certificate CHANGED, refused: pinned %s, server sent %s. If "
+			   "expected: lxf remote remove %s, then add it again",
+			   pinned, now, name);
 }
 
 static int client_curl_error(const struct lxf_client *c, CURLcode cc, const struct client_xfer *x,
 			     struct lxf_err *err)
 {
+	if (c->pin_mismatch)
+		return client_pin_error(c, err);
 	switch (cc) {
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:

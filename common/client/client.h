@@ -26,10 +26,17 @@ struct lxf_client_opts {
 	/* Project name added as ?project= when not NULL and not "default". */
 	const char *project;
 	/* HTTPS only: PEM client certificate and key; pinned server cert
-	 * (PEM), used as the only trust anchor. NULL: use the system CAs. */
+	 * (PEM): the server must present exactly this certificate (checked
+	 * in the TLS handshake, before any request is sent; a different one
+	 * fails with -LXF_EPERM and both fingerprints). NULL: the system CAs. */
 	const char *cert_path;
 	const char *key_path;
 	const char *server_cert_path;
+	/* HTTPS only, for the first contact (lxf remote add): accept any
+	 * server certificate and keep it (lxf_client_peer_cert). */
+	bool accept_any_cert;
+	/* The remote's name, for messages ("remote 'h1': ..."); may be NULL. */
+	const char *name;
 	/* Whole-request timeout for ordinary requests; 0 = 60 s. */
 	long timeout_secs;
 };
@@ -70,6 +77,13 @@ void lxf_client_free(struct lxf_client *c);
 
 /* The address the client was made for; borrowed, lives as long as c. */
 const char *lxf_client_addr(const struct lxf_client *c);
+
+/*
+ * The DER certificate the server presented in the last TLS handshake, or
+ * NULL (*len 0) when none was seen (unix remotes, reused connections see
+ * the first one). Borrowed: valid until the next request or lxf_client_free.
+ */
+const unsigned char *lxf_client_peer_cert(const struct lxf_client *c, size_t *len);
 
 /* Releases everything resp holds; resp is zeroed and reusable. */
 void lxf_response_fini(struct lxf_response *resp);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "file.h"
 #include "json.h"
 #include "yaml.h"
@@ -351,6 +352,13 @@ static int remotes_find_mut(struct lxf_remotes *r, const char *name, struct lxf_
 
 int lxf_remotes_add(struct lxf_remotes *r, const char *name, const char *addr, struct lxf_err *err)
 {
+	return lxf_remotes_add_ex(r, name, addr, NULL, NULL, NULL, false, err);
+}
+
+int lxf_remotes_add_ex(struct lxf_remotes *r, const char *name, const char *addr,
+		       const char *protocol, const char *project, const char *auth_type,
+		       bool public, struct lxf_err *err)
+{
 	int rc;
 
 	if (!remote_name_ok(name))
@@ -360,7 +368,7 @@ int lxf_remotes_add(struct lxf_remotes *r, const char *name, const char *addr, s
 	rc = lxf_remote_check_addr(addr, err);
 	if (rc)
 		return rc;
-	return remotes_push(r, name, addr, NULL, NULL, NULL, false, false, err);
+	return remotes_push(r, name, addr, protocol, project, auth_type, public, false, err);
 }
 
 int lxf_remotes_remove(struct lxf_remotes *r, const char *name, struct lxf_err *err)
@@ -513,7 +521,7 @@ int lxf_remote_socket_path(const struct lxf_remote *rem, char *buf, size_t len, 
 int lxf_remotes_client(const struct lxf_remotes *r, const struct lxf_remote *rem,
 		       struct lxf_client **out, struct lxf_err *err)
 {
-	struct lxf_client_opts opts = {.project = rem->project};
+	struct lxf_client_opts opts = {.project = rem->project, .name = rem->name};
 	char sock[REMOTES_PATH_MAX + 8], crt[REMOTES_PATH_MAX], key[REMOTES_PATH_MAX],
 	    srv[REMOTES_PATH_MAX];
 
@@ -532,6 +540,13 @@ int lxf_remotes_client(const struct lxf_remotes *r, const struct lxf_remote *rem
 		return lxf_client_new(&opts, out, err);
 	}
 	opts.addr = rem->addr;
+	/* lxc makes its client certificate on first use; so do we. */
+	{
+		int rc = lxf_cert_ensure_client(r->dir, NULL, err);
+
+		if (rc)
+			return rc;
+	}
 	if (snprintf(crt, sizeof(crt), "%s/client.crt", r->dir) >= (int)sizeof(crt) ||
 	    snprintf(key, sizeof(key), "%s/client.key", r->dir) >= (int)sizeof(key) ||
 	    snprintf(srv, sizeof(srv), "%s/servercerts/%s.crt", r->dir, rem->name) >=
@@ -541,7 +556,17 @@ int lxf_remotes_client(const struct lxf_remotes *r, const struct lxf_remote *rem
 		opts.cert_path = crt;
 		opts.key_path = key;
 	}
-	if (access(srv, R_OK) == 0)
+	if (access(srv, F_OK) == 0)
 		opts.server_cert_path = srv;
 	return lxf_client_new(&opts, out, err);
+}
+
+int lxf_remotes_servercert_path(const struct lxf_remotes *r, const char *name, char *buf,
+				size_t len, struct lxf_err *err)
+{
+	int n = snprintf(buf, len, "%s/servercerts/%s.crt", r->dir, name);
+
+	if (n < 0 || (size_t)n >= len)
+		return lxf_err_set(err, LXF_EINVAL, "configuration path too long");
+	return 0;
 }

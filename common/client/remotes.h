@@ -72,6 +72,10 @@ const struct lxf_remote *lxf_remotes_find(const struct lxf_remotes *r, const cha
  * -LXF_EPERM. Removing the default remote makes "local" the default.
  */
 int lxf_remotes_add(struct lxf_remotes *r, const char *name, const char *addr, struct lxf_err *err);
+/* As lxf_remotes_add with every field given (NULL: LXD's default). */
+int lxf_remotes_add_ex(struct lxf_remotes *r, const char *name, const char *addr,
+		       const char *protocol, const char *project, const char *auth_type,
+		       bool public, struct lxf_err *err);
 int lxf_remotes_remove(struct lxf_remotes *r, const char *name, struct lxf_err *err);
 int lxf_remotes_rename(struct lxf_remotes *r, const char *from, const char *to,
 		       struct lxf_err *err);
@@ -99,9 +103,14 @@ int lxf_remotes_parse_arg(const struct lxf_remotes *r, const char *arg, char **r
 int lxf_remote_socket_path(const struct lxf_remote *rem, char *buf, size_t len,
 			   struct lxf_err *err);
 
+/* dir/servercerts/NAME.crt into buf: 0, or -LXF_EINVAL when too long. */
+int lxf_remotes_servercert_path(const struct lxf_remotes *r, const char *name, char *buf,
+				size_t len, struct lxf_err *err);
+
 /*
  * Makes a client for rem, using the client certificate and the pinned
- * server certificate from r->dir for https remotes. *out: lxf_client_free.
+ * server certificate from r->dir for https remotes (the client certificate
+ * is made on first use). *out: lxf_client_free.
  */
 int lxf_remotes_client(const struct lxf_remotes *r, const struct lxf_remote *rem,
 		       struct lxf_client **out, struct lxf_err *err);

@@ -85,6 +85,26 @@ r = i.execute(["no-such-command"])
 expect(r.exit_code == 127, "missing command: %r" % (r,))
 '
 
+# A ws4py reader thread that lags (a loaded machine; the ASan lxfd in CI):
+# it reads our frames only after pylxd saw "return" and closed its side.
+# lxfd ends a stream with LXD's empty-message barrier and leaves the close
+# to the client; hanging up first made close_all() raise BrokenPipeError, or
+# left ws4py never reporting the socket closed (execute() hung).
+py '
+import time, ws4py.websocket as W
+orig = W.WebSocket.once
+def once(self):
+    if not getattr(self, "_lxf_slowed", False):
+        self._lxf_slowed = True
+        time.sleep(0.5)
+    return orig(self)
+W.WebSocket.once = once
+i = mgr.get("p1")
+for k in range(3):
+    r = i.execute(["sh", "-c", "echo out; echo err >&2; exit 2"])
+    expect(tuple(r) == (2, "out\n", "err\n"), "lagging reader, run %d: %r" % (k, r))
+'
+
 py '
 i = mgr.get("p1")
 raises(lambda: i.delete(wait=True), LXDAPIException, "running")

@@ -40,10 +40,11 @@ etag() {
 assert_eq '{}' "$(api GET /1.0 | jget metadata/config)" "fresh config"
 assert_contains "$(api GET /1.0 | jget metadata/api_extensions)" '"api_filtering"'
 assert_eq 400 "$(api_code PATCH /1.0 '{"config":{"core.bogus":"1"}}')" "unknown key"
-assert_contains "$(api PATCH /1.0 '{"config":{"core.https_address":"[::]:8443"}}')" \
-	"core.https_address: HTTPS is not supported by this lxfd yet"
-assert_contains "$(api PATCH /1.0 '{"config":{"core.https_address":"nonsense"}}')" "is not host:port"
-assert_eq 400 "$(api_code PATCH /1.0 '{"config":{"core.trust_password":"x"}}')" "trust password"
+# (HTTPS itself: test-https-trust.sh.)
+assert_contains "$(api PATCH /1.0 '{"config":{"core.https_address":"[::]:99999"}}')" \
+	"core.https_address: Bad port"
+assert_contains "$(api PATCH /1.0 '{"config":{"core.https_address":"a/b:8443"}}')" "Bad host"
+assert_eq 400 "$(api_code PATCH /1.0 '{"config":{"core.remote_token_expiry":"5x"}}')" "bad expiry"
 assert_eq 400 "$(api_code PATCH /1.0 '{"config":{"core.shutdown_timeout":"-1"}}')" "bad number"
 assert_eq 400 "$(api_code PATCH /1.0 '{"config":{"core.shutdown_timeout":5}}')" "non-string value"
 assert_eq 400 "$(api_code PUT /1.0 '[1]')" "non-object body"

@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "cert.h"
 #include "file.h"
 #include "remotes.h"
 
@@ -270,6 +272,155 @@ static void test_socket_path(void **state)
 	assert_int_equal(lxf_remote_socket_path(&rem, buf, sizeof(buf), NULL), -LXF_EINVAL);
 }
 
+/* A token as LXD 5.0 encodes one (Go's json.Marshal, standard base64). */
+#define TOKEN_LXD                                                                                  \
+	"eyJjbGllbnRfbmFtZSI6ImFsaWNlIiwiZmluZ2VycHJpbnQiOiJhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh" \
+	"YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhIiwiYWRkcmVzc2VzIjpbIjEwLjAuMC4xOjg0NDMi" \
+	"LCJbZmQwMDo6MV06ODQ0MyJdLCJzZWNyZXQiOiJzM2NyZXQiLCJleHBpcmVzX2F0IjoiMjAzMC0wMS0wMlQwMzow" \
+	"NDowNVoifQ=="
+/* The same without a secret. */
+#define TOKEN_NO_SECRET                                                                            \
+	"eyJjbGllbnRfbmFtZSI6ICJhbGljZSIsICJmaW5nZXJwcmludCI6ICJhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh" \
+	"YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhIiwgImFkZHJlc3NlcyI6IFsiMTAuMC4wLjE6" \
+	"ODQ0MyJdfQ=="
+
+static void test_token_decode_lxd(void **state)
+{
+	struct lxf_token t = {0}, t2 = {0};
+	struct lxf_err err = {0};
+	char *enc = NULL;
+
+	(void)state;
+	assert_int_equal(lxf_token_decode(TOKEN_LXD, &t, &err), 0);
+	assert_string_equal(t.client_name, "alice");
+	assert_int_equal(strlen(t.fingerprint), 64);
+	assert_int_equal(t.naddresses, 2);
+	assert_string_equal(t.addresses[0], "10.0.0.1:8443");
+	assert_string_equal(t.addresses[1], "[fd00::1]:8443");
+	assert_string_equal(t.secret, "s3cret");
+	assert_string_equal(t.expires_at, "2030-01-02T03:04:05Z");
+	/* Our encoding decodes back to the same token. */
+	assert_int_equal(lxf_token_encode(&t, &enc, &err), 0);
+	assert_int_equal(lxf_token_decode(enc, &t2, &err), 0);
+	assert_string_equal(t2.client_name, "alice");
+	assert_string_equal(t2.secret, "s3cret");
+	assert_string_equal(t2.addresses[1], "[fd00::1]:8443");
+	assert_memory_equal(t2.fingerprint, t.fingerprint, 65);
+	free(enc);
+	lxf_token_fini(&t);
+	lxf_token_fini(&t2);
+	lxf_token_fini(&t2); /* idempotent */
+}
+
+static void test_token_decode_bad(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "https://h1:8443",
+	    "h1",
+	    "eyJ",
+	    "eyJjbGllbnRfbmFtZSI6ImFsaWNlIn0",  /* no padding */
+	    "eyJjbGllbnRfbmFtZSI6ImFsaWNlIn0=", /* no fields */
+	    "bm90IGpzb24=",                     /* not JSON */
+	};
+	struct lxf_token t = {0};
+	struct lxf_err err = {0};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(lxf_token_decode(bad[i], &t, &err), -LXF_EINVAL);
+		assert_true(err.msg[0] != '\0');
+		assert_null(t.client_name);
+	}
+	assert_int_equal(lxf_token_decode(TOKEN_NO_SECRET, &t, &err), -LXF_EINVAL);
+	assert_non_null(strstr(err.msg, "secret"));
+	/* URL-safe base64 is not LXD's. */
+	assert_int_equal(lxf_token_decode("eyJ_-A==", &t, &err), -LXF_EINVAL);
+}
+
+static void test_client_cert(void **state)
+{
+	struct fixture *f = *state;
+	struct lxf_buf a = {0}, b = {0};
+	char crt[128], key[128];
+	unsigned char *der = NULL;
+	size_t len = 0;
+	char fp[LXF_FP_HEX_LEN + 1];
+	struct stat st;
+	bool created = false;
+
+	snprintf(crt, sizeof(crt), "%s/client.crt", f->dir);
+	snprintf(key, sizeof(key), "%s/client.key", f->dir);
+	assert_int_equal(lxf_cert_ensure_client(f->dir, &created, NULL), 0);
+	assert_true(created);
+	assert_int_equal(stat(key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	lxf_buf_init(&a, 1 << 16);
+	lxf_buf_init(&b, 1 << 16);
+	assert_int_equal(lxf_file_read(crt, 1 << 16, &a, NULL), 0);
+	assert_non_null(strstr(lxf_buf_str(&a), "BEGIN CERTIFICATE"));
+	/* Second use: kept as is. */
+	assert_int_equal(lxf_cert_ensure_client(f->dir, &created, NULL), 0);
+	assert_false(created);
+	assert_int_equal(lxf_file_read(crt, 1 << 16, &b, NULL), 0);
+	assert_string_equal(lxf_buf_str(&a), lxf_buf_str(&b));
+	assert_int_equal(lxf_cert_load_der(crt, &der, &len, NULL), 0);
+	lxf_cert_fingerprint(der, len, fp);
+	assert_int_equal(strspn(fp, "0123456789abcdef"), 64);
+	free(der);
+	/* A key without its certificate is never papered over. */
+	assert_int_equal(unlink(crt), 0);
+	assert_int_equal(lxf_cert_ensure_client(f->dir, NULL, NULL), -LXF_EINVAL);
+	assert_int_equal(access(crt, F_OK), -1);
+	/* Not a certificate. */
+	assert_int_equal(lxf_cert_load_der(key, &der, &len, NULL), -LXF_EINVAL);
+	assert_null(der);
+	unlink(key);
+	lxf_buf_fini(&a);
+	lxf_buf_fini(&b);
+}
+
+static void test_add_ex_and_pin_path(void **state)
+{
+	struct fixture *f = *state;
+	struct lxf_remotes *r = NULL, *r2 = NULL;
+	const struct lxf_remote *rem;
+	struct lxf_client *c = NULL;
+	struct lxf_err err = {0};
+	char path[256], bogus[160];
+
+	assert_int_equal(lxf_remotes_load(f->dir, &r, NULL), 0);
+	assert_int_equal(
+	    lxf_remotes_add_ex(r, "imp", "https://h9:8443", "lxd", "p1", "tls", true, NULL), 0);
+	assert_int_equal(
+	    lxf_remotes_add_ex(r, "imp", "https://h9:8443", NULL, NULL, NULL, false, &err),
+	    -LXF_EEXIST);
+	assert_int_equal(lxf_remotes_save(r, NULL), 0);
+	assert_int_equal(lxf_remotes_load(f->dir, &r2, NULL), 0);
+	rem = lxf_remotes_find(r2, "imp");
+	assert_non_null(rem);
+	assert_string_equal(rem->project, "p1");
+	assert_true(rem->public);
+	assert_int_equal(lxf_remotes_servercert_path(r2, "imp", path, sizeof(path), NULL), 0);
+	snprintf(bogus, sizeof(bogus), "%s/servercerts/imp.crt", f->dir);
+	assert_string_equal(path, bogus);
+	/* A pinned file that holds no certificate: no client, a clear error. */
+	snprintf(bogus, sizeof(bogus), "%s/servercerts", f->dir);
+	assert_int_equal(lxf_mkdir_p(bogus, 0700, NULL), 0);
+	assert_int_equal(lxf_file_write_atomic(path, "junk\n", 5, 0644, NULL), 0);
+	assert_int_equal(lxf_remotes_client(r2, rem, &c, &err), -LXF_EINVAL);
+	assert_null(c);
+	assert_non_null(strstr(err.msg, "pinned server certificate"));
+	unlink(path);
+	rmdir(bogus);
+	snprintf(bogus, sizeof(bogus), "%s/client.crt", f->dir);
+	unlink(bogus);
+	snprintf(bogus, sizeof(bogus), "%s/client.key", f->dir);
+	unlink(bogus);
+	lxf_remotes_free(r);
+	lxf_remotes_free(r2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +432,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_atomic_write_failure_keeps_old, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_parse_arg, setup, teardown),
 	    cmocka_unit_test(test_socket_path),
+	    cmocka_unit_test(test_token_decode_lxd),
+	    cmocka_unit_test(test_token_decode_bad),
+	    cmocka_unit_test_setup_teardown(test_client_cert, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_add_ex_and_pin_path, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lxf config trust list|add|remove|show: a server's trust store
+ * (/1.0/certificates), with LXD 5.0's bodies. `add REMOTE: --name N`
+ * creates a join token (POST {"name":N,"type":"client","token":true}, an
+ * operation whose metadata carries the secret, the server's fingerprint
+ * and addresses) and prints it encoded as lxc does.
+ */
+#include <libgen.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cert.h"
+#include "cmd.h"
+#include "json.h"
+#include "obj.h"
+#include "output.h"
+
+#define TRUST_PATH_MAX 1024
+
+enum { TRUST_OPT_NAME = 440, TRUST_OPT_RESTRICTED, TRUST_OPT_PROJECTS };
+
+/* The certificate's CN and expiry ("2036/01/02 15:04 UTC") from its base PEM. */
+static void trust_cert_info(const char *pem, char *cn, size_t cnlen, char *exp, size_t explen)
+{
+	BIO *bio = pem ? BIO_new_mem_buf(pem, -1) : NULL;
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	struct tm tm;
+
+	cn[0] = exp[0] = '\0';
+	if (x) {
+		(void)X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
+						(int)cnlen);
+		if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1)
+			(void)strftime(exp, explen, "%Y/%m/%d %H:%M UTC", &tm);
+	}
+	X509_free(x);
+	BIO_free(bio);
+}
+
+/* Connects to "[REMOTE:]" (nothing after the colon allowed) or the default remote. */
+static int trust_remote(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const char *arg,
+			struct lxf_client **c, struct lxf_err *err)
+{
+	char *rest = NULL;
+	int rc;
+
+	(void)self;
+	if (!arg)
+		return lxf_cmd_client(ctx, NULL, c, err);
+	rc = lxf_cmd_target(ctx, arg, false, c, &rest, err);
+	if (rc == 0 && rest && *rest) {
+		lxf_client_free(*c);
+		*c = NULL;
+		rc = lxf_err_set(err, LXF_EUSAGE, "want REMOTE:, got '%s'", arg);
+	}
+	free(rest);
+	return rc;
+}
+
+static int cmd_trust_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			  const struct lxf_cmd_args *args)
+{
+	static const char *const headers[] = {"TYPE",        "NAME",       "COMMON NAME",
+					      "FINGERPRINT", "RESTRICTED", "EXPIRY DATE"};
+	struct lxf_response resp = {0};
+	struct lxf_client *c = NULL;
+	struct lxf_err err = {0};
+	struct lxf_table t;
+	char *row[6], cn[256], exp[64];
+	size_t n;
+	int st, fmt;
+
+	st = lxf_obj_fmt(self, ctx, args, &fmt);
+	if (st)
+		return st;
+	lxf_table_init(&t, 6, headers);
+	if (trust_remote(self, ctx, args->argc ? args->argv[0] : NULL, &c, &err) != 0 ||
+	    lxf_client_request(c, "GET", "/1.0/certificates?recursion=1", NULL, &resp, &err) != 0)
+		goto fail;
+	if (!json_object_is_type(resp.metadata, json_type_array)) {
+		lxf_err_set(&err, LXF_EIO, "server sent no certificate list");
+		goto fail;
+	}
+	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML) {
+		if (lxf_output_json(ctx->out, (enum lxf_fmt)fmt, resp.metadata, &err) != 0)
+			goto fail;
+		goto out;
+	}
+	n = json_object_array_length(resp.metadata);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(resp.metadata, i);
+		const char *fp = lxf_json_str(o, "fingerprint");
+		bool restricted = false;
+
+		(void)lxf_json_get_bool(o, "restricted", false, &restricted, NULL);
+		trust_cert_info(lxf_json_str(o, "certificate"), cn, sizeof(cn), exp, sizeof(exp));
+		row[0] = lxf_obj_strdup(lxf_json_str(o, "type"));
+		row[1] = lxf_obj_strdup(lxf_json_str(o, "name"));
+		row[2] = strdup(cn);
+		row[3] = fp ? strndup(fp, 12) : strdup("");
+		row[4] = strdup(restricted ? "YES" : "NO");
+		row[5] = strdup(exp);
+		if (lxf_table_add_row(&t, row) != 0) {
+			lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	lxf_table_print(ctx->out, (enum lxf_fmt)fmt, &t, false);
+	goto out;
+fail:
+	st = err.code == LXF_EUSAGE ? lxf_cmd_usage_error(self, ctx, "%s", err.msg)
+				    : lxf_cmd_fail(ctx, &err);
+out:
+	lxf_table_fini(&t);
+	lxf_response_fini(&resp);
+	lxf_client_free(c);
+	return st;
+}
+
+/* show and remove: [REMOTE:]FINGERPRINT (LXD takes a unique prefix). */
+static int trust_one(struct lxf_cmd_ctx *ctx, const char *arg, const char *method,
+		     struct json_object **out, struct lxf_err *err)
+{
+	struct lxf_response resp = {0};
+	struct lxf_client *c = NULL;
+	char *fp = NULL, path[TRUST_PATH_MAX];
+	int rc;
+
+	rc = lxf_cmd_target(ctx, arg, true, &c, &fp, err);
+	if (rc == 0)
+		rc = lxf_cmd_path(path, sizeof(path), "certificates", fp, NULL, err);
+	if (rc == 0)
+		rc = lxf_client_request(c, method, path, NULL, &resp, err);
+	if (rc == 0 && out)
+		*out = resp.metadata ? json_object_get(resp.metadata) : NULL;
+	lxf_response_fini(&resp);
+	lxf_client_free(c);
+	free(fp);
+	return rc;
+}
+
+static int cmd_trust_show(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			  const struct lxf_cmd_args *args)
+{
+	struct json_object *o = NULL;
+	struct lxf_err err = {0};
+	int st = LXF_EXIT_OK;
+
+	(void)self;
+	if (trust_one(ctx, args->argv[0], "GET", &o, &err) != 0 ||
+	    lxf_obj_print_yaml(ctx->out, o, &err) != 0)
+		st = lxf_cmd_fail(ctx, &err);
+	if (o)
+		json_object_put(o);
+	return st;
+}
+
+static int cmd_trust_remove(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			    const struct lxf_cmd_args *args)
+{
+	struct lxf_err err = {0};
+
+	(void)self;
+	for (int i = 0; i < args->argc; i++)
+		if (trust_one(ctx, args->argv[i], "DELETE", NULL, &err) != 0)
+			return lxf_cmd_fail(ctx, &err);
+	return LXF_EXIT_OK;
+}
+
+/* The token from the operation LXD answers a token request with. */
+static int trust_print_token(struct lxf_cmd_ctx *ctx, const char *name, struct json_object *op,
+			     struct lxf_err *err)
+{
+	struct json_object *md = lxf_json_path(op, "metadata"), *addrs = NULL;
+	struct lxf_token t = {0};
+	const char *fp = lxf_json_str(md, "fingerprint");
+	char *enc = NULL;
+	int rc = 0;
+
+	t.client_name = (char *)name;
+	t.secret = (char *)lxf_json_str(md, "secret");
+	t.expires_at = (char *)lxf_json_str(md, "expiresAt");
+	(void)lxf_json_get_array(md, "addresses", false, &addrs, NULL);
+	if (!t.secret || !fp || strlen(fp) != LXF_FP_HEX_LEN || !addrs) {
+		rc = lxf_err_set(err, LXF_EIO,
+				 "the server's token operation lacks its secret, "
+				 "fingerprint or addresses");
+		goto out;
+	}
+	memcpy(t.fingerprint, fp, LXF_FP_HEX_LEN + 1);
+	for (size_t i = 0; i < json_object_array_length(addrs) && i < LXF_TOKEN_ADDRS; i++)
+		t.addresses[t.naddresses++] =
+		    (char *)json_object_get_string(json_object_array_get_idx(addrs, i));
+	rc = lxf_token_encode(&t, &enc, err);
+	if (rc)
+		goto out;
+	if (!ctx->quiet)
+		fprintf(ctx->out, "Client %s certificate add token:\n", name);
+	fprintf(ctx->out, "%s\n", enc);
+out:
+	free(enc);
+	return rc;
+}
+
+/* The request body: name, type, restricted and projects as given. */
+static struct json_object *trust_body(const struct lxf_cmd_args *args, const char *name)
+{
+	struct json_object *b = json_object_new_object(), *pa;
+	const char *projects = lxf_args_get(args, TRUST_OPT_PROJECTS);
+	char *dup, *save = NULL;
+
+	if (!b || lxf_json_add_str(b, "name", name) != 0 ||
+	    lxf_json_add_str(b, "type", "client") != 0 ||
+	    json_object_object_add(
+		b, "restricted", json_object_new_boolean(lxf_args_has(args, TRUST_OPT_RESTRICTED))))
+		goto fail;
+	if (projects) {
+		pa = json_object_new_array();
+		dup = strdup(projects);
+		if (!pa || !dup || json_object_object_add(b, "projects", pa) != 0) {
+			json_object_put(pa);
+			free(dup);
+			goto fail;
+		}
+		for (char *p = strtok_r(dup, ",", &save); p; p = strtok_r(NULL, ",", &save))
+			(void)json_object_array_add(pa, json_object_new_string(p));
+		free(dup);
+	}
+	return b;
+fail:
+	json_object_put(b);
+	return NULL;
+}
+
+static int cmd_trust_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			 const struct lxf_cmd_args *args)
+{
+	const char *name = lxf_args_get(args, TRUST_OPT_NAME), *file = NULL, *remote = NULL;
+	struct json_object *body = NULL, *op = NULL;
+	struct lxf_client *c = NULL;
+	struct lxf_err err = {0};
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	char *b64 = NULL, *pathdup = NULL;
+	int st = LXF_EXIT_OK;
+
+	/* As lxc: "REMOTE:" alone (or nothing) asks for a token, else the last argument is a file. */
+	if (args->argc == 2) {
+		remote = args->argv[0];
+		file = args->argv[1];
+	} else if (args->argc == 1) {
+		size_t l = strlen(args->argv[0]);
+
+		if (l > 0 && args->argv[0][l - 1] == ':')
+			remote = args->argv[0];
+		else
+			file = args->argv[0];
+	}
+	if (!file && (!name || !*name))
+		return lxf_cmd_usage_error(self, ctx, "a token needs --name NAME (the client's)");
+	if (file) {
+		if (lxf_cert_load_der(file, &der, &der_len, &err) != 0)
+			goto fail;
+		b64 = malloc((der_len + 2) / 3 * 4 + 1);
+		pathdup = strdup(file);
+		if (!b64 || !pathdup) {
+			lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+			goto fail;
+		}
+		(void)EVP_EncodeBlock((unsigned char *)b64, der, (int)der_len);
+		if (!name)
+			name = basename(pathdup);
+	}
+	body = trust_body(args, name);
+	if (!body ||
+	    (file ? lxf_json_add_str(body, "certificate", b64)
+		  : json_object_object_add(body, "token", json_object_new_boolean(1))) != 0) {
+		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (trust_remote(self, ctx, remote, &c, &err) != 0)
+		goto fail;
+	if (file) {
+		if (lxf_client_do(c, "POST", "/1.0/certificates", body, NULL, &err) != 0)
+			goto fail;
+		goto out;
+	}
+	/* The token operation stays running until used: read it, do not wait on it. */
+	{
+		struct lxf_response resp = {0};
+		int rc = lxf_client_request(c, "POST", "/1.0/certificates", body, &resp, &err);
+
+		if (rc == 0 && resp.metadata)
+			op = json_object_get(resp.metadata);
+		lxf_response_fini(&resp);
+		if (rc)
+			goto fail;
+	}
+	if (trust_print_token(ctx, name, op, &err) != 0)
+		goto fail;
+	goto out;
+fail:
+	st = err.code == LXF_EUSAGE ? lxf_cmd_usage_error(self, ctx, "%s", err.msg)
+				    : lxf_cmd_fail(ctx, &err);
+out:
+	if (op)
+		json_object_put(op);
+	if (body)
+		json_object_put(body);
+	lxf_client_free(c);
+	free(der);
+	free(b64);
+	free(pathdup);
+	return st;
+}
+
+const struct lxf_cmd lxf_cmd_trust_list_entry = {
+    .name = "config trust list",
+    .aliases = {"config trust ls"},
+    .usage = "[REMOTE:] [-f FORMAT]",
+    .summary = "List the client certificates a server trusts",
+    .min_args = 0,
+    .max_args = 1,
+    .opts = {{"format", 'f', required_argument, "FORMAT", "table, csv, json, yaml or compact"}},
+    .exec = cmd_trust_list,
+};
+
+const struct lxf_cmd lxf_cmd_trust_add_entry = {
+    .name = "config trust add",
+    .usage = "[REMOTE:] [CERTFILE] [--name NAME] [--restricted] [--projects P1,P2]",
+    .summary = "Trust a client certificate, or print a join token (--name)",
+    .min_args = 0,
+    .max_args = 2,
+    .opts = {{"name", TRUST_OPT_NAME, required_argument, "NAME",
+	      "the client's name (required for a token)"},
+	     {"restricted", TRUST_OPT_RESTRICTED, no_argument, NULL,
+	      "restrict the client to --projects"},
+	     {"projects", TRUST_OPT_PROJECTS, required_argument, "P1,P2",
+	      "projects a restricted client may use"}},
+    .exec = cmd_trust_add,
+};
+
+const struct lxf_cmd lxf_cmd_trust_show_entry = {
+    .name = "config trust show",
+    .usage = "[REMOTE:]FINGERPRINT",
+    .summary = "Show a trusted certificate",
+    .min_args = 1,
+    .max_args = 1,
+    .exec = cmd_trust_show,
+};
+
+const struct lxf_cmd lxf_cmd_trust_remove_entry = {
+    .name = "config trust remove",
+    .aliases = {"config trust rm"},
+    .usage = "[REMOTE:]FINGERPRINT...",
+    .summary = "Stop trusting certificates",
+    .min_args = 1,
+    .max_args = -1,
+    .exec = cmd_trust_remove,
+};

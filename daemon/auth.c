@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "auth.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "json.h"
+#include "tls.h"
+
+#define SALT_LEN   32
+#define HASH_LEN   64
+#define SCRYPT_N   (1u << 14)
+#define SCRYPT_R   8u
+#define SCRYPT_P   1u
+#define SCRYPT_MB  (64u << 20) /* scrypt needs 128*r*N = 16 MiB */
+
+#define RATE_SLOTS 128
+
+static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
+static char (*trusted)[TLS_FP_LEN + 1];
+static size_t ntrusted;
+
+struct rate_slot {
+	char addr[64];
+	double tokens;
+	struct timespec last;
+};
+static struct rate_slot slots[RATE_SLOTS];
+
+int auth_reload(struct lxf_err *err)
+{
+	struct json_object *rows = NULL;
+	char(*list)[TLS_FP_LEN + 1] = NULL;
+	size_t n = 0;
+	int ret;
+
+	ret = db_exec(&rows, NULL, err,
+		      "SELECT fingerprint FROM certificates WHERE type = 'client'", "");
+	if (ret < 0)
+		return ret;
+	if (json_object_array_length(rows) > 0) {
+		list = calloc(json_object_array_length(rows), sizeof(*list));
+		if (!list) {
+			json_object_put(rows);
+			return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		}
+	}
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		const char *fp = lxf_json_str(json_object_array_get_idx(rows, i), "fingerprint");
+		if (list && fp && strlen(fp) == TLS_FP_LEN)
+			memcpy(list[n++], fp, TLS_FP_LEN + 1);
+	}
+	json_object_put(rows);
+	pthread_mutex_lock(&auth_lock);
+	free(trusted);
+	trusted = list;
+	ntrusted = n;
+	pthread_mutex_unlock(&auth_lock);
+	return 0;
+}
+
+int auth_init(struct lxf_err *err)
+{
+	return auth_reload(err);
+}
+
+bool auth_cert_trusted(const char *fp)
+{
+	bool found = false;
+
+	if (!fp || strlen(fp) != TLS_FP_LEN)
+		return false;
+	pthread_mutex_lock(&auth_lock);
+	for (size_t i = 0; i < ntrusted && !found; i++)
+		found = memcmp(trusted[i], fp, TLS_FP_LEN) == 0;
+	pthread_mutex_unlock(&auth_lock);
+	return found;
+}
+
+static int scrypt(const char *pw, const unsigned char *salt, unsigned char out[HASH_LEN])
+{
+	return EVP_PBE_scrypt(pw, strlen(pw), salt, SALT_LEN, SCRYPT_N, SCRYPT_R, SCRYPT_P,
+			      SCRYPT_MB, out, HASH_LEN) == 1
+		   ? 0
+		   : -1;
+}
+
+int auth_password_hash(const char *pw, char **out, struct lxf_err *err)
+{
+	unsigned char buf[SALT_LEN + HASH_LEN];
+	char *hex;
+
+	*out = NULL;
+	if (RAND_bytes(buf, SALT_LEN) != 1 || scrypt(pw, buf, buf + SALT_LEN) < 0)
+		return lxf_err_set(err, LXF_EIO, "Cannot hash the password");
+	hex = malloc(sizeof(buf) * 2 + 1);
+	if (!hex)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	for (size_t i = 0; i < sizeof(buf); i++)
+		snprintf(hex + i * 2, 3, "%02x", buf[i]);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	*out = hex;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool auth_password_check(const char *stored, const char *pw)
+{
+	unsigned char want[SALT_LEN + HASH_LEN], got[HASH_LEN];
+	bool ok;
+
+	if (!stored || strlen(stored) != sizeof(want) * 2)
+		return false;
+	for (size_t i = 0; i < sizeof(want); i++) {
+		int hi = hexval(stored[2 * i]), lo = hexval(stored[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		want[i] = (unsigned char)(hi * 16 + lo);
+	}
+	ok = scrypt(pw, want, got) == 0 && CRYPTO_memcmp(got, want + SALT_LEN, HASH_LEN) == 0;
+	OPENSSL_cleanse(got, sizeof(got));
+	return ok;
+}
+
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* The slot of addr, refilled up to now; a new address takes the stalest slot. Lock held. */
+static struct rate_slot *slot_locked(const char *addr)
+{
+	struct rate_slot *s = NULL, *oldest = &slots[0];
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (size_t i = 0; i < RATE_SLOTS && !s; i++) {
+		if (slots[i].addr[0] && strcmp(slots[i].addr, addr) == 0)
+			s = &slots[i];
+		else if (oldest->addr[0] &&
+			 (!slots[i].addr[0] || elapsed(&slots[i].last, &oldest->last) > 0))
+			oldest = &slots[i];
+	}
+	if (!s) {
+		s = oldest;
+		snprintf(s->addr, sizeof(s->addr), "%s", addr);
+		s->tokens = AUTH_RATE_BURST;
+		s->last = now;
+	}
+	s->tokens += elapsed(&s->last, &now) / AUTH_RATE_REFILL_SECS;
+	if (s->tokens > AUTH_RATE_BURST)
+		s->tokens = AUTH_RATE_BURST;
+	s->last = now;
+	return s;
+}
+
+bool auth_rate_allow(const char *addr)
+{
+	bool ok;
+
+	pthread_mutex_lock(&auth_lock);
+	ok = slot_locked(addr && addr[0] ? addr : "?")->tokens >= 1.0;
+	pthread_mutex_unlock(&auth_lock);
+	return ok;
+}
+
+void auth_rate_fail(const char *addr)
+{
+	pthread_mutex_lock(&auth_lock);
+	struct rate_slot *s = slot_locked(addr && addr[0] ? addr : "?");
+	s->tokens = s->tokens >= 1.0 ? s->tokens - 1.0 : 0;
+	pthread_mutex_unlock(&auth_lock);
+}
+
+/* Months count 30 days and years 365: close enough for a token's life. */
+int auth_parse_expiry(const char *s, int64_t *secs, struct lxf_err *err)
+{
+	static const char units[] = "SMHdwmy";
+	static const int64_t mult[] = {1, 60, 3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400};
+	bool seen[sizeof(units)] = {false};
+	int64_t total = 0;
+
+	while (*s) {
+		char *end = NULL;
+		const char *u;
+		long long v;
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			goto bad;
+		v = strtoll(s, &end, 10);
+		u = *end ? strchr(units, *end) : NULL;
+		if (!u || v > 100000 || seen[u - units] || (end[1] && end[1] != ' '))
+			goto bad;
+		seen[u - units] = true;
+		total += v * mult[u - units];
+		s = end + 1;
+	}
+	*secs = total;
+	return 0;
+bad:
+	return lxf_err_set(err, LXF_EINVAL, "Invalid expiry expression");
+}

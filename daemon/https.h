@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXFD_HTTPS_H
+#define LXFD_HTTPS_H
+
+#include <libwebsockets.h>
+#include <stdbool.h>
+
+#include "err.h"
+
+/*
+ * Private to http.c: the HTTPS vhost beside the unix one (created,
+ * replaced and destroyed at run time on the loop thread), the identity of
+ * the TLS peer and the connection cap. http_https_set() is in http.h.
+ */
+
+struct http_req;
+
+/* At most this many HTTPS connections at once; more are closed at accept. */
+#define HTTPS_MAX_CONNS 256
+
+/*
+ * On the loop, before it runs: the server certificate (made on first
+ * start), the trust store cache, and the listener of the stored
+ * core.https_address. A listener that cannot bind is logged, not fatal
+ * (LXD starts without it too). Returns 0 or a negative code.
+ */
+int https_start(struct lws_context *ctx, const struct lws_protocols *protocols,
+		struct lxf_err *err);
+
+/* On the loop at each wake-up: applies a change asked by http_https_set(). */
+void https_service(void);
+
+/* Ends the listener and fails pending http_https_set() calls. */
+void https_stop(void);
+
+/* True when wsi came through the HTTPS vhost. */
+bool https_is_tls(struct lws *wsi);
+
+/*
+ * Fills req's trusted/tls/peer_fp/peer_der/remote from its connection:
+ * unix socket = trusted. Returns 0 or -1 (out of memory).
+ */
+int https_identify(struct lws *wsi, struct http_req *req);
+
+/* The same for a websocket upgrade: true when the peer may go on to path. */
+bool https_ws_allowed(struct lws *wsi);
+
+/* Connection accounting from the protocol callback (WSI_CREATE, WSI_DESTROY). */
+int https_conn_event(struct lws *wsi, int reason);
+
+/* The callback of protocol "lxf-https-listen" (our listening socket). */
+int https_listen_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len);
+
+#endif

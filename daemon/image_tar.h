@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXFD_IMAGE_TAR_H
+#define LXFD_IMAGE_TAR_H
+
+#include <json-c/json.h>
+
+#include "err.h"
+
+/*
+ * libarchive work on image tarballs. Only the lxfd-image helper links this
+ * (image_helper.c); lxfd reaches it through img_import() and
+ * img_unpack_rootfs() in image.h, which run the helper.
+ */
+
+/*
+ * Walks the whole tarball at path: a metadata.yaml with architecture and
+ * creation_date, a rootfs/ directory, no absolute or ".." names, hard links
+ * only inside rootfs/. *meta_out (new ref, caller puts) is metadata.yaml as
+ * JSON. -LXF_EINVAL with err filled when the tarball is refused.
+ */
+int img_tar_validate(const char *path, struct json_object **meta_out, struct lxf_err *err);
+
+/*
+ * Unpacks rootfs/ of the tarball at path into rootfs_dir (made here; must
+ * not exist yet: -LXF_EEXIST), adding uid_shift/gid_shift to every owner.
+ * On failure rootfs_dir is removed again.
+ */
+int img_tar_unpack(const char *path, const char *rootfs_dir, unsigned long uid_shift,
+		   unsigned long gid_shift, struct lxf_err *err);
+
+#endif

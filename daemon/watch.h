@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXFD_WATCH_H
+#define LXFD_WATCH_H
+
+#include "err.h"
+
+/*
+ * The stop watcher: one thread in epoll over a pidfd on the init of every
+ * running container, so that a container that stops by itself (poweroff
+ * inside, init killed or exiting) is noticed at once, without polling.
+ * Its handling runs on POOL_OP, as LXD's onStop: the lifecycle event
+ * "instance-shutdown", and the deletion of an ephemeral instance (then
+ * "instance-deleted"). Stops lxfd asks for (backend_stop) are left to
+ * whoever asked.
+ */
+
+/* Starts the thread and hooks backend_start/backend_stop. Call after op_init. */
+int watch_init(struct lxf_err *err);
+
+/* Watches running container name (idempotent: a new init replaces the old). */
+void watch_instance(const char *name);
+
+/* Stops the thread (daemon exit); pending entries are dropped. */
+void watch_shutdown(void);
+
+#endif

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for tui/model.c: rows from JSON, filter, sort, events, the log ring. */
+/* cmocka.h needs these before it; blank lines keep clang-format from reordering. */
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <setjmp.h>
+
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "tui.h"
+
+static struct json_object *parse(const char *s)
+{
+	struct json_object *o = NULL;
+
+	assert_int_equal(lxf_json_parse(s, strlen(s), 0, &o, NULL), 0);
+	return o;
+}
+
+static struct json_object *inst(const char *name, const char *status, const char *ip, long long cpu,
+				long long mem)
+{
+	char buf[1024];
+
+	(void)snprintf(
+	    buf, sizeof(buf),
+	    "{\"name\":\"%s\",\"status\":\"%s\",\"config\":{\"image.description\":"
+	    "\"busybox\"},\"state\":{\"cpu\":{\"usage\":%lld},\"memory\":{\"usage\":%lld},"
+	    "\"network\":{\"lo\":{\"type\":\"loopback\",\"addresses\":[{\"family\":"
+	    "\"inet\",\"address\":\"127.0.0.1\",\"scope\":\"local\"}]},\"eth0\":{\"type\":"
+	    "\"broadcast\",\"addresses\":[{\"family\":\"inet6\",\"address\":\"fd42::1\","
+	    "\"scope\":\"global\"},{\"family\":\"inet\",\"address\":\"%s\",\"scope\":"
+	    "\"global\"}]}}}}",
+	    name, status, cpu, mem, ip);
+	return parse(buf);
+}
+
+static void model_setup(struct tui_model *m)
+{
+	assert_int_equal(tui_model_init(m), 0);
+	m->nhosts = 2;
+	(void)snprintf(m->hosts[0].name, sizeof(m->hosts[0].name), "h1");
+	(void)snprintf(m->hosts[1].name, sizeof(m->hosts[1].name), "h2");
+}
+
+static void add(struct tui_model *m, uint16_t host, const char *name, const char *status,
+		const char *ip, long long cpu, long long mem)
+{
+	struct json_object *o = inst(name, status, ip, cpu, mem);
+
+	assert_int_equal(tui_model_upsert(m, host, o), 0);
+	json_object_put(o);
+}
+
+static void test_row_from_json(void **state)
+{
+	struct json_object *o = inst("web", "Running", "10.0.0.5", 2500000000LL, 1048576);
+	struct tui_row r = {0};
+
+	(void)state;
+	assert_int_equal(tui_row_from_json(&r, o), 0);
+	assert_string_equal(r.name, "web");
+	assert_string_equal(r.state, "RUNNING");
+	assert_string_equal(r.ipv4, "10.0.0.5"); /* not loopback, not inet6 */
+	assert_string_equal(r.image, "busybox");
+	assert_int_equal(r.cpu_ns, 2500000000LL);
+	assert_int_equal(r.mem, 1048576);
+	json_object_put(o);
+	/* A stopped one shows no CPU/memory; a nameless one is refused. */
+	o = inst("db", "Stopped", "", 7, 7);
+	assert_int_equal(tui_row_from_json(&r, o), 0);
+	assert_string_equal(r.state, "STOPPED");
+	assert_int_equal(r.cpu_ns, -1);
+	assert_int_equal(r.mem, -1);
+	json_object_put(o);
+	o = parse("{\"status\":\"Running\"}");
+	assert_int_not_equal(tui_row_from_json(&r, o), 0);
+	json_object_put(o);
+}
+
+static void test_filter(void **state)
+{
+	struct tui_filter f;
+	struct tui_row r = {0};
+	char err[64];
+
+	(void)state;
+	(void)snprintf(r.name, sizeof(r.name), "WebServer");
+	(void)snprintf(r.state, sizeof(r.state), "RUNNING");
+	assert_int_equal(tui_filter_parse("", &f, err, sizeof(err)), 0);
+	assert_true(tui_filter_match(&f, &r, "h1"));
+	assert_int_equal(tui_filter_parse("web", &f, err, sizeof(err)), 0);
+	assert_true(tui_filter_match(&f, &r, "h1"));
+	assert_int_equal(tui_filter_parse("db", &f, err, sizeof(err)), 0);
+	assert_false(tui_filter_match(&f, &r, "h1"));
+	assert_int_equal(tui_filter_parse("host:h2", &f, err, sizeof(err)), 0);
+	assert_int_equal(f.t[0].kind, TUI_F_HOST);
+	assert_false(tui_filter_match(&f, &r, "h1"));
+	assert_true(tui_filter_match(&f, &r, "h2"));
+	assert_int_equal(
+	    tui_filter_parse("  state:running   server host:H1 ", &f, err, sizeof(err)), 0);
+	assert_int_equal(f.n, 3);
+	assert_true(tui_filter_match(&f, &r, "h1"));
+	assert_int_equal(tui_filter_parse("state:stop", &f, err, sizeof(err)), 0);
+	assert_false(tui_filter_match(&f, &r, "h1"));
+	/* Too many terms is an error, not a silent cut. */
+	assert_int_not_equal(tui_filter_parse("a b c d e f g h i", &f, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "at most"));
+}
+
+static void test_sort(void **state)
+{
+	struct tui_model m;
+	size_t idx[4];
+
+	(void)state;
+	model_setup(&m);
+	add(&m, 1, "b", "Running", "10.0.0.10", 30, 300);
+	add(&m, 0, "c", "Stopped", "", 0, 0);
+	add(&m, 0, "a", "Running", "10.0.0.9", 10, 900);
+	add(&m, 1, "a", "Frozen", "", 0, 0);
+	for (size_t i = 0; i < 4; i++)
+		idx[i] = i;
+	tui_sort(&m, idx, 4, TUI_COL_NAME, false);
+	assert_string_equal(m.rows[idx[0]].name, "a");
+	assert_int_equal(m.rows[idx[0]].host, 0); /* ties go by host */
+	assert_int_equal(m.rows[idx[1]].host, 1);
+	assert_string_equal(m.rows[idx[3]].name, "c");
+	tui_sort(&m, idx, 4, TUI_COL_IPV4, false);
+	/* Numeric order: 10.0.0.9 before 10.0.0.10; no address first. */
+	assert_string_equal(m.rows[idx[2]].ipv4, "10.0.0.9");
+	assert_string_equal(m.rows[idx[3]].ipv4, "10.0.0.10");
+	tui_sort(&m, idx, 4, TUI_COL_MEMORY, true);
+	assert_int_equal(m.rows[idx[0]].mem, 900);
+	tui_sort(&m, idx, 4, TUI_COL_REMOTE, true);
+	assert_int_equal(m.rows[idx[0]].host, 1);
+	tui_model_fini(&m);
+}
+
+static void test_upsert_relist(void **state)
+{
+	struct tui_model m;
+	struct json_object *arr;
+
+	(void)state;
+	model_setup(&m);
+	add(&m, 0, "a", "Stopped", "", 0, 0);
+	add(&m, 0, "b", "Stopped", "", 0, 0);
+	add(&m, 1, "a", "Stopped", "", 0, 0);
+	assert_int_equal(m.n, 3);
+	m.rows[tui_model_find(&m, 0, "a")].marked = true;
+	/* An update keeps the row (and its mark) and changes its state. */
+	add(&m, 0, "a", "Running", "10.1.1.1", 1, 1);
+	assert_int_equal(m.n, 3);
+	assert_string_equal(m.rows[tui_model_find(&m, 0, "a")].state, "RUNNING");
+	assert_true(m.rows[tui_model_find(&m, 0, "a")].marked);
+	/* A re-list of h1 drops h1's rows it does not name, never h2's. */
+	arr = parse(
+	    "[{\"name\":\"a\",\"status\":\"Running\"},{\"name\":\"z\",\"status\":\"Stopped\"}]");
+	assert_int_equal(tui_model_relist(&m, 0, arr), 0);
+	json_object_put(arr);
+	assert_int_equal(m.n, 3);
+	assert_true(tui_model_find(&m, 0, "b") < 0);
+	assert_true(tui_model_find(&m, 0, "z") >= 0);
+	assert_true(tui_model_find(&m, 1, "a") >= 0);
+	assert_true(tui_model_remove(&m, 1, "a"));
+	assert_false(tui_model_remove(&m, 1, "a"));
+	assert_int_equal(m.n, 2);
+	tui_model_fini(&m);
+}
+
+static void test_events(void **state)
+{
+	struct tui_event ev;
+	struct json_object *o;
+	struct tui_model m;
+
+	(void)state;
+	o = parse("{\"type\":\"lifecycle\",\"metadata\":{\"action\":\"instance-started\","
+		  "\"source\":\"/1.0/instances/c1\"}}");
+	assert_int_equal(tui_event_parse(o, &ev), 0);
+	assert_int_equal(ev.kind, TUI_EV_REFRESH);
+	assert_string_equal(ev.name, "c1");
+	json_object_put(o);
+	o = parse("{\"type\":\"lifecycle\",\"metadata\":{\"action\":\"instance-deleted\","
+		  "\"source\":\"/1.0/instances/c1?project=default\"}}");
+	assert_int_equal(tui_event_parse(o, &ev), 0);
+	assert_int_equal(ev.kind, TUI_EV_DELETED);
+	assert_string_equal(ev.name, "c1");
+	json_object_put(o);
+	/* A deleted snapshot is a change to its instance, not a deletion. */
+	o = parse("{\"type\":\"lifecycle\",\"metadata\":{\"action\":\"instance-deleted\","
+		  "\"source\":\"/1.0/instances/c1/snapshots/s1\"}}");
+	assert_int_equal(tui_event_parse(o, &ev), 0);
+	assert_int_equal(ev.kind, TUI_EV_REFRESH);
+	json_object_put(o);
+	o = parse("{\"type\":\"lifecycle\",\"metadata\":{\"action\":\"instance-renamed\","
+		  "\"source\":\"/1.0/instances/c2\"}}");
+	assert_int_equal(tui_event_parse(o, &ev), 0);
+	assert_int_equal(ev.kind, TUI_EV_RELIST);
+	json_object_put(o);
+	o = parse("{\"type\":\"lifecycle\",\"metadata\":{\"action\":\"image-created\","
+		  "\"source\":\"/1.0/images/abc\"}}");
+	assert_int_equal(tui_event_parse(o, &ev), 0);
+	assert_int_equal(ev.kind, TUI_EV_IGNORE);
+	json_object_put(o);
+	/* Operations: running ones are listed with progress, final ones go. */
+	model_setup(&m);
+	o = parse("{\"type\":\"operation\",\"metadata\":{\"id\":\"op1\",\"description\":"
+		  "\"Creating instance\",\"status_code\":103,\"metadata\":{"
+		  "\"create_instance_from_image_unpack_progress\":\"Unpack: 40%\"}}}");
+	assert_int_equal(tui_event_parse(o, &ev), 0);
+	assert_int_equal(ev.kind, TUI_EV_OP);
+	assert_false(ev.op_done);
+	assert_string_equal(ev.op.progress, "Unpack: 40%");
+	tui_model_set_op(&m, 1, &ev.op, ev.op_done);
+	assert_int_equal(m.hosts[1].nops, 1);
+	json_object_put(o);
+	o = parse("{\"type\":\"operation\",\"metadata\":{\"id\":\"op1\",\"status_code\":200}}");
+	assert_int_equal(tui_event_parse(o, &ev), 0);
+	assert_true(ev.op_done);
+	tui_model_set_op(&m, 1, &ev.op, ev.op_done);
+	assert_int_equal(m.hosts[1].nops, 0);
+	json_object_put(o);
+	tui_model_fini(&m);
+}
+
+static void test_log_ring(void **state)
+{
+	static struct tui_model m;
+
+	(void)state;
+	model_setup(&m);
+	for (int i = 0; i < TUI_LOG_LINES + 5; i++)
+		tui_model_log(&m, "line %d\tx", i);
+	assert_int_equal(m.log_n, TUI_LOG_LINES);
+	assert_string_equal(tui_model_log_line(&m, 0), "line 5 x"); /* tab made a space */
+	assert_string_equal(tui_model_log_line(&m, TUI_LOG_LINES - 1), "line 1004 x");
+	tui_model_fini(&m);
+}
+
+/* Many changes between two draws write one byte to the self-pipe, not one each. */
+static void test_wake_once(void **state)
+{
+	struct tui_model m;
+	char buf[16];
+	int p[2];
+
+	(void)state;
+	model_setup(&m);
+	assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+	m.wake_wr = p[1];
+	add(&m, 0, "a", "Stopped", "", 0, 0);
+	add(&m, 0, "b", "Stopped", "", 0, 0);
+	tui_model_log(&m, "x");
+	assert_int_equal(read(p[0], buf, sizeof(buf)), 1);
+	m.woken = false; /* what the UI does once it drained the pipe */
+	add(&m, 1, "c", "Stopped", "", 0, 0);
+	assert_int_equal(read(p[0], buf, sizeof(buf)), 1);
+	assert_int_equal(m.n, 3);
+	(void)close(p[0]);
+	(void)close(p[1]);
+	tui_model_fini(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_row_from_json), cmocka_unit_test(test_filter),
+	    cmocka_unit_test(test_sort),          cmocka_unit_test(test_upsert_relist),
+	    cmocka_unit_test(test_events),        cmocka_unit_test(test_log_ring),
+	    cmocka_unit_test(test_wake_once),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

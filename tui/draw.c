@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Drawing: title line, host panel, the container table, the details, log
+ * and help views, the confirm box and the status line. Everything is
+ * drawn from the model under its lock, straight from the row array
+ * through the view index: nothing is allocated per frame.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+
+#define MIN_COLS  80
+#define MIN_LINES 24
+
+enum { PAIR_UP = 1, PAIR_DOWN, PAIR_WARN, PAIR_HOST0 };
+#define HOST_COLOURS 6
+
+static const char *const help_lines[] = {
+    "Navigation",
+    "  Up/Down j/k     move the cursor            PgUp/PgDn  page",
+    "  g / G           first / last row           Esc        back to the table",
+    "  Enter           details of the container (config, devices, state, snapshots)",
+    "  l               log view (events and command output; follows the tail)",
+    "  h               host panel (Up/Down to choose a host, Esc back)",
+    "  /               filter: words match names; host:NAME, state:running",
+    "  < >             sort by the previous / next column;  I  invert the sort",
+    "  :               run an lxf command (Tab completes command names)",
+    "  ?               this help                  q          quit",
+    "Actions (on the marked containers, else the one under the cursor)",
+    "  Space           mark / unmark              u          unmark all",
+    "  S               start                      T          stop (confirm)",
+    "  R               restart (confirm)          F          freeze / unfreeze",
+    "  N               snapshot                   D          delete (confirm)",
+    "  e               shell (sh) in the container  c        console",
+    "  m               move: pick up, choose a host in the panel, Enter drops",
+    "  mouse           drag a container row onto a host row to move it",
+    "Confirm boxes default to Cancel: Tab or arrows choose, Enter runs, Esc cancels.",
+};
+
+void tui_colors_init(struct tui_ui *ui)
+{
+	static const short host_fg[HOST_COLOURS] = {COLOR_CYAN,    COLOR_GREEN, COLOR_YELLOW,
+						    COLOR_MAGENTA, COLOR_BLUE,  COLOR_WHITE};
+
+	ui->color = ui->color && has_colors();
+	if (!ui->color)
+		return;
+	(void)start_color();
+	(void)use_default_colors();
+	(void)init_pair(PAIR_UP, COLOR_GREEN, -1);
+	(void)init_pair(PAIR_DOWN, COLOR_RED, -1);
+	(void)init_pair(PAIR_WARN, COLOR_YELLOW, -1);
+	for (short i = 0; i < HOST_COLOURS; i++)
+		(void)init_pair((short)(PAIR_HOST0 + i), host_fg[i], -1);
+}
+
+static attr_t pair(const struct tui_ui *ui, int p)
+{
+	return ui->color ? (attr_t)COLOR_PAIR(p) : A_NORMAL;
+}
+
+void tui_view_rebuild(struct tui_ui *ui)
+{
+	struct tui_model *m = ui->m;
+	size_t n = 0;
+
+	if (!ui->view_dirty && ui->view_gen == m->gen)
+		return;
+	if (ui->view_cap < m->n) {
+		size_t cap = m->n + 256;
+		size_t *nv = realloc(ui->view, cap * sizeof(*nv));
+
+		if (!nv)
+			return; /* keep the old view; the next change retries */
+		ui->view = nv;
+		ui->view_cap = cap;
+	}
+	for (size_t i = 0; i < m->n; i++)
+		if (tui_filter_match(&ui->filter, &m->rows[i], m->hosts[m->rows[i].host].name))
+			ui->view[n++] = i;
+	tui_sort(m, ui->view, n, ui->sort_col, ui->sort_desc);
+	ui->nview = n;
+	ui->view_gen = m->gen;
+	ui->view_dirty = false;
+	/* The cursor stays on the same container across re-sorts and updates. */
+	for (size_t i = 0; i < n && ui->cur_name[0]; i++) {
+		const struct tui_row *r = &m->rows[ui->view[i]];
+
+		if (r->host == ui->cur_host && strcmp(r->name, ui->cur_name) == 0) {
+			ui->cur = i;
+			return;
+		}
+	}
+	if (ui->cur >= n)
+		ui->cur = n ? n - 1 : 0;
+}
+
+static void fmt_cpu(char *buf, size_t len, int64_t ns)
+{
+	if (ns < 0)
+		(void)snprintf(buf, len, "-");
+	else
+		(void)snprintf(buf, len, "%.1fs", (double)ns / 1e9);
+}
+
+static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
+{
+	struct tui_model *m = ui->m;
+	static const char *const st_name[] = {"connecting", "up", "down"};
+	int shown = 0;
+	size_t first = 0;
+
+	if (ui->host_cur >= (size_t)maxrows)
+		first = ui->host_cur - (size_t)maxrows + 1;
+	attron(A_BOLD);
+	mvprintw(y, 0, "%-2s%-12s %-11s %11s %5s %-19s %s", "", "HOST", "STATUS", "RUN/TOTAL",
+		 "CPUS", "MEMORY", "OPS");
+	attroff(A_BOLD);
+	ui->hosts_y0 = y + 1;
+	for (size_t i = first; i < m->nhosts && shown < maxrows; i++, shown++) {
+		const struct tui_host *h = &m->hosts[i];
+		char used[16], total[16], mem[40] = "-";
+		size_t run = 0, all = 0;
+		bool sel = ui->mode == TUI_M_HOSTS && i == ui->host_cur;
+
+		for (size_t k = 0; k < m->n; k++) {
+			if (m->rows[k].host != i)
+				continue;
+			all++;
+			run += strcmp(m->rows[k].state, "RUNNING") == 0;
+		}
+		if (h->mem_total > 0) {
+			tui_fmt_bytes(used, sizeof(used), h->mem_used);
+			tui_fmt_bytes(total, sizeof(total), h->mem_total);
+			(void)snprintf(mem, sizeof(mem), "%s/%s", used, total);
+		}
+		move(y + 1 + shown, 0);
+		clrtoeol();
+		if (sel)
+			attron(A_REVERSE);
+		printw("%-2s", sel ? ">" : "");
+		attron(pair(ui, PAIR_HOST0 + (int)(i % HOST_COLOURS)) | A_BOLD);
+		printw("%-12.12s ", h->name);
+		attroff(pair(ui, PAIR_HOST0 + (int)(i % HOST_COLOURS)) | A_BOLD);
+		attron(pair(ui, h->status == TUI_HOST_UP     ? PAIR_UP
+				: h->status == TUI_HOST_DOWN ? PAIR_DOWN
+							     : PAIR_WARN));
+		printw("%-11s", st_name[h->status]);
+		attroff(pair(ui, h->status == TUI_HOST_UP     ? PAIR_UP
+				 : h->status == TUI_HOST_DOWN ? PAIR_DOWN
+							      : PAIR_WARN));
+		if (h->status == TUI_HOST_DOWN)
+			printw(" %.*s", COLS - 26 > 0 ? COLS - 26 : 0, h->reason);
+		else
+			printw(" %5zu/%-5zu %5d %-19s %zu", run, all, h->ncpu, mem, h->nops);
+		if (sel)
+			attroff(A_REVERSE);
+	}
+	ui->nhosts_shown = shown;
+	return shown + 1;
+}
+
+static void table_widths(int *name_w, int *img_w)
+{
+	/* mark 2, remote 10, state 8, ipv4 15, cpu 8, memory 9, 7 separators. */
+	int rest = COLS - (2 + 10 + 8 + 15 + 8 + 9 + 7);
+
+	*name_w = rest * 3 / 5;
+	*img_w = rest - *name_w;
+}
+
+static void draw_table(struct tui_ui *ui, int y, int rows)
+{
+	struct tui_model *m = ui->m;
+	int nw, iw;
+
+	table_widths(&nw, &iw);
+	attron(A_BOLD);
+	mvprintw(y, 0, "%-2s%-10s %-*s %-8s %-15s %8s %9s %-*s", "", tui_col_names[0], nw,
+		 tui_col_names[1], tui_col_names[2], tui_col_names[3], tui_col_names[4],
+		 tui_col_names[5], iw, tui_col_names[6]);
+	attroff(A_BOLD);
+	ui->table_y0 = y + 1;
+	ui->nrows_shown = rows;
+	if (ui->cur < ui->top)
+		ui->top = ui->cur;
+	if (rows > 0 && ui->cur >= ui->top + (size_t)rows)
+		ui->top = ui->cur - (size_t)rows + 1;
+	if (ui->nview == 0)
+		mvprintw(y + 1, 2, "%s",
+			 m->n ? "(no container matches the filter)" : "(no containers yet)");
+	for (int k = 0; k < rows && ui->top + (size_t)k < ui->nview; k++) {
+		size_t vi = ui->top + (size_t)k;
+		const struct tui_row *r = &m->rows[ui->view[vi]];
+		char cpu[16], mem[16];
+		bool sel = vi == ui->cur && ui->mode == TUI_M_TABLE;
+		attr_t hc = pair(ui, PAIR_HOST0 + r->host % HOST_COLOURS);
+
+		fmt_cpu(cpu, sizeof(cpu), r->cpu_ns);
+		tui_fmt_bytes(mem, sizeof(mem), r->mem);
+		move(y + 1 + k, 0);
+		if (sel)
+			attron(A_REVERSE);
+		printw("%-2s", r->marked ? (ui->utf8 ? "\u25cf " : "* ") : "");
+		attron(hc);
+		printw("%-10.10s ", m->hosts[r->host].name);
+		attroff(hc);
+		printw("%-*.*s ", nw, nw, r->name);
+		attron(strcmp(r->state, "RUNNING") == 0 ? pair(ui, PAIR_UP) : A_NORMAL);
+		printw("%-8.8s ", r->state);
+		attroff(strcmp(r->state, "RUNNING") == 0 ? pair(ui, PAIR_UP) : A_NORMAL);
+		printw("%-15s %8s %9s %-*.*s", r->ipv4[0] ? r->ipv4 : "-", cpu, mem, iw, iw,
+		       r->image);
+		if (sel)
+			attroff(A_REVERSE);
+	}
+}
+
+static void draw_text(int y, int rows, const char *text, size_t *top)
+{
+	const char *p = text;
+	size_t line = 0, total = 0;
+
+	for (const char *q = text; *q; q++)
+		total += *q == '\n';
+	if (*top > total)
+		*top = total;
+	for (; *p && line < *top; p++)
+		line += *p == '\n';
+	for (int k = 0; k < rows && *p; k++) {
+		size_t len = strcspn(p, "\n");
+
+		mvprintw(y + k, 0, "%.*s", (int)(len < (size_t)COLS ? len : (size_t)COLS), p);
+		p += len;
+		if (*p)
+			p++;
+	}
+}
+
+static void draw_log(struct tui_ui *ui, int y, int rows)
+{
+	struct tui_model *m = ui->m;
+	size_t n = m->log_n;
+
+	if (ui->log_follow || ui->log_top + (size_t)rows > n)
+		ui->log_top = n > (size_t)rows ? n - (size_t)rows : 0;
+	for (int k = 0; k < rows && ui->log_top + (size_t)k < n; k++)
+		mvprintw(y + k, 0, "%.*s", COLS, tui_model_log_line(m, ui->log_top + (size_t)k));
+}
+
+static void draw_confirm(struct tui_ui *ui)
+{
+	int w = COLS - 10 < 70 ? COLS - 10 : 70, h = 5, y = (LINES - h) / 2, x = (COLS - w) / 2;
+
+	for (int k = 0; k < h; k++)
+		mvprintw(y + k, x, "%*s", w, "");
+	mvprintw(y, x, "+%.*s+", w - 2,
+		 "----------------------------------------------------------------------");
+	mvprintw(y + h - 1, x, "+%.*s+", w - 2,
+		 "----------------------------------------------------------------------");
+	mvprintw(y + 1, x + 2, "%.*s", w - 4, ui->confirm_text);
+	move(y + 3, x + w / 2 - 12);
+	if (ui->confirm_ok == 0)
+		attron(A_REVERSE);
+	printw("[ Cancel ]");
+	if (ui->confirm_ok == 0)
+		attroff(A_REVERSE);
+	printw("    ");
+	if (ui->confirm_ok == 1)
+		attron(A_REVERSE);
+	printw("[   OK   ]");
+	if (ui->confirm_ok == 1)
+		attroff(A_REVERSE);
+}
+
+static void draw_status(struct tui_ui *ui)
+{
+	struct tui_model *m = ui->m;
+	int y = LINES - 1;
+	size_t ops = 0;
+	const struct tui_op *op = NULL;
+	const char *oph = NULL;
+
+	move(y, 0);
+	clrtoeol();
+	if (ui->input == TUI_IN_FILTER || ui->input == TUI_IN_CMD || ui->input == TUI_IN_RENAME) {
+		const char *p = ui->input == TUI_IN_FILTER ? "/"
+				: ui->input == TUI_IN_CMD  ? ":"
+							   : "new name: ";
+
+		mvprintw(y, 0, "%s%s", p, ui->in);
+		curs_set(1);
+		return;
+	}
+	curs_set(0);
+	for (size_t i = 0; i < m->nhosts; i++) {
+		ops += m->hosts[i].nops;
+		if (!op && m->hosts[i].nops) {
+			op = &m->hosts[i].ops[0];
+			oph = m->hosts[i].name;
+		}
+	}
+	if (ui->msg[0]) {
+		attron(A_BOLD);
+		mvprintw(y, 0, "%.*s", COLS, ui->msg);
+		attroff(A_BOLD);
+	} else if (op) {
+		mvprintw(y, 0, "ops in flight: %zu  %s: %s %s  jobs: %zu", ops, oph, op->desc,
+			 op->progress, ui->njobs);
+	} else {
+		mvprintw(y, 0,
+			 "?:help  /:filter  ::command  Enter:details  l:log  Space:mark  "
+			 "S/T/R:start/stop/restart  q:quit");
+	}
+}
+
+void tui_draw(struct tui_ui *ui)
+{
+	struct tui_model *m = ui->m;
+	size_t run = 0, up = 0;
+	int y, hrows, rows;
+
+	erase();
+	if (COLS < MIN_COLS || LINES < MIN_LINES) {
+		mvprintw(0, 0, "lxf-tui needs a terminal of at least %dx%d (this one is %dx%d)",
+			 MIN_COLS, MIN_LINES, COLS, LINES);
+		(void)refresh();
+		return;
+	}
+	pthread_mutex_lock(&m->lock);
+	tui_view_rebuild(ui);
+	for (size_t i = 0; i < m->n; i++)
+		run += strcmp(m->rows[i].state, "RUNNING") == 0;
+	for (size_t i = 0; i < m->nhosts; i++)
+		up += m->hosts[i].status == TUI_HOST_UP;
+	attron(A_REVERSE);
+	mvprintw(0, 0, "%-*s", COLS, "");
+	mvprintw(0, 0, " lxf-tui  %zu containers, %zu running  %zu/%zu hosts up  sort:%s%s%s%s%s",
+		 m->n, run, up, m->nhosts, tui_col_names[ui->sort_col], ui->sort_desc ? "-" : "+",
+		 ui->filter_text[0] ? "  filter:" : "", ui->filter_text,
+		 ui->readonly ? "  [READ-ONLY]" : "");
+	if (ui->moving)
+		printw("  MOVING %zu: choose a host, Enter", ui->ntargets);
+	attroff(A_REVERSE);
+	y = 1;
+	switch (ui->mode) {
+	case TUI_M_TABLE:
+	case TUI_M_HOSTS:
+		hrows = (LINES - 6) / 3;
+		if (hrows > (int)m->nhosts)
+			hrows = (int)m->nhosts;
+		y += draw_hosts(ui, y, hrows);
+		rows = LINES - 1 - y - 1;
+		draw_table(ui, y, rows);
+		break;
+	case TUI_M_DETAILS:
+		attron(A_BOLD);
+		mvprintw(y, 0, "%s  (Esc: back, Up/Down/PgUp/PgDn: scroll)", ui->details_title);
+		attroff(A_BOLD);
+		draw_text(y + 1, LINES - 3, lxf_buf_str(&ui->details), &ui->details_top);
+		break;
+	case TUI_M_LOG:
+		attron(A_BOLD);
+		mvprintw(y, 0, "Log: events and command output  (%s; Esc: back)",
+			 ui->log_follow ? "following the tail" : "G: follow");
+		attroff(A_BOLD);
+		draw_log(ui, y + 1, LINES - 3);
+		break;
+	case TUI_M_HELP:
+		attron(A_BOLD);
+		mvprintw(y, 0, "Keys  (Esc: back)");
+		attroff(A_BOLD);
+		for (size_t i = 0; i < sizeof(help_lines) / sizeof(help_lines[0]); i++)
+			mvprintw(y + 1 + (int)i, 0, "%.*s", COLS, help_lines[i]);
+		break;
+	}
+	if (ui->input == TUI_IN_CONFIRM)
+		draw_confirm(ui);
+	draw_status(ui);
+	pthread_mutex_unlock(&m->lock);
+	(void)refresh();
+}

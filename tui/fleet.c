@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Feeding the model: one thread per host. A session connects the events
+ * websocket first (so nothing is missed between the list and the follow),
+ * lists every instance once with recursion=2, reads /1.0/resources, then
+ * re-reads only the instances that events name. A session ends when the
+ * websocket closes or a request fails: the host is marked down with the
+ * reason and retried after 1, 2, 4 ... 30 s. Nothing here ever blocks the
+ * UI thread: it only takes the model lock for short copies.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "tui.h"
+#include "ws.h"
+
+#define FLEET_BACKOFF_MAX 30
+#define FLEET_RELIST_SECS 30 /* CPU/memory/addresses are not in events */
+#define FLEET_EVENT_DEPTH 32
+
+static void host_status(struct tui_host *h, enum tui_host_status st, const char *reason)
+{
+	pthread_mutex_lock(&h->m->lock);
+	/* Log transitions only: a retry of a down host is not news. */
+	if (h->status != st &&
+	    !(h->status == TUI_HOST_CONNECTING && st == TUI_HOST_DOWN && h->was_down)) {
+		if (st == TUI_HOST_DOWN)
+			tui_model_log(h->m, "%s: down: %s", h->name, reason ? reason : "");
+		else if (st == TUI_HOST_UP)
+			tui_model_log(h->m, "%s: up", h->name);
+	}
+	if (st == TUI_HOST_DOWN)
+		h->was_down = true;
+	else if (st == TUI_HOST_UP)
+		h->was_down = false;
+	h->status = st;
+	(void)snprintf(h->reason, sizeof(h->reason), "%s", reason ? reason : "");
+	if (st != TUI_HOST_UP)
+		h->nops = 0;
+	tui_model_changed(h->m);
+	pthread_mutex_unlock(&h->m->lock);
+}
+
+static void ev_on_message(struct lxf_ws *ws, void *ud, const void *data, size_t len, bool binary)
+{
+	struct tui_host *h = ud;
+	struct json_object *o = NULL;
+	struct tui_event ev;
+
+	(void)ws;
+	if (binary || len == 0 || lxf_json_parse(data, len, FLEET_EVENT_DEPTH, &o, NULL) != 0)
+		return;
+	if (tui_event_parse(o, &ev) != 0 || ev.kind == TUI_EV_IGNORE)
+		goto out;
+	if (ev.kind == TUI_EV_OP) {
+		pthread_mutex_lock(&h->m->lock);
+		tui_model_set_op(h->m, h->idx, &ev.op, ev.op_done);
+		pthread_mutex_unlock(&h->m->lock);
+		goto out;
+	}
+	pthread_mutex_lock(&h->m->lock);
+	tui_model_log(h->m, "%s: %s %s", h->name, ev.action, ev.name);
+	if (ev.kind == TUI_EV_DELETED)
+		(void)tui_model_remove(h->m, h->idx, ev.name);
+	pthread_mutex_unlock(&h->m->lock);
+	if (ev.kind == TUI_EV_DELETED)
+		goto out;
+	pthread_mutex_lock(&h->qlock);
+	if (ev.kind == TUI_EV_RELIST) {
+		h->relist = true;
+	} else {
+		size_t i;
+
+		for (i = 0; i < h->nqueue && strcmp(h->queue[i], ev.name) != 0; i++)
+			;
+		if (i == h->nqueue) {
+			if (h->nqueue < sizeof(h->queue) / sizeof(h->queue[0]))
+				(void)snprintf(h->queue[h->nqueue++], TUI_NAME_MAX, "%s", ev.name);
+			else
+				h->relist = true; /* a burst: one list is cheaper */
+		}
+	}
+	pthread_cond_signal(&h->qcond);
+	pthread_mutex_unlock(&h->qlock);
+out:
+	json_object_put(o);
+}
+
+static void ev_on_close(struct lxf_ws *ws, void *ud)
+{
+	struct tui_host *h = ud;
+
+	(void)ws;
+	pthread_mutex_lock(&h->qlock);
+	h->closed = true;
+	pthread_cond_signal(&h->qcond);
+	pthread_mutex_unlock(&h->qlock);
+}
+
+static const struct lxf_ws_ops ev_ops = {.on_message = ev_on_message, .on_close = ev_on_close};
+
+static int host_relist(struct tui_host *h, struct lxf_client *c, struct lxf_err *err)
+{
+	struct lxf_response resp = {0};
+	struct json_object *cpu, *mem;
+	int rc;
+
+	rc = lxf_client_request(c, "GET", "/1.0/instances?recursion=2", NULL, &resp, err);
+	if (rc != 0)
+		goto out;
+	pthread_mutex_lock(&h->m->lock);
+	rc = tui_model_relist(h->m, h->idx, resp.metadata);
+	pthread_mutex_unlock(&h->m->lock);
+	if (rc != 0) {
+		rc = lxf_err_set(err, LXF_EIO, "bad instance list from the server");
+		goto out;
+	}
+	/* Resources are optional (an old server, a restricted client). */
+	if (lxf_client_request(c, "GET", "/1.0/resources", NULL, &resp, NULL) == 0) {
+		cpu = lxf_json_path(resp.metadata, "cpu.total");
+		mem = lxf_json_path(resp.metadata, "memory");
+		pthread_mutex_lock(&h->m->lock);
+		h->ncpu = cpu ? json_object_get_int(cpu) : 0;
+		h->mem_used = mem ? json_object_get_int64(lxf_json_path(mem, "used")) : -1;
+		h->mem_total = mem ? json_object_get_int64(lxf_json_path(mem, "total")) : -1;
+		tui_model_changed(h->m);
+		pthread_mutex_unlock(&h->m->lock);
+	}
+out:
+	lxf_response_fini(&resp);
+	return rc;
+}
+
+/* Re-reads one instance and its state; gone means the row goes. */
+static int host_refresh(struct tui_host *h, struct lxf_client *c, const char *name,
+			struct lxf_err *err)
+{
+	struct lxf_response resp = {0}, st = {0};
+	char path[256];
+	int rc;
+
+	(void)snprintf(path, sizeof(path), "/1.0/instances/%s", name);
+	rc = lxf_client_request(c, "GET", path, NULL, &resp, err);
+	if (rc == -LXF_ENOENT) {
+		pthread_mutex_lock(&h->m->lock);
+		(void)tui_model_remove(h->m, h->idx, name);
+		pthread_mutex_unlock(&h->m->lock);
+		rc = 0;
+		goto out;
+	}
+	if (rc != 0 || !resp.metadata)
+		goto out;
+	(void)snprintf(path, sizeof(path), "/1.0/instances/%s/state", name);
+	if (lxf_client_request(c, "GET", path, NULL, &st, NULL) == 0 && st.metadata)
+		json_object_object_add(resp.metadata, "state", json_object_get(st.metadata));
+	pthread_mutex_lock(&h->m->lock);
+	(void)tui_model_upsert(h->m, h->idx, resp.metadata);
+	pthread_mutex_unlock(&h->m->lock);
+out:
+	lxf_response_fini(&resp);
+	lxf_response_fini(&st);
+	return rc;
+}
+
+static int host_ping(struct lxf_client *c, struct lxf_err *err)
+{
+	struct lxf_response resp = {0};
+	int rc = lxf_client_request(c, "GET", "/1.0", NULL, &resp, err);
+
+	lxf_response_fini(&resp);
+	return rc;
+}
+
+static void deadline_in(struct timespec *ts, int secs)
+{
+	(void)clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += secs;
+}
+
+/* One connected session; returns when it ends (err says why) or on stop. */
+static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
+{
+	struct lxf_client *c = NULL;
+	struct lxf_ws_ctx *wc = NULL;
+	struct lxf_ws *ws = NULL;
+	char names[16][TUI_NAME_MAX];
+	struct timespec next;
+	int rc;
+
+	pthread_mutex_lock(&h->qlock);
+	h->closed = false;
+	h->relist = false;
+	h->nqueue = 0;
+	pthread_mutex_unlock(&h->qlock);
+	rc = lxf_remotes_client(h->m->remotes, h->rem, &c, err);
+	/* GET /1.0 first: its error ("cannot connect to ...") says more than
+	 * a websocket handshake that failed. */
+	if (rc == 0)
+		rc = host_ping(c, err);
+	if (rc == 0)
+		rc = lxf_ws_ctx_for_remote(h->m->remotes, h->rem, &wc, err);
+	if (rc == 0)
+		rc = lxf_ws_connect(wc, "/1.0/events?type=lifecycle,operation", &ev_ops, h, &ws,
+				    err);
+	if (rc == 0)
+		rc = host_relist(h, c, err);
+	if (rc != 0)
+		goto out;
+	host_status(h, TUI_HOST_UP, NULL);
+	*backoff = 1;
+	deadline_in(&next, FLEET_RELIST_SECS);
+	for (;;) {
+		size_t n;
+		bool relist, timed_out = false;
+
+		pthread_mutex_lock(&h->qlock);
+		while (!h->nqueue && !h->relist && !h->closed && !h->stop && !timed_out)
+			timed_out =
+			    pthread_cond_timedwait(&h->qcond, &h->qlock, &next) == ETIMEDOUT;
+		if (h->stop || h->closed) {
+			rc = h->stop ? 0 : lxf_err_set(err, LXF_EUNAVAIL, "events connection lost");
+			pthread_mutex_unlock(&h->qlock);
+			break;
+		}
+		n = h->nqueue;
+		memcpy(names, h->queue, n * sizeof(names[0]));
+		h->nqueue = 0;
+		relist = h->relist || timed_out;
+		h->relist = false;
+		pthread_mutex_unlock(&h->qlock);
+		for (size_t i = 0; i < n && rc == 0 && !relist; i++)
+			rc = host_refresh(h, c, names[i], err);
+		if (rc == 0 && relist) {
+			rc = host_relist(h, c, err);
+			deadline_in(&next, FLEET_RELIST_SECS);
+		}
+		if (rc != 0)
+			break;
+	}
+out:
+	lxf_ws_ctx_free(wc);
+	lxf_client_free(c);
+	return rc;
+}
+
+static void *host_main(void *arg)
+{
+	struct tui_host *h = arg;
+	int backoff = 1;
+
+	for (;;) {
+		struct lxf_err err = {0};
+		struct timespec until;
+		char why[sizeof(h->reason)];
+		bool stop;
+
+		host_status(h, TUI_HOST_CONNECTING, NULL);
+		(void)host_session(h, &backoff, &err);
+		pthread_mutex_lock(&h->qlock);
+		stop = h->stop;
+		pthread_mutex_unlock(&h->qlock);
+		if (stop)
+			break;
+		(void)snprintf(why, sizeof(why), "%.70s (retry in %ds)",
+			       err.msg[0] ? err.msg : "disconnected", backoff);
+		host_status(h, TUI_HOST_DOWN, why);
+		deadline_in(&until, backoff);
+		pthread_mutex_lock(&h->qlock);
+		while (!h->stop &&
+		       pthread_cond_timedwait(&h->qcond, &h->qlock, &until) != ETIMEDOUT)
+			;
+		stop = h->stop;
+		pthread_mutex_unlock(&h->qlock);
+		if (stop)
+			break;
+		backoff = backoff * 2 > FLEET_BACKOFF_MAX ? FLEET_BACKOFF_MAX : backoff * 2;
+	}
+	return NULL;
+}
+
+int tui_fleet_start(struct tui_model *m)
+{
+	for (size_t i = 0; i < m->nhosts; i++) {
+		struct tui_host *h = &m->hosts[i];
+
+		h->m = m;
+		h->idx = (uint16_t)i;
+		if (pthread_mutex_init(&h->qlock, NULL) != 0 ||
+		    pthread_cond_init(&h->qcond, NULL) != 0)
+			return -1;
+		if (pthread_create(&h->thread, NULL, host_main, h) != 0)
+			return -1;
+		h->started = true;
+	}
+	return 0;
+}
+
+void tui_fleet_relist(struct tui_model *m, uint16_t host)
+{
+	struct tui_host *h = &m->hosts[host];
+
+	pthread_mutex_lock(&h->qlock);
+	h->relist = true;
+	pthread_cond_signal(&h->qcond);
+	pthread_mutex_unlock(&h->qlock);
+}
+
+/*
+ * Asks every host thread to stop and waits a little for them. A thread
+ * stuck in a request to a hung server is left behind (the process is
+ * about to exit); returns false when one was.
+ */
+bool tui_fleet_stop(struct tui_model *m)
+{
+	struct timespec until;
+	bool all = true;
+
+	for (size_t i = 0; i < m->nhosts; i++) {
+		struct tui_host *h = &m->hosts[i];
+
+		if (!h->started)
+			continue;
+		pthread_mutex_lock(&h->qlock);
+		h->stop = true;
+		pthread_cond_signal(&h->qcond);
+		pthread_mutex_unlock(&h->qlock);
+	}
+	deadline_in(&until, 2);
+	for (size_t i = 0; i < m->nhosts; i++) {
+		struct tui_host *h = &m->hosts[i];
+
+		if (!h->started)
+			continue;
+		if (pthread_timedjoin_np(h->thread, NULL, &until) != 0) {
+			all = false;
+			continue;
+		}
+		h->started = false;
+		(void)pthread_cond_destroy(&h->qcond);
+		(void)pthread_mutex_destroy(&h->qlock);
+	}
+	return all;
+}

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Running lxf commands from the console. Every action, the `:` prompt,
+ * the details view and exec/console go through the CLI's command table
+ * (lxfcli, the code `lxf` runs), in a child process that re-executes this
+ * binary as "lxf-tui --cli ARGS": a fresh process, because forking a
+ * process with live curl/websocket threads and carrying on in the child
+ * is unsafe, and because a command that exits or crashes must not take
+ * the console with it. Background commands write into a pipe that the UI
+ * loop polls; their lines go to the log view (or the details view).
+ * exec and console get the terminal: the screen is handed over with
+ * def_prog_mode/endwin and restored after.
+ */
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "ui.h"
+
+#define JOB_ARGS_MAX 300
+
+const struct lxf_cmd *lxf_cmd_nth(size_t i);
+
+/* "--cli A B ; C D": runs each command in turn; the last failure wins. */
+int tui_cli_main(int argc, char **argv)
+{
+	char *v[JOB_ARGS_MAX + 2];
+	int st = 0, n = 0;
+
+	for (int i = 0; i <= argc; i++) {
+		if (i == argc || strcmp(argv[i], ";") == 0) {
+			if (n > 0) {
+				int rc;
+
+				v[0] = (char *)"lxf";
+				v[n + 1] = NULL;
+				rc = lxf_cmd_run(n + 1, v);
+				(void)fflush(stdout);
+				(void)fflush(stderr);
+				if (rc != 0)
+					st = rc;
+			}
+			n = 0;
+			continue;
+		}
+		if (n < JOB_ARGS_MAX)
+			v[1 + n++] = argv[i];
+	}
+	return st;
+}
+
+bool tui_cmd_exists(const char *name)
+{
+	const struct lxf_cmd *c;
+
+	for (size_t i = 0; (c = lxf_cmd_nth(i)) != NULL; i++)
+		if (strcmp(c->name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Completes the command name being typed: prefix is the whole input.
+ * Writes the longest common completion into out, and the candidates
+ * (space-separated) into list. Returns the number of candidates.
+ */
+size_t tui_cmd_complete(const char *prefix, char *out, size_t len, char *list, size_t listlen)
+{
+	const struct lxf_cmd *c;
+	size_t n = 0, pl = strlen(prefix), common = 0;
+	const char *first = NULL;
+
+	list[0] = '\0';
+	(void)snprintf(out, len, "%s", prefix);
+	for (size_t i = 0; (c = lxf_cmd_nth(i)) != NULL; i++) {
+		if (strncmp(c->name, prefix, pl) != 0)
+			continue;
+		if (!first) {
+			first = c->name;
+			common = strlen(first);
+		} else {
+			size_t k = 0;
+
+			while (k < common && first[k] == c->name[k])
+				k++;
+			common = k;
+		}
+		if (strlen(list) + strlen(c->name) + 2 < listlen) {
+			(void)strcat(list, c->name);
+			(void)strcat(list, " ");
+		}
+		n++;
+	}
+	if (first)
+		(void)snprintf(out, len, "%.*s%s", (int)common, first, n == 1 ? " " : "");
+	return n;
+}
+
+static void job_exec_child(struct tui_ui *ui, int argc, char *const *argv)
+{
+	char *v[JOB_ARGS_MAX + 3];
+	int n = 0;
+
+	v[n++] = (char *)"lxf-tui";
+	v[n++] = (char *)"--cli";
+	for (int i = 0; i < argc && n < JOB_ARGS_MAX + 2; i++)
+		v[n++] = argv[i];
+	v[n] = NULL;
+	(void)signal(SIGINT, SIG_DFL);
+	(void)signal(SIGQUIT, SIG_DFL);
+	(void)signal(SIGPIPE, SIG_DFL);
+	(void)execv(ui->self_exe, v);
+	(void)fprintf(stderr, "lxf-tui: cannot run %s: %s\n", ui->self_exe, strerror(errno));
+	_exit(127);
+}
+
+int tui_job_start(struct tui_ui *ui, enum tui_sink sink, const char *label, int argc,
+		  char *const *argv)
+{
+	struct tui_job *j;
+	int p[2], nul;
+	pid_t pid;
+
+	if (ui->njobs == TUI_JOBS_MAX) {
+		(void)snprintf(ui->msg, sizeof(ui->msg), "too many commands running (%d)",
+			       TUI_JOBS_MAX);
+		return -1;
+	}
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		(void)snprintf(ui->msg, sizeof(ui->msg), "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		(void)snprintf(ui->msg, sizeof(ui->msg), "fork: %s", strerror(errno));
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
+			_exit(127);
+		job_exec_child(ui, argc, argv);
+	}
+	(void)close(p[1]);
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	j = &ui->jobs[ui->njobs++];
+	memset(j, 0, sizeof(*j));
+	j->pid = pid;
+	j->fd = p[0];
+	j->sink = sink;
+	(void)snprintf(j->label, sizeof(j->label), "%s", label);
+	pthread_mutex_lock(&ui->m->lock);
+	tui_model_log(ui->m, "$ lxf %s", label);
+	pthread_mutex_unlock(&ui->m->lock);
+	return 0;
+}
+
+static void job_line(struct tui_ui *ui, struct tui_job *j)
+{
+	j->partial[j->plen] = '\0';
+	if (j->sink == TUI_SINK_DETAILS) {
+		(void)lxf_buf_adds(&ui->details, j->partial);
+		(void)lxf_buf_addc(&ui->details, '\n');
+	} else {
+		pthread_mutex_lock(&ui->m->lock);
+		tui_model_log(ui->m, "  %s", j->partial);
+		pthread_mutex_unlock(&ui->m->lock);
+		/* The last line of a failed command is worth showing at once. */
+		if (strncmp(j->partial, "Error:", 6) == 0)
+			(void)snprintf(ui->msg, sizeof(ui->msg), "%.60s: %.180s", j->label,
+				       j->partial);
+	}
+	j->plen = 0;
+}
+
+/* Drains job i's pipe; at EOF reaps it and reports its status. */
+void tui_job_read(struct tui_ui *ui, size_t i)
+{
+	struct tui_job *j = &ui->jobs[i];
+	char buf[4096];
+	ssize_t r;
+	int st = 0;
+
+	while ((r = read(j->fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t k = 0; k < r; k++) {
+			if (buf[k] == '\n' || j->plen == sizeof(j->partial) - 1)
+				job_line(ui, j);
+			if (buf[k] != '\n')
+				j->partial[j->plen++] = buf[k];
+		}
+		/* The details sink is capped; the log is a ring already. */
+		if (ui->details.len > TUI_DETAILS_MAX)
+			lxf_buf_reset(&ui->details);
+	}
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (j->plen)
+		job_line(ui, j);
+	(void)close(j->fd);
+	while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	pthread_mutex_lock(&ui->m->lock);
+	tui_model_log(ui->m, "[%s: exit %d]", j->label, st);
+	pthread_mutex_unlock(&ui->m->lock);
+	if (st == 0 && j->sink == TUI_SINK_LOG)
+		(void)snprintf(ui->msg, sizeof(ui->msg), "done: %s", j->label);
+	else if (st != 0 && strncmp(ui->msg, j->label, strlen(j->label)) != 0)
+		(void)snprintf(ui->msg, sizeof(ui->msg), "%s: failed (exit %d), see the log (l)",
+			       j->label, st);
+	ui->jobs[i] = ui->jobs[--ui->njobs];
+}
+
+/* Runs a command on the terminal (exec, console) and restores the screen. */
+int tui_job_foreground(struct tui_ui *ui, int argc, char *const *argv)
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN}, oint, oquit;
+	pid_t pid;
+	int st = 0;
+
+	def_prog_mode();
+	(void)endwin();
+	/* As system() does: the terminal's ^C belongs to the child now. */
+	(void)sigaction(SIGINT, &ign, &oint);
+	(void)sigaction(SIGQUIT, &ign, &oquit);
+	pid = fork();
+	if (pid == 0)
+		job_exec_child(ui, argc, argv);
+	if (pid > 0)
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	(void)sigaction(SIGINT, &oint, NULL);
+	(void)sigaction(SIGQUIT, &oquit, NULL);
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	(void)refresh();
+	if (pid < 0) {
+		(void)snprintf(ui->msg, sizeof(ui->msg), "fork: %s", strerror(errno));
+		return -1;
+	}
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	(void)snprintf(ui->msg, sizeof(ui->msg), "%s %s: exit %d", argv[0], argc > 1 ? argv[1] : "",
+		       st);
+	return st;
+}

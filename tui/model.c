@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The fleet model: one fixed-size row per container in one array, hosts,
+ * the log ring, and the pure functions over them (JSON to row, filter,
+ * sort, event decoding). The caller holds m->lock around every call that
+ * takes a model; none of these functions lock.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "tui.h"
+
+const char *const tui_col_names[TUI_COL_N] = {"REMOTE", "NAME",   "STATE", "IPV4",
+					      "CPU",    "MEMORY", "IMAGE"};
+
+static void copy(char *dst, size_t len, const char *src)
+{
+	(void)snprintf(dst, len, "%s", src ? src : "");
+}
+
+int tui_model_init(struct tui_model *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->wake_wr = -1;
+	if (pthread_mutex_init(&m->lock, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+void tui_model_fini(struct tui_model *m)
+{
+	free(m->rows);
+	m->rows = NULL;
+	m->n = m->cap = 0;
+	(void)pthread_mutex_destroy(&m->lock);
+}
+
+/* Wakes the UI loop: one byte on the self-pipe (non-blocking; a full pipe
+ * already means "wake up"). */
+void tui_model_changed(struct tui_model *m)
+{
+	char c = 1;
+
+	m->gen++;
+	/* One byte per wake-up, not per change: a re-list of 100 rows is one. */
+	if (m->woken || m->wake_wr < 0)
+		return;
+	if (write(m->wake_wr, &c, 1) < 0 && errno != EAGAIN)
+		m->wake_wr = -1;
+	else
+		m->woken = true;
+}
+
+void tui_model_log(struct tui_model *m, const char *fmt, ...)
+{
+	va_list ap;
+	size_t slot = (m->log_head + m->log_n) % TUI_LOG_LINES;
+
+	if (m->log_n == TUI_LOG_LINES) {
+		slot = m->log_head;
+		m->log_head = (m->log_head + 1) % TUI_LOG_LINES;
+	} else {
+		m->log_n++;
+	}
+	va_start(ap, fmt);
+	(void)vsnprintf(m->log[slot], TUI_LOG_WIDTH, fmt, ap);
+	va_end(ap);
+	/* Control characters from a command's output would move the cursor. */
+	for (char *p = m->log[slot]; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	m->log_gen++;
+	tui_model_changed(m);
+}
+
+const char *tui_model_log_line(const struct tui_model *m, size_t i)
+{
+	if (i >= m->log_n)
+		return "";
+	return m->log[(m->log_head + i) % TUI_LOG_LINES];
+}
+
+/* First global IPv4 address of a non-loopback interface. */
+static void row_ipv4(struct tui_row *r, struct json_object *inst)
+{
+	struct json_object *net = lxf_json_path(inst, "state.network"), *addrs;
+
+	r->ipv4[0] = '\0';
+	if (!net || !json_object_is_type(net, json_type_object))
+		return;
+	json_object_object_foreach(net, ifname, iface)
+	{
+		const char *type = lxf_json_str(iface, "type");
+
+		(void)ifname;
+		if ((type && strcmp(type, "loopback") == 0) ||
+		    !json_object_object_get_ex(iface, "addresses", &addrs) ||
+		    !json_object_is_type(addrs, json_type_array))
+			continue;
+		for (size_t i = 0; i < json_object_array_length(addrs); i++) {
+			struct json_object *a = json_object_array_get_idx(addrs, i);
+			const char *fam = lxf_json_str(a, "family"),
+				   *ad = lxf_json_str(a, "address");
+			const char *scope = lxf_json_str(a, "scope");
+
+			if (!fam || !ad || strcmp(fam, "inet") != 0 ||
+			    (scope && strcmp(scope, "global") != 0))
+				continue;
+			copy(r->ipv4, sizeof(r->ipv4), ad);
+			return;
+		}
+	}
+}
+
+static int64_t json_int_at(struct json_object *o, const char *path)
+{
+	struct json_object *v = lxf_json_path(o, path);
+
+	if (!v ||
+	    !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+		return -1;
+	return json_object_get_int64(v);
+}
+
+int tui_row_from_json(struct tui_row *r, struct json_object *inst)
+{
+	const char *name = lxf_json_str(inst, "name"), *status = lxf_json_str(inst, "status");
+	struct json_object *cfg = lxf_json_path(inst, "config");
+	const char *img;
+
+	if (!name || !*name || strlen(name) >= sizeof(r->name))
+		return -1;
+	copy(r->name, sizeof(r->name), name);
+	copy(r->state, sizeof(r->state), status ? status : "UNKNOWN");
+	for (char *p = r->state; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	img = lxf_json_str(cfg, "image.description");
+	if (!img)
+		img = lxf_json_str(cfg, "image.os");
+	if (!img)
+		img = lxf_json_str(cfg, "volatile.base_image");
+	copy(r->image, sizeof(r->image), img ? img : "-");
+	row_ipv4(r, inst);
+	r->cpu_ns = json_int_at(inst, "state.cpu.usage");
+	r->mem = json_int_at(inst, "state.memory.usage");
+	if (strcmp(r->state, "RUNNING") != 0) {
+		r->cpu_ns = -1;
+		r->mem = -1;
+	}
+	return 0;
+}
+
+ssize_t tui_model_find(const struct tui_model *m, uint16_t host, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->rows[i].host == host && strcmp(m->rows[i].name, name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *inst)
+{
+	struct tui_row r = {.host = host, .seen = true};
+	ssize_t i;
+
+	if (tui_row_from_json(&r, inst) != 0)
+		return -1;
+	i = tui_model_find(m, host, r.name);
+	if (i >= 0) {
+		r.marked = m->rows[i].marked;
+		m->rows[i] = r;
+		tui_model_changed(m);
+		return 0;
+	}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 256;
+		struct tui_row *nr;
+
+		if (cap > TUI_ROWS_MAX)
+			cap = TUI_ROWS_MAX;
+		if (m->n >= cap)
+			return -1;
+		nr = realloc(m->rows, cap * sizeof(*nr));
+		if (!nr)
+			return -1;
+		m->rows = nr;
+		m->cap = cap;
+	}
+	m->rows[m->n++] = r;
+	tui_model_changed(m);
+	return 0;
+}
+
+bool tui_model_remove(struct tui_model *m, uint16_t host, const char *name)
+{
+	ssize_t i = tui_model_find(m, host, name);
+
+	if (i < 0)
+		return false;
+	m->rows[i] = m->rows[--m->n];
+	tui_model_changed(m);
+	return true;
+}
+
+int tui_model_relist(struct tui_model *m, uint16_t host, struct json_object *insts)
+{
+	int rc = 0;
+
+	if (!json_object_is_type(insts, json_type_array))
+		return -1;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->rows[i].host == host)
+			m->rows[i].seen = false;
+	for (size_t i = 0; i < json_object_array_length(insts); i++)
+		if (tui_model_upsert(m, host, json_object_array_get_idx(insts, i)) != 0)
+			rc = -1;
+	for (size_t i = 0; i < m->n;) {
+		if (m->rows[i].host == host && !m->rows[i].seen)
+			m->rows[i] = m->rows[--m->n];
+		else
+			i++;
+	}
+	tui_model_changed(m);
+	return rc;
+}
+
+void tui_model_set_op(struct tui_model *m, uint16_t host, const struct tui_op *op, bool done)
+{
+	struct tui_host *h = &m->hosts[host];
+	size_t i;
+
+	for (i = 0; i < h->nops && strcmp(h->ops[i].id, op->id) != 0; i++)
+		;
+	if (done) {
+		if (i < h->nops)
+			h->ops[i] = h->ops[--h->nops];
+	} else if (i < h->nops) {
+		h->ops[i] = *op;
+	} else if (h->nops < TUI_OPS_MAX) {
+		h->ops[h->nops++] = *op;
+	}
+	tui_model_changed(m);
+}
+
+int tui_filter_parse(const char *text, struct tui_filter *f, char *errbuf, size_t errlen)
+{
+	const char *p = text;
+
+	memset(f, 0, sizeof(*f));
+	while (*p) {
+		size_t len;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		len = strcspn(p, " ");
+		if (f->n == TUI_FILTER_MAX) {
+			(void)snprintf(errbuf, errlen, "at most %d filter terms", TUI_FILTER_MAX);
+			return -1;
+		}
+		f->t[f->n].kind = TUI_F_NAME;
+		if (len > 5 && strncasecmp(p, "host:", 5) == 0) {
+			f->t[f->n].kind = TUI_F_HOST;
+			p += 5;
+			len -= 5;
+		} else if (len > 6 && strncasecmp(p, "state:", 6) == 0) {
+			f->t[f->n].kind = TUI_F_STATE;
+			p += 6;
+			len -= 6;
+		}
+		if (len >= TUI_NAME_MAX) {
+			(void)snprintf(errbuf, errlen, "filter term too long (max %d)",
+				       TUI_NAME_MAX - 1);
+			return -1;
+		}
+		memcpy(f->t[f->n].text, p, len);
+		f->t[f->n].text[len] = '\0';
+		f->n++;
+		p += len;
+	}
+	return 0;
+}
+
+bool tui_filter_match(const struct tui_filter *f, const struct tui_row *r, const char *host)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const char *t = f->t[i].text;
+
+		switch (f->t[i].kind) {
+		case TUI_F_HOST:
+			if (strcasecmp(host, t) != 0)
+				return false;
+			break;
+		case TUI_F_STATE:
+			if (strncasecmp(r->state, t, strlen(t)) != 0)
+				return false;
+			break;
+		case TUI_F_NAME:
+			if (!strcasestr(r->name, t))
+				return false;
+			break;
+		}
+	}
+	return true;
+}
+
+/* qsort has no context argument: the sort runs on the UI thread only. */
+static const struct tui_model *sort_m;
+static enum tui_col sort_col;
+static int sort_dir;
+
+/* An address as a number, so that 10.0.0.9 sorts before 10.0.0.10; -1 none. */
+static int64_t ntohl_ip(const char *s)
+{
+	struct in_addr a;
+
+	if (!*s || inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	return (int64_t)ntohl(a.s_addr);
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int sort_cmp(const void *pa, const void *pb)
+{
+	const struct tui_row *a = &sort_m->rows[*(const size_t *)pa];
+	const struct tui_row *b = &sort_m->rows[*(const size_t *)pb];
+	int c = 0;
+
+	switch (sort_col) {
+	case TUI_COL_REMOTE:
+		c = strcmp(sort_m->hosts[a->host].name, sort_m->hosts[b->host].name);
+		break;
+	case TUI_COL_NAME:
+		break;
+	case TUI_COL_STATE:
+		c = strcmp(a->state, b->state);
+		break;
+	case TUI_COL_IPV4:
+		c = cmp_i64(ntohl_ip(a->ipv4), ntohl_ip(b->ipv4));
+		break;
+	case TUI_COL_CPU:
+		c = cmp_i64(a->cpu_ns, b->cpu_ns);
+		break;
+	case TUI_COL_MEMORY:
+		c = cmp_i64(a->mem, b->mem);
+		break;
+	case TUI_COL_IMAGE:
+		c = strcmp(a->image, b->image);
+		break;
+	case TUI_COL_N:
+		break;
+	}
+	if (c == 0)
+		c = strcmp(a->name, b->name);
+	if (c == 0)
+		c = strcmp(sort_m->hosts[a->host].name, sort_m->hosts[b->host].name);
+	return c * sort_dir;
+}
+
+void tui_sort(const struct tui_model *m, size_t *idx, size_t n, enum tui_col col, bool desc)
+{
+	if (n < 2)
+		return; /* idx may be NULL for an empty view */
+	sort_m = m;
+	sort_col = col;
+	sort_dir = desc ? -1 : 1;
+	qsort(idx, n, sizeof(*idx), sort_cmp);
+}
+
+int tui_event_parse(struct json_object *ev, struct tui_event *out)
+{
+	const char *type = lxf_json_str(ev, "type");
+	struct json_object *md = lxf_json_path(ev, "metadata");
+	const char *prefix = "/1.0/instances/";
+
+	memset(out, 0, sizeof(*out));
+	if (!type || !md)
+		return -1;
+	if (strcmp(type, "lifecycle") == 0) {
+		const char *action = lxf_json_str(md, "action"), *src = lxf_json_str(md, "source");
+		size_t len;
+
+		if (!action || !src || strncmp(src, prefix, strlen(prefix)) != 0)
+			return 0;
+		copy(out->action, sizeof(out->action), action);
+		src += strlen(prefix);
+		len = strcspn(src, "/?");
+		if (len == 0 || len >= sizeof(out->name))
+			return 0;
+		memcpy(out->name, src, len);
+		out->name[len] = '\0';
+		if (strcmp(action, "instance-deleted") == 0 && src[len] != '/')
+			out->kind = TUI_EV_DELETED;
+		else if (strcmp(action, "instance-renamed") == 0)
+			out->kind = TUI_EV_RELIST; /* the old name is not in every server's event */
+		else
+			out->kind = TUI_EV_REFRESH; /* snapshot-* included: counts, state */
+		return 0;
+	}
+	if (strcmp(type, "operation") == 0) {
+		const char *id = lxf_json_str(md, "id"), *desc = lxf_json_str(md, "description");
+		int64_t code = json_int_at(md, "status_code");
+		struct json_object *opmd = lxf_json_path(md, "metadata");
+		const char *prog = NULL;
+
+		if (!id)
+			return -1;
+		out->kind = TUI_EV_OP;
+		copy(out->op.id, sizeof(out->op.id), id);
+		copy(out->op.desc, sizeof(out->op.desc), desc ? desc : "operation");
+		/* LXD puts progress as "download_progress", "create_instance_from_image_unpack_progress"... */
+		if (opmd && json_object_is_type(opmd, json_type_object)) {
+			json_object_object_foreach(opmd, k, v)
+			{
+				size_t kl = strlen(k);
+
+				if (kl >= 8 && strcmp(k + kl - 8, "progress") == 0 &&
+				    json_object_is_type(v, json_type_string))
+					prog = json_object_get_string(v);
+			}
+		}
+		copy(out->op.progress, sizeof(out->op.progress), prog);
+		out->op_done = code >= 200 || code < 0;
+		return 0;
+	}
+	return 0;
+}
+
+void tui_fmt_bytes(char *buf, size_t len, int64_t v)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double d = (double)v;
+	size_t u = 0;
+
+	if (v < 0) {
+		copy(buf, len, "-");
+		return;
+	}
+	while (d >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		d /= 1024.0;
+		u++;
+	}
+	(void)snprintf(buf, len, u ? "%.1f%s" : "%.0f%s", d, units[u]);
+}

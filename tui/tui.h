@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXF_TUI_H
+#define LXF_TUI_H
+
+/*
+ * lxf-tui's shared types. The model (model.c) is plain data plus pure
+ * functions (filter, sort, JSON and event decoding) so that it can be unit
+ * tested without a terminal; fleet.c feeds it from one thread per host,
+ * jobs.c runs CLI commands in child processes, draw.c and keys.c are the
+ * screen. Every field of struct tui_model is guarded by its lock.
+ */
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "remotes.h"
+
+#define TUI_NAME_MAX   64
+#define TUI_HOSTS_MAX  64
+#define TUI_ROWS_MAX   100000 /* cap on rows kept, whatever the fleet says */
+#define TUI_LOG_LINES  1000
+#define TUI_LOG_WIDTH  200
+#define TUI_OPS_MAX    8
+#define TUI_FILTER_MAX 8
+
+/* One container: fixed-size, no per-row allocation. */
+struct tui_row {
+	uint16_t host;
+	bool marked;
+	bool seen; /* mark-and-sweep on a re-list */
+	char name[TUI_NAME_MAX];
+	char state[12];
+	char ipv4[16];
+	char image[28];
+	int64_t cpu_ns; /* cumulative, -1 unknown */
+	int64_t mem;    /* bytes, -1 unknown */
+};
+
+enum tui_host_status { TUI_HOST_CONNECTING, TUI_HOST_UP, TUI_HOST_DOWN };
+
+struct tui_op {
+	char id[40];
+	char desc[40];
+	char progress[24];
+};
+
+struct tui_host {
+	char name[LXF_REMOTE_NAME_MAX + 1];
+	const struct lxf_remote *rem;
+	enum tui_host_status status;
+	char reason[96];
+	int ncpu;          /* 0 unknown */
+	int64_t mem_used;  /* -1 unknown */
+	int64_t mem_total; /* -1 unknown */
+	struct tui_op ops[TUI_OPS_MAX];
+	size_t nops;
+	/* fleet.c's per-host state; the queue fields are guarded by qlock. */
+	struct tui_model *m;
+	uint16_t idx;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	char queue[16][TUI_NAME_MAX]; /* instances to re-read */
+	size_t nqueue;
+	bool relist;   /* re-list the whole host */
+	bool closed;   /* the events websocket ended */
+	bool stop;     /* the UI is quitting */
+	bool was_down; /* down since the last time it was up (logged once) */
+};
+
+struct tui_model {
+	pthread_mutex_t lock;
+	struct tui_row *rows;
+	size_t n, cap;
+	struct tui_host hosts[TUI_HOSTS_MAX];
+	size_t nhosts;
+	unsigned gen; /* bumped on every change to rows or hosts */
+	char log[TUI_LOG_LINES][TUI_LOG_WIDTH];
+	size_t log_head, log_n; /* ring */
+	unsigned log_gen;
+	int wake_wr; /* self-pipe write end, -1 none */
+	bool woken;  /* a byte is in the pipe; the UI clears it when it drains */
+	struct lxf_remotes *remotes;
+	bool stop;
+};
+
+/* Sortable columns, in display order. */
+enum tui_col {
+	TUI_COL_REMOTE,
+	TUI_COL_NAME,
+	TUI_COL_STATE,
+	TUI_COL_IPV4,
+	TUI_COL_CPU,
+	TUI_COL_MEMORY,
+	TUI_COL_IMAGE,
+	TUI_COL_N
+};
+
+extern const char *const tui_col_names[TUI_COL_N];
+
+/* "/" filter: every term must match; name terms are case-insensitive substrings. */
+struct tui_filter {
+	size_t n;
+	struct {
+		enum { TUI_F_NAME, TUI_F_HOST, TUI_F_STATE } kind;
+		char text[TUI_NAME_MAX];
+	} t[TUI_FILTER_MAX];
+};
+
+/* A decoded /1.0/events message. */
+struct tui_event {
+	enum { TUI_EV_IGNORE, TUI_EV_REFRESH, TUI_EV_DELETED, TUI_EV_RELIST, TUI_EV_OP } kind;
+	char name[TUI_NAME_MAX]; /* instance, for REFRESH / DELETED */
+	char action[40];         /* lifecycle action, for the log */
+	struct tui_op op;        /* for OP */
+	bool op_done;            /* OP: reached a final status */
+};
+
+/* model.c */
+int tui_model_init(struct tui_model *m);
+void tui_model_fini(struct tui_model *m);
+/* Locked-by-caller helpers. */
+void tui_model_changed(struct tui_model *m);
+void tui_model_log(struct tui_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *tui_model_log_line(const struct tui_model *m, size_t i); /* 0 = oldest */
+int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *inst);
+bool tui_model_remove(struct tui_model *m, uint16_t host, const char *name);
+/* Re-list: rows of host not in insts (a JSON array) go away. */
+int tui_model_relist(struct tui_model *m, uint16_t host, struct json_object *insts);
+void tui_model_set_op(struct tui_model *m, uint16_t host, const struct tui_op *op, bool done);
+ssize_t tui_model_find(const struct tui_model *m, uint16_t host, const char *name);
+
+int tui_row_from_json(struct tui_row *r, struct json_object *inst);
+int tui_filter_parse(const char *text, struct tui_filter *f, char *errbuf, size_t errlen);
+bool tui_filter_match(const struct tui_filter *f, const struct tui_row *r, const char *host);
+/* Sorts idx[0..n) (indexes into m->rows) by col. */
+void tui_sort(const struct tui_model *m, size_t *idx, size_t n, enum tui_col col, bool desc);
+int tui_event_parse(struct json_object *ev, struct tui_event *out);
+void tui_fmt_bytes(char *buf, size_t len, int64_t v);
+
+/* fleet.c */
+int tui_fleet_start(struct tui_model *m);
+bool tui_fleet_stop(struct tui_model *m);
+void tui_fleet_relist(struct tui_model *m, uint16_t host);
+
+#endif
