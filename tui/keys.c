@@ -97,7 +97,7 @@ static void targets_label(const struct tui_ui *ui, char *buf, size_t len)
 static void action_run(struct tui_ui *ui)
 {
 	char *argv[ARGV_MAX];
-	char label[80];
+	char label[256];
 	int n = 0;
 
 	if (strcmp(ui->action, "snapshot") == 0) {
@@ -259,7 +259,7 @@ static void move_drop(struct tui_ui *ui, size_t h)
 		return;
 	}
 	for (size_t i = 0; i < ui->ntargets; i++) {
-		char dst[LXF_REMOTE_NAME_MAX + 2], label[80];
+		char dst[LXF_REMOTE_NAME_MAX + 2], label[256];
 		char *argv[3] = {(char *)"move", ui->targets[i], dst};
 
 		(void)snprintf(dst, sizeof(dst), "%s:", hname);
