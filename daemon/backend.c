@@ -25,6 +25,7 @@
 #include <netpacket/packet.h>
 #include <pthread.h>
 #include <sched.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend_config.h"
@@ -431,6 +433,44 @@ void backend_set_hooks(void (*started)(const char *name), void (*stopping)(const
 	hook_stopping = stopping;
 }
 
+/*
+ * Starts name through liblxc's own lxc-start, spawned, rather than with
+ * c->start() in this process: c->start() forks lxfd, which has many
+ * threads, and the child then runs liblxc code that allocates. glibc's
+ * malloc is safe across fork, but GCC 12's ASan allocator is not: a lock
+ * held by another thread at fork time deadlocked a start in the ASan CI
+ * run. posix_spawn execs at once, and lxc-start is single-threaded when it
+ * forks the monitor. It reads the same config file and, like c->start()
+ * with daemonize, returns once the container runs. Called on workers only.
+ */
+static int start_spawned(const char *name)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st, ret;
+
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return -1;
+	ret = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (!ret)
+		ret = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (!ret)
+		ret = posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	if (!ret) {
+		char *argv[] = {(char *)"lxc-start", (char *)"-P", g_lxcpath,    (char *)"-n",
+				(char *)name,        (char *)"-d", (char *)"-C", NULL};
+
+		ret = posix_spawnp(&pid, "lxc-start", &fa, NULL, argv, environ);
+	}
+	(void)posix_spawn_file_actions_destroy(&fa);
+	if (ret)
+		return -1;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
 int backend_start(const char *name, struct lxf_err *err)
 {
 	struct lxc_container *c = NULL;
@@ -450,11 +490,9 @@ int backend_start(const char *name, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_EIO, "cannot make the log directory of '%s'", name);
 		goto out;
 	}
-	c->want_daemonize(c, true);
-	/* The monitor must not keep lxfd's sockets and database open. */
-	c->want_close_all_fds(c, true);
+	/* -C: the monitor must not keep lxfd's sockets and database open. */
 	pthread_mutex_lock(&lxc_lock);
-	ok = c->start(c, 0, NULL);
+	ok = start_spawned(name) == 0;
 	pthread_mutex_unlock(&lxc_lock);
 	if (!ok) {
 		log_last_error(name, why, sizeof(why));

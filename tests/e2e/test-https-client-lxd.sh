@@ -17,84 +17,18 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-skip() {
-	printf '\n%s\n*** SKIPPED: %s ***\n%s\n\n' "********************************************" \
-		"$*" "********************************************" >&2
-	exit 0
-}
-
-command -v lxd >/dev/null || skip "Debian's lxd is not installed (scripts/deps installs it)"
-
-LXD_D=$LXFE_RUN/h2/lxd
-LXD_PID=
 CL=lx${LXFE_ID}s # container names carry the run id: cgroups are global
 PW=pw-$LXFE_ID
-
-lxd_cleanup() {
-	local pid cg
-	[ -n "$LXD_PID" ] || return 0
-	pid=$LXD_PID
-	LXD_PID=
-	if kill -0 "$pid" 2>/dev/null; then
-		LXD_DIR=$LXD_D timeout 60 lxd shutdown --timeout 50 >/dev/null 2>&1 || true
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	for cg in /sys/fs/cgroup/*/lxc.payload."$CL" /sys/fs/cgroup/*/lxc.monitor."$CL"; do
-		[ -d "$cg" ] || continue
-		xargs -r kill -9 <"$cg/cgroup.procs" 2>/dev/null || true
-	done
-	lxfe_sleep 0.3
-	for cg in /sys/fs/cgroup/*/lxc.payload."$CL" /sys/fs/cgroup/*/lxc.monitor."$CL"; do
-		[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	rm -rf --one-file-system -- "$LXD_D" "$LXD_D.log" 2>/dev/null || true
-}
-
-https_on_exit() {
-	local rc=$?
-	set +e
-	lxd_cleanup
-	(exit "$rc")
-	_lxfe_on_exit
-}
-trap https_on_exit EXIT
-trap 'lxd_cleanup; _lxfe_on_signal 130' INT
-trap 'lxd_cleanup; _lxfe_on_signal 143' TERM
-trap 'lxd_cleanup; _lxfe_on_signal 129' HUP
+LXD_NAMES=$CL
+# shellcheck source-path=SCRIPTDIR source=lxd.sh
+. "$(dirname "$0")/lxd.sh"
 
 hosts_up 1
 _lxfe_host_net 2
 IP=$(host_ip 2)
 URL=https://$IP:8443
-
-mkdir -p "$LXD_D"
-chmod 0755 "$LXD_D"
-setsid nsenter --net="/run/netns/$(host_ns 2)" unshare -m --propagation private sh -ec '
-	mkdir -p "$0/.cg"
-	mount --rbind /sys/fs/cgroup "$0/.cg"
-	mount -t sysfs sysfs /sys
-	mount --move "$0/.cg" /sys/fs/cgroup
-	LXD_DIR=$0 exec lxd --group root --logfile "$0.log"
-' "$LXD_D" </dev/null >"$LXD_D.out" 2>&1 &
-LXD_PID=$!
-disown "$LXD_PID"
-if ! LXD_DIR=$LXD_D timeout 90 lxd waitready --timeout 60 >/dev/null 2>&1; then
-	tail -n 20 "$LXD_D.out" "$LXD_D.log" >&2 2>/dev/null || true
-	skip "LXD could not start here (see its log above)"
-fi
-LXD_DIR=$LXD_D lxd init --preseed <<YAML || fail "lxd init --preseed failed"
-config:
-  core.https_address: "$IP:8443"
-  core.trust_password: "$PW"
-storage_pools:
-- name: default
-  driver: dir
-profiles:
-- name: default
-  devices:
-    root: {path: /, pool: default, type: disk}
-    eth0: {name: eth0, nictype: bridged, parent: lxfbr0, type: nic}
-YAML
+lxd_up 2 "  core.https_address: \"$IP:8443\"
+  core.trust_password: \"$PW\""
 lxdq() { LXD_DIR=$LXD_D lxc query "$@"; }
 SRV_FP=$(lxdq /1.0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["environment"]["certificate_fingerprint"])')
 wait_until 20 bash -c "exec 3<>/dev/tcp/$IP/8443" || fail "LXD is not listening on $URL"
