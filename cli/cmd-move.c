@@ -12,7 +12,6 @@
 
 #include "args.h"
 #include "cmd.h"
-#include "json.h"
 #include "snap.h"
 
 struct move_arg {
@@ -38,10 +37,9 @@ static int move_arg_parse(struct lxf_cmd_ctx *ctx, const char *arg, struct move_
 	return lxf_args_split_snap(m->name, &m->inst, &m->snap, err);
 }
 
-/* The POST path and the new name of a same-remote move of src to dst. */
-static int move_rename_body(const struct move_arg *src, const struct move_arg *dst,
-			    const char *dst_arg, char *path, size_t n, const char **newname,
-			    struct lxf_err *err)
+/* The new name of a same-remote move of src to dst. */
+static int move_new_name(const struct move_arg *src, const struct move_arg *dst,
+			 const char *dst_arg, const char **newname, struct lxf_err *err)
 {
 	if (!dst->name[0])
 		return lxf_err_set(err, LXF_EUSAGE, "'%s' is already on remote '%s'", src->name,
@@ -52,24 +50,22 @@ static int move_rename_body(const struct move_arg *src, const struct move_arg *d
 			return lxf_err_set(err, LXF_EUSAGE,
 					   "a snapshot stays with its instance: '%s'", dst_arg);
 		*newname = dst->snap ? dst->snap : dst->name;
-		return lxf_snap_path(path, n, src->inst, src->snap, err);
+		return 0;
 	}
 	if (dst->snap)
 		return lxf_err_set(err, LXF_EUSAGE, "an instance cannot become a snapshot: '%s'",
 				   dst_arg);
 	*newname = dst->name;
-	return lxf_cmd_path(path, n, "instances", src->name, NULL, err);
+	return 0;
 }
 
 static int cmd_move_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			 const struct lxf_cmd_args *args)
 {
 	struct move_arg src = {0}, dst = {0};
-	struct json_object *body = NULL;
 	struct lxf_client *c = NULL;
 	struct lxf_err err = {0};
 	const char *newname = NULL;
-	char path[1024];
 	int st = LXF_EXIT_OK;
 
 	if (move_arg_parse(ctx, args->argv[0], &src, &err) != 0 ||
@@ -86,19 +82,11 @@ static int cmd_move_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			    src.remote, dst.remote);
 		goto fail;
 	}
-	if (move_rename_body(&src, &dst, args->argv[1], path, sizeof(path), &newname, &err) != 0)
+	if (move_new_name(&src, &dst, args->argv[1], &newname, &err) != 0 ||
+	    lxf_cmd_client(ctx, src.remote, &c, &err) != 0)
 		goto fail;
-	if (!newname || !*newname || strchr(newname, '/')) {
-		lxf_err_set(&err, LXF_EUSAGE, "bad new name '%s'", args->argv[1]);
-		goto fail;
-	}
-	if (lxf_cmd_client(ctx, src.remote, &c, &err) != 0)
-		goto fail;
-	if (!(body = json_object_new_object()) || lxf_json_add_str(body, "name", newname) != 0) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (lxf_client_do(c, "POST", path, body, NULL, &err) == 0)
+	if (lxf_rename_post(c, src.snap ? src.inst : src.name, src.snap, newname, args->argv[1],
+			    &err) == 0)
 		goto out;
 fail:
 	if (err.code == LXF_EUSAGE)
@@ -106,7 +94,6 @@ fail:
 	else
 		st = lxf_cmd_fail(ctx, &err);
 out:
-	json_object_put(body);
 	lxf_client_free(c);
 	move_arg_fini(&src);
 	move_arg_fini(&dst);

@@ -13,13 +13,33 @@
 #include "obj.h"
 #include "snap.h"
 
+int lxf_rename_post(struct lxf_client *c, const char *inst, const char *snap, const char *newname,
+		    const char *arg, struct lxf_err *err)
+{
+	struct json_object *body = NULL;
+	char path[1024];
+	int ret;
+
+	if (!newname || !*newname || strchr(newname, '/'))
+		return lxf_err_set(err, LXF_EUSAGE, "bad new name '%s'", arg);
+	ret = snap ? lxf_snap_path(path, sizeof(path), inst, snap, err)
+		   : lxf_cmd_path(path, sizeof(path), "instances", inst, NULL, err);
+	if (ret != 0)
+		return ret;
+	if (!(body = json_object_new_object()) || lxf_json_add_str(body, "name", newname) != 0)
+		ret = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	else
+		ret = lxf_client_do(c, "POST", path, body, NULL, err);
+	json_object_put(body);
+	return ret;
+}
+
 static int cmd_rename_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			   const struct lxf_cmd_args *args)
 {
-	struct json_object *body = json_object_new_object();
 	struct lxf_client *c = NULL;
 	struct lxf_err err = {0};
-	char *name = NULL, *inst = NULL, *snap = NULL, *to = NULL, path[1024];
+	char *name = NULL, *inst = NULL, *snap = NULL, *to = NULL;
 	const char *newname;
 	int st = LXF_EXIT_OK;
 
@@ -39,18 +59,7 @@ static int cmd_rename_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		}
 		newname = to + il + 1;
 	}
-	if (!*newname || strchr(newname, '/')) {
-		lxf_err_set(&err, LXF_EUSAGE, "bad new name '%s'", args->argv[1]);
-		goto fail;
-	}
-	if ((snap ? lxf_snap_path(path, sizeof(path), inst, snap, &err)
-		  : lxf_cmd_path(path, sizeof(path), "instances", inst, NULL, &err)) != 0)
-		goto fail;
-	if (!body || lxf_json_add_str(body, "name", newname) != 0) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (lxf_client_do(c, "POST", path, body, NULL, &err) == 0)
+	if (lxf_rename_post(c, inst, snap, newname, args->argv[1], &err) == 0)
 		goto out;
 fail:
 	if (err.code == LXF_EUSAGE)
@@ -58,7 +67,6 @@ fail:
 	else
 		st = lxf_cmd_fail(ctx, &err);
 out:
-	json_object_put(body);
 	lxf_client_free(c);
 	free(name);
 	free(inst);

@@ -25,4 +25,12 @@ int lxf_snap_delete(struct lxf_client *c, const char *name, const char *snap, st
  */
 void lxf_snap_print_info(FILE *f, struct lxf_client *c, const char *name);
 
+/*
+ * Renames instance inst, or its snapshot snap when snap is not NULL, to
+ * newname with POST {"name"} (cmd-rename.c; shared by rename and move). A
+ * newname that is empty or holds a '/' is a usage error naming arg.
+ */
+int lxf_rename_post(struct lxf_client *c, const char *inst, const char *snap, const char *newname,
+		    const char *arg, struct lxf_err *err);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "json.h"
+#include "op.h"
 
 /*
  * Private to lxfd: the REST handlers (api_*.c, one file per area) and the
@@ -91,6 +92,21 @@ struct json_object *api_copy(struct json_object *o);
 int api_list_rows(struct http_req *req, struct json_object *rows, const char *prefix,
 		  const char *key, struct json_object *(*to_json)(struct json_object *row),
 		  struct lxf_err *err);
+
+/* What a new instance's DB row is made of (api_instance_create_run). */
+struct api_new_instance {
+	const char *name, *description, *architecture; /* NULL: "", "x86_64" */
+	struct json_object *config, *devices;          /* NULL: {} */
+	struct json_object *profiles;
+	bool ephemeral;
+};
+
+/*
+ * Reserves ni->name (a row marked creating) and runs fn(arg) as the async
+ * "Creating instance" operation answering req; arg is taken in all cases.
+ */
+int api_instance_create_run(struct http_req *req, const struct api_new_instance *ni, op_fn fn,
+			    void *arg, void (*arg_free)(void *), struct lxf_err *err);
 
 /* The whole Instance object (recursion 1) for DB row row; with full, also state etc. */
 struct json_object *api_instance_json(struct json_object *row, bool full);

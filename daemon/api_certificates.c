@@ -17,6 +17,7 @@
 #include "api.h"
 #include "auth.h"
 #include "db.h"
+#include "hex.h"
 #include "http.h"
 #include "log.h"
 #include "op.h"
@@ -271,8 +272,7 @@ static int make_token(struct http_req *req, const char *name, bool restricted,
 		ret = lxf_err_set(err, LXF_EIO, "Cannot make a random secret");
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(t->secret + i * 2, 3, "%02x", rnd[i]);
+	lxf_hex(rnd, sizeof(rnd), t->secret);
 	lxf_json_add_str(request, "name", name);
 	lxf_json_add_str(request, "type", "client");
 	json_object_object_add(request, "restricted", json_object_new_boolean(restricted));

@@ -12,6 +12,7 @@
 #include "api.h"
 #include "db.h"
 #include "events.h"
+#include "hex.h"
 #include "http.h"
 #include "image.h"
 #include "log.h"
@@ -84,17 +85,6 @@ int api_images_get(struct http_req *req, struct lxf_err *err)
 	return api_list_rows(req, rows, "/1.0/images/", "fingerprint", api_image_json, err);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Form-decodes s[0..n) ('+' is a space) into a new string; NULL on a bad escape. */
 static char *form_decode(const char *s, size_t n)
 {
@@ -107,8 +97,8 @@ static char *form_decode(const char *s, size_t n)
 		if (s[i] == '+') {
 			out[o++] = ' ';
 		} else if (s[i] == '%') {
-			int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-			int lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+			int hi = i + 2 < n ? lxf_hexval(s[i + 1]) : -1;
+			int lo = hi >= 0 ? lxf_hexval(s[i + 2]) : -1;
 			if (lo < 0 || (hi == 0 && lo == 0)) {
 				free(out);
 				return NULL;

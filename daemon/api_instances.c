@@ -253,15 +253,66 @@ static int source_image(struct json_object *source, struct json_object **img, st
 	return lxf_err_set(err, LXF_EINVAL, "The image source needs an alias or a fingerprint");
 }
 
+/*
+ * Reserves name with a row marked creating (so a crash before the operation
+ * ends leaves it for the next start to clean up, never half-made) and runs
+ * fn on a worker as a "Creating instance" operation; the row is dropped
+ * again when the operation cannot be queued. arg is taken in all cases.
+ * Shared by the creates from an image or nothing and by copies.
+ */
+int api_instance_create_run(struct http_req *req, const struct api_new_instance *ni, op_fn fn,
+			    void *arg, void (*arg_free)(void *), struct lxf_err *err)
+{
+	struct json_object *empty = NULL;
+	struct op *op = NULL;
+	char url[128];
+	int ret;
+
+	if (!(empty = json_object_new_object())) {
+		arg_free(arg);
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	}
+	if (backend_status(ni->name)) {
+		ret = lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", ni->name);
+		arg_free(arg);
+		goto out;
+	}
+	ret = db_exec(
+	    NULL, NULL, err,
+	    "INSERT INTO instances (name, description, architecture, config, devices,"
+	    " profiles, ephemeral, created_at, creating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+	    "sssjjjbi", ni->name, ni->description ? ni->description : "",
+	    ni->architecture ? ni->architecture : "x86_64", ni->config ? ni->config : empty,
+	    ni->devices ? ni->devices : empty, ni->profiles, (int)ni->ephemeral,
+	    (int64_t)time(NULL));
+	if (ret == -LXF_EEXIST)
+		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", ni->name);
+	if (ret < 0) {
+		arg_free(arg);
+		goto out;
+	}
+	api_instance_url(ni->name, url, sizeof(url));
+	op = op_run("Creating instance", "instances", url, fn, arg, arg_free, err);
+	if (!op) {
+		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", ni->name);
+		ret = -err->code;
+		goto out;
+	}
+	ret = api_async(req, op, err);
+out:
+	op_unref(op);
+	json_object_put(empty);
+	return ret;
+}
+
 int api_instances_post(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *body, *source = NULL, *config = NULL, *devices = NULL;
-	struct json_object *profiles = NULL, *img = NULL, *own_profiles = NULL, *empty = NULL;
+	struct json_object *profiles = NULL, *img = NULL, *own_profiles = NULL;
 	struct create_arg *a = NULL;
 	const char *name = NULL, *type = NULL, *stype = NULL, *desc = "";
 	bool ephemeral = false, start = false;
-	struct op *op = NULL;
-	char url[128];
+	struct api_new_instance ni;
 	int ret;
 
 	ret = api_body_object(req, &body, err);
@@ -317,40 +368,20 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 		ret = bcfg_validate(a->config, a->devices, err);
 	if (ret < 0)
 		goto out;
-	if (!(empty = json_object_new_object())) {
-		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-		goto out;
-	}
-	if (backend_status(name)) {
-		ret = lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", name);
-		goto out;
-	}
-	ret = db_exec(
-	    NULL, NULL, err,
-	    "INSERT INTO instances (name, description, architecture, config, devices,"
-	    " profiles, ephemeral, created_at, creating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
-	    "sssjjjbi", name, desc ? desc : "",
-	    img && lxf_json_str(img, "architecture") ? lxf_json_str(img, "architecture") : "x86_64",
-	    config ? config : empty, devices ? devices : empty, profiles, (int)ephemeral,
-	    (int64_t)time(NULL));
-	if (ret == -LXF_EEXIST)
-		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", name);
-	if (ret < 0)
-		goto out;
-	api_instance_url(name, url, sizeof(url));
-	op = op_run("Creating instance", "instances", url, create_op, a, create_arg_free, err);
+	ni = (struct api_new_instance){
+	    .name = name,
+	    .description = desc,
+	    .architecture = img ? lxf_json_str(img, "architecture") : NULL,
+	    .config = config,
+	    .devices = devices,
+	    .profiles = profiles,
+	    .ephemeral = ephemeral,
+	};
+	ret = api_instance_create_run(req, &ni, create_op, a, create_arg_free, err);
 	a = NULL;
-	if (!op) {
-		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", name);
-		ret = -err->code;
-		goto out;
-	}
-	ret = api_async(req, op, err);
 out:
-	op_unref(op);
 	create_arg_free(a);
 	json_object_put(img);
 	json_object_put(own_profiles);
-	json_object_put(empty);
 	return ret;
 }

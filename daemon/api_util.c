@@ -9,6 +9,7 @@
 #include "api.h"
 #include "buf.h"
 #include "db.h"
+#include "hex.h"
 #include "http.h"
 #include "op.h"
 
@@ -172,8 +173,8 @@ int api_etag(struct json_object *o, char out[65])
 
 	if (ret == 0 && !EVP_Digest(b.data ? b.data : "", b.len, md, &mdlen, EVP_sha256(), NULL))
 		ret = -LXF_ENOMEM;
-	for (unsigned int i = 0; ret == 0 && i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	if (ret == 0)
+		lxf_hex(md, mdlen < 32 ? mdlen : 32, out);
 	lxf_buf_fini(&b);
 	return ret;
 }

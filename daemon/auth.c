@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "hex.h"
 #include "json.h"
 #include "tls.h"
 
@@ -104,22 +105,10 @@ int auth_password_hash(const char *pw, char **out, struct lxf_err *err)
 	hex = malloc(sizeof(buf) * 2 + 1);
 	if (!hex)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	for (size_t i = 0; i < sizeof(buf); i++)
-		snprintf(hex + i * 2, 3, "%02x", buf[i]);
+	lxf_hex(buf, sizeof(buf), hex);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	*out = hex;
 	return 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 bool auth_password_check(const char *stored, const char *pw)
@@ -130,7 +119,7 @@ bool auth_password_check(const char *stored, const char *pw)
 	if (!stored || strlen(stored) != sizeof(want) * 2)
 		return false;
 	for (size_t i = 0; i < sizeof(want); i++) {
-		int hi = hexval(stored[2 * i]), lo = hexval(stored[2 * i + 1]);
+		int hi = lxf_hexval(stored[2 * i]), lo = lxf_hexval(stored[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		want[i] = (unsigned char)(hi * 16 + lo);

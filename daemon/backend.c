@@ -4,8 +4,9 @@
  * <lxc/lxccontainer.h>. Every call makes its own lxc_container and puts it
  * before returning, so worker threads share nothing but the globals set
  * once by backend_init. What liblxc does not make thread-safe (parsing a
- * config, which touches its per-thread log state, and start, which forks a
- * monitor) runs under lxc_lock.
+ * config, which touches its per-thread log state) runs under lxc_lock;
+ * starts run in a spawned lxc-start (start_spawned), so no liblxc fork of
+ * this process has to be kept apart from it.
  */
 #include "backend.h"
 
@@ -490,10 +491,12 @@ int backend_start(const char *name, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_EIO, "cannot make the log directory of '%s'", name);
 		goto out;
 	}
-	/* -C: the monitor must not keep lxfd's sockets and database open. */
-	pthread_mutex_lock(&lxc_lock);
+	/*
+	 * -C: the monitor must not keep lxfd's sockets and database open. No
+	 * lxc_lock: another process starts it, and holding the lock for the
+	 * whole start would stall every state read meanwhile.
+	 */
 	ok = start_spawned(name) == 0;
-	pthread_mutex_unlock(&lxc_lock);
 	if (!ok) {
 		log_last_error(name, why, sizeof(why));
 		ret =

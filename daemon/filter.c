@@ -2,12 +2,12 @@
 /* LXD's simple instance filters: parse once, match each Instance object. */
 #include "filter.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
 #include "json.h"
 
 #define FILTER_MAX_LEN     4096
@@ -41,14 +41,6 @@ void filter_free(struct filter *f)
 	free(f);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* %XX and '+' decoding, in place. */
 static void url_decode(char *s)
 {
@@ -57,8 +49,8 @@ static void url_decode(char *s)
 	for (char *r = s; *r; r++) {
 		if (*r == '+') {
 			*w++ = ' ';
-		} else if (*r == '%' && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
-			*w++ = (char)(hexval(r[1]) * 16 + hexval(r[2]));
+		} else if (*r == '%' && lxf_hexval(r[1]) >= 0 && lxf_hexval(r[2]) >= 0) {
+			*w++ = (char)(lxf_hexval(r[1]) * 16 + lxf_hexval(r[2]));
 			r += 2;
 		} else {
 			*w++ = *r;

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "hex.h"
+
 #define CHUNKED_MAX_DIGITS 15 /* 2^60: no overflow of left */
 #define CHUNKED_MAX_LINE   4096
 
@@ -26,17 +28,6 @@ void http_chunked_init(struct http_chunked *c)
 	c->state = CH_SIZE;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* One framing byte; returns 0 or -LXF_EINVAL. */
 static int frame_byte(struct http_chunked *c, char ch, struct lxf_err *err)
 {
@@ -44,7 +35,7 @@ static int frame_byte(struct http_chunked *c, char ch, struct lxf_err *err)
 
 	switch (c->state) {
 	case CH_SIZE:
-		v = hexval(ch);
+		v = lxf_hexval(ch);
 		if (v >= 0) {
 			if (++c->digits > CHUNKED_MAX_DIGITS)
 				return lxf_err_set(err, LXF_EINVAL, "Chunk size too large");

@@ -23,6 +23,7 @@
 
 #include "file.h"
 #include "helper.h"
+#include "hex.h"
 
 #define READ_BLOCK (64 * 1024)
 /* The helper's answer: metadata.yaml is capped at 1 MiB there, as JSON a bit more. */
@@ -94,8 +95,7 @@ static int sha256_fd(int fd, char hex[IMG_FP_LEN + 1], int64_t *size, struct lxf
 	}
 	if (!EVP_DigestFinal_ex(x, md, &mdlen) || mdlen * 2 != IMG_FP_LEN)
 		goto out;
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(hex + i * 2, 3, "%02x", md[i]);
+	lxf_hex(md, mdlen, hex);
 	*size = total;
 	lxf_err_clear(err);
 	ret = 0;

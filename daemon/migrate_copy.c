@@ -178,10 +178,9 @@ int migrate_copy_post(struct http_req *req, struct json_object *body, struct lxf
 	struct json_object *source = NULL, *config = NULL, *devices = NULL, *profiles = NULL;
 	struct json_object *row = NULL, *own_config = NULL, *src_config = NULL, *src_devices = NULL;
 	struct copy_arg *a = NULL;
-	const char *name = NULL, *src = NULL, *desc = NULL, *arch, *st;
+	const char *name = NULL, *src = NULL, *desc = NULL, *st;
+	struct api_new_instance ni;
 	bool ephemeral = false;
-	struct op *op = NULL;
-	char url[128];
 	int ret;
 
 	if (!(a = calloc(1, sizeof(*a))))
@@ -242,36 +241,20 @@ int migrate_copy_post(struct http_req *req, struct json_object *body, struct lxf
 				  "owners)");
 		goto out;
 	}
-	if (backend_status(name)) {
-		ret = lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", name);
-		goto out;
-	}
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	snprintf(a->src, sizeof(a->src), "%s", src);
-	if (!desc)
-		desc = lxf_json_str(row, "description");
-	arch = lxf_json_str(row, "architecture");
-	ret = db_exec(
-	    NULL, NULL, err,
-	    "INSERT INTO instances (name, description, architecture, config, devices,"
-	    " profiles, ephemeral, created_at, creating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
-	    "sssjjjbi", name, desc ? desc : "", arch ? arch : "x86_64", config, devices, profiles,
-	    (int)ephemeral, (int64_t)time(NULL));
-	if (ret == -LXF_EEXIST)
-		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", name);
-	if (ret < 0)
-		goto out;
-	api_instance_url(name, url, sizeof(url));
-	op = op_run("Creating instance", "instances", url, copy_op, a, copy_arg_free, err);
+	ni = (struct api_new_instance){
+	    .name = name,
+	    .description = desc ? desc : lxf_json_str(row, "description"),
+	    .architecture = lxf_json_str(row, "architecture"),
+	    .config = config,
+	    .devices = devices,
+	    .profiles = profiles,
+	    .ephemeral = ephemeral,
+	};
+	ret = api_instance_create_run(req, &ni, copy_op, a, copy_arg_free, err);
 	a = NULL;
-	if (!op) {
-		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", name);
-		ret = -err->code;
-		goto out;
-	}
-	ret = api_async(req, op, err);
 out:
-	op_unref(op);
 	copy_arg_free(a);
 	json_object_put(row);
 	json_object_put(own_config);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "hex.h"
 
 static const struct route routes[] = {
 #define ROUTE(meth, tmpl, fn, flags, cap) {ROUTE_##meth, tmpl, fn, #fn, flags, cap},
@@ -130,17 +131,6 @@ static int check_param(const char *name, const char *val, struct lxf_err *err)
 	return lxf_err_set(err, LXF_EINTERNAL, "No validation for parameter {%s}", name);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* %-decodes n bytes of s into out (size cap); a NUL byte or bad escape is refused. */
 static int pct_decode(const char *s, size_t n, char *out, size_t cap)
 {
@@ -151,8 +141,8 @@ static int pct_decode(const char *s, size_t n, char *out, size_t cap)
 		if (c == '%') {
 			if (i + 2 >= n)
 				return -1;
-			int hi = hexval(s[i + 1]);
-			int lo = hexval(s[i + 2]);
+			int hi = lxf_hexval(s[i + 1]);
+			int lo = lxf_hexval(s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			c = (char)(hi * 16 + lo);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "hex.h"
 #include "log.h"
 
 #define TLS_PEM_MAX   (64 * 1024)
@@ -55,8 +56,7 @@ void tls_fingerprint_der(const unsigned char *der, size_t len, char fp[TLS_FP_LE
 	fp[0] = '\0';
 	if (!EVP_Digest(der, len, md, &n, EVP_sha256(), NULL))
 		return;
-	for (unsigned int i = 0; i < n && i * 2 < TLS_FP_LEN; i++)
-		snprintf(fp + i * 2, 3, "%02x", md[i]);
+	lxf_hex(md, n * 2 < TLS_FP_LEN ? n : TLS_FP_LEN / 2, fp);
 }
 
 static int x509_fingerprint(X509 *x, char fp[TLS_FP_LEN + 1])

@@ -19,6 +19,7 @@
 #include "api.h"
 #include "buf.h"
 #include "events.h"
+#include "hex.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -327,8 +328,7 @@ void ws_secret(char out[65])
 
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
 		memset(b, 0, sizeof(b)); /* cannot happen once the pool is up */
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	lxf_hex(b, sizeof(b), out);
 }
 
 /* The upgrade */

@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "file.h"
+#include "hex.h"
 #include "json.h"
 
 #define CERT_PATH_MAX 4096
@@ -36,8 +37,7 @@ void lxf_cert_fingerprint(const unsigned char *der, size_t len, char *hex)
 		hex[0] = '\0';
 		return;
 	}
-	for (size_t i = 0; i < sizeof(md); i++)
-		(void)snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	lxf_hex(md, sizeof(md), hex);
 }
 
 int lxf_cert_load_der(const char *path, unsigned char **der, size_t *len, struct lxf_err *err)
