@@ -17,6 +17,7 @@
 #include "api.h"
 #include "auth.h"
 #include "db.h"
+#include "events.h"
 #include "hex.h"
 #include "http.h"
 #include "log.h"
@@ -55,10 +56,14 @@ static struct json_object *cert_json(struct json_object *row)
 	return o;
 }
 
+/* A restricted client sees its own certificate only, as in LXD. */
 int api_certificates_get(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *rows = NULL;
-	int ret = db_exec(&rows, NULL, err, "SELECT * FROM certificates ORDER BY fingerprint", "");
+	int ret = db_exec(&rows, NULL, err,
+			  "SELECT * FROM certificates WHERE ?1 = '' OR fingerprint = ?1"
+			  " ORDER BY fingerprint",
+			  "s", req->level == AUTH_FULL ? "" : req->peer_fp);
 
 	if (ret < 0)
 		return ret;
@@ -76,8 +81,8 @@ static int resolve(const struct http_req *req, struct json_object **row, struct 
 	*row = NULL;
 	ret = db_exec(&rows, NULL, err,
 		      "SELECT * FROM certificates WHERE substr(fingerprint, 1, length(?1)) = ?1"
-		      " LIMIT 2",
-		      "s", prefix ? prefix : "");
+		      " AND (?2 = '' OR fingerprint = ?2) LIMIT 2",
+		      "ss", prefix ? prefix : "", req->level == AUTH_FULL ? "" : req->peer_fp);
 	if (ret < 0)
 		return ret;
 	n = json_object_array_length(rows);
@@ -186,8 +191,10 @@ static int cert_update(struct http_req *req, bool patch, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_EEXIST, "Certificate already in trust store");
 	if (ret == 0)
 		ret = auth_reload(err);
-	if (ret == 0)
+	if (ret == 0) {
+		events_lifecycle_at("certificate-updated", "/1.0/certificates/", fp);
 		ret = api_sync(req, NULL, err);
+	}
 out:
 	lxf_buf_fini(&pem);
 	json_object_put(empty);
@@ -219,6 +226,8 @@ int api_certificate_delete(struct http_req *req, struct lxf_err *err)
 	if (ret == 0) {
 		lxf_info("Certificate %.16s... removed from the trust store",
 			 lxf_json_str(row, "fingerprint"));
+		events_lifecycle_at("certificate-deleted", "/1.0/certificates/",
+				    lxf_json_str(row, "fingerprint"));
 		ret = api_sync(req, NULL, err);
 	}
 	json_object_put(row);
@@ -442,6 +451,8 @@ int api_certificates_post(struct http_req *req, struct lxf_err *err)
 		return lxf_err_set(err, LXF_EINVAL, "Can't use certificate if token is requested");
 	if (req->trusted && !cert[0] && !token)
 		return lxf_err_set(err, LXF_EINVAL, "Client is already trusted");
+	if (req->trusted && req->level != AUTH_FULL)
+		return lxf_err_set(err, LXF_EPERM, "Certificate is restricted");
 	if (!req->trusted) {
 		const char *secret = ttoken[0] ? ttoken : password;
 		if (token || !secret[0])
@@ -482,6 +493,7 @@ int api_certificates_post(struct http_req *req, struct lxf_err *err)
 	lxf_info("Certificate %.16s... (\"%s\") added to the trust store%s%s", fp, name,
 		 req->trusted ? "" : " by ", req->trusted ? "" : req->remote);
 	snprintf(url, sizeof(url), "/1.0/certificates/%s", fp);
+	events_lifecycle("certificate-created", url, NULL);
 	ret = api_sync_created(req, NULL, url, err);
 out:
 	json_object_put(empty);

@@ -393,9 +393,11 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	os_release(osname, sizeof(osname), osver, sizeof(osver));
-	json_object_object_add(o, "config", cfg);
 	json_object_object_add(env, "addresses",
 			       http_https_addresses(lxf_json_str(cfg, "core.https_address")));
+	/* A restricted client does not see the server's config (LXD hides it too). */
+	json_object_object_add(o, "config",
+			       req->level == AUTH_FULL ? cfg : json_object_new_object());
 	json_object_object_add(env, "architectures",
 			       str_array(u.machine[0] ? u.machine : "x86_64"));
 	lxf_json_add_str(env, "certificate", tls_server_cert_pem());
@@ -418,6 +420,8 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 	lxf_json_add_str(env, "storage_version", "1");
 	json_object_object_add(o, "environment", env);
 	ret = api_sync_etag(req, o, cfg, err);
+	if (req->level != AUTH_FULL)
+		json_object_put(cfg); /* not handed to o above */
 	return ret;
 }
 

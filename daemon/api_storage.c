@@ -63,7 +63,8 @@ static struct json_object *pool_used_by(void)
 	return used;
 }
 
-static struct json_object *pool_json(void)
+/* A restricted client gets the pool without its config (its host path), as from LXD. */
+static struct json_object *pool_json(bool restricted)
 {
 	struct json_object *o = json_object_new_object(), *cfg = json_object_new_object();
 	struct json_object *used = pool_used_by();
@@ -76,7 +77,8 @@ static struct json_object *pool_json(void)
 		return NULL;
 	}
 	pool_source(path, sizeof(path));
-	lxf_json_add_str(cfg, "source", path);
+	if (!restricted)
+		lxf_json_add_str(cfg, "source", path);
 	lxf_json_add_str(o, "name", POOL_NAME);
 	lxf_json_add_str(o, "driver", "dir");
 	lxf_json_add_str(o, "description", "");
@@ -107,7 +109,7 @@ int api_pools_get(struct http_req *req, struct lxf_err *err)
 	if (!arr)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (api_recursion(req) > 0) {
-		p = pool_json();
+		p = pool_json(req->level != AUTH_FULL);
 		if (!p) {
 			json_object_put(arr);
 			return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
@@ -133,7 +135,7 @@ int api_pool_get(struct http_req *req, struct lxf_err *err)
 
 	if (ret < 0)
 		return ret;
-	o = pool_json();
+	o = pool_json(req->level != AUTH_FULL);
 	src = o ? pool_etag_src(o) : NULL;
 	if (!o || !src) {
 		json_object_put(o);

@@ -25,8 +25,13 @@
 
 #define RATE_SLOTS 128
 
+struct trusted_cert {
+	char fp[TLS_FP_LEN + 1];
+	enum auth_level level;
+};
+
 static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
-static char (*trusted)[TLS_FP_LEN + 1];
+static struct trusted_cert *trusted;
 static size_t ntrusted;
 
 struct rate_slot {
@@ -36,15 +41,31 @@ struct rate_slot {
 };
 static struct rate_slot slots[RATE_SLOTS];
 
+/* lxfd has the default project only: a restricted certificate reaches it or nothing. */
+static enum auth_level row_level(struct json_object *row)
+{
+	struct json_object *projects = json_object_object_get(row, "projects");
+
+	if (!json_object_get_boolean(json_object_object_get(row, "restricted")))
+		return AUTH_FULL;
+	for (size_t i = 0; i < json_object_array_length(projects); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(projects, i)),
+			   "default") == 0)
+			return AUTH_RESTRICTED;
+	return AUTH_NO_PROJECT;
+}
+
 int auth_reload(struct lxf_err *err)
 {
 	struct json_object *rows = NULL;
-	char(*list)[TLS_FP_LEN + 1] = NULL;
+	struct trusted_cert *list = NULL;
 	size_t n = 0;
 	int ret;
 
 	ret = db_exec(&rows, NULL, err,
-		      "SELECT fingerprint FROM certificates WHERE type = 'client'", "");
+		      "SELECT fingerprint, restricted, projects FROM certificates"
+		      " WHERE type = 'client'",
+		      "");
 	if (ret < 0)
 		return ret;
 	if (json_object_array_length(rows) > 0) {
@@ -55,9 +76,12 @@ int auth_reload(struct lxf_err *err)
 		}
 	}
 	for (size_t i = 0; i < json_object_array_length(rows); i++) {
-		const char *fp = lxf_json_str(json_object_array_get_idx(rows, i), "fingerprint");
-		if (list && fp && strlen(fp) == TLS_FP_LEN)
-			memcpy(list[n++], fp, TLS_FP_LEN + 1);
+		struct json_object *row = json_object_array_get_idx(rows, i);
+		const char *fp = lxf_json_str(row, "fingerprint");
+		if (list && fp && strlen(fp) == TLS_FP_LEN) {
+			memcpy(list[n].fp, fp, TLS_FP_LEN + 1);
+			list[n++].level = row_level(row);
+		}
 	}
 	json_object_put(rows);
 	pthread_mutex_lock(&auth_lock);
@@ -73,17 +97,18 @@ int auth_init(struct lxf_err *err)
 	return auth_reload(err);
 }
 
-bool auth_cert_trusted(const char *fp)
+enum auth_level auth_cert_level(const char *fp)
 {
-	bool found = false;
+	enum auth_level level = AUTH_NONE;
 
 	if (!fp || strlen(fp) != TLS_FP_LEN)
-		return false;
+		return AUTH_NONE;
 	pthread_mutex_lock(&auth_lock);
-	for (size_t i = 0; i < ntrusted && !found; i++)
-		found = memcmp(trusted[i], fp, TLS_FP_LEN) == 0;
+	for (size_t i = 0; i < ntrusted && level == AUTH_NONE; i++)
+		if (memcmp(trusted[i].fp, fp, TLS_FP_LEN) == 0)
+			level = trusted[i].level;
 	pthread_mutex_unlock(&auth_lock);
-	return found;
+	return level;
 }
 
 static int scrypt(const char *pw, const unsigned char *salt, unsigned char out[HASH_LEN])

@@ -22,8 +22,18 @@ int auth_init(struct lxf_err *err);
 /* Reloads the cache after the certificates table changed. 0 or -LXF_EIO. */
 int auth_reload(struct lxf_err *err);
 
-/* True when fp (64 lower-case hex digits) is a trusted client's. Any thread. */
-bool auth_cert_trusted(const char *fp);
+/*
+ * What a client certificate may do. A restricted certificate (LXD's
+ * `restricted: true`) reaches only the projects it lists; lxfd has one
+ * project, "default", so it reaches either that (AUTH_RESTRICTED: the
+ * instances, images, profiles, networks and operations, not the server's
+ * config, storage pools or the trust store) or nothing (AUTH_NO_PROJECT:
+ * GET /1.0 and the read-only server-level lists).
+ */
+enum auth_level { AUTH_NONE, AUTH_NO_PROJECT, AUTH_RESTRICTED, AUTH_FULL };
+
+/* The level of fp (64 lower-case hex digits): AUTH_NONE when not in the store. Any thread. */
+enum auth_level auth_cert_level(const char *fp);
 
 /*
  * core.trust_password as LXD 5.0 stores it: hex(salt[32] || scrypt(pw,

@@ -305,6 +305,8 @@ static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
 		/* LXD's answer, whatever the route: nothing to learn from it. */
 		lxf_warn("Rejecting request from untrusted client %s: %s", req->remote, req->path);
 		ret = lxf_err_set(&err, LXF_EPERM, "not authorized");
+	} else if (ret == 0 && req->level < AUTH_FULL) {
+		ret = https_restricted_check(req, &err);
 	}
 	lxf_debug("%s %s%s%s", req->method >= 0 ? router_method_name(req->method) : "?", req->path,
 		  req->query[0] ? "?" : "", req->query);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "buf.h"
 #include "err.h"
 #include "http_chunked.h"
@@ -41,6 +42,7 @@ struct http_req {
 	 * whose certificate is in the trust store. peer_der is the client's
 	 * TLS certificate (NULL without one), remote its address. */
 	bool trusted;
+	enum auth_level level; /* AUTH_FULL on the unix socket */
 	bool tls;
 	char peer_fp[65];
 	unsigned char *peer_der;

@@ -391,12 +391,30 @@ int https_identify(struct lws *wsi, struct http_req *req)
 {
 	if (!https_is_tls(wsi)) {
 		req->trusted = true;
+		req->level = AUTH_FULL;
 		return 0;
 	}
 	req->tls = true;
 	peer_addr(wsi, req->remote, sizeof(req->remote));
 	req->peer_der = peer_cert(wsi, &req->peer_der_len, req->peer_fp);
-	req->trusted = req->peer_fp[0] && auth_cert_trusted(req->peer_fp);
+	req->level = req->peer_fp[0] ? auth_cert_level(req->peer_fp) : AUTH_NONE;
+	req->trusted = req->level != AUTH_NONE;
+	return 0;
+}
+
+int https_restricted_check(const struct http_req *req, struct lxf_err *err)
+{
+	unsigned flags = req->match.route->flags;
+
+	if (flags & ROUTE_F_ADMIN) {
+		lxf_warn("Refusing %s to restricted client %s", req->path, req->remote);
+		return lxf_err_set(err, LXF_EPERM, "Certificate is restricted");
+	}
+	if (req->level == AUTH_NO_PROJECT && !(flags & (ROUTE_F_SERVER | ROUTE_F_UNTRUSTED))) {
+		lxf_warn("Refusing %s to restricted client %s", req->path, req->remote);
+		return lxf_err_set(err, LXF_EPERM,
+				   "Certificate is restricted to projects other than \"default\"");
+	}
 	return 0;
 }
 
@@ -406,15 +424,18 @@ bool https_ws_allowed(struct lws *wsi)
 	unsigned char *der;
 	size_t len = 0;
 	struct route_match m;
+	enum auth_level level;
 	bool ok;
 
 	if (!https_is_tls(wsi))
 		return true;
 	der = peer_cert(wsi, &len, fp);
 	free(der);
-	if (fp[0] && auth_cert_trusted(fp))
+	level = fp[0] ? auth_cert_level(fp) : AUTH_NONE;
+	if (level >= AUTH_RESTRICTED)
 		return true;
-	/* Untrusted: only what LXD leaves open (an operation's websocket, with its secret). */
+	/* Untrusted, or restricted away from the default project: only what
+	 * LXD leaves open (an operation's websocket, with its secret). */
 	if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0)
 		return false;
 	path[strcspn(path, "?")] = '\0';

@@ -42,6 +42,13 @@ bool https_is_tls(struct lws *wsi);
  */
 int https_identify(struct lws *wsi, struct http_req *req);
 
+/*
+ * For a trusted but restricted client (req->level < AUTH_FULL) whose
+ * request was routed: 0 when the route is open to it, else -LXF_EPERM
+ * with the reason (and a warning in the log).
+ */
+int https_restricted_check(const struct http_req *req, struct lxf_err *err);
+
 /* The same for a websocket upgrade: true when the peer may go on to path. */
 bool https_ws_allowed(struct lws *wsi);
 

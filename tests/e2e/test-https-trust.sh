@@ -242,6 +242,51 @@ assert_contains "$(jget error <<<"$out")" "Too many failed password attempts" "r
 assert_eq 403 "$(hs_code dave GET /1.0/instances)" "the right password refused while limited"
 assert_contains "$(cat "$dir/lxfd.log")" "Too many failed trust password attempts from"
 
+# ---- restricted certificates: lxfd has the default project only, so a
+# restricted certificate reaches it (when "default" is listed) or nothing;
+# it never reaches the server config, storage pools or the trust store.
+# Trust-store changes are lifecycle events.
+lxf_run monitor h1: --type lifecycle -f json >"$tmp/mon.out" 2>&1 &
+mon=$!
+lxfe_sleep 1
+newcert erin
+erin_der=$(openssl x509 -in "$tmp/erin.crt" -outform DER | base64 -w0)
+erin_fp=$(fingerprint "$tmp/erin.crt")
+assert_eq 201 "$(api_code POST /1.0/certificates \
+	'{"type":"client","name":"erin","restricted":true,"certificate":"'"$erin_der"'"}')"
+assert_eq trusted "$(hs erin GET /1.0 | jget metadata/auth)" "restricted, no project: GET /1.0"
+assert_eq '{}' "$(hs erin GET /1.0 | jget metadata/config)" "server config hidden"
+for p in /1.0/instances /1.0/images /1.0/operations /1.0/profiles /1.0/networks; do
+	assert_eq 403 "$(hs_code erin GET "$p")" "restricted without default: GET $p"
+done
+assert_contains "$(hs erin GET /1.0/instances | jget error)" "restricted to projects" "message"
+assert_eq 200 "$(hs_code erin GET /1.0/storage-pools)" "server-level list"
+assert_eq '{}' "$(hs erin GET /1.0/storage-pools/default | jget metadata/config)" \
+	"pool source hidden"
+assert_eq "[\"/1.0/certificates/$erin_fp\"]" "$(hs erin GET /1.0/certificates | jget metadata)" \
+	"a restricted client sees its own certificate only"
+assert_eq 404 "$(hs_code erin GET "/1.0/certificates/$srvfp")" "another certificate"
+assert_eq 200 "$(api_code PATCH "/1.0/certificates/$erin_fp" '{"projects":["default"]}')"
+assert_eq 200 "$(hs_code erin GET /1.0/instances)" "restricted with default: instances"
+assert_eq 200 "$(hs_code erin GET /1.0/profiles)" "restricted with default: profiles"
+assert_eq 403 "$(hs_code erin PATCH /1.0 '{"config":{"core.https_address":""}}')" \
+	"restricted: server config"
+assert_eq 'Certificate is restricted' "$(hs erin PATCH /1.0 '{"config":{}}' | jget error)"
+assert_eq 403 "$(hs_code erin DELETE "/1.0/certificates/$erin_fp")" "restricted: trust store"
+assert_eq 403 "$(hs_code erin POST /1.0/certificates '{"token":true,"name":"x"}')" \
+	"restricted: no tokens"
+assert_eq 403 "$(hs_code erin DELETE /1.0/storage-pools/default)" "restricted: pools"
+assert_eq 200 "$(api_code PATCH "/1.0/certificates/$erin_fp" '{"restricted":false}')"
+assert_eq 200 "$(hs_code erin PATCH /1.0 '{"config":{}}')" "unrestricted again"
+assert_eq 200 "$(api_code DELETE "/1.0/certificates/$erin_fp")"
+assert_eq 403 "$(hs_code erin GET /1.0/instances)" "removed: untrusted"
+mon_has() { grep -q "\"action\": *\"$1\".*$erin_fp\|$erin_fp.*\"action\": *\"$1\"" "$tmp/mon.out"; }
+for a in certificate-created certificate-updated certificate-deleted; do
+	wait_until 10 mon_has "$a" || fail "no $a event for erin: $(cat "$tmp/mon.out")"
+done
+kill "$mon" 2>/dev/null || true
+wait "$mon" 2>/dev/null || true
+
 # ---- hardening: oversized headers, deep JSON, the connection cap
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$dir/server.crt" \
 	--cert "$tmp/alice.crt" --key "$tmp/alice.key" -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)" \
