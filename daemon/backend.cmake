@@ -22,3 +22,10 @@ add_executable(lxfd-image ${CMAKE_CURRENT_LIST_DIR}/image_helper.c
 target_include_directories(lxfd-image PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(lxfd-image PRIVATE lxfcommon PkgConfig::ARCHIVE)
 install(TARGETS lxfd-image DESTINATION libexec/lxf)
+
+# lxfd-attach: runs one exec'd command through liblxc's attach, which
+# forks its caller; lxfd spawns it rather than fork itself (attach_helper.c).
+add_executable(lxfd-attach ${CMAKE_CURRENT_LIST_DIR}/attach_helper.c)
+target_include_directories(lxfd-attach PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../common)
+target_link_libraries(lxfd-attach PRIVATE PkgConfig::LXC)
+install(TARGETS lxfd-attach DESTINATION libexec/lxf)

@@ -80,12 +80,15 @@ struct backend_exec_opts {
 
 /*
  * Starts o->argv in running container name (all its namespaces, cgroup,
- * LSM); the fds are dup'ed onto 0/1/2 of the new process. *pid gets the
- * process, a child of lxfd (the caller waitpid()s it). Exit status 127:
- * the program was not found. -LXF_EBUSY when the container is not running.
+ * LSM) through the lxfd-attach helper; the fds become 0/1/2 of the new
+ * process. *cmd_pidfd gets a pidfd on the command (to signal it),
+ * *wait_pidfd one on lxfd's child whose exit status is the command's (128+N
+ * when signal N killed it; 127: the program was not found): the caller
+ * waits on it (waitid P_PIDFD). Both O_CLOEXEC, the caller's to close.
+ * -LXF_EBUSY when the container is not running.
  */
-int backend_exec(const char *name, const struct backend_exec_opts *o, int *pid,
-		 struct lxf_err *err);
+int backend_exec(const char *name, const struct backend_exec_opts *o, int *cmd_pidfd,
+		 int *wait_pidfd, struct lxf_err *err);
 
 /*
  * A pty of running container name's own devpts (as /dev/pts/N inside),

@@ -10,16 +10,22 @@
 #include <linux/openat2.h>
 #include <lxc/attach_options.h>
 #include <lxc/lxccontainer.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend.h"
+#include "helper.h"
 
 #define CONSOLE_LOG_MAX (1024 * 1024)
 
@@ -65,57 +71,154 @@ static int ct_running(const char *name, struct lxc_container **out, struct lxf_e
 	return 0;
 }
 
-/*
- * Runs in the attached child, inside the container, fds already on 0/1/2
- * and the environment already set: only async-signal-safe calls before exec.
- */
-static int exec_child(void *payload)
+/* Moves fd to a number above the ones the helper's file actions target. */
+static int fd_high(int fd)
 {
-	const struct backend_exec_opts *o = payload;
-	static const char nf[] = ": command not found\n";
-
-	if (o->pty) {
-		/* A session of its own with the pty as controlling terminal: job
-		 * control and ^C work as at a login prompt. */
-		(void)setsid();
-		(void)ioctl(STDIN_FILENO, TIOCSCTTY, 0);
-	}
-	execvp(o->argv[0], (char *const *)o->argv);
-	if (write(STDERR_FILENO, o->argv[0], strlen(o->argv[0])) < 0 ||
-	    write(STDERR_FILENO, nf, sizeof(nf) - 1) < 0)
-		return errno == ENOENT ? 127 : 126;
-	return errno == ENOENT ? 127 : 126;
+	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 16);
 }
 
-int backend_exec(const char *name, const struct backend_exec_opts *o, int *pid, struct lxf_err *err)
+/*
+ * Reads lxfd-attach's one-line answer on ctl: the command's pid, or an
+ * error it describes. Bounded: a line longer than the buffer is an error.
+ */
+static int attach_answer(int ctl, pid_t *pid, struct lxf_err *err)
 {
-	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
-	struct lxc_container *c = NULL;
-	pid_t p = -1;
-	int ret;
+	char line[600];
+	size_t n = 0;
+	int code = 0, off = 0;
 
-	*pid = -1;
+	while (n < sizeof(line) - 1) {
+		ssize_t r = read(ctl, line + n, sizeof(line) - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (memchr(line, '\n', n))
+			break;
+	}
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	if (sscanf(line, "P %d", pid) == 1 && *pid > 0)
+		return 0;
+	if (sscanf(line, "E %d %n", &code, &off) == 1 && code > 0 && code < LXF_CODE_MAX && off > 0)
+		return lxf_err_set(err, code, "%s", line + off);
+	return lxf_err_set(err, LXF_EINTERNAL, "lxfd-attach gave no answer");
+}
+
+int backend_exec(const char *name, const struct backend_exec_opts *o, int *cmd_pidfd,
+		 int *wait_pidfd, struct lxf_err *err)
+{
+	static const char *const no_env[] = {NULL};
+	posix_spawn_file_actions_t fa;
+	char lxcpath[PATH_MAX], path[PATH_MAX], uid[24], gid[24];
+	const char **args = NULL;
+	int sv[2] = {-1, -1}, hi[3] = {-1, -1, -1}, hctl = -1, hpidfd = -1, cfd = -1;
+	bool fa_init = false;
+	pid_t helper = -1, pid = -1;
+	size_t argc = 0;
+	int ret, rc;
+
+	*cmd_pidfd = *wait_pidfd = -1;
 	if (!o->argv || !o->argv[0] || !o->argv[0][0])
 		return lxf_err_set(err, LXF_EINVAL, "Empty command");
-	ret = ct_running(name, &c, err);
-	if (ret < 0 || !c)
-		return ret < 0 ? ret : -LXF_EINTERNAL;
-	opts.env_policy = LXC_ATTACH_CLEAR_ENV;
-	opts.extra_env_vars = (char **)o->env;
-	opts.uid = o->uid >= 0 ? (uid_t)o->uid : 0;
-	opts.gid = o->gid >= 0 ? (gid_t)o->gid : 0;
-	opts.initial_cwd = (char *)(o->cwd && o->cwd[0] ? o->cwd : "/");
-	opts.stdin_fd = o->stdin_fd;
-	opts.stdout_fd = o->stdout_fd;
-	opts.stderr_fd = o->stderr_fd;
-	if (c->attach(c, exec_child, (void *)o, &opts, &p) < 0 || p <= 0) {
-		ret = lxf_err_set(err, LXF_EIO, "Cannot run a process in '%s'", name);
+	ret = lxcpath_of(name, lxcpath, sizeof(lxcpath), err);
+	if (ret == 0)
+		ret = lxfd_helper_path("lxfd-attach", path, sizeof(path), err);
+	if (ret < 0)
+		return ret;
+	while (o->argv[argc])
+		argc++;
+	args = calloc(argc + 9, sizeof(*args));
+	if (!args)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	snprintf(uid, sizeof(uid), "%ld", o->uid);
+	snprintf(gid, sizeof(gid), "%ld", o->gid);
+	args[0] = path;
+	args[1] = lxcpath;
+	args[2] = name;
+	args[3] = uid;
+	args[4] = gid;
+	args[5] = o->cwd && o->cwd[0] ? o->cwd : "/";
+	args[6] = o->pty ? "1" : "0";
+	args[7] = "--";
+	memcpy(args + 8, o->argv, argc * sizeof(*args));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot make a socket pair");
 		goto out;
 	}
-	*pid = p;
-	ret = 0;
+	/* The helper's fds 3-6 are set by dup2 in order: no source may be one of them. */
+	hi[0] = fd_high(o->stdin_fd);
+	hi[1] = fd_high(o->stdout_fd);
+	hi[2] = fd_high(o->stderr_fd);
+	hctl = fd_high(sv[1]);
+	if (hi[0] < 0 || hi[1] < 0 || hi[2] < 0 || hctl < 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot pass the command's streams");
+		goto out;
+	}
+	if (posix_spawn_file_actions_init(&fa)) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	fa_init = true;
+	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) ||
+	    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0) ||
+	    posix_spawn_file_actions_adddup2(&fa, hi[0], 3) ||
+	    posix_spawn_file_actions_adddup2(&fa, hi[1], 4) ||
+	    posix_spawn_file_actions_adddup2(&fa, hi[2], 5) ||
+	    posix_spawn_file_actions_adddup2(&fa, hctl, 6)) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	/* posix_spawn (vfork-like) is safe from lxfd's threads, unlike the
+	 * fork that liblxc's attach would make here (attach_helper.c). */
+	rc = posix_spawn(&helper, path, &fa, NULL, (char *const *)args,
+			 (char *const *)(o->env ? o->env : no_env));
+	if (rc) {
+		helper = -1;
+		ret = lxf_err_sys(err, LXF_EIO, rc, "Cannot run %s", path);
+		goto out;
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	hpidfd = (int)pidfd_open(helper, 0); /* our unreaped child: no pid reuse */
+	ret = attach_answer(sv[0], &pid, err);
+	if (ret == 0 && hpidfd < 0)
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot watch the command");
+	if (ret == 0) {
+		/* The helper has not reaped it yet: it waits for our byte below. */
+		cfd = (int)pidfd_open(pid, 0);
+		if (cfd < 0) {
+			ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot watch the command");
+			(void)kill(pid, SIGKILL); /* never left running unobserved */
+		}
+	}
+	(void)!write(sv[0], "", 1);
+	if (ret < 0)
+		goto out;
+	*cmd_pidfd = cfd;
+	*wait_pidfd = hpidfd;
+	cfd = hpidfd = -1;
+	helper = -1;
 out:
-	lxc_container_put(c);
+	if (helper > 0)
+		while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+			;
+	if (fa_init)
+		posix_spawn_file_actions_destroy(&fa);
+	for (int i = 0; i < 3; i++)
+		if (hi[i] >= 0)
+			close(hi[i]);
+	for (int i = 0; i < 2; i++)
+		if (sv[i] >= 0)
+			close(sv[i]);
+	if (hctl >= 0)
+		close(hctl);
+	if (hpidfd >= 0)
+		close(hpidfd);
+	if (cfd >= 0)
+		close(cfd);
+	free(args);
 	return ret;
 }
 

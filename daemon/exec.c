@@ -556,7 +556,7 @@ static int exec_op(struct op *op, void *arg, struct json_object **md, struct lxf
 {
 	struct exec *x = arg;
 	struct pump p = {.x = x, .out = {-1, -1}, .in = -1};
-	int child[3] = {-1, -1, -1}, pid = -1, pidfd = -1, status = 0, ret;
+	int child[3] = {-1, -1, -1}, sigfd = -1, pidfd = -1, status = 0, ret;
 	struct backend_exec_opts o;
 
 	pthread_mutex_lock(&x->lock);
@@ -590,33 +590,26 @@ static int exec_op(struct op *op, void *arg, struct json_object **md, struct lxf
 	    .stderr_fd = child[2],
 	    .pty = x->interactive,
 	};
-	ret = backend_exec(x->name, &o, &pid, err);
+	ret = backend_exec(x->name, &o, &sigfd, &pidfd, err);
 	close_child(child);
 	if (ret < 0)
 		goto out;
-	pidfd = (int)pidfd_open(pid, 0);
-	if (pidfd < 0) {
-		/* Cannot watch it: do not leave it running unobserved. */
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot watch the command");
-		goto out;
-	}
 	pthread_mutex_lock(&x->lock);
-	x->pidfd = pidfd;
+	x->pidfd = sigfd;
 	/* A cancel that came while the command was starting found no pidfd. */
 	if (x->cancelled)
-		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		(void)pidfd_send_signal(sigfd, SIGKILL, NULL, 0);
 	pthread_mutex_unlock(&x->lock);
 	for (int i = 0; i < 2; i++)
 		if (p.out[i] >= 0)
 			p.oc[i] = conn_of(x, p.out_ch[i]);
-	lxf_debug("exec %s: %s started (pid %d)", x->name, x->argv[0], pid);
+	lxf_debug("exec %s: %s started", x->name, x->argv[0]);
 	status = pump_run(&p, pidfd);
 	pthread_mutex_lock(&x->lock);
 	x->pidfd = -1;
 	pthread_mutex_unlock(&x->lock);
 	close(pidfd);
+	close(sigfd);
 	if (!is_cancelled(x))
 		end_streams(x, op, status);
 	*md = json_object_new_object();

@@ -9,7 +9,8 @@
 
 /*
  * lxfd keeps big libraries out of its own process by running small helper
- * executables: lxfd-admin (the libcurl client subcommands) and lxfd-image
+ * executables: lxfd-admin (the libcurl client subcommands), lxfd-attach
+ * (liblxc's attach, which forks its caller; backend_exec.c) and lxfd-image
  * (libarchive). They are looked up in $LXF_HELPER_DIR when set, else next to
  * /proc/self/exe (the build tree, or an install that puts them side by
  * side), else in ../libexec/lxf/ relative to it (the installed layout).

@@ -52,6 +52,6 @@ add_executable(lxfd-admin ${CMAKE_CURRENT_LIST_DIR}/admin.c ${CMAKE_CURRENT_LIST
 target_include_directories(lxfd-admin PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(lxfd-admin PRIVATE lxfcommon PkgConfig::CURL)
 # lxfd finds its helpers next to itself in the build tree.
-add_dependencies(lxfd lxfd-admin lxfd-image)
+add_dependencies(lxfd lxfd-admin lxfd-image lxfd-attach)
 install(TARGETS lxfd DESTINATION sbin)
 install(TARGETS lxfd-admin DESTINATION libexec/lxf)
