@@ -480,10 +480,13 @@ int lxf_ws_connect(struct lxf_ws_ctx *ctx, const char *path, const struct lxf_ws
 	while (ws->state == WS_PENDING || ws->state == WS_CONNECTING)
 		if (pthread_cond_timedwait(&ctx->cv, &ctx->mu, &dl) == ETIMEDOUT)
 			break;
-	if (ws->state == WS_CLOSED)
+	/* Opened and already closed again is a success: a short exec's server
+	 * sends everything and closes in the same read that completes the
+	 * handshake (common over TLS); its messages and on_close were delivered. */
+	if (ws->state == WS_CLOSED && !ws->had_open)
 		rc = lxf_err_set(err, LXF_EUNAVAIL, "websocket %s: %s", path,
 				 ws->errmsg[0] ? ws->errmsg : "connection failed");
-	else if (ws->state != WS_OPEN) {
+	else if (ws->state != WS_OPEN && ws->state != WS_CLOSED) {
 		ws->close_req = true;
 		rc = lxf_err_set(err, LXF_ETIMEDOUT, "websocket %s: no answer in %d s", path,
 				 LXF_WS_CONNECT_SEC);

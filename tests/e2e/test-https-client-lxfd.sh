@@ -5,7 +5,8 @@
 # against real LXD): core.https_address and core.trust_password set with
 # lxf over the unix socket; lxf remote add with a wrong password (refused,
 # configuration untouched), with the password, and with a token made by
-# `lxf config trust add`; launch, exec and a list over HTTPS; trust
+# `lxf config trust add`; launch, exec and a list over HTTPS; lxf-tui over
+# the same pinned certificate (and refusing a changed one); trust
 # list/remove; a tampered pinned certificate refused loudly.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -62,6 +63,43 @@ assert_eq out "$LXFE_OUT" "exec over HTTPS"
 assert_exit 0 lxf_run list -f csv -c n,s
 assert_contains "$LXFE_OUT" "s1,$CT,RUNNING" "list over HTTPS"
 assert_contains "$LXFE_OUT" "h1,$CT,RUNNING" "same host over the unix socket"
+
+# lxf-tui reads the same remotes and pinned certificates: the s1 row
+# arrives over HTTPS and follows the events websocket (wss, pinned); with
+# the pinned certificate swapped, s1 shows down and h1 stays listed.
+TUI=$LXFE_BUILD/tui/lxf-tui
+TS=lxfe-htui-$LXFE_ID
+tui_up() {
+	tmux -L "$TS" kill-server 2>/dev/null || true
+	tmux -L "$TS" new-session -d -s t -x 140 -y 30 \
+		"env LXF_CONF=$LXF_CONF LXF_DIR=$LXFE_RUN/no-local TERM=xterm-256color $TUI; sleep 30"
+}
+pane() { tmux -L "$TS" capture-pane -p -t t; }
+row_is() { pane | awk -v r="$1" -v n="$CT" '($1 == r && $2 == n) || ($2 == r && $3 == n)' | grep -q "$2"; }
+pane_has() { pane | grep -q -- "$1"; }
+tui_cleanup() {
+	local rc=$?
+	tmux -L "$TS" kill-server 2>/dev/null || true
+	(exit "$rc")
+	_lxfe_on_exit
+}
+trap tui_cleanup EXIT
+tui_up
+wait_until 20 row_is s1 RUNNING || fail "lxf-tui: no running s1 row: $(pane)"
+assert_exit 0 lxf_run stop -f "h1:$CT"
+wait_until 20 row_is s1 STOPPED || fail "lxf-tui: the s1 row did not follow the stop: $(pane)"
+assert_exit 0 lxf_run start "h1:$CT"
+wait_until 20 row_is s1 RUNNING || fail "lxf-tui: the s1 row did not follow the start: $(pane)"
+tmux -L "$TS" kill-server 2>/dev/null || true
+cp "$LXF_CONF/servercerts/s1.crt" "$LXFE_RUN/s1.pinned"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -days 2 -subj /CN=other \
+	-keyout "$LXFE_RUN/other.key" -out "$LXF_CONF/servercerts/s1.crt" 2>/dev/null
+tui_up
+wait_until 20 row_is h1 RUNNING || fail "lxf-tui: h1 not listed: $(pane)"
+wait_until 20 pane_has "down" || fail "lxf-tui: s1 with a changed certificate not down: $(pane)"
+row_is s1 RUNNING && fail "lxf-tui listed s1 through a certificate that is not the pinned one"
+tmux -L "$TS" kill-server 2>/dev/null || true
+cp "$LXFE_RUN/s1.pinned" "$LXF_CONF/servercerts/s1.crt"
 
 # A token made over the unix socket, used by a second client.
 assert_exit 0 lxf_run config trust add h1: --name second
