@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lxfd-admin: lxfd's client subcommands (waitready, shutdown, init), which
- * talk to the daemon's socket with libcurl. lxfd execs this program for
+ * talk to the daemon's socket with libcurl, and the image downloads of
+ * image copies between hosts (admin_fetch.c). lxfd execs this program for
  * them so that the daemon process itself never maps libcurl and the TLS,
  * HTTP/2, LDAP... libraries libcurl pulls in.
  */
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "cmdline.h"
 #include "init.h"
 
@@ -90,8 +92,16 @@ static int cmd_shutdown(const char *sock, long timeout)
 int main(int argc, char **argv)
 {
 	struct lxfd_opts o;
-	int ret = lxfd_opts_parse(argc, argv, &o);
+	int ret;
 
+	/* lxfd's own use: not a user command, not in lxfd's usage. */
+	if (argc > 1 && strcmp(argv[1], "image-fetch") == 0) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		ret = lxfd_admin_image_fetch(argc, argv);
+		curl_global_cleanup();
+		return ret;
+	}
+	ret = lxfd_opts_parse(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
 	if (!o.cmd) {

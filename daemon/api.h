@@ -114,6 +114,26 @@ struct json_object *api_instance_json(struct json_object *row, bool full);
 /* The Image object for DB row row. */
 struct json_object *api_image_json(struct json_object *row);
 
+/*
+ * api_images.c: imports tarball tmp (consumed either way) as an image:
+ * checked against want_fp when non-empty, metadata.yaml's properties
+ * overlaid with properties (may be NULL). *md gets {fingerprint, size}.
+ * -LXF_EEXIST when that image is already stored.
+ */
+int api_image_import(const char *tmp, const char *want_fp, const char *filename, bool public,
+		     struct json_object *properties, struct json_object **md, struct lxf_err *err);
+
+/*
+ * api_image_copy.c: POST /1.0/images with a JSON body (source.type
+ * "image", mode "pull": an image copied from another LXD-protocol server),
+ * and the untrusted side of copies from this host: one-time download
+ * secrets (POST /1.0/images/FP/secret) checked by image GET and export.
+ */
+int api_image_copy_post(struct http_req *req, struct lxf_err *err);
+/* True when req may see image fp: a client reaching the default project,
+ * a public image, or ?secret= a live secret of fp (used up when consume). */
+bool api_image_visible(struct http_req *req, const char *fp, bool public, bool consume);
+
 /* Stops every running container (clean, then forced after timeout seconds). */
 void api_stop_all(int timeout);
 

@@ -241,10 +241,7 @@ static void tokens_prune_locked(void)
 {
 	for (struct token **pp = &tokens; *pp;) {
 		struct token *t = *pp;
-		struct json_object *o = op_to_json(t->op);
-		int code = o ? json_object_get_int(json_object_object_get(o, "status_code")) : 0;
-		json_object_put(o);
-		if (code == 103) {
+		if (op_is_running(t->op)) {
 			pp = &t->next;
 			continue;
 		}

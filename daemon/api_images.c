@@ -174,18 +174,16 @@ static int64_t parse_date(struct json_object *v)
 	return 0;
 }
 
-static int upload_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
+int api_image_import(const char *tmp, const char *want_fp, const char *filename, bool public,
+		     struct json_object *properties, struct json_object **md, struct lxf_err *err)
 {
-	struct upload_arg *a = arg;
 	struct json_object *meta = NULL, *props = NULL, *res = NULL;
 	char fp[IMG_FP_LEN + 1] = "";
 	int64_t size = 0;
 	const char *arch;
 	int ret;
 
-	(void)op;
-	ret = img_import(lxfd_conf.dir, a->tmp, a->fp, fp, &meta, &size, err);
-	a->tmp[0] = '\0'; /* img_import consumed it either way */
+	ret = img_import(lxfd_conf.dir, tmp, want_fp, fp, &meta, &size, err);
 	if (ret == -LXF_EEXIST)
 		lxf_err_set(err, LXF_EEXIST, "Image with same fingerprint already exists");
 	if (ret < 0)
@@ -196,16 +194,18 @@ static int upload_op(struct op *op, void *arg, struct json_object **md, struct l
 		json_object_put(props);
 		props = json_object_new_object();
 	}
-	json_object_object_foreach(a->properties, k, v)
-	{
-		json_object_object_add(props, k, api_copy(v));
+	if (properties) {
+		json_object_object_foreach(properties, k, v)
+		{
+			json_object_object_add(props, k, api_copy(v));
+		}
 	}
 	ret = db_exec(NULL, NULL, err,
 		      "INSERT INTO images (fingerprint, filename, size, architecture, created_at,"
 		      " uploaded_at, properties, public) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		      "ssisiijb", fp, a->filename, size, arch ? arch : "x86_64",
+		      "ssisiijb", fp, filename, size, arch ? arch : "x86_64",
 		      parse_date(json_object_object_get(meta, "creation_date")),
-		      (int64_t)time(NULL), props, (int)a->public);
+		      (int64_t)time(NULL), props, (int)public);
 	if (ret == -LXF_EEXIST)
 		lxf_err_set(err, LXF_EEXIST, "Image with same fingerprint already exists");
 	if (ret < 0) {
@@ -225,14 +225,26 @@ out:
 	return ret;
 }
 
+static int upload_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
+{
+	struct upload_arg *a = arg;
+	int ret;
+
+	(void)op;
+	ret = api_image_import(a->tmp, a->fp, a->filename, a->public, a->properties, md, err);
+	a->tmp[0] = '\0'; /* img_import consumed it either way */
+	return ret;
+}
+
 int api_images_post(struct http_req *req, struct lxf_err *err)
 {
 	struct upload_arg *a = NULL;
 	struct op *op = NULL;
 	int ret = 0;
 
-	if (strncmp(req->content_type, "application/json", 16) == 0 ||
-	    strncmp(req->content_type, "multipart/", 10) == 0)
+	if (strncmp(req->content_type, "application/json", 16) == 0)
+		return api_image_copy_post(req, err);
+	if (strncmp(req->content_type, "multipart/", 10) == 0)
 		return lxf_err_set(err, LXF_ENOTSUP,
 				   "Only raw unified tarball uploads are supported");
 	if (req->upload_len == 0)
@@ -274,6 +286,13 @@ int api_image_get(struct http_req *req, struct lxf_err *err)
 	struct json_object *row = NULL, *o, *src;
 	int ret = find_image(req, &row, err);
 
+	if (ret == 0 &&
+	    !api_image_visible(req, lxf_json_str(row, "fingerprint"),
+			       json_object_get_boolean(json_object_object_get(row, "public")),
+			       false)) {
+		json_object_put(row);
+		ret = lxf_err_set(err, LXF_ENOENT, "Image not found");
+	}
 	if (ret < 0)
 		return ret;
 	o = api_image_json(row);
@@ -377,6 +396,25 @@ int api_image_delete(struct http_req *req, struct lxf_err *err)
 	return ret;
 }
 
+/*
+ * Content-Disposition names the file as LXD does: the image's filename, else
+ * its fingerprint. LXD's client needs it to import what it downloaded (an
+ * image copy pulled by LXD). Only a plain file name goes into the header.
+ */
+static void export_disposition(struct http_req *req, struct json_object *row)
+{
+	static const char ok[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-";
+	const char *name = lxf_json_str(row, "filename");
+	char v[sizeof(req->xhdr_value[0])];
+
+	if (!name || !name[0] || name[0] == '.' || strspn(name, ok) != strlen(name) ||
+	    strlen(name) > 255)
+		name = lxf_json_str(row, "fingerprint");
+	snprintf(v, sizeof(v), "attachment; filename=%s", name);
+	(void)http_add_header(req, "Content-Disposition", v);
+}
+
 int api_image_export(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *row = NULL;
@@ -384,9 +422,16 @@ int api_image_export(struct http_req *req, struct lxf_err *err)
 	struct stat st;
 	int fd, ret = find_image(req, &row, err);
 
+	if (ret == 0 && !api_image_visible(
+			    req, lxf_json_str(row, "fingerprint"),
+			    json_object_get_boolean(json_object_object_get(row, "public")), true)) {
+		json_object_put(row);
+		ret = lxf_err_set(err, LXF_ENOENT, "Image not found");
+	}
 	if (ret < 0)
 		return ret;
 	img_path(lxfd_conf.dir, lxf_json_str(row, "fingerprint"), path, sizeof(path));
+	export_disposition(req, row);
 	json_object_put(row);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -67,7 +67,7 @@ struct http_req {
 	uint64_t file_len;
 	/* Extra response headers (name without ':'), HTTP_XHDR_MAX at most. */
 	char xhdr_name[HTTP_XHDR_MAX][24];
-	char xhdr_value[HTTP_XHDR_MAX][64];
+	char xhdr_value[HTTP_XHDR_MAX][320];
 	int nxhdr;
 
 	/* Private to http.c. */

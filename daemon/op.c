@@ -544,6 +544,16 @@ struct op *op_new_token(const char *description, struct json_object *metadata, s
 	return op;
 }
 
+bool op_is_running(struct op *op)
+{
+	bool running;
+
+	pthread_mutex_lock(&ops_lock);
+	running = op->status == OP_RUNNING;
+	pthread_mutex_unlock(&ops_lock);
+	return running;
+}
+
 bool op_token_finish(struct op *op)
 {
 	/* Check and finish as one step: a token is used once, even by racing clients. */

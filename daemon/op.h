@@ -71,6 +71,8 @@ struct op *op_run_ws(const char *description, const char *resource_kind, const c
 struct op *op_new_token(const char *description, struct json_object *metadata, struct lxf_err *err);
 /* Ends a token op; false when it had already ended (used once only). */
 bool op_token_finish(struct op *op);
+/* True while op is running (not cancelling, not ended). */
+bool op_is_running(struct op *op);
 
 /*
  * Replaces the metadata of a running op (md taken), with an operation

@@ -25,6 +25,7 @@ add_library(lxfd_server STATIC
 	${CMAKE_CURRENT_LIST_DIR}/api_instance.c
 	${CMAKE_CURRENT_LIST_DIR}/api_state.c
 	${CMAKE_CURRENT_LIST_DIR}/api_images.c
+	${CMAKE_CURRENT_LIST_DIR}/api_image_copy.c
 	${CMAKE_CURRENT_LIST_DIR}/api_aliases.c
 	${CMAKE_CURRENT_LIST_DIR}/api_profiles.c
 	${CMAKE_CURRENT_LIST_DIR}/api_files.c
@@ -48,9 +49,10 @@ target_link_libraries(lxfd_server PUBLIC lxfd_backend lxfcommon PkgConfig::LWS
 add_executable(lxfd ${CMAKE_CURRENT_LIST_DIR}/main.c ${CMAKE_CURRENT_LIST_DIR}/cmdline.c)
 target_link_libraries(lxfd PRIVATE lxfd_server)
 add_executable(lxfd-admin ${CMAKE_CURRENT_LIST_DIR}/admin.c ${CMAKE_CURRENT_LIST_DIR}/cmdline.c
-	${CMAKE_CURRENT_LIST_DIR}/init.c)
+	${CMAKE_CURRENT_LIST_DIR}/init.c ${CMAKE_CURRENT_LIST_DIR}/admin_fetch.c
+	${CMAKE_CURRENT_LIST_DIR}/helper.c)
 target_include_directories(lxfd-admin PRIVATE ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(lxfd-admin PRIVATE lxfcommon PkgConfig::CURL)
+target_link_libraries(lxfd-admin PRIVATE lxfcommon PkgConfig::CURL PkgConfig::OPENSSL)
 # lxfd finds its helpers next to itself in the build tree.
 add_dependencies(lxfd lxfd-admin lxfd-image lxfd-attach)
 install(TARGETS lxfd DESTINATION sbin)

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXFD_ADMIN_H
+#define LXFD_ADMIN_H
+
+/*
+ * lxfd-admin's internal subcommands, run by lxfd itself (not by users).
+ * `lxfd-admin image-fetch SERVER FP SECRET CERTFILE OUT` (admin_fetch.c):
+ * argv as given to main; prints the helper answer, returns the exit status.
+ */
+int lxfd_admin_image_fetch(int argc, char **argv);
+
+#endif

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Image copies between hosts as LXD makes them (pull mode): the source
+# issues a one-time download secret, the target downloads the export over
+# HTTPS from the source with the pinned certificate and checks the
+# fingerprint. lxfd -> lxfd through the API; a private image unreadable to
+# an untrusted client without the secret, and the secret used once; a
+# wrong fingerprint, a wrong certificate and a non-pull mode refused with
+# nothing stored. Then with a real LXD 5.0: LXD pulls from lxfd (`lxc image
+# copy`, the real client's flow) and lxfd pulls from LXD.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+hosts_up 2
+hosts_import_image 1
+ip1=$(host_ip 1)
+s1=$(host_socket 1)
+s2=$(host_socket 2)
+api() { # SOCKET METHOD PATH [BODY]
+	curl -s --unix-socket "$1" -X "$2" ${4:+-H 'Content-Type: application/json' -d "$4"} \
+		"http://lxd$3"
+}
+jget() {
+	python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for p in sys.argv[1].split("/"):
+    v = v[int(p)] if isinstance(v, list) else v.get(p) if v is not None else None
+print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list, bool)) else v))
+' "$1"
+}
+# wait_op SOCKET JSON: waits for the async answer's operation; prints the final op.
+wait_op() {
+	local op
+	op=$(jget operation <<<"$2")
+	[ -n "$op" ] || fail "not an async answer: $2"
+	api "$1" GET "$op/wait?timeout=120"
+}
+json_str() { python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'; }
+
+assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$s1" -X PATCH \
+	-d '{"config":{"core.https_address":":8443"}}' http://lxd/1.0)"
+wait_until 20 bash -c "exec 3<>/dev/tcp/$ip1/8443" || fail "h1 not listening"
+FP=$(api "$s1" GET /1.0/images/aliases/busybox | jget metadata/target)
+[ ${#FP} = 64 ] || fail "no busybox image on h1"
+CERT=$(api "$s1" GET /1.0 | jget metadata/environment/certificate | json_str)
+
+# ---- the source side: private unless a secret is given, the secret used once
+code() { curl -s -o /dev/null -w '%{http_code}' -k "$@"; }
+assert_eq 404 "$(code "https://$ip1:8443/1.0/images/$FP")" "private image, untrusted, no secret"
+assert_eq 404 "$(code "https://$ip1:8443/1.0/images/$FP/export")" "export, untrusted, no secret"
+new_secret() {
+	local out
+	out=$(api "$s1" POST "/1.0/images/$FP/secret")
+	assert_eq token "$(jget metadata/class <<<"$out")" "secret op class"
+	jget metadata/metadata/secret <<<"$out"
+}
+SECRET=$(new_secret)
+[ ${#SECRET} = 64 ] || fail "bad secret: $SECRET"
+assert_eq 404 "$(code "https://$ip1:8443/1.0/images/$FP/export?secret=${SECRET/a/b}")" "wrong secret"
+assert_eq 200 "$(code "https://$ip1:8443/1.0/images/$FP?secret=$SECRET")" "info with the secret"
+assert_eq 200 "$(curl -s -o "$LXFE_RUN/exp" -w '%{http_code}' -k \
+	"https://$ip1:8443/1.0/images/$FP/export?secret=$SECRET")" "export with the secret"
+assert_eq "$FP" "$(sha256sum <"$LXFE_RUN/exp" | cut -d' ' -f1)" "exported bytes"
+assert_eq 404 "$(code "https://$ip1:8443/1.0/images/$FP/export?secret=$SECRET")" "secret used twice"
+curl -s -k -D - -o /dev/null "https://$ip1:8443/1.0/images/$FP/export?secret=$(new_secret)" \
+	>"$LXFE_RUN/hdr"
+grep -qi '^Content-Disposition: attachment; filename=' "$LXFE_RUN/hdr" ||
+	fail "export does not name the file: $(cat "$LXFE_RUN/hdr")"
+
+# ---- refusals: nothing stored on h2
+body() { # FINGERPRINT CERT-JSON SECRET [MODE]
+	printf '{"source":{"type":"image","mode":"%s","protocol":"lxd","server":"https://%s:8443","certificate":%s,"fingerprint":"%s","secret":"%s"},"aliases":[{"name":"bb","description":"copied"}],"properties":{"copied":"yes"}}' \
+		"${4:-pull}" "$ip1" "$2" "$1" "$3"
+}
+out=$(api "$s2" POST /1.0/images "$(body "$FP" "$CERT" "$(new_secret)" push)")
+assert_contains "$(jget error <<<"$out")" "Only pull mode" "push refused"
+OTHER=$(openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -days 1 -subj /CN=x \
+	-keyout /dev/null 2>/dev/null | json_str)
+out=$(wait_op "$s2" "$(api "$s2" POST /1.0/images "$(body "$FP" "$OTHER" "$(new_secret)")")")
+assert_eq Failure "$(jget metadata/status <<<"$out")" "a certificate that is not the server's"
+assert_contains "$(jget metadata/err <<<"$out")" "Cannot download the image"
+BAD=$(printf '%064d' 0)
+out=$(wait_op "$s2" "$(api "$s2" POST /1.0/images "$(body "$BAD" "$CERT" "$(new_secret)")")")
+assert_eq Failure "$(jget metadata/status <<<"$out")" "unknown fingerprint"
+assert_contains "$(jget metadata/err <<<"$out")" "not found"
+assert_eq '[]' "$(api "$s2" GET /1.0/images | jget metadata)" "nothing stored after refusals"
+[ -z "$(ls -A "$(host_dir 2)/images" | grep -v '^\.upload' || true)" ] ||
+	fail "files left in h2's image store: $(ls -A "$(host_dir 2)/images")"
+
+# ---- the copy, then a container from it
+out=$(wait_op "$s2" "$(api "$s2" POST /1.0/images "$(body "$FP" "$CERT" "$(new_secret)")")")
+assert_eq Success "$(jget metadata/status <<<"$out")" "copy: $(jget metadata/err <<<"$out")"
+assert_eq "$FP" "$(jget metadata/metadata/fingerprint <<<"$out")" "copied fingerprint"
+assert_eq "$FP" "$(api "$s2" GET /1.0/images/aliases/bb | jget metadata/target)" "alias on h2"
+assert_eq yes "$(api "$s2" GET "/1.0/images/$FP" | jget metadata/properties/copied)"
+assert_exit 0 lxf_run launch h2:bb h2:c1
+assert_exit 0 lxf_run exec h2:c1 -- true
+
+# ---- a real LXD: pulls from lxfd through the real client, and lxfd pulls from it
+CL=lx${LXFE_ID}i
+LXD_NAMES=$CL
+# shellcheck source-path=SCRIPTDIR source=lxd.sh
+. "$(dirname "$0")/lxd.sh"
+_lxfe_host_net 3
+ip3=$(host_ip 3)
+lxd_up 3 "  core.https_address: \"$ip3:8443\""
+wait_until 20 bash -c "exec 3<>/dev/tcp/$ip3/8443" || fail "LXD not listening"
+# The real lxc client's flow: lxc trusts h1 with a token, then `lxc image
+# copy h1:FP local:` asks h1 for a secret and LXD to pull from h1.
+assert_exit 0 lxf_run config trust add h1: --name lxc
+TOKEN=$(printf '%s\n' "$LXFE_OUT" | tail -n 1)
+mkdir -p "$LXFE_RUN/lxcconf"
+lxcc() { LXD_CONF=$LXFE_RUN/lxcconf LXD_DIR=$LXD_D timeout 120 lxc "$@" </dev/null; }
+assert_exit 0 lxcc remote add h1 "$TOKEN"
+assert_exit 0 lxcc image copy "h1:$FP" local: --alias frombox
+assert_eq "$FP" "$(lxcc image info frombox | awk '/^Fingerprint:/ { print $2 }')" "LXD pulled from lxfd"
+assert_exit 0 lxcc launch frombox "$CL"
+assert_eq RUNNING "$(lxcc list "$CL" -f csv -c s)" "LXD runs the copied image"
+assert_exit 0 lxcc delete -f "$CL"
+# lxfd pulls from LXD (LXD's secret, LXD's certificate).
+LXD_CERT=$(lxcc query /1.0 | jget environment/certificate | json_str)
+sec=$(lxcc query --wait=false -X POST "/1.0/images/$FP/secret" | jget metadata/secret)
+assert_exit 0 lxf_run image delete h2:bb
+out=$(wait_op "$s2" "$(api "$s2" POST /1.0/images "{\"source\":{\"type\":\"image\",\"mode\":\"pull\",\"protocol\":\"lxd\",\"server\":\"https://$ip3:8443\",\"certificate\":$LXD_CERT,\"fingerprint\":\"$FP\",\"secret\":\"$sec\"}}")")
+assert_eq Success "$(jget metadata/status <<<"$out")" "lxfd pulled from LXD: $(jget metadata/err <<<"$out")"
+assert_exit 0 lxf_run launch "h2:$FP" h2:c2
+echo "test-image-copy: OK"
