@@ -141,23 +141,40 @@ static void test_certificates(void **state)
 	rmdir(dir);
 }
 
-/* Exactly LXD's AllowUntrusted routes (of those lxfd has) are open to untrusted clients. */
-static void test_untrusted_routes(void **state)
+/* How many routes have flag; each must be one of names (and all of names are). */
+static void check_flag(unsigned flag, const char *const *names, size_t nnames)
 {
-	static const char *const open[] = {"api_root_get", "api_server_get",
-					   "api_certificates_post", "api_operation_websocket"};
-	size_t n = 0, nopen = 0;
+	size_t n = 0, seen = 0;
 	const struct route *r = router_table(&n);
 
-	(void)state;
 	for (size_t i = 0; i < n; i++) {
 		bool want = false;
-		for (size_t j = 0; j < sizeof(open) / sizeof(open[0]); j++)
-			want = want || strcmp(r[i].handler_name, open[j]) == 0;
-		assert_int_equal(!!(r[i].flags & ROUTE_F_UNTRUSTED), want);
-		nopen += want;
+		for (size_t j = 0; j < nnames; j++)
+			want = want || strcmp(r[i].handler_name, names[j]) == 0;
+		if (!!(r[i].flags & flag) != want)
+			fail_msg("%s %s: flag 0x%x %s", router_method_name(r[i].method), r[i].tmpl,
+				 flag, want ? "missing" : "unexpected");
+		seen += want;
 	}
-	assert_int_equal(nopen, sizeof(open) / sizeof(open[0]));
+	assert_int_equal(seen, nnames);
+}
+
+/* Exactly LXD's AllowUntrusted routes (of those lxfd has) are open to
+ * untrusted clients (image GET and export check public/secret themselves);
+ * exactly the server-changing ones are closed to restricted certificates. */
+static void test_untrusted_routes(void **state)
+{
+	static const char *const open[] = {"api_root_get",          "api_server_get",
+					   "api_certificates_post", "api_operation_websocket",
+					   "api_image_get",         "api_image_export"};
+	static const char *const admin[] = {"api_server_put",        "api_server_patch",
+					    "api_internal_shutdown", "api_certificate_put",
+					    "api_certificate_patch", "api_certificate_delete",
+					    "api_pools_post",        "api_pool_delete"};
+
+	(void)state;
+	check_flag(ROUTE_F_UNTRUSTED, open, sizeof(open) / sizeof(open[0]));
+	check_flag(ROUTE_F_ADMIN, admin, sizeof(admin) / sizeof(admin[0]));
 }
 
 int main(void)
