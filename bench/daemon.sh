@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # bench/daemon.sh: lxfd against LXD (Debian's lxd) on this machine, in one
-# run, through the same client (curl on each daemon's unix socket), so that
-# the figures compare daemons, not CLIs. Prints a markdown table of medians
+# run, through the same clients (curl on each daemon's unix socket; launch
+# and stop timed inside one python client, bench/api-time.py), so that the
+# figures compare daemons, not CLIs. Prints a markdown table of medians
 # and ratios for bench/RESULTS.md.
 #
-#   bench/daemon.sh [--cycles N] [--runs N]     (root; builds nothing: needs build/)
+#   bench/daemon.sh [--cycles N] [--runs N] [--lxfd-only]
+#       (root; builds nothing: needs build/, or $LXF_BUILD)
 #
 # Both daemons get their own state dir under /var/tmp/lxf-bench, a dir
 # storage pool, the same busybox image and an eth0 on an unmanaged bridge
@@ -15,20 +17,22 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cycles=250
 runs=8
+daemons="lxfd lxd"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cycles) cycles=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
-	-h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--lxfd-only) daemons=lxfd; shift ;;
+	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/daemon.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
 
 B=/var/tmp/lxf-bench
-LXFD=$top/build/daemon/lxfd
+LXFD=${LXF_BUILD:-$top/build}/daemon/lxfd
 BR=lxfbench0
 [ -x "$LXFD" ] || { echo "build lxfd first (cmake --build build)" >&2; exit 1; }
-command -v lxd >/dev/null || { echo "needs Debian's lxd (apt-get install lxd lxd-client)" >&2; exit 1; }
+[ "$daemons" = lxfd ] || command -v lxd >/dev/null || { echo "needs Debian's lxd (apt-get install lxd lxd-client)" >&2; exit 1; }
 
 declare -A SOCK PID
 cleanup() {
@@ -98,15 +102,17 @@ ip link add "$BR" type bridge && ip link set "$BR" up
 "$top/scripts/mkimage-busybox" "$B/busybox.tar.gz" >/dev/null
 
 # --- start both daemons
-LXD_DIR=$B/lxd setsid lxd --group root --logfile "$B/lxd.log" </dev/null >/dev/null 2>&1 &
-PID[lxd]=$!
-SOCK[lxd]=$B/lxd/unix.socket
-LXD_DIR=$B/lxd lxd waitready --timeout 120
-LXD_DIR=$B/lxd lxd init --preseed <<YAML
+if [ "$daemons" != lxfd ]; then
+	LXD_DIR=$B/lxd setsid lxd --group root --logfile "$B/lxd.log" </dev/null >/dev/null 2>&1 &
+	PID[lxd]=$!
+	SOCK[lxd]=$B/lxd/unix.socket
+	LXD_DIR=$B/lxd lxd waitready --timeout 120
+	LXD_DIR=$B/lxd lxd init --preseed <<YAML
 storage_pools: [{name: default, driver: dir}]
 profiles: [{name: default, devices: {root: {path: /, pool: default, type: disk},
             eth0: {name: eth0, nictype: bridged, parent: $BR, type: nic}}}]
 YAML
+fi
 
 setsid "$LXFD" --dir "$B/lxfd" --logfile "$B/lxfd.log" </dev/null >/dev/null 2>&1 &
 PID[lxfd]=$!
@@ -115,7 +121,7 @@ SOCK[lxfd]=$B/lxfd/unix.socket
 call lxfd PATCH /1.0/profiles/default \
 	"{\"devices\":{\"eth0\":{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR\",\"name\":\"eth0\"}}}"
 
-for d in lxfd lxd; do
+for d in $daemons; do
 	out=$(curl -s --unix-socket "${SOCK[$d]}" -X POST -H 'Content-Type: application/octet-stream' \
 		--data-binary @"$B/busybox.tar.gz" http://lxd/1.0/images)
 	op=$(jq -r .operation <<<"$out")
@@ -126,7 +132,7 @@ done
 declare -A R
 # --- idle footprint: both daemons set up, no container, settled
 sleep 5
-for d in lxfd lxd; do
+for d in $daemons; do
 	R[$d.rss]=$(rss_kb "${PID[$d]}")
 	R[$d.pss]=$(pss_kb "${PID[$d]}")
 done
@@ -138,19 +144,15 @@ for h in $(pgrep -P "${PID[lxfd]}" -f 'lxfd-(admin|image)' || true); do
 done
 
 # --- launch (create + start) and stop --force, N=1
-for d in lxfd lxd; do
+for d in $daemons; do
 	: >"$B/$d.launch"
 	: >"$B/$d.stop"
 	for i in $(seq 1 "$runs"); do
-		t0=$(now_ms)
-		# As lxc launch does it: create, then start.
-		call "$d" POST /1.0/instances "{\"name\":\"l$i\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}"
-		call "$d" PUT "/1.0/instances/l$i/state" '{"action":"start"}'
-		echo $(($(now_ms) - t0)) >>"$B/$d.launch"
+		# Timed inside one client process (api-time.py), not with
+		# curl + jq whose start-ups would be most of a 30 ms stop.
+		"$top/bench/api-time.py" "${SOCK[$d]}" launch "l$i" >>"$B/$d.launch"
 		sleep 1
-		t0=$(now_ms)
-		call "$d" PUT "/1.0/instances/l$i/state" '{"action":"stop","force":true,"timeout":-1}'
-		echo $(($(now_ms) - t0)) >>"$B/$d.stop"
+		"$top/bench/api-time.py" "${SOCK[$d]}" stop "l$i" >>"$B/$d.stop"
 		call "$d" DELETE "/1.0/instances/l$i"
 	done
 	R[$d.launch]=$(median <"$B/$d.launch")
@@ -158,7 +160,7 @@ for d in lxfd lxd; do
 done
 
 # --- 50 containers, 25 running: memory per running container, recursion=2
-for d in lxfd lxd; do
+for d in $daemons; do
 	for i in $(seq 1 50); do
 		call "$d" POST /1.0/instances "{\"name\":\"b$i\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}"
 	done
@@ -184,7 +186,7 @@ for d in lxfd lxd; do
 done
 
 # --- growth over create/start/delete cycles
-for d in lxfd lxd; do
+for d in $daemons; do
 	R[$d.rss0]=$(rss_kb "${PID[$d]}")
 	R[$d.fd0]=$(nfds "${PID[$d]}")
 	for i in $(seq 1 "$cycles"); do
@@ -198,6 +200,20 @@ for d in lxfd lxd; do
 	R[$d.fd1]=$(nfds "${PID[$d]}")
 done
 
+if [ "$daemons" = lxfd ]; then
+	cat <<TABLE
+| figure | lxfd |
+|---|---|
+| idle daemon RSS (PSS), MB | $(awk "BEGIN{printf \"%.1f (%.1f)\", ${R[lxfd.rss]}/1024, ${R[lxfd.pss]}/1024}") |
+| host memory per running container (MemAvailable delta / 25), MB | $(awk "BEGIN{printf \"%.2f\", ${R[lxfd.percont]}/1024}") |
+| GET /1.0/instances?recursion=2, 50 containers (25 running), ms | ${R[lxfd.rec2]} |
+| launch (create + start), ms | ${R[lxfd.launch]} |
+| stop --force, ms | ${R[lxfd.stop]} |
+| RSS before → after $cycles create/start/delete cycles, MB | $(awk "BEGIN{printf \"%.1f → %.1f\", ${R[lxfd.rss0]}/1024, ${R[lxfd.rss1]}/1024}") |
+| open fds before → after $cycles cycles | ${R[lxfd.fd0]} → ${R[lxfd.fd1]} |
+TABLE
+	exit 0
+fi
 cat <<TABLE
 | figure | lxfd | LXD | LXD / lxfd |
 |---|---|---|---|

@@ -7,12 +7,15 @@
 # resident mappings. RSS does not depend on the machine's load, so this
 # step can run alone, quicker than bench/daemon.sh's full table.
 #
-#   bench/idle-rss.sh [RUNS]      (root; needs build/daemon/lxfd; default 3)
+#   bench/idle-rss.sh [--lxfd-only] [RUNS]
+#       (root; needs build/daemon/lxfd, or $LXF_BUILD/daemon/lxfd; RUNS 3)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+lxd=1
+[ "${1:-}" = --lxfd-only ] && { lxd=0; shift; }
 runs=${1:-3}
-LXFD=$top/build/daemon/lxfd
+LXFD=${LXF_BUILD:-$top/build}/daemon/lxfd
 B=$(mktemp -d /var/tmp/lxf-idle.XXXXXX)
 P=
 cleanup() {
@@ -51,6 +54,7 @@ for i in $(seq "$runs"); do
 	P=
 done
 
+[ "$lxd" = 1 ] || exit 0
 command -v lxd >/dev/null || { echo "LXD: not installed, skipped" >&2; exit 0; }
 for i in $(seq "$runs"); do
 	d=$B/lxd$i

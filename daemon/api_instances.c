@@ -33,13 +33,20 @@ struct json_object *api_instance_json(struct json_object *row, bool full)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *ec = NULL, *ed = NULL;
-	const char *name = lxf_json_str(row, "name");
-	const char *status = name ? backend_status(name) : NULL;
+	struct json_object *state = NULL;
+	struct lxf_err err;
+	const char *name = lxf_json_str(row, "name"), *status = NULL;
 	static const char *const copied[] = {"architecture", "config",   "devices",     "ephemeral",
 					     "profiles",     "stateful", "description", "name"};
 
 	if (!o)
 		return NULL;
+	/* With the state (recursion=2) comes the status: one monitor query less. */
+	if (full && name && backend_state(name, &state, &err) < 0) {
+		lxf_debug("No state for %s: %s", name, err.msg);
+		state = NULL;
+	}
+	status = state ? lxf_json_str(state, "status") : name ? backend_status(name) : NULL;
 	if (!status)
 		status = "Error";
 	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
@@ -66,12 +73,6 @@ struct json_object *api_instance_json(struct json_object *row, bool full)
 	lxf_json_add_str(o, "type", "container");
 	lxf_json_add_str(o, "project", "default");
 	if (full) {
-		struct json_object *state = NULL;
-		struct lxf_err err;
-		if (name && strcmp(status, "Error") != 0 && backend_state(name, &state, &err) < 0) {
-			lxf_debug("No state for %s: %s", name, err.msg);
-			state = NULL;
-		}
 		json_object_object_add(o, "state", state);
 		json_object_object_add(o, "snapshots", api_snapshots_json(name));
 		json_object_object_add(o, "backups", json_object_new_array());

@@ -28,9 +28,9 @@ int api_state_get(struct http_req *req, struct lxf_err *err)
 	json_object_put(row);
 	if (ret < 0)
 		return ret;
-	if (!backend_status(name))
-		return lxf_err_set(err, LXF_EIO, "Instance \"%s\" has no container", name);
 	ret = backend_state(name, &state, err);
+	if (ret == -LXF_ENOENT)
+		return lxf_err_set(err, LXF_EIO, "Instance \"%s\" has no container", name);
 	if (ret < 0)
 		return ret;
 	return api_sync(req, state, err);

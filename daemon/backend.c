@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The container backend over liblxc: the only file that includes
- * <lxc/lxccontainer.h>. Every call makes its own lxc_container and puts it
- * before returning, so worker threads share nothing but the globals set
- * once by backend_init. What liblxc does not make thread-safe (parsing a
+ * The container backend over liblxc (with backend_state.c, the live
+ * state, and backend_exec.c). Every call that changes a container makes
+ * its own lxc_container and puts it before returning, so worker threads
+ * share nothing but the globals set once by backend_init and the query
+ * objects of backend_state.c. What liblxc does not make thread-safe (parsing a
  * config, which touches its per-thread log state) runs under lxc_lock;
  * starts run in a spawned lxc-start (start_spawned), so no liblxc fork of
  * this process has to be kept apart from it.
@@ -39,6 +40,7 @@
 #include <unistd.h>
 
 #include "backend_config.h"
+#include "backend_int.h"
 #include "buf.h"
 #include "file.h"
 #include "image.h"
@@ -52,8 +54,6 @@
 #define DEF_ID_COUNT  1000000000UL
 #define CGROUP2_MAGIC 0x63677270
 #define LXC_CONF_DIR  "/usr/share/lxc/config"
-#define CGROUP_CAP    (16 * 1024)
-#define MAX_NICS      64
 
 static pthread_mutex_t lxc_lock = PTHREAD_MUTEX_INITIALIZER;
 static char g_dir[PATH_MAX / 2];
@@ -222,11 +222,16 @@ int backend_init(const char *dir, struct lxf_err *err)
 	return 0;
 }
 
+const struct bcfg_host *backend_host(void)
+{
+	return &g_host;
+}
+
 /*
  * A liblxc container object for name, config parsed under lxc_lock.
  * NULL with err set when name is bad or (must_exist) not defined.
  */
-static struct lxc_container *ct_get(const char *name, bool must_exist, struct lxf_err *err)
+struct lxc_container *backend_ct_get(const char *name, bool must_exist, struct lxf_err *err)
 {
 	struct lxc_container *c;
 
@@ -311,7 +316,7 @@ int backend_create(const char *name, const char *image_path, struct json_object 
 	if (ret)
 		goto out;
 	/* Let liblxc parse what we wrote: raw.lxc may hold values it refuses. */
-	c = ct_get(name, true, err);
+	c = backend_ct_get(name, true, err);
 	if (!c) {
 		ret = lxf_err_set(err, LXF_EINVAL,
 				  "liblxc refuses the config of '%s' (see raw.lxc)", name);
@@ -372,7 +377,7 @@ int backend_update(const char *name, struct json_object *config, struct json_obj
 	ret = bcfg_validate(config, devices, err);
 	if (ret)
 		return ret;
-	c = ct_get(name, true, err);
+	c = backend_ct_get(name, true, err);
 	if (!c)
 		return -err->code;
 	ret = lxf_err_set(err, LXF_EIO, "cannot stat the rootfs of '%s'", name);
@@ -479,7 +484,7 @@ int backend_start(const char *name, struct lxf_err *err)
 	bool ok;
 	int ret;
 
-	c = ct_get(name, true, err);
+	c = backend_ct_get(name, true, err);
 	if (!c)
 		return -err->code;
 	if (is_running(c)) {
@@ -516,7 +521,7 @@ int backend_stop(const char *name, bool force, int timeout, struct lxf_err *err)
 	struct lxc_container *c = NULL;
 	int ret;
 
-	c = ct_get(name, true, err);
+	c = backend_ct_get(name, true, err);
 	if (!c)
 		return -err->code;
 	if (!is_running(c)) {
@@ -546,7 +551,7 @@ static int freeze_op(const char *name, bool freeze, struct lxf_err *err)
 	struct lxc_container *c = NULL;
 	int ret = 0;
 
-	c = ct_get(name, true, err);
+	c = backend_ct_get(name, true, err);
 	if (!c)
 		return -err->code;
 	if (!is_running(c))
@@ -574,7 +579,7 @@ int backend_delete(const char *name, struct lxf_err *err)
 	char cdir[PATH_MAX], logdir[PATH_MAX];
 	int ret;
 
-	c = ct_get(name, true, err);
+	c = backend_ct_get(name, true, err);
 	if (!c)
 		return -err->code;
 	if (is_running(c)) {
@@ -584,6 +589,7 @@ int backend_delete(const char *name, struct lxf_err *err)
 	ret = lxf_err_set(err, LXF_EINVAL, "path too long for '%s'", name);
 	if (path_of(cdir, sizeof(cdir), name, NULL) || log_dir_of(logdir, sizeof(logdir), name))
 		goto out;
+	backend_qc_drop(name);
 	ret = lxf_rm_rf(cdir, err);
 	if (!ret)
 		ret = lxf_rm_rf(logdir, err);
@@ -632,7 +638,7 @@ int backend_rename(const char *name, const char *newname, struct lxf_err *err)
 	if (!valid_name(newname))
 		return lxf_err_set(err, LXF_EINVAL, "bad container name '%s'",
 				   newname ? newname : "");
-	c = ct_get(name, true, err);
+	c = backend_ct_get(name, true, err);
 	if (!c)
 		return -err->code;
 	lxf_buf_init(&old, CONFIG_CAP);
@@ -656,6 +662,7 @@ int backend_rename(const char *name, const char *newname, struct lxf_err *err)
 		ret = lxf_err_set(err, -ret, "cannot rewrite the config of '%s'", name);
 		goto out;
 	}
+	backend_qc_drop(name);
 	if (renameat2(AT_FDCWD, cdir, AT_FDCWD, ndir, RENAME_NOREPLACE)) {
 		ret = errno == EEXIST
 			  ? lxf_err_set(err, LXF_EEXIST, "container '%s' already exists", newname)
@@ -676,406 +683,6 @@ int backend_rename(const char *name, const char *newname, struct lxf_err *err)
 out:
 	lxf_buf_fini(&old);
 	lxf_buf_fini(&neu);
-	lxc_container_put(c);
-	return ret;
-}
-
-/* liblxc's state names onto the three LXD statuses the API reports. */
-static const char *status_of(const char *lxc_state, int *code)
-{
-	if (!strcmp(lxc_state, "STOPPED")) {
-		*code = 102;
-		return "Stopped";
-	}
-	if (!strcmp(lxc_state, "FROZEN")) {
-		*code = 110;
-		return "Frozen";
-	}
-	*code = 103;
-	return "Running";
-}
-
-const char *backend_status(const char *name)
-{
-	struct lxc_container *c = ct_get(name, true, NULL);
-	const char *s;
-	int code;
-
-	if (!c)
-		return NULL;
-	s = status_of(c->state(c), &code);
-	lxc_container_put(c);
-	return s;
-}
-
-/* ---- state ---- */
-
-/* The cgroup directory of pid for a v1 controller ("memory"), or v2 when ctrl is "". */
-static int cgroup_dir(pid_t pid, const char *ctrl, char *out, size_t n)
-{
-	struct lxf_buf b = {0};
-	char path[64], *save = NULL;
-	int ret = -LXF_ENOENT;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	lxf_buf_init(&b, CGROUP_CAP);
-	if (lxf_file_read(path, CGROUP_CAP, &b, NULL) || !b.data)
-		goto out;
-	for (char *l = strtok_r(b.data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *ctrls = strchr(l, ':'), *cgpath;
-		bool hit = false;
-		int len;
-
-		if (!ctrls || !(cgpath = strchr(ctrls + 1, ':')))
-			continue;
-		*cgpath++ = '\0';
-		ctrls++;
-		if (!*ctrl) {
-			hit = !*ctrls;
-		} else {
-			/* "cpu,cpuacct" is mounted under that very name on systemd hosts. */
-			for (char *p = ctrls; *p && !hit; p += strcspn(p, ","), p += *p == ',')
-				hit = !strncmp(p, ctrl, strlen(ctrl)) &&
-				      (p[strlen(ctrl)] == ',' || !p[strlen(ctrl)]);
-		}
-		if (!hit)
-			continue;
-		if (*ctrl)
-			len = snprintf(out, n, "/sys/fs/cgroup/%s%s", ctrls, cgpath);
-		else
-			len = snprintf(out, n, "/sys/fs/cgroup%s%s",
-				       g_host.cgroup2 ? "" : "/unified", cgpath);
-		ret = len < 0 || (size_t)len >= n ? -LXF_EINVAL : 0;
-		break;
-	}
-out:
-	lxf_buf_fini(&b);
-	return ret;
-}
-
-/* The first number in file dir/leaf, or in its "key N" line when key is set. */
-static int64_t cg_read(const char *dir, const char *leaf, const char *key)
-{
-	struct lxf_buf b = {0};
-	char path[PATH_MAX];
-	const char *p;
-	int64_t v = -1;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, leaf) >= (int)sizeof(path))
-		return -1;
-	lxf_buf_init(&b, CGROUP_CAP);
-	if (!lxf_file_read(path, CGROUP_CAP, &b, NULL)) {
-		p = lxf_buf_str(&b);
-		if (key) {
-			size_t kl = strlen(key);
-
-			for (; p && (strncmp(p, key, kl) || p[kl] != ' ');
-			     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-				;
-			p = p ? p + kl : NULL;
-		}
-		if (p && sscanf(p, "%" SCNd64, &v) != 1)
-			v = -1;
-	}
-	lxf_buf_fini(&b);
-	return v;
-}
-
-static int add_i64(struct json_object *o, const char *key, int64_t v)
-{
-	struct json_object *j = json_object_new_int64(v < 0 ? 0 : v);
-
-	if (!j || json_object_object_add(o, key, j)) {
-		json_object_put(j);
-		return -LXF_ENOMEM;
-	}
-	return 0;
-}
-
-static int add_obj(struct json_object *o, const char *key, struct json_object **child)
-{
-	*child = json_object_new_object();
-	if (!*child || json_object_object_add(o, key, *child)) {
-		json_object_put(*child);
-		*child = NULL;
-		return -LXF_ENOMEM;
-	}
-	return 0;
-}
-
-static int state_cgroups(pid_t pid, struct json_object *st)
-{
-	struct json_object *cpu = NULL, *mem = NULL;
-	char dir[PATH_MAX];
-	int64_t procs = -1, usage = -1, peak = -1, sw = -1, swpeak = -1, cpuns = -1;
-	int ret;
-
-	if (g_host.cgroup2) {
-		if (!cgroup_dir(pid, "", dir, sizeof(dir))) {
-			procs = cg_read(dir, "pids.current", NULL);
-			cpuns = cg_read(dir, "cpu.stat", "usage_usec");
-			cpuns = cpuns < 0 ? -1 : cpuns * 1000;
-			usage = cg_read(dir, "memory.current", NULL);
-			peak = cg_read(dir, "memory.peak", NULL);
-			sw = cg_read(dir, "memory.swap.current", NULL);
-			swpeak = cg_read(dir, "memory.swap.peak", NULL);
-		}
-	} else {
-		if (!cgroup_dir(pid, "pids", dir, sizeof(dir)))
-			procs = cg_read(dir, "pids.current", NULL);
-		if (!cgroup_dir(pid, "cpuacct", dir, sizeof(dir)))
-			cpuns = cg_read(dir, "cpuacct.usage", NULL);
-		if (!cgroup_dir(pid, "memory", dir, sizeof(dir))) {
-			usage = cg_read(dir, "memory.usage_in_bytes", NULL);
-			peak = cg_read(dir, "memory.max_usage_in_bytes", NULL);
-			/* memsw counts memory + swap; swap is the difference. */
-			sw = cg_read(dir, "memory.memsw.usage_in_bytes", NULL);
-			sw = sw >= usage && usage >= 0 ? sw - usage : 0;
-			swpeak = cg_read(dir, "memory.memsw.max_usage_in_bytes", NULL);
-			swpeak = swpeak >= peak && peak >= 0 ? swpeak - peak : 0;
-		}
-	}
-	ret = add_i64(st, "processes", procs);
-	if (!ret)
-		ret = add_obj(st, "cpu", &cpu);
-	if (!ret)
-		ret = add_i64(cpu, "usage", cpuns);
-	if (!ret)
-		ret = add_obj(st, "memory", &mem);
-	if (!ret)
-		ret = add_i64(mem, "usage", usage);
-	if (!ret)
-		ret = add_i64(mem, "usage_peak", peak);
-	if (!ret)
-		ret = add_i64(mem, "swap_usage", sw);
-	if (!ret)
-		ret = add_i64(mem, "swap_usage_peak", swpeak);
-	return ret;
-}
-
-/*
- * Interfaces are read from inside the container's network namespace by a
- * short-lived thread that setns()es into it (netns is per thread), so no
- * process is forked: getifaddrs() there gives names, flags, addresses,
- * MACs and the counters from the container's point of view.
- */
-struct netns_job {
-	int nsfd;
-	struct json_object *net; /* filled by the thread */
-	int ret;
-};
-
-static struct json_object *nic_entry(struct json_object *net, const char *ifname)
-{
-	struct json_object *e = NULL, *a = NULL, *cnt = NULL;
-
-	if (json_object_object_get_ex(net, ifname, &e))
-		return e;
-	if (json_object_object_length(net) >= MAX_NICS || add_obj(net, ifname, &e) ||
-	    !(a = json_object_new_array()) || json_object_object_add(e, "addresses", a)) {
-		json_object_put(a);
-		return NULL;
-	}
-	if (add_obj(e, "counters", &cnt) || lxf_json_add_str(e, "hwaddr", "") ||
-	    lxf_json_add_str(e, "host_name", "") || add_i64(e, "mtu", 0) ||
-	    lxf_json_add_str(e, "state", "down") || lxf_json_add_str(e, "type", "broadcast"))
-		return NULL;
-	return e;
-}
-
-static int add_addr(struct json_object *e, const struct ifaddrs *ifa)
-{
-	struct json_object *arr = json_object_object_get(e, "addresses"), *o;
-	char addr[INET6_ADDRSTRLEN] = "", mask[16];
-	const char *scope = "global";
-	int prefix = 0, bytes;
-	const unsigned char *m;
-
-	if (ifa->ifa_addr->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)(void *)ifa->ifa_addr;
-
-		inet_ntop(AF_INET, &in->sin_addr, addr, sizeof(addr));
-		if ((ntohl(in->sin_addr.s_addr) >> 24) == 127)
-			scope = "local";
-		bytes = 4;
-		m = ifa->ifa_netmask ? (const unsigned char *)&(
-					   (const struct sockaddr_in *)(void *)ifa->ifa_netmask)
-					   ->sin_addr
-				     : NULL;
-	} else {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(void *)ifa->ifa_addr;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof(addr));
-		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-			scope = "local";
-		else if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr))
-			scope = "link";
-		bytes = 16;
-		m = ifa->ifa_netmask ? (const unsigned char *)&(
-					   (const struct sockaddr_in6 *)(void *)ifa->ifa_netmask)
-					   ->sin6_addr
-				     : NULL;
-	}
-	for (int i = 0; m && i < bytes; i++)
-		prefix += __builtin_popcount(m[i]);
-	snprintf(mask, sizeof(mask), "%d", prefix);
-	o = json_object_new_object();
-	if (!o || lxf_json_add_str(o, "family", bytes == 4 ? "inet" : "inet6") ||
-	    lxf_json_add_str(o, "address", addr) || lxf_json_add_str(o, "netmask", mask) ||
-	    lxf_json_add_str(o, "scope", scope) || json_object_array_add(arr, o)) {
-		json_object_put(o);
-		return -LXF_ENOMEM;
-	}
-	return 0;
-}
-
-static int add_link(struct json_object *e, const struct ifaddrs *ifa, int sock)
-{
-	const struct sockaddr_ll *ll = (const struct sockaddr_ll *)(void *)ifa->ifa_addr;
-	const struct rtnl_link_stats *s = ifa->ifa_data;
-	struct json_object *cnt = json_object_object_get(e, "counters");
-	struct ifreq ifr = {0};
-	char mac[18] = "";
-	int ret;
-
-	if (ll->sll_halen == 6)
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ll->sll_addr[0],
-			 ll->sll_addr[1], ll->sll_addr[2], ll->sll_addr[3], ll->sll_addr[4],
-			 ll->sll_addr[5]);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifa->ifa_name);
-	if (sock < 0 || ioctl(sock, SIOCGIFMTU, &ifr))
-		ifr.ifr_mtu = 0;
-	ret = lxf_json_add_str(e, "hwaddr", mac);
-	if (!ret)
-		ret = add_i64(e, "mtu", ifr.ifr_mtu);
-	if (!ret)
-		ret = lxf_json_add_str(e, "state", (ifa->ifa_flags & IFF_UP) ? "up" : "down");
-	if (!ret)
-		ret = lxf_json_add_str(e, "type",
-				       (ifa->ifa_flags & IFF_LOOPBACK) ? "loopback" : "broadcast");
-	if (!ret && s) {
-		ret = add_i64(cnt, "bytes_received", s->rx_bytes);
-		if (!ret)
-			ret = add_i64(cnt, "bytes_sent", s->tx_bytes);
-		if (!ret)
-			ret = add_i64(cnt, "packets_received", s->rx_packets);
-		if (!ret)
-			ret = add_i64(cnt, "packets_sent", s->tx_packets);
-	}
-	return ret;
-}
-
-static void *netns_thread(void *arg)
-{
-	struct netns_job *j = arg;
-	struct ifaddrs *ifs = NULL;
-	int sock = -1;
-
-	j->ret = -LXF_EIO;
-	if (setns(j->nsfd, CLONE_NEWNET) || getifaddrs(&ifs))
-		return NULL;
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	j->ret = 0;
-	for (struct ifaddrs *ifa = ifs; ifa && !j->ret; ifa = ifa->ifa_next) {
-		struct json_object *e;
-		int fam = ifa->ifa_addr ? ifa->ifa_addr->sa_family : AF_UNSPEC;
-
-		if (fam != AF_PACKET && fam != AF_INET && fam != AF_INET6)
-			continue;
-		e = nic_entry(j->net, ifa->ifa_name);
-		if (!e)
-			j->ret = -LXF_ENOMEM;
-		else if (fam == AF_PACKET)
-			j->ret = add_link(e, ifa, sock);
-		else
-			j->ret = add_addr(e, ifa);
-	}
-	if (sock >= 0)
-		close(sock);
-	freeifaddrs(ifs);
-	return NULL;
-}
-
-static int state_network(struct lxc_container *c, pid_t pid, struct json_object *net)
-{
-	struct netns_job j = {.nsfd = -1, .net = net, .ret = -LXF_EIO};
-	char path[64], key[64];
-	pthread_t th;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	j.nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (j.nsfd < 0)
-		return -LXF_EIO;
-	if (pthread_create(&th, NULL, netns_thread, &j)) {
-		close(j.nsfd);
-		return -LXF_EIO;
-	}
-	pthread_join(th, NULL);
-	close(j.nsfd);
-	if (j.ret)
-		return j.ret;
-	/* host_name: the host end of each veth, asked from the monitor (no fork). */
-	for (int i = 0; i < MAX_NICS; i++) {
-		char *type, *ifname, *pair;
-		struct json_object *e;
-
-		snprintf(key, sizeof(key), "lxc.net.%d.type", i);
-		type = c->get_running_config_item(c, key);
-		if (!type)
-			break;
-		snprintf(key, sizeof(key), "lxc.net.%d.name", i);
-		ifname = c->get_running_config_item(c, key);
-		snprintf(key, sizeof(key), "lxc.net.%d.veth.pair", i);
-		pair = c->get_running_config_item(c, key);
-		if (ifname && pair && json_object_object_get_ex(net, ifname, &e))
-			(void)lxf_json_add_str(e, "host_name", pair);
-		free(type);
-		free(ifname);
-		free(pair);
-	}
-	return 0;
-}
-
-int backend_state(const char *name, struct json_object **out, struct lxf_err *err)
-{
-	struct lxc_container *c = NULL;
-	struct json_object *st = NULL, *net = NULL, *disk = NULL;
-	const char *status;
-	pid_t pid = -1;
-	int code, ret;
-
-	c = ct_get(name, true, err);
-	if (!c)
-		return -err->code;
-	status = status_of(c->state(c), &code);
-	if (code != 102)
-		pid = c->init_pid(c);
-	st = json_object_new_object();
-	if (!st || lxf_json_add_str(st, "status", status) || add_i64(st, "status_code", code) ||
-	    add_i64(st, "pid", pid > 0 ? pid : 0) || add_obj(st, "disk", &disk) ||
-	    add_obj(st, "network", &net))
-		goto nomem;
-	if (pid > 0) {
-		ret = state_cgroups(pid, st);
-		if (ret)
-			goto nomem;
-		/* A container that stops meanwhile just shows no interfaces. */
-		ret = state_network(c, pid, net);
-		if (ret == -LXF_ENOMEM)
-			goto nomem;
-	} else {
-		ret = state_cgroups(-1, st);
-		if (ret)
-			goto nomem;
-	}
-	*out = st;
-	st = NULL;
-	ret = 0;
-	goto out;
-nomem:
-	ret = lxf_err_set(err, LXF_ENOMEM, "out of memory");
-out:
-	json_object_put(st);
 	lxc_container_put(c);
 	return ret;
 }

@@ -1,7 +1,8 @@
-# lxfd_backend: containers over liblxc (backend.c is the only file that
-# includes <lxc/lxccontainer.h>), LXD config translation and the image store.
+# lxfd_backend: containers over liblxc (only the backend*.c files include
+# <lxc/lxccontainer.h>), LXD config translation and the image store.
 add_library(lxfd_backend STATIC
 	${CMAKE_CURRENT_LIST_DIR}/backend.c
+	${CMAKE_CURRENT_LIST_DIR}/backend_state.c
 	${CMAKE_CURRENT_LIST_DIR}/backend_config.c
 	${CMAKE_CURRENT_LIST_DIR}/image.c
 	${CMAKE_CURRENT_LIST_DIR}/helper.c
