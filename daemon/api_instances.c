@@ -255,6 +255,36 @@ static int source_image(struct json_object *source, struct json_object **img, st
 }
 
 /*
+ * The instance's own config for a create from img: the request's keys, then
+ * every image property as image.<key> and the fingerprint as
+ * volatile.base_image, as LXD does (both win over the request), so that
+ * list columns and clients can tell what an instance was made from.
+ */
+static int image_config(struct json_object *config, struct json_object *img,
+			struct json_object **out, struct lxf_err *err)
+{
+	struct json_object *props = json_object_object_get(img, "properties");
+	struct json_object *o = config ? api_copy(config) : json_object_new_object();
+	char key[320];
+
+	*out = NULL;
+	if (!o)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	if (props && json_object_is_type(props, json_type_object)) {
+		json_object_object_foreach(props, k, v)
+		{
+			if (!json_object_is_type(v, json_type_string) ||
+			    snprintf(key, sizeof(key), "image.%s", k) >= (int)sizeof(key))
+				continue;
+			lxf_json_add_str(o, key, json_object_get_string(v));
+		}
+	}
+	lxf_json_add_str(o, "volatile.base_image", lxf_json_str(img, "fingerprint"));
+	*out = o;
+	return 0;
+}
+
+/*
  * Reserves name with a row marked creating (so a crash before the operation
  * ends leaves it for the next start to clean up, never half-made) and runs
  * fn on a worker as a "Creating instance" operation; the row is dropped
@@ -310,6 +340,7 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *body, *source = NULL, *config = NULL, *devices = NULL;
 	struct json_object *profiles = NULL, *img = NULL, *own_profiles = NULL;
+	struct json_object *own_config = NULL;
 	struct create_arg *a = NULL;
 	const char *name = NULL, *type = NULL, *stype = NULL, *desc = "";
 	bool ephemeral = false, start = false;
@@ -359,6 +390,10 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 			goto out;
 		img_path(lxfd_conf.dir, lxf_json_str(img, "fingerprint"), a->image,
 			 sizeof(a->image));
+		ret = image_config(config, img, &own_config, err);
+		if (ret < 0)
+			goto out;
+		config = own_config;
 	} else if (strcmp(stype, "none") != 0) {
 		ret = lxf_err_set(err, LXF_ENOTSUP, "Source type \"%s\" is not supported", stype);
 		goto out;
@@ -384,5 +419,6 @@ out:
 	create_arg_free(a);
 	json_object_put(img);
 	json_object_put(own_profiles);
+	json_object_put(own_config);
 	return ret;
 }

@@ -98,18 +98,30 @@ void tui_view_rebuild(struct tui_ui *ui)
 		ui->cur = n ? n - 1 : 0;
 }
 
-static void fmt_cpu(char *buf, size_t len, int64_t ns)
+/* % of one CPU; blank while running until two samples give a rate. */
+static void fmt_cpu(char *buf, size_t len, const struct tui_row *r)
 {
-	if (ns < 0)
+	if (r->cpu_ns < 0)
 		(void)snprintf(buf, len, "-");
+	else if (r->cpu_pm < 0)
+		buf[0] = '\0';
 	else
-		(void)snprintf(buf, len, "%.1fs", (double)ns / 1e9);
+		(void)snprintf(buf, len, "%d.%d%%", r->cpu_pm / 10, r->cpu_pm % 10);
+}
+
+/* Seconds a request to an up host has waited, when that is TUI_SLOW_MS or more. */
+static int host_slow_secs(const struct tui_host *h, int64_t now_ms)
+{
+	if (h->status != TUI_HOST_UP || !h->req_since_ms || now_ms - h->req_since_ms < TUI_SLOW_MS)
+		return 0;
+	return (int)((now_ms - h->req_since_ms) / 1000);
 }
 
 static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 {
 	struct tui_model *m = ui->m;
 	static const char *const st_name[] = {"connecting", "up", "down"};
+	int64_t now = tui_now_ms();
 	int shown = 0;
 	size_t first = 0;
 
@@ -125,6 +137,10 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 		char used[16], total[16], mem[40] = "-";
 		size_t run = 0, all = 0;
 		bool sel = ui->mode == TUI_M_HOSTS && i == ui->host_cur;
+		int slow = host_slow_secs(h, now);
+		int st_pair = h->status == TUI_HOST_UP && !slow ? PAIR_UP
+			      : h->status == TUI_HOST_DOWN      ? PAIR_DOWN
+								: PAIR_WARN;
 
 		for (size_t k = 0; k < m->n; k++) {
 			if (m->rows[k].host != i)
@@ -145,15 +161,13 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 		attron(pair(ui, PAIR_HOST0 + (int)(i % HOST_COLOURS)) | A_BOLD);
 		printw("%-12.12s ", h->name);
 		attroff(pair(ui, PAIR_HOST0 + (int)(i % HOST_COLOURS)) | A_BOLD);
-		attron(pair(ui, h->status == TUI_HOST_UP     ? PAIR_UP
-				: h->status == TUI_HOST_DOWN ? PAIR_DOWN
-							     : PAIR_WARN));
-		printw("%-11s", st_name[h->status]);
-		attroff(pair(ui, h->status == TUI_HOST_UP     ? PAIR_UP
-				 : h->status == TUI_HOST_DOWN ? PAIR_DOWN
-							      : PAIR_WARN));
+		attron(pair(ui, st_pair));
+		printw("%-11s", slow ? "slow" : st_name[h->status]);
+		attroff(pair(ui, st_pair));
 		if (h->status == TUI_HOST_DOWN)
 			printw(" %.*s", COLS - 26 > 0 ? COLS - 26 : 0, h->reason);
+		else if (slow)
+			printw(" no answer for %d s; the rows below may be stale", slow);
 		else
 			printw(" %5zu/%-5zu %5d %-19s %zu", run, all, h->ncpu, mem, h->nops);
 		if (sel)
@@ -170,6 +184,20 @@ static void table_widths(int *name_w, int *img_w)
 
 	*name_w = rest * 3 / 5;
 	*img_w = rest - *name_w;
+}
+
+/* Text from a server (an image description) as ASCII outside a UTF-8 locale:
+ * curses would show the bytes as M-x sequences and shift the columns. */
+static const char *ascii(const struct tui_ui *ui, const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	if (ui->utf8)
+		return s;
+	for (i = 0; s[i] && i + 1 < len; i++)
+		buf[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
 }
 
 static void draw_table(struct tui_ui *ui, int y, int rows)
@@ -195,11 +223,11 @@ static void draw_table(struct tui_ui *ui, int y, int rows)
 	for (int k = 0; k < rows && ui->top + (size_t)k < ui->nview; k++) {
 		size_t vi = ui->top + (size_t)k;
 		const struct tui_row *r = &m->rows[ui->view[vi]];
-		char cpu[16], mem[16];
+		char cpu[16], mem[16], img[sizeof(r->image)];
 		bool sel = vi == ui->cur && ui->mode == TUI_M_TABLE;
 		attr_t hc = pair(ui, PAIR_HOST0 + r->host % HOST_COLOURS);
 
-		fmt_cpu(cpu, sizeof(cpu), r->cpu_ns);
+		fmt_cpu(cpu, sizeof(cpu), r);
 		tui_fmt_bytes(mem, sizeof(mem), r->mem);
 		move(y + 1 + k, 0);
 		if (sel)
@@ -213,7 +241,7 @@ static void draw_table(struct tui_ui *ui, int y, int rows)
 		printw("%-8.8s ", r->state);
 		attroff(strcmp(r->state, "RUNNING") == 0 ? pair(ui, PAIR_UP) : A_NORMAL);
 		printw("%-15s %8s %9s %-*.*s", r->ipv4[0] ? r->ipv4 : "-", cpu, mem, iw, iw,
-		       r->image);
+		       ascii(ui, r->image, img, sizeof(img)));
 		if (sel)
 			attroff(A_REVERSE);
 	}
@@ -321,6 +349,7 @@ void tui_draw(struct tui_ui *ui)
 {
 	struct tui_model *m = ui->m;
 	size_t run = 0, up = 0;
+	int64_t now = tui_now_ms();
 	int y, hrows, rows;
 
 	erase();
@@ -334,8 +363,11 @@ void tui_draw(struct tui_ui *ui)
 	tui_view_rebuild(ui);
 	for (size_t i = 0; i < m->n; i++)
 		run += strcmp(m->rows[i].state, "RUNNING") == 0;
-	for (size_t i = 0; i < m->nhosts; i++)
-		up += m->hosts[i].status == TUI_HOST_UP;
+	ui->hosts_busy = false;
+	for (size_t i = 0; i < m->nhosts; i++) {
+		up += m->hosts[i].status == TUI_HOST_UP && !host_slow_secs(&m->hosts[i], now);
+		ui->hosts_busy = ui->hosts_busy || m->hosts[i].req_since_ms;
+	}
 	attron(A_REVERSE);
 	mvprintw(0, 0, "%-*s", COLS, "");
 	mvprintw(0, 0, " lxf-tui  %zu containers, %zu running  %zu/%zu hosts up  sort:%s%s%s%s%s",

@@ -6,7 +6,9 @@
  * re-reads only the instances that events name. A session ends when the
  * websocket closes or a request fails: the host is marked down with the
  * reason and retried after 1, 2, 4 ... 30 s. Nothing here ever blocks the
- * UI thread: it only takes the model lock for short copies.
+ * UI thread: it only takes the model lock for short copies. Every request
+ * is timed (req_since_ms) so that the UI can show a host that stopped
+ * answering as slow long before the request times out.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 
 #define FLEET_BACKOFF_MAX 30
 #define FLEET_RELIST_SECS 30 /* CPU/memory/addresses are not in events */
+#define FLEET_STATS_SECS  5  /* running containers' CPU and memory */
 #define FLEET_EVENT_DEPTH 32
 
 static void host_status(struct tui_host *h, enum tui_host_status st, const char *reason)
@@ -102,24 +105,43 @@ static void ev_on_close(struct lxf_ws *ws, void *ud)
 
 static const struct lxf_ws_ops ev_ops = {.on_message = ev_on_message, .on_close = ev_on_close};
 
+/* lxf_client_request, with the host marked busy while it waits. */
+static int host_req(struct tui_host *h, struct lxf_client *c, const char *path,
+		    struct lxf_response *resp, struct lxf_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&h->m->lock);
+	h->req_since_ms = tui_now_ms();
+	pthread_mutex_unlock(&h->m->lock);
+	rc = lxf_client_request(c, "GET", path, NULL, resp, err);
+	pthread_mutex_lock(&h->m->lock);
+	/* A slow host shown as such is news again once it answers. */
+	if (tui_now_ms() - h->req_since_ms >= TUI_SLOW_MS)
+		tui_model_changed(h->m);
+	h->req_since_ms = 0;
+	pthread_mutex_unlock(&h->m->lock);
+	return rc;
+}
+
 static int host_relist(struct tui_host *h, struct lxf_client *c, struct lxf_err *err)
 {
 	struct lxf_response resp = {0};
 	struct json_object *cpu, *mem;
 	int rc;
 
-	rc = lxf_client_request(c, "GET", "/1.0/instances?recursion=2", NULL, &resp, err);
+	rc = host_req(h, c, "/1.0/instances?recursion=2", &resp, err);
 	if (rc != 0)
 		goto out;
 	pthread_mutex_lock(&h->m->lock);
-	rc = tui_model_relist(h->m, h->idx, resp.metadata);
+	rc = tui_model_relist(h->m, h->idx, resp.metadata, tui_now_ms());
 	pthread_mutex_unlock(&h->m->lock);
 	if (rc != 0) {
 		rc = lxf_err_set(err, LXF_EIO, "bad instance list from the server");
 		goto out;
 	}
 	/* Resources are optional (an old server, a restricted client). */
-	if (lxf_client_request(c, "GET", "/1.0/resources", NULL, &resp, NULL) == 0) {
+	if (host_req(h, c, "/1.0/resources", &resp, NULL) == 0) {
 		cpu = lxf_json_path(resp.metadata, "cpu.total");
 		mem = lxf_json_path(resp.metadata, "memory");
 		pthread_mutex_lock(&h->m->lock);
@@ -143,7 +165,7 @@ static int host_refresh(struct tui_host *h, struct lxf_client *c, const char *na
 	int rc;
 
 	(void)snprintf(path, sizeof(path), "/1.0/instances/%s", name);
-	rc = lxf_client_request(c, "GET", path, NULL, &resp, err);
+	rc = host_req(h, c, path, &resp, err);
 	if (rc == -LXF_ENOENT) {
 		pthread_mutex_lock(&h->m->lock);
 		(void)tui_model_remove(h->m, h->idx, name);
@@ -154,10 +176,10 @@ static int host_refresh(struct tui_host *h, struct lxf_client *c, const char *na
 	if (rc != 0 || !resp.metadata)
 		goto out;
 	(void)snprintf(path, sizeof(path), "/1.0/instances/%s/state", name);
-	if (lxf_client_request(c, "GET", path, NULL, &st, NULL) == 0 && st.metadata)
+	if (host_req(h, c, path, &st, NULL) == 0 && st.metadata)
 		json_object_object_add(resp.metadata, "state", json_object_get(st.metadata));
 	pthread_mutex_lock(&h->m->lock);
-	(void)tui_model_upsert(h->m, h->idx, resp.metadata);
+	(void)tui_model_upsert(h->m, h->idx, resp.metadata, tui_now_ms());
 	pthread_mutex_unlock(&h->m->lock);
 out:
 	lxf_response_fini(&resp);
@@ -165,10 +187,43 @@ out:
 	return rc;
 }
 
-static int host_ping(struct lxf_client *c, struct lxf_err *err)
+/*
+ * The running containers' CPU and memory, for the CPU rate: one filtered
+ * list (a server without filters sends them all, which is only slower).
+ * Rows are updated, never added or removed: that is the re-list's job.
+ */
+static int host_stats(struct tui_host *h, struct lxf_client *c, struct lxf_err *err)
 {
 	struct lxf_response resp = {0};
-	int rc = lxf_client_request(c, "GET", "/1.0", NULL, &resp, err);
+	size_t running = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&h->m->lock);
+	for (size_t i = 0; i < h->m->n; i++)
+		running +=
+		    h->m->rows[i].host == h->idx && strcmp(h->m->rows[i].state, "RUNNING") == 0;
+	pthread_mutex_unlock(&h->m->lock);
+	/* Nothing running: a ping, so that a host that stopped answering
+	 * shows slow now rather than at the next re-list. */
+	if (running == 0) {
+		rc = host_req(h, c, "/1.0", &resp, err);
+		goto out;
+	}
+	rc = host_req(h, c, "/1.0/instances?recursion=2&filter=status%20eq%20Running", &resp, err);
+	if (rc != 0)
+		goto out;
+	pthread_mutex_lock(&h->m->lock);
+	tui_model_refresh(h->m, h->idx, resp.metadata, tui_now_ms());
+	pthread_mutex_unlock(&h->m->lock);
+out:
+	lxf_response_fini(&resp);
+	return rc;
+}
+
+static int host_ping(struct tui_host *h, struct lxf_client *c, struct lxf_err *err)
+{
+	struct lxf_response resp = {0};
+	int rc = host_req(h, c, "/1.0", &resp, err);
 
 	lxf_response_fini(&resp);
 	return rc;
@@ -187,7 +242,7 @@ static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
 	struct lxf_ws_ctx *wc = NULL;
 	struct lxf_ws *ws = NULL;
 	char names[16][TUI_NAME_MAX];
-	struct timespec next;
+	struct timespec next, stats;
 	int rc;
 
 	pthread_mutex_lock(&h->qlock);
@@ -199,7 +254,7 @@ static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
 	/* GET /1.0 first: its error ("cannot connect to ...") says more than
 	 * a websocket handshake that failed. */
 	if (rc == 0)
-		rc = host_ping(c, err);
+		rc = host_ping(h, c, err);
 	if (rc == 0)
 		rc = lxf_ws_ctx_for_remote(h->m->remotes, h->rem, &wc, err);
 	if (rc == 0)
@@ -212,14 +267,16 @@ static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
 	host_status(h, TUI_HOST_UP, NULL);
 	*backoff = 1;
 	deadline_in(&next, FLEET_RELIST_SECS);
+	deadline_in(&stats, FLEET_STATS_SECS);
 	for (;;) {
 		size_t n;
 		bool relist, timed_out = false;
+		const struct timespec *until = stats.tv_sec < next.tv_sec ? &stats : &next;
 
 		pthread_mutex_lock(&h->qlock);
 		while (!h->nqueue && !h->relist && !h->closed && !h->stop && !timed_out)
 			timed_out =
-			    pthread_cond_timedwait(&h->qcond, &h->qlock, &next) == ETIMEDOUT;
+			    pthread_cond_timedwait(&h->qcond, &h->qlock, until) == ETIMEDOUT;
 		if (h->stop || h->closed) {
 			rc = h->stop ? 0 : lxf_err_set(err, LXF_EUNAVAIL, "events connection lost");
 			pthread_mutex_unlock(&h->qlock);
@@ -228,7 +285,7 @@ static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
 		n = h->nqueue;
 		memcpy(names, h->queue, n * sizeof(names[0]));
 		h->nqueue = 0;
-		relist = h->relist || timed_out;
+		relist = h->relist || (timed_out && until == &next);
 		h->relist = false;
 		pthread_mutex_unlock(&h->qlock);
 		for (size_t i = 0; i < n && rc == 0 && !relist; i++)
@@ -236,6 +293,10 @@ static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
 		if (rc == 0 && relist) {
 			rc = host_relist(h, c, err);
 			deadline_in(&next, FLEET_RELIST_SECS);
+			deadline_in(&stats, FLEET_STATS_SECS);
+		} else if (rc == 0 && timed_out) {
+			rc = host_stats(h, c, err);
+			deadline_in(&stats, FLEET_STATS_SECS);
 		}
 		if (rc != 0)
 			break;

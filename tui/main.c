@@ -96,7 +96,9 @@ static void ui_loop(struct tui_ui *ui, int wake_rd)
 		p[1] = (struct pollfd){.fd = wake_rd, .events = POLLIN};
 		for (size_t i = 0; i < ui->njobs; i++)
 			p[np++] = (struct pollfd){.fd = ui->jobs[i].fd, .events = POLLIN};
-		if (poll(p, np, -1) < 0 && errno != EINTR)
+		/* Nothing wakes the loop when a host stops answering: while a
+		 * request is out, redraw each second to show it slow. */
+		if (poll(p, np, ui->hosts_busy ? 1000 : -1) < 0 && errno != EINTR)
 			break;
 		if (p[1].revents & POLLIN) {
 			char buf[256];

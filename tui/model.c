@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -130,11 +131,47 @@ static int64_t json_int_at(struct json_object *o, const char *path)
 	return json_object_get_int64(v);
 }
 
+/* Drops a UTF-8 sequence that a cut to the field's size left incomplete. */
+static void utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80 && n - i < 3)
+		i--;
+	if (i == 0 || (unsigned char)s[i - 1] < 0xc0)
+		return;
+	need = (unsigned char)s[i - 1] >= 0xf0 ? 4 : (unsigned char)s[i - 1] >= 0xe0 ? 3 : 2;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
+/*
+ * What the instance was made from, shortest first: "os release" from the
+ * image.* keys LXD (and lxfd) copy from the image's properties, else the
+ * image's description, else the first 12 digits of its fingerprint.
+ */
+static void row_image(struct tui_row *r, struct json_object *cfg)
+{
+	const char *os = lxf_json_str(cfg, "image.os"), *rel = lxf_json_str(cfg, "image.release");
+	const char *desc = lxf_json_str(cfg, "image.description");
+	const char *fp = lxf_json_str(cfg, "volatile.base_image");
+
+	if (os && *os)
+		(void)snprintf(r->image, sizeof(r->image), "%s%s%s", os, rel && *rel ? " " : "",
+			       rel ? rel : "");
+	else if (desc && *desc)
+		copy(r->image, sizeof(r->image), desc);
+	else if (fp && *fp)
+		(void)snprintf(r->image, sizeof(r->image), "%.12s", fp);
+	else
+		copy(r->image, sizeof(r->image), "-");
+	utf8_trim(r->image);
+}
+
 int tui_row_from_json(struct tui_row *r, struct json_object *inst)
 {
 	const char *name = lxf_json_str(inst, "name"), *status = lxf_json_str(inst, "status");
 	struct json_object *cfg = lxf_json_path(inst, "config");
-	const char *img;
 
 	if (!name || !*name || strlen(name) >= sizeof(r->name))
 		return -1;
@@ -143,12 +180,7 @@ int tui_row_from_json(struct tui_row *r, struct json_object *inst)
 	for (char *p = r->state; *p; p++)
 		if (*p >= 'a' && *p <= 'z')
 			*p = (char)(*p - 'a' + 'A');
-	img = lxf_json_str(cfg, "image.description");
-	if (!img)
-		img = lxf_json_str(cfg, "image.os");
-	if (!img)
-		img = lxf_json_str(cfg, "volatile.base_image");
-	copy(r->image, sizeof(r->image), img ? img : "-");
+	row_image(r, cfg);
 	row_ipv4(r, inst);
 	r->cpu_ns = json_int_at(inst, "state.cpu.usage");
 	r->mem = json_int_at(inst, "state.memory.usage");
@@ -156,7 +188,40 @@ int tui_row_from_json(struct tui_row *r, struct json_object *inst)
 		r->cpu_ns = -1;
 		r->mem = -1;
 	}
+	r->cpu_base_ns = r->cpu_base_ms = -1;
+	r->cpu_pm = -1;
 	return 0;
+}
+
+/*
+ * The CPU rate of r, sampled at now_ms, from the row it replaces. The base
+ * sample moves only once TUI_CPU_MIN_MS have passed, so that an event's
+ * re-read right after a periodic one does not give a rate over a few
+ * milliseconds; a counter that went back (a restart) starts over.
+ */
+static void row_rate(struct tui_row *r, const struct tui_row *old, int64_t now_ms)
+{
+	int64_t dt;
+
+	if (r->cpu_ns < 0)
+		return;
+	if (!old || old->cpu_base_ns < 0 || r->cpu_ns < old->cpu_base_ns ||
+	    now_ms < old->cpu_base_ms) {
+		r->cpu_base_ns = r->cpu_ns;
+		r->cpu_base_ms = now_ms;
+		return;
+	}
+	dt = now_ms - old->cpu_base_ms;
+	if (dt < TUI_CPU_MIN_MS) {
+		r->cpu_base_ns = old->cpu_base_ns;
+		r->cpu_base_ms = old->cpu_base_ms;
+		r->cpu_pm = old->cpu_pm;
+		return;
+	}
+	/* ns per ms is 1e6 for one whole CPU: per mille is delta / dt / 1e3. */
+	r->cpu_pm = (int32_t)((r->cpu_ns - old->cpu_base_ns) / dt / 1000);
+	r->cpu_base_ns = r->cpu_ns;
+	r->cpu_base_ms = now_ms;
 }
 
 ssize_t tui_model_find(const struct tui_model *m, uint16_t host, const char *name)
@@ -167,7 +232,7 @@ ssize_t tui_model_find(const struct tui_model *m, uint16_t host, const char *nam
 	return -1;
 }
 
-int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *inst)
+int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *inst, int64_t now_ms)
 {
 	struct tui_row r = {.host = host, .seen = true};
 	ssize_t i;
@@ -175,6 +240,7 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 	if (tui_row_from_json(&r, inst) != 0)
 		return -1;
 	i = tui_model_find(m, host, r.name);
+	row_rate(&r, i >= 0 ? &m->rows[i] : NULL, now_ms);
 	if (i >= 0) {
 		r.marked = m->rows[i].marked;
 		m->rows[i] = r;
@@ -211,7 +277,7 @@ bool tui_model_remove(struct tui_model *m, uint16_t host, const char *name)
 	return true;
 }
 
-int tui_model_relist(struct tui_model *m, uint16_t host, struct json_object *insts)
+int tui_model_relist(struct tui_model *m, uint16_t host, struct json_object *insts, int64_t now_ms)
 {
 	int rc = 0;
 
@@ -221,7 +287,7 @@ int tui_model_relist(struct tui_model *m, uint16_t host, struct json_object *ins
 		if (m->rows[i].host == host)
 			m->rows[i].seen = false;
 	for (size_t i = 0; i < json_object_array_length(insts); i++)
-		if (tui_model_upsert(m, host, json_object_array_get_idx(insts, i)) != 0)
+		if (tui_model_upsert(m, host, json_object_array_get_idx(insts, i), now_ms) != 0)
 			rc = -1;
 	for (size_t i = 0; i < m->n;) {
 		if (m->rows[i].host == host && !m->rows[i].seen)
@@ -231,6 +297,21 @@ int tui_model_relist(struct tui_model *m, uint16_t host, struct json_object *ins
 	}
 	tui_model_changed(m);
 	return rc;
+}
+
+void tui_model_refresh(struct tui_model *m, uint16_t host, struct json_object *insts,
+		       int64_t now_ms)
+{
+	if (!json_object_is_type(insts, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(insts); i++) {
+		struct json_object *o = json_object_array_get_idx(insts, i);
+		const char *name = lxf_json_str(o, "name");
+
+		/* Only known rows: one deleted meanwhile must not come back. */
+		if (name && tui_model_find(m, host, name) >= 0)
+			(void)tui_model_upsert(m, host, o, now_ms);
+	}
 }
 
 void tui_model_set_op(struct tui_model *m, uint16_t host, const struct tui_op *op, bool done)
@@ -353,7 +434,9 @@ static int sort_cmp(const void *pa, const void *pb)
 		c = cmp_i64(ntohl_ip(a->ipv4), ntohl_ip(b->ipv4));
 		break;
 	case TUI_COL_CPU:
-		c = cmp_i64(a->cpu_ns, b->cpu_ns);
+		c = cmp_i64(a->cpu_pm, b->cpu_pm);
+		if (c == 0)
+			c = cmp_i64(a->cpu_ns, b->cpu_ns);
 		break;
 	case TUI_COL_MEMORY:
 		c = cmp_i64(a->mem, b->mem);
@@ -455,4 +538,12 @@ void tui_fmt_bytes(char *buf, size_t len, int64_t v)
 		u++;
 	}
 	(void)snprintf(buf, len, u ? "%.1f%s" : "%.0f%s", d, units[u]);
+}
+
+int64_t tui_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -38,14 +38,21 @@ struct tui_row {
 	char image[28];
 	int64_t cpu_ns; /* cumulative, -1 unknown */
 	int64_t mem;    /* bytes, -1 unknown */
+	/* The CPU rate: per mille of one CPU between the base sample and the
+	 * latest one at least TUI_CPU_MIN_MS later; -1 until two samples. */
+	int64_t cpu_base_ns, cpu_base_ms;
+	int32_t cpu_pm;
 };
+
+#define TUI_CPU_MIN_MS 1000 /* samples closer than this do not move the rate */
+#define TUI_SLOW_MS    5000 /* a host with a request unanswered this long shows "slow" */
 
 enum tui_host_status { TUI_HOST_CONNECTING, TUI_HOST_UP, TUI_HOST_DOWN };
 
 struct tui_op {
 	char id[40];
 	char desc[40];
-	char progress[24];
+	char progress[48];
 };
 
 struct tui_host {
@@ -58,6 +65,7 @@ struct tui_host {
 	int64_t mem_total; /* -1 unknown */
 	struct tui_op ops[TUI_OPS_MAX];
 	size_t nops;
+	int64_t req_since_ms; /* a request is waiting for this host since; 0 none */
 	/* fleet.c's per-host state; the queue fields are guarded by qlock. */
 	struct tui_model *m;
 	uint16_t idx;
@@ -128,10 +136,14 @@ void tui_model_fini(struct tui_model *m);
 void tui_model_changed(struct tui_model *m);
 void tui_model_log(struct tui_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *tui_model_log_line(const struct tui_model *m, size_t i); /* 0 = oldest */
-int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *inst);
+/* now_ms (tui_now_ms) times the CPU sample of the instance. */
+int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *inst, int64_t now_ms);
 bool tui_model_remove(struct tui_model *m, uint16_t host, const char *name);
 /* Re-list: rows of host not in insts (a JSON array) go away. */
-int tui_model_relist(struct tui_model *m, uint16_t host, struct json_object *insts);
+int tui_model_relist(struct tui_model *m, uint16_t host, struct json_object *insts, int64_t now_ms);
+/* Updates the rows of host that insts names; adds and removes none. */
+void tui_model_refresh(struct tui_model *m, uint16_t host, struct json_object *insts,
+		       int64_t now_ms);
 void tui_model_set_op(struct tui_model *m, uint16_t host, const struct tui_op *op, bool done);
 ssize_t tui_model_find(const struct tui_model *m, uint16_t host, const char *name);
 
@@ -142,6 +154,7 @@ bool tui_filter_match(const struct tui_filter *f, const struct tui_row *r, const
 void tui_sort(const struct tui_model *m, size_t *idx, size_t n, enum tui_col col, bool desc);
 int tui_event_parse(struct json_object *ev, struct tui_event *out);
 void tui_fmt_bytes(char *buf, size_t len, int64_t v);
+int64_t tui_now_ms(void); /* CLOCK_MONOTONIC */
 
 /* fleet.c */
 int tui_fleet_start(struct tui_model *m);

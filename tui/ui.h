@@ -71,6 +71,7 @@ struct tui_ui {
 	/* Screen layout, for the mouse. */
 	int hosts_y0, nhosts_shown, table_y0, nrows_shown;
 	bool dragging;
+	bool hosts_busy; /* a host has a request out: redraw each second (slow) */
 	bool quit;
 };
 

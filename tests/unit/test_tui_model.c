@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for tui/model.c: rows from JSON, filter, sort, events, the log ring. */
+/* Unit tests for tui/model.c: rows from JSON, filter, sort, events, the log ring, CPU rates. */
 /* cmocka.h needs these before it; blank lines keep clang-format from reordering. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,7 +56,7 @@ static void add(struct tui_model *m, uint16_t host, const char *name, const char
 {
 	struct json_object *o = inst(name, status, ip, cpu, mem);
 
-	assert_int_equal(tui_model_upsert(m, host, o), 0);
+	assert_int_equal(tui_model_upsert(m, host, o, 0), 0);
 	json_object_put(o);
 }
 
@@ -84,6 +84,102 @@ static void test_row_from_json(void **state)
 	o = parse("{\"status\":\"Running\"}");
 	assert_int_not_equal(tui_row_from_json(&r, o), 0);
 	json_object_put(o);
+}
+
+/* IMAGE: "os release", else the description, else the short fingerprint. */
+static void test_row_image(void **state)
+{
+	static const struct {
+		const char *config, *want;
+	} cases[] = {
+	    {"{\"image.os\":\"Ubuntu\",\"image.release\":\"jammy\",\"image.description\":"
+	     "\"Ubuntu jammy amd64 "
+	     "(20231010_07:42)\",\"volatile.base_image\":\"0123456789abcdef\"}",
+	     "Ubuntu jammy"},
+	    {"{\"image.os\":\"busybox\"}", "busybox"},
+	    {"{\"image.description\":\"a very long description that is cut short\"}",
+	     "a very long description tha"},
+	    {"{\"volatile.base_image\":\"0123456789abcdef0123\"}", "0123456789ab"},
+	    /* Cut inside a UTF-8 character: the partial character goes. */
+	    {"{\"image.description\":\"abcdefghijklmnopqrstuvwxyz\\u00e9\"}",
+	     "abcdefghijklmnopqrstuvwxyz"},
+	    {"{\"image.description\":\"abcdefghijklmnopqrstuvwxy\\u00e9\"}",
+	     "abcdefghijklmnopqrstuvwxy\u00e9"},
+	    {"{}", "-"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[512];
+		struct json_object *o;
+		struct tui_row r = {0};
+
+		(void)snprintf(buf, sizeof(buf),
+			       "{\"name\":\"c\",\"status\":\"Stopped\",\"config\":%s}",
+			       cases[i].config);
+		o = parse(buf);
+		assert_int_equal(tui_row_from_json(&r, o), 0);
+		assert_string_equal(r.image, cases[i].want);
+		json_object_put(o);
+	}
+}
+
+/* One sample of c1 on h1: cumulative CPU ns at now_ms. */
+static void sample(struct tui_model *m, const char *status, long long cpu_ns, int64_t now_ms)
+{
+	struct json_object *o = inst("c1", status, "10.0.0.1", cpu_ns, 1);
+
+	assert_int_equal(tui_model_upsert(m, 0, o, now_ms), 0);
+	json_object_put(o);
+}
+
+static int32_t rate(const struct tui_model *m)
+{
+	return m->rows[tui_model_find(m, 0, "c1")].cpu_pm;
+}
+
+/* CPU is a rate over the last interval: unknown after one sample. */
+static void test_cpu_rate(void **state)
+{
+	struct tui_model m;
+	struct json_object *arr;
+
+	(void)state;
+	model_setup(&m);
+	sample(&m, "Running", 1000000000LL, 10000);
+	assert_int_equal(rate(&m), -1);
+	/* 1 s of CPU in 2 s of wall time: 50.0 %. */
+	sample(&m, "Running", 2000000000LL, 12000);
+	assert_int_equal(rate(&m), 500);
+	/* A sample 300 ms later keeps the rate and the base... */
+	sample(&m, "Running", 2900000000LL, 12300);
+	assert_int_equal(rate(&m), 500);
+	assert_int_equal(m.rows[0].cpu_ns, 2900000000LL);
+	/* ...so the next one is measured over the whole 2 s: 2 CPUs, 200 %. */
+	sample(&m, "Running", 6000000000LL, 14000);
+	assert_int_equal(rate(&m), 2000);
+	/* An idle container: 0.0 %, not unknown. */
+	sample(&m, "Running", 6000000000LL, 19000);
+	assert_int_equal(rate(&m), 0);
+	/* Stopped: no rate; started again (counter from zero): unknown first. */
+	sample(&m, "Stopped", 0, 20000);
+	assert_int_equal(rate(&m), -1);
+	sample(&m, "Running", 100000000LL, 21000);
+	assert_int_equal(rate(&m), -1);
+	sample(&m, "Running", 200000000LL, 22000);
+	assert_int_equal(rate(&m), 100);
+	/* A counter that went back (restarted between samples) starts over. */
+	sample(&m, "Running", 50000000LL, 23000);
+	assert_int_equal(rate(&m), -1);
+	/* A refresh updates known rows only: it never adds one. */
+	arr = parse("[{\"name\":\"c1\",\"status\":\"Running\",\"state\":{\"cpu\":"
+		    "{\"usage\":1050000000}}},{\"name\":\"new\",\"status\":\"Running\"}]");
+	tui_model_refresh(&m, 0, arr, 24000);
+	json_object_put(arr);
+	assert_int_equal(rate(&m), 1000);
+	assert_true(tui_model_find(&m, 0, "new") < 0);
+	assert_int_equal(m.n, 1);
+	tui_model_fini(&m);
 }
 
 static void test_filter(void **state)
@@ -165,7 +261,7 @@ static void test_upsert_relist(void **state)
 	/* A re-list of h1 drops h1's rows it does not name, never h2's. */
 	arr = parse(
 	    "[{\"name\":\"a\",\"status\":\"Running\"},{\"name\":\"z\",\"status\":\"Stopped\"}]");
-	assert_int_equal(tui_model_relist(&m, 0, arr), 0);
+	assert_int_equal(tui_model_relist(&m, 0, arr, 0), 0);
 	json_object_put(arr);
 	assert_int_equal(m.n, 3);
 	assert_true(tui_model_find(&m, 0, "b") < 0);
@@ -230,6 +326,13 @@ static void test_events(void **state)
 	tui_model_set_op(&m, 1, &ev.op, ev.op_done);
 	assert_int_equal(m.hosts[1].nops, 0);
 	json_object_put(o);
+	/* A migration's progress (LXD's fs_progress) fits whole. */
+	o = parse("{\"type\":\"operation\",\"metadata\":{\"id\":\"op2\",\"description\":"
+		  "\"Migrating instance\",\"status_code\":103,\"metadata\":{\"fs_progress\":"
+		  "\"web-server-01: 123.45MB (12.34MB/s)\"}}}");
+	assert_int_equal(tui_event_parse(o, &ev), 0);
+	assert_string_equal(ev.op.progress, "web-server-01: 123.45MB (12.34MB/s)");
+	json_object_put(o);
 	tui_model_fini(&m);
 }
 
@@ -277,7 +380,8 @@ int main(void)
 	    cmocka_unit_test(test_row_from_json), cmocka_unit_test(test_filter),
 	    cmocka_unit_test(test_sort),          cmocka_unit_test(test_upsert_relist),
 	    cmocka_unit_test(test_events),        cmocka_unit_test(test_log_ring),
-	    cmocka_unit_test(test_wake_once),
+	    cmocka_unit_test(test_wake_once),     cmocka_unit_test(test_row_image),
+	    cmocka_unit_test(test_cpu_rate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
