@@ -70,12 +70,16 @@ int api_image_secret(struct http_req *req, struct lxf_err *err)
 	unsigned char rnd[SECRET_LEN / 2];
 	int ret = db_image_resolve(router_param(&req->match, "fp"), &row, err);
 
-	if (ret == 0 && (!s || !(md = json_object_new_object())))
-		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	if (ret == 0 && RAND_bytes(rnd, sizeof(rnd)) != 1)
-		ret = lxf_err_set(err, LXF_EIO, "Cannot make a random secret");
 	if (ret < 0)
 		goto out;
+	if (!s || !(md = json_object_new_object())) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		ret = lxf_err_set(err, LXF_EIO, "Cannot make a random secret");
+		goto out;
+	}
 	lxf_hex(rnd, sizeof(rnd), s->secret);
 	snprintf(s->fp, sizeof(s->fp), "%s", lxf_json_str(row, "fingerprint"));
 	lxf_json_add_str(md, "secret", s->secret);

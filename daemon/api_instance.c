@@ -10,6 +10,7 @@
 #include "events.h"
 #include "http.h"
 #include "log.h"
+#include "migrate.h"
 #include "op.h"
 
 /* The instance's row, hiding half-created ones as LXD has no such state. */
@@ -311,7 +312,7 @@ int api_instance_post(struct http_req *req, struct lxf_err *err)
 		goto out;
 	}
 	if (migration) {
-		ret = lxf_err_set(err, LXF_ENOTSUP, "Migration is not supported");
+		ret = migrate_source_post(req, name, NULL, body, err);
 		goto out;
 	}
 	ret = router_check_instance_name(newname, "instance name", err);

@@ -366,6 +366,8 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 		return lxf_err_set(err, LXF_ENOTSUP, "Only containers are supported");
 	if (strcmp(stype, "copy") == 0)
 		return migrate_copy_post(req, body, err);
+	if (strcmp(stype, "migration") == 0)
+		return migrate_target_post(req, body, err);
 	if (config && lxf_json_check_string_map(config, "config", err) < 0)
 		return -LXF_EINVAL;
 	if (devices && api_check_devices(devices, err) < 0)

@@ -20,6 +20,7 @@
 #include "file.h"
 #include "http.h"
 #include "log.h"
+#include "migrate.h"
 #include "network.h"
 #include "op.h"
 #include "tls.h"
@@ -338,6 +339,7 @@ int api_server_patch(struct http_req *req, struct lxf_err *err)
 
 int api_server_get(struct http_req *req, struct lxf_err *err)
 {
+	/* Only what lxfd implements; the last five are migration (migrate_*.c). */
 	static const char *const extensions[] = {"instances",
 						 "container_full",
 						 "instance_get_full",
@@ -357,7 +359,12 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 						 "snapshot_expiry",
 						 "snapshot_expiry_creation",
 						 "certificate_update",
-						 "certificate_token"};
+						 "certificate_token",
+						 "container_push",
+						 "migration_progress",
+						 "container_stateless_copy",
+						 "container_only_migration",
+						 "container_incremental_copy"};
 	struct json_object *o = json_object_new_object(), *env = json_object_new_object();
 	struct json_object *ext = json_object_new_array(), *cfg = NULL;
 	struct utsname u;
@@ -554,7 +561,9 @@ int api_server_init(struct lxf_err *err)
 	if (ret == 0)
 		ret = ensure_default_profile(err);
 
-	if (ret == 0)
+	if (ret == 0) {
+		migrate_recover(); /* before: it needs the instance rows */
 		ret = cleanup_creating(err);
+	}
 	return ret;
 }

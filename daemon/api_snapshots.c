@@ -18,6 +18,7 @@
 #include "events.h"
 #include "http.h"
 #include "log.h"
+#include "migrate.h"
 #include "op.h"
 
 #define SNAP_NAME_MAX 255
@@ -488,7 +489,7 @@ int api_snapshot_post(struct http_req *req, struct lxf_err *err)
 		goto out;
 	}
 	if (migration) {
-		ret = lxf_err_set(err, LXF_ENOTSUP, "Migration is not supported");
+		ret = migrate_source_post(req, name, snap, body, err);
 		goto out;
 	}
 	ret = check_snap_name(newsnap, err);

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "op.h"
 #include "ws.h"
+#include "ws_dial.h"
 
 #define HTTP_CHUNK            16384
 #define HTTP_IGNORED_BODY_MAX 65536 /* bigger bodies on body-less routes get a 413 */
@@ -555,6 +556,7 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		break;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		flush_done();
+		ws_dial_service(lws_get_context(wsi));
 		ws_service();
 		https_service();
 		return 0;
@@ -562,6 +564,8 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		/* Any client certificate passes the handshake (they are
 		 * self-signed); trust is decided per request by fingerprint. */
 		return 0;
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		return ws_verify_server(wsi, user); /* websockets lxfd dials (ws_dial.c) */
 	case LWS_CALLBACK_WSI_CREATE:
 		return https_conn_event(wsi, (int)reason);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -571,7 +575,14 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	case LWS_CALLBACK_ESTABLISHED:
 	case LWS_CALLBACK_RECEIVE:
 	case LWS_CALLBACK_SERVER_WRITEABLE:
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		return ws_callback(wsi, (int)reason, in, len); /* websockets: ws.c */
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		ws_callback(wsi, (int)reason, in, len);
+		break;
 	case LWS_CALLBACK_WSI_DESTROY:
 		https_conn_event(wsi, (int)reason);
 		ws_callback(wsi, (int)reason, in, len);

@@ -8,9 +8,9 @@
 #include "http.h"
 
 /*
- * Instance copy and migration (issue #6). Phase 1 has the copy on one
- * host; the migration protocol (source.type "migration", POST
- * /1.0/instances/<name> {"migration": true}) is not there yet.
+ * Instance copy and migration (issue #6): the copy on one host
+ * (migrate_copy.c) and LXD's migration protocol between hosts, source
+ * side (migrate_source.c) and target side (migrate_target.c).
  */
 
 /*
@@ -19,5 +19,27 @@
  * operation, or returns the error for the caller's error reply.
  */
 int migrate_copy_post(struct http_req *req, struct json_object *body, struct lxf_err *err);
+
+/*
+ * POST /1.0/instances/<name> with {"migration": true, "live": B,
+ * "instance_only": B} (body borrowed): the source side. Answers with a
+ * websocket operation whose metadata holds the "control" and "fs"
+ * secrets; the instance is only read, whatever happens. snap (may be
+ * NULL; an existing snapshot of name) is sent instead, as an instance.
+ */
+int migrate_source_post(struct http_req *req, const char *name, const char *snap,
+			struct json_object *body, struct lxf_err *err);
+
+/*
+ * POST /1.0/instances with source.type "migration" (body borrowed; name
+ * checked): the target side. Mode "push": a websocket operation whose
+ * "control"/"fs" secrets the source (or a relaying client) connects to;
+ * mode "pull": lxfd dials the source's channels, its certificate pinned.
+ */
+int migrate_target_post(struct http_req *req, struct json_object *body, struct lxf_err *err);
+
+/* At startup, before half-made instances are removed: puts back a rootfs
+ * a crash left staged, and empties DIR/migrate. */
+void migrate_recover(void);
 
 #endif

@@ -1,5 +1,15 @@
 # lxfd: HTTP/REST over libwebsockets, router, SQLite state, operations.
 # lxfd_server holds everything but main() so that unit tests can link it.
+# The migration messages (LXD's protocol) are generated from migrate.proto.
+pkg_check_modules(PROTOBUFC REQUIRED IMPORTED_TARGET libprotobuf-c)
+find_program(PROTOC_C protoc-c REQUIRED)
+add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/migrate.pb-c.c
+	${CMAKE_CURRENT_BINARY_DIR}/migrate.pb-c.h
+	COMMAND ${PROTOC_C} --c_out=${CMAKE_CURRENT_BINARY_DIR} -I${CMAKE_CURRENT_LIST_DIR}
+	${CMAKE_CURRENT_LIST_DIR}/migrate.proto
+	DEPENDS ${CMAKE_CURRENT_LIST_DIR}/migrate.proto VERBATIM)
+set_source_files_properties(${CMAKE_CURRENT_BINARY_DIR}/migrate.pb-c.c PROPERTIES
+	COMPILE_OPTIONS "-Wno-pedantic;-Wno-missing-prototypes")
 add_library(lxfd_server STATIC
 	${CMAKE_CURRENT_LIST_DIR}/http.c
 	${CMAKE_CURRENT_LIST_DIR}/http_chunked.c
@@ -22,10 +32,17 @@ add_library(lxfd_server STATIC
 	${CMAKE_CURRENT_LIST_DIR}/api_operations.c
 	${CMAKE_CURRENT_LIST_DIR}/api_instances.c
 	${CMAKE_CURRENT_LIST_DIR}/migrate_copy.c
+	${CMAKE_CURRENT_LIST_DIR}/migrate_proto.c
+	${CMAKE_CURRENT_LIST_DIR}/migrate_ws.c
+	${CMAKE_CURRENT_LIST_DIR}/migrate_rsync.c
+	${CMAKE_CURRENT_LIST_DIR}/migrate_source.c
+	${CMAKE_CURRENT_LIST_DIR}/migrate_target.c
+	${CMAKE_CURRENT_BINARY_DIR}/migrate.pb-c.c
 	${CMAKE_CURRENT_LIST_DIR}/api_instance.c
 	${CMAKE_CURRENT_LIST_DIR}/api_state.c
 	${CMAKE_CURRENT_LIST_DIR}/api_images.c
 	${CMAKE_CURRENT_LIST_DIR}/api_image_copy.c
+	${CMAKE_CURRENT_LIST_DIR}/ws_dial.c
 	${CMAKE_CURRENT_LIST_DIR}/api_aliases.c
 	${CMAKE_CURRENT_LIST_DIR}/api_profiles.c
 	${CMAKE_CURRENT_LIST_DIR}/api_files.c
@@ -37,10 +54,10 @@ add_library(lxfd_server STATIC
 	${CMAKE_CURRENT_LIST_DIR}/exec_parse.c
 	${CMAKE_CURRENT_LIST_DIR}/watch.c
 	${CMAKE_CURRENT_LIST_DIR}/console.c)
-target_include_directories(lxfd_server PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_include_directories(lxfd_server PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_CURRENT_BINARY_DIR})
 target_compile_definitions(lxfd_server PRIVATE LXF_LXC_VERSION="${LXC_VERSION}")
 target_link_libraries(lxfd_server PUBLIC lxfd_backend lxfcommon PkgConfig::LWS
-	PkgConfig::SQLITE PkgConfig::OPENSSL Threads::Threads)
+	PkgConfig::SQLITE PkgConfig::OPENSSL PkgConfig::PROTOBUFC Threads::Threads)
 
 # lxfd never links libcurl: its client subcommands (waitready, shutdown,
 # init) are lxfd-admin, which lxfd execs (helper.h says where it looks).

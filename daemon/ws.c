@@ -24,6 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "router.h"
+#include "ws_dial.h"
 
 struct ws_msg {
 	struct ws_msg *next;
@@ -46,6 +47,7 @@ struct ws_conn {
 	void *data;
 	bool opened;
 	struct lxf_buf rx; /* a text message being gathered */
+	char pin[65];      /* dialed by us (ws_dial.c): the server's certificate fingerprint */
 };
 
 struct chan {
@@ -421,12 +423,14 @@ out:
 	return ret;
 }
 
-/* Text messages are gathered whole; binary frames go through as they come. */
+/* Text messages are gathered whole; binary frames go through as they come
+ * (or whole too, for a whole_binary channel). */
 static int on_receive(struct lws *wsi, struct ws_conn *c, const void *in, size_t len)
 {
+	bool binary = lws_frame_is_binary(wsi);
 	int pause = 0;
 
-	if (lws_frame_is_binary(wsi)) {
+	if (binary && !c->ops->whole_binary) {
 		if (len > 0)
 			pause = c->ops->on_data(c->data, c, true, in, len);
 	} else {
@@ -438,7 +442,7 @@ static int on_receive(struct lws *wsi, struct ws_conn *c, const void *in, size_t
 			return -1;
 		}
 		if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
-			pause = c->ops->on_data(c->data, c, false, c->rx.data ? c->rx.data : "",
+			pause = c->ops->on_data(c->data, c, binary, c->rx.data ? c->rx.data : "",
 						c->rx.len);
 			lxf_buf_reset(&c->rx);
 		}
@@ -509,6 +513,48 @@ static void on_gone(struct lws *wsi, struct ws_conn *c)
 	ws_conn_unref(c);
 }
 
+/* Connections we dial (ws_dial.c) */
+
+struct ws_conn *ws_conn_dial_new(const struct ws_chan_ops *ops, void *data, const char *pin)
+{
+	struct ws_conn *c = conn_new();
+
+	if (!c)
+		return NULL;
+	c->ops = ops;
+	c->data = data;
+	snprintf(c->pin, sizeof(c->pin), "%s", pin);
+	c->refs++; /* the caller's */
+	return c;
+}
+
+void ws_conn_dial_bind(struct ws_conn *c, struct lws *wsi)
+{
+	c->wsi = wsi;
+}
+
+void ws_conn_dial_failed(struct ws_conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->gone) { /* lws already reported the failure (on_gone) */
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	c->gone = true;
+	queue_free_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	if (c->ops->on_close)
+		c->ops->on_close(c->data, c);
+	ws_conn_unref(c); /* the loop's */
+}
+
+const char *ws_conn_dial_pin(struct lws *wsi)
+{
+	struct ws_conn *c = lws_get_opaque_user_data(wsi);
+
+	return c && c->pin[0] ? c->pin : NULL;
+}
+
 int ws_callback(struct lws *wsi, int reason, void *in, size_t len)
 {
 	struct ws_conn *c = lws_get_opaque_user_data(wsi);
@@ -517,16 +563,27 @@ int ws_callback(struct lws *wsi, int reason, void *in, size_t len)
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return on_filter(wsi);
 	case LWS_CALLBACK_ESTABLISHED:
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		if (!c)
 			return -1;
 		c->opened = true;
 		c->ops->on_open(c->data, c);
+		/* What was queued while dialing goes out now. */
+		lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+	case LWS_CALLBACK_CLIENT_RECEIVE:
 		return c ? on_receive(wsi, c, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		return c ? on_writeable(wsi, c) : 0;
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		if (c)
+			lxf_warn("Websocket to %s failed: %s", c->pin[0] ? "a peer" : "?",
+				 in && len ? (const char *)in : "connection error");
+		/* fall through */
 	case LWS_CALLBACK_CLOSED:
+	case LWS_CALLBACK_CLIENT_CLOSED:
 	case LWS_CALLBACK_WSI_DESTROY:
 		if (c)
 			on_gone(wsi, c);

@@ -43,6 +43,9 @@ struct ws_chan_ops {
 	void (*on_close)(void *data, struct ws_conn *c);
 	/* Optional: the outgoing queue fell below half its cap. */
 	void (*on_drain)(void *data, struct ws_conn *c);
+	/* Binary messages too are gathered whole (capped at WS_MSG_MAX), for
+	 * channels whose binary messages are records (migration control). */
+	bool whole_binary;
 };
 
 /* Reference counting (any thread); ws_conn_unref accepts NULL. */
