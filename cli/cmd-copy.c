@@ -1,47 +1,55 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * lxf copy [REMOTE:]NAME [REMOTE:]NEWNAME [--instance-only], with LXD's
- * parsing (an argument without ':' is on the default remote). On one
- * remote it is POST /1.0/instances {"source": {"type": "copy"}}: the
- * source must be stopped; its config (volatile.* left out), devices,
- * profiles and, unless --instance-only, snapshots are copied. Between
- * remotes it needs the migration protocol (issue #6), not there yet: that
- * is refused before any request, so nothing is made anywhere.
+ * lxf copy [REMOTE:]NAME[/SNAP]... [REMOTE:][NEWNAME], with LXD's parsing
+ * (an argument without ':' is on the default remote). On one remote it is
+ * POST /1.0/instances {"source": {"type": "copy"}}: the source must be
+ * stopped; its config (volatile.* left out), devices, profiles and, unless
+ * --instance-only, snapshots are copied. Between remotes it is a migration
+ * (migrate.c): relay, pull or push, running sources too. Several sources
+ * go to one remote ("a:x a:y b:"), in order, stopping at the first failure.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "json.h"
+#include "migrate.h"
 
-/* Long-only, past the shared LXF_OPT_* values. */
-enum { OPT_INSTANCE_ONLY = 400 };
-
-static int cmd_copy_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			 const struct lxf_cmd_args *args)
+static int cmd_copy_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			const struct lxf_cmd_args *args, const char *src_arg, const char *dst_arg,
+			bool many, const struct lxf_mig_opts *mo)
 {
-	char *srem = NULL, *sname = NULL, *drem = NULL, *dname = NULL;
+	char *srem = NULL, *sname = NULL, *drem = NULL, *dname = NULL, *slash;
 	struct json_object *body = NULL, *source = NULL;
 	struct lxf_client *c = NULL;
 	struct lxf_err err = {0};
 	int st = LXF_EXIT_OK;
 
-	if (lxf_remotes_parse_arg(ctx->remotes, args->argv[0], &srem, &sname, &err) != 0 ||
-	    lxf_remotes_parse_arg(ctx->remotes, args->argv[1], &drem, &dname, &err) != 0)
+	if (lxf_remotes_parse_arg(ctx->remotes, src_arg, &srem, &sname, &err) != 0 ||
+	    lxf_remotes_parse_arg(ctx->remotes, dst_arg, &drem, &dname, &err) != 0)
 		goto fail;
-	if (!sname[0] || strchr(sname, '/')) {
-		lxf_err_set(&err, LXF_EUSAGE, "'%s' does not name an instance", args->argv[0]);
+	slash = strchr(sname, '/');
+	if (!sname[0] || sname[0] == '/' || (slash && (!slash[1] || strchr(slash + 1, '/')))) {
+		lxf_err_set(&err, LXF_EUSAGE, "'%s' does not name an instance", src_arg);
+		goto fail;
+	}
+	if (strchr(dname, '/') || (many && dname[0])) {
+		lxf_err_set(&err, LXF_EUSAGE, "the destination '%s' must be %s", dst_arg,
+			    many ? "a remote only (\"REMOTE:\") with several sources"
+				 : "an instance name");
 		goto fail;
 	}
 	if (strcmp(srem, drem) != 0) {
-		lxf_err_set(&err, LXF_ENOTSUP,
-			    "copying instances between remotes ('%s' to '%s') is not supported yet",
-			    srem, drem);
+		if (slash)
+			*slash++ = '\0';
+		if (lxf_migrate_copy(ctx->remotes, srem, sname, slash, drem,
+				     dname[0] ? dname : sname, mo, &err) == 0)
+			goto out;
 		goto fail;
 	}
-	if (!dname[0] || strchr(dname, '/')) {
-		lxf_err_set(&err, LXF_EUSAGE, "a copy on the same remote needs a new name: '%s'",
-			    args->argv[1]);
+	if (!dname[0] || slash) {
+		lxf_err_set(&err, LXF_EUSAGE, "a copy on the same remote needs %s: '%s'",
+			    slash ? "an instance, not a snapshot" : "a new name", dst_arg);
 		goto fail;
 	}
 	if (lxf_cmd_client(ctx, srem, &c, &err) != 0)
@@ -51,7 +59,7 @@ static int cmd_copy_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	    lxf_json_add_str(source, "source", sname) != 0 ||
 	    json_object_object_add(
 		source, "instance_only",
-		json_object_new_boolean(lxf_args_has(args, OPT_INSTANCE_ONLY))) ||
+		json_object_new_boolean(lxf_args_has(args, LXF_MIG_OPT_INSTANCE_ONLY))) ||
 	    json_object_object_add(body, "source", source) || (source = NULL) ||
 	    lxf_json_add_str(body, "name", dname) != 0) {
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
@@ -75,14 +83,37 @@ out:
 	return st;
 }
 
+static int cmd_copy_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			 const struct lxf_cmd_args *args)
+{
+	struct lxf_mig_opts mo;
+	struct lxf_err err = {0};
+	int st = LXF_EXIT_OK;
+
+	if (lxf_mig_opts_from_args(ctx, args, &mo, &err) != 0)
+		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
+	for (int i = 0; i + 1 < args->argc && st == LXF_EXIT_OK; i++)
+		st = cmd_copy_one(self, ctx, args, args->argv[i], args->argv[args->argc - 1],
+				  args->argc > 2, &mo);
+	return st;
+}
+
 const struct lxf_cmd lxf_cmd_copy_entry = {
     .name = "copy",
     .aliases = {"cp"},
-    .usage = "[REMOTE:]NAME [REMOTE:]NEWNAME",
-    .summary = "Copy a stopped instance (on one remote, for now)",
+    .usage = "[REMOTE:]NAME[/SNAPSHOT]... [REMOTE:][NEWNAME]",
+    .summary = "Copy instances, on one remote or between remotes",
     .min_args = 2,
-    .max_args = 2,
-    .opts = {{"instance-only", OPT_INSTANCE_ONLY, no_argument, NULL,
-	      "Copy the instance without its snapshots"}},
+    .max_args = -1,
+    .opts = {{"instance-only", LXF_MIG_OPT_INSTANCE_ONLY, no_argument, NULL,
+	      "Copy the instance without its snapshots"},
+	     {"mode", LXF_MIG_OPT_MODE, required_argument, "MODE",
+	      "Transfer mode between remotes: pull, push or relay"},
+	     {"refresh", LXF_MIG_OPT_REFRESH, no_argument, NULL,
+	      "Update an existing (stopped) copy with what changed"},
+	     {"stateless", LXF_MIG_OPT_STATELESS, no_argument, NULL,
+	      "Copy without the running state (the default)"},
+	     {"config", 'c', required_argument, "KEY=VALUE", "Config key for the copy"},
+	     {"profile", 'p', required_argument, "PROFILE", "Profile for the copy (repeatable)"}},
     .exec = cmd_copy_exec,
 };

@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "json.h"
+#include "migrate.h"
 
 /* LXD-valid names ("lxf-3fa9c1"): the server need not generate them. */
 static int cmd_launch_name(char **out, struct lxf_err *err)
@@ -121,12 +122,14 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			goto nomem;
 	}
 	if (strcmp(img_remote, remote) != 0) {
-		lxf_err_set(
-		    &err, LXF_ENOTSUP,
-		    "copying an image from remote '%s' to '%s' is not supported yet; import "
-		    "it on '%s' first",
-		    img_remote, remote, remote);
-		goto fail;
+		/* The image goes to the instance's remote first (lxf image copy). */
+		char *copied = NULL;
+
+		if (lxf_image_copy(ctx->remotes, img_remote, img, remote, NULL, 0, false, false,
+				   &copied, &err) != 0)
+			goto fail;
+		free(img);
+		img = copied;
 	}
 	if (!*name) {
 		free(name);

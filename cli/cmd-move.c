@@ -3,15 +3,17 @@
  * lxf move [REMOTE:]NAME[/SNAP] [REMOTE:][NEW[/NEWSNAP]], with LXD's
  * parsing: each argument names its remote, an argument without ':' is on
  * the default remote. On one remote a move is a rename (POST {"name"}).
- * Between remotes it needs the migration protocol (issue #6), which is not
- * there yet: that is refused before anything is touched, so the source is
- * never changed by a refused move.
+ * Between remotes it is a migration (migrate.c): the source is deleted
+ * only once its copy is complete (and running, if the source was). Several
+ * sources go to one remote ("a:x a:y b:"), in order, stopping at the
+ * first failure.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "cmd.h"
+#include "migrate.h"
 #include "snap.h"
 
 struct move_arg {
@@ -59,8 +61,8 @@ static int move_new_name(const struct move_arg *src, const struct move_arg *dst,
 	return 0;
 }
 
-static int cmd_move_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			 const struct lxf_cmd_args *args)
+static int cmd_move_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const char *src_arg,
+			const char *dst_arg, bool many, const struct lxf_mig_opts *mo)
 {
 	struct move_arg src = {0}, dst = {0};
 	struct lxf_client *c = NULL;
@@ -68,25 +70,36 @@ static int cmd_move_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	const char *newname = NULL;
 	int st = LXF_EXIT_OK;
 
-	if (move_arg_parse(ctx, args->argv[0], &src, &err) != 0 ||
-	    move_arg_parse(ctx, args->argv[1], &dst, &err) != 0)
+	if (move_arg_parse(ctx, src_arg, &src, &err) != 0 ||
+	    move_arg_parse(ctx, dst_arg, &dst, &err) != 0)
 		goto fail;
 	if (!src.name[0]) {
-		lxf_err_set(&err, LXF_EUSAGE, "no instance named in '%s'", args->argv[0]);
+		lxf_err_set(&err, LXF_EUSAGE, "no instance named in '%s'", src_arg);
+		goto fail;
+	}
+	if (many && dst.name[0]) {
+		lxf_err_set(&err, LXF_EUSAGE,
+			    "with several sources the destination is a remote only: '%s'", dst_arg);
 		goto fail;
 	}
 	if (strcmp(src.remote, dst.remote) != 0) {
 		/* Refused up front: nothing on either remote has been touched. */
-		lxf_err_set(&err, LXF_ENOTSUP,
-			    "moving instances between remotes ('%s' to '%s') is not supported yet",
-			    src.remote, dst.remote);
+		if (src.snap || dst.snap) {
+			lxf_err_set(&err, LXF_EUSAGE,
+				    "snapshots move with their instance, not alone: '%s'",
+				    src.snap ? src_arg : dst_arg);
+			goto fail;
+		}
+		if (lxf_migrate_move(ctx->remotes, src.remote, src.name, dst.remote,
+				     dst.name[0] ? dst.name : src.name, mo, &err) == 0)
+			goto out;
 		goto fail;
 	}
-	if (move_new_name(&src, &dst, args->argv[1], &newname, &err) != 0 ||
+	if (move_new_name(&src, &dst, dst_arg, &newname, &err) != 0 ||
 	    lxf_cmd_client(ctx, src.remote, &c, &err) != 0)
 		goto fail;
-	if (lxf_rename_post(c, src.snap ? src.inst : src.name, src.snap, newname, args->argv[1],
-			    &err) == 0)
+	if (lxf_rename_post(c, src.snap ? src.inst : src.name, src.snap, newname, dst_arg, &err) ==
+	    0)
 		goto out;
 fail:
 	if (err.code == LXF_EUSAGE)
@@ -100,12 +113,38 @@ out:
 	return st;
 }
 
+static int cmd_move_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			 const struct lxf_cmd_args *args)
+{
+	struct lxf_mig_opts mo;
+	struct lxf_err err = {0};
+	int st = LXF_EXIT_OK;
+
+	if (lxf_mig_opts_from_args(ctx, args, &mo, &err) != 0)
+		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
+	for (int i = 0; i + 1 < args->argc && st == LXF_EXIT_OK; i++)
+		st = cmd_move_one(self, ctx, args->argv[i], args->argv[args->argc - 1],
+				  args->argc > 2, &mo);
+	return st;
+}
+
 const struct lxf_cmd lxf_cmd_move_entry = {
     .name = "move",
     .aliases = {"mv"},
-    .usage = "[REMOTE:]NAME[/SNAPSHOT] [REMOTE:][NEWNAME[/NEWSNAPSHOT]]",
-    .summary = "Rename an instance or snapshot (moves between remotes: not yet)",
+    .usage = "[REMOTE:]NAME[/SNAPSHOT]... [REMOTE:][NEWNAME[/NEWSNAPSHOT]]",
+    .summary = "Move instances between remotes, or rename an instance or snapshot",
     .min_args = 2,
-    .max_args = 2,
+    .max_args = -1,
+    .opts = {{"instance-only", LXF_MIG_OPT_INSTANCE_ONLY, no_argument, NULL,
+	      "Move the instance without its snapshots"},
+	     {"mode", LXF_MIG_OPT_MODE, required_argument, "MODE",
+	      "Transfer mode between remotes: pull, push or relay"},
+	     {"stateless", LXF_MIG_OPT_STATELESS, no_argument, NULL,
+	      "Move without the running state (implied for containers)"},
+	     {"stateful", LXF_MIG_OPT_STATEFUL, no_argument, NULL,
+	      "Move with the running state (needs CRIU; refused otherwise)"},
+	     {"config", 'c', required_argument, "KEY=VALUE", "Config key for the moved instance"},
+	     {"profile", 'p', required_argument, "PROFILE",
+	      "Profile for the moved instance (repeatable)"}},
     .exec = cmd_move_exec,
 };

@@ -72,6 +72,7 @@ static const struct lxf_cmd *const cmd_table[] = {
     &lxf_cmd_image_alias_rename_entry,
     &lxf_cmd_image_info_entry,
     &lxf_cmd_image_export_entry,
+    &lxf_cmd_image_copy_entry,
     &lxf_cmd_image_edit_entry,
     &lxf_cmd_operation_list_entry,
     &lxf_cmd_operation_show_entry,

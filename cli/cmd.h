@@ -159,6 +159,7 @@ extern const struct lxf_cmd lxf_cmd_profile_device_add_entry, lxf_cmd_profile_de
     lxf_cmd_profile_device_list_entry, lxf_cmd_profile_device_show_entry,
     lxf_cmd_profile_device_get_entry, lxf_cmd_profile_device_set_entry,
     lxf_cmd_profile_device_unset_entry;
+extern const struct lxf_cmd lxf_cmd_image_copy_entry;
 extern const struct lxf_cmd lxf_cmd_image_info_entry, lxf_cmd_image_export_entry,
     lxf_cmd_image_edit_entry, lxf_cmd_image_alias_rename_entry;
 extern const struct lxf_cmd lxf_cmd_file_push_entry, lxf_cmd_file_pull_entry,

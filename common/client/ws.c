@@ -497,7 +497,22 @@ int lxf_ws_connect(struct lxf_ws_ctx *ctx, const char *path, const struct lxf_ws
 	return rc;
 }
 
+static int ws_send(struct lxf_ws *ws, const void *data, size_t len, bool binary, bool wait,
+		   struct lxf_err *err);
+
 int lxf_ws_send(struct lxf_ws *ws, const void *data, size_t len, bool binary, struct lxf_err *err)
+{
+	return ws_send(ws, data, len, binary, true, err);
+}
+
+int lxf_ws_send_nowait(struct lxf_ws *ws, const void *data, size_t len, bool binary,
+		       struct lxf_err *err)
+{
+	return ws_send(ws, data, len, binary, false, err);
+}
+
+static int ws_send(struct lxf_ws *ws, const void *data, size_t len, bool binary, bool wait,
+		   struct lxf_err *err)
 {
 	struct lxf_ws_ctx *ctx = ws->ctx;
 	struct ws_msg *m;
@@ -514,7 +529,7 @@ int lxf_ws_send(struct lxf_ws *ws, const void *data, size_t len, bool binary, st
 	if (len)
 		memcpy(m->buf + LWS_PRE, data, len);
 	pthread_mutex_lock(&ctx->mu);
-	while (ws->state != WS_CLOSED && !ws->close_req && ws->qbytes > 0 &&
+	while (wait && ws->state != WS_CLOSED && !ws->close_req && ws->qbytes > 0 &&
 	       ws->qbytes + len > LXF_WS_QUEUE_MAX)
 		pthread_cond_wait(&ctx->cv, &ctx->mu);
 	if (ws->state == WS_CLOSED || ws->close_req) {

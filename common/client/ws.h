@@ -86,6 +86,14 @@ int lxf_ws_connect(struct lxf_ws_ctx *ctx, const char *path, const struct lxf_ws
  */
 int lxf_ws_send(struct lxf_ws *ws, const void *data, size_t len, bool binary, struct lxf_err *err);
 
+/*
+ * As lxf_ws_send, but never waits for queue room: for a relay's callback
+ * that must not block on a peer whose own thread may be blocked on it.
+ * The caller bounds what it queues this way.
+ */
+int lxf_ws_send_nowait(struct lxf_ws *ws, const void *data, size_t len, bool binary,
+		       struct lxf_err *err);
+
 /* Sends a normal close frame after what is queued. Idempotent. */
 void lxf_ws_close(struct lxf_ws *ws);
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# lxf move, phase 1 of issue #6: on one remote it renames an instance or a
-# snapshot (config and snapshots follow); between remotes it is refused
-# before anything is touched, so the source is left as it was and the
-# target gets nothing.
+# lxf move and copy on one remote: a rename of an instance or a snapshot
+# (config and snapshots follow), a copy of a stopped instance; between
+# remotes, bad requests are refused before anything is touched, so the
+# source is left as it was and the target gets nothing.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -102,13 +102,17 @@ assert_exit 0 lxf_run info h1:c10
 assert_contains "$LXFE_OUT" "| s2 "
 
 assert_exit 2 lxf_run copy h1:c2 h1:
-assert_exit 1 lxf_run copy h1:c2 h2:c2
-assert_contains "$LXFE_ERR" "between remotes ('h1' to 'h2') is not supported yet"
-
-# Between remotes: refused up front, the source untouched, nothing on h2.
-assert_exit 1 lxf_run move h1:c2 h2:
-assert_contains "$LXFE_ERR" "between remotes ('h1' to 'h2') is not supported yet"
-assert_exit 1 lxf_run move h1:c2 h2:c9
+# Between remotes (test-move-remote.sh covers the transfers): what is
+# refused is refused before anything is touched, the source untouched,
+# nothing on h2.
+assert_exit 2 lxf_run move h1:c2/s2 h2:
+assert_contains "$LXFE_ERR" "snapshots move with their instance"
+assert_exit 2 lxf_run move h1:c2 h2:c9 --mode sideways
+assert_contains "$LXFE_ERR" "unknown mode 'sideways'"
+assert_exit 1 lxf_run move h1:c2 h2:c9 --mode pull
+assert_contains "$LXFE_ERR" "use --mode relay"
+assert_exit 2 lxf_run move h1:c2 h1:taken h2:named
+assert_contains "$LXFE_ERR" "destination is a remote only"
 assert_exit 0 lxf_run config get h1:c2 user.v
 assert_eq 1 "$LXFE_OUT" "source after a refused move"
 assert_exit 0 lxf_run list h2: -f csv -c n
