@@ -24,6 +24,9 @@ struct mig_xfer {
 	bool refresh;             /* into the existing target dst_name */
 	bool instance_only;
 	bool live; /* CRIU: only asked when `criu check` passed */
+	/* lxf refreshes after a stop: one pass from a running source is
+	 * enough (lxfd's "single_pass"; LXD ignores the key and sends two) */
+	bool single_pass;
 	const struct lxf_mig_opts *o;
 	/* out: the target accepted the create (not a refresh): a failure
 	 * must delete what it made */

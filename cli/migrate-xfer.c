@@ -435,6 +435,8 @@ static struct json_object *mig_source_body(const struct mig_xfer *x)
 	    json_object_object_add(b, "live", json_object_new_boolean(x->live)) ||
 	    json_object_object_add(b, "instance_only",
 				   json_object_new_boolean(x->instance_only || x->snap)) ||
+	    (x->single_pass &&
+	     json_object_object_add(b, "single_pass", json_object_new_boolean(1))) ||
 	    (x->snap && lxf_json_add_str(b, "name", x->snap) != 0)) {
 		json_object_put(b);
 		return NULL;

@@ -464,6 +464,7 @@ int lxf_migrate_move(const struct lxf_remotes *r, const char *src_remote, const 
 			      name, dst_remote);
 	/* Pass 1 while it runs: the bulk of the data, no downtime. */
 	mig_xfer_init(&x, &m, name, NULL, false, o);
+	x.single_pass = running;
 	rc = lxf_mig_xfer_run(r, &x, m.mode, err);
 	if (rc) {
 		if (x.made)

@@ -41,6 +41,9 @@ struct msrc {
 	char name[64];
 	char snap[256]; /* a snapshot sent as an instance (lxf copy c1/s1), or "" */
 	bool instance_only;
+	/* lxfd's "single_pass": one rootfs pass even when running (the client
+	 * stops the source and refreshes afterwards, as lxf move does). */
+	bool single_pass;
 	struct json_object *md; /* the secrets: the op's metadata without progress */
 	/* LXD's push form: we dial the target's channels. */
 	bool push;
@@ -233,7 +236,10 @@ static int source_op(struct op *op, void *arg, struct json_object **md, struct l
 		lxf_err_prefix(err, "Cannot reach the migration target %s", m->peer_url);
 	if (ret < 0)
 		goto out;
-	running = !m->snap[0] && is_running(m->name); /* a snapshot does not change */
+	/* A snapshot does not change; with single_pass the client makes the
+	 * final delta itself, so the running source is sent as a stopped one
+	 * is (one pass, criu absent: the target expects one). */
+	running = !m->snap[0] && !m->single_pass && is_running(m->name);
 	ret = make_offer(m, running, &offer, err);
 	if (ret == 0)
 		ret = migp_header_encode(&offer, &enc, &n, err);
@@ -299,7 +305,7 @@ int migrate_source_post(struct http_req *req, const char *name, const char *snap
 {
 	struct json_object *target = NULL, *md = NULL;
 	struct msrc *m = NULL, *mm;
-	bool live = false, inst_only = false, cont_only = false;
+	bool live = false, inst_only = false, cont_only = false, single = false;
 	char ctl_secret[65], fs_secret[65], url[128];
 	struct op *op = NULL;
 	int ret;
@@ -307,6 +313,7 @@ int migrate_source_post(struct http_req *req, const char *name, const char *snap
 	if (lxf_json_get_bool(body, "live", false, &live, err) < 0 ||
 	    lxf_json_get_bool(body, "instance_only", false, &inst_only, err) < 0 ||
 	    lxf_json_get_bool(body, "container_only", false, &cont_only, err) < 0 ||
+	    lxf_json_get_bool(body, "single_pass", false, &single, err) < 0 ||
 	    lxf_json_get_object(body, "target", false, &target, err) < 0)
 		return -LXF_EINVAL;
 	if (target) {
@@ -346,6 +353,7 @@ int migrate_source_post(struct http_req *req, const char *name, const char *snap
 		}
 	}
 	m->instance_only = inst_only || cont_only || snap;
+	m->single_pass = single;
 	ret = mig_link_init(&m->link, err);
 	if (ret < 0)
 		goto out;

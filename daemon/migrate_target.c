@@ -440,7 +440,8 @@ static int receive(struct mtgt *t, struct op *op, const struct migp_header *offe
 		   const struct migp_header *resp, struct lxf_err *err)
 {
 	struct mig_progress prog = {.op = op, .base_md = t->md};
-	struct mig_rsync r = {.send = false, .xattrs = true, .del = true, .compress = true};
+	struct mig_rsync r = {
+	    .send = false, .xattrs = true, .del = true, .compress = resp->compress};
 	struct idshift sh = {.src = offer};
 	bool final = offer->criu == MIGP_CRIU_NONE;
 	int ret;
@@ -535,7 +536,12 @@ static int target_op(struct op *op, void *arg, struct json_object **md, struct l
 	}
 	resp.fs = MIGP_FS_RSYNC;
 	resp.criu = offer.criu;
-	resp.has_rsync = resp.xattrs = resp.del = resp.compress = resp.bidirectional = true;
+	resp.has_rsync = resp.xattrs = resp.del = resp.bidirectional = true;
+	/* No compression when the source can be told so (bidirectional
+	 * features): between hosts on a LAN, zlib costs more time than the
+	 * bytes it saves, and container data is often compressed already. An
+	 * older source compresses whatever the answer says. */
+	resp.compress = !offer.bidirectional;
 	resp.refresh = t->refresh;
 	ret = stage_paths(t, err);
 	if (ret == 0)
