@@ -174,7 +174,7 @@ need 10 screen_has "Details of h1:a2"
 need 10 screen_has "Status: RUNNING"
 keys Escape
 
-# --- move: dropped on its own host it is a rename; across hosts, not yet (#6).
+# --- move: dropped on its own host it is a rename; across hosts, lxf move.
 keys / b 1 Enter
 need 5 screen_lacks " a2 "
 keys g m
@@ -191,7 +191,6 @@ keys / b 2 Enter
 need 5 screen_lacks " a2 "
 keys m k Enter
 # Dropped on h1 it runs `lxf move h2:b2 h1:`: the row then shows on h1.
-# An lxf whose move cannot cross remotes yet (#6) must leave b2 untouched.
 # (A failure shows "LABEL: Error: ..." or "LABEL: failed ...".)
 move_ended() { screen_has "done: move h2:b2 h1:" || screen_has "move h2:b2 h1:: "; }
 on_host() { screen | grep -Eq "^.. ?$1 +$2 "; }
@@ -200,7 +199,8 @@ moved=0
 screen_has "done: move h2:b2 h1:" && moved=1 # before a key clears the message
 keys / Escape
 line_of() { screen | awk -v p="$1" '$0 ~ p { print NR; exit }'; }
-if [ "$moved" = 1 ]; then
+[ "$moved" = 1 ] || fail "the move by keys across hosts failed: $(screen)"
+{
 	lxfe_log "cross-host move: done; trying the mouse drag back"
 	need 15 row_has b2 STOPPED
 	on_host h1 b2 || fail "b2 not shown on h1: $(screen)"
@@ -241,13 +241,20 @@ if [ "$moved" = 1 ]; then
 	[ "$seen_prog" = 1 ] || fail "the move's progress never showed in the status line"
 	keys / Escape
 	need 15 on_host h2 big
-else
-	lxfe_log "cross-host move: refused by this lxf (#6 not there yet)"
-	keys l
-	need 5 screen_has "not supported yet"
-	keys Escape
-	state_is h2:b2 STOPPED || fail "h2:b2 changed by a refused move"
-fi
+	# Marked containers move together: b2 and big (both on h2) marked
+	# with space, picked up and dropped on h1.
+	keys / b Enter
+	need 5 screen_lacks " a2 "
+	keys g ' ' ' ' m
+	need 5 screen_has "MOVING 2"
+	keys k Enter
+	need 120 state_is h1:big STOPPED
+	need 60 state_is h1:b2 STOPPED
+	need 15 gone h2: b2
+	need 15 gone h2: big
+	keys / Escape
+	need 15 on_host h1 big
+}
 need 15 row_has b2 STOPPED
 
 # --- mouse: press on a2's row, release on h1's host row (SGR 1006 reports,
