@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "backend.h"
 #include "db.h"
 #include "file.h"
 #include "http.h"
@@ -423,50 +424,6 @@ out:
 
 /* ---- /state ---- */
 
-static int add_addr(struct json_object *arr, const struct ifaddrs *ifa)
-{
-	struct json_object *o = json_object_new_object();
-	char addr[INET6_ADDRSTRLEN] = "", mask[16];
-	const unsigned char *m = NULL;
-	int bytes, prefix = 0;
-	const char *scope = "global";
-
-	if (!o)
-		return -LXF_ENOMEM;
-	if (ifa->ifa_addr->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)ifa->ifa_addr;
-		inet_ntop(AF_INET, &in->sin_addr, addr, sizeof(addr));
-		if ((ntohl(in->sin_addr.s_addr) >> 24) == 127)
-			scope = "local";
-		bytes = 4;
-		if (ifa->ifa_netmask)
-			m = (const void *)&(
-				(const struct sockaddr_in *)(const void *)ifa->ifa_netmask)
-				->sin_addr;
-	} else {
-		const struct sockaddr_in6 *in6 = (const void *)ifa->ifa_addr;
-		inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof(addr));
-		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-			scope = "local";
-		else if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr))
-			scope = "link";
-		bytes = 16;
-		if (ifa->ifa_netmask)
-			m = (const void *)&(
-				(const struct sockaddr_in6 *)(const void *)ifa->ifa_netmask)
-				->sin6_addr;
-	}
-	for (int i = 0; m && i < bytes; i++)
-		prefix += __builtin_popcount(m[i]);
-	snprintf(mask, sizeof(mask), "%d", prefix);
-	lxf_json_add_str(o, "family", bytes == 4 ? "inet" : "inet6");
-	lxf_json_add_str(o, "address", addr);
-	lxf_json_add_str(o, "netmask", mask);
-	lxf_json_add_str(o, "scope", scope);
-	json_object_array_add(arr, o);
-	return 0;
-}
-
 int api_network_state(struct http_req *req, struct lxf_err *err)
 {
 	const char *name = router_param(&req->match, "network");
@@ -497,7 +454,7 @@ int api_network_state(struct http_req *req, struct lxf_err *err)
 			continue;
 		flags = i->ifa_flags;
 		if (fam == AF_INET || fam == AF_INET6) {
-			add_addr(addrs, i);
+			(void)backend_ifaddr_json(addrs, i);
 		} else if (fam == AF_PACKET) {
 			const struct sockaddr_ll *ll = (const void *)i->ifa_addr;
 			const struct rtnl_link_stats *s = i->ifa_data;

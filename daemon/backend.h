@@ -68,6 +68,14 @@ int backend_state(const char *name, struct json_object **out, struct lxf_err *er
 /* The path of the container's liblxc log, in a static-per-call buffer of size n. */
 int backend_log_path(const char *name, char *buf, size_t n);
 
+/*
+ * backend_state.c: appends interface address ifa (AF_INET or AF_INET6) to
+ * arr as LXD's {family, address, netmask (prefix length), scope}; also
+ * used for host networks' /state. 0 or -LXF_ENOMEM.
+ */
+struct ifaddrs;
+int backend_ifaddr_json(struct json_object *arr, const struct ifaddrs *ifa);
+
 /* backend_exec.c: processes and the console of a running container. */
 struct backend_exec_opts {
 	const char *const *argv; /* NULL-terminated; argv[0] is looked up in PATH */

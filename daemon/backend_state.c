@@ -373,9 +373,9 @@ static struct json_object *nic_entry(struct json_object *net, const char *ifname
 	return e;
 }
 
-static int add_addr(struct json_object *e, const struct ifaddrs *ifa)
+int backend_ifaddr_json(struct json_object *arr, const struct ifaddrs *ifa)
 {
-	struct json_object *arr = json_object_object_get(e, "addresses"), *o;
+	struct json_object *o;
 	char addr[INET6_ADDRSTRLEN] = "", mask[16];
 	const char *scope = "global";
 	int prefix = 0, bytes;
@@ -478,7 +478,7 @@ static void *netns_thread(void *arg)
 		else if (fam == AF_PACKET)
 			j->ret = add_link(e, ifa, sock);
 		else
-			j->ret = add_addr(e, ifa);
+			j->ret = backend_ifaddr_json(json_object_object_get(e, "addresses"), ifa);
 	}
 	if (sock >= 0)
 		close(sock);

@@ -13,6 +13,7 @@
  * the upgrade request (and its secret) is sent; host names are not checked.
  */
 #include <libwebsockets.h>
+#include <netdb.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -30,7 +31,8 @@
 struct dial {
 	struct dial *next;
 	struct ws_conn *c; /* the loop's reference */
-	char host[256];
+	char host[256];    /* as the URL names it: the Host header */
+	char addr[64];     /* host resolved by the asking thread, never on the loop */
 	int port;
 	char path[1536];
 };
@@ -108,6 +110,27 @@ static int parse_url(const char *url, struct dial *d, struct lxf_err *err)
 	return 0;
 }
 
+/*
+ * d->host as a numeric address in d->addr. lws would resolve a name with a
+ * blocking getaddrinfo on the loop thread, stalling every client: the
+ * (worker) thread that asks for the dial waits instead.
+ */
+static int resolve(struct dial *d, struct lxf_err *err)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	int rc = getaddrinfo(d->host, NULL, &hints, &res);
+
+	if (rc != 0 || !res)
+		return lxf_err_set(err, LXF_EUNAVAIL, "Cannot resolve \"%s\": %s", d->host,
+				   gai_strerror(rc));
+	rc = getnameinfo(res->ai_addr, res->ai_addrlen, d->addr, sizeof(d->addr), NULL, 0,
+			 NI_NUMERICHOST);
+	freeaddrinfo(res);
+	return rc == 0 ? 0
+		       : lxf_err_set(err, LXF_EUNAVAIL, "Cannot resolve \"%s\": %s", d->host,
+				     gai_strerror(rc));
+}
+
 int ws_dial(const char *url, const char *cert_pem, const struct ws_chan_ops *ops, void *data,
 	    struct ws_conn **out, struct lxf_err *err)
 {
@@ -119,6 +142,8 @@ int ws_dial(const char *url, const char *cert_pem, const struct ws_chan_ops *ops
 	if (!d)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	ret = parse_url(url, d, err);
+	if (ret == 0)
+		ret = resolve(d, err);
 	if (ret == 0 && (!cert_pem || !cert_pem[0]))
 		ret = lxf_err_set(err, LXF_EINVAL, "The peer's certificate is needed");
 	if (ret == 0)
@@ -154,7 +179,7 @@ void ws_dial_service(struct lws_context *ctx)
 		list = d->next;
 		memset(&ci, 0, sizeof(ci));
 		ci.context = ctx;
-		ci.address = d->host;
+		ci.address = d->addr;
 		ci.port = d->port;
 		ci.path = d->path;
 		ci.host = d->host;

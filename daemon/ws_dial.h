@@ -15,7 +15,9 @@ struct lws_context;
  * the upgrade is done, on_close when it ends or fails (with no on_open
  * before it when it never connected). *out is the caller's reference
  * (ws_conn_unref it); messages sent before on_open wait in its queue.
- * Returns 0, or -LXF_EINVAL (bad URL or certificate) / -LXF_ENOMEM.
+ * Returns 0, or -LXF_EINVAL (bad URL or certificate), -LXF_EUNAVAIL (the
+ * host name does not resolve: done here, on the calling thread) or
+ * -LXF_ENOMEM.
  */
 int ws_dial(const char *url, const char *cert_pem, const struct ws_chan_ops *ops, void *data,
 	    struct ws_conn **out, struct lxf_err *err);
