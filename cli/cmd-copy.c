@@ -5,7 +5,8 @@
  * POST /1.0/instances {"source": {"type": "copy"}}: the source must be
  * stopped; its config (volatile.* left out), devices, profiles and, unless
  * --instance-only, snapshots are copied. Between remotes it is a migration
- * (migrate.c): relay, pull or push, running sources too. Several sources
+ * (migrate.c): relay, pull or push, running sources too. -c and -p apply
+ * to both; --refresh only between remotes. Several sources
  * go to one remote ("a:x a:y b:"), in order, stopping at the first failure.
  */
 #include <stdlib.h>
@@ -14,6 +15,24 @@
 #include "cmd.h"
 #include "json.h"
 #include "migrate.h"
+
+/* The create request of a one-remote copy given -c or -p, from the source. */
+static int copy_local_body(struct lxf_client *c, const char *sname, const char *dname,
+			   const struct lxf_mig_opts *mo, struct json_object **body,
+			   struct lxf_err *err)
+{
+	struct json_object *inst = NULL;
+	char path[1024];
+	int rc;
+
+	rc = lxf_cmd_path(path, sizeof(path), "instances", sname, "", err);
+	if (rc == 0)
+		rc = lxf_client_do(c, "GET", path, NULL, &inst, err);
+	if (rc == 0)
+		rc = lxf_mig_target_body(inst, dname, mo, body, err);
+	json_object_put(inst);
+	return rc;
+}
 
 static int cmd_copy_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			const struct lxf_cmd_args *args, const char *src_arg, const char *dst_arg,
@@ -52,9 +71,16 @@ static int cmd_copy_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			    slash ? "an instance, not a snapshot" : "a new name", dst_arg);
 		goto fail;
 	}
+	if (mo->refresh) {
+		lxf_err_set(&err, LXF_EUSAGE, "--refresh works between remotes only");
+		goto fail;
+	}
 	if (lxf_cmd_client(ctx, srem, &c, &err) != 0)
 		goto fail;
-	if (!(body = json_object_new_object()) || !(source = json_object_new_object()) ||
+	/* -c and -p: the source's config and devices with them, as LXD's copy sends. */
+	if ((mo->nconfig || mo->nprofiles) && copy_local_body(c, sname, dname, mo, &body, &err))
+		goto fail;
+	if ((!body && !(body = json_object_new_object())) || !(source = json_object_new_object()) ||
 	    lxf_json_add_str(source, "type", "copy") != 0 ||
 	    lxf_json_add_str(source, "source", sname) != 0 ||
 	    json_object_object_add(

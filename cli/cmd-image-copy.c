@@ -255,9 +255,14 @@ static int cmd_image_copy(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	size_t na = 0;
 	int st = LXF_EXIT_OK;
 
-	for (size_t i = 0; i < args->nopts; i++)
-		if (args->opts[i].val == LXF_OPT_ALIAS && na < LXF_MIG_KV_MAX)
-			aliases[na++] = args->opts[i].arg;
+	for (size_t i = 0; i < args->nopts; i++) {
+		if (args->opts[i].val != LXF_OPT_ALIAS)
+			continue;
+		if (na == LXF_MIG_KV_MAX)
+			return lxf_cmd_usage_error(self, ctx, "at most %d --alias options",
+						   LXF_MIG_KV_MAX);
+		aliases[na++] = args->opts[i].arg;
+	}
 	if (lxf_remotes_parse_arg(ctx->remotes, args->argv[0], &srem, &ref, &err) != 0 ||
 	    lxf_remotes_parse_arg(ctx->remotes, args->argv[1], &drem, &dname, &err) != 0)
 		goto fail;

@@ -157,6 +157,7 @@ int lxf_cmd_usage_error(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, cons
 static void cmd_help(FILE *f, const struct lxf_cmd *cmd)
 {
 	char left[96];
+	bool own_q = false;
 
 	cmd_print_usage(f, cmd);
 	fprintf(f, "\n%s\n", cmd->summary);
@@ -170,6 +171,7 @@ static void cmd_help(FILE *f, const struct lxf_cmd *cmd)
 	for (size_t i = 0; cmd->opts[i].long_name; i++) {
 		const struct lxf_cmd_opt *o = &cmd->opts[i];
 
+		own_q = own_q || o->val == 'q';
 		if (o->val < 256)
 			(void)snprintf(left, sizeof(left), "-%c, --%s%s%s", o->val, o->long_name,
 				       o->has_arg ? " " : "", o->has_arg ? o->arg_name : "");
@@ -179,7 +181,8 @@ static void cmd_help(FILE *f, const struct lxf_cmd *cmd)
 		fprintf(f, "  %-28s %s\n", left, o->help);
 	}
 	fprintf(f, "  %-28s %s\n", "-h, --help", "Show this help");
-	fprintf(f, "  %-28s %s\n", "-q, --quiet", "Print less");
+	if (!own_q)
+		fprintf(f, "  %-28s %s\n", "-q, --quiet", "Print less");
 }
 
 static void cmd_help_all(FILE *f)

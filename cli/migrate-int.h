@@ -44,6 +44,29 @@ extern volatile sig_atomic_t lxf_mig_interrupted;
 int lxf_mig_xfer_run(const struct lxf_remotes *r, struct mig_xfer *x, enum lxf_mig_mode mode,
 		     struct lxf_err *err);
 
+/* Exposed for tests/unit/test_migrate_cli.c. */
+
+/* o->mode, or for AUTO: relay unless both ends are HTTPS, then pull. */
+enum lxf_mig_mode lxf_mig_mode_pick(const struct lxf_mig_opts *o, const struct mig_end *s,
+				    const struct mig_end *d);
+
+/* "OP_URL/websocket?secret=SECRET" (escaped): a relay's websocket path. */
+int lxf_mig_ws_path(char *buf, size_t len, const char *op_url, const char *secret,
+		    struct lxf_err *err);
+
+/* "https://host:port" + op_url for the other daemon; a unix remote is -LXF_EINVAL. */
+int lxf_mig_op_full_url(const struct mig_end *e, const char *op_url, char *buf, size_t len,
+			struct lxf_err *err);
+
+/* The first "*progress" string of an operation's metadata, or NULL. */
+const char *lxf_mig_progress_text(struct json_object *op);
+
+/* "/1.0/instances/NAME[/snapshots/SNAP]" (escaped) of x's source. */
+int lxf_mig_source_path(const struct mig_xfer *x, char *buf, size_t len, struct lxf_err *err);
+
+/* The source's request {"migration": true, "live", "instance_only", ...}; NULL: no memory. */
+struct json_object *lxf_mig_source_body(const struct mig_xfer *x);
+
 /* The server certificate of e (GET /1.0 environment.certificate), cached. */
 int lxf_mig_end_cert(struct mig_end *e, const char **pem, struct lxf_err *err);
 

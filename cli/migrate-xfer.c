@@ -164,8 +164,8 @@ static void relay_free(struct mig_relay *r)
 	free(r);
 }
 
-static int relay_ws_path(char *buf, size_t len, const char *op_url, const char *secret,
-			 struct lxf_err *err)
+int lxf_mig_ws_path(char *buf, size_t len, const char *op_url, const char *secret,
+		    struct lxf_err *err)
 {
 	char *esc = lxf_client_escape(secret);
 	int n;
@@ -226,7 +226,7 @@ static int relay_start(const struct lxf_remotes *rs, struct mig_xfer *x, const c
 		struct mig_chan *ch = &r->ch[i];
 		struct lxf_ws *ws = NULL;
 
-		rc = relay_ws_path(path, sizeof(path), dop, lxf_json_str(dsec, ch->name), err);
+		rc = lxf_mig_ws_path(path, sizeof(path), dop, lxf_json_str(dsec, ch->name), err);
 		if (rc == 0)
 			rc = lxf_ws_connect(r->ctx[1], path, &relay_ops, &ch->ud[1], &ws, err);
 		if (rc) {
@@ -241,7 +241,7 @@ static int relay_start(const struct lxf_remotes *rs, struct mig_xfer *x, const c
 		struct mig_chan *ch = &r->ch[i];
 		struct lxf_ws *ws = NULL;
 
-		rc = relay_ws_path(path, sizeof(path), sop, lxf_json_str(ssec, ch->name), err);
+		rc = lxf_mig_ws_path(path, sizeof(path), sop, lxf_json_str(ssec, ch->name), err);
 		if (rc == 0)
 			rc = lxf_ws_connect(r->ctx[0], path, &relay_ops, &ch->ud[0], &ws, err);
 		if (rc) {
@@ -289,8 +289,8 @@ out:
 }
 
 /* "https://host:port" + op_url. */
-static int mig_op_full_url(const struct mig_end *e, const char *op_url, char *buf, size_t len,
-			   struct lxf_err *err)
+int lxf_mig_op_full_url(const struct mig_end *e, const char *op_url, char *buf, size_t len,
+			struct lxf_err *err)
 {
 	const char *a = e->rem->addr;
 	size_t al = strlen(a);
@@ -347,7 +347,7 @@ static void mig_cancel_op(struct mig_end *e, const char *op_url)
 }
 
 /* The first "*progress" string of an operation's metadata, or NULL. */
-static const char *mig_progress_text(struct json_object *op)
+const char *lxf_mig_progress_text(struct json_object *op)
 {
 	struct json_object *md = lxf_json_path(op, "metadata");
 
@@ -390,7 +390,7 @@ static int mig_wait(struct mig_xfer *x, struct mig_end *e, const char *op_url, i
 		if (!x->o->progress_tty || !x->o->msg)
 			continue;
 		if (lxf_client_request(e->c, "GET", op_url, NULL, &resp, err) == 0 &&
-		    (p = mig_progress_text(resp.metadata)) != NULL) {
+		    (p = lxf_mig_progress_text(resp.metadata)) != NULL) {
 			(void)fprintf(x->o->msg, "\r\033[KTransferring %s: %s", x->name, p);
 			(void)fflush(x->o->msg);
 			shown = true;
@@ -404,7 +404,7 @@ static int mig_wait(struct mig_xfer *x, struct mig_end *e, const char *op_url, i
 	return rc;
 }
 
-static int mig_source_path(const struct mig_xfer *x, char *buf, size_t len, struct lxf_err *err)
+int lxf_mig_source_path(const struct mig_xfer *x, char *buf, size_t len, struct lxf_err *err)
 {
 	char snap[512];
 
@@ -425,7 +425,7 @@ static int mig_source_path(const struct mig_xfer *x, char *buf, size_t len, stru
 }
 
 /* The source request: {"migration": true, "live": false, ...}. */
-static struct json_object *mig_source_body(const struct mig_xfer *x)
+struct json_object *lxf_mig_source_body(const struct mig_xfer *x)
 {
 	struct json_object *b = json_object_new_object();
 
@@ -465,7 +465,7 @@ static int mig_target_source(struct mig_xfer *x, enum lxf_mig_mode mode, const c
 		goto out;
 	}
 	if (mode == LXF_MIG_PULL) {
-		if ((rc = mig_op_full_url(x->src, sop, url, sizeof(url), err)) != 0 ||
+		if ((rc = lxf_mig_op_full_url(x->src, sop, url, sizeof(url), err)) != 0 ||
 		    (rc = lxf_mig_end_cert(x->src, &cert, err)) != 0)
 			goto out;
 		if (lxf_json_add_str(s, "operation", url) != 0 ||
@@ -493,7 +493,7 @@ static int mig_push_target(struct mig_xfer *x, struct json_object *sbody, const 
 
 	if (!t)
 		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
-	if ((rc = mig_op_full_url(x->dst, dop, url, sizeof(url), err)) != 0 ||
+	if ((rc = lxf_mig_op_full_url(x->dst, dop, url, sizeof(url), err)) != 0 ||
 	    (rc = lxf_mig_end_cert(x->dst, &cert, err)) != 0)
 		goto out;
 	if (lxf_json_add_str(t, "operation", url) != 0 ||
@@ -520,9 +520,9 @@ int lxf_mig_xfer_run(const struct lxf_remotes *rs, struct mig_xfer *x, enum lxf_
 	int rc;
 
 	x->made = false;
-	if ((rc = mig_source_path(x, spath, sizeof(spath), err)) != 0)
+	if ((rc = lxf_mig_source_path(x, spath, sizeof(spath), err)) != 0)
 		goto out;
-	if (!(sbody = mig_source_body(x))) {
+	if (!(sbody = lxf_mig_source_body(x))) {
 		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 		goto out;
 	}

@@ -90,8 +90,8 @@ static void mig_end_close(struct mig_end *e)
 }
 
 /* AUTO: relay when a daemon cannot reach the other (unix socket), else pull (LXD's default). */
-static enum lxf_mig_mode mig_mode(const struct lxf_mig_opts *o, const struct mig_end *s,
-				  const struct mig_end *d)
+enum lxf_mig_mode lxf_mig_mode_pick(const struct lxf_mig_opts *o, const struct mig_end *s,
+				    const struct mig_end *d)
 {
 	if (o->mode != LXF_MIG_AUTO)
 		return o->mode;
@@ -174,9 +174,8 @@ nomem:
 }
 
 /* The target's create request, without "source", from the source's instance. */
-static int mig_target_body(struct json_object *inst, const char *newname,
-			   const struct lxf_mig_opts *o, struct json_object **out,
-			   struct lxf_err *err)
+int lxf_mig_target_body(struct json_object *inst, const char *newname, const struct lxf_mig_opts *o,
+			struct json_object **out, struct lxf_err *err)
 {
 	struct json_object *b = json_object_new_object(), *cfg, *v;
 	const char *keep[] = {"architecture", "description", "type"};
@@ -350,7 +349,7 @@ static int mig_run_open(struct mig_run *m, const struct lxf_remotes *r, const ch
 	if ((rc = mig_end_open(r, src_remote, &m->s, err)) != 0 ||
 	    (rc = mig_end_open(r, dst_remote, &m->d, err)) != 0)
 		return rc;
-	m->mode = mig_mode(o, &m->s, &m->d);
+	m->mode = lxf_mig_mode_pick(o, &m->s, &m->d);
 	if (m->mode != LXF_MIG_RELAY) {
 		/* Pull and push need the daemons to reach each other over HTTPS:
 		 * refused before anything is asked of either. */
@@ -367,7 +366,7 @@ static int mig_run_open(struct mig_run *m, const struct lxf_remotes *r, const ch
 		lxf_err_prefix(err, "remote '%s'", src_remote);
 		return rc;
 	}
-	if ((rc = mig_target_body(m->inst, newname, o, &m->body, err)) != 0)
+	if ((rc = lxf_mig_target_body(m->inst, newname, o, &m->body, err)) != 0)
 		return rc;
 	mig_sig_arm(&m->sig);
 	m->armed = true;

@@ -2,6 +2,7 @@
 #ifndef LXF_CLI_MIGRATE_H
 #define LXF_CLI_MIGRATE_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -63,6 +64,15 @@ struct lxf_cmd_args;
  */
 int lxf_mig_opts_from_args(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args,
 			   struct lxf_mig_opts *o, struct lxf_err *err);
+
+/*
+ * The target's create request (no "source"; also a copy on one remote's, with -c or -p) from the source instance:
+ * its config without volatile.* (volatile.base_image kept) plus -c, its
+ * devices, type, architecture, description, ephemeral, and its profiles
+ * unless -p gave others. *out: json_object_put. -LXF_EUSAGE for a bad -c.
+ */
+int lxf_mig_target_body(struct json_object *inst, const char *newname, const struct lxf_mig_opts *o,
+			struct json_object **out, struct lxf_err *err);
 
 /* Parses "pull", "push", "relay" into *mode; -LXF_EUSAGE otherwise. */
 int lxf_mig_mode_parse(const char *s, enum lxf_mig_mode *mode, struct lxf_err *err);

@@ -3,8 +3,9 @@
 #
 # Commands and flags come from lxf itself (`lxf --help`, `lxf help CMD`),
 # so this file never falls behind the command table. Remotes come from
-# `lxf remote list -f csv`, instance names from `lxf list R: -f csv -c n`
-# (with a short timeout, so a dead remote does not freeze the shell).
+# `lxf remote list -f csv`, instance names from `lxf list R: -f csv -c n`,
+# image aliases from `lxf image alias list R: -f csv` (with a short
+# timeout, so a dead remote does not freeze the shell).
 
 _lxf_commands()
 {
@@ -22,6 +23,17 @@ _lxf_flags()
 		on { for (i = 1; i <= NF; i++) if ($i ~ /^--?[a-zA-Z]/) { f = $i; sub(/,$/, "", f); print f } }'
 }
 
+# Flags of CMD that take a value: "-c, --config KEY=VALUE" in the help.
+_lxf_value_flags()
+{
+	"$1" help "${@:2}" 2>/dev/null | awk '
+		/^Options:/ { on = 1; next }
+		# The value name follows after one space, the help after several.
+		on && /^ *(-[a-zA-Z], )?--?[a-zA-Z][a-zA-Z-]* [A-Z]/ {
+			for (i = 1; i <= NF && $i ~ /^-/; i++) { f = $i; sub(/,$/, "", f); print f }
+		}'
+}
+
 _lxf_remotes()
 {
 	"$1" remote list -f csv 2>/dev/null | awk -F, '{ sub(/ \(current\)$/, "", $1); print $1 }'
@@ -35,6 +47,37 @@ _lxf_instances()
 		target=$("$1" remote get-default 2>/dev/null):
 	fi
 	timeout 3 "$1" list "$target" -f csv -c n 2>/dev/null | awk -F, '{ print $2 }'
+}
+
+_lxf_images()
+{
+	# $2: a remote name, or empty for the default remote. Aliases only:
+	# fingerprints are not typed by hand.
+	local target=${2:+$2:}
+	if [[ -z $target ]]; then
+		target=$("$1" remote get-default 2>/dev/null):
+	fi
+	timeout 3 "$1" image alias list "$target" -f csv 2>/dev/null | awk -F, '{ print $1 }'
+}
+
+_lxf_snapshots()
+{
+	# $2: a remote name or empty (the default remote), $3: the instance.
+	local target=${2:+$2:}
+	if [[ -z $target ]]; then
+		target=$("$1" remote get-default 2>/dev/null):
+	fi
+	timeout 3 "$1" query "$target/1.0/instances/$3/snapshots" 2>/dev/null |
+		sed -n 's|.*/snapshots/\([^"/]*\)".*|\1|p'
+}
+
+# "R:" for every remote: where a new name or an image copy goes.
+_lxf_remote_prefixes()
+{
+	local r
+	while IFS= read -r r; do
+		[[ -n $r ]] && printf '%s:\n' "$r"
+	done < <(_lxf_remotes "$1")
 }
 
 _lxf()
@@ -101,10 +144,16 @@ _lxf()
 		COMPREPLY=($(compgen -W "lifecycle operation logging" -- "$cur"))
 		return
 		;;
+	--mode)
+		# lxf move/copy: how the daemons exchange the instance.
+		[[ $cmd == move || $cmd == copy ]] &&
+			COMPREPLY=($(compgen -W "pull push relay" -- "$cur"))
+		return
+		;;
 	--env | --cwd | --user | --group | -c | --columns | --timeout | -p | --profile)
 		return
 		;;
-	--password | --token | --name | --projects)
+	--password | --token | --name | --projects | --alias)
 		return
 		;;
 	--conf)
@@ -141,20 +190,76 @@ _lxf()
 		;;
 	esac
 
-	# Instance arguments: "R:" and "R:NAME", or a bare name on the default remote.
+	# Which positional argument is cur (0: the first after the command)?
+	# Values of flags that take one do not count.
+	local pos=0 skip=0 vflags
+	# shellcheck disable=SC2086
+	vflags=$(_lxf_value_flags "$lxf" $cmd)
+	for ((i = n; i < ${#words[@]}; i++)); do
+		if ((skip)); then
+			skip=0
+		elif [[ ${words[i]} == -* ]]; then
+			grep -qxF -- "${words[i]}" <<<"$vflags" && skip=1
+		else
+			pos=$((pos + 1))
+		fi
+	done
+
+	# Image arguments, and the remote-only places after them.
+	local what=instance
+	case $cmd in
+	launch | init)
+		# IMAGE, then the new instance's [REMOTE:]NAME: only "R:" to offer.
+		((pos == 0)) && what=image || what=remote
+		;;
+	image\ copy)
+		((pos == 0)) && what=image || what=remote
+		;;
+	image\ export)
+		((pos == 0)) && what=image || what=file
+		;;
+	image\ info | image\ delete | image\ edit | image\ alias\ delete)
+		what=image
+		;;
+	image\ import | image\ list | image\ alias\ list)
+		what=remote
+		;;
+	esac
+
+	# "R:" and "R:NAME", or a bare name on the default remote.
 	local -a cands=()
-	if [[ $cur == *:* ]]; then
+	if [[ $what == file ]]; then
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+	elif [[ $what == remote ]]; then
+		COMPREPLY=($(compgen -W "$(_lxf_remote_prefixes "$lxf")" -- "$cur"))
+		[[ $cmd == image\ import ]] && ((pos == 0)) && COMPREPLY=($(compgen -f -- "$cur"))
+	elif [[ $what == image ]]; then
+		if [[ $cur == *:* ]]; then
+			local r=${cur%%:*} name
+			while IFS= read -r name; do
+				[[ -n $name ]] && cands+=("$r:$name")
+			done < <(_lxf_images "$lxf" "$r")
+		else
+			cands=($(_lxf_remote_prefixes "$lxf") $(_lxf_images "$lxf" ""))
+		fi
+		COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
+	elif [[ $cur == */* && $cmd =~ ^(move|copy|delete|rename)$ ]]; then
+		# "[R:]NAME/": the instance's snapshots.
+		local inst=${cur%%/*} r="" snap
+		[[ $inst == *:* ]] && r=${inst%%:*} && inst=${inst#*:}
+		while IFS= read -r snap; do
+			[[ -n $snap ]] && cands+=("${cur%%/*}/$snap")
+		done < <(_lxf_snapshots "$lxf" "$r" "$inst")
+		COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
+	elif [[ $cur == *:* ]]; then
 		local r=${cur%%:*} name
 		while IFS= read -r name; do
 			[[ -n $name ]] && cands+=("$r:$name")
 		done < <(_lxf_instances "$lxf" "$r")
 		COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
 	else
-		local r
-		while IFS= read -r r; do
-			[[ -n $r ]] && cands+=("$r:")
-		done < <(_lxf_remotes "$lxf")
-		cands+=($(_lxf_instances "$lxf" ""))
+		cands=($(_lxf_remote_prefixes "$lxf") $(_lxf_instances "$lxf" ""))
 		COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
 	fi
 	# "R:" goes on without a space, so the name can follow.

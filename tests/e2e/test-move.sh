@@ -101,6 +101,21 @@ assert_exit 0 lxf_run copy h1:c2 h1:c10
 assert_exit 0 lxf_run info h1:c10
 assert_contains "$LXFE_OUT" "| s2 "
 
+# -c and -p on one remote: the copy gets the key on top of the source's
+# config and the profiles asked for; the source keeps its own. --refresh
+# is for copies between remotes: refused, nothing made.
+assert_exit 0 lxf_run profile create h1:pc
+assert_exit 0 lxf_run copy h1:c2 h1:c11 -c user.w=2 -p default -p pc
+assert_exit 0 lxf_run query h1:/1.0/instances/c11
+assert_eq '1 2 ["default","pc"]' "$(jq -c -j '.config["user.v"], " ", .config["user.w"], " ", .profiles' <<<"$LXFE_OUT")" "config and profiles of c11"
+assert_exit 0 lxf_run config get h1:c2 user.w
+assert_eq "" "$LXFE_OUT" "source config after a copy with -c"
+assert_exit 2 lxf_run copy h1:c2 h1:c12 -c novalue
+assert_contains "$LXFE_ERR" "KEY=VALUE"
+assert_exit 2 lxf_run copy h1:c2 h1:c12 --refresh
+assert_contains "$LXFE_ERR" "between remotes only"
+assert_exit 1 lxf_run info h1:c12
+
 assert_exit 2 lxf_run copy h1:c2 h1:
 # Between remotes (test-move-remote.sh covers the transfers): what is
 # refused is refused before anything is touched, the source untouched,
