@@ -14,6 +14,9 @@ struct mig_end {
 	const struct lxf_remote *rem; /* borrowed from the remotes */
 	struct lxf_client *c;
 	char *cert; /* the server's certificate (PEM), fetched on first need */
+	/* A wait found it unreachable (network cut, host gone): the undo does
+	 * not wait on it again; its daemon fails its own side and cleans up. */
+	bool gone;
 };
 
 /* One transfer: one source operation, one target operation. */

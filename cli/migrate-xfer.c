@@ -341,7 +341,7 @@ static void mig_cancel_op(struct mig_end *e, const char *op_url)
 	struct lxf_response resp = {0};
 	struct lxf_err ign = {0};
 
-	if (op_url)
+	if (op_url && !e->gone)
 		(void)lxf_client_request(e->c, "DELETE", op_url, NULL, &resp, &ign);
 	lxf_response_fini(&resp);
 }
@@ -383,6 +383,8 @@ static int mig_wait(struct mig_xfer *x, struct mig_end *e, const char *op_url, i
 			break;
 		}
 		rc = lxf_client_wait_op(e->c, op_url, 1, NULL, err);
+		if (rc == -LXF_EUNAVAIL)
+			e->gone = true;
 		if (rc != -LXF_ETIMEDOUT)
 			break;
 		if (limit_secs >= 0 && waited >= limit_secs)

@@ -266,11 +266,20 @@ static void mig_undo_target(struct mig_end *d, const char *name, struct lxf_err 
 	struct lxf_err e2 = {0};
 	char first[LXF_ERR_MSG_MAX];
 
-	if (mig_delete(d, name, &e2) == 0)
+	if (d->gone)
+		lxf_err_set(&e2, LXF_EUNAVAIL, "unreachable");
+	else if (mig_delete(d, name, &e2) == 0)
 		return;
 	(void)snprintf(first, sizeof(first), "%s", err->msg);
-	(void)lxf_err_set(err, err->code, "%s; and could not remove the partial copy: %s", first,
-			  e2.msg);
+	/* Unreachable (network cut): its own transfer fails too, and a daemon
+	 * removes what a failed migration made by itself. */
+	if (e2.code == LXF_EUNAVAIL || e2.code == LXF_ETIMEDOUT)
+		(void)lxf_err_set(err, err->code,
+				  "%s; '%s' unreachable: it removes its copy itself", first,
+				  d->rem->name);
+	else
+		(void)lxf_err_set(err, err->code, "%s; and could not remove the partial copy: %s",
+				  first, e2.msg);
 }
 
 /*

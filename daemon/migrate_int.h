@@ -51,6 +51,9 @@ void mig_chan_unref(struct mig_chan *ch);
 int mig_chan_offer(struct mig_chan *ch, const char *op_id, const char *secret);
 /* Withdraws an offer nobody took (idempotent). */
 void mig_chan_withdraw(struct mig_chan *ch);
+/* The owner's end (before mig_link_fini): withdraws, detaches the link
+ * (a websocket still open wakes no one any more), drops the reference. */
+void mig_chan_release(struct mig_chan *ch);
 
 /*
  * The handler's half of starting a websocket op whose arg holds l and the

@@ -57,10 +57,8 @@ static void msrc_free(void *arg)
 
 	if (!m)
 		return;
-	mig_chan_withdraw(m->ctl);
-	mig_chan_withdraw(m->fs);
-	mig_chan_unref(m->ctl);
-	mig_chan_unref(m->fs);
+	mig_chan_release(m->ctl);
+	mig_chan_release(m->fs);
 	mig_link_fini(&m->link);
 	json_object_put(m->md);
 	free(m->peer_cert);

@@ -109,10 +109,8 @@ static void mtgt_free(void *arg)
 		return;
 	if (t->claimed)
 		active_release(t->name);
-	mig_chan_withdraw(t->ctl);
-	mig_chan_withdraw(t->fs);
-	mig_chan_unref(t->ctl);
-	mig_chan_unref(t->fs);
+	mig_chan_release(t->ctl);
+	mig_chan_release(t->fs);
 	mig_link_fini(&t->link);
 	json_object_put(t->config);
 	json_object_put(t->devices);

@@ -94,6 +94,19 @@ static struct mig_chan *chan_ref(struct mig_chan *ch)
 	return ch;
 }
 
+/*
+ * Wakes the owner's worker from ws.c's callbacks. The websocket may
+ * outlive the owner (a dead peer's connection ends long after the op was
+ * reaped): once mig_chan_release detached the link, there is no one to wake.
+ */
+static void chan_poke(struct mig_chan *ch)
+{
+	pthread_mutex_lock(&ch->lock);
+	if (ch->link)
+		mig_link_poke(ch->link);
+	pthread_mutex_unlock(&ch->lock);
+}
+
 struct mig_chan *mig_chan_new(struct mig_link *l, const char *name, bool whole)
 {
 	struct mig_chan *ch = calloc(1, sizeof(*ch));
@@ -129,6 +142,17 @@ void mig_chan_unref(struct mig_chan *ch)
 	free(ch);
 }
 
+void mig_chan_release(struct mig_chan *ch)
+{
+	if (!ch)
+		return;
+	mig_chan_withdraw(ch);
+	pthread_mutex_lock(&ch->lock);
+	ch->link = NULL;
+	pthread_mutex_unlock(&ch->lock);
+	mig_chan_unref(ch);
+}
+
 /* ws.c's side (loop thread) */
 
 static void on_open(void *data, struct ws_conn *c)
@@ -139,7 +163,7 @@ static void on_open(void *data, struct ws_conn *c)
 	ch->c = ws_conn_ref(c);
 	ch->opened = true;
 	pthread_mutex_unlock(&ch->lock);
-	mig_link_poke(ch->link);
+	chan_poke(ch);
 }
 
 static int on_data(void *data, struct ws_conn *c, bool binary, const void *p, size_t n)
@@ -174,7 +198,7 @@ static int on_data(void *data, struct ws_conn *c, bool binary, const void *p, si
 		pause = 1;
 	}
 	pthread_mutex_unlock(&ch->lock);
-	mig_link_poke(ch->link);
+	chan_poke(ch);
 	return pause;
 }
 
@@ -186,7 +210,7 @@ static void on_close(void *data, struct ws_conn *c)
 	pthread_mutex_lock(&ch->lock);
 	ch->closed = true;
 	pthread_mutex_unlock(&ch->lock);
-	mig_link_poke(ch->link);
+	chan_poke(ch);
 	mig_chan_unref(ch); /* ws.c's reference */
 }
 
@@ -195,7 +219,7 @@ static void on_drain(void *data, struct ws_conn *c)
 	struct mig_chan *ch = data;
 
 	(void)c;
-	mig_link_poke(ch->link);
+	chan_poke(ch);
 }
 
 static const struct ws_chan_ops stream_ops = {

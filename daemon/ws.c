@@ -9,6 +9,7 @@
  */
 #include "ws.h"
 
+#include <errno.h>
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "json.h"
 #include "log.h"
 #include "router.h"
+#include "tcp.h"
 #include "ws_dial.h"
 
 struct ws_msg {
@@ -566,6 +568,11 @@ int ws_callback(struct lws *wsi, int reason, void *in, size_t len)
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		if (!c)
 			return -1;
+		/* A peer that vanishes silently (link cut) is noticed within
+		 * LXF_TCP_DEAD_SECS, not after minutes of retransmissions or
+		 * never on an idle channel: its owner hears on_close. */
+		if (lxf_tcp_dead_peer(lws_get_socket_fd(wsi)) < 0)
+			lxf_warn("Cannot set TCP keepalive on a websocket: %s", strerror(errno));
 		c->opened = true;
 		c->ops->on_open(c->data, c);
 		/* What was queued while dialing goes out now. */

@@ -20,6 +20,7 @@
 
 #include "cert.h"
 #include "json.h"
+#include "tcp.h"
 
 #define CLIENT_URL_MAX     4096
 #define CLIENT_DEFAULT_SEC 60L
@@ -393,6 +394,17 @@ static CURLcode client_ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *userptr)
 	return CURLE_OK;
 }
 
+/* A server that vanishes silently (network cut) fails the request within
+ * LXF_TCP_DEAD_SECS, even one the server holds on purpose (operation waits). */
+static int client_sockopt_cb(void *clientp, curl_socket_t fd, curlsocktype purpose)
+{
+	(void)clientp;
+	(void)purpose;
+	/* Best effort: a socket without the options still works. */
+	(void)lxf_tcp_dead_peer(fd);
+	return CURL_SOCKOPT_OK;
+}
+
 /* Options common to every request; reset first so that a reused handle carries nothing over. */
 static void client_setup(struct lxf_client *c, const char *url, struct client_xfer *x)
 {
@@ -413,6 +425,7 @@ static void client_setup(struct lxf_client *c, const char *url, struct client_xf
 		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
 		return;
 	}
+	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, client_sockopt_cb);
 	/* LXD's client insists on TLS 1.3; the pinned certificate is the only CA. */
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
 	if (c->cert_path)
@@ -460,6 +473,11 @@ static int client_curl_error(const struct lxf_client *c, CURLcode cc, const stru
 				   curl_easy_strerror(cc));
 	case CURLE_OPERATION_TIMEDOUT:
 		return lxf_err_set(err, LXF_ETIMEDOUT, "%s: %s", c->addr, curl_easy_strerror(cc));
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		/* Also what a silent peer comes to (client_sockopt_cb). */
+		return lxf_err_set(err, LXF_EUNAVAIL, "connection to %s lost: %s", c->addr,
+				   curl_easy_strerror(cc));
 	case CURLE_WRITE_ERROR:
 		if (x->too_big)
 			return lxf_err_set(err, LXF_ETOOBIG, "%s: response larger than %u bytes",
@@ -687,6 +705,15 @@ int lxf_client_wait_op(struct lxf_client *c, const char *op_url, int timeout_sec
 	/* The server holds the request until done: the HTTP timeout must outlast it. */
 	curl_timeout = timeout_secs < 0 ? 0L : (long)timeout_secs + 30L;
 	rc = client_request_timeout(c, "GET", path, NULL, curl_timeout, NULL, &resp, err);
+	if (rc == -LXF_ETIMEDOUT) {
+		/* The server never answered: not "still running", which callers
+		 * wait out again, but a server gone. */
+		char why[LXF_ERR_MSG_MAX];
+
+		(void)snprintf(why, sizeof(why), "%s", err ? err->msg : "timeout");
+		rc = lxf_err_set(err, LXF_EUNAVAIL, "no answer (network down or host gone?): %s",
+				 why);
+	}
 	if (rc)
 		goto out;
 	if (!resp.metadata || !json_object_is_type(resp.metadata, json_type_object)) {

@@ -18,6 +18,9 @@ hosts_up 2
 hosts_import_image 1
 
 row() { lxf_run list "h$1:" -f csv -c ns | grep "^h$1,$2," || true; }
+# Predicates for wait_until (a "$(row ...)" argument would be read once).
+running() { [ "$(row "$1" "$2")" = "h$1,$2,RUNNING" ]; }
+absent() { [ -z "$(row "$1" "$2")" ]; }
 sum() {
 	assert_exit 0 lxf_run exec "h$1:$2" -- sh -c 'md5sum </root/big'
 	printf '%s' "$LXFE_OUT"
@@ -53,11 +56,11 @@ after_fault() {
 	wait "$MOVE_PID" || rc=$?
 	[ "$rc" != 0 ] || fail "$1: lxf move succeeded"
 	[ "$1" = SIGKILL ] || assert_contains "$(cat "$LXFE_RUN/move.err")" "Error: " "$1: error message"
-	wait_until 30 test "$(row 1 c1)" = "h1,c1,RUNNING" || fail "$1: source not running: $(row 1 c1)"
+	wait_until 30 running 1 c1 || fail "$1: source not running: $(row 1 c1)"
 	assert_eq "$want" "$(sum 1 c1)" "$1: source data"
 	assert_exit 0 lxf_run config get h1:c1 user.v
 	assert_eq one "$LXFE_OUT" "$1: source config"
-	wait_until 30 test -z "$(row 2 c1)" || fail "$1: half-made c1 on h2: $(row 2 c1)"
+	wait_until 30 absent 2 c1 || fail "$1: half-made c1 on h2: $(row 2 c1)"
 	[ ! -e "$tgt" ] || fail "$1: $tgt left on h2"
 }
 
@@ -69,10 +72,10 @@ _lxfe_lxfd_start 2
 _lxfe_lxfd_wait 2
 MOVE_PID=
 
-wait_until 30 test "$(row 1 c1)" = "h1,c1,RUNNING" || fail "target killed: source not running"
+wait_until 30 running 1 c1 || fail "target killed: source not running"
 assert_eq "$want" "$(sum 1 c1)" "target killed: source data"
 assert_contains "$(cat "$LXFE_RUN/move.err")" "Error: " "target killed: error message"
-wait_until 30 test -z "$(row 2 c1)" || fail "target killed: half-made c1 on h2 after restart"
+wait_until 30 absent 2 c1 || fail "target killed: half-made c1 on h2 after restart"
 [ ! -e "$tgt" ] || fail "target killed: $tgt left on h2 after its restart"
 
 # --- Ctrl-C: lxf cancels both operations and undoes what it made.
