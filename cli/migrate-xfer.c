@@ -149,6 +149,15 @@ static void relay_free(struct mig_relay *r)
 {
 	if (!r)
 		return;
+	/* A source callback may be waiting for room in a target websocket's
+	 * queue that never drains (the target cut off): closing every relay
+	 * websocket first lets it return, so that its thread can be joined. */
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < r->nch; i++)
+		for (int s = 0; s < 2; s++)
+			if (r->ch[i].ws[s])
+				lxf_ws_close(r->ch[i].ws[s]);
+	pthread_mutex_unlock(&r->mu);
 	/* Frees the websockets too; no callback runs after. */
 	lxf_ws_ctx_free(r->ctx[0]);
 	lxf_ws_ctx_free(r->ctx[1]);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "tcp.h"
 
 #define WS_CONNS_MAX  16
 #define WS_HOST_MAX   256
@@ -225,6 +226,9 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		if (!ws)
 			return 0;
+		/* A server cut off silently ends the websocket within
+		 * LXF_TCP_DEAD_SECS instead of never (best effort). */
+		(void)lxf_tcp_dead_peer(lws_get_socket_fd(wsi));
 		pthread_mutex_lock(&ws->ctx->mu);
 		ws->state = WS_OPEN;
 		ws->had_open = true;
@@ -552,6 +556,8 @@ void lxf_ws_close(struct lxf_ws *ws)
 {
 	pthread_mutex_lock(&ws->ctx->mu);
 	ws->close_req = true;
+	/* A sender waiting for queue room gives up now (ws_send). */
+	pthread_cond_broadcast(&ws->ctx->cv);
 	pthread_mutex_unlock(&ws->ctx->mu);
 	lws_cancel_service(ws->ctx->lws);
 }

@@ -121,6 +121,10 @@ assert_eq "$want" "$(sum 1 c1)" "source data after the cut move"
 # --- a stopped container copied under another name, the link cut.
 assert_exit 0 lxf_run stop h1:c1
 cut_during STOPPED copy s1:c1 s2:c2
+# The same in the other two modes: the source dials the target (push), and
+# lxf pumps both daemons' websockets itself (relay).
+cut_during STOPPED copy --mode push s1:c1 s2:c3
+cut_during STOPPED copy --mode relay s1:c1 s2:c4
 assert_exit 0 lxf_run start h1:c1
 assert_eq "$want" "$(sum 1 c1)" "source data after the cut copy"
 
