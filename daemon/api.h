@@ -77,6 +77,11 @@ int api_check_devices(struct json_object *devices, struct lxf_err *err);
 int api_expand(struct json_object *profiles, struct json_object *config,
 	       struct json_object *devices, struct json_object **exp_config,
 	       struct json_object **exp_devices, struct lxf_err *err);
+/* The same with the profile rows taken from pmap ({name: row}), NULL: the DB. */
+int api_expand_in(struct json_object *pmap, struct json_object *profiles,
+		  struct json_object *config, struct json_object *devices,
+		  struct json_object **exp_config, struct json_object **exp_devices,
+		  struct lxf_err *err);
 
 /* "instances" resource URL helper: "/1.0/instances/<name>" into buf. */
 void api_instance_url(const char *name, char *buf, size_t n);
@@ -110,6 +115,14 @@ int api_instance_create_run(struct http_req *req, const struct api_new_instance 
 
 /* The whole Instance object (recursion 1) for DB row row; with full, also state etc. */
 struct json_object *api_instance_json(struct json_object *row, bool full);
+/* What a list reads once for all its rows (db_rows_by): profiles {name: row},
+ * snapshots {instance: [rows]} (recursion=2 only). */
+struct api_list_ctx {
+	struct json_object *profiles, *snaps;
+};
+/* api_instance_json with ctx's rows instead of a query per row (ctx may be NULL). */
+struct json_object *api_instance_json_in(struct json_object *row, bool full,
+					 const struct api_list_ctx *ctx);
 
 /* The Image object for DB row row. */
 struct json_object *api_image_json(struct json_object *row);
@@ -140,6 +153,8 @@ void api_stop_all(int timeout);
 /* api_snapshots.c: the InstanceSnapshot objects of instance name (new
  * array, empty on errors), for recursion=2 instance objects. */
 struct json_object *api_snapshots_json(const char *name);
+/* The same from snapshot rows already read (NULL: none), profiles from pmap. */
+struct json_object *api_snapshots_json_rows(struct json_object *rows, struct json_object *pmap);
 
 /* api_snapshots.c: deletes the snapshots whose expires_at has passed (periodic). */
 void snapshots_prune_expired(void);

@@ -29,7 +29,22 @@ static int status_code(const char *status)
 	return 112;
 }
 
+/* The snapshots of instance name, from the list's rows when there are some. */
+static struct json_object *row_snapshots(const char *name, const struct api_list_ctx *ctx)
+{
+	if (!ctx)
+		return api_snapshots_json(name);
+	return api_snapshots_json_rows(name ? json_object_object_get(ctx->snaps, name) : NULL,
+				       ctx->profiles);
+}
+
 struct json_object *api_instance_json(struct json_object *row, bool full)
+{
+	return api_instance_json_in(row, full, NULL);
+}
+
+struct json_object *api_instance_json_in(struct json_object *row, bool full,
+					 const struct api_list_ctx *ctx)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *ec = NULL, *ed = NULL;
@@ -58,9 +73,9 @@ struct json_object *api_instance_json(struct json_object *row, bool full)
 	json_object_object_add(
 	    o, "last_used_at",
 	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
-	if (api_expand(json_object_object_get(row, "profiles"),
-		       json_object_object_get(row, "config"),
-		       json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
+	if (api_expand_in(ctx ? ctx->profiles : NULL, json_object_object_get(row, "profiles"),
+			  json_object_object_get(row, "config"),
+			  json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
 		/* A profile vanished under us: show the local maps rather than nothing. */
 		ec = api_copy(json_object_object_get(row, "config"));
 		ed = api_copy(json_object_object_get(row, "devices"));
@@ -74,21 +89,24 @@ struct json_object *api_instance_json(struct json_object *row, bool full)
 	lxf_json_add_str(o, "project", "default");
 	if (full) {
 		json_object_object_add(o, "state", state);
-		json_object_object_add(o, "snapshots", api_snapshots_json(name));
+		json_object_object_add(o, "snapshots", row_snapshots(name, ctx));
 		json_object_object_add(o, "backups", json_object_new_array());
 	}
 	return o;
 }
 
 /*
- * recursion=2 reads every running container's cgroups and netns: spread
- * the rows over a few short-lived threads so that the list costs about
- * one container's time per thread, not the sum.
+ * recursion=2 reads every running container's cgroups and netns, and
+ * waits on each one's monitor: spread the rows over a few short-lived
+ * threads, which read the netns inline (backend_state_inline_netns: no
+ * thread per container). More threads than this only add clones and
+ * lock traffic on a small host: the waits are short.
  */
-#define LIST_THREADS 8
+#define LIST_THREADS 4
 
 struct list_job {
 	struct json_object *rows, **objs;
+	const struct api_list_ctx *ctx;
 	size_t n;
 	bool full;
 	pthread_mutex_t lock;
@@ -106,29 +124,59 @@ static void *list_worker(void *arg)
 		pthread_mutex_unlock(&j->lock);
 		if (i >= j->n)
 			return NULL;
-		j->objs[i] = api_instance_json(json_object_array_get_idx(j->rows, i), j->full);
+		j->objs[i] =
+		    api_instance_json_in(json_object_array_get_idx(j->rows, i), j->full, j->ctx);
+		if (backend_state_thread_broken())
+			return NULL; /* stuck in a container's netns: the others go on */
 	}
+}
+
+static void *list_thread(void *arg)
+{
+	backend_state_inline_netns(true);
+	return list_worker(arg);
 }
 
 static void render_rows(struct list_job *j)
 {
 	pthread_t th[LIST_THREADS];
 	int started = 0;
+	size_t want = j->full ? (j->n + 3) / 4 : 0; /* a thread per 4 rows, at most */
 
 	(void)pthread_mutex_init(&j->lock, NULL);
-	for (size_t k = 0; j->full && k < LIST_THREADS && k + 1 < j->n; k++)
-		if (pthread_create(&th[started], NULL, list_worker, j) == 0)
+	for (size_t k = 0; k < LIST_THREADS && k < want; k++)
+		if (pthread_create(&th[started], NULL, list_thread, j) == 0)
 			started++;
-	list_worker(j); /* this thread works too, and alone when threads fail */
+	/* This thread renders alone when no thread could be made (then with a
+	 * thread per container netns: it must never leave lxfd's own). */
+	if (!started)
+		list_worker(j);
 	for (int k = 0; k < started; k++)
 		pthread_join(th[k], NULL);
+	/* Rows a broken thread left, if any. */
+	if (j->next < j->n)
+		list_worker(j);
 	pthread_mutex_destroy(&j->lock);
+}
+
+/* The profiles ({name: row}) and snapshots ({instance: [rows]}) of all rows, in one query each. */
+static int list_ctx_load(struct api_list_ctx *ctx, bool snaps, struct lxf_err *err)
+{
+	int ret = db_rows_by(&ctx->profiles, "name", true, err, "SELECT * FROM profiles", "");
+
+	if (ret == 0 && snaps)
+		ret = db_rows_by(&ctx->snaps, "instance", false, err,
+				 "SELECT * FROM snapshots WHERE creating = 0"
+				 " ORDER BY instance, created_at, name",
+				 "");
+	return ret;
 }
 
 int api_instances_get(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *rows = NULL, *arr = NULL;
 	struct list_job job = {0};
+	struct api_list_ctx ctx = {0};
 	struct filter *flt = NULL;
 	char buf[4100];
 	const char *filter = http_query(req, "filter", buf, sizeof(buf));
@@ -151,8 +199,13 @@ int api_instances_get(struct http_req *req, struct lxf_err *err)
 		goto out;
 	}
 	/* A filter needs the objects (status, expanded config) even for URLs. */
-	if (rec > 0 || flt)
+	if (rec > 0 || flt) {
+		ret = list_ctx_load(&ctx, job.full, err);
+		if (ret < 0)
+			goto out;
+		job.ctx = &ctx;
 		render_rows(&job);
+	}
 	for (size_t i = 0; i < job.n; i++) {
 		struct json_object *row = json_object_array_get_idx(rows, i);
 		char url[128];
@@ -173,6 +226,8 @@ out:
 	free(job.objs);
 	json_object_put(arr);
 	json_object_put(rows);
+	json_object_put(ctx.profiles);
+	json_object_put(ctx.snaps);
 	filter_free(flt);
 	return ret;
 }

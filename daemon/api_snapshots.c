@@ -49,8 +49,8 @@ static void snap_url(const char *name, const char *snap, char *buf, size_t n)
 	snprintf(buf, n, "/1.0/instances/%s/snapshots/%s", name, snap);
 }
 
-/* The InstanceSnapshot object for a row. New reference or NULL. */
-static struct json_object *snap_json(struct json_object *row)
+/* The InstanceSnapshot object for a row (profiles from pmap when set). New reference or NULL. */
+static struct json_object *snap_json_in(struct json_object *row, struct json_object *pmap)
 {
 	static const char *const copied[] = {"architecture", "config",   "devices", "ephemeral",
 					     "profiles",     "stateful", "name",    "size"};
@@ -70,15 +70,20 @@ static struct json_object *snap_json(struct json_object *row)
 	json_object_object_add(
 	    o, "last_used_at",
 	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
-	if (api_expand(json_object_object_get(row, "profiles"),
-		       json_object_object_get(row, "config"),
-		       json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
+	if (api_expand_in(pmap, json_object_object_get(row, "profiles"),
+			  json_object_object_get(row, "config"),
+			  json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
 		ec = api_copy(json_object_object_get(row, "config"));
 		ed = api_copy(json_object_object_get(row, "devices"));
 	}
 	json_object_object_add(o, "expanded_config", ec);
 	json_object_object_add(o, "expanded_devices", ed);
 	return o;
+}
+
+static struct json_object *snap_json(struct json_object *row)
+{
+	return snap_json_in(row, NULL);
 }
 
 static int list_rows(const char *name, struct json_object **rows, struct lxf_err *err)
@@ -97,6 +102,15 @@ struct json_object *api_snapshots_json(const char *name)
 		for (size_t i = 0; i < json_object_array_length(rows); i++)
 			json_object_array_add(arr, snap_json(json_object_array_get_idx(rows, i)));
 	json_object_put(rows);
+	return arr;
+}
+
+struct json_object *api_snapshots_json_rows(struct json_object *rows, struct json_object *pmap)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; arr && rows && i < json_object_array_length(rows); i++)
+		json_object_array_add(arr, snap_json_in(json_object_array_get_idx(rows, i), pmap));
 	return arr;
 }
 

@@ -288,6 +288,14 @@ int api_expand(struct json_object *profiles, struct json_object *config,
 	       struct json_object *devices, struct json_object **exp_config,
 	       struct json_object **exp_devices, struct lxf_err *err)
 {
+	return api_expand_in(NULL, profiles, config, devices, exp_config, exp_devices, err);
+}
+
+int api_expand_in(struct json_object *pmap, struct json_object *profiles,
+		  struct json_object *config, struct json_object *devices,
+		  struct json_object **exp_config, struct json_object **exp_devices,
+		  struct lxf_err *err)
+{
 	struct json_object *c = json_object_new_object(), *d = json_object_new_object();
 	struct json_object *row = NULL;
 	int ret = 0;
@@ -299,8 +307,17 @@ int api_expand(struct json_object *profiles, struct json_object *config,
 	}
 	for (size_t i = 0; profiles && i < json_object_array_length(profiles); i++) {
 		const char *name = json_object_get_string(json_object_array_get_idx(profiles, i));
-		ret = db_row(&row, "Profile", err, "SELECT * FROM profiles WHERE name = ?", "s",
-			     name ? name : "");
+		/*
+		 * pmap's rows are borrowed, never referenced: list threads share
+		 * them, and json-c's reference counts are not atomic.
+		 */
+		if (pmap) {
+			row = json_object_object_get(pmap, name ? name : "");
+			ret = row ? 0 : lxf_err_set(err, LXF_ENOENT, "Profile not found");
+		} else {
+			ret = db_row(&row, "Profile", err, "SELECT * FROM profiles WHERE name = ?",
+				     "s", name ? name : "");
+		}
 		if (ret < 0) {
 			if (ret == -LXF_ENOENT)
 				lxf_err_set(err, LXF_ENOENT, "Profile \"%s\" not found", name);
@@ -308,7 +325,8 @@ int api_expand(struct json_object *profiles, struct json_object *config,
 		}
 		merge_into(c, json_object_object_get(row, "config"));
 		merge_into(d, json_object_object_get(row, "devices"));
-		json_object_put(row);
+		if (!pmap)
+			json_object_put(row);
 		row = NULL;
 	}
 	if (config)

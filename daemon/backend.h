@@ -65,6 +65,16 @@ const char *backend_status(const char *name);
  */
 int backend_state(const char *name, struct json_object **out, struct lxf_err *err);
 
+/*
+ * For throwaway list workers: with on, backend_state in the calling
+ * thread reads containers' interfaces by moving this thread into their
+ * netns and back, not by a thread per container. A thread for which
+ * backend_state_thread_broken() turns true could not come back and must
+ * end without doing anything else.
+ */
+void backend_state_inline_netns(bool on);
+bool backend_state_thread_broken(void);
+
 /* The path of the container's liblxc log, in a static-per-call buffer of size n. */
 int backend_log_path(const char *name, char *buf, size_t n);
 

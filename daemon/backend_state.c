@@ -17,6 +17,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netpacket/packet.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -24,10 +25,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "backend_int.h"
 #include "json.h"
+#include "log.h"
 
 #define CGROUP_CAP   8192 /* /proc/PID/cgroup: a line per v1 hierarchy */
 #define CG_VALUE_CAP 1024 /* a counter, or cpu.stat's few lines */
@@ -51,6 +54,8 @@ struct qent {
 	struct lxc_container *c;
 	pid_t pairs_pid;           /* the init whose veth names pairs holds */
 	struct json_object *pairs; /* {ifname: host-side veth name} */
+	pid_t init;                /* the running init's pid, known by ... */
+	int init_fd;               /* ... its pidfd (-1: none): it is this one */
 	struct qent *next;
 };
 
@@ -78,6 +83,8 @@ static struct lxc_container *qc_take_locked(const char *name)
 			continue;
 		*pp = e->next;
 		json_object_put(e->pairs);
+		if (e->init_fd >= 0)
+			close(e->init_fd);
 		free(e);
 		qc_count--;
 		return c;
@@ -130,6 +137,7 @@ static struct lxc_container *qc_get(const char *name, struct lxf_err *err)
 		;
 	if (!e && qc_count < QC_MAX && (e = calloc(1, sizeof(*e)))) {
 		snprintf(e->name, sizeof(e->name), "%s", name);
+		e->init_fd = -1;
 		e->c = fresh;
 		e->next = qc_tab[qc_hash(name)];
 		qc_tab[qc_hash(name)] = e;
@@ -455,15 +463,15 @@ static int add_link(struct json_object *e, const struct ifaddrs *ifa, int sock)
 	return ret;
 }
 
-static void *netns_thread(void *arg)
+/* Reads the interfaces of the netns the calling thread is in into j->net. */
+static void netns_read(struct netns_job *j)
 {
-	struct netns_job *j = arg;
 	struct ifaddrs *ifs = NULL;
 	int sock = -1;
 
 	j->ret = -LXF_EIO;
-	if (setns(j->nsfd, CLONE_NEWNET) || getifaddrs(&ifs))
-		return NULL;
+	if (getifaddrs(&ifs))
+		return;
 	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	j->ret = 0;
 	for (struct ifaddrs *ifa = ifs; ifa && !j->ret; ifa = ifa->ifa_next) {
@@ -483,7 +491,64 @@ static void *netns_thread(void *arg)
 	if (sock >= 0)
 		close(sock);
 	freeifaddrs(ifs);
+}
+
+static void *netns_thread(void *arg)
+{
+	struct netns_job *j = arg;
+
+	j->ret = -LXF_EIO;
+	if (setns(j->nsfd, CLONE_NEWNET) == 0)
+		netns_read(j);
 	return NULL;
+}
+
+/*
+ * Inline reads (backend_state_inline_netns): a thread that may be moved
+ * into a container's netns and back, instead of a thread made per
+ * container (a clone, and on its exit a stack madvise: TLB shootdowns
+ * across CPUs, most of a list's cost on this kind of host). host_net is
+ * lxfd's own netns, opened once; a thread that could not go back is
+ * marked broken and must not be used for anything else (abstract unix
+ * sockets, liblxc's monitor commands among them, are per netns).
+ */
+static __thread bool netns_inline, netns_broken;
+static int host_net = -1;
+static pthread_once_t host_net_once = PTHREAD_ONCE_INIT;
+
+static void host_net_open(void)
+{
+	host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+}
+
+void backend_state_inline_netns(bool on)
+{
+	netns_inline = on;
+}
+
+bool backend_state_thread_broken(void)
+{
+	return netns_broken;
+}
+
+/* 1 when read inline (j->ret set), 0 when the caller must use a thread. */
+static int netns_read_inline(struct netns_job *j)
+{
+	if (!netns_inline || netns_broken)
+		return 0;
+	(void)pthread_once(&host_net_once, host_net_open);
+	if (host_net < 0)
+		return 0;
+	if (setns(j->nsfd, CLONE_NEWNET)) {
+		j->ret = -LXF_EIO;
+		return 1;
+	}
+	netns_read(j);
+	if (setns(host_net, CLONE_NEWNET)) {
+		netns_broken = true;
+		lxf_error("Cannot return a list worker to lxfd's netns: %s", strerror(errno));
+	}
+	return 1;
 }
 
 /*
@@ -554,11 +619,13 @@ static int state_network(const char *name, pid_t pid, struct json_object *net)
 	j.nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (j.nsfd < 0)
 		return -LXF_EIO;
-	if (pthread_create(&th, NULL, netns_thread, &j)) {
-		close(j.nsfd);
-		return -LXF_EIO;
+	if (!netns_read_inline(&j)) {
+		if (pthread_create(&th, NULL, netns_thread, &j)) {
+			close(j.nsfd);
+			return -LXF_EIO;
+		}
+		pthread_join(th, NULL);
 	}
-	pthread_join(th, NULL);
 	close(j.nsfd);
 	if (j.ret)
 		return j.ret;
@@ -577,6 +644,60 @@ static int state_network(const char *name, pid_t pid, struct json_object *net)
 	return 0;
 }
 
+/*
+ * The init pid of running container name (c its query object). Asking the
+ * monitor costs a command round trip (and a wake-up of the monitor) per
+ * container per list; the answer holds as long as that process lives. So
+ * it is kept with a pidfd, which always means that very process (never a
+ * recycled pid): while the pidfd does not poll readable (exited), the pid
+ * is still the init. The pidfd is taken between two monitor answers that
+ * agree, so it is the init's and not a process that got its pid since.
+ */
+static pid_t init_pid_cached(const char *name, struct lxc_container *c)
+{
+	struct qent *e;
+	pid_t pid = -1, again;
+	int fd = -1;
+
+	pthread_mutex_lock(&qc_lock);
+	for (e = qc_tab[qc_hash(name)]; e && strcmp(e->name, name) != 0; e = e->next)
+		;
+	if (e && e->init_fd >= 0) {
+		struct pollfd p = {.fd = e->init_fd, .events = POLLIN};
+
+		if (poll(&p, 1, 0) == 0)
+			pid = e->init;
+	}
+	pthread_mutex_unlock(&qc_lock);
+	if (pid > 0)
+		return pid;
+	pid = c->init_pid(c);
+	if (pid <= 0)
+		return pid;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0); /* close-on-exec always */
+	if (fd < 0)
+		return pid;
+	again = c->init_pid(c);
+	if (again != pid) {
+		close(fd);
+		return again;
+	}
+	pthread_mutex_lock(&qc_lock);
+	for (e = qc_tab[qc_hash(name)]; e && strcmp(e->name, name) != 0; e = e->next)
+		;
+	if (e) {
+		if (e->init_fd >= 0)
+			close(e->init_fd);
+		e->init_fd = fd;
+		e->init = pid;
+		fd = -1;
+	}
+	pthread_mutex_unlock(&qc_lock);
+	if (fd >= 0)
+		close(fd);
+	return pid;
+}
+
 int backend_state(const char *name, struct json_object **out, struct lxf_err *err)
 {
 	struct lxc_container *c = NULL;
@@ -590,7 +711,7 @@ int backend_state(const char *name, struct json_object **out, struct lxf_err *er
 		return -err->code;
 	status = status_of(c->state(c), &code);
 	if (code != 102)
-		pid = c->init_pid(c);
+		pid = init_pid_cached(name, c);
 	st = json_object_new_object();
 	if (!st || lxf_json_add_str(st, "status", status) || add_i64(st, "status_code", code) ||
 	    add_i64(st, "pid", pid > 0 ? pid : 0) || add_obj(st, "disk", &disk) ||

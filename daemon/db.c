@@ -291,6 +291,55 @@ int db_row(struct json_object **row, const char *what, struct lxf_err *err, cons
 	return ret;
 }
 
+int db_rows_by(struct json_object **map, const char *key, bool unique, struct lxf_err *err,
+	       const char *sql, const char *fmt, ...)
+{
+	struct json_object *rows = NULL, *m = NULL;
+	va_list ap;
+	int ret;
+
+	*map = NULL;
+	va_start(ap, fmt);
+	ret = db_vexec(&rows, NULL, err, sql, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return ret;
+	if (!(m = json_object_new_object())) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i), *group = NULL;
+		const char *k = lxf_json_str(row, key);
+
+		if (!k || (unique && json_object_object_get_ex(m, k, NULL)))
+			continue;
+		if (unique) {
+			if (json_object_object_add(m, k, json_object_get(row)))
+				goto nomem;
+			continue;
+		}
+		if (!json_object_object_get_ex(m, k, &group)) {
+			if (!(group = json_object_new_array()) ||
+			    json_object_object_add(m, k, group)) {
+				json_object_put(group);
+				goto nomem;
+			}
+		}
+		if (json_object_array_add(group, json_object_get(row)))
+			goto nomem;
+	}
+	*map = m;
+	m = NULL;
+	goto out;
+nomem:
+	ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+out:
+	json_object_put(m);
+	json_object_put(rows);
+	return ret;
+}
+
 int db_begin(struct lxf_err *err)
 {
 	int ret;

@@ -3,6 +3,7 @@
 #define LXFD_DB_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 #include "err.h"
 
@@ -43,6 +44,15 @@ int db_exec(struct json_object **rows, int *changes, struct lxf_err *err, const 
  */
 int db_row(struct json_object **row, const char *what, struct lxf_err *err, const char *sql,
 	   const char *fmt, ...);
+
+/*
+ * Runs a query as db_exec does and groups its rows by the string column
+ * key: *map is a new object {value: [rows in query order]}, or with
+ * unique {value: first row}. Rows whose key is NULL are left out. Lets a
+ * list read a table once rather than once per item.
+ */
+int db_rows_by(struct json_object **map, const char *key, bool unique, struct lxf_err *err,
+	       const char *sql, const char *fmt, ...);
 
 /* Looks up an image by fingerprint prefix: -LXF_ENOENT, -LXF_EINVAL when ambiguous. */
 int db_image_resolve(const char *prefix, struct json_object **row, struct lxf_err *err);
