@@ -141,7 +141,11 @@ static void render_rows(struct list_job *j)
 {
 	pthread_t th[LIST_THREADS];
 	int started = 0;
-	size_t want = j->full ? (j->n + 3) / 4 : 0; /* a thread per 4 rows, at most */
+	/* A thread per 4 rows, at most; none for 4 rows or fewer: a thread
+	 * made to render them while this one waits costs a clone and two
+	 * context switches, more than a few stopped rows (the common case of
+	 * a small host) cost to render here. */
+	size_t want = j->full && j->n > 4 ? (j->n + 3) / 4 : 0;
 
 	(void)pthread_mutex_init(&j->lock, NULL);
 	for (size_t k = 0; k < LIST_THREADS && k < want; k++)

@@ -348,6 +348,20 @@ hosts_up() {
 	done
 }
 
+# hosts_https N...: hosts N... listen on HTTPS (their IP, port 8443, trust
+# password pw-ID) and are added as remotes sN over HTTPS, trusted.
+hosts_https() {
+	local n pw=pw-$LXFE_ID
+	for n in "$@"; do
+		assert_exit 0 lxf_run config set "h$n:" core.https_address "$(host_ip "$n"):8443"
+		assert_exit 0 lxf_run config set "h$n:" core.trust_password "$pw"
+		wait_until 20 bash -c "exec 3<>/dev/tcp/$(host_ip "$n")/8443" ||
+			fail "h$n not on HTTPS"
+		assert_exit 0 lxf_run remote add "s$n" "https://$(host_ip "$n"):8443" \
+			--password "$pw" --accept-certificate
+	done
+}
+
 # lxfe_net_up N: only the network part of hosts_up (bridges, dnsmasq).
 lxfe_net_up() {
 	local n=$1 i j

@@ -29,11 +29,12 @@ chmod +x "$LXFE_RUN/bin/lxf"
 # shellcheck source-path=SCRIPTDIR/../.. source=config/lxf.bash
 . "$LXFE_SRC/config/lxf.bash"
 
-# comp LINE: the sorted candidates for "lxf LINE" with the cursor at its end,
-# as one space-separated string. bash's ':' word break is left out, so the
-# candidates are whole "R:NAME" words (see comp_colon for the real default).
+# comp LINE [BREAKS]: the sorted candidates for "lxf LINE" with the cursor
+# at its end, as one space-separated string. bash's ':' word break is left
+# out unless BREAKS says otherwise, so the candidates are whole "R:NAME"
+# words (comp_colon: bash's real default, with ':').
 comp() {
-	local COMP_LINE="$LXFE_RUN/bin/lxf $1" COMP_WORDBREAKS=$' \t\n"\'><=;|&('
+	local COMP_LINE="$LXFE_RUN/bin/lxf $1" COMP_WORDBREAKS=${2:-$' \t\n"\'><=;|&('}
 	local COMP_POINT=${#COMP_LINE}
 	local -a COMP_WORDS
 	read -ra COMP_WORDS <<<"$COMP_LINE"
@@ -41,16 +42,7 @@ comp() {
 	_lxf 2>/dev/null
 	printf '%s\n' "${COMPREPLY[@]}" | sort | xargs
 }
-
-comp_colon() {
-	local COMP_LINE="$LXFE_RUN/bin/lxf $1" COMP_WORDBREAKS=$' \t\n"\'><=;|&(:'
-	local COMP_POINT=${#COMP_LINE}
-	local -a COMP_WORDS
-	read -ra COMP_WORDS <<<"$COMP_LINE"
-	COMPREPLY=()
-	_lxf 2>/dev/null
-	printf '%s\n' "${COMPREPLY[@]}" | sort | xargs
-}
+comp_colon() { comp "$1" $' \t\n"\'><=;|&(:'; }
 
 # --- commands
 assert_eq "move" "$(comp "mov")" "command move"

@@ -33,14 +33,7 @@ mount -t tmpfs -o "size=${FULL_MB}m,mode=0711" "lxfe-$LXFE_ID-full" "$(host_dir 
 hosts_up 2
 hosts_import_image 1
 
-PW=pw-$LXFE_ID
-for n in 1 2; do
-	assert_exit 0 lxf_run config set "h$n:" core.https_address "$(host_ip "$n"):8443"
-	assert_exit 0 lxf_run config set "h$n:" core.trust_password "$PW"
-	wait_until 20 bash -c "exec 3<>/dev/tcp/$(host_ip "$n")/8443" || fail "h$n not on HTTPS"
-	assert_exit 0 lxf_run remote add "s$n" "https://$(host_ip "$n"):8443" --password "$PW" \
-		--accept-certificate
-done
+hosts_https 1 2
 
 # Checks go through the unix remotes hN:, which work while h2's link is down.
 row() { lxf_run list "h$1:" -f csv -c ns | grep "^h$1,$2," || true; }

@@ -114,14 +114,7 @@ assert_eq "h1,c1,RUNNING" "$(row 1 c1)" "source after refused requests"
 
 # --- pull mode between HTTPS remotes (the default there): the target
 # lxfd dials the source's operation itself, lxf only watches.
-PW=pw-$LXFE_ID
-for n in 1 2; do
-	assert_exit 0 lxf_run config set "h$n:" core.https_address "$(host_ip "$n"):8443"
-	assert_exit 0 lxf_run config set "h$n:" core.trust_password "$PW"
-	wait_until 20 bash -c "exec 3<>/dev/tcp/$(host_ip "$n")/8443" || fail "h$n not on HTTPS"
-	assert_exit 0 lxf_run remote add "s$n" "https://$(host_ip "$n"):8443" --password "$PW" \
-		--accept-certificate
-done
+hosts_https 1 2
 assert_exit 0 lxf_run move s1:c1 s2:c1p
 assert_eq "h2,c1p,RUNNING" "$(row 2 c1p)" "running move in pull mode"
 assert_eq "" "$(row 1 c1)" "source gone after the pull move"
