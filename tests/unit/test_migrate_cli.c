@@ -442,7 +442,7 @@ static int run_lxf(const char *first, ...)
 	(void)fflush(stderr);
 	fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
-	saved = dup(2);
+	saved = fcntl(2, F_DUPFD_CLOEXEC, 0);
 	assert_true(saved >= 0);
 	assert_true(dup2(fd, 2) == 2);
 	st = lxf_cmd_run(argc, argv);
@@ -506,7 +506,7 @@ static void test_cmd_refusals(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cmd_cases) / sizeof(cmd_cases[0]); i++) {
 		const char *const *v = cmd_cases[i].argv;
-		int st = run_lxf(v[0], v[1], v[2], v[3], v[4], v[5], NULL);
+		int st = run_lxf(v[0], v[1], v[2], v[3], v[4], v[5], (const char *)NULL);
 
 		if (st != cmd_cases[i].status || !strstr(errbuf, cmd_cases[i].msg))
 			fail_msg("lxf %s %s %s %s: exit %d (want %d), stderr:\n%s\nwant: %s", v[0],
@@ -529,7 +529,8 @@ static void test_cmd_reaches_source(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		int st = run_lxf(lines[i][0], lines[i][1], lines[i][2], lines[i][3], NULL);
+		int st =
+		    run_lxf(lines[i][0], lines[i][1], lines[i][2], lines[i][3], (const char *)NULL);
 
 		if (st != 1 || !strstr(errbuf, "remote 'a'"))
 			fail_msg("lxf %s %s %s: exit %d, stderr:\n%s", lines[i][0], lines[i][1],
