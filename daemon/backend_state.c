@@ -72,6 +72,16 @@ static unsigned qc_hash(const char *s)
 	return h % QC_BUCKETS;
 }
 
+/* name's entry or NULL; under qc_lock. */
+static struct qent *qc_find_locked(const char *name)
+{
+	struct qent *e = qc_tab[qc_hash(name)];
+
+	while (e && strcmp(e->name, name) != 0)
+		e = e->next;
+	return e;
+}
+
 /* Unlinks name's entry under qc_lock; the caller puts its object. */
 static struct lxc_container *qc_take_locked(const char *name)
 {
@@ -115,8 +125,7 @@ static struct lxc_container *qc_get(const char *name, struct lxf_err *err)
 	if (!name || strlen(name) >= sizeof(e->name))
 		return backend_ct_get(name, true, err);
 	pthread_mutex_lock(&qc_lock);
-	for (e = qc_tab[qc_hash(name)]; e && strcmp(e->name, name) != 0; e = e->next)
-		;
+	e = qc_find_locked(name);
 	if (e && lxc_container_get(e->c))
 		c = e->c;
 	pthread_mutex_unlock(&qc_lock);
@@ -133,8 +142,7 @@ static struct lxc_container *qc_get(const char *name, struct lxf_err *err)
 		return NULL;
 	fresh->clear_config(fresh);
 	pthread_mutex_lock(&qc_lock);
-	for (e = qc_tab[qc_hash(name)]; e && strcmp(e->name, name) != 0; e = e->next)
-		;
+	e = qc_find_locked(name);
 	if (!e && qc_count < QC_MAX && (e = calloc(1, sizeof(*e)))) {
 		snprintf(e->name, sizeof(e->name), "%s", name);
 		e->init_fd = -1;
@@ -566,8 +574,7 @@ static struct json_object *veth_pairs(const char *name, pid_t pid)
 	char key[64];
 
 	pthread_mutex_lock(&qc_lock);
-	for (e = qc_tab[qc_hash(name)]; e && strcmp(e->name, name) != 0; e = e->next)
-		;
+	e = qc_find_locked(name);
 	if (e && e->pairs && e->pairs_pid == pid)
 		pairs = json_object_get(e->pairs);
 	pthread_mutex_unlock(&qc_lock);
@@ -597,8 +604,7 @@ static struct json_object *veth_pairs(const char *name, pid_t pid)
 	if (!pairs)
 		return NULL;
 	pthread_mutex_lock(&qc_lock);
-	for (e = qc_tab[qc_hash(name)]; e && strcmp(e->name, name) != 0; e = e->next)
-		;
+	e = qc_find_locked(name);
 	if (e) {
 		json_object_put(e->pairs);
 		e->pairs = json_object_get(pairs);
@@ -660,8 +666,7 @@ static pid_t init_pid_cached(const char *name, struct lxc_container *c)
 	int fd = -1;
 
 	pthread_mutex_lock(&qc_lock);
-	for (e = qc_tab[qc_hash(name)]; e && strcmp(e->name, name) != 0; e = e->next)
-		;
+	e = qc_find_locked(name);
 	if (e && e->init_fd >= 0) {
 		struct pollfd p = {.fd = e->init_fd, .events = POLLIN};
 
@@ -683,8 +688,7 @@ static pid_t init_pid_cached(const char *name, struct lxc_container *c)
 		return again;
 	}
 	pthread_mutex_lock(&qc_lock);
-	for (e = qc_tab[qc_hash(name)]; e && strcmp(e->name, name) != 0; e = e->next)
-		;
+	e = qc_find_locked(name);
 	if (e) {
 		if (e->init_fd >= 0)
 			close(e->init_fd);
