@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lxf list [REMOTE:...] [FILTER...] [-c COLUMNS] [-f FORMAT]: the
- * instances of every remote (or the named ones), fetched in parallel, one
- * thread and one client per remote, so that a dead host costs one connect
- * timeout and hides nothing else.
+ * instances of every remote (or the named ones), fetched in parallel: one
+ * client per remote, all driven together (lxf_client_request_all), so that
+ * a dead host costs one connect timeout and hides nothing else.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,38 +16,49 @@
 #include "output.h"
 
 struct list_job {
-	const struct lxf_remotes *remotes;
 	const struct lxf_remote *remote;
-	int recursion;
 	struct json_object *instances; /* array, owned */
 	struct lxf_err err;
 	int rc;
-	bool started;
 };
 
-static void *cmd_list_fetch(void *arg)
+/* Asks every job's remote for its instances at once; each job keeps its own outcome. */
+static int cmd_list_fetch(const struct lxf_remotes *remotes, struct list_job *jobs, size_t njobs,
+			  int recursion)
 {
-	struct list_job *job = arg;
-	struct lxf_response resp = {0};
-	struct lxf_client *c = NULL;
+	struct lxf_client_req *reqs = calloc(njobs ? njobs : 1, sizeof(*reqs));
 	char path[64];
+	int rc = 0;
 
-	(void)snprintf(path, sizeof(path), "/1.0/instances?recursion=%d", job->recursion);
-	job->rc = lxf_remotes_client(job->remotes, job->remote, &c, &job->err);
-	if (job->rc)
-		goto out;
-	job->rc = lxf_client_request(c, "GET", path, NULL, &resp, &job->err);
-	if (job->rc)
-		goto out;
-	if (!resp.metadata || !json_object_is_type(resp.metadata, json_type_array)) {
-		job->rc = lxf_err_set(&job->err, LXF_EIO, "instance list is not an array");
-		goto out;
+	if (!reqs)
+		return -LXF_ENOMEM;
+	(void)snprintf(path, sizeof(path), "/1.0/instances?recursion=%d", recursion);
+	for (size_t j = 0; j < njobs; j++) {
+		reqs[j].method = "GET";
+		reqs[j].path = path;
+		reqs[j].last = true;
+		jobs[j].rc = lxf_remotes_client(remotes, jobs[j].remote, &reqs[j].c, &jobs[j].err);
 	}
-	job->instances = json_object_get(resp.metadata);
-out:
-	lxf_response_fini(&resp);
-	lxf_client_free(c);
-	return NULL;
+	rc = lxf_client_request_all(reqs, njobs);
+	for (size_t j = 0; j < njobs; j++) {
+		struct json_object *md = reqs[j].resp.metadata;
+
+		if (!reqs[j].c)
+			continue; /* no client: jobs[j] holds why */
+		if (reqs[j].rc) {
+			jobs[j].rc = reqs[j].rc;
+			jobs[j].err = reqs[j].err;
+		} else if (!md || !json_object_is_type(md, json_type_array)) {
+			jobs[j].rc =
+			    lxf_err_set(&jobs[j].err, LXF_EIO, "instance list is not an array");
+		} else {
+			jobs[j].instances = json_object_get(md);
+		}
+		lxf_response_fini(&reqs[j].resp);
+		lxf_client_free(reqs[j].c);
+	}
+	free(reqs);
+	return rc;
 }
 
 /* `local` is listed implicitly only when its socket exists (no lxfd, no noise). */
@@ -199,7 +209,6 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	const struct lxf_list_col *cols[LXF_LIST_MAX_COLS];
 	const char *cspec = lxf_args_get(args, 'c'), *fspec = lxf_args_get(args, 'f');
 	struct list_job *jobs = NULL;
-	pthread_t *tids = NULL;
 	const char **filters = NULL;
 	char **names = NULL;
 	struct json_object **v = NULL, *arr = NULL;
@@ -217,10 +226,9 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	for (size_t c = 0; c < ncols; c++)
 		needs_state |= cols[c]->needs_state || cols[c]->needs_snapshots;
 	jobs = calloc(ctx->remotes->n + (size_t)args->argc + 1, sizeof(*jobs));
-	tids = calloc(ctx->remotes->n + (size_t)args->argc + 1, sizeof(*tids));
 	filters = calloc((size_t)args->argc + 1, sizeof(*filters));
 	names = calloc((size_t)args->argc + 1, sizeof(*names));
-	if (!jobs || !tids || !filters || !names) {
+	if (!jobs || !filters || !names) {
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
@@ -234,19 +242,14 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	for (size_t i = 0; i < nfilters; i++)
 		needs_state |= strncasecmp(filters[i], "ipv4=", 5) == 0 ||
 			       strncasecmp(filters[i], "ipv6=", 5) == 0;
-	for (size_t j = 0; j < njobs; j++) {
-		jobs[j].remotes = ctx->remotes;
-		/* JSON/YAML promise full objects; tables only pay for state when shown. */
-		jobs[j].recursion =
-		    needs_state || fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML ? 2 : 1;
-		if (pthread_create(&tids[j], NULL, cmd_list_fetch, &jobs[j]) != 0)
-			jobs[j].rc = lxf_err_set(&jobs[j].err, LXF_EIO, "cannot start a thread");
-		else
-			jobs[j].started = true;
+	/* JSON/YAML promise full objects; tables only pay for state when shown. */
+	if (cmd_list_fetch(ctx->remotes, jobs, njobs,
+			   needs_state || fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML ? 2 : 1) !=
+	    0) {
+		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		st = lxf_cmd_fail(ctx, &err);
+		goto out;
 	}
-	for (size_t j = 0; j < njobs; j++)
-		if (jobs[j].started)
-			pthread_join(tids[j], NULL);
 	for (size_t j = 0; j < njobs; j++) {
 		if (!jobs[j].rc)
 			continue;
@@ -290,7 +293,6 @@ out:
 		free(names[i]);
 	free(names);
 	free(filters);
-	free(tids);
 	free(jobs);
 	return st;
 }

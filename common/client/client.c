@@ -19,32 +19,12 @@
 #include <unistd.h>
 
 #include "cert.h"
+#include "client_int.h"
 #include "json.h"
 #include "tcp.h"
 
 #define CLIENT_URL_MAX     4096
 #define CLIENT_DEFAULT_SEC 60L
-
-struct lxf_client {
-	CURL *curl;
-	char *addr;
-	char *socket_path; /* unix remotes */
-	char *base;        /* "http://lxd" or "https://host:port" */
-	char *project;
-	char *cert_path;
-	char *key_path;
-	char *server_cert_path;
-	char *name; /* the remote's, for messages */
-	long timeout_secs;
-	/* TLS: the pinned server certificate (DER), or accept_any for the first
-	 * contact; peer is what the server presented in the last handshake. */
-	unsigned char *pin_der;
-	size_t pin_len;
-	bool accept_any;
-	bool pin_mismatch;
-	unsigned char *peer_der;
-	size_t peer_len;
-};
 
 static pthread_once_t client_once = PTHREAD_ONCE_INIT;
 static CURLcode client_global_rc = CURLE_OK;
@@ -188,18 +168,6 @@ char *lxf_client_escape(const char *s)
 	curl_free(e);
 	return d;
 }
-
-struct client_xfer {
-	struct lxf_response *resp;
-	bool too_big;
-	/* Downloads: the fd a file body streams to, and whether it was chosen. */
-	CURL *curl;
-	int fd;
-	int sink; /* 0 undecided, 1 fd, 2 buffer */
-	int write_errno;
-	/* Uploads from an fd. */
-	int in_fd;
-};
 
 /* A download's body goes to the fd only for a successful non-JSON answer. */
 static bool client_stream_body(struct client_xfer *x)
@@ -540,12 +508,10 @@ out:
 	return rc;
 }
 
-static int client_perform(struct lxf_client *c, struct client_xfer *x, struct lxf_err *err)
+int lxf_client_finish(struct lxf_client *c, CURLcode cc, struct client_xfer *x, struct lxf_err *err)
 {
-	CURLcode cc;
 	long status = 0;
 
-	cc = curl_easy_perform(c->curl);
 	if (cc != CURLE_OK)
 		return client_curl_error(c, cc, x, err);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -553,49 +519,62 @@ static int client_perform(struct lxf_client *c, struct client_xfer *x, struct lx
 	return client_decode(c, x->resp, err);
 }
 
-static int client_request_timeout(struct lxf_client *c, const char *method, const char *path,
-				  struct json_object *body, long timeout,
-				  const char *const *headers, struct lxf_response *resp,
-				  struct lxf_err *err)
+static int client_perform(struct lxf_client *c, struct client_xfer *x, struct lxf_err *err)
 {
-	struct curl_slist *hdrs = NULL, *tmp;
-	struct client_xfer x = {.resp = resp, .fd = -1, .in_fd = -1};
+	return lxf_client_finish(c, curl_easy_perform(c->curl), x, err);
+}
+
+int lxf_client_prepare(struct lxf_client *c, const char *method, const char *path,
+		       struct json_object *body, long timeout, const char *const *headers,
+		       struct client_xfer *x, struct curl_slist **hdrs, struct lxf_err *err)
+{
+	struct curl_slist *tmp;
 	char url[CLIENT_URL_MAX];
 	const char *payload = NULL;
 	int rc;
 
-	client_resp_reset(resp);
+	*hdrs = NULL;
+	client_resp_reset(x->resp);
 	rc = client_build_url(c, path, url, sizeof(url), err);
 	if (rc)
-		goto out;
-	client_setup(c, url, &x);
+		return rc;
+	client_setup(c, url, x);
 	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, timeout);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
 	if (body) {
 		payload = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
-		tmp = curl_slist_append(hdrs, "Content-Type: application/json");
-		if (!payload || !tmp) {
-			rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
-			goto out;
-		}
-		hdrs = tmp;
+		tmp = curl_slist_append(*hdrs, "Content-Type: application/json");
+		if (!payload || !tmp)
+			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		*hdrs = tmp;
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, payload);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
 	}
 	for (size_t i = 0; headers && headers[i]; i++) {
-		tmp = curl_slist_append(hdrs, headers[i]);
-		if (!tmp) {
-			rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
-			goto out;
-		}
-		hdrs = tmp;
+		tmp = curl_slist_append(*hdrs, headers[i]);
+		if (!tmp)
+			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		*hdrs = tmp;
 	}
-	if (hdrs)
-		curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
-	rc = client_perform(c, &x, err);
-out:
+	if (*hdrs)
+		curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, *hdrs);
+	return 0;
+}
+
+static int client_request_timeout(struct lxf_client *c, const char *method, const char *path,
+				  struct json_object *body, long timeout,
+				  const char *const *headers, struct lxf_response *resp,
+				  struct lxf_err *err)
+{
+	struct curl_slist *hdrs = NULL;
+	struct client_xfer x = {.resp = resp, .fd = -1, .in_fd = -1};
+	int rc;
+
+	rc = lxf_client_prepare(c, method, path, body, timeout, headers, &x, &hdrs, err);
+	if (!rc)
+		rc = client_perform(c, &x, err);
 	curl_slist_free_all(hdrs);
 	return rc;
 }

@@ -88,6 +88,32 @@ const unsigned char *lxf_client_peer_cert(const struct lxf_client *c, size_t *le
 /* Releases everything resp holds; resp is zeroed and reusable. */
 void lxf_response_fini(struct lxf_response *resp);
 
+/* One request of a batch for lxf_client_request_all. Zero it, then set c, method, path. */
+struct lxf_client_req {
+	struct lxf_client *c; /* NULL: skipped, rc and err left as they are */
+	const char *method;
+	const char *path;
+	/* The client's last request: ask the server to close the connection
+	 * with its answer (Connection: close), rather than keep it open until
+	 * we go and make it wake up again just to close it. */
+	bool last;
+	struct lxf_response resp; /* the caller releases it (lxf_response_fini) */
+	struct lxf_err err;
+	int rc;
+};
+
+/*
+ * Sends every request of reqs at once and returns when all have ended,
+ * each with what lxf_client_request would have given it (rc, err, resp).
+ * The transfers are driven together by curl multi handles: the unix
+ * remotes' all in the calling thread, HTTPS ones spread over up to one
+ * thread per CPU (their handshakes cost CPU). A slow or dead remote delays
+ * the batch by its own timeout only. Returns 0, or -LXF_ENOMEM when the
+ * batch could not start (then every request's rc says so too). A client is
+ * used by one request at most.
+ */
+int lxf_client_request_all(struct lxf_client_req *reqs, size_t n);
+
 /*
  * Sends METHOD path ("/1.0/instances?recursion=1") with an optional JSON
  * body (borrowed; NULL for none) and decodes the envelope into *resp

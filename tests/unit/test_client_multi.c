@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lxf_client_request_all: every request of a batch gets its own answer,
+ * whatever the others do (answer, fail, refuse, stay silent). The servers
+ * are test fixtures on unix sockets: each takes one connection, reads the
+ * request head, then answers with canned bytes (or with nothing).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "client.h"
+#include "json.h"
+
+struct fixture {
+	char path[108];
+	int lfd;
+	const char *answer; /* NULL: read the request, then say nothing */
+	int hold_ms;        /* how long a silent server keeps the connection */
+	char request[512];  /* the request line the server got */
+	pthread_t thread;
+};
+
+static void *fixture_main(void *arg)
+{
+	struct fixture *f = arg;
+	size_t got = 0;
+	int fd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	/* The request head ends with an empty line; a GET has no body. */
+	while (got < sizeof(f->request) - 1 && !strstr(f->request, "\r\n\r\n")) {
+		ssize_t n = read(fd, f->request + got, sizeof(f->request) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (f->answer)
+		(void)!write(fd, f->answer, strlen(f->answer));
+	else
+		usleep((useconds_t)f->hold_ms * 1000);
+	close(fd);
+	return NULL;
+}
+
+static void fixture_start(struct fixture *f, const char *dir, int i, const char *answer)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	memset(f, 0, sizeof(*f));
+	f->answer = answer;
+	f->hold_ms = 2500;
+	snprintf(f->path, sizeof(f->path), "%s/s%d.socket", dir, i);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->path);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(f->lfd >= 0);
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(f->lfd, 4), 0);
+	assert_int_equal(pthread_create(&f->thread, NULL, fixture_main, f), 0);
+}
+
+static void fixture_stop(struct fixture *f)
+{
+	pthread_join(f->thread, NULL);
+	close(f->lfd);
+	unlink(f->path);
+}
+
+static char *http_json(const char *status, const char *body)
+{
+	char *s = NULL;
+
+	assert_true(asprintf(&s,
+			     "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
+			     "Content-Length: %zu\r\n\r\n%s",
+			     status, strlen(body), body) > 0);
+	return s;
+}
+
+static struct lxf_client *client_for(const char *path, long timeout)
+{
+	struct lxf_client_opts o = {.timeout_secs = timeout};
+	struct lxf_client *c = NULL;
+	struct lxf_err err = {0};
+	char addr[160];
+
+	snprintf(addr, sizeof(addr), "unix://%s", path);
+	o.addr = addr;
+	assert_int_equal(lxf_client_new(&o, &c, &err), 0);
+	return c;
+}
+
+static void test_batch(void **state)
+{
+	char dir[] = "/tmp/lxf-test-multi.XXXXXX";
+	struct fixture f[4];
+	struct lxf_client_req r[6];
+	char *ok1 = http_json("200 OK", "{\"type\":\"sync\",\"status_code\":200,"
+					"\"metadata\":[\"/1.0/instances/a\"]}");
+	char *ok2 =
+	    http_json("200 OK", "{\"type\":\"sync\",\"status_code\":200,"
+				"\"metadata\":[\"/1.0/instances/b\",\"/1.0/instances/c\"]}");
+	char *notfound = http_json("404 Not Found", "{\"type\":\"error\",\"error\":\"Not found\","
+						    "\"error_code\":404}");
+	char gone[160];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	fixture_start(&f[0], dir, 0, ok1);
+	fixture_start(&f[1], dir, 1, notfound);
+	fixture_start(&f[2], dir, 2, ok2);
+	fixture_start(&f[3], dir, 3, NULL); /* silent */
+	snprintf(gone, sizeof(gone), "%s/nobody.socket", dir);
+	memset(r, 0, sizeof(r));
+	for (int i = 0; i < 4; i++)
+		r[i].c = client_for(f[i].path, 1);
+	r[4].c = client_for(gone, 1);
+	/* No client: skipped, its rc and message kept (a remote that had no config). */
+	r[5].rc = lxf_err_set(&r[5].err, LXF_EINVAL, "kept");
+	for (int i = 0; i < 6; i++) {
+		r[i].method = "GET";
+		r[i].path = i == 1 ? "/1.0/instances/x" : "/1.0/instances";
+	}
+
+	r[2].last = true;
+
+	assert_int_equal(lxf_client_request_all(r, 6), 0);
+
+	assert_int_equal(r[0].rc, 0);
+	assert_int_equal(json_object_array_length(r[0].resp.metadata), 1);
+	assert_string_equal(
+	    json_object_get_string(json_object_array_get_idx(r[0].resp.metadata, 0)),
+	    "/1.0/instances/a");
+	assert_int_equal(r[1].rc, -LXF_ENOENT);
+	assert_string_equal(r[1].err.msg, "Not found");
+	assert_int_equal(r[1].resp.http_status, 404);
+	assert_int_equal(r[2].rc, 0);
+	assert_int_equal(json_object_array_length(r[2].resp.metadata), 2);
+	assert_int_equal(r[3].rc, -LXF_ETIMEDOUT);
+	assert_int_equal(r[4].rc, -LXF_EUNAVAIL);
+	assert_non_null(strstr(r[4].err.msg, "nobody.socket"));
+	assert_int_equal(r[5].rc, -LXF_EINVAL);
+	assert_string_equal(r[5].err.msg, "kept");
+	/* Each server saw its own request, once. */
+	assert_non_null(strstr(f[0].request, "GET /1.0/instances HTTP/1.1\r\n"));
+	assert_non_null(strstr(f[1].request, "GET /1.0/instances/x HTTP/1.1\r\n"));
+	/* Only the request marked last asks the server to close. */
+	assert_non_null(strstr(f[2].request, "Connection: close\r\n"));
+	assert_null(strstr(f[0].request, "Connection: close"));
+
+	/* The same clients still work one request at a time afterwards. */
+	for (int i = 0; i < 6; i++)
+		lxf_response_fini(&r[i].resp);
+	fixture_stop(&f[0]);
+	fixture_start(&f[0], dir, 0, ok2);
+	assert_int_equal(
+	    lxf_client_request(r[0].c, "GET", "/1.0/instances", NULL, &r[0].resp, &r[0].err), 0);
+	assert_int_equal(json_object_array_length(r[0].resp.metadata), 2);
+	lxf_response_fini(&r[0].resp);
+
+	for (int i = 0; i < 4; i++)
+		fixture_stop(&f[i]);
+	for (int i = 0; i < 5; i++)
+		lxf_client_free(r[i].c);
+	rmdir(dir);
+	free(ok1);
+	free(ok2);
+	free(notfound);
+}
+
+/* HTTPS remotes are spread over threads; each still gets its own answer. */
+static void test_https_spread(void **state)
+{
+	char dir[] = "/tmp/lxf-test-multi.XXXXXX";
+	char *ok = http_json("200 OK", "{\"type\":\"sync\",\"status_code\":200,\"metadata\":[]}");
+	struct lxf_client_req r[5];
+	struct fixture f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	fixture_start(&f, dir, 0, ok);
+	memset(r, 0, sizeof(r));
+	/* Nothing listens on port 1: each HTTPS one fails to connect, by itself. */
+	for (int i = 0; i < 4; i++) {
+		struct lxf_client_opts o = {.timeout_secs = 5};
+		struct lxf_err err = {0};
+		char addr[64];
+
+		snprintf(addr, sizeof(addr), "https://127.0.0.%d:1", i + 1);
+		o.addr = addr;
+		assert_int_equal(lxf_client_new(&o, &r[i].c, &err), 0);
+	}
+	r[4].c = client_for(f.path, 5);
+	for (int i = 0; i < 5; i++) {
+		r[i].method = "GET";
+		r[i].path = "/1.0";
+	}
+	assert_int_equal(lxf_client_request_all(r, 5), 0);
+	for (int i = 0; i < 4; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "https://127.0.0.%d:1", i + 1);
+		assert_int_equal(r[i].rc, -LXF_EUNAVAIL);
+		assert_non_null(strstr(r[i].err.msg, want));
+	}
+	assert_int_equal(r[4].rc, 0);
+	assert_int_equal(r[4].resp.http_status, 200);
+	for (int i = 0; i < 5; i++) {
+		lxf_response_fini(&r[i].resp);
+		lxf_client_free(r[i].c);
+	}
+	fixture_stop(&f);
+	rmdir(dir);
+	free(ok);
+}
+
+static void test_empty(void **state)
+{
+	(void)state;
+	assert_int_equal(lxf_client_request_all(NULL, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_batch),
+	    cmocka_unit_test(test_https_spread),
+	    cmocka_unit_test(test_empty),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
