@@ -189,8 +189,16 @@ int api_instances_get(struct http_req *req, struct lxf_err *err)
 
 	if (filter && filter[0] && (ret = filter_parse(filter, &flt, err)) < 0)
 		return ret;
+	/* One read transaction for the rows of all tables: one consistent state. */
+	ret = db_read_begin(err);
+	if (ret < 0)
+		goto out;
 	ret = db_exec(&rows, NULL, err, "SELECT * FROM instances WHERE creating = 0 ORDER BY name",
 		      "");
+	/* A filter needs the objects (status, expanded config) even for URLs. */
+	if (ret == 0 && (rec > 0 || flt))
+		ret = list_ctx_load(&ctx, rec >= 2, err);
+	db_read_end();
 	if (ret < 0)
 		goto out;
 	job.rows = rows;
@@ -202,11 +210,7 @@ int api_instances_get(struct http_req *req, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 		goto out;
 	}
-	/* A filter needs the objects (status, expanded config) even for URLs. */
 	if (rec > 0 || flt) {
-		ret = list_ctx_load(&ctx, job.full, err);
-		if (ret < 0)
-			goto out;
 		job.ctx = &ctx;
 		render_rows(&job);
 	}

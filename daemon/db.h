@@ -26,6 +26,10 @@ void db_unlock(void);
 int db_begin(struct lxf_err *err);
 int db_commit(struct lxf_err *err);
 void db_rollback(void);
+/* A read transaction: the queries between see one state of the database and
+ * take its file lock once, not once each. Holds db_lock until db_read_end. */
+int db_read_begin(struct lxf_err *err);
+void db_read_end(void);
 
 /*
  * Prepares sql, binds one parameter per character of fmt from the varargs
