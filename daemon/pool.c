@@ -18,7 +18,8 @@ struct job {
 
 struct pool {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond; /* a job is queued, or the pool stops */
+	pthread_cond_t idle; /* a job ended while stopping (pool_stop waits) */
 	struct job *head, *tail;
 	pthread_t threads[4];
 	int nthreads;
@@ -27,8 +28,12 @@ struct pool {
 };
 
 static struct pool pools[POOL_COUNT] = {
-    {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER},
-    {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER},
+    {.lock = PTHREAD_MUTEX_INITIALIZER,
+     .cond = PTHREAD_COND_INITIALIZER,
+     .idle = PTHREAD_COND_INITIALIZER},
+    {.lock = PTHREAD_MUTEX_INITIALIZER,
+     .cond = PTHREAD_COND_INITIALIZER,
+     .idle = PTHREAD_COND_INITIALIZER},
 };
 static const int pool_size[POOL_COUNT] = {2, 3};
 
@@ -52,7 +57,11 @@ static void *pool_main(void *data)
 		free(j);
 		pthread_mutex_lock(&p->lock);
 		p->busy--;
-		pthread_cond_broadcast(&p->cond);
+		/* Only pool_stop waits for jobs to end. Waking the idle workers
+		 * here after every job (they find nothing and sleep again) was
+		 * two wasted wake-ups per API request. */
+		if (p->stopping)
+			pthread_cond_broadcast(&p->idle);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -108,7 +117,7 @@ int pool_stop(int grace_secs)
 		pl->stopping = true;
 		pthread_cond_broadcast(&pl->cond);
 		while ((pl->busy || pl->head) &&
-		       pthread_cond_timedwait(&pl->cond, &pl->lock, &deadline) != ETIMEDOUT)
+		       pthread_cond_timedwait(&pl->idle, &pl->lock, &deadline) != ETIMEDOUT)
 			;
 		int left = pl->busy + (pl->head != NULL);
 		pthread_mutex_unlock(&pl->lock);
