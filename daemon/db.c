@@ -406,15 +406,21 @@ out:
 	return ret;
 }
 
-int db_begin(struct lxf_err *err)
+/* Takes db_lock, then starts a transaction with sql; the lock stays held on success. */
+static int db_begin_sql(const char *sql, struct lxf_err *err)
 {
 	int ret;
 
 	db_lock();
-	ret = db_exec(NULL, NULL, err, "BEGIN IMMEDIATE", "");
+	ret = db_exec(NULL, NULL, err, sql, "");
 	if (ret < 0)
 		db_unlock();
 	return ret;
+}
+
+int db_begin(struct lxf_err *err)
+{
+	return db_begin_sql("BEGIN IMMEDIATE", err);
 }
 
 int db_commit(struct lxf_err *err)
@@ -435,13 +441,7 @@ void db_rollback(void)
 
 int db_read_begin(struct lxf_err *err)
 {
-	int ret;
-
-	db_lock();
-	ret = db_exec(NULL, NULL, err, "BEGIN", "");
-	if (ret < 0)
-		db_unlock();
-	return ret;
+	return db_begin_sql("BEGIN", err);
 }
 
 void db_read_end(void)
