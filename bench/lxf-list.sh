@@ -10,6 +10,9 @@
 #      busybox containers each: one `lxf list` over all 20 remotes, against
 #      20 sequential `lxc list` calls (LXD_DIR pointed at each daemon) and
 #      against `lxf list` of a single remote.
+#  (c) 8 of those daemons also on HTTPS (127.0.0.1, trust password), added
+#      as HTTPS remotes: `lxf list` over the 8 against one of them (TLS
+#      handshakes and client certificates, as on a real fleet).
 #
 # Medians go to bench/RESULTS.md, between the lxf-list markers (the section
 # is replaced, nothing else is touched), with the exact command lines.
@@ -124,6 +127,21 @@ mkdir -p "$B/conf20"
 } >"$B/conf20/config.yml"
 rows=$(LXF_CONF=$B/conf20 "$LXF" list -f csv -c n | wc -l)
 echo "bench: $N_REMOTES lxfd remotes, $rows containers in one lxf list" >&2
+# (c) 8 of them on HTTPS too, in a config of their own.
+N_HTTPS=8
+mkdir -p "$B/confh"
+for r in $(seq 1 $N_HTTPS); do
+	LXF_CONF=$B/conf20 "$LXF" config set "r$r:" core.https_address "127.0.0.1:$((18440 + r))"
+	LXF_CONF=$B/conf20 "$LXF" config set "r$r:" core.trust_password "bench-pw"
+done
+for r in $(seq 1 $N_HTTPS); do
+	for _ in $(seq 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$((18440 + r))") 2>/dev/null && break
+		sleep 0.1
+	done
+	LXF_CONF=$B/confh "$LXF" remote add "h$r" "https://127.0.0.1:$((18440 + r))" \
+		--password bench-pw --accept-certificate >/dev/null
+done
 lxcseq=$B/lxc-seq.sh
 {
 	echo "#!/bin/sh"
@@ -152,6 +170,10 @@ M[a_lxf]=$(hf a_lxf "env LXF_CONF=$B/conf LXF_DIR=$B/no-local $LXF list lxd:")
 M[a_lxc]=$(hf a_lxc "env LXD_DIR=$B/lxd lxc list")
 M[b_lxf20]=$(hf b_lxf20 "env LXF_CONF=$B/conf20 LXF_DIR=$B/no-local $LXF list")
 M[b_lxf1]=$(hf b_lxf1 "env LXF_CONF=$B/conf20 LXF_DIR=$B/no-local $LXF list r1:")
+C[c_lxf8]="LXF_CONF=\$B/confh lxf list"
+C[c_lxf1]="LXF_CONF=\$B/confh lxf list h1:"
+M[c_lxf8]=$(hf c_lxf8 "env LXF_CONF=$B/confh LXF_DIR=$B/no-local $LXF list")
+M[c_lxf1]=$(hf c_lxf1 "env LXF_CONF=$B/confh LXF_DIR=$B/no-local $LXF list h1:")
 if [ "$lxc_ok" = yes ]; then
 	M[b_lxc20]=$(hf b_lxc20 "$lxcseq")
 else
@@ -202,7 +224,7 @@ else
 	I1=n/a I20=n/a IV=n/a
 fi
 LXFD_CPU=$(lxfd_cpu_ms)
-ratio() { python3 -c 'import sys; a,b=sys.argv[1:]; print("n/a" if "n/a" in (a,b) else "%.1fx" % (float(a)/float(b)))' "$1" "$2"; }
+ratio() { python3 -c 'import sys; a,b=sys.argv[1:]; print("n/a" if "n/a" in (a,b) else "%.2fx" % (float(a)/float(b)))' "$1" "$2"; }
 
 section=$(
 	cat <<EOF
@@ -236,6 +258,15 @@ each ($rows rows in the fleet list):
 | \`${C[b_lxc20]}\` | ${M[b_lxc20]} |
 | lxf 20 remotes / lxf 1 remote | $(ratio "${M[b_lxf20]}" "${M[b_lxf1]}") (target within 1.5x) |
 | 20 x lxc / lxf 20 remotes | $(ratio "${M[b_lxc20]}" "${M[b_lxf20]}") |
+
+(c) $N_HTTPS of those daemons also listening on HTTPS (127.0.0.1, TLS 1.3,
+client certificate trusted with a password), as HTTPS remotes:
+
+| command | median, ms |
+|---|---|
+| \`${C[c_lxf8]}\` (all $N_HTTPS HTTPS remotes) | ${M[c_lxf8]} |
+| \`${C[c_lxf1]}\` (one HTTPS remote) | ${M[c_lxf1]} |
+| lxf $N_HTTPS HTTPS remotes / 1 | $(ratio "${M[c_lxf8]}" "${M[c_lxf1]}") |
 
 lxc against lxfd: $lxc_ok.
 
