@@ -486,35 +486,34 @@ static int on_writeable(struct lws *wsi, struct http_pss *pss)
 	struct http_req *req = pss->req;
 	unsigned char buf[LWS_PRE + HTTP_CHUNK];
 	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
-	uint64_t len;
+	uint64_t total, len;
 	size_t n;
 	bool final;
 
 	if (!req || req->inflight || req->status == 0)
 		return 0;
-	len = req->file_fd >= 0 ? req->file_len : req->out.len;
-	if (req->head)
-		len = 0; /* HEAD: Content-Length told, no body follows */
+	total = req->file_fd >= 0 ? req->file_len : req->out.len;
+	len = req->head ? 0 : total; /* HEAD: Content-Length told, no body follows */
 	if (!req->headers_sent) {
-		if (build_headers(wsi, req, req->file_fd >= 0 ? req->file_len : req->out.len, &p,
-				  end) < 0)
-			return -1;
-		req->headers_sent = true;
 		/* Headers and a body that fits go out in one write: one send, one
 		 * wake-up of the client, instead of two. (HTTP/1.1 only here: a
 		 * h1 lws_write is the bytes as given.) */
-		if (req->file_fd < 0 && len <= (uint64_t)(end - p)) {
-			if (len > 0)
-				memcpy(p, req->out.data, (size_t)len);
+		bool whole;
+
+		if (build_headers(wsi, req, total, &p, end) < 0)
+			return -1;
+		req->headers_sent = true;
+		whole = req->file_fd < 0 && len <= (uint64_t)(end - p);
+		if (whole && len > 0) {
+			memcpy(p, req->out.data, (size_t)len);
 			p += len;
-			if (lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL) !=
-			    (int)(p - start))
-				return -1;
-			return response_sent(wsi, pss);
 		}
-		if (lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS) !=
+		if (lws_write(wsi, start, (size_t)(p - start),
+			      whole ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP_HEADERS) !=
 		    (int)(p - start))
 			return -1;
+		if (whole)
+			return response_sent(wsi, pss);
 		if (len > 0) {
 			lws_callback_on_writable(wsi);
 			return 0;
