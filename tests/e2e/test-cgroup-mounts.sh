@@ -89,6 +89,18 @@ cat /sys/fs/cgroup/$mem /sys/fs/cgroup/$pids; true"
 assert_eq "33554432 40" "$(printf '%s' "$OUT" | tr '\n' ' ' | sed 's/ $//')" \
 	"u1: limits after writes from inside"
 
+# A hybrid host's cgroup2 hierarchy is there too, rooted at u1's cgroup (its
+# init is in the root's cgroup.procs), with the cgroup2 rules of a
+# delegation: its own cgroup.procs and subtree_control, not the rest.
+if [ "$v2" = 0 ] && [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+	inside u1 'u=/sys/fs/cgroup/unified
+grep -c " /sys/fs/cgroup/unified .* - cgroup2 " /proc/self/mountinfo; grep -cx 1 $u/cgroup.procs
+echo 5 > $u/cgroup.max.descendants && echo max-written; cat $u/cgroup.max.descendants
+[ -w $u/cgroup.procs ] && [ -w $u/cgroup.subtree_control ] && echo delegated; true'
+	assert_eq "1 1 max delegated" "$(printf '%s' "$OUT" | tr '\n' ' ' | sed 's/ $//')" \
+		"u1: its cgroup2 hierarchy"
+fi
+
 # No release_agent anywhere, also not in a cgroup filesystem it mounts itself.
 mnt="mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg"
 [ "$v2" = 1 ] || mnt="mkdir -p /tmp/cg && mount -t cgroup -o memory none /tmp/cg"
