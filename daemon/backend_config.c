@@ -876,6 +876,25 @@ bool bcfg_privileged(struct json_object *config)
 
 /* ---- whole config ---- */
 
+/*
+ * common.conf asks for "cgroup:mixed", but liblxc reads that, in a cgroup
+ * namespace (it makes one whenever the kernel has them) with CAP_SYS_ADMIN
+ * kept, as "the container's init mounts its cgroups" (cgfsng_mount: "Mounting
+ * cgroups not requested or needed"): busybox init never does and
+ * /sys/fs/cgroup stayed empty. ":force" makes liblxc mount fresh cgroup
+ * filesystems inside the namespace, so their root is the container's own
+ * cgroup and nothing above it is reachable. Unprivileged roots can make
+ * sub-cgroups and move their processes among them (liblxc hands them the
+ * directory and cgroup.procs) but cannot write the limits, owned by host
+ * root. As LXD: read-write cgroup2 on a pure cgroup2 host; on v1 and hybrid
+ * hosts a tmpfs with one cgroup filesystem per hierarchy, and "mixed" keeps
+ * the parents read-only should a kernel without cgroup namespaces bind-mount.
+ */
+static const char *cgroup_mount(const struct bcfg_host *host)
+{
+	return host->cgroup2 ? "cgroup:rw:force" : "cgroup:mixed:force";
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -956,6 +975,8 @@ int bcfg_render(const struct bcfg_host *host, const struct bcfg_target *t,
 			   "lxc.console.buffer.size = auto\n", /* GET .../console reads it */
 			   priv ? "" : "lxc.include = " LXF_CONF_DIR "/userns.conf\n", t->name,
 			   t->rootfs, t->logfile);
+	if (!ret)
+		ret = lxf_buf_addf(out, "lxc.mount.auto = %s\n", cgroup_mount(host));
 	/* Without AppArmor in the kernel the only profile liblxc accepts is none. */
 	if (!ret && !host->apparmor)
 		ret = lxf_buf_adds(out, "lxc.apparmor.profile = unconfined\n");

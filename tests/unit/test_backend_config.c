@@ -11,6 +11,7 @@
 #include "backend_config.h"
 
 static const struct bcfg_host host = {.uid_base = 100000, .gid_base = 100000};
+static const struct bcfg_host host2 = {.uid_base = 100000, .gid_base = 100000, .cgroup2 = true};
 static const struct bcfg_target tgt = {.name = "c1",
 				       .rootfs = "/d/containers/c1/rootfs",
 				       .logfile = "/d/logs/c1/lxc.log",
@@ -194,13 +195,102 @@ static void test_bytes(void **state)
 	assert_false(bcfg_is_true("false"));
 }
 
+/* Where line first occurs in text, failing the test when it does not. */
+static const char *find_line(const char *text, const char *line)
+{
+	const char *p = strstr(text, line);
+
+	if (!p)
+		fail_msg("no '%s' in:\n%s", line, text);
+	return p;
+}
+
+static int count(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/*
+ * Cgroups mounted inside every container, rooted at its own cgroup: liblxc
+ * only mounts them in a cgroup namespace when asked with ":force", and the
+ * line must come after common.conf's "cgroup:mixed" (the last one wins) and
+ * before raw.lxc (the user's word is last). On a pure cgroup2 host, as LXD:
+ * cgroup2 read-write and every limit as an lxc.cgroup2 key. Privileged or not
+ * (i & 1), the same.
+ */
+static void test_cgroup_mounts(void **state)
+{
+	const char *cfg = "{\"limits.memory\":\"64MiB\",\"limits.processes\":\"50\","
+			  "\"limits.cpu\":\"0-1\",\"raw.lxc\":\"lxc.mount.auto = cgroup:ro\"}";
+	const struct {
+		const struct bcfg_host *h;
+		const char *mount, *limits[3], *absent;
+	} cases[] = {
+	    {&host,
+	     "lxc.mount.auto = cgroup:mixed:force\n",
+	     {"lxc.cgroup.memory.limit_in_bytes = 67108864\n", "lxc.cgroup.pids.max = 50\n",
+	      "lxc.cgroup.cpuset.cpus = 0-1\n"},
+	     "lxc.cgroup2."},
+	    {&host2,
+	     "lxc.mount.auto = cgroup:rw:force\n",
+	     {"lxc.cgroup2.memory.max = 67108864\n", "lxc.cgroup2.pids.max = 50\n",
+	      "lxc.cgroup2.cpuset.cpus = 0-1\n"},
+	     "lxc.cgroup."},
+	};
+	const char *key = NULL;
+	char val[64];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		struct lxf_buf out = {0};
+		struct lxf_err err = {0};
+		struct json_object *c = json_tokener_parse(cfg);
+		bool priv = i & 1;
+		const char *text, *mount;
+
+		assert_non_null(c);
+		if (priv)
+			json_object_object_add(c, "security.privileged",
+					       json_object_new_string("true"));
+		lxf_buf_init(&out, 1 << 20);
+		if (bcfg_render(cases[i / 2].h, &tgt, c, NULL, &out, &err))
+			fail_msg("render failed: %s", err.msg);
+		json_object_put(c);
+		text = lxf_buf_str(&out);
+		mount = find_line(text, cases[i / 2].mount);
+		assert_true(find_line(text, "lxc.include = /usr/share/lxc/config/common.conf\n") <
+			    mount);
+		if (!priv)
+			assert_true(find_line(text, "/userns.conf\n") < mount);
+		assert_true(mount < find_line(text, "# raw.lxc\nlxc.mount.auto = cgroup:ro\n"));
+		/* Ours and raw.lxc's, no other. */
+		assert_int_equal(count(text, "lxc.mount.auto = cgroup"), 2);
+		for (int j = 0; j < 3; j++)
+			find_line(text, cases[i / 2].limits[j]);
+		assert_null(strstr(text, cases[i / 2].absent));
+		lxf_buf_fini(&out);
+	}
+	/* Live changes use the same files the container reads. */
+	assert_true(bcfg_live_limit(&host2, NULL, 0, &key, val, sizeof(val)));
+	assert_string_equal(key, "memory.max");
+	assert_string_equal(val, "max");
+	assert_true(bcfg_live_limit(&host, NULL, 0, &key, val, sizeof(val)));
+	assert_string_equal(key, "memory.limit_in_bytes");
+	assert_string_equal(val, "-1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_base),        cmocka_unit_test(test_privileged),
-	    cmocka_unit_test(test_limits),      cmocka_unit_test(test_bad_config),
-	    cmocka_unit_test(test_nic),         cmocka_unit_test(test_disk),
-	    cmocka_unit_test(test_bad_devices), cmocka_unit_test(test_bytes),
+	    cmocka_unit_test(test_base),          cmocka_unit_test(test_privileged),
+	    cmocka_unit_test(test_limits),        cmocka_unit_test(test_bad_config),
+	    cmocka_unit_test(test_nic),           cmocka_unit_test(test_disk),
+	    cmocka_unit_test(test_bad_devices),   cmocka_unit_test(test_bytes),
+	    cmocka_unit_test(test_cgroup_mounts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
