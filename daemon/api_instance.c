@@ -265,17 +265,11 @@ struct rename_arg {
 static int rename_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
 {
 	struct rename_arg *a = arg;
-	int ret;
+	int ret = 0;
 
 	(void)op;
 	(void)md;
-	/* The row moves first so that the new name is reserved while files move. */
-	ret = db_exec(NULL, NULL, err, "UPDATE instances SET name = ? WHERE name = ?", "ss",
-		      a->newname, a->name);
-	if (ret == -LXF_EEXIST)
-		return lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", a->newname);
-	if (ret < 0)
-		return ret;
+	/* The row was moved by api_instance_post (the new name reserved); the files follow. */
 	if (backend_status(a->name))
 		ret = backend_rename(a->name, a->newname, err);
 	if (ret < 0)
@@ -334,9 +328,28 @@ int api_instance_post(struct http_req *req, struct lxf_err *err)
 	}
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	snprintf(a->newname, sizeof(a->newname), "%s", newname);
+	/*
+	 * The row moves first, before the operation, so that the new name is
+	 * reserved while files move and a database that cannot take the change
+	 * (a full disk) answers here with its own status, as a create does.
+	 */
+	ret = db_exec(NULL, NULL, err, "UPDATE instances SET name = ? WHERE name = ?", "ss",
+		      a->newname, a->name);
+	if (ret == -LXF_EEXIST)
+		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", a->newname);
+	if (ret < 0) {
+		free(a);
+		goto out;
+	}
 	api_instance_url(name, url, sizeof(url));
 	op = op_run("Renaming instance", "instances", url, rename_op, a, free, err);
-	ret = op ? api_async(req, op, err) : -err->code;
+	if (!op) {
+		db_exec(NULL, NULL, NULL, "UPDATE instances SET name = ? WHERE name = ?", "ss",
+			name, newname);
+		ret = -err->code;
+		goto out;
+	}
+	ret = api_async(req, op, err);
 out:
 	op_unref(op);
 	json_object_put(row);

@@ -19,7 +19,8 @@ target_link_libraries(lxfd_backend PUBLIC lxfcommon PkgConfig::LXC PkgConfig::OP
 # the libraries it pulls in are never mapped into the daemon (issue #3, idle
 # RSS). Installed to libexec/lxf; in the build tree it sits next to lxfd.
 add_executable(lxfd-image ${CMAKE_CURRENT_LIST_DIR}/image_helper.c
-	${CMAKE_CURRENT_LIST_DIR}/image_tar.c ${CMAKE_CURRENT_LIST_DIR}/helper.c)
+	${CMAKE_CURRENT_LIST_DIR}/image_tar.c ${CMAKE_CURRENT_LIST_DIR}/image_check.c
+	${CMAKE_CURRENT_LIST_DIR}/helper.c)
 target_include_directories(lxfd-image PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(lxfd-image PRIVATE lxfcommon PkgConfig::ARCHIVE)
 install(TARGETS lxfd-image DESTINATION libexec/lxf)

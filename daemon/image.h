@@ -18,8 +18,9 @@
  * Takes an uploaded tarball at tmp_path (inside DIR/images/, so rename is
  * atomic), computes its sha256, checks it against expected_fp when that is
  * non-NULL and non-empty (-LXF_EINVAL on mismatch), validates it in the
- * lxfd-image helper (a metadata.yaml with architecture and creation_date, a rootfs/
- * directory, no absolute or ".." paths) and moves it to
+ * lxfd-image helper (a metadata.yaml with architecture and creation_date, a
+ * rootfs/ directory, every entry through the checks of image_check.h:
+ * -LXF_EINVAL "image rejected: NAME: why") and moves it to
  * DIR/images/<fingerprint>. On failure tmp_path is removed.
  * *metadata_out (new ref) is metadata.yaml as JSON; fp_out gets the
  * fingerprint; *size_out the tarball size. -LXF_EEXIST when that
@@ -37,8 +38,9 @@ int img_remove(const char *dir, const char *fp, struct lxf_err *err);
 
 /*
  * Unpacks the rootfs/ of image tarball path into rootfs_dir (which must not
- * exist yet), adding uid_shift/gid_shift to every owner, refusing entries
- * that escape rootfs/ and hard links outside it. Used by the backend.
+ * exist yet), adding uid_shift/gid_shift to every owner, refusing the
+ * entries image_check.h refuses (images stored before a check existed). A
+ * disk error names the entry and the errno text. Used by the backend.
  * Both this and img_import run the lxfd-image helper (helper.h) and wait for
  * it: call them from worker threads only.
  */

@@ -17,44 +17,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend_config.h"
 #include "buf.h"
 #include "file.h"
+#include "image_check.h"
 #include "json.h"
 #include "yaml.h"
 
-#define META_MAX      (1024 * 1024) /* metadata.yaml cap */
-#define READ_BLOCK    (64 * 1024)
-#define ROOTFS_PREFIX "rootfs/"
-#define MAP_IDS       65536UL /* ids an unprivileged container maps, see backend */
-
-/*
- * An entry name as a relative path: "./" prefixes dropped; absolute names
- * and ".." components refused. Returns NULL when refused.
- */
-static const char *clean_name(const char *name)
-{
-	const char *p;
-
-	while (name[0] == '.' && name[1] == '/')
-		name += 2;
-	if (name[0] == '/' || !name[0])
-		return NULL;
-	for (p = name; *p;) {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return NULL;
-		p += n;
-		while (*p == '/')
-			p++;
-	}
-	return name;
-}
-
-static bool under_rootfs(const char *name)
-{
-	return !strncmp(name, ROOTFS_PREFIX, strlen(ROOTFS_PREFIX)) || !strcmp(name, "rootfs");
-}
+#define META_MAX   (1024 * 1024) /* metadata.yaml cap */
+#define READ_BLOCK (64 * 1024)
 
 static int open_reader(const char *path, struct archive **out, struct lxf_err *err)
 {
@@ -126,37 +97,35 @@ out:
 	return ret;
 }
 
-/* Walks the whole tarball checking names; returns metadata.yaml as JSON. */
+/* Walks the whole tarball through the entry checks; returns metadata.yaml as JSON. */
 int img_tar_validate(const char *path, struct json_object **meta_out, struct lxf_err *err)
 {
 	struct archive *a = NULL;
 	struct archive_entry *e;
 	struct json_object *meta = NULL;
+	struct img_check chk;
+	struct img_entry *ent = NULL;
 	bool rootfs = false;
 	int ret, r;
 
+	/* Whether the image will run privileged is not known yet: every owner must map. */
+	img_check_init(&chk, BCFG_MAP_COUNT);
 	ret = open_reader(path, &a, err);
 	if (ret)
-		return ret;
+		goto out;
+	ret = -LXF_ENOMEM;
+	if (!(ent = malloc(sizeof(*ent)))) {
+		lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
+	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *raw = archive_entry_pathname(e);
-		const char *name = raw ? clean_name(raw) : NULL;
-		const char *link = archive_entry_hardlink(e);
-
-		ret = -LXF_EINVAL;
-		if (!name) {
-			lxf_err_set(err, LXF_EINVAL, "unsafe path '%s' in image", raw ? raw : "");
+		ret = img_check_entry(&chk, e, ent, err);
+		if (ret)
 			goto out;
-		}
-		if (link &&
-		    (!clean_name(link) || !under_rootfs(clean_name(link)) || !under_rootfs(name))) {
-			lxf_err_set(err, LXF_EINVAL, "unsafe hard link '%s' -> '%s' in image", name,
-				    link);
-			goto out;
-		}
-		if (under_rootfs(name)) {
+		if (ent->part == IMG_PART_ROOTFS) {
 			rootfs = true;
-		} else if (!strcmp(name, "metadata.yaml")) {
+		} else if (ent->part == IMG_PART_META) {
+			ret = -LXF_EINVAL;
 			if (meta) {
 				lxf_err_set(err, LXF_EINVAL, "metadata.yaml appears twice");
 				goto out;
@@ -172,57 +141,48 @@ int img_tar_validate(const char *path, struct json_object **meta_out, struct lxf
 		goto out;
 	}
 	if (!meta) {
-		lxf_err_set(err, LXF_EINVAL, "image has no metadata.yaml");
+		lxf_err_set(err, LXF_EINVAL, "no metadata.yaml");
 		goto out;
 	}
 	if (!rootfs) {
-		lxf_err_set(err, LXF_EINVAL, "image has no rootfs/ directory");
+		lxf_err_set(err, LXF_EINVAL, "no rootfs/ directory");
 		goto out;
 	}
 	*meta_out = meta;
 	meta = NULL;
 	ret = 0;
 out:
+	if (ret == -LXF_EINVAL)
+		lxf_err_prefix(err, "image rejected");
+	img_check_fini(&chk);
+	free(ent);
 	json_object_put(meta);
 	archive_read_free(a);
 	return ret;
 }
 
-/* Entry e renamed to its place under root (an absolute, symlink-free path). */
-static int place_entry(struct archive_entry *e, const char *root, unsigned long uid_shift,
-		       unsigned long gid_shift, struct lxf_err *err)
+/* Entry e (checked as ent) renamed to its place under root (an absolute, symlink-free path). */
+static int place_entry(struct archive_entry *e, const struct img_entry *ent, const char *root,
+		       unsigned long uid_shift, unsigned long gid_shift, struct lxf_err *err)
 {
-	const char *name = clean_name(archive_entry_pathname(e));
-	const char *link = archive_entry_hardlink(e);
+	const size_t rl = strlen("rootfs");
 	char path[PATH_MAX];
-	la_int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
 	int n;
 
-	if (!name)
-		return lxf_err_set(err, LXF_EINVAL, "unsafe path in image");
-	name = strcmp(name, "rootfs") ? name + strlen(ROOTFS_PREFIX) : "";
-	n = snprintf(path, sizeof(path), "%s%s%s", root, *name ? "/" : "", name);
+	n = snprintf(path, sizeof(path), "%s%s", root, ent->path + rl);
 	if (n < 0 || (size_t)n >= sizeof(path))
-		return lxf_err_set(err, LXF_EINVAL, "path too long in image");
+		return lxf_err_set(err, LXF_EINVAL, "%s: path too long", ent->shown);
 	archive_entry_copy_pathname(e, path);
-	if (link) {
-		link = clean_name(link);
-		if (!link || strncmp(link, ROOTFS_PREFIX, strlen(ROOTFS_PREFIX)))
-			return lxf_err_set(err, LXF_EINVAL, "unsafe hard link in image");
-		n = snprintf(path, sizeof(path), "%s/%s", root, link + strlen(ROOTFS_PREFIX));
+	if (ent->link[0]) {
+		n = snprintf(path, sizeof(path), "%s%s", root, ent->link + rl);
 		if (n < 0 || (size_t)n >= sizeof(path))
-			return lxf_err_set(err, LXF_EINVAL, "path too long in image");
+			return lxf_err_set(err, LXF_EINVAL, "%s: path too long", ent->shown);
 		archive_entry_copy_hardlink(e, path);
 	}
+	/* Owners were checked against the map (img_check_entry) when shifted. */
 	if (uid_shift || gid_shift) {
-		/* Ids past the container's map would show up as nobody inside. */
-		if (uid < 0 || gid < 0 || (unsigned long)uid >= MAP_IDS ||
-		    (unsigned long)gid >= MAP_IDS)
-			return lxf_err_set(err, LXF_EINVAL,
-					   "'%s' is owned by %lld:%lld, outside the %lu mapped ids",
-					   name, (long long)uid, (long long)gid, MAP_IDS);
-		archive_entry_set_uid(e, uid + (la_int64_t)uid_shift);
-		archive_entry_set_gid(e, gid + (la_int64_t)gid_shift);
+		archive_entry_set_uid(e, archive_entry_uid(e) + (la_int64_t)uid_shift);
+		archive_entry_set_gid(e, archive_entry_gid(e) + (la_int64_t)gid_shift);
 	}
 	/* No name lookups: owners are the numbers in the tarball, shifted. */
 	archive_entry_set_uname(e, NULL);
@@ -230,7 +190,20 @@ static int place_entry(struct archive_entry *e, const char *root, unsigned long 
 	return 0;
 }
 
-static int copy_data(struct archive *in, struct archive *out, struct lxf_err *err)
+/* A failure of the disk writer out on entry name: what libarchive said, and the errno text. */
+static int disk_error(struct archive *out, const char *name, struct lxf_err *err)
+{
+	int e = archive_errno(out);
+
+	/* libarchive's own refusals carry no errno (ARCHIVE_ERRNO_MISC). */
+	if (e > 0)
+		return lxf_err_sys(err, LXF_EIO, e, "cannot unpack %s: %s", name,
+				   archive_error_string(out));
+	return lxf_err_set(err, LXF_EINVAL, "cannot unpack %s: %s", name,
+			   archive_error_string(out));
+}
+
+static int copy_data(struct archive *in, struct archive *out, const char *name, struct lxf_err *err)
 {
 	const void *buf;
 	size_t len;
@@ -239,11 +212,11 @@ static int copy_data(struct archive *in, struct archive *out, struct lxf_err *er
 
 	while ((r = archive_read_data_block(in, &buf, &len, &off)) == ARCHIVE_OK) {
 		if (archive_write_data_block(out, buf, len, off) < ARCHIVE_OK)
-			return lxf_err_set(err, LXF_EIO, "cannot write: %s",
-					   archive_error_string(out));
+			return disk_error(out, name, err);
 	}
 	if (r != ARCHIVE_EOF)
-		return lxf_err_set(err, LXF_EINVAL, "bad tarball: %s", archive_error_string(in));
+		return lxf_err_set(err, LXF_EINVAL, "bad tarball at %s: %s", name,
+				   archive_error_string(in));
 	return 0;
 }
 
@@ -253,19 +226,24 @@ int img_tar_unpack(const char *path, const char *rootfs_dir, unsigned long uid_s
 	/*
 	 * Names are rewritten to absolute paths under the realpath() of
 	 * rootfs_dir (chdir would move every thread of lxfd), so
-	 * SECURE_NOABSOLUTEPATHS cannot be used; clean_name() refuses absolute
-	 * and ".." names itself, and SECURE_SYMLINKS still refuses writing
-	 * through a symlink the tarball made, since the prefix holds none.
+	 * SECURE_NOABSOLUTEPATHS cannot be used; img_check_entry() refuses
+	 * absolute and ".." names itself, and SECURE_SYMLINKS still refuses
+	 * writing through a symlink the tarball made, since the prefix holds
+	 * none: both a second guard behind the checks, which stored images
+	 * older than them have not passed at import.
 	 */
 	const int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
 			  ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 			  ARCHIVE_EXTRACT_SECURE_SYMLINKS;
 	struct archive *in = NULL, *out = NULL;
 	struct archive_entry *e;
+	struct img_check chk;
+	struct img_entry *ent = NULL;
 	char *root = NULL;
 	bool made = false;
 	int ret, r;
 
+	img_check_init(&chk, uid_shift || gid_shift ? BCFG_MAP_COUNT : 0);
 	if (mkdir(rootfs_dir, 0755)) {
 		ret = lxf_err_sys(err, errno == EEXIST ? LXF_EEXIST : LXF_EIO, errno,
 				  "cannot make %s", rootfs_dir);
@@ -281,36 +259,35 @@ int img_tar_unpack(const char *path, const char *rootfs_dir, unsigned long uid_s
 	if (ret)
 		goto out;
 	out = archive_write_disk_new();
-	if (!out || archive_write_disk_set_options(out, flags) != ARCHIVE_OK) {
+	ent = malloc(sizeof(*ent));
+	if (!out || !ent || archive_write_disk_set_options(out, flags) != ARCHIVE_OK) {
 		ret = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 		goto out;
 	}
 	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
-		const char *name = clean_name(archive_entry_pathname(e));
-
-		if (!name) {
-			ret = lxf_err_set(err, LXF_EINVAL, "unsafe path '%s' in image",
-					  archive_entry_pathname(e));
+		/* ent keeps the names: place_entry() frees the entry's own. */
+		ret = img_check_entry(&chk, e, ent, err);
+		if (ret) {
+			if (ret == -LXF_EINVAL)
+				lxf_err_prefix(err, "image rejected");
 			goto out;
 		}
-		if (!under_rootfs(name))
+		if (ent->part != IMG_PART_ROOTFS)
 			continue; /* metadata.yaml, templates/ */
-		ret = place_entry(e, root, uid_shift, gid_shift, err);
+		ret = place_entry(e, ent, root, uid_shift, gid_shift, err);
 		if (ret)
 			goto out;
 		if (archive_write_header(out, e) < ARCHIVE_OK) {
-			ret = lxf_err_set(err, LXF_EIO, "cannot unpack '%s': %s", name,
-					  archive_error_string(out));
+			ret = disk_error(out, ent->shown, err);
 			goto out;
 		}
 		if (archive_entry_size(e) > 0) {
-			ret = copy_data(in, out, err);
+			ret = copy_data(in, out, ent->shown, err);
 			if (ret)
 				goto out;
 		}
 		if (archive_write_finish_entry(out) < ARCHIVE_OK) {
-			ret = lxf_err_set(err, LXF_EIO, "cannot unpack '%s': %s", name,
-					  archive_error_string(out));
+			ret = disk_error(out, ent->shown, err);
 			goto out;
 		}
 	}
@@ -320,7 +297,8 @@ int img_tar_unpack(const char *path, const char *rootfs_dir, unsigned long uid_s
 	}
 	/* Directory modes and times are set on close. */
 	if (archive_write_close(out) != ARCHIVE_OK) {
-		ret = lxf_err_set(err, LXF_EIO, "cannot finish unpacking: %s",
+		r = archive_errno(out);
+		ret = lxf_err_sys(err, LXF_EIO, r > 0 ? r : 0, "cannot finish unpacking: %s",
 				  archive_error_string(out));
 		goto out;
 	}
@@ -330,6 +308,8 @@ out:
 	archive_write_free(out);
 	if (ret && made)
 		(void)lxf_rm_rf(rootfs_dir, NULL);
+	img_check_fini(&chk);
+	free(ent);
 	free(root);
 	return ret;
 }

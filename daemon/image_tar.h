@@ -14,16 +14,20 @@
 
 /*
  * Walks the whole tarball at path: a metadata.yaml with architecture and
- * creation_date, a rootfs/ directory, no absolute or ".." names, hard links
- * only inside rootfs/. *meta_out (new ref, caller puts) is metadata.yaml as
- * JSON. -LXF_EINVAL with err filled when the tarball is refused.
+ * creation_date, a rootfs/ directory, and every entry through the checks of
+ * image_check.h (owners below BCFG_MAP_COUNT). *meta_out (new ref, caller
+ * puts) is metadata.yaml as JSON. -LXF_EINVAL with err "image rejected:
+ * NAME: why" when the tarball is refused.
  */
 int img_tar_validate(const char *path, struct json_object **meta_out, struct lxf_err *err);
 
 /*
  * Unpacks rootfs/ of the tarball at path into rootfs_dir (made here; must
  * not exist yet: -LXF_EEXIST), adding uid_shift/gid_shift to every owner.
- * On failure rootfs_dir is removed again.
+ * Entries go through the checks of image_check.h again (owners too when
+ * shifted): -LXF_EINVAL "image rejected: NAME: why". A disk error names the
+ * entry and the errno text ("cannot unpack NAME: ...: No space left on
+ * device", -LXF_EIO). On failure rootfs_dir is removed again.
  */
 int img_tar_unpack(const char *path, const char *rootfs_dir, unsigned long uid_shift,
 		   unsigned long gid_shift, struct lxf_err *err);
