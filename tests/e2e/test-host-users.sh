@@ -4,11 +4,11 @@
 # Host users other than root reach nothing of the containers (issue #14,
 # finding 1). A setuid-root copy of id and a world-readable file planted in
 # a privileged and in an unprivileged container are refused (EACCES) to host
-# user nobody in the instances, their snapshots, the image store and a
-# migration's stage held open mid-transfer; the containers still start,
-# exec, push and pull files, snapshot, restore and migrate. Directories
-# left with an older lxfd's modes (0711/0755, root-owned) are put right at
-# start-up, and the containers start after that.
+# user nobody in the instances, their snapshots, copies, the image store and
+# a migration's stage held open mid-transfer; the containers still start,
+# exec, push and pull files, snapshot, restore, copy, rename and migrate.
+# Directories left with an older lxfd's modes (0711/0755, root-owned) are
+# put right at start-up, and the containers start after that.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -74,6 +74,12 @@ for c in pr un; do
 	assert_exit 0 lxf_run stop -f "h1:$c"
 	assert_exit 0 lxf_run restore "h1:$c" s0
 	modes_ok "$c"
+	# A copy and a rename keep the rule.
+	assert_exit 0 lxf_run copy "h1:$c" "h1:$c-copy"
+	assert_exit 0 lxf_run move "h1:$c-copy" "h1:$c-moved"
+	modes_ok "$c-moved"
+	refused "$d/containers/$c-moved/rootfs/idsuid" exec
+	assert_exit 0 lxf_run delete "h1:$c-moved"
 	assert_exit 0 lxf_run start "h1:$c"
 	assert_exit 0 lxf_run exec "h1:$c" -- cat /readable
 	assert_eq private "$LXFE_OUT" "file of $c after restore"
