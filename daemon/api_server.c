@@ -565,5 +565,5 @@ int api_server_init(struct lxf_err *err)
 		migrate_recover(); /* before: it needs the instance rows */
 		ret = cleanup_creating(err);
 	}
-	return ret;
+	return ret ? ret : backend_modes_fix(err); /* after: rootfs back in place */
 }

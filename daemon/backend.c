@@ -292,7 +292,8 @@ int backend_create(const char *name, const char *image_path, struct json_object 
 	    path_of(rootfs, sizeof(rootfs), name, "rootfs") ||
 	    log_dir_of(logdir, sizeof(logdir), name))
 		return lxf_err_set(err, LXF_EINVAL, "path too long for '%s'", name);
-	if (mkdir(cdir, 0711)) {
+	/* Root's alone until the rootfs is there to say who else may enter. */
+	if (mkdir(cdir, 0700)) {
 		if (errno == EEXIST)
 			return lxf_err_set(err, LXF_EEXIST, "container '%s' already exists", name);
 		return lxf_err_sys(err, LXF_EIO, errno, "cannot make %s", cdir);
@@ -307,6 +308,8 @@ int backend_create(const char *name, const char *image_path, struct json_object 
 			 (gid_t)(bcfg_privileged(config) ? 0 : g_host.gid_base))) {
 		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot make %s", rootfs);
 	}
+	if (!ret)
+		ret = backend_modes_instance(name, err);
 	if (ret)
 		goto out;
 	(void)lxf_rm_rf(logdir, NULL); /* a stale log of an earlier namesake */

@@ -9,6 +9,7 @@ add_library(lxfd_backend STATIC
 	${CMAKE_CURRENT_LIST_DIR}/backend_exec.c
 	${CMAKE_CURRENT_LIST_DIR}/backend_files.c
 	${CMAKE_CURRENT_LIST_DIR}/backend_snapshot.c
+	${CMAKE_CURRENT_LIST_DIR}/backend_modes.c
 	${CMAKE_CURRENT_LIST_DIR}/fsops.c)
 target_include_directories(lxfd_backend PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(lxfd_backend PUBLIC lxfcommon PkgConfig::LXC PkgConfig::OPENSSL

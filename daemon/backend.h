@@ -160,6 +160,17 @@ int backend_rootfs_open(const char *name, int *fd, struct lxf_err *err);
 int backend_dir(char *buf, size_t n);
 
 /*
+ * backend_modes.c: keeps host users out of the containers' files.
+ * backend_modes_instance: DIR/containers/<name> becomes mode 0100, owned by
+ * its rootfs's owner (host root when it has none yet); call it whenever a
+ * rootfs was made or re-owned. backend_modes_fix: the same for every
+ * instance, and DIR/images, logs, snapshots, migrate 0700; run at start-up,
+ * for what older lxfd made 0711/0755. Both 0 or -LXF_EIO with the path named.
+ */
+int backend_modes_instance(const char *name, struct lxf_err *err);
+int backend_modes_fix(struct lxf_err *err);
+
+/*
  * backend_snapshot.c: snapshots in DIR/snapshots/<name>/<snap>/rootfs,
  * copies made with cp -a --reflink=auto (owners, modes, xattrs, hardlinks,
  * devices). A running container is frozen during the copy.

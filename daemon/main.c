@@ -31,17 +31,21 @@ static void on_signal(int sig)
 	lxfd_conf.quit = 1;
 }
 
+/* The modes are backend_modes.c's: only containers/ is traversable. */
 static int make_dirs(const char *dir, struct lxf_err *err)
 {
-	static const char *const subs[] = {"containers", "images", "logs"};
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} subs[] = {{"containers", 0711}, {"images", 0700}, {"logs", 0700}};
 	char path[PATH_MAX];
 	int ret = lxf_mkdir_p(dir, 0711, err);
 
 	if (ret == 0 && chmod(dir, 0711) < 0)
 		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot chmod %s", dir);
 	for (size_t i = 0; ret == 0 && i < sizeof(subs) / sizeof(subs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, subs[i]);
-		ret = lxf_mkdir_p(path, 0711, err);
+		snprintf(path, sizeof(path), "%s/%s", dir, subs[i].name);
+		ret = lxf_mkdir_p(path, subs[i].mode, err);
 	}
 	return ret;
 }

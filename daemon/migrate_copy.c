@@ -133,6 +133,8 @@ static int copy_op(struct op *op, void *arg, struct json_object **md, struct lxf
 	if (ret < 0)
 		goto fail_row;
 	ret = copy_files(a, err);
+	if (ret == 0) /* the copied rootfs's owner may not be the one made */
+		ret = backend_modes_instance(a->name, err);
 	if (ret == 0)
 		ret = db_exec(NULL, NULL, err, "UPDATE instances SET creating = 0 WHERE name = ?",
 			      "s", a->name);

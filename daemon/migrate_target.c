@@ -253,7 +253,7 @@ static int stage_in(struct mtgt *t, struct lxf_err *err)
 		return lxf_err_set(err, LXF_EINVAL, "Path too long");
 	(void)lxf_rm_rf(t->stage, NULL); /* left by a crash */
 	ret = lxf_mkdir_p(top, 0700, err);
-	if (ret == 0 && mkdir(t->stage, 0711) < 0)
+	if (ret == 0 && mkdir(t->stage, 0700) < 0)
 		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot make %s", t->stage);
 	if (ret == 0 && rename(t->rootfs, t->staged) < 0)
 		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot stage %s", t->rootfs);
@@ -470,6 +470,8 @@ static int receive(struct mtgt *t, struct op *op, const struct migp_header *offe
 		ret = shift_tree(&sh, t->staged, err);
 	if (ret == 0)
 		ret = stage_out(t, err);
+	if (ret == 0) /* the shift may have given its root another owner */
+		ret = backend_modes_instance(t->name, err);
 	if (ret == 0)
 		(void)lxf_rm_rf(t->stage, NULL);
 	return ret;

@@ -12,19 +12,25 @@ knows nothing of the protocol itself, so it tests the daemons, not itself.
 usage: mig-relay.py SRC_SOCK NAME DST_SOCK NEWNAME [--refresh] [--instance-only]
        [--bad-secret] [--drop-after BYTES] [--no-connect] [--pull SRC_URL CERT_FILE]
        [--push-source DST_URL CERT_FILE] [--cancel-target] [--drop-hard]
+       [--pause-after BYTES FILE]
 
 --pull: no relaying; the target is told to dial the source itself
 (mode "pull", operation SRC_URL/1.0/operations/ID, the source's PEM
 certificate pinned), as `lxc copy` does by default. --push-source: the
 source is told to dial the target's operation (DST_URL/1.0/operations/ID,
 the target's certificate pinned), as `lxc copy --mode push` does.
-Prints both operations' final JSON; exits 0 only when both succeeded.
+--pause-after: once BYTES of the source's files went through, FILE is made
+and the transfer holds until FILE is removed (the target's stage stays as
+it is meanwhile). Prints both operations' final JSON; exits 0 only when
+both succeeded.
 """
 import http.client
 import json
+import os
 import socket
 import sys
 import threading
+import time
 
 from ws4py.client.threadedclient import WebSocketClient
 
@@ -63,6 +69,12 @@ class Pipe(WebSocketClient):
     def received_message(self, m):
         data = m.data if m.data is not None else b""
         self.stats["bytes"] += len(data)
+        pause = self.stats.get("pause_after")
+        if pause is not None and self.label == "src-fs" and self.stats["bytes"] > pause[0]:
+            del self.stats["pause_after"]
+            open(pause[1], "w").close()
+            while os.path.exists(pause[1]):
+                time.sleep(0.1)
         lim = self.stats.get("drop_after")
         if lim is not None and self.label == "src-fs" and self.stats["bytes"] > lim:
             # The target "dies": its sockets go at once; the source hears
@@ -117,6 +129,9 @@ def main():
     stats = {"bytes": 0, "all": []}
     if "--drop-after" in opts:
         stats["drop_after"] = int(opts[opts.index("--drop-after") + 1])
+    if "--pause-after" in opts:
+        i = opts.index("--pause-after")
+        stats["pause_after"] = (int(opts[i + 1]), opts[i + 2])
     # --drop-hard: the source's sockets go at once too (no close frame).
     stats["hard"] = "--drop-hard" in opts
 
