@@ -128,3 +128,11 @@ for sub in images logs snapshots; do
 	assert_eq 700 "$(stat -c %a "$d/$sub")" "mode of $sub after the restart"
 done
 lxfe_log "old modes fixed at start-up"
+
+# The API socket: root and the socket's group only (0660). A host user
+# outside the group cannot connect, let alone drive lxfd.
+sock=$(host_socket 1)
+assert_eq 660 "$(stat -c %a "$sock")" "mode of unix.socket"
+assert_exit 7 as_nobody curl -s --unix-socket "$sock" http://lxd/1.0
+assert_exit 0 curl -sf --unix-socket "$sock" http://lxd/1.0
+lxfe_log "the socket refuses users outside its group"
