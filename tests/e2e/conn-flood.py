@@ -5,8 +5,10 @@
   conn-flood.py tcp HOST PORT --src ADDR --count N --ready FILE
   conn-flood.py unix PATH --count N --ready FILE [--uid U --gid G] [--pace S]
       Holds N connections that send nothing, opening a new one for each the
-      server closes (after S seconds, default at once; never if S < 0).
-      FILE is written once N connections were tried. Runs until killed.
+      server closes (after S seconds, default at once). With S < 0, one
+      closed within 3 s of its connect (refused) is not replaced, and
+      connects failing on a full backlog are retried. FILE is written once
+      N connections were made. Runs until killed.
   conn-flood.py idle-tcp HOST PORT
   conn-flood.py idle-tls HOST PORT CAFILE
       One connection that sends nothing (idle-tls: after a TLS handshake
@@ -52,11 +54,14 @@ def flood(args):
     live = {}
     tried = opened = closed = 0
     ready = False
+    born = {}
     reopen_at = 0.0
+    stats_at = 0.0
 
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     args.count = min(args.count, hard - 64)
+    target = args.count  # connections to hold
     ready_file = open(args.ready, "w")  # before giving up root
     if args.gid is not None:
         os.setgroups([])
@@ -78,18 +83,24 @@ def flood(args):
         opened += 1
         sel.register(s, selectors.EVENT_READ)
         live[s.fileno()] = s
+        born[s.fileno()] = time.monotonic()
 
     while True:
         now = time.monotonic()
-        if now >= reopen_at and (args.pace >= 0 or tried < args.count):
-            for _ in range(min(args.count - len(live), 2000)):
+        want = target - len(live)
+        if now >= reopen_at and want > 0:
+            for _ in range(min(want, 2000)):
                 open_one()
-            if len(live) < args.count:
-                reopen_at = now + args.pace
-        if not ready and tried >= args.count:
+            reopen_at = now + max(args.pace, 0.05) if want > 2000 else now
+        if not ready and opened >= args.count:
             ready_file.write(f"{len(live)}\n")
             ready_file.close()
             ready = True
+        if args.stats and now >= stats_at:
+            with open(args.stats + ".new", "w") as f:
+                f.write(f"{opened} {closed} {len(live)}\n")
+            os.replace(args.stats + ".new", args.stats)
+            stats_at = now + 0.2
         for key, _ in sel.select(timeout=0.05):
             s = key.fileobj
             try:
@@ -101,6 +112,10 @@ def flood(args):
                 pass
             sel.unregister(s)
             del live[s.fileno()]
+            # Refused (closed within 3 s of its connect) and pace < 0: not
+            # tried again; one held for a while is replaced at once.
+            if args.pace < 0 and time.monotonic() - born[s.fileno()] < 3:
+                target -= 1
             s.close()
             closed += 1
 
@@ -114,6 +129,7 @@ def main():
     p.add_argument("--src")
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--ready")
+    p.add_argument("--stats")
     p.add_argument("--uid", type=int)
     p.add_argument("--gid", type=int)
     p.add_argument("--pace", type=float, default=0.0)
