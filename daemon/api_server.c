@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "conns.h"
 #include "auth.h"
 #include "backend.h"
 #include "buf.h"
+#include "conns.h"
 #include "db.h"
 #include "file.h"
 #include "http.h"

@@ -31,10 +31,10 @@ struct conn {
 	void *h;
 	enum st st;
 	bool busy;
-	bool gone;      /* closed by us: no longer counted, waiting for conns_gone */
-	int64_t since;  /* accept (handshake) or the start of idleness (untrusted) */
-	struct src_ent *src; /* ST_HANDSHAKE, ST_UNTRUSTED */
-	struct uid_ent *uid; /* ST_UNIX */
+	bool gone;                /* closed by us: no longer counted, waiting for conns_gone */
+	int64_t since;            /* accept (handshake) or the start of idleness (untrusted) */
+	struct src_ent *src;      /* ST_HANDSHAKE, ST_UNTRUSTED */
+	struct uid_ent *uid;      /* ST_UNIX */
 	struct conn *prev, *next; /* the list of HTTPS connections under a deadline */
 };
 
@@ -133,7 +133,8 @@ void conns_src_from(const struct sockaddr *sa, socklen_t len, struct conns_src *
 	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
 		memcpy(out->a, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
 	} else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		const struct in6_addr *a =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 		if (IN6_IS_ADDR_V4MAPPED(a)) {
 			memcpy(out->a, a->s6_addr + 12, 4);
 		} else {
@@ -282,7 +283,7 @@ static bool before(const struct conn *c, int r, const struct conn *best, int bes
 		return !best || r < best_r;
 	if (any && c->src->n != best->src->n)
 		return c->src->n > best->src->n; /* the busiest source pays first */
-	return c->since < best->since;        /* then the oldest */
+	return c->since < best->since;           /* then the oldest */
 }
 
 /* The connection to make room from src (NULL: from any source). */

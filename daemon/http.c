@@ -711,7 +711,7 @@ static long nofile(void)
 			rl.rlim_cur = old;
 	}
 	return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1L << 30) ? 1L << 30
-									 : (long)rl.rlim_cur;
+									: (long)rl.rlim_cur;
 }
 
 int http_start(const char *sock_path, const char *group, const char *dir, struct lxf_err *err)

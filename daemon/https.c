@@ -12,10 +12,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
-#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,9 +34,9 @@
 
 static struct lws_context *hctx;
 static const struct lws_protocols *hprotocols;
-static struct lws_vhost *vh;          /* loop thread only */
-static struct lws *lwsi_listen;       /* our listening socket, polled by lws */
-static char cur_addr[HTTPS_ADDR_MAX]; /* what lwsi_listen listens on, "" = none */
+static struct lws_vhost *vh;             /* loop thread only */
+static struct lws *lwsi_listen;          /* our listening socket, polled by lws */
+static char cur_addr[HTTPS_ADDR_MAX];    /* what lwsi_listen listens on, "" = none */
 static lws_sorted_usec_list_t sweep_sul; /* closes what is past its deadline (conns.h) */
 static bool sweep_armed;
 
@@ -206,7 +206,8 @@ static int listen_socket(const char *addr, struct lxf_err *err)
 	    /* A connection reaches accept() once its client has said something
 	     * (or after a few seconds): connects that stay silent wait in the
 	     * kernel instead of taking a place here (conns.h). */
-	    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &(int){HTTPS_DEFER_SECS}, sizeof(int)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &(int){HTTPS_DEFER_SECS}, sizeof(int)) <
+		0 ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, HTTPS_BACKLOG) < 0) {
 		lxf_err_sys(err, LXF_EIO, errno, "Cannot listen on %s", addr);
 		if (fd >= 0)
@@ -317,8 +318,8 @@ int https_listen_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		struct sockaddr_storage sa;
 		socklen_t salen = sizeof(sa);
 		struct conns_src src;
-		int fd = accept4(lws_get_socket_fd(wsi), (struct sockaddr *)&sa, &salen,
-				 SOCK_CLOEXEC);
+		int fd =
+		    accept4(lws_get_socket_fd(wsi), (struct sockaddr *)&sa, &salen, SOCK_CLOEXEC);
 		int64_t now = conns_now_ms();
 
 		if (fd < 0)
