@@ -360,11 +360,12 @@ int conns_https_add(void *h, const struct conns_src *key, int64_t now)
 	s = src_find(key);
 	if (!s) {
 		s = calloc(1, sizeof(*s));
+		if (s)
+			s->key = *key;
 		if (!s || !tsearch(s, &by_src, cmp_src)) {
 			free(s);
 			goto out;
 		}
-		s->key = *key;
 	}
 	c->h = h;
 	c->st = ST_HANDSHAKE;
@@ -481,11 +482,12 @@ int conns_unix_add(void *h, uid_t uid)
 	u = p ? *p : NULL;
 	if (!u) {
 		u = calloc(1, sizeof(*u));
+		if (u)
+			u->uid = uid;
 		if (!u || !tsearch(u, &by_uid, cmp_uid)) {
 			free(u);
 			goto out;
 		}
-		u->uid = uid;
 	}
 	c->h = h;
 	c->st = ST_UNIX;
@@ -569,5 +571,8 @@ void conns_fini(void)
 	by_handle = by_src = by_uid = NULL;
 	timed_head = timed_tail = NULL;
 	https_total = https_timed = https_trusted = unix_total = 0;
+	memset(counts, 0, sizeof(counts));
+	memset(since_log, 0, sizeof(since_log));
+	memset(last_log, 0, sizeof(last_log));
 	pthread_mutex_unlock(&lock);
 }

@@ -123,7 +123,7 @@ void conns_gone(void *h);
  */
 struct json_object *conns_stats_json(void);
 
-/* Forgets every connection (the context is going). */
+/* Forgets every connection and counter (the context is going). */
 void conns_fini(void);
 
 #endif
