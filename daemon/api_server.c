@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "backend.h"
 #include "buf.h"
+#include "conns.h"
 #include "db.h"
 #include "file.h"
 #include "http.h"
@@ -491,6 +492,16 @@ int api_internal_shutdown(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	return api_sync(req, NULL, err);
+}
+
+/* What conns.c refused and closed, and the limits: an admin's view (lxfd(8)). */
+int api_internal_connections(struct http_req *req, struct lxf_err *err)
+{
+	struct json_object *md = conns_stats_json();
+
+	if (!md)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	return api_sync(req, md, err);
 }
 
 /* True when a network interface of that name exists in our namespace. */

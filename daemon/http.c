@@ -10,11 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "api.h"
+#include "conns.h"
 #include "events.h"
 #include "https.h"
 #include "json.h"
@@ -25,6 +28,7 @@
 
 #define HTTP_CHUNK            16384
 #define HTTP_IGNORED_BODY_MAX 65536 /* bigger bodies on body-less routes get a 413 */
+#define HTTP_NOFILE_WANT      65536 /* as config/lxfd.service's LimitNOFILE */
 
 struct http_pss {
 	struct http_req *req;
@@ -39,6 +43,9 @@ static struct http_req *done_head;
 static bool stopped;
 /* Requests with a response on its way out (loop thread only). */
 static int live_reqs;
+/* The peer of the unix socket connection lws is adopting (unix_filter -> WSI_CREATE). */
+static bool unix_next;
+static uid_t unix_next_uid;
 
 static void req_free(struct http_req *req)
 {
@@ -145,6 +152,7 @@ static void dispatch(struct http_req *req)
 	if (req->dispatched)
 		return;
 	req->dispatched = true;
+	conns_busy(req->wsi, true, conns_now_ms());
 	/* A handler may answer much later (operation waits): lws must not
 	 * time the connection out meanwhile. */
 	lws_set_timeout(req->wsi, NO_PENDING_TIMEOUT, 0);
@@ -478,6 +486,7 @@ static int response_sent(struct lws *wsi, struct http_pss *pss)
 	pss->req = NULL;
 	if (close_after)
 		return -1;
+	conns_busy(wsi, false, conns_now_ms());
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -557,6 +566,37 @@ static void on_closed(struct http_pss *pss)
 		req_free(req);
 }
 
+/*
+ * A new connection on the unix socket (lws accepted fd): within its
+ * user's share (conns.h)? 0 lets lws adopt it, 1 closes it.
+ */
+static int unix_filter(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	unix_next = false;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		lxf_warn("Unix socket: cannot tell who connected: %s", strerror(errno));
+		return 1;
+	}
+	if (conns_unix_admit(cr.uid, conns_now_ms()) < 0)
+		return 1;
+	unix_next = true;
+	unix_next_uid = cr.uid;
+	return 0;
+}
+
+/* lws made the wsi of what unix_filter let in: count it. */
+static void unix_created(struct lws *wsi)
+{
+	if (!unix_next || https_is_tls(wsi))
+		return;
+	unix_next = false;
+	if (conns_unix_add(wsi, unix_next_uid) < 0)
+		lxf_warn("Unix socket: out of memory counting a connection");
+}
+
 static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		   size_t len)
 {
@@ -587,13 +627,20 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		return 0;
 	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
 		return ws_verify_server(wsi, user); /* websockets lxfd dials (ws_dial.c) */
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		return unix_filter((int)(intptr_t)in);
 	case LWS_CALLBACK_WSI_CREATE:
-		return https_conn_event(wsi, (int)reason);
+		unix_created(wsi);
+		return 0;
+	case LWS_CALLBACK_SSL_INFO:
+		return https_conn_event(wsi, (int)reason, in);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (!https_ws_allowed(wsi))
 			return 1;
 		return ws_callback(wsi, (int)reason, in, len);
 	case LWS_CALLBACK_ESTABLISHED:
+		conns_busy(wsi, true, conns_now_ms()); /* a websocket is never idle */
+		return ws_callback(wsi, (int)reason, in, len);
 	case LWS_CALLBACK_RECEIVE:
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
@@ -605,7 +652,7 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		ws_callback(wsi, (int)reason, in, len);
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
-		https_conn_event(wsi, (int)reason);
+		https_conn_event(wsi, (int)reason, in);
 		ws_callback(wsi, (int)reason, in, len);
 		break;
 	case LWS_CALLBACK_CLOSED:
@@ -644,6 +691,29 @@ static int set_group(const char *path, const char *group, struct lxf_err *err)
 	return 0;
 }
 
+/*
+ * The file descriptors lxfd may have: the soft RLIMIT_NOFILE, raised
+ * towards the hard one up to HTTP_NOFILE_WANT (what the systemd unit
+ * sets; a shell's default is 1024). lws sizes its tables from it, and
+ * conns.c its caps, so that connections never take the descriptors the
+ * rest of the daemon needs.
+ */
+static long nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024;
+	if (rl.rlim_cur < HTTP_NOFILE_WANT && rl.rlim_cur < rl.rlim_max) {
+		rlim_t old = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max < HTTP_NOFILE_WANT ? rl.rlim_max : HTTP_NOFILE_WANT;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			rl.rlim_cur = old;
+	}
+	return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1L << 30) ? 1L << 30
+									: (long)rl.rlim_cur;
+}
+
 int http_start(const char *sock_path, const char *group, const char *dir, struct lxf_err *err)
 {
 	struct lws_context_creation_info info;
@@ -652,6 +722,7 @@ int http_start(const char *sock_path, const char *group, const char *dir, struct
 	if (snprintf(upload_dir, sizeof(upload_dir), "%s/images", dir) >= (int)sizeof(upload_dir))
 		return lxf_err_set(err, LXF_EINVAL, "Directory path too long");
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
+	conns_init(nofile());
 	memset(&info, 0, sizeof(info));
 	/* SSL's global init now: the HTTPS vhost (https.c) may come at any time.
 	 * No OS CA store: client certificates are checked by fingerprint. */
@@ -720,6 +791,7 @@ void http_stop(void)
 	pthread_mutex_unlock(&done_lock);
 	https_stop();
 	lws_context_destroy(ctx);
+	conns_fini();
 	pthread_mutex_lock(&done_lock);
 	list = done_head;
 	done_head = NULL;

@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "api.h"
 #include "auth.h"
+#include "conns.h"
 #include "http.h"
 #include "log.h"
 #include "router.h"
@@ -27,14 +29,16 @@
 
 #define HTTPS_DEFAULT_PORT 8443
 #define HTTPS_ADDR_MAX     256
+#define HTTPS_DEFER_SECS   3
+#define HTTPS_BACKLOG      1024 /* also the connects held silent by TCP_DEFER_ACCEPT */
 
 static struct lws_context *hctx;
 static const struct lws_protocols *hprotocols;
-static struct lws_vhost *vh;          /* loop thread only */
-static struct lws *lwsi_listen;       /* our listening socket, polled by lws */
-static char cur_addr[HTTPS_ADDR_MAX]; /* what lwsi_listen listens on, "" = none */
-static int nconns;                    /* HTTPS connections (loop thread) */
-static bool cap_warned;
+static struct lws_vhost *vh;             /* loop thread only */
+static struct lws *lwsi_listen;          /* our listening socket, polled by lws */
+static char cur_addr[HTTPS_ADDR_MAX];    /* what lwsi_listen listens on, "" = none */
+static lws_sorted_usec_list_t sweep_sul; /* closes what is past its deadline (conns.h) */
+static bool sweep_armed;
 
 /* One change at a time, asked by a worker, made by the loop. */
 static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -164,9 +168,12 @@ static int tls_vhost(struct lxf_err *err)
 	info.alpn = "http/1.1";
 	/* TLS 1.2 and 1.3 only (the lxc client insists on 1.3). */
 	info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
-	/* Slow or idle clients: handshakes and headers within 30 s, idle keep-alive 30 s. */
+	/* Slow or idle clients: handshakes and headers within 30 s, idle keep-alive 30 s;
+	 * conns.c closes clients not known to be trusted sooner. */
 	info.timeout_secs = 30;
 	info.keepalive_timeout = 30;
+	/* The end of each handshake: conns.c learns who is trusted (https_conn_event). */
+	info.ssl_info_event_mask = SSL_CB_HANDSHAKE_DONE;
 	vh = lws_create_vhost(hctx, &info);
 	return vh ? 0 : lxf_err_set(err, LXF_EIO, "Cannot set up TLS (server.crt, server.key)");
 }
@@ -196,7 +203,12 @@ static int listen_socket(const char *addr, struct lxf_err *err)
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
 	    (res->ai_family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0) ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+	    /* A connection reaches accept() once its client has said something
+	     * (or after a few seconds): connects that stay silent wait in the
+	     * kernel instead of taking a place here (conns.h). */
+	    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &(int){HTTPS_DEFER_SECS}, sizeof(int)) <
+		0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, HTTPS_BACKLOG) < 0) {
 		lxf_err_sys(err, LXF_EIO, errno, "Cannot listen on %s", addr);
 		if (fd >= 0)
 			close(fd);
@@ -243,7 +255,57 @@ static int listen_on(const char *addr, struct lxf_err *err)
 	return 0;
 }
 
-/* The listener's protocol: accepts and hands each connection to the TLS vhost. */
+/* conns.c's view of a TLS connection: has its client said anything yet? */
+static bool conn_hello(void *h)
+{
+	struct lws *wsi = h;
+	SSL *ssl = lws_get_ssl(wsi);
+	int n = 0;
+
+	if (ssl && SSL_get_state(ssl) != TLS_ST_BEFORE)
+		return true;
+	/* A hello lws has not read yet (a burst of accepts comes first). */
+	return ioctl(lws_get_socket_fd(wsi), FIONREAD, &n) == 0 && n > 0;
+}
+
+static void conn_close(void *h)
+{
+	lws_set_timeout(h, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void sweep(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	sweep_armed = conns_sweep(conns_now_ms()) > 0 && hctx;
+	if (sweep_armed)
+		lws_sul_schedule(hctx, 0, &sweep_sul, sweep, LWS_US_PER_SEC);
+}
+
+/* Hands fd (accepted from src) to the TLS vhost and counts it. */
+static void adopt(int fd, const struct conns_src *src, int64_t now)
+{
+	struct lws *w;
+
+	/* An answer must not wait for the client's delayed ACK of the
+	 * session tickets sent before it: without TCP_NODELAY, Nagle held
+	 * every response to an HTTPS request back by 40 ms. lws sets it on
+	 * sockets it accepts, not on adopted ones. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+	/* On failure lws closes fd itself. */
+	w = lws_adopt_socket_vhost(vh, fd);
+	if (!w)
+		return;
+	if (conns_https_add(w, src, now) < 0) {
+		lws_set_timeout(w, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	if (!sweep_armed) {
+		sweep_armed = true;
+		lws_sul_schedule(hctx, 0, &sweep_sul, sweep, LWS_US_PER_SEC);
+	}
+}
+
+/* The listener's protocol: accepts, and hands what conns.c admits to the TLS vhost. */
 int https_listen_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		    size_t len)
 {
@@ -253,24 +315,21 @@ int https_listen_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	if (reason != LWS_CALLBACK_RAW_RX_FILE)
 		return 0;
 	for (int i = 0; i < 32; i++) {
-		int fd = accept4(lws_get_socket_fd(wsi), NULL, NULL, SOCK_CLOEXEC);
+		struct sockaddr_storage sa;
+		socklen_t salen = sizeof(sa);
+		struct conns_src src;
+		int fd =
+		    accept4(lws_get_socket_fd(wsi), (struct sockaddr *)&sa, &salen, SOCK_CLOEXEC);
+		int64_t now = conns_now_ms();
+
 		if (fd < 0)
 			break;
-		if (nconns >= HTTPS_MAX_CONNS) {
-			if (!cap_warned)
-				lxf_warn("HTTPS: %d connections open, refusing more", nconns);
-			cap_warned = true;
+		conns_src_from((struct sockaddr *)&sa, salen, &src);
+		if (conns_https_admit(&src, now) < 0) {
 			close(fd);
 			continue;
 		}
-		cap_warned = false;
-		/* An answer must not wait for the client's delayed ACK of the
-		 * session tickets sent before it: without TCP_NODELAY, Nagle held
-		 * every response to an HTTPS request back by 40 ms. lws sets it on
-		 * sockets it accepts, not on adopted ones. */
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
-		/* On failure lws closes fd itself. */
-		lws_adopt_socket_vhost(vh, fd);
+		adopt(fd, &src, now);
 	}
 	return 0;
 }
@@ -335,6 +394,7 @@ int https_start(struct lws_context *ctx, const struct lws_protocols *protocols, 
 
 	hctx = ctx;
 	hprotocols = protocols;
+	conns_set_ops(conn_hello, conn_close);
 	ret = tls_server_init(lxfd_conf.dir, err);
 	if (ret == 0)
 		ret = auth_init(err);
@@ -352,6 +412,8 @@ void https_stop(void)
 	set_stopped = true;
 	pthread_cond_broadcast(&set_cond);
 	pthread_mutex_unlock(&set_lock);
+	lws_sul_cancel(&sweep_sul);
+	sweep_armed = false;
 	vh = NULL; /* lws_context_destroy ends both */
 	lwsi_listen = NULL;
 	hctx = NULL;
@@ -454,16 +516,22 @@ bool https_ws_allowed(struct lws *wsi)
 	return ok;
 }
 
-int https_conn_event(struct lws *wsi, int reason)
+int https_conn_event(struct lws *wsi, int reason, void *in)
 {
+	const struct lws_ssl_info *si = in;
+	char fp[TLS_FP_LEN + 1];
+	size_t len = 0;
+
 	switch (reason) {
-	case LWS_CALLBACK_WSI_CREATE:
-		if (https_is_tls(wsi))
-			nconns++;
+	case LWS_CALLBACK_SSL_INFO:
+		if (!https_is_tls(wsi) || !si || !(si->where & SSL_CB_HANDSHAKE_DONE))
+			return 0;
+		free(peer_cert(wsi, &len, fp));
+		conns_https_handshake(wsi, fp[0] && auth_cert_level(fp) != AUTH_NONE,
+				      conns_now_ms());
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
-		if (https_is_tls(wsi) && nconns > 0)
-			nconns--;
+		conns_gone(wsi);
 		return 0;
 	default:
 		return 0;

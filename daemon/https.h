@@ -10,13 +10,10 @@
 /*
  * Private to http.c: the HTTPS vhost beside the unix one (created,
  * replaced and destroyed at run time on the loop thread), the identity of
- * the TLS peer and the connection cap. http_https_set() is in http.h.
+ * the TLS peer and the admission of connections (conns.h). http_https_set() is in http.h.
  */
 
 struct http_req;
-
-/* At most this many HTTPS connections at once; more are closed at accept. */
-#define HTTPS_MAX_CONNS 256
 
 /*
  * On the loop, before it runs: the server certificate (made on first
@@ -52,8 +49,11 @@ int https_restricted_check(const struct http_req *req, struct lxf_err *err);
 /* The same for a websocket upgrade: true when the peer may go on to path. */
 bool https_ws_allowed(struct lws *wsi);
 
-/* Connection accounting from the protocol callback (WSI_CREATE, WSI_DESTROY). */
-int https_conn_event(struct lws *wsi, int reason);
+/*
+ * Connection accounting (conns.h) from the protocol callback: SSL_INFO
+ * (in: the struct lws_ssl_info) and WSI_DESTROY, for every wsi.
+ */
+int https_conn_event(struct lws *wsi, int reason, void *in);
 
 /* The callback of protocol "lxf-https-listen" (our listening socket). */
 int https_listen_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

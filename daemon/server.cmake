@@ -14,6 +14,7 @@ add_library(lxfd_server STATIC
 	${CMAKE_CURRENT_LIST_DIR}/http.c
 	${CMAKE_CURRENT_LIST_DIR}/http_chunked.c
 	${CMAKE_CURRENT_LIST_DIR}/https.c
+	${CMAKE_CURRENT_LIST_DIR}/conns.c
 	${CMAKE_CURRENT_LIST_DIR}/tls.c
 	${CMAKE_CURRENT_LIST_DIR}/auth.c
 	${CMAKE_CURRENT_LIST_DIR}/api_certificates.c

@@ -9,7 +9,7 @@
 # hashed, shown as true; wrong ones refused and rate limited), the trust
 # store (list, show, prefix match, edit, delete; trust follows it at once),
 # join tokens (single use, revocable, expiring), and caps (header size,
-# JSON depth, concurrent connections).
+# JSON depth, idle connections).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -294,8 +294,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$dir/serve
 [ "$code" != 200 ] || fail "a 20 kB header was accepted"
 deep=$(python3 -c 'print("{\"config\":" + "[" * 100 + "]" * 100 + "}")')
 assert_eq 400 "$(hs_code alice PATCH /1.0 "$deep")" "JSON nested 100 deep"
-# 256 idle connections fill the cap: the next one is refused, and served
-# again once they are gone.
+# 256 idle connections from one address: it keeps its share (16), and a
+# trusted client is served meanwhile (test-conn-limits has the floods).
 python3 -c '
 import socket, sys, time
 s = [socket.create_connection((sys.argv[1], 8443)) for _ in range(256)]
@@ -303,11 +303,9 @@ open(sys.argv[2], "w").close()
 time.sleep(60)' "$ip" "$tmp/held" &
 holder=$!
 wait_until 20 test -e "$tmp/held" || fail "could not open 256 connections"
-assert_eq 000 "$(hs_code alice GET /1.0 || true)" "connection over the cap"
+assert_eq 200 "$(hs_code alice GET /1.0)" "served beside 256 idle connections"
 kill "$holder" 2>/dev/null || true
 wait "$holder" 2>/dev/null || true
-served() { [ "$(hs_code alice GET /1.0)" = 200 ]; }
-wait_until 10 served || fail "not served after the idle connections went"
 
 # ---- nothing above made lxfd fall over
 assert_eq 200 "$(api_code GET /1.0)"

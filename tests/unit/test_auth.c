@@ -167,10 +167,10 @@ static void test_untrusted_routes(void **state)
 	static const char *const open[] = {"api_root_get",          "api_server_get",
 					   "api_certificates_post", "api_operation_websocket",
 					   "api_image_get",         "api_image_export"};
-	static const char *const admin[] = {"api_server_put",        "api_server_patch",
-					    "api_internal_shutdown", "api_certificate_put",
-					    "api_certificate_patch", "api_certificate_delete",
-					    "api_pools_post",        "api_pool_delete"};
+	static const char *const admin[] = {
+	    "api_server_put",           "api_server_patch",    "api_internal_shutdown",
+	    "api_internal_connections", "api_certificate_put", "api_certificate_patch",
+	    "api_certificate_delete",   "api_pools_post",      "api_pool_delete"};
 
 	(void)state;
 	check_flag(ROUTE_F_UNTRUSTED, open, sizeof(open) / sizeof(open[0]));
