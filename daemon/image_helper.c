@@ -8,9 +8,12 @@
  * and reads one JSON answer on stdout (see helper.h).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include "helper.h"
 #include "image_tar.h"
@@ -24,6 +27,25 @@ static int parse_ulong(const char *s, unsigned long *out)
 	return !s[0] || *end || errno || s[0] == '-' ? -1 : 0;
 }
 
+/*
+ * Dies with lxfd. A helper that outlived a killed lxfd went on unpacking
+ * into containers/NAME after the next lxfd's recovery had removed the
+ * half-made instance: libarchive re-makes missing parents, so the
+ * directory came back without a row and blocked the name for good
+ * (test-torture). The death signal follows the spawning thread, which
+ * waits for this answer, so it fires only when lxfd is gone; a parent
+ * that died between our first instruction and the prctl is seen as a
+ * changed parent pid.
+ */
+static int die_with_parent(void)
+{
+	pid_t parent = getppid();
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return -1;
+	return getppid() != parent ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct json_object *meta = NULL;
@@ -32,6 +54,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	lxf_err_clear(&err);
+	if (die_with_parent() < 0)
+		return 1;
 	if (argc == 3 && !strcmp(argv[1], "validate")) {
 		ret = img_tar_validate(argv[2], &meta, &err);
 	} else if (argc == 6 && !strcmp(argv[1], "unpack")) {
