@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* /1.0/instances/{name}: get, update (PUT async, PATCH sync), rename, delete. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "backend.h"
+#include "backend_config.h"
 #include "db.h"
 #include "events.h"
 #include "http.h"
+#include "journal.h"
 #include "log.h"
 #include "migrate.h"
 #include "op.h"
@@ -67,26 +70,44 @@ static void update_arg_free(void *p)
 	}
 }
 
-/* Applies the new row to the backend, then stores it. */
+static int store_row(const char *name, struct json_object *row, struct lxf_err *err)
+{
+	return db_exec(
+	    NULL, NULL, err,
+	    "UPDATE instances SET config = ?, devices = ?, profiles = ?,"
+	    " ephemeral = ?, description = ? WHERE name = ?",
+	    "jjjbss", json_object_object_get(row, "config"), json_object_object_get(row, "devices"),
+	    json_object_object_get(row, "profiles"),
+	    (int)json_object_get_boolean(json_object_object_get(row, "ephemeral")),
+	    lxf_json_str(row, "description") ? lxf_json_str(row, "description") : "", name);
+}
+
+/*
+ * Stores the new row, then renders the liblxc config from it (journal.c:
+ * the DB is the truth, a crash in between is finished by the next start's
+ * render). When the backend refuses it, the old row goes back.
+ */
 static int apply_update(const char *name, struct json_object *row, struct lxf_err *err)
 {
-	struct json_object *ec = NULL, *ed = NULL;
+	struct json_object *ec = NULL, *ed = NULL, *old = NULL;
 	int ret;
 
 	ret = api_expand(json_object_object_get(row, "profiles"),
 			 json_object_object_get(row, "config"),
 			 json_object_object_get(row, "devices"), &ec, &ed, err);
-	if (ret == 0 && backend_status(name))
-		ret = backend_update(name, ec, ed, err);
 	if (ret == 0)
-		ret = db_exec(
-		    NULL, NULL, err,
-		    "UPDATE instances SET config = ?, devices = ?, profiles = ?,"
-		    " ephemeral = ?, description = ? WHERE name = ?",
-		    "jjjbss", json_object_object_get(row, "config"),
-		    json_object_object_get(row, "devices"), json_object_object_get(row, "profiles"),
-		    (int)json_object_get_boolean(json_object_object_get(row, "ephemeral")),
-		    lxf_json_str(row, "description") ? lxf_json_str(row, "description") : "", name);
+		ret = bcfg_validate(ec, ed, err);
+	if (ret == 0)
+		ret = db_row(&old, "Instance", err, "SELECT * FROM instances WHERE name = ?", "s",
+			     name);
+	if (ret == 0)
+		ret = store_row(name, row, err);
+	if (ret == 0 && backend_status(name) && (ret = journal_render(name, err)) < 0) {
+		struct lxf_err e;
+		if (store_row(name, old, &e) < 0)
+			lxf_warn("Instance %s: cannot put its old config back: %s", name, e.msg);
+	}
+	json_object_put(old);
 	json_object_put(ec);
 	json_object_put(ed);
 	return ret;
@@ -258,37 +279,62 @@ int api_instance_patch(struct http_req *req, struct lxf_err *err)
 	return update(req, true, err);
 }
 
-struct rename_arg {
-	char name[64], newname[64];
-};
-
-static int rename_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
-{
-	struct rename_arg *a = arg;
-	int ret;
-
-	(void)op;
-	(void)md;
-	/* The row moves first so that the new name is reserved while files move. */
-	ret = db_exec(NULL, NULL, err, "UPDATE instances SET name = ? WHERE name = ?", "ss",
-		      a->newname, a->name);
-	if (ret == -LXF_EEXIST)
-		return lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", a->newname);
-	if (ret < 0)
-		return ret;
-	if (backend_status(a->name))
-		ret = backend_rename(a->name, a->newname, err);
-	if (ret < 0)
-		db_exec(NULL, NULL, NULL, "UPDATE instances SET name = ? WHERE name = ?", "ss",
-			a->name, a->newname);
-	return events_if(ret, "instance-renamed", "/1.0/instances/", a->newname);
-}
-
 static bool is_running(const char *name)
 {
 	const char *st = backend_status(name);
 
 	return st && (strcmp(st, "Running") == 0 || strcmp(st, "Frozen") == 0);
+}
+
+struct rename_arg {
+	char name[64], newname[64];
+};
+
+/*
+ * The row and the file moves are one journalled change (journal.c): the
+ * new name's leftovers (it has no row) go, then the container, snapshot
+ * and log directories move, and the config is rendered under the new name.
+ */
+static int rename_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
+{
+	static const char *const areas[] = {"containers", "snapshots", "logs"};
+	struct rename_arg *a = arg;
+	char from[PATH_MAX], to[PATH_MAX];
+	struct journal j;
+	int ret;
+
+	(void)op;
+	(void)md;
+	if (is_running(a->name))
+		return lxf_err_set(err, LXF_EBUSY, "Renaming of running instance not allowed");
+	if (backend_status(a->newname))
+		return lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", a->newname);
+	ret = journal_begin(&j, err);
+	if (ret < 0)
+		return ret;
+	ret = db_exec(NULL, NULL, err, "UPDATE instances SET name = ? WHERE name = ?", "ss",
+		      a->newname, a->name);
+	if (ret == -LXF_EEXIST)
+		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", a->newname);
+	for (size_t i = 1; ret == 0 && i < sizeof(areas) / sizeof(areas[0]); i++) {
+		snprintf(to, sizeof(to), "%s/%s", areas[i], a->newname);
+		ret = journal_remove(&j, to, err);
+	}
+	for (size_t i = 0; ret == 0 && i < sizeof(areas) / sizeof(areas[0]); i++) {
+		snprintf(from, sizeof(from), "%s/%s", areas[i], a->name);
+		snprintf(to, sizeof(to), "%s/%s", areas[i], a->newname);
+		ret = journal_rename(&j, from, to, err);
+	}
+	if (ret < 0) {
+		db_rollback();
+		return ret;
+	}
+	backend_forget(a->name);
+	ret = journal_commit(&j, err);
+	if (ret == 0 && journal_render(a->newname, err) < 0)
+		lxf_warn("Instance %s: %s (rendered again at the next start)", a->newname,
+			 err->msg);
+	return events_if(ret, "instance-renamed", "/1.0/instances/", a->newname);
 }
 
 int api_instance_post(struct http_req *req, struct lxf_err *err)
@@ -347,14 +393,13 @@ out:
 static int delete_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
 {
 	const char *name = arg;
-	int ret = 0;
+	int ret;
 
 	(void)op;
 	(void)md;
-	if (backend_status(name))
-		ret = backend_delete(name, err);
-	if (ret == 0)
-		ret = db_exec(NULL, NULL, err, "DELETE FROM instances WHERE name = ?", "s", name);
+	if (is_running(name))
+		return lxf_err_set(err, LXF_EBUSY, "Instance is running");
+	ret = journal_instance_delete(name, err);
 	if (ret == 0)
 		lxf_info("Deleted instance %s", name);
 	return events_if(ret, "instance-deleted", "/1.0/instances/", name);

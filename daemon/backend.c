@@ -333,6 +333,31 @@ out:
 	return ret;
 }
 
+int backend_render(const char *name, struct json_object *config, struct json_object *devices,
+		   struct lxf_err *err)
+{
+	char cdir[PATH_MAX];
+	struct stat st;
+	int ret;
+
+	if (!valid_name(name))
+		return lxf_err_set(err, LXF_EINVAL, "bad container name '%s'", name ? name : "");
+	ret = bcfg_validate(config, devices, err);
+	if (ret)
+		return ret;
+	if (path_of(cdir, sizeof(cdir), name, NULL))
+		return lxf_err_set(err, LXF_EINVAL, "path too long for '%s'", name);
+	if (stat(cdir, &st) || !S_ISDIR(st.st_mode))
+		return lxf_err_set(err, LXF_ENOENT, "container '%s' has no directory", name);
+	return write_config(name, config, devices, err);
+}
+
+void backend_forget(const char *name)
+{
+	if (valid_name(name))
+		backend_qc_drop(name);
+}
+
 /* The last ERROR line of the container's liblxc log, for start failures. */
 static void log_last_error(const char *name, char *out, size_t n)
 {

@@ -35,6 +35,14 @@ int backend_create(const char *name, const char *image_path, struct json_object 
 
 /* Rewrites the liblxc config of a stopped or running container (takes
  * effect at next start; limits.* also live where cgroups allow). */
+/* Only writes the liblxc config of name, whose directory must exist
+ * (-LXF_ENOENT otherwise): the config is derived from the database
+ * (journal.c), so this runs at every lxfd start and before each start. */
+int backend_render(const char *name, struct json_object *config, struct json_object *devices,
+		   struct lxf_err *err);
+/* Drops what the backend caches about name (before its files go or move). */
+void backend_forget(const char *name);
+
 int backend_update(const char *name, struct json_object *config, struct json_object *devices,
 		   struct lxf_err *err);
 
@@ -168,7 +176,8 @@ int backend_snapshot_create(const char *name, const char *snap, struct lxf_err *
 int backend_snapshot_delete(const char *name, const char *snap, struct lxf_err *err);
 int backend_snapshot_rename(const char *name, const char *snap, const char *newsnap,
 			    struct lxf_err *err);
-/* Replaces the rootfs of stopped container name with a copy of snap's. */
+/* Copies snap's rootfs to containers/NAME/rootfs.restore (stopped
+ * container), for the journalled swap of api_snapshots.c. */
 int backend_snapshot_restore(const char *name, const char *snap, struct lxf_err *err);
 /* Disk use of a snapshot in bytes (blocks, hardlinks once), -1 when unknown. */
 long long backend_snapshot_size(const char *name, const char *snap);

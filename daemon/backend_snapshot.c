@@ -214,14 +214,12 @@ int backend_snapshot_restore(const char *name, const char *snap, struct lxf_err 
 		return lxf_err_set(err, LXF_EBUSY, "Instance \"%s\" is running", name);
 	if (lstat(src, &st) < 0 || !S_ISDIR(st.st_mode))
 		return lxf_err_set(err, LXF_ENOENT, "Snapshot \"%s\" has no rootfs", snap);
-	/* A copy first, then one atomic swap: a failure leaves the old rootfs. */
+	/* A copy only: the swap is journalled with the row change (api_snapshots.c). */
 	ret = lxf_rm_rf(tmp, err);
 	if (ret == 0)
 		ret = run_cp(src, tmp, err);
-	if (ret == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, rootfs, RENAME_EXCHANGE) < 0)
-		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot swap in the restored rootfs");
-	/* tmp now holds the old rootfs (or the failed copy). */
-	(void)lxf_rm_rf(tmp, NULL);
+	if (ret < 0)
+		(void)lxf_rm_rf(tmp, NULL);
 	return ret;
 }
 
