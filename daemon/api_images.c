@@ -14,8 +14,8 @@
 #include "events.h"
 #include "hex.h"
 #include "http.h"
-#include "journal.h"
 #include "image.h"
+#include "journal.h"
 #include "log.h"
 #include "op.h"
 

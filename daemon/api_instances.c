@@ -273,8 +273,8 @@ static int create_op(struct op *op, void *arg, struct json_object **md, struct l
 		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", a->name);
 		return ret;
 	}
-	ret = db_exec(NULL, NULL, err, "UPDATE instances SET creating = 0 WHERE name = ?",
-			      "s", a->name);
+	ret = db_exec(NULL, NULL, err, "UPDATE instances SET creating = 0 WHERE name = ?", "s",
+		      a->name);
 	if (ret < 0) {
 		struct lxf_err e;
 		(void)journal_instance_delete(a->name, &e);

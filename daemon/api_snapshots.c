@@ -645,13 +645,13 @@ static int restore_swap(const char *name, const char *snap, struct lxf_err *err)
 	ret = journal_begin(&j, err);
 	if (ret < 0)
 		goto out;
-	ret = db_exec(
-	    NULL, NULL, err,
-	    "UPDATE instances SET architecture = ?, config = ?, devices = ?,"
-	    " profiles = ?, ephemeral = ? WHERE name = ?",
-	    "sjjjbs", lxf_json_str(row, "architecture"), json_object_object_get(row, "config"),
-	    json_object_object_get(row, "devices"), json_object_object_get(row, "profiles"),
-	    (int)json_object_get_boolean(json_object_object_get(row, "ephemeral")), name);
+	ret = db_exec(NULL, NULL, err,
+		      "UPDATE instances SET architecture = ?, config = ?, devices = ?,"
+		      " profiles = ?, ephemeral = ? WHERE name = ?",
+		      "sjjjbs", lxf_json_str(row, "architecture"),
+		      json_object_object_get(row, "config"), json_object_object_get(row, "devices"),
+		      json_object_object_get(row, "profiles"),
+		      (int)json_object_get_boolean(json_object_object_get(row, "ephemeral")), name);
 	if (ret == 0)
 		ret = journal_remove(&j, rootfs, err);
 	if (ret == 0)

@@ -24,8 +24,7 @@ struct json_object *api_state_broken(void)
 {
 	struct json_object *o = json_object_new_object(), *mem = json_object_new_object();
 	struct json_object *cpu = json_object_new_object();
-	static const char *const mkeys[] = {"usage", "usage_peak", "swap_usage",
-					    "swap_usage_peak"};
+	static const char *const mkeys[] = {"usage", "usage_peak", "swap_usage", "swap_usage_peak"};
 
 	if (!o || !mem || !cpu) {
 		json_object_put(o);

@@ -349,6 +349,11 @@ int backend_render(const char *name, struct json_object *config, struct json_obj
 		return lxf_err_set(err, LXF_EINVAL, "path too long for '%s'", name);
 	if (stat(cdir, &st) || !S_ISDIR(st.st_mode))
 		return lxf_err_set(err, LXF_ENOENT, "container '%s' has no directory", name);
+	/* The rootfs is shifted once, at create; a flip would leave it owned wrong. */
+	if (path_of(cdir, sizeof(cdir), name, "rootfs") == 0 && stat(cdir, &st) == 0 &&
+	    (st.st_uid == 0) != bcfg_privileged(config))
+		return lxf_err_set(err, LXF_ENOTSUP,
+				   "security.privileged cannot change on an existing container");
 	return write_config(name, config, devices, err);
 }
 

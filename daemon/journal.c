@@ -79,8 +79,8 @@ static int add(struct journal *j, const char *op, const char *path, const char *
 	       struct lxf_err *err)
 {
 	return db_exec(NULL, NULL, err,
-		       "INSERT INTO fs_intents (batch, op, path, dest) VALUES (?, ?, ?, ?)",
-		       "isss", j->batch, op, path, dest);
+		       "INSERT INTO fs_intents (batch, op, path, dest) VALUES (?, ?, ?, ?)", "isss",
+		       j->batch, op, path, dest);
 }
 
 int journal_rename(struct journal *j, const char *path, const char *dest, struct lxf_err *err)
@@ -100,7 +100,8 @@ static int do_remove(int64_t id, const char *path, struct lxf_err *err)
 	int ret;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : lxf_err_sys(err, LXF_EIO, errno, "Cannot stat %s", path);
+		return errno == ENOENT ? 0
+				       : lxf_err_sys(err, LXF_EIO, errno, "Cannot stat %s", path);
 	if (backend_dir(dir, sizeof(dir)) < 0 ||
 	    snprintf(trash, sizeof(trash), "%s/trash", dir) >= (int)sizeof(trash))
 		return lxf_err_set(err, LXF_EINVAL, "Path too long");
@@ -122,7 +123,8 @@ static int do_rename(const char *path, const char *dest, struct lxf_err *err)
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : lxf_err_sys(err, LXF_EIO, errno, "Cannot stat %s", path);
+		return errno == ENOENT ? 0
+				       : lxf_err_sys(err, LXF_EIO, errno, "Cannot stat %s", path);
 	if (renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE) < 0)
 		return lxf_err_sys(err, LXF_EIO, errno, "Cannot rename %s to %s", path, dest);
 	return 0;
@@ -173,8 +175,8 @@ int journal_commit(struct journal *j, struct lxf_err *err)
 
 	if (ret < 0)
 		return ret;
-	if (db_exec(&rows, NULL, NULL, "SELECT * FROM fs_intents WHERE batch = ? ORDER BY id",
-		    "i", j->batch) == 0)
+	if (db_exec(&rows, NULL, NULL, "SELECT * FROM fs_intents WHERE batch = ? ORDER BY id", "i",
+		    j->batch) == 0)
 		run_rows(rows);
 	json_object_put(rows);
 	return 0;
@@ -234,7 +236,8 @@ int journal_snapshot_delete(const char *name, const char *snap, struct lxf_err *
 int journal_render(const char *name, struct lxf_err *err)
 {
 	struct json_object *row = NULL, *ec = NULL, *ed = NULL;
-	int ret = db_row(&row, "Instance", err, "SELECT * FROM instances WHERE name = ?", "s", name);
+	int ret =
+	    db_row(&row, "Instance", err, "SELECT * FROM instances WHERE name = ?", "s", name);
 
 	if (ret == 0)
 		ret = api_expand(json_object_object_get(row, "profiles"),
@@ -242,11 +245,15 @@ int journal_render(const char *name, struct lxf_err *err)
 				 json_object_object_get(row, "devices"), &ec, &ed, err);
 	if (ret < 0)
 		goto out;
-	/* backend_update keeps security.privileged fixed and sets live limits. */
-	if (backend_status(name))
-		ret = backend_update(name, ec, ed, err);
-	else
-		ret = backend_render(name, ec, ed, err);
+	/* The file first: liblxc must never parse a stale one (after a rename
+	 * it names the old log path, which liblxc would make). A running
+	 * container then takes the live limits. */
+	ret = backend_render(name, ec, ed, err);
+	if (ret == 0) {
+		const char *st = backend_status(name);
+		if (st && strcmp(st, "Stopped") != 0)
+			ret = backend_update(name, ec, ed, err);
+	}
 out:
 	json_object_put(row);
 	json_object_put(ec);
@@ -354,16 +361,36 @@ static void sweep_logdir(const char *area, const char *name, void *p)
 		sweep(rel, "logs of no instance");
 }
 
+static void config_tmp(const char *area, const char *name, void *p)
+{
+	char rel[PATH_MAX];
+
+	(void)p;
+	if (strncmp(name, "config.tmp.", 11) == 0 &&
+	    snprintf(rel, sizeof(rel), "%s/%s", area, name) < (int)sizeof(rel))
+		sweep(rel, "a config write cut short");
+}
+
+static void remove_config_tmps(const char *area, const char *name)
+{
+	char rel[PATH_MAX];
+
+	if (snprintf(rel, sizeof(rel), "%s/%s", area, name) < (int)sizeof(rel))
+		each_entry(rel, config_tmp, NULL);
+}
+
 static void check_container(const char *area, const char *name, void *p)
 {
 	struct sweep_ctx *c = p;
 	char rel[PATH_MAX];
 
 	if (!has(c->insts, name)) {
-		lxf_warn("%s/%s has no instance row: left alone (move it away or delete it)",
-			 area, name);
+		lxf_warn("%s/%s has no instance row: left alone (move it away or delete it)", area,
+			 name);
 		return;
 	}
+	/* An atomic config write cut short (lxf_file_write_atomic's temporary). */
+	remove_config_tmps(area, name);
 	/* A restore cut short before its journalled swap. */
 	if (snprintf(rel, sizeof(rel), "%s/%s/rootfs.restore", area, name) < (int)sizeof(rel)) {
 		char path[PATH_MAX];

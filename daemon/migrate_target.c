@@ -407,8 +407,8 @@ static void cleanup(struct mtgt *t)
 		if (t->created)
 			(void)journal_instance_delete(t->name, &e);
 		else
-			(void)db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?",
-				      "s", t->name);
+			(void)db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s",
+				      t->name);
 	}
 }
 
