@@ -291,6 +291,52 @@ struct rename_arg {
 };
 
 /*
+ * The MAC addresses of old's nics that come from its name (no hwaddr, no
+ * volatile.<dev>.hwaddr) are pinned in its row's config, inside the rename's
+ * transaction: the config rendered under the new name keeps them, as
+ * LXD's rename keeps volatile.*.hwaddr.
+ */
+static int pin_macs(const char *old, struct lxf_err *err)
+{
+	struct json_object *row = NULL, *ec = NULL, *ed = NULL, *config;
+	char seed[PATH_MAX], key[128], mac[18];
+	int pinned = 0;
+	int ret = db_row(&row, "Instance", err, "SELECT * FROM instances WHERE name = ?", "s", old);
+
+	if (ret == 0)
+		ret = api_expand(json_object_object_get(row, "profiles"),
+				 json_object_object_get(row, "config"),
+				 json_object_object_get(row, "devices"), &ec, &ed, err);
+	if (ret == 0 && backend_dir(seed, sizeof(seed)) < 0)
+		ret = lxf_err_set(err, LXF_EINTERNAL, "Backend not initialised");
+	if (ret < 0)
+		goto out;
+	config = json_object_object_get(row, "config");
+	json_object_object_foreach(ed, dev, d)
+	{
+		const char *type = lxf_json_str(d, "type");
+		if (!type || strcmp(type, "nic") != 0 || lxf_json_str(d, "hwaddr") ||
+		    snprintf(key, sizeof(key), "volatile.%s.hwaddr", dev) >= (int)sizeof(key) ||
+		    lxf_json_str(ec, key))
+			continue;
+		if (bcfg_default_mac(seed, old, dev, mac) < 0) {
+			ret = lxf_err_set(err, LXF_EINTERNAL, "Cannot make the MAC of %s", dev);
+			goto out;
+		}
+		lxf_json_add_str(config, key, mac);
+		pinned++;
+	}
+	if (pinned)
+		ret = db_exec(NULL, NULL, err, "UPDATE instances SET config = ? WHERE name = ?",
+			      "js", config, old);
+out:
+	json_object_put(row);
+	json_object_put(ec);
+	json_object_put(ed);
+	return ret;
+}
+
+/*
  * The row and the file moves are one journalled change (journal.c): the
  * new name's leftovers (it has no row) go, then the container, snapshot
  * and log directories move, and the config is rendered under the new name.
@@ -312,8 +358,10 @@ static int rename_op(struct op *op, void *arg, struct json_object **md, struct l
 	ret = journal_begin(&j, err);
 	if (ret < 0)
 		return ret;
-	ret = db_exec(NULL, NULL, err, "UPDATE instances SET name = ? WHERE name = ?", "ss",
-		      a->newname, a->name);
+	ret = pin_macs(a->name, err);
+	if (ret == 0)
+		ret = db_exec(NULL, NULL, err, "UPDATE instances SET name = ? WHERE name = ?", "ss",
+			      a->newname, a->name);
 	if (ret == -LXF_EEXIST)
 		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", a->newname);
 	for (size_t i = 1; ret == 0 && i < sizeof(areas) / sizeof(areas[0]); i++) {

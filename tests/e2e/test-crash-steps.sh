@@ -201,11 +201,14 @@ c_rename() {
 	got=$(one_of ra rb) || return 1
 	[ "$acked" = 0 ] || assert_eq rb "$got" "[$case] acknowledged rename"
 	assert_eq v1 "$(cat "$dir/containers/$got/rootfs/marker")" "[$case] files of $got"
+	# The MAC address stays (it would follow the name otherwise).
+	assert_eq "$mac" "$(grep hwaddr "$dir/containers/$got/config")" "[$case] MAC of $got"
 }
 OP="do_async POST /1.0/instances/ra {\"name\":\"rb\"}"
 for spec in "$wal" "$(inj renameat2 1)" "$(inj renameat2 2)" "$(inj rename 1)"; do
 	reset
 	mk ra
+	mac=$(grep hwaddr "$dir/containers/ra/config") || fail "ra has no MAC address"
 	step rename "$spec" c_rename
 done
 
