@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Crash recovery: one rule for every change that spans the database and
- * the files under DIR, so that lxfd killed at any point (kill -9, OOM, power
- * cut after SQLite's commit) comes back with each change whole or absent.
+ * the files under DIR, so that lxfd killed at any point (kill -9, the OOM
+ * killer, a crash) comes back with each change whole or absent. A power
+ * cut is covered as far as the file system keeps the order of renames:
+ * a journalled commit is made durable (a WAL checkpoint syncs it) before
+ * its file steps run.
  *
  *  1. The database is the truth. A change is acknowledged only after the
  *     transaction that records it has committed.
@@ -175,6 +178,9 @@ int journal_commit(struct journal *j, struct lxf_err *err)
 
 	if (ret < 0)
 		return ret;
+	/* synchronous=NORMAL leaves the commit in the page cache: the files
+	 * must not move before the row that says so is on disk. */
+	(void)db_exec(NULL, NULL, NULL, "PRAGMA wal_checkpoint(PASSIVE)", "");
 	if (db_exec(&rows, NULL, NULL, "SELECT * FROM fs_intents WHERE batch = ? ORDER BY id", "i",
 		    j->batch) == 0)
 		run_rows(rows);
