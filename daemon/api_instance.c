@@ -104,7 +104,8 @@ static int apply_update(const char *name, struct json_object *row, struct lxf_er
 		ret = store_row(name, row, err);
 	if (ret == 0 && backend_status(name) && (ret = journal_render(name, err)) < 0) {
 		struct lxf_err e;
-		if (store_row(name, old, &e) < 0)
+		/* The file may have been written before a live limit was refused. */
+		if (store_row(name, old, &e) < 0 || journal_render(name, &e) < 0)
 			lxf_warn("Instance %s: cannot put its old config back: %s", name, e.msg);
 	}
 	json_object_put(old);
