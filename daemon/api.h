@@ -124,6 +124,14 @@ struct api_list_ctx {
 struct json_object *api_instance_json_in(struct json_object *row, bool full,
 					 const struct api_list_ctx *ctx);
 
+/*
+ * The InstanceState of an instance whose container is missing or
+ * unreadable: status "Error" (112) with every field LXD's client reads
+ * present and zero, so that `lxc info` and `lxc list` can show it. New
+ * reference or NULL.
+ */
+struct json_object *api_state_broken(void);
+
 /* The Image object for DB row row. */
 struct json_object *api_image_json(struct json_object *row);
 

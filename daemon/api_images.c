@@ -15,6 +15,7 @@
 #include "hex.h"
 #include "http.h"
 #include "image.h"
+#include "journal.h"
 #include "log.h"
 #include "op.h"
 
@@ -366,13 +367,25 @@ int api_image_patch(struct http_req *req, struct lxf_err *err)
 static int image_delete_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
 {
 	const char *fp = arg;
+	char rel[128];
+	struct journal j;
 	int ret;
 
 	(void)op;
 	(void)md;
+	/* Row and file as one journalled change (journal.c). */
+	if (snprintf(rel, sizeof(rel), "images/%s", fp) >= (int)sizeof(rel))
+		return lxf_err_set(err, LXF_EINVAL, "Bad fingerprint \"%s\"", fp);
+	ret = journal_begin(&j, err);
+	if (ret < 0)
+		return ret;
 	ret = db_exec(NULL, NULL, err, "DELETE FROM images WHERE fingerprint = ?", "s", fp);
 	if (ret == 0)
-		ret = img_remove(lxfd_conf.dir, fp, err);
+		ret = journal_remove(&j, rel, err);
+	if (ret < 0)
+		db_rollback();
+	else
+		ret = journal_commit(&j, err);
 	return events_if(ret, "image-deleted", "/1.0/images/", fp);
 }
 

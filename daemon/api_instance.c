@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* /1.0/instances/{name}: get, update (PUT async, PATCH sync), rename, delete. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "api.h"
 #include "backend.h"
+#include "backend_config.h"
 #include "db.h"
 #include "events.h"
 #include "http.h"
+#include "journal.h"
 #include "log.h"
 #include "migrate.h"
 #include "op.h"
@@ -67,26 +71,45 @@ static void update_arg_free(void *p)
 	}
 }
 
-/* Applies the new row to the backend, then stores it. */
+static int store_row(const char *name, struct json_object *row, struct lxf_err *err)
+{
+	return db_exec(
+	    NULL, NULL, err,
+	    "UPDATE instances SET config = ?, devices = ?, profiles = ?,"
+	    " ephemeral = ?, description = ? WHERE name = ?",
+	    "jjjbss", json_object_object_get(row, "config"), json_object_object_get(row, "devices"),
+	    json_object_object_get(row, "profiles"),
+	    (int)json_object_get_boolean(json_object_object_get(row, "ephemeral")),
+	    lxf_json_str(row, "description") ? lxf_json_str(row, "description") : "", name);
+}
+
+/*
+ * Stores the new row, then renders the liblxc config from it (journal.c:
+ * the DB is the truth, a crash in between is finished by the next start's
+ * render). When the backend refuses it, the old row goes back.
+ */
 static int apply_update(const char *name, struct json_object *row, struct lxf_err *err)
 {
-	struct json_object *ec = NULL, *ed = NULL;
+	struct json_object *ec = NULL, *ed = NULL, *old = NULL;
 	int ret;
 
 	ret = api_expand(json_object_object_get(row, "profiles"),
 			 json_object_object_get(row, "config"),
 			 json_object_object_get(row, "devices"), &ec, &ed, err);
-	if (ret == 0 && backend_status(name))
-		ret = backend_update(name, ec, ed, err);
 	if (ret == 0)
-		ret = db_exec(
-		    NULL, NULL, err,
-		    "UPDATE instances SET config = ?, devices = ?, profiles = ?,"
-		    " ephemeral = ?, description = ? WHERE name = ?",
-		    "jjjbss", json_object_object_get(row, "config"),
-		    json_object_object_get(row, "devices"), json_object_object_get(row, "profiles"),
-		    (int)json_object_get_boolean(json_object_object_get(row, "ephemeral")),
-		    lxf_json_str(row, "description") ? lxf_json_str(row, "description") : "", name);
+		ret = bcfg_validate(ec, ed, err);
+	if (ret == 0)
+		ret = db_row(&old, "Instance", err, "SELECT * FROM instances WHERE name = ?", "s",
+			     name);
+	if (ret == 0)
+		ret = store_row(name, row, err);
+	if (ret == 0 && backend_status(name) && (ret = journal_render(name, err)) < 0) {
+		struct lxf_err e;
+		/* The file may have been written before a live limit was refused. */
+		if (store_row(name, old, &e) < 0 || journal_render(name, &e) < 0)
+			lxf_warn("Instance %s: cannot put its old config back: %s", name, e.msg);
+	}
+	json_object_put(old);
 	json_object_put(ec);
 	json_object_put(ed);
 	return ret;
@@ -258,31 +281,132 @@ int api_instance_patch(struct http_req *req, struct lxf_err *err)
 	return update(req, true, err);
 }
 
-struct rename_arg {
-	char name[64], newname[64];
-};
-
-static int rename_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
-{
-	struct rename_arg *a = arg;
-	int ret = 0;
-
-	(void)op;
-	(void)md;
-	/* The row was moved by api_instance_post (the new name reserved); the files follow. */
-	if (backend_status(a->name))
-		ret = backend_rename(a->name, a->newname, err);
-	if (ret < 0)
-		db_exec(NULL, NULL, NULL, "UPDATE instances SET name = ? WHERE name = ?", "ss",
-			a->name, a->newname);
-	return events_if(ret, "instance-renamed", "/1.0/instances/", a->newname);
-}
-
 static bool is_running(const char *name)
 {
 	const char *st = backend_status(name);
 
 	return st && (strcmp(st, "Running") == 0 || strcmp(st, "Frozen") == 0);
+}
+
+struct rename_arg {
+	char name[64], newname[64];
+};
+
+/*
+ * The MAC addresses of old's nics that come from its name (no hwaddr, no
+ * volatile.<dev>.hwaddr) are pinned in its row's config, inside the rename's
+ * transaction: the config rendered under the new name keeps them, as
+ * LXD's rename keeps volatile.*.hwaddr.
+ */
+static int pin_macs(const char *old, struct lxf_err *err)
+{
+	struct json_object *row = NULL, *ec = NULL, *ed = NULL, *config;
+	char seed[PATH_MAX], key[128], mac[18];
+	int pinned = 0;
+	int ret = db_row(&row, "Instance", err, "SELECT * FROM instances WHERE name = ?", "s", old);
+
+	if (ret == 0)
+		ret = api_expand(json_object_object_get(row, "profiles"),
+				 json_object_object_get(row, "config"),
+				 json_object_object_get(row, "devices"), &ec, &ed, err);
+	if (ret == 0 && backend_dir(seed, sizeof(seed)) < 0)
+		ret = lxf_err_set(err, LXF_EINTERNAL, "Backend not initialised");
+	if (ret < 0)
+		goto out;
+	config = json_object_object_get(row, "config");
+	json_object_object_foreach(ed, dev, d)
+	{
+		const char *type = lxf_json_str(d, "type");
+		if (!type || strcmp(type, "nic") != 0 || lxf_json_str(d, "hwaddr") ||
+		    snprintf(key, sizeof(key), "volatile.%s.hwaddr", dev) >= (int)sizeof(key) ||
+		    lxf_json_str(ec, key))
+			continue;
+		if (bcfg_default_mac(seed, old, dev, mac) < 0) {
+			ret = lxf_err_set(err, LXF_EINTERNAL, "Cannot make the MAC of %s", dev);
+			goto out;
+		}
+		lxf_json_add_str(config, key, mac);
+		pinned++;
+	}
+	if (pinned)
+		ret = db_exec(NULL, NULL, err, "UPDATE instances SET config = ? WHERE name = ?",
+			      "js", config, old);
+out:
+	json_object_put(row);
+	json_object_put(ec);
+	json_object_put(ed);
+	return ret;
+}
+
+/*
+ * The row and the file moves are one journalled change (journal.c): the
+ * new name's leftovers (it has no row) go, then the container, snapshot
+ * and log directories move, and the config is rendered under the new name.
+ * It runs in the request, not in the operation, so that a database that
+ * cannot take the change (a full disk) answers with its own status, 500,
+ * as a create or a snapshot does; an operation's failure reaches LXD's
+ * clients as 400. Directory renames take no time worth an operation.
+ */
+static int rename_apply(const char *name, const char *newname, struct lxf_err *err)
+{
+	static const char *const areas[] = {"containers", "snapshots", "logs"};
+	char from[PATH_MAX], to[PATH_MAX];
+	struct journal j;
+	struct stat st;
+	int ret;
+
+	if (backend_status(newname))
+		return lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", newname);
+	/*
+	 * A directory without a row is never removed (journal.c: it may hold
+	 * someone's data); moving onto it would fail after the row moved.
+	 */
+	if (backend_dir(to, sizeof(to)) < 0 ||
+	    snprintf(from, sizeof(from), "%s/containers/%s", to, newname) >= (int)sizeof(from))
+		return lxf_err_set(err, LXF_EINTERNAL, "Backend not initialised");
+	if (lstat(from, &st) == 0)
+		return lxf_err_set(err, LXF_EEXIST,
+				   "Instance \"%s\" cannot be made: %s exists without an "
+				   "instance (move it away)",
+				   newname, from);
+	ret = journal_begin(&j, err);
+	if (ret < 0)
+		return ret;
+	ret = pin_macs(name, err);
+	if (ret == 0)
+		ret = db_exec(NULL, NULL, err, "UPDATE instances SET name = ? WHERE name = ?", "ss",
+			      newname, name);
+	if (ret == -LXF_EEXIST)
+		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", newname);
+	for (size_t i = 1; ret == 0 && i < sizeof(areas) / sizeof(areas[0]); i++) {
+		snprintf(to, sizeof(to), "%s/%s", areas[i], newname);
+		ret = journal_remove(&j, to, err);
+	}
+	for (size_t i = 0; ret == 0 && i < sizeof(areas) / sizeof(areas[0]); i++) {
+		snprintf(from, sizeof(from), "%s/%s", areas[i], name);
+		snprintf(to, sizeof(to), "%s/%s", areas[i], newname);
+		ret = journal_rename(&j, from, to, err);
+	}
+	if (ret < 0) {
+		db_rollback();
+		return ret;
+	}
+	backend_forget(name);
+	ret = journal_commit(&j, err);
+	if (ret == 0 && journal_render(newname, err) < 0)
+		lxf_warn("Instance %s: %s (rendered again at the next start)", newname, err->msg);
+	return ret;
+}
+
+/* The rename is done (rename_apply); the operation tells the listeners. */
+static int rename_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
+{
+	struct rename_arg *a = arg;
+
+	(void)op;
+	(void)md;
+	(void)err;
+	return events_if(0, "instance-renamed", "/1.0/instances/", a->newname);
 }
 
 int api_instance_post(struct http_req *req, struct lxf_err *err)
@@ -328,28 +452,14 @@ int api_instance_post(struct http_req *req, struct lxf_err *err)
 	}
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	snprintf(a->newname, sizeof(a->newname), "%s", newname);
-	/*
-	 * The row moves first, before the operation, so that the new name is
-	 * reserved while files move and a database that cannot take the change
-	 * (a full disk) answers here with its own status, as a create does.
-	 */
-	ret = db_exec(NULL, NULL, err, "UPDATE instances SET name = ? WHERE name = ?", "ss",
-		      a->newname, a->name);
-	if (ret == -LXF_EEXIST)
-		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", a->newname);
+	ret = rename_apply(name, newname, err);
 	if (ret < 0) {
 		free(a);
 		goto out;
 	}
 	api_instance_url(name, url, sizeof(url));
 	op = op_run("Renaming instance", "instances", url, rename_op, a, free, err);
-	if (!op) {
-		db_exec(NULL, NULL, NULL, "UPDATE instances SET name = ? WHERE name = ?", "ss",
-			name, newname);
-		ret = -err->code;
-		goto out;
-	}
-	ret = api_async(req, op, err);
+	ret = op ? api_async(req, op, err) : -err->code;
 out:
 	op_unref(op);
 	json_object_put(row);
@@ -360,14 +470,13 @@ out:
 static int delete_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
 {
 	const char *name = arg;
-	int ret = 0;
+	int ret;
 
 	(void)op;
 	(void)md;
-	if (backend_status(name))
-		ret = backend_delete(name, err);
-	if (ret == 0)
-		ret = db_exec(NULL, NULL, err, "DELETE FROM instances WHERE name = ?", "s", name);
+	if (is_running(name))
+		return lxf_err_set(err, LXF_EBUSY, "Instance is running");
+	ret = journal_instance_delete(name, err);
 	if (ret == 0)
 		lxf_info("Deleted instance %s", name);
 	return events_if(ret, "instance-deleted", "/1.0/instances/", name);

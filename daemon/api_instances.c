@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "http.h"
 #include "image.h"
+#include "journal.h"
 #include "log.h"
 #include "migrate.h"
 #include "op.h"
@@ -88,7 +89,8 @@ struct json_object *api_instance_json_in(struct json_object *row, bool full,
 	lxf_json_add_str(o, "type", "container");
 	lxf_json_add_str(o, "project", "default");
 	if (full) {
-		json_object_object_add(o, "state", state);
+		/* Never null: LXD's client dereferences it (`lxc info` crashed). */
+		json_object_object_add(o, "state", state ? state : api_state_broken());
 		json_object_object_add(o, "snapshots", row_snapshots(name, ctx));
 		json_object_object_add(o, "backups", json_object_new_array());
 	}
@@ -267,6 +269,7 @@ static int create_op(struct op *op, void *arg, struct json_object **md, struct l
 	(void)md;
 	ret = backend_create(a->name, a->image[0] ? a->image : NULL, a->config, a->devices, err);
 	if (ret < 0) {
+		/* Nothing of ours on disk (backend_create cleans up; EEXIST: not ours). */
 		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", a->name);
 		return ret;
 	}
@@ -274,8 +277,7 @@ static int create_op(struct op *op, void *arg, struct json_object **md, struct l
 		      a->name);
 	if (ret < 0) {
 		struct lxf_err e;
-		backend_delete(a->name, &e);
-		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", a->name);
+		(void)journal_instance_delete(a->name, &e);
 		return ret;
 	}
 	lxf_info("Created instance %s", a->name);

@@ -20,6 +20,7 @@
 #include "db.h"
 #include "file.h"
 #include "http.h"
+#include "journal.h"
 #include "log.h"
 #include "migrate.h"
 #include "network.h"
@@ -543,28 +544,6 @@ static int ensure_default_profile(struct lxf_err *err)
 	return ret;
 }
 
-/* Instances whose creation was cut short (crash, kill) are removed entirely. */
-static int cleanup_creating(struct lxf_err *err)
-{
-	struct json_object *rows = NULL;
-	int ret = db_exec(&rows, NULL, err, "SELECT name FROM instances WHERE creating = 1", "");
-
-	for (size_t i = 0; ret == 0 && i < json_object_array_length(rows); i++) {
-		const char *name = lxf_json_str(json_object_array_get_idx(rows, i), "name");
-		char path[PATH_MAX + 80];
-		struct lxf_err e;
-		lxf_warn("Removing half-created instance %s", name);
-		if (backend_status(name) && backend_delete(name, &e) < 0)
-			lxf_warn("Cannot delete %s: %s", name, e.msg);
-		snprintf(path, sizeof(path), "%s/containers/%s", lxfd_conf.dir, name);
-		if (lxf_rm_rf(path, &e) < 0)
-			lxf_warn("Cannot remove %s: %s", path, e.msg);
-		ret = db_exec(NULL, NULL, err, "DELETE FROM instances WHERE name = ?", "s", name);
-	}
-	json_object_put(rows);
-	return ret;
-}
-
 int api_server_init(struct lxf_err *err)
 {
 	int ret = network_restore_all(lxfd_conf.dir, err);
@@ -572,9 +551,8 @@ int api_server_init(struct lxf_err *err)
 	if (ret == 0)
 		ret = ensure_default_profile(err);
 
-	if (ret == 0) {
-		migrate_recover(); /* before: it needs the instance rows */
-		ret = cleanup_creating(err);
-	}
+	/* Crash recovery (journal.c) before anything uses the rows. */
+	if (ret == 0)
+		ret = journal_recover(err);
 	return ret ? ret : backend_modes_fix(err); /* after: rootfs back in place */
 }

@@ -6,17 +6,21 @@
  * backend_snapshot.c. Snapshot operations are serialised by one lock: a
  * copy and a restore of the same tree must never interleave.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "api.h"
 #include "backend.h"
 #include "db.h"
 #include "events.h"
+#include "file.h"
 #include "http.h"
+#include "journal.h"
 #include "log.h"
 #include "migrate.h"
 #include "op.h"
@@ -454,6 +458,41 @@ int api_snapshot_patch(struct http_req *req, struct lxf_err *err)
 	return snap_update(req, true, err);
 }
 
+/* The row and the directory move as one journalled change (journal.c). */
+static int rename_journalled(const struct snap_arg *a, struct lxf_err *err)
+{
+	char from[PATH_MAX], to[PATH_MAX], dir[PATH_MAX];
+	struct journal j;
+	struct stat st;
+	int ret;
+
+	if (backend_dir(dir, sizeof(dir)) < 0 ||
+	    snprintf(from, sizeof(from), "snapshots/%s/%s", a->name, a->snap) >=
+		(int)sizeof(from) ||
+	    snprintf(to, sizeof(to), "%s/snapshots/%s/%s", dir, a->name, a->newsnap) >=
+		(int)sizeof(to))
+		return lxf_err_set(err, LXF_EINVAL, "Path too long");
+	/* The new name has no row: whatever sits there is a leftover. */
+	if (lstat(to, &st) == 0)
+		(void)lxf_rm_rf(to, NULL);
+	snprintf(to, sizeof(to), "snapshots/%s/%s", a->name, a->newsnap);
+	ret = journal_begin(&j, err);
+	if (ret < 0)
+		return ret;
+	ret = db_exec(NULL, NULL, err,
+		      "UPDATE snapshots SET name = ? WHERE instance = ? AND name = ?", "sss",
+		      a->newsnap, a->name, a->snap);
+	if (ret == -LXF_EEXIST)
+		lxf_err_set(err, LXF_EEXIST, "Snapshot \"%s\" already exists", a->newsnap);
+	if (ret == 0)
+		ret = journal_rename(&j, from, to, err);
+	if (ret < 0) {
+		db_rollback();
+		return ret;
+	}
+	return journal_commit(&j, err);
+}
+
 static int rename_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
 {
 	struct snap_arg *a = arg;
@@ -463,18 +502,7 @@ static int rename_op(struct op *op, void *arg, struct json_object **md, struct l
 	(void)op;
 	(void)md;
 	pthread_mutex_lock(&snap_lock);
-	ret = db_exec(NULL, NULL, err,
-		      "UPDATE snapshots SET name = ? WHERE instance = ? AND name = ?", "sss",
-		      a->newsnap, a->name, a->snap);
-	if (ret == -LXF_EEXIST)
-		ret = lxf_err_set(err, LXF_EEXIST, "Snapshot \"%s\" already exists", a->newsnap);
-	if (ret == 0) {
-		ret = backend_snapshot_rename(a->name, a->snap, a->newsnap, err);
-		if (ret < 0)
-			db_exec(NULL, NULL, NULL,
-				"UPDATE snapshots SET name = ? WHERE instance = ? AND name = ?",
-				"sss", a->snap, a->name, a->newsnap);
-	}
+	ret = rename_journalled(a, err);
 	pthread_mutex_unlock(&snap_lock);
 	if (ret == 0) {
 		snap_url(a->name, a->newsnap, url, sizeof(url));
@@ -538,11 +566,7 @@ static int delete_op(struct op *op, void *arg, struct json_object **md, struct l
 	(void)op;
 	(void)md;
 	pthread_mutex_lock(&snap_lock);
-	ret = backend_snapshot_delete(a->name, a->snap, err);
-	if (ret == 0)
-		ret = db_exec(NULL, NULL, err,
-			      "DELETE FROM snapshots WHERE instance = ? AND name = ?", "ss",
-			      a->name, a->snap);
+	ret = journal_snapshot_delete(a->name, a->snap, err);
 	pthread_mutex_unlock(&snap_lock);
 	if (ret == 0) {
 		snap_url(a->name, a->snap, url, sizeof(url));
@@ -598,27 +622,48 @@ int api_snapshot_delete(struct http_req *req, struct lxf_err *err)
 	return run_op(req, "Deleting snapshot", delete_op, a, err);
 }
 
-/* The instance takes the snapshot's config back, as LXD's restore does. */
-static int restore_config(const char *name, const char *snap, struct lxf_err *err)
+/*
+ * The instance takes the snapshot's config back, as LXD's restore does, and
+ * the staged copy (rootfs.restore) replaces its rootfs: one journalled
+ * change (journal.c), then the config is rendered from the row.
+ */
+static int restore_swap(const char *name, const char *snap, struct lxf_err *err)
 {
 	struct json_object *row = NULL, *ec = NULL, *ed = NULL;
+	char rootfs[PATH_MAX], staged[PATH_MAX];
+	struct journal j;
 	int ret = snap_row(name, snap, &row, err);
 
 	if (ret == 0)
 		ret = api_expand(json_object_object_get(row, "profiles"),
 				 json_object_object_get(row, "config"),
 				 json_object_object_get(row, "devices"), &ec, &ed, err);
+	if (ret < 0)
+		goto out;
+	snprintf(rootfs, sizeof(rootfs), "containers/%s/rootfs", name);
+	snprintf(staged, sizeof(staged), "containers/%s/rootfs.restore", name);
+	ret = journal_begin(&j, err);
+	if (ret < 0)
+		goto out;
+	ret = db_exec(NULL, NULL, err,
+		      "UPDATE instances SET architecture = ?, config = ?, devices = ?,"
+		      " profiles = ?, ephemeral = ? WHERE name = ?",
+		      "sjjjbs", lxf_json_str(row, "architecture"),
+		      json_object_object_get(row, "config"), json_object_object_get(row, "devices"),
+		      json_object_object_get(row, "profiles"),
+		      (int)json_object_get_boolean(json_object_object_get(row, "ephemeral")), name);
 	if (ret == 0)
-		ret = backend_update(name, ec, ed, err);
+		ret = journal_remove(&j, rootfs, err);
 	if (ret == 0)
-		ret = db_exec(
-		    NULL, NULL, err,
-		    "UPDATE instances SET architecture = ?, config = ?, devices = ?,"
-		    " profiles = ?, ephemeral = ? WHERE name = ?",
-		    "sjjjbs", lxf_json_str(row, "architecture"),
-		    json_object_object_get(row, "config"), json_object_object_get(row, "devices"),
-		    json_object_object_get(row, "profiles"),
-		    (int)json_object_get_boolean(json_object_object_get(row, "ephemeral")), name);
+		ret = journal_rename(&j, staged, rootfs, err);
+	if (ret < 0) {
+		db_rollback();
+		goto out;
+	}
+	ret = journal_commit(&j, err);
+	if (ret == 0)
+		ret = journal_render(name, err);
+out:
 	json_object_put(row);
 	json_object_put(ec);
 	json_object_put(ed);
@@ -643,7 +688,7 @@ static int restore_op(struct op *op, void *arg, struct json_object **md, struct 
 	if (ret == 0)
 		ret = backend_snapshot_restore(a->name, a->snap, err);
 	if (ret == 0)
-		ret = restore_config(a->name, a->snap, err);
+		ret = restore_swap(a->name, a->snap, err);
 	if (was_running) {
 		struct lxf_err serr;
 		if (backend_start(a->name, &serr) < 0 && ret == 0)

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "events.h"
 #include "http.h"
+#include "journal.h"
 #include "log.h"
 #include "op.h"
 
@@ -17,6 +18,32 @@ static int get_row(const char *name, struct json_object **row, struct lxf_err *e
 {
 	return db_row(row, "Instance", err,
 		      "SELECT * FROM instances WHERE name = ? AND creating = 0", "s", name);
+}
+
+struct json_object *api_state_broken(void)
+{
+	struct json_object *o = json_object_new_object(), *mem = json_object_new_object();
+	struct json_object *cpu = json_object_new_object();
+	static const char *const mkeys[] = {"usage", "usage_peak", "swap_usage", "swap_usage_peak"};
+
+	if (!o || !mem || !cpu) {
+		json_object_put(o);
+		json_object_put(mem);
+		json_object_put(cpu);
+		return NULL;
+	}
+	lxf_json_add_str(o, "status", "Error");
+	json_object_object_add(o, "status_code", json_object_new_int(112));
+	json_object_object_add(o, "disk", json_object_new_object());
+	for (size_t i = 0; i < sizeof(mkeys) / sizeof(mkeys[0]); i++)
+		json_object_object_add(mem, mkeys[i], json_object_new_int64(0));
+	json_object_object_add(o, "memory", mem);
+	json_object_object_add(o, "network", json_object_new_object());
+	json_object_object_add(o, "pid", json_object_new_int64(0));
+	json_object_object_add(o, "processes", json_object_new_int64(0));
+	json_object_object_add(cpu, "usage", json_object_new_int64(0));
+	json_object_object_add(o, "cpu", cpu);
+	return o;
 }
 
 int api_state_get(struct http_req *req, struct lxf_err *err)
@@ -29,8 +56,11 @@ int api_state_get(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	ret = backend_state(name, &state, err);
-	if (ret == -LXF_ENOENT)
-		return lxf_err_set(err, LXF_EIO, "Instance \"%s\" has no container", name);
+	/* A broken instance (its container gone) still has a state: Error. */
+	if (ret == -LXF_ENOENT) {
+		state = api_state_broken();
+		ret = state ? 0 : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	}
 	if (ret < 0)
 		return ret;
 	return api_sync(req, state, err);
@@ -54,6 +84,9 @@ static int do_stop(struct state_arg *a, struct lxf_err *err)
 {
 	const char *st = backend_status(a->name);
 
+	/* A broken instance (no container): nothing runs, so it is stopped. */
+	if (!st)
+		return 0;
 	/* A frozen container cannot run its shutdown: thaw it first, unless forced. */
 	if (st && strcmp(st, "Frozen") == 0 && !a->force && backend_unfreeze(a->name, err) < 0)
 		return -err->code;
@@ -69,13 +102,18 @@ static int state_op(struct op *op, void *arg, struct json_object **md, struct lx
 	(void)md;
 	switch (a->action) {
 	case ACT_START:
-		ret = backend_start(a->name, err);
+		/* The config is rendered from the row before each start (journal.c). */
+		ret = journal_render(a->name, err);
+		if (ret == 0)
+			ret = backend_start(a->name, err);
 		break;
 	case ACT_STOP:
 		ret = do_stop(a, err);
 		break;
 	case ACT_RESTART:
 		ret = do_stop(a, err);
+		if (ret == 0)
+			ret = journal_render(a->name, err);
 		if (ret == 0)
 			ret = backend_start(a->name, err);
 		break;
@@ -93,10 +131,7 @@ static int state_op(struct op *op, void *arg, struct json_object **md, struct lx
 			"is", (int64_t)time(NULL), a->name);
 	if (a->action == ACT_STOP && a->ephemeral) {
 		/* Ephemeral instances go away once stopped, as in LXD. */
-		ret = backend_delete(a->name, err);
-		if (ret == 0)
-			ret = db_exec(NULL, NULL, err, "DELETE FROM instances WHERE name = ?", "s",
-				      a->name);
+		ret = journal_instance_delete(a->name, err);
 	}
 	return events_if(ret, events_state_action(action_names[a->action], a->force),
 			 "/1.0/instances/", a->name);
@@ -115,7 +150,7 @@ static int check_action(enum action act, const char *st, struct lxf_err *err)
 			return lxf_err_set(err, LXF_EINVAL, "The instance is frozen");
 		break;
 	case ACT_STOP:
-		if (!running && !frozen)
+		if (!running && !frozen && strcmp(st, "Error") != 0)
 			return lxf_err_set(err, LXF_EINVAL, "The instance is already stopped");
 		break;
 	case ACT_RESTART:
@@ -168,10 +203,13 @@ int api_state_put(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	st = backend_status(name);
-	if (!st) {
+	/* A broken instance can be stopped (a no-op) so that `lxc delete -f` works. */
+	if (!st && act != ACT_STOP) {
 		ret = lxf_err_set(err, LXF_EIO, "Instance \"%s\" has no container", name);
 		goto out;
 	}
+	if (!st)
+		st = "Error";
 	ret = check_action((enum action)act, st, err);
 	if (ret < 0)
 		goto out;

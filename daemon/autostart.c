@@ -18,6 +18,7 @@
 #include "backend.h"
 #include "backend_config.h"
 #include "db.h"
+#include "journal.h"
 #include "log.h"
 #include "op.h"
 #include "watch.h"
@@ -85,11 +86,8 @@ static void remove_ephemeral(const char *name)
 	struct lxf_err err;
 
 	lxf_info("Deleting ephemeral instance %s, stopped while lxfd was away", name);
-	if (backend_status(name) && backend_delete(name, &err) < 0) {
+	if (journal_instance_delete(name, &err) < 0)
 		lxf_warn("Cannot delete ephemeral %s: %s", name, err.msg);
-		return;
-	}
-	db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", name);
 }
 
 static int64_t config_priority(struct json_object *row)
@@ -142,7 +140,7 @@ static void autostart_job(void *arg)
 		if (!start)
 			continue;
 		lxf_info("Autostarting %s", name);
-		if (backend_start(name, &err) < 0) {
+		if (journal_render(name, &err) < 0 || backend_start(name, &err) < 0) {
 			lxf_error("Autostart of %s failed: %s", name, err.msg);
 			continue;
 		}

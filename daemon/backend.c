@@ -336,6 +336,36 @@ out:
 	return ret;
 }
 
+int backend_render(const char *name, struct json_object *config, struct json_object *devices,
+		   struct lxf_err *err)
+{
+	char cdir[PATH_MAX];
+	struct stat st;
+	int ret;
+
+	if (!valid_name(name))
+		return lxf_err_set(err, LXF_EINVAL, "bad container name '%s'", name ? name : "");
+	ret = bcfg_validate(config, devices, err);
+	if (ret)
+		return ret;
+	if (path_of(cdir, sizeof(cdir), name, NULL))
+		return lxf_err_set(err, LXF_EINVAL, "path too long for '%s'", name);
+	if (stat(cdir, &st) || !S_ISDIR(st.st_mode))
+		return lxf_err_set(err, LXF_ENOENT, "container '%s' has no directory", name);
+	/* The rootfs is shifted once, at create; a flip would leave it owned wrong. */
+	if (path_of(cdir, sizeof(cdir), name, "rootfs") == 0 && stat(cdir, &st) == 0 &&
+	    (st.st_uid == 0) != bcfg_privileged(config))
+		return lxf_err_set(err, LXF_ENOTSUP,
+				   "security.privileged cannot change on an existing container");
+	return write_config(name, config, devices, err);
+}
+
+void backend_forget(const char *name)
+{
+	if (valid_name(name))
+		backend_qc_drop(name);
+}
+
 /* The last ERROR line of the container's liblxc log, for start failures. */
 static void log_last_error(const char *name, char *out, size_t n)
 {
@@ -574,118 +604,4 @@ int backend_freeze(const char *name, struct lxf_err *err)
 int backend_unfreeze(const char *name, struct lxf_err *err)
 {
 	return freeze_op(name, false, err);
-}
-
-int backend_delete(const char *name, struct lxf_err *err)
-{
-	struct lxc_container *c = NULL;
-	char cdir[PATH_MAX], logdir[PATH_MAX];
-	int ret;
-
-	c = backend_ct_get(name, true, err);
-	if (!c)
-		return -err->code;
-	if (is_running(c)) {
-		ret = lxf_err_set(err, LXF_EBUSY, "container '%s' is running", name);
-		goto out;
-	}
-	ret = lxf_err_set(err, LXF_EINVAL, "path too long for '%s'", name);
-	if (path_of(cdir, sizeof(cdir), name, NULL) || log_dir_of(logdir, sizeof(logdir), name))
-		goto out;
-	backend_qc_drop(name);
-	ret = lxf_rm_rf(cdir, err);
-	if (!ret)
-		ret = lxf_rm_rf(logdir, err);
-	if (!ret)
-		ret = backend_snapshots_delete_all(name, err); /* backend_snapshot.c */
-out:
-	lxc_container_put(c);
-	return ret;
-}
-
-/* Replaces the value of each "key = " line of cfg that names a path of ours. */
-static int rewrite_names(struct lxf_buf *in, const char *name, const char *newname,
-			 struct lxf_buf *out)
-{
-	char oldroot[PATH_MAX], newroot[PATH_MAX], oldlog[PATH_MAX], newlog[PATH_MAX];
-	char *save = NULL;
-	int ret = 0;
-
-	if (path_of(oldroot, sizeof(oldroot), name, "rootfs") ||
-	    path_of(newroot, sizeof(newroot), newname, "rootfs") ||
-	    backend_log_path(name, oldlog, sizeof(oldlog)) ||
-	    backend_log_path(newname, newlog, sizeof(newlog)))
-		return -LXF_EINVAL;
-	for (char *l = strtok_r(in->data, "\n", &save); l && !ret;
-	     l = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(l, "lxc.uts.name = ", 15))
-			ret = lxf_buf_addf(out, "lxc.uts.name = %s\n", newname);
-		else if (!strncmp(l, "lxc.rootfs.path = dir:", 22) && !strcmp(l + 22, oldroot))
-			ret = lxf_buf_addf(out, "lxc.rootfs.path = dir:%s\n", newroot);
-		else if (!strncmp(l, "lxc.log.file = ", 15) && !strcmp(l + 15, oldlog))
-			ret = lxf_buf_addf(out, "lxc.log.file = %s\n", newlog);
-		else
-			ret = lxf_buf_addf(out, "%s\n", l);
-	}
-	return ret;
-}
-
-int backend_rename(const char *name, const char *newname, struct lxf_err *err)
-{
-	struct lxc_container *c = NULL;
-	struct lxf_buf old = {0}, neu = {0};
-	char cdir[PATH_MAX], ndir[PATH_MAX], cfg[PATH_MAX], ocfg[PATH_MAX];
-	char logdir[PATH_MAX], nlogdir[PATH_MAX];
-	int ret;
-
-	if (!valid_name(newname))
-		return lxf_err_set(err, LXF_EINVAL, "bad container name '%s'",
-				   newname ? newname : "");
-	c = backend_ct_get(name, true, err);
-	if (!c)
-		return -err->code;
-	lxf_buf_init(&old, CONFIG_CAP);
-	lxf_buf_init(&neu, CONFIG_CAP);
-	if (is_running(c)) {
-		ret = lxf_err_set(err, LXF_EBUSY, "container '%s' is running", name);
-		goto out;
-	}
-	ret = lxf_err_set(err, LXF_EINVAL, "path too long for '%s'", newname);
-	if (path_of(cdir, sizeof(cdir), name, NULL) || path_of(ndir, sizeof(ndir), newname, NULL) ||
-	    path_of(cfg, sizeof(cfg), newname, "config") ||
-	    path_of(ocfg, sizeof(ocfg), name, "config") ||
-	    log_dir_of(logdir, sizeof(logdir), name) ||
-	    log_dir_of(nlogdir, sizeof(nlogdir), newname))
-		goto out;
-	ret = lxf_file_read(ocfg, CONFIG_CAP, &old, err);
-	if (ret)
-		goto out;
-	ret = rewrite_names(&old, name, newname, &neu);
-	if (ret) {
-		ret = lxf_err_set(err, -ret, "cannot rewrite the config of '%s'", name);
-		goto out;
-	}
-	backend_qc_drop(name);
-	if (renameat2(AT_FDCWD, cdir, AT_FDCWD, ndir, RENAME_NOREPLACE)) {
-		ret = errno == EEXIST
-			  ? lxf_err_set(err, LXF_EEXIST, "container '%s' already exists", newname)
-			  : lxf_err_sys(err, LXF_EIO, errno, "cannot rename '%s'", name);
-		goto out;
-	}
-	ret = lxf_file_write_atomic(cfg, neu.data, neu.len, 0640, err);
-	if (ret) {
-		(void)renameat2(AT_FDCWD, ndir, AT_FDCWD, cdir, RENAME_NOREPLACE);
-		goto out;
-	}
-	(void)lxf_rm_rf(nlogdir, NULL);
-	if (rename(logdir, nlogdir))
-		(void)lxf_mkdir_p(nlogdir, 0700, NULL);
-	/* Snapshots follow (backend_snapshot.c); a rename in one dir hardly fails. */
-	(void)backend_snapshots_rename_all(name, newname, NULL);
-	ret = 0;
-out:
-	lxf_buf_fini(&old);
-	lxf_buf_fini(&neu);
-	lxc_container_put(c);
-	return ret;
 }

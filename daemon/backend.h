@@ -35,6 +35,15 @@ int backend_create(const char *name, const char *image_path, struct json_object 
 
 /* Rewrites the liblxc config of a stopped or running container (takes
  * effect at next start; limits.* also live where cgroups allow). */
+/* Only writes the liblxc config of name, whose directory must exist
+ * (-LXF_ENOENT otherwise): the config is derived from the database
+ * (journal.c), so this runs at every lxfd start and before each start. */
+int backend_render(const char *name, struct json_object *config, struct json_object *devices,
+		   struct lxf_err *err);
+/* Drops what the backend caches about name (before its files go or move:
+ * deletes and renames are journal.c's, over the database and the files). */
+void backend_forget(const char *name);
+
 int backend_update(const char *name, struct json_object *config, struct json_object *devices,
 		   struct lxf_err *err);
 
@@ -44,12 +53,6 @@ int backend_start(const char *name, struct lxf_err *err);
 int backend_stop(const char *name, bool force, int timeout, struct lxf_err *err);
 int backend_freeze(const char *name, struct lxf_err *err);
 int backend_unfreeze(const char *name, struct lxf_err *err);
-
-/* Deletes a stopped container and its files. -LXF_EBUSY when running. */
-int backend_delete(const char *name, struct lxf_err *err);
-
-/* Renames a stopped container. */
-int backend_rename(const char *name, const char *newname, struct lxf_err *err);
 
 /* "Running", "Stopped", "Frozen" (LXD's status strings), or NULL when the
  * container does not exist. Cheap: no cgroup reads. */
@@ -177,14 +180,10 @@ int backend_modes_fix(struct lxf_err *err);
  */
 int backend_snapshot_create(const char *name, const char *snap, struct lxf_err *err);
 int backend_snapshot_delete(const char *name, const char *snap, struct lxf_err *err);
-int backend_snapshot_rename(const char *name, const char *snap, const char *newsnap,
-			    struct lxf_err *err);
-/* Replaces the rootfs of stopped container name with a copy of snap's. */
+/* Copies snap's rootfs to containers/NAME/rootfs.restore (stopped
+ * container), for the journalled swap of api_snapshots.c. */
 int backend_snapshot_restore(const char *name, const char *snap, struct lxf_err *err);
 /* Disk use of a snapshot in bytes (blocks, hardlinks once), -1 when unknown. */
 long long backend_snapshot_size(const char *name, const char *snap);
-/* For instance delete and rename: all snapshots' files go or move along. */
-int backend_snapshots_delete_all(const char *name, struct lxf_err *err);
-int backend_snapshots_rename_all(const char *name, const char *newname, struct lxf_err *err);
 
 #endif

@@ -643,7 +643,7 @@ static int check_nic(const char *dev, struct json_object *d, struct lxf_err *err
 }
 
 /* 00:16:3e (LXD's prefix) + 3 bytes of sha256(seed, name, device): stable. */
-static int gen_mac(const struct dev_ctx *c, char mac[18])
+int bcfg_default_mac(const char *seed, const char *name, const char *dev, char mac[18])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -653,9 +653,9 @@ static int gen_mac(const struct dev_ctx *c, char mac[18])
 	if (!x)
 		return -LXF_ENOMEM;
 	ok = EVP_DigestInit_ex(x, EVP_sha256(), NULL) &&
-	     EVP_DigestUpdate(x, c->t->seed, strlen(c->t->seed) + 1) &&
-	     EVP_DigestUpdate(x, c->t->name, strlen(c->t->name) + 1) &&
-	     EVP_DigestUpdate(x, c->dev, strlen(c->dev) + 1) && EVP_DigestFinal_ex(x, md, &mdlen);
+	     EVP_DigestUpdate(x, seed, strlen(seed) + 1) &&
+	     EVP_DigestUpdate(x, name, strlen(name) + 1) &&
+	     EVP_DigestUpdate(x, dev, strlen(dev) + 1) && EVP_DigestFinal_ex(x, md, &mdlen);
 	EVP_MD_CTX_free(x);
 	if (!ok || mdlen < 3)
 		return -LXF_EINTERNAL;
@@ -685,7 +685,7 @@ static int render_nic(struct dev_ctx *c, struct lxf_buf *out, struct lxf_err *er
 					   hwaddr);
 	}
 	if (!hwaddr) {
-		ret = gen_mac(c, mac);
+		ret = bcfg_default_mac(c->t->seed, c->t->name, c->dev, mac);
 		if (ret)
 			return lxf_err_set(err, -ret, "device '%s': cannot make a MAC address",
 					   c->dev);

@@ -65,6 +65,14 @@ bool bcfg_is_true(const char *s);
 bool bcfg_live_limit(const struct bcfg_host *host, struct json_object *config, int i,
 		     const char **key, char *val, size_t n);
 
+/*
+ * The MAC address a nic device dev of container name gets when neither
+ * its hwaddr nor volatile.<dev>.hwaddr is set: 00:16:3e + 3 bytes of
+ * sha256(seed, name, dev), seed being lxfd's DIR. A rename pins it in
+ * volatile.<dev>.hwaddr so that the address stays. 0 or -LXF_EINTERNAL.
+ */
+int bcfg_default_mac(const char *seed, const char *name, const char *dev, char mac[18]);
+
 /* Parses LXD byte sizes: "1024", "256MB" (10^6), "1GiB" (2^30). 0 or -LXF_EINVAL. */
 int bcfg_parse_bytes(const char *s, uint64_t *out);
 

@@ -181,25 +181,6 @@ int backend_snapshot_delete(const char *name, const char *snap, struct lxf_err *
 	return ret;
 }
 
-int backend_snapshot_rename(const char *name, const char *snap, const char *newsnap,
-			    struct lxf_err *err)
-{
-	char from[PATH_MAX], to[PATH_MAX];
-	int ret;
-
-	if ((ret = path_of(from, sizeof(from), "snapshots", name, snap, NULL, err)) < 0 ||
-	    (ret = path_of(to, sizeof(to), "snapshots", name, newsnap, NULL, err)) < 0)
-		return ret;
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) < 0)
-		return errno == EEXIST
-			   ? lxf_err_set(err, LXF_EEXIST, "Snapshot \"%s\" already exists", newsnap)
-		       : errno == ENOENT
-			   ? lxf_err_set(err, LXF_ENOENT, "Snapshot \"%s\" not found", snap)
-			   : lxf_err_sys(err, LXF_EIO, errno, "Cannot rename snapshot \"%s\"",
-					 snap);
-	return 0;
-}
-
 int backend_snapshot_restore(const char *name, const char *snap, struct lxf_err *err)
 {
 	char src[PATH_MAX], rootfs[PATH_MAX], tmp[PATH_MAX];
@@ -214,14 +195,12 @@ int backend_snapshot_restore(const char *name, const char *snap, struct lxf_err 
 		return lxf_err_set(err, LXF_EBUSY, "Instance \"%s\" is running", name);
 	if (lstat(src, &st) < 0 || !S_ISDIR(st.st_mode))
 		return lxf_err_set(err, LXF_ENOENT, "Snapshot \"%s\" has no rootfs", snap);
-	/* A copy first, then one atomic swap: a failure leaves the old rootfs. */
+	/* A copy only: the swap is journalled with the row change (api_snapshots.c). */
 	ret = lxf_rm_rf(tmp, err);
 	if (ret == 0)
 		ret = run_cp(src, tmp, err);
-	if (ret == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, rootfs, RENAME_EXCHANGE) < 0)
-		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot swap in the restored rootfs");
-	/* tmp now holds the old rootfs (or the failed copy). */
-	(void)lxf_rm_rf(tmp, NULL);
+	if (ret < 0)
+		(void)lxf_rm_rf(tmp, NULL);
 	return ret;
 }
 
@@ -252,32 +231,4 @@ long long backend_snapshot_size(const char *name, const char *snap)
 		size = (long long)size_sum;
 	pthread_mutex_unlock(&size_lock);
 	return size;
-}
-
-int backend_snapshots_delete_all(const char *name, struct lxf_err *err)
-{
-	char sdir[PATH_MAX];
-	int ret;
-
-	if ((ret = path_of(sdir, sizeof(sdir), "snapshots", name, NULL, NULL, err)) < 0)
-		return ret;
-	return lxf_rm_rf(sdir, err);
-}
-
-int backend_snapshots_rename_all(const char *name, const char *newname, struct lxf_err *err)
-{
-	char from[PATH_MAX], to[PATH_MAX];
-	int ret;
-
-	if ((ret = path_of(from, sizeof(from), "snapshots", name, NULL, NULL, err)) < 0 ||
-	    (ret = path_of(to, sizeof(to), "snapshots", newname, NULL, NULL, err)) < 0)
-		return ret;
-	if (access(from, F_OK) < 0)
-		return 0; /* no snapshots */
-	/* newname has no instance: anything under its name is a leftover. */
-	(void)lxf_rm_rf(to, NULL);
-	if (rename(from, to) < 0)
-		return lxf_err_sys(err, LXF_EIO, errno, "Cannot move the snapshots of \"%s\"",
-				   name);
-	return 0;
 }

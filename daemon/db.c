@@ -76,7 +76,15 @@ static const char schema[] =
     " certificate TEXT NOT NULL,"
     " restricted BOOLEAN NOT NULL DEFAULT 0,"
     " projects JSON NOT NULL DEFAULT '[]');"
-    "PRAGMA user_version = 2;";
+    /* Version 3: file steps of committed changes not yet carried out
+     * (journal.c); op is 'rename' (path to dest) or 'remove' (path). */
+    "CREATE TABLE IF NOT EXISTS fs_intents ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " batch INTEGER NOT NULL,"
+    " op TEXT NOT NULL,"
+    " path TEXT NOT NULL,"
+    " dest TEXT NOT NULL DEFAULT '');"
+    "PRAGMA user_version = 3;";
 
 static void db_mutex_init(void)
 {

@@ -27,6 +27,7 @@
 #include "db.h"
 #include "events.h"
 #include "http.h"
+#include "journal.h"
 #include "json.h"
 #include "log.h"
 #include "migrate.h"
@@ -117,6 +118,7 @@ static int copy_files(const struct copy_arg *a, struct lxf_err *err)
 static int copy_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
 {
 	struct copy_arg *a = arg;
+	struct lxf_err e;
 	const char *st;
 	int ret;
 
@@ -127,24 +129,23 @@ static int copy_op(struct op *op, void *arg, struct json_object **md, struct lxf
 	if (!st || strcmp(st, "Stopped") != 0) {
 		ret = lxf_err_set(err, LXF_EBUSY, "Instance \"%s\" must be stopped to be copied",
 				  a->src);
-		goto fail_row;
+		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", a->name);
+		return ret;
 	}
 	ret = backend_create(a->name, NULL, a->config, a->devices, err);
-	if (ret < 0)
-		goto fail_row;
+	if (ret < 0) {
+		/* backend_create cleaned up (or the files are not ours: EEXIST). */
+		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", a->name);
+		return ret;
+	}
 	ret = copy_files(a, err);
 	if (ret == 0) /* the copied rootfs's owner may not be the one made */
 		ret = backend_modes_instance(a->name, err);
 	if (ret == 0)
 		ret = db_exec(NULL, NULL, err, "UPDATE instances SET creating = 0 WHERE name = ?",
 			      "s", a->name);
-	if (ret < 0) {
-		struct lxf_err e;
-
-		backend_snapshots_delete_all(a->name, &e);
-		backend_delete(a->name, &e);
+	if (ret < 0)
 		goto fail_row;
-	}
 	lxf_info("Copied instance %s to %s", a->src, a->name);
 	events_lifecycle_at("instance-created", "/1.0/instances/", a->name);
 	if (a->start) {
@@ -155,8 +156,8 @@ static int copy_op(struct op *op, void *arg, struct json_object **md, struct lxf
 	}
 	return 0;
 fail_row:
-	/* Snapshot rows go with the instance row (ON DELETE CASCADE). */
-	db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", a->name);
+	/* Row, snapshot rows (ON DELETE CASCADE) and whatever files were made. */
+	(void)journal_instance_delete(a->name, &e);
 	return ret;
 }
 

@@ -40,6 +40,7 @@
 #include "events.h"
 #include "file.h"
 #include "http.h"
+#include "journal.h"
 #include "json.h"
 #include "log.h"
 #include "migrate.h"
@@ -311,12 +312,7 @@ static int plan_snapshots(struct mtgt *t, const struct migp_header *offer, struc
 			const char *snap = lxf_json_str(json_object_array_get_idx(rows, i), "name");
 			if (offered(offer, snap))
 				continue;
-			ret = backend_snapshot_delete(t->name, snap, err);
-			if (ret == 0)
-				ret =
-				    db_exec(NULL, NULL, err,
-					    "DELETE FROM snapshots WHERE instance = ? AND name = ?",
-					    "ss", t->name, snap);
+			ret = journal_snapshot_delete(t->name, snap, err);
 		}
 		json_object_put(rows);
 		if (ret < 0)
@@ -401,22 +397,18 @@ static void cleanup(struct mtgt *t)
 	lxf_err_clear(&e);
 	if (stage_out(t, &e) < 0)
 		lxf_warn("Migration of %s: %s", t->name, e.msg);
-	for (size_t i = 0; i < t->n_new; i++) {
-		(void)backend_snapshot_delete(t->name, t->new_snaps[i], NULL);
-		(void)db_exec(NULL, NULL, NULL,
-			      "DELETE FROM snapshots WHERE instance = ? AND name = ?", "ss",
-			      t->name, t->new_snaps[i]);
-	}
+	for (size_t i = 0; i < t->n_new; i++)
+		(void)journal_snapshot_delete(t->name, t->new_snaps[i], NULL);
 	if (t->stage[0])
 		(void)lxf_rm_rf(t->stage, NULL);
 	if (!t->refresh) {
-		if (t->created) {
-			(void)backend_snapshots_delete_all(t->name, NULL);
-			(void)backend_delete(t->name, NULL);
-		}
-		/* Snapshot rows go with it (ON DELETE CASCADE). */
-		(void)db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s",
-			      t->name);
+		/* Row, snapshot rows (ON DELETE CASCADE) and, when this
+		 * migration made them, the files: one journalled change. */
+		if (t->created)
+			(void)journal_instance_delete(t->name, &e);
+		else
+			(void)db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s",
+				      t->name);
 	}
 }
 

@@ -20,6 +20,7 @@ add_library(lxfd_server STATIC
 	${CMAKE_CURRENT_LIST_DIR}/api_certificates.c
 	${CMAKE_CURRENT_LIST_DIR}/router.c
 	${CMAKE_CURRENT_LIST_DIR}/db.c
+	${CMAKE_CURRENT_LIST_DIR}/journal.c
 	${CMAKE_CURRENT_LIST_DIR}/op.c
 	${CMAKE_CURRENT_LIST_DIR}/pool.c
 	${CMAKE_CURRENT_LIST_DIR}/api_util.c

@@ -17,6 +17,7 @@
 #include "backend.h"
 #include "db.h"
 #include "events.h"
+#include "journal.h"
 #include "json.h"
 #include "log.h"
 #include "op.h"
@@ -151,8 +152,7 @@ static void stopped_job(void *arg)
 	events_lifecycle("instance-shutdown", url, NULL);
 	if (!json_object_get_boolean(json_object_object_get(row, "ephemeral")))
 		goto out;
-	if (backend_delete(name, &err) < 0 ||
-	    db_exec(NULL, NULL, &err, "DELETE FROM instances WHERE name = ?", "s", name) < 0) {
+	if (journal_instance_delete(name, &err) < 0) {
 		lxf_warn("Cannot delete ephemeral instance %s: %s", name, err.msg);
 		goto out;
 	}
