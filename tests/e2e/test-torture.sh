@@ -16,7 +16,8 @@
 # LXF_TORTURE_OPS and LXF_TORTURE_KILLS raise the counts (minimum 300, 30).
 # The client side is torture.py; each operation is logged by name with
 # its outcome (ack / fail / unknown); a failed check prints those on the
-# instances it names, and LXF_TORTURE_LOG=FILE keeps the whole log.
+# instances it names, and LXF_TORTURE_LOG=FILE keeps the whole log (and
+# lxfd's in FILE.lxfd).
 set -euo pipefail
 
 seed=${LXF_TORTURE_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
@@ -66,7 +67,10 @@ touch "$done_file"
 rc=0
 wait "$DRIVER" || rc=$?
 cat "$LXFE_RUN/torture.out" >&2
-[ -z "${LXF_TORTURE_LOG:-}" ] || cp "$log" "$LXF_TORTURE_LOG"
+if [ -n "${LXF_TORTURE_LOG:-}" ]; then
+	cp "$log" "$LXF_TORTURE_LOG"
+	cp "$dir/lxfd.log" "$LXF_TORTURE_LOG.lxfd"
+fi
 if [ "$rc" != 0 ]; then
 	fail "torture run with seed $seed left lxfd inconsistent (above)"
 fi

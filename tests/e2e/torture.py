@@ -223,6 +223,9 @@ class Slot:
                 self.learn(lambda w: op[1] not in {i[0] for i in w}, line)
             elif "Snapshot not found" in line:
                 self.learn(lambda w: not any(i[0] == op[1] and op[2] in i[3] for i in w), line)
+            elif "is already stopped" in line or "is already running" in line:
+                power = "Stopped" if "stopped" in line else "Running"
+                self.learn(lambda w: any(i[0] == op[1] and i[1] == power for i in w), line)
             # Perhaps planned from the wrong world (an unknown operation
             # went the other way): plan from another one next time.
             if self.belief not in self.worlds or len(self.worlds) > 1:
@@ -442,7 +445,8 @@ def check(run):
     cdir = os.path.join(run.hostdir, "containers")
     for e in ls(cdir):
         if e not in listed:
-            errs.append("orphan directory %s/%s: no such instance" % (cdir, e))
+            errs.append("orphan directory %s/%s (holding %s): no such instance" %
+                        (cdir, e, " ".join(ls(os.path.join(cdir, e))[:6]) or "nothing"))
     for name in listed:
         for part in ("config", "rootfs"):
             if not os.path.exists(os.path.join(cdir, name, part)):
