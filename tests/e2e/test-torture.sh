@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Crash torture: at least 300 mixed operations (create, start, stop,
-# snapshot create/delete/rename, rename, delete, config PATCH, file push)
-# from four concurrent clients while lxfd is SIGKILLed 30 times, 0.2-3 s
-# apart, and restarted each time. Afterwards every acknowledged object must
+# snapshot create/delete/rename/restore, rename, delete, config PATCH, file
+# push) from four concurrent clients while lxfd is SIGKILLed 30 times,
+# 0.2-3 s apart, and restarted each time. Afterwards every acknowledged object must
 # be there as acknowledged (name, config keys, snapshots, file contents,
 # power state), every operation whose answer died with lxfd done wholly or
 # not at all, no instance in Error, no directory under containers/,
@@ -44,7 +44,7 @@ dir=$(host_dir 1)
 hosts_up 1
 hosts_import_image 1
 
-python3 "$driver" run "$seed" "$(host_socket 1)" "$dir" "$log" "$done_file" \
+PYTHONHASHSEED=0 python3 "$driver" run "$seed" "$(host_socket 1)" "$dir" "$log" "$done_file" \
 	--ops "$ops" >"$LXFE_RUN/torture.out" 2>&1 &
 DRIVER=$!
 

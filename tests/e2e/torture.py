@@ -9,8 +9,8 @@ usage: torture.py schedule SEED KILLS
 `schedule` prints the seeded delays (0.2-3 s) between the kills, one a line.
 `run` drives CLIENTS threads, each owning two instance "slots", with
 operations chosen from the seed (create, start, stop, snapshot create,
-delete and rename, rename, delete, config PATCH, file push) until at least
-OPS were sent and DONEFILE exists (the test's killer made it after the last
+delete, rename and restore, rename, delete, config PATCH, file push)
+until at least OPS were sent and DONEFILE exists (the test's killer made it after the last
 restart); then it checks what lxfd shows against what it acknowledged.
 
 What each slot may look like is kept as a set of possible states ("worlds"):
@@ -137,8 +137,8 @@ def operate(sock, method, url, obj=None, raw=None, headers=None):
 
 # ---------------------------------------------------------------- model
 #
-# An instance is a tuple (name, power, config items, snapshot names, file
-# items) of hashable parts; a world is the frozenset of a slot's instances
+# An instance is a tuple (name, power, config items, snapshots, file items)
+# of hashable parts, a snapshot one of (name, config items, file items); a world is the frozenset of a slot's instances
 # (more than one when a create whose answer was lost did happen and a
 # later one made another), and a slot's possible worlds are a set of them.
 
@@ -146,10 +146,16 @@ def new_inst(name):
     return (name, "Stopped", frozenset(), frozenset(), frozenset())
 
 
+def names_of(snaps):
+    """Snapshot names, of full snapshots or of names already."""
+    return {sn if isinstance(sn, str) else sn[0] for sn in snaps}
+
+
 def step_inst(i, op):
     """The instance after op (None: deleted), or False if op cannot succeed."""
     kind, a = op[0], op[2:]
     name, power, cfg, snaps, files = i
+    by_name = {sn[0]: sn for sn in snaps}
     if kind == "start":
         return (name, "Running", cfg, snaps, files)
     if kind == "stop":
@@ -167,14 +173,27 @@ def step_inst(i, op):
         d[a[0]] = a[1]
         return (name, power, cfg, snaps, frozenset(d.items()))
     if kind == "snap":
-        return (name, power, cfg, snaps | {a[0]}, files) if a[0] not in snaps else False
+        return (name, power, cfg, snaps | {(a[0], cfg, files)}, files) \
+            if a[0] not in by_name else False
     if kind == "snapdel":
-        return (name, power, cfg, snaps - {a[0]}, files) if a[0] in snaps else False
+        return (name, power, cfg, snaps - {by_name[a[0]]}, files) if a[0] in by_name else False
     if kind == "snapmv":
-        if a[0] in snaps and a[1] not in snaps:
-            return (name, power, cfg, (snaps - {a[0]}) | {a[1]}, files)
+        if a[0] in by_name and a[1] not in by_name:
+            sn = by_name[a[0]]
+            return (name, power, cfg, (snaps - {sn}) | {(a[1],) + sn[1:]}, files)
         return False
+    if kind == "restore":
+        # The snapshot's config and files come back; the power state stays.
+        if a[0] not in by_name:
+            return False
+        return (name, power, by_name[a[0]][1], snaps, by_name[a[0]][2])
     raise ValueError(kind)
+
+
+def visible(w):
+    """What lxfd can be asked about a world: snapshots by name only (their
+    contents show through restores)."""
+    return frozenset((n, p, c, frozenset(names_of(sn)), f) for n, p, c, sn, f in w)
 
 
 def step(w, op):
@@ -197,7 +216,7 @@ def describe_inst(i):
     fl = ", ".join("%s=%d bytes #%s" % (p, len(c), c[:24].decode("utf-8", "replace"))
                    for p, c in sorted(files))
     return "%s %s config %s snapshots [%s] files [%s]" % (
-        name, power, dict(sorted(cfg)), " ".join(sorted(snaps)), fl)
+        name, power, dict(sorted(cfg)), " ".join(sorted(names_of(snaps))), fl)
 
 
 def describe(w):
@@ -222,7 +241,8 @@ class Slot:
             if "Instance not found" in line:
                 self.learn(lambda w: op[1] not in {i[0] for i in w}, line)
             elif "Snapshot not found" in line:
-                self.learn(lambda w: not any(i[0] == op[1] and op[2] in i[3] for i in w), line)
+                self.learn(lambda w: not any(i[0] == op[1] and op[2] in names_of(i[3])
+                                             for i in w), line)
             elif "is already stopped" in line or "is already running" in line:
                 power = "Stopped" if "stopped" in line else "Running"
                 self.learn(lambda w: any(i[0] == op[1] and i[1] == power for i in w), line)
@@ -280,12 +300,13 @@ class Run:
         taken = {i[0] for i in w}
         if not w:
             return ("create", rng.choice(slot.names()))
-        name, power, _, snaps, _ = rng.choice(sorted(w))
+        name, power, _, snaps, _ = rng.choice(sorted(w, key=describe_inst))
+        snaps = names_of(snaps)
         kinds = ["snap", "snap", "patch", "patch", "push", "push", "rename", "rename",
-                 "rename", "delete", "snapdel", "snapmv"]
+                 "rename", "delete", "snapdel", "snapmv", "restore"]
         kinds += ["stop"] if power == "Running" else ["start", "start"]
         kind = "delete" if len(w) > 1 else rng.choice(kinds)
-        if kind in ("rename", "delete") and power == "Running":
+        if kind in ("rename", "delete", "restore") and power == "Running":
             return ("stop", name)
         if kind == "rename":
             return ("rename", name, rng.choice([n for n in slot.names() if n not in taken]))
@@ -305,6 +326,8 @@ class Run:
             return ("snapdel", name, rng.choice(sorted(snaps)))
         if kind == "snapmv":
             return ("snapmv", name, rng.choice(sorted(snaps)), rng.choice(free))
+        if kind == "restore":
+            return ("restore", name, rng.choice(sorted(snaps)))
         return (kind, name)
 
     def send(self, op):
@@ -344,6 +367,9 @@ class Run:
         elif kind == "snapmv":
             text = "rename snapshot %s/%s -> %s" % (name, a[0], a[1])
             r = operate(self.sock, "POST", base + "/snapshots/" + a[0], {"name": a[1]})
+        elif kind == "restore":
+            text = "restore %s from %s" % (name, a[0])
+            r = operate(self.sock, "PUT", base, {"restore": a[0]})
         return text, r[0], r[1]
 
     def client(self, cid):
@@ -432,8 +458,8 @@ def check(run):
         got = frozenset(actual.get(slot.idx, ()))
         if slot.contradiction:
             errs.append("slot %d: %s" % (slot.idx, slot.contradiction))
-        elif got not in slot.worlds:
-            want = closest(slot.worlds, got)
+        elif got not in {visible(w) for w in slot.worlds}:
+            want = closest({visible(w) for w in slot.worlds}, got)
             errs.append("slot %d: lxfd shows %s; the closest state its answers allow (of %d) "
                         "is %s" % (slot.idx, describe(got), len(slot.worlds), describe(want)))
 
