@@ -37,6 +37,7 @@ SNAPS = ["s%d" % i for i in range(6)]
 KEYS = ["user.k%d" % i for i in range(3)]
 FILES = ["/etc/torture-f%d" % i for i in range(2)]
 MAX_SNAPS = 3
+MAX_WORLDS = 64
 NAME_RE = re.compile(r"^t(\d+)([a-e])$")
 WAIT_S = 120          # one operation's wait; far above any real one
 RECONNECT_S = 120     # how long lxfd may stay unreachable
@@ -305,7 +306,9 @@ class Run:
         kinds = ["snap", "snap", "patch", "patch", "push", "push", "rename", "rename",
                  "rename", "delete", "snapdel", "snapmv", "restore"]
         kinds += ["stop"] if power == "Running" else ["start", "start"]
-        kind = "delete" if len(w) > 1 else rng.choice(kinds)
+        # Deleting ends the doubt about an instance: it keeps the worlds
+        # few when many answers were lost, and the namesakes single.
+        kind = "delete" if len(w) > 1 or len(slot.worlds) > MAX_WORLDS else rng.choice(kinds)
         if kind in ("rename", "delete", "restore") and power == "Running":
             return ("stop", name)
         if kind == "rename":
@@ -530,8 +533,10 @@ def main(argv):
         rest = rest[2:]
     run = Run(int(argv[2]), argv[3], argv[4], argv[5], argv[6], opts["--ops"], opts["--clients"])
     run.drive()
-    run.note("operations: %d sent, %d acknowledged, %d refused, %d unknown" %
-             (run.sent, run.counts["ack"], run.counts["fail"], run.counts["unknown"]))
+    run.note("operations: %d sent, %d acknowledged, %d refused, %d unknown; possible states "
+             "per slot at the end: %s" % (run.sent, run.counts["ack"], run.counts["fail"],
+                                          run.counts["unknown"],
+                                          " ".join(str(len(sl.worlds)) for sl in run.slots)))
     errs = run.errors or check(run)
     for e in errs:
         run.note("INCONSISTENT: " + e)
