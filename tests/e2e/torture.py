@@ -550,7 +550,8 @@ def main(argv):
 
 
 def print_history(logpath, errs):
-    """The logged operations on the slots the inconsistencies name, and the kills."""
+    """The outcomes of the operations on the slots the inconsistencies name,
+    and the kills (the whole log also has when each operation was sent)."""
     idx = set()
     for e in errs:
         idx |= {int(i) for i in re.findall(r"\bt(\d+)[a-e]\b", e)}
@@ -560,7 +561,8 @@ def print_history(logpath, errs):
           " ".join(str(i) for i in sorted(idx)))
     with open(logpath, encoding="utf-8") as f:
         for line in f:
-            if " kill " in line or (idx and names.search(line) and "INCONSISTENT" not in line):
+            if " kill " in line or (idx and names.search(line) and "INCONSISTENT" not in line
+                                    and " sent " not in line):
                 print(line, end="")
 
 
