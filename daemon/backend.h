@@ -174,6 +174,13 @@ int backend_modes_instance(const char *name, struct lxf_err *err);
 int backend_modes_fix(struct lxf_err *err);
 
 /*
+ * Left in snapshots/NAME/SNAP while backend_snapshot_create holds a
+ * running container frozen: a start that finds it in a half-made
+ * snapshot thaws the instance (journal.c).
+ */
+#define BACKEND_FROZEN_MARK "frozen-by-lxfd"
+
+/*
  * backend_snapshot.c: snapshots in DIR/snapshots/<name>/<snap>/rootfs,
  * copies made with cp -a --reflink=auto (owners, modes, xattrs, hardlinks,
  * devices). A running container is frozen during the copy.

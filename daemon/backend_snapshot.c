@@ -120,6 +120,7 @@ static bool is_running(const char *name)
 int backend_snapshot_create(const char *name, const char *snap, struct lxf_err *err)
 {
 	char src[PATH_MAX], sdir[PATH_MAX], target[PATH_MAX], dst[PATH_MAX], top[PATH_MAX];
+	char mark[PATH_MAX];
 	const char *status;
 	bool frozen = false;
 	int ret;
@@ -148,8 +149,22 @@ int backend_snapshot_create(const char *name, const char *snap, struct lxf_err *
 		ret = lxf_err_set(err, LXF_ENOENT, "Instance not found");
 		goto out;
 	}
-	/* A running container is frozen so the copy is one point in time. */
+	/*
+	 * A running container is frozen so the copy is one point in time. The
+	 * mark says so to the next start should lxfd die before the thaw
+	 * (journal.c thaws the instance of a half-made snapshot that has it):
+	 * without it a container frozen by its user could not be told apart.
+	 */
 	if (strcmp(status, "Running") == 0) {
+		int fd = -1;
+
+		if (snprintf(mark, sizeof(mark), "%s/" BACKEND_FROZEN_MARK, target) >=
+			(int)sizeof(mark) ||
+		    (fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+			ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot mark %s", target);
+			goto out;
+		}
+		close(fd);
 		ret = backend_freeze(name, err);
 		if (ret < 0)
 			goto out;
@@ -160,6 +175,8 @@ int backend_snapshot_create(const char *name, const char *snap, struct lxf_err *
 		struct lxf_err uerr;
 		if (backend_unfreeze(name, &uerr) < 0 && ret == 0)
 			ret = lxf_err_set(err, uerr.code, "%s", uerr.msg);
+		else
+			(void)unlink(mark);
 	}
 out:
 	if (ret < 0)

@@ -159,14 +159,25 @@ static int run_intent(struct json_object *row, struct lxf_err *err)
 	return ret;
 }
 
-/* Runs rows in order; stops at the first failure (later steps may depend on it). */
+/*
+ * Runs rows in order. A failure stops the rest of its own batch (its later
+ * steps may depend on it), not the other batches: one stuck step must not
+ * hold every later change back at every start (test-torture).
+ */
 static void run_rows(struct json_object *rows)
 {
+	int64_t failed = -1;
+
 	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i);
+		int64_t batch = json_object_get_int64(json_object_object_get(row, "batch"));
 		struct lxf_err e;
-		if (run_intent(json_object_array_get_idx(rows, i), &e) < 0) {
+
+		if (batch == failed)
+			continue;
+		if (run_intent(row, &e) < 0) {
 			lxf_warn("Journal: %s (left for the next start)", e.msg);
-			return;
+			failed = batch;
 		}
 	}
 }
@@ -407,6 +418,25 @@ static void check_container(const char *area, const char *name, void *p)
 }
 
 /* Rows being made when lxfd stopped: rolled back with their files. */
+/*
+ * lxfd died while a snapshot held the running instance frozen
+ * (BACKEND_FROZEN_MARK): nothing else would ever thaw it, and a frozen
+ * instance can be neither started nor deleted.
+ */
+static void thaw_if_marked(const char *inst, const char *snap)
+{
+	char rel[PATH_MAX], mark[PATH_MAX];
+	struct lxf_err e;
+
+	if (snprintf(rel, sizeof(rel), "snapshots/%s/%s/" BACKEND_FROZEN_MARK, inst, snap) >=
+		(int)sizeof(rel) ||
+	    abs_path(mark, sizeof(mark), rel, NULL) < 0 || access(mark, F_OK) < 0)
+		return;
+	lxf_warn("Thawing %s, frozen for its snapshot %s when lxfd stopped", inst, snap);
+	if (backend_unfreeze(inst, &e) < 0)
+		lxf_warn("Instance %s: %s", inst, e.msg);
+}
+
 static int roll_back_creating(struct lxf_err *err)
 {
 	struct json_object *rows = NULL;
@@ -426,6 +456,7 @@ static int roll_back_creating(struct lxf_err *err)
 		struct json_object *row = json_object_array_get_idx(rows, i);
 		const char *inst = lxf_json_str(row, "instance"), *snap = lxf_json_str(row, "name");
 		lxf_warn("Removing half-made snapshot %s/%s", inst, snap);
+		thaw_if_marked(inst, snap);
 		ret = journal_snapshot_delete(inst, snap, err);
 	}
 	json_object_put(rows);
