@@ -282,6 +282,18 @@ spec="$(inj wait4 1)"
 reset
 mk ra
 step "snapshot create" "$spec" c_snap_create
+# A running instance is frozen for the copy; lxfd killed before the thaw
+# (the cp reaped): the next start thaws it, or it could never start or be
+# deleted again.
+c_snap_running() {
+	assert_eq Running "$(inst ra .metadata.status)" "[$case] status after the restart"
+	do_async PUT /1.0/instances/ra/state '{"action":"stop","force":true}' ||
+		fail "[$case] ra does not stop"
+}
+reset
+mk ra
+do_async PUT /1.0/instances/ra/state '{"action":"start"}' || fail "cannot start ra"
+step "snapshot create (running)" "$spec" c_snap_running
 OP="do_async DELETE /1.0/instances/ra/snapshots/s1"
 for spec in "$(inj rename 1)" "$(inj unlinkat 2)"; do
 	reset
