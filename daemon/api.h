@@ -77,6 +77,9 @@ int api_check_devices(struct json_object *devices, struct lxf_err *err);
 int api_expand(struct json_object *profiles, struct json_object *config,
 	       struct json_object *devices, struct json_object **exp_config,
 	       struct json_object **exp_devices, struct lxf_err *err);
+/* api_expand of an instance or snapshot row's profiles, config and devices. */
+int api_expand_row(struct json_object *row, struct json_object **exp_config,
+		   struct json_object **exp_devices, struct lxf_err *err);
 /* The same with the profile rows taken from pmap ({name: row}), NULL: the DB. */
 int api_expand_in(struct json_object *pmap, struct json_object *profiles,
 		  struct json_object *config, struct json_object *devices,

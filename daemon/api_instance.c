@@ -93,9 +93,7 @@ static int apply_update(const char *name, struct json_object *row, struct lxf_er
 	struct json_object *ec = NULL, *ed = NULL, *old = NULL;
 	int ret;
 
-	ret = api_expand(json_object_object_get(row, "profiles"),
-			 json_object_object_get(row, "config"),
-			 json_object_object_get(row, "devices"), &ec, &ed, err);
+	ret = api_expand_row(row, &ec, &ed, err);
 	if (ret == 0)
 		ret = bcfg_validate(ec, ed, err);
 	if (ret == 0)
@@ -306,9 +304,7 @@ static int pin_macs(const char *old, struct lxf_err *err)
 	int ret = db_row(&row, "Instance", err, "SELECT * FROM instances WHERE name = ?", "s", old);
 
 	if (ret == 0)
-		ret = api_expand(json_object_object_get(row, "profiles"),
-				 json_object_object_get(row, "config"),
-				 json_object_object_get(row, "devices"), &ec, &ed, err);
+		ret = api_expand_row(row, &ec, &ed, err);
 	if (ret == 0 && backend_dir(seed, sizeof(seed)) < 0)
 		ret = lxf_err_set(err, LXF_EINTERNAL, "Backend not initialised");
 	if (ret < 0)

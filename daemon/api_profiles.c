@@ -132,9 +132,7 @@ static int apply_to_users(const char *name, struct lxf_err *err)
 		struct json_object *row = json_object_array_get_idx(users, i), *ec = NULL,
 				   *ed = NULL;
 		const char *iname = lxf_json_str(row, "name");
-		ret = api_expand(json_object_object_get(row, "profiles"),
-				 json_object_object_get(row, "config"),
-				 json_object_object_get(row, "devices"), &ec, &ed, err);
+		ret = api_expand_row(row, &ec, &ed, err);
 		if (ret == 0 && backend_status(iname))
 			ret = backend_update(iname, ec, ed, err);
 		if (ret < 0)

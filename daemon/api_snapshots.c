@@ -635,9 +635,7 @@ static int restore_swap(const char *name, const char *snap, struct lxf_err *err)
 	int ret = snap_row(name, snap, &row, err);
 
 	if (ret == 0)
-		ret = api_expand(json_object_object_get(row, "profiles"),
-				 json_object_object_get(row, "config"),
-				 json_object_object_get(row, "devices"), &ec, &ed, err);
+		ret = api_expand_row(row, &ec, &ed, err);
 	if (ret < 0)
 		goto out;
 	snprintf(rootfs, sizeof(rootfs), "containers/%s/rootfs", name);

@@ -291,6 +291,14 @@ int api_expand(struct json_object *profiles, struct json_object *config,
 	return api_expand_in(NULL, profiles, config, devices, exp_config, exp_devices, err);
 }
 
+int api_expand_row(struct json_object *row, struct json_object **exp_config,
+		   struct json_object **exp_devices, struct lxf_err *err)
+{
+	return api_expand(json_object_object_get(row, "profiles"),
+			  json_object_object_get(row, "config"),
+			  json_object_object_get(row, "devices"), exp_config, exp_devices, err);
+}
+
 int api_expand_in(struct json_object *pmap, struct json_object *profiles,
 		  struct json_object *config, struct json_object *devices,
 		  struct json_object **exp_config, struct json_object **exp_devices,

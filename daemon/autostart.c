@@ -67,9 +67,7 @@ static bool wants_start(struct json_object *row)
 	struct json_object *ec = NULL, *ed = NULL;
 	bool yes;
 
-	if (api_expand(json_object_object_get(row, "profiles"),
-		       json_object_object_get(row, "config"),
-		       json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0)
+	if (api_expand_row(row, &ec, &ed, NULL) < 0)
 		return false;
 	yes = bcfg_is_true(lxf_json_str(ec, "boot.autostart"));
 	if (!yes) {

@@ -257,9 +257,7 @@ int journal_render(const char *name, struct lxf_err *err)
 	    db_row(&row, "Instance", err, "SELECT * FROM instances WHERE name = ?", "s", name);
 
 	if (ret == 0)
-		ret = api_expand(json_object_object_get(row, "profiles"),
-				 json_object_object_get(row, "config"),
-				 json_object_object_get(row, "devices"), &ec, &ed, err);
+		ret = api_expand_row(row, &ec, &ed, err);
 	if (ret < 0)
 		goto out;
 	/* The file first: liblxc must never parse a stale one (after a rename

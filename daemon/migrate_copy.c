@@ -233,9 +233,7 @@ int migrate_copy_post(struct http_req *req, struct json_object *body, struct lxf
 	if (ret < 0)
 		goto out;
 	/* The files keep their owners: the copy must use the source's id map. */
-	ret = api_expand(json_object_object_get(row, "profiles"),
-			 json_object_object_get(row, "config"),
-			 json_object_object_get(row, "devices"), &src_config, &src_devices, err);
+	ret = api_expand_row(row, &src_config, &src_devices, err);
 	if (ret < 0)
 		goto out;
 	if (bcfg_privileged(src_config) != bcfg_privileged(a->config)) {
