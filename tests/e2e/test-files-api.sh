@@ -87,7 +87,14 @@ assert_eq "$(cat "$LXFE_RUN/core_pattern")" "$(cat /proc/sys/kernel/core_pattern
 assert_eq 403 "$(pull /proc/version "$LXFE_RUN/x")" "read /proc/version"
 assert_eq 403 "$(pull /proc/1/environ "$LXFE_RUN/x")" "read /proc/1/environ"
 assert_eq 403 "$(pull /sys/kernel/notes "$LXFE_RUN/x")" "read /sys"
-assert_eq 403 "$(push /sys/fs/cgroup/evil /dev/null -H 'X-LXD-type: directory')" "mkdir in /sys"
+assert_eq 403 "$(push /sys/kernel/evil /dev/null -H 'X-LXD-type: directory')" "mkdir in /sys"
+# Its cgroups (mounted at /sys/fs/cgroup, on a tmpfs on v1 hosts): a
+# limit written as host root would lift the container's own.
+assert_exit 0 lxf_run exec h1:c1 -- cat /proc/mounts
+cg=$(awk '$3 ~ /^cgroup/ { print $2; exit }' <<<"$LXFE_OUT")
+[ -n "$cg" ] || fail "no cgroup mount in c1"
+assert_eq 403 "$(push "$cg/evil" /dev/null -H 'X-LXD-type: directory')" "mkdir in $cg"
+assert_eq 403 "$(push "$cg/cgroup.procs" "$LXFE_RUN/evil")" "write $cg/cgroup.procs"
 
 # ---- defaults: a new file is the container root's, 0644; overwrite keeps the owner
 printf 'one\n' >"$LXFE_RUN/one"
