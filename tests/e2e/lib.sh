@@ -442,6 +442,36 @@ _lxfe_lxfd_wait() {
 	fi
 }
 
+# lxfe_kill_at N "STRACE ARGS" CMD...: runs CMD with host N's lxfd traced
+# by strace injecting SIGKILL as ARGS say (e.g. "-e inject=rename:signal=
+# SIGKILL:when=2"); LXFE_ACKED=1 when CMD succeeded. lxfd must have died
+# at that point (returns 1 otherwise: the step was not reached); it is then
+# started again. For crash-recovery tests (doc/security.md).
+_lxfe_traced() { # PID STRACE_PID: every thread of PID is traced by it
+	awk -v s="$2" '/^TracerPid:/ && $2 != s { bad = 1 } END { exit bad }' /proc/"$1"/task/*/status
+}
+lxfe_kill_at() {
+	local n=$1 spec=$2 dir pid spid
+	shift 2
+	dir=$(host_dir "$n")
+	pid=$(cat "$dir/lxfd.pid")
+	# shellcheck disable=SC2086 # spec is a list of strace arguments
+	strace -f -qq -p "$pid" -o /dev/null $spec 2>"$LXFE_RUN/strace.err" &
+	spid=$!
+	wait_until 20 _lxfe_traced "$pid" "$spid" || fail "strace did not attach to lxfd of h$n"
+	LXFE_ACKED=0
+	if "$@"; then LXFE_ACKED=1; fi
+	if ! wait_until 30 sh -c "! kill -0 $pid 2>/dev/null"; then
+		lxfe_log "lxfd of h$n did not die at '$spec': step not reached"
+		kill "$spid" 2>/dev/null || true
+		wait "$spid" 2>/dev/null || true
+		return 1
+	fi
+	wait "$spid" 2>/dev/null || true
+	_lxfe_lxfd_start "$n"
+	_lxfe_lxfd_wait "$n"
+}
+
 # The busybox image, built once and cached in the build dir; rebuilt when
 # scripts/mkimage-busybox changes.
 lxfe_image() {

@@ -61,33 +61,12 @@ do_import() {
 		http://lxfd/1.0/images 2>/dev/null | op_ok
 }
 
-# The tracee's threads are all ours once TracerPid names strace in each.
-traced() {
-	awk -v s="$2" '/^TracerPid:/ && $2 != s { bad = 1 } END { exit bad }' /proc/"$1"/task/*/status
-}
-
-# kill_at "STRACE ARGS" CMD...: runs CMD with lxfd traced by strace
-# injecting SIGKILL as ARGS say; sets acked=1 when CMD succeeded. lxfd
-# must have died at that point (1 otherwise); it is then started again.
+# kill_at "STRACE ARGS" CMD...: lxfe_kill_at on h1; acked=1 when CMD succeeded.
 kill_at() {
-	local spec=$1 pid spid
-	shift
-	pid=$(cat "$dir/lxfd.pid")
-	# shellcheck disable=SC2086 # spec is a list of strace arguments
-	strace -f -qq -p "$pid" -o /dev/null $spec 2>"$LXFE_RUN/strace.err" &
-	spid=$!
-	wait_until 20 traced "$pid" "$spid" || fail "strace did not attach to lxfd"
-	acked=0
-	if "$@"; then acked=1; fi
-	if ! wait_until 30 sh -c "! kill -0 $pid 2>/dev/null"; then
-		lxfe_log "[$case] lxfd did not die at '$spec': step not reached"
-		kill "$spid" 2>/dev/null || true
-		wait "$spid" 2>/dev/null || true
-		return 1
-	fi
-	wait "$spid" 2>/dev/null || true
-	_lxfe_lxfd_start 1
-	_lxfe_lxfd_wait 1
+	local rc=0
+	lxfe_kill_at 1 "$@" || rc=$?
+	acked=$LXFE_ACKED
+	return "$rc"
 }
 
 names() { api GET /1.0/instances?recursion=1 | jq -r '.metadata[].name' | sort; }
