@@ -20,9 +20,7 @@ hosts_up 1
 sock=$(host_socket 1)
 dir=$(host_dir 1)
 ip=$(host_ip 1)
-pid=$(pgrep -f -- "--dir $dir" | while read -r p; do
-	[ "$(readlink "/proc/$p/exe")" = "$(readlink -f "$LXFE_LXFD")" ] && echo "$p"
-done | head -n 1)
+pid=$(host_lxfd_pid 1)
 [ -n "$pid" ] || fail "lxfd pid not found"
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$pid/stat"; }

@@ -22,10 +22,7 @@ hosts_up 1
 sock=$(host_socket 1)
 dir=$(host_dir 1)
 ip=$(host_ip 1)
-# The lxfd process itself (the pid file may name nsenter's).
-pid=$(pgrep -f -- "--dir $dir" | while read -r p; do
-	[ "$(readlink "/proc/$p/exe")" = "$(readlink -f "$LXFE_LXFD")" ] && echo "$p"
-done | head -n 1)
+pid=$(host_lxfd_pid 1)
 [ -n "$pid" ] || fail "lxfd pid not found"
 rss() { awk '/^VmRSS/ { print $2 " kB" }' "/proc/$pid/status"; }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -351,8 +351,6 @@ static int rename_apply(const char *name, const char *newname, struct lxf_err *e
 	struct stat st;
 	int ret;
 
-	if (backend_status(newname))
-		return lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", newname);
 	/*
 	 * A directory without a row is never removed (journal.c: it may hold
 	 * someone's data); moving onto it would fail after the row moved.

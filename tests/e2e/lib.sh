@@ -442,6 +442,16 @@ _lxfe_lxfd_wait() {
 	fi
 }
 
+# host_lxfd_pid N: the pid of host N's lxfd process itself (the pid file
+# may name setsid's or nsenter's), empty when it is not running.
+host_lxfd_pid() {
+	local p
+	for p in $(pgrep -f -- "--dir $(host_dir "$1")"); do
+		[ "$(readlink "/proc/$p/exe")" = "$(readlink -f "$LXFE_LXFD")" ] && echo "$p" && return 0
+	done
+	return 0
+}
+
 # lxfe_kill_at N "STRACE ARGS" CMD...: runs CMD with host N's lxfd traced
 # by strace injecting SIGKILL as ARGS say (e.g. "-e inject=rename:signal=
 # SIGKILL:when=2"); LXFE_ACKED=1 when CMD succeeded. lxfd must have died
