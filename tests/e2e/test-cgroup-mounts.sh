@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf config set, lxf exec
+#
 # Containers see their own cgroups at /sys/fs/cgroup (issue #14, finding 5):
 # limits.memory, limits.processes and limits.cpu read from inside match what
 # the host applied, also after a live change; the container has a cgroup

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf delete, lxf info, lxf rename, lxf snapshot, lxf config show
+# covers: lxf profile list, lxf file push, lxf remote add
+#
 # Bad input to the CLI: unknown remote, unknown instance, bad filter, bad
 # column letter, bad flags and argument counts, a malformed config.yml
 # (left byte-identical), an instance on a dead remote. Each gives a clear

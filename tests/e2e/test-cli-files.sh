@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf file push, lxf file pull, lxf file delete
+#
 # lxf file push|pull|delete: contents, modes and owners, directories (-r),
 # symlinks, parents (-p), stdout, a file larger than the client's memory
 # caps (streamed), and bad paths.

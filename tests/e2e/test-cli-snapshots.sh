@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf init, lxf delete, lxf info, lxf rename, lxf snapshot, lxf restore, lxf config show
+# covers: lxf config get, lxf config set
+#
 # lxf snapshot, restore, info (the snapshot table), rename and delete of
 # NAME/SNAP, config show of a snapshot.
 set -euo pipefail

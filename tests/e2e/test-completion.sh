@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf init, lxf snapshot, lxf remote switch
+# covers: lxf.bash completion
+#
 # Bash completion (config/lxf.bash) against real remotes: two lxfd hosts,
 # an image alias and an instance on h1. Each completion is asked the way
 # bash asks it (COMP_LINE, COMP_POINT, COMP_WORDS) and its answer checked:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# covers: the confinement of container root (doc/security.md)
+# covers: lxf launch, lxf exec
 #
+# The confinement of container root (doc/security.md).
 # What root inside a container cannot do to the host, for an unprivileged
 # and a privileged container: its uid is mapped (unprivileged), seccomp
 # is on, /proc/sys and /proc/core_pattern are read-only, the host's block

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: GET /1.0, PATCH /1.0, GET /internal/connections, POST /1.0/certificates
+# covers: GET /1.0/instances
+#
 # One client cannot shut the others out (issue #14). HTTPS: a flood of
 # idle connects from one address, each one re-opened as soon as lxfd
 # closes it, while a trusted client (curl with its certificate) from

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# covers: crash recovery of an incoming migration (doc/security.md, #14)
+# covers: lxf list, lxf launch, lxf start, lxf stop, lxf delete, lxf info, lxf copy, lxf snapshot
+# covers: lxf exec
 #
+# Crash recovery of an incoming migration (doc/security.md, #14).
 # The target lxfd of `lxf copy h1:src h2:dst` (a stopped container with a
 # snapshot: config write, stage in, rsync of the snapshot, stage out, copy
 # into snapshots/, stage in, rsync of the instance, stage out, commit) is

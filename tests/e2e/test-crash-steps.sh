@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf image import
+# covers: GET /1.0/instances, POST /1.0/instances, GET /1.0/instances/{name}
+# covers: PUT /1.0/instances/{name}, PATCH /1.0/instances/{name}, POST /1.0/instances/{name}
+# covers: DELETE /1.0/instances/{name}, PUT /1.0/instances/{name}/state
+# covers: POST /1.0/instances/{name}/snapshots, POST /1.0/instances/{name}/snapshots/{snap}
+# covers: DELETE /1.0/instances/{name}/snapshots/{snap}, GET /1.0/images, POST /1.0/images
+# covers: DELETE /1.0/images/{fp}, GET /1.0/profiles/{profile}, PUT /1.0/profiles/{profile}
+# covers: PATCH /1.0/profiles/{profile}
+#
 # lxfd killed (SIGKILL, by strace's syscall injection, so each point is
 # repeatable) at each step of each multi-step change comes back whole: for
 # rename, delete, create, config PATCH, snapshot create/delete/rename/

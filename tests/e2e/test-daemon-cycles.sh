@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf stop, lxf delete
+#
 # lxfd does not grow: after many create/start/stop/delete cycles its open
 # fds are the same and its memory stays within noise. (LXD 5.0 grew from
 # 30 to 239 fds and from 62 to 173 MB over 250 cycles.) LXF_E2E_CYCLES

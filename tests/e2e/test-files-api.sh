@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf stop, lxf exec
+# covers: GET /1.0/instances/{name}/files, POST /1.0/instances/{name}/files
+# covers: DELETE /1.0/instances/{name}/files, GET /1.0/instances/{name}/logs
+# covers: GET /1.0/instances/{name}/logs/{file}, DELETE /1.0/instances/{name}/logs/{file}
+#
 # lxfd's file API (/1.0/instances/NAME/files?path=P) over curl and the
 # real LXD client: binary round trips, owners shifted by the id map, modes,
 # directories, symlinks, append, delete, HEAD, bad headers, a stopped

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf stop
+# covers: GET /1.0/instances/{name}/files, POST /1.0/instances/{name}/files
+# covers: DELETE /1.0/instances/{name}/files
+#
 # The file API never reaches the host: "..", absolute symlinks, relative
 # symlink chains climbing out, symlinked directories in the middle of a
 # path, and writes, mkdirs, symlinks and deletes through all of these

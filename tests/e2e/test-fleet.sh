@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf launch, lxf start, lxf stop, lxf delete
+#
 # A fleet: three hosts, two busybox containers on each. `lxf list` shows
 # all six with their remote and an address from their own host's subnet,
 # keeps listing when one remote is down (exit 3), and stop/delete work.

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf remote list
+# covers: GET /1.0
+#
 # The harness itself: three hosts come up, each lxfd answers from inside
 # its own namespace, each namespace has its own lxfbr0 and uplink, hosts
 # reach each other over the test bridge, and teardown leaves nothing.

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf start, lxf stop, lxf delete, lxf move, lxf copy, lxf snapshot
+# covers: lxf restore, lxf file push, lxf file pull, lxf exec
+# covers: GET /1.0, GET /1.0/operations/{id}, GET /1.0/operations/{id}/wait
+# covers: GET /1.0/operations/{id}/websocket, POST /1.0/instances
+#
 # Host users other than root reach nothing of the containers (issue #14,
 # finding 1). A setuid-root copy of id and a world-readable file planted in
 # a privileged and in an unprivileged container are refused (EACCES) to host

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf launch, lxf delete, lxf image import, lxf remote add, lxf remote list
+# covers: lxf remote remove, lxf remote import-lxc, lxf config trust list, lxf config trust add
+# covers: lxf config trust show, lxf config trust remove, lxf exec
+# covers: GET /1.0
+#
 # lxf's HTTPS client against a real LXD 5.0 (Debian's lxd) listening on
 # core.https_address in harness host 2's network namespace, with a trust
 # password: lxf remote add with the password, with tokens made by

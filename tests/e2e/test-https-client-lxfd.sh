@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf launch, lxf start, lxf stop, lxf delete, lxf config set, lxf remote add
+# covers: lxf remote remove, lxf config trust list, lxf config trust add, lxf config trust remove
+# covers: lxf exec
+#
 # lxf's HTTPS client against lxfd (the flow test-https-client-lxd.sh runs
 # against real LXD): core.https_address and core.trust_password set with
 # lxf over the unix socket; lxf remote add with a wrong password (refused,

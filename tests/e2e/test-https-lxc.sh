@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: GET /1.0 (via lxc), PATCH /1.0 (via lxc), POST /1.0/certificates (via lxc)
+# covers: GET /1.0/certificates (via lxc), DELETE /1.0/certificates/{cert} (via lxc)
+# covers: GET /1.0/images (via lxc), GET /1.0/instances (via lxc), POST /1.0/instances (via lxc)
+# covers: POST /1.0/instances/{name}/exec (via lxc), DELETE /1.0/instances/{name} (via lxc)
+# covers: GET /1.0/operations/{id}/websocket (via lxc), DELETE /1.0/operations/{id} (via lxc)
+#
 # LXD's own client (`lxc`, 5.0) adds an lxfd host over HTTPS, with the
 # trust password and with a join token made by `lxc config trust add`,
 # then lists, launches, execs and deletes through it (operations and

@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf monitor
+# covers: GET /1.0, PUT /1.0, PATCH /1.0, GET /1.0/operations, GET /1.0/operations/{id}
+# covers: DELETE /1.0/operations/{id}, GET /1.0/events, GET /1.0/certificates
+# covers: POST /1.0/certificates, GET /1.0/certificates/{cert}, PUT /1.0/certificates/{cert}
+# covers: PATCH /1.0/certificates/{cert}, DELETE /1.0/certificates/{cert}, GET /1.0/instances
+# covers: POST /1.0/instances, GET /1.0/images, GET /1.0/profiles, GET /1.0/storage-pools
+# covers: GET /1.0/storage-pools/{pool}, DELETE /1.0/storage-pools/{pool}
+#
 # lxfd over HTTPS (issue #5, daemon side), with curl and its own client
 # certificates: the server certificate (made on first start, its SAN, its
 # fingerprint in GET /1.0), core.https_address opened, moved and closed
@@ -184,6 +192,11 @@ assert_eq 400 "$(api_code POST /1.0/certificates '{"type":"client"}')" "no cert 
 bobfp=$(fingerprint "$tmp/bob.crt")
 assert_eq 200 "$(api_code PATCH "/1.0/certificates/$bobfp" '{"name":"robert"}')"
 assert_eq robert "$(api GET "/1.0/certificates/$bobfp" | jget metadata/name)" "PATCH name"
+assert_eq 200 "$(api_code PUT "/1.0/certificates/$bobfp" '{"name":"bob2","type":"client"}')"
+assert_eq bob2 "$(api GET "/1.0/certificates/$bobfp" | jget metadata/name)" "PUT name"
+assert_eq 400 "$(api_code PUT "/1.0/certificates/$bobfp" '{"name":"x","type":"metrics"}')" \
+	"PUT of another type"
+assert_eq bob2 "$(api GET "/1.0/certificates/$bobfp" | jget metadata/name)" "refused PUT changes nothing"
 assert_eq 404 "$(api_code GET /1.0/certificates/abcdef0123)" "unknown fingerprint"
 assert_eq 400 "$(api_code GET /1.0/certificates/XYZ)" "bad fingerprint"
 assert_eq 200 "$(api_code DELETE "/1.0/certificates/$bobfp")"

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf image delete, lxf config trust add, lxf exec
+# covers: GET /1.0, PATCH /1.0, GET /1.0/images, POST /1.0/images, GET /1.0/images/aliases/{alias}
+# covers: GET /1.0/images/{fp}, GET /1.0/images/{fp}/export, POST /1.0/images/{fp}/secret
+#
 # Image copies between hosts as LXD makes them (pull mode): the source
 # issues a one-time download secret, the target downloads the export over
 # HTTPS from the source with the pinned certificate and checks the

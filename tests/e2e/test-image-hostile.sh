@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf start, lxf stop, lxf image import, lxf image delete
+# covers: GET /1.0/instances, POST /1.0/instances, GET /1.0/instances/{name}
+# covers: POST /1.0/instances/{name}, GET /1.0/images, POST /1.0/images
+#
 # Hostile images are refused at import, not at every create: each one
 # uploaded through the API (POST /1.0/images, a raw unified tarball as the
 # real lxc client sends it) fails with 400 and the offending entry named

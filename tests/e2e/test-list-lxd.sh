@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf launch, lxf init, lxf snapshot, lxf image import, lxf remote add
+#
 # `lxf list` shows what `lxc list` shows, on the same real LXD (Debian's
 # lxd 5.0): a private LXD in harness host 1's network namespace (eth0 on
 # that host's lxfbr0, whose dnsmasq hands out IPv4 addresses), with two

@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: GET /1.0/instances/{name}, GET /1.0/instances/{name}/state
+# covers: PUT /1.0/instances/{name}/state, POST /1.0/profiles
+# covers: POST /1.0/images (via lxc), POST /1.0/images/aliases (via lxc)
+# covers: POST /1.0/instances (via lxc), PUT /1.0/instances/{name}/state (via lxc)
+# covers: POST /1.0/instances/{name}/exec (via lxc), POST /1.0/instances/{name}/files (via lxc)
+# covers: GET /1.0/instances/{name}/files (via lxc), GET /1.0/events (via lxc)
+# covers: POST /1.0/instances/{name}/snapshots (via lxc), DELETE /1.0/instances/{name} (via lxc)
+#
 # LXD's own client (Debian's lxd-client, `lxc`) against lxfd, through
 # LXD_SOCKET: image import with an alias, launch, list (table and JSON,
 # with the DHCP address), info, exec (exit codes, a pty that is a tty

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf launch, lxf stop, lxf delete, lxf image import, lxf remote add, lxf exec
+# covers: lxf monitor
+#
 # lxf against a real LXD (Debian's lxd 5.0): a private LXD daemon is
 # started by this test in harness host 3's network namespace (its own
 # LXD_DIR under the run dir, a dir pool, eth0 on that host's lxfbr0), next

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf exec
+# covers: POST /1.0/images
+#
 # lxfd's idle memory (issue #3) rests on keeping libcurl and libarchive out
 # of the daemon process: the client subcommands run as lxfd-admin and the
 # tarball work as lxfd-image, both exec'd. This guards that design without a

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf init, lxf start, lxf stop, lxf delete, lxf info, lxf snapshot, lxf restore
+# covers: lxf config get, lxf config set, lxf query, lxf exec
+# covers: GET /1.0, GET /1.0/operations/{id}, GET /1.0/operations/{id}/wait
+# covers: GET /1.0/operations/{id}/websocket, POST /1.0/instances
+#
 # LXD's migration protocol between two lxfd hosts, at the API level
 # (issue #6): tests/e2e/mig-relay.py plays a relay-mode client (it POSTs
 # the source and the target operations and pumps their websockets) so that

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf init, lxf start, lxf stop, lxf info, lxf snapshot, lxf config set
+# covers: lxf image import, lxf remote add, lxf query, lxf exec
+# covers: GET /1.0, GET /1.0/operations/{id}, GET /1.0/operations/{id}/wait
+# covers: GET /1.0/operations/{id}/websocket, POST /1.0/instances
+#
 # LXD's migration protocol between lxfd and a real LXD 5.0 (issue #6), in
 # both directions: mig-relay.py relays (as `lxc copy --mode relay` does)
 # a stopped busybox container with a snapshot from LXD to lxfd and from

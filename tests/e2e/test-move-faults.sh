@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf launch, lxf move, lxf config get, lxf exec
+#
 # Faults during lxf move between two lxfd hosts (relay mode), with ~50 MB
 # in the container to widen the window: the target lxfd killed
 # mid-transfer, lxf interrupted (SIGINT) and killed (SIGKILL) mid-transfer.

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf launch, lxf start, lxf stop, lxf delete, lxf move, lxf copy, lxf snapshot
+# covers: lxf image import, lxf remote add, lxf exec
+#
 # lxf copy and lxf move orchestrating real LXD 5.0 daemons (Debian's lxd):
 # two LXDs in harness hosts 2 and 3, each also listening on HTTPS, and an
 # lxfd on host 1. Between the LXDs: copy of a stopped container with a

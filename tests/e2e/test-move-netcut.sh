@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf launch, lxf init, lxf start, lxf stop, lxf move, lxf config get, lxf exec
+# covers: GET /1.0/operations
+#
 # Network cut and full disk during lxf move/copy between two lxfd hosts
 # over HTTPS remotes (pull mode: the target lxfd dials the source's
 # websockets itself, lxf only watches both operations).

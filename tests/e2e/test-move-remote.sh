@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf launch, lxf init, lxf start, lxf stop, lxf delete, lxf info, lxf move
+# covers: lxf copy, lxf snapshot, lxf config get, lxf image delete, lxf image info, lxf image copy
+# covers: lxf exec
+#
 # lxf copy and lxf move between two lxfd hosts (relay mode: the hosts'
 # remotes are unix sockets, so lxf pumps the migration websockets between
 # them). Stopped and running busybox containers with a snapshot: file

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf start, lxf stop
+# covers: DELETE /1.0/operations/{id}, GET /1.0/instances/{name}, GET /1.0/instances/{name}/state
+# covers: PUT /1.0/instances/{name}/state, POST /1.0/instances/{name}/exec
+# covers: POST /1.0/instances/{name}/console, POST /1.0/instances/{name}/snapshots
+# covers: GET /1.0/instances/{name}/snapshots/{snap}
+#
 # Operation cancel (DELETE /1.0/operations/<id>) and containers that stop
 # by themselves: a cancelled exec kills its command and ends "Cancelled"
 # (401) with operation and lifecycle events; a finished op cannot be

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list
+# covers: GET /1.0/instances (via pylxd), POST /1.0/instances (via pylxd)
+# covers: PUT /1.0/instances/{name}/state (via pylxd), POST /1.0/instances/{name}/exec (via pylxd)
+# covers: DELETE /1.0/instances/{name} (via pylxd)
+#
 # pylxd (Debian's python3-pylxd, websockets through ws4py) against lxfd on
 # its unix socket: list, create from an image alias, start, exec (output,
 # stderr, exit code, environment, stdin), stop and delete, with lxfd's and

@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf init, lxf stop
+# covers: GET /1.0/instances, PUT /1.0/instances/{name}, POST /1.0/instances/{name}
+# covers: DELETE /1.0/instances/{name}, GET /1.0/instances/{name}/snapshots
+# covers: POST /1.0/instances/{name}/snapshots, GET /1.0/instances/{name}/snapshots/{snap}
+# covers: PUT /1.0/instances/{name}/snapshots/{snap}, PATCH /1.0/instances/{name}/snapshots/{snap}
+# covers: POST /1.0/instances/{name}/snapshots/{snap}
+# covers: DELETE /1.0/instances/{name}/snapshots/{snap}
+#
 # lxfd's snapshots: create (running: frozen for the copy, then running
 # again; stopped), list at recursion 0/1/2, refusals, restore (content
 # reverts; a running instance runs again, a stopped one stays stopped),
@@ -93,6 +101,10 @@ assert_eq 200 "$(api_code PATCH /1.0/instances/c1/snapshots/snap0 \
 	'{"expires_at":"2098-01-01T00:00:00+01:00"}')" "PATCH expiry"
 assert_eq 2097-12-31T23:00:00Z \
 	"$(api GET /1.0/instances/c1/snapshots/snap0 | jget metadata/expires_at)" "expiry in UTC"
+assert_eq Success "$(async PUT /1.0/instances/c1/snapshots/snap0 \
+	'{"expires_at":"2097-06-01T00:00:00Z"}')" "PUT expiry"
+assert_eq 2097-06-01T00:00:00Z \
+	"$(api GET /1.0/instances/c1/snapshots/snap0 | jget metadata/expires_at)" "expiry after PUT"
 
 # ---- restore of a running instance: stopped, restored, running again
 printf 'v2\n' >"$root/data/f"

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf init, lxf start, lxf stop, lxf restart, lxf delete, lxf move, lxf exec
+# covers: GET /1.0/instances, GET /1.0/instances/{name}/state
+#
 # The live state as /state and recursion=2 report it, through lxfd's kept
 # liblxc query objects and its per-init cache of veth names
 # (daemon/backend_state.c): every figure matches the kernel's own view,

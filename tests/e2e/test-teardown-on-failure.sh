@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch
+#
 # Teardown is guaranteed: a child test that fails after launching a
 # container, and one killed by SIGTERM half way (as a ctest timeout
 # does), both exit non-zero and leave nothing carrying their run id.

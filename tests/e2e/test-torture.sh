@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: GET /1.0/instances, POST /1.0/instances, GET /1.0/instances/{name}/state
+# covers: PUT /1.0/instances/{name}/state, GET /1.0/instances/{name}/snapshots, GET /1.0/images
+#
 # Crash torture: at least 300 mixed operations (create, start, stop,
 # snapshot create/delete/rename/restore, rename, delete, config PATCH, file
 # push) from four concurrent clients while lxfd is SIGKILLed 30 times,

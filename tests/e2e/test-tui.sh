@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf init, lxf start, lxf stop, lxf config get, lxf file push, lxf query
+# covers: GET /1.0/images/aliases/{alias}
+# covers: lxf-tui
+#
 # lxf-tui in a tmux pane over two hosts: rows of both appear, a start from
 # outside shows RUNNING with no key pressed, filter and sort, start / stop
 # / delete with the Cancel-default confirm, exec hands the terminal over

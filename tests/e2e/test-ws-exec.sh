@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch
+# covers: GET /1.0/events, GET /1.0/instances/{name}, POST /1.0/instances/{name}/exec
+# covers: GET /1.0/instances/{name}/console, DELETE /1.0/instances/{name}/console
+# covers: POST /1.0/instances/{name}/exec (via lxc), GET /1.0/operations/{id}/websocket (via lxc)
+# covers: POST /1.0/instances/{name}/console (via lxc)
+#
 # Websockets with the real LXD client (Debian's lxd-client) against lxfd:
 # exec (output, exit codes, stdin, a pty, environment, signals), the
 # 10 s wait for websockets, events seen by `lxc monitor` and by `lxc

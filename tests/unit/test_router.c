@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* router.c over routes.def: every route has a handler, methods, {param} checks, 404 vs 405. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf init, lxf start, lxf stop, lxf info, lxf move, lxf copy, lxf snapshot
+# covers: lxf config get, lxf config set, lxf profile create, lxf query, lxf exec
+# covers: POST /1.0/instances, GET /1.0/instances/{name}
+#
 # lxf move and copy on one remote: a rename of an instance or a snapshot
 # (config and snapshots follow), a copy of a stopped instance; between
 # remotes, bad requests are refused before anything is touched, so the

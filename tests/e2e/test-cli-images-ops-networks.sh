@@ -1,6 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf list, lxf init, lxf rename, lxf image list
+# covers: lxf image alias create, lxf image alias delete, lxf image alias list
+# covers: lxf image alias rename, lxf image info, lxf image export, lxf image edit
+# covers: lxf operation list, lxf operation show, lxf operation delete, lxf network list
+# covers: lxf network show, lxf network info, lxf storage list, lxf storage show, lxf remote add
+# covers: GET /1.0/images/aliases/{alias}, PUT /1.0/images/aliases/{alias}
+# covers: PATCH /1.0/images/aliases/{alias}, GET /1.0/images/{fp}, PATCH /1.0/images/{fp}
+# covers: GET /1.0/images/aliases (via lxf image alias list)
+# covers: POST /1.0/images/aliases (via lxf image alias create)
+# covers: POST /1.0/images/aliases/{alias} (via lxf image alias rename)
+# covers: DELETE /1.0/images/aliases/{alias} (via lxf image alias delete)
+# covers: PUT /1.0/images/{fp} (via lxf image edit)
+#
 # lxf rename, operation, network, storage and the image commands added to
 # import/list/alias: info, export (streamed to a file), edit, alias rename.
 set -euo pipefail
@@ -85,4 +98,29 @@ assert_exit 0 lxf_run image alias list h1: -f csv
 assert_contains "$LXFE_OUT" "bb,"
 assert_not_contains "$LXFE_OUT" "busybox,"
 assert_exit 1 lxf_run image alias rename h1:busybox x
+assert_contains "$LXFE_ERR" "Error: "
+
+# --- image list, alias create/delete; the alias and image PUT/PATCH routes
+assert_exit 0 lxf_run image list h1: -f json
+assert_eq "$fp bb" "$(printf '%s' "$LXFE_OUT" | jq -r '.[] | "\(.fingerprint) \(.aliases[0].name)"')" \
+	"image list"
+assert_exit 0 lxf_run image alias create h1:second "$fp"
+assert_exit 0 lxf_run image alias list h1: -f csv
+assert_contains "$LXFE_OUT" "second,${fp:0:12}" "alias created"
+assert_exit 1 lxf_run image alias create h1:second "$fp"
+assert_contains "$LXFE_ERR" "Error: "
+sock=$(host_socket 1)
+api() { curl -sS --unix-socket "$sock" -X "$1" "http://lxd$2" ${3:+-d "$3"}; }
+api PUT /1.0/images/aliases/second '{"target":"'"$fp"'","description":"put"}' >/dev/null
+assert_eq put "$(api GET /1.0/images/aliases/second | jq -r .metadata.description)" "alias PUT"
+api PATCH /1.0/images/aliases/second '{"description":"patched"}' >/dev/null
+assert_eq patched "$(api GET /1.0/images/aliases/second | jq -r .metadata.description)" "alias PATCH"
+assert_eq "$fp" "$(api GET /1.0/images/aliases/second | jq -r .metadata.target)" "alias PATCH keeps target"
+api PATCH "/1.0/images/$fp" '{"properties":{"os":"busybox","description":"patched"}}' >/dev/null
+assert_eq patched "$(api GET "/1.0/images/$fp" | jq -r .metadata.properties.description)" "image PATCH"
+assert_eq true "$(api GET "/1.0/images/$fp" | jq -r .metadata.public)" "image PATCH keeps public"
+assert_exit 0 lxf_run image alias delete h1:second
+assert_exit 0 lxf_run image alias list h1: -f csv
+assert_not_contains "$LXFE_OUT" "second," "alias deleted"
+assert_exit 1 lxf_run image alias delete h1:second
 assert_contains "$LXFE_ERR" "Error: "

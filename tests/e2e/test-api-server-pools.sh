@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf init, lxf stop
+# covers: GET /1.0, PUT /1.0, PATCH /1.0, GET /1.0/resources, GET /1.0/operations
+# covers: GET /1.0/instances, POST /1.0/instances, GET /1.0/instances/{name}
+# covers: GET /1.0/profiles/{profile}, POST /1.0/storage-pools, GET /1.0/storage-pools/{pool}
+# covers: DELETE /1.0/storage-pools/{pool}, GET /1.0/storage-pools/{pool}/resources
+#
 # lxfd's server API: server config (known keys only, ETag), storage pool,
 # resources, instance filters, recursion=2 with running containers, a bad
 # config key refused before any operation, and ephemeral containers going

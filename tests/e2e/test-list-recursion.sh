@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf init, lxf restart, lxf snapshot, lxf profile create, lxf profile set
+# covers: lxf profile add
+# covers: GET /1.0/instances, GET /1.0/instances/{name}/state, GET /1.0/instances/{name}/snapshots
+#
 # GET /1.0/instances?recursion=2 reads profiles and snapshots once for all
 # rows and renders rows in a few threads that read each container's netns
 # inline (daemon/api_instances.c, backend_state.c): every row must still

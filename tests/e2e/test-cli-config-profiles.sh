@@ -1,6 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf config show, lxf config get
+# covers: lxf config set, lxf config unset, lxf config edit, lxf config device add
+# covers: lxf config device remove, lxf config device list, lxf config device show
+# covers: lxf config device get, lxf config device set, lxf config device unset, lxf profile list
+# covers: lxf profile show, lxf profile create, lxf profile delete, lxf profile get
+# covers: lxf profile set, lxf profile unset, lxf profile edit, lxf profile copy
+# covers: lxf profile rename, lxf profile add, lxf profile remove, lxf profile assign
+# covers: lxf profile device add, lxf profile device remove, lxf profile device list
+# covers: lxf profile device show, lxf profile device get, lxf profile device set
+# covers: lxf profile device unset
+# covers: POST /1.0/profiles/{profile} (via lxf profile rename)
+# covers: DELETE /1.0/profiles/{profile} (via lxf profile delete)
+#
 # lxf config show|get|set|unset|edit, config device ..., profile ...:
 # every change is checked by reading it back, every bad input by its
 # message and exit status, and by the object being unchanged.
@@ -96,6 +109,20 @@ assert_exit 0 lxf_run profile unset h1:p1 user.k
 assert_exit 0 lxf_run profile device add h1:p1 data disk source=/tmp path=/data
 assert_exit 0 lxf_run profile device list h1:p1
 assert_eq data "$LXFE_OUT"
+assert_exit 0 lxf_run profile device get h1:p1 data path
+assert_eq /data "$LXFE_OUT" "profile device get"
+assert_exit 0 lxf_run profile device set h1:p1 data readonly true
+assert_exit 0 lxf_run profile device show h1:p1
+assert_contains "$LXFE_OUT" 'readonly: "true"' "profile device show after set"
+assert_exit 0 lxf_run profile device unset h1:p1 data readonly
+assert_exit 0 lxf_run profile device get h1:p1 data readonly
+assert_eq "" "$LXFE_OUT" "profile device get after unset"
+assert_exit 0 lxf_run profile device add h1:p1 scratch disk source=/tmp path=/scratch
+assert_exit 0 lxf_run profile device remove h1:p1 scratch
+assert_exit 0 lxf_run profile device list h1:p1
+assert_eq data "$LXFE_OUT" "profile device list after remove"
+assert_exit 1 lxf_run profile device remove h1:p1 scratch
+assert_contains "$LXFE_ERR" "Error: "
 assert_exit 0 lxf_run profile show h1:p1
 assert_contains "$LXFE_OUT" "name: p1"
 assert_contains "$LXFE_OUT" "description: test profile"

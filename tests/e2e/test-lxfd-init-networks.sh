@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
+# covers: lxf launch, lxf stop
+# covers: GET /1.0, GET /1.0/instances/{name}, GET /1.0/instances/{name}/state
+# covers: GET /1.0/profiles/{profile}, GET /1.0/networks, POST /1.0/networks
+# covers: GET /1.0/networks/{network}, PUT /1.0/networks/{network}, PATCH /1.0/networks/{network}
+# covers: DELETE /1.0/networks/{network}, GET /1.0/networks/{network}/state
+# covers: PUT /internal/shutdown (via lxfd shutdown)
+#
 # lxfd's own networking: on a host without the harness bridge, `lxfd init
 # --auto` makes lxfbr0 with lxfd's dnsmasq and NAT, and a container gets a
 # lease from it; --preseed applies LXD's YAML and names the failing piece;
