@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# covers: GET /1.0 (via lxc), PATCH /1.0 (via lxc), POST /1.0/certificates (via lxc)
+# covers: GET /1.0 (via lxc), PUT /1.0 (via lxc), POST /1.0/certificates (via lxc)
 # covers: GET /1.0/certificates (via lxc), DELETE /1.0/certificates/{cert} (via lxc)
 # covers: GET /1.0/images (via lxc), GET /1.0/instances (via lxc), POST /1.0/instances (via lxc)
 # covers: POST /1.0/instances/{name}/exec (via lxc), DELETE /1.0/instances/{name} (via lxc)
