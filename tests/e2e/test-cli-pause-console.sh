@@ -26,7 +26,8 @@ assert_contains "$LXFE_ERR" "Error: "
 assert_exit 0 lxf_run start h1:c1
 assert_eq RUNNING "$(container_state 1 c1)" "liblxc after start"
 
-# The container writes to its console while lxf is attached; Ctrl+a q.
+# The container writes to its console while lxf is attached (in a pty, as
+# lxf_run would run it); Ctrl+a q detaches.
 out=$( (
 	lxfe_sleep 2
 	lxf_run exec h1:c1 -- sh -c 'echo CONSOLE-MARK >/dev/console' >/dev/null 2>&1
@@ -35,8 +36,8 @@ out=$( (
 	lxfe_sleep 0.5
 	printf 'q'
 	lxfe_sleep 3
-) | timeout 20 script -qec "$(declare -f lxf_run); LXF_CONF='$LXF_CONF' LXFE_RUN='$LXFE_RUN' \
-	LXFE_LXF='$LXFE_LXF' lxf_run console h1:c1; echo CONSOLE-EXIT=\$?" /dev/null) || true
+) | timeout 20 script -qec "LXF_CONF='$LXF_CONF' LXF_DIR='$LXFE_RUN/no-local' '$LXFE_LXF' \
+	console h1:c1; echo CONSOLE-EXIT=\$?" /dev/null) || true
 assert_contains "$out" "CONSOLE-MARK" "console output"
 assert_contains "$out" "CONSOLE-EXIT=0" "detach status"
 assert_exit 0 lxf_run console h1:c1 --show-log
