@@ -1,20 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# covers: lxf launch, lxf config show, lxf config get
-# covers: lxf config set, lxf config unset, lxf config edit, lxf config device add
-# covers: lxf config device remove, lxf config device list, lxf config device show
-# covers: lxf config device get, lxf config device set, lxf config device unset, lxf profile list
-# covers: lxf profile show, lxf profile create, lxf profile delete, lxf profile get
-# covers: lxf profile set, lxf profile unset, lxf profile edit, lxf profile copy
-# covers: lxf profile rename, lxf profile add, lxf profile remove, lxf profile assign
-# covers: lxf profile device add, lxf profile device remove, lxf profile device list
-# covers: lxf profile device show, lxf profile device get, lxf profile device set
-# covers: lxf profile device unset
-# covers: POST /1.0/profiles/{profile} (via lxf profile rename)
-# covers: DELETE /1.0/profiles/{profile} (via lxf profile delete)
+# covers: lxf launch, lxf config show, lxf config get, lxf config set, lxf config unset
+# covers: lxf config edit, lxf config device add, lxf config device remove, lxf config device list
+# covers: lxf config device show, lxf config device get, lxf config device set
+# covers: lxf config device unset, lxf profile list, lxf profile show, lxf profile create
+# covers: lxf profile delete, lxf profile get, lxf profile set, lxf profile unset, lxf profile edit
+# covers: lxf profile copy, lxf profile rename, lxf profile add, lxf profile remove
+# covers: lxf profile assign, lxf profile device add, lxf profile device remove
+# covers: lxf profile device list, lxf profile device show, lxf profile device get
+# covers: lxf profile device set, lxf profile device unset
+# covers: POST /1.0/profiles/{profile}, DELETE /1.0/profiles/{profile}
 #
-# lxf config show|get|set|unset|edit, config device ..., profile ...:
+# lxf config show|get|set|unset|edit, config device ..., profile ... and
+# profile device ..., and a profile's rename and delete through the API:
 # every change is checked by reading it back, every bad input by its
 # message and exit status, and by the object being unchanged.
 set -euo pipefail
@@ -179,3 +178,14 @@ assert_exit 1 lxf_run profile delete h1:nosuch
 assert_contains "$LXFE_ERR" "Error: "
 assert_exit 0 lxf_run profile list --help
 assert_contains "$LXFE_OUT" "Usage: lxf profile list"
+
+# Rename (POST) and delete of a profile through the API.
+sock=$(host_socket 1)
+api() { curl -sS --unix-socket "$sock" -X "$1" "http://lxd$2" ${3:+-d "$3"}; }
+assert_exit 0 lxf_run profile create h1:p5
+assert_eq 200 "$(api POST /1.0/profiles/p5 '{"name":"p6"}' | jq -r .status_code)" "profile POST"
+assert_exit 1 lxf_run profile show h1:p5
+assert_exit 0 lxf_run profile show h1:p6
+assert_eq 200 "$(api DELETE /1.0/profiles/p6 | jq -r .status_code)" "profile DELETE"
+assert_exit 1 lxf_run profile show h1:p6
+assert_eq 404 "$(api DELETE /1.0/profiles/p6 | jq -r .error_code)" "profile DELETE twice"

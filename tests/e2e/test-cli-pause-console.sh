@@ -2,8 +2,6 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # covers: lxf pause, lxf start, lxf console, lxf list
-# covers: PUT /1.0/instances/{name}/state (via lxf pause)
-# covers: POST /1.0/instances/{name}/console (via lxf console)
 #
 # lxf pause freezes a running instance (liblxc sees FROZEN, lxf list shows
 # it) and lxf start thaws it; lxf console attaches to the instance's
