@@ -52,11 +52,31 @@ void api_error(struct http_req *req, const struct lxf_err *err);
 /* Hex sha256 of o's canonical JSON (object keys sorted) into out. 0 or -LXF_ENOMEM. */
 int api_etag(struct json_object *o, char out[65]);
 
-/* Checks If-Match against o's ETag: -LXF_EPRECOND on mismatch, 0 when equal or absent. */
+/*
+ * Checks If-Match against o's ETag: -LXF_EPRECOND on mismatch, 0 when equal
+ * or absent. o NULL (its allocation failed) gives -LXF_ENOMEM.
+ */
 int api_check_if_match(const struct http_req *req, struct json_object *o, struct lxf_err *err);
 
 /* req's JSON body as an object (borrowed), or -LXF_EINVAL. */
 int api_body_object(const struct http_req *req, struct json_object **o, struct lxf_err *err);
+
+/*
+ * PUT and PATCH of an object share one handler (api_*_update in routes.def)
+ * and this is its PATCH flag. LXD's semantics: PUT replaces the editable
+ * fields (those the body leaves out become empty), PATCH changes only the
+ * fields the body names and merges maps key by key.
+ */
+bool api_is_patch(const struct http_req *req);
+
+/*
+ * The map an update leaves in one field: PATCH starts from a copy of old,
+ * PUT from {}; then each key of changes (NULL: none) is set to a copy of
+ * its value or, with unset_empty, removed when that value is "". New
+ * reference, NULL when out of memory.
+ */
+struct json_object *api_update_map(struct json_object *old, struct json_object *changes, bool patch,
+				   bool unset_empty);
 
 /* ?recursion= as 0, 1 or 2 (bad or absent values read as 0). */
 int api_recursion(const struct http_req *req);

@@ -135,8 +135,9 @@ static int check_projects(struct json_object *projects, struct lxf_err *err)
 }
 
 /* PUT (whole object) and PATCH (merged over the current one). */
-static int cert_update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_certificate_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	struct json_object *row = NULL, *cur = NULL, *body = NULL, *projects = NULL, *empty = NULL;
 	struct lxf_buf pem = {0};
 	const char *name = "", *type = "", *cert = "";
@@ -201,16 +202,6 @@ out:
 	json_object_put(row);
 	json_object_put(cur);
 	return ret;
-}
-
-int api_certificate_put(struct http_req *req, struct lxf_err *err)
-{
-	return cert_update(req, false, err);
-}
-
-int api_certificate_patch(struct http_req *req, struct lxf_err *err)
-{
-	return cert_update(req, true, err);
 }
 
 int api_certificate_delete(struct http_req *req, struct lxf_err *err)

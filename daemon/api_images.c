@@ -307,8 +307,9 @@ int api_image_get(struct http_req *req, struct lxf_err *err)
 	return ret;
 }
 
-static int image_update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_image_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	struct json_object *row = NULL, *body, *src = NULL, *props = NULL;
 	bool pub = false, au = false;
 	int ret;
@@ -334,13 +335,7 @@ static int image_update(struct http_req *req, bool patch, struct lxf_err *err)
 		goto out;
 	}
 	struct json_object *newprops =
-	    patch ? api_copy(json_object_object_get(row, "properties")) : json_object_new_object();
-	if (props) {
-		json_object_object_foreach(props, k, v)
-		{
-			json_object_object_add(newprops, k, api_copy(v));
-		}
-	}
+	    api_update_map(json_object_object_get(row, "properties"), props, patch, false);
 	ret = db_exec(NULL, NULL, err,
 		      "UPDATE images SET public = ?, auto_update = ?, properties = ?"
 		      " WHERE fingerprint = ?",
@@ -352,16 +347,6 @@ out:
 	json_object_put(row);
 	json_object_put(src);
 	return ret;
-}
-
-int api_image_put(struct http_req *req, struct lxf_err *err)
-{
-	return image_update(req, false, err);
-}
-
-int api_image_patch(struct http_req *req, struct lxf_err *err)
-{
-	return image_update(req, true, err);
 }
 
 static int image_delete_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)

@@ -151,27 +151,12 @@ static int new_row(struct json_object *row, struct json_object *body, bool patch
 	for (size_t i = 0; profiles && i < json_object_array_length(profiles); i++)
 		if (!json_object_is_type(json_object_array_get_idx(profiles, i), json_type_string))
 			return lxf_err_set(err, LXF_EINVAL, "'profiles' must be a list of names");
-	if (patch) {
-		if (config) {
-			json_object_object_foreach(config, ck, cv)
-			{
-				json_object_object_add(json_object_object_get(row, "config"), ck,
-						       api_copy(cv));
-			}
-		}
-		if (devices) {
-			json_object_object_foreach(devices, dk, dv)
-			{
-				json_object_object_add(json_object_object_get(row, "devices"), dk,
-						       api_copy(dv));
-			}
-		}
-	} else {
-		json_object_object_add(row, "config",
-				       config ? api_copy(config) : json_object_new_object());
-		json_object_object_add(row, "devices",
-				       devices ? api_copy(devices) : json_object_new_object());
-	}
+	json_object_object_add(
+	    row, "config",
+	    api_update_map(json_object_object_get(row, "config"), config, patch, false));
+	json_object_object_add(
+	    row, "devices",
+	    api_update_map(json_object_object_get(row, "devices"), devices, patch, false));
 	if (profiles || !patch)
 		json_object_object_add(row, "profiles",
 				       profiles ? api_copy(profiles) : json_object_new_array());
@@ -214,8 +199,9 @@ static int restore_target(const char *name, struct json_object *body, struct lxf
 	return 1;
 }
 
-static int update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_instance_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	const char *name = router_param(&req->match, "name");
 	struct json_object *row = NULL, *body, *src = NULL, *ec = NULL, *ed = NULL;
 	struct update_arg *a = NULL;
@@ -235,8 +221,7 @@ static int update(struct http_req *req, bool patch, struct lxf_err *err)
 		return api_snapshot_restore(req, name, body, err); /* api_snapshots.c */
 	}
 	src = etag_src(row);
-	ret =
-	    src ? api_check_if_match(req, src, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	ret = api_check_if_match(req, src, err);
 	if (ret == 0)
 		ret = new_row(row, body, patch, err);
 	/* Missing profiles are refused now, before any operation is made. */
@@ -267,16 +252,6 @@ out:
 	json_object_put(ec);
 	json_object_put(ed);
 	return ret;
-}
-
-int api_instance_put(struct http_req *req, struct lxf_err *err)
-{
-	return update(req, false, err);
-}
-
-int api_instance_patch(struct http_req *req, struct lxf_err *err)
-{
-	return update(req, true, err);
 }
 
 static bool is_running(const char *name)

@@ -153,8 +153,9 @@ static int store(const char *name, struct json_object *row, struct lxf_err *err)
 	    json_object_object_get(row, "config"), json_object_object_get(row, "devices"), name);
 }
 
-static int profile_update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_profile_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	const char *name = router_param(&req->match, "profile"), *desc = NULL;
 	struct json_object *body, *row = NULL, *src = NULL, *nrow = NULL;
 	struct json_object *config = NULL, *devices = NULL;
@@ -172,27 +173,14 @@ static int profile_update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret < 0)
 		goto out;
 	nrow = api_copy(row);
-	if (!patch) {
-		json_object_object_add(nrow, "config", json_object_new_object());
-		json_object_object_add(nrow, "devices", json_object_new_object());
-		lxf_json_add_str(nrow, "description", "");
-	}
-	if (config) {
-		json_object_object_foreach(config, ck, cv)
-		{
-			json_object_object_add(json_object_object_get(nrow, "config"), ck,
-					       api_copy(cv));
-		}
-	}
-	if (devices) {
-		json_object_object_foreach(devices, dk, dv)
-		{
-			json_object_object_add(json_object_object_get(nrow, "devices"), dk,
-					       api_copy(dv));
-		}
-	}
-	if (desc)
-		lxf_json_add_str(nrow, "description", desc);
+	json_object_object_add(
+	    nrow, "config",
+	    api_update_map(json_object_object_get(row, "config"), config, patch, false));
+	json_object_object_add(
+	    nrow, "devices",
+	    api_update_map(json_object_object_get(row, "devices"), devices, patch, false));
+	if (desc || !patch)
+		lxf_json_add_str(nrow, "description", desc ? desc : "");
 	/* Store, push to the instances; if one refuses, put everything back. */
 	db_lock();
 	ret = store(name, nrow, err);
@@ -209,16 +197,6 @@ out:
 	json_object_put(nrow);
 	json_object_put(src);
 	return ret;
-}
-
-int api_profile_put(struct http_req *req, struct lxf_err *err)
-{
-	return profile_update(req, false, err);
-}
-
-int api_profile_patch(struct http_req *req, struct lxf_err *err)
-{
-	return profile_update(req, true, err);
 }
 
 int api_profile_post(struct http_req *req, struct lxf_err *err)

@@ -405,8 +405,9 @@ static int update_op(struct op *op, void *arg, struct json_object **md, struct l
 }
 
 /* PUT (async) and PATCH (sync): expires_at is the one editable field. */
-static int snap_update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_snapshot_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	struct json_object *body, *row = NULL, *src = NULL;
 	struct snap_arg *a = NULL;
 	int ret;
@@ -418,8 +419,7 @@ static int snap_update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	src = snap_etag_src(row);
-	ret =
-	    src ? api_check_if_match(req, src, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	ret = api_check_if_match(req, src, err);
 	if (ret < 0)
 		goto out;
 	if (!(a = calloc(1, sizeof(*a)))) {
@@ -446,16 +446,6 @@ out:
 	json_object_put(row);
 	json_object_put(src);
 	return ret;
-}
-
-int api_snapshot_put(struct http_req *req, struct lxf_err *err)
-{
-	return snap_update(req, false, err);
-}
-
-int api_snapshot_patch(struct http_req *req, struct lxf_err *err)
-{
-	return snap_update(req, true, err);
 }
 
 /* The row and the directory move as one journalled change (journal.c). */

@@ -184,6 +184,8 @@ int api_check_if_match(const struct http_req *req, struct json_object *o, struct
 	char want[65], got[160];
 	size_t n;
 
+	if (!o)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (!req->if_match[0])
 		return 0;
 	snprintf(got, sizeof(got), "%s", req->if_match + (req->if_match[0] == '"'));
@@ -203,6 +205,30 @@ int api_body_object(const struct http_req *req, struct json_object **o, struct l
 		return lxf_err_set(err, LXF_EINVAL, "The request body must be a JSON object");
 	*o = req->json;
 	return 0;
+}
+
+bool api_is_patch(const struct http_req *req)
+{
+	return req->match.route && req->match.route->method == ROUTE_PATCH;
+}
+
+struct json_object *api_update_map(struct json_object *old, struct json_object *changes, bool patch,
+				   bool unset_empty)
+{
+	struct json_object *map = patch && old ? api_copy(old) : json_object_new_object();
+
+	if (!map || !changes)
+		return map;
+	json_object_object_foreach(changes, k, v)
+	{
+		const char *s = json_object_get_string(v);
+
+		if (unset_empty && s && !s[0])
+			json_object_object_del(map, k);
+		else
+			json_object_object_add(map, k, api_copy(v));
+	}
+	return map;
 }
 
 int api_recursion(const struct http_req *req)
