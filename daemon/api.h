@@ -44,6 +44,13 @@ int api_sync_created(struct http_req *req, struct json_object *md, const char *l
 /* As api_sync, plus an ETag header computed from etag_src (borrowed; NULL = none). */
 int api_sync_etag(struct http_req *req, struct json_object *md, struct json_object *etag_src,
 		  struct lxf_err *err);
+/*
+ * The answer to a GET of one object: api_sync_etag of md and etag_src,
+ * both taken over whatever the outcome (either NULL: -LXF_ENOMEM, as the
+ * allocation that made it failed).
+ */
+int api_sync_etag_of(struct http_req *req, struct json_object *md, struct json_object *etag_src,
+		     struct lxf_err *err);
 /* 202 with Location and the op object. Borrows op. */
 int api_async(struct http_req *req, struct op *op, struct lxf_err *err);
 /* The error envelope for err (HTTP status from lxf_code_http). Never fails. */

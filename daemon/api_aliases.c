@@ -100,13 +100,7 @@ int api_alias_get(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	o = alias_json(row);
-	if (!o) {
-		json_object_put(row);
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	}
-	ret = api_sync_etag(req, o, row, err);
-	json_object_put(row);
-	return ret;
+	return api_sync_etag_of(req, o, row, err);
 }
 
 int api_alias_update(struct http_req *req, struct lxf_err *err)

@@ -106,11 +106,7 @@ int api_certificate_get(struct http_req *req, struct lxf_err *err)
 		return ret;
 	o = cert_json(row);
 	json_object_put(row);
-	if (!o)
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	ret = api_sync_etag(req, json_object_get(o), o, err);
-	json_object_put(o);
-	return ret;
+	return api_sync_etag_of(req, o, json_object_get(o), err);
 }
 
 /* Only client certificates: lxfd has no cluster members or metrics endpoint. */

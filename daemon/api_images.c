@@ -299,12 +299,7 @@ int api_image_get(struct http_req *req, struct lxf_err *err)
 	o = api_image_json(row);
 	src = image_etag_src(row);
 	json_object_put(row);
-	ret = o && src ? api_sync_etag(req, o, src, err)
-		       : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	if (ret < 0 && !src)
-		json_object_put(o);
-	json_object_put(src);
-	return ret;
+	return api_sync_etag_of(req, o, src, err);
 }
 
 int api_image_update(struct http_req *req, struct lxf_err *err)

@@ -46,14 +46,7 @@ int api_instance_get(struct http_req *req, struct lxf_err *err)
 	o = api_instance_json(row, api_recursion(req) > 0);
 	src = etag_src(row);
 	json_object_put(row);
-	if (!o || !src) {
-		json_object_put(o);
-		json_object_put(src);
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	}
-	ret = api_sync_etag(req, o, src, err);
-	json_object_put(src);
-	return ret;
+	return api_sync_etag_of(req, o, src, err);
 }
 
 struct update_arg {

@@ -114,12 +114,7 @@ int api_profile_get(struct http_req *req, struct lxf_err *err)
 	o = profile_json(row);
 	src = etag_src(row);
 	json_object_put(row);
-	ret = o && src ? api_sync_etag(req, o, src, err)
-		       : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	if (ret < 0 && !src)
-		json_object_put(o);
-	json_object_put(src);
-	return ret;
+	return api_sync_etag_of(req, o, src, err);
 }
 
 /* Pushes the profile's current content to every instance using it. */

@@ -373,14 +373,7 @@ int api_snapshot_get(struct http_req *req, struct lxf_err *err)
 	o = snap_json(row);
 	src = snap_etag_src(row);
 	json_object_put(row);
-	if (!o || !src) {
-		json_object_put(o);
-		json_object_put(src);
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	}
-	ret = api_sync_etag(req, o, src, err);
-	json_object_put(src);
-	return ret;
+	return api_sync_etag_of(req, o, src, err);
 }
 
 static int set_expiry(const struct snap_arg *a, struct lxf_err *err)

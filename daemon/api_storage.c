@@ -137,13 +137,7 @@ int api_pool_get(struct http_req *req, struct lxf_err *err)
 		return ret;
 	o = pool_json(req->level != AUTH_FULL);
 	src = o ? pool_etag_src(o) : NULL;
-	if (!o || !src) {
-		json_object_put(o);
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	}
-	ret = api_sync_etag(req, o, src, err);
-	json_object_put(src);
-	return ret;
+	return api_sync_etag_of(req, o, src, err);
 }
 
 /*

@@ -67,6 +67,21 @@ int api_sync_etag(struct http_req *req, struct json_object *md, struct json_obje
 	return envelope(req, 200, "sync", md, NULL, err);
 }
 
+int api_sync_etag_of(struct http_req *req, struct json_object *md, struct json_object *etag_src,
+		     struct lxf_err *err)
+{
+	int ret;
+
+	if (!md || !etag_src) {
+		json_object_put(md);
+		json_object_put(etag_src);
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	}
+	ret = api_sync_etag(req, md, etag_src, err);
+	json_object_put(etag_src);
+	return ret;
+}
+
 int api_async(struct http_req *req, struct op *op, struct lxf_err *err)
 {
 	char url[64];
