@@ -119,6 +119,13 @@ void api_instance_url(const char *name, char *buf, size_t n);
 /* Deep copy of o (new reference; NULL for NULL). */
 struct json_object *api_copy(struct json_object *o);
 
+/* Adds to o a deep copy of row's fields keys[0..n) (null where row has none). */
+void api_copy_fields(struct json_object *o, struct json_object *row, const char *const *keys,
+		     size_t n);
+
+/* Adds to o row's field key, Unix seconds, as an RFC 3339 time (api_time_json). */
+void api_add_time(struct json_object *o, struct json_object *row, const char *key);
+
 /*
  * A collection GET answered from DB rows (taken over, whatever the
  * outcome): with ?recursion=0 the URLs prefix + row[key], else

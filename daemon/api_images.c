@@ -29,9 +29,7 @@ struct json_object *api_image_json(struct json_object *row)
 
 	if (!o)
 		return NULL;
-	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-		json_object_object_add(o, copied[i],
-				       api_copy(json_object_object_get(row, copied[i])));
+	api_copy_fields(o, row, copied, sizeof(copied) / sizeof(copied[0]));
 	list = json_object_new_array();
 	if (db_exec(&aliases, NULL, NULL,
 		    "SELECT name, description FROM image_aliases WHERE target = ? ORDER BY name",
@@ -43,16 +41,10 @@ struct json_object *api_image_json(struct json_object *row)
 	json_object_put(aliases);
 	json_object_object_add(o, "aliases", list);
 	json_object_object_add(o, "cached", json_object_new_boolean(0));
-	json_object_object_add(
-	    o, "created_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
+	api_add_time(o, row, "created_at");
 	json_object_object_add(o, "expires_at", api_time_json(0));
-	json_object_object_add(
-	    o, "last_used_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
-	json_object_object_add(
-	    o, "uploaded_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "uploaded_at"))));
+	api_add_time(o, row, "last_used_at");
+	api_add_time(o, row, "uploaded_at");
 	lxf_json_add_str(o, "type", "container");
 	json_object_object_add(o, "update_source", NULL);
 	list = json_object_new_array();
@@ -63,16 +55,11 @@ struct json_object *api_image_json(struct json_object *row)
 
 static struct json_object *image_etag_src(struct json_object *row)
 {
+	static const char *const keys[] = {"public", "auto_update", "properties"};
 	struct json_object *o = json_object_new_object();
 
-	if (o) {
-		json_object_object_add(o, "public",
-				       api_copy(json_object_object_get(row, "public")));
-		json_object_object_add(o, "auto_update",
-				       api_copy(json_object_object_get(row, "auto_update")));
-		json_object_object_add(o, "properties",
-				       api_copy(json_object_object_get(row, "properties")));
-	}
+	if (o)
+		api_copy_fields(o, row, keys, sizeof(keys) / sizeof(keys[0]));
 	return o;
 }
 

@@ -31,8 +31,8 @@ static struct json_object *etag_src(struct json_object *row)
 					   "ephemeral",    "profiles", "description"};
 	struct json_object *o = json_object_new_object();
 
-	for (size_t i = 0; o && i < sizeof(keys) / sizeof(keys[0]); i++)
-		json_object_object_add(o, keys[i], api_copy(json_object_object_get(row, keys[i])));
+	if (o)
+		api_copy_fields(o, row, keys, sizeof(keys) / sizeof(keys[0]));
 	return o;
 }
 

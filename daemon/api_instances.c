@@ -65,15 +65,9 @@ struct json_object *api_instance_json_in(struct json_object *row, bool full,
 	status = state ? lxf_json_str(state, "status") : name ? backend_status(name) : NULL;
 	if (!status)
 		status = "Error";
-	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-		json_object_object_add(o, copied[i],
-				       api_copy(json_object_object_get(row, copied[i])));
-	json_object_object_add(
-	    o, "created_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
-	json_object_object_add(
-	    o, "last_used_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
+	api_copy_fields(o, row, copied, sizeof(copied) / sizeof(copied[0]));
+	api_add_time(o, row, "created_at");
+	api_add_time(o, row, "last_used_at");
 	if (api_expand_in(ctx ? ctx->profiles : NULL, json_object_object_get(row, "profiles"),
 			  json_object_object_get(row, "config"),
 			  json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {

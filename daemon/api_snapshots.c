@@ -62,18 +62,10 @@ static struct json_object *snap_json_in(struct json_object *row, struct json_obj
 
 	if (!o)
 		return NULL;
-	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-		json_object_object_add(o, copied[i],
-				       api_copy(json_object_object_get(row, copied[i])));
-	json_object_object_add(
-	    o, "created_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
-	json_object_object_add(
-	    o, "expires_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "expires_at"))));
-	json_object_object_add(
-	    o, "last_used_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
+	api_copy_fields(o, row, copied, sizeof(copied) / sizeof(copied[0]));
+	api_add_time(o, row, "created_at");
+	api_add_time(o, row, "expires_at");
+	api_add_time(o, row, "last_used_at");
 	if (api_expand_in(pmap, json_object_object_get(row, "profiles"),
 			  json_object_object_get(row, "config"),
 			  json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
@@ -356,9 +348,7 @@ static struct json_object *snap_etag_src(struct json_object *row)
 	struct json_object *o = json_object_new_object();
 
 	if (o)
-		json_object_object_add(o, "expires_at",
-				       api_time_json(json_object_get_int64(
-					   json_object_object_get(row, "expires_at"))));
+		api_add_time(o, row, "expires_at");
 	return o;
 }
 

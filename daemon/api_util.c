@@ -317,6 +317,19 @@ struct json_object *api_copy(struct json_object *o)
 	return c;
 }
 
+void api_copy_fields(struct json_object *o, struct json_object *row, const char *const *keys,
+		     size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_object_object_add(o, keys[i], api_copy(json_object_object_get(row, keys[i])));
+}
+
+void api_add_time(struct json_object *o, struct json_object *row, const char *key)
+{
+	json_object_object_add(
+	    o, key, api_time_json(json_object_get_int64(json_object_object_get(row, key))));
+}
+
 static void merge_into(struct json_object *dst, struct json_object *src)
 {
 	json_object_object_foreach(src, k, v)
