@@ -51,6 +51,13 @@ int api_sync_etag(struct http_req *req, struct json_object *md, struct json_obje
  */
 int api_sync_etag_of(struct http_req *req, struct json_object *md, struct json_object *etag_src,
 		     struct lxf_err *err);
+/*
+ * 200 with the file open at fd as the body (taken over whatever the
+ * outcome), of type ctype: http.c streams it in chunks, never whole in
+ * memory. what names the file in the error when it cannot be stat'ed.
+ */
+int api_sync_fd(struct http_req *req, int fd, const char *ctype, const char *what,
+		struct lxf_err *err);
 /* 202 with Location and the op object. Borrows op. */
 int api_async(struct http_req *req, struct op *op, struct lxf_err *err);
 /* The error envelope for err (HTTP status from lxf_code_http). Never fails. */
@@ -95,6 +102,14 @@ struct json_object *api_time_json(int64_t secs);
 
 /* LXD device maps: an object of objects whose values are strings, each with a "type". */
 int api_check_devices(struct json_object *devices, struct lxf_err *err);
+
+/*
+ * The body fields an instance or a profile shares, each NULL when absent:
+ * config a string map, devices as api_check_devices, profiles a list of
+ * names. 0 or -LXF_EINVAL.
+ */
+int api_check_fields(struct json_object *config, struct json_object *devices,
+		     struct json_object *profiles, struct lxf_err *err);
 
 /*
  * Applies the profiles (array of names, each must exist) in order, then

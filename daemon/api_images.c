@@ -399,7 +399,6 @@ int api_image_export(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *row = NULL;
 	char path[PATH_MAX];
-	struct stat st;
 	int fd, ret = find_image(req, &row, err);
 
 	if (ret == 0 && !api_image_visible(
@@ -417,14 +416,5 @@ int api_image_export(struct http_req *req, struct lxf_err *err)
 	if (fd < 0)
 		return lxf_err_sys(err, errno == ENOENT ? LXF_ENOENT : LXF_EIO, errno,
 				   "Cannot open image file");
-	if (fstat(fd, &st) < 0) {
-		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot stat image file");
-		close(fd);
-		return ret;
-	}
-	req->file_fd = fd;
-	req->file_len = (uint64_t)st.st_size;
-	req->ctype = "application/octet-stream";
-	req->status = 200;
-	return 0;
+	return api_sync_fd(req, fd, "application/octet-stream", "image file", err);
 }

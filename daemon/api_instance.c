@@ -137,13 +137,8 @@ static int new_row(struct json_object *row, struct json_object *body, bool patch
 	    lxf_json_get_bool(body, "ephemeral", false, &ephemeral, err) < 0 ||
 	    lxf_json_get_string(body, "description", false, &desc, err) < 0)
 		return -LXF_EINVAL;
-	if (config && lxf_json_check_string_map(config, "config", err) < 0)
+	if (api_check_fields(config, devices, profiles, err) < 0)
 		return -LXF_EINVAL;
-	if (devices && api_check_devices(devices, err) < 0)
-		return -LXF_EINVAL;
-	for (size_t i = 0; profiles && i < json_object_array_length(profiles); i++)
-		if (!json_object_is_type(json_object_array_get_idx(profiles, i), json_type_string))
-			return lxf_err_set(err, LXF_EINVAL, "'profiles' must be a list of names");
 	json_object_object_add(
 	    row, "config",
 	    api_update_map(json_object_object_get(row, "config"), config, patch, false));

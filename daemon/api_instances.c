@@ -427,13 +427,8 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 		return migrate_copy_post(req, body, err);
 	if (strcmp(stype, "migration") == 0)
 		return migrate_target_post(req, body, err);
-	if (config && lxf_json_check_string_map(config, "config", err) < 0)
+	if (api_check_fields(config, devices, profiles, err) < 0)
 		return -LXF_EINVAL;
-	if (devices && api_check_devices(devices, err) < 0)
-		return -LXF_EINVAL;
-	for (size_t i = 0; profiles && i < json_object_array_length(profiles); i++)
-		if (!json_object_is_type(json_object_array_get_idx(profiles, i), json_type_string))
-			return lxf_err_set(err, LXF_EINVAL, "'profiles' must be a list of names");
 	if (!profiles) {
 		own_profiles = json_object_new_array();
 		json_object_array_add(own_profiles, json_object_new_string("default"));

@@ -68,11 +68,7 @@ static int read_fields(struct json_object *body, struct json_object **config,
 	    lxf_json_get_object(body, "devices", false, devices, err) < 0 ||
 	    lxf_json_get_string(body, "description", false, desc, err) < 0)
 		return -LXF_EINVAL;
-	if (*config && lxf_json_check_string_map(*config, "config", err) < 0)
-		return -LXF_EINVAL;
-	if (*devices && api_check_devices(*devices, err) < 0)
-		return -LXF_EINVAL;
-	return 0;
+	return api_check_fields(*config, *devices, NULL, err);
 }
 
 int api_profiles_post(struct http_req *req, struct lxf_err *err)

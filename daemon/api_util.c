@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Envelopes, ETags, times and profile expansion shared by the handlers. */
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -80,6 +82,24 @@ int api_sync_etag_of(struct http_req *req, struct json_object *md, struct json_o
 	ret = api_sync_etag(req, md, etag_src, err);
 	json_object_put(etag_src);
 	return ret;
+}
+
+int api_sync_fd(struct http_req *req, int fd, const char *ctype, const char *what,
+		struct lxf_err *err)
+{
+	struct stat st;
+	int ret;
+
+	if (fstat(fd, &st) < 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot stat %s", what);
+		close(fd);
+		return ret;
+	}
+	req->file_fd = fd;
+	req->file_len = (uint64_t)st.st_size;
+	req->ctype = ctype;
+	req->status = 200;
+	return 0;
 }
 
 int api_async(struct http_req *req, struct op *op, struct lxf_err *err)
@@ -303,6 +323,19 @@ int api_check_devices(struct json_object *devices, struct lxf_err *err)
 		if (!lxf_json_str(dev, "type") || !lxf_json_str(dev, "type")[0])
 			return lxf_err_set(err, LXF_EINVAL, "Device \"%s\" has no type", name);
 	}
+	return 0;
+}
+
+int api_check_fields(struct json_object *config, struct json_object *devices,
+		     struct json_object *profiles, struct lxf_err *err)
+{
+	if (config && lxf_json_check_string_map(config, "config", err) < 0)
+		return -LXF_EINVAL;
+	if (devices && api_check_devices(devices, err) < 0)
+		return -LXF_EINVAL;
+	for (size_t i = 0; profiles && i < json_object_array_length(profiles); i++)
+		if (!json_object_is_type(json_object_array_get_idx(profiles, i), json_type_string))
+			return lxf_err_set(err, LXF_EINVAL, "'profiles' must be a list of names");
 	return 0;
 }
 
