@@ -92,6 +92,14 @@ bool api_is_patch(const struct http_req *req);
 struct json_object *api_update_map(struct json_object *old, struct json_object *changes, bool patch,
 				   bool unset_empty);
 
+/*
+ * The fields an instance row and a profile row share, updated in place
+ * from the body's (each NULL when absent): config and devices as
+ * api_update_map, and description, "" on PUT when absent.
+ */
+void api_update_row(struct json_object *row, struct json_object *config,
+		    struct json_object *devices, const char *desc, bool patch);
+
 /* ?recursion= as 0, 1 or 2 (bad or absent values read as 0). */
 int api_recursion(const struct http_req *req);
 

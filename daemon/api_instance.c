@@ -139,19 +139,12 @@ static int new_row(struct json_object *row, struct json_object *body, bool patch
 		return -LXF_EINVAL;
 	if (api_check_fields(config, devices, profiles, err) < 0)
 		return -LXF_EINVAL;
-	json_object_object_add(
-	    row, "config",
-	    api_update_map(json_object_object_get(row, "config"), config, patch, false));
-	json_object_object_add(
-	    row, "devices",
-	    api_update_map(json_object_object_get(row, "devices"), devices, patch, false));
+	api_update_row(row, config, devices, desc, patch);
 	if (profiles || !patch)
 		json_object_object_add(row, "profiles",
 				       profiles ? api_copy(profiles) : json_object_new_array());
 	if (has_eph || !patch)
 		json_object_object_add(row, "ephemeral", json_object_new_boolean(ephemeral));
-	if (desc || !patch)
-		lxf_json_add_str(row, "description", desc ? desc : "");
 	return 0;
 }
 

@@ -164,14 +164,8 @@ int api_profile_update(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		goto out;
 	nrow = api_copy(row);
-	json_object_object_add(
-	    nrow, "config",
-	    api_update_map(json_object_object_get(row, "config"), config, patch, false));
-	json_object_object_add(
-	    nrow, "devices",
-	    api_update_map(json_object_object_get(row, "devices"), devices, patch, false));
-	if (desc || !patch)
-		lxf_json_add_str(nrow, "description", desc ? desc : "");
+	if (nrow)
+		api_update_row(nrow, config, devices, desc, patch);
 	/* Store, push to the instances; if one refuses, put everything back. */
 	db_lock();
 	ret = store(name, nrow, err);

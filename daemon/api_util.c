@@ -266,6 +266,19 @@ struct json_object *api_update_map(struct json_object *old, struct json_object *
 	return map;
 }
 
+void api_update_row(struct json_object *row, struct json_object *config,
+		    struct json_object *devices, const char *desc, bool patch)
+{
+	json_object_object_add(
+	    row, "config",
+	    api_update_map(json_object_object_get(row, "config"), config, patch, false));
+	json_object_object_add(
+	    row, "devices",
+	    api_update_map(json_object_object_get(row, "devices"), devices, patch, false));
+	if (desc || !patch)
+		lxf_json_add_str(row, "description", desc ? desc : "");
+}
+
 int api_recursion(const struct http_req *req)
 {
 	char buf[8];
