@@ -105,8 +105,6 @@ static const struct lxf_cmd *const cmd_table[] = {
 #define CMD_WORDS    3
 #define CMD_NAME_MAX 128
 
-/* Entry i of the table, NULL past the end: the interactive prompt completes from it. */
-const struct lxf_cmd *lxf_cmd_nth(size_t i);
 const struct lxf_cmd *lxf_cmd_nth(size_t i)
 {
 	return i < CMD_N ? cmd_table[i] : NULL;

@@ -87,6 +87,12 @@ struct lxf_cmd {
  */
 int lxf_cmd_run(int argc, char **argv);
 
+/* Entry i of cmd.c's table, NULL past the end: the prompts complete from it. */
+const struct lxf_cmd *lxf_cmd_nth(size_t i);
+
+/* The interactive prompt (prompt.c), run by main.c when no command is given. */
+int lxf_prompt_run(void);
+
 /* --- helpers for exec functions --- */
 
 /* The last value of option val, or NULL when not given. */

@@ -7,9 +7,6 @@
 
 #include "cmd.h"
 
-/* The interactive prompt (prompt.c). */
-int lxf_prompt_run(void);
-
 int main(int argc, char **argv)
 {
 	(void)setlocale(LC_ALL, "");

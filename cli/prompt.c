@@ -28,10 +28,6 @@
 #define PROMPT_CACHE_MAX   64
 #define PROMPT_PATH_MAX    4096
 
-/* Entry point from main.c; entry i of cmd.c's table. */
-int lxf_prompt_run(void);
-const struct lxf_cmd *lxf_cmd_nth(size_t i);
-
 struct prompt_cache {
 	char remote[LXF_REMOTE_NAME_MAX + 1];
 	time_t at;

@@ -44,6 +44,20 @@ int api_sync_created(struct http_req *req, struct json_object *md, const char *l
 /* As api_sync, plus an ETag header computed from etag_src (borrowed; NULL = none). */
 int api_sync_etag(struct http_req *req, struct json_object *md, struct json_object *etag_src,
 		  struct lxf_err *err);
+/*
+ * The answer to a GET of one object: api_sync_etag of md and etag_src,
+ * both taken over whatever the outcome (either NULL: -LXF_ENOMEM, as the
+ * allocation that made it failed).
+ */
+int api_sync_etag_of(struct http_req *req, struct json_object *md, struct json_object *etag_src,
+		     struct lxf_err *err);
+/*
+ * 200 with the file open at fd as the body (taken over whatever the
+ * outcome), of type ctype: http.c streams it in chunks, never whole in
+ * memory. what names the file in the error when it cannot be stat'ed.
+ */
+int api_sync_fd(struct http_req *req, int fd, const char *ctype, const char *what,
+		struct lxf_err *err);
 /* 202 with Location and the op object. Borrows op. */
 int api_async(struct http_req *req, struct op *op, struct lxf_err *err);
 /* The error envelope for err (HTTP status from lxf_code_http). Never fails. */
@@ -52,11 +66,39 @@ void api_error(struct http_req *req, const struct lxf_err *err);
 /* Hex sha256 of o's canonical JSON (object keys sorted) into out. 0 or -LXF_ENOMEM. */
 int api_etag(struct json_object *o, char out[65]);
 
-/* Checks If-Match against o's ETag: -LXF_EPRECOND on mismatch, 0 when equal or absent. */
+/*
+ * Checks If-Match against o's ETag: -LXF_EPRECOND on mismatch, 0 when equal
+ * or absent. o NULL (its allocation failed) gives -LXF_ENOMEM.
+ */
 int api_check_if_match(const struct http_req *req, struct json_object *o, struct lxf_err *err);
 
 /* req's JSON body as an object (borrowed), or -LXF_EINVAL. */
 int api_body_object(const struct http_req *req, struct json_object **o, struct lxf_err *err);
+
+/*
+ * PUT and PATCH of an object share one handler (api_*_update in routes.def)
+ * and this is its PATCH flag. LXD's semantics: PUT replaces the editable
+ * fields (those the body leaves out become empty), PATCH changes only the
+ * fields the body names and merges maps key by key.
+ */
+bool api_is_patch(const struct http_req *req);
+
+/*
+ * The map an update leaves in one field: PATCH starts from a copy of old,
+ * PUT from {}; then each key of changes (NULL: none) is set to a copy of
+ * its value or, with unset_empty, removed when that value is "". New
+ * reference, NULL when out of memory.
+ */
+struct json_object *api_update_map(struct json_object *old, struct json_object *changes, bool patch,
+				   bool unset_empty);
+
+/*
+ * The fields an instance row and a profile row share, updated in place
+ * from the body's (each NULL when absent): config and devices as
+ * api_update_map, and description, "" on PUT when absent.
+ */
+void api_update_row(struct json_object *row, struct json_object *config,
+		    struct json_object *devices, const char *desc, bool patch);
 
 /* ?recursion= as 0, 1 or 2 (bad or absent values read as 0). */
 int api_recursion(const struct http_req *req);
@@ -68,6 +110,14 @@ struct json_object *api_time_json(int64_t secs);
 
 /* LXD device maps: an object of objects whose values are strings, each with a "type". */
 int api_check_devices(struct json_object *devices, struct lxf_err *err);
+
+/*
+ * The body fields an instance or a profile shares, each NULL when absent:
+ * config a string map, devices as api_check_devices, profiles a list of
+ * names. 0 or -LXF_EINVAL.
+ */
+int api_check_fields(struct json_object *config, struct json_object *devices,
+		     struct json_object *profiles, struct lxf_err *err);
 
 /*
  * Applies the profiles (array of names, each must exist) in order, then
@@ -91,6 +141,13 @@ void api_instance_url(const char *name, char *buf, size_t n);
 
 /* Deep copy of o (new reference; NULL for NULL). */
 struct json_object *api_copy(struct json_object *o);
+
+/* Adds to o a deep copy of row's fields keys[0..n) (null where row has none). */
+void api_copy_fields(struct json_object *o, struct json_object *row, const char *const *keys,
+		     size_t n);
+
+/* Adds to o row's field key, Unix seconds, as an RFC 3339 time (api_time_json). */
+void api_add_time(struct json_object *o, struct json_object *row, const char *key);
 
 /*
  * A collection GET answered from DB rows (taken over, whatever the

@@ -100,17 +100,12 @@ int api_alias_get(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	o = alias_json(row);
-	if (!o) {
-		json_object_put(row);
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	}
-	ret = api_sync_etag(req, o, row, err);
-	json_object_put(row);
-	return ret;
+	return api_sync_etag_of(req, o, row, err);
 }
 
-static int alias_update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_alias_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	const char *name = router_param(&req->match, "alias");
 	struct json_object *body, *row = NULL;
 	const char *target = NULL, *desc = NULL;
@@ -145,16 +140,6 @@ static int alias_update(struct http_req *req, bool patch, struct lxf_err *err)
 out:
 	json_object_put(row);
 	return ret;
-}
-
-int api_alias_put(struct http_req *req, struct lxf_err *err)
-{
-	return alias_update(req, false, err);
-}
-
-int api_alias_patch(struct http_req *req, struct lxf_err *err)
-{
-	return alias_update(req, true, err);
 }
 
 int api_alias_post(struct http_req *req, struct lxf_err *err)

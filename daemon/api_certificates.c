@@ -106,11 +106,7 @@ int api_certificate_get(struct http_req *req, struct lxf_err *err)
 		return ret;
 	o = cert_json(row);
 	json_object_put(row);
-	if (!o)
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	ret = api_sync_etag(req, json_object_get(o), o, err);
-	json_object_put(o);
-	return ret;
+	return api_sync_etag_of(req, o, json_object_get(o), err);
 }
 
 /* Only client certificates: lxfd has no cluster members or metrics endpoint. */
@@ -135,8 +131,9 @@ static int check_projects(struct json_object *projects, struct lxf_err *err)
 }
 
 /* PUT (whole object) and PATCH (merged over the current one). */
-static int cert_update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_certificate_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	struct json_object *row = NULL, *cur = NULL, *body = NULL, *projects = NULL, *empty = NULL;
 	struct lxf_buf pem = {0};
 	const char *name = "", *type = "", *cert = "";
@@ -201,16 +198,6 @@ out:
 	json_object_put(row);
 	json_object_put(cur);
 	return ret;
-}
-
-int api_certificate_put(struct http_req *req, struct lxf_err *err)
-{
-	return cert_update(req, false, err);
-}
-
-int api_certificate_patch(struct http_req *req, struct lxf_err *err)
-{
-	return cert_update(req, true, err);
 }
 
 int api_certificate_delete(struct http_req *req, struct lxf_err *err)

@@ -77,23 +77,12 @@ static int add_meta_headers(struct http_req *req, const struct stat *st, const s
 
 static int send_file(struct http_req *req, int pathfd, struct lxf_err *err)
 {
-	struct stat st;
 	int fd = -1;
 	int ret = fsops_open_read(pathfd, &fd, err);
 
 	if (ret < 0)
 		return ret;
-	if (fstat(fd, &st) < 0) {
-		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot stat file");
-		close(fd);
-		return ret;
-	}
-	/* http.c streams it from the fd in chunks: never whole in memory. */
-	req->file_fd = fd;
-	req->file_len = (uint64_t)st.st_size;
-	req->ctype = "application/octet-stream";
-	req->status = 200;
-	return 0;
+	return api_sync_fd(req, fd, "application/octet-stream", "file", err);
 }
 
 int api_files_get(struct http_req *req, struct lxf_err *err)

@@ -29,9 +29,7 @@ struct json_object *api_image_json(struct json_object *row)
 
 	if (!o)
 		return NULL;
-	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-		json_object_object_add(o, copied[i],
-				       api_copy(json_object_object_get(row, copied[i])));
+	api_copy_fields(o, row, copied, sizeof(copied) / sizeof(copied[0]));
 	list = json_object_new_array();
 	if (db_exec(&aliases, NULL, NULL,
 		    "SELECT name, description FROM image_aliases WHERE target = ? ORDER BY name",
@@ -43,16 +41,10 @@ struct json_object *api_image_json(struct json_object *row)
 	json_object_put(aliases);
 	json_object_object_add(o, "aliases", list);
 	json_object_object_add(o, "cached", json_object_new_boolean(0));
-	json_object_object_add(
-	    o, "created_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
+	api_add_time(o, row, "created_at");
 	json_object_object_add(o, "expires_at", api_time_json(0));
-	json_object_object_add(
-	    o, "last_used_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
-	json_object_object_add(
-	    o, "uploaded_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "uploaded_at"))));
+	api_add_time(o, row, "last_used_at");
+	api_add_time(o, row, "uploaded_at");
 	lxf_json_add_str(o, "type", "container");
 	json_object_object_add(o, "update_source", NULL);
 	list = json_object_new_array();
@@ -63,16 +55,11 @@ struct json_object *api_image_json(struct json_object *row)
 
 static struct json_object *image_etag_src(struct json_object *row)
 {
+	static const char *const keys[] = {"public", "auto_update", "properties"};
 	struct json_object *o = json_object_new_object();
 
-	if (o) {
-		json_object_object_add(o, "public",
-				       api_copy(json_object_object_get(row, "public")));
-		json_object_object_add(o, "auto_update",
-				       api_copy(json_object_object_get(row, "auto_update")));
-		json_object_object_add(o, "properties",
-				       api_copy(json_object_object_get(row, "properties")));
-	}
+	if (o)
+		api_copy_fields(o, row, keys, sizeof(keys) / sizeof(keys[0]));
 	return o;
 }
 
@@ -299,16 +286,12 @@ int api_image_get(struct http_req *req, struct lxf_err *err)
 	o = api_image_json(row);
 	src = image_etag_src(row);
 	json_object_put(row);
-	ret = o && src ? api_sync_etag(req, o, src, err)
-		       : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	if (ret < 0 && !src)
-		json_object_put(o);
-	json_object_put(src);
-	return ret;
+	return api_sync_etag_of(req, o, src, err);
 }
 
-static int image_update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_image_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	struct json_object *row = NULL, *body, *src = NULL, *props = NULL;
 	bool pub = false, au = false;
 	int ret;
@@ -334,13 +317,7 @@ static int image_update(struct http_req *req, bool patch, struct lxf_err *err)
 		goto out;
 	}
 	struct json_object *newprops =
-	    patch ? api_copy(json_object_object_get(row, "properties")) : json_object_new_object();
-	if (props) {
-		json_object_object_foreach(props, k, v)
-		{
-			json_object_object_add(newprops, k, api_copy(v));
-		}
-	}
+	    api_update_map(json_object_object_get(row, "properties"), props, patch, false);
 	ret = db_exec(NULL, NULL, err,
 		      "UPDATE images SET public = ?, auto_update = ?, properties = ?"
 		      " WHERE fingerprint = ?",
@@ -352,16 +329,6 @@ out:
 	json_object_put(row);
 	json_object_put(src);
 	return ret;
-}
-
-int api_image_put(struct http_req *req, struct lxf_err *err)
-{
-	return image_update(req, false, err);
-}
-
-int api_image_patch(struct http_req *req, struct lxf_err *err)
-{
-	return image_update(req, true, err);
 }
 
 static int image_delete_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
@@ -432,7 +399,6 @@ int api_image_export(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *row = NULL;
 	char path[PATH_MAX];
-	struct stat st;
 	int fd, ret = find_image(req, &row, err);
 
 	if (ret == 0 && !api_image_visible(
@@ -450,14 +416,5 @@ int api_image_export(struct http_req *req, struct lxf_err *err)
 	if (fd < 0)
 		return lxf_err_sys(err, errno == ENOENT ? LXF_ENOENT : LXF_EIO, errno,
 				   "Cannot open image file");
-	if (fstat(fd, &st) < 0) {
-		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot stat image file");
-		close(fd);
-		return ret;
-	}
-	req->file_fd = fd;
-	req->file_len = (uint64_t)st.st_size;
-	req->ctype = "application/octet-stream";
-	req->status = 200;
-	return 0;
+	return api_sync_fd(req, fd, "application/octet-stream", "image file", err);
 }

@@ -31,8 +31,8 @@ static struct json_object *etag_src(struct json_object *row)
 					   "ephemeral",    "profiles", "description"};
 	struct json_object *o = json_object_new_object();
 
-	for (size_t i = 0; o && i < sizeof(keys) / sizeof(keys[0]); i++)
-		json_object_object_add(o, keys[i], api_copy(json_object_object_get(row, keys[i])));
+	if (o)
+		api_copy_fields(o, row, keys, sizeof(keys) / sizeof(keys[0]));
 	return o;
 }
 
@@ -46,14 +46,7 @@ int api_instance_get(struct http_req *req, struct lxf_err *err)
 	o = api_instance_json(row, api_recursion(req) > 0);
 	src = etag_src(row);
 	json_object_put(row);
-	if (!o || !src) {
-		json_object_put(o);
-		json_object_put(src);
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	}
-	ret = api_sync_etag(req, o, src, err);
-	json_object_put(src);
-	return ret;
+	return api_sync_etag_of(req, o, src, err);
 }
 
 struct update_arg {
@@ -144,41 +137,14 @@ static int new_row(struct json_object *row, struct json_object *body, bool patch
 	    lxf_json_get_bool(body, "ephemeral", false, &ephemeral, err) < 0 ||
 	    lxf_json_get_string(body, "description", false, &desc, err) < 0)
 		return -LXF_EINVAL;
-	if (config && lxf_json_check_string_map(config, "config", err) < 0)
+	if (api_check_fields(config, devices, profiles, err) < 0)
 		return -LXF_EINVAL;
-	if (devices && api_check_devices(devices, err) < 0)
-		return -LXF_EINVAL;
-	for (size_t i = 0; profiles && i < json_object_array_length(profiles); i++)
-		if (!json_object_is_type(json_object_array_get_idx(profiles, i), json_type_string))
-			return lxf_err_set(err, LXF_EINVAL, "'profiles' must be a list of names");
-	if (patch) {
-		if (config) {
-			json_object_object_foreach(config, ck, cv)
-			{
-				json_object_object_add(json_object_object_get(row, "config"), ck,
-						       api_copy(cv));
-			}
-		}
-		if (devices) {
-			json_object_object_foreach(devices, dk, dv)
-			{
-				json_object_object_add(json_object_object_get(row, "devices"), dk,
-						       api_copy(dv));
-			}
-		}
-	} else {
-		json_object_object_add(row, "config",
-				       config ? api_copy(config) : json_object_new_object());
-		json_object_object_add(row, "devices",
-				       devices ? api_copy(devices) : json_object_new_object());
-	}
+	api_update_row(row, config, devices, desc, patch);
 	if (profiles || !patch)
 		json_object_object_add(row, "profiles",
 				       profiles ? api_copy(profiles) : json_object_new_array());
 	if (has_eph || !patch)
 		json_object_object_add(row, "ephemeral", json_object_new_boolean(ephemeral));
-	if (desc || !patch)
-		lxf_json_add_str(row, "description", desc ? desc : "");
 	return 0;
 }
 
@@ -214,8 +180,9 @@ static int restore_target(const char *name, struct json_object *body, struct lxf
 	return 1;
 }
 
-static int update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_instance_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	const char *name = router_param(&req->match, "name");
 	struct json_object *row = NULL, *body, *src = NULL, *ec = NULL, *ed = NULL;
 	struct update_arg *a = NULL;
@@ -235,8 +202,7 @@ static int update(struct http_req *req, bool patch, struct lxf_err *err)
 		return api_snapshot_restore(req, name, body, err); /* api_snapshots.c */
 	}
 	src = etag_src(row);
-	ret =
-	    src ? api_check_if_match(req, src, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	ret = api_check_if_match(req, src, err);
 	if (ret == 0)
 		ret = new_row(row, body, patch, err);
 	/* Missing profiles are refused now, before any operation is made. */
@@ -267,16 +233,6 @@ out:
 	json_object_put(ec);
 	json_object_put(ed);
 	return ret;
-}
-
-int api_instance_put(struct http_req *req, struct lxf_err *err)
-{
-	return update(req, false, err);
-}
-
-int api_instance_patch(struct http_req *req, struct lxf_err *err)
-{
-	return update(req, true, err);
 }
 
 static bool is_running(const char *name)

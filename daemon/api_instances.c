@@ -65,15 +65,9 @@ struct json_object *api_instance_json_in(struct json_object *row, bool full,
 	status = state ? lxf_json_str(state, "status") : name ? backend_status(name) : NULL;
 	if (!status)
 		status = "Error";
-	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-		json_object_object_add(o, copied[i],
-				       api_copy(json_object_object_get(row, copied[i])));
-	json_object_object_add(
-	    o, "created_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
-	json_object_object_add(
-	    o, "last_used_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
+	api_copy_fields(o, row, copied, sizeof(copied) / sizeof(copied[0]));
+	api_add_time(o, row, "created_at");
+	api_add_time(o, row, "last_used_at");
 	if (api_expand_in(ctx ? ctx->profiles : NULL, json_object_object_get(row, "profiles"),
 			  json_object_object_get(row, "config"),
 			  json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
@@ -433,13 +427,8 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 		return migrate_copy_post(req, body, err);
 	if (strcmp(stype, "migration") == 0)
 		return migrate_target_post(req, body, err);
-	if (config && lxf_json_check_string_map(config, "config", err) < 0)
+	if (api_check_fields(config, devices, profiles, err) < 0)
 		return -LXF_EINVAL;
-	if (devices && api_check_devices(devices, err) < 0)
-		return -LXF_EINVAL;
-	for (size_t i = 0; profiles && i < json_object_array_length(profiles); i++)
-		if (!json_object_is_type(json_object_array_get_idx(profiles, i), json_type_string))
-			return lxf_err_set(err, LXF_EINVAL, "'profiles' must be a list of names");
 	if (!profiles) {
 		own_profiles = json_object_new_array();
 		json_object_array_add(own_profiles, json_object_new_string("default"));

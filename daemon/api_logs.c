@@ -126,12 +126,7 @@ int api_log_get(struct http_req *req, struct lxf_err *err)
 	close(dfd);
 	if (ret < 0)
 		return ret;
-	/* Streamed by http.c from the fd: a big log never sits in memory. */
-	req->file_fd = fd;
-	req->file_len = (uint64_t)st.st_size;
-	req->ctype = "text/plain";
-	req->status = 200;
-	return 0;
+	return api_sync_fd(req, fd, "text/plain", "log file", err);
 }
 
 int api_log_delete(struct http_req *req, struct lxf_err *err)

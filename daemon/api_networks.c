@@ -306,8 +306,9 @@ out:
 	return ret;
 }
 
-static int update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_network_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	const char *name = router_param(&req->match, "network"), *desc = NULL;
 	struct json_object *body, *row = NULL, *src = NULL, *config = NULL, *want = NULL,
 				  *resolved = NULL;
@@ -330,23 +331,13 @@ static int update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret < 0)
 		goto out;
 	src = etag_src(row);
-	ret =
-	    src ? api_check_if_match(req, src, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	ret = api_check_if_match(req, src, err);
 	if (ret < 0)
 		goto out;
-	want = patch ? api_copy(json_object_object_get(row, "config")) : json_object_new_object();
+	want = api_update_map(json_object_object_get(row, "config"), config, patch, true);
 	if (!want) {
 		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 		goto out;
-	}
-	if (config) {
-		json_object_object_foreach(config, k, v)
-		{
-			if (json_object_get_string(v)[0])
-				json_object_object_add(want, k, json_object_get(v));
-			else
-				json_object_object_del(want, k);
-		}
 	}
 	ret = network_resolve_config(want, &resolved, err);
 	if (ret == 0)
@@ -372,16 +363,6 @@ out:
 	json_object_put(want);
 	json_object_put(resolved);
 	return ret;
-}
-
-int api_network_put(struct http_req *req, struct lxf_err *err)
-{
-	return update(req, false, err);
-}
-
-int api_network_patch(struct http_req *req, struct lxf_err *err)
-{
-	return update(req, true, err);
 }
 
 int api_network_delete(struct http_req *req, struct lxf_err *err)

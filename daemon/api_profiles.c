@@ -68,11 +68,7 @@ static int read_fields(struct json_object *body, struct json_object **config,
 	    lxf_json_get_object(body, "devices", false, devices, err) < 0 ||
 	    lxf_json_get_string(body, "description", false, desc, err) < 0)
 		return -LXF_EINVAL;
-	if (*config && lxf_json_check_string_map(*config, "config", err) < 0)
-		return -LXF_EINVAL;
-	if (*devices && api_check_devices(*devices, err) < 0)
-		return -LXF_EINVAL;
-	return 0;
+	return api_check_fields(*config, *devices, NULL, err);
 }
 
 int api_profiles_post(struct http_req *req, struct lxf_err *err)
@@ -114,12 +110,7 @@ int api_profile_get(struct http_req *req, struct lxf_err *err)
 	o = profile_json(row);
 	src = etag_src(row);
 	json_object_put(row);
-	ret = o && src ? api_sync_etag(req, o, src, err)
-		       : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	if (ret < 0 && !src)
-		json_object_put(o);
-	json_object_put(src);
-	return ret;
+	return api_sync_etag_of(req, o, src, err);
 }
 
 /* Pushes the profile's current content to every instance using it. */
@@ -153,8 +144,9 @@ static int store(const char *name, struct json_object *row, struct lxf_err *err)
 	    json_object_object_get(row, "config"), json_object_object_get(row, "devices"), name);
 }
 
-static int profile_update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_profile_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	const char *name = router_param(&req->match, "profile"), *desc = NULL;
 	struct json_object *body, *row = NULL, *src = NULL, *nrow = NULL;
 	struct json_object *config = NULL, *devices = NULL;
@@ -172,27 +164,8 @@ static int profile_update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret < 0)
 		goto out;
 	nrow = api_copy(row);
-	if (!patch) {
-		json_object_object_add(nrow, "config", json_object_new_object());
-		json_object_object_add(nrow, "devices", json_object_new_object());
-		lxf_json_add_str(nrow, "description", "");
-	}
-	if (config) {
-		json_object_object_foreach(config, ck, cv)
-		{
-			json_object_object_add(json_object_object_get(nrow, "config"), ck,
-					       api_copy(cv));
-		}
-	}
-	if (devices) {
-		json_object_object_foreach(devices, dk, dv)
-		{
-			json_object_object_add(json_object_object_get(nrow, "devices"), dk,
-					       api_copy(dv));
-		}
-	}
-	if (desc)
-		lxf_json_add_str(nrow, "description", desc);
+	if (nrow)
+		api_update_row(nrow, config, devices, desc, patch);
 	/* Store, push to the instances; if one refuses, put everything back. */
 	db_lock();
 	ret = store(name, nrow, err);
@@ -209,16 +182,6 @@ out:
 	json_object_put(nrow);
 	json_object_put(src);
 	return ret;
-}
-
-int api_profile_put(struct http_req *req, struct lxf_err *err)
-{
-	return profile_update(req, false, err);
-}
-
-int api_profile_patch(struct http_req *req, struct lxf_err *err)
-{
-	return profile_update(req, true, err);
 }
 
 int api_profile_post(struct http_req *req, struct lxf_err *err)

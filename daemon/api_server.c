@@ -257,8 +257,9 @@ static int server_store(struct json_object *cur, struct json_object *next, struc
  * core.trust_password is stored hashed; the true that GET shows for it
  * (sent back by `lxc config edit`) keeps the stored one.
  */
-static int server_update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_server_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	/* One update at a time: the listener and the stored address must agree. */
 	static pthread_mutex_t update_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct json_object *body, *config = NULL, *cur = NULL, *shown = NULL, *next = NULL;
@@ -327,16 +328,6 @@ out:
 	json_object_put(shown);
 	json_object_put(next);
 	return ret;
-}
-
-int api_server_put(struct http_req *req, struct lxf_err *err)
-{
-	return server_update(req, false, err);
-}
-
-int api_server_patch(struct http_req *req, struct lxf_err *err)
-{
-	return server_update(req, true, err);
 }
 
 int api_server_get(struct http_req *req, struct lxf_err *err)

@@ -62,18 +62,10 @@ static struct json_object *snap_json_in(struct json_object *row, struct json_obj
 
 	if (!o)
 		return NULL;
-	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-		json_object_object_add(o, copied[i],
-				       api_copy(json_object_object_get(row, copied[i])));
-	json_object_object_add(
-	    o, "created_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
-	json_object_object_add(
-	    o, "expires_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "expires_at"))));
-	json_object_object_add(
-	    o, "last_used_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
+	api_copy_fields(o, row, copied, sizeof(copied) / sizeof(copied[0]));
+	api_add_time(o, row, "created_at");
+	api_add_time(o, row, "expires_at");
+	api_add_time(o, row, "last_used_at");
 	if (api_expand_in(pmap, json_object_object_get(row, "profiles"),
 			  json_object_object_get(row, "config"),
 			  json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
@@ -356,9 +348,7 @@ static struct json_object *snap_etag_src(struct json_object *row)
 	struct json_object *o = json_object_new_object();
 
 	if (o)
-		json_object_object_add(o, "expires_at",
-				       api_time_json(json_object_get_int64(
-					   json_object_object_get(row, "expires_at"))));
+		api_add_time(o, row, "expires_at");
 	return o;
 }
 
@@ -373,14 +363,7 @@ int api_snapshot_get(struct http_req *req, struct lxf_err *err)
 	o = snap_json(row);
 	src = snap_etag_src(row);
 	json_object_put(row);
-	if (!o || !src) {
-		json_object_put(o);
-		json_object_put(src);
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	}
-	ret = api_sync_etag(req, o, src, err);
-	json_object_put(src);
-	return ret;
+	return api_sync_etag_of(req, o, src, err);
 }
 
 static int set_expiry(const struct snap_arg *a, struct lxf_err *err)
@@ -405,8 +388,9 @@ static int update_op(struct op *op, void *arg, struct json_object **md, struct l
 }
 
 /* PUT (async) and PATCH (sync): expires_at is the one editable field. */
-static int snap_update(struct http_req *req, bool patch, struct lxf_err *err)
+int api_snapshot_update(struct http_req *req, struct lxf_err *err)
 {
+	const bool patch = api_is_patch(req);
 	struct json_object *body, *row = NULL, *src = NULL;
 	struct snap_arg *a = NULL;
 	int ret;
@@ -418,8 +402,7 @@ static int snap_update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	src = snap_etag_src(row);
-	ret =
-	    src ? api_check_if_match(req, src, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	ret = api_check_if_match(req, src, err);
 	if (ret < 0)
 		goto out;
 	if (!(a = calloc(1, sizeof(*a)))) {
@@ -446,16 +429,6 @@ out:
 	json_object_put(row);
 	json_object_put(src);
 	return ret;
-}
-
-int api_snapshot_put(struct http_req *req, struct lxf_err *err)
-{
-	return snap_update(req, false, err);
-}
-
-int api_snapshot_patch(struct http_req *req, struct lxf_err *err)
-{
-	return snap_update(req, true, err);
 }
 
 /* The row and the directory move as one journalled change (journal.c). */

@@ -92,13 +92,11 @@ static struct json_object *pool_json(bool restricted)
 /* The editable part (ETag source): description and config. New reference. */
 static struct json_object *pool_etag_src(struct json_object *pool)
 {
+	static const char *const keys[] = {"description", "config"};
 	struct json_object *o = json_object_new_object();
 
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "description",
-			       api_copy(json_object_object_get(pool, "description")));
-	json_object_object_add(o, "config", api_copy(json_object_object_get(pool, "config")));
+	if (o)
+		api_copy_fields(o, pool, keys, sizeof(keys) / sizeof(keys[0]));
 	return o;
 }
 
@@ -137,13 +135,7 @@ int api_pool_get(struct http_req *req, struct lxf_err *err)
 		return ret;
 	o = pool_json(req->level != AUTH_FULL);
 	src = o ? pool_etag_src(o) : NULL;
-	if (!o || !src) {
-		json_object_put(o);
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	}
-	ret = api_sync_etag(req, o, src, err);
-	json_object_put(src);
-	return ret;
+	return api_sync_etag_of(req, o, src, err);
 }
 
 /*

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Envelopes, ETags, times and profile expansion shared by the handlers. */
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -65,6 +67,39 @@ int api_sync_etag(struct http_req *req, struct json_object *md, struct json_obje
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	}
 	return envelope(req, 200, "sync", md, NULL, err);
+}
+
+int api_sync_etag_of(struct http_req *req, struct json_object *md, struct json_object *etag_src,
+		     struct lxf_err *err)
+{
+	int ret;
+
+	if (!md || !etag_src) {
+		json_object_put(md);
+		json_object_put(etag_src);
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	}
+	ret = api_sync_etag(req, md, etag_src, err);
+	json_object_put(etag_src);
+	return ret;
+}
+
+int api_sync_fd(struct http_req *req, int fd, const char *ctype, const char *what,
+		struct lxf_err *err)
+{
+	struct stat st;
+	int ret;
+
+	if (fstat(fd, &st) < 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot stat %s", what);
+		close(fd);
+		return ret;
+	}
+	req->file_fd = fd;
+	req->file_len = (uint64_t)st.st_size;
+	req->ctype = ctype;
+	req->status = 200;
+	return 0;
 }
 
 int api_async(struct http_req *req, struct op *op, struct lxf_err *err)
@@ -184,6 +219,8 @@ int api_check_if_match(const struct http_req *req, struct json_object *o, struct
 	char want[65], got[160];
 	size_t n;
 
+	if (!o)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (!req->if_match[0])
 		return 0;
 	snprintf(got, sizeof(got), "%s", req->if_match + (req->if_match[0] == '"'));
@@ -203,6 +240,43 @@ int api_body_object(const struct http_req *req, struct json_object **o, struct l
 		return lxf_err_set(err, LXF_EINVAL, "The request body must be a JSON object");
 	*o = req->json;
 	return 0;
+}
+
+bool api_is_patch(const struct http_req *req)
+{
+	return req->match.route && req->match.route->method == ROUTE_PATCH;
+}
+
+struct json_object *api_update_map(struct json_object *old, struct json_object *changes, bool patch,
+				   bool unset_empty)
+{
+	struct json_object *map = patch && old ? api_copy(old) : json_object_new_object();
+
+	if (!map || !changes)
+		return map;
+	json_object_object_foreach(changes, k, v)
+	{
+		const char *s = json_object_get_string(v);
+
+		if (unset_empty && s && !s[0])
+			json_object_object_del(map, k);
+		else
+			json_object_object_add(map, k, api_copy(v));
+	}
+	return map;
+}
+
+void api_update_row(struct json_object *row, struct json_object *config,
+		    struct json_object *devices, const char *desc, bool patch)
+{
+	json_object_object_add(
+	    row, "config",
+	    api_update_map(json_object_object_get(row, "config"), config, patch, false));
+	json_object_object_add(
+	    row, "devices",
+	    api_update_map(json_object_object_get(row, "devices"), devices, patch, false));
+	if (desc || !patch)
+		lxf_json_add_str(row, "description", desc ? desc : "");
 }
 
 int api_recursion(const struct http_req *req)
@@ -265,6 +339,19 @@ int api_check_devices(struct json_object *devices, struct lxf_err *err)
 	return 0;
 }
 
+int api_check_fields(struct json_object *config, struct json_object *devices,
+		     struct json_object *profiles, struct lxf_err *err)
+{
+	if (config && lxf_json_check_string_map(config, "config", err) < 0)
+		return -LXF_EINVAL;
+	if (devices && api_check_devices(devices, err) < 0)
+		return -LXF_EINVAL;
+	for (size_t i = 0; profiles && i < json_object_array_length(profiles); i++)
+		if (!json_object_is_type(json_object_array_get_idx(profiles, i), json_type_string))
+			return lxf_err_set(err, LXF_EINVAL, "'profiles' must be a list of names");
+	return 0;
+}
+
 struct json_object *api_copy(struct json_object *o)
 {
 	struct json_object *c = NULL;
@@ -274,6 +361,19 @@ struct json_object *api_copy(struct json_object *o)
 	if (json_object_deep_copy(o, &c, NULL) < 0)
 		return NULL;
 	return c;
+}
+
+void api_copy_fields(struct json_object *o, struct json_object *row, const char *const *keys,
+		     size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_object_object_add(o, keys[i], api_copy(json_object_object_get(row, keys[i])));
+}
+
+void api_add_time(struct json_object *o, struct json_object *row, const char *key)
+{
+	json_object_object_add(
+	    o, key, api_time_json(json_object_get_int64(json_object_object_get(row, key))));
 }
 
 static void merge_into(struct json_object *dst, struct json_object *src)

@@ -363,7 +363,7 @@ int backend_render(const char *name, struct json_object *config, struct json_obj
 void backend_forget(const char *name)
 {
 	if (valid_name(name))
-		backend_qc_drop(name);
+		backend_query_cache_drop(name);
 }
 
 /* The last ERROR line of the container's liblxc log, for start failures. */

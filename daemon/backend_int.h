@@ -27,7 +27,10 @@ const struct bcfg_host *backend_host(void);
  */
 int backend_cgroup_dir(const char *cg, const char *ctrl, char *out, size_t n);
 
-/* Forgets name's query object (backend_state.c): on delete and rename. */
-void backend_qc_drop(const char *name);
+/*
+ * Forgets name's entry in the query cache (backend_state.c: the liblxc
+ * objects kept per name to read states): on delete and rename.
+ */
+void backend_query_cache_drop(const char *name);
 
 #endif

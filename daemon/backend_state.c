@@ -35,19 +35,22 @@
 #define CGROUP_CAP   8192 /* /proc/PID/cgroup: a line per v1 hierarchy */
 #define CG_VALUE_CAP 1024 /* a counter, or cpu.stat's few lines */
 #define MAX_NICS     64
-#define QC_BUCKETS   256
+#define QC_BUCKETS   256  /* qc_: the query cache, below */
 #define QC_MAX       4096 /* beyond: fresh objects, never a growing table */
 
 /*
- * Query objects. state(), init_pid() and get_running_config_item() ask
- * the container's monitor over its command socket and use only the
- * object's name and lxcpath, never its parsed config; but
- * lxc_container_new() parses the config and its includes each time (four
- * memfd maps and unmaps, each unmap a TLB shootdown across the CPUs of
- * this many-threaded process): that was most of a recursion=2 list. So
- * one object per name is made once, its parsed config dropped (a few kB
- * kept per container), and reused until the container is deleted or
- * renamed (backend_qc_drop). They are never used to change anything.
+ * The query cache (qc_*): one liblxc object per container name, kept to
+ * read its state and never used to change anything. state(), init_pid()
+ * and get_running_config_item() ask the container's monitor over its
+ * command socket and use only the object's name and lxcpath, never its
+ * parsed config; but lxc_container_new() parses the config and its
+ * includes each time (four memfd maps and unmaps, each unmap a TLB
+ * shootdown across the CPUs of this many-threaded process): that was
+ * most of a recursion=2 list. So one object per name is made once, its
+ * parsed config dropped (a few kB kept per container), and reused until
+ * the container is deleted or renamed (backend_query_cache_drop). Each
+ * entry also keeps what was read from the running init: its veth pairs
+ * and its pidfd.
  */
 struct qent {
 	char name[64];
@@ -102,7 +105,7 @@ static struct lxc_container *qc_take_locked(const char *name)
 	return NULL;
 }
 
-void backend_qc_drop(const char *name)
+void backend_query_cache_drop(const char *name)
 {
 	struct lxc_container *c;
 
@@ -133,7 +136,7 @@ static struct lxc_container *qc_get(const char *name, struct lxf_err *err)
 		if (c->is_defined(c)) /* one stat(): deleted behind our back? */
 			return c;
 		lxc_container_put(c);
-		backend_qc_drop(name);
+		backend_query_cache_drop(name);
 		lxf_err_set(err, LXF_ENOENT, "container '%s' not found", name);
 		return NULL;
 	}

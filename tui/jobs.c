@@ -26,8 +26,6 @@
 
 #define JOB_ARGS_MAX 300
 
-const struct lxf_cmd *lxf_cmd_nth(size_t i);
-
 /* "--cli A B ; C D": runs each command in turn; the last failure wins. */
 int tui_cli_main(int argc, char **argv)
 {

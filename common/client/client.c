@@ -188,11 +188,11 @@ static size_t client_write_cb(char *ptr, size_t size, size_t nmemb, void *userda
 	struct client_xfer *x = userdata;
 	size_t n = size * nmemb, done = 0;
 
-	if (x->fd >= 0 && x->sink == 0) {
-		x->sink = client_stream_body(x) ? 1 : 2;
-		x->resp->streamed = x->sink == 1;
+	if (x->fd >= 0 && x->sink == CLIENT_SINK_UNDECIDED) {
+		x->sink = client_stream_body(x) ? CLIENT_SINK_FD : CLIENT_SINK_BUFFER;
+		x->resp->streamed = x->sink == CLIENT_SINK_FD;
 	}
-	if (x->sink == 1) {
+	if (x->sink == CLIENT_SINK_FD) {
 		while (done < n) {
 			ssize_t w = write(x->fd, ptr + done, n - done);
 

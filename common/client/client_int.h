@@ -31,13 +31,20 @@ struct lxf_client {
 	size_t peer_len;
 };
 
+/* Where a download's body goes, decided at its first byte (client_stream_body). */
+enum client_sink {
+	CLIENT_SINK_UNDECIDED, /* zero: no byte yet */
+	CLIENT_SINK_FD,        /* a file body: written to fd as it comes */
+	CLIENT_SINK_BUFFER,    /* anything else (JSON, errors): kept in resp->body */
+};
+
 struct client_xfer {
 	struct lxf_response *resp;
 	bool too_big;
 	/* Downloads: the fd a file body streams to, and whether it was chosen. */
 	CURL *curl;
 	int fd;
-	int sink; /* 0 undecided, 1 fd, 2 buffer */
+	enum client_sink sink;
 	int write_errno;
 	/* Uploads from an fd. */
 	int in_fd;

@@ -141,10 +141,13 @@ static void test_certificates(void **state)
 	rmdir(dir);
 }
 
-/* How many routes have flag; each must be one of names (and all of names are). */
+/*
+ * The routes that have flag are those of the handlers in names (a handler
+ * may serve several routes, as PUT and PATCH do), and every name is one.
+ */
 static void check_flag(unsigned flag, const char *const *names, size_t nnames)
 {
-	size_t n = 0, seen = 0;
+	size_t n = 0;
 	const struct route *r = router_table(&n);
 
 	for (size_t i = 0; i < n; i++) {
@@ -154,9 +157,14 @@ static void check_flag(unsigned flag, const char *const *names, size_t nnames)
 		if (!!(r[i].flags & flag) != want)
 			fail_msg("%s %s: flag 0x%x %s", router_method_name(r[i].method), r[i].tmpl,
 				 flag, want ? "missing" : "unexpected");
-		seen += want;
 	}
-	assert_int_equal(seen, nnames);
+	for (size_t j = 0; j < nnames; j++) {
+		bool found = false;
+		for (size_t i = 0; i < n; i++)
+			found = found || strcmp(r[i].handler_name, names[j]) == 0;
+		if (!found)
+			fail_msg("%s: no route has this handler", names[j]);
+	}
 }
 
 /* Exactly LXD's AllowUntrusted routes (of those lxfd has) are open to
@@ -167,10 +175,10 @@ static void test_untrusted_routes(void **state)
 	static const char *const open[] = {"api_root_get",          "api_server_get",
 					   "api_certificates_post", "api_operation_websocket",
 					   "api_image_get",         "api_image_export"};
-	static const char *const admin[] = {
-	    "api_server_put",           "api_server_patch",    "api_internal_shutdown",
-	    "api_internal_connections", "api_certificate_put", "api_certificate_patch",
-	    "api_certificate_delete",   "api_pools_post",      "api_pool_delete"};
+	static const char *const admin[] = {"api_server_update",        "api_internal_shutdown",
+					    "api_internal_connections", "api_certificate_update",
+					    "api_certificate_delete",   "api_pools_post",
+					    "api_pool_delete"};
 
 	(void)state;
 	check_flag(ROUTE_F_UNTRUSTED, open, sizeof(open) / sizeof(open[0]));
