@@ -119,25 +119,25 @@ out:
 	return rc;
 }
 
+/* Exactly the columns asked, as lxc prints them: `-c ns -f csv` is "name,state". */
 static int cmd_list_table(struct lxf_cmd_ctx *ctx, enum lxf_fmt fmt,
 			  const struct lxf_view_col **cols, size_t ncols, struct json_object **v,
 			  size_t n, struct lxf_err *err)
 {
-	const char *headers[LXF_VIEW_MAX_COLS + 1] = {"REMOTE"};
-	char *row[LXF_VIEW_MAX_COLS + 1];
+	const char *headers[LXF_VIEW_MAX_COLS];
+	char *row[LXF_VIEW_MAX_COLS];
 	struct lxf_table t;
 	int rc = 0;
 
 	for (size_t c = 0; c < ncols; c++)
-		headers[c + 1] = cols[c]->header;
-	lxf_table_init(&t, ncols + 1, headers);
+		headers[c] = cols[c]->header;
+	lxf_table_init(&t, ncols, headers);
 	for (size_t c = 0; c < ncols; c++)
 		if (cols[c]->letter == 's')
-			t.state_col = (int)c + 1;
+			t.state_col = (int)c;
 	for (size_t i = 0; i < n; i++) {
-		row[0] = strdup(lxf_json_str(v[i], "remote"));
 		for (size_t c = 0; c < ncols; c++)
-			row[c + 1] = lxf_view_cell(cols[c], v[i]);
+			row[c] = lxf_view_cell(cols[c], v[i]);
 		if (lxf_table_add_row(&t, row) != 0) {
 			rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 			goto out;
@@ -307,7 +307,7 @@ const struct lxf_cmd lxf_cmd_list_entry = {
     .opts =
 	{
 	    {"columns", 'c', required_argument, "COLUMNS",
-	     "Column letters (default ns46tSL): n s 4 6 t S L a b c d e f F l m N p P u"},
+	     "Column letters (default rns46tSL): r n s 4 6 t S L a b c d e f F l m N p P u"},
 	    {"format", 'f', required_argument, "FORMAT", "table, csv, json, yaml or compact"},
 	},
     .exec = cmd_list_exec,

@@ -16,8 +16,8 @@
  * without a server.
  */
 
-/* lxc's default columns (L goes when no instance has one); the table puts the remote first. */
-#define LXF_LIST_DEFAULT_COLS "ns46tSL"
+/* The columns without -c: the remote, then lxc's default (L goes when no instance has one). */
+#define LXF_LIST_DEFAULT_COLS "rns46tSL"
 
 /*
  * True when inst (an Instance or InstanceFull object) passes every filter,
