@@ -119,25 +119,25 @@ out:
 	return rc;
 }
 
+/* Exactly the columns asked, as lxc prints them: `-c ns -f csv` is "name,state". */
 static int cmd_list_table(struct lxf_cmd_ctx *ctx, enum lxf_fmt fmt,
-			  const struct lxf_list_col **cols, size_t ncols, struct json_object **v,
+			  const struct lxf_view_col **cols, size_t ncols, struct json_object **v,
 			  size_t n, struct lxf_err *err)
 {
-	const char *headers[LXF_LIST_MAX_COLS + 1] = {"REMOTE"};
-	char *row[LXF_LIST_MAX_COLS + 1];
+	const char *headers[LXF_VIEW_MAX_COLS];
+	char *row[LXF_VIEW_MAX_COLS];
 	struct lxf_table t;
 	int rc = 0;
 
 	for (size_t c = 0; c < ncols; c++)
-		headers[c + 1] = cols[c]->header;
-	lxf_table_init(&t, ncols + 1, headers);
+		headers[c] = cols[c]->header;
+	lxf_table_init(&t, ncols, headers);
 	for (size_t c = 0; c < ncols; c++)
 		if (cols[c]->letter == 's')
-			t.state_col = (int)c + 1;
+			t.state_col = (int)c;
 	for (size_t i = 0; i < n; i++) {
-		row[0] = strdup(lxf_json_str(v[i], "remote"));
 		for (size_t c = 0; c < ncols; c++)
-			row[c + 1] = lxf_list_cell(v[i], cols[c]->letter);
+			row[c] = lxf_view_cell(cols[c], v[i]);
 		if (lxf_table_add_row(&t, row) != 0) {
 			rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 			goto out;
@@ -186,7 +186,7 @@ nomem:
 }
 
 /* lxc drops L unless clustered; we drop it from the default set when nothing has a location. */
-static size_t cmd_list_drop_location(const struct lxf_list_col **cols, size_t ncols,
+static size_t cmd_list_drop_location(const struct lxf_view_col **cols, size_t ncols,
 				     struct json_object **v, size_t n)
 {
 	size_t k = 0;
@@ -206,7 +206,7 @@ static size_t cmd_list_drop_location(const struct lxf_list_col **cols, size_t nc
 static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			 const struct lxf_cmd_args *args)
 {
-	const struct lxf_list_col *cols[LXF_LIST_MAX_COLS];
+	const struct lxf_view_col *cols[LXF_VIEW_MAX_COLS];
 	const char *cspec = lxf_args_get(args, 'c'), *fspec = lxf_args_get(args, 'f');
 	struct list_job *jobs = NULL;
 	const char **filters = NULL;
@@ -220,11 +220,11 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 
 	if (fspec && lxf_fmt_parse(fspec, &fmt, &err) != 0)
 		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-	if (lxf_list_parse_columns(cspec ? cspec : LXF_LIST_DEFAULT_COLS, cols, LXF_LIST_MAX_COLS,
+	if (lxf_view_parse_columns(cspec ? cspec : LXF_LIST_DEFAULT_COLS, cols, LXF_VIEW_MAX_COLS,
 				   &ncols, &err) != 0)
 		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
 	for (size_t c = 0; c < ncols; c++)
-		needs_state |= cols[c]->needs_state || cols[c]->needs_snapshots;
+		needs_state |= cols[c]->needs != 0;
 	jobs = calloc(ctx->remotes->n + (size_t)args->argc + 1, sizeof(*jobs));
 	filters = calloc((size_t)args->argc + 1, sizeof(*filters));
 	names = calloc((size_t)args->argc + 1, sizeof(*names));
@@ -307,7 +307,7 @@ const struct lxf_cmd lxf_cmd_list_entry = {
     .opts =
 	{
 	    {"columns", 'c', required_argument, "COLUMNS",
-	     "Column letters (default ns46tSL): n s 4 6 t S L a b c d e f F l m N p P u"},
+	     "Column letters (default rns46tSL): r n s 4 6 t S L a b c d e f F l m N p P u"},
 	    {"format", 'f', required_argument, "FORMAT", "table, csv, json, yaml or compact"},
 	},
     .exec = cmd_list_exec,

@@ -1,74 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Columns, filters and sorting for `lxf list`, on LXD InstanceFull objects.
- * The rules mirror lxc's so that scripts written for lxc keep working.
+ * Filters and sorting for `lxf list`, on LXD InstanceFull objects (the
+ * columns are the instance view's, common/client/view.c). The rules mirror
+ * lxc's so that scripts written for lxc keep working.
  */
 #include "list.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
-#include "buf.h"
 #include "json.h"
-#include "output.h"
-
-static const struct lxf_list_col list_cols[] = {
-    {'4', "IPV4", true, false},          {'6', "IPV6", true, false},
-    {'a', "ARCHITECTURE", false, false}, {'b', "STORAGE POOL", false, false},
-    {'c', "CREATED AT", false, false},   {'d', "DESCRIPTION", false, false},
-    {'e', "PROJECT", false, false},      {'f', "BASE IMAGE", false, false},
-    {'F', "BASE IMAGE", false, false},   {'l', "LAST USED AT", false, false},
-    {'m', "MEMORY USAGE", true, false},  {'n', "NAME", false, false},
-    {'N', "PROCESSES", true, false},     {'p', "PID", true, false},
-    {'P', "PROFILES", false, false},     {'s', "STATE", false, false},
-    {'S', "SNAPSHOTS", false, true},     {'t', "TYPE", false, false},
-    {'u', "CPU USAGE", true, false},     {'L', "LOCATION", false, false},
-};
-
-int lxf_list_parse_columns(const char *spec, const struct lxf_list_col **cols, size_t max,
-			   size_t *n, struct lxf_err *err)
-{
-	size_t k = 0;
-	bool prev_comma = true;
-
-	*n = 0;
-	if (!*spec)
-		return lxf_err_set(err, LXF_EUSAGE, "empty column list");
-	for (const char *p = spec; *p; p++) {
-		const struct lxf_list_col *found = NULL;
-
-		if (*p == ',') {
-			if (prev_comma)
-				return lxf_err_set(err, LXF_EUSAGE, "empty column entry in '%s'",
-						   spec);
-			prev_comma = true;
-			continue;
-		}
-		prev_comma = false;
-		for (size_t i = 0; i < sizeof(list_cols) / sizeof(list_cols[0]); i++)
-			if (list_cols[i].letter == *p)
-				found = &list_cols[i];
-		if (!found) {
-			if (isprint((unsigned char)*p))
-				return lxf_err_set(err, LXF_EUSAGE, "unknown column '%c'", *p);
-			return lxf_err_set(err, LXF_EUSAGE, "unknown column '\\x%02x'",
-					   (unsigned char)*p);
-		}
-		if (k >= max)
-			return lxf_err_set(err, LXF_EUSAGE, "too many columns (max %zu)", max);
-		cols[k++] = found;
-	}
-	if (prev_comma)
-		return lxf_err_set(err, LXF_EUSAGE, "empty column entry in '%s'", spec);
-	*n = k;
-	return 0;
-}
 
 /* ---- filters ---- */
 
@@ -111,13 +56,6 @@ static bool list_dot_prefix(const char *shrt, const char *full)
 		}
 	}
 	return true;
-}
-
-static bool list_status_active(struct json_object *inst)
-{
-	const char *st = lxf_json_str(inst, "status");
-
-	return st && strcasecmp(st, "Stopped") != 0 && strcasecmp(st, "Error") != 0;
 }
 
 /* Address equality or membership of a CIDR. */
@@ -333,229 +271,16 @@ bool lxf_list_match(struct json_object *inst, const char *const *filters, size_t
 	return true;
 }
 
-/* ---- cells ---- */
-
-void lxf_list_format_time(const char *s, char *buf, size_t len)
-{
-	struct tm tm = {0};
-	const char *rest;
-	time_t t;
-	long off = 0;
-
-	buf[0] = '\0';
-	if (!s)
-		return;
-	rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!rest || tm.tm_year + 1900 <= 1970)
-		return; /* Go's zero time and the epoch both mean "never" */
-	if (*rest == '.')
-		for (rest++; isdigit((unsigned char)*rest); rest++)
-			;
-	if ((rest[0] == '+' || rest[0] == '-') && isdigit((unsigned char)rest[1]) &&
-	    isdigit((unsigned char)rest[2]) && rest[3] == ':') {
-		off = ((rest[1] - '0') * 10 + (rest[2] - '0')) * 3600L +
-		      ((rest[4] - '0') * 10 + (rest[5] - '0')) * 60L;
-		if (rest[0] == '-')
-			off = -off;
-	}
-	t = timegm(&tm) - off;
-	if (!gmtime_r(&t, &tm))
-		return;
-	(void)strftime(buf, len, "%Y/%m/%d %H:%M UTC", &tm);
-}
-
-static int list_cmp_str_desc(const void *a, const void *b)
-{
-	return -strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Global addresses of one family, "addr (iface)", reverse sorted, one per line. */
-static int list_ips(struct json_object *inst, const char *family, struct lxf_buf *out)
-{
-	struct json_object *net = lxf_json_path(inst, "state.network"), *addrs;
-	char **v = NULL, **nv;
-	size_t n = 0;
-	int rc = 0;
-
-	if (!list_status_active(inst) || !net || !json_object_is_type(net, json_type_object))
-		return 0;
-	json_object_object_foreach(net, ifname, iface)
-	{
-		const char *type = lxf_json_str(iface, "type");
-
-		if ((type && strcmp(type, "loopback") == 0) ||
-		    !json_object_object_get_ex(iface, "addresses", &addrs) ||
-		    !json_object_is_type(addrs, json_type_array))
-			continue;
-		for (size_t i = 0; i < json_object_array_length(addrs); i++) {
-			struct json_object *a = json_object_array_get_idx(addrs, i);
-			const char *fam = lxf_json_str(a, "family"),
-				   *ad = lxf_json_str(a, "address");
-			const char *scope = lxf_json_str(a, "scope");
-
-			if (!fam || !ad || strcmp(fam, family) != 0)
-				continue;
-			if (scope && (strcmp(scope, "link") == 0 || strcmp(scope, "local") == 0))
-				continue;
-			nv = realloc(v, (n + 1) * sizeof(*v));
-			if (!nv) {
-				rc = -LXF_ENOMEM;
-				goto out;
-			}
-			v = nv;
-			if (asprintf(&v[n], "%s (%s)", ad, ifname) < 0) {
-				rc = -LXF_ENOMEM;
-				goto out;
-			}
-			n++;
-		}
-	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), list_cmp_str_desc);
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = lxf_buf_addf(out, "%s%s", i ? "\n" : "", v[i]);
-out:
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-	return rc;
-}
-
-static int list_upper(const char *s, struct lxf_buf *out)
-{
-	int rc = 0;
-
-	for (; s && *s && rc == 0; s++)
-		rc = lxf_buf_addc(out, (char)toupper((unsigned char)*s));
-	return rc;
-}
-
-static int64_t list_state_int(struct json_object *inst, const char *path)
-{
-	struct json_object *o = lxf_json_path(inst, path);
-
-	return o && json_object_is_type(o, json_type_int) ? json_object_get_int64(o) : 0;
-}
-
-static int list_pool(struct json_object *inst, struct lxf_buf *out)
-{
-	struct json_object *devs = NULL;
-
-	if (!json_object_object_get_ex(inst, "expanded_devices", &devs) ||
-	    !json_object_is_type(devs, json_type_object))
-		return 0;
-	json_object_object_foreach(devs, dname, dev)
-	{
-		const char *type = lxf_json_str(dev, "type"), *path = lxf_json_str(dev, "path");
-
-		(void)dname;
-		if (type && path && strcmp(type, "disk") == 0 && strcmp(path, "/") == 0)
-			return lxf_buf_adds(
-			    out, lxf_json_str(dev, "pool") ? lxf_json_str(dev, "pool") : "");
-	}
-	return 0;
-}
-
-static int list_cell_fill(struct json_object *inst, char letter, struct lxf_buf *b)
-{
-	struct json_object *o = NULL;
-	const char *s;
-	char tmp[64];
-	int64_t v;
-
-	switch (letter) {
-	case 'n':
-		return lxf_buf_adds(b,
-				    lxf_json_str(inst, "name") ? lxf_json_str(inst, "name") : "");
-	case 's':
-		return list_upper(lxf_json_str(inst, "status"), b);
-	case '4':
-		return list_ips(inst, "inet", b);
-	case '6':
-		return list_ips(inst, "inet6", b);
-	case 't': {
-		bool eph = false;
-		int rc;
-
-		s = lxf_json_str(inst, "type");
-		rc = list_upper(s && *s ? s : "container", b);
-		(void)lxf_json_get_bool(inst, "ephemeral", false, &eph, NULL);
-		return rc ? rc : eph ? lxf_buf_adds(b, " (EPHEMERAL)") : 0;
-	}
-	case 'S':
-		json_object_object_get_ex(inst, "snapshots", &o);
-		return lxf_buf_addf(b, "%zu",
-				    o && json_object_is_type(o, json_type_array)
-					? json_object_array_length(o)
-					: (size_t)0);
-	case 'L':
-		s = lxf_json_str(inst, "location");
-		return lxf_buf_adds(b, s && strcmp(s, "none") != 0 ? s : "");
-	case 'a':
-	case 'd':
-	case 'e':
-		s = lxf_json_str(inst, letter == 'a'   ? "architecture"
-				       : letter == 'd' ? "description"
-						       : "project");
-		return lxf_buf_adds(b, s ? s : (letter == 'e' ? "default" : ""));
-	case 'b':
-		return list_pool(inst, b);
-	case 'c':
-	case 'l':
-		lxf_list_format_time(
-		    lxf_json_str(inst, letter == 'c' ? "created_at" : "last_used_at"), tmp,
-		    sizeof(tmp));
-		return lxf_buf_adds(b, tmp);
-	case 'f':
-	case 'F':
-		s = lxf_json_str(lxf_json_path(inst, "config"), "volatile.base_image");
-		if (!s)
-			return 0;
-		return lxf_buf_add(b, s, letter == 'f' && strlen(s) > 12 ? 12 : strlen(s));
-	case 'm':
-		v = list_state_int(inst, "state.memory.usage");
-		if (!list_status_active(inst) || v <= 0)
-			return 0;
-		lxf_output_size_iec(v, tmp, sizeof(tmp));
-		return lxf_buf_adds(b, tmp);
-	case 'N':
-	case 'p':
-		if (!list_status_active(inst) || !lxf_json_path(inst, "state"))
-			return 0;
-		return lxf_buf_addf(b, "%lld",
-				    (long long)list_state_int(
-					inst, letter == 'p' ? "state.pid" : "state.processes"));
-	case 'P':
-		json_object_object_get_ex(inst, "profiles", &o);
-		for (size_t i = 0; o && json_object_is_type(o, json_type_array) &&
-				   i < json_object_array_length(o);
-		     i++) {
-			int rc =
-			    lxf_buf_addf(b, "%s%s", i ? "\n" : "",
-					 json_object_get_string(json_object_array_get_idx(o, i)));
-			if (rc)
-				return rc;
-		}
-		return 0;
-	case 'u':
-		v = list_state_int(inst, "state.cpu.usage");
-		if (!list_status_active(inst) || v <= 0)
-			return 0;
-		return lxf_buf_addf(b, "%llds", (long long)(v / 1000000000));
-	default:
-		return 0;
-	}
-}
+/* ---- cells, for the callers that name a column by its letter ---- */
 
 char *lxf_list_cell(struct json_object *inst, char letter)
 {
-	struct lxf_buf b = {0};
+	return lxf_view_cell(lxf_view_col(letter), inst);
+}
 
-	if (list_cell_fill(inst, letter, &b) != 0) {
-		lxf_buf_fini(&b);
-		return NULL;
-	}
-	return lxf_buf_take(&b);
+void lxf_list_format_time(const char *rfc3339, char *buf, size_t len)
+{
+	lxf_view_format_time(rfc3339, buf, len);
 }
 
 /* ---- sorting ---- */

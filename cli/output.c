@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "view.h"
 #include "yaml.h"
 
 int lxf_fmt_parse(const char *s, enum lxf_fmt *out, struct lxf_err *err)
@@ -269,18 +270,5 @@ bool lxf_output_color(FILE *out)
 
 void lxf_output_size_iec(long long bytes, char *buf, size_t len)
 {
-	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-	double v = (double)bytes;
-	size_t u = 0;
-
-	if (bytes < 1024) {
-		(void)snprintf(buf, len, "%lldB", bytes);
-		return;
-	}
-	v /= 1024.0;
-	while (v >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1024.0;
-		u++;
-	}
-	(void)snprintf(buf, len, "%.2f%s", v, units[u]);
+	lxf_view_size_iec(bytes, buf, len);
 }

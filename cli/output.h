@@ -56,7 +56,7 @@ int lxf_output_json(FILE *out, enum lxf_fmt fmt, struct json_object *o, struct l
 /* True when colour should be used on out: a terminal and NO_COLOR unset or empty. */
 bool lxf_output_color(FILE *out);
 
-/* IEC size as LXD prints it: "512B", "1.50KiB", "12.34MiB". Writes into buf. */
+/* IEC size as LXD prints it: "512B", "1.50KiB", "12.34MiB" (lxf_view_size_iec). Writes into buf. */
 void lxf_output_size_iec(long long bytes, char *buf, size_t len);
 
 #endif

@@ -46,7 +46,7 @@ _lxf_instances()
 	if [[ -z $target ]]; then
 		target=$("$1" remote get-default 2>/dev/null):
 	fi
-	timeout 3 "$1" list "$target" -f csv -c n 2>/dev/null | awk -F, '{ print $2 }'
+	timeout 3 "$1" list "$target" -f csv -c n 2>/dev/null
 }
 
 _lxf_images()

@@ -177,13 +177,42 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 	return shown + 1;
 }
 
-static void table_widths(int *name_w, int *img_w)
-{
-	/* mark 2, remote 10, state 8, ipv4 15, cpu 8, memory 9, 7 separators. */
-	int rest = COLS - (2 + 10 + 8 + 15 + 8 + 9 + 7);
+/*
+ * The container table's columns, in enum tui_col order: a fixed width, or a
+ * share of what the fixed ones and the separators leave (NAME 3/5, IMAGE
+ * 2/5). Header and rows are both drawn from this table.
+ */
+static const struct {
+	int width, share;
+	bool right;
+} table_cols[TUI_COL_N] = {
+    [TUI_COL_REMOTE] = {10, 0, false}, [TUI_COL_NAME] = {0, 3, false},
+    [TUI_COL_STATE] = {8, 0, false},   [TUI_COL_IPV4] = {15, 0, false},
+    [TUI_COL_CPU] = {8, 0, true},      [TUI_COL_MEMORY] = {9, 0, true},
+    [TUI_COL_IMAGE] = {0, 2, false},
+};
 
-	*name_w = rest * 3 / 5;
-	*img_w = rest - *name_w;
+#define MARK_W 2 /* the mark column before the others */
+
+static void table_widths(int w[TUI_COL_N])
+{
+	int rest = COLS - MARK_W - (TUI_COL_N - 1), shares = 0, left, last = -1;
+
+	for (int c = 0; c < TUI_COL_N; c++) {
+		rest -= table_cols[c].width;
+		shares += table_cols[c].share;
+	}
+	left = rest;
+	for (int c = 0; c < TUI_COL_N; c++) {
+		w[c] = table_cols[c].width;
+		if (table_cols[c].share) {
+			w[c] = rest * table_cols[c].share / shares;
+			left -= w[c];
+			last = c;
+		}
+	}
+	if (last >= 0)
+		w[last] += left; /* the rounding goes to the last flexible column */
 }
 
 /* Text from a server (an image description) as ASCII outside a UTF-8 locale:
@@ -200,16 +229,60 @@ static const char *ascii(const struct tui_ui *ui, const char *s, char *buf, size
 	return buf;
 }
 
+/* The text of column c of r: the row holds what the instance view decoded. */
+static const char *cell_text(const struct tui_ui *ui, const struct tui_row *r, int c, char *buf,
+			     size_t len)
+{
+	switch ((enum tui_col)c) {
+	case TUI_COL_REMOTE:
+		return ui->m->hosts[r->host].name;
+	case TUI_COL_NAME:
+		return r->name;
+	case TUI_COL_STATE:
+		return r->state;
+	case TUI_COL_IPV4:
+		return r->ipv4[0] ? r->ipv4 : "-";
+	case TUI_COL_CPU:
+		fmt_cpu(buf, len, r);
+		return buf;
+	case TUI_COL_MEMORY:
+		tui_fmt_bytes(buf, len, r->mem);
+		return buf;
+	case TUI_COL_IMAGE:
+		return ascii(ui, r->image, buf, len);
+	case TUI_COL_N:
+		break;
+	}
+	return "";
+}
+
+/* The host's colour on REMOTE, green on the STATE of a running container. */
+static attr_t cell_attr(const struct tui_ui *ui, const struct tui_row *r, int c)
+{
+	if (c == TUI_COL_REMOTE)
+		return pair(ui, PAIR_HOST0 + r->host % HOST_COLOURS);
+	if (c == TUI_COL_STATE && strcmp(r->state, "RUNNING") == 0)
+		return pair(ui, PAIR_UP);
+	return A_NORMAL;
+}
+
+static void draw_cell(int c, int w, const char *text)
+{
+	printw(table_cols[c].right ? "%*.*s" : "%-*.*s", w, w, text);
+	if (c + 1 < TUI_COL_N)
+		printw(" ");
+}
+
 static void draw_table(struct tui_ui *ui, int y, int rows)
 {
 	struct tui_model *m = ui->m;
-	int nw, iw;
+	int w[TUI_COL_N];
 
-	table_widths(&nw, &iw);
+	table_widths(w);
 	attron(A_BOLD);
-	mvprintw(y, 0, "%-2s%-10s %-*s %-8s %-15s %8s %9s %-*s", "", tui_col_names[0], nw,
-		 tui_col_names[1], tui_col_names[2], tui_col_names[3], tui_col_names[4],
-		 tui_col_names[5], iw, tui_col_names[6]);
+	mvprintw(y, 0, "%-*s", MARK_W, "");
+	for (int c = 0; c < TUI_COL_N; c++)
+		draw_cell(c, w[c], tui_col_names[c]);
 	attroff(A_BOLD);
 	ui->table_y0 = y + 1;
 	ui->nrows_shown = rows;
@@ -223,25 +296,20 @@ static void draw_table(struct tui_ui *ui, int y, int rows)
 	for (int k = 0; k < rows && ui->top + (size_t)k < ui->nview; k++) {
 		size_t vi = ui->top + (size_t)k;
 		const struct tui_row *r = &m->rows[ui->view[vi]];
-		char cpu[16], mem[16], img[sizeof(r->image)];
 		bool sel = vi == ui->cur && ui->mode == TUI_M_TABLE;
-		attr_t hc = pair(ui, PAIR_HOST0 + r->host % HOST_COLOURS);
 
-		fmt_cpu(cpu, sizeof(cpu), r);
-		tui_fmt_bytes(mem, sizeof(mem), r->mem);
 		move(y + 1 + k, 0);
 		if (sel)
 			attron(A_REVERSE);
-		printw("%-2s", r->marked ? (ui->utf8 ? "\u25cf " : "* ") : "");
-		attron(hc);
-		printw("%-10.10s ", m->hosts[r->host].name);
-		attroff(hc);
-		printw("%-*.*s ", nw, nw, r->name);
-		attron(strcmp(r->state, "RUNNING") == 0 ? pair(ui, PAIR_UP) : A_NORMAL);
-		printw("%-8.8s ", r->state);
-		attroff(strcmp(r->state, "RUNNING") == 0 ? pair(ui, PAIR_UP) : A_NORMAL);
-		printw("%-15s %8s %9s %-*.*s", r->ipv4[0] ? r->ipv4 : "-", cpu, mem, iw, iw,
-		       ascii(ui, r->image, img, sizeof(img)));
+		printw("%-*s", MARK_W, r->marked ? (ui->utf8 ? "\u25cf " : "* ") : "");
+		for (int c = 0; c < TUI_COL_N; c++) {
+			char buf[sizeof(r->image)];
+			attr_t a = cell_attr(ui, r, c);
+
+			attron(a);
+			draw_cell(c, w[c], cell_text(ui, r, c, buf, sizeof(buf)));
+			attroff(a);
+		}
 		if (sel)
 			attroff(A_REVERSE);
 	}

@@ -18,6 +18,7 @@
 
 #include "json.h"
 #include "tui.h"
+#include "view.h"
 
 const char *const tui_col_names[TUI_COL_N] = {"REMOTE", "NAME",   "STATE", "IPV4",
 					      "CPU",    "MEMORY", "IMAGE"};
@@ -89,38 +90,6 @@ const char *tui_model_log_line(const struct tui_model *m, size_t i)
 	return m->log[(m->log_head + i) % TUI_LOG_LINES];
 }
 
-/* First global IPv4 address of a non-loopback interface. */
-static void row_ipv4(struct tui_row *r, struct json_object *inst)
-{
-	struct json_object *net = lxf_json_path(inst, "state.network"), *addrs;
-
-	r->ipv4[0] = '\0';
-	if (!net || !json_object_is_type(net, json_type_object))
-		return;
-	json_object_object_foreach(net, ifname, iface)
-	{
-		const char *type = lxf_json_str(iface, "type");
-
-		(void)ifname;
-		if ((type && strcmp(type, "loopback") == 0) ||
-		    !json_object_object_get_ex(iface, "addresses", &addrs) ||
-		    !json_object_is_type(addrs, json_type_array))
-			continue;
-		for (size_t i = 0; i < json_object_array_length(addrs); i++) {
-			struct json_object *a = json_object_array_get_idx(addrs, i);
-			const char *fam = lxf_json_str(a, "family"),
-				   *ad = lxf_json_str(a, "address");
-			const char *scope = lxf_json_str(a, "scope");
-
-			if (!fam || !ad || strcmp(fam, "inet") != 0 ||
-			    (scope && strcmp(scope, "global") != 0))
-				continue;
-			copy(r->ipv4, sizeof(r->ipv4), ad);
-			return;
-		}
-	}
-}
-
 static int64_t json_int_at(struct json_object *o, const char *path)
 {
 	struct json_object *v = lxf_json_path(o, path);
@@ -145,49 +114,34 @@ static void utf8_trim(char *s)
 		s[i - 1] = '\0';
 }
 
-/*
- * What the instance was made from, shortest first: "os release" from the
- * image.* keys LXD (and lxfd) copy from the image's properties, else the
- * image's description, else the first 12 digits of its fingerprint.
- */
-static void row_image(struct tui_row *r, struct json_object *cfg)
+/* Copies cell of inst into dst (cut to size, as UTF-8) or dflt when it is empty. */
+static void row_cell(char *dst, size_t len, int (*cell)(struct json_object *, struct lxf_buf *),
+		     struct json_object *inst, const char *dflt)
 {
-	const char *os = lxf_json_str(cfg, "image.os"), *rel = lxf_json_str(cfg, "image.release");
-	const char *desc = lxf_json_str(cfg, "image.description");
-	const char *fp = lxf_json_str(cfg, "volatile.base_image");
+	struct lxf_buf b = {0};
 
-	if (os && *os)
-		(void)snprintf(r->image, sizeof(r->image), "%s%s%s", os, rel && *rel ? " " : "",
-			       rel ? rel : "");
-	else if (desc && *desc)
-		copy(r->image, sizeof(r->image), desc);
-	else if (fp && *fp)
-		(void)snprintf(r->image, sizeof(r->image), "%.12s", fp);
-	else
-		copy(r->image, sizeof(r->image), "-");
-	utf8_trim(r->image);
+	copy(dst, len, cell(inst, &b) == 0 && b.len ? lxf_buf_str(&b) : dflt);
+	utf8_trim(dst);
+	lxf_buf_fini(&b);
 }
 
+/*
+ * The row shows what `lxf list` shows, through the instance view: its STATE
+ * cell, the address that heads its IPV4 cell (lxc's rule), the memory and
+ * CPU of an active instance.
+ */
 int tui_row_from_json(struct tui_row *r, struct json_object *inst)
 {
-	const char *name = lxf_json_str(inst, "name"), *status = lxf_json_str(inst, "status");
-	struct json_object *cfg = lxf_json_path(inst, "config");
+	const char *name = lxf_json_str(inst, "name");
 
 	if (!name || !*name || strlen(name) >= sizeof(r->name))
 		return -1;
 	copy(r->name, sizeof(r->name), name);
-	copy(r->state, sizeof(r->state), status ? status : "UNKNOWN");
-	for (char *p = r->state; *p; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-	row_image(r, cfg);
-	row_ipv4(r, inst);
-	r->cpu_ns = json_int_at(inst, "state.cpu.usage");
-	r->mem = json_int_at(inst, "state.memory.usage");
-	if (strcmp(r->state, "RUNNING") != 0) {
-		r->cpu_ns = -1;
-		r->mem = -1;
-	}
+	row_cell(r->state, sizeof(r->state), lxf_view_col('s')->cell, inst, "UNKNOWN");
+	row_cell(r->image, sizeof(r->image), lxf_view_image, inst, "-");
+	lxf_view_addr_first(inst, "inet", r->ipv4, sizeof(r->ipv4));
+	r->cpu_ns = lxf_view_cpu_ns(inst);
+	r->mem = lxf_view_memory(inst);
 	r->cpu_base_ns = r->cpu_base_ms = -1;
 	r->cpu_pm = -1;
 	return 0;

@@ -25,7 +25,7 @@ hosts_import_image 1
 # --- rename (stopped instance, same remote only)
 assert_exit 0 lxf_run init busybox h1:c1
 assert_exit 0 lxf_run rename h1:c1 c2
-assert_exit 0 lxf_run list h1: -f csv -c n
+assert_exit 0 lxf_run list h1: -f csv -c rn
 assert_eq "h1,c2" "$LXFE_OUT" "names after rename"
 assert_exit 1 lxf_run rename h1:c1 c3
 assert_contains "$LXFE_ERR" "Error: "

@@ -18,7 +18,7 @@ assert_exit 0 lxf_run launch busybox h1:c1
 assert_exit 0 lxf_run pause h1:c1
 assert_eq FROZEN "$(container_state 1 c1)" "liblxc after pause"
 assert_exit 0 lxf_run list h1:c1 -c ns -f csv
-assert_eq "h1,c1,FROZEN" "$LXFE_OUT" "lxf list after pause"
+assert_eq "c1,FROZEN" "$LXFE_OUT" "lxf list after pause"
 assert_exit 1 lxf_run pause h1:nope
 assert_contains "$LXFE_ERR" "Error: "
 assert_exit 0 lxf_run start h1:c1

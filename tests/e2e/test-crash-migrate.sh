@@ -33,7 +33,7 @@ lsdir() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort | 
 
 # The source as it was: file, snapshot, stopped.
 check_source() {
-	assert_exit 0 lxf_run list h1:src -c ns -f csv
+	assert_exit 0 lxf_run list h1:src -c rns -f csv
 	assert_eq "h1,src,STOPPED" "$LXFE_OUT" "[$case] source state"
 	assert_exit 0 lxf_run info h1:src
 	assert_contains "$LXFE_OUT" "s0" "[$case] source snapshot"
@@ -43,7 +43,7 @@ check_source() {
 # dst whole, or absent with nothing of it left.
 check_target() {
 	local names
-	names=$(lxf_run list h2: -c n -f csv)
+	names=$(lxf_run list h2: -c rn -f csv)
 	case "$names" in
 	h2,dst)
 		lxfe_log "[$case] dst was completed"

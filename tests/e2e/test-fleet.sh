@@ -23,7 +23,7 @@ done
 # Rows of `lxf list -f csv` as "remote name state ipv4s", for the checks.
 # The REMOTE column comes first; the rest is found by content.
 fleet_rows() {
-	lxf_run list -f csv -c n,s,4 2>/dev/null | python3 -c '
+	lxf_run list -f csv -c r,n,s,4 2>/dev/null | python3 -c '
 import csv, sys
 for row in csv.reader(sys.stdin):
     if len(row) >= 4:
@@ -109,7 +109,7 @@ assert_contains "$LXFE_ERR" "h4" "error about the unreachable remote"
 # Stop, start, delete.
 assert_exit 0 lxf_run stop h1:c1
 assert_eq STOPPED "$(container_state 1 c1)" "h1:c1 after stop"
-assert_exit 3 lxf_run list -f csv -c n,s
+assert_exit 3 lxf_run list -f csv -c r,n,s
 assert_contains "$LXFE_OUT" "h1,c1,STOPPED" "list after stop"
 assert_exit 0 lxf_run start h1:c1
 assert_eq RUNNING "$(container_state 1 c1)" "h1:c1 after start"
@@ -122,7 +122,7 @@ assert_eq RUNNING "$(container_state 2 c2)" "h2:c2 after a refused delete"
 assert_exit 0 lxf_run delete -f h2:c2
 [ -z "$(container_state 2 c2)" ] || fail "h2:c2 still known to liblxc after delete -f"
 # The other hosts' containers are untouched.
-assert_exit 3 lxf_run list -f csv -c n,s
+assert_exit 3 lxf_run list -f csv -c r,n,s
 for rc in h1,c2 h2,c1 h3,c1 h3,c2; do
 	assert_contains "$LXFE_OUT" "$rc,RUNNING" "list after delete"
 done

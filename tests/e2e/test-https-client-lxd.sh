@@ -78,7 +78,7 @@ assert_exit 0 lxf_run launch busybox "lx:$CL"
 assert_eq RUNNING "$(LXD_DIR=$LXD_D lxc list "$CL" -f csv -c s)" "LXD's view of $CL"
 assert_exit 5 lxf_run exec "lx:$CL" -- sh -c 'echo out; exit 5'
 assert_eq out "$LXFE_OUT" "exec over HTTPS"
-assert_exit 0 lxf_run list -f csv -c n,s
+assert_exit 0 lxf_run list -f csv -c r,n,s
 assert_contains "$LXFE_OUT" "lx,$CL,RUNNING" "mixed list"
 
 # --- a token from lxf, used by a second client (its own certificate)

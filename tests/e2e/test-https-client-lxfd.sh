@@ -64,7 +64,7 @@ assert_contains "$LXFE_OUT" "${CLI_FP:0:12}" "trust list over HTTPS"
 assert_exit 0 lxf_run launch busybox "s1:$CT"
 assert_exit 5 lxf_run exec "s1:$CT" -- sh -c 'echo out; exit 5'
 assert_eq out "$LXFE_OUT" "exec over HTTPS"
-assert_exit 0 lxf_run list -f csv -c n,s
+assert_exit 0 lxf_run list -f csv -c r,n,s
 assert_contains "$LXFE_OUT" "s1,$CT,RUNNING" "list over HTTPS"
 assert_contains "$LXFE_OUT" "h1,$CT,RUNNING" "same host over the unix socket"
 

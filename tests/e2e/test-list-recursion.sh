@@ -11,7 +11,7 @@
 # equal what the per-instance endpoints say (GET /1.0/instances/NAME,
 # /snapshots?recursion=1, /state), with several profiles, snapshots, more
 # running containers than list threads, and a profile changed between two
-# lists.
+# lists. Then the columns `lxf list -c` prints (cli/cmd-list.c).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -98,5 +98,18 @@ wait_until 30 container_is 1 r5 RUNNING || fail "r5 not RUNNING after restart"
 list=$(compare)
 assert_eq "$(container_pid 1 r5)" "$(python3 -c 'import json,sys
 print([r for r in json.load(sys.stdin)["metadata"] if r["name"] == "r5"][0]["state"]["pid"])' <<<"$list")" "r5 pid after restart"
+
+# `lxf list -c` prints exactly the columns asked, in that order, as
+# `lxc list -c ns -f csv` prints "name,state" lines; r is the remote's
+# letter, and only the default columns (no -c) put the remote first.
+assert_exit 0 lxf_run list h1: -c ns -f csv
+assert_eq "$(printf 'r%d,RUNNING\n' 1 2 3 4 5 6 7 8 9)
+s1,STOPPED" "$LXFE_OUT" "-c ns: name and state, nothing else"
+assert_exit 0 lxf_run list h1:s1 -c sr,n -f csv
+assert_eq "STOPPED,h1,s1" "$LXFE_OUT" "-c sr,n: the state, the remote, the name"
+assert_exit 0 lxf_run list h1:s1 -c rn
+assert_contains "$LXFE_OUT" "| REMOTE | NAME |" "the remote's header"
+assert_exit 0 lxf_run list h1:s1 -f csv
+assert_eq "h1,s1,STOPPED,,,CONTAINER,1" "$LXFE_OUT" "default columns: the remote first"
 
 lxfe_log "list rows: ok"

@@ -58,7 +58,7 @@ assert_contains "$LXFE_ERR" "not found"
 assert_exit 2 lxf_run exec -t -T "lxd:$CL" -- true
 
 # One list over LXD and two lxfd remotes: table and JSON.
-assert_exit 0 lxf_run list -f csv -c n,s
+assert_exit 0 lxf_run list -f csv -c r,n,s
 for pair in "lxd,$CL" "h1,$C1" "h2,$C2"; do
 	assert_contains "$LXFE_OUT" "$pair,RUNNING" "mixed list"
 done

@@ -19,7 +19,7 @@ set -euo pipefail
 hosts_up 2
 hosts_import_image 1
 
-row() { lxf_run list "h$1:" -f csv -c ns | grep "^h$1,$2," || true; }
+row() { lxf_run list "h$1:" -f csv -c rns | grep "^h$1,$2," || true; }
 # Predicates for wait_until (a "$(row ...)" argument would be read once).
 running() { [ "$(row "$1" "$2")" = "h$1,$2,RUNNING" ]; }
 absent() { [ -z "$(row "$1" "$2")" ]; }

@@ -63,7 +63,7 @@ content() {
 		'cat /root/data; stat -c "%u:%g %a" /root/data; md5sum </root/big'
 	printf '%s' "$LXFE_OUT"
 }
-row() { lxf_run list "$1:" -f csv -c ns | grep "^$1,$2," || true; }
+row() { lxf_run list "$1:" -f csv -c rns | grep "^$1,$2," || true; }
 
 assert_exit 0 lxf_run image import "$(lxfe_image)" la: --alias busybox
 assert_exit 0 lxf_run launch busybox "la:$C" -c user.v=one

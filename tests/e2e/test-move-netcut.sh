@@ -39,7 +39,7 @@ hosts_import_image 1
 hosts_https 1 2
 
 # Checks go through the unix remotes hN:, which work while h2's link is down.
-row() { lxf_run list "h$1:" -f csv -c ns | grep "^h$1,$2," || true; }
+row() { lxf_run list "h$1:" -f csv -c rns | grep "^h$1,$2," || true; }
 sum() {
 	assert_exit 0 lxf_run exec "h$1:$2" -- sh -c 'md5sum </root/big'
 	printf '%s' "$LXFE_OUT"

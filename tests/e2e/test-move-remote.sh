@@ -21,7 +21,7 @@ hosts_up 2
 hosts_import_image 1 2
 
 # row N NAME: lxf list's CSV row of NAME on hN (list filters by prefix).
-row() { lxf_run list "h$1:" -f csv -c ns | grep "^h$1,$2," || true; }
+row() { lxf_run list "h$1:" -f csv -c rns | grep "^h$1,$2," || true; }
 
 # content N NAME: what the checks compare, read through lxf exec.
 content() {
@@ -46,7 +46,7 @@ assert_exit 0 lxf_run config get h2:c1 user.v
 assert_eq one "$LXFE_OUT" "config on arrival"
 assert_exit 0 lxf_run start h2:c1
 assert_eq "$want" "$(content 2 c1)" "files of the copy"
-assert_exit 0 lxf_run list h1: -f csv -c ns
+assert_exit 0 lxf_run list h1: -f csv -c rns
 assert_contains "$LXFE_OUT" "h1,c1,STOPPED"
 assert_exit 0 lxf_run delete -f h2:c1
 

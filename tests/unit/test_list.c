@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for cli/list.c: column letters, lxc-style filters, cells, sorting. */
+/* Unit tests for cli/list.c: lxc-style filters, sorting (columns: test_view.c). */
 /* cmocka.h needs these before it; blank lines keep clang-format from reordering. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,6 @@
 
 #include <cmocka.h>
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -38,37 +37,6 @@ static struct json_object *parse(const char *s)
 
 	assert_int_equal(lxf_json_parse(s, strlen(s), 0, &o, NULL), 0);
 	return o;
-}
-
-static void test_columns(void **state)
-{
-	const struct lxf_list_col *cols[LXF_LIST_MAX_COLS];
-	struct lxf_err err = {0};
-	size_t n = 0;
-
-	(void)state;
-	assert_int_equal(lxf_list_parse_columns("ns46tSL", cols, LXF_LIST_MAX_COLS, &n, NULL), 0);
-	assert_int_equal(n, 7);
-	assert_int_equal(cols[0]->letter, 'n');
-	assert_string_equal(cols[2]->header, "IPV4");
-	assert_true(cols[2]->needs_state);
-	assert_true(cols[5]->needs_snapshots);
-	assert_false(cols[0]->needs_state);
-	assert_int_equal(lxf_list_parse_columns("n,s,P", cols, LXF_LIST_MAX_COLS, &n, NULL), 0);
-	assert_int_equal(n, 3);
-	assert_int_equal(cols[2]->letter, 'P');
-
-	assert_int_equal(lxf_list_parse_columns("nsx", cols, LXF_LIST_MAX_COLS, &n, &err),
-			 -LXF_EUSAGE);
-	assert_string_equal(err.msg, "unknown column 'x'");
-	assert_int_equal(n, 0);
-	assert_int_equal(lxf_list_parse_columns("n,,s", cols, LXF_LIST_MAX_COLS, &n, &err),
-			 -LXF_EUSAGE);
-	assert_int_equal(lxf_list_parse_columns("n,", cols, LXF_LIST_MAX_COLS, &n, &err),
-			 -LXF_EUSAGE);
-	assert_int_equal(lxf_list_parse_columns("", cols, LXF_LIST_MAX_COLS, &n, &err),
-			 -LXF_EUSAGE);
-	assert_int_equal(lxf_list_parse_columns("nnn", cols, 2, &n, &err), -LXF_EUSAGE);
 }
 
 static bool match1(struct json_object *o, const char *f)
@@ -120,49 +88,6 @@ static void test_filters(void **state)
 	json_object_put(o);
 }
 
-static void expect_cell(struct json_object *o, char letter, const char *want)
-{
-	char *c = lxf_list_cell(o, letter);
-
-	assert_non_null(c);
-	assert_string_equal(c, want);
-	free(c);
-}
-
-static void test_cells(void **state)
-{
-	struct json_object *o = parse(inst_json);
-	struct json_object *stopped =
-	    parse("{\"name\":\"x\",\"status\":\"Stopped\",\"state\":{\"pid\":0,"
-		  "\"network\":{\"eth0\":{\"addresses\":[{\"family\":"
-		  "\"inet\",\"address\":\"10.1.1.1\",\"scope\":"
-		  "\"global\"}]}}}}");
-
-	(void)state;
-	expect_cell(o, 'n', "web01");
-	expect_cell(o, 's', "RUNNING");
-	expect_cell(o, '4', "10.0.0.50 (eth0)\n10.0.0.5 (eth0)");
-	expect_cell(o, '6', "fd42::5 (eth0)");
-	expect_cell(o, 't', "CONTAINER (EPHEMERAL)");
-	expect_cell(o, 'S', "2");
-	expect_cell(o, 'L', "");
-	expect_cell(o, 'P', "default\nnet");
-	expect_cell(o, 'c', "2024/03/05 08:20 UTC");
-	expect_cell(o, 'l', "");
-	expect_cell(o, 'p', "4242");
-	expect_cell(o, 'N', "7");
-	expect_cell(o, 'u', "5s");
-	expect_cell(o, 'm', "1.50MiB");
-	expect_cell(o, 'a', "x86_64");
-	/* a stopped instance shows no addresses or pid, whatever state says */
-	expect_cell(stopped, '4', "");
-	expect_cell(stopped, 'p', "");
-	expect_cell(stopped, 'S', "0");
-	expect_cell(stopped, 't', "CONTAINER");
-	json_object_put(o);
-	json_object_put(stopped);
-}
-
 static void test_sort(void **state)
 {
 	struct json_object *v[5];
@@ -188,9 +113,7 @@ static void test_sort(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_columns),
 	    cmocka_unit_test(test_filters),
-	    cmocka_unit_test(test_cells),
 	    cmocka_unit_test(test_sort),
 	};
 

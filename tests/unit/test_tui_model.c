@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for tui/model.c: rows from JSON, filter, sort, events, the log ring, CPU rates. */
+/* Unit tests for tui/model.c: rows from JSON (as lxf list shows them), filter, sort, events, the log ring, CPU rates. */
 /* cmocka.h needs these before it; blank lines keep clang-format from reordering. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +16,7 @@
 
 #include "json.h"
 #include "tui.h"
+#include "view.h"
 
 static struct json_object *parse(const char *s)
 {
@@ -120,6 +121,54 @@ static void test_row_image(void **state)
 		o = parse(buf);
 		assert_int_equal(tui_row_from_json(&r, o), 0);
 		assert_string_equal(r.image, cases[i].want);
+		json_object_put(o);
+	}
+}
+
+/*
+ * The console and `lxf list` show one address for one container: eth1 is
+ * listed first and its address sorts first, yet both pick from lxc's set
+ * (no link-scoped address) and the console's is eth0's, a line of the CLI's
+ * IPV4 cell. A stopped container shows none, whatever its state says.
+ */
+static void test_row_address_as_cli(void **state)
+{
+	static const char *const nets[] = {
+	    "\"eth1\":{\"type\":\"broadcast\",\"addresses\":[{\"family\":\"inet\","
+	    "\"address\":\"192.168.1.7\",\"scope\":\"global\"}]},\"eth0\":{\"type\":"
+	    "\"broadcast\",\"addresses\":[{\"family\":\"inet\",\"address\":\"169.254.3.3\","
+	    "\"scope\":\"link\"},{\"family\":\"inet\",\"address\":\"10.0.0.5\",\"scope\":"
+	    "\"global\"},{\"family\":\"inet\",\"address\":\"10.0.0.50\",\"scope\":\"global\"}]}",
+	    "\"eth0\":{\"type\":\"broadcast\",\"addresses\":[{\"family\":\"inet\","
+	    "\"address\":\"10.0.0.5\",\"scope\":\"global\"}]}",
+	};
+	static const struct {
+		const char *status;
+		size_t net;
+		const char *tui, *cli;
+	} cases[] = {
+	    {"Running", 0, "10.0.0.50", "192.168.1.7 (eth1)\n10.0.0.50 (eth0)\n10.0.0.5 (eth0)"},
+	    {"Frozen", 1, "10.0.0.5", "10.0.0.5 (eth0)"},
+	    {"Stopped", 1, "", ""},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[2048];
+		struct json_object *o;
+		struct tui_row r = {0};
+		char *cell;
+
+		(void)snprintf(buf, sizeof(buf),
+			       "{\"name\":\"c\",\"status\":\"%s\",\"state\":{\"network\":{%s}}}",
+			       cases[i].status, nets[cases[i].net]);
+		o = parse(buf);
+		assert_int_equal(tui_row_from_json(&r, o), 0);
+		assert_string_equal(r.ipv4, cases[i].tui);
+		cell = lxf_view_cell(lxf_view_col('4'), o);
+		assert_non_null(cell);
+		assert_string_equal(cell, cases[i].cli);
+		free(cell);
 		json_object_put(o);
 	}
 }
@@ -381,7 +430,7 @@ int main(void)
 	    cmocka_unit_test(test_sort),          cmocka_unit_test(test_upsert_relist),
 	    cmocka_unit_test(test_events),        cmocka_unit_test(test_log_ring),
 	    cmocka_unit_test(test_wake_once),     cmocka_unit_test(test_row_image),
-	    cmocka_unit_test(test_cpu_rate),
+	    cmocka_unit_test(test_cpu_rate),      cmocka_unit_test(test_row_address_as_cli),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
