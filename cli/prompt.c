@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The interactive prompt: `lxf` with no arguments on a terminal. Lines are
- * read with libedit, split with its tokenizer (quotes work as in a shell)
- * and run through lxf_cmd_run(), the same path as `lxf ARGS`. History is
- * kept in $LXF_CONF/history. Tab completes command names (multi-word ones
- * word by word), flags, remote names ("R:") and the instance names of the
- * remote being typed; instance lists are fetched with a short timeout and
+ * read with libedit, split by complete.c (quotes and backslashes work as in
+ * a shell) and run through lxf_cmd_run(), the same path as `lxf ARGS`.
+ * History is kept in $LXF_CONF/history. Tab completes through complete.c
+ * (command names word by word, flags, "R:"); the instance names of the
+ * remote being typed come from here: fetched with a short timeout and
  * cached, so a dead remote costs at most PROMPT_FETCH_SECS once a minute.
  */
 #include <histedit.h>
@@ -16,13 +16,11 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "complete.h"
 #include "file.h"
 #include "json.h"
 
 #define PROMPT_HISTORY_MAX 1000
-#define PROMPT_ARGS_MAX    256
-#define PROMPT_CANDS_MAX   512
-#define PROMPT_WORD_MAX    256
 #define PROMPT_FETCH_SECS  2L
 #define PROMPT_CACHE_SECS  60
 #define PROMPT_CACHE_MAX   64
@@ -36,27 +34,6 @@ struct prompt_cache {
 };
 
 static struct prompt_cache prompt_caches[PROMPT_CACHE_MAX];
-
-struct prompt_cands {
-	char *v[PROMPT_CANDS_MAX];
-	size_t n;
-};
-
-static void prompt_cands_add(struct prompt_cands *c, const char *s)
-{
-	for (size_t i = 0; i < c->n; i++)
-		if (strcmp(c->v[i], s) == 0)
-			return;
-	if (c->n < PROMPT_CANDS_MAX && (c->v[c->n] = strdup(s)) != NULL)
-		c->n++;
-}
-
-static void prompt_cands_fini(struct prompt_cands *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->v[i]);
-	c->n = 0;
-}
 
 static void prompt_cache_drop(struct prompt_cache *pc)
 {
@@ -98,7 +75,7 @@ static int prompt_client(const struct lxf_remotes *r, const struct lxf_remote *r
 }
 
 /* The cached instance names of remote, fetched when older than PROMPT_CACHE_SECS. */
-static const struct prompt_cache *prompt_instances(const struct lxf_remotes *r, const char *remote)
+static const struct prompt_cache *prompt_cache_get(const struct lxf_remotes *r, const char *remote)
 {
 	const struct lxf_remote *rem = lxf_remotes_find(r, remote);
 	struct prompt_cache *pc = NULL, *oldest = &prompt_caches[0];
@@ -143,158 +120,34 @@ out:
 	return pc;
 }
 
-/* Words of the command line before the cursor; *partial is the word being typed. */
-static size_t prompt_split(const LineInfo *li, char words[][PROMPT_WORD_MAX], size_t max,
-			   char *partial, size_t plen)
+/* complete.c's source of instance names: the cache, refreshed from the remote. */
+static void prompt_instances(void *ctx, const struct lxf_remotes *r, const char *remote,
+			     struct lxf_cands *c)
 {
-	size_t n = 0, wl = 0;
-	char cur[PROMPT_WORD_MAX] = "";
+	const struct prompt_cache *pc = prompt_cache_get(r, remote);
 
-	for (const char *p = li->buffer; p < li->cursor; p++) {
-		if (*p == ' ' || *p == '\t') {
-			if (wl && n < max) {
-				cur[wl] = '\0';
-				memcpy(words[n++], cur, wl + 1);
-			}
-			wl = 0;
-		} else if (wl + 1 < sizeof(cur)) {
-			cur[wl++] = *p;
-		}
-	}
-	cur[wl] = '\0';
-	(void)snprintf(partial, plen, "%s", cur);
-	return n;
-}
-
-/* Command words: candidates for word number n given the previous words. */
-static const struct lxf_cmd *prompt_complete_cmd(char words[][PROMPT_WORD_MAX], size_t n,
-						 const char *partial, struct prompt_cands *c,
-						 size_t *used)
-{
-	char typed[PROMPT_WORD_MAX * 3] = "";
-	const struct lxf_cmd *full = NULL;
-	size_t off = 0;
-
-	*used = 0;
-	/* The longest leading run of words that names a command. */
-	for (size_t k = 1; k <= n && k <= 3; k++) {
-		off = 0;
-		typed[0] = '\0';
-		for (size_t i = 0; i < k; i++)
-			off += (size_t)snprintf(typed + off, sizeof(typed) - off, "%s%s",
-						i ? " " : "", words[i]);
-		for (size_t i = 0; lxf_cmd_nth(i); i++)
-			if (strcmp(lxf_cmd_nth(i)->name, typed) == 0) {
-				full = lxf_cmd_nth(i);
-				*used = k;
-			}
-	}
-	if (full)
-		return full;
-	off = 0;
-	typed[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		off += (size_t)snprintf(typed + off, sizeof(typed) - off, "%s ", words[i]);
-	(void)snprintf(typed + off, sizeof(typed) - off, "%s", partial);
-	for (size_t i = 0; lxf_cmd_nth(i); i++) {
-		const char *name = lxf_cmd_nth(i)->name, *next;
-		char word[PROMPT_WORD_MAX];
-		size_t wl;
-
-		if (strncmp(name, typed, strlen(typed)) != 0 || strlen(name) < off)
-			continue;
-		next = name + off;
-		wl = strcspn(next, " ");
-		if (wl >= sizeof(word))
-			continue;
-		memcpy(word, next, wl);
-		word[wl] = '\0';
-		prompt_cands_add(c, word);
-	}
-	if (n == 0) {
-		static const char *const builtins[] = {"help", "exit", "quit"};
-
-		for (size_t i = 0; i < 3; i++)
-			if (strncmp(builtins[i], partial, strlen(partial)) == 0)
-				prompt_cands_add(c, builtins[i]);
-	}
-	return NULL;
-}
-
-static void prompt_complete_arg(const struct lxf_cmd *cmd, const char *partial,
-				struct prompt_cands *c)
-{
-	struct lxf_remotes *r = NULL;
-	const struct prompt_cache *pc;
-	const char *colon = strchr(partial, ':');
-	char buf[PROMPT_WORD_MAX * 2];
-
-	if (partial[0] == '-') {
-		for (size_t i = 0; cmd->opts[i].long_name; i++) {
-			(void)snprintf(buf, sizeof(buf), "--%s", cmd->opts[i].long_name);
-			if (strncmp(buf, partial, strlen(partial)) == 0)
-				prompt_cands_add(c, buf);
-		}
-		return;
-	}
-	if (lxf_remotes_load(NULL, &r, NULL) != 0)
-		return;
-	if (colon) {
-		char remote[LXF_REMOTE_NAME_MAX + 1];
-		size_t rl = (size_t)(colon - partial);
-
-		if (rl <= LXF_REMOTE_NAME_MAX) {
-			memcpy(remote, partial, rl);
-			remote[rl] = '\0';
-			pc = prompt_instances(r, remote);
-			for (size_t i = 0; pc && i < pc->n; i++) {
-				(void)snprintf(buf, sizeof(buf), "%s:%s", remote, pc->names[i]);
-				if (strncmp(buf, partial, strlen(partial)) == 0)
-					prompt_cands_add(c, buf);
-			}
-		}
-	} else {
-		for (size_t i = 0; i < r->n; i++) {
-			(void)snprintf(buf, sizeof(buf), "%s:", r->v[i].name);
-			if (strncmp(buf, partial, strlen(partial)) == 0)
-				prompt_cands_add(c, buf);
-		}
-		pc = prompt_instances(r, r->default_remote);
-		for (size_t i = 0; pc && i < pc->n; i++)
-			if (strncmp(pc->names[i], partial, strlen(partial)) == 0)
-				prompt_cands_add(c, pc->names[i]);
-	}
-	lxf_remotes_free(r);
+	(void)ctx;
+	for (size_t i = 0; pc && i < pc->n; i++)
+		lxf_cands_add(c, pc->names[i]);
 }
 
 static unsigned char prompt_complete(EditLine *el, int ch)
 {
-	char words[8][PROMPT_WORD_MAX], partial[PROMPT_WORD_MAX], common[PROMPT_WORD_MAX];
+	static const struct lxf_complete_src src = {.builtins = true,
+						    .instances = prompt_instances};
 	const LineInfo *li = el_line(el);
-	struct prompt_cands c = {.n = 0};
-	const struct lxf_cmd *cmd;
-	size_t n, used, pl, cl;
+	char line[LXF_LINE_MAX], partial[LXF_LINE_MAX], common[LXF_LINE_MAX];
+	struct lxf_cands c = {.n = 0};
+	size_t pl, cl;
 	unsigned char ret = CC_REFRESH_BEEP;
 
 	(void)ch;
-	n = prompt_split(li, words, 8, partial, sizeof(partial));
-	cmd = prompt_complete_cmd(words, n, partial, &c, &used);
-	if (cmd)
-		prompt_complete_arg(cmd, partial, &c);
+	(void)snprintf(line, sizeof(line), "%.*s", (int)(li->cursor - li->buffer), li->buffer);
+	lxf_complete(line, &src, &c, partial, sizeof(partial));
 	if (c.n == 0)
 		goto out;
 	pl = strlen(partial);
-	(void)snprintf(common, sizeof(common), "%s", c.v[0]);
-	for (size_t i = 1; i < c.n; i++) {
-		size_t k = 0;
-
-		while (common[k] && common[k] == c.v[i][k])
-			k++;
-		common[k] = '\0';
-	}
-	cl = strlen(common);
-	if (c.n == 1 && common[cl - 1] != ':' && cl + 1 < sizeof(common))
-		common[cl++] = ' ', common[cl] = '\0';
+	cl = lxf_cands_common(&c, common, sizeof(common));
 	if (cl > pl) {
 		(void)el_insertstr(el, common + pl);
 		ret = CC_REFRESH;
@@ -306,7 +159,7 @@ static unsigned char prompt_complete(EditLine *el, int ch)
 		ret = CC_REDISPLAY;
 	}
 out:
-	prompt_cands_fini(&c);
+	lxf_cands_fini(&c);
 	return ret;
 }
 
@@ -334,30 +187,24 @@ static void prompt_history_path(char *buf, size_t len)
 }
 
 /* Runs one line. Returns false for exit/quit. */
-static bool prompt_run_line(Tokenizer *tok, const char *line)
+static bool prompt_run_line(struct lxf_words *w, const char *line)
 {
-	const char **targv = NULL;
-	char *argv[PROMPT_ARGS_MAX + 2];
-	int targc = 0;
+	char *argv[LXF_WORDS_MAX + 2];
+	int rc = lxf_words_split(w, line, false);
 
-	tok_reset(tok);
-	if (tok_str(tok, line, &targc, &targv) != 0) {
-		fputs("Error: unbalanced quotes\n", stderr);
+	if (rc != 0) {
+		fprintf(stderr, "Error: %s\n", lxf_words_strerror(rc));
 		return true;
 	}
-	if (targc == 0)
+	if (w->n == 0)
 		return true;
-	if (targc == 1 && (strcmp(targv[0], "exit") == 0 || strcmp(targv[0], "quit") == 0))
+	if (w->n == 1 && (strcmp(w->v[0], "exit") == 0 || strcmp(w->v[0], "quit") == 0))
 		return false;
-	if (targc > PROMPT_ARGS_MAX) {
-		fputs("Error: too many arguments\n", stderr);
-		return true;
-	}
 	argv[0] = (char *)"lxf";
-	for (int i = 0; i < targc; i++)
-		argv[i + 1] = (char *)targv[i];
-	argv[targc + 1] = NULL;
-	(void)lxf_cmd_run(targc + 1, argv);
+	for (int i = 0; i < w->n; i++)
+		argv[i + 1] = w->v[i];
+	argv[w->n + 1] = NULL;
+	(void)lxf_cmd_run(w->n + 1, argv);
 	(void)fflush(stdout);
 	return true;
 }
@@ -367,15 +214,15 @@ int lxf_prompt_run(void)
 	char hpath[PROMPT_PATH_MAX];
 	EditLine *el = NULL;
 	History *hist = NULL;
-	Tokenizer *tok = NULL;
+	struct lxf_words *w = NULL;
 	HistEvent ev;
 	const char *line;
 	int count, st = LXF_EXIT_OK;
 
 	el = el_init("lxf", stdin, stdout, stderr);
 	hist = history_init();
-	tok = tok_init(NULL);
-	if (!el || !hist || !tok) {
+	w = malloc(sizeof(*w));
+	if (!el || !hist || !w) {
 		fputs("Error: cannot start the line editor\n", stderr);
 		st = LXF_EXIT_ERROR;
 		goto out;
@@ -409,7 +256,7 @@ int lxf_prompt_run(void)
 			if (hpath[0])
 				(void)history(hist, &ev, H_SAVE, hpath);
 		}
-		if (!prompt_run_line(tok, copy)) {
+		if (!prompt_run_line(w, copy)) {
 			free(copy);
 			break;
 		}
@@ -419,8 +266,7 @@ int lxf_prompt_run(void)
 out:
 	for (size_t i = 0; i < PROMPT_CACHE_MAX; i++)
 		prompt_cache_drop(&prompt_caches[i]);
-	if (tok)
-		tok_end(tok);
+	free(w);
 	if (el)
 		el_end(el);
 	if (hist)

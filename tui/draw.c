@@ -18,28 +18,6 @@
 enum { PAIR_UP = 1, PAIR_DOWN, PAIR_WARN, PAIR_HOST0 };
 #define HOST_COLOURS 6
 
-static const char *const help_lines[] = {
-    "Navigation",
-    "  Up/Down j/k     move the cursor            PgUp/PgDn  page",
-    "  g / G           first / last row           Esc        back to the table",
-    "  Enter           details of the container (config, devices, state, snapshots)",
-    "  l               log view (events and command output; follows the tail)",
-    "  h               host panel (Up/Down to choose a host, Esc back)",
-    "  /               filter: words match names; host:NAME, state:running",
-    "  < >             sort by the previous / next column;  I  invert the sort",
-    "  :               run an lxf command (Tab completes command names)",
-    "  ?               this help                  q          quit",
-    "Actions (on the marked containers, else the one under the cursor)",
-    "  Space           mark / unmark              u          unmark all",
-    "  S               start                      T          stop (confirm)",
-    "  R               restart (confirm)          F          freeze / unfreeze",
-    "  N               snapshot                   D          delete (confirm)",
-    "  e               shell (sh) in the container  c        console",
-    "  m               move: pick up, choose a host in the panel, Enter drops",
-    "  mouse           drag a container row onto a host row to move it",
-    "Confirm boxes default to Cancel: Tab or arrows choose, Enter runs, Esc cancels.",
-};
-
 void tui_colors_init(struct tui_ui *ui)
 {
 	static const short host_fg[HOST_COLOURS] = {COLOR_CYAN,    COLOR_GREEN, COLOR_YELLOW,
@@ -407,14 +385,17 @@ static void draw_status(struct tui_ui *ui)
 		mvprintw(y, 0, "ops in flight: %zu  %s: %s %s  jobs: %zu", ops, oph, op->desc,
 			 op->progress, ui->njobs);
 	} else {
-		mvprintw(y, 0,
-			 "?:help  /:filter  ::command  Enter:details  l:log  Space:mark  "
-			 "S/T/R:start/stop/restart  q:quit");
+		char hint[160];
+
+		tui_hint_build(hint, sizeof(hint));
+		mvprintw(y, 0, "%.*s", COLS, hint);
 	}
 }
 
 void tui_draw(struct tui_ui *ui)
 {
+	static char help[TUI_HELP_LINES][TUI_HELP_COLS]; /* from the key table, made once */
+	static size_t nhelp;
 	struct tui_model *m = ui->m;
 	size_t run = 0, up = 0;
 	int64_t now = tui_now_ms();
@@ -473,8 +454,10 @@ void tui_draw(struct tui_ui *ui)
 		attron(A_BOLD);
 		mvprintw(y, 0, "Keys  (Esc: back)");
 		attroff(A_BOLD);
-		for (size_t i = 0; i < sizeof(help_lines) / sizeof(help_lines[0]); i++)
-			mvprintw(y + 1 + (int)i, 0, "%.*s", COLS, help_lines[i]);
+		if (!nhelp)
+			nhelp = tui_help_build(help, TUI_HELP_LINES);
+		for (size_t i = 0; i < nhelp; i++)
+			mvprintw(y + 1 + (int)i, 0, "%.*s", COLS, help[i]);
 		break;
 	}
 	if (ui->input == TUI_IN_CONFIRM)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "complete.h"
 #include "ui.h"
 
 #define JOB_ARGS_MAX 300
@@ -64,40 +65,46 @@ bool tui_cmd_exists(const char *name)
 	return false;
 }
 
-/*
- * Completes the command name being typed: prefix is the whole input.
- * Writes the longest common completion into out, and the candidates
- * (space-separated) into list. Returns the number of candidates.
- */
-size_t tui_cmd_complete(const char *prefix, char *out, size_t len, char *list, size_t listlen)
+/* complete.c's source of instance names: the rows of the model (no network). */
+static void complete_instances(void *ctx, const struct lxf_remotes *r, const char *remote,
+			       struct lxf_cands *c)
 {
-	const struct lxf_cmd *c;
-	size_t n = 0, pl = strlen(prefix), common = 0;
-	const char *first = NULL;
+	struct tui_model *m = ctx;
 
+	(void)r;
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->hosts[m->rows[i].host].name, remote) == 0)
+			lxf_cands_add(c, m->rows[i].name);
+	pthread_mutex_unlock(&m->lock);
+}
+
+size_t tui_cmd_complete(struct tui_ui *ui, char *list, size_t listlen)
+{
+	const struct lxf_complete_src src = {.instances = complete_instances, .ctx = ui->m};
+	char partial[TUI_INPUT_MAX], common[TUI_INPUT_MAX];
+	struct lxf_cands c = {.n = 0};
+	size_t pl, cl, n, off = 0;
+
+	lxf_complete(ui->in, &src, &c, partial, sizeof(partial));
 	list[0] = '\0';
-	(void)snprintf(out, len, "%s", prefix);
-	for (size_t i = 0; (c = lxf_cmd_nth(i)) != NULL; i++) {
-		if (strncmp(c->name, prefix, pl) != 0)
-			continue;
-		if (!first) {
-			first = c->name;
-			common = strlen(first);
-		} else {
-			size_t k = 0;
+	for (size_t i = 0; i < c.n; i++) {
+		int w = snprintf(list + off, listlen - off, "%s ", c.v[i]);
 
-			while (k < common && first[k] == c->name[k])
-				k++;
-			common = k;
+		if (w < 0 || (size_t)w >= listlen - off) {
+			list[off] = '\0';
+			break;
 		}
-		if (strlen(list) + strlen(c->name) + 2 < listlen) {
-			(void)strcat(list, c->name);
-			(void)strcat(list, " ");
-		}
-		n++;
+		off += (size_t)w;
 	}
-	if (first)
-		(void)snprintf(out, len, "%.*s%s", (int)common, first, n == 1 ? " " : "");
+	pl = strlen(partial);
+	cl = lxf_cands_common(&c, common, sizeof(common));
+	if (cl > pl && ui->ilen + cl - pl < sizeof(ui->in)) {
+		memcpy(ui->in + ui->ilen, common + pl, cl - pl + 1);
+		ui->ilen += cl - pl;
+	}
+	n = c.n;
+	lxf_cands_fini(&c);
 	return n;
 }
 

@@ -4,12 +4,14 @@
  * the marked (else the selected) containers with a Cancel-default confirm
  * for the destructive ones, the details/log/help views and the move flow
  * (pick up with m or a mouse drag, drop on a host). Actions run as CLI
- * commands through jobs.c.
+ * commands through jobs.c. One table, tui_keys[], binds every key: the
+ * help view, the hint line and the --readonly refusals come from it too.
  */
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "complete.h"
 #include "ui.h"
 
 #define ARGV_MAX 300
@@ -133,8 +135,6 @@ static void action(struct tui_ui *ui, const char *verb, bool confirm)
 {
 	char label[120];
 
-	if (refuse_readonly(ui, verb))
-		return;
 	if (targets_collect(ui) == 0) {
 		say(ui, "no container selected");
 		return;
@@ -152,23 +152,26 @@ static void action(struct tui_ui *ui, const char *verb, bool confirm)
 	ui->input = TUI_IN_CONFIRM;
 }
 
-static void freeze_toggle(struct tui_ui *ui)
+/* The command a key runs: pause on a frozen container resumes it with start (the CLI unfreezes it). */
+static const char *key_verb(struct tui_ui *ui, const struct tui_key *k)
 {
 	bool frozen = false;
 
+	if (!k->verb || strcmp(k->verb, "pause") != 0)
+		return k->verb;
 	pthread_mutex_lock(&ui->m->lock);
 	tui_view_rebuild(ui);
 	if (ui->cur < ui->nview)
 		frozen = strcmp(ui->m->rows[ui->view[ui->cur]].state, "FROZEN") == 0;
 	pthread_mutex_unlock(&ui->m->lock);
-	/* A frozen container resumes with start (the CLI unfreezes it). */
-	action(ui, frozen ? "start" : "pause", false);
+	return frozen ? "start" : k->verb;
 }
 
-static void details_open(struct tui_ui *ui)
+static void key_details(struct tui_ui *ui, const struct tui_key *k)
 {
 	char *argv[8], label[2 * sizeof(ui->targets[0]) + 32];
 
+	(void)k;
 	if (targets_collect(ui) == 0)
 		return;
 	/* Details are for the row under the cursor, marked or not. */
@@ -196,33 +199,22 @@ static void details_open(struct tui_ui *ui)
 	ui->mode = TUI_M_DETAILS;
 }
 
-static void terminal(struct tui_ui *ui, bool console)
+/* exec (a shell) or console in the container, on the terminal. */
+static void terminal(struct tui_ui *ui, const char *verb)
 {
-	char *argv[5];
+	char *argv[5] = {(char *)verb, NULL, (char *)"--", (char *)"sh", NULL};
 
-	if (refuse_readonly(ui, console ? "console" : "exec"))
-		return;
 	if (targets_collect(ui) == 0) {
 		say(ui, "no container selected");
 		return;
 	}
-	if (console) {
-		argv[0] = (char *)"console";
-		argv[1] = ui->targets[0];
-		(void)tui_job_foreground(ui, 2, argv);
-		return;
-	}
-	argv[0] = (char *)"exec";
 	argv[1] = ui->targets[0];
-	argv[2] = (char *)"--";
-	argv[3] = (char *)"sh";
-	(void)tui_job_foreground(ui, 4, argv);
+	(void)tui_job_foreground(ui, strcmp(verb, "exec") == 0 ? 4 : 2, argv);
 }
 
-static void move_pickup(struct tui_ui *ui)
+static void key_move(struct tui_ui *ui, const struct tui_key *k)
 {
-	if (refuse_readonly(ui, "move"))
-		return;
+	(void)k;
 	if (targets_collect(ui) == 0) {
 		say(ui, "no container selected");
 		return;
@@ -268,40 +260,11 @@ static void move_drop(struct tui_ui *ui, size_t h)
 	}
 }
 
-/* Splits a prompt line like a shell would for plain words and quotes. */
-static int split_line(char *s, char **argv, int max)
-{
-	int n = 0;
-
-	while (*s && n < max) {
-		char *w, *o, q = 0;
-
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s)
-			break;
-		w = o = s;
-		while (*s && (q || (*s != ' ' && *s != '\t'))) {
-			if (!q && (*s == '"' || *s == '\''))
-				q = *s++;
-			else if (q && *s == q) {
-				q = 0;
-				s++;
-			} else
-				*o++ = *s++;
-		}
-		if (*s)
-			s++;
-		*o = '\0';
-		argv[n++] = w;
-	}
-	return n;
-}
-
 static void input_submit(struct tui_ui *ui)
 {
-	char line[TUI_INPUT_MAX], *argv[64];
-	int n;
+	static struct lxf_words w;
+	char line[TUI_INPUT_MAX];
+	int rc;
 
 	(void)snprintf(line, sizeof(line), "%s", ui->in);
 	if (ui->input == TUI_IN_RENAME) {
@@ -321,10 +284,14 @@ static void input_submit(struct tui_ui *ui)
 		ui->input = TUI_IN_NONE;
 		while (ui->ilen && ui->in[ui->ilen - 1] == ' ')
 			ui->in[--ui->ilen] = '\0';
-		n = split_line(line, argv, 64);
-		if (n == 0)
+		rc = lxf_words_split(&w, line, false);
+		if (rc != 0) {
+			say(ui, "Error: %s", lxf_words_strerror(rc));
 			return;
-		(void)tui_job_start(ui, TUI_SINK_LOG, ui->in, n, argv);
+		}
+		if (w.n == 0)
+			return;
+		(void)tui_job_start(ui, TUI_SINK_LOG, ui->in, w.n, w.v);
 		ui->mode = TUI_M_LOG;
 		ui->log_follow = true;
 		return;
@@ -368,12 +335,10 @@ static void input_key(struct tui_ui *ui, int ch)
 		if (ui->ilen)
 			ui->in[--ui->ilen] = '\0';
 	} else if (ch == '\t' && ui->input == TUI_IN_CMD) {
-		char out[TUI_INPUT_MAX], list[200];
+		char list[200];
 
-		if (tui_cmd_complete(ui->in, out, sizeof(out), list, sizeof(list)) > 1)
+		if (tui_cmd_complete(ui, list, sizeof(list)) > 1)
 			say(ui, "%s", list);
-		(void)snprintf(ui->in, sizeof(ui->in), "%s", out);
-		ui->ilen = strlen(ui->in);
 		return;
 	} else if (ch >= 0x20 && ch < 0x7f && ui->ilen + 1 < sizeof(ui->in)) {
 		ui->in[ui->ilen++] = (char)ch;
@@ -413,10 +378,11 @@ static void confirm_key(struct tui_ui *ui, int ch)
 	}
 }
 
-static void mouse_key(struct tui_ui *ui)
+static void key_mouse(struct tui_ui *ui, const struct tui_key *key)
 {
 	MEVENT ev;
 
+	(void)key;
 	if (getmouse(&ev) != OK || ui->mode != TUI_M_TABLE)
 		return;
 	if (ev.bstate & BUTTON1_PRESSED) {
@@ -441,8 +407,9 @@ static void mouse_key(struct tui_ui *ui)
 	}
 }
 
-static void mark_toggle(struct tui_ui *ui)
+static void key_mark(struct tui_ui *ui, const struct tui_key *k)
 {
+	(void)k;
 	pthread_mutex_lock(&ui->m->lock);
 	tui_view_rebuild(ui);
 	if (ui->cur < ui->nview) {
@@ -454,8 +421,9 @@ static void mark_toggle(struct tui_ui *ui)
 	cursor_move(ui, 1);
 }
 
-static void unmark_all(struct tui_ui *ui)
+static void key_unmark(struct tui_ui *ui, const struct tui_key *k)
 {
+	(void)k;
 	pthread_mutex_lock(&ui->m->lock);
 	for (size_t i = 0; i < ui->m->n; i++)
 		ui->m->rows[i].marked = false;
@@ -469,165 +437,309 @@ static void sort_by(struct tui_ui *ui, int delta)
 	say(ui, "sorted by %s", tui_col_names[ui->sort_col]);
 }
 
-static void scroll_key(size_t *top, int ch, size_t page)
+/* --- key handlers: one per row kind of tui_keys[] --- */
+
+static void key_quit(struct tui_ui *ui, const struct tui_key *k)
 {
-	if ((ch == KEY_UP || ch == 'k') && *top)
-		(*top)--;
-	else if (ch == KEY_DOWN || ch == 'j')
-		(*top)++;
-	else if (ch == KEY_PPAGE)
-		*top = *top > page ? *top - page : 0;
-	else if (ch == KEY_NPAGE)
-		*top += page;
-	else if (ch == 'g' || ch == KEY_HOME)
-		*top = 0;
+	(void)k;
+	ui->quit = true;
 }
 
-static void hosts_key(struct tui_ui *ui, int ch)
+static void key_back(struct tui_ui *ui, const struct tui_key *k)
 {
-	if ((ch == KEY_UP || ch == 'k') && ui->host_cur)
+	(void)k;
+	if (ui->moving)
+		say(ui, "move cancelled");
+	ui->moving = false;
+	ui->mode = TUI_M_TABLE;
+}
+
+static void key_help(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	ui->mode = TUI_M_HELP;
+}
+
+static void key_log(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	ui->mode = TUI_M_LOG;
+	ui->log_follow = true;
+}
+
+static long table_page(const struct tui_ui *ui)
+{
+	return ui->nrows_shown > 1 ? ui->nrows_shown - 1 : 1;
+}
+
+static void key_up(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	cursor_move(ui, -1);
+}
+
+static void key_down(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	cursor_move(ui, 1);
+}
+
+static void key_page_up(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	cursor_move(ui, -table_page(ui));
+}
+
+static void key_page_down(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	cursor_move(ui, table_page(ui));
+}
+
+static void key_first(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	cursor_move(ui, -(long)ui->nview);
+}
+
+static void key_last(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	cursor_move(ui, (long)ui->nview);
+}
+
+static void key_sort_prev(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	sort_by(ui, -1);
+}
+
+static void key_sort_next(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	sort_by(ui, 1);
+}
+
+static void key_sort_invert(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	ui->sort_desc = !ui->sort_desc;
+	ui->view_dirty = true;
+}
+
+static void key_hosts(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	ui->mode = TUI_M_HOSTS;
+}
+
+static void key_filter(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	ui->input = TUI_IN_FILTER;
+	(void)snprintf(ui->in, sizeof(ui->in), "%s", ui->filter_text);
+	ui->ilen = strlen(ui->in);
+}
+
+static void key_prompt(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	ui->input = TUI_IN_CMD;
+	ui->in[0] = '\0';
+	ui->ilen = 0;
+}
+
+static void key_action(struct tui_ui *ui, const struct tui_key *k)
+{
+	action(ui, key_verb(ui, k), k->confirm);
+}
+
+static void key_terminal(struct tui_ui *ui, const struct tui_key *k)
+{
+	terminal(ui, k->verb);
+}
+
+static void key_host_up(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	if (ui->host_cur)
 		ui->host_cur--;
-	else if ((ch == KEY_DOWN || ch == 'j') && ui->host_cur + 1 < ui->m->nhosts)
+}
+
+static void key_host_down(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	if (ui->host_cur + 1 < ui->m->nhosts)
 		ui->host_cur++;
-	else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-		if (ui->moving) {
-			move_drop(ui, ui->host_cur);
-			return;
-		}
-		/* Enter on a host narrows the table to it. */
-		(void)snprintf(ui->in, sizeof(ui->in), "host:%s", ui->m->hosts[ui->host_cur].name);
-		ui->ilen = strlen(ui->in);
-		filter_apply(ui);
-		ui->mode = TUI_M_TABLE;
-	}
 }
 
-static bool global_key(struct tui_ui *ui, int ch)
+static void key_host_enter(struct tui_ui *ui, const struct tui_key *k)
 {
-	switch (ch) {
-	case 'q':
-		ui->quit = true;
-		return true;
-	case 27:
-		if (ui->moving)
-			say(ui, "move cancelled");
-		ui->moving = false;
-		ui->mode = TUI_M_TABLE;
-		return true;
-	case '?':
-		ui->mode = TUI_M_HELP;
-		return true;
-	case 'l':
-		ui->mode = TUI_M_LOG;
-		ui->log_follow = true;
-		return true;
-	case KEY_RESIZE:
-		return true;
-	default:
-		return false;
+	(void)k;
+	if (ui->moving) {
+		move_drop(ui, ui->host_cur);
+		return;
 	}
+	/* Enter on a host narrows the table to it. */
+	(void)snprintf(ui->in, sizeof(ui->in), "host:%s", ui->m->hosts[ui->host_cur].name);
+	ui->ilen = strlen(ui->in);
+	filter_apply(ui);
+	ui->mode = TUI_M_TABLE;
 }
 
-static void table_key(struct tui_ui *ui, int ch)
+/* The details and log views scroll their text. */
+static size_t *text_top(struct tui_ui *ui)
 {
-	long page = ui->nrows_shown > 1 ? ui->nrows_shown - 1 : 1;
+	return ui->mode == TUI_M_DETAILS ? &ui->details_top : &ui->log_top;
+}
 
-	switch (ch) {
-	case KEY_UP:
-	case 'k':
-		cursor_move(ui, -1);
-		break;
-	case KEY_DOWN:
-	case 'j':
-		cursor_move(ui, 1);
-		break;
-	case KEY_PPAGE:
-		cursor_move(ui, -page);
-		break;
-	case KEY_NPAGE:
-		cursor_move(ui, page);
-		break;
-	case 'g':
-	case KEY_HOME:
-		cursor_move(ui, -(long)ui->nview);
-		break;
-	case 'G':
-	case KEY_END:
-		cursor_move(ui, (long)ui->nview);
-		break;
-	case ' ':
-		mark_toggle(ui);
-		break;
-	case 'u':
-		unmark_all(ui);
-		break;
-	case '<':
-		sort_by(ui, -1);
-		break;
-	case '>':
-		sort_by(ui, 1);
-		break;
-	case 'I':
-		ui->sort_desc = !ui->sort_desc;
-		ui->view_dirty = true;
-		break;
-	case 'h':
-		ui->mode = TUI_M_HOSTS;
-		break;
-	case '\n':
-	case '\r':
-	case KEY_ENTER:
-		details_open(ui);
-		break;
-	case '/':
-		ui->input = TUI_IN_FILTER;
-		(void)snprintf(ui->in, sizeof(ui->in), "%s", ui->filter_text);
-		ui->ilen = strlen(ui->in);
-		break;
-	case ':':
-		if (refuse_readonly(ui, "the command prompt"))
-			break;
-		ui->input = TUI_IN_CMD;
-		ui->in[0] = '\0';
-		ui->ilen = 0;
-		break;
-	case 'S':
-		action(ui, "start", false);
-		break;
-	case 'T':
-		action(ui, "stop", true);
-		break;
-	case 'R':
-		action(ui, "restart", true);
-		break;
-	case 'D':
-		action(ui, "delete", true);
-		break;
-	case 'N':
-		action(ui, "snapshot", false);
-		break;
-	case 'F':
-		freeze_toggle(ui);
-		break;
-	case 'e':
-		terminal(ui, false);
-		break;
-	case 'c':
-		terminal(ui, true);
-		break;
-	case 'm':
-		move_pickup(ui);
-		break;
-	case KEY_MOUSE:
-		mouse_key(ui);
-		break;
-	default:
-		break;
-	}
+static size_t text_page(void)
+{
+	return (size_t)(LINES > 4 ? LINES - 4 : 1);
+}
+
+static void key_text_up(struct tui_ui *ui, const struct tui_key *k)
+{
+	size_t *top = text_top(ui);
+
+	(void)k;
+	if (*top)
+		(*top)--;
+}
+
+static void key_text_down(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	(*text_top(ui))++;
+}
+
+static void key_text_page_up(struct tui_ui *ui, const struct tui_key *k)
+{
+	size_t *top = text_top(ui);
+
+	(void)k;
+	*top = *top > text_page() ? *top - text_page() : 0;
+}
+
+static void key_text_page_down(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	*text_top(ui) += text_page();
+}
+
+static void key_text_first(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	*text_top(ui) = 0;
+}
+
+static void key_log_follow(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	ui->log_follow = true;
+}
+
+/* --- the key table --- */
+
+#define TABLE    TUI_KM(TUI_M_TABLE)
+#define HOSTS    TUI_KM(TUI_M_HOSTS)
+#define TEXT     (TUI_KM(TUI_M_DETAILS) | TUI_KM(TUI_M_LOG))
+#define ALL      TUI_KM_ALL
+#define NAV      TUI_KS_NAV
+#define ACT      TUI_KS_ACTIONS
+
+#define H_UPDOWN "Up/Down j/k", "move the cursor"
+#define H_PAGE   "PgUp/PgDn", "page"
+#define H_ENDS   "g / G", "first / last row"
+#define H_ENTER  "Enter", "details of the container (config, devices, state, snapshots)"
+#define H_SORT   "< >", "sort by the previous / next column"
+#define H_HOST   "Up/Down j/k", "choose a host"
+#define H_DROP   "Enter", "drop the containers being moved, else show the host's only"
+#define H_SCROLL "Up/Down j/k", "scroll"
+#define H_SPAGE  "PgUp/PgDn", "scroll a page"
+
+/* In help order: the rows of the table mode, then those of the other views. */
+const struct tui_key tui_keys[] = {
+    /* key, modes, verb, confirm, writes, handler, section, label, help, hint */
+    {KEY_UP, TABLE, NULL, false, false, key_up, NAV, H_UPDOWN, NULL},
+    {'k', TABLE, NULL, false, false, key_up, NAV, H_UPDOWN, NULL},
+    {KEY_DOWN, TABLE, NULL, false, false, key_down, NAV, H_UPDOWN, NULL},
+    {'j', TABLE, NULL, false, false, key_down, NAV, H_UPDOWN, NULL},
+    {KEY_PPAGE, TABLE, NULL, false, false, key_page_up, NAV, H_PAGE, NULL},
+    {KEY_NPAGE, TABLE, NULL, false, false, key_page_down, NAV, H_PAGE, NULL},
+    {'g', TABLE, NULL, false, false, key_first, NAV, H_ENDS, NULL},
+    {KEY_HOME, TABLE, NULL, false, false, key_first, NAV, H_ENDS, NULL},
+    {'G', TABLE, NULL, false, false, key_last, NAV, H_ENDS, NULL},
+    {KEY_END, TABLE, NULL, false, false, key_last, NAV, H_ENDS, NULL},
+    {27, ALL, NULL, false, false, key_back, NAV, "Esc", "back to the table", NULL},
+    {'\r', TABLE, NULL, false, false, key_details, NAV, H_ENTER, "details"},
+    {'\n', TABLE, NULL, false, false, key_details, NAV, H_ENTER, NULL},
+    {KEY_ENTER, TABLE, NULL, false, false, key_details, NAV, H_ENTER, NULL},
+    {'l', ALL, NULL, false, false, key_log, NAV, "l",
+     "log view (events and command output; follows the tail)", "log"},
+    {'h', TABLE, NULL, false, false, key_hosts, NAV, "h",
+     "host panel (Up/Down to choose a host, Esc back)", NULL},
+    {'/', TABLE, NULL, false, false, key_filter, NAV, "/",
+     "filter: words match names; host:NAME, state:running", "filter"},
+    {'<', TABLE, NULL, false, false, key_sort_prev, NAV, H_SORT, NULL},
+    {'>', TABLE, NULL, false, false, key_sort_next, NAV, H_SORT, NULL},
+    {'I', TABLE, NULL, false, false, key_sort_invert, NAV, "I", "invert the sort", NULL},
+    /* Any command can write: the prompt is refused as a whole. */
+    {':', TABLE, "the command prompt", false, true, key_prompt, NAV, ":",
+     "run an lxf command (Tab completes command names)", "command"},
+    {'?', ALL, NULL, false, false, key_help, NAV, "?", "this help", "help"},
+    {'q', ALL, NULL, false, false, key_quit, NAV, "q", "quit", "quit"},
+    {' ', TABLE, NULL, false, false, key_mark, ACT, "Space", "mark / unmark", "mark"},
+    {'u', TABLE, NULL, false, false, key_unmark, ACT, "u", "unmark all", NULL},
+    {'S', TABLE, "start", false, true, key_action, ACT, "S", "start", "start"},
+    {'T', TABLE, "stop", true, true, key_action, ACT, "T", "stop (confirm)", "stop"},
+    {'R', TABLE, "restart", true, true, key_action, ACT, "R", "restart (confirm)", "restart"},
+    {'F', TABLE, "pause", false, true, key_action, ACT, "F", "freeze / unfreeze", NULL},
+    {'N', TABLE, "snapshot", false, true, key_action, ACT, "N", "snapshot", NULL},
+    {'D', TABLE, "delete", true, true, key_action, ACT, "D", "delete (confirm)", NULL},
+    {'e', TABLE, "exec", false, true, key_terminal, ACT, "e", "shell (sh) in the container", NULL},
+    {'c', TABLE, "console", false, true, key_terminal, ACT, "c", "console", NULL},
+    {'m', TABLE, "move", false, true, key_move, ACT, "m",
+     "move: pick up, choose a host in the panel, Enter drops", NULL},
+    /* Clicks select; a drag that drops on a host is refused there under --readonly. */
+    {KEY_MOUSE, TABLE, NULL, false, false, key_mouse, ACT, "mouse",
+     "drag a container row onto a host row to move it", NULL},
+    {KEY_UP, HOSTS, NULL, false, false, key_host_up, NAV, H_HOST, NULL},
+    {'k', HOSTS, NULL, false, false, key_host_up, NAV, H_HOST, NULL},
+    {KEY_DOWN, HOSTS, NULL, false, false, key_host_down, NAV, H_HOST, NULL},
+    {'j', HOSTS, NULL, false, false, key_host_down, NAV, H_HOST, NULL},
+    {'\r', HOSTS, NULL, false, false, key_host_enter, NAV, H_DROP, NULL},
+    {'\n', HOSTS, NULL, false, false, key_host_enter, NAV, H_DROP, NULL},
+    {KEY_ENTER, HOSTS, NULL, false, false, key_host_enter, NAV, H_DROP, NULL},
+    {KEY_UP, TEXT, NULL, false, false, key_text_up, NAV, H_SCROLL, NULL},
+    {'k', TEXT, NULL, false, false, key_text_up, NAV, H_SCROLL, NULL},
+    {KEY_DOWN, TEXT, NULL, false, false, key_text_down, NAV, H_SCROLL, NULL},
+    {'j', TEXT, NULL, false, false, key_text_down, NAV, H_SCROLL, NULL},
+    {KEY_PPAGE, TEXT, NULL, false, false, key_text_page_up, NAV, H_SPAGE, NULL},
+    {KEY_NPAGE, TEXT, NULL, false, false, key_text_page_down, NAV, H_SPAGE, NULL},
+    {'g', TEXT, NULL, false, false, key_text_first, NAV, "g", "the top", NULL},
+    {KEY_HOME, TEXT, NULL, false, false, key_text_first, NAV, "g", "the top", NULL},
+    {'G', TUI_KM(TUI_M_LOG), NULL, false, false, key_log_follow, NAV, "G", "follow the tail", NULL},
+    {KEY_END, TUI_KM(TUI_M_LOG), NULL, false, false, key_log_follow, NAV, "G", "follow the tail",
+     NULL},
+};
+const size_t tui_nkeys = sizeof(tui_keys) / sizeof(tui_keys[0]);
+
+const char *const tui_hint_groups[] = {"?", "/", ":", "\r", "l", " ", "STR", "q"};
+const size_t tui_nhint_groups = sizeof(tui_hint_groups) / sizeof(tui_hint_groups[0]);
+
+const struct tui_key *tui_key_find(enum tui_mode mode, int ch)
+{
+	for (size_t i = 0; i < tui_nkeys; i++)
+		if (tui_keys[i].key == ch && (tui_keys[i].modes & TUI_KM(mode)))
+			return &tui_keys[i];
+	return NULL;
 }
 
 void tui_key(struct tui_ui *ui, int ch)
 {
+	const struct tui_key *k;
+
 	if (ui->input == TUI_IN_CONFIRM) {
 		confirm_key(ui, ch);
 		return;
@@ -636,25 +748,19 @@ void tui_key(struct tui_ui *ui, int ch)
 		input_key(ui, ch);
 		return;
 	}
-	if (ch != KEY_MOUSE && ch != KEY_RESIZE)
+	if (ch == KEY_RESIZE)
+		return; /* the next draw fits the new size */
+	if (ch != KEY_MOUSE)
 		ui->msg[0] = '\0';
-	if (global_key(ui, ch))
+	k = tui_key_find(ui->mode, ch);
+	/* In the log view every key but a global one stops following the tail (G follows). */
+	if (ui->mode == TUI_M_LOG && (!k || k->modes != TUI_KM_ALL))
+		ui->log_follow = false;
+	if (!k)
 		return;
-	switch (ui->mode) {
-	case TUI_M_TABLE:
-		table_key(ui, ch);
-		break;
-	case TUI_M_HOSTS:
-		hosts_key(ui, ch);
-		break;
-	case TUI_M_DETAILS:
-		scroll_key(&ui->details_top, ch, (size_t)(LINES > 4 ? LINES - 4 : 1));
-		break;
-	case TUI_M_LOG:
-		ui->log_follow = ch == 'G' || ch == KEY_END;
-		scroll_key(&ui->log_top, ch, (size_t)(LINES > 4 ? LINES - 4 : 1));
-		break;
-	case TUI_M_HELP:
-		break;
+	if (k->writes && ui->readonly) {
+		(void)refuse_readonly(ui, key_verb(ui, k));
+		return;
 	}
+	k->handler(ui, k);
 }

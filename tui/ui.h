@@ -82,14 +82,66 @@ int tui_job_foreground(struct tui_ui *ui, int argc, char *const *argv);
 void tui_job_read(struct tui_ui *ui, size_t i);
 int tui_cli_main(int argc, char **argv);
 bool tui_cmd_exists(const char *name);
-size_t tui_cmd_complete(const char *prefix, char *out, size_t len, char *list, size_t listlen);
+/*
+ * Tab in the `:` prompt: completes ui->in in place (complete.c, with the
+ * instance names of the model) and returns the number of candidates,
+ * written space-separated into list.
+ */
+size_t tui_cmd_complete(struct tui_ui *ui, char *list, size_t listlen);
 
 /* draw.c */
 void tui_draw(struct tui_ui *ui);
 void tui_view_rebuild(struct tui_ui *ui);
 void tui_colors_init(struct tui_ui *ui);
 
-/* keys.c */
+/*
+ * keys.c: the key table (htop's key->action table). One row per key and
+ * the modes it is bound in drives the dispatch, the help view, the hint
+ * line and the --readonly refusals. The confirm box and the text prompts
+ * ("/", ":", a new name) read their keys themselves: they edit text.
+ */
+#define TUI_KM(mode) (1u << (mode))
+#define TUI_KM_ALL                                                                                 \
+	(TUI_KM(TUI_M_TABLE) | TUI_KM(TUI_M_HOSTS) | TUI_KM(TUI_M_DETAILS) | TUI_KM(TUI_M_LOG) |   \
+	 TUI_KM(TUI_M_HELP))
+
+/* The help view's sections; it lists the keys of the table mode. */
+enum tui_key_section { TUI_KS_NAV, TUI_KS_ACTIONS };
+
+struct tui_key;
+typedef void tui_key_fn(struct tui_ui *ui, const struct tui_key *k);
+
+struct tui_key {
+	int key;          /* a curses key code */
+	unsigned modes;   /* TUI_KM() bits; TUI_KM_ALL: a global key */
+	const char *verb; /* the lxf command run; with writes, what a refusal names */
+	bool confirm;     /* ask first (Cancel is the default) */
+	bool writes;      /* changes containers: refused under --readonly */
+	tui_key_fn *handler;
+	enum tui_key_section section;
+	/* The key as the help shows it ("Up/Down j/k"): rows with one label share an entry. */
+	const char *label;
+	const char *help;
+	const char *hint; /* its word in the status hint line, or NULL */
+};
+
+extern const struct tui_key tui_keys[];
+extern const size_t tui_nkeys;
+/* The hint line's groups, in order: each a string of key codes ("STR" reads S/T/R). */
+extern const char *const tui_hint_groups[];
+extern const size_t tui_nhint_groups;
+
+/* The row of key ch in mode (a pointer into tui_keys), or NULL. */
+const struct tui_key *tui_key_find(enum tui_mode mode, int ch);
+/* Handles one getch() key: the confirm box, a text prompt, else the table's row. */
 void tui_key(struct tui_ui *ui, int ch);
+
+/* keyhelp.c: text made from the key table. */
+#define TUI_HELP_COLS  100
+#define TUI_HELP_LINES 40
+/* Fills lines with the help view; returns the number of lines. */
+size_t tui_help_build(char (*lines)[TUI_HELP_COLS], size_t max);
+/* The status line's hint ("?:help  /:filter ..."). */
+void tui_hint_build(char *buf, size_t len);
 
 #endif
