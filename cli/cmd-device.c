@@ -12,12 +12,16 @@
 #include "json.h"
 #include "obj.h"
 
+/* An instance's devices; snapshots' devices are read-only. */
+static const struct lxf_obj_desc dev_instance_desc = {
+    .collection = "instances",
+    .keys = lxf_obj_instance_keys,
+    .flags = LXF_OBJ_SNAPSHOT | LXF_OBJ_EXPANDED,
+};
+
 struct dev_ctx {
-	struct lxf_client *c;
-	char *name;
-	char path[1024];
-	bool profile;
-	struct lxf_obj o;
+	struct lxf_obj_ref r;
+	bool expanded;               /* the object has expanded_devices (instances) */
 	struct json_object *w;       /* the writable copy that is PUT back */
 	struct json_object *devices; /* borrowed from w */
 };
@@ -26,9 +30,7 @@ static void dev_fini(struct dev_ctx *d)
 {
 	if (d->w)
 		json_object_put(d->w);
-	lxf_obj_fini(&d->o);
-	lxf_client_free(d->c);
-	free(d->name);
+	lxf_obj_ref_fini(&d->r);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -38,20 +40,12 @@ static int dev_open(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const c
 	int rc;
 
 	memset(d, 0, sizeof(*d));
-	d->profile = strncmp(self->name, "profile ", 8) == 0;
-	rc = lxf_cmd_target(ctx, arg, true, &d->c, &d->name, err);
-	if (rc == 0 && !d->profile && strchr(d->name, '/'))
-		rc =
-		    lxf_err_set(err, LXF_EUSAGE, "snapshots' devices cannot be changed: '%s'", arg);
-	if (rc == 0)
-		rc = lxf_cmd_path(d->path, sizeof(d->path), d->profile ? "profiles" : "instances",
-				  d->name, NULL, err);
-	if (rc == 0)
-		rc = lxf_obj_get(d->c, d->path, &d->o, err);
+	d->expanded = self->obj->flags & LXF_OBJ_EXPANDED;
+	rc = lxf_obj_open_get(ctx, self->obj, arg, "snapshots' devices cannot be changed", &d->r,
+			      err);
 	if (rc)
 		return rc;
-	d->w =
-	    lxf_obj_writable(d->o.full, d->profile ? lxf_obj_profile_keys : lxf_obj_instance_keys);
+	d->w = lxf_obj_writable(d->r.o.full, self->obj->keys);
 	d->devices = d->w ? lxf_obj_map(d->w, "devices") : NULL;
 	if (!d->devices)
 		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
@@ -60,7 +54,7 @@ static int dev_open(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const c
 
 static int dev_save(struct dev_ctx *d, struct lxf_err *err)
 {
-	return lxf_obj_put(d->c, d->path, d->w, d->o.etag, err);
+	return lxf_obj_put(d->r.c, d->r.path, d->w, d->r.o.etag, err);
 }
 
 /* The device dev: local, or (instances) copied from the expanded set so it can be overridden. */
@@ -72,8 +66,8 @@ static struct json_object *dev_find(struct dev_ctx *d, const char *dev, bool cop
 	if (json_object_object_get_ex(d->devices, dev, &v) &&
 	    json_object_is_type(v, json_type_object))
 		return v;
-	v = lxf_json_path(d->o.full, "expanded_devices");
-	if (!d->profile && v && json_object_object_get_ex(v, dev, &v) && copy_expanded) {
+	v = lxf_json_path(d->r.o.full, "expanded_devices");
+	if (d->expanded && v && json_object_object_get_ex(v, dev, &v) && copy_expanded) {
 		if (json_object_deep_copy(v, &copy, NULL) != 0 ||
 		    json_object_object_add(d->devices, dev, copy) != 0) {
 			json_object_put(copy);
@@ -90,11 +84,7 @@ static int dev_done(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, struct 
 		    const struct lxf_err *err)
 {
 	dev_fini(d);
-	if (rc == 0)
-		return LXF_EXIT_OK;
-	if (err->code == LXF_EUSAGE)
-		return lxf_cmd_usage_error(self, ctx, "%s", err->msg);
-	return lxf_cmd_fail(ctx, err);
+	return rc ? lxf_obj_fail(self, ctx, err) : LXF_EXIT_OK;
 }
 
 static int cmd_device_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
@@ -127,7 +117,7 @@ static int cmd_device_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	nd = NULL;
 	rc = dev_save(&d, &err);
 	if (rc == 0 && !ctx->quiet)
-		fprintf(ctx->out, "Device %s added to %s\n", dev, d.name);
+		fprintf(ctx->out, "Device %s added to %s\n", dev, d.r.name);
 out:
 	if (nd)
 		json_object_put(nd);
@@ -149,8 +139,8 @@ static int cmd_device_remove(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx
 			json_object_object_del(d.devices, dev);
 			continue;
 		}
-		if (!d.profile && lxf_json_path(d.o.full, "expanded_devices") &&
-		    json_object_object_get_ex(lxf_json_path(d.o.full, "expanded_devices"), dev,
+		if (d.expanded && lxf_json_path(d.r.o.full, "expanded_devices") &&
+		    json_object_object_get_ex(lxf_json_path(d.r.o.full, "expanded_devices"), dev,
 					      NULL))
 			rc = lxf_err_set(&err, LXF_EINVAL,
 					 "device '%s' comes from a profile: it cannot be removed "
@@ -162,7 +152,8 @@ static int cmd_device_remove(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx
 	if (rc == 0)
 		rc = dev_save(&d, &err);
 	if (rc == 0 && !ctx->quiet)
-		fprintf(ctx->out, "Device%s removed from %s\n", args->argc > 2 ? "s" : "", d.name);
+		fprintf(ctx->out, "Device%s removed from %s\n", args->argc > 2 ? "s" : "",
+			d.r.name);
 	return dev_done(self, ctx, &d, rc, &err);
 }
 
@@ -212,7 +203,7 @@ static int cmd_device_get(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		if (!dv) {
 			/* Reading a profile-provided device works too, as in lxc. */
 			lxf_err_clear(&err);
-			dv = lxf_json_path(lxf_json_path(d.o.full, "expanded_devices"),
+			dv = lxf_json_path(lxf_json_path(d.r.o.full, "expanded_devices"),
 					   args->argv[1]);
 		}
 		if (!dv || !json_object_is_type(dv, json_type_object))
@@ -226,8 +217,9 @@ static int cmd_device_get(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	return dev_done(self, ctx, &d, rc, &err);
 }
 
-static int cmd_device_set(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			  const struct lxf_cmd_args *args)
+/* set and unset: on a local device, or an instance's override of a profile's. */
+static int dev_write(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		     const struct lxf_cmd_args *args, bool unset)
 {
 	struct json_object *dv;
 	struct lxf_err err = {0};
@@ -242,40 +234,33 @@ static int cmd_device_set(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		rc = -err.code;
 		goto out;
 	}
-	rc = lxf_args_apply_set(dv, args->argc - 2, args->argv + 2, false, &err);
+	if (unset && strcmp(args->argv[2], "type") == 0) {
+		rc = lxf_err_set(&err, LXF_EINVAL, "a device's type cannot be unset");
+		goto out;
+	}
+	if (unset)
+		json_object_object_del(dv, args->argv[2]);
+	else
+		rc = lxf_args_apply_set(dv, args->argc - 2, args->argv + 2, false, &err);
 	if (rc == 0)
 		rc = dev_save(&d, &err);
 out:
 	return dev_done(self, ctx, &d, rc, &err);
 }
 
+static int cmd_device_set(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			  const struct lxf_cmd_args *args)
+{
+	return dev_write(self, ctx, args, false);
+}
+
 static int cmd_device_unset(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			    const struct lxf_cmd_args *args)
 {
-	struct json_object *dv;
-	struct lxf_err err = {0};
-	struct dev_ctx d;
-	int rc;
-
-	rc = dev_open(self, ctx, args->argv[0], &d, &err);
-	if (rc)
-		goto out;
-	dv = dev_find(&d, args->argv[1], true, &err);
-	if (!dv) {
-		rc = -err.code;
-		goto out;
-	}
-	if (strcmp(args->argv[2], "type") == 0) {
-		rc = lxf_err_set(&err, LXF_EINVAL, "a device's type cannot be unset");
-		goto out;
-	}
-	json_object_object_del(dv, args->argv[2]);
-	rc = dev_save(&d, &err);
-out:
-	return dev_done(self, ctx, &d, rc, &err);
+	return dev_write(self, ctx, args, true);
 }
 
-#define DEV_ENTRIES(grp, what, pfx)                                                                \
+#define DEV_ENTRIES(grp, what, pfx, desc)                                                          \
 	const struct lxf_cmd lxf_cmd_##pfx##_device_add_entry = {                                  \
 	    .name = grp " device add",                                                             \
 	    .usage = "[REMOTE:]" what " DEVICE TYPE [key=value...]",                               \
@@ -283,6 +268,7 @@ out:
 	    .min_args = 3,                                                                         \
 	    .max_args = -1,                                                                        \
 	    .exec = cmd_device_add,                                                                \
+	    .obj = desc,                                                                           \
 	};                                                                                         \
 	const struct lxf_cmd lxf_cmd_##pfx##_device_remove_entry = {                               \
 	    .name = grp " device remove",                                                          \
@@ -292,6 +278,7 @@ out:
 	    .min_args = 2,                                                                         \
 	    .max_args = -1,                                                                        \
 	    .exec = cmd_device_remove,                                                             \
+	    .obj = desc,                                                                           \
 	};                                                                                         \
 	const struct lxf_cmd lxf_cmd_##pfx##_device_list_entry = {                                 \
 	    .name = grp " device list",                                                            \
@@ -301,6 +288,7 @@ out:
 	    .min_args = 1,                                                                         \
 	    .max_args = 1,                                                                         \
 	    .exec = cmd_device_list,                                                               \
+	    .obj = desc,                                                                           \
 	};                                                                                         \
 	const struct lxf_cmd lxf_cmd_##pfx##_device_show_entry = {                                 \
 	    .name = grp " device show",                                                            \
@@ -309,6 +297,7 @@ out:
 	    .min_args = 1,                                                                         \
 	    .max_args = 1,                                                                         \
 	    .exec = cmd_device_show,                                                               \
+	    .obj = desc,                                                                           \
 	};                                                                                         \
 	const struct lxf_cmd lxf_cmd_##pfx##_device_get_entry = {                                  \
 	    .name = grp " device get",                                                             \
@@ -317,6 +306,7 @@ out:
 	    .min_args = 3,                                                                         \
 	    .max_args = 3,                                                                         \
 	    .exec = cmd_device_get,                                                                \
+	    .obj = desc,                                                                           \
 	};                                                                                         \
 	const struct lxf_cmd lxf_cmd_##pfx##_device_set_entry = {                                  \
 	    .name = grp " device set",                                                             \
@@ -325,6 +315,7 @@ out:
 	    .min_args = 3,                                                                         \
 	    .max_args = -1,                                                                        \
 	    .exec = cmd_device_set,                                                                \
+	    .obj = desc,                                                                           \
 	};                                                                                         \
 	const struct lxf_cmd lxf_cmd_##pfx##_device_unset_entry = {                                \
 	    .name = grp " device unset",                                                           \
@@ -333,7 +324,8 @@ out:
 	    .min_args = 3,                                                                         \
 	    .max_args = 3,                                                                         \
 	    .exec = cmd_device_unset,                                                              \
+	    .obj = desc,                                                                           \
 	}
 
-DEV_ENTRIES("config", "INSTANCE", config);
-DEV_ENTRIES("profile", "PROFILE", profile);
+DEV_ENTRIES("config", "INSTANCE", config, &dev_instance_desc);
+DEV_ENTRIES("profile", "PROFILE", profile, &lxf_obj_profile_desc);
