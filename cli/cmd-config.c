@@ -12,6 +12,7 @@
 static const struct lxf_obj_desc cfg_desc = {
     .collection = "instances",
     .keys = lxf_obj_instance_keys,
+    .snap_write = "snapshots cannot be changed here",
     .flags = LXF_OBJ_SERVER | LXF_OBJ_SNAPSHOT | LXF_OBJ_EXPANDED | LXF_OBJ_EDIT_RAW,
 };
 

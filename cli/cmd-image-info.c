@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* lxf image info|export|edit (a generic verb) and image alias rename. */
+/* lxf image info|export; edit and alias rename are generic verbs (obj-verbs.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -21,31 +21,26 @@ static void img_time(FILE *f, struct json_object *img, const char *label, const 
 	fprintf(f, "    %s: %s\n", label, tmp[0] ? tmp : "never");
 }
 
-static int cmd_image_info(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			  const struct lxf_cmd_args *args)
+static int img_info(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		    const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
 {
-	struct json_object *img, *v;
-	struct lxf_obj_ref r = {0};
-	struct lxf_err err = {0};
+	struct json_object *img = r->o.full, *v;
 	char size[64];
 	bool pub = false, cached = false, au = false;
 	int64_t sz = 0;
 	const char *ty;
 	FILE *f = ctx->out;
-	int st = LXF_EXIT_OK;
 
-	if (lxf_obj_open_get(ctx, self->obj, args->argv[0], NULL, &r, &err) != 0) {
-		st = lxf_obj_fail(self, ctx, &err);
-		goto out;
-	}
-	img = r.o.full;
+	(void)self;
+	(void)args;
+	(void)err;
 	(void)lxf_json_get_int(img, "size", false, &sz, NULL);
 	(void)lxf_json_get_bool(img, "public", false, &pub, NULL);
 	(void)lxf_json_get_bool(img, "cached", false, &cached, NULL);
 	(void)lxf_json_get_bool(img, "auto_update", false, &au, NULL);
 	lxf_output_size_iec(sz, size, sizeof(size));
 	ty = lxf_json_str(img, "type");
-	fprintf(f, "Fingerprint: %s\n", r.id);
+	fprintf(f, "Fingerprint: %s\n", r->id);
 	fprintf(f, "Size: %s\n", size);
 	fprintf(f, "Architecture: %s\n",
 		lxf_json_str(img, "architecture") ? lxf_json_str(img, "architecture") : "");
@@ -84,70 +79,65 @@ static int cmd_image_info(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			fprintf(f, "    - %s\n",
 				json_object_get_string(json_object_array_get_idx(v, i)));
 	}
-out:
-	lxf_obj_ref_fini(&r);
-	return st;
+	return 0;
 }
 
-static int cmd_image_export(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			    const struct lxf_cmd_args *args)
+static int img_export(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		      const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
 {
 	const char *target = args->argc > 1 ? args->argv[1] : ".";
 	struct lxf_response resp = {0};
-	struct lxf_obj_ref r = {0};
-	struct lxf_err err = {0};
 	char *dst = NULL, *tmp = NULL;
 	struct stat st;
-	int fd = -1, status = LXF_EXIT_OK;
+	int fd = -1, rc;
 
-	if (lxf_obj_open(ctx, self->obj, args->argv[0], NULL, &r, &err) != 0 ||
-	    lxf_obj_path_add(&r, "/export", &err) != 0)
-		goto fail;
+	(void)self;
+	rc = lxf_obj_path_add(r, "/export", err);
+	if (rc)
+		goto out;
 	/* Stream into a temporary file, named once the server said what it is. */
 	if (asprintf(&tmp, "%s/.lxf-export-XXXXXX",
 		     stat(target, &st) == 0 && S_ISDIR(st.st_mode) ? target : ".") < 0) {
 		tmp = NULL;
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
 	}
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		lxf_err_sys(&err, LXF_EIO, errno, "creating a file in %s", target);
-		goto fail;
+		rc = lxf_err_sys(err, LXF_EIO, errno, "creating a file in %s", target);
+		goto out;
 	}
-	if (lxf_client_download(r.c, r.path, fd, &resp, &err) != 0)
-		goto fail;
+	rc = lxf_client_download(r->c, r->path, fd, &resp, err);
+	if (rc)
+		goto out;
 	if (!resp.streamed) {
-		lxf_err_set(&err, LXF_EIO, "the server sent no image file");
-		goto fail;
+		rc = lxf_err_set(err, LXF_EIO, "the server sent no image file");
+		goto out;
 	}
 	if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
 		size_t tl = strlen(target);
 
 		if (asprintf(&dst, "%s%s%s%s", target, tl && target[tl - 1] == '/' ? "" : "/",
-			     resp.filename[0] ? resp.filename : r.id,
+			     resp.filename[0] ? resp.filename : r->id,
 			     resp.filename[0] ? "" : ".tar.gz") < 0)
 			dst = NULL;
 	} else {
 		dst = strdup(target);
 	}
 	if (!dst) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
 	}
 	if (fchmod(fd, 0644) != 0 || close(fd) != 0 || rename(tmp, dst) != 0) {
 		fd = -1;
-		lxf_err_sys(&err, LXF_EIO, errno, "writing %s", dst);
-		goto fail;
+		rc = lxf_err_sys(err, LXF_EIO, errno, "writing %s", dst);
+		goto out;
 	}
 	fd = -1;
 	free(tmp);
 	tmp = NULL;
 	if (!ctx->quiet)
 		fprintf(ctx->out, "Image exported successfully to %s\n", dst);
-	goto out;
-fail:
-	status = lxf_obj_fail(self, ctx, &err);
 out:
 	if (fd >= 0)
 		(void)close(fd);
@@ -156,40 +146,11 @@ out:
 	free(tmp);
 	free(dst);
 	lxf_response_fini(&resp);
-	lxf_obj_ref_fini(&r);
-	return status;
+	return rc;
 }
 
-static int cmd_image_alias_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-				  const struct lxf_cmd_args *args)
-{
-	struct json_object *body = json_object_new_object();
-	struct lxf_obj_ref r = {0};
-	struct lxf_err err = {0};
-	char *to = NULL;
-	int st = LXF_EXIT_OK;
-
-	if (lxf_obj_open(ctx, self->obj, args->argv[0], NULL, &r, &err) != 0 ||
-	    lxf_obj_same_remote(ctx, args->argv[0], args->argv[1], &to, &err) != 0)
-		goto fail;
-	if (!*to) {
-		lxf_err_set(&err, LXF_EUSAGE, "empty new alias name");
-		goto fail;
-	}
-	if (!body || lxf_json_add_str(body, "name", to) != 0) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (lxf_client_do(r.c, "POST", r.path, body, NULL, &err) == 0)
-		goto out;
-fail:
-	st = lxf_obj_fail(self, ctx, &err);
-out:
-	json_object_put(body);
-	lxf_obj_ref_fini(&r);
-	free(to);
-	return st;
-}
+LXF_OBJ_EXEC(cmd_image_info, 0, img_info)
+LXF_OBJ_EXEC(cmd_image_export, LXF_OBJ_RUN_NOGET, img_export)
 
 const struct lxf_cmd lxf_cmd_image_info_entry =
     LXF_OBJ_ENTRY("image info", NULL, "[REMOTE:]IMAGE", "Show an image's properties", 1, 1,
@@ -203,4 +164,4 @@ const struct lxf_cmd lxf_cmd_image_edit_entry =
 		  lxf_obj_edit_cmd, &lxf_obj_image_desc);
 const struct lxf_cmd lxf_cmd_image_alias_rename_entry =
     LXF_OBJ_ENTRY("image alias rename", "image alias mv", "[REMOTE:]ALIAS NEW",
-		  "Rename an image alias", 2, 2, cmd_image_alias_rename, &lxf_obj_image_alias_desc);
+		  "Rename an image alias", 2, 2, lxf_obj_rename, &lxf_obj_image_alias_desc);

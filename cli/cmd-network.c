@@ -48,22 +48,24 @@ static void net_counter(FILE *f, struct json_object *cnt, const char *label, con
 	fprintf(f, "  %s: %s\n", label, tmp);
 }
 
-static int cmd_network_info(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			    const struct lxf_cmd_args *args)
+static int net_info(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		    const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
 {
 	struct json_object *s, *addrs, *cnt;
-	struct lxf_obj_ref r = {0};
-	struct lxf_err err = {0};
 	FILE *f = ctx->out;
 	int64_t mtu = 0;
-	int st = LXF_EXIT_OK;
+	int rc;
 
-	if (lxf_obj_open(ctx, self->obj, args->argv[0], NULL, &r, &err) != 0 ||
-	    lxf_obj_path_add(&r, "/state", &err) != 0 || lxf_obj_get(r.c, r.path, &r.o, &err) != 0)
-		goto fail;
-	s = r.o.full;
+	(void)self;
+	(void)args;
+	rc = lxf_obj_path_add(r, "/state", err);
+	if (rc == 0)
+		rc = lxf_obj_get(r->c, r->path, &r->o, err);
+	if (rc)
+		return rc;
+	s = r->o.full;
 	(void)lxf_json_get_int(s, "mtu", false, &mtu, NULL);
-	fprintf(f, "Name: %s\n", r.name);
+	fprintf(f, "Name: %s\n", r->name);
 	fprintf(f, "MAC address: %s\n", lxf_json_str(s, "hwaddr") ? lxf_json_str(s, "hwaddr") : "");
 	fprintf(f, "MTU: %lld\n", (long long)mtu);
 	fprintf(f, "State: %s\n", lxf_json_str(s, "state") ? lxf_json_str(s, "state") : "");
@@ -91,13 +93,10 @@ static int cmd_network_info(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		net_counter(f, cnt, "Packets received", "packets_received", false);
 		net_counter(f, cnt, "Packets sent", "packets_sent", false);
 	}
-	goto out;
-fail:
-	st = lxf_obj_fail(self, ctx, &err);
-out:
-	lxf_obj_ref_fini(&r);
-	return st;
+	return 0;
 }
+
+LXF_OBJ_EXEC(cmd_network_info, LXF_OBJ_RUN_NOGET, net_info)
 
 const struct lxf_cmd lxf_cmd_network_list_entry =
     LXF_OBJ_LIST_ENTRY("network", "[REMOTE:]", "List networks", &net_desc);

@@ -67,157 +67,114 @@ out:
 	return st;
 }
 
-static int cmd_profile_copy(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			    const struct lxf_cmd_args *args)
+static int prof_copy(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		     const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
 {
 	struct json_object *w = NULL;
 	struct lxf_client *dc = NULL;
-	struct lxf_obj_ref r = {0};
-	struct lxf_err err = {0};
 	char *dname = NULL;
-	int st = LXF_EXIT_OK;
+	int rc;
 
-	if (lxf_obj_open_get(ctx, self->obj, args->argv[0], NULL, &r, &err) != 0 ||
-	    lxf_cmd_target(ctx, args->argv[1], false, &dc, &dname, &err) != 0)
-		goto fail;
-	w = lxf_obj_writable(r.o.full, lxf_obj_profile_keys);
-	if (!w || lxf_json_add_str(w, "name", *dname ? dname : r.name) != 0) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
+	(void)self;
+	rc = lxf_cmd_target(ctx, args->argv[1], false, &dc, &dname, err);
+	if (rc == 0) {
+		w = lxf_obj_writable(r->o.full, lxf_obj_profile_keys);
+		if (!w || lxf_json_add_str(w, "name", *dname ? dname : r->name) != 0)
+			rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 	}
-	if (lxf_client_do(dc, "POST", "/1.0/profiles", w, NULL, &err) == 0)
-		goto out;
-fail:
-	st = lxf_obj_fail(self, ctx, &err);
-out:
+	if (rc == 0)
+		rc = lxf_client_do(dc, "POST", "/1.0/profiles", w, NULL, err);
 	if (w)
 		json_object_put(w);
-	lxf_obj_ref_fini(&r);
 	lxf_client_free(dc);
 	free(dname);
-	return st;
+	return rc;
 }
 
-static int cmd_profile_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			      const struct lxf_cmd_args *args)
+/* The instance's profiles after add (op '+'), remove ('-') or assign ('='), as a new array. */
+static struct json_object *prof_list(struct json_object *cur, const char *p, char op, bool *found)
 {
-	struct json_object *body = json_object_new_object();
-	struct lxf_obj_ref r = {0};
-	struct lxf_err err = {0};
-	char *to = NULL;
-	int st = LXF_EXIT_OK;
-
-	if (lxf_obj_open(ctx, self->obj, args->argv[0], NULL, &r, &err) != 0 ||
-	    lxf_obj_same_remote(ctx, args->argv[0], args->argv[1], &to, &err) != 0)
-		goto fail;
-	if (!body || lxf_json_add_str(body, "name", to) != 0) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (lxf_client_do(r.c, "POST", r.path, body, NULL, &err) == 0)
-		goto out;
-fail:
-	st = lxf_obj_fail(self, ctx, &err);
-out:
-	json_object_put(body);
-	lxf_obj_ref_fini(&r);
-	free(to);
-	return st;
-}
-
-enum prof_op { PROF_ADD, PROF_REMOVE, PROF_ASSIGN };
-
-/* add/remove/assign: rewrites the instance's profiles list. */
-static int prof_instance(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			 const struct lxf_cmd_args *args, enum prof_op op)
-{
-	struct json_object *w = NULL, *list = NULL, *cur;
-	struct lxf_obj_ref r = {0};
-	struct lxf_err err = {0};
+	struct json_object *list = json_object_new_array();
 	char *copy = NULL, *save = NULL;
-	const char *p = args->argv[1];
-	bool found = false;
-	int st = LXF_EXIT_OK;
 
-	if (lxf_obj_open_get(ctx, self->obj, args->argv[0], NULL, &r, &err) != 0)
-		goto fail;
-	w = lxf_obj_writable(r.o.full, lxf_obj_instance_keys);
-	list = json_object_new_array();
-	if (!w || !list)
-		goto nomem;
-	cur = lxf_json_path(w, "profiles");
-	for (size_t i = 0; op != PROF_ASSIGN && cur && json_object_is_type(cur, json_type_array) &&
+	*found = false;
+	for (size_t i = 0; list && op != '=' && cur && json_object_is_type(cur, json_type_array) &&
 			   i < json_object_array_length(cur);
 	     i++) {
 		const char *n = json_object_get_string(json_object_array_get_idx(cur, i));
 
 		if (n && strcmp(n, p) == 0) {
-			found = true;
-			if (op == PROF_REMOVE)
+			*found = true;
+			if (op == '-')
 				continue;
 		}
 		if (json_object_array_add(list, json_object_new_string(n ? n : "")) != 0)
 			goto nomem;
 	}
-	if (op == PROF_ADD && found) {
-		lxf_err_set(&err, LXF_EEXIST, "profile '%s' is already applied to '%s'", p, r.name);
-		goto fail;
-	}
-	if (op == PROF_REMOVE && !found) {
-		lxf_err_set(&err, LXF_ENOENT, "profile '%s' isn't applied to '%s'", p, r.name);
-		goto fail;
-	}
-	if (op == PROF_ADD && json_object_array_add(list, json_object_new_string(p)) != 0)
+	if (list && op == '+' && json_object_array_add(list, json_object_new_string(p)) != 0)
 		goto nomem;
-	if (op == PROF_ASSIGN) {
-		/* "a,b" in order; "" clears the list, as lxc profile assign does. */
-		copy = strdup(p);
-		if (!copy)
+	/* assign: "a,b" in order; "" clears the list, as lxc profile assign does. */
+	if (list && op == '=' && !(copy = strdup(p)))
+		goto nomem;
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+		if (json_object_array_add(list, json_object_new_string(t)) != 0)
 			goto nomem;
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			if (json_object_array_add(list, json_object_new_string(t)) != 0)
-				goto nomem;
+	free(copy);
+	return list;
+nomem:
+	free(copy);
+	json_object_put(list);
+	return NULL;
+}
+
+/* add/remove/assign: rewrites the instance's profiles list; op is the verb's first letter. */
+static int prof_instance(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args,
+			 struct lxf_obj_ref *r, struct lxf_err *err, char op)
+{
+	struct json_object *w = lxf_obj_writable(r->o.full, lxf_obj_instance_keys), *list;
+	const char *p = args->argv[1];
+	bool found = false;
+	int rc = 0;
+
+	list = w ? prof_list(lxf_json_path(w, "profiles"), p, op, &found) : NULL;
+	if (!list)
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	else if (op == '+' && found)
+		rc = lxf_err_set(err, LXF_EEXIST, "profile '%s' is already applied to '%s'", p,
+				 r->name);
+	else if (op == '-' && !found)
+		rc = lxf_err_set(err, LXF_ENOENT, "profile '%s' isn't applied to '%s'", p, r->name);
+	if (rc == 0) {
+		json_object_object_add(w, "profiles", list);
+		list = NULL;
+		rc = lxf_obj_put(r->c, r->path, w, r->o.etag, err);
 	}
-	json_object_object_add(w, "profiles", list);
-	list = NULL;
-	if (lxf_obj_put(r.c, r.path, w, r.o.etag, &err) != 0)
-		goto fail;
-	if (!ctx->quiet)
-		fprintf(ctx->out, "Profiles of %s: %s\n", r.name,
+	if (rc == 0 && !ctx->quiet)
+		fprintf(ctx->out, "Profiles of %s: %s\n", r->name,
 			json_object_to_json_string_ext(lxf_json_path(w, "profiles"),
 						       JSON_C_TO_STRING_PLAIN));
-	goto out;
-nomem:
-	lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-fail:
-	st = lxf_obj_fail(self, ctx, &err);
-out:
 	if (list)
 		json_object_put(list);
 	if (w)
 		json_object_put(w);
-	lxf_obj_ref_fini(&r);
-	free(copy);
-	return st;
+	return rc;
 }
 
-static int cmd_profile_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			   const struct lxf_cmd_args *args)
-{
-	return prof_instance(self, ctx, args, PROF_ADD);
-}
+/* prof_VERB and cmd_profile_VERB for add, remove and assign. */
+#define PROF_INSTANCE_CMD(verb, op)                                                                \
+	static int prof_##verb(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,                \
+			       const struct lxf_cmd_args *args, struct lxf_obj_ref *r,             \
+			       struct lxf_err *err)                                                \
+	{                                                                                          \
+		(void)self;                                                                        \
+		return prof_instance(ctx, args, r, err, op);                                       \
+	}                                                                                          \
+	LXF_OBJ_EXEC(cmd_profile_##verb, 0, prof_##verb)
 
-static int cmd_profile_remove(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			      const struct lxf_cmd_args *args)
-{
-	return prof_instance(self, ctx, args, PROF_REMOVE);
-}
-
-static int cmd_profile_assign(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			      const struct lxf_cmd_args *args)
-{
-	return prof_instance(self, ctx, args, PROF_ASSIGN);
-}
+PROF_INSTANCE_CMD(add, '+')
+PROF_INSTANCE_CMD(remove, '-')
+PROF_INSTANCE_CMD(assign, '=')
+LXF_OBJ_EXEC(cmd_profile_copy, 0, prof_copy)
 
 #define PROF_ENTRY(verb, alias, usage, summary, lo, hi, fn)                                        \
 	LXF_OBJ_ENTRY("profile " verb, alias, usage, summary, lo, hi, fn, &lxf_obj_profile_desc)
@@ -252,7 +209,7 @@ const struct lxf_cmd lxf_cmd_profile_copy_entry =
     PROF_ENTRY("copy", "profile cp", "[REMOTE:]PROFILE [REMOTE:][NEW]",
 	       "Copy a profile (to another remote too)", 2, 2, cmd_profile_copy);
 const struct lxf_cmd lxf_cmd_profile_rename_entry = PROF_ENTRY(
-    "rename", "profile mv", "[REMOTE:]PROFILE NEW", "Rename a profile", 2, 2, cmd_profile_rename);
+    "rename", "profile mv", "[REMOTE:]PROFILE NEW", "Rename a profile", 2, 2, lxf_obj_rename);
 const struct lxf_cmd lxf_cmd_profile_add_entry = LXF_OBJ_ENTRY(
     "profile add", NULL, "[REMOTE:]INSTANCE PROFILE", "Append a profile to an instance's profiles",
     2, 2, cmd_profile_add, &prof_instance_desc);

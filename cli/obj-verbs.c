@@ -15,8 +15,6 @@
 #include "obj.h"
 #include "output.h"
 
-#define OBJ_NO_SNAP_WRITE "snapshots cannot be changed here"
-
 void lxf_obj_ref_fini(struct lxf_obj_ref *r)
 {
 	lxf_obj_fini(&r->o);
@@ -55,8 +53,8 @@ static int obj_ref_path(const struct lxf_obj_desc *d, struct lxf_obj_ref *r, str
 	return rc;
 }
 
-int lxf_obj_open(struct lxf_cmd_ctx *ctx, const struct lxf_obj_desc *d, const char *arg,
-		 const char *no_snap, struct lxf_obj_ref *r, struct lxf_err *err)
+int lxf_obj_open(struct lxf_cmd_ctx *ctx, const struct lxf_obj_desc *d, const char *arg, bool write,
+		 struct lxf_obj_ref *r, struct lxf_err *err)
 {
 	bool server = d->flags & LXF_OBJ_SERVER;
 	char *rest = NULL;
@@ -71,8 +69,8 @@ int lxf_obj_open(struct lxf_cmd_ctx *ctx, const struct lxf_obj_desc *d, const ch
 		(void)snprintf(r->path, sizeof(r->path), "/1.0");
 		goto out;
 	}
-	if ((d->flags & LXF_OBJ_SNAPSHOT) && no_snap && strchr(rest, '/')) {
-		rc = lxf_err_set(err, LXF_EUSAGE, "%s: '%s'", no_snap, arg);
+	if ((d->flags & LXF_OBJ_SNAPSHOT) && write && strchr(rest, '/')) {
+		rc = lxf_err_set(err, LXF_EUSAGE, "%s: '%s'", d->snap_write, arg);
 		goto out;
 	}
 	if (d->flags & LXF_OBJ_SNAPSHOT) {
@@ -92,14 +90,6 @@ int lxf_obj_open(struct lxf_cmd_ctx *ctx, const struct lxf_obj_desc *d, const ch
 out:
 	free(rest);
 	return rc;
-}
-
-int lxf_obj_open_get(struct lxf_cmd_ctx *ctx, const struct lxf_obj_desc *d, const char *arg,
-		     const char *no_snap, struct lxf_obj_ref *r, struct lxf_err *err)
-{
-	int rc = lxf_obj_open(ctx, d, arg, no_snap, r, err);
-
-	return rc ? rc : lxf_obj_get(r->c, r->path, &r->o, err);
 }
 
 int lxf_obj_fail(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const struct lxf_err *err)
@@ -243,6 +233,22 @@ out:
 	return st;
 }
 
+int lxf_obj_run(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		const struct lxf_cmd_args *args, const char *target, unsigned how, lxf_obj_fn fn)
+{
+	struct lxf_obj_ref r = {0};
+	struct lxf_err err = {0};
+	int rc;
+
+	rc = lxf_obj_open(ctx, self->obj, target, how & LXF_OBJ_RUN_WRITE, &r, &err);
+	if (rc == 0 && !(how & LXF_OBJ_RUN_NOGET))
+		rc = lxf_obj_get(r.c, r.path, &r.o, &err);
+	if (rc == 0)
+		rc = fn(self, ctx, args, &r, &err);
+	lxf_obj_ref_fini(&r);
+	return rc ? lxf_obj_fail(self, ctx, &err) : LXF_EXIT_OK;
+}
+
 /* What show prints of r's object: see lxf_obj_show. A new reference or NULL. */
 static struct json_object *obj_shown(const struct lxf_obj_desc *d, const struct lxf_obj_ref *r,
 				     bool expanded)
@@ -265,145 +271,180 @@ static struct json_object *obj_shown(const struct lxf_obj_desc *d, const struct 
 	return w;
 }
 
+static int obj_show(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		    const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
+{
+	struct json_object *w = obj_shown(self->obj, r, lxf_args_has(args, 'e'));
+	int rc;
+
+	if (!w)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	rc = lxf_obj_print_yaml(ctx->out, w, err);
+	json_object_put(w);
+	return rc;
+}
+
 int lxf_obj_show(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		 const struct lxf_cmd_args *args)
 {
-	struct json_object *w = NULL;
-	struct lxf_obj_ref r = {0};
-	struct lxf_err err = {0};
-	int st = LXF_EXIT_OK;
-
-	if (lxf_obj_open_get(ctx, self->obj, args->argc ? args->argv[0] : NULL, NULL, &r, &err) !=
-	    0)
-		goto fail;
-	w = obj_shown(self->obj, &r, lxf_args_has(args, 'e'));
-	if (!w) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (lxf_obj_print_yaml(ctx->out, w, &err) == 0)
-		goto out;
-fail:
-	st = lxf_obj_fail(self, ctx, &err);
-out:
-	if (w)
-		json_object_put(w);
-	lxf_obj_ref_fini(&r);
-	return st;
+	return lxf_obj_run(self, ctx, args, args->argc ? args->argv[0] : NULL, 0, obj_show);
 }
 
-int lxf_obj_get_key(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-		    const struct lxf_cmd_args *args)
+static int obj_get_key(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		       const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
 {
-	const char *key = args->argv[args->argc - 1], *map = "config", *val;
+	const char *key = args->argv[args->argc - 1], *val;
 	struct json_object *m, *v = NULL;
-	struct lxf_obj_ref r = {0};
-	struct lxf_err err = {0};
-	int st = LXF_EXIT_OK;
 
-	if (lxf_obj_open_get(ctx, self->obj, args->argc >= 2 ? args->argv[0] : NULL, NULL, &r,
-			     &err) != 0) {
-		st = lxf_obj_fail(self, ctx, &err);
-		goto out;
-	}
-	if (r.id && lxf_args_has(args, 'e'))
-		map = "expanded_config";
-	m = lxf_json_path(r.o.full, map);
+	(void)self;
+	(void)err;
+	m = lxf_json_path(r->o.full,
+			  r->id && lxf_args_has(args, 'e') ? "expanded_config" : "config");
 	val = lxf_json_str(m, key);
 	/* Non-string server values (booleans, numbers) print as JSON. */
 	if (!val && m && json_object_object_get_ex(m, key, &v) && v)
 		val = json_object_to_json_string(v);
 	fprintf(ctx->out, "%s\n", val ? val : "");
-out:
-	lxf_obj_ref_fini(&r);
-	return st;
+	return 0;
 }
 
-/* set and unset: words are the KEY VALUE / key=value words (unset: keys). */
-static int obj_write(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const char *target, int n,
-		     char *const *words, bool unset)
+int lxf_obj_get_key(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		    const struct lxf_cmd_args *args)
 {
-	struct json_object *w = NULL, *cfg;
-	struct lxf_obj_ref r = {0};
-	struct lxf_err err = {0};
-	int rc;
+	return lxf_obj_run(self, ctx, args, args->argc >= 2 ? args->argv[0] : NULL, 0, obj_get_key);
+}
 
-	rc = lxf_obj_open_get(ctx, self->obj, target, OBJ_NO_SNAP_WRITE, &r, &err);
-	if (rc)
-		goto out;
-	w = lxf_obj_writable(r.o.full, obj_keys(self->obj, &r));
+/*
+ * The KEY VALUE / key=value words of set (unset: the key) and the target
+ * before them: NULL, the default remote's server, when there is none
+ * (lxc: for set, a first word with '=').
+ */
+static char *const *obj_words(const struct lxf_cmd *self, const struct lxf_cmd_args *args,
+			      bool unset, const char **target, int *n)
+{
+	bool server = unset ? args->argc == 1
+			    : (self->obj->flags & LXF_OBJ_SERVER) && strchr(args->argv[0], '=');
+
+	*target = server ? NULL : args->argv[0];
+	*n = unset ? 1 : args->argc - !server;
+	return args->argv + !server;
+}
+
+static int obj_write(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		     const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err,
+		     bool unset)
+{
+	struct json_object *w, *cfg;
+	const char *target;
+	char *const *words;
+	int n, rc = 0;
+
+	(void)ctx;
+	words = obj_words(self, args, unset, &target, &n);
+	w = lxf_obj_writable(r->o.full, obj_keys(self->obj, r));
 	cfg = w ? lxf_obj_map(w, "config") : NULL;
-	if (!cfg) {
-		rc = lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (int i = 0; unset && i < n; i++) {
-		if (!json_object_object_get_ex(cfg, words[i], NULL)) {
-			rc = lxf_err_set(&err, LXF_EINVAL, "key '%s' is not set", words[i]);
-			goto out;
-		}
+	if (!cfg)
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	for (int i = 0; rc == 0 && unset && i < n; i++) {
+		if (!json_object_object_get_ex(cfg, words[i], NULL))
+			rc = lxf_err_set(err, LXF_EINVAL, "key '%s' is not set", words[i]);
 		json_object_object_del(cfg, words[i]);
 	}
-	if (!unset)
-		rc = lxf_args_apply_set(cfg, n, words, false, &err);
+	if (rc == 0 && !unset)
+		rc = lxf_args_apply_set(cfg, n, words, false, err);
 	if (rc == 0)
-		rc = lxf_obj_put(r.c, r.path, w, r.o.etag, &err);
-out:
+		rc = lxf_obj_put(r->c, r->path, w, r->o.etag, err);
 	if (w)
 		json_object_put(w);
-	lxf_obj_ref_fini(&r);
-	return rc ? lxf_obj_fail(self, ctx, &err) : LXF_EXIT_OK;
+	return rc;
+}
+
+static int obj_set(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		   const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
+{
+	return obj_write(self, ctx, args, r, err, false);
+}
+
+static int obj_unset(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		     const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
+{
+	return obj_write(self, ctx, args, r, err, true);
 }
 
 int lxf_obj_set(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		const struct lxf_cmd_args *args)
 {
-	/* lxc: a first word with '=' means the default remote's server. */
-	if ((self->obj->flags & LXF_OBJ_SERVER) && strchr(args->argv[0], '='))
-		return obj_write(self, ctx, NULL, args->argc, args->argv, false);
-	if (args->argc < 2)
+	const char *target;
+	int n;
+
+	(void)obj_words(self, args, false, &target, &n);
+	if (n < 1)
 		return lxf_cmd_usage_error(self, ctx, "missing KEY VALUE or key=value");
-	return obj_write(self, ctx, args->argv[0], args->argc - 1, args->argv + 1, false);
+	return lxf_obj_run(self, ctx, args, target, LXF_OBJ_RUN_WRITE, obj_set);
 }
 
 int lxf_obj_unset(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		  const struct lxf_cmd_args *args)
 {
-	if (args->argc == 1)
-		return obj_write(self, ctx, NULL, 1, args->argv, true);
-	return obj_write(self, ctx, args->argv[0], 1, args->argv + 1, true);
+	const char *target;
+	int n;
+
+	(void)obj_words(self, args, true, &target, &n);
+	return lxf_obj_run(self, ctx, args, target, LXF_OBJ_RUN_WRITE, obj_unset);
+}
+
+static int obj_edit(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		    const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
+{
+	const struct lxf_obj_desc *d = self->obj;
+	struct lxf_obj_put_edit e = {r->c, r->path, r->o.etag, obj_keys(d, r), false};
+	struct json_object *w = lxf_obj_writable(r->o.full, obj_keys(d, r));
+	int rc;
+
+	(void)args;
+	if (!w)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	if (d->flags & LXF_OBJ_EDIT_RAW) {
+		e.keys = NULL;
+		e.string_config = r->id != NULL;
+	}
+	rc = lxf_obj_edit(ctx, w, lxf_obj_put_edit_apply, &e, err);
+	json_object_put(w);
+	return rc;
 }
 
 int lxf_obj_edit_cmd(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		     const struct lxf_cmd_args *args)
 {
-	const struct lxf_obj_desc *d = self->obj;
-	struct json_object *w = NULL;
-	struct lxf_obj_ref r = {0};
-	struct lxf_err err = {0};
-	struct lxf_obj_put_edit e;
-	int st = LXF_EXIT_OK;
+	return lxf_obj_run(self, ctx, args, args->argc ? args->argv[0] : NULL, LXF_OBJ_RUN_WRITE,
+			   obj_edit);
+}
 
-	if (lxf_obj_open_get(ctx, d, args->argc ? args->argv[0] : NULL, OBJ_NO_SNAP_WRITE, &r,
-			     &err) != 0)
-		goto fail;
-	w = lxf_obj_writable(r.o.full, obj_keys(d, &r));
-	if (!w) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	e = (struct lxf_obj_put_edit){r.c, r.path, r.o.etag, obj_keys(d, &r), false};
-	if (d->flags & LXF_OBJ_EDIT_RAW)
-		e = (struct lxf_obj_put_edit){r.c, r.path, r.o.etag, NULL, r.id != NULL};
-	if (lxf_obj_edit(ctx, w, lxf_obj_put_edit_apply, &e, &err) == 0)
-		goto out;
-fail:
-	st = lxf_obj_fail(self, ctx, &err);
-out:
-	if (w)
-		json_object_put(w);
-	lxf_obj_ref_fini(&r);
-	return st;
+static int obj_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		      const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
+{
+	struct json_object *body = NULL;
+	char *to = NULL;
+	int rc;
+
+	(void)self;
+	rc = lxf_obj_same_remote(ctx, args->argv[0], args->argv[1], &to, err);
+	if (rc == 0 && !*to)
+		rc = lxf_err_set(err, LXF_EUSAGE, "empty new name in '%s'", args->argv[1]);
+	if (rc == 0 &&
+	    (!(body = json_object_new_object()) || lxf_json_add_str(body, "name", to) != 0))
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = lxf_client_do(r->c, "POST", r->path, body, NULL, err);
+	json_object_put(body);
+	free(to);
+	return rc;
+}
+
+int lxf_obj_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		   const struct lxf_cmd_args *args)
+{
+	return lxf_obj_run(self, ctx, args, args->argv[0], LXF_OBJ_RUN_NOGET, obj_rename);
 }
 
 int lxf_obj_delete(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
@@ -416,7 +457,7 @@ int lxf_obj_delete(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 
 	for (int i = 0; i < args->argc; i++) {
 		lxf_err_clear(&err);
-		if (lxf_obj_open(ctx, d, args->argv[i], NULL, &r, &err) != 0 ||
+		if (lxf_obj_open(ctx, d, args->argv[i], false, &r, &err) != 0 ||
 		    lxf_client_do(r.c, "DELETE", r.path, NULL, NULL, &err) != 0) {
 			st = lxf_obj_fail(self, ctx, &err);
 			fails++;

@@ -148,6 +148,7 @@ struct lxf_obj_desc {
 	const char *const *keys;       /* writable members (PUT body); NULL: read-only */
 	const char *const *show_extra; /* show: these GET members after the writable ones;
 					  NULL: show the whole GET */
+	const char *snap_write;        /* LXF_OBJ_SNAPSHOT: why a write cannot name one */
 	unsigned flags;
 	struct lxf_obj_col cols[LXF_OBJ_MAX_COLS]; /* list; ended by a NULL header */
 	/* list: the array of objects in the GET answer md (new reference); NULL: md. */
@@ -185,18 +186,39 @@ void lxf_obj_ref_fini(struct lxf_obj_ref *r);
 /*
  * Connects for arg "[REMOTE:]NAME" and fills r (d->resolve applied). With
  * LXF_OBJ_SERVER, arg NULL or "REMOTE:" names the server. With
- * LXF_OBJ_SNAPSHOT, NAME/SNAP names a snapshot, unless no_snap is set: then
- * a '/' in NAME is -LXF_EUSAGE "<no_snap>: '<arg>'".
+ * LXF_OBJ_SNAPSHOT, NAME/SNAP names a snapshot, unless write: then a '/'
+ * in NAME is -LXF_EUSAGE "<d->snap_write>: '<arg>'".
  */
-int lxf_obj_open(struct lxf_cmd_ctx *ctx, const struct lxf_obj_desc *d, const char *arg,
-		 const char *no_snap, struct lxf_obj_ref *r, struct lxf_err *err);
+int lxf_obj_open(struct lxf_cmd_ctx *ctx, const struct lxf_obj_desc *d, const char *arg, bool write,
+		 struct lxf_obj_ref *r, struct lxf_err *err);
 
 /* Appends suffix ("/state") to r->path. -LXF_EINVAL when too long. */
 int lxf_obj_path_add(struct lxf_obj_ref *r, const char *suffix, struct lxf_err *err);
 
-/* lxf_obj_open, then GET into r->o. */
-int lxf_obj_open_get(struct lxf_cmd_ctx *ctx, const struct lxf_obj_desc *d, const char *arg,
-		     const char *no_snap, struct lxf_obj_ref *r, struct lxf_err *err);
+/* What a command does to the object r that lxf_obj_run opened; 0 or an error in err. */
+typedef int (*lxf_obj_fn)(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			  const struct lxf_cmd_args *args, struct lxf_obj_ref *r,
+			  struct lxf_err *err);
+
+enum {
+	LXF_OBJ_RUN_NOGET = 0x1, /* open only: r->o stays empty */
+	LXF_OBJ_RUN_WRITE = 0x2, /* the command writes: a snapshot is a usage error */
+};
+
+/*
+ * The frame of a command on one object: lxf_obj_open(self->obj, target),
+ * GET (unless LXF_OBJ_RUN_NOGET), fn, release, and the exit status.
+ */
+int lxf_obj_run(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		const struct lxf_cmd_args *args, const char *target, unsigned how, lxf_obj_fn fn);
+
+/* Defines the exec function name: lxf_obj_run of fn on the first argument. */
+#define LXF_OBJ_EXEC(name, how, fn)                                                                \
+	static int name(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,                       \
+			const struct lxf_cmd_args *args)                                           \
+	{                                                                                          \
+		return lxf_obj_run(self, ctx, args, args->argv[0], how, fn);                       \
+	}
 
 /* The exit status for err: usage errors with the usage line, the rest as lxf_cmd_fail. */
 int lxf_obj_fail(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const struct lxf_err *err);
@@ -208,6 +230,7 @@ int lxf_obj_fail(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const stru
  * get    TARGET KEY: one config key (non-strings as JSON; --expanded);
  * set    TARGET KEY VALUE | key=value...; unset TARGET KEY: GET + PUT with If-Match;
  * edit   TARGET: lxf_obj_edit on the writable members;
+ * rename TARGET [REMOTE:]NEW: POST {"name": NEW} (same remote, NEW not empty);
  * delete TARGET...: DELETE each, as d->flags says.
  * With LXF_OBJ_SERVER the TARGET may be left out or be "REMOTE:".
  */
@@ -223,6 +246,8 @@ int lxf_obj_unset(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		  const struct lxf_cmd_args *args);
 int lxf_obj_edit_cmd(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		     const struct lxf_cmd_args *args);
+int lxf_obj_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		   const struct lxf_cmd_args *args);
 int lxf_obj_delete(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		   const struct lxf_cmd_args *args);
 
