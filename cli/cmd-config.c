@@ -16,28 +16,14 @@ static const struct lxf_obj_desc cfg_desc = {
     .flags = LXF_OBJ_SERVER | LXF_OBJ_SNAPSHOT | LXF_OBJ_EXPANDED | LXF_OBJ_EDIT_RAW,
 };
 
-const struct lxf_cmd lxf_cmd_config_show_entry = {
-    .name = "config show",
-    .usage = "[[REMOTE:]NAME[/SNAPSHOT] | REMOTE:] [--expanded]",
-    .summary = "Show an instance's or the server's configuration as YAML",
-    .min_args = 0,
-    .max_args = 1,
-    .opts = {{"expanded", 'e', no_argument, NULL, "Include the profiles' configuration"}},
-    .exec = lxf_obj_show,
-    .obj = &cfg_desc,
-};
-
-const struct lxf_cmd lxf_cmd_config_get_entry = {
-    .name = "config get",
-    .usage = "[[REMOTE:]NAME | REMOTE:] KEY [--expanded]",
-    .summary = "Get one configuration key",
-    .min_args = 1,
-    .max_args = 2,
-    .opts = {{"expanded", 'e', no_argument, NULL, "Look in the expanded configuration"}},
-    .exec = lxf_obj_get_key,
-    .obj = &cfg_desc,
-};
-
+const struct lxf_cmd lxf_cmd_config_show_entry = LXF_OBJ_ENTRY_OPTS(
+    "config show", NULL, "[[REMOTE:]NAME[/SNAPSHOT] | REMOTE:] [--expanded]",
+    "Show an instance's or the server's configuration as YAML", 0, 1, lxf_obj_show, &cfg_desc,
+    {"expanded", 'e', no_argument, NULL, "Include the profiles' configuration"});
+const struct lxf_cmd lxf_cmd_config_get_entry =
+    LXF_OBJ_ENTRY_OPTS("config get", NULL, "[[REMOTE:]NAME | REMOTE:] KEY [--expanded]",
+		       "Get one configuration key", 1, 2, lxf_obj_get_key, &cfg_desc,
+		       {"expanded", 'e', no_argument, NULL, "Look in the expanded configuration"});
 const struct lxf_cmd lxf_cmd_config_set_entry =
     LXF_OBJ_ENTRY("config set", NULL, "[[REMOTE:]NAME | REMOTE:] KEY VALUE | key=value...",
 		  "Set configuration keys", 1, -1, lxf_obj_set, &cfg_desc);

@@ -241,20 +241,11 @@ static int cmd_image_alias_create(const struct lxf_cmd *self, struct lxf_cmd_ctx
 	return st;
 }
 
-const struct lxf_cmd lxf_cmd_image_import_entry = {
-    .name = "image import",
-    .usage = "FILE [REMOTE:] [--alias ALIAS]... [--public]",
-    .summary = "Import a unified image tarball",
-    .min_args = 1,
-    .max_args = 2,
-    .opts =
-	{
-	    {"alias", LXF_OPT_ALIAS, required_argument, "ALIAS", "Alias for the new image"},
-	    {"public", LXF_OPT_PUBLIC, no_argument, NULL, "Make the image public"},
-	},
-    .exec = cmd_image_import,
-};
-
+const struct lxf_cmd lxf_cmd_image_import_entry = LXF_OBJ_ENTRY_OPTS(
+    "image import", NULL, "FILE [REMOTE:] [--alias ALIAS]... [--public]",
+    "Import a unified image tarball", 1, 2, cmd_image_import, &lxf_obj_image_desc,
+    {"alias", LXF_OPT_ALIAS, required_argument, "ALIAS", "Alias for the new image"},
+    {"public", LXF_OPT_PUBLIC, no_argument, NULL, "Make the image public"});
 const struct lxf_cmd lxf_cmd_image_list_entry = LXF_OBJ_LIST_ENTRY(
     "image", "[REMOTE:][FILTER]", "List the images of a remote", &lxf_obj_image_desc);
 const struct lxf_cmd lxf_cmd_image_delete_entry = LXF_OBJ_ENTRY(

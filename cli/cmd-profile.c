@@ -33,38 +33,23 @@ static const struct lxf_obj_desc prof_instance_desc = {
     .keys = lxf_obj_instance_keys,
 };
 
-static int cmd_profile_create(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			      const struct lxf_cmd_args *args)
+static int prof_create(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		       const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
 {
-	struct json_object *body = NULL;
-	struct lxf_client *c = NULL;
-	struct lxf_err err = {0};
-	char *name = NULL;
-	int st = LXF_EXIT_OK;
+	const char *desc = lxf_args_get(args, 'd');
+	struct json_object *body = json_object_new_object();
+	int rc = 0;
 
-	body = json_object_new_object();
-	if (lxf_cmd_target(ctx, args->argv[0], true, &c, &name, &err) != 0)
-		goto fail;
-	if (!body || lxf_json_add_str(body, "name", name) != 0 ||
-	    lxf_json_add_str(body, "description", lxf_args_get(args, 'd')) != 0) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (!lxf_args_get(args, 'd'))
-		json_object_object_del(body, "description");
-	if (lxf_client_do(c, "POST", "/1.0/profiles", body, NULL, &err) != 0)
-		goto fail;
-	if (!ctx->quiet)
-		fprintf(ctx->out, "Profile %s created\n", name);
-	goto out;
-fail:
-	st = lxf_obj_fail(self, ctx, &err);
-out:
-	if (body)
-		json_object_put(body);
-	lxf_client_free(c);
-	free(name);
-	return st;
+	(void)self;
+	if (!body || lxf_json_add_str(body, "name", r->name) != 0 ||
+	    (desc && lxf_json_add_str(body, "description", desc) != 0))
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = lxf_client_do(r->c, "POST", "/1.0/profiles", body, NULL, err);
+	if (rc == 0 && !ctx->quiet)
+		fprintf(ctx->out, "Profile %s created\n", r->name);
+	json_object_put(body);
+	return rc;
 }
 
 static int prof_copy(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
@@ -174,6 +159,7 @@ static int prof_instance(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *arg
 PROF_INSTANCE_CMD(add, '+')
 PROF_INSTANCE_CMD(remove, '-')
 PROF_INSTANCE_CMD(assign, '=')
+LXF_OBJ_EXEC(cmd_profile_create, LXF_OBJ_RUN_NOGET, prof_create)
 LXF_OBJ_EXEC(cmd_profile_copy, 0, prof_copy)
 
 #define PROF_ENTRY(verb, alias, usage, summary, lo, hi, fn)                                        \
@@ -183,15 +169,10 @@ const struct lxf_cmd lxf_cmd_profile_list_entry =
     LXF_OBJ_LIST_ENTRY("profile", "[REMOTE:]", "List profiles", &lxf_obj_profile_desc);
 const struct lxf_cmd lxf_cmd_profile_show_entry =
     PROF_ENTRY("show", NULL, "[REMOTE:]PROFILE", "Show a profile as YAML", 1, 1, lxf_obj_show);
-const struct lxf_cmd lxf_cmd_profile_create_entry = {
-    .name = "profile create",
-    .usage = "[REMOTE:]PROFILE [--description TEXT]",
-    .summary = "Create an empty profile",
-    .min_args = 1,
-    .max_args = 1,
-    .opts = {{"description", 'd', required_argument, "TEXT", "Description of the profile"}},
-    .exec = cmd_profile_create,
-};
+const struct lxf_cmd lxf_cmd_profile_create_entry = LXF_OBJ_ENTRY_OPTS(
+    "profile create", NULL, "[REMOTE:]PROFILE [--description TEXT]", "Create an empty profile", 1,
+    1, cmd_profile_create, &lxf_obj_profile_desc,
+    {"description", 'd', required_argument, "TEXT", "Description of the profile"});
 const struct lxf_cmd lxf_cmd_profile_delete_entry = PROF_ENTRY(
     "delete", "profile rm", "[REMOTE:]PROFILE...", "Delete profiles", 1, -1, lxf_obj_delete);
 const struct lxf_cmd lxf_cmd_profile_get_entry = PROF_ENTRY(

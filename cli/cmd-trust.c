@@ -239,21 +239,14 @@ out:
 
 const struct lxf_cmd lxf_cmd_trust_list_entry = LXF_OBJ_LIST_ENTRY(
     "config trust", "[REMOTE:]", "List the client certificates a server trusts", &trust_desc);
-const struct lxf_cmd lxf_cmd_trust_add_entry = {
-    .name = "config trust add",
-    .usage = "[REMOTE:] [CERTFILE] [--name NAME] [--restricted] [--projects P1,P2]",
-    .summary = "Trust a client certificate, or print a join token (--name)",
-    .min_args = 0,
-    .max_args = 2,
-    .opts = {{"name", TRUST_OPT_NAME, required_argument, "NAME",
-	      "the client's name (required for a token)"},
-	     {"restricted", TRUST_OPT_RESTRICTED, no_argument, NULL,
-	      "restrict the client to --projects"},
-	     {"projects", TRUST_OPT_PROJECTS, required_argument, "P1,P2",
-	      "projects a restricted client may use"}},
-    .exec = cmd_trust_add,
-};
-
+const struct lxf_cmd lxf_cmd_trust_add_entry = LXF_OBJ_ENTRY_OPTS(
+    "config trust add", NULL,
+    "[REMOTE:] [CERTFILE] [--name NAME] [--restricted] [--projects P1,P2]",
+    "Trust a client certificate, or print a join token (--name)", 0, 2, cmd_trust_add, &trust_desc,
+    {"name", TRUST_OPT_NAME, required_argument, "NAME", "the client's name (required for a token)"},
+    {"restricted", TRUST_OPT_RESTRICTED, no_argument, NULL, "restrict the client to --projects"},
+    {"projects", TRUST_OPT_PROJECTS, required_argument, "P1,P2",
+     "projects a restricted client may use"});
 const struct lxf_cmd lxf_cmd_trust_show_entry =
     LXF_OBJ_ENTRY("config trust show", NULL, "[REMOTE:]FINGERPRINT", "Show a trusted certificate",
 		  1, 1, lxf_obj_show, &trust_desc);

@@ -371,26 +371,29 @@ static int obj_unset(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	return obj_write(self, ctx, args, r, err, true);
 }
 
-int lxf_obj_set(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-		const struct lxf_cmd_args *args)
+/* set and unset: the words are checked before connecting. */
+static int obj_write_cmd(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			 const struct lxf_cmd_args *args, bool unset)
 {
 	const char *target;
 	int n;
 
-	(void)obj_words(self, args, false, &target, &n);
+	(void)obj_words(self, args, unset, &target, &n);
 	if (n < 1)
 		return lxf_cmd_usage_error(self, ctx, "missing KEY VALUE or key=value");
-	return lxf_obj_run(self, ctx, args, target, LXF_OBJ_RUN_WRITE, obj_set);
+	return lxf_obj_run(self, ctx, args, target, LXF_OBJ_RUN_WRITE, unset ? obj_unset : obj_set);
+}
+
+int lxf_obj_set(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		const struct lxf_cmd_args *args)
+{
+	return obj_write_cmd(self, ctx, args, false);
 }
 
 int lxf_obj_unset(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		  const struct lxf_cmd_args *args)
 {
-	const char *target;
-	int n;
-
-	(void)obj_words(self, args, true, &target, &n);
-	return lxf_obj_run(self, ctx, args, target, LXF_OBJ_RUN_WRITE, obj_unset);
+	return obj_write_cmd(self, ctx, args, true);
 }
 
 static int obj_edit(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,

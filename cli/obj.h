@@ -253,20 +253,20 @@ int lxf_obj_delete(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 
 /*
  * A command entry in one line: name, an alias (NULL for none), usage,
- * summary, the argument bounds, exec and the descriptor.
+ * summary, the argument bounds, exec, the descriptor and (_OPTS) the
+ * option rows.
  */
-#define LXF_OBJ_ENTRY(nm, al, us, sum, lo, hi, fn, desc)                                           \
+#define LXF_OBJ_ENTRY_OPTS(nm, al, us, sum, lo, hi, fn, desc, ...)                                 \
 	{                                                                                          \
 		.name = nm, .aliases = {al}, .usage = us, .summary = sum, .min_args = lo,          \
-		.max_args = hi, .exec = fn, .obj = desc                                            \
+		.max_args = hi, .opts = {__VA_ARGS__}, .exec = fn, .obj = desc                     \
 	}
+#define LXF_OBJ_ENTRY(nm, al, us, sum, lo, hi, fn, desc)                                           \
+	LXF_OBJ_ENTRY_OPTS(nm, al, us, sum, lo, hi, fn, desc, {0})
 
 /* A list entry "GROUP list" (alias "GROUP ls"), usage us plus the -f option row. */
 #define LXF_OBJ_LIST_ENTRY(grp, us, sum, desc)                                                     \
-	{                                                                                          \
-		.name = grp " list", .aliases = {grp " ls"}, .usage = us " [-f FORMAT]",           \
-		.summary = sum, .min_args = 0, .max_args = 1, .opts = {LXF_OBJ_FMT_OPT},           \
-		.exec = lxf_obj_list, .obj = desc                                                  \
-	}
+	LXF_OBJ_ENTRY_OPTS(grp " list", grp " ls", us " [-f FORMAT]", sum, 0, 1, lxf_obj_list,     \
+			   desc, LXF_OBJ_FMT_OPT)
 
 #endif
