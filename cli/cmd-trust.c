@@ -156,17 +156,34 @@ fail:
 	return NULL;
 }
 
+/* POSTs body to the remote: a certificate added, or a token printed. */
+static int trust_post(struct lxf_cmd_ctx *ctx, struct lxf_client *c, struct json_object *body,
+		      const char *name, bool token, struct lxf_err *err)
+{
+	struct lxf_response resp = {0};
+	int rc;
+
+	if (!token)
+		return lxf_client_do(c, "POST", "/1.0/certificates", body, NULL, err);
+	/* The token operation stays running until used: read it, do not wait on it. */
+	rc = lxf_client_request(c, "POST", "/1.0/certificates", body, &resp, err);
+	if (rc == 0)
+		rc = trust_print_token(ctx, name, resp.metadata, err);
+	lxf_response_fini(&resp);
+	return rc;
+}
+
 static int cmd_trust_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			 const struct lxf_cmd_args *args)
 {
 	const char *name = lxf_args_get(args, TRUST_OPT_NAME), *file = NULL, *remote = NULL;
-	struct json_object *body = NULL, *op = NULL;
+	struct json_object *body = NULL;
 	struct lxf_client *c = NULL;
 	struct lxf_err err = {0};
 	unsigned char *der = NULL;
 	size_t der_len = 0;
 	char *b64 = NULL, *pathdup = NULL;
-	int st = LXF_EXIT_OK;
+	int rc = 0;
 
 	/* As lxc: "REMOTE:" alone (or nothing) asks for a token, else the last argument is a file. */
 	if (args->argc == 2) {
@@ -183,14 +200,13 @@ static int cmd_trust_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (!file && (!name || !*name))
 		return lxf_cmd_usage_error(self, ctx, "a token needs --name NAME (the client's)");
 	if (file) {
-		if (lxf_cert_load_der(file, &der, &der_len, &err) != 0)
-			goto fail;
-		b64 = malloc((der_len + 2) / 3 * 4 + 1);
-		pathdup = strdup(file);
-		if (!b64 || !pathdup) {
-			lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-			goto fail;
-		}
+		rc = lxf_cert_load_der(file, &der, &der_len, &err);
+		b64 = rc ? NULL : malloc((der_len + 2) / 3 * 4 + 1);
+		pathdup = rc ? NULL : strdup(file);
+		if (rc == 0 && (!b64 || !pathdup))
+			rc = lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		if (rc)
+			goto out;
 		(void)EVP_EncodeBlock((unsigned char *)b64, der, (int)der_len);
 		if (!name)
 			name = basename(pathdup);
@@ -198,43 +214,20 @@ static int cmd_trust_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	body = trust_body(args, name);
 	if (!body ||
 	    (file ? lxf_json_add_str(body, "certificate", b64)
-		  : json_object_object_add(body, "token", json_object_new_boolean(1))) != 0) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (trust_remote(self, ctx, remote, &c, &err) != 0)
-		goto fail;
-	if (file) {
-		if (lxf_client_do(c, "POST", "/1.0/certificates", body, NULL, &err) != 0)
-			goto fail;
-		goto out;
-	}
-	/* The token operation stays running until used: read it, do not wait on it. */
-	{
-		struct lxf_response resp = {0};
-		int rc = lxf_client_request(c, "POST", "/1.0/certificates", body, &resp, &err);
-
-		if (rc == 0 && resp.metadata)
-			op = json_object_get(resp.metadata);
-		lxf_response_fini(&resp);
-		if (rc)
-			goto fail;
-	}
-	if (trust_print_token(ctx, name, op, &err) != 0)
-		goto fail;
-	goto out;
-fail:
-	st = lxf_obj_fail(self, ctx, &err);
+		  : json_object_object_add(body, "token", json_object_new_boolean(1))) != 0)
+		rc = lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = trust_remote(self, ctx, remote, &c, &err);
+	if (rc == 0)
+		rc = trust_post(ctx, c, body, name, !file, &err);
 out:
-	if (op)
-		json_object_put(op);
 	if (body)
 		json_object_put(body);
 	lxf_client_free(c);
 	free(der);
 	free(b64);
 	free(pathdup);
-	return st;
+	return rc ? lxf_obj_fail(self, ctx, &err) : LXF_EXIT_OK;
 }
 
 const struct lxf_cmd lxf_cmd_trust_list_entry = LXF_OBJ_LIST_ENTRY(

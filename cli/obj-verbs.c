@@ -37,12 +37,16 @@ int lxf_obj_path_add(struct lxf_obj_ref *r, const char *suffix, struct lxf_err *
 /* r->path for r->id (and r->snap). */
 static int obj_ref_path(const struct lxf_obj_desc *d, struct lxf_obj_ref *r, struct lxf_err *err)
 {
-	char *esc;
+	char path[sizeof(r->path)], *esc;
 	int rc;
 
-	rc = lxf_cmd_path(r->path, sizeof(r->path), d->collection, r->id, NULL, err);
-	if (rc || !r->snap)
+	/* Built aside: a callee given a pointer into r may, for the analyzer, change r->id. */
+	rc = lxf_cmd_path(path, sizeof(path), d->collection, r->id, NULL, err);
+	if (rc)
 		return rc;
+	memcpy(r->path, path, sizeof(path));
+	if (!r->snap)
+		return 0;
 	esc = lxf_client_escape(r->snap);
 	if (!esc)
 		return lxf_err_set(err, LXF_ENOMEM, "out of memory");

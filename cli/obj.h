@@ -234,22 +234,10 @@ int lxf_obj_fail(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const stru
  * delete TARGET...: DELETE each, as d->flags says.
  * With LXF_OBJ_SERVER the TARGET may be left out or be "REMOTE:".
  */
-int lxf_obj_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-		 const struct lxf_cmd_args *args);
-int lxf_obj_show(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-		 const struct lxf_cmd_args *args);
-int lxf_obj_get_key(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-		    const struct lxf_cmd_args *args);
-int lxf_obj_set(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-		const struct lxf_cmd_args *args);
-int lxf_obj_unset(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-		  const struct lxf_cmd_args *args);
-int lxf_obj_edit_cmd(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-		     const struct lxf_cmd_args *args);
-int lxf_obj_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-		   const struct lxf_cmd_args *args);
-int lxf_obj_delete(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-		   const struct lxf_cmd_args *args);
+typedef int lxf_obj_verb(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			 const struct lxf_cmd_args *args);
+lxf_obj_verb lxf_obj_list, lxf_obj_show, lxf_obj_get_key, lxf_obj_set, lxf_obj_unset,
+    lxf_obj_edit_cmd, lxf_obj_rename, lxf_obj_delete;
 
 /*
  * A command entry in one line: name, an alias (NULL for none), usage,
