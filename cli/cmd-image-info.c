@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* lxf image info|export|edit and image alias rename. */
+/* lxf image info|export; edit and alias rename are generic verbs (obj-verbs.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,25 +13,6 @@
 #include "obj.h"
 #include "output.h"
 
-#define IMG_PATH_MAX 1024
-
-/* [REMOTE:]IMAGE -> client, fingerprint, "/1.0/images/<fp>". */
-static int img_open(struct lxf_cmd_ctx *ctx, const char *arg, struct lxf_client **c, char **fp,
-		    char *path, struct lxf_err *err)
-{
-	char *ref = NULL;
-	int rc;
-
-	*fp = NULL;
-	rc = lxf_cmd_target(ctx, arg, true, c, &ref, err);
-	if (rc == 0)
-		rc = lxf_cmd_image_resolve(*c, ref, fp, err);
-	if (rc == 0)
-		rc = lxf_cmd_path(path, IMG_PATH_MAX, "images", *fp, NULL, err);
-	free(ref);
-	return rc;
-}
-
 static void img_time(FILE *f, struct json_object *img, const char *label, const char *key)
 {
 	char tmp[64];
@@ -40,32 +21,26 @@ static void img_time(FILE *f, struct json_object *img, const char *label, const 
 	fprintf(f, "    %s: %s\n", label, tmp[0] ? tmp : "never");
 }
 
-static int cmd_image_info(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			  const struct lxf_cmd_args *args)
+static int img_info(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		    const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
 {
-	struct json_object *img = NULL, *v;
-	struct lxf_client *c = NULL;
-	struct lxf_err err = {0};
-	char *fp = NULL, path[IMG_PATH_MAX], size[64];
+	struct json_object *img = r->o.full, *v;
+	char size[64];
 	bool pub = false, cached = false, au = false;
 	int64_t sz = 0;
 	const char *ty;
 	FILE *f = ctx->out;
-	int st = LXF_EXIT_OK;
 
 	(void)self;
-	if (img_open(ctx, args->argv[0], &c, &fp, path, &err) != 0 ||
-	    lxf_client_do(c, "GET", path, NULL, &img, &err) != 0) {
-		st = lxf_cmd_fail(ctx, &err);
-		goto out;
-	}
+	(void)args;
+	(void)err;
 	(void)lxf_json_get_int(img, "size", false, &sz, NULL);
 	(void)lxf_json_get_bool(img, "public", false, &pub, NULL);
 	(void)lxf_json_get_bool(img, "cached", false, &cached, NULL);
 	(void)lxf_json_get_bool(img, "auto_update", false, &au, NULL);
 	lxf_output_size_iec(sz, size, sizeof(size));
 	ty = lxf_json_str(img, "type");
-	fprintf(f, "Fingerprint: %s\n", fp);
+	fprintf(f, "Fingerprint: %s\n", r->id);
 	fprintf(f, "Size: %s\n", size);
 	fprintf(f, "Architecture: %s\n",
 		lxf_json_str(img, "architecture") ? lxf_json_str(img, "architecture") : "");
@@ -104,74 +79,65 @@ static int cmd_image_info(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			fprintf(f, "    - %s\n",
 				json_object_get_string(json_object_array_get_idx(v, i)));
 	}
-out:
-	if (img)
-		json_object_put(img);
-	lxf_client_free(c);
-	free(fp);
-	return st;
+	return 0;
 }
 
-static int cmd_image_export(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			    const struct lxf_cmd_args *args)
+static int img_export(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		      const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
 {
 	const char *target = args->argc > 1 ? args->argv[1] : ".";
 	struct lxf_response resp = {0};
-	struct lxf_client *c = NULL;
-	struct lxf_err err = {0};
-	char *fp = NULL, *dst = NULL, *tmp = NULL, path[IMG_PATH_MAX + 16];
+	char *dst = NULL, *tmp = NULL;
 	struct stat st;
-	int fd = -1, status = LXF_EXIT_OK;
+	int fd = -1, rc;
 
 	(void)self;
-	if (img_open(ctx, args->argv[0], &c, &fp, path, &err) != 0)
-		goto fail;
-	(void)snprintf(path + strlen(path), sizeof(path) - strlen(path), "/export");
+	rc = lxf_obj_path_add(r, "/export", err);
+	if (rc)
+		goto out;
 	/* Stream into a temporary file, named once the server said what it is. */
 	if (asprintf(&tmp, "%s/.lxf-export-XXXXXX",
 		     stat(target, &st) == 0 && S_ISDIR(st.st_mode) ? target : ".") < 0) {
 		tmp = NULL;
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
 	}
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		lxf_err_sys(&err, LXF_EIO, errno, "creating a file in %s", target);
-		goto fail;
+		rc = lxf_err_sys(err, LXF_EIO, errno, "creating a file in %s", target);
+		goto out;
 	}
-	if (lxf_client_download(c, path, fd, &resp, &err) != 0)
-		goto fail;
+	rc = lxf_client_download(r->c, r->path, fd, &resp, err);
+	if (rc)
+		goto out;
 	if (!resp.streamed) {
-		lxf_err_set(&err, LXF_EIO, "the server sent no image file");
-		goto fail;
+		rc = lxf_err_set(err, LXF_EIO, "the server sent no image file");
+		goto out;
 	}
 	if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
 		size_t tl = strlen(target);
 
 		if (asprintf(&dst, "%s%s%s%s", target, tl && target[tl - 1] == '/' ? "" : "/",
-			     resp.filename[0] ? resp.filename : fp,
+			     resp.filename[0] ? resp.filename : r->id,
 			     resp.filename[0] ? "" : ".tar.gz") < 0)
 			dst = NULL;
 	} else {
 		dst = strdup(target);
 	}
 	if (!dst) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
 	}
 	if (fchmod(fd, 0644) != 0 || close(fd) != 0 || rename(tmp, dst) != 0) {
 		fd = -1;
-		lxf_err_sys(&err, LXF_EIO, errno, "writing %s", dst);
-		goto fail;
+		rc = lxf_err_sys(err, LXF_EIO, errno, "writing %s", dst);
+		goto out;
 	}
 	fd = -1;
 	free(tmp);
 	tmp = NULL;
 	if (!ctx->quiet)
 		fprintf(ctx->out, "Image exported successfully to %s\n", dst);
-	goto out;
-fail:
-	status = lxf_cmd_fail(ctx, &err);
 out:
 	if (fd >= 0)
 		(void)close(fd);
@@ -180,112 +146,22 @@ out:
 	free(tmp);
 	free(dst);
 	lxf_response_fini(&resp);
-	lxf_client_free(c);
-	free(fp);
-	return status;
+	return rc;
 }
 
-static int cmd_image_edit(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			  const struct lxf_cmd_args *args)
-{
-	struct json_object *w = NULL;
-	struct lxf_client *c = NULL;
-	struct lxf_err err = {0};
-	struct lxf_obj o = {0};
-	struct lxf_obj_put_edit e;
-	char *fp = NULL, path[IMG_PATH_MAX];
-	int st = LXF_EXIT_OK;
+LXF_OBJ_EXEC(cmd_image_info, 0, img_info)
+LXF_OBJ_EXEC(cmd_image_export, LXF_OBJ_RUN_NOGET, img_export)
 
-	(void)self;
-	if (img_open(ctx, args->argv[0], &c, &fp, path, &err) != 0 ||
-	    lxf_obj_get(c, path, &o, &err) != 0)
-		goto fail;
-	w = lxf_obj_writable(o.full, lxf_obj_image_keys);
-	if (!w) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	e = (struct lxf_obj_put_edit){c, path, o.etag, lxf_obj_image_keys};
-	if (lxf_obj_edit(ctx, w, lxf_obj_put_edit_apply, &e, &err) == 0)
-		goto out;
-fail:
-	st = lxf_cmd_fail(ctx, &err);
-out:
-	if (w)
-		json_object_put(w);
-	lxf_obj_fini(&o);
-	lxf_client_free(c);
-	free(fp);
-	return st;
-}
-
-static int cmd_image_alias_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-				  const struct lxf_cmd_args *args)
-{
-	struct json_object *body = json_object_new_object();
-	struct lxf_client *c = NULL;
-	struct lxf_err err = {0};
-	char *alias = NULL, *to = NULL, path[IMG_PATH_MAX];
-	int st = LXF_EXIT_OK;
-
-	if (lxf_cmd_target(ctx, args->argv[0], true, &c, &alias, &err) != 0 ||
-	    lxf_obj_same_remote(ctx, args->argv[0], args->argv[1], &to, &err) != 0 ||
-	    lxf_cmd_path(path, sizeof(path), "images/aliases", alias, NULL, &err) != 0)
-		goto fail;
-	if (!*to) {
-		lxf_err_set(&err, LXF_EUSAGE, "empty new alias name");
-		goto fail;
-	}
-	if (!body || lxf_json_add_str(body, "name", to) != 0) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (lxf_client_do(c, "POST", path, body, NULL, &err) == 0)
-		goto out;
-fail:
-	st = err.code == LXF_EUSAGE ? lxf_cmd_usage_error(self, ctx, "%s", err.msg)
-				    : lxf_cmd_fail(ctx, &err);
-out:
-	json_object_put(body);
-	lxf_client_free(c);
-	free(alias);
-	free(to);
-	return st;
-}
-
-const struct lxf_cmd lxf_cmd_image_info_entry = {
-    .name = "image info",
-    .usage = "[REMOTE:]IMAGE",
-    .summary = "Show an image's properties",
-    .min_args = 1,
-    .max_args = 1,
-    .exec = cmd_image_info,
-};
-
-const struct lxf_cmd lxf_cmd_image_export_entry = {
-    .name = "image export",
-    .usage = "[REMOTE:]IMAGE [TARGET]",
-    .summary = "Download an image as a file",
-    .min_args = 1,
-    .max_args = 2,
-    .exec = cmd_image_export,
-};
-
-const struct lxf_cmd lxf_cmd_image_edit_entry = {
-    .name = "image edit",
-    .usage = "[REMOTE:]IMAGE",
-    .summary = "Edit an image's properties in $EDITOR (or from YAML on stdin)",
-    .min_args = 1,
-    .max_args = 1,
-    .exec = cmd_image_edit,
-};
-
-const struct lxf_cmd lxf_cmd_image_alias_rename_entry = {
-    .name = "image alias rename",
-    .aliases = {"image alias mv"},
-    .usage = "[REMOTE:]ALIAS NEW",
-    .summary = "Rename an image alias",
-    .min_args = 2,
-    .max_args = 2,
-    .exec = cmd_image_alias_rename,
-};
+const struct lxf_cmd lxf_cmd_image_info_entry =
+    LXF_OBJ_ENTRY("image info", NULL, "[REMOTE:]IMAGE", "Show an image's properties", 1, 1,
+		  cmd_image_info, &lxf_obj_image_desc);
+const struct lxf_cmd lxf_cmd_image_export_entry =
+    LXF_OBJ_ENTRY("image export", NULL, "[REMOTE:]IMAGE [TARGET]", "Download an image as a file", 1,
+		  2, cmd_image_export, &lxf_obj_image_desc);
+const struct lxf_cmd lxf_cmd_image_edit_entry =
+    LXF_OBJ_ENTRY("image edit", NULL, "[REMOTE:]IMAGE",
+		  "Edit an image's properties in $EDITOR (or from YAML on stdin)", 1, 1,
+		  lxf_obj_edit_cmd, &lxf_obj_image_desc);
+const struct lxf_cmd lxf_cmd_image_alias_rename_entry =
+    LXF_OBJ_ENTRY("image alias rename", "image alias mv", "[REMOTE:]ALIAS NEW",
+		  "Rename an image alias", 2, 2, lxf_obj_rename, &lxf_obj_image_alias_desc);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lxf image import|list|delete and image alias create|delete|list, plus
- * the alias-or-fingerprint resolution shared with launch.
+ * the alias-or-fingerprint resolution shared with launch. List and delete
+ * are the generic object verbs (obj-verbs.c) on the descriptors here.
  */
 #include <libgen.h>
 #include <stdlib.h>
@@ -9,8 +10,7 @@
 
 #include "cmd.h"
 #include "json.h"
-#include "list.h"
-#include "output.h"
+#include "obj.h"
 
 #define IMAGE_PATH_MAX 1024
 
@@ -154,16 +154,6 @@ out:
 	return st;
 }
 
-/* [REMOTE:][FILTER] -> client and optional filter. */
-static int cmd_image_remote(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args,
-			    struct lxf_client **c, char **filter, struct lxf_err *err)
-{
-	*filter = NULL;
-	if (args->argc == 0)
-		return lxf_cmd_client(ctx, NULL, c, err);
-	return lxf_cmd_target(ctx, args->argv[0], false, c, filter, err);
-}
-
 static char *cmd_image_aliases(struct json_object *img)
 {
 	struct json_object *al = NULL;
@@ -181,102 +171,56 @@ static char *cmd_image_aliases(struct json_object *img)
 	return lxf_buf_take(&b);
 }
 
-static int cmd_image_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			  const struct lxf_cmd_args *args)
+/* image list [REMOTE:][FILTER]: a fingerprint prefix or part of an alias. */
+static bool img_keep(struct json_object *img, const char *filter)
 {
-	static const char *const headers[] = {"ALIAS",       "FINGERPRINT",  "PUBLIC",
-					      "DESCRIPTION", "ARCHITECTURE", "TYPE",
-					      "SIZE",        "UPLOAD DATE"};
-	const char *fs = lxf_args_get(args, 'f');
-	enum lxf_fmt fmt = LXF_FMT_TABLE;
-	struct lxf_response resp = {0};
-	struct lxf_client *c = NULL;
-	struct lxf_err err = {0};
-	struct lxf_table t;
-	char *filter = NULL, *row[8], tmp[64];
-	int st = LXF_EXIT_OK;
+	const char *fp = lxf_json_str(img, "fingerprint");
+	char *aliases;
+	bool keep;
 
-	lxf_table_init(&t, 8, headers);
-	if (fs && lxf_fmt_parse(fs, &fmt, &err) != 0)
-		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-	if (cmd_image_remote(ctx, args, &c, &filter, &err) != 0 ||
-	    lxf_client_request(c, "GET", "/1.0/images?recursion=1", NULL, &resp, &err) != 0) {
-		st = lxf_cmd_fail(ctx, &err);
-		goto out;
-	}
-	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML) {
-		(void)lxf_output_json(ctx->out, fmt, resp.metadata, &err);
-		goto out;
-	}
-	for (size_t i = 0; resp.metadata && json_object_is_type(resp.metadata, json_type_array) &&
-			   i < json_object_array_length(resp.metadata);
-	     i++) {
-		struct json_object *img = json_object_array_get_idx(resp.metadata, i);
-		const char *fp = lxf_json_str(img, "fingerprint"), *ty = lxf_json_str(img, "type");
-		const char *desc = lxf_json_str(lxf_json_path(img, "properties"), "description");
-		bool pub = false;
-		int64_t size = 0;
-
-		if (!fp)
-			continue;
-		row[0] = cmd_image_aliases(img);
-		if (filter && *filter && strncmp(fp, filter, strlen(filter)) != 0 &&
-		    !(row[0] && strstr(row[0], filter))) {
-			free(row[0]);
-			continue;
-		}
-		(void)lxf_json_get_bool(img, "public", false, &pub, NULL);
-		(void)lxf_json_get_int(img, "size", false, &size, NULL);
-		row[1] = strndup(fp, 12);
-		row[2] = strdup(pub ? "yes" : "no");
-		row[3] = strdup(desc ? desc : "");
-		row[4] = strdup(
-		    lxf_json_str(img, "architecture") ? lxf_json_str(img, "architecture") : "");
-		row[5] = strdup(ty && strcmp(ty, "virtual-machine") == 0 ? "VIRTUAL-MACHINE"
-									 : "CONTAINER");
-		lxf_output_size_iec(size, tmp, sizeof(tmp));
-		row[6] = strdup(tmp);
-		lxf_list_format_time(lxf_json_str(img, "uploaded_at"), tmp, sizeof(tmp));
-		row[7] = strdup(tmp);
-		if (lxf_table_add_row(&t, row) != 0) {
-			lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-			st = lxf_cmd_fail(ctx, &err);
-			goto out;
-		}
-	}
-	lxf_table_print(ctx->out, fmt, &t, false);
-out:
-	lxf_table_fini(&t);
-	lxf_response_fini(&resp);
-	lxf_client_free(c);
-	free(filter);
-	return st;
+	if (!fp)
+		return false;
+	if (!*filter || strncmp(fp, filter, strlen(filter)) == 0)
+		return true;
+	aliases = cmd_image_aliases(img);
+	keep = aliases && strstr(aliases, filter);
+	free(aliases);
+	return keep;
 }
 
-static int cmd_image_delete(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			    const struct lxf_cmd_args *args)
+/* image alias list [REMOTE:][FILTER]: a name prefix. */
+static bool alias_keep(struct json_object *a, const char *filter)
 {
-	struct lxf_client *c = NULL;
-	struct lxf_err err = {0};
-	char *name = NULL, *fp = NULL, path[IMAGE_PATH_MAX];
-	int st = LXF_EXIT_OK;
+	const char *n = lxf_json_str(a, "name");
 
-	(void)self;
-	for (int i = 0; i < args->argc && st == LXF_EXIT_OK; i++) {
-		if (lxf_cmd_target(ctx, args->argv[i], true, &c, &name, &err) != 0 ||
-		    lxf_cmd_image_resolve(c, name, &fp, &err) != 0 ||
-		    lxf_cmd_path(path, sizeof(path), "images", fp, NULL, &err) != 0 ||
-		    lxf_client_do(c, "DELETE", path, NULL, NULL, &err) != 0)
-			st = lxf_cmd_fail(ctx, &err);
-		lxf_client_free(c);
-		c = NULL;
-		free(name);
-		name = NULL;
-		free(fp);
-		fp = NULL;
-	}
-	return st;
+	return n && strncmp(n, filter, strlen(filter)) == 0;
 }
+
+const struct lxf_obj_desc lxf_obj_image_desc = {
+    .collection = "images",
+    .keys = lxf_obj_image_keys,
+    .flags = LXF_OBJ_DEL_STOP | LXF_OBJ_FILTER,
+    .cols = {{"ALIAS", LXF_CELL_FN, .fn = cmd_image_aliases},
+	     {"FINGERPRINT", LXF_CELL_SHORT, "fingerprint"},
+	     {"PUBLIC", LXF_CELL_yes_no, "public"},
+	     {"DESCRIPTION", LXF_CELL_STR, "description", "properties"},
+	     {"ARCHITECTURE", LXF_CELL_STR, "architecture"},
+	     {"TYPE", LXF_CELL_KIND, "type"},
+	     {"SIZE", LXF_CELL_SIZE, "size"},
+	     {"UPLOAD DATE", LXF_CELL_TIME, "uploaded_at"}},
+    .keep = img_keep,
+    .resolve = lxf_cmd_image_resolve,
+};
+
+const struct lxf_obj_desc lxf_obj_image_alias_desc = {
+    .collection = "images/aliases",
+    .flags = LXF_OBJ_FILTER,
+    .cols = {{"ALIAS", LXF_CELL_STR, "name"},
+	     {"FINGERPRINT", LXF_CELL_SHORT, "target"},
+	     {"TYPE", LXF_CELL_KIND, "type"},
+	     {"DESCRIPTION", LXF_CELL_STR, "description"}},
+    .keep = alias_keep,
+};
 
 static int cmd_image_alias_create(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 				  const struct lxf_cmd_args *args)
@@ -297,145 +241,21 @@ static int cmd_image_alias_create(const struct lxf_cmd *self, struct lxf_cmd_ctx
 	return st;
 }
 
-static int cmd_image_alias_delete(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-				  const struct lxf_cmd_args *args)
-{
-	struct lxf_client *c = NULL;
-	struct lxf_err err = {0};
-	char *alias = NULL, path[IMAGE_PATH_MAX];
-	int st = LXF_EXIT_OK;
-
-	(void)self;
-	if (lxf_cmd_target(ctx, args->argv[0], true, &c, &alias, &err) != 0 ||
-	    lxf_cmd_path(path, sizeof(path), "images/aliases", alias, NULL, &err) != 0 ||
-	    lxf_client_do(c, "DELETE", path, NULL, NULL, &err) != 0)
-		st = lxf_cmd_fail(ctx, &err);
-	lxf_client_free(c);
-	free(alias);
-	return st;
-}
-
-static int cmd_image_alias_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-				const struct lxf_cmd_args *args)
-{
-	static const char *const headers[] = {"ALIAS", "FINGERPRINT", "TYPE", "DESCRIPTION"};
-	const char *fs = lxf_args_get(args, 'f');
-	enum lxf_fmt fmt = LXF_FMT_TABLE;
-	struct lxf_response resp = {0};
-	struct lxf_client *c = NULL;
-	struct lxf_err err = {0};
-	struct lxf_table t;
-	char *filter = NULL, *row[4];
-	int st = LXF_EXIT_OK;
-
-	lxf_table_init(&t, 4, headers);
-	if (fs && lxf_fmt_parse(fs, &fmt, &err) != 0)
-		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-	if (cmd_image_remote(ctx, args, &c, &filter, &err) != 0 ||
-	    lxf_client_request(c, "GET", "/1.0/images/aliases?recursion=1", NULL, &resp, &err) !=
-		0) {
-		st = lxf_cmd_fail(ctx, &err);
-		goto out;
-	}
-	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML) {
-		(void)lxf_output_json(ctx->out, fmt, resp.metadata, &err);
-		goto out;
-	}
-	for (size_t i = 0; resp.metadata && json_object_is_type(resp.metadata, json_type_array) &&
-			   i < json_object_array_length(resp.metadata);
-	     i++) {
-		struct json_object *a = json_object_array_get_idx(resp.metadata, i);
-		const char *n = lxf_json_str(a, "name"), *tg = lxf_json_str(a, "target");
-		const char *ty = lxf_json_str(a, "type"), *d = lxf_json_str(a, "description");
-
-		if (!n || (filter && *filter && strncmp(n, filter, strlen(filter)) != 0))
-			continue;
-		row[0] = strdup(n);
-		row[1] = strndup(tg ? tg : "", 12);
-		row[2] = strdup(ty && strcmp(ty, "virtual-machine") == 0 ? "VIRTUAL-MACHINE"
-									 : "CONTAINER");
-		row[3] = strdup(d ? d : "");
-		if (lxf_table_add_row(&t, row) != 0) {
-			lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-			st = lxf_cmd_fail(ctx, &err);
-			goto out;
-		}
-	}
-	lxf_table_print(ctx->out, fmt, &t, false);
-out:
-	lxf_table_fini(&t);
-	lxf_response_fini(&resp);
-	lxf_client_free(c);
-	free(filter);
-	return st;
-}
-
-#define IMAGE_FMT_OPT                                                                              \
-	{                                                                                          \
-		"format", 'f', required_argument, "FORMAT", "table, csv, json, yaml or compact"    \
-	}
-
-const struct lxf_cmd lxf_cmd_image_import_entry = {
-    .name = "image import",
-    .usage = "FILE [REMOTE:] [--alias ALIAS]... [--public]",
-    .summary = "Import a unified image tarball",
-    .min_args = 1,
-    .max_args = 2,
-    .opts =
-	{
-	    {"alias", LXF_OPT_ALIAS, required_argument, "ALIAS", "Alias for the new image"},
-	    {"public", LXF_OPT_PUBLIC, no_argument, NULL, "Make the image public"},
-	},
-    .exec = cmd_image_import,
-};
-
-const struct lxf_cmd lxf_cmd_image_list_entry = {
-    .name = "image list",
-    .aliases = {"image ls"},
-    .usage = "[REMOTE:][FILTER] [-f FORMAT]",
-    .summary = "List the images of a remote",
-    .min_args = 0,
-    .max_args = 1,
-    .opts = {IMAGE_FMT_OPT},
-    .exec = cmd_image_list,
-};
-
-const struct lxf_cmd lxf_cmd_image_delete_entry = {
-    .name = "image delete",
-    .aliases = {"image rm"},
-    .usage = "[REMOTE:]IMAGE...",
-    .summary = "Delete images (by alias or fingerprint prefix)",
-    .min_args = 1,
-    .max_args = -1,
-    .exec = cmd_image_delete,
-};
-
-const struct lxf_cmd lxf_cmd_image_alias_create_entry = {
-    .name = "image alias create",
-    .usage = "[REMOTE:]ALIAS FINGERPRINT",
-    .summary = "Create an image alias",
-    .min_args = 2,
-    .max_args = 2,
-    .exec = cmd_image_alias_create,
-};
-
-const struct lxf_cmd lxf_cmd_image_alias_delete_entry = {
-    .name = "image alias delete",
-    .aliases = {"image alias rm"},
-    .usage = "[REMOTE:]ALIAS",
-    .summary = "Delete an image alias",
-    .min_args = 1,
-    .max_args = 1,
-    .exec = cmd_image_alias_delete,
-};
-
-const struct lxf_cmd lxf_cmd_image_alias_list_entry = {
-    .name = "image alias list",
-    .aliases = {"image alias ls"},
-    .usage = "[REMOTE:][FILTER] [-f FORMAT]",
-    .summary = "List image aliases",
-    .min_args = 0,
-    .max_args = 1,
-    .opts = {IMAGE_FMT_OPT},
-    .exec = cmd_image_alias_list,
-};
+const struct lxf_cmd lxf_cmd_image_import_entry = LXF_OBJ_ENTRY_OPTS(
+    "image import", NULL, "FILE [REMOTE:] [--alias ALIAS]... [--public]",
+    "Import a unified image tarball", 1, 2, cmd_image_import, &lxf_obj_image_desc,
+    {"alias", LXF_OPT_ALIAS, required_argument, "ALIAS", "Alias for the new image"},
+    {"public", LXF_OPT_PUBLIC, no_argument, NULL, "Make the image public"});
+const struct lxf_cmd lxf_cmd_image_list_entry = LXF_OBJ_LIST_ENTRY(
+    "image", "[REMOTE:][FILTER]", "List the images of a remote", &lxf_obj_image_desc);
+const struct lxf_cmd lxf_cmd_image_delete_entry = LXF_OBJ_ENTRY(
+    "image delete", "image rm", "[REMOTE:]IMAGE...",
+    "Delete images (by alias or fingerprint prefix)", 1, -1, lxf_obj_delete, &lxf_obj_image_desc);
+const struct lxf_cmd lxf_cmd_image_alias_create_entry =
+    LXF_OBJ_ENTRY("image alias create", NULL, "[REMOTE:]ALIAS FINGERPRINT", "Create an image alias",
+		  2, 2, cmd_image_alias_create, &lxf_obj_image_alias_desc);
+const struct lxf_cmd lxf_cmd_image_alias_delete_entry =
+    LXF_OBJ_ENTRY("image alias delete", "image alias rm", "[REMOTE:]ALIAS", "Delete an image alias",
+		  1, 1, lxf_obj_delete, &lxf_obj_image_alias_desc);
+const struct lxf_cmd lxf_cmd_image_alias_list_entry = LXF_OBJ_LIST_ENTRY(
+    "image alias", "[REMOTE:][FILTER]", "List image aliases", &lxf_obj_image_alias_desc);

@@ -274,31 +274,6 @@ out:
 	return rc;
 }
 
-int lxf_obj_fmt(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-		const struct lxf_cmd_args *args, int *fmt)
-{
-	const char *fs = lxf_args_get(args, 'f');
-	enum lxf_fmt f = LXF_FMT_TABLE;
-	struct lxf_err err = {0};
-
-	if (fs && lxf_fmt_parse(fs, &f, &err) != 0)
-		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-	*fmt = (int)f;
-	return 0;
-}
-
-char *lxf_obj_used_by(struct json_object *o)
-{
-	struct json_object *u = NULL;
-	char tmp[32];
-
-	json_object_object_get_ex(o, "used_by", &u);
-	(void)snprintf(tmp, sizeof(tmp), "%zu",
-		       u && json_object_is_type(u, json_type_array) ? json_object_array_length(u)
-								    : (size_t)0);
-	return strdup(tmp);
-}
-
 char *lxf_obj_strdup(const char *s)
 {
 	return strdup(s ? s : "");
@@ -339,11 +314,20 @@ out:
 int lxf_obj_put_edit_apply(void *ud, struct json_object *edited, struct lxf_err *err)
 {
 	const struct lxf_obj_put_edit *e = ud;
-	struct json_object *w;
+	struct json_object *w, *cfg;
 	int rc;
 
 	if (!json_object_is_type(edited, json_type_object))
 		return lxf_err_set(err, LXF_EINVAL, "the document must be a YAML mapping");
+	/* Instance config values are strings; the server's may be other scalars. */
+	cfg = lxf_json_path(edited, "config");
+	if (e->string_config && cfg) {
+		rc = lxf_json_check_string_map(cfg, "config", err);
+		if (rc)
+			return rc;
+	}
+	if (!e->keys)
+		return lxf_obj_put(e->c, e->path, edited, e->etag, err);
 	w = lxf_obj_writable(edited, e->keys);
 	if (!w)
 		return lxf_err_set(err, LXF_ENOMEM, "out of memory");

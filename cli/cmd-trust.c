@@ -21,8 +21,6 @@
 #include "obj.h"
 #include "output.h"
 
-#define TRUST_PATH_MAX 1024
-
 enum { TRUST_OPT_NAME = 440, TRUST_OPT_RESTRICTED, TRUST_OPT_PROJECTS };
 
 /* The certificate's CN and expiry ("2036/01/02 15:04 UTC") from its base PEM. */
@@ -63,115 +61,35 @@ static int trust_remote(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, con
 	return rc;
 }
 
-static int cmd_trust_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			  const struct lxf_cmd_args *args)
+/* The COMMON NAME or EXPIRY DATE cell of certificate o. */
+static char *trust_cell(struct json_object *o, bool expiry)
 {
-	static const char *const headers[] = {"TYPE",        "NAME",       "COMMON NAME",
-					      "FINGERPRINT", "RESTRICTED", "EXPIRY DATE"};
-	struct lxf_response resp = {0};
-	struct lxf_client *c = NULL;
-	struct lxf_err err = {0};
-	struct lxf_table t;
-	char *row[6], cn[256], exp[64];
-	size_t n;
-	int st, fmt;
+	char cn[256], exp[64];
 
-	st = lxf_obj_fmt(self, ctx, args, &fmt);
-	if (st)
-		return st;
-	lxf_table_init(&t, 6, headers);
-	if (trust_remote(self, ctx, args->argc ? args->argv[0] : NULL, &c, &err) != 0 ||
-	    lxf_client_request(c, "GET", "/1.0/certificates?recursion=1", NULL, &resp, &err) != 0)
-		goto fail;
-	if (!json_object_is_type(resp.metadata, json_type_array)) {
-		lxf_err_set(&err, LXF_EIO, "server sent no certificate list");
-		goto fail;
-	}
-	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML) {
-		if (lxf_output_json(ctx->out, (enum lxf_fmt)fmt, resp.metadata, &err) != 0)
-			goto fail;
-		goto out;
-	}
-	n = json_object_array_length(resp.metadata);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(resp.metadata, i);
-		const char *fp = lxf_json_str(o, "fingerprint");
-		bool restricted = false;
-
-		(void)lxf_json_get_bool(o, "restricted", false, &restricted, NULL);
-		trust_cert_info(lxf_json_str(o, "certificate"), cn, sizeof(cn), exp, sizeof(exp));
-		row[0] = lxf_obj_strdup(lxf_json_str(o, "type"));
-		row[1] = lxf_obj_strdup(lxf_json_str(o, "name"));
-		row[2] = strdup(cn);
-		row[3] = fp ? strndup(fp, 12) : strdup("");
-		row[4] = strdup(restricted ? "YES" : "NO");
-		row[5] = strdup(exp);
-		if (lxf_table_add_row(&t, row) != 0) {
-			lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-			goto fail;
-		}
-	}
-	lxf_table_print(ctx->out, (enum lxf_fmt)fmt, &t, false);
-	goto out;
-fail:
-	st = err.code == LXF_EUSAGE ? lxf_cmd_usage_error(self, ctx, "%s", err.msg)
-				    : lxf_cmd_fail(ctx, &err);
-out:
-	lxf_table_fini(&t);
-	lxf_response_fini(&resp);
-	lxf_client_free(c);
-	return st;
+	trust_cert_info(lxf_json_str(o, "certificate"), cn, sizeof(cn), exp, sizeof(exp));
+	return strdup(expiry ? exp : cn);
 }
 
-/* show and remove: [REMOTE:]FINGERPRINT (LXD takes a unique prefix). */
-static int trust_one(struct lxf_cmd_ctx *ctx, const char *arg, const char *method,
-		     struct json_object **out, struct lxf_err *err)
+static char *trust_cn(struct json_object *o)
 {
-	struct lxf_response resp = {0};
-	struct lxf_client *c = NULL;
-	char *fp = NULL, path[TRUST_PATH_MAX];
-	int rc;
-
-	rc = lxf_cmd_target(ctx, arg, true, &c, &fp, err);
-	if (rc == 0)
-		rc = lxf_cmd_path(path, sizeof(path), "certificates", fp, NULL, err);
-	if (rc == 0)
-		rc = lxf_client_request(c, method, path, NULL, &resp, err);
-	if (rc == 0 && out)
-		*out = resp.metadata ? json_object_get(resp.metadata) : NULL;
-	lxf_response_fini(&resp);
-	lxf_client_free(c);
-	free(fp);
-	return rc;
+	return trust_cell(o, false);
 }
 
-static int cmd_trust_show(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			  const struct lxf_cmd_args *args)
+static char *trust_expiry(struct json_object *o)
 {
-	struct json_object *o = NULL;
-	struct lxf_err err = {0};
-	int st = LXF_EXIT_OK;
-
-	(void)self;
-	if (trust_one(ctx, args->argv[0], "GET", &o, &err) != 0 ||
-	    lxf_obj_print_yaml(ctx->out, o, &err) != 0)
-		st = lxf_cmd_fail(ctx, &err);
-	if (o)
-		json_object_put(o);
-	return st;
+	return trust_cell(o, true);
 }
 
-static int cmd_trust_remove(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			    const struct lxf_cmd_args *args)
-{
-	struct lxf_err err = {0};
-
-	(void)self;
-	for (int i = 0; i < args->argc; i++)
-		if (trust_one(ctx, args->argv[i], "DELETE", NULL, &err) != 0)
-			return lxf_cmd_fail(ctx, &err);
-	return LXF_EXIT_OK;
-}
+static const struct lxf_obj_desc trust_desc = {
+    .collection = "certificates",
+    .flags = LXF_OBJ_DEL_STOP,
+    .cols = {{"TYPE", LXF_CELL_STR, "type"},
+	     {"NAME", LXF_CELL_STR, "name"},
+	     {"COMMON NAME", LXF_CELL_FN, .fn = trust_cn},
+	     {"FINGERPRINT", LXF_CELL_SHORT, "fingerprint"},
+	     {"RESTRICTED", LXF_CELL_YES_NO, "restricted"},
+	     {"EXPIRY DATE", LXF_CELL_FN, .fn = trust_expiry}},
+};
 
 /* The token from the operation LXD answers a token request with. */
 static int trust_print_token(struct lxf_cmd_ctx *ctx, const char *name, struct json_object *op,
@@ -238,17 +156,34 @@ fail:
 	return NULL;
 }
 
+/* POSTs body to the remote: a certificate added, or a token printed. */
+static int trust_post(struct lxf_cmd_ctx *ctx, struct lxf_client *c, struct json_object *body,
+		      const char *name, bool token, struct lxf_err *err)
+{
+	struct lxf_response resp = {0};
+	int rc;
+
+	if (!token)
+		return lxf_client_do(c, "POST", "/1.0/certificates", body, NULL, err);
+	/* The token operation stays running until used: read it, do not wait on it. */
+	rc = lxf_client_request(c, "POST", "/1.0/certificates", body, &resp, err);
+	if (rc == 0)
+		rc = trust_print_token(ctx, name, resp.metadata, err);
+	lxf_response_fini(&resp);
+	return rc;
+}
+
 static int cmd_trust_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			 const struct lxf_cmd_args *args)
 {
 	const char *name = lxf_args_get(args, TRUST_OPT_NAME), *file = NULL, *remote = NULL;
-	struct json_object *body = NULL, *op = NULL;
+	struct json_object *body = NULL;
 	struct lxf_client *c = NULL;
 	struct lxf_err err = {0};
 	unsigned char *der = NULL;
 	size_t der_len = 0;
 	char *b64 = NULL, *pathdup = NULL;
-	int st = LXF_EXIT_OK;
+	int rc = 0;
 
 	/* As lxc: "REMOTE:" alone (or nothing) asks for a token, else the last argument is a file. */
 	if (args->argc == 2) {
@@ -265,14 +200,13 @@ static int cmd_trust_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (!file && (!name || !*name))
 		return lxf_cmd_usage_error(self, ctx, "a token needs --name NAME (the client's)");
 	if (file) {
-		if (lxf_cert_load_der(file, &der, &der_len, &err) != 0)
-			goto fail;
-		b64 = malloc((der_len + 2) / 3 * 4 + 1);
-		pathdup = strdup(file);
-		if (!b64 || !pathdup) {
-			lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-			goto fail;
-		}
+		rc = lxf_cert_load_der(file, &der, &der_len, &err);
+		b64 = rc ? NULL : malloc((der_len + 2) / 3 * 4 + 1);
+		pathdup = rc ? NULL : strdup(file);
+		if (rc == 0 && (!b64 || !pathdup))
+			rc = lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		if (rc)
+			goto out;
 		(void)EVP_EncodeBlock((unsigned char *)b64, der, (int)der_len);
 		if (!name)
 			name = basename(pathdup);
@@ -280,87 +214,35 @@ static int cmd_trust_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	body = trust_body(args, name);
 	if (!body ||
 	    (file ? lxf_json_add_str(body, "certificate", b64)
-		  : json_object_object_add(body, "token", json_object_new_boolean(1))) != 0) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (trust_remote(self, ctx, remote, &c, &err) != 0)
-		goto fail;
-	if (file) {
-		if (lxf_client_do(c, "POST", "/1.0/certificates", body, NULL, &err) != 0)
-			goto fail;
-		goto out;
-	}
-	/* The token operation stays running until used: read it, do not wait on it. */
-	{
-		struct lxf_response resp = {0};
-		int rc = lxf_client_request(c, "POST", "/1.0/certificates", body, &resp, &err);
-
-		if (rc == 0 && resp.metadata)
-			op = json_object_get(resp.metadata);
-		lxf_response_fini(&resp);
-		if (rc)
-			goto fail;
-	}
-	if (trust_print_token(ctx, name, op, &err) != 0)
-		goto fail;
-	goto out;
-fail:
-	st = err.code == LXF_EUSAGE ? lxf_cmd_usage_error(self, ctx, "%s", err.msg)
-				    : lxf_cmd_fail(ctx, &err);
+		  : json_object_object_add(body, "token", json_object_new_boolean(1))) != 0)
+		rc = lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = trust_remote(self, ctx, remote, &c, &err);
+	if (rc == 0)
+		rc = trust_post(ctx, c, body, name, !file, &err);
 out:
-	if (op)
-		json_object_put(op);
 	if (body)
 		json_object_put(body);
 	lxf_client_free(c);
 	free(der);
 	free(b64);
 	free(pathdup);
-	return st;
+	return rc ? lxf_obj_fail(self, ctx, &err) : LXF_EXIT_OK;
 }
 
-const struct lxf_cmd lxf_cmd_trust_list_entry = {
-    .name = "config trust list",
-    .aliases = {"config trust ls"},
-    .usage = "[REMOTE:] [-f FORMAT]",
-    .summary = "List the client certificates a server trusts",
-    .min_args = 0,
-    .max_args = 1,
-    .opts = {{"format", 'f', required_argument, "FORMAT", "table, csv, json, yaml or compact"}},
-    .exec = cmd_trust_list,
-};
-
-const struct lxf_cmd lxf_cmd_trust_add_entry = {
-    .name = "config trust add",
-    .usage = "[REMOTE:] [CERTFILE] [--name NAME] [--restricted] [--projects P1,P2]",
-    .summary = "Trust a client certificate, or print a join token (--name)",
-    .min_args = 0,
-    .max_args = 2,
-    .opts = {{"name", TRUST_OPT_NAME, required_argument, "NAME",
-	      "the client's name (required for a token)"},
-	     {"restricted", TRUST_OPT_RESTRICTED, no_argument, NULL,
-	      "restrict the client to --projects"},
-	     {"projects", TRUST_OPT_PROJECTS, required_argument, "P1,P2",
-	      "projects a restricted client may use"}},
-    .exec = cmd_trust_add,
-};
-
-const struct lxf_cmd lxf_cmd_trust_show_entry = {
-    .name = "config trust show",
-    .usage = "[REMOTE:]FINGERPRINT",
-    .summary = "Show a trusted certificate",
-    .min_args = 1,
-    .max_args = 1,
-    .exec = cmd_trust_show,
-};
-
-const struct lxf_cmd lxf_cmd_trust_remove_entry = {
-    .name = "config trust remove",
-    .aliases = {"config trust rm"},
-    .usage = "[REMOTE:]FINGERPRINT...",
-    .summary = "Stop trusting certificates",
-    .min_args = 1,
-    .max_args = -1,
-    .exec = cmd_trust_remove,
-};
+const struct lxf_cmd lxf_cmd_trust_list_entry = LXF_OBJ_LIST_ENTRY(
+    "config trust", "[REMOTE:]", "List the client certificates a server trusts", &trust_desc);
+const struct lxf_cmd lxf_cmd_trust_add_entry = LXF_OBJ_ENTRY_OPTS(
+    "config trust add", NULL,
+    "[REMOTE:] [CERTFILE] [--name NAME] [--restricted] [--projects P1,P2]",
+    "Trust a client certificate, or print a join token (--name)", 0, 2, cmd_trust_add, &trust_desc,
+    {"name", TRUST_OPT_NAME, required_argument, "NAME", "the client's name (required for a token)"},
+    {"restricted", TRUST_OPT_RESTRICTED, no_argument, NULL, "restrict the client to --projects"},
+    {"projects", TRUST_OPT_PROJECTS, required_argument, "P1,P2",
+     "projects a restricted client may use"});
+const struct lxf_cmd lxf_cmd_trust_show_entry =
+    LXF_OBJ_ENTRY("config trust show", NULL, "[REMOTE:]FINGERPRINT", "Show a trusted certificate",
+		  1, 1, lxf_obj_show, &trust_desc);
+const struct lxf_cmd lxf_cmd_trust_remove_entry =
+    LXF_OBJ_ENTRY("config trust remove", "config trust rm", "[REMOTE:]FINGERPRINT...",
+		  "Stop trusting certificates", 1, -1, lxf_obj_delete, &trust_desc);
