@@ -198,18 +198,17 @@ static void diff_devices(struct diff_ctx *c, const struct lxf_apply_instance *in
 	}
 }
 
-/* "a, b" of the desired profiles: LXD's ["default"] when the spec says nothing. */
-static char *diff_want_profiles(struct diff_ctx *c, const struct lxf_apply_instance *in)
+/* "a, b" of v[0..n); NULL on ENOMEM (c->ret set). */
+static char *diff_join(struct diff_ctx *c, const char *const *v, size_t n)
 {
 	struct lxf_buf b;
 	char *s = NULL;
-	int ret = 0;
+	int ret;
 
 	lxf_buf_init(&b, 0);
-	if (!in->has_profiles)
-		ret = lxf_buf_adds(&b, "default");
-	for (size_t i = 0; in->has_profiles && i < in->nprofiles && ret == 0; i++)
-		ret = lxf_buf_addf(&b, "%s%s", i ? ", " : "", in->profiles[i]);
+	ret = lxf_buf_adds(&b, "");
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = lxf_buf_addf(&b, "%s%s", i ? ", " : "", v[i]);
 	if (ret == 0)
 		s = lxf_buf_take(&b);
 	if (!s)
@@ -222,27 +221,29 @@ static char *diff_live_profiles(struct diff_ctx *c, struct json_object *live)
 {
 	struct json_object *arr = json_object_object_get(live, "profiles");
 	size_t n = json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-	struct lxf_buf b;
-	char *s = NULL;
-	int ret = 0;
+	const char **v = calloc(n ? n : 1, sizeof(*v));
+	char *s;
 
-	lxf_buf_init(&b, 0);
-	ret = lxf_buf_adds(&b, "");
-	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = lxf_buf_addf(&b, "%s%s", i ? ", " : "",
-				   json_object_get_string(json_object_array_get_idx(arr, i)));
-	if (ret == 0)
-		s = lxf_buf_take(&b);
-	if (!s)
+	if (!v) {
 		c->ret = -LXF_ENOMEM;
-	lxf_buf_fini(&b);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_object_get_string(json_object_array_get_idx(arr, i));
+	s = diff_join(c, v, n);
+	free(v);
 	return s;
 }
 
 static void diff_profiles(struct diff_ctx *c, const struct lxf_apply_instance *in,
 			  struct json_object *live, struct lxf_apply_action *a)
 {
-	char *want = diff_want_profiles(c, in), *have = diff_live_profiles(c, live);
+	static const char *const lxd_default[] = {"default"};
+	/* No profiles in the spec: LXD's ["default"]. */
+	char *want = in->has_profiles
+			 ? diff_join(c, (const char *const *)in->profiles, in->nprofiles)
+			 : diff_join(c, lxd_default, 1);
+	char *have = diff_live_profiles(c, live);
 
 	if (want && have && strcmp(want, have) != 0) {
 		diff_change(c, a, LXF_APPLY_F_PROFILES, NULL, have, want);

@@ -17,6 +17,7 @@
 #endif
 #include LXF_LIBYAML_HEADER
 
+#include "remotes.h"
 #include "spec.h"
 
 struct sp_ctx {

@@ -471,19 +471,33 @@ static int sp_remote(struct sp_ctx *c, struct lxf_remotes *scratch, const yaml_n
 	return 0;
 }
 
-static int sp_remotes(struct sp_ctx *c, const yaml_node_t *root)
+/* The top-level mapping key (remotes, profiles) into *n with its size: 1, 0 when absent, or <0. */
+static int sp_section(struct sp_ctx *c, const yaml_node_t *root, const char *key, yaml_node_t **n,
+		      size_t *max)
 {
-	yaml_node_t *n = sp_get(c, root, "remotes", NULL);
-	struct lxf_remotes *scratch = NULL;
-	size_t max;
 	int ret;
 
-	if (!n)
+	*n = sp_get(c, root, key, NULL);
+	*max = 0;
+	if (!*n)
 		return 0;
-	ret = sp_mapping(c, n, "remotes", NULL);
+	ret = sp_mapping(c, *n, key, NULL);
 	if (ret < 0)
 		return ret;
-	max = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	*max = (size_t)((*n)->data.mapping.pairs.top - (*n)->data.mapping.pairs.start);
+	return 1;
+}
+
+static int sp_remotes(struct sp_ctx *c, const yaml_node_t *root)
+{
+	struct lxf_remotes *scratch = NULL;
+	yaml_node_t *n = NULL;
+	size_t max = 0;
+	int ret = sp_section(c, root, "remotes", &n, &max);
+
+	if (ret <= 0)
+		return ret;
+	ret = 0;
 	c->spec->remotes = calloc(max ? max : 1, sizeof(*c->spec->remotes));
 	scratch = calloc(1, sizeof(*scratch));
 	if (!c->spec->remotes || !scratch) {
@@ -573,16 +587,13 @@ static int sp_profile(struct sp_ctx *c, const yaml_node_t *k, const yaml_node_t 
 
 static int sp_profiles(struct sp_ctx *c, const yaml_node_t *root)
 {
-	yaml_node_t *n = sp_get(c, root, "profiles", NULL);
-	size_t max;
-	int ret;
+	yaml_node_t *n = NULL;
+	size_t max = 0;
+	int ret = sp_section(c, root, "profiles", &n, &max);
 
-	if (!n)
-		return 0;
-	ret = sp_mapping(c, n, "profiles", NULL);
-	if (ret < 0)
+	if (ret <= 0)
 		return ret;
-	max = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	ret = 0;
 	c->spec->profiles = calloc(max ? max : 1, sizeof(*c->spec->profiles));
 	if (!c->spec->profiles)
 		return sp_nomem(c);

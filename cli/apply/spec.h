@@ -7,7 +7,8 @@
 #include <stddef.h>
 
 #include "err.h"
-#include "remotes.h"
+
+struct lxf_remotes; /* remotes.h: the user's config.yml */
 
 /*
  * lxf.yaml(5), read into a model: what should run where. The file alone is

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "remotes.h"
 #include "spec.h"
 
 /* config.yml's remotes: h1 (the default) and h2. */
