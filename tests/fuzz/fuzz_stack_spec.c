@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct lxf_apply_facts facts[] = {{"local", true, 1u << 30, none}};
 	struct lxf_apply_diff_opts opts = {.prune = true};
 	struct lxf_apply_spec *spec = NULL;
-	struct lxf_apply_diags diags;
-	struct lxf_apply_plan plan;
+	struct lxf_apply_diags diags = {0};
+	struct lxf_apply_plan plan = {0};
 	struct lxf_err err = {0};
 
 	/* ${FUZZ_VAR} resolves, other variables do not. */

@@ -172,7 +172,7 @@ static void test_diff_nothing_and_create(void **state)
 	struct lxf_apply_facts f[] = {{"h1", true, 1, h1}};
 	struct lxf_apply_image im[] = {{"h1", "busybox", "aaaa1111bbbb"}};
 	struct lxf_apply_diff_opts o = {.images = im, .nimages = 1, .prune = true};
-	struct lxf_apply_plan p;
+	struct lxf_apply_plan p = {0};
 
 	(void)state;
 	/* Re-applying what is there: nothing, not even with prune. */
@@ -206,7 +206,7 @@ static void test_diff_update(void **state)
 	       "\"/srv\"},"
 	       " \"extra\": {\"type\": \"none\"}}}]");
 	struct lxf_apply_facts f[] = {{"h1", true, 1, h1}};
-	struct lxf_apply_plan p;
+	struct lxf_apply_plan p = {0};
 
 	(void)state;
 	diff(s, f, 1, NULL, &p);
@@ -233,7 +233,7 @@ static void test_diff_conflict_adopt(void **state)
 				    " \"config\": {}, \"devices\": {}}]");
 	struct lxf_apply_facts f[] = {{"h1", true, 1, h1}};
 	struct lxf_apply_diff_opts o = {.adopt = false, .prune = true};
-	struct lxf_apply_plan p;
+	struct lxf_apply_plan p = {0};
 
 	(void)state;
 	diff(s, f, 1, &o, &p);
@@ -270,7 +270,7 @@ static void test_diff_drift_move_prune(void **state)
 	    {"h1", true, 1, h1}, {"h2", true, 1, h2}, {"h3", false, 0, NULL}};
 	struct lxf_apply_image im[] = {{"h1", "busybox", "cccc2222"}};
 	struct lxf_apply_diff_opts o = {.images = im, .nimages = 1};
-	struct lxf_apply_plan p;
+	struct lxf_apply_plan p = {0};
 
 	(void)state;
 	diff(s, f, 3, &o, &p);
