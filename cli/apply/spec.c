@@ -277,8 +277,13 @@ int sp_string_list(struct sp_ctx *c, const yaml_node_t *n, const char *what, cha
 	return 0;
 }
 
-int sp_string_map(struct sp_ctx *c, const yaml_node_t *n, const char *what,
-		  struct json_object **out)
+/* Reads one value of a mapping into *val (a new reference). */
+typedef int (*sp_value_fn)(struct sp_ctx *c, const char *key, const yaml_node_t *v,
+			   const char *label, struct json_object **val);
+
+/* A mapping whose values fn reads (each called "item 'key'"), into a json object. */
+static int sp_map_of(struct sp_ctx *c, const yaml_node_t *n, const char *what, const char *item,
+		     sp_value_fn fn, struct json_object **out)
 {
 	struct json_object *o = NULL;
 	int ret;
@@ -293,24 +298,20 @@ int sp_string_map(struct sp_ctx *c, const yaml_node_t *n, const char *what,
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
 		const char *key = (const char *)sp_node(c, p->key)->data.scalar.value;
-		yaml_node_t *v = sp_node(c, p->value);
+		struct json_object *val = NULL;
 		char label[160];
-		char *s = NULL;
-		size_t len = 0;
 		int r;
 
-		(void)snprintf(label, sizeof(label), "%s '%s'", what, key);
-		r = sp_string(c, v, label, &s, &len);
-		if (r < 0) {
+		(void)snprintf(label, sizeof(label), "%s '%s'", item, key);
+		r = fn(c, key, sp_node(c, p->value), label, &val);
+		if (r == 0 && json_object_object_add(o, key, val) != 0) {
+			json_object_put(val);
+			r = sp_nomem(c);
+		}
+		if (r < 0)
 			ret = r;
-			continue;
-		}
-		if (json_object_object_add(o, key, json_object_new_string_len(s, (int)len)) != 0) {
-			free(s);
-			ret = sp_nomem(c);
+		if (c->fatal)
 			break;
-		}
-		free(s);
 	}
 	if (ret < 0 || c->fatal) {
 		json_object_put(o);
@@ -320,44 +321,44 @@ int sp_string_map(struct sp_ctx *c, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
-int sp_devices(struct sp_ctx *c, const yaml_node_t *n, struct json_object **out)
+static int sp_string_value(struct sp_ctx *c, const char *key, const yaml_node_t *v,
+			   const char *label, struct json_object **val)
 {
-	struct json_object *o = NULL;
+	char *s = NULL;
+	size_t len = 0;
 	int ret;
 
-	*out = NULL;
-	ret = sp_mapping(c, n, "devices", NULL);
+	(void)key;
+	ret = sp_string(c, v, label, &s, &len);
 	if (ret < 0)
 		return ret;
-	o = json_object_new_object();
-	if (!o)
-		return sp_nomem(c);
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	     p++) {
-		const char *key = (const char *)sp_node(c, p->key)->data.scalar.value;
-		yaml_node_t *v = sp_node(c, p->value);
-		struct json_object *dev = NULL;
-		char label[160];
-		int r;
+	*val = json_object_new_string_len(s, (int)len);
+	free(s);
+	return *val ? 0 : sp_nomem(c);
+}
 
-		(void)snprintf(label, sizeof(label), "device '%s'", key);
-		r = sp_string_map(c, v, label, &dev);
-		if (r == 0 && !json_object_object_get_ex(dev, "type", NULL))
-			r = sp_diag(c, v, "device '%s' has no 'type'", key);
-		if (r == 0 && json_object_object_add(o, key, dev) != 0)
-			r = sp_nomem(c);
-		else if (r == 0)
-			dev = NULL;
-		json_object_put(dev);
-		if (r < 0)
-			ret = r;
+int sp_string_map(struct sp_ctx *c, const yaml_node_t *n, const char *what,
+		  struct json_object **out)
+{
+	return sp_map_of(c, n, what, what, sp_string_value, out);
+}
+
+static int sp_device_value(struct sp_ctx *c, const char *key, const yaml_node_t *v,
+			   const char *label, struct json_object **val)
+{
+	int ret = sp_string_map(c, v, label, val);
+
+	if (ret == 0 && !json_object_object_get_ex(*val, "type", NULL)) {
+		json_object_put(*val);
+		*val = NULL;
+		ret = sp_diag(c, v, "device '%s' has no 'type'", key);
 	}
-	if (ret < 0 || c->fatal) {
-		json_object_put(o);
-		return c->fatal ? c->fatal : ret;
-	}
-	*out = o;
-	return 0;
+	return ret;
+}
+
+int sp_devices(struct sp_ctx *c, const yaml_node_t *n, struct json_object **out)
+{
+	return sp_map_of(c, n, "devices", "device", sp_device_value, out);
 }
 
 int sp_state(struct sp_ctx *c, const yaml_node_t *n, enum lxf_apply_state *out)
