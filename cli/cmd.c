@@ -96,6 +96,7 @@ static const struct lxf_cmd *const cmd_table[] = {
     &lxf_cmd_trust_remove_entry,
     &lxf_cmd_query_entry,
     &lxf_cmd_version_entry,
+    &lxf_cmd_validate_entry,
     &lxf_cmd_exec_entry,
     &lxf_cmd_console_entry,
     &lxf_cmd_monitor_entry,

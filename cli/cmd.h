@@ -151,6 +151,7 @@ extern const struct lxf_cmd lxf_cmd_trust_list_entry, lxf_cmd_trust_add_entry,
     lxf_cmd_trust_show_entry, lxf_cmd_trust_remove_entry;
 extern const struct lxf_cmd lxf_cmd_query_entry;
 extern const struct lxf_cmd lxf_cmd_version_entry;
+extern const struct lxf_cmd lxf_cmd_validate_entry;
 extern const struct lxf_cmd lxf_cmd_move_entry, lxf_cmd_copy_entry;
 extern const struct lxf_cmd lxf_cmd_rename_entry, lxf_cmd_snapshot_entry, lxf_cmd_restore_entry;
 extern const struct lxf_cmd lxf_cmd_config_show_entry, lxf_cmd_config_get_entry,
