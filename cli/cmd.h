@@ -68,6 +68,8 @@ struct lxf_cmd_ctx {
 
 #define LXF_CMD_F_NOCONFIG 0x1 /* runs without loading config.yml */
 
+struct lxf_obj_desc;
+
 struct lxf_cmd {
 	const char *name;       /* "list", "image import" */
 	const char *aliases[4]; /* full names too: "image ls" */
@@ -78,6 +80,7 @@ struct lxf_cmd {
 	struct lxf_cmd_opt opts[LXF_CMD_MAX_OPTS]; /* ended by a zero entry */
 	int (*exec)(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		    const struct lxf_cmd_args *args);
+	const struct lxf_obj_desc *obj; /* resource descriptor (obj.h); NULL for most */
 };
 
 /*
