@@ -94,10 +94,7 @@ static int cmd_copy_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (lxf_client_do(c, "POST", "/1.0/instances", body, NULL, &err) == 0)
 		goto out;
 fail:
-	if (err.code == LXF_EUSAGE)
-		st = lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-	else
-		st = lxf_cmd_fail(ctx, &err);
+	st = lxf_cmd_error(self, ctx, &err);
 out:
 	json_object_put(source);
 	json_object_put(body);

@@ -90,7 +90,7 @@ out:
 static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			   const struct lxf_cmd_args *args)
 {
-	bool start = strcmp(self->name, "launch") == 0;
+	bool start = self->data != NULL;
 	bool quiet = ctx->quiet || lxf_args_has(args, 'q');
 	struct json_object *body = NULL, *sbody = NULL;
 	char *img_remote = NULL, *img = NULL, *remote = NULL, *name = NULL, *fp = NULL;
@@ -141,11 +141,8 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	    lxf_cmd_image_resolve(c, img, &fp, &err) != 0)
 		goto fail;
 	if (cmd_launch_body(args, name, fp, &body, &err) != 0) {
-		if (err.code == LXF_EUSAGE) {
-			st = lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-			goto out;
-		}
-		goto fail;
+		st = lxf_cmd_error(self, ctx, &err); /* a bad -c is a usage error */
+		goto out;
 	}
 	if (!quiet)
 		fprintf(ctx->out, "Creating %s\n", name);
@@ -201,6 +198,7 @@ const struct lxf_cmd lxf_cmd_launch_entry = {
     .summary = "Create and start an instance from an image",
     .min_args = 1,
     .max_args = 2,
+    .data = "start", /* what follows the creation; init has none */
     .opts = LAUNCH_OPTS,
     .exec = cmd_launch_exec,
 };

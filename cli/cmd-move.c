@@ -102,10 +102,7 @@ static int cmd_move_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, con
 	    0)
 		goto out;
 fail:
-	if (err.code == LXF_EUSAGE)
-		st = lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-	else
-		st = lxf_cmd_fail(ctx, &err);
+	st = lxf_cmd_error(self, ctx, &err);
 out:
 	lxf_client_free(c);
 	move_arg_fini(&src);
