@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* lxf query [-X METHOD] [-d DATA] [--raw] [--wait] [REMOTE:]PATH: a raw API call. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -23,10 +22,10 @@ static int cmd_query_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	const char *method = lxf_args_get(args, 'X'), *data = lxf_args_get(args, 'd');
 	struct json_object *body = NULL, *op = NULL;
 	struct lxf_response resp = {0};
-	struct lxf_client *c = NULL;
+	struct lxf_client *c = args->client;
+	const char *path = args->name;
 	struct lxf_err err = {0};
-	char *path = NULL;
-	int st = LXF_EXIT_OK, rc;
+	int st = LXF_EXIT_OK, rc = 0;
 
 	if (!method)
 		method = data ? "POST" : "GET";
@@ -36,8 +35,7 @@ static int cmd_query_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		lxf_err_prefix(&err, "bad --data");
 		return lxf_cmd_fail(ctx, &err);
 	}
-	rc = lxf_cmd_target(ctx, args->argv[0], true, &c, &path, &err);
-	if (rc == 0 && path[0] != '/')
+	if (path[0] != '/')
 		rc = lxf_err_set(&err, LXF_EINVAL, "query path must start with /");
 	if (rc == 0)
 		rc = lxf_client_request(c, method, path, body, &resp, &err);
@@ -73,8 +71,6 @@ out:
 	if (op)
 		json_object_put(op);
 	lxf_response_fini(&resp);
-	lxf_client_free(c);
-	free(path);
 	return st;
 }
 
@@ -84,6 +80,7 @@ const struct lxf_cmd lxf_cmd_query_entry = {
     .summary = "Send a raw request to a remote's API",
     .min_args = 1,
     .max_args = 1,
+    .target = LXF_CMD_T_INSTANCE, /* its name is the path */
     .opts =
 	{
 	    {"request", 'X', required_argument, "METHOD",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The local terminal of exec and console (term.h): the process-wide state
+ * The local terminal of exec, console and monitor (term.h): the process-wide state
  * of one interactive session, so that a signal handler can reach it.
  */
 #include "term.h"
@@ -163,6 +163,15 @@ int lxf_term_signals_on(const int *sigs, size_t n, struct lxf_err *err)
 	}
 	term_nsigs = n;
 	return 0;
+}
+
+void lxf_term_wake(void)
+{
+	int saved = errno;
+
+	if (term_sig_pipe[1] >= 0)
+		(void)!write(term_sig_pipe[1], "", 1);
+	errno = saved;
 }
 
 int lxf_term_signal_fd(void)

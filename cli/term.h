@@ -10,8 +10,8 @@
 #include "ws.h"
 
 /*
- * The local terminal of the interactive commands (exec, console): the
- * instance and its websocket context, raw mode, the window size, and
+ * The local terminal of the interactive commands (exec, console, monitor):
+ * the instance and its websocket context, raw mode, the window size, and
  * signals turned into bytes on a pipe that the command's poll loop reads.
  * One session at a time: the terminal and signal state is process-wide.
  */
@@ -54,6 +54,9 @@ void lxf_term_restore(void);
  * lxf_term_signals_off.
  */
 int lxf_term_signals_on(const int *sigs, size_t n, struct lxf_err *err);
+
+/* Writes a 0 byte to the signal pipe, from any thread: a wake-up that is no signal. */
+void lxf_term_wake(void);
 
 /* The read end of the signal pipe; -1 when signals are not caught. */
 int lxf_term_signal_fd(void);
