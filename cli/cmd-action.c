@@ -66,55 +66,27 @@ out:
 		     "Clean shutdown timeout (-1: none)"},                                         \
 	}
 
+/* The four entries differ only in name, usage, summary and the action sent (.data). */
+#define ACTION_ENTRY(nm, use, sum, action)                                                         \
+	.name = (nm), .usage = (use), .summary = (sum), .min_args = 1, .max_args = -1,             \
+	.target = LXF_CMD_T_INSTANCE, .flags = LXF_CMD_F_EACH, .data = (action),                   \
+	.opts = ACTION_OPTS, .exec = cmd_action_exec
+
 const struct lxf_cmd lxf_cmd_start_entry = {
-    .name = "start",
-    .usage = "[REMOTE:]NAME...",
-    .summary = "Start instances (resumes paused ones)",
-    .min_args = 1,
-    .max_args = -1,
-    .target = LXF_CMD_T_INSTANCE,
-    .flags = LXF_CMD_F_EACH,
-    .data = "start", /* the action of PUT .../state */
-    .opts = ACTION_OPTS,
-    .exec = cmd_action_exec,
+    ACTION_ENTRY("start", "[REMOTE:]NAME...", "Start instances (resumes paused ones)", "start"),
 };
 
 const struct lxf_cmd lxf_cmd_stop_entry = {
-    .name = "stop",
-    .usage = "[REMOTE:]NAME... [--force] [--timeout SECONDS]",
-    .summary = "Stop instances",
-    .min_args = 1,
-    .max_args = -1,
-    .target = LXF_CMD_T_INSTANCE,
-    .flags = LXF_CMD_F_EACH,
-    .data = "stop", /* the action of PUT .../state */
-    .opts = ACTION_OPTS,
-    .exec = cmd_action_exec,
+    ACTION_ENTRY("stop", "[REMOTE:]NAME... [--force] [--timeout SECONDS]", "Stop instances",
+		 "stop"),
 };
 
 const struct lxf_cmd lxf_cmd_restart_entry = {
-    .name = "restart",
-    .usage = "[REMOTE:]NAME... [--force] [--timeout SECONDS]",
-    .summary = "Restart instances",
-    .min_args = 1,
-    .max_args = -1,
-    .target = LXF_CMD_T_INSTANCE,
-    .flags = LXF_CMD_F_EACH,
-    .data = "restart", /* the action of PUT .../state */
-    .opts = ACTION_OPTS,
-    .exec = cmd_action_exec,
+    ACTION_ENTRY("restart", "[REMOTE:]NAME... [--force] [--timeout SECONDS]", "Restart instances",
+		 "restart"),
 };
 
 const struct lxf_cmd lxf_cmd_pause_entry = {
-    .name = "pause",
+    ACTION_ENTRY("pause", "[REMOTE:]NAME...", "Pause (freeze) instances", "freeze"),
     .aliases = {"freeze"},
-    .usage = "[REMOTE:]NAME...",
-    .summary = "Pause (freeze) instances",
-    .min_args = 1,
-    .max_args = -1,
-    .target = LXF_CMD_T_INSTANCE,
-    .flags = LXF_CMD_F_EACH,
-    .data = "freeze", /* the action of PUT .../state */
-    .opts = ACTION_OPTS,
-    .exec = cmd_action_exec,
 };

@@ -231,11 +231,7 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		return lxf_cmd_usage_error(self, ctx, "-t and -T cannot be used together");
 	interactive = lxf_args_has(args, 't') ||
 		      (!lxf_args_has(args, 'T') && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
-	rc = exec_body(args, interactive, &body, &err);
-	if (rc == -LXF_EUSAGE) {
-		st = lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-		goto out;
-	}
+	rc = exec_body(args, interactive, &body, &err); /* a bad flag value: a usage error */
 	if (rc == 0)
 		rc = lxf_term_target(ctx, args->argv[0], &c, &wc, &name, &err);
 	if (rc == 0)
@@ -306,7 +302,7 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	}
 	goto out;
 fail:
-	st = lxf_cmd_fail(ctx, &err);
+	st = lxf_cmd_error(self, ctx, &err);
 out:
 	lxf_term_restore();
 	lxf_term_signals_off();

@@ -191,26 +191,19 @@ out:
 		    {"quiet", 'q', no_argument, NULL, "Print nothing on success"},                 \
 	}
 
+/* launch and init differ in name, summary and whether the instance starts (.data). */
+#define LAUNCH_ENTRY(nm, sum, then)                                                                \
+	.name = (nm),                                                                              \
+	.usage = "[REMOTE:]IMAGE [[REMOTE:]NAME] [-c KEY=VALUE]... [-p PROFILE]... [-e] "          \
+		 "[--no-profiles]",                                                                \
+	.summary = (sum), .min_args = 1, .max_args = 2, .data = (then), .opts = LAUNCH_OPTS,       \
+	.exec = cmd_launch_exec
+
 const struct lxf_cmd lxf_cmd_launch_entry = {
-    .name = "launch",
-    .usage = "[REMOTE:]IMAGE [[REMOTE:]NAME] [-c KEY=VALUE]... [-p PROFILE]... [-e] "
-	     "[--no-profiles]",
-    .summary = "Create and start an instance from an image",
-    .min_args = 1,
-    .max_args = 2,
-    .data = "start", /* what follows the creation; init has none */
-    .opts = LAUNCH_OPTS,
-    .exec = cmd_launch_exec,
+    LAUNCH_ENTRY("launch", "Create and start an instance from an image", "start"),
 };
 
 const struct lxf_cmd lxf_cmd_init_entry = {
-    .name = "init",
+    LAUNCH_ENTRY("init", "Create an instance from an image", NULL),
     .aliases = {"create"},
-    .usage = "[REMOTE:]IMAGE [[REMOTE:]NAME] [-c KEY=VALUE]... [-p PROFILE]... [-e] "
-	     "[--no-profiles]",
-    .summary = "Create an instance from an image",
-    .min_args = 1,
-    .max_args = 2,
-    .opts = LAUNCH_OPTS,
-    .exec = cmd_launch_exec,
 };

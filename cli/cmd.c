@@ -293,6 +293,9 @@ static int cmd_target_resolve(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx
 	int rc;
 
 	a->target_arg = arg;
+	/* test_cmd checks the table: no LXF_CMD_F_NOCONFIG entry has a target. */
+	if (!ctx->remotes)
+		return lxf_err_set(err, LXF_EINVAL, "'%s' has a target but no config", cmd->name);
 	if (!arg) {
 		a->name = strdup("");
 		if (!a->name)
@@ -300,7 +303,7 @@ static int cmd_target_resolve(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx
 		return lxf_cmd_client(ctx, NULL, &a->client, err);
 	}
 	rc = lxf_cmd_target(ctx, arg, cmd->target != LXF_CMD_T_REMOTE, &a->client, &a->name, err);
-	if (rc || cmd->target != LXF_CMD_T_SNAPSHOT || !strchr(a->name, '/'))
+	if (rc || cmd->target != LXF_CMD_T_SNAPSHOT || !a->name || !strchr(a->name, '/'))
 		return rc;
 	rc = lxf_args_split_snap(a->name, &inst, &a->snap, err);
 	if (rc)

@@ -6,7 +6,6 @@
  * to exit status mapping) shows in what lxf prints and returns. The
  * remotes are unix sockets that do not exist: nothing here needs a daemon.
  */
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "cli_run.h"
 #include "cmd.h"
 
 static char conf_dir[] = "/tmp/lxf-test-cmd-XXXXXX";
@@ -29,64 +28,18 @@ static const char config_yml[] =
 
 static int setup_conf(void **state)
 {
-	char path[256];
-	FILE *f;
-
 	(void)state;
-	if (!mkdtemp(conf_dir))
-		return -1;
-	(void)snprintf(path, sizeof(path), "%s/config.yml", conf_dir);
-	f = fopen(path, "we");
-	if (!f)
-		return -1;
-	(void)fputs(config_yml, f);
-	if (fclose(f) != 0)
-		return -1;
-	if (setenv("LXF_CONF", conf_dir, 1) || setenv("LXF_DIR", "/nonexistent/lxf-test", 1))
-		return -1;
-	return 0;
+	return cli_conf_setup(conf_dir, config_yml);
 }
 
 static int teardown_conf(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	(void)snprintf(cmd, sizeof(cmd), "/bin/rm -rf '%s'", conf_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return cli_conf_teardown(conf_dir);
 }
 
-/* Runs "lxf ARGS..." in this process; its stdout and stderr are kept in outbuf. */
+/* What the last run wrote to stdout and stderr. */
 static char outbuf[8192];
-
-static int run_lxf(const char *const *args)
-{
-	char *argv[16] = {"lxf"};
-	int argc = 1, fd, saved1, saved2, st;
-	ssize_t n;
-
-	for (; args[argc - 1] && argc < 15; argc++)
-		argv[argc] = (char *)args[argc - 1];
-	argv[argc] = NULL;
-	(void)fflush(stdout);
-	(void)fflush(stderr);
-	fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	saved1 = fcntl(1, F_DUPFD_CLOEXEC, 0);
-	saved2 = fcntl(2, F_DUPFD_CLOEXEC, 0);
-	assert_true(saved1 >= 0 && saved2 >= 0);
-	assert_true(dup2(fd, 1) == 1 && dup2(fd, 2) == 2);
-	st = lxf_cmd_run(argc, argv);
-	(void)fflush(stdout);
-	(void)fflush(stderr);
-	assert_true(dup2(saved1, 1) == 1 && dup2(saved2, 2) == 2);
-	(void)close(saved1);
-	(void)close(saved2);
-	n = pread(fd, outbuf, sizeof(outbuf) - 1, 0);
-	outbuf[n > 0 ? n : 0] = '\0';
-	(void)close(fd);
-	return st;
-}
 
 /* Every entry: the fields the help and the dispatcher rely on, and a unique name. */
 static void test_table(void **state)
@@ -104,6 +57,8 @@ static void test_table(void **state)
 		     (c->flags & LXF_CMD_F_EACH)) &&
 		    c->min_args < 1)
 			fail_msg("'%s': its target needs min_args >= 1", c->name);
+		if ((c->flags & LXF_CMD_F_NOCONFIG) && c->target != LXF_CMD_T_NONE)
+			fail_msg("'%s': a target needs the config (LXF_CMD_F_NOCONFIG)", c->name);
 		if ((c->flags & LXF_CMD_F_EACH) && c->target == LXF_CMD_T_NONE)
 			fail_msg("'%s': LXF_CMD_F_EACH without a target kind", c->name);
 		for (size_t j = 0; (d = lxf_cmd_nth(j)) != NULL; j++)
@@ -145,7 +100,7 @@ static void test_dispatch(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *const *v = cases[i].argv;
-		int st = run_lxf(v);
+		int st = cli_run(outbuf, sizeof(outbuf), true, v);
 
 		if (st != cases[i].status || !strstr(outbuf, cases[i].want) ||
 		    (cases[i].not_want && strstr(outbuf, cases[i].not_want)))
