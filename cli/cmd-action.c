@@ -10,25 +10,44 @@
 #include "cmd.h"
 #include "json.h"
 
+/* --timeout SECONDS, -1 (none) when not given. */
+static int cmd_action_timeout(const struct lxf_cmd_args *args, long *timeout, struct lxf_err *err)
+{
+	const char *tmo = lxf_args_get(args, LXF_OPT_TIMEOUT_VAL);
+	char *end;
+
+	*timeout = -1;
+	if (!tmo)
+		return 0;
+	*timeout = strtol(tmo, &end, 10);
+	if (*end || end == tmo || *timeout < -1 || *timeout > 86400)
+		return lxf_err_set(err, LXF_EUSAGE, "bad --timeout '%s'", tmo);
+	return 0;
+}
+
+static int cmd_action_check(const struct lxf_cmd *self, const struct lxf_cmd_args *args,
+			    struct lxf_err *err)
+{
+	long timeout;
+
+	(void)self;
+	return cmd_action_timeout(args, &timeout, err);
+}
+
 /* One instance (the dispatcher loops over them): args->client, args->name. */
 static int cmd_action_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			   const struct lxf_cmd_args *args)
 {
-	const char *action = self->data, *tmo = lxf_args_get(args, LXF_OPT_TIMEOUT_VAL);
+	const char *action = self->data;
 	struct json_object *body = NULL, *inst = NULL;
 	struct lxf_err err = {0};
-	char path[1024], *end;
-	long timeout = -1;
+	char path[1024];
+	long timeout;
 	int rc;
 
-	if (tmo) {
-		timeout = strtol(tmo, &end, 10);
-		if (*end || end == tmo || timeout < -1 || timeout > 86400) {
-			rc = lxf_err_set(&err, LXF_EUSAGE, "bad --timeout '%s'", tmo);
-			goto out;
-		}
-	}
-	rc = lxf_cmd_path(path, sizeof(path), "instances", args->name, "/state", &err);
+	rc = cmd_action_timeout(args, &timeout, &err); /* checked already: cannot fail */
+	if (rc == 0)
+		rc = lxf_cmd_path(path, sizeof(path), "instances", args->name, "/state", &err);
 	if (rc)
 		goto out;
 	if (strcmp(action, "start") == 0) {
@@ -70,7 +89,7 @@ out:
 #define ACTION_ENTRY(nm, use, sum, action)                                                         \
 	.name = (nm), .usage = (use), .summary = (sum), .min_args = 1, .max_args = -1,             \
 	.target = LXF_CMD_T_INSTANCE, .flags = LXF_CMD_F_EACH, .data = (action),                   \
-	.opts = ACTION_OPTS, .exec = cmd_action_exec
+	.opts = ACTION_OPTS, .check = cmd_action_check, .exec = cmd_action_exec
 
 const struct lxf_cmd lxf_cmd_start_entry = {
     ACTION_ENTRY("start", "[REMOTE:]NAME...", "Start instances (resumes paused ones)", "start"),

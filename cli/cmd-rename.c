@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "json.h"
 #include "obj.h"
@@ -36,12 +37,14 @@ int lxf_rename_post(struct lxf_client *c, const char *inst, const char *snap, co
 static int cmd_rename_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			   const struct lxf_cmd_args *args)
 {
-	const char *inst = args->name, *snap = args->snap, *newname;
+	char *inst = NULL, *snap = NULL, *to = NULL;
 	struct lxf_err err = {0};
-	char *to = NULL;
+	const char *newname;
 	int rc;
 
 	rc = lxf_obj_same_remote(ctx, args->argv[0], args->argv[1], &to, &err);
+	if (rc == 0)
+		rc = lxf_args_split_snap(args->name, &inst, &snap, &err);
 	if (rc)
 		goto out;
 	newname = to;
@@ -58,6 +61,8 @@ static int cmd_rename_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	}
 	rc = lxf_rename_post(args->client, inst, snap, newname, args->argv[1], &err);
 out:
+	free(inst);
+	free(snap);
 	free(to);
 	return rc ? lxf_cmd_error(self, ctx, &err) : LXF_EXIT_OK;
 }
@@ -68,6 +73,6 @@ const struct lxf_cmd lxf_cmd_rename_entry = {
     .summary = "Rename an instance or a snapshot",
     .min_args = 2,
     .max_args = 2,
-    .target = LXF_CMD_T_SNAPSHOT,
+    .target = LXF_CMD_T_INSTANCE, /* NAME/SNAP split after NEW's remote is checked */
     .exec = cmd_rename_exec,
 };

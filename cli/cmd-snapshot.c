@@ -111,9 +111,13 @@ static int cmd_snap_body(const struct lxf_cmd_args *args, const char *key, const
 	return 0;
 }
 
-/* A snapshot name of "lxf snapshot" and "lxf restore": not empty, no '/'. */
-static int cmd_snap_check(const char *snap, struct lxf_err *err)
+/* The snapshot name of "lxf snapshot" and "lxf restore", if given: not empty, no '/'. */
+static int cmd_snap_check(const struct lxf_cmd *self, const struct lxf_cmd_args *args,
+			  struct lxf_err *err)
 {
+	const char *snap = args->argc > 1 ? args->argv[1] : NULL;
+
+	(void)self;
 	if (snap && (!*snap || strchr(snap, '/')))
 		return lxf_err_set(err, LXF_EUSAGE, "bad snapshot name '%s'", snap);
 	return 0;
@@ -128,12 +132,11 @@ static int cmd_snapshot_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx
 	char path[1024];
 	int rc;
 
-	rc = cmd_snap_check(snap, &err);
-	if (rc == 0 && strchr(args->name, '/'))
+	if (strchr(args->name, '/')) {
 		rc = lxf_err_set(&err, LXF_EUSAGE, "'%s' is a snapshot, not an instance",
 				 args->target_arg);
-	if (rc)
 		goto out;
+	}
 	if (snap && lxf_args_has(args, LXF_OPT_REUSE)) {
 		/* --reuse: replace an existing snapshot of that name. */
 		rc = lxf_snap_delete(args->client, args->name, snap, &err);
@@ -160,9 +163,7 @@ static int cmd_restore_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	char path[1024];
 	int rc;
 
-	rc = cmd_snap_check(args->argv[1], &err);
-	if (rc == 0)
-		rc = cmd_snap_body(args, "restore", args->argv[1], &body, &err);
+	rc = cmd_snap_body(args, "restore", args->argv[1], &body, &err);
 	if (rc == 0)
 		rc = lxf_cmd_path(path, sizeof(path), "instances", args->name, NULL, &err);
 	if (rc == 0)
@@ -184,6 +185,7 @@ const struct lxf_cmd lxf_cmd_snapshot_entry = {
 	    {"stateful", LXF_OPT_STATEFUL, no_argument, NULL, "Include the running state"},
 	    {"reuse", LXF_OPT_REUSE, no_argument, NULL, "Replace a snapshot of the same name"},
 	},
+    .check = cmd_snap_check,
     .exec = cmd_snapshot_exec,
 };
 
@@ -196,5 +198,6 @@ const struct lxf_cmd lxf_cmd_restore_entry = {
     .target = LXF_CMD_T_INSTANCE,
     .flags = LXF_CMD_F_DESTRUCTIVE,
     .opts = {{"stateful", LXF_OPT_STATEFUL, no_argument, NULL, "Restore the running state"}},
+    .check = cmd_snap_check,
     .exec = cmd_restore_exec,
 };

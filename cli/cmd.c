@@ -377,6 +377,10 @@ static int cmd_exec(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int argc
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
 	}
+	if (cmd->check && cmd->check(cmd, args, &err) != 0) {
+		st = lxf_cmd_error(cmd, ctx, &err);
+		goto out;
+	}
 	if (cmd->flags & LXF_CMD_F_EACH)
 		st = cmd_call_each(cmd, ctx, args);
 	else

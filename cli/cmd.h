@@ -108,6 +108,9 @@ struct lxf_cmd {
 	enum lxf_cmd_target target;
 	unsigned flags;   /* LXF_CMD_F_* */
 	const void *data; /* what a shared exec tells its entries apart by */
+	/* Optional: checks the options once, before any target is resolved. */
+	int (*check)(const struct lxf_cmd *self, const struct lxf_cmd_args *args,
+		     struct lxf_err *err);
 	struct lxf_cmd_opt opts[LXF_CMD_MAX_OPTS]; /* ended by a zero entry */
 	int (*exec)(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		    const struct lxf_cmd_args *args);

@@ -2,9 +2,10 @@
 /*
  * The command table and its dispatcher (cli/cmd.c, cmds.def): every entry
  * is well formed for what it asks of the dispatcher, and the dispatcher's
- * own work (target resolution, the per-target loop, -f FORMAT, the error
- * to exit status mapping) shows in what lxf prints and returns. The
- * remotes are unix sockets that do not exist: nothing here needs a daemon.
+ * own work (option checks, target resolution, the per-target loop,
+ * -f FORMAT, the error to exit status mapping) shows in what lxf prints
+ * and returns. The remotes are unix sockets that do not exist: nothing
+ * here needs a daemon.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,9 +50,9 @@ static void test_table(void **state)
 
 	(void)state;
 	for (size_t i = 0; (c = lxf_cmd_nth(i)) != NULL; i++, n++) {
-		if (!c->name || !c->usage || !c->summary || !c->exec)
-			fail_msg("entry %zu (%s): name, usage, summary and exec are required", i,
-				 c->name ? c->name : "?");
+		assert_non_null(c->name);
+		if (!c->usage || !c->summary || !c->exec)
+			fail_msg("'%s': usage, summary and exec are required", c->name);
 		/* A target is resolved from an argument that must be there. */
 		if ((c->target == LXF_CMD_T_INSTANCE || c->target == LXF_CMD_T_SNAPSHOT ||
 		     (c->flags & LXF_CMD_F_EACH)) &&
@@ -62,7 +63,7 @@ static void test_table(void **state)
 		if ((c->flags & LXF_CMD_F_EACH) && c->target == LXF_CMD_T_NONE)
 			fail_msg("'%s': LXF_CMD_F_EACH without a target kind", c->name);
 		for (size_t j = 0; (d = lxf_cmd_nth(j)) != NULL; j++)
-			if (j != i && strcmp(c->name, d->name) == 0)
+			if (j != i && d->name && strcmp(c->name, d->name) == 0)
 				fail_msg("'%s' is in the table twice", c->name);
 	}
 	assert_true(n >= 80);
@@ -85,7 +86,10 @@ static const struct {
     {{"stop", "x:c1", "y:c2"}, 1, "remote 'x' not found", NULL},
     /* ...but a usage error stops at once, with the usage line. */
     {{"delete", "a:c1/", "y:c2"}, 2, "Usage: lxf delete", "remote 'y'"},
-    {{"start", "--timeout", "abc", "a:c1"}, 2, "bad --timeout 'abc'", NULL},
+    /* check: options are refused before any target is resolved. */
+    {{"start", "--timeout", "abc", "x:c1"}, 2, "bad --timeout 'abc'", NULL},
+    {{"snapshot", "x:c1", "bad/name"}, 2, "bad snapshot name 'bad/name'", NULL},
+    {{"query", "-X", "BOGUS", "x:/1.0"}, 2, "unknown method 'BOGUS'", NULL},
     /* Targets: a missing name or remote is refused before any request. */
     {{"info", "a:"}, 1, "missing name in 'a:'", NULL},
     {{"rename", "y:c1", "c2"}, 1, "remote 'y' not found", NULL},
