@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lxf start|stop|restart|pause [REMOTE:]NAME...: PUT .../state and wait
- * on the operation. Each instance may live on another remote.
+ * on the operation. Each instance may live on another remote; the
+ * dispatcher calls exec once per instance (LXF_CMD_F_EACH).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,34 +10,49 @@
 #include "cmd.h"
 #include "json.h"
 
-static int cmd_action_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			  const struct lxf_cmd_args *args, const char *arg, struct lxf_err *err)
+/* --timeout SECONDS, -1 (none) when not given. */
+static int cmd_action_timeout(const struct lxf_cmd_args *args, long *timeout, struct lxf_err *err)
 {
-	const char *action = self->name, *tmo = lxf_args_get(args, LXF_OPT_TIMEOUT_VAL);
+	const char *tmo = lxf_args_get(args, LXF_OPT_TIMEOUT_VAL);
+	char *end;
+
+	*timeout = -1;
+	if (!tmo)
+		return 0;
+	*timeout = strtol(tmo, &end, 10);
+	if (*end || end == tmo || *timeout < -1 || *timeout > 86400)
+		return lxf_err_set(err, LXF_EUSAGE, "bad --timeout '%s'", tmo);
+	return 0;
+}
+
+static int cmd_action_check(const struct lxf_cmd *self, const struct lxf_cmd_args *args,
+			    struct lxf_err *err)
+{
+	long timeout;
+
+	(void)self;
+	return cmd_action_timeout(args, &timeout, err);
+}
+
+/* One instance (the dispatcher loops over them): args->client, args->name. */
+static int cmd_action_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			   const struct lxf_cmd_args *args)
+{
+	const char *action = self->data;
 	struct json_object *body = NULL, *inst = NULL;
-	struct lxf_client *c = NULL;
-	char *name = NULL, path[1024], *end;
-	long timeout = -1;
+	struct lxf_err err = {0};
+	char path[1024];
+	long timeout;
 	int rc;
 
-	if (strcmp(action, "pause") == 0)
-		action = "freeze";
-	if (tmo) {
-		timeout = strtol(tmo, &end, 10);
-		if (*end || end == tmo || timeout < -1 || timeout > 86400) {
-			rc = lxf_err_set(err, LXF_EUSAGE, "bad --timeout '%s'", tmo);
-			goto out;
-		}
-	}
-	rc = lxf_cmd_target(ctx, arg, true, &c, &name, err);
-	if (rc)
-		goto out;
-	rc = lxf_cmd_path(path, sizeof(path), "instances", name, "/state", err);
+	rc = cmd_action_timeout(args, &timeout, &err); /* checked already: cannot fail */
+	if (rc == 0)
+		rc = lxf_cmd_path(path, sizeof(path), "instances", args->name, "/state", &err);
 	if (rc)
 		goto out;
 	if (strcmp(action, "start") == 0) {
 		/* A paused instance resumes with "unfreeze", as lxc start does. */
-		rc = lxf_client_do(c, "GET", path, NULL, &inst, err);
+		rc = lxf_client_do(args->client, "GET", path, NULL, &inst, &err);
 		if (rc)
 			goto out;
 		if (lxf_json_str(inst, "status") &&
@@ -48,41 +64,18 @@ static int cmd_action_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	    json_object_object_add(body, "timeout", json_object_new_int((int)timeout)) != 0 ||
 	    json_object_object_add(body, "force",
 				   json_object_new_boolean(lxf_args_has(args, 'f'))) != 0) {
-		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		rc = lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = lxf_client_do(c, "PUT", path, body, NULL, err);
+	rc = lxf_client_do(args->client, "PUT", path, body, NULL, &err);
 	if (rc)
-		lxf_err_prefix(err, "%s", arg);
+		lxf_err_prefix(&err, "%s", args->target_arg);
 out:
 	if (body)
 		json_object_put(body);
 	if (inst)
 		json_object_put(inst);
-	lxf_client_free(c);
-	free(name);
-	return rc;
-}
-
-static int cmd_action_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			   const struct lxf_cmd_args *args)
-{
-	struct lxf_err err = {0};
-	int st = LXF_EXIT_OK, fails = 0;
-
-	for (int i = 0; i < args->argc; i++) {
-		lxf_err_clear(&err);
-		if (cmd_action_one(self, ctx, args, args->argv[i], &err) == 0)
-			continue;
-		if (err.code == LXF_EUSAGE)
-			return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-		st = lxf_cmd_fail(ctx, &err);
-		fails++;
-	}
-	/* Some done, some not: the partial status, as for list. */
-	if (fails && fails < args->argc)
-		st = LXF_EXIT_PARTIAL;
-	return st;
+	return rc ? lxf_cmd_error(self, ctx, &err) : LXF_EXIT_OK;
 }
 
 #define ACTION_OPTS                                                                                \
@@ -92,43 +85,27 @@ static int cmd_action_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		     "Clean shutdown timeout (-1: none)"},                                         \
 	}
 
+/* The four entries differ only in name, usage, summary and the action sent (.data). */
+#define ACTION_ENTRY(nm, use, sum, action)                                                         \
+	.name = (nm), .usage = (use), .summary = (sum), .min_args = 1, .max_args = -1,             \
+	.target = LXF_CMD_T_INSTANCE, .flags = LXF_CMD_F_EACH, .data = (action),                   \
+	.opts = ACTION_OPTS, .check = cmd_action_check, .exec = cmd_action_exec
+
 const struct lxf_cmd lxf_cmd_start_entry = {
-    .name = "start",
-    .usage = "[REMOTE:]NAME...",
-    .summary = "Start instances (resumes paused ones)",
-    .min_args = 1,
-    .max_args = -1,
-    .opts = ACTION_OPTS,
-    .exec = cmd_action_exec,
+    ACTION_ENTRY("start", "[REMOTE:]NAME...", "Start instances (resumes paused ones)", "start"),
 };
 
 const struct lxf_cmd lxf_cmd_stop_entry = {
-    .name = "stop",
-    .usage = "[REMOTE:]NAME... [--force] [--timeout SECONDS]",
-    .summary = "Stop instances",
-    .min_args = 1,
-    .max_args = -1,
-    .opts = ACTION_OPTS,
-    .exec = cmd_action_exec,
+    ACTION_ENTRY("stop", "[REMOTE:]NAME... [--force] [--timeout SECONDS]", "Stop instances",
+		 "stop"),
 };
 
 const struct lxf_cmd lxf_cmd_restart_entry = {
-    .name = "restart",
-    .usage = "[REMOTE:]NAME... [--force] [--timeout SECONDS]",
-    .summary = "Restart instances",
-    .min_args = 1,
-    .max_args = -1,
-    .opts = ACTION_OPTS,
-    .exec = cmd_action_exec,
+    ACTION_ENTRY("restart", "[REMOTE:]NAME... [--force] [--timeout SECONDS]", "Restart instances",
+		 "restart"),
 };
 
 const struct lxf_cmd lxf_cmd_pause_entry = {
-    .name = "pause",
+    ACTION_ENTRY("pause", "[REMOTE:]NAME...", "Pause (freeze) instances", "freeze"),
     .aliases = {"freeze"},
-    .usage = "[REMOTE:]NAME...",
-    .summary = "Pause (freeze) instances",
-    .min_args = 1,
-    .max_args = -1,
-    .opts = ACTION_OPTS,
-    .exec = cmd_action_exec,
 };

@@ -94,10 +94,7 @@ static int cmd_copy_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (lxf_client_do(c, "POST", "/1.0/instances", body, NULL, &err) == 0)
 		goto out;
 fail:
-	if (err.code == LXF_EUSAGE)
-		st = lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-	else
-		st = lxf_cmd_fail(ctx, &err);
+	st = lxf_cmd_error(self, ctx, &err);
 out:
 	json_object_put(source);
 	json_object_put(body);
@@ -112,16 +109,7 @@ out:
 static int cmd_copy_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			 const struct lxf_cmd_args *args)
 {
-	struct lxf_mig_opts mo;
-	struct lxf_err err = {0};
-	int st = LXF_EXIT_OK;
-
-	if (lxf_mig_opts_from_args(ctx, args, &mo, &err) != 0)
-		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-	for (int i = 0; i + 1 < args->argc && st == LXF_EXIT_OK; i++)
-		st = cmd_copy_one(self, ctx, args, args->argv[i], args->argv[args->argc - 1],
-				  args->argc > 2, &mo);
-	return st;
+	return lxf_mig_each_source(self, ctx, args, cmd_copy_one);
 }
 
 const struct lxf_cmd lxf_cmd_copy_entry = {

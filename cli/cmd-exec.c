@@ -16,12 +16,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "json.h"
+#include "term.h"
 #include "ws.h"
 
 enum {
@@ -38,68 +37,6 @@ static const int exec_fwd_signals[] = {SIGWINCH, SIGTERM, SIGHUP,  SIGINT, SIGQU
 				       SIGTSTP,  SIGCONT, SIGUSR1, SIGUSR2};
 #define EXEC_NSIG (sizeof(exec_fwd_signals) / sizeof(exec_fwd_signals[0]))
 
-static int exec_sig_pipe[2] = {-1, -1};
-static struct termios exec_saved_tio;
-static bool exec_tio_raw;
-
-static void exec_on_signal(int sig)
-{
-	unsigned char b = (unsigned char)sig;
-	int saved = errno;
-
-	if (exec_sig_pipe[1] >= 0)
-		(void)!write(exec_sig_pipe[1], &b, 1);
-	errno = saved;
-}
-
-static void exec_tty_restore(void)
-{
-	if (exec_tio_raw) {
-		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &exec_saved_tio);
-		exec_tio_raw = false;
-	}
-}
-
-static int exec_tty_raw(struct lxf_err *err)
-{
-	struct termios raw;
-
-	if (tcgetattr(STDIN_FILENO, &exec_saved_tio) != 0)
-		return lxf_err_sys(err, LXF_EIO, errno, "cannot read the terminal settings");
-	raw = exec_saved_tio;
-	cfmakeraw(&raw);
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) != 0)
-		return lxf_err_sys(err, LXF_EIO, errno, "cannot set the terminal to raw mode");
-	exec_tio_raw = true;
-	return 0;
-}
-
-static void exec_window(int *w, int *h)
-{
-	struct winsize ws = {0};
-
-	*w = 80;
-	*h = 24;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row) {
-		*w = ws.ws_col;
-		*h = ws.ws_row;
-	}
-}
-
-static void exec_write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return; /* a closed stdout drops output, as a pipe would */
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 /*
  * Output websockets: data frames go to the fd in ud. The empty text barrier
  * is the end of the stream, and LXD waits for us to close our side then (as
@@ -108,14 +45,14 @@ static void exec_write_all(int fd, const char *p, size_t n)
 static void exec_on_output(struct lxf_ws *ws, void *ud, const void *data, size_t len, bool binary)
 {
 	if (len > 0 || binary)
-		exec_write_all(*(const int *)ud, data, len);
+		lxf_term_write_all(*(const int *)ud, data, len);
 	else
 		lxf_ws_close(ws);
 }
 
 static const struct lxf_ws_ops exec_out_ops = {.on_message = exec_on_output};
 static const struct lxf_ws_ops exec_ctl_ops = {0};
-static const int exec_fd_out = STDOUT_FILENO, exec_fd_err = STDERR_FILENO;
+static int exec_fd_out = STDOUT_FILENO, exec_fd_err = STDERR_FILENO; /* ud of the output sockets */
 
 /* Waits for the operation on its own thread so that the main loop can poll. */
 struct exec_waiter {
@@ -154,18 +91,12 @@ static void *exec_wait_thread(void *arg)
 
 static int exec_send_control(struct lxf_ws *ctl, int sig, struct lxf_err *err)
 {
-	char msg[160];
-	int w, h, n;
+	char msg[64];
+	int n;
 
-	if (sig == SIGWINCH) {
-		exec_window(&w, &h);
-		n = snprintf(msg, sizeof(msg),
-			     "{\"command\":\"window-resize\",\"args\":{\"width\":\"%d\","
-			     "\"height\":\"%d\"}}",
-			     w, h);
-	} else {
-		n = snprintf(msg, sizeof(msg), "{\"command\":\"signal\",\"signal\":%d}", sig);
-	}
+	if (sig == SIGWINCH)
+		return lxf_term_send_resize(ctl, err);
+	n = snprintf(msg, sizeof(msg), "{\"command\":\"signal\",\"signal\":%d}", sig);
 	return lxf_ws_send(ctl, msg, (size_t)n, false, err);
 }
 
@@ -209,7 +140,7 @@ static int exec_body(const struct lxf_cmd_args *args, bool interactive, struct j
 	json_object_object_add(body, "interactive", json_object_new_boolean(interactive));
 	json_object_object_add(body, "wait-for-websocket", json_object_new_boolean(1));
 	json_object_object_add(body, "record-output", json_object_new_boolean(0));
-	exec_window(&w, &h);
+	lxf_term_size(&w, &h);
 	json_object_object_add(body, "width", json_object_new_int(w));
 	json_object_object_add(body, "height", json_object_new_int(h));
 	if (lxf_args_get(args, EXEC_OPT_CWD))
@@ -238,40 +169,6 @@ out:
 	return rc;
 }
 
-/* Opens "/1.0/operations/<id>/websocket?secret=S" for the fd named key. */
-static int exec_open_fd(struct lxf_ws_ctx *wc, const char *op, struct json_object *fds,
-			const char *key, const struct lxf_ws_ops *ops, const int *ud,
-			struct lxf_ws **out, struct lxf_err *err)
-{
-	const char *secret = lxf_json_str(fds, key);
-	char path[1024];
-	char *esc;
-	int rc;
-
-	if (!secret)
-		return lxf_err_set(err, LXF_EINVAL, "the server sent no secret for fd '%s'", key);
-	esc = lxf_client_escape(secret);
-	if (!esc)
-		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
-	if (snprintf(path, sizeof(path), "%s/websocket?secret=%s", op, esc) >= (int)sizeof(path))
-		rc = lxf_err_set(err, LXF_EINVAL, "operation path too long");
-	else
-		rc = lxf_ws_connect(wc, path, ops, (void *)ud, out, err);
-	free(esc);
-	return rc;
-}
-
-static void exec_signals(bool install)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = install ? exec_on_signal : SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < EXEC_NSIG; i++)
-		(void)sigaction(exec_fwd_signals[i], &sa, NULL);
-}
-
 /* Copies stdin to "0" and signals to "control" until the operation ends. */
 static void exec_pump(bool interactive, bool read_stdin, struct lxf_ws *in, struct lxf_ws *ctl,
 		      int done_fd)
@@ -282,7 +179,7 @@ static void exec_pump(bool interactive, bool read_stdin, struct lxf_ws *in, stru
 
 	for (;;) {
 		struct pollfd p[3] = {{.fd = done_fd, .events = POLLIN},
-				      {.fd = exec_sig_pipe[0], .events = POLLIN},
+				      {.fd = lxf_term_signal_fd(), .events = POLLIN},
 				      {.fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN}};
 
 		if (poll(p, 3, -1) < 0) {
@@ -295,7 +192,7 @@ static void exec_pump(bool interactive, bool read_stdin, struct lxf_ws *in, stru
 		if (p[1].revents & POLLIN) {
 			unsigned char sig;
 
-			if (read(exec_sig_pipe[0], &sig, 1) == 1 &&
+			if (read(lxf_term_signal_fd(), &sig, 1) == 1 &&
 			    (interactive || sig != SIGWINCH))
 				(void)exec_send_control(ctl, sig, &err);
 		}
@@ -325,9 +222,8 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	struct lxf_client *c = NULL;
 	struct lxf_ws_ctx *wc = NULL;
 	struct lxf_ws *ws_in = NULL, *ws_out = NULL, *ws_err = NULL, *ctl = NULL;
-	const struct lxf_remote *rem;
 	struct lxf_err err = {0};
-	char *rname = NULL, *name = NULL, path[1024];
+	char *name = NULL, path[1024];
 	int done[2] = {-1, -1}, st = LXF_EXIT_ERROR, rc;
 	bool interactive, no_stdin = lxf_args_has(args, 'n');
 
@@ -335,26 +231,9 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		return lxf_cmd_usage_error(self, ctx, "-t and -T cannot be used together");
 	interactive = lxf_args_has(args, 't') ||
 		      (!lxf_args_has(args, 'T') && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
-	rc = exec_body(args, interactive, &body, &err);
-	if (rc == -LXF_EUSAGE) {
-		st = lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-		goto out;
-	}
+	rc = exec_body(args, interactive, &body, &err); /* a bad flag value: a usage error */
 	if (rc == 0)
-		rc = lxf_remotes_parse_arg(ctx->remotes, args->argv[0], &rname, &name, &err);
-	if (rc == 0 && !*name)
-		rc = lxf_err_set(&err, LXF_EINVAL, "missing instance name in '%s'", args->argv[0]);
-	if (rc)
-		goto fail;
-	rem = lxf_remotes_find(ctx->remotes, rname ? rname : ctx->remotes->default_remote);
-	if (!rem) {
-		(void)lxf_err_set(&err, LXF_ENOENT, "remote '%s' not found",
-				  rname ? rname : ctx->remotes->default_remote);
-		goto fail;
-	}
-	rc = lxf_remotes_client(ctx->remotes, rem, &c, &err);
-	if (rc == 0)
-		rc = lxf_ws_ctx_for_remote(ctx->remotes, rem, &wc, &err);
+		rc = lxf_term_target(ctx, args->argv[0], &c, &wc, &name, &err);
 	if (rc == 0)
 		rc = lxf_cmd_path(path, sizeof(path), "instances", name, "/exec", &err);
 	if (rc == 0)
@@ -366,23 +245,25 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		(void)lxf_err_set(&err, LXF_EINVAL, "the server's exec answer has no websockets");
 		goto fail;
 	}
-	rc = exec_open_fd(wc, resp.operation, fds, "control", &exec_ctl_ops, NULL, &ctl, &err);
+	rc = lxf_term_ws_open(wc, resp.operation, fds, "control", &exec_ctl_ops, NULL, &ctl, &err);
 	if (rc == 0)
-		rc = exec_open_fd(wc, resp.operation, fds, "0",
-				  interactive ? &exec_out_ops : &exec_ctl_ops, &exec_fd_out, &ws_in,
-				  &err);
+		rc = lxf_term_ws_open(wc, resp.operation, fds, "0",
+				      interactive ? &exec_out_ops : &exec_ctl_ops, &exec_fd_out,
+				      &ws_in, &err);
 	if (rc == 0 && !interactive)
-		rc = exec_open_fd(wc, resp.operation, fds, "1", &exec_out_ops, &exec_fd_out,
-				  &ws_out, &err);
+		rc = lxf_term_ws_open(wc, resp.operation, fds, "1", &exec_out_ops, &exec_fd_out,
+				      &ws_out, &err);
 	if (rc == 0 && !interactive)
-		rc = exec_open_fd(wc, resp.operation, fds, "2", &exec_out_ops, &exec_fd_err,
-				  &ws_err, &err);
+		rc = lxf_term_ws_open(wc, resp.operation, fds, "2", &exec_out_ops, &exec_fd_err,
+				      &ws_err, &err);
 	if (rc)
 		goto fail;
-	if (pipe2(done, O_CLOEXEC) != 0 || pipe2(exec_sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (pipe2(done, O_CLOEXEC) != 0) {
 		(void)lxf_err_sys(&err, LXF_EIO, errno, "pipe");
 		goto fail;
 	}
+	if (lxf_term_signals_on(exec_fwd_signals, EXEC_NSIG, &err) != 0)
+		goto fail;
 	waiter.c = c;
 	waiter.op = resp.operation;
 	waiter.done_fd = done[1];
@@ -390,15 +271,14 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		(void)lxf_err_set(&err, LXF_EIO, "cannot start a thread");
 		goto fail;
 	}
-	exec_signals(true);
 	/* From here the waiter runs: no early exit before it is joined. */
-	if (interactive && isatty(STDIN_FILENO) && !no_stdin && exec_tty_raw(&err) != 0)
+	if (interactive && isatty(STDIN_FILENO) && !no_stdin && lxf_term_raw(&err) != 0)
 		fprintf(ctx->err, "Warning: %s\n", err.msg);
 	if (no_stdin && !interactive)
 		lxf_ws_close(ws_in);
 	exec_pump(interactive, !no_stdin, ws_in, ctl, done[0]);
 	pthread_join(waiter.thr, NULL);
-	exec_tty_restore();
+	lxf_term_restore();
 	if (waiter.rc) {
 		err = waiter.err;
 		goto fail;
@@ -422,24 +302,19 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	}
 	goto out;
 fail:
-	st = lxf_cmd_fail(ctx, &err);
+	st = lxf_cmd_error(self, ctx, &err);
 out:
-	exec_tty_restore();
-	exec_signals(false);
+	lxf_term_restore();
+	lxf_term_signals_off();
 	lxf_ws_ctx_free(wc);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2; i++)
 		if (done[i] >= 0)
 			close(done[i]);
-		if (exec_sig_pipe[i] >= 0)
-			close(exec_sig_pipe[i]);
-		exec_sig_pipe[i] = -1;
-	}
 	if (waiter.result)
 		json_object_put(waiter.result);
 	lxf_response_fini(&resp);
 	json_object_put(body);
 	lxf_client_free(c);
-	free(rname);
 	free(name);
 	return st;
 }

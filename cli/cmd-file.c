@@ -280,9 +280,7 @@ static int file_done(const struct lxf_cmd *self, struct file_ctx *f, int rc,
 	free(f->inst);
 	if (rc == 0)
 		return LXF_EXIT_OK;
-	if (err->code == LXF_EUSAGE)
-		return lxf_cmd_usage_error(self, ctx, "%s", err->msg);
-	return lxf_cmd_fail(ctx, err);
+	return lxf_cmd_error(self, ctx, err);
 }
 
 static int cmd_file_push(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,

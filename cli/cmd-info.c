@@ -55,19 +55,18 @@ static int cmd_info_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			 const struct lxf_cmd_args *args)
 {
 	struct json_object *inst = NULL, *state = NULL;
-	struct lxf_client *c = NULL;
+	struct lxf_client *c = args->client;
+	const char *name = args->name;
 	struct lxf_err err = {0};
-	char *name = NULL, path[1024];
+	char path[1024];
 	int st = LXF_EXIT_OK;
 	FILE *f = ctx->out;
 
-	(void)self;
-	if (lxf_cmd_target(ctx, args->argv[0], true, &c, &name, &err) != 0 ||
-	    lxf_cmd_path(path, sizeof(path), "instances", name, NULL, &err) != 0 ||
+	if (lxf_cmd_path(path, sizeof(path), "instances", name, NULL, &err) != 0 ||
 	    lxf_client_do(c, "GET", path, NULL, &inst, &err) != 0 ||
 	    lxf_cmd_path(path, sizeof(path), "instances", name, "/state", &err) != 0 ||
 	    lxf_client_do(c, "GET", path, NULL, &state, &err) != 0) {
-		st = lxf_cmd_fail(ctx, &err);
+		st = lxf_cmd_error(self, ctx, &err);
 		goto out;
 	}
 	/* The InstanceFull shape, so the list cell code applies unchanged. */
@@ -92,8 +91,6 @@ out:
 		json_object_put(inst);
 	if (state)
 		json_object_put(state);
-	lxf_client_free(c);
-	free(name);
 	return st;
 }
 
@@ -103,5 +100,6 @@ const struct lxf_cmd lxf_cmd_info_entry = {
     .summary = "Show an instance's state and resources",
     .min_args = 1,
     .max_args = 1,
+    .target = LXF_CMD_T_INSTANCE,
     .exec = cmd_info_exec,
 };

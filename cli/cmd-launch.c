@@ -90,7 +90,7 @@ out:
 static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			   const struct lxf_cmd_args *args)
 {
-	bool start = strcmp(self->name, "launch") == 0;
+	bool start = self->data != NULL;
 	bool quiet = ctx->quiet || lxf_args_has(args, 'q');
 	struct json_object *body = NULL, *sbody = NULL;
 	char *img_remote = NULL, *img = NULL, *remote = NULL, *name = NULL, *fp = NULL;
@@ -141,11 +141,8 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	    lxf_cmd_image_resolve(c, img, &fp, &err) != 0)
 		goto fail;
 	if (cmd_launch_body(args, name, fp, &body, &err) != 0) {
-		if (err.code == LXF_EUSAGE) {
-			st = lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-			goto out;
-		}
-		goto fail;
+		st = lxf_cmd_error(self, ctx, &err); /* a bad -c is a usage error */
+		goto out;
 	}
 	if (!quiet)
 		fprintf(ctx->out, "Creating %s\n", name);
@@ -194,25 +191,19 @@ out:
 		    {"quiet", 'q', no_argument, NULL, "Print nothing on success"},                 \
 	}
 
+/* launch and init differ in name, summary and whether the instance starts (.data). */
+#define LAUNCH_ENTRY(nm, sum, then)                                                                \
+	.name = (nm),                                                                              \
+	.usage = "[REMOTE:]IMAGE [[REMOTE:]NAME] [-c KEY=VALUE]... [-p PROFILE]... [-e] "          \
+		 "[--no-profiles]",                                                                \
+	.summary = (sum), .min_args = 1, .max_args = 2, .data = (then), .opts = LAUNCH_OPTS,       \
+	.exec = cmd_launch_exec
+
 const struct lxf_cmd lxf_cmd_launch_entry = {
-    .name = "launch",
-    .usage = "[REMOTE:]IMAGE [[REMOTE:]NAME] [-c KEY=VALUE]... [-p PROFILE]... [-e] "
-	     "[--no-profiles]",
-    .summary = "Create and start an instance from an image",
-    .min_args = 1,
-    .max_args = 2,
-    .opts = LAUNCH_OPTS,
-    .exec = cmd_launch_exec,
+    LAUNCH_ENTRY("launch", "Create and start an instance from an image", "start"),
 };
 
 const struct lxf_cmd lxf_cmd_init_entry = {
-    .name = "init",
+    LAUNCH_ENTRY("init", "Create an instance from an image", NULL),
     .aliases = {"create"},
-    .usage = "[REMOTE:]IMAGE [[REMOTE:]NAME] [-c KEY=VALUE]... [-p PROFILE]... [-e] "
-	     "[--no-profiles]",
-    .summary = "Create an instance from an image",
-    .min_args = 1,
-    .max_args = 2,
-    .opts = LAUNCH_OPTS,
-    .exec = cmd_launch_exec,
 };

@@ -7,7 +7,6 @@
  * Runs until SIGINT/SIGTERM (exit 0) or until every stream is lost (exit 1).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +17,7 @@
 #include "cmd.h"
 #include "json.h"
 #include "output.h"
+#include "term.h"
 #include "ws.h"
 
 enum { MONITOR_OPT_TYPE = 0x1200, MONITOR_OPT_PRETTY };
@@ -42,18 +42,6 @@ struct monitor_stream {
 	struct lxf_ws_ctx *wc;
 	struct lxf_ws *ws;
 };
-
-static int monitor_sig_pipe[2] = {-1, -1};
-
-static void monitor_on_signal(int sig)
-{
-	unsigned char b = (unsigned char)sig;
-	int saved = errno;
-
-	if (monitor_sig_pipe[1] >= 0)
-		(void)!write(monitor_sig_pipe[1], &b, 1);
-	errno = saved;
-}
 
 static unsigned monitor_type_bit(const char *t)
 {
@@ -132,8 +120,7 @@ static void monitor_on_close(struct lxf_ws *ws, void *ud)
 	fprintf(s->o->err, "Error: remote '%s': event stream closed\n", s->remote);
 	pthread_mutex_unlock(&s->o->mu);
 	/* Wake the main loop so it can see whether anything is left. */
-	if (monitor_sig_pipe[1] >= 0)
-		(void)!write(monitor_sig_pipe[1], "", 1);
+	lxf_term_wake();
 }
 
 static const struct lxf_ws_ops monitor_ops = {.on_message = monitor_on_event,
@@ -160,13 +147,13 @@ static int monitor_open(struct lxf_cmd_ctx *ctx, const struct lxf_remote *rem, c
 static int monitor_wait(struct monitor_stream *v, size_t n)
 {
 	for (;;) {
-		struct pollfd p = {.fd = monitor_sig_pipe[0], .events = POLLIN};
+		struct pollfd p = {.fd = lxf_term_signal_fd(), .events = POLLIN};
 		unsigned char sig = 0;
 		size_t open = 0;
 
 		if (poll(&p, 1, -1) < 0 && errno != EINTR)
 			return LXF_EXIT_ERROR;
-		while (read(monitor_sig_pipe[0], &sig, 1) == 1)
+		while (read(lxf_term_signal_fd(), &sig, 1) == 1)
 			if (sig == SIGINT || sig == SIGTERM)
 				return LXF_EXIT_OK;
 		for (size_t i = 0; i < n; i++)
@@ -184,7 +171,7 @@ static int monitor_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	struct monitor_stream *v = NULL;
 	struct lxf_buf query = {0};
 	struct lxf_err err = {0};
-	struct sigaction sa;
+	static const int monitor_sigs[] = {SIGINT, SIGTERM};
 	char *rname = NULL, *name = NULL;
 	size_t n = 0, ok = 0;
 	int st = LXF_EXIT_ERROR;
@@ -261,25 +248,13 @@ static int monitor_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		if (ok == 0)
 			goto out;
 	}
-	if (pipe2(monitor_sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+	if (lxf_term_signals_on(monitor_sigs, 2, &err) != 0)
 		goto out;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = monitor_on_signal;
-	sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGTERM, &sa, NULL);
 	st = monitor_wait(v, n);
-	sa.sa_handler = SIG_DFL;
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGTERM, &sa, NULL);
 out:
 	for (size_t i = 0; v && i < n; i++)
 		lxf_ws_ctx_free(v[i].wc);
-	for (int i = 0; i < 2; i++) {
-		if (monitor_sig_pipe[i] >= 0)
-			close(monitor_sig_pipe[i]);
-		monitor_sig_pipe[i] = -1;
-	}
+	lxf_term_signals_off();
 	free(v);
 	free(rname);
 	free(name);

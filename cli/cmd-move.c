@@ -61,8 +61,9 @@ static int move_new_name(const struct move_arg *src, const struct move_arg *dst,
 	return 0;
 }
 
-static int cmd_move_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const char *src_arg,
-			const char *dst_arg, bool many, const struct lxf_mig_opts *mo)
+static int cmd_move_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			const struct lxf_cmd_args *args, const char *src_arg, const char *dst_arg,
+			bool many, const struct lxf_mig_opts *mo)
 {
 	struct move_arg src = {0}, dst = {0};
 	struct lxf_client *c = NULL;
@@ -70,6 +71,7 @@ static int cmd_move_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, con
 	const char *newname = NULL;
 	int st = LXF_EXIT_OK;
 
+	(void)args; /* copy's needs them, move's does not */
 	if (move_arg_parse(ctx, src_arg, &src, &err) != 0 ||
 	    move_arg_parse(ctx, dst_arg, &dst, &err) != 0)
 		goto fail;
@@ -102,10 +104,7 @@ static int cmd_move_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, con
 	    0)
 		goto out;
 fail:
-	if (err.code == LXF_EUSAGE)
-		st = lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-	else
-		st = lxf_cmd_fail(ctx, &err);
+	st = lxf_cmd_error(self, ctx, &err);
 out:
 	lxf_client_free(c);
 	move_arg_fini(&src);
@@ -116,16 +115,7 @@ out:
 static int cmd_move_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			 const struct lxf_cmd_args *args)
 {
-	struct lxf_mig_opts mo;
-	struct lxf_err err = {0};
-	int st = LXF_EXIT_OK;
-
-	if (lxf_mig_opts_from_args(ctx, args, &mo, &err) != 0)
-		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-	for (int i = 0; i + 1 < args->argc && st == LXF_EXIT_OK; i++)
-		st = cmd_move_one(self, ctx, args->argv[i], args->argv[args->argc - 1],
-				  args->argc > 2, &mo);
-	return st;
+	return lxf_mig_each_source(self, ctx, args, cmd_move_one);
 }
 
 const struct lxf_cmd lxf_cmd_move_entry = {

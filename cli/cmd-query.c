@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* lxf query [-X METHOD] [-d DATA] [--raw] [--wait] [REMOTE:]PATH: a raw API call. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -17,26 +16,52 @@ static bool cmd_query_method_ok(const char *m)
 	return false;
 }
 
+/* -X METHOD (GET, or POST with -d) and -d DATA parsed into *body (NULL without -d). */
+static int cmd_query_opts(const struct lxf_cmd_args *args, const char **method,
+			  struct json_object **body, struct lxf_err *err)
+{
+	const char *data = lxf_args_get(args, 'd');
+	int rc;
+
+	*body = NULL;
+	*method = lxf_args_get(args, 'X');
+	if (!*method)
+		*method = data ? "POST" : "GET";
+	if (!cmd_query_method_ok(*method))
+		return lxf_err_set(err, LXF_EUSAGE, "unknown method '%s'", *method);
+	if (!data)
+		return 0;
+	rc = lxf_json_parse(data, strlen(data), 0, body, err);
+	if (rc)
+		lxf_err_prefix(err, "bad --data");
+	return rc;
+}
+
+static int cmd_query_check(const struct lxf_cmd *self, const struct lxf_cmd_args *args,
+			   struct lxf_err *err)
+{
+	struct json_object *body = NULL;
+	const char *method;
+	int rc = cmd_query_opts(args, &method, &body, err);
+
+	(void)self;
+	if (body)
+		json_object_put(body);
+	return rc;
+}
+
 static int cmd_query_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			  const struct lxf_cmd_args *args)
 {
-	const char *method = lxf_args_get(args, 'X'), *data = lxf_args_get(args, 'd');
 	struct json_object *body = NULL, *op = NULL;
 	struct lxf_response resp = {0};
-	struct lxf_client *c = NULL;
+	struct lxf_client *c = args->client;
+	const char *path = args->name, *method;
 	struct lxf_err err = {0};
-	char *path = NULL;
-	int st = LXF_EXIT_OK, rc;
+	int st = LXF_EXIT_OK;
+	int rc = cmd_query_opts(args, &method, &body, &err); /* checked already */
 
-	if (!method)
-		method = data ? "POST" : "GET";
-	if (!cmd_query_method_ok(method))
-		return lxf_cmd_usage_error(self, ctx, "unknown method '%s'", method);
-	if (data && lxf_json_parse(data, strlen(data), 0, &body, &err) != 0) {
-		lxf_err_prefix(&err, "bad --data");
-		return lxf_cmd_fail(ctx, &err);
-	}
-	rc = lxf_cmd_target(ctx, args->argv[0], true, &c, &path, &err);
+	(void)self;
 	if (rc == 0 && path[0] != '/')
 		rc = lxf_err_set(&err, LXF_EINVAL, "query path must start with /");
 	if (rc == 0)
@@ -73,8 +98,6 @@ out:
 	if (op)
 		json_object_put(op);
 	lxf_response_fini(&resp);
-	lxf_client_free(c);
-	free(path);
 	return st;
 }
 
@@ -84,6 +107,7 @@ const struct lxf_cmd lxf_cmd_query_entry = {
     .summary = "Send a raw request to a remote's API",
     .min_args = 1,
     .max_args = 1,
+    .target = LXF_CMD_T_INSTANCE, /* its name is the path */
     .opts =
 	{
 	    {"request", 'X', required_argument, "METHOD",
@@ -92,5 +116,6 @@ const struct lxf_cmd lxf_cmd_query_entry = {
 	    {"raw", LXF_OPT_RAW, no_argument, NULL, "Print the raw response envelope"},
 	    {"wait", LXF_OPT_WAIT, no_argument, NULL, "Wait for an async operation and print it"},
 	},
+    .check = cmd_query_check,
     .exec = cmd_query_exec,
 };

@@ -124,14 +124,12 @@ static int cmd_remote_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 {
 	static const char *const headers[] = {"NAME",      "URL",    "PROTOCOL",
 					      "AUTH TYPE", "PUBLIC", "STATIC"};
-	const char *fs = lxf_args_get(args, 'f');
-	enum lxf_fmt fmt = LXF_FMT_TABLE;
+	enum lxf_fmt fmt = args->fmt;
 	struct lxf_table t;
 	struct lxf_err err = {0};
 	char *row[6];
 
-	if (fs && lxf_fmt_parse(fs, &fmt, &err) != 0)
-		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
+	(void)self;
 	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML)
 		return cmd_remote_list_json(ctx, fmt);
 	lxf_table_init(&t, 6, headers);
@@ -164,7 +162,7 @@ const struct lxf_cmd lxf_cmd_remote_list_entry = {
     .summary = "List the remotes",
     .min_args = 0,
     .max_args = 0,
-    .opts = {{"format", 'f', required_argument, "FORMAT", "table, csv, json, yaml or compact"}},
+    .flags = LXF_CMD_F_FORMAT,
     .exec = cmd_remote_list,
 };
 

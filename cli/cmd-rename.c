@@ -37,42 +37,34 @@ int lxf_rename_post(struct lxf_client *c, const char *inst, const char *snap, co
 static int cmd_rename_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			   const struct lxf_cmd_args *args)
 {
-	struct lxf_client *c = NULL;
+	char *inst = NULL, *snap = NULL, *to = NULL;
 	struct lxf_err err = {0};
-	char *name = NULL, *inst = NULL, *snap = NULL, *to = NULL;
 	const char *newname;
-	int st = LXF_EXIT_OK;
+	int rc;
 
-	if (lxf_cmd_target(ctx, args->argv[0], true, &c, &name, &err) != 0 ||
-	    lxf_obj_same_remote(ctx, args->argv[0], args->argv[1], &to, &err) != 0 ||
-	    lxf_args_split_snap(name, &inst, &snap, &err) != 0)
-		goto fail;
+	rc = lxf_obj_same_remote(ctx, args->argv[0], args->argv[1], &to, &err);
+	if (rc == 0)
+		rc = lxf_args_split_snap(args->name, &inst, &snap, &err);
+	if (rc)
+		goto out;
 	newname = to;
 	if (snap && strchr(to, '/')) {
 		/* "c1/new" is accepted for a snapshot when it names the same instance. */
 		size_t il = strlen(inst);
 
 		if (strncmp(to, inst, il) != 0 || to[il] != '/') {
-			lxf_err_set(&err, LXF_EUSAGE, "a snapshot stays with its instance: '%s'",
-				    args->argv[1]);
-			goto fail;
+			rc = lxf_err_set(&err, LXF_EUSAGE,
+					 "a snapshot stays with its instance: '%s'", args->argv[1]);
+			goto out;
 		}
 		newname = to + il + 1;
 	}
-	if (lxf_rename_post(c, inst, snap, newname, args->argv[1], &err) == 0)
-		goto out;
-fail:
-	if (err.code == LXF_EUSAGE)
-		st = lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-	else
-		st = lxf_cmd_fail(ctx, &err);
+	rc = lxf_rename_post(args->client, inst, snap, newname, args->argv[1], &err);
 out:
-	lxf_client_free(c);
-	free(name);
 	free(inst);
 	free(snap);
 	free(to);
-	return st;
+	return rc ? lxf_cmd_error(self, ctx, &err) : LXF_EXIT_OK;
 }
 
 const struct lxf_cmd lxf_cmd_rename_entry = {
@@ -81,5 +73,6 @@ const struct lxf_cmd lxf_cmd_rename_entry = {
     .summary = "Rename an instance or a snapshot",
     .min_args = 2,
     .max_args = 2,
+    .target = LXF_CMD_T_INSTANCE, /* NAME/SNAP split after NEW's remote is checked */
     .exec = cmd_rename_exec,
 };

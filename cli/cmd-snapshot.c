@@ -92,86 +92,85 @@ out:
 	lxf_response_fini(&resp);
 }
 
+/* Sets "stateful" from --stateful and key to value in a new body. */
+static int cmd_snap_body(const struct lxf_cmd_args *args, const char *key, const char *value,
+			 struct json_object **out, struct lxf_err *err)
+{
+	struct json_object *body = json_object_new_object();
+
+	*out = NULL;
+	if (!body || lxf_json_add_str(body, key, value) != 0 ||
+	    json_object_object_add(body, "stateful",
+				   json_object_new_boolean(lxf_args_has(args, LXF_OPT_STATEFUL))) !=
+		0) {
+		if (body)
+			json_object_put(body);
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	}
+	*out = body;
+	return 0;
+}
+
+/* The snapshot name of "lxf snapshot" and "lxf restore", if given: not empty, no '/'. */
+static int cmd_snap_check(const struct lxf_cmd *self, const struct lxf_cmd_args *args,
+			  struct lxf_err *err)
+{
+	const char *snap = args->argc > 1 ? args->argv[1] : NULL;
+
+	(void)self;
+	if (snap && (!*snap || strchr(snap, '/')))
+		return lxf_err_set(err, LXF_EUSAGE, "bad snapshot name '%s'", snap);
+	return 0;
+}
+
 static int cmd_snapshot_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			     const struct lxf_cmd_args *args)
 {
 	const char *snap = args->argc > 1 ? args->argv[1] : NULL;
 	struct json_object *body = NULL;
-	struct lxf_client *c = NULL;
 	struct lxf_err err = {0};
-	char *name = NULL, path[1024];
-	int st = LXF_EXIT_OK;
+	char path[1024];
+	int rc;
 
-	if (snap && (!*snap || strchr(snap, '/')))
-		return lxf_cmd_usage_error(self, ctx, "bad snapshot name '%s'", snap);
-	if (lxf_cmd_target(ctx, args->argv[0], true, &c, &name, &err) != 0)
-		goto fail;
-	if (strchr(name, '/')) {
-		st = lxf_cmd_usage_error(self, ctx, "'%s' is a snapshot, not an instance",
-					 args->argv[0]);
+	if (strchr(args->name, '/')) {
+		rc = lxf_err_set(&err, LXF_EUSAGE, "'%s' is a snapshot, not an instance",
+				 args->target_arg);
 		goto out;
 	}
 	if (snap && lxf_args_has(args, LXF_OPT_REUSE)) {
 		/* --reuse: replace an existing snapshot of that name. */
-		if (lxf_snap_delete(c, name, snap, &err) != 0 && err.code != LXF_ENOENT)
-			goto fail;
+		rc = lxf_snap_delete(args->client, args->name, snap, &err);
+		if (rc && err.code != LXF_ENOENT)
+			goto out;
 		lxf_err_clear(&err);
 	}
-	body = json_object_new_object();
-	if (!body || lxf_json_add_str(body, "name", snap ? snap : "") != 0 ||
-	    json_object_object_add(body, "stateful",
-				   json_object_new_boolean(lxf_args_has(args, LXF_OPT_STATEFUL))) !=
-		0) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (lxf_snap_path(path, sizeof(path), name, NULL, &err) != 0 ||
-	    lxf_client_do(c, "POST", path, body, NULL, &err) != 0)
-		goto fail;
-	goto out;
-fail:
-	st = lxf_cmd_fail(ctx, &err);
+	rc = cmd_snap_body(args, "name", snap ? snap : "", &body, &err);
+	if (rc == 0)
+		rc = lxf_snap_path(path, sizeof(path), args->name, NULL, &err);
+	if (rc == 0)
+		rc = lxf_client_do(args->client, "POST", path, body, NULL, &err);
 out:
 	if (body)
 		json_object_put(body);
-	lxf_client_free(c);
-	free(name);
-	return st;
+	return rc ? lxf_cmd_error(self, ctx, &err) : LXF_EXIT_OK;
 }
 
 static int cmd_restore_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			    const struct lxf_cmd_args *args)
 {
-	const char *snap = args->argv[1];
 	struct json_object *body = NULL;
-	struct lxf_client *c = NULL;
 	struct lxf_err err = {0};
-	char *name = NULL, path[1024];
-	int st = LXF_EXIT_OK;
+	char path[1024];
+	int rc;
 
-	if (!*snap || strchr(snap, '/'))
-		return lxf_cmd_usage_error(self, ctx, "bad snapshot name '%s'", snap);
-	body = json_object_new_object();
-	if (lxf_cmd_target(ctx, args->argv[0], true, &c, &name, &err) != 0 ||
-	    lxf_cmd_path(path, sizeof(path), "instances", name, NULL, &err) != 0)
-		goto fail;
-	if (!body || lxf_json_add_str(body, "restore", snap) != 0 ||
-	    json_object_object_add(body, "stateful",
-				   json_object_new_boolean(lxf_args_has(args, LXF_OPT_STATEFUL))) !=
-		0) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (lxf_client_do(c, "PUT", path, body, NULL, &err) == 0)
-		goto out;
-fail:
-	st = lxf_cmd_fail(ctx, &err);
-out:
+	rc = cmd_snap_body(args, "restore", args->argv[1], &body, &err);
+	if (rc == 0)
+		rc = lxf_cmd_path(path, sizeof(path), "instances", args->name, NULL, &err);
+	if (rc == 0)
+		rc = lxf_client_do(args->client, "PUT", path, body, NULL, &err);
 	if (body)
 		json_object_put(body);
-	lxf_client_free(c);
-	free(name);
-	return st;
+	return rc ? lxf_cmd_error(self, ctx, &err) : LXF_EXIT_OK;
 }
 
 const struct lxf_cmd lxf_cmd_snapshot_entry = {
@@ -180,11 +179,13 @@ const struct lxf_cmd lxf_cmd_snapshot_entry = {
     .summary = "Take a snapshot of an instance",
     .min_args = 1,
     .max_args = 2,
+    .target = LXF_CMD_T_INSTANCE,
     .opts =
 	{
 	    {"stateful", LXF_OPT_STATEFUL, no_argument, NULL, "Include the running state"},
 	    {"reuse", LXF_OPT_REUSE, no_argument, NULL, "Replace a snapshot of the same name"},
 	},
+    .check = cmd_snap_check,
     .exec = cmd_snapshot_exec,
 };
 
@@ -194,6 +195,9 @@ const struct lxf_cmd lxf_cmd_restore_entry = {
     .summary = "Restore an instance from a snapshot",
     .min_args = 2,
     .max_args = 2,
+    .target = LXF_CMD_T_INSTANCE,
+    .flags = LXF_CMD_F_DESTRUCTIVE,
     .opts = {{"stateful", LXF_OPT_STATEFUL, no_argument, NULL, "Restore the running state"}},
+    .check = cmd_snap_check,
     .exec = cmd_restore_exec,
 };

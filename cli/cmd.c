@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The command table, dispatch (longest multi-word match), option parsing
- * with getopt_long built from each entry, help texts and shared helpers.
+ * The command table (cmds.def), dispatch (longest multi-word match), option
+ * parsing with getopt_long built from each entry, target resolution and
+ * the per-target loop, the error to exit status mapping, help texts and
+ * shared helpers.
  */
 #include "cmd.h"
 
@@ -10,96 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Websocket commands (cmd-exec.c, cmd-console.c, cmd-monitor.c). */
-extern const struct lxf_cmd lxf_cmd_exec_entry, lxf_cmd_console_entry, lxf_cmd_monitor_entry;
+#include "args.h"
 
 static const struct lxf_cmd *const cmd_table[] = {
-    &lxf_cmd_list_entry,
-    &lxf_cmd_launch_entry,
-    &lxf_cmd_init_entry,
-    &lxf_cmd_start_entry,
-    &lxf_cmd_stop_entry,
-    &lxf_cmd_restart_entry,
-    &lxf_cmd_pause_entry,
-    &lxf_cmd_delete_entry,
-    &lxf_cmd_info_entry,
-    &lxf_cmd_rename_entry,
-    &lxf_cmd_move_entry,
-    &lxf_cmd_copy_entry,
-    &lxf_cmd_snapshot_entry,
-    &lxf_cmd_restore_entry,
-    &lxf_cmd_config_show_entry,
-    &lxf_cmd_config_get_entry,
-    &lxf_cmd_config_set_entry,
-    &lxf_cmd_config_unset_entry,
-    &lxf_cmd_config_edit_entry,
-    &lxf_cmd_config_device_add_entry,
-    &lxf_cmd_config_device_remove_entry,
-    &lxf_cmd_config_device_list_entry,
-    &lxf_cmd_config_device_show_entry,
-    &lxf_cmd_config_device_get_entry,
-    &lxf_cmd_config_device_set_entry,
-    &lxf_cmd_config_device_unset_entry,
-    &lxf_cmd_profile_list_entry,
-    &lxf_cmd_profile_show_entry,
-    &lxf_cmd_profile_create_entry,
-    &lxf_cmd_profile_delete_entry,
-    &lxf_cmd_profile_get_entry,
-    &lxf_cmd_profile_set_entry,
-    &lxf_cmd_profile_unset_entry,
-    &lxf_cmd_profile_edit_entry,
-    &lxf_cmd_profile_copy_entry,
-    &lxf_cmd_profile_rename_entry,
-    &lxf_cmd_profile_add_entry,
-    &lxf_cmd_profile_remove_entry,
-    &lxf_cmd_profile_assign_entry,
-    &lxf_cmd_profile_device_add_entry,
-    &lxf_cmd_profile_device_remove_entry,
-    &lxf_cmd_profile_device_list_entry,
-    &lxf_cmd_profile_device_show_entry,
-    &lxf_cmd_profile_device_get_entry,
-    &lxf_cmd_profile_device_set_entry,
-    &lxf_cmd_profile_device_unset_entry,
-    &lxf_cmd_file_push_entry,
-    &lxf_cmd_file_pull_entry,
-    &lxf_cmd_file_delete_entry,
-    &lxf_cmd_image_import_entry,
-    &lxf_cmd_image_list_entry,
-    &lxf_cmd_image_delete_entry,
-    &lxf_cmd_image_alias_create_entry,
-    &lxf_cmd_image_alias_delete_entry,
-    &lxf_cmd_image_alias_list_entry,
-    &lxf_cmd_image_alias_rename_entry,
-    &lxf_cmd_image_info_entry,
-    &lxf_cmd_image_export_entry,
-    &lxf_cmd_image_copy_entry,
-    &lxf_cmd_image_edit_entry,
-    &lxf_cmd_operation_list_entry,
-    &lxf_cmd_operation_show_entry,
-    &lxf_cmd_operation_delete_entry,
-    &lxf_cmd_network_list_entry,
-    &lxf_cmd_network_show_entry,
-    &lxf_cmd_network_info_entry,
-    &lxf_cmd_storage_list_entry,
-    &lxf_cmd_storage_show_entry,
-    &lxf_cmd_remote_add_entry,
-    &lxf_cmd_remote_list_entry,
-    &lxf_cmd_remote_remove_entry,
-    &lxf_cmd_remote_rename_entry,
-    &lxf_cmd_remote_switch_entry,
-    &lxf_cmd_remote_get_default_entry,
-    &lxf_cmd_remote_set_url_entry,
-    &lxf_cmd_remote_import_entry,
-    &lxf_cmd_trust_list_entry,
-    &lxf_cmd_trust_add_entry,
-    &lxf_cmd_trust_show_entry,
-    &lxf_cmd_trust_remove_entry,
-    &lxf_cmd_query_entry,
-    &lxf_cmd_version_entry,
-    &lxf_cmd_validate_entry,
-    &lxf_cmd_exec_entry,
-    &lxf_cmd_console_entry,
-    &lxf_cmd_monitor_entry,
+#define LXF_CMD(id) &lxf_cmd_##id##_entry,
+#include "cmds.def"
+#undef LXF_CMD
 };
 
 #define CMD_N        (sizeof(cmd_table) / sizeof(cmd_table[0]))
@@ -135,6 +53,13 @@ int lxf_cmd_fail(struct lxf_cmd_ctx *ctx, const struct lxf_err *err)
 	return lxf_code_exit(err->code);
 }
 
+int lxf_cmd_error(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, const struct lxf_err *err)
+{
+	if (lxf_code_exit(err->code) == LXF_EXIT_USAGE)
+		return lxf_cmd_usage_error(cmd, ctx, "%s", err->msg);
+	return lxf_cmd_fail(ctx, err);
+}
+
 static void cmd_print_usage(FILE *f, const struct lxf_cmd *cmd)
 {
 	fprintf(f, "Usage: lxf %s%s%s\n", cmd->name, cmd->usage[0] ? " " : "", cmd->usage);
@@ -151,6 +76,19 @@ int lxf_cmd_usage_error(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, cons
 	fputc('\n', ctx->err);
 	cmd_print_usage(ctx->err, cmd);
 	return LXF_EXIT_USAGE;
+}
+
+static const char cmd_format_help[] = "table, csv, json, yaml or compact";
+
+/* True when the dispatcher adds -f FORMAT: the flag, and no -f of the entry's own. */
+static bool cmd_adds_format(const struct lxf_cmd *cmd)
+{
+	if (!(cmd->flags & LXF_CMD_F_FORMAT))
+		return false;
+	for (size_t i = 0; cmd->opts[i].long_name; i++)
+		if (cmd->opts[i].val == 'f')
+			return false;
+	return true;
 }
 
 static void cmd_help(FILE *f, const struct lxf_cmd *cmd)
@@ -179,6 +117,8 @@ static void cmd_help(FILE *f, const struct lxf_cmd *cmd)
 				       o->has_arg ? " " : "", o->has_arg ? o->arg_name : "");
 		fprintf(f, "  %-28s %s\n", left, o->help);
 	}
+	if (cmd_adds_format(cmd))
+		fprintf(f, "  %-28s %s\n", "-f, --format FORMAT", cmd_format_help);
 	fprintf(f, "  %-28s %s\n", "-h, --help", "Show this help");
 	if (!own_q)
 		fprintf(f, "  %-28s %s\n", "-q, --quiet", "Print less");
@@ -267,8 +207,10 @@ found:
 static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int argc, char **argv,
 		     struct lxf_cmd_args *args, bool *help)
 {
-	struct option lopts[LXF_CMD_MAX_OPTS + 3];
-	char shorts[LXF_CMD_MAX_OPTS * 2 + 5] = ":h";
+	struct option lopts[LXF_CMD_MAX_OPTS + 4];
+	char shorts[LXF_CMD_MAX_OPTS * 2 + 7] = ":h";
+	const char *fs;
+	struct lxf_err err = {0};
 	size_t no = 0, sl = 2;
 	int c, idx;
 
@@ -283,6 +225,11 @@ static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int arg
 			if (o->has_arg)
 				shorts[sl++] = ':';
 		}
+	}
+	if (cmd_adds_format(cmd)) {
+		lopts[no++] = (struct option){"format", required_argument, NULL, 'f'};
+		shorts[sl++] = 'f';
+		shorts[sl++] = ':';
 	}
 	/* -q/--quiet is accepted by every command unless it defines its own. */
 	if (!strchr(shorts, 'q')) {
@@ -319,7 +266,91 @@ static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int arg
 	args->argv = argv + optind;
 	if (args->argc < cmd->min_args || (cmd->max_args >= 0 && args->argc > cmd->max_args))
 		return lxf_cmd_usage_error(cmd, ctx, "wrong number of arguments");
+	args->fmt = LXF_FMT_TABLE;
+	fs = lxf_args_get(args, 'f');
+	if ((cmd->flags & LXF_CMD_F_FORMAT) && fs && lxf_fmt_parse(fs, &args->fmt, &err) != 0)
+		return lxf_cmd_error(cmd, ctx, &err);
 	return 0;
+}
+
+/* Releases what cmd_target_resolve filled in a. */
+static void cmd_target_fini(struct lxf_cmd_args *a)
+{
+	lxf_client_free(a->client);
+	free(a->name);
+	free(a->snap);
+	a->target_arg = NULL;
+	a->client = NULL;
+	a->name = NULL;
+	a->snap = NULL;
+}
+
+/* Resolves arg (NULL: not given, REMOTE only) as cmd's target kind into a. */
+static int cmd_target_resolve(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, const char *arg,
+			      struct lxf_cmd_args *a, struct lxf_err *err)
+{
+	char *inst = NULL;
+	int rc;
+
+	a->target_arg = arg;
+	/* test_cmd checks the table: no LXF_CMD_F_NOCONFIG entry has a target. */
+	if (!ctx->remotes)
+		return lxf_err_set(err, LXF_EINVAL, "'%s' has a target but no config", cmd->name);
+	if (!arg) {
+		a->name = strdup("");
+		if (!a->name)
+			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		return lxf_cmd_client(ctx, NULL, &a->client, err);
+	}
+	rc = lxf_cmd_target(ctx, arg, cmd->target != LXF_CMD_T_REMOTE, &a->client, &a->name, err);
+	if (rc || cmd->target != LXF_CMD_T_SNAPSHOT || !a->name || !strchr(a->name, '/'))
+		return rc;
+	rc = lxf_args_split_snap(a->name, &inst, &a->snap, err);
+	if (rc)
+		return rc;
+	free(a->name);
+	a->name = inst;
+	return 0;
+}
+
+/* One call of exec on the target arg; everything resolved for it is released after. */
+static int cmd_call(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, struct lxf_cmd_args *args,
+		    const char *arg)
+{
+	struct lxf_err err = {0};
+	int st;
+
+	if (cmd->target != LXF_CMD_T_NONE && cmd_target_resolve(cmd, ctx, arg, args, &err) != 0)
+		st = lxf_cmd_error(cmd, ctx, &err);
+	else
+		st = cmd->exec(cmd, ctx, args);
+	cmd_target_fini(args);
+	return st;
+}
+
+/*
+ * LXF_CMD_F_EACH: exec once per positional argument. A usage error stops
+ * at once; otherwise every target is tried and some done, some not gives
+ * the partial status, as for list.
+ */
+static int cmd_call_each(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx,
+			 struct lxf_cmd_args *args)
+{
+	int st = LXF_EXIT_OK, fails = 0;
+
+	for (int i = 0; i < args->argc; i++) {
+		int one = cmd_call(cmd, ctx, args, args->argv[i]);
+
+		if (one == LXF_EXIT_USAGE)
+			return one;
+		if (one != LXF_EXIT_OK) {
+			st = one;
+			fails++;
+		}
+	}
+	if (fails && fails < args->argc)
+		st = LXF_EXIT_PARTIAL;
+	return st;
 }
 
 static int cmd_exec(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int argc, char **argv)
@@ -346,7 +377,14 @@ static int cmd_exec(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int argc
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
 	}
-	st = cmd->exec(cmd, ctx, args);
+	if (cmd->check && cmd->check(cmd, args, &err) != 0) {
+		st = lxf_cmd_error(cmd, ctx, &err);
+		goto out;
+	}
+	if (cmd->flags & LXF_CMD_F_EACH)
+		st = cmd_call_each(cmd, ctx, args);
+	else
+		st = cmd_call(cmd, ctx, args, args->argc ? args->argv[0] : NULL);
 out:
 	lxf_remotes_free(ctx->remotes);
 	ctx->remotes = NULL;

@@ -9,14 +9,18 @@
 
 #include "client.h"
 #include "err.h"
+#include "output.h"
 #include "remotes.h"
 
 /*
  * The command table (tmux style): one const struct lxf_cmd per command, in
- * one file per command or group; cmd.c lists them, parses options with
- * getopt_long from each entry's option list, checks the argument count and
- * calls exec. Multi-word names ("image alias create") are matched longest
- * first. The same entries will serve the interactive prompt and the TUI.
+ * one file per command or group, listed once in cmds.def. The dispatcher
+ * (cmd.c) matches multi-word names ("image alias create") longest first,
+ * parses options with getopt_long from each entry's option list (adding
+ * -f FORMAT for LXF_CMD_F_FORMAT), checks the argument count, resolves the
+ * entry's target (remote, client, instance, snapshot), calls exec once or
+ * once per target (LXF_CMD_F_EACH) and frees what it resolved. The same
+ * entries serve the interactive prompt and the TUI.
  */
 
 /* Exit statuses. */
@@ -48,6 +52,19 @@ struct lxf_cmd_opt {
 	const char *help;
 };
 
+/*
+ * What an entry's positional arguments name. The dispatcher resolves it
+ * before exec (the first argument, or each one with LXF_CMD_F_EACH) into
+ * the target fields of struct lxf_cmd_args; a failure is reported as any
+ * other error and exec is not called.
+ */
+enum lxf_cmd_target {
+	LXF_CMD_T_NONE,     /* nothing resolved: exec parses its arguments */
+	LXF_CMD_T_REMOTE,   /* "[REMOTE:]" (optional): a client; name is the rest */
+	LXF_CMD_T_INSTANCE, /* "[REMOTE:]NAME": a client and a non-empty name */
+	LXF_CMD_T_SNAPSHOT, /* "[REMOTE:]NAME[/SNAP]": as INSTANCE, name split at '/' */
+};
+
 /* Parsed options: every occurrence kept in order (-c k=v -c k2=v2). */
 struct lxf_cmd_args {
 	int argc; /* positional arguments */
@@ -57,6 +74,12 @@ struct lxf_cmd_args {
 		int val;
 		const char *arg;
 	} opts[64];
+	enum lxf_fmt fmt; /* -f FORMAT of LXF_CMD_F_FORMAT entries; TABLE when not given */
+	/* The resolved target (entry's target kind), owned by the dispatcher. */
+	const char *target_arg;    /* the argument it came from; NULL for none */
+	struct lxf_client *client; /* its remote's client */
+	char *name;                /* the instance ("" for REMOTE without a name) */
+	char *snap;                /* SNAPSHOT: the part after '/', NULL without one */
 };
 
 struct lxf_cmd_ctx {
@@ -66,6 +89,12 @@ struct lxf_cmd_ctx {
 	bool quiet;
 };
 
+/* Entry flags, with LXF_CMD_F_NOCONFIG (0x1) below. */
+enum {
+	LXF_CMD_F_FORMAT = 0x2,      /* the dispatcher adds -f FORMAT, parsed into args->fmt */
+	LXF_CMD_F_EACH = 0x4,        /* exec runs once per positional argument, its target */
+	LXF_CMD_F_DESTRUCTIVE = 0x8, /* deletes or overwrites what it names */
+};
 #define LXF_CMD_F_NOCONFIG 0x1 /* runs without loading config.yml */
 
 struct lxf_obj_desc;
@@ -76,7 +105,12 @@ struct lxf_cmd {
 	const char *usage;      /* "[REMOTE:]IMAGE [[REMOTE:]NAME]" */
 	const char *summary;    /* one line for `lxf --help` */
 	int min_args, max_args; /* positional bounds; max -1 = any */
-	unsigned flags;
+	enum lxf_cmd_target target;
+	unsigned flags;   /* LXF_CMD_F_* */
+	const void *data; /* what a shared exec tells its entries apart by */
+	/* Optional: checks the options once, before any target is resolved. */
+	int (*check)(const struct lxf_cmd *self, const struct lxf_cmd_args *args,
+		     struct lxf_err *err);
 	struct lxf_cmd_opt opts[LXF_CMD_MAX_OPTS]; /* ended by a zero entry */
 	int (*exec)(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		    const struct lxf_cmd_args *args);
@@ -106,6 +140,13 @@ bool lxf_args_has(const struct lxf_cmd_args *a, int val);
 /* Prints "Error: MSG" on ctx->err and returns the exit status for err->code. */
 int lxf_cmd_fail(struct lxf_cmd_ctx *ctx, const struct lxf_err *err);
 
+/*
+ * The one mapping of an error to what the user sees: a usage error
+ * (LXF_EUSAGE) as lxf_cmd_usage_error, any other as lxf_cmd_fail.
+ * Returns the exit status.
+ */
+int lxf_cmd_error(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, const struct lxf_err *err);
+
 /* Prints "Error: MSG" and the usage line; returns LXF_EXIT_USAGE. */
 int lxf_cmd_usage_error(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -134,49 +175,9 @@ int lxf_cmd_path(char *buf, size_t len, const char *collection, const char *name
 /* Resolves an image alias or fingerprint prefix on c into *fp (malloc'ed). */
 int lxf_cmd_image_resolve(struct lxf_client *c, const char *ref, char **fp, struct lxf_err *err);
 
-/* Command entries, defined in the cmd-*.c files. */
-extern const struct lxf_cmd lxf_cmd_list_entry;
-extern const struct lxf_cmd lxf_cmd_launch_entry, lxf_cmd_init_entry;
-extern const struct lxf_cmd lxf_cmd_start_entry, lxf_cmd_stop_entry, lxf_cmd_restart_entry,
-    lxf_cmd_pause_entry;
-extern const struct lxf_cmd lxf_cmd_delete_entry;
-extern const struct lxf_cmd lxf_cmd_info_entry;
-extern const struct lxf_cmd lxf_cmd_image_import_entry, lxf_cmd_image_list_entry,
-    lxf_cmd_image_delete_entry, lxf_cmd_image_alias_create_entry, lxf_cmd_image_alias_delete_entry,
-    lxf_cmd_image_alias_list_entry;
-extern const struct lxf_cmd lxf_cmd_remote_add_entry, lxf_cmd_remote_list_entry,
-    lxf_cmd_remote_remove_entry, lxf_cmd_remote_rename_entry, lxf_cmd_remote_switch_entry,
-    lxf_cmd_remote_get_default_entry, lxf_cmd_remote_set_url_entry, lxf_cmd_remote_import_entry;
-extern const struct lxf_cmd lxf_cmd_trust_list_entry, lxf_cmd_trust_add_entry,
-    lxf_cmd_trust_show_entry, lxf_cmd_trust_remove_entry;
-extern const struct lxf_cmd lxf_cmd_query_entry;
-extern const struct lxf_cmd lxf_cmd_version_entry;
-extern const struct lxf_cmd lxf_cmd_validate_entry;
-extern const struct lxf_cmd lxf_cmd_move_entry, lxf_cmd_copy_entry;
-extern const struct lxf_cmd lxf_cmd_rename_entry, lxf_cmd_snapshot_entry, lxf_cmd_restore_entry;
-extern const struct lxf_cmd lxf_cmd_config_show_entry, lxf_cmd_config_get_entry,
-    lxf_cmd_config_set_entry, lxf_cmd_config_unset_entry, lxf_cmd_config_edit_entry;
-extern const struct lxf_cmd lxf_cmd_config_device_add_entry, lxf_cmd_config_device_remove_entry,
-    lxf_cmd_config_device_list_entry, lxf_cmd_config_device_show_entry,
-    lxf_cmd_config_device_get_entry, lxf_cmd_config_device_set_entry,
-    lxf_cmd_config_device_unset_entry;
-extern const struct lxf_cmd lxf_cmd_profile_list_entry, lxf_cmd_profile_show_entry,
-    lxf_cmd_profile_create_entry, lxf_cmd_profile_delete_entry, lxf_cmd_profile_get_entry,
-    lxf_cmd_profile_set_entry, lxf_cmd_profile_unset_entry, lxf_cmd_profile_edit_entry,
-    lxf_cmd_profile_copy_entry, lxf_cmd_profile_rename_entry, lxf_cmd_profile_add_entry,
-    lxf_cmd_profile_remove_entry, lxf_cmd_profile_assign_entry;
-extern const struct lxf_cmd lxf_cmd_profile_device_add_entry, lxf_cmd_profile_device_remove_entry,
-    lxf_cmd_profile_device_list_entry, lxf_cmd_profile_device_show_entry,
-    lxf_cmd_profile_device_get_entry, lxf_cmd_profile_device_set_entry,
-    lxf_cmd_profile_device_unset_entry;
-extern const struct lxf_cmd lxf_cmd_image_copy_entry;
-extern const struct lxf_cmd lxf_cmd_image_info_entry, lxf_cmd_image_export_entry,
-    lxf_cmd_image_edit_entry, lxf_cmd_image_alias_rename_entry;
-extern const struct lxf_cmd lxf_cmd_file_push_entry, lxf_cmd_file_pull_entry,
-    lxf_cmd_file_delete_entry;
-extern const struct lxf_cmd lxf_cmd_operation_list_entry, lxf_cmd_operation_show_entry,
-    lxf_cmd_operation_delete_entry;
-extern const struct lxf_cmd lxf_cmd_network_list_entry, lxf_cmd_network_show_entry,
-    lxf_cmd_network_info_entry, lxf_cmd_storage_list_entry, lxf_cmd_storage_show_entry;
+/* Command entries, defined in the cmd-*.c files and listed in cmds.def. */
+#define LXF_CMD(id) extern const struct lxf_cmd lxf_cmd_##id##_entry;
+#include "cmds.def"
+#undef LXF_CMD
 
 #endif

@@ -549,3 +549,18 @@ int lxf_mig_opts_from_args(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *a
 	o->progress_tty = o->msg && isatty(fileno(o->msg));
 	return 0;
 }
+
+int lxf_mig_each_source(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			const struct lxf_cmd_args *args, lxf_mig_one_fn one)
+{
+	struct lxf_mig_opts mo;
+	struct lxf_err err = {0};
+	int st = LXF_EXIT_OK;
+
+	if (lxf_mig_opts_from_args(ctx, args, &mo, &err) != 0)
+		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
+	for (int i = 0; i + 1 < args->argc && st == LXF_EXIT_OK; i++)
+		st = one(self, ctx, args, args->argv[i], args->argv[args->argc - 1], args->argc > 2,
+			 &mo);
+	return st;
+}

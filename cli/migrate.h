@@ -65,6 +65,21 @@ struct lxf_cmd_args;
 int lxf_mig_opts_from_args(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args,
 			   struct lxf_mig_opts *o, struct lxf_err *err);
 
+struct lxf_cmd;
+
+/* One source of copy or move to dst_arg; many when there are several. Returns the exit status. */
+typedef int (*lxf_mig_one_fn)(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			      const struct lxf_cmd_args *args, const char *src_arg,
+			      const char *dst_arg, bool many, const struct lxf_mig_opts *mo);
+
+/*
+ * The argument loop of copy and move: parses the options once, then runs
+ * one for each source (all arguments but the last, the destination) in
+ * order, stopping at the first failure. Returns the exit status.
+ */
+int lxf_mig_each_source(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			const struct lxf_cmd_args *args, lxf_mig_one_fn one);
+
 /*
  * The target's create request (no "source"; also a copy on one remote's, with -c or -p) from the source instance:
  * its config without volatile.* (volatile.base_image kept) plus -c, its

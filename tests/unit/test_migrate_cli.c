@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "cli_run.h"
 #include "cmd.h"
 #include "json.h"
 #include "migrate-int.h"
@@ -36,33 +37,14 @@ static const char config_yml[] =
 
 static int setup_conf(void **state)
 {
-	char path[256];
-	FILE *f;
-
 	(void)state;
-	if (!mkdtemp(conf_dir))
-		return -1;
-	(void)snprintf(path, sizeof(path), "%s/config.yml", conf_dir);
-	f = fopen(path, "we");
-	if (!f)
-		return -1;
-	(void)fputs(config_yml, f);
-	if (fclose(f) != 0)
-		return -1;
-	/* No system lxfd may answer for "local"; no criu may be found. */
-	if (setenv("LXF_CONF", conf_dir, 1) || setenv("LXF_DIR", "/nonexistent/lxf-test", 1) ||
-	    setenv("PATH", "/nonexistent/lxf-test", 1))
-		return -1;
-	return 0;
+	return cli_conf_setup(conf_dir, config_yml);
 }
 
 static int teardown_conf(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	(void)snprintf(cmd, sizeof(cmd), "/bin/rm -rf '%s'", conf_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return cli_conf_teardown(conf_dir);
 }
 
 /* ------------------------------------------------------------ modes */
@@ -423,36 +405,21 @@ static void test_migrate_refusals(void **state)
 
 /* ------------------------------------------------------------ lxf move / lxf copy */
 
-/* Runs "lxf ARGS..." in this process; its stderr is kept in errbuf. */
+/* Runs "lxf ARGS..." (NULL-ended) in this process; its stderr is kept in errbuf. */
 static char errbuf[4096];
 
 static int run_lxf(const char *first, ...)
 {
-	char *argv[32] = {"lxf"};
-	int argc = 1, fd, saved, st;
-	const char *a;
+	const char *argv[16];
+	size_t n = 0;
 	va_list ap;
-	ssize_t n;
 
 	va_start(ap, first);
-	for (a = first; a && argc < 31; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
+	for (const char *a = first; a && n < 15; a = va_arg(ap, const char *))
+		argv[n++] = a;
 	va_end(ap);
-	argv[argc] = NULL;
-	(void)fflush(stderr);
-	fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	saved = fcntl(2, F_DUPFD_CLOEXEC, 0);
-	assert_true(saved >= 0);
-	assert_true(dup2(fd, 2) == 2);
-	st = lxf_cmd_run(argc, argv);
-	(void)fflush(stderr);
-	assert_true(dup2(saved, 2) == 2);
-	(void)close(saved);
-	n = pread(fd, errbuf, sizeof(errbuf) - 1, 0);
-	errbuf[n > 0 ? n : 0] = '\0';
-	(void)close(fd);
-	return st;
+	argv[n] = NULL;
+	return cli_run(errbuf, sizeof(errbuf), false, argv);
 }
 
 /* Each refused line: exit status and the part of the message that says why. */
