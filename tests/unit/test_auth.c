@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* daemon/auth.c and daemon/tls.c: trust password, expiry, rate limit, certificates. */
+/* daemon/store/auth.c and daemon/core/tls.c: trust password, expiry, rate limit, certificates. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
