@@ -489,7 +489,7 @@ int api_internal_shutdown(struct http_req *req, struct lxf_err *err)
 
 	if (timeout <= 0 || timeout > 86400)
 		timeout = 30;
-	ret = op_submit(POOL_OP, shutdown_job, (void *)(intptr_t)timeout, err);
+	ret = pool_submit(POOL_OP, shutdown_job, (void *)(intptr_t)timeout, err);
 	if (ret < 0)
 		return ret;
 	return api_sync(req, NULL, err);

@@ -18,11 +18,10 @@
 
 #include "api.h"
 #include "conns.h"
-#include "events.h"
 #include "https.h"
 #include "json.h"
 #include "log.h"
-#include "op.h"
+#include "pool.h"
 #include "ws.h"
 #include "ws_dial.h"
 
@@ -158,7 +157,7 @@ static void dispatch(struct http_req *req)
 	lws_set_timeout(req->wsi, NO_PENDING_TIMEOUT, 0);
 	if (req->status == 0) {
 		req->inflight = true;
-		if (op_submit(POOL_REQUEST, handler_job, req, &err) == 0)
+		if (pool_submit(POOL_REQUEST, handler_job, req, &err) == 0)
 			return;
 		req->inflight = false;
 		req_fail(req, &err);
@@ -714,7 +713,8 @@ static long nofile(void)
 									: (long)rl.rlim_cur;
 }
 
-int http_start(const char *sock_path, const char *group, const char *dir, struct lxf_err *err)
+int http_start(const char *sock_path, const char *group, const char *dir,
+	       const struct http_https_conf *https, struct lxf_err *err)
 {
 	struct lws_context_creation_info info;
 	mode_t old;
@@ -745,9 +745,9 @@ int http_start(const char *sock_path, const char *group, const char *dir, struct
 		return lxf_err_sys(err, LXF_EIO, errno, "Cannot chmod %s", sock_path);
 	if (group && group[0] && set_group(sock_path, group, err) < 0)
 		return -err->code;
-	if (https_start(ctx, protocols, err) < 0)
+	if (https_start(ctx, protocols, dir, https, err) < 0)
 		return -err->code;
-	return events_init(err);
+	return 0;
 }
 
 static lws_sorted_usec_list_t grace_sul;

@@ -7,11 +7,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "auth.h"
 #include "buf.h"
 #include "err.h"
 #include "http_chunked.h"
 #include "router.h"
+#include "tls.h"
 
 /*
  * lxfd's HTTP server: libwebsockets on a unix socket, one event loop
@@ -38,7 +38,7 @@ struct http_req {
 	/* File API (api_files.c): X-LXD-uid/gid/mode/type/write, "" when absent. */
 	char x_uid[24], x_gid[24], x_mode[16], x_type[16], x_write[16];
 	bool head; /* a HEAD request, routed as GET: the body is not sent */
-	/* Who asks (auth.h): the unix socket is trusted; over HTTPS, a client
+	/* Who asks (tls.h): the unix socket is trusted; over HTTPS, a client
 	 * whose certificate is in the trust store. peer_der is the client's
 	 * TLS certificate (NULL without one), remote its address. */
 	bool trusted;
@@ -81,11 +81,23 @@ struct http_req {
 };
 
 /*
+ * What the layers above tell http_start about HTTPS: the stored
+ * core.https_address ("" for none) and the trust store's level of a
+ * client certificate's fingerprint (called on the loop and on workers).
+ */
+struct http_https_conf {
+	const char *address;
+	enum auth_level (*cert_level)(const char *fp);
+};
+
+/*
  * Creates the lws context listening on sock_path (created mode 0660, group
  * group when non-NULL), with dir the daemon's state dir (uploads go to
- * DIR/images). Returns 0 or -LXF_EIO/-LXF_EINVAL.
+ * DIR/images, the server certificate is DIR/server.crt), and starts the
+ * HTTPS side with https (borrowed). Returns 0 or -LXF_EIO/-LXF_EINVAL.
  */
-int http_start(const char *sock_path, const char *group, const char *dir, struct lxf_err *err);
+int http_start(const char *sock_path, const char *group, const char *dir,
+	       const struct http_https_conf *https, struct lxf_err *err);
 
 /*
  * Sets the HTTPS listener to addr (core.https_address: "HOST", "HOST:PORT",

@@ -19,8 +19,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "auth.h"
 #include "conns.h"
 #include "http.h"
 #include "log.h"
@@ -39,6 +37,8 @@ static struct lws *lwsi_listen;          /* our listening socket, polled by lws 
 static char cur_addr[HTTPS_ADDR_MAX];    /* what lwsi_listen listens on, "" = none */
 static lws_sorted_usec_list_t sweep_sul; /* closes what is past its deadline (conns.h) */
 static bool sweep_armed;
+/* The trust store's verdict on a client certificate (http_https_conf). */
+static enum auth_level (*cert_level)(const char *fp);
 
 /* One change at a time, asked by a worker, made by the loop. */
 static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -386,22 +386,20 @@ void https_service(void)
 	pthread_mutex_unlock(&set_lock);
 }
 
-int https_start(struct lws_context *ctx, const struct lws_protocols *protocols, struct lxf_err *err)
+int https_start(struct lws_context *ctx, const struct lws_protocols *protocols, const char *dir,
+		const struct http_https_conf *conf, struct lxf_err *err)
 {
-	char addr[HTTPS_ADDR_MAX];
 	struct lxf_err e;
 	int ret;
 
 	hctx = ctx;
 	hprotocols = protocols;
+	cert_level = conf->cert_level;
 	conns_set_ops(conn_hello, conn_close);
-	ret = tls_server_init(lxfd_conf.dir, err);
-	if (ret == 0)
-		ret = auth_init(err);
+	ret = tls_server_init(dir, err);
 	if (ret < 0)
 		return ret;
-	if (api_server_config_get("core.https_address", addr, sizeof(addr)) == 1 &&
-	    listen_on(addr, &e) < 0)
+	if (conf->address[0] && listen_on(conf->address, &e) < 0)
 		lxf_error("core.https_address: %s", e.msg);
 	return 0;
 }
@@ -465,7 +463,7 @@ int https_identify(struct lws *wsi, struct http_req *req)
 	req->tls = true;
 	peer_addr(wsi, req->remote, sizeof(req->remote));
 	req->peer_der = peer_cert(wsi, &req->peer_der_len, req->peer_fp);
-	req->level = req->peer_fp[0] ? auth_cert_level(req->peer_fp) : AUTH_NONE;
+	req->level = req->peer_fp[0] ? cert_level(req->peer_fp) : AUTH_NONE;
 	req->trusted = req->level != AUTH_NONE;
 	return 0;
 }
@@ -499,7 +497,7 @@ bool https_ws_allowed(struct lws *wsi)
 		return true;
 	der = peer_cert(wsi, &len, fp);
 	free(der);
-	level = fp[0] ? auth_cert_level(fp) : AUTH_NONE;
+	level = fp[0] ? cert_level(fp) : AUTH_NONE;
 	if (level >= AUTH_RESTRICTED)
 		return true;
 	/* Untrusted, or restricted away from the default project: only what
@@ -527,8 +525,7 @@ int https_conn_event(struct lws *wsi, int reason, void *in)
 		if (!https_is_tls(wsi) || !si || !(si->where & SSL_CB_HANDSHAKE_DONE))
 			return 0;
 		free(peer_cert(wsi, &len, fp));
-		conns_https_handshake(wsi, fp[0] && auth_cert_level(fp) != AUTH_NONE,
-				      conns_now_ms());
+		conns_https_handshake(wsi, fp[0] && cert_level(fp) != AUTH_NONE, conns_now_ms());
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
 		conns_gone(wsi);

@@ -14,15 +14,17 @@
  */
 
 struct http_req;
+struct http_https_conf;
 
 /*
- * On the loop, before it runs: the server certificate (made on first
- * start), the trust store cache, and the listener of the stored
- * core.https_address. A listener that cannot bind is logged, not fatal
- * (LXD starts without it too). Returns 0 or a negative code.
+ * On the loop, before it runs: the server certificate (DIR/server.crt,
+ * made on first start) and the listener of conf->address; conf->cert_level
+ * is kept to judge client certificates. A listener that cannot bind is
+ * logged, not fatal (LXD starts without it too). Returns 0 or a negative
+ * code.
  */
-int https_start(struct lws_context *ctx, const struct lws_protocols *protocols,
-		struct lxf_err *err);
+int https_start(struct lws_context *ctx, const struct lws_protocols *protocols, const char *dir,
+		const struct http_https_conf *conf, struct lxf_err *err);
 
 /* On the loop at each wake-up: applies a change asked by http_https_set(). */
 void https_service(void);

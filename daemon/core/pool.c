@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The worker pools behind op_submit (op.h): fixed threads per pool, FIFO jobs. */
+/* The worker pools behind pool_submit (pool.h): fixed threads per pool, FIFO jobs. */
 #include "pool.h"
 
 #include <errno.h>
@@ -7,8 +7,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
-
-#include "op.h"
 
 struct job {
 	void (*fn)(void *arg);
@@ -67,7 +65,7 @@ static void *pool_main(void *data)
 	return NULL;
 }
 
-int op_submit(enum op_pool pool, void (*fn)(void *arg), void *arg, struct lxf_err *err)
+int pool_submit(enum pool_id pool, void (*fn)(void *arg), void *arg, struct lxf_err *err)
 {
 	struct pool *p = &pools[pool];
 	struct job *j = calloc(1, sizeof(*j));

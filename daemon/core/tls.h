@@ -19,6 +19,16 @@
 #define TLS_FP_LEN 64 /* hex sha256 */
 
 /*
+ * What a client certificate may do (the trust store, auth.c, decides). A restricted certificate (LXD's
+ * `restricted: true`) reaches only the projects it lists; lxfd has one
+ * project, "default", so it reaches either that (AUTH_RESTRICTED: the
+ * instances, images, profiles, networks and operations, not the server's
+ * config, storage pools or the trust store) or nothing (AUTH_NO_PROJECT:
+ * GET /1.0 and the read-only server-level lists).
+ */
+enum auth_level { AUTH_NONE, AUTH_NO_PROJECT, AUTH_RESTRICTED, AUTH_FULL };
+
+/*
  * Loads DIR/server.crt and DIR/server.key, generating both first when
  * either is missing (key mode 0600). Keeps the PEM and fingerprint in
  * memory. Returns 0, -LXF_EIO or -LXF_EINVAL (unreadable pair).

@@ -16,9 +16,11 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "auth.h"
 #include "backend.h"
 #include "cmdline.h"
 #include "db.h"
+#include "events.h"
 #include "file.h"
 #include "helper.h"
 #include "http.h"
@@ -55,6 +57,8 @@ static int run_daemon(const struct lxfd_opts *o, const char *sock)
 	struct sigaction sa;
 	struct lxf_err err;
 	char path[PATH_MAX];
+	char https_addr[256];
+	const struct http_https_conf https = {https_addr, auth_cert_level};
 	bool listening = false;
 	int ret;
 
@@ -108,8 +112,14 @@ static int run_daemon(const struct lxfd_opts *o, const char *sock)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	ret = http_start(sock, o->group, lxfd_conf.dir, &err);
+	if (api_server_config_get("core.https_address", https_addr, sizeof(https_addr)) != 1)
+		https_addr[0] = '\0';
+	ret = http_start(sock, o->group, lxfd_conf.dir, &https, &err);
 	listening = true; /* even half-made, the socket is ours to remove */
+	if (ret == 0)
+		ret = auth_init(&err);
+	if (ret == 0)
+		ret = events_init(&err);
 	if (ret < 0)
 		goto out;
 	lxf_info("lxfd %s ready on %s (pid %ld)", LXF_VERSION, sock, (long)getpid());

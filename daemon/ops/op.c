@@ -444,7 +444,7 @@ struct op *op_run(const char *description, const char *resource_kind, const char
 	ops = op;
 	pthread_mutex_unlock(&ops_lock);
 	run_hooks(op);
-	if (op_submit(POOL_OP, op_job, op, err) < 0) {
+	if (pool_submit(POOL_OP, op_job, op, err) < 0) {
 		op_finish(op, -err->code, NULL, err);
 		/* Drop the job's reference; the list and the caller still hold theirs. */
 		pthread_mutex_lock(&ops_lock);
@@ -698,7 +698,7 @@ static void *reaper_main(void *data)
 			struct periodic *pe = &periodics[i];
 			if (!ts_before(&now, &pe->due)) {
 				/* A full pool only delays the next round. */
-				(void)op_submit(POOL_REQUEST, periodic_job, pe, NULL);
+				(void)pool_submit(POOL_REQUEST, periodic_job, pe, NULL);
 				pe->due = now;
 				ts_add(&pe->due, pe->secs);
 			}

@@ -9,16 +9,14 @@
 
 struct http_req;
 
+#include "pool.h"
+
 /*
- * Worker pools and LXD operations. Two pools: POOL_REQUEST runs request
- * handlers (short: DB work, validation); POOL_OP runs operation bodies
- * (backend calls that may take minutes), so a slow container stop never
- * delays GET /1.0. Finished operations are kept OP_KEEP_SECS seconds.
+ * LXD operations, run on the worker pools (pool.h). Finished operations
+ * are kept OP_KEEP_SECS seconds.
  */
 
 #define OP_KEEP_SECS 10
-
-enum op_pool { POOL_REQUEST, POOL_OP, POOL_COUNT };
 
 /* Starts the pools and the reaper thread. Returns 0 or -LXF_ENOMEM. */
 int op_init(struct lxf_err *err);
@@ -29,9 +27,6 @@ int op_init(struct lxf_err *err);
  * of jobs still running.
  */
 int op_shutdown(int grace_secs);
-
-/* Queues fn(arg) on a pool. Returns 0 or -LXF_ENOMEM / -LXF_EUNAVAIL (stopping). */
-int op_submit(enum op_pool pool, void (*fn)(void *arg), void *arg, struct lxf_err *err);
 
 struct op;
 

@@ -195,7 +195,7 @@ static void *watch_main(void *data)
 			if (!expected)
 				name = strdup(e->name);
 			entry_free(e);
-			if (name && op_submit(POOL_OP, stopped_job, name, &err) < 0) {
+			if (name && pool_submit(POOL_OP, stopped_job, name, &err) < 0) {
 				lxf_debug("watch: %s", err.msg);
 				free(name);
 			}

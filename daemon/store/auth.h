@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "tls.h"
 
 /*
  * Who may do what. The unix socket is trusted (its file mode decides who
@@ -22,15 +23,7 @@ int auth_init(struct lxf_err *err);
 /* Reloads the cache after the certificates table changed. 0 or -LXF_EIO. */
 int auth_reload(struct lxf_err *err);
 
-/*
- * What a client certificate may do. A restricted certificate (LXD's
- * `restricted: true`) reaches only the projects it lists; lxfd has one
- * project, "default", so it reaches either that (AUTH_RESTRICTED: the
- * instances, images, profiles, networks and operations, not the server's
- * config, storage pools or the trust store) or nothing (AUTH_NO_PROJECT:
- * GET /1.0 and the read-only server-level lists).
- */
-enum auth_level { AUTH_NONE, AUTH_NO_PROJECT, AUTH_RESTRICTED, AUTH_FULL };
+/* The level of a client certificate (enum auth_level) is in tls.h. */
 
 /* The level of fp (64 lower-case hex digits): AUTH_NONE when not in the store. Any thread. */
 enum auth_level auth_cert_level(const char *fp);
