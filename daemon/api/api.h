@@ -27,10 +27,15 @@ struct lxfd_conf {
 };
 extern struct lxfd_conf lxfd_conf;
 
-/* Every handler of routes.def. */
+/* Every handler of routes.def (the ROUTE_WS openers are ws.h's and events.h's). */
 #define ROUTE(meth, tmpl, fn, flags, cap) int fn(struct http_req *req, struct lxf_err *err);
+#define ROUTE_WS(tmpl, open, flags)
 #include "routes.def"
+#undef ROUTE_WS
 #undef ROUTE
+
+/* Hands routes.def, bound to the handlers (routes.c), to the router. Call first. */
+void api_routes_init(void);
 
 /*
  * Response helpers: each fills req's response and returns 0, or a negative

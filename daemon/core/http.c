@@ -127,7 +127,9 @@ static void handler_job(void *arg)
 		else
 			ret = lxf_json_parse(req->body.data, req->body.len, 0, &req->json, &err);
 	}
-	if (ret == 0)
+	if (ret == 0 && !r->handler) /* a ROUTE_WS row: LXD answers 400 without an upgrade */
+		ret = lxf_err_set(&err, LXF_EINVAL, "This endpoint needs a websocket upgrade");
+	else if (ret == 0)
 		ret = r->handler(req, &err);
 	if (ret == HTTP_DEFERRED)
 		return;

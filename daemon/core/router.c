@@ -6,20 +6,22 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api.h"
 #include "hex.h"
 
-static const struct route routes[] = {
-#define ROUTE(meth, tmpl, fn, flags, cap) {ROUTE_##meth, tmpl, fn, #fn, flags, cap},
-#include "routes.def"
-#undef ROUTE
-};
+static const struct route *routes;
+static size_t nroutes;
 
 static const char *const method_names[ROUTE_METHODS] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
 
+void router_init(const struct route *table, size_t n)
+{
+	routes = table;
+	nroutes = n;
+}
+
 const struct route *router_table(size_t *n)
 {
-	*n = sizeof(routes) / sizeof(routes[0]);
+	*n = nroutes;
 	return routes;
 }
 
@@ -218,7 +220,7 @@ int router_match(int method, const char *path, struct route_match *m, struct lxf
 		buf[n - 1] = '\0';
 	path = buf;
 
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+	for (size_t i = 0; i < nroutes; i++) {
 		struct route_match tmp;
 		const char *traw[ROUTE_MAX_PARAMS];
 		size_t tlen[ROUTE_MAX_PARAMS];

@@ -8,7 +8,8 @@
 #include "err.h"
 
 /*
- * The route table (routes.def) and the matcher. 404 for an unknown path,
+ * The route table (routes.def, bound to its handlers by the layer that
+ * has them and handed over with router_init) and the matcher. 404 for an unknown path,
  * 405 for a known path with another method and 400 for a bad {param} are
  * decided here, once, for every route.
  */
@@ -39,11 +40,26 @@ struct http_req;
  */
 typedef int (*route_fn)(struct http_req *req, struct lxf_err *err);
 
+struct ws_conn;
+struct route_match;
+
+/*
+ * Opens the websocket of a ROUTE_WS row on an upgrade request matching m
+ * (query: the raw query string): binds c (ws_conn_bind) and returns 0, or
+ * returns a negative lxf_code with err filled and the upgrade is refused.
+ * Runs on the loop thread.
+ */
+typedef int (*route_ws_fn)(struct ws_conn *c, const struct route_match *m, const char *query,
+			   struct lxf_err *err);
+
+/* A row: handler answers plain requests; a ROUTE_WS row has ws_open instead
+ * (and a plain GET of it is answered 400). */
 struct route {
 	enum route_method method;
 	const char *tmpl;
 	route_fn handler;
-	const char *handler_name;
+	route_ws_fn ws_open;
+	const char *handler_name; /* of handler or ws_open */
 	unsigned flags;
 	uint64_t body_cap;
 };
@@ -55,7 +71,10 @@ struct route_match {
 	char params[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX];
 };
 
-/* The table, in routes.def order; *n gets its length. Never NULL. */
+/* Sets the table (routes.def order, n rows; borrowed for good), before any match. */
+void router_init(const struct route *table, size_t n);
+
+/* The table of router_init; *n gets its length (0 before it). */
 const struct route *router_table(size_t *n);
 
 /* "GET" -> ROUTE_GET; -1 for a method no route uses. */

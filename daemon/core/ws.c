@@ -17,9 +17,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "api.h"
 #include "buf.h"
-#include "events.h"
 #include "hex.h"
 #include "http.h"
 #include "json.h"
@@ -326,6 +324,23 @@ static bool chan_claim(const char *op_id, const char *secret, struct ws_conn *c)
 	return found;
 }
 
+int ws_chan_open(struct ws_conn *c, const struct route_match *m, const char *query,
+		 struct lxf_err *err)
+{
+	char val[128];
+	const char *secret = ws_query_get(query, "secret", val, sizeof(val));
+
+	if (!secret || !chan_claim(router_param(m, "id"), secret, c))
+		return lxf_err_set(err, LXF_EPERM, "bad secret");
+	return 0;
+}
+
+void ws_conn_bind(struct ws_conn *c, const struct ws_chan_ops *ops, void *data)
+{
+	c->ops = ops;
+	c->data = data;
+}
+
 void ws_secret(char out[65])
 {
 	unsigned char b[32];
@@ -338,7 +353,7 @@ void ws_secret(char out[65])
 /* The upgrade */
 
 /* The value of key in the decoded query q ("a=b&c=d") into buf, or NULL. */
-static const char *query_get(const char *q, const char *key, char *buf, size_t n)
+const char *ws_query_get(const char *q, const char *key, char *buf, size_t n)
 {
 	size_t klen = strlen(key);
 
@@ -385,7 +400,7 @@ static int read_target(struct lws *wsi, char *path, size_t pn, char *query, size
  */
 static int on_filter(struct lws *wsi)
 {
-	char path[1024], query[1024], val[128];
+	char path[1024], query[1024];
 	struct route_match m;
 	struct lxf_err err;
 	struct ws_conn *c = NULL;
@@ -400,20 +415,12 @@ static int on_filter(struct lws *wsi)
 	c = conn_new();
 	if (!c)
 		goto out;
-	if (m.route->handler == api_events_get) {
-		const char *types = query_get(query, "type", val, sizeof(val));
-		if (events_sub_new(types ? types : "", &c->ops, &c->data, &err) < 0) {
-			lxf_debug("Events websocket refused: %s", err.msg);
-			goto out;
-		}
-	} else if (m.route->handler == api_operation_websocket) {
-		const char *secret = query_get(query, "secret", val, sizeof(val));
-		if (!secret || !chan_claim(router_param(&m, "id"), secret, c)) {
-			lxf_debug("Websocket refused for %s: bad secret", path);
-			goto out;
-		}
-	} else {
+	if (!m.route->ws_open) {
 		lxf_debug("Websocket refused for %s: not a websocket endpoint", path);
+		goto out;
+	}
+	if (m.route->ws_open(c, &m, query, &err) < 0) {
+		lxf_debug("Websocket refused for %s: %s", path, err.msg);
 		goto out;
 	}
 	c->wsi = wsi;

@@ -92,6 +92,21 @@ int ws_chan_add(const char *op_id, const char *secret, const struct ws_chan_ops 
 /* Withdraws the channels offered with data and not yet connected; returns how many. */
 int ws_chan_remove(const void *data);
 
+/*
+ * The opener of the /1.0/operations/{id}/websocket row of routes.def
+ * (route_ws_fn): binds c to the channel of ?secret= (ws_chan_add);
+ * -LXF_EPERM when there is none.
+ */
+struct route_match;
+int ws_chan_open(struct ws_conn *c, const struct route_match *m, const char *query,
+		 struct lxf_err *err);
+
+/* For openers: c's traffic goes to ops with data (freed by ops->on_close). Loop thread. */
+void ws_conn_bind(struct ws_conn *c, const struct ws_chan_ops *ops, void *data);
+
+/* The value of key in the raw query q into buf (size n); NULL when absent or too long. */
+const char *ws_query_get(const char *q, const char *key, char *buf, size_t n);
+
 /* A fresh random secret: 64 hex digits and a NUL. */
 void ws_secret(char out[65]);
 

@@ -95,6 +95,7 @@ static int run_daemon(const struct lxfd_opts *o, const char *sock)
 		ret = lxf_err_set(&err, LXF_EINVAL, "Directory path too long");
 		goto out;
 	}
+	api_routes_init();
 	ret = db_open(path, &err);
 	if (ret == 0)
 		ret = backend_init(lxfd_conf.dir, &err);

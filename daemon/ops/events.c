@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
 #include "http.h"
 #include "json.h"
 #include "op.h"
@@ -308,15 +307,17 @@ int events_sub_new(const char *types, const struct ws_chan_ops **ops, void **dat
 	return 0;
 }
 
-/* Plain GETs of the websocket endpoints: LXD answers 400 without an upgrade. */
-int api_events_get(struct http_req *req, struct lxf_err *err)
+int events_ws_open(struct ws_conn *c, const struct route_match *m, const char *query,
+		   struct lxf_err *err)
 {
-	(void)req;
-	return lxf_err_set(err, LXF_EINVAL, "This endpoint needs a websocket upgrade");
-}
+	char val[128];
+	const char *types = ws_query_get(query, "type", val, sizeof(val));
+	const struct ws_chan_ops *ops = NULL;
+	void *data = NULL;
+	int ret = events_sub_new(types ? types : "", &ops, &data, err);
 
-int api_operation_websocket(struct http_req *req, struct lxf_err *err)
-{
-	(void)req;
-	return lxf_err_set(err, LXF_EINVAL, "This endpoint needs a websocket upgrade");
+	(void)m;
+	if (ret == 0)
+		ws_conn_bind(c, ops, data);
+	return ret;
 }

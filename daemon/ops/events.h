@@ -64,11 +64,18 @@ struct json_object *events_build(const char *type, const struct timespec *t,
 				 struct json_object *md);
 
 /*
- * For ws.c: a subscriber for the ?type= value types. Fills *ops and *data
- * (freed by ops->on_close). -LXF_EINVAL for a bad type list.
+ * A subscriber for the ?type= value types. Fills *ops and *data (freed by
+ * ops->on_close). -LXF_EINVAL for a bad type list.
  */
 struct ws_chan_ops;
 int events_sub_new(const char *types, const struct ws_chan_ops **ops, void **data,
+		   struct lxf_err *err);
+
+/* The opener of the /1.0/events row of routes.def (route_ws_fn): c becomes
+ * a subscriber for its ?type=. */
+struct ws_conn;
+struct route_match;
+int events_ws_open(struct ws_conn *c, const struct route_match *m, const char *query,
 		   struct lxf_err *err);
 
 #endif

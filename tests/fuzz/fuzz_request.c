@@ -50,6 +50,7 @@ static int setup(void)
 	if (done)
 		return 0;
 	done = 1;
+	api_routes_init();
 	lxf_log_open("fuzz", "/dev/null", LXF_LOG_ERROR);
 	if (!mkdtemp(dir))
 		return -1;

@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 #include <stdbool.h>
 
+#include "api.h"
 #include "auth.h"
 #include "buf.h"
 #include "file.h"
@@ -165,7 +166,7 @@ static void check_flag(unsigned flag, const char *const *names, size_t nnames)
 static void test_untrusted_routes(void **state)
 {
 	static const char *const open[] = {"api_root_get",          "api_server_get",
-					   "api_certificates_post", "api_operation_websocket",
+					   "api_certificates_post", "ws_chan_open",
 					   "api_image_get",         "api_image_export"};
 	static const char *const admin[] = {
 	    "api_server_put",           "api_server_patch",    "api_internal_shutdown",
@@ -184,5 +185,6 @@ int main(void)
 	    cmocka_unit_test(test_rate_limit),       cmocka_unit_test(test_certificates),
 	    cmocka_unit_test(test_untrusted_routes),
 	};
+	api_routes_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
