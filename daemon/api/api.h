@@ -11,10 +11,11 @@
 #include "err.h"
 #include "json.h"
 #include "op.h"
+#include "reply.h"
 
 /*
  * Private to lxfd: the REST handlers (api_*.c, one file per area) and the
- * envelope helpers they share (api_util.c).
+ * helpers they share (api_util.c); the reply envelope is core's (reply.h).
  */
 
 struct http_req;
@@ -37,39 +38,14 @@ extern struct lxfd_conf lxfd_conf;
 /* Hands routes.def, bound to the handlers (routes.c), to the router. Call first. */
 void api_routes_init(void);
 
-/*
- * Response helpers: each fills req's response and returns 0, or a negative
- * code with err filled (only ENOMEM). They take over md (a new reference;
- * NULL is JSON null) whatever the outcome.
- */
-int api_sync(struct http_req *req, struct json_object *md, struct lxf_err *err);
-/* As api_sync with another status (201) and a Location header (may be NULL). */
-int api_sync_created(struct http_req *req, struct json_object *md, const char *location,
-		     struct lxf_err *err);
-/* As api_sync, plus an ETag header computed from etag_src (borrowed; NULL = none). */
-int api_sync_etag(struct http_req *req, struct json_object *md, struct json_object *etag_src,
-		  struct lxf_err *err);
-/* 202 with Location and the op object. Borrows op. */
+/* reply_async (reply.h) with the op object and its URL. Borrows op. */
 int api_async(struct http_req *req, struct op *op, struct lxf_err *err);
-/* The error envelope for err (HTTP status from lxf_code_http). Never fails. */
-void api_error(struct http_req *req, const struct lxf_err *err);
-
-/* Hex sha256 of o's canonical JSON (object keys sorted) into out. 0 or -LXF_ENOMEM. */
-int api_etag(struct json_object *o, char out[65]);
-
-/* Checks If-Match against o's ETag: -LXF_EPRECOND on mismatch, 0 when equal or absent. */
-int api_check_if_match(const struct http_req *req, struct json_object *o, struct lxf_err *err);
 
 /* req's JSON body as an object (borrowed), or -LXF_EINVAL. */
 int api_body_object(const struct http_req *req, struct json_object **o, struct lxf_err *err);
 
 /* ?recursion= as 0, 1 or 2 (bad or absent values read as 0). */
 int api_recursion(const struct http_req *req);
-
-/* RFC 3339 UTC time ("2024-05-01T10:00:00Z"); 0 gives Go's zero time as LXD does. */
-void api_time_str(int64_t secs, char *buf, size_t n);
-void api_timespec_str(const struct timespec *t, char *buf, size_t n);
-struct json_object *api_time_json(int64_t secs);
 
 /* LXD device maps: an object of objects whose values are strings, each with a "type". */
 int api_check_devices(struct json_object *devices, struct lxf_err *err);

@@ -45,7 +45,7 @@ int api_aliases_get(struct http_req *req, struct lxf_err *err)
 		}
 	}
 	json_object_put(rows);
-	return arr ? api_sync(req, arr, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	return arr ? reply_sync(req, arr, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 }
 
 /* The full fingerprint of target (a prefix is accepted) into fp. */
@@ -89,7 +89,7 @@ int api_aliases_post(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	snprintf(url, sizeof(url), "/1.0/images/aliases/%s", name);
-	return api_sync_created(req, NULL, url, err);
+	return reply_sync_created(req, NULL, url, err);
 }
 
 int api_alias_get(struct http_req *req, struct lxf_err *err)
@@ -104,7 +104,7 @@ int api_alias_get(struct http_req *req, struct lxf_err *err)
 		json_object_put(row);
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	}
-	ret = api_sync_etag(req, o, row, err);
+	ret = reply_sync_etag(req, o, row, err);
 	json_object_put(row);
 	return ret;
 }
@@ -121,7 +121,7 @@ static int alias_update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret == 0)
 		ret = get_alias(name, &row, err);
 	if (ret == 0)
-		ret = api_check_if_match(req, row, err);
+		ret = reply_check_if_match(req, row, err);
 	if (ret < 0)
 		goto out;
 	if (lxf_json_get_string(body, "target", !patch, &target, err) < 0 ||
@@ -141,7 +141,7 @@ static int alias_update(struct http_req *req, bool patch, struct lxf_err *err)
 		      "UPDATE image_aliases SET target = ?, description = ? WHERE name = ?", "sss",
 		      fp, desc ? desc : "", name);
 	if (ret == 0)
-		ret = api_sync(req, NULL, err);
+		ret = reply_sync(req, NULL, err);
 out:
 	json_object_put(row);
 	return ret;
@@ -179,7 +179,7 @@ int api_alias_post(struct http_req *req, struct lxf_err *err)
 	if (changes == 0)
 		return lxf_err_set(err, LXF_ENOENT, "Image alias not found");
 	snprintf(url, sizeof(url), "/1.0/images/aliases/%s", newname);
-	return api_sync_created(req, NULL, url, err);
+	return reply_sync_created(req, NULL, url, err);
 }
 
 int api_alias_delete(struct http_req *req, struct lxf_err *err)
@@ -192,5 +192,5 @@ int api_alias_delete(struct http_req *req, struct lxf_err *err)
 		return ret;
 	if (changes == 0)
 		return lxf_err_set(err, LXF_ENOENT, "Image alias not found");
-	return api_sync(req, NULL, err);
+	return reply_sync(req, NULL, err);
 }

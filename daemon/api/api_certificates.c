@@ -108,7 +108,7 @@ int api_certificate_get(struct http_req *req, struct lxf_err *err)
 	json_object_put(row);
 	if (!o)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	ret = api_sync_etag(req, json_object_get(o), o, err);
+	ret = reply_sync_etag(req, json_object_get(o), o, err);
 	json_object_put(o);
 	return ret;
 }
@@ -148,7 +148,7 @@ static int cert_update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret == 0 && !(cur = cert_json(row)))
 		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret == 0)
-		ret = api_check_if_match(req, cur, err);
+		ret = reply_check_if_match(req, cur, err);
 	if (ret == 0)
 		ret = api_body_object(req, &body, err);
 	if (ret < 0)
@@ -193,7 +193,7 @@ static int cert_update(struct http_req *req, bool patch, struct lxf_err *err)
 		ret = auth_reload(err);
 	if (ret == 0) {
 		events_lifecycle_at("certificate-updated", "/1.0/certificates/", fp);
-		ret = api_sync(req, NULL, err);
+		ret = reply_sync(req, NULL, err);
 	}
 out:
 	lxf_buf_fini(&pem);
@@ -228,7 +228,7 @@ int api_certificate_delete(struct http_req *req, struct lxf_err *err)
 			 lxf_json_str(row, "fingerprint"));
 		events_lifecycle_at("certificate-deleted", "/1.0/certificates/",
 				    lxf_json_str(row, "fingerprint"));
-		ret = api_sync(req, NULL, err);
+		ret = reply_sync(req, NULL, err);
 	}
 	json_object_put(row);
 	return ret;
@@ -293,7 +293,7 @@ static int make_token(struct http_req *req, const char *name, bool restricted,
 	json_object_object_add(md, "request", json_object_get(request));
 	if (secs > 0) {
 		t->expires = time(NULL) + secs;
-		api_time_str(t->expires, when, sizeof(when));
+		reply_time_str(t->expires, when, sizeof(when));
 		lxf_json_add_str(md, "expiresAt", when);
 	}
 	t->request = request;
@@ -491,7 +491,7 @@ int api_certificates_post(struct http_req *req, struct lxf_err *err)
 		 req->trusted ? "" : " by ", req->trusted ? "" : req->remote);
 	snprintf(url, sizeof(url), "/1.0/certificates/%s", fp);
 	events_lifecycle("certificate-created", url, NULL);
-	ret = api_sync_created(req, NULL, url, err);
+	ret = reply_sync_created(req, NULL, url, err);
 out:
 	json_object_put(empty);
 	json_object_put(token_req);

@@ -120,7 +120,7 @@ int api_files_get(struct http_req *req, struct lxf_err *err)
 		if (ret == 0 && add_meta_headers(req, &st, &m, "directory") < 0)
 			ret = lxf_err_set(err, LXF_EINTERNAL, "Too many headers");
 		if (ret == 0) {
-			ret = api_sync(req, names, err);
+			ret = reply_sync(req, names, err);
 			names = NULL;
 		}
 	} else if (S_ISLNK(st.st_mode)) {
@@ -264,7 +264,7 @@ int api_files_post(struct http_req *req, struct lxf_err *err)
 			      : fsops_write_file(root, path, src, append, &a, err);
 	}
 	if (ret == 0)
-		ret = api_sync(req, json_object_new_object(), err);
+		ret = reply_sync(req, json_object_new_object(), err);
 	if (ret == 0)
 		file_event("instance-file-pushed", router_param(&req->match, "name"), path, type);
 out:
@@ -285,7 +285,7 @@ int api_files_delete(struct http_req *req, struct lxf_err *err)
 	if (ret == 0)
 		ret = fsops_remove(root, path, err);
 	if (ret == 0)
-		ret = api_sync(req, json_object_new_object(), err);
+		ret = reply_sync(req, json_object_new_object(), err);
 	if (ret == 0)
 		file_event("instance-file-deleted", router_param(&req->match, "name"), path, NULL);
 	if (root >= 0)

@@ -45,14 +45,14 @@ struct json_object *api_image_json(struct json_object *row)
 	json_object_object_add(o, "cached", json_object_new_boolean(0));
 	json_object_object_add(
 	    o, "created_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
-	json_object_object_add(o, "expires_at", api_time_json(0));
+	    reply_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
+	json_object_object_add(o, "expires_at", reply_time_json(0));
 	json_object_object_add(
 	    o, "last_used_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
+	    reply_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
 	json_object_object_add(
 	    o, "uploaded_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "uploaded_at"))));
+	    reply_time_json(json_object_get_int64(json_object_object_get(row, "uploaded_at"))));
 	lxf_json_add_str(o, "type", "container");
 	json_object_object_add(o, "update_source", NULL);
 	list = json_object_new_array();
@@ -299,7 +299,7 @@ int api_image_get(struct http_req *req, struct lxf_err *err)
 	o = api_image_json(row);
 	src = image_etag_src(row);
 	json_object_put(row);
-	ret = o && src ? api_sync_etag(req, o, src, err)
+	ret = o && src ? reply_sync_etag(req, o, src, err)
 		       : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret < 0 && !src)
 		json_object_put(o);
@@ -319,7 +319,7 @@ static int image_update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	src = image_etag_src(row);
-	ret = api_check_if_match(req, src, err);
+	ret = reply_check_if_match(req, src, err);
 	if (ret < 0)
 		goto out;
 	pub = json_object_get_boolean(json_object_object_get(row, "public"));
@@ -347,7 +347,7 @@ static int image_update(struct http_req *req, bool patch, struct lxf_err *err)
 		      "bbjs", (int)pub, (int)au, newprops, lxf_json_str(row, "fingerprint"));
 	json_object_put(newprops);
 	if (ret == 0)
-		ret = api_sync(req, NULL, err);
+		ret = reply_sync(req, NULL, err);
 out:
 	json_object_put(row);
 	json_object_put(src);

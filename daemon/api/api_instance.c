@@ -51,7 +51,7 @@ int api_instance_get(struct http_req *req, struct lxf_err *err)
 		json_object_put(src);
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	}
-	ret = api_sync_etag(req, o, src, err);
+	ret = reply_sync_etag(req, o, src, err);
 	json_object_put(src);
 	return ret;
 }
@@ -235,8 +235,8 @@ static int update(struct http_req *req, bool patch, struct lxf_err *err)
 		return api_snapshot_restore(req, name, body, err); /* api_snapshots.c */
 	}
 	src = etag_src(row);
-	ret =
-	    src ? api_check_if_match(req, src, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	ret = src ? reply_check_if_match(req, src, err)
+		  : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret == 0)
 		ret = new_row(row, body, patch, err);
 	/* Missing profiles are refused now, before any operation is made. */
@@ -248,7 +248,7 @@ static int update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (patch) {
 		ret = apply_update(name, row, err);
 		if (ret == 0)
-			ret = api_sync(req, NULL, err);
+			ret = reply_sync(req, NULL, err);
 		goto out;
 	}
 	if (!(a = calloc(1, sizeof(*a)))) {

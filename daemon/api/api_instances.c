@@ -70,10 +70,10 @@ struct json_object *api_instance_json_in(struct json_object *row, bool full,
 				       api_copy(json_object_object_get(row, copied[i])));
 	json_object_object_add(
 	    o, "created_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
+	    reply_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
 	json_object_object_add(
 	    o, "last_used_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
+	    reply_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
 	if (api_expand_in(ctx ? ctx->profiles : NULL, json_object_object_get(row, "profiles"),
 			  json_object_object_get(row, "config"),
 			  json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
@@ -228,7 +228,7 @@ int api_instances_get(struct http_req *req, struct lxf_err *err)
 			json_object_array_add(arr, json_object_get(job.objs[i]));
 		}
 	}
-	ret = api_sync(req, arr, err);
+	ret = reply_sync(req, arr, err);
 	arr = NULL;
 out:
 	for (size_t i = 0; job.objs && i < job.n; i++)

@@ -85,7 +85,7 @@ done:
 	if (d)
 		closedir(d);
 	if (ret == 0) {
-		ret = api_sync(req, arr, err);
+		ret = reply_sync(req, arr, err);
 		arr = NULL;
 	}
 	json_object_put(arr);
@@ -156,6 +156,6 @@ int api_log_delete(struct http_req *req, struct lxf_err *err)
 	}
 	close(dfd);
 	if (ret == 0)
-		ret = api_sync(req, json_object_new_object(), err);
+		ret = reply_sync(req, json_object_new_object(), err);
 	return ret;
 }

@@ -231,7 +231,7 @@ int api_networks_get(struct http_req *req, struct lxf_err *err)
 		json_object_array_add(arr, o);
 	}
 	json_object_put(names);
-	return arr ? api_sync(req, arr, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	return arr ? reply_sync(req, arr, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 }
 
 int api_network_get(struct http_req *req, struct lxf_err *err)
@@ -250,7 +250,7 @@ int api_network_get(struct http_req *req, struct lxf_err *err)
 	json_object_put(row);
 	if (!o)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	ret = api_sync_etag(req, o, src, err);
+	ret = reply_sync_etag(req, o, src, err);
 	json_object_put(src);
 	return ret;
 }
@@ -297,7 +297,7 @@ int api_networks_post(struct http_req *req, struct lxf_err *err)
 	}
 	lxf_info("Created network %s (%s)", name, lxf_json_str(resolved, "ipv4.address"));
 	snprintf(url, sizeof(url), "/1.0/networks/%s", name);
-	ret = api_sync_created(req, NULL, url, err);
+	ret = reply_sync_created(req, NULL, url, err);
 out:
 	if (locked)
 		pthread_mutex_unlock(&net_lock);
@@ -330,8 +330,8 @@ static int update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret < 0)
 		goto out;
 	src = etag_src(row);
-	ret =
-	    src ? api_check_if_match(req, src, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	ret = src ? reply_check_if_match(req, src, err)
+		  : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret < 0)
 		goto out;
 	want = patch ? api_copy(json_object_object_get(row, "config")) : json_object_new_object();
@@ -364,7 +364,7 @@ static int update(struct http_req *req, bool patch, struct lxf_err *err)
 		      "UPDATE networks SET config = ?, description = ? WHERE name = ?", "jss",
 		      resolved, desc ? desc : "", name);
 	if (ret == 0)
-		ret = api_sync(req, NULL, err);
+		ret = reply_sync(req, NULL, err);
 out:
 	pthread_mutex_unlock(&net_lock);
 	json_object_put(row);
@@ -413,7 +413,7 @@ int api_network_delete(struct http_req *req, struct lxf_err *err)
 		ret = db_exec(NULL, NULL, err, "DELETE FROM networks WHERE name = ?", "s", name);
 	if (ret == 0) {
 		lxf_info("Deleted network %s", name);
-		ret = api_sync(req, NULL, err);
+		ret = reply_sync(req, NULL, err);
 	}
 out:
 	pthread_mutex_unlock(&net_lock);
@@ -488,5 +488,5 @@ int api_network_state(struct http_req *req, struct lxf_err *err)
 	json_object_object_add(o, "mtu", json_object_new_int(mtu));
 	lxf_json_add_str(o, "state", (flags & IFF_UP) ? "up" : "down");
 	lxf_json_add_str(o, "type", (flags & IFF_LOOPBACK) ? "loopback" : "broadcast");
-	return api_sync(req, o, err);
+	return reply_sync(req, o, err);
 }

@@ -14,7 +14,7 @@ int api_operations_get(struct http_req *req, struct lxf_err *err)
 
 	if (!o)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	return api_sync(req, o, err);
+	return reply_sync(req, o, err);
 }
 
 static int find(struct http_req *req, struct op **op, struct lxf_err *err)
@@ -35,7 +35,7 @@ int api_operation_get(struct http_req *req, struct lxf_err *err)
 	op_unref(op);
 	if (!o)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	return api_sync(req, o, err);
+	return reply_sync(req, o, err);
 }
 
 int api_operation_delete(struct http_req *req, struct lxf_err *err)
@@ -49,10 +49,33 @@ int api_operation_delete(struct http_req *req, struct lxf_err *err)
 		char url[64];
 		op_url(op, url, sizeof(url));
 		events_lifecycle("operation-cancelled", url, NULL);
-		ret = api_sync(req, NULL, err);
+		ret = reply_sync(req, NULL, err);
 	}
 	op_unref(op);
 	return ret;
+}
+
+/* Answers req with op as it is now (a finished wait, or its timeout). */
+static int wait_reply(struct http_req *req, struct op *op, struct lxf_err *err)
+{
+	struct json_object *o = op_to_json(op);
+
+	if (!o)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	return reply_sync(req, o, err);
+}
+
+/* op_wait_fn: completes the deferred request arg. */
+static void wait_done(struct op *op, void *arg)
+{
+	struct http_req *req = arg;
+	struct lxf_err err;
+
+	if (wait_reply(req, op, &err) < 0) {
+		lxf_err_set(&err, LXF_ENOMEM, "Out of memory");
+		reply_error(req, &err);
+	}
+	http_req_done(req);
 }
 
 int api_operation_wait(struct http_req *req, struct lxf_err *err)
@@ -72,7 +95,11 @@ int api_operation_wait(struct http_req *req, struct lxf_err *err)
 	ret = find(req, &op, err);
 	if (ret < 0)
 		return ret;
-	ret = op_wait_req(op, req, (int)timeout, err);
+	ret = op_wait_async(op, (int)timeout, wait_done, req, err);
+	if (ret == 0)
+		ret = wait_reply(req, op, err);
+	else if (ret > 0)
+		ret = HTTP_DEFERRED;
 	op_unref(op);
 	return ret;
 }

@@ -101,7 +101,7 @@ int api_profiles_post(struct http_req *req, struct lxf_err *err)
 		return ret;
 	snprintf(url, sizeof(url), "/1.0/profiles/%s", name);
 	events_lifecycle("profile-created", url, NULL);
-	return api_sync_created(req, NULL, url, err);
+	return reply_sync_created(req, NULL, url, err);
 }
 
 int api_profile_get(struct http_req *req, struct lxf_err *err)
@@ -114,7 +114,7 @@ int api_profile_get(struct http_req *req, struct lxf_err *err)
 	o = profile_json(row);
 	src = etag_src(row);
 	json_object_put(row);
-	ret = o && src ? api_sync_etag(req, o, src, err)
+	ret = o && src ? reply_sync_etag(req, o, src, err)
 		       : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret < 0 && !src)
 		json_object_put(o);
@@ -166,7 +166,7 @@ static int profile_update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	src = etag_src(row);
-	ret = api_check_if_match(req, src, err);
+	ret = reply_check_if_match(req, src, err);
 	if (ret == 0)
 		ret = read_fields(body, &config, &devices, &desc, err);
 	if (ret < 0)
@@ -203,7 +203,7 @@ static int profile_update(struct http_req *req, bool patch, struct lxf_err *err)
 	}
 	db_unlock();
 	if (ret == 0)
-		ret = api_sync(req, NULL, err);
+		ret = reply_sync(req, NULL, err);
 out:
 	json_object_put(row);
 	json_object_put(nrow);
@@ -264,7 +264,7 @@ int api_profile_post(struct http_req *req, struct lxf_err *err)
 		return ret;
 	snprintf(url, sizeof(url), "/1.0/profiles/%s", newname);
 	events_lifecycle("profile-renamed", url, NULL);
-	return api_sync_created(req, NULL, url, err);
+	return reply_sync_created(req, NULL, url, err);
 }
 
 int api_profile_delete(struct http_req *req, struct lxf_err *err)
@@ -289,5 +289,5 @@ int api_profile_delete(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	events_lifecycle_at("profile-deleted", "/1.0/profiles/", name);
-	return api_sync(req, NULL, err);
+	return reply_sync(req, NULL, err);
 }

@@ -246,5 +246,5 @@ int api_resources_get(struct http_req *req, struct lxf_err *err)
 	json_object_object_add(o, "memory", mem);
 	json_object_object_add(o, "storage", storage);
 	json_object_object_add(o, "network", net);
-	return api_sync(req, o, err);
+	return reply_sync(req, o, err);
 }

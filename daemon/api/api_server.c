@@ -40,7 +40,7 @@ int api_root_get(struct http_req *req, struct lxf_err *err)
 	if (!arr)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	json_object_array_add(arr, json_object_new_string("/1.0"));
-	return api_sync(req, arr, err);
+	return reply_sync(req, arr, err);
 }
 
 /* NAME and VERSION_ID of /etc/os-release, as LXD reports them. */
@@ -273,7 +273,7 @@ static int server_update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret == 0)
 		ret = server_config(&shown, true, err);
 	if (ret == 0)
-		ret = api_check_if_match(req, shown, err);
+		ret = reply_check_if_match(req, shown, err);
 	if (ret < 0)
 		goto out;
 	next = patch ? api_copy(cur) : json_object_new_object();
@@ -319,7 +319,7 @@ static int server_update(struct http_req *req, bool patch, struct lxf_err *err)
 	ret = server_store(cur, next, err);
 	if (ret == 0) {
 		lxf_info("Server config updated");
-		ret = api_sync(req, NULL, err);
+		ret = reply_sync(req, NULL, err);
 	}
 out:
 	pthread_mutex_unlock(&update_lock);
@@ -394,7 +394,7 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 	json_object_object_add(o, "auth_methods", str_array("tls"));
 	if (!req->trusted) {
 		json_object_put(env);
-		return api_sync(req, o, err);
+		return reply_sync(req, o, err);
 	}
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
@@ -428,7 +428,7 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 	lxf_json_add_str(env, "storage", "dir");
 	lxf_json_add_str(env, "storage_version", "1");
 	json_object_object_add(o, "environment", env);
-	ret = api_sync_etag(req, o, cfg, err);
+	ret = reply_sync_etag(req, o, cfg, err);
 	if (req->level != AUTH_FULL)
 		json_object_put(cfg); /* not handed to o above */
 	return ret;
@@ -492,7 +492,7 @@ int api_internal_shutdown(struct http_req *req, struct lxf_err *err)
 	ret = pool_submit(POOL_OP, shutdown_job, (void *)(intptr_t)timeout, err);
 	if (ret < 0)
 		return ret;
-	return api_sync(req, NULL, err);
+	return reply_sync(req, NULL, err);
 }
 
 /* What conns.c refused and closed, and the limits: an admin's view (lxfd(8)). */
@@ -502,7 +502,7 @@ int api_internal_connections(struct http_req *req, struct lxf_err *err)
 
 	if (!md)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	return api_sync(req, md, err);
+	return reply_sync(req, md, err);
 }
 
 /* True when a network interface of that name exists in our namespace. */

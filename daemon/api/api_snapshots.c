@@ -67,13 +67,13 @@ static struct json_object *snap_json_in(struct json_object *row, struct json_obj
 				       api_copy(json_object_object_get(row, copied[i])));
 	json_object_object_add(
 	    o, "created_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
+	    reply_time_json(json_object_get_int64(json_object_object_get(row, "created_at"))));
 	json_object_object_add(
 	    o, "expires_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "expires_at"))));
+	    reply_time_json(json_object_get_int64(json_object_object_get(row, "expires_at"))));
 	json_object_object_add(
 	    o, "last_used_at",
-	    api_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
+	    reply_time_json(json_object_get_int64(json_object_object_get(row, "last_used_at"))));
 	if (api_expand_in(pmap, json_object_object_get(row, "profiles"),
 			  json_object_object_get(row, "config"),
 			  json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
@@ -165,7 +165,7 @@ int api_snapshots_get(struct http_req *req, struct lxf_err *err)
 	json_object_put(rows);
 	if (!arr)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	return api_sync(req, arr, err);
+	return reply_sync(req, arr, err);
 }
 
 /*
@@ -357,7 +357,7 @@ static struct json_object *snap_etag_src(struct json_object *row)
 
 	if (o)
 		json_object_object_add(o, "expires_at",
-				       api_time_json(json_object_get_int64(
+				       reply_time_json(json_object_get_int64(
 					   json_object_object_get(row, "expires_at"))));
 	return o;
 }
@@ -378,7 +378,7 @@ int api_snapshot_get(struct http_req *req, struct lxf_err *err)
 		json_object_put(src);
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	}
-	ret = api_sync_etag(req, o, src, err);
+	ret = reply_sync_etag(req, o, src, err);
 	json_object_put(src);
 	return ret;
 }
@@ -418,8 +418,8 @@ static int snap_update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	src = snap_etag_src(row);
-	ret =
-	    src ? api_check_if_match(req, src, err) : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	ret = src ? reply_check_if_match(req, src, err)
+		  : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret < 0)
 		goto out;
 	if (!(a = calloc(1, sizeof(*a)))) {
@@ -436,7 +436,7 @@ static int snap_update(struct http_req *req, bool patch, struct lxf_err *err)
 	if (patch) {
 		ret = set_expiry(a, err);
 		if (ret == 0)
-			ret = api_sync(req, NULL, err);
+			ret = reply_sync(req, NULL, err);
 		goto out;
 	}
 	ret = run_op(req, "Updating snapshot", update_op, a, err);

@@ -63,7 +63,7 @@ int api_state_get(struct http_req *req, struct lxf_err *err)
 	}
 	if (ret < 0)
 		return ret;
-	return api_sync(req, state, err);
+	return reply_sync(req, state, err);
 }
 
 enum action { ACT_START, ACT_STOP, ACT_RESTART, ACT_FREEZE, ACT_UNFREEZE };

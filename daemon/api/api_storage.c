@@ -118,7 +118,7 @@ int api_pools_get(struct http_req *req, struct lxf_err *err)
 	} else {
 		json_object_array_add(arr, json_object_new_string("/1.0/storage-pools/" POOL_NAME));
 	}
-	return api_sync(req, arr, err);
+	return reply_sync(req, arr, err);
 }
 
 static int check_pool(struct http_req *req, struct lxf_err *err)
@@ -141,7 +141,7 @@ int api_pool_get(struct http_req *req, struct lxf_err *err)
 		json_object_put(o);
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	}
-	ret = api_sync_etag(req, o, src, err);
+	ret = reply_sync_etag(req, o, src, err);
 	json_object_put(src);
 	return ret;
 }
@@ -175,7 +175,7 @@ int api_pools_post(struct http_req *req, struct lxf_err *err)
 				   driver);
 	pool_source(path, sizeof(path));
 	if (!config)
-		return api_sync_created(req, NULL, "/1.0/storage-pools/" POOL_NAME, err);
+		return reply_sync_created(req, NULL, "/1.0/storage-pools/" POOL_NAME, err);
 	json_object_object_foreach(config, k, v)
 	{
 		if (strcmp(k, "source") != 0)
@@ -185,7 +185,7 @@ int api_pools_post(struct http_req *req, struct lxf_err *err)
 			return lxf_err_set(err, LXF_EINVAL,
 					   "The pool \"" POOL_NAME "\" lives in %s", path);
 	}
-	return api_sync_created(req, NULL, "/1.0/storage-pools/" POOL_NAME, err);
+	return reply_sync_created(req, NULL, "/1.0/storage-pools/" POOL_NAME, err);
 }
 
 int api_pool_delete(struct http_req *req, struct lxf_err *err)
@@ -229,5 +229,5 @@ int api_pool_resources(struct http_req *req, struct lxf_err *err)
 	json_object_object_add(inodes, "total", json_object_new_int64((int64_t)sv.f_files));
 	json_object_object_add(o, "space", space);
 	json_object_object_add(o, "inodes", inodes);
-	return api_sync(req, o, err);
+	return reply_sync(req, o, err);
 }

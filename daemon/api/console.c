@@ -61,7 +61,7 @@ int api_console_delete(struct http_req *req, struct lxf_err *err)
 	free(log);
 	if (ret < 0)
 		return ret;
-	return api_sync(req, NULL, err);
+	return reply_sync(req, NULL, err);
 }
 
 #define CON_WS_WAIT 10 /* seconds for the client to connect both channels */

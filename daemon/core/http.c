@@ -16,12 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "conns.h"
 #include "https.h"
 #include "json.h"
 #include "log.h"
 #include "pool.h"
+#include "reply.h"
 #include "ws.h"
 #include "ws_dial.h"
 
@@ -110,7 +110,7 @@ static void flush_done(void)
 static void req_fail(struct http_req *req, const struct lxf_err *err)
 {
 	lxf_buf_reset(&req->out);
-	api_error(req, err);
+	reply_error(req, err);
 }
 
 static void handler_job(void *arg)

@@ -57,7 +57,7 @@ struct http_req {
 	int upload_fd;
 	uint64_t upload_len;
 
-	/* Response, filled by the handler (api_sync & co). */
+	/* Response, filled by the handler (reply_sync & co). */
 	int status;
 	const char *ctype; /* static string; NULL = application/json */
 	struct lxf_buf out;

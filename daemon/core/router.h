@@ -34,7 +34,7 @@ struct http_req;
 
 /*
  * A handler runs on a worker thread. It returns 0 once it has filled the
- * response (api_sync, api_async...), HTTP_DEFERRED when someone else will
+ * response (reply_sync, api_async...), HTTP_DEFERRED when someone else will
  * complete the request later, or a negative lxf_code with err filled, which
  * the caller turns into an error envelope.
  */

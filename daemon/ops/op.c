@@ -10,10 +10,10 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "api.h"
-#include "http.h"
+#include "json.h"
 #include "log.h"
 #include "pool.h"
+#include "reply.h"
 
 /* Operations */
 
@@ -51,7 +51,8 @@ struct op {
 
 struct waiter {
 	struct op *op;
-	struct http_req *req;
+	op_wait_fn done;
+	void *arg;
 	bool has_deadline;
 	struct timespec deadline; /* CLOCK_MONOTONIC */
 	struct waiter *next;
@@ -162,8 +163,8 @@ static struct json_object *op_to_json_locked(struct op *op)
 
 	if (!o)
 		return NULL;
-	api_timespec_str(&op->created, created, sizeof(created));
-	api_timespec_str(&op->updated, updated, sizeof(updated));
+	reply_timespec_str(&op->created, created, sizeof(created));
+	reply_timespec_str(&op->updated, updated, sizeof(updated));
 	lxf_json_add_str(o, "id", op->id);
 	lxf_json_add_str(o, "class", op->klass ? op->klass : "task");
 	lxf_json_add_str(o, "description", op->description);
@@ -316,17 +317,10 @@ static void run_hooks(struct op *op)
 		copy[i].fn(op, copy[i].data);
 }
 
-/* Answers a waiting request with the op as it is now; frees w. */
+/* Tells a waiter that its op is done or its time is up; frees w. */
 static void waiter_finish(struct waiter *w)
 {
-	struct lxf_err err;
-	struct json_object *o = op_to_json(w->op);
-
-	if (!o || api_sync(w->req, o, &err) < 0) {
-		lxf_err_set(&err, LXF_ENOMEM, "Out of memory");
-		api_error(w->req, &err);
-	}
-	http_req_done(w->req);
+	w->done(w->op, w->arg);
 	op_unref(w->op);
 	free(w);
 }
@@ -588,14 +582,16 @@ const char *op_id(const struct op *op)
 	return op->id;
 }
 
-int op_wait_req(struct op *op, struct http_req *req, int timeout_secs, struct lxf_err *err)
+int op_wait_async(struct op *op, int timeout_secs, op_wait_fn done_fn, void *arg,
+		  struct lxf_err *err)
 {
 	struct waiter *w = calloc(1, sizeof(*w));
 	bool done;
 
 	if (!w)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	w->req = req;
+	w->done = done_fn;
+	w->arg = arg;
 	w->op = op;
 	if (timeout_secs >= 0) {
 		w->has_deadline = true;
@@ -612,12 +608,9 @@ int op_wait_req(struct op *op, struct http_req *req, int timeout_secs, struct lx
 	}
 	pthread_mutex_unlock(&ops_lock);
 	if (!done)
-		return HTTP_DEFERRED;
+		return 1;
 	free(w);
-	struct json_object *o = op_to_json(op);
-	if (!o)
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	return api_sync(req, o, err);
+	return 0;
 }
 
 void op_wait(struct op *op, int timeout_secs)

@@ -127,12 +127,15 @@ int op_cancel(struct op *op, struct lxf_err *err);
 int op_every(int secs, void (*fn)(void), struct lxf_err *err);
 
 /*
- * Completes req (api_sync with the op object) when op is done, or when
- * timeout_secs (< 0 = never) have passed, whichever comes first. Returns
- * HTTP_DEFERRED, or 0 when the response was filled at once (op already
- * done), or a negative code.
+ * Calls done_fn(op, arg) once, from the thread that finishes op or from
+ * the reaper, when op is done or timeout_secs (< 0 = never) have passed,
+ * whichever comes first (for GET /1.0/operations/{id}/wait). Returns 1
+ * when done_fn will be called, 0 when op is already done or timeout_secs
+ * is 0 (done_fn is not called), or a negative code.
  */
-int op_wait_req(struct op *op, struct http_req *req, int timeout_secs, struct lxf_err *err);
+typedef void (*op_wait_fn)(struct op *op, void *arg);
+int op_wait_async(struct op *op, int timeout_secs, op_wait_fn done_fn, void *arg,
+		  struct lxf_err *err);
 
 /* Blocks the calling (non-loop) thread until op is done or timeout_secs pass. */
 void op_wait(struct op *op, int timeout_secs);
