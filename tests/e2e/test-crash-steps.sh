@@ -24,7 +24,7 @@
 # Kill points count per thread and per syscall (strace -e inject ...
 # when=N): renameat2 is a journalled move, rename a move to trash or a
 # config write, wait4 the end of a cp or an unpack, pwrite64 on the WAL
-# the first commit. The order of steps is in daemon/journal.c's callers.
+# the first commit. The order of steps is in daemon/store/journal.c's callers.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -7,7 +7,7 @@
 #
 # GET /1.0/instances?recursion=2 reads profiles and snapshots once for all
 # rows and renders rows in a few threads that read each container's netns
-# inline (daemon/api_instances.c, backend_state.c): every row must still
+# inline (daemon/api/api_instances.c, backend/backend_state.c): every row must still
 # equal what the per-instance endpoints say (GET /1.0/instances/NAME,
 # /snapshots?recursion=1, /state), with several profiles, snapshots, more
 # running containers than list threads, and a profile changed between two

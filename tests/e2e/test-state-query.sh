@@ -6,7 +6,7 @@
 #
 # The live state as /state and recursion=2 report it, through lxfd's kept
 # liblxc query objects and its per-init cache of veth names
-# (daemon/backend_state.c): every figure matches the kernel's own view,
+# (daemon/backend/backend_state.c): every figure matches the kernel's own view,
 # also after a restart (new init, new host veth), a rename, and a delete
 # and re-create under the same name; a stopped container shows no pid.
 set -euo pipefail

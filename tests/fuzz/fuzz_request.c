@@ -49,6 +49,7 @@ static int setup(void)
 	if (done)
 		return 0;
 	done = 1;
+	api_routes_init();
 	lxf_log_open("fuzz", "/dev/null", LXF_LOG_ERROR);
 	if (!mkdtemp(dir))
 		return -1;
@@ -94,7 +95,7 @@ static void run(const char *method, const char *target, const uint8_t *body, siz
 	if (ret == 0 && is_safe(req->match.route->handler))
 		ret = req->match.route->handler(req, &err);
 	if (ret < 0)
-		api_error(req, &err);
+		reply_error(req, &err);
 	json_object_put(req->json);
 	lxf_buf_fini(&req->out);
 	lxf_buf_fini(&req->body);

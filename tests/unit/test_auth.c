@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* daemon/auth.c and daemon/tls.c: trust password, expiry, rate limit, certificates. */
+/* daemon/store/auth.c and daemon/core/tls.c: trust password, expiry, rate limit, certificates. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 #include <stdbool.h>
 
+#include "api.h"
 #include "auth.h"
 #include "buf.h"
 #include "file.h"
@@ -173,7 +174,7 @@ static void check_flag(unsigned flag, const char *const *names, size_t nnames)
 static void test_untrusted_routes(void **state)
 {
 	static const char *const open[] = {"api_root_get",          "api_server_get",
-					   "api_certificates_post", "api_operation_websocket",
+					   "api_certificates_post", "ws_chan_open",
 					   "api_image_get",         "api_image_export"};
 	static const char *const admin[] = {"api_server_update",        "api_internal_shutdown",
 					    "api_internal_connections", "api_certificate_update",
@@ -192,5 +193,6 @@ int main(void)
 	    cmocka_unit_test(test_rate_limit),       cmocka_unit_test(test_certificates),
 	    cmocka_unit_test(test_untrusted_routes),
 	};
+	api_routes_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

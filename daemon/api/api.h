@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXFD_API_H
+#define LXFD_API_H
+
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+#include "json.h"
+#include "op.h"
+#include "reply.h"
+
+/*
+ * Private to lxfd: the REST handlers (api_*.c, one file per area) and the
+ * helpers they share (api_util.c); the reply envelope is core's (reply.h).
+ */
+
+struct http_req;
+struct op;
+
+/* Daemon-wide settings, written once by main() before the loop starts. */
+struct lxfd_conf {
+	char dir[PATH_MAX];
+	volatile int quit; /* set by signals and /internal/shutdown; the loop exits */
+};
+extern struct lxfd_conf lxfd_conf;
+
+/* Every handler of routes.def (the ROUTE_WS openers are ws.h's and events.h's). */
+#define ROUTE(meth, tmpl, fn, flags, cap) int fn(struct http_req *req, struct lxf_err *err);
+#define ROUTE_WS(tmpl, open, flags)
+#include "routes.def"
+#undef ROUTE_WS
+#undef ROUTE
+
+/* Hands routes.def, bound to the handlers (routes.c), to the router. Call first. */
+void api_routes_init(void);
+
+/* reply_async (reply.h) with the op object and its URL. Borrows op. */
+int api_async(struct http_req *req, struct op *op, struct lxf_err *err);
+
+/* req's JSON body as an object (borrowed), or -LXF_EINVAL. */
+int api_body_object(const struct http_req *req, struct json_object **o, struct lxf_err *err);
+
+/*
+ * PUT and PATCH of an object share one handler (api_*_update in routes.def)
+ * and this is its PATCH flag. LXD's semantics: PUT replaces the editable
+ * fields (those the body leaves out become empty), PATCH changes only the
+ * fields the body names and merges maps key by key.
+ */
+bool api_is_patch(const struct http_req *req);
+
+/*
+ * The map an update leaves in one field: PATCH starts from a copy of old,
+ * PUT from {}; then each key of changes (NULL: none) is set to a copy of
+ * its value or, with unset_empty, removed when that value is "". New
+ * reference, NULL when out of memory.
+ */
+struct json_object *api_update_map(struct json_object *old, struct json_object *changes, bool patch,
+				   bool unset_empty);
+
+/*
+ * The fields an instance row and a profile row share, updated in place
+ * from the body's (each NULL when absent): config and devices as
+ * api_update_map, and description, "" on PUT when absent.
+ */
+void api_update_row(struct json_object *row, struct json_object *config,
+		    struct json_object *devices, const char *desc, bool patch);
+
+/* ?recursion= as 0, 1 or 2 (bad or absent values read as 0). */
+int api_recursion(const struct http_req *req);
+
+/* LXD device maps: an object of objects whose values are strings, each with a "type". */
+int api_check_devices(struct json_object *devices, struct lxf_err *err);
+
+/*
+ * The body fields an instance or a profile shares, each NULL when absent:
+ * config a string map, devices as api_check_devices, profiles a list of
+ * names. 0 or -LXF_EINVAL.
+ */
+int api_check_fields(struct json_object *config, struct json_object *devices,
+		     struct json_object *profiles, struct lxf_err *err);
+
+/*
+ * Applies the profiles (array of names, each must exist) in order, then
+ * config and devices, giving LXD's expanded_config / expanded_devices
+ * (new references). -LXF_ENOENT for a missing profile.
+ */
+int api_expand(struct json_object *profiles, struct json_object *config,
+	       struct json_object *devices, struct json_object **exp_config,
+	       struct json_object **exp_devices, struct lxf_err *err);
+/* api_expand of an instance or snapshot row's profiles, config and devices. */
+int api_expand_row(struct json_object *row, struct json_object **exp_config,
+		   struct json_object **exp_devices, struct lxf_err *err);
+/* The same with the profile rows taken from pmap ({name: row}), NULL: the DB. */
+int api_expand_in(struct json_object *pmap, struct json_object *profiles,
+		  struct json_object *config, struct json_object *devices,
+		  struct json_object **exp_config, struct json_object **exp_devices,
+		  struct lxf_err *err);
+
+/* "instances" resource URL helper: "/1.0/instances/<name>" into buf. */
+void api_instance_url(const char *name, char *buf, size_t n);
+
+/* Deep copy of o (new reference; NULL for NULL). */
+struct json_object *api_copy(struct json_object *o);
+
+/* Adds to o a deep copy of row's fields keys[0..n) (null where row has none). */
+void api_copy_fields(struct json_object *o, struct json_object *row, const char *const *keys,
+		     size_t n);
+
+/* Adds to o row's field key, Unix seconds, as an RFC 3339 time (reply_time_json). */
+void api_add_time(struct json_object *o, struct json_object *row, const char *key);
+
+/*
+ * A collection GET answered from DB rows (taken over, whatever the
+ * outcome): with ?recursion=0 the URLs prefix + row[key], else
+ * to_json(row) for each row (a new reference).
+ */
+int api_list_rows(struct http_req *req, struct json_object *rows, const char *prefix,
+		  const char *key, struct json_object *(*to_json)(struct json_object *row),
+		  struct lxf_err *err);
+
+/* What a new instance's DB row is made of (api_instance_create_run). */
+struct api_new_instance {
+	const char *name, *description, *architecture; /* NULL: "", "x86_64" */
+	struct json_object *config, *devices;          /* NULL: {} */
+	struct json_object *profiles;
+	bool ephemeral;
+};
+
+/*
+ * Reserves ni->name (a row marked creating) and runs fn(arg) as the async
+ * "Creating instance" operation answering req; arg is taken in all cases.
+ */
+int api_instance_create_run(struct http_req *req, const struct api_new_instance *ni, op_fn fn,
+			    void *arg, void (*arg_free)(void *), struct lxf_err *err);
+
+/* The whole Instance object (recursion 1) for DB row row; with full, also state etc. */
+struct json_object *api_instance_json(struct json_object *row, bool full);
+/* What a list reads once for all its rows (db_rows_by): profiles {name: row},
+ * snapshots {instance: [rows]} (recursion=2 only). */
+struct api_list_ctx {
+	struct json_object *profiles, *snaps;
+};
+/* api_instance_json with ctx's rows instead of a query per row (ctx may be NULL). */
+struct json_object *api_instance_json_in(struct json_object *row, bool full,
+					 const struct api_list_ctx *ctx);
+
+/*
+ * The InstanceState of an instance whose container is missing or
+ * unreadable: status "Error" (112) with every field LXD's client reads
+ * present and zero, so that `lxc info` and `lxc list` can show it. New
+ * reference or NULL.
+ */
+struct json_object *api_state_broken(void);
+
+/* The Image object for DB row row. */
+struct json_object *api_image_json(struct json_object *row);
+
+/*
+ * api_images.c: imports tarball tmp (consumed either way) as an image:
+ * checked against want_fp when non-empty, metadata.yaml's properties
+ * overlaid with properties (may be NULL). *md gets {fingerprint, size}.
+ * -LXF_EEXIST when that image is already stored.
+ */
+int api_image_import(const char *tmp, const char *want_fp, const char *filename, bool public,
+		     struct json_object *properties, struct json_object **md, struct lxf_err *err);
+
+/*
+ * api_image_copy.c: POST /1.0/images with a JSON body (source.type
+ * "image", mode "pull": an image copied from another LXD-protocol server),
+ * and the untrusted side of copies from this host: one-time download
+ * secrets (POST /1.0/images/FP/secret) checked by image GET and export.
+ */
+int api_image_copy_post(struct http_req *req, struct lxf_err *err);
+/* True when req may see image fp: a client reaching the default project,
+ * a public image, or ?secret= a live secret of fp (used up when consume). */
+bool api_image_visible(struct http_req *req, const char *fp, bool public, bool consume);
+
+/* Stops every running container (clean, then forced after timeout seconds). */
+void api_stop_all(int timeout);
+
+/* api_snapshots.c: the InstanceSnapshot objects of instance name (new
+ * array, empty on errors), for recursion=2 instance objects. */
+struct json_object *api_snapshots_json(const char *name);
+/* The same from snapshot rows already read (NULL: none), profiles from pmap. */
+struct json_object *api_snapshots_json_rows(struct json_object *rows, struct json_object *pmap);
+
+/* api_snapshots.c: deletes the snapshots whose expires_at has passed (periodic). */
+void snapshots_prune_expired(void);
+
+/* api_snapshots.c: PUT /1.0/instances/{name} with {"restore": SNAP}. body borrowed. */
+int api_snapshot_restore(struct http_req *req, const char *name, struct json_object *body,
+			 struct lxf_err *err);
+
+/* First start and crash recovery: default profile, half-made instances. */
+int api_server_init(struct lxf_err *err);
+
+/* A stored server config value into buf: 1 when set, 0 when unset, < 0 on error. */
+int api_server_config_get(const char *key, char *buf, size_t n);
+
+/*
+ * autostart.c. autostart_schedule queues, on POOL_OP, the start of every
+ * instance with boot.autostart or one that `lxfd shutdown` stopped, and
+ * the removal of ephemeral instances that stopped while lxfd was away.
+ * Call after op_init. autostart_note_running marks an instance that the
+ * shutdown is about to stop (volatile.last_state.power=RUNNING).
+ */
+int autostart_schedule(struct lxf_err *err);
+void autostart_note_running(const char *name);
+
+#endif

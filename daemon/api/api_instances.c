@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* /1.0/instances: the list, the Instance object, and creation. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "backend.h"
+#include "backend_config.h"
+#include "db.h"
+#include "events.h"
+#include "filter.h"
+#include "http.h"
+#include "image.h"
+#include "journal.h"
+#include "log.h"
+#include "migrate.h"
+#include "op.h"
+
+static int status_code(const char *status)
+{
+	if (strcmp(status, "Running") == 0)
+		return 103;
+	if (strcmp(status, "Stopped") == 0)
+		return 102;
+	if (strcmp(status, "Frozen") == 0)
+		return 110;
+	return 112;
+}
+
+/* The snapshots of instance name, from the list's rows when there are some. */
+static struct json_object *row_snapshots(const char *name, const struct api_list_ctx *ctx)
+{
+	if (!ctx)
+		return api_snapshots_json(name);
+	return api_snapshots_json_rows(name ? json_object_object_get(ctx->snaps, name) : NULL,
+				       ctx->profiles);
+}
+
+struct json_object *api_instance_json(struct json_object *row, bool full)
+{
+	return api_instance_json_in(row, full, NULL);
+}
+
+struct json_object *api_instance_json_in(struct json_object *row, bool full,
+					 const struct api_list_ctx *ctx)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *ec = NULL, *ed = NULL;
+	struct json_object *state = NULL;
+	struct lxf_err err;
+	const char *name = lxf_json_str(row, "name"), *status = NULL;
+	static const char *const copied[] = {"architecture", "config",   "devices",     "ephemeral",
+					     "profiles",     "stateful", "description", "name"};
+
+	if (!o)
+		return NULL;
+	/* With the state (recursion=2) comes the status: one monitor query less. */
+	if (full && name && backend_state(name, &state, &err) < 0) {
+		lxf_debug("No state for %s: %s", name, err.msg);
+		state = NULL;
+	}
+	status = state ? lxf_json_str(state, "status") : name ? backend_status(name) : NULL;
+	if (!status)
+		status = "Error";
+	api_copy_fields(o, row, copied, sizeof(copied) / sizeof(copied[0]));
+	api_add_time(o, row, "created_at");
+	api_add_time(o, row, "last_used_at");
+	if (api_expand_in(ctx ? ctx->profiles : NULL, json_object_object_get(row, "profiles"),
+			  json_object_object_get(row, "config"),
+			  json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
+		/* A profile vanished under us: show the local maps rather than nothing. */
+		ec = api_copy(json_object_object_get(row, "config"));
+		ed = api_copy(json_object_object_get(row, "devices"));
+	}
+	json_object_object_add(o, "expanded_config", ec);
+	json_object_object_add(o, "expanded_devices", ed);
+	lxf_json_add_str(o, "status", status);
+	json_object_object_add(o, "status_code", json_object_new_int(status_code(status)));
+	lxf_json_add_str(o, "location", "none");
+	lxf_json_add_str(o, "type", "container");
+	lxf_json_add_str(o, "project", "default");
+	if (full) {
+		/* Never null: LXD's client dereferences it (`lxc info` crashed). */
+		json_object_object_add(o, "state", state ? state : api_state_broken());
+		json_object_object_add(o, "snapshots", row_snapshots(name, ctx));
+		json_object_object_add(o, "backups", json_object_new_array());
+	}
+	return o;
+}
+
+/*
+ * recursion=2 reads every running container's cgroups and netns, and
+ * waits on each one's monitor: spread the rows over a few short-lived
+ * threads, which read the netns inline (backend_state_inline_netns: no
+ * thread per container). More threads than this only add clones and
+ * lock traffic on a small host: the waits are short.
+ */
+#define LIST_THREADS 4
+
+struct list_job {
+	struct json_object *rows, **objs;
+	const struct api_list_ctx *ctx;
+	size_t n;
+	bool full;
+	pthread_mutex_t lock;
+	size_t next;
+};
+
+static void *list_worker(void *arg)
+{
+	struct list_job *j = arg;
+
+	for (;;) {
+		size_t i;
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n)
+			return NULL;
+		j->objs[i] =
+		    api_instance_json_in(json_object_array_get_idx(j->rows, i), j->full, j->ctx);
+		if (backend_state_thread_broken())
+			return NULL; /* stuck in a container's netns: the others go on */
+	}
+}
+
+static void *list_thread(void *arg)
+{
+	backend_state_inline_netns(true);
+	return list_worker(arg);
+}
+
+static void render_rows(struct list_job *j)
+{
+	pthread_t th[LIST_THREADS];
+	int started = 0;
+	/* A thread per 4 rows, at most; none for 4 rows or fewer: a thread
+	 * made to render them while this one waits costs a clone and two
+	 * context switches, more than a few stopped rows (the common case of
+	 * a small host) cost to render here. */
+	size_t want = j->full && j->n > 4 ? (j->n + 3) / 4 : 0;
+
+	(void)pthread_mutex_init(&j->lock, NULL);
+	for (size_t k = 0; k < LIST_THREADS && k < want; k++)
+		if (pthread_create(&th[started], NULL, list_thread, j) == 0)
+			started++;
+	/* This thread renders alone when no thread could be made (then with a
+	 * thread per container netns: it must never leave lxfd's own). */
+	if (!started)
+		list_worker(j);
+	for (int k = 0; k < started; k++)
+		pthread_join(th[k], NULL);
+	/* Rows a broken thread left, if any. */
+	if (j->next < j->n)
+		list_worker(j);
+	pthread_mutex_destroy(&j->lock);
+}
+
+/* The profiles ({name: row}) and snapshots ({instance: [rows]}) of all rows, in one query each. */
+static int list_ctx_load(struct api_list_ctx *ctx, bool snaps, struct lxf_err *err)
+{
+	int ret = db_rows_by(&ctx->profiles, "name", true, err, "SELECT * FROM profiles", "");
+
+	if (ret == 0 && snaps)
+		ret = db_rows_by(&ctx->snaps, "instance", false, err,
+				 "SELECT * FROM snapshots WHERE creating = 0"
+				 " ORDER BY instance, created_at, name",
+				 "");
+	return ret;
+}
+
+int api_instances_get(struct http_req *req, struct lxf_err *err)
+{
+	struct json_object *rows = NULL, *arr = NULL;
+	struct list_job job = {0};
+	struct api_list_ctx ctx = {0};
+	struct filter *flt = NULL;
+	char buf[4100];
+	const char *filter = http_query(req, "filter", buf, sizeof(buf));
+	int rec = api_recursion(req);
+	int ret;
+
+	if (filter && filter[0] && (ret = filter_parse(filter, &flt, err)) < 0)
+		return ret;
+	/* One read transaction for the rows of all tables: one consistent state. */
+	ret = db_read_begin(err);
+	if (ret < 0)
+		goto out;
+	ret = db_exec(&rows, NULL, err, "SELECT * FROM instances WHERE creating = 0 ORDER BY name",
+		      "");
+	/* A filter needs the objects (status, expanded config) even for URLs. */
+	if (ret == 0 && (rec > 0 || flt))
+		ret = list_ctx_load(&ctx, rec >= 2, err);
+	db_read_end();
+	if (ret < 0)
+		goto out;
+	job.rows = rows;
+	job.n = json_object_array_length(rows);
+	job.full = rec >= 2;
+	job.objs = calloc(job.n + 1, sizeof(struct json_object *));
+	arr = json_object_new_array();
+	if (!job.objs || !arr) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	if (rec > 0 || flt) {
+		job.ctx = &ctx;
+		render_rows(&job);
+	}
+	for (size_t i = 0; i < job.n; i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i);
+		char url[128];
+		if (flt && (!job.objs[i] || !filter_match(flt, job.objs[i])))
+			continue;
+		if (rec == 0) {
+			api_instance_url(lxf_json_str(row, "name"), url, sizeof(url));
+			json_object_array_add(arr, json_object_new_string(url));
+		} else if (job.objs[i]) {
+			json_object_array_add(arr, json_object_get(job.objs[i]));
+		}
+	}
+	ret = reply_sync(req, arr, err);
+	arr = NULL;
+out:
+	for (size_t i = 0; job.objs && i < job.n; i++)
+		json_object_put(job.objs[i]);
+	free(job.objs);
+	json_object_put(arr);
+	json_object_put(rows);
+	json_object_put(ctx.profiles);
+	json_object_put(ctx.snaps);
+	filter_free(flt);
+	return ret;
+}
+
+struct create_arg {
+	char name[64];
+	char image[PATH_MAX];
+	struct json_object *config, *devices;
+	bool start;
+};
+
+static void create_arg_free(void *p)
+{
+	struct create_arg *a = p;
+
+	if (!a)
+		return;
+	json_object_put(a->config);
+	json_object_put(a->devices);
+	free(a);
+}
+
+static int create_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
+{
+	struct create_arg *a = arg;
+	int ret;
+
+	(void)op;
+	(void)md;
+	ret = backend_create(a->name, a->image[0] ? a->image : NULL, a->config, a->devices, err);
+	if (ret < 0) {
+		/* Nothing of ours on disk (backend_create cleans up; EEXIST: not ours). */
+		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", a->name);
+		return ret;
+	}
+	ret = db_exec(NULL, NULL, err, "UPDATE instances SET creating = 0 WHERE name = ?", "s",
+		      a->name);
+	if (ret < 0) {
+		struct lxf_err e;
+		(void)journal_instance_delete(a->name, &e);
+		return ret;
+	}
+	lxf_info("Created instance %s", a->name);
+	events_lifecycle_at("instance-created", "/1.0/instances/", a->name);
+	if (a->start) {
+		ret = backend_start(a->name, err);
+		if (ret < 0)
+			return ret;
+		db_exec(NULL, NULL, NULL, "UPDATE instances SET last_used_at = ? WHERE name = ?",
+			"is", (int64_t)time(NULL), a->name);
+		events_lifecycle_at("instance-started", "/1.0/instances/", a->name);
+	}
+	return 0;
+}
+
+/* The image named by source (alias or fingerprint prefix): its row. */
+static int source_image(struct json_object *source, struct json_object **img, struct lxf_err *err)
+{
+	const char *alias = NULL, *fp = NULL;
+	struct json_object *arow = NULL;
+	int ret;
+
+	if (lxf_json_get_string(source, "alias", false, &alias, err) < 0 ||
+	    lxf_json_get_string(source, "fingerprint", false, &fp, err) < 0)
+		return -LXF_EINVAL;
+	if (alias && alias[0]) {
+		ret = db_row(&arow, "Image alias", err,
+			     "SELECT * FROM image_aliases WHERE name = ?", "s", alias);
+		if (ret < 0)
+			return ret == -LXF_ENOENT ? lxf_err_set(err, LXF_ENOENT, "Image not found")
+						  : ret;
+		ret = db_row(img, "Image", err, "SELECT * FROM images WHERE fingerprint = ?", "s",
+			     lxf_json_str(arow, "target"));
+		json_object_put(arow);
+		return ret;
+	}
+	if (fp && fp[0])
+		return db_image_resolve(fp, img, err);
+	return lxf_err_set(err, LXF_EINVAL, "The image source needs an alias or a fingerprint");
+}
+
+/*
+ * The instance's own config for a create from img: the request's keys, then
+ * every image property as image.<key> and the fingerprint as
+ * volatile.base_image, as LXD does (both win over the request), so that
+ * list columns and clients can tell what an instance was made from.
+ */
+static int image_config(struct json_object *config, struct json_object *img,
+			struct json_object **out, struct lxf_err *err)
+{
+	struct json_object *props = json_object_object_get(img, "properties");
+	struct json_object *o = config ? api_copy(config) : json_object_new_object();
+	char key[320];
+
+	*out = NULL;
+	if (!o)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	if (props && json_object_is_type(props, json_type_object)) {
+		json_object_object_foreach(props, k, v)
+		{
+			if (!json_object_is_type(v, json_type_string) ||
+			    snprintf(key, sizeof(key), "image.%s", k) >= (int)sizeof(key))
+				continue;
+			lxf_json_add_str(o, key, json_object_get_string(v));
+		}
+	}
+	lxf_json_add_str(o, "volatile.base_image", lxf_json_str(img, "fingerprint"));
+	*out = o;
+	return 0;
+}
+
+/*
+ * Reserves name with a row marked creating (so a crash before the operation
+ * ends leaves it for the next start to clean up, never half-made) and runs
+ * fn on a worker as a "Creating instance" operation; the row is dropped
+ * again when the operation cannot be queued. arg is taken in all cases.
+ * Shared by the creates from an image or nothing and by copies.
+ */
+int api_instance_create_run(struct http_req *req, const struct api_new_instance *ni, op_fn fn,
+			    void *arg, void (*arg_free)(void *), struct lxf_err *err)
+{
+	struct json_object *empty = NULL;
+	struct op *op = NULL;
+	char url[128];
+	int ret;
+
+	if (!(empty = json_object_new_object())) {
+		arg_free(arg);
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	}
+	if (backend_status(ni->name)) {
+		ret = lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", ni->name);
+		arg_free(arg);
+		goto out;
+	}
+	ret = db_exec(
+	    NULL, NULL, err,
+	    "INSERT INTO instances (name, description, architecture, config, devices,"
+	    " profiles, ephemeral, created_at, creating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+	    "sssjjjbi", ni->name, ni->description ? ni->description : "",
+	    ni->architecture ? ni->architecture : "x86_64", ni->config ? ni->config : empty,
+	    ni->devices ? ni->devices : empty, ni->profiles, (int)ni->ephemeral,
+	    (int64_t)time(NULL));
+	if (ret == -LXF_EEXIST)
+		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", ni->name);
+	if (ret < 0) {
+		arg_free(arg);
+		goto out;
+	}
+	api_instance_url(ni->name, url, sizeof(url));
+	op = op_run("Creating instance", "instances", url, fn, arg, arg_free, err);
+	if (!op) {
+		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", ni->name);
+		ret = -err->code;
+		goto out;
+	}
+	ret = api_async(req, op, err);
+out:
+	op_unref(op);
+	json_object_put(empty);
+	return ret;
+}
+
+int api_instances_post(struct http_req *req, struct lxf_err *err)
+{
+	struct json_object *body, *source = NULL, *config = NULL, *devices = NULL;
+	struct json_object *profiles = NULL, *img = NULL, *own_profiles = NULL;
+	struct json_object *own_config = NULL;
+	struct create_arg *a = NULL;
+	const char *name = NULL, *type = NULL, *stype = NULL, *desc = "";
+	bool ephemeral = false, start = false;
+	struct api_new_instance ni;
+	int ret;
+
+	ret = api_body_object(req, &body, err);
+	if (ret < 0)
+		return ret;
+	if (lxf_json_get_string(body, "name", true, &name, err) < 0 ||
+	    router_check_instance_name(name, "instance name", err) < 0 ||
+	    lxf_json_get_string(body, "type", false, &type, err) < 0 ||
+	    lxf_json_get_string(body, "description", false, &desc, err) < 0 ||
+	    lxf_json_get_object(body, "source", true, &source, err) < 0 ||
+	    lxf_json_get_string(source, "type", true, &stype, err) < 0 ||
+	    lxf_json_get_object(body, "config", false, &config, err) < 0 ||
+	    lxf_json_get_object(body, "devices", false, &devices, err) < 0 ||
+	    lxf_json_get_array(body, "profiles", false, &profiles, err) < 0 ||
+	    lxf_json_get_bool(body, "ephemeral", false, &ephemeral, err) < 0 ||
+	    lxf_json_get_bool(body, "start", false, &start, err) < 0)
+		return -LXF_EINVAL;
+	if (type && type[0] && strcmp(type, "container") != 0)
+		return lxf_err_set(err, LXF_ENOTSUP, "Only containers are supported");
+	if (strcmp(stype, "copy") == 0)
+		return migrate_copy_post(req, body, err);
+	if (strcmp(stype, "migration") == 0)
+		return migrate_target_post(req, body, err);
+	if (api_check_fields(config, devices, profiles, err) < 0)
+		return -LXF_EINVAL;
+	if (!profiles) {
+		own_profiles = json_object_new_array();
+		json_object_array_add(own_profiles, json_object_new_string("default"));
+		profiles = own_profiles;
+	}
+	if (!(a = calloc(1, sizeof(*a)))) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->start = start;
+	if (strcmp(stype, "image") == 0) {
+		ret = source_image(source, &img, err);
+		if (ret < 0)
+			goto out;
+		img_path(lxfd_conf.dir, lxf_json_str(img, "fingerprint"), a->image,
+			 sizeof(a->image));
+		ret = image_config(config, img, &own_config, err);
+		if (ret < 0)
+			goto out;
+		config = own_config;
+	} else if (strcmp(stype, "none") != 0) {
+		ret = lxf_err_set(err, LXF_ENOTSUP, "Source type \"%s\" is not supported", stype);
+		goto out;
+	}
+	ret = api_expand(profiles, config, devices, &a->config, &a->devices, err);
+	/* A bad key is a 400 now, not a failed operation later. */
+	if (ret == 0)
+		ret = bcfg_validate(a->config, a->devices, err);
+	if (ret < 0)
+		goto out;
+	ni = (struct api_new_instance){
+	    .name = name,
+	    .description = desc,
+	    .architecture = img ? lxf_json_str(img, "architecture") : NULL,
+	    .config = config,
+	    .devices = devices,
+	    .profiles = profiles,
+	    .ephemeral = ephemeral,
+	};
+	ret = api_instance_create_run(req, &ni, create_op, a, create_arg_free, err);
+	a = NULL;
+out:
+	create_arg_free(a);
+	json_object_put(img);
+	json_object_put(own_profiles);
+	json_object_put(own_config);
+	return ret;
+}
