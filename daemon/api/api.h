@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "instance.h"
 #include "json.h"
 #include "op.h"
 #include "reply.h"
@@ -72,40 +73,6 @@ void api_update_row(struct json_object *row, struct json_object *config,
 /* ?recursion= as 0, 1 or 2 (bad or absent values read as 0). */
 int api_recursion(const struct http_req *req);
 
-/* LXD device maps: an object of objects whose values are strings, each with a "type". */
-int api_check_devices(struct json_object *devices, struct lxf_err *err);
-
-/*
- * The body fields an instance or a profile shares, each NULL when absent:
- * config a string map, devices as api_check_devices, profiles a list of
- * names. 0 or -LXF_EINVAL.
- */
-int api_check_fields(struct json_object *config, struct json_object *devices,
-		     struct json_object *profiles, struct lxf_err *err);
-
-/*
- * Applies the profiles (array of names, each must exist) in order, then
- * config and devices, giving LXD's expanded_config / expanded_devices
- * (new references). -LXF_ENOENT for a missing profile.
- */
-int api_expand(struct json_object *profiles, struct json_object *config,
-	       struct json_object *devices, struct json_object **exp_config,
-	       struct json_object **exp_devices, struct lxf_err *err);
-/* api_expand of an instance or snapshot row's profiles, config and devices. */
-int api_expand_row(struct json_object *row, struct json_object **exp_config,
-		   struct json_object **exp_devices, struct lxf_err *err);
-/* The same with the profile rows taken from pmap ({name: row}), NULL: the DB. */
-int api_expand_in(struct json_object *pmap, struct json_object *profiles,
-		  struct json_object *config, struct json_object *devices,
-		  struct json_object **exp_config, struct json_object **exp_devices,
-		  struct lxf_err *err);
-
-/* "instances" resource URL helper: "/1.0/instances/<name>" into buf. */
-void api_instance_url(const char *name, char *buf, size_t n);
-
-/* Deep copy of o (new reference; NULL for NULL). */
-struct json_object *api_copy(struct json_object *o);
-
 /* Adds to o a deep copy of row's fields keys[0..n) (null where row has none). */
 void api_copy_fields(struct json_object *o, struct json_object *row, const char *const *keys,
 		     size_t n);
@@ -121,21 +88,6 @@ void api_add_time(struct json_object *o, struct json_object *row, const char *ke
 int api_list_rows(struct http_req *req, struct json_object *rows, const char *prefix,
 		  const char *key, struct json_object *(*to_json)(struct json_object *row),
 		  struct lxf_err *err);
-
-/* What a new instance's DB row is made of (api_instance_create_run). */
-struct api_new_instance {
-	const char *name, *description, *architecture; /* NULL: "", "x86_64" */
-	struct json_object *config, *devices;          /* NULL: {} */
-	struct json_object *profiles;
-	bool ephemeral;
-};
-
-/*
- * Reserves ni->name (a row marked creating) and runs fn(arg) as the async
- * "Creating instance" operation answering req; arg is taken in all cases.
- */
-int api_instance_create_run(struct http_req *req, const struct api_new_instance *ni, op_fn fn,
-			    void *arg, void (*arg_free)(void *), struct lxf_err *err);
 
 /* The whole Instance object (recursion 1) for DB row row; with full, also state etc. */
 struct json_object *api_instance_json(struct json_object *row, bool full);

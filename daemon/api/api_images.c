@@ -177,7 +177,7 @@ int api_image_import(const char *tmp, const char *want_fp, const char *filename,
 	if (ret < 0)
 		goto out;
 	arch = lxf_json_str(meta, "architecture");
-	props = api_copy(json_object_object_get(meta, "properties"));
+	props = lxf_json_copy(json_object_object_get(meta, "properties"));
 	if (!json_object_is_type(props, json_type_object)) {
 		json_object_put(props);
 		props = json_object_new_object();
@@ -185,7 +185,7 @@ int api_image_import(const char *tmp, const char *want_fp, const char *filename,
 	if (properties) {
 		json_object_object_foreach(properties, k, v)
 		{
-			json_object_object_add(props, k, api_copy(v));
+			json_object_object_add(props, k, lxf_json_copy(v));
 		}
 	}
 	ret = db_exec(NULL, NULL, err,

@@ -277,7 +277,7 @@ int api_server_update(struct http_req *req, struct lxf_err *err)
 		ret = reply_check_if_match(req, shown, err);
 	if (ret < 0)
 		goto out;
-	next = patch ? api_copy(cur) : json_object_new_object();
+	next = patch ? lxf_json_copy(cur) : json_object_new_object();
 	if (!next) {
 		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 		goto out;

@@ -67,7 +67,7 @@ static bool wants_start(struct json_object *row)
 	struct json_object *ec = NULL, *ed = NULL;
 	bool yes;
 
-	if (api_expand_row(row, &ec, &ed, NULL) < 0)
+	if (instance_expand_row(row, &ec, &ed, NULL) < 0)
 		return false;
 	yes = bcfg_is_true(lxf_json_str(ec, "boot.autostart"));
 	if (!yes) {

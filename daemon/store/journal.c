@@ -46,10 +46,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "backend.h"
 #include "db.h"
 #include "file.h"
+#include "instance.h"
 #include "json.h"
 #include "log.h"
 #include "migrate.h"
@@ -257,7 +257,7 @@ int journal_render(const char *name, struct lxf_err *err)
 	    db_row(&row, "Instance", err, "SELECT * FROM instances WHERE name = ?", "s", name);
 
 	if (ret == 0)
-		ret = api_expand_row(row, &ec, &ed, err);
+		ret = instance_expand_row(row, &ec, &ed, err);
 	if (ret < 0)
 		goto out;
 	/* The file first: liblxc must never parse a stale one (after a rename
