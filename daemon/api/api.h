@@ -26,6 +26,8 @@ struct op;
 struct lxfd_conf {
 	char dir[PATH_MAX];
 	volatile int quit; /* set by signals and /internal/shutdown; the loop exits */
+	/* What /internal/shutdown runs first: lifecycle_stop_all (lxfd/lifecycle.h). */
+	void (*stop_all)(int timeout);
 };
 extern struct lxfd_conf lxfd_conf;
 
@@ -131,9 +133,6 @@ int api_image_copy_post(struct http_req *req, struct lxf_err *err);
  * a public image, or ?secret= a live secret of fp (used up when consume). */
 bool api_image_visible(struct http_req *req, const char *fp, bool public, bool consume);
 
-/* Stops every running container (clean, then forced after timeout seconds). */
-void api_stop_all(int timeout);
-
 /* api_snapshots.c: the InstanceSnapshot objects of instance name (new
  * array, empty on errors), for recursion=2 instance objects. */
 struct json_object *api_snapshots_json(const char *name);
@@ -147,20 +146,7 @@ void snapshots_prune_expired(void);
 int api_snapshot_restore(struct http_req *req, const char *name, struct json_object *body,
 			 struct lxf_err *err);
 
-/* First start and crash recovery: default profile, half-made instances. */
-int api_server_init(struct lxf_err *err);
-
 /* A stored server config value into buf: 1 when set, 0 when unset, < 0 on error. */
 int api_server_config_get(const char *key, char *buf, size_t n);
-
-/*
- * autostart.c. autostart_schedule queues, on POOL_OP, the start of every
- * instance with boot.autostart or one that `lxfd shutdown` stopped, and
- * the removal of ephemeral instances that stopped while lxfd was away.
- * Call after op_init. autostart_note_running marks an instance that the
- * shutdown is about to stop (volatile.last_state.power=RUNNING).
- */
-int autostart_schedule(struct lxf_err *err);
-void autostart_note_running(const char *name);
 
 #endif

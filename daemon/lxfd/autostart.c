@@ -19,6 +19,7 @@
 #include "backend_config.h"
 #include "db.h"
 #include "journal.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "op.h"
 #include "watch.h"
