@@ -114,7 +114,7 @@ struct json_object *api_state_broken(void);
 struct json_object *api_image_json(struct json_object *row);
 
 /*
- * api_images.c: imports tarball tmp (consumed either way) as an image:
+ * api_image_import.c: imports tarball tmp (consumed either way) as an image:
  * checked against want_fp when non-empty, metadata.yaml's properties
  * overlaid with properties (may be NULL). *md gets {fingerprint, size}.
  * -LXF_EEXIST when that image is already stored.
