@@ -202,6 +202,15 @@ int lxf_json_add_str(struct json_object *o, const char *key, const char *val)
 	return 0;
 }
 
+struct json_object *lxf_json_copy(struct json_object *o)
+{
+	struct json_object *c = NULL;
+
+	if (!o || json_object_deep_copy(o, &c, NULL) < 0)
+		return NULL;
+	return c;
+}
+
 struct json_object *lxf_json_path(struct json_object *o, const char *dotted)
 {
 	const char *p = dotted;

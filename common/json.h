@@ -51,6 +51,9 @@ int lxf_json_check_string_map(struct json_object *o, const char *what, struct lx
 /* Adds a string member (NULL value -> JSON null). Returns 0 or -LXF_ENOMEM. */
 int lxf_json_add_str(struct json_object *o, const char *key, const char *val);
 
+/* Deep copy of o (new reference; NULL for NULL or when out of memory). */
+struct json_object *lxf_json_copy(struct json_object *o);
+
 /* Walks a dotted path of object keys ("environment.server"); NULL when absent. */
 struct json_object *lxf_json_path(struct json_object *o, const char *dotted);
 

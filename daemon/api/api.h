@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "instance.h"
 #include "json.h"
 #include "op.h"
 #include "reply.h"
@@ -25,6 +26,8 @@ struct op;
 struct lxfd_conf {
 	char dir[PATH_MAX];
 	volatile int quit; /* set by signals and /internal/shutdown; the loop exits */
+	/* What /internal/shutdown runs first: lifecycle_stop_all (lxfd/lifecycle.h). */
+	void (*stop_all)(int timeout);
 };
 extern struct lxfd_conf lxfd_conf;
 
@@ -72,40 +75,6 @@ void api_update_row(struct json_object *row, struct json_object *config,
 /* ?recursion= as 0, 1 or 2 (bad or absent values read as 0). */
 int api_recursion(const struct http_req *req);
 
-/* LXD device maps: an object of objects whose values are strings, each with a "type". */
-int api_check_devices(struct json_object *devices, struct lxf_err *err);
-
-/*
- * The body fields an instance or a profile shares, each NULL when absent:
- * config a string map, devices as api_check_devices, profiles a list of
- * names. 0 or -LXF_EINVAL.
- */
-int api_check_fields(struct json_object *config, struct json_object *devices,
-		     struct json_object *profiles, struct lxf_err *err);
-
-/*
- * Applies the profiles (array of names, each must exist) in order, then
- * config and devices, giving LXD's expanded_config / expanded_devices
- * (new references). -LXF_ENOENT for a missing profile.
- */
-int api_expand(struct json_object *profiles, struct json_object *config,
-	       struct json_object *devices, struct json_object **exp_config,
-	       struct json_object **exp_devices, struct lxf_err *err);
-/* api_expand of an instance or snapshot row's profiles, config and devices. */
-int api_expand_row(struct json_object *row, struct json_object **exp_config,
-		   struct json_object **exp_devices, struct lxf_err *err);
-/* The same with the profile rows taken from pmap ({name: row}), NULL: the DB. */
-int api_expand_in(struct json_object *pmap, struct json_object *profiles,
-		  struct json_object *config, struct json_object *devices,
-		  struct json_object **exp_config, struct json_object **exp_devices,
-		  struct lxf_err *err);
-
-/* "instances" resource URL helper: "/1.0/instances/<name>" into buf. */
-void api_instance_url(const char *name, char *buf, size_t n);
-
-/* Deep copy of o (new reference; NULL for NULL). */
-struct json_object *api_copy(struct json_object *o);
-
 /* Adds to o a deep copy of row's fields keys[0..n) (null where row has none). */
 void api_copy_fields(struct json_object *o, struct json_object *row, const char *const *keys,
 		     size_t n);
@@ -121,21 +90,6 @@ void api_add_time(struct json_object *o, struct json_object *row, const char *ke
 int api_list_rows(struct http_req *req, struct json_object *rows, const char *prefix,
 		  const char *key, struct json_object *(*to_json)(struct json_object *row),
 		  struct lxf_err *err);
-
-/* What a new instance's DB row is made of (api_instance_create_run). */
-struct api_new_instance {
-	const char *name, *description, *architecture; /* NULL: "", "x86_64" */
-	struct json_object *config, *devices;          /* NULL: {} */
-	struct json_object *profiles;
-	bool ephemeral;
-};
-
-/*
- * Reserves ni->name (a row marked creating) and runs fn(arg) as the async
- * "Creating instance" operation answering req; arg is taken in all cases.
- */
-int api_instance_create_run(struct http_req *req, const struct api_new_instance *ni, op_fn fn,
-			    void *arg, void (*arg_free)(void *), struct lxf_err *err);
 
 /* The whole Instance object (recursion 1) for DB row row; with full, also state etc. */
 struct json_object *api_instance_json(struct json_object *row, bool full);
@@ -160,7 +114,7 @@ struct json_object *api_state_broken(void);
 struct json_object *api_image_json(struct json_object *row);
 
 /*
- * api_images.c: imports tarball tmp (consumed either way) as an image:
+ * api_image_import.c: imports tarball tmp (consumed either way) as an image:
  * checked against want_fp when non-empty, metadata.yaml's properties
  * overlaid with properties (may be NULL). *md gets {fingerprint, size}.
  * -LXF_EEXIST when that image is already stored.
@@ -179,9 +133,6 @@ int api_image_copy_post(struct http_req *req, struct lxf_err *err);
  * a public image, or ?secret= a live secret of fp (used up when consume). */
 bool api_image_visible(struct http_req *req, const char *fp, bool public, bool consume);
 
-/* Stops every running container (clean, then forced after timeout seconds). */
-void api_stop_all(int timeout);
-
 /* api_snapshots.c: the InstanceSnapshot objects of instance name (new
  * array, empty on errors), for recursion=2 instance objects. */
 struct json_object *api_snapshots_json(const char *name);
@@ -195,20 +146,7 @@ void snapshots_prune_expired(void);
 int api_snapshot_restore(struct http_req *req, const char *name, struct json_object *body,
 			 struct lxf_err *err);
 
-/* First start and crash recovery: default profile, half-made instances. */
-int api_server_init(struct lxf_err *err);
-
 /* A stored server config value into buf: 1 when set, 0 when unset, < 0 on error. */
 int api_server_config_get(const char *key, char *buf, size_t n);
-
-/*
- * autostart.c. autostart_schedule queues, on POOL_OP, the start of every
- * instance with boot.autostart or one that `lxfd shutdown` stopped, and
- * the removal of ephemeral instances that stopped while lxfd was away.
- * Call after op_init. autostart_note_running marks an instance that the
- * shutdown is about to stop (volatile.last_state.power=RUNNING).
- */
-int autostart_schedule(struct lxf_err *err);
-void autostart_note_running(const char *name);
 
 #endif

@@ -9,7 +9,7 @@
 
 static struct json_object *alias_json(struct json_object *row)
 {
-	struct json_object *o = api_copy(row);
+	struct json_object *o = lxf_json_copy(row);
 
 	if (o)
 		lxf_json_add_str(o, "type", "container");

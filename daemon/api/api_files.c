@@ -199,7 +199,7 @@ static void file_event(const char *action, const char *name, const char *path, c
 	struct json_object *ctx = json_object_new_object();
 	char url[128];
 
-	api_instance_url(name, url, sizeof(url));
+	instance_url(name, url, sizeof(url));
 	if (ctx) {
 		lxf_json_add_str(ctx, "file-path", path);
 		if (type)

@@ -86,7 +86,7 @@ static int apply_update(const char *name, struct json_object *row, struct lxf_er
 	struct json_object *ec = NULL, *ed = NULL, *old = NULL;
 	int ret;
 
-	ret = api_expand_row(row, &ec, &ed, err);
+	ret = instance_expand_row(row, &ec, &ed, err);
 	if (ret == 0)
 		ret = bcfg_validate(ec, ed, err);
 	if (ret == 0)
@@ -137,12 +137,12 @@ static int new_row(struct json_object *row, struct json_object *body, bool patch
 	    lxf_json_get_bool(body, "ephemeral", false, &ephemeral, err) < 0 ||
 	    lxf_json_get_string(body, "description", false, &desc, err) < 0)
 		return -LXF_EINVAL;
-	if (api_check_fields(config, devices, profiles, err) < 0)
+	if (instance_check_fields(config, devices, profiles, err) < 0)
 		return -LXF_EINVAL;
 	api_update_row(row, config, devices, desc, patch);
 	if (profiles || !patch)
-		json_object_object_add(row, "profiles",
-				       profiles ? api_copy(profiles) : json_object_new_array());
+		json_object_object_add(
+		    row, "profiles", profiles ? lxf_json_copy(profiles) : json_object_new_array());
 	if (has_eph || !patch)
 		json_object_object_add(row, "ephemeral", json_object_new_boolean(ephemeral));
 	return 0;
@@ -207,8 +207,8 @@ int api_instance_update(struct http_req *req, struct lxf_err *err)
 		ret = new_row(row, body, patch, err);
 	/* Missing profiles are refused now, before any operation is made. */
 	if (ret == 0)
-		ret =
-		    api_expand(json_object_object_get(row, "profiles"), NULL, NULL, &ec, &ed, err);
+		ret = instance_expand(json_object_object_get(row, "profiles"), NULL, NULL, &ec, &ed,
+				      err);
 	if (ret < 0)
 		goto out;
 	if (patch) {
@@ -223,7 +223,7 @@ int api_instance_update(struct http_req *req, struct lxf_err *err)
 	}
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	a->row = json_object_get(row);
-	api_instance_url(name, url, sizeof(url));
+	instance_url(name, url, sizeof(url));
 	op = op_run("Updating instance", "instances", url, update_op, a, update_arg_free, err);
 	ret = op ? api_async(req, op, err) : -err->code;
 out:
@@ -260,7 +260,7 @@ static int pin_macs(const char *old, struct lxf_err *err)
 	int ret = db_row(&row, "Instance", err, "SELECT * FROM instances WHERE name = ?", "s", old);
 
 	if (ret == 0)
-		ret = api_expand_row(row, &ec, &ed, err);
+		ret = instance_expand_row(row, &ec, &ed, err);
 	if (ret == 0 && backend_dir(seed, sizeof(seed)) < 0)
 		ret = lxf_err_set(err, LXF_EINTERNAL, "Backend not initialised");
 	if (ret < 0)
@@ -407,7 +407,7 @@ int api_instance_post(struct http_req *req, struct lxf_err *err)
 		free(a);
 		goto out;
 	}
-	api_instance_url(name, url, sizeof(url));
+	instance_url(name, url, sizeof(url));
 	op = op_run("Renaming instance", "instances", url, rename_op, a, free, err);
 	ret = op ? api_async(req, op, err) : -err->code;
 out:
@@ -447,7 +447,7 @@ int api_instance_delete(struct http_req *req, struct lxf_err *err)
 		return lxf_err_set(err, LXF_EINVAL, "Instance is running");
 	if (!(arg = strdup(name)))
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	api_instance_url(name, url, sizeof(url));
+	instance_url(name, url, sizeof(url));
 	op = op_run("Deleting instance", "instances", url, delete_op, arg, free, err);
 	ret = op ? api_async(req, op, err) : -err->code;
 	op_unref(op);

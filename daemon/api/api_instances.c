@@ -68,12 +68,12 @@ struct json_object *api_instance_json_in(struct json_object *row, bool full,
 	api_copy_fields(o, row, copied, sizeof(copied) / sizeof(copied[0]));
 	api_add_time(o, row, "created_at");
 	api_add_time(o, row, "last_used_at");
-	if (api_expand_in(ctx ? ctx->profiles : NULL, json_object_object_get(row, "profiles"),
-			  json_object_object_get(row, "config"),
-			  json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
+	if (instance_expand_in(ctx ? ctx->profiles : NULL, json_object_object_get(row, "profiles"),
+			       json_object_object_get(row, "config"),
+			       json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
 		/* A profile vanished under us: show the local maps rather than nothing. */
-		ec = api_copy(json_object_object_get(row, "config"));
-		ed = api_copy(json_object_object_get(row, "devices"));
+		ec = lxf_json_copy(json_object_object_get(row, "config"));
+		ed = lxf_json_copy(json_object_object_get(row, "devices"));
 	}
 	json_object_object_add(o, "expanded_config", ec);
 	json_object_object_add(o, "expanded_devices", ed);
@@ -216,7 +216,7 @@ int api_instances_get(struct http_req *req, struct lxf_err *err)
 		if (flt && (!job.objs[i] || !filter_match(flt, job.objs[i])))
 			continue;
 		if (rec == 0) {
-			api_instance_url(lxf_json_str(row, "name"), url, sizeof(url));
+			instance_url(lxf_json_str(row, "name"), url, sizeof(url));
 			json_object_array_add(arr, json_object_new_string(url));
 		} else if (job.objs[i]) {
 			json_object_array_add(arr, json_object_get(job.objs[i]));
@@ -323,7 +323,7 @@ static int image_config(struct json_object *config, struct json_object *img,
 			struct json_object **out, struct lxf_err *err)
 {
 	struct json_object *props = json_object_object_get(img, "properties");
-	struct json_object *o = config ? api_copy(config) : json_object_new_object();
+	struct json_object *o = config ? lxf_json_copy(config) : json_object_new_object();
 	char key[320];
 
 	*out = NULL;
@@ -344,54 +344,29 @@ static int image_config(struct json_object *config, struct json_object *img,
 }
 
 /*
- * Reserves name with a row marked creating (so a crash before the operation
- * ends leaves it for the next start to clean up, never half-made) and runs
- * fn on a worker as a "Creating instance" operation; the row is dropped
- * again when the operation cannot be queued. arg is taken in all cases.
- * Shared by the creates from an image or nothing and by copies.
+ * Reserves ni->name (instance_create) and runs fn on a worker as a
+ * "Creating instance" operation answering req; the row is dropped again
+ * when the operation cannot be queued. arg is taken in all cases.
  */
-int api_instance_create_run(struct http_req *req, const struct api_new_instance *ni, op_fn fn,
-			    void *arg, void (*arg_free)(void *), struct lxf_err *err)
+static int create_run(struct http_req *req, const struct instance_new *ni, op_fn fn, void *arg,
+		      void (*arg_free)(void *), struct lxf_err *err)
 {
-	struct json_object *empty = NULL;
 	struct op *op = NULL;
 	char url[128];
-	int ret;
+	int ret = instance_create(ni, err);
 
-	if (!(empty = json_object_new_object())) {
-		arg_free(arg);
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	}
-	if (backend_status(ni->name)) {
-		ret = lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", ni->name);
-		arg_free(arg);
-		goto out;
-	}
-	ret = db_exec(
-	    NULL, NULL, err,
-	    "INSERT INTO instances (name, description, architecture, config, devices,"
-	    " profiles, ephemeral, created_at, creating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
-	    "sssjjjbi", ni->name, ni->description ? ni->description : "",
-	    ni->architecture ? ni->architecture : "x86_64", ni->config ? ni->config : empty,
-	    ni->devices ? ni->devices : empty, ni->profiles, (int)ni->ephemeral,
-	    (int64_t)time(NULL));
-	if (ret == -LXF_EEXIST)
-		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", ni->name);
 	if (ret < 0) {
 		arg_free(arg);
-		goto out;
+		return ret;
 	}
-	api_instance_url(ni->name, url, sizeof(url));
+	instance_url(ni->name, url, sizeof(url));
 	op = op_run("Creating instance", "instances", url, fn, arg, arg_free, err);
 	if (!op) {
-		db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", ni->name);
-		ret = -err->code;
-		goto out;
+		instance_create_undo(ni->name);
+		return -err->code;
 	}
 	ret = api_async(req, op, err);
-out:
 	op_unref(op);
-	json_object_put(empty);
 	return ret;
 }
 
@@ -403,7 +378,7 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 	struct create_arg *a = NULL;
 	const char *name = NULL, *type = NULL, *stype = NULL, *desc = "";
 	bool ephemeral = false, start = false;
-	struct api_new_instance ni;
+	struct instance_new ni;
 	int ret;
 
 	ret = api_body_object(req, &body, err);
@@ -427,7 +402,7 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 		return migrate_copy_post(req, body, err);
 	if (strcmp(stype, "migration") == 0)
 		return migrate_target_post(req, body, err);
-	if (api_check_fields(config, devices, profiles, err) < 0)
+	if (instance_check_fields(config, devices, profiles, err) < 0)
 		return -LXF_EINVAL;
 	if (!profiles) {
 		own_profiles = json_object_new_array();
@@ -454,13 +429,13 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_ENOTSUP, "Source type \"%s\" is not supported", stype);
 		goto out;
 	}
-	ret = api_expand(profiles, config, devices, &a->config, &a->devices, err);
+	ret = instance_expand(profiles, config, devices, &a->config, &a->devices, err);
 	/* A bad key is a 400 now, not a failed operation later. */
 	if (ret == 0)
 		ret = bcfg_validate(a->config, a->devices, err);
 	if (ret < 0)
 		goto out;
-	ni = (struct api_new_instance){
+	ni = (struct instance_new){
 	    .name = name,
 	    .description = desc,
 	    .architecture = img ? lxf_json_str(img, "architecture") : NULL,
@@ -469,7 +444,7 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 	    .profiles = profiles,
 	    .ephemeral = ephemeral,
 	};
-	ret = api_instance_create_run(req, &ni, create_op, a, create_arg_free, err);
+	ret = create_run(req, &ni, create_op, a, create_arg_free, err);
 	a = NULL;
 out:
 	create_arg_free(a);

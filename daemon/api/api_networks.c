@@ -116,7 +116,7 @@ static struct json_object *used_by(const char *name)
 				    NULL);
 			if (!hit)
 				continue;
-			api_instance_url(lxf_json_str(r, "name"), url, sizeof(url));
+			instance_url(lxf_json_str(r, "name"), url, sizeof(url));
 			json_object_array_add(used, json_object_new_string(url));
 		}
 	}
@@ -144,7 +144,7 @@ static struct json_object *network_json(const char *name, struct json_object *ro
 	json_object_object_add(o, "managed", json_object_new_boolean(row != NULL));
 	lxf_json_add_str(o, "status", row ? (if_nametoindex(name) ? "Created" : "Errored") : "");
 	json_object_object_add(o, "config",
-			       row ? api_copy(json_object_object_get(row, "config"))
+			       row ? lxf_json_copy(json_object_object_get(row, "config"))
 				   : json_object_new_object());
 	json_object_object_add(o, "used_by", used_by(name));
 	json_object_object_add(o, "locations", loc);
@@ -158,7 +158,7 @@ static struct json_object *etag_src(struct json_object *row)
 	if (o) {
 		lxf_json_add_str(o, "description", lxf_json_str(row, "description"));
 		json_object_object_add(o, "config",
-				       api_copy(json_object_object_get(row, "config")));
+				       lxf_json_copy(json_object_object_get(row, "config")));
 	}
 	return o;
 }

@@ -21,7 +21,7 @@ static int get_profile(const char *name, struct json_object **row, struct lxf_er
 
 static struct json_object *profile_json(struct json_object *row)
 {
-	struct json_object *o = api_copy(row), *users = NULL, *used = json_object_new_array();
+	struct json_object *o = lxf_json_copy(row), *users = NULL, *used = json_object_new_array();
 
 	if (!o || !used) {
 		json_object_put(o);
@@ -31,8 +31,8 @@ static struct json_object *profile_json(struct json_object *row)
 	if (db_exec(&users, NULL, NULL, USERS_SQL, "s", lxf_json_str(row, "name")) == 0) {
 		for (size_t i = 0; i < json_object_array_length(users); i++) {
 			char url[128];
-			api_instance_url(lxf_json_str(json_object_array_get_idx(users, i), "name"),
-					 url, sizeof(url));
+			instance_url(lxf_json_str(json_object_array_get_idx(users, i), "name"), url,
+				     sizeof(url));
 			json_object_array_add(used, json_object_new_string(url));
 		}
 	}
@@ -43,7 +43,7 @@ static struct json_object *profile_json(struct json_object *row)
 
 static struct json_object *etag_src(struct json_object *row)
 {
-	struct json_object *o = api_copy(row);
+	struct json_object *o = lxf_json_copy(row);
 
 	if (o)
 		json_object_object_del(o, "name");
@@ -68,7 +68,7 @@ static int read_fields(struct json_object *body, struct json_object **config,
 	    lxf_json_get_object(body, "devices", false, devices, err) < 0 ||
 	    lxf_json_get_string(body, "description", false, desc, err) < 0)
 		return -LXF_EINVAL;
-	return api_check_fields(*config, *devices, NULL, err);
+	return instance_check_fields(*config, *devices, NULL, err);
 }
 
 int api_profiles_post(struct http_req *req, struct lxf_err *err)
@@ -123,7 +123,7 @@ static int apply_to_users(const char *name, struct lxf_err *err)
 		struct json_object *row = json_object_array_get_idx(users, i), *ec = NULL,
 				   *ed = NULL;
 		const char *iname = lxf_json_str(row, "name");
-		ret = api_expand_row(row, &ec, &ed, err);
+		ret = instance_expand_row(row, &ec, &ed, err);
 		if (ret == 0 && backend_status(iname))
 			ret = backend_update(iname, ec, ed, err);
 		if (ret < 0)
@@ -163,7 +163,7 @@ int api_profile_update(struct http_req *req, struct lxf_err *err)
 		ret = read_fields(body, &config, &devices, &desc, err);
 	if (ret < 0)
 		goto out;
-	nrow = api_copy(row);
+	nrow = lxf_json_copy(row);
 	if (nrow)
 		api_update_row(nrow, config, devices, desc, patch);
 	/* Store, push to the instances; if one refuses, put everything back. */

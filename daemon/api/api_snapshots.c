@@ -66,11 +66,11 @@ static struct json_object *snap_json_in(struct json_object *row, struct json_obj
 	api_add_time(o, row, "created_at");
 	api_add_time(o, row, "expires_at");
 	api_add_time(o, row, "last_used_at");
-	if (api_expand_in(pmap, json_object_object_get(row, "profiles"),
-			  json_object_object_get(row, "config"),
-			  json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
-		ec = api_copy(json_object_object_get(row, "config"));
-		ed = api_copy(json_object_object_get(row, "devices"));
+	if (instance_expand_in(pmap, json_object_object_get(row, "profiles"),
+			       json_object_object_get(row, "config"),
+			       json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
+		ec = lxf_json_copy(json_object_object_get(row, "config"));
+		ed = lxf_json_copy(json_object_object_get(row, "devices"));
 	}
 	json_object_object_add(o, "expanded_config", ec);
 	json_object_object_add(o, "expanded_devices", ed);
@@ -278,7 +278,7 @@ static int run_op(struct http_req *req, const char *desc, op_fn fn, struct snap_
 	struct op *op;
 	int ret;
 
-	api_instance_url(a->name, url, sizeof(url));
+	instance_url(a->name, url, sizeof(url));
 	op = op_run(desc, "instances", url, fn, a, free, err);
 	ret = op ? api_async(req, op, err) : -err->code;
 	op_unref(op);
@@ -608,7 +608,7 @@ static int restore_swap(const char *name, const char *snap, struct lxf_err *err)
 	int ret = snap_row(name, snap, &row, err);
 
 	if (ret == 0)
-		ret = api_expand_row(row, &ec, &ed, err);
+		ret = instance_expand_row(row, &ec, &ed, err);
 	if (ret < 0)
 		goto out;
 	snprintf(rootfs, sizeof(rootfs), "containers/%s/rootfs", name);
@@ -671,7 +671,7 @@ static int restore_op(struct op *op, void *arg, struct json_object **md, struct 
 		char url[128];
 		if (ctx)
 			lxf_json_add_str(ctx, "snapshot", a->snap);
-		api_instance_url(a->name, url, sizeof(url));
+		instance_url(a->name, url, sizeof(url));
 		events_lifecycle("instance-restored", url, ctx);
 		json_object_put(ctx);
 		lxf_info("Instance %s restored from snapshot %s", a->name, a->snap);

@@ -222,7 +222,7 @@ int api_state_put(struct http_req *req, struct lxf_err *err)
 	a->timeout = (int)timeout;
 	a->force = force;
 	a->ephemeral = json_object_get_boolean(json_object_object_get(row, "ephemeral"));
-	api_instance_url(name, url, sizeof(url));
+	instance_url(name, url, sizeof(url));
 	op = op_run(action_desc[act], "instances", url, state_op, a, free, err);
 	ret = op ? api_async(req, op, err) : -err->code;
 out:

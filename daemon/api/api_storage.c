@@ -41,8 +41,8 @@ static struct json_object *pool_used_by(void)
 		    "SELECT name FROM instances WHERE creating = 0 ORDER BY name", "") == 0) {
 		for (size_t i = 0; i < json_object_array_length(rows); i++) {
 			char url[128];
-			api_instance_url(lxf_json_str(json_object_array_get_idx(rows, i), "name"),
-					 url, sizeof(url));
+			instance_url(lxf_json_str(json_object_array_get_idx(rows, i), "name"), url,
+				     sizeof(url));
 			json_object_array_add(used, json_object_new_string(url));
 		}
 	}

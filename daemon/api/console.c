@@ -503,7 +503,7 @@ int api_console_post(struct http_req *req, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret < 0)
 		goto out;
-	api_instance_url(name, url, sizeof(url));
+	instance_url(name, url, sizeof(url));
 	k->refs += CON_NCH; /* the channels'; nobody else sees k yet */
 	op = op_run_ws("Showing console", "instances", url, md, con_op, k, con_arg_free, err);
 	if (!op) {

@@ -733,7 +733,7 @@ int api_exec_post(struct http_req *req, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret < 0)
 		goto out;
-	api_instance_url(name, url, sizeof(url));
+	instance_url(name, url, sizeof(url));
 	/* The op holds x (arg_free); each offered channel takes a reference too. */
 	pthread_mutex_lock(&x->lock);
 	for (int i = 0; i < CH_COUNT; i++)

@@ -24,6 +24,7 @@
 #include "file.h"
 #include "helper.h"
 #include "http.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "op.h"
 
@@ -96,11 +97,12 @@ static int run_daemon(const struct lxfd_opts *o, const char *sock)
 		goto out;
 	}
 	api_routes_init();
+	lxfd_conf.stop_all = lifecycle_stop_all;
 	ret = db_open(path, &err);
 	if (ret == 0)
 		ret = backend_init(lxfd_conf.dir, &err);
 	if (ret == 0)
-		ret = api_server_init(&err);
+		ret = lifecycle_init(&err);
 	if (ret == 0)
 		ret = op_init(&err);
 	if (ret == 0)

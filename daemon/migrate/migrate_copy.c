@@ -21,16 +21,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "backend.h"
 #include "backend_config.h"
 #include "db.h"
 #include "events.h"
 #include "http.h"
+#include "instance.h"
 #include "journal.h"
 #include "json.h"
 #include "log.h"
 #include "migrate.h"
+#include "migrate_int.h"
 #include "op.h"
 #include "router.h"
 
@@ -182,7 +183,9 @@ int migrate_copy_post(struct http_req *req, struct json_object *body, struct lxf
 	struct json_object *row = NULL, *own_config = NULL, *src_config = NULL, *src_devices = NULL;
 	struct copy_arg *a = NULL;
 	const char *name = NULL, *src = NULL, *desc = NULL, *st;
-	struct api_new_instance ni;
+	struct instance_new ni;
+	struct op *op = NULL;
+	char url[128];
 	bool ephemeral = false;
 	int ret;
 
@@ -223,17 +226,17 @@ int migrate_copy_post(struct http_req *req, struct json_object *body, struct lxf
 	if (!profiles)
 		profiles = json_object_object_get(row, "profiles");
 	if (!config || (lxf_json_check_string_map(config, "config", err) < 0) ||
-	    api_check_devices(devices, err) < 0) {
+	    instance_check_devices(devices, err) < 0) {
 		ret = config ? -LXF_EINVAL : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 		goto out;
 	}
-	ret = api_expand(profiles, config, devices, &a->config, &a->devices, err);
+	ret = instance_expand(profiles, config, devices, &a->config, &a->devices, err);
 	if (ret == 0)
 		ret = bcfg_validate(a->config, a->devices, err);
 	if (ret < 0)
 		goto out;
 	/* The files keep their owners: the copy must use the source's id map. */
-	ret = api_expand_row(row, &src_config, &src_devices, err);
+	ret = instance_expand_row(row, &src_config, &src_devices, err);
 	if (ret < 0)
 		goto out;
 	if (bcfg_privileged(src_config) != bcfg_privileged(a->config)) {
@@ -244,7 +247,7 @@ int migrate_copy_post(struct http_req *req, struct json_object *body, struct lxf
 	}
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	snprintf(a->src, sizeof(a->src), "%s", src);
-	ni = (struct api_new_instance){
+	ni = (struct instance_new){
 	    .name = name,
 	    .description = desc ? desc : lxf_json_str(row, "description"),
 	    .architecture = lxf_json_str(row, "architecture"),
@@ -253,9 +256,20 @@ int migrate_copy_post(struct http_req *req, struct json_object *body, struct lxf
 	    .profiles = profiles,
 	    .ephemeral = ephemeral,
 	};
-	ret = api_instance_create_run(req, &ni, copy_op, a, copy_arg_free, err);
-	a = NULL;
+	ret = instance_create(&ni, err);
+	if (ret < 0)
+		goto out;
+	instance_url(name, url, sizeof(url));
+	op = op_run("Creating instance", "instances", url, copy_op, a, copy_arg_free, err);
+	a = NULL; /* the op's now, whatever happened */
+	if (!op) {
+		instance_create_undo(name);
+		ret = -err->code;
+		goto out;
+	}
+	ret = mig_async(req, op, err);
 out:
+	op_unref(op);
 	copy_arg_free(a);
 	json_object_put(row);
 	json_object_put(own_config);

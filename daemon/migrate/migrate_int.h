@@ -66,6 +66,10 @@ int mig_offer(struct op *op, struct mig_link *l, struct mig_chan *ctl, const cha
 	      struct mig_chan *fs, const char *fs_secret, struct lxf_err *err);
 int mig_wait_offered(struct mig_link *l, struct lxf_err *err);
 
+/* Answers req with op's async envelope (reply_async: the op object and its URL). Borrows op. */
+struct http_req;
+int mig_async(struct http_req *req, struct op *op, struct lxf_err *err);
+
 /*
  * Dials the peer's channel instead (a pull target, a pushing source):
  * wss://HOST:PORT/1.0/operations/ID/websocket?secret=SECRET, built from

@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
 #include "backend.h"
 #include "db.h"
 #include "http.h"
+#include "instance.h"
 #include "json.h"
 #include "log.h"
 #include "migrate.h"
@@ -366,8 +366,9 @@ int migrate_source_post(struct http_req *req, const char *name, const char *snap
 	ws_secret(fs_secret);
 	lxf_json_add_str(m->md, "control", ctl_secret);
 	lxf_json_add_str(m->md, "fs", fs_secret);
-	md = m->push ? json_object_new_object() : api_copy(m->md); /* pushing: nothing to offer */
-	api_instance_url(name, url, sizeof(url));
+	md = m->push ? json_object_new_object()
+		     : lxf_json_copy(m->md); /* pushing: nothing to offer */
+	instance_url(name, url, sizeof(url));
 	op = op_run_ws("Migrating instance", "instances", url, md, source_op, m, msrc_free, err);
 	mm = m;
 	m = NULL; /* the op's now, whatever happened */
@@ -379,7 +380,7 @@ int migrate_source_post(struct http_req *req, const char *name, const char *snap
 	if (!mm->push)
 		ret = mig_offer(op, &mm->link, mm->ctl, ctl_secret, mm->fs, fs_secret, err);
 	if (ret == 0)
-		ret = api_async(req, op, err);
+		ret = mig_async(req, op, err);
 out:
 	msrc_free(m);
 	op_unref(op);

@@ -33,13 +33,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "backend.h"
 #include "backend_config.h"
 #include "db.h"
 #include "events.h"
 #include "file.h"
 #include "http.h"
+#include "instance.h"
 #include "journal.h"
 #include "json.h"
 #include "log.h"
@@ -600,54 +600,30 @@ static struct json_object *own_config(struct json_object *config)
 	return o;
 }
 
-/* The row, then the op: as api_instance_create_run, with a websocket op. */
-static int start_op(struct http_req *req, struct mtgt *t, const struct api_new_instance *ni,
+/* The row (instance_create, unless refreshing one), then the op, a websocket op. */
+static int start_op(struct http_req *req, struct mtgt *t, const struct instance_new *ni,
 		    const char *ctl_secret, const char *fs_secret, struct lxf_err *err)
 {
-	struct json_object *empty = json_object_new_object();
 	struct op *op = NULL;
 	char url[128];
 	int ret = 0;
 
-	if (!empty) {
+	if (!t->refresh && (ret = instance_create(ni, err)) < 0) {
 		mtgt_free(t);
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		return ret;
 	}
-	if (!t->refresh) {
-		if (backend_status(ni->name)) {
-			ret = lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists",
-					  ni->name);
-		} else {
-			ret = db_exec(
-			    NULL, NULL, err,
-			    "INSERT INTO instances (name, description, architecture, config,"
-			    " devices, profiles, ephemeral, created_at, creating)"
-			    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
-			    "sssjjjbi", ni->name, ni->description ? ni->description : "", t->arch,
-			    ni->config ? ni->config : empty, ni->devices ? ni->devices : empty,
-			    ni->profiles, (int)ni->ephemeral, (int64_t)time(NULL));
-			if (ret == -LXF_EEXIST)
-				lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists",
-					    ni->name);
-		}
-		if (ret < 0) {
-			mtgt_free(t);
-			goto out;
-		}
-	}
-	api_instance_url(ni->name, url, sizeof(url));
+	instance_url(ni->name, url, sizeof(url));
 	{
 		struct mtgt *tt = t;
 		bool refresh = t->refresh;
 
 		/* Pulling, there is nothing to connect to: no secrets shown. */
 		op = op_run_ws("Creating instance", "instances", url,
-			       t->pull ? json_object_new_object() : api_copy(t->md), target_op, t,
-			       mtgt_free, err);
+			       t->pull ? json_object_new_object() : lxf_json_copy(t->md), target_op,
+			       t, mtgt_free, err);
 		if (!op) {
 			if (!refresh)
-				db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?",
-					"s", ni->name);
+				instance_create_undo(ni->name);
 			ret = -err->code;
 			goto out;
 		}
@@ -656,10 +632,9 @@ static int start_op(struct http_req *req, struct mtgt *t, const struct api_new_i
 			ret = mig_offer(op, &tt->link, tt->ctl, ctl_secret, tt->fs, fs_secret, err);
 	}
 	if (ret == 0)
-		ret = api_async(req, op, err);
+		ret = mig_async(req, op, err);
 out:
 	op_unref(op);
-	json_object_put(empty);
 	return ret;
 }
 
@@ -671,7 +646,7 @@ int migrate_target_post(struct http_req *req, struct json_object *body, struct l
 	const char *cert = NULL;
 	bool live = false, inst_only = false, cont_only = false, refresh = false, eph = false;
 	char ctl_secret[65], fs_secret[65];
-	struct api_new_instance ni;
+	struct instance_new ni;
 	struct mtgt *t = NULL;
 	int ret;
 
@@ -720,7 +695,7 @@ int migrate_target_post(struct http_req *req, struct json_object *body, struct l
 		goto out;
 	}
 	if (lxf_json_check_string_map(cfg, "config", err) < 0 ||
-	    (devices && api_check_devices(devices, err) < 0)) {
+	    (devices && instance_check_devices(devices, err) < 0)) {
 		ret = -LXF_EINVAL;
 		goto out;
 	}
@@ -750,7 +725,7 @@ int migrate_target_post(struct http_req *req, struct json_object *body, struct l
 		}
 	}
 	if (!refresh) {
-		ret = api_expand(profiles, cfg, devices, &t->config, &t->devices, err);
+		ret = instance_expand(profiles, cfg, devices, &t->config, &t->devices, err);
 		if (ret == 0)
 			ret = bcfg_validate(t->config, t->devices, err);
 		if (ret < 0)
@@ -770,7 +745,7 @@ int migrate_target_post(struct http_req *req, struct json_object *body, struct l
 	ws_secret(fs_secret);
 	lxf_json_add_str(t->md, "control", ctl_secret);
 	lxf_json_add_str(t->md, "fs", fs_secret);
-	ni = (struct api_new_instance){
+	ni = (struct instance_new){
 	    .name = name,
 	    .description = desc,
 	    .architecture = t->arch,

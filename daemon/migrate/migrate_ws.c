@@ -22,6 +22,7 @@
 #include "migrate_int.h"
 #include "migrate_proto.h"
 #include "op.h"
+#include "reply.h"
 #include "ws.h"
 #include "ws_dial.h"
 
@@ -551,4 +552,15 @@ void mig_send_control(struct mig_chan *ctl, bool success, const char *message)
 	    mig_chan_send(ctl, true, buf, n, &err) < 0)
 		lxf_debug("migration: control message not sent: %s", err.msg);
 	free(buf);
+}
+
+int mig_async(struct http_req *req, struct op *op, struct lxf_err *err)
+{
+	char url[64];
+	struct json_object *o = op_to_json(op);
+
+	if (!o)
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	op_url(op, url, sizeof(url));
+	return reply_async(req, o, url, err);
 }

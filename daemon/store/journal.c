@@ -46,13 +46,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "backend.h"
 #include "db.h"
 #include "file.h"
+#include "instance.h"
 #include "json.h"
 #include "log.h"
-#include "migrate.h"
 
 static int64_t next_batch = 1;
 
@@ -257,7 +256,7 @@ int journal_render(const char *name, struct lxf_err *err)
 	    db_row(&row, "Instance", err, "SELECT * FROM instances WHERE name = ?", "s", name);
 
 	if (ret == 0)
-		ret = api_expand_row(row, &ec, &ed, err);
+		ret = instance_expand_row(row, &ec, &ed, err);
 	if (ret < 0)
 		goto out;
 	/* The file first: liblxc must never parse a stale one (after a rename
@@ -476,9 +475,8 @@ static int render_all(struct lxf_err *err)
 	return ret;
 }
 
-int journal_recover(struct lxf_err *err)
+int journal_replay(struct lxf_err *err)
 {
-	struct sweep_ctx c = {0};
 	struct json_object *rows = NULL, *last = NULL;
 	char trash[PATH_MAX];
 	int ret;
@@ -500,8 +498,15 @@ int journal_recover(struct lxf_err *err)
 	json_object_put(rows);
 	if (abs_path(trash, sizeof(trash), "trash", NULL) == 0)
 		(void)lxf_rm_rf(trash, NULL);
-	/* 2. Migrations (a refresh moves the rootfs aside), then what was being made. */
-	migrate_recover();
+	return 0;
+}
+
+int journal_recover(struct lxf_err *err)
+{
+	struct sweep_ctx c = {0};
+	int ret;
+
+	/* 2. What was being made (after migrate_recover: a refresh moves the rootfs aside). */
 	ret = roll_back_creating(err);
 	/* 3. Scratch and files that no row names. */
 	if (ret == 0)

@@ -56,12 +56,15 @@ int journal_snapshot_delete(const char *name, const char *snap, struct lxf_err *
 int journal_render(const char *name, struct lxf_err *err);
 
 /*
- * At start-up, before anything reads the rows: rolls every pending intent
- * forward, rolls back what was being created (instances, snapshots), clears
- * scratch (DIR/trash, rootfs.restore), removes image files and snapshot and
- * log directories that no row names, and renders every config. Problems
- * are logged; only a database error fails.
+ * Crash recovery at start-up, before anything reads the rows, in two
+ * halves with migrate_recover between them (lxfd/lifecycle.c):
+ * journal_replay rolls every pending intent forward and clears DIR/trash;
+ * journal_recover rolls back what was being created (instances,
+ * snapshots), clears the other scratch (rootfs.restore), removes image
+ * files and snapshot and log directories that no row names, and renders
+ * every config. Problems are logged; only a database error fails.
  */
+int journal_replay(struct lxf_err *err);
 int journal_recover(struct lxf_err *err);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * db_rows_by (one query grouped by a column, what a recursion=2 list reads
- * instead of a query per row) and api_expand_in over its profile map: the
+ * instead of a query per row) and instance_expand_in over its profile map: the
  * same expansion as the per-profile queries, and the same errors.
  */
 #include <setjmp.h>
@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "api.h"
 #include "db.h"
+#include "instance.h"
 #include "json.h"
 
 static char dir[] = "/tmp/lxf-test-db-XXXXXX";
@@ -122,8 +122,8 @@ static void test_expand_in(void **state)
 	json_object_array_add(profiles, json_object_new_string("extra"));
 	lxf_json_add_str(cfg, "own", "1");
 	assert_int_equal(db_rows_by(&pmap, "name", true, &err, "SELECT * FROM profiles", ""), 0);
-	assert_int_equal(api_expand(profiles, cfg, NULL, &c1, &d1, &err), 0);
-	assert_int_equal(api_expand_in(pmap, profiles, cfg, NULL, &c2, &d2, &err), 0);
+	assert_int_equal(instance_expand(profiles, cfg, NULL, &c1, &d1, &err), 0);
+	assert_int_equal(instance_expand_in(pmap, profiles, cfg, NULL, &c2, &d2, &err), 0);
 	assert_string_equal(json_object_to_json_string(c1), json_object_to_json_string(c2));
 	assert_string_equal(json_object_to_json_string(d1), json_object_to_json_string(d2));
 	assert_string_equal(lxf_json_str(c2, "k"), "e"); /* later profiles win */
@@ -134,10 +134,11 @@ static void test_expand_in(void **state)
 	json_object_put(d2);
 	/* A missing profile: the same error either way. */
 	json_object_array_add(profiles, json_object_new_string("gone"));
-	assert_int_equal(api_expand_in(pmap, profiles, cfg, NULL, &c2, &d2, &err), -LXF_ENOENT);
+	assert_int_equal(instance_expand_in(pmap, profiles, cfg, NULL, &c2, &d2, &err),
+			 -LXF_ENOENT);
 	assert_string_equal(err.msg, "Profile \"gone\" not found");
 	assert_null(c2);
-	assert_int_equal(api_expand(profiles, cfg, NULL, &c1, &d1, &err), -LXF_ENOENT);
+	assert_int_equal(instance_expand(profiles, cfg, NULL, &c1, &d1, &err), -LXF_ENOENT);
 	assert_string_equal(err.msg, "Profile \"gone\" not found");
 	json_object_put(pmap);
 	json_object_put(profiles);

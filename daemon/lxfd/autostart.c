@@ -19,6 +19,7 @@
 #include "backend_config.h"
 #include "db.h"
 #include "journal.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "op.h"
 #include "watch.h"
@@ -67,7 +68,7 @@ static bool wants_start(struct json_object *row)
 	struct json_object *ec = NULL, *ed = NULL;
 	bool yes;
 
-	if (api_expand_row(row, &ec, &ed, NULL) < 0)
+	if (instance_expand_row(row, &ec, &ed, NULL) < 0)
 		return false;
 	yes = bcfg_is_true(lxf_json_str(ec, "boot.autostart"));
 	if (!yes) {
