@@ -510,12 +510,6 @@ const struct lxf_cmd lxf_cmd_file_pull_entry = {
     .exec = cmd_file_pull,
 };
 
-const struct lxf_cmd lxf_cmd_file_delete_entry = {
-    .name = "file delete",
-    .aliases = {"file rm"},
-    .usage = "[REMOTE:]INSTANCE/PATH...",
-    .summary = "Delete files in an instance",
-    .min_args = 1,
-    .max_args = -1,
-    .exec = cmd_file_delete,
-};
+const struct lxf_cmd lxf_cmd_file_delete_entry =
+    LXF_CMD_ENTRY("file delete", "file rm", "[REMOTE:]INSTANCE/PATH...",
+		  "Delete files in an instance", 1, -1, LXF_CMD_T_NONE, 0, cmd_file_delete, {0});

@@ -90,12 +90,6 @@ out:
 	return st;
 }
 
-const struct lxf_cmd lxf_cmd_info_entry = {
-    .name = "info",
-    .usage = "[REMOTE:]NAME",
-    .summary = "Show an instance's state and resources",
-    .min_args = 1,
-    .max_args = 1,
-    .target = LXF_CMD_T_INSTANCE,
-    .exec = cmd_info_exec,
-};
+const struct lxf_cmd lxf_cmd_info_entry =
+    LXF_CMD_ENTRY("info", NULL, "[REMOTE:]NAME", "Show an instance's state and resources", 1, 1,
+		  LXF_CMD_T_INSTANCE, 0, cmd_info_exec, {0});

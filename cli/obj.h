@@ -238,9 +238,8 @@ lxf_obj_verb lxf_obj_list, lxf_obj_show, lxf_obj_get_key, lxf_obj_set, lxf_obj_u
  */
 #define LXF_OBJ_ENTRY_F(nm, al, us, sum, lo, hi, tgt, fl, fn, desc, ...)                           \
 	{                                                                                          \
-		.name = nm, .aliases = {al}, .usage = us, .summary = sum, .min_args = lo,          \
-		.max_args = hi, .target = tgt, .flags = fl, .opts = {__VA_ARGS__}, .exec = fn,     \
-		.obj = desc                                                                        \
+		LXF_CMD_HEAD(nm, al, us, sum, lo, hi, tgt, fl, fn), .opts = {__VA_ARGS__},         \
+								    .obj = desc                    \
 	}
 #define LXF_OBJ_ENTRY_OPTS(nm, al, us, sum, lo, hi, fn, desc, ...)                                 \
 	LXF_OBJ_ENTRY_F(nm, al, us, sum, lo, hi, LXF_CMD_T_NONE, 0, fn, desc, __VA_ARGS__)
