@@ -246,7 +246,7 @@ const struct lxf_cmd lxf_cmd_image_list_entry = LXF_OBJ_LIST_ENTRY(
 const struct lxf_cmd lxf_cmd_image_delete_entry = LXF_OBJ_ENTRY(
     "image delete", "image rm", "[REMOTE:]IMAGE...",
     "Delete images (by alias or fingerprint prefix)", 1, -1, lxf_obj_delete, &lxf_obj_image_desc);
-const struct lxf_cmd lxf_cmd_image_alias_create_entry = LXF_OBJ_ENTRY_F(
+const struct lxf_cmd lxf_cmd_image_alias_create_entry = LXF_CMD_ENTRY_OBJ(
     "image alias create", NULL, "[REMOTE:]ALIAS FINGERPRINT", "Create an image alias", 2, 2,
     LXF_CMD_T_INSTANCE, 0, cmd_image_alias_create, &lxf_obj_image_alias_desc, {0});
 const struct lxf_cmd lxf_cmd_image_alias_delete_entry =

@@ -234,21 +234,16 @@ lxf_obj_verb lxf_obj_list, lxf_obj_show, lxf_obj_get_key, lxf_obj_set, lxf_obj_u
 /*
  * A command entry in one line: name, an alias (NULL for none), usage,
  * summary, the argument bounds, exec, the descriptor and (_OPTS) the
- * option rows; _F also the target kind and the LXF_CMD_F_* flags.
+ * option rows. cmd.h's LXF_CMD_ENTRY_OBJ also takes a target and flags.
  */
-#define LXF_OBJ_ENTRY_F(nm, al, us, sum, lo, hi, tgt, fl, fn, desc, ...)                           \
-	{                                                                                          \
-		LXF_CMD_HEAD(nm, al, us, sum, lo, hi, tgt, fl, fn), .opts = {__VA_ARGS__},         \
-								    .obj = desc                    \
-	}
 #define LXF_OBJ_ENTRY_OPTS(nm, al, us, sum, lo, hi, fn, desc, ...)                                 \
-	LXF_OBJ_ENTRY_F(nm, al, us, sum, lo, hi, LXF_CMD_T_NONE, 0, fn, desc, __VA_ARGS__)
+	LXF_CMD_ENTRY_OBJ(nm, al, us, sum, lo, hi, LXF_CMD_T_NONE, 0, fn, desc, __VA_ARGS__)
 #define LXF_OBJ_ENTRY(nm, al, us, sum, lo, hi, fn, desc)                                           \
 	LXF_OBJ_ENTRY_OPTS(nm, al, us, sum, lo, hi, fn, desc, {0})
 
 /* A list entry "GROUP list" (alias "GROUP ls") on "[REMOTE:]", usage us plus -f FORMAT. */
 #define LXF_OBJ_LIST_ENTRY(grp, us, sum, desc)                                                     \
-	LXF_OBJ_ENTRY_F(grp " list", grp " ls", us " [-f FORMAT]", sum, 0, 1, LXF_CMD_T_REMOTE,    \
-			LXF_CMD_F_FORMAT, lxf_obj_list, desc, {0})
+	LXF_CMD_ENTRY_OBJ(grp " list", grp " ls", us " [-f FORMAT]", sum, 0, 1, LXF_CMD_T_REMOTE,  \
+			  LXF_CMD_F_FORMAT, lxf_obj_list, desc, {0})
 
 #endif
