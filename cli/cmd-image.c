@@ -104,14 +104,13 @@ static int cmd_image_import(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	const char *fp;
 	int st = LXF_EXIT_OK;
 
-	(void)self;
 	if (args->argc == 2 &&
 	    lxf_remotes_parse_arg(ctx->remotes, args->argv[1], &remote, &rest, &err) != 0)
 		goto fail;
 	if (rest && *rest) {
-		st = lxf_cmd_usage_error(
-		    self, ctx, "expected REMOTE: as the second argument, got '%s'", args->argv[1]);
-		goto out;
+		lxf_err_set(&err, LXF_EUSAGE, "expected REMOTE: as the second argument, got '%s'",
+			    args->argv[1]);
+		goto fail;
 	}
 	copy = strdup(file);
 	if (!copy || lxf_cmd_client(ctx, remote, &c, &err) != 0)
@@ -142,7 +141,7 @@ static int cmd_image_import(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 fail:
 	if (!err.code)
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-	st = lxf_cmd_fail(ctx, &err);
+	st = lxf_cmd_error(self, ctx, &err);
 out:
 	if (op)
 		json_object_put(op);
