@@ -177,15 +177,7 @@ out:
 	return rc ? lxf_cmd_fail(ctx, &err) : LXF_EXIT_OK;
 }
 
-const struct lxf_cmd lxf_cmd_console_entry = {
-    .name = "console",
-    .usage = "[REMOTE:]NAME [--show-log]",
-    .summary = "Attach to an instance's console (Ctrl+a q detaches)",
-    .min_args = 1,
-    .max_args = 1,
-    .opts =
-	{
-	    {"show-log", CONSOLE_OPT_SHOW_LOG, no_argument, NULL, "Print the console log"},
-	},
-    .exec = console_exec,
-};
+const struct lxf_cmd lxf_cmd_console_entry = LXF_CMD_ENTRY(
+    "console", NULL, "[REMOTE:]NAME [--show-log]",
+    "Attach to an instance's console (Ctrl+a q detaches)", 1, 1, LXF_CMD_T_NONE, 0, console_exec,
+    {"show-log", CONSOLE_OPT_SHOW_LOG, no_argument, NULL, "Print the console log"});

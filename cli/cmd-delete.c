@@ -60,15 +60,7 @@ out:
 	return rc ? lxf_cmd_error(self, ctx, &err) : LXF_EXIT_OK;
 }
 
-const struct lxf_cmd lxf_cmd_delete_entry = {
-    .name = "delete",
-    .aliases = {"rm"},
-    .usage = "[REMOTE:]NAME[/SNAPSHOT]... [-f]",
-    .summary = "Delete instances and snapshots",
-    .min_args = 1,
-    .max_args = -1,
-    .target = LXF_CMD_T_SNAPSHOT,
-    .flags = LXF_CMD_F_EACH | LXF_CMD_F_DESTRUCTIVE,
-    .opts = {{"force", 'f', no_argument, NULL, "Stop running instances first"}},
-    .exec = cmd_delete_exec,
-};
+const struct lxf_cmd lxf_cmd_delete_entry = LXF_CMD_ENTRY(
+    "delete", "rm", "[REMOTE:]NAME[/SNAPSHOT]... [-f]", "Delete instances and snapshots", 1, -1,
+    LXF_CMD_T_SNAPSHOT, LXF_CMD_F_EACH | LXF_CMD_F_DESTRUCTIVE, cmd_delete_exec,
+    {"force", 'f', no_argument, NULL, "Stop running instances first"});

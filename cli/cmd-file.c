@@ -355,9 +355,10 @@ static int file_pull_dir(struct file_ctx *f, const char *src, const char *dst,
 static int file_pull_one(struct file_ctx *f, const char *src, const char *dst, int depth,
 			 struct lxf_err *err)
 {
+	struct lxf_file_tmp tmp = {-1, NULL};
 	struct lxf_response resp = {0};
-	char url[FILE_URL_MAX], *tmp = NULL;
-	int fd = -1, rc;
+	char url[FILE_URL_MAX];
+	int rc;
 
 	if (depth > FILE_DEPTH)
 		return lxf_err_set(err, LXF_EINVAL, "%s: nested deeper than %d", src, FILE_DEPTH);
@@ -371,34 +372,20 @@ static int file_pull_one(struct file_ctx *f, const char *src, const char *dst, i
 		goto out;
 	}
 	/* Into a temporary file beside dst, renamed when complete. */
-	if (asprintf(&tmp, "%s.lxf-XXXXXX", dst) < 0) {
-		tmp = NULL;
-		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
+	if (lxf_file_tmp_open(&tmp, "%s.lxf-", dst) != 0) {
 		rc = lxf_err_sys(err, LXF_EIO, errno, "cannot create %s", dst);
 		goto out;
 	}
-	rc = lxf_client_download(f->c, url, fd, &resp, err);
+	rc = lxf_client_download(f->c, url, tmp.fd, &resp, err);
 	if (rc) {
 		lxf_err_prefix(err, "%s/%s", f->inst, src + 1);
 		goto out;
 	}
 	if (resp.streamed) {
-		if (resp.file_mode >= 0 && fchmod(fd, (mode_t)resp.file_mode & 07777) != 0) {
+		if (resp.file_mode >= 0 && fchmod(tmp.fd, (mode_t)resp.file_mode & 07777) != 0)
 			rc = lxf_err_sys(err, LXF_EIO, errno, "chmod %s", dst);
-			goto out;
-		}
-		if (close(fd) != 0 || rename(tmp, dst) != 0) {
-			fd = -1;
+		else if (lxf_file_tmp_commit(&tmp, -1, dst) != 0)
 			rc = lxf_err_sys(err, LXF_EIO, errno, "writing %s", dst);
-			goto out;
-		}
-		fd = -1;
-		free(tmp);
-		tmp = NULL;
 		goto out;
 	}
 	if (strcmp(resp.file_type, "symlink") == 0) {
@@ -409,11 +396,7 @@ static int file_pull_one(struct file_ctx *f, const char *src, const char *dst, i
 	}
 	rc = file_pull_dir(f, src, dst, resp.metadata, resp.file_mode, depth, err);
 out:
-	if (fd >= 0)
-		(void)close(fd);
-	if (tmp)
-		(void)unlink(tmp);
-	free(tmp);
+	lxf_file_tmp_fini(&tmp);
 	lxf_response_fini(&resp);
 	return rc;
 }
@@ -527,12 +510,6 @@ const struct lxf_cmd lxf_cmd_file_pull_entry = {
     .exec = cmd_file_pull,
 };
 
-const struct lxf_cmd lxf_cmd_file_delete_entry = {
-    .name = "file delete",
-    .aliases = {"file rm"},
-    .usage = "[REMOTE:]INSTANCE/PATH...",
-    .summary = "Delete files in an instance",
-    .min_args = 1,
-    .max_args = -1,
-    .exec = cmd_file_delete,
-};
+const struct lxf_cmd lxf_cmd_file_delete_entry =
+    LXF_CMD_ENTRY("file delete", "file rm", "[REMOTE:]INSTANCE/PATH...",
+		  "Delete files in an instance", 1, -1, LXF_CMD_T_NONE, 0, cmd_file_delete, {0});

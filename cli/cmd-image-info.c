@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* lxf image info|export; edit and alias rename are generic verbs (obj-verbs.c). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cmd.h"
+#include "file.h"
 #include "json.h"
 #include "list.h"
 #include "obj.h"
@@ -86,35 +85,32 @@ static int img_export(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		      const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
 {
 	const char *target = args->argc > 1 ? args->argv[1] : ".";
+	struct lxf_file_tmp tmp = {-1, NULL};
 	struct lxf_response resp = {0};
-	char *dst = NULL, *tmp = NULL;
+	char *dst = NULL;
 	struct stat st;
-	int fd = -1, rc;
+	bool into_dir = stat(target, &st) == 0 && S_ISDIR(st.st_mode);
+	int rc;
 
 	(void)self;
 	rc = lxf_obj_path_add(r, "/export", err);
 	if (rc)
 		goto out;
 	/* Stream into a temporary file, named once the server said what it is. */
-	if (asprintf(&tmp, "%s/.lxf-export-XXXXXX",
-		     stat(target, &st) == 0 && S_ISDIR(st.st_mode) ? target : ".") < 0) {
-		tmp = NULL;
-		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	if (lxf_file_tmp_open(&tmp, "%s/.lxf-export-", into_dir ? target : ".") != 0) {
+		rc = errno == ENOMEM
+			 ? lxf_err_set(err, LXF_ENOMEM, "out of memory")
+			 : lxf_err_sys(err, LXF_EIO, errno, "creating a file in %s", target);
 		goto out;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		rc = lxf_err_sys(err, LXF_EIO, errno, "creating a file in %s", target);
-		goto out;
-	}
-	rc = lxf_client_download(r->c, r->path, fd, &resp, err);
+	rc = lxf_client_download(r->c, r->path, tmp.fd, &resp, err);
 	if (rc)
 		goto out;
 	if (!resp.streamed) {
 		rc = lxf_err_set(err, LXF_EIO, "the server sent no image file");
 		goto out;
 	}
-	if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (into_dir) {
 		size_t tl = strlen(target);
 
 		if (asprintf(&dst, "%s%s%s%s", target, tl && target[tl - 1] == '/' ? "" : "/",
@@ -128,22 +124,14 @@ static int img_export(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (fchmod(fd, 0644) != 0 || close(fd) != 0 || rename(tmp, dst) != 0) {
-		fd = -1;
+	if (lxf_file_tmp_commit(&tmp, 0644, dst) != 0) {
 		rc = lxf_err_sys(err, LXF_EIO, errno, "writing %s", dst);
 		goto out;
 	}
-	fd = -1;
-	free(tmp);
-	tmp = NULL;
 	if (!ctx->quiet)
 		fprintf(ctx->out, "Image exported successfully to %s\n", dst);
 out:
-	if (fd >= 0)
-		(void)close(fd);
-	if (tmp)
-		(void)unlink(tmp);
-	free(tmp);
+	lxf_file_tmp_fini(&tmp);
 	free(dst);
 	lxf_response_fini(&resp);
 	return rc;

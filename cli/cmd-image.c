@@ -104,14 +104,13 @@ static int cmd_image_import(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	const char *fp;
 	int st = LXF_EXIT_OK;
 
-	(void)self;
 	if (args->argc == 2 &&
 	    lxf_remotes_parse_arg(ctx->remotes, args->argv[1], &remote, &rest, &err) != 0)
 		goto fail;
 	if (rest && *rest) {
-		st = lxf_cmd_usage_error(
-		    self, ctx, "expected REMOTE: as the second argument, got '%s'", args->argv[1]);
-		goto out;
+		lxf_err_set(&err, LXF_EUSAGE, "expected REMOTE: as the second argument, got '%s'",
+			    args->argv[1]);
+		goto fail;
 	}
 	copy = strdup(file);
 	if (!copy || lxf_cmd_client(ctx, remote, &c, &err) != 0)
@@ -142,7 +141,7 @@ static int cmd_image_import(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 fail:
 	if (!err.code)
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-	st = lxf_cmd_fail(ctx, &err);
+	st = lxf_cmd_error(self, ctx, &err);
 out:
 	if (op)
 		json_object_put(op);
@@ -225,18 +224,13 @@ const struct lxf_obj_desc lxf_obj_image_alias_desc = {
 static int cmd_image_alias_create(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 				  const struct lxf_cmd_args *args)
 {
-	struct lxf_client *c = NULL;
 	struct lxf_err err = {0};
-	char *alias = NULL, *fp = NULL;
+	char *fp = NULL;
 	int st = LXF_EXIT_OK;
 
-	(void)self;
-	if (lxf_cmd_target(ctx, args->argv[0], true, &c, &alias, &err) != 0 ||
-	    lxf_cmd_image_resolve(c, args->argv[1], &fp, &err) != 0 ||
-	    cmd_alias_add(c, alias, fp, &err) != 0)
-		st = lxf_cmd_fail(ctx, &err);
-	lxf_client_free(c);
-	free(alias);
+	if (lxf_cmd_image_resolve(args->client, args->argv[1], &fp, &err) != 0 ||
+	    cmd_alias_add(args->client, args->name, fp, &err) != 0)
+		st = lxf_cmd_error(self, ctx, &err);
 	free(fp);
 	return st;
 }
@@ -251,9 +245,9 @@ const struct lxf_cmd lxf_cmd_image_list_entry = LXF_OBJ_LIST_ENTRY(
 const struct lxf_cmd lxf_cmd_image_delete_entry = LXF_OBJ_ENTRY(
     "image delete", "image rm", "[REMOTE:]IMAGE...",
     "Delete images (by alias or fingerprint prefix)", 1, -1, lxf_obj_delete, &lxf_obj_image_desc);
-const struct lxf_cmd lxf_cmd_image_alias_create_entry =
-    LXF_OBJ_ENTRY("image alias create", NULL, "[REMOTE:]ALIAS FINGERPRINT", "Create an image alias",
-		  2, 2, cmd_image_alias_create, &lxf_obj_image_alias_desc);
+const struct lxf_cmd lxf_cmd_image_alias_create_entry = LXF_CMD_ENTRY_OBJ(
+    "image alias create", NULL, "[REMOTE:]ALIAS FINGERPRINT", "Create an image alias", 2, 2,
+    LXF_CMD_T_INSTANCE, 0, cmd_image_alias_create, &lxf_obj_image_alias_desc, {0});
 const struct lxf_cmd lxf_cmd_image_alias_delete_entry =
     LXF_OBJ_ENTRY("image alias delete", "image alias rm", "[REMOTE:]ALIAS", "Delete an image alias",
 		  1, 1, lxf_obj_delete, &lxf_obj_image_alias_desc);

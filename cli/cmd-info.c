@@ -22,9 +22,9 @@ static void cmd_info_line(FILE *f, const char *label, char *val)
 
 static void cmd_info_network(FILE *f, struct json_object *inst)
 {
-	struct json_object *net = lxf_json_path(inst, "state.network"), *addrs;
+	struct json_object *net = lxf_view_ifaces(inst), *a;
 
-	if (!net || !json_object_is_type(net, json_type_object))
+	if (!net)
 		return;
 	fputs("  Network usage:\n", f);
 	json_object_object_foreach(net, ifname, iface)
@@ -36,11 +36,7 @@ static void cmd_info_network(FILE *f, struct json_object *inst)
 			lxf_json_str(iface, "state") ? lxf_json_str(iface, "state") : "");
 		if (lxf_json_str(iface, "hwaddr") && *lxf_json_str(iface, "hwaddr"))
 			fprintf(f, "      MAC address: %s\n", lxf_json_str(iface, "hwaddr"));
-		if (!json_object_object_get_ex(iface, "addresses", &addrs) ||
-		    !json_object_is_type(addrs, json_type_array))
-			continue;
-		for (size_t i = 0; i < json_object_array_length(addrs); i++) {
-			struct json_object *a = json_object_array_get_idx(addrs, i);
+		for (size_t i = 0; (a = lxf_view_iface_addr(iface, i)); i++) {
 			const char *fam = lxf_json_str(a, "family"),
 				   *ad = lxf_json_str(a, "address");
 			const char *nm = lxf_json_str(a, "netmask"), *sc = lxf_json_str(a, "scope");
@@ -94,12 +90,6 @@ out:
 	return st;
 }
 
-const struct lxf_cmd lxf_cmd_info_entry = {
-    .name = "info",
-    .usage = "[REMOTE:]NAME",
-    .summary = "Show an instance's state and resources",
-    .min_args = 1,
-    .max_args = 1,
-    .target = LXF_CMD_T_INSTANCE,
-    .exec = cmd_info_exec,
-};
+const struct lxf_cmd lxf_cmd_info_entry =
+    LXF_CMD_ENTRY("info", NULL, "[REMOTE:]NAME", "Show an instance's state and resources", 1, 1,
+		  LXF_CMD_T_INSTANCE, 0, cmd_info_exec, {0});

@@ -207,19 +207,17 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			 const struct lxf_cmd_args *args)
 {
 	const struct lxf_view_col *cols[LXF_VIEW_MAX_COLS];
-	const char *cspec = lxf_args_get(args, 'c'), *fspec = lxf_args_get(args, 'f');
+	const char *cspec = lxf_args_get(args, 'c');
 	struct list_job *jobs = NULL;
 	const char **filters = NULL;
 	char **names = NULL;
 	struct json_object **v = NULL, *arr = NULL;
 	size_t ncols = 0, njobs = 0, nfilters = 0, n = 0, failed = 0;
-	enum lxf_fmt fmt = LXF_FMT_TABLE;
+	enum lxf_fmt fmt = args->fmt;
 	struct lxf_err err = {0};
 	bool needs_state = false;
 	int st = LXF_EXIT_OK, first_fail = 0;
 
-	if (fspec && lxf_fmt_parse(fspec, &fmt, &err) != 0)
-		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
 	if (lxf_view_parse_columns(cspec ? cspec : LXF_LIST_DEFAULT_COLS, cols, LXF_VIEW_MAX_COLS,
 				   &ncols, &err) != 0)
 		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
@@ -304,11 +302,11 @@ const struct lxf_cmd lxf_cmd_list_entry = {
     .summary = "List the instances of every remote (or of the named ones)",
     .min_args = 0,
     .max_args = -1,
+    .flags = LXF_CMD_F_FORMAT,
     .opts =
 	{
 	    {"columns", 'c', required_argument, "COLUMNS",
 	     "Column letters (default rns46tSL): r n s 4 6 t S L a b c d e f F l m N p P u"},
-	    {"format", 'f', required_argument, "FORMAT", "table, csv, json, yaml or compact"},
 	},
     .exec = cmd_list_exec,
 };

@@ -171,13 +171,9 @@ static int cmd_remote_import(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx
 	return rc ? lxf_cmd_fail(ctx, &err) : LXF_EXIT_OK;
 }
 
-const struct lxf_cmd lxf_cmd_remote_import_entry = {
-    .name = "remote import-lxc",
-    .usage = "[--conf DIR]",
-    .summary = "Copy the remotes and certificates of an lxc configuration",
-    .min_args = 0,
-    .max_args = 0,
-    .opts = {{"conf", IMP_OPT_CONF, required_argument, "DIR",
-	      "lxc's configuration directory (default $LXD_CONF, ~/.config/lxc)"}},
-    .exec = cmd_remote_import,
-};
+const struct lxf_cmd lxf_cmd_remote_import_entry =
+    LXF_CMD_ENTRY("remote import-lxc", NULL, "[--conf DIR]",
+		  "Copy the remotes and certificates of an lxc configuration", 0, 0, LXF_CMD_T_NONE,
+		  0, cmd_remote_import,
+		  {"conf", IMP_OPT_CONF, required_argument, "DIR",
+		   "lxc's configuration directory (default $LXD_CONF, ~/.config/lxc)"});

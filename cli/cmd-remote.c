@@ -155,60 +155,26 @@ static int cmd_remote_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	return LXF_EXIT_OK;
 }
 
-const struct lxf_cmd lxf_cmd_remote_list_entry = {
-    .name = "remote list",
-    .aliases = {"remote ls"},
-    .usage = "[-f FORMAT]",
-    .summary = "List the remotes",
-    .min_args = 0,
-    .max_args = 0,
-    .flags = LXF_CMD_F_FORMAT,
-    .exec = cmd_remote_list,
-};
+const struct lxf_cmd lxf_cmd_remote_list_entry =
+    LXF_CMD_ENTRY("remote list", "remote ls", "[-f FORMAT]", "List the remotes", 0, 0,
+		  LXF_CMD_T_NONE, LXF_CMD_F_FORMAT, cmd_remote_list, {0});
 
-const struct lxf_cmd lxf_cmd_remote_remove_entry = {
-    .name = "remote remove",
-    .aliases = {"remote rm"},
-    .usage = "NAME",
-    .summary = "Remove a remote",
-    .min_args = 1,
-    .max_args = 1,
-    .exec = cmd_remote_remove,
-};
+const struct lxf_cmd lxf_cmd_remote_remove_entry =
+    LXF_CMD_ENTRY("remote remove", "remote rm", "NAME", "Remove a remote", 1, 1, LXF_CMD_T_NONE, 0,
+		  cmd_remote_remove, {0});
 
-const struct lxf_cmd lxf_cmd_remote_rename_entry = {
-    .name = "remote rename",
-    .aliases = {"remote mv"},
-    .usage = "OLD NEW",
-    .summary = "Rename a remote",
-    .min_args = 2,
-    .max_args = 2,
-    .exec = cmd_remote_rename,
-};
+const struct lxf_cmd lxf_cmd_remote_rename_entry =
+    LXF_CMD_ENTRY("remote rename", "remote mv", "OLD NEW", "Rename a remote", 2, 2, LXF_CMD_T_NONE,
+		  0, cmd_remote_rename, {0});
 
-const struct lxf_cmd lxf_cmd_remote_switch_entry = {
-    .name = "remote switch",
-    .usage = "NAME",
-    .summary = "Make a remote the default one",
-    .min_args = 1,
-    .max_args = 1,
-    .exec = cmd_remote_switch,
-};
+const struct lxf_cmd lxf_cmd_remote_switch_entry =
+    LXF_CMD_ENTRY("remote switch", NULL, "NAME", "Make a remote the default one", 1, 1,
+		  LXF_CMD_T_NONE, 0, cmd_remote_switch, {0});
 
-const struct lxf_cmd lxf_cmd_remote_get_default_entry = {
-    .name = "remote get-default",
-    .usage = "",
-    .summary = "Show the default remote",
-    .min_args = 0,
-    .max_args = 0,
-    .exec = cmd_remote_get_default,
-};
+const struct lxf_cmd lxf_cmd_remote_get_default_entry =
+    LXF_CMD_ENTRY("remote get-default", NULL, "", "Show the default remote", 0, 0, LXF_CMD_T_NONE,
+		  0, cmd_remote_get_default, {0});
 
-const struct lxf_cmd lxf_cmd_remote_set_url_entry = {
-    .name = "remote set-url",
-    .usage = "NAME URL",
-    .summary = "Change a remote's address",
-    .min_args = 2,
-    .max_args = 2,
-    .exec = cmd_remote_set_url,
-};
+const struct lxf_cmd lxf_cmd_remote_set_url_entry =
+    LXF_CMD_ENTRY("remote set-url", NULL, "NAME URL", "Change a remote's address", 2, 2,
+		  LXF_CMD_T_NONE, 0, cmd_remote_set_url, {0});

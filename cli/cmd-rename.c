@@ -67,12 +67,7 @@ out:
 	return rc ? lxf_cmd_error(self, ctx, &err) : LXF_EXIT_OK;
 }
 
-const struct lxf_cmd lxf_cmd_rename_entry = {
-    .name = "rename",
-    .usage = "[REMOTE:]OLD[/SNAPSHOT] NEW",
-    .summary = "Rename an instance or a snapshot",
-    .min_args = 2,
-    .max_args = 2,
-    .target = LXF_CMD_T_INSTANCE, /* NAME/SNAP split after NEW's remote is checked */
-    .exec = cmd_rename_exec,
-};
+/* An INSTANCE target: NAME/SNAP is split once NEW's remote is checked. */
+const struct lxf_cmd lxf_cmd_rename_entry =
+    LXF_CMD_ENTRY("rename", NULL, "[REMOTE:]OLD[/SNAPSHOT] NEW", "Rename an instance or a snapshot",
+		  2, 2, LXF_CMD_T_INSTANCE, 0, cmd_rename_exec, {0});

@@ -227,7 +227,7 @@ out:
 	free(der);
 	free(b64);
 	free(pathdup);
-	return rc ? lxf_obj_fail(self, ctx, &err) : LXF_EXIT_OK;
+	return rc ? lxf_cmd_error(self, ctx, &err) : LXF_EXIT_OK;
 }
 
 const struct lxf_cmd lxf_cmd_trust_list_entry = LXF_OBJ_LIST_ENTRY(

@@ -42,12 +42,7 @@ out:
 	return st;
 }
 
-const struct lxf_cmd lxf_cmd_validate_entry = {
-    .name = "validate",
-    .usage = "-f FILE",
-    .summary = "Check an lxf.yaml file without contacting any server",
-    .min_args = 0,
-    .max_args = 0,
-    .opts = {{"file", 'f', required_argument, "FILE", "The lxf.yaml(5) file to check"}},
-    .exec = cmd_validate_exec,
-};
+const struct lxf_cmd lxf_cmd_validate_entry = LXF_CMD_ENTRY(
+    "validate", NULL, "-f FILE", "Check an lxf.yaml file without contacting any server", 0, 0,
+    LXF_CMD_T_NONE, 0, cmd_validate_exec,
+    {"file", 'f', required_argument, "FILE", "The lxf.yaml(5) file to check"});

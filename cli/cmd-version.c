@@ -41,11 +41,6 @@ out:
 	return st;
 }
 
-const struct lxf_cmd lxf_cmd_version_entry = {
-    .name = "version",
-    .usage = "[REMOTE:]",
-    .summary = "Show the client version and the server's",
-    .min_args = 0,
-    .max_args = 1,
-    .exec = cmd_version_exec,
-};
+const struct lxf_cmd lxf_cmd_version_entry =
+    LXF_CMD_ENTRY("version", NULL, "[REMOTE:]", "Show the client version and the server's", 0, 1,
+		  LXF_CMD_T_NONE, 0, cmd_version_exec, {0});

@@ -118,6 +118,22 @@ struct lxf_cmd {
 };
 
 /*
+ * An entry in one line, for the simple ones: name, an alias (NULL for
+ * none), usage, summary, the argument bounds, the target kind, the
+ * LXF_CMD_F_* flags, exec and the option rows ({0} for none); _OBJ also
+ * the resource descriptor (obj.h's entry macros are made of it).
+ */
+#define LXF_CMD_ENTRY_OBJ(nm, al, us, sum, lo, hi, tgt, fl, fn, desc, ...)                         \
+	{                                                                                          \
+		.name = nm, .aliases = {al}, .usage = us, .summary = sum, .min_args = lo,          \
+		.max_args = hi, .target = tgt, .flags = fl, .exec = fn, .obj = desc, .opts = {     \
+			__VA_ARGS__                                                                \
+		}                                                                                  \
+	}
+#define LXF_CMD_ENTRY(nm, al, us, sum, lo, hi, tgt, fl, fn, ...)                                   \
+	LXF_CMD_ENTRY_OBJ(nm, al, us, sum, lo, hi, tgt, fl, fn, NULL, __VA_ARGS__)
+
+/*
  * Runs one command line (argv[0] is the program name). Returns the exit
  * status (LXF_EXIT_*). Callable repeatedly: getopt and all state are reset
  * on each call, nothing is left allocated.

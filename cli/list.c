@@ -129,18 +129,14 @@ int lxf_list_check_filter(const char *f, struct lxf_err *err)
 
 static bool list_match_net(struct json_object *inst, const char *query, const char *family)
 {
-	struct json_object *net = lxf_json_path(inst, "state.network"), *addrs;
+	struct json_object *net = lxf_view_ifaces(inst), *a;
 
-	if (!net || !json_object_is_type(net, json_type_object))
+	if (!net)
 		return false;
 	json_object_object_foreach(net, ifname, iface)
 	{
 		(void)ifname;
-		if (!json_object_object_get_ex(iface, "addresses", &addrs) ||
-		    !json_object_is_type(addrs, json_type_array))
-			continue;
-		for (size_t i = 0; i < json_object_array_length(addrs); i++) {
-			struct json_object *a = json_object_array_get_idx(addrs, i);
+		for (size_t i = 0; (a = lxf_view_iface_addr(iface, i)); i++) {
 			const char *fam = lxf_json_str(a, "family"),
 				   *ad = lxf_json_str(a, "address");
 

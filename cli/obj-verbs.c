@@ -96,13 +96,6 @@ out:
 	return rc;
 }
 
-int lxf_obj_fail(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const struct lxf_err *err)
-{
-	if (err->code == LXF_EUSAGE)
-		return lxf_cmd_usage_error(self, ctx, "%s", err->msg);
-	return lxf_cmd_fail(ctx, err);
-}
-
 /* The writable members of r's object: the server's for "REMOTE:". */
 static const char *const *obj_keys(const struct lxf_obj_desc *d, const struct lxf_obj_ref *r)
 {
@@ -182,14 +175,12 @@ int lxf_obj_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		 const struct lxf_cmd_args *args)
 {
 	const struct lxf_obj_desc *d = self->obj;
-	const char *fs = lxf_args_get(args, 'f'), *headers[LXF_OBJ_MAX_COLS];
+	const char *headers[LXF_OBJ_MAX_COLS];
 	struct json_object *rows = NULL;
-	enum lxf_fmt fmt = LXF_FMT_TABLE;
 	struct lxf_response resp = {0};
-	struct lxf_client *c = NULL;
 	struct lxf_err err = {0};
 	struct lxf_table t;
-	char *rest = NULL, url[256];
+	char url[256];
 	size_t ncols = 0;
 	int st = LXF_EXIT_OK;
 
@@ -198,42 +189,34 @@ int lxf_obj_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		ncols++;
 	}
 	lxf_table_init(&t, ncols, headers);
-	/* The one parse of -f for every list command. */
-	if (fs && lxf_fmt_parse(fs, &fmt, &err) != 0)
-		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
-	if ((args->argc ? lxf_cmd_target(ctx, args->argv[0], false, &c, &rest, &err)
-			: lxf_cmd_client(ctx, NULL, &c, &err)) != 0)
-		goto fail;
-	if (rest && *rest && !(d->flags & LXF_OBJ_FILTER)) {
-		lxf_err_set(&err, LXF_EUSAGE, "want REMOTE:, got '%s'", args->argv[0]);
+	if (*args->name && !(d->flags & LXF_OBJ_FILTER)) {
+		lxf_err_set(&err, LXF_EUSAGE, "want REMOTE:, got '%s'", args->target_arg);
 		goto fail;
 	}
 	(void)snprintf(url, sizeof(url), "/1.0/%s?recursion=1", d->collection);
-	if (lxf_client_request(c, "GET", url, NULL, &resp, &err) != 0)
+	if (lxf_client_request(args->client, "GET", url, NULL, &resp, &err) != 0)
 		goto fail;
 	rows = d->rows ? d->rows(resp.metadata) : json_object_get(resp.metadata);
 	if (!rows || !json_object_is_type(rows, json_type_array)) {
 		lxf_err_set(&err, LXF_EIO, "the server sent no list of %s", d->collection);
 		goto fail;
 	}
-	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML) {
-		if (lxf_output_json(ctx->out, fmt, rows, &err) != 0)
+	if (args->fmt == LXF_FMT_JSON || args->fmt == LXF_FMT_YAML) {
+		if (lxf_output_json(ctx->out, args->fmt, rows, &err) != 0)
 			goto fail;
 		goto out;
 	}
-	if (obj_table(d, rows, rest ? rest : "", &t, &err) != 0)
+	if (obj_table(d, rows, args->name, &t, &err) != 0)
 		goto fail;
-	lxf_table_print(ctx->out, fmt, &t, false);
+	lxf_table_print(ctx->out, args->fmt, &t, false);
 	goto out;
 fail:
-	st = lxf_obj_fail(self, ctx, &err);
+	st = lxf_cmd_error(self, ctx, &err);
 out:
 	if (rows)
 		json_object_put(rows);
 	lxf_table_fini(&t);
 	lxf_response_fini(&resp);
-	lxf_client_free(c);
-	free(rest);
 	return st;
 }
 
@@ -250,7 +233,7 @@ int lxf_obj_run(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (rc == 0)
 		rc = fn(self, ctx, args, &r, &err);
 	lxf_obj_ref_fini(&r);
-	return rc ? lxf_obj_fail(self, ctx, &err) : LXF_EXIT_OK;
+	return rc ? lxf_cmd_error(self, ctx, &err) : LXF_EXIT_OK;
 }
 
 /* What show prints of r's object: see lxf_obj_show. A new reference or NULL. */
@@ -466,7 +449,7 @@ int lxf_obj_delete(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		lxf_err_clear(&err);
 		if (lxf_obj_open(ctx, d, args->argv[i], false, &r, &err) != 0 ||
 		    lxf_client_do(r.c, "DELETE", r.path, NULL, NULL, &err) != 0) {
-			st = lxf_obj_fail(self, ctx, &err);
+			st = lxf_cmd_error(self, ctx, &err);
 			fails++;
 		} else if (d->noun && !ctx->quiet) {
 			fprintf(ctx->out, "%s %s deleted\n", d->noun, r.name);

@@ -164,12 +164,6 @@ extern const struct lxf_obj_desc lxf_obj_profile_desc;
 /* Images (named by alias or fingerprint prefix) and aliases (cmd-image.c). */
 extern const struct lxf_obj_desc lxf_obj_image_desc, lxf_obj_image_alias_desc;
 
-/* The -f option row of every list command; lxf_obj_list parses it. */
-#define LXF_OBJ_FMT_OPT                                                                            \
-	{                                                                                          \
-		"format", 'f', required_argument, "FORMAT", "table, csv, json, yaml or compact"    \
-	}
-
 /* One object named on the command line, resolved. Zero it before lxf_obj_open. */
 struct lxf_obj_ref {
 	struct lxf_client *c;
@@ -220,12 +214,10 @@ int lxf_obj_run(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		return lxf_obj_run(self, ctx, args, args->argv[0], how, fn);                       \
 	}
 
-/* The exit status for err: usage errors with the usage line, the rest as lxf_cmd_fail. */
-int lxf_obj_fail(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const struct lxf_err *err);
-
 /*
  * The generic verbs, exec functions of entries whose obj is set:
- * list   [REMOTE:][FILTER] [-f FORMAT]: d->cols as a table, or the GET as JSON/YAML;
+ * list   [REMOTE:][FILTER] [-f FORMAT]: d->cols as a table, or the GET as JSON/YAML
+ *        (the dispatcher resolves the remote and parses -f: LXF_OBJ_LIST_ENTRY);
  * show   TARGET: YAML (writable members and show_extra, or the whole GET; --expanded);
  * get    TARGET KEY: one config key (non-strings as JSON; --expanded);
  * set    TARGET KEY VALUE | key=value...; unset TARGET KEY: GET + PUT with If-Match;
@@ -242,19 +234,16 @@ lxf_obj_verb lxf_obj_list, lxf_obj_show, lxf_obj_get_key, lxf_obj_set, lxf_obj_u
 /*
  * A command entry in one line: name, an alias (NULL for none), usage,
  * summary, the argument bounds, exec, the descriptor and (_OPTS) the
- * option rows.
+ * option rows. cmd.h's LXF_CMD_ENTRY_OBJ also takes a target and flags.
  */
 #define LXF_OBJ_ENTRY_OPTS(nm, al, us, sum, lo, hi, fn, desc, ...)                                 \
-	{                                                                                          \
-		.name = nm, .aliases = {al}, .usage = us, .summary = sum, .min_args = lo,          \
-		.max_args = hi, .opts = {__VA_ARGS__}, .exec = fn, .obj = desc                     \
-	}
+	LXF_CMD_ENTRY_OBJ(nm, al, us, sum, lo, hi, LXF_CMD_T_NONE, 0, fn, desc, __VA_ARGS__)
 #define LXF_OBJ_ENTRY(nm, al, us, sum, lo, hi, fn, desc)                                           \
 	LXF_OBJ_ENTRY_OPTS(nm, al, us, sum, lo, hi, fn, desc, {0})
 
-/* A list entry "GROUP list" (alias "GROUP ls"), usage us plus the -f option row. */
+/* A list entry "GROUP list" (alias "GROUP ls") on "[REMOTE:]", usage us plus -f FORMAT. */
 #define LXF_OBJ_LIST_ENTRY(grp, us, sum, desc)                                                     \
-	LXF_OBJ_ENTRY_OPTS(grp " list", grp " ls", us " [-f FORMAT]", sum, 0, 1, lxf_obj_list,     \
-			   desc, LXF_OBJ_FMT_OPT)
+	LXF_CMD_ENTRY_OBJ(grp " list", grp " ls", us " [-f FORMAT]", sum, 0, 1, LXF_CMD_T_REMOTE,  \
+			  LXF_CMD_F_FORMAT, lxf_obj_list, desc, {0})
 
 #endif

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,67 @@ static int file_write_all(int fd, const char *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int lxf_file_tmp_open(struct lxf_file_tmp *t, const char *fmt, ...)
+{
+	char *prefix = NULL;
+	va_list ap;
+	int n;
+
+	t->fd = -1;
+	t->path = NULL;
+	va_start(ap, fmt);
+	n = vasprintf(&prefix, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	n = asprintf(&t->path, "%sXXXXXX", prefix);
+	free(prefix);
+	if (n < 0) {
+		t->path = NULL;
+		errno = ENOMEM;
+		return -1;
+	}
+	t->fd = mkostemp(t->path, O_CLOEXEC);
+	if (t->fd < 0) {
+		n = errno;
+		free(t->path);
+		t->path = NULL;
+		errno = n;
+		return -1;
+	}
+	return 0;
+}
+
+int lxf_file_tmp_commit(struct lxf_file_tmp *t, int mode, const char *dst)
+{
+	int fd = t->fd;
+
+	if (mode >= 0 && fchmod(fd, (mode_t)mode) != 0)
+		return -1;
+	t->fd = -1;
+	if (close(fd) != 0 || rename(t->path, dst) != 0)
+		return -1;
+	free(t->path);
+	t->path = NULL;
+	return 0;
+}
+
+void lxf_file_tmp_fini(struct lxf_file_tmp *t)
+{
+	int saved = errno;
+
+	if (t->fd >= 0)
+		(void)close(t->fd);
+	if (t->path)
+		(void)unlink(t->path);
+	free(t->path);
+	t->fd = -1;
+	t->path = NULL;
+	errno = saved;
 }
 
 /* fsync the directory holding path, so that a rename in it is durable. */

@@ -109,6 +109,23 @@ static void view_addrs_free(struct view_addr *v, size_t n)
 	free(v);
 }
 
+struct json_object *lxf_view_ifaces(struct json_object *inst)
+{
+	struct json_object *net = lxf_json_path(inst, "state.network");
+
+	return net && json_object_is_type(net, json_type_object) ? net : NULL;
+}
+
+struct json_object *lxf_view_iface_addr(struct json_object *iface, size_t i)
+{
+	struct json_object *addrs = NULL;
+
+	if (!json_object_object_get_ex(iface, "addresses", &addrs) ||
+	    !json_object_is_type(addrs, json_type_array) || i >= json_object_array_length(addrs))
+		return NULL;
+	return json_object_array_get_idx(addrs, i);
+}
+
 /*
  * lxc's IP rule, for the cell and the single address alike: an active
  * instance's addresses of family on interfaces other than loopback, minus
@@ -118,25 +135,22 @@ static void view_addrs_free(struct view_addr *v, size_t n)
 static int view_addrs(struct json_object *inst, const char *family, struct view_addr **out,
 		      size_t *nout)
 {
-	struct json_object *net = lxf_json_path(inst, "state.network"), *addrs;
+	struct json_object *net = lxf_view_ifaces(inst), *a;
 	struct view_addr *v = NULL, *nv;
 	size_t n = 0;
 	int rc = 0;
 
 	*out = NULL;
 	*nout = 0;
-	if (!lxf_view_active(inst) || !net || !json_object_is_type(net, json_type_object))
+	if (!lxf_view_active(inst) || !net)
 		return 0;
 	json_object_object_foreach(net, ifname, iface)
 	{
 		const char *type = lxf_json_str(iface, "type");
 
-		if ((type && strcmp(type, "loopback") == 0) ||
-		    !json_object_object_get_ex(iface, "addresses", &addrs) ||
-		    !json_object_is_type(addrs, json_type_array))
+		if (type && strcmp(type, "loopback") == 0)
 			continue;
-		for (size_t i = 0; i < json_object_array_length(addrs); i++) {
-			struct json_object *a = json_object_array_get_idx(addrs, i);
+		for (size_t i = 0; (a = lxf_view_iface_addr(iface, i)); i++) {
 			const char *fam = lxf_json_str(a, "family"),
 				   *ad = lxf_json_str(a, "address");
 			const char *scope = lxf_json_str(a, "scope");

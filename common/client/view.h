@@ -58,6 +58,12 @@ char *lxf_view_cell(const struct lxf_view_col *col, struct json_object *inst);
  * addresses, memory and CPU mean anything. */
 bool lxf_view_active(struct json_object *inst);
 
+/* The state.network map of inst (interface name to its state), NULL without one. Borrowed. */
+struct json_object *lxf_view_ifaces(struct json_object *inst);
+
+/* Address i of iface (a value of lxf_view_ifaces), NULL past the last. Borrowed. */
+struct json_object *lxf_view_iface_addr(struct json_object *iface, size_t i);
+
 /*
  * One address of the IPV4 (family "inet") or IPV6 ("inet6") cell, for a
  * surface with room for one. The cell is lxc's: the addresses of an active

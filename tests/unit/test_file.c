@@ -175,6 +175,49 @@ static void test_write_atomic_fails_cleanly(void **state)
 	assert_int_equal(count_entries(fx->dir, ".tmp."), 0);
 }
 
+/* A download's file: absent under its name until committed; removed when abandoned. */
+static void test_tmp(void **state)
+{
+	struct fx *fx = *state;
+	struct lxf_file_tmp t;
+	char p[PATH_MAX];
+	struct lxf_buf b;
+	struct lxf_err err;
+	struct stat st;
+
+	path_in(fx, "dl", p);
+	assert_int_equal(lxf_file_tmp_open(&t, "%s.part-", p), 0);
+	assert_true(t.fd >= 0);
+	assert_int_equal(write(t.fd, "data", 4), 4);
+	assert_int_equal(count_entries(fx->dir, "dl.part-"), 1);
+	assert_int_not_equal(stat(p, &st), 0);
+	assert_int_equal(lxf_file_tmp_commit(&t, 0640, p), 0);
+	lxf_file_tmp_fini(&t); /* nothing left to do */
+	assert_int_equal(count_entries(fx->dir, "dl.part-"), 0);
+	lxf_buf_init(&b, 0);
+	assert_int_equal(lxf_file_read(p, 1024, &b, &err), 0);
+	assert_string_equal(lxf_buf_str(&b), "data");
+	lxf_buf_fini(&b);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+
+	/* Abandoned, or the rename refused (a directory in the way): no file stays behind. */
+	assert_int_equal(lxf_file_tmp_open(&t, "%s.part-", p), 0);
+	lxf_file_tmp_fini(&t);
+	assert_int_equal(count_entries(fx->dir, "dl.part-"), 0);
+	path_in(fx, "adir", p);
+	assert_int_equal(mkdir(p, 0755), 0);
+	assert_int_equal(lxf_file_tmp_open(&t, "%s/x-", fx->dir), 0);
+	assert_int_equal(lxf_file_tmp_commit(&t, -1, p), -1);
+	assert_int_equal(errno, EISDIR);
+	assert_non_null(t.path);
+	lxf_file_tmp_fini(&t);
+	assert_int_equal(count_entries(fx->dir, "x-"), 0);
+	assert_int_equal(lxf_file_tmp_open(&t, "%s/missing/x-", fx->dir), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_null(t.path);
+}
+
 static void test_mkdir_p(void **state)
 {
 	struct fx *fx = *state;
@@ -285,6 +328,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_read, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_write_atomic_fails_cleanly, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tmp, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mkdir_p, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rm_rf, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rm_rf_one_filesystem, setup, teardown),
