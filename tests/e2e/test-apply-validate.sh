@@ -2,7 +2,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # covers: lxf validate
 #
-#
 # lxf validate -f FILE (issue #16's lxf.yaml): exit 0 for a valid file, 1
 # with every problem as FILE:LINE:COLUMN for a bad one, 2 for usage. No
 # daemon: validate contacts no server, so the remotes named here (one in
