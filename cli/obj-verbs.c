@@ -106,7 +106,8 @@ static const char *const *obj_keys(const struct lxf_obj_desc *d, const struct lx
 static char *obj_cell(const struct lxf_obj_col *col, struct json_object *o)
 {
 	struct json_object *src = col->in ? lxf_json_path(o, col->in) : o, *v = NULL;
-	const char *s = lxf_json_str(src, col->key);
+	/* LXF_CELL_FN columns have no key: their function reads o itself. */
+	const char *s = col->key ? lxf_json_str(src, col->key) : NULL;
 	char tmp[64], *cell;
 	bool b = false;
 	int64_t n = 0;
