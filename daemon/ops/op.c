@@ -405,8 +405,14 @@ static void op_job(void *arg)
 	op_unref(op);
 }
 
-struct op *op_run(const char *description, const char *resource_kind, const char *resource_url,
-		  op_fn fn, void *arg, void (*arg_free)(void *arg), struct lxf_err *err)
+/*
+ * A new running op of class klass (NULL: task) with refs references,
+ * listed and announced; or NULL with err filled. metadata and arg are taken
+ * over either way (on failure put and arg_free'd).
+ */
+static struct op *op_start(const char *description, const char *klass, const char *resource_kind,
+			   const char *resource_url, struct json_object *metadata, op_fn fn,
+			   void *arg, void (*arg_free)(void *arg), int refs, struct lxf_err *err)
 {
 	struct op *op = calloc(1, sizeof(*op));
 
@@ -415,6 +421,7 @@ struct op *op_run(const char *description, const char *resource_kind, const char
 		if (op)
 			free(op->description);
 		free(op);
+		json_object_put(metadata);
 		if (arg_free)
 			arg_free(arg);
 		lxf_err_set(err, LXF_ENOMEM, "Out of memory");
@@ -426,25 +433,41 @@ struct op *op_run(const char *description, const char *resource_kind, const char
 		json_object_object_add(op->resources, resource_kind, arr);
 	}
 	make_uuid(op->id);
+	op->klass = klass;
+	op->metadata = metadata;
 	clock_gettime(CLOCK_REALTIME, &op->created);
 	op->updated = op->created;
 	op->status = OP_RUNNING;
 	op->fn = fn;
 	op->arg = arg;
 	op->arg_free = arg_free;
-	op->refs = 3; /* the list, the job, the caller */
+	op->refs = refs;
 	pthread_mutex_lock(&ops_lock);
 	op->next = ops;
 	ops = op;
 	pthread_mutex_unlock(&ops_lock);
 	run_hooks(op);
-	if (pool_submit(POOL_OP, op_job, op, err) < 0) {
-		op_finish(op, -err->code, NULL, err);
-		/* Drop the job's reference; the list and the caller still hold theirs. */
-		pthread_mutex_lock(&ops_lock);
-		op->refs--;
-		pthread_mutex_unlock(&ops_lock);
-	}
+	return op;
+}
+
+/* The body could not be started: finish op with err and drop the body's reference. */
+static void op_start_failed(struct op *op, struct lxf_err *err)
+{
+	op_finish(op, -err->code, NULL, err);
+	pthread_mutex_lock(&ops_lock);
+	op->refs--;
+	pthread_mutex_unlock(&ops_lock);
+}
+
+struct op *op_run(const char *description, const char *resource_kind, const char *resource_url,
+		  op_fn fn, void *arg, void (*arg_free)(void *arg), struct lxf_err *err)
+{
+	/* the list, the job, the caller */
+	struct op *op = op_start(description, NULL, resource_kind, resource_url, NULL, fn, arg,
+				 arg_free, 3, err);
+
+	if (op && pool_submit(POOL_OP, op_job, op, err) < 0)
+		op_start_failed(op, err);
 	return op;
 }
 
@@ -459,52 +482,22 @@ struct op *op_run_ws(const char *description, const char *resource_kind, const c
 		     struct json_object *metadata, op_fn fn, void *arg, void (*arg_free)(void *arg),
 		     struct lxf_err *err)
 {
-	struct op *op = calloc(1, sizeof(*op));
+	/* the list, the thread, the caller */
+	struct op *op = op_start(description, "websocket", resource_kind, resource_url, metadata,
+				 fn, arg, arg_free, 3, err);
 	pthread_attr_t attr;
 	pthread_t t;
 	int rc;
 
-	if (!op || !(op->description = strdup(description)) ||
-	    !(op->resources = json_object_new_object())) {
-		if (op)
-			free(op->description);
-		free(op);
-		json_object_put(metadata);
-		if (arg_free)
-			arg_free(arg);
-		lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	if (!op)
 		return NULL;
-	}
-	if (resource_kind && resource_url) {
-		struct json_object *arr = json_object_new_array();
-		json_object_array_add(arr, json_object_new_string(resource_url));
-		json_object_object_add(op->resources, resource_kind, arr);
-	}
-	make_uuid(op->id);
-	op->klass = "websocket";
-	op->metadata = metadata;
-	clock_gettime(CLOCK_REALTIME, &op->created);
-	op->updated = op->created;
-	op->status = OP_RUNNING;
-	op->fn = fn;
-	op->arg = arg;
-	op->arg_free = arg_free;
-	op->refs = 3; /* the list, the thread, the caller */
-	pthread_mutex_lock(&ops_lock);
-	op->next = ops;
-	ops = op;
-	pthread_mutex_unlock(&ops_lock);
-	run_hooks(op);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&t, &attr, op_thread, op);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		lxf_err_set(err, LXF_ENOMEM, "Cannot start a thread for the operation");
-		op_finish(op, -LXF_ENOMEM, NULL, err);
-		pthread_mutex_lock(&ops_lock);
-		op->refs--;
-		pthread_mutex_unlock(&ops_lock);
+		op_start_failed(op, err);
 	}
 	return op;
 }
@@ -512,30 +505,8 @@ struct op *op_run_ws(const char *description, const char *resource_kind, const c
 /* httpsd: certificate add tokens (api_certificates.c). */
 struct op *op_new_token(const char *description, struct json_object *metadata, struct lxf_err *err)
 {
-	struct op *op = calloc(1, sizeof(*op));
-
-	if (!op || !(op->description = strdup(description)) ||
-	    !(op->resources = json_object_new_object())) {
-		if (op)
-			free(op->description);
-		free(op);
-		json_object_put(metadata);
-		lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-		return NULL;
-	}
-	make_uuid(op->id);
-	op->klass = "token";
-	op->metadata = metadata;
-	clock_gettime(CLOCK_REALTIME, &op->created);
-	op->updated = op->created;
-	op->status = OP_RUNNING;
-	op->refs = 2; /* the list, the caller */
-	pthread_mutex_lock(&ops_lock);
-	op->next = ops;
-	ops = op;
-	pthread_mutex_unlock(&ops_lock);
-	run_hooks(op);
-	return op;
+	/* the list, the caller: a token has no body */
+	return op_start(description, "token", NULL, NULL, metadata, NULL, NULL, NULL, 2, err);
 }
 
 bool op_is_running(struct op *op)
