@@ -186,47 +186,25 @@ static int file_sync_dir(const char *path)
 int lxf_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			  struct lxf_err *err)
 {
-	char tmp[PATH_MAX];
-	int fd = -1;
+	struct lxf_file_tmp t;
 	int ret = 0;
-	int n;
 
-	tmp[0] = '\0';
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		tmp[0] = '\0';
-		ret = lxf_err_sys(err, LXF_EIO, ENAMETOOLONG, "cannot write %s", path);
+	if (lxf_file_tmp_open(&t, "%s.tmp.", path) < 0)
+		return lxf_err_sys(err, LXF_EIO, errno, "cannot create a temporary file for %s",
+				   path);
+	/* fsync before the rename: a crash leaves the old file or the new, never a torn one. */
+	if (file_write_all(t.fd, data, len) != 0 || fsync(t.fd) != 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot write %s", t.path);
 		goto out;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		tmp[0] = '\0';
-		ret =
-		    lxf_err_sys(err, LXF_EIO, errno, "cannot create a temporary file for %s", path);
+	if (lxf_file_tmp_commit(&t, (int)mode, path) != 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot write %s as %s", t.path, path);
 		goto out;
 	}
-	if (fchmod(fd, mode) != 0 || file_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot write %s", tmp);
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot write %s", tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot rename %s to %s", tmp, path);
-		goto out;
-	}
-	tmp[0] = '\0';
 	if (file_sync_dir(path) != 0)
 		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot sync the directory of %s", path);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp[0])
-		unlink(tmp);
+	lxf_file_tmp_fini(&t);
 	return ret;
 }
 
