@@ -15,15 +15,20 @@
 #include "plan.h"
 
 static const char *const kind_names[] = {
-    [LXF_APPLY_CREATE] = "create",     [LXF_APPLY_UPDATE] = "update",
-    [LXF_APPLY_MOVE] = "move",         [LXF_APPLY_DRIFT] = "drift",
-    [LXF_APPLY_DELETE] = "delete",     [LXF_APPLY_CONFLICT] = "conflict",
+    [LXF_APPLY_CREATE] = "create",
+    [LXF_APPLY_UPDATE] = "update",
+    [LXF_APPLY_MOVE] = "move",
+    [LXF_APPLY_DRIFT] = "drift",
+    [LXF_APPLY_DELETE] = "delete",
+    [LXF_APPLY_CONFLICT] = "conflict",
     [LXF_APPLY_UNPLACED] = "unplaced",
+    [LXF_APPLY_PROFILE_CREATE] = "profile-create",
+    [LXF_APPLY_PROFILE_UPDATE] = "profile-update",
 };
 
 const char *lxf_apply_kind_name(enum lxf_apply_kind k)
 {
-	return (unsigned)k <= LXF_APPLY_UNPLACED ? kind_names[k] : "?";
+	return (unsigned)k <= LXF_APPLY_PROFILE_UPDATE ? kind_names[k] : "?";
 }
 
 struct diff_ctx {

@@ -44,7 +44,7 @@ static void test_place_spread(void **state)
 {
 	struct lxf_apply_spec *s = spec_of("  - {name: \"w-{1..6}\", remotes: [h3, h1, h2]}\n");
 	struct lxf_apply_facts f[] = {
-	    {"h1", true, 1000, NULL}, {"h2", true, 1000, NULL}, {"h3", true, 1000, NULL}};
+	    {"h1", true, 1000, NULL, NULL}, {"h2", true, 1000, NULL, NULL}, {"h3", true, 1000, NULL, NULL}};
 	static const char *const want[] = {"h1", "h2", "h3", "h1", "h2", "h3"};
 	struct lxf_apply_place p[6];
 
@@ -70,7 +70,7 @@ static void test_place_sticky(void **state)
 	struct lxf_apply_spec *s = spec_of("  - {name: \"w-{1..4}\", remotes: [h1, h2, h3]}\n"
 					   "  - {name: solo, remote: h2}\n");
 	struct lxf_apply_facts f[] = {
-	    {"h1", true, 1000, NULL}, {"h2", true, 1000, NULL}, {"h3", true, 9000, NULL}};
+	    {"h1", true, 1000, NULL, NULL}, {"h2", true, 1000, NULL, NULL}, {"h3", true, 9000, NULL, NULL}};
 	/* w-3 lives on h3 and stays; other stack members count where they are. */
 	struct lxf_apply_where w[] = {
 	    {"w-3", "h3", true}, {"old", "h1", true}, {"old2", "h1", true}, {"x", "h2", false}};
@@ -97,7 +97,7 @@ static void test_place_move_and_down(void **state)
 					   "  - {name: maybe, remotes: [h1, h2]}\n"
 					   "  - {name: only, remote: h2}\n");
 	struct lxf_apply_facts f[] = {
-	    {"h1", true, 1000, NULL}, {"h2", false, 0, NULL}, {"h3", true, 1000, NULL}};
+	    {"h1", true, 1000, NULL, NULL}, {"h2", false, 0, NULL, NULL}, {"h3", true, 1000, NULL, NULL}};
 	struct lxf_apply_where w[] = {{"mv", "h1", true}, {"here", "h1", true}};
 	struct lxf_apply_place p[4];
 
@@ -169,7 +169,7 @@ static void test_diff_nothing_and_create(void **state)
 {
 	struct lxf_apply_spec *s = spec_of(SPEC_ONE);
 	struct json_object *h1 = js("[" LIVE_SAME "]"), *empty = js("[]");
-	struct lxf_apply_facts f[] = {{"h1", true, 1, h1}};
+	struct lxf_apply_facts f[] = {{"h1", true, 1, h1, NULL}};
 	struct lxf_apply_image im[] = {{"h1", "busybox", "aaaa1111bbbb"}};
 	struct lxf_apply_diff_opts o = {.images = im, .nimages = 1, .prune = true};
 	struct lxf_apply_plan p = {0};
@@ -205,7 +205,7 @@ static void test_diff_update(void **state)
 	       " \"devices\": {\"data\": {\"type\": \"disk\", \"source\": \"/other\", \"path\": "
 	       "\"/srv\"},"
 	       " \"extra\": {\"type\": \"none\"}}}]");
-	struct lxf_apply_facts f[] = {{"h1", true, 1, h1}};
+	struct lxf_apply_facts f[] = {{"h1", true, 1, h1, NULL}};
 	struct lxf_apply_plan p = {0};
 
 	(void)state;
@@ -231,7 +231,7 @@ static void test_diff_conflict_adopt(void **state)
 	struct lxf_apply_spec *s = spec_of("  - {name: c1, remote: h1, profiles: []}\n");
 	struct json_object *h1 = js("[{\"name\": \"c1\", \"status\": \"Running\", \"profiles\": [],"
 				    " \"config\": {}, \"devices\": {}}]");
-	struct lxf_apply_facts f[] = {{"h1", true, 1, h1}};
+	struct lxf_apply_facts f[] = {{"h1", true, 1, h1, NULL}};
 	struct lxf_apply_diff_opts o = {.adopt = false, .prune = true};
 	struct lxf_apply_plan p = {0};
 
@@ -267,7 +267,7 @@ static void test_diff_drift_move_prune(void **state)
 	    "  \"config\": {\"user.lxf.stack\": \"st\", \"limits.cpu\": \"1\"}, \"devices\": {}}]");
 	struct json_object *h2 = js("[]");
 	struct lxf_apply_facts f[] = {
-	    {"h1", true, 1, h1}, {"h2", true, 1, h2}, {"h3", false, 0, NULL}};
+	    {"h1", true, 1, h1, NULL}, {"h2", true, 1, h2, NULL}, {"h3", false, 0, NULL, NULL}};
 	struct lxf_apply_image im[] = {{"h1", "busybox", "cccc2222"}};
 	struct lxf_apply_diff_opts o = {.images = im, .nimages = 1};
 	struct lxf_apply_plan p = {0};
