@@ -79,7 +79,7 @@ static int apply_check_names(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx
 {
 	static const char *const flags[] = {"--replace", "--only"};
 	const char *const *v[] = {o->diff.replace, o->diff.only};
-	size_t n[] = {o->diff.nreplace, o->diff.nonly};
+	const size_t n[] = {o->diff.nreplace, o->diff.nonly};
 	struct lxf_buf b;
 	int st = LXF_EXIT_OK;
 
