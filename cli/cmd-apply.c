@@ -96,8 +96,7 @@ static int apply_check_names(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx
 	return st;
 }
 
-/* Prints the spec's problems as lxf validate does; the exit status. */
-static int apply_load(struct lxf_cmd_ctx *ctx, const char *path, struct lxf_apply_spec **spec)
+int lxf_apply_load(struct lxf_cmd_ctx *ctx, const char *path, struct lxf_apply_spec **spec)
 {
 	struct lxf_apply_diags diags = {0};
 	struct lxf_err err = {0};
@@ -129,7 +128,7 @@ int lxf_apply_prepare(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	*spec = NULL;
 	memset(live, 0, sizeof(*live));
 	memset(plan, 0, sizeof(*plan));
-	st = apply_load(ctx, o->path, spec);
+	st = lxf_apply_load(ctx, o->path, spec);
 	if (st == LXF_EXIT_OK)
 		st = apply_check_names(self, ctx, o, *spec);
 	if (st)

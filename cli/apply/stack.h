@@ -80,6 +80,14 @@ int lxf_apply_opts_parse(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 void lxf_apply_opts_fini(struct lxf_apply_cmd_opts *o);
 
 /*
+ * Loads path into *spec (lxf_apply_spec_free), against ctx->remotes.
+ * Returns 0, or the exit status after printing why: every problem of the
+ * file as "FILE:LINE:COLUMN: what" on ctx->err, one a line (editors jump
+ * to each), or "Error: ..." when it cannot be read.
+ */
+int lxf_apply_load(struct lxf_cmd_ctx *ctx, const char *path, struct lxf_apply_spec **spec);
+
+/*
  * From o->path to a plan: loads the spec (its problems printed as `lxf
  * validate` prints them, FILE:LINE:COLUMN each: exit 1), checks the
  * --only/--replace names against it (unknown ones are a usage error
