@@ -555,11 +555,10 @@ static int inst_profile(struct run_worker *w, const struct lxf_apply_action *a, 
 		json_object_put(b);
 		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
 	}
-	rc = create ? lxf_cmd_path(path, sizeof(path), "profiles", NULL, NULL, err)
-		    : lxf_cmd_path(path, sizeof(path), "profiles", a->name, NULL, err);
-	if (rc == 0)
-		rc = inst_do(w, create ? "POST" : "PUT", create ? "/1.0/profiles" : path, b, NULL,
-			     err);
+	if (create)
+		rc = inst_do(w, "POST", "/1.0/profiles", b, NULL, err);
+	else if ((rc = lxf_cmd_path(path, sizeof(path), "profiles", a->name, NULL, err)) == 0)
+		rc = inst_do(w, "PUT", path, b, NULL, err);
 	if (rc)
 		lxf_err_prefix(err, "profile %s", a->name);
 	json_object_put(b);

@@ -106,7 +106,7 @@ done
 assert_exit 0 lxf_run exec "${on[web-1]}:web-1" -- rm /etc/provisioned
 assert_exit 0 lxf_run apply -f "$dir/stack.yaml"
 assert_contains "$LXFE_OUT" "Nothing to do"
-assert_exit 1 lxf_run exec "${on[web-1]}:web-1" -- test -e /etc/provisioned
+assert_exit 1 lxf_run exec "${on[web-1]}:web-1" -- /bin/sh -c 'test -e /etc/provisioned'
 
 # ---- prune: web-3 leaves the file; only it goes, and only with --yes
 write_stack "$dir/stack2.yaml" 1..2
