@@ -8,7 +8,8 @@
 # nor lxf's user.lxf.*). Values that need quoting or carry '$' read back
 # the same through lxf validate. A remote that does not answer is named
 # on stderr and the rest is still written (exit 3); an unknown one is an
-# error (exit 1).
+# error (exit 1). And lxf plan of what export wrote finds nothing to do:
+# instances of no or another stack that match the file are left alone.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -56,6 +57,8 @@ h2 c frozen - [] []"
 assert_eq "$want" "$got" "exported instances"
 assert_not_contains "$(cat all.yaml)" "volatile." "server keys"
 assert_not_contains "$(cat all.yaml)" "user.lxf" "lxf's keys"
+assert_exit 0 lxf_run plan -f all.yaml
+assert_contains "$LXFE_OUT" "Nothing to do" "plan of the export"
 
 # The stack's name: --name, else the one stack every instance carries.
 assert_exit 0 lxf_run export h1 --name web
@@ -65,6 +68,9 @@ assert_exit 0 lxf_run export h2
 printf '%s\n' "$LXFE_OUT" >h2.yaml
 assert_exit 0 lxf_run validate -f h2.yaml
 assert_eq "h2.yaml: valid: stack st2, 1 instance" "$LXFE_OUT" "stack of the only instance"
+# Of stack st2 without lxf's done key (lxf did not make it): a half-made one.
+assert_exit 2 lxf_run plan -f h2.yaml
+assert_contains "$LXFE_OUT" "replaces a half-made one" "plan of a hand-tagged instance"
 assert_exit 2 lxf_run export --name 'bad name'
 
 # A remote that does not answer: named on stderr, the others written, exit 3.
