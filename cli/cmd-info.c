@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply/plan.h"
 #include "cmd.h"
 #include "json.h"
 #include "list.h"
@@ -52,7 +53,7 @@ static int cmd_info_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 {
 	struct json_object *inst = NULL, *state = NULL;
 	struct lxf_client *c = args->client;
-	const char *name = args->name;
+	const char *name = args->name, *stack;
 	struct lxf_err err = {0};
 	char path[1024];
 	int st = LXF_EXIT_OK;
@@ -76,6 +77,9 @@ static int cmd_info_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	cmd_info_line(f, "Created", lxf_list_cell(inst, 'c'));
 	cmd_info_line(f, "Last Used", lxf_list_cell(inst, 'l'));
 	cmd_info_line(f, "Profiles", lxf_list_cell(inst, 'P'));
+	/* The stack of lxf-apply(1) that made it, if any: the one place it shows. */
+	stack = lxf_json_str(lxf_json_path(inst, "config"), LXF_APPLY_STACK_KEY);
+	cmd_info_line(f, "Stack", stack ? strdup(stack) : NULL);
 	fputs("\nResources:\n", f);
 	cmd_info_line(f, "  Processes", lxf_list_cell(inst, 'N'));
 	cmd_info_line(f, "  CPU usage", lxf_list_cell(inst, 'u'));

@@ -34,6 +34,18 @@ _lxf_value_flags()
 		}'
 }
 
+# The name the help gives FLAG's value ("FILE" in "-f, --file FILE"), if any.
+_lxf_value_name()
+{
+	"$1" help "${@:3}" 2>/dev/null | awk -v f="$2" '
+		/^Options:/ { on = 1; next }
+		on && /^ *(-[a-zA-Z], )?--?[a-zA-Z][a-zA-Z-]* [A-Z]/ {
+			hit = 0
+			for (i = 1; i <= NF && $i ~ /^-/; i++) { g = $i; sub(/,$/, "", g); hit = hit || g == f }
+			if (hit) { print $i; exit }
+		}'
+}
+
 _lxf_remotes()
 {
 	"$1" remote list -f csv 2>/dev/null | awk -F, '{ sub(/ \(current\)$/, "", $1); print $1 }'
@@ -134,6 +146,13 @@ _lxf()
 		return
 	fi
 
+	# A flag whose value the help calls FILE (plan -f FILE) takes a file;
+	# -f is the output format elsewhere.
+	# shellcheck disable=SC2086
+	if [[ $prev == -* ]] && [[ $(_lxf_value_name "$lxf" "$prev" $cmd) == FILE ]]; then
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+	fi
 	# Flags that take a value: leave the value alone (but --format, --type).
 	case $prev in
 	-f | --format)
@@ -221,7 +240,7 @@ _lxf()
 	image\ info | image\ delete | image\ edit | image\ alias\ delete)
 		what=image
 		;;
-	image\ import | image\ list | image\ alias\ list)
+	image\ import | image\ list | image\ alias\ list | export)
 		what=remote
 		;;
 	esac

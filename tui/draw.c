@@ -356,6 +356,7 @@ static void draw_status(struct tui_ui *ui)
 	int y = LINES - 1;
 	size_t ops = 0;
 	const struct tui_op *op = NULL;
+	const struct tui_job *job = tui_job_latest(ui);
 	const char *oph = NULL;
 
 	move(y, 0);
@@ -381,6 +382,13 @@ static void draw_status(struct tui_ui *ui)
 		attron(A_BOLD);
 		mvprintw(y, 0, "%.*s", COLS, ui->msg);
 		attroff(A_BOLD);
+	} else if (job) {
+		/* A command's own progress (apply's "h1: create web-3: done") says
+		 * more than the operations it caused. */
+		char text[sizeof(job->label) + sizeof(job->last) + 4];
+
+		tui_job_status(job, -1, text, sizeof(text));
+		mvprintw(y, 0, "%.*s", COLS, text);
 	} else if (op) {
 		mvprintw(y, 0, "ops in flight: %zu  %s: %s %s  jobs: %zu", ops, oph, op->desc,
 			 op->progress, ui->njobs);

@@ -7,7 +7,8 @@
  * process with live curl/websocket threads and carrying on in the child
  * is unsafe, and because a command that exits or crashes must not take
  * the console with it. Background commands write into a pipe that the UI
- * loop polls; their lines go to the log view (or the details view).
+ * loop polls; their lines go to the log view (or the details view), and
+ * the last one to the status line while the command runs.
  * exec and console get the terminal: the screen is handed over with
  * def_prog_mode/endwin and restored after.
  */
@@ -33,6 +34,8 @@ int tui_cli_main(int argc, char **argv)
 	char *v[JOB_ARGS_MAX + 2];
 	int st = 0, n = 0;
 
+	/* The console shows each line as it comes (progress), not at exit. */
+	(void)setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 0; i <= argc; i++) {
 		if (i == argc || strcmp(argv[i], ";") == 0) {
 			if (n > 0) {
@@ -163,10 +166,45 @@ int tui_job_start(struct tui_ui *ui, enum tui_sink sink, const char *label, int 
 	j->fd = p[0];
 	j->sink = sink;
 	(void)snprintf(j->label, sizeof(j->label), "%s", label);
+	if (sink == TUI_SINK_LOG)
+		ui->msg[0] = '\0'; /* older news: the status line follows this job now */
 	pthread_mutex_lock(&ui->m->lock);
 	tui_model_log(ui->m, "$ lxf %s", label);
 	pthread_mutex_unlock(&ui->m->lock);
 	return 0;
+}
+
+void tui_job_note(struct tui_job *j, const char *line, unsigned seq)
+{
+	(void)snprintf(j->last, sizeof(j->last), "%s", line);
+	if (strncmp(line, "Error:", 6) == 0)
+		(void)snprintf(j->error, sizeof(j->error), "%s", line);
+	j->seq = seq;
+}
+
+void tui_job_status(const struct tui_job *j, int st, char *buf, size_t len)
+{
+	if (st < 0 && !j->seq)
+		buf[0] = '\0';
+	else if (st < 0)
+		(void)snprintf(buf, len, "%s: %s", j->label, j->last);
+	else if (st == 0)
+		(void)snprintf(buf, len, "%s: done", j->label);
+	else if (j->error[0])
+		(void)snprintf(buf, len, "%s: exit %d: %s", j->label, st, j->error);
+	else
+		(void)snprintf(buf, len, "%s: exit %d, see the log (l)", j->label, st);
+}
+
+const struct tui_job *tui_job_latest(const struct tui_ui *ui)
+{
+	const struct tui_job *best = NULL;
+
+	for (size_t i = 0; i < ui->njobs; i++)
+		if (ui->jobs[i].sink == TUI_SINK_LOG && ui->jobs[i].seq &&
+		    (!best || ui->jobs[i].seq > best->seq))
+			best = &ui->jobs[i];
+	return best;
 }
 
 static void job_line(struct tui_ui *ui, struct tui_job *j)
@@ -179,11 +217,8 @@ static void job_line(struct tui_ui *ui, struct tui_job *j)
 		pthread_mutex_lock(&ui->m->lock);
 		tui_model_log(ui->m, "  %s", j->partial);
 		pthread_mutex_unlock(&ui->m->lock);
-		/* The last line of a failed command is worth showing at once. */
-		if (strncmp(j->partial, "Error:", 6) == 0)
-			(void)snprintf(ui->msg, sizeof(ui->msg), "%.60s: %.180s", j->label,
-				       j->partial);
 	}
+	tui_job_note(j, j->partial, ++ui->job_seq);
 	j->plen = 0;
 }
 
@@ -217,11 +252,9 @@ void tui_job_read(struct tui_ui *ui, size_t i)
 	pthread_mutex_lock(&ui->m->lock);
 	tui_model_log(ui->m, "[%s: exit %d]", j->label, st);
 	pthread_mutex_unlock(&ui->m->lock);
-	if (st == 0 && j->sink == TUI_SINK_LOG)
-		(void)snprintf(ui->msg, sizeof(ui->msg), "done: %s", j->label);
-	else if (st != 0 && strncmp(ui->msg, j->label, strlen(j->label)) != 0)
-		(void)snprintf(ui->msg, sizeof(ui->msg), "%s: failed (exit %d), see the log (l)",
-			       j->label, st);
+	/* The details view shows its own outcome; only a failure is news there. */
+	if (j->sink == TUI_SINK_LOG || st != 0)
+		tui_job_status(j, st, ui->msg, sizeof(ui->msg));
 	ui->jobs[i] = ui->jobs[--ui->njobs];
 }
 

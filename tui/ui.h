@@ -28,6 +28,11 @@ struct tui_job {
 	char label[80];
 	char partial[TUI_LOG_WIDTH];
 	size_t plen;
+	/* Its progress for the status line (tui_job_note): the last line it
+	 * printed, its last "Error:" line (kept for its end), and when. */
+	char last[TUI_LOG_WIDTH];
+	char error[TUI_LOG_WIDTH];
+	unsigned seq; /* ui->job_seq at its last line; 0 none yet */
 };
 
 struct tui_ui {
@@ -67,6 +72,7 @@ struct tui_ui {
 	bool log_follow;
 	struct tui_job jobs[TUI_JOBS_MAX];
 	size_t njobs;
+	unsigned job_seq; /* counts the jobs' lines: the newest is shown */
 	char self_exe[PATH_MAX];
 	/* Screen layout, for the mouse. */
 	int hosts_y0, nhosts_shown, table_y0, nrows_shown;
@@ -81,6 +87,17 @@ int tui_job_start(struct tui_ui *ui, enum tui_sink sink, const char *label, int 
 int tui_job_foreground(struct tui_ui *ui, int argc, char *const *argv);
 void tui_job_read(struct tui_ui *ui, size_t i);
 int tui_cli_main(int argc, char **argv);
+/* Records line (a line job j printed) as its last one, and as its error when it is "Error: ...". */
+void tui_job_note(struct tui_job *j, const char *line, unsigned seq);
+/*
+ * The status line's text for job j: while it runs (st < 0) "LABEL: LAST
+ * LINE" ("" before its first line); once it ended with st, "LABEL: done"
+ * or "LABEL: exit ST" with its last Error: line, else the log's key. The
+ * exit status is not judged further: `plan` exits 2 when it has changes.
+ */
+void tui_job_status(const struct tui_job *j, int st, char *buf, size_t len);
+/* The running job of the log sink with the newest line, or NULL. Borrowed. */
+const struct tui_job *tui_job_latest(const struct tui_ui *ui);
 bool tui_cmd_exists(const char *name);
 /*
  * Tab in the `:` prompt: completes ui->in in place (complete.c, with the

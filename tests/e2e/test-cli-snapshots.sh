@@ -4,7 +4,7 @@
 # covers: lxf init, lxf delete, lxf info, lxf rename, lxf snapshot, lxf restore, lxf config show
 # covers: lxf config get, lxf config set
 #
-# lxf snapshot, restore, info (the snapshot table), rename and delete of
+# lxf snapshot, restore, info (the snapshot table, the stack), rename and delete of
 # NAME/SNAP, config show of a snapshot.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -23,6 +23,11 @@ assert_exit 0 lxf_run snapshot h1:c1
 assert_exit 0 lxf_run info h1:c1
 assert_contains "$LXFE_OUT" "Snapshots:"
 assert_contains "$LXFE_OUT" "| s1 "
+assert_not_contains "$LXFE_OUT" "Stack:"
+# The stack of lxf-apply(1) that made an instance, when it has one.
+assert_exit 0 lxf_run config set h1:c1 user.lxf.stack=web-stack
+assert_exit 0 lxf_run info h1:c1
+assert_contains "$LXFE_OUT" $'\nStack: web-stack\n'
 assert_exit 0 lxf_run config show h1:c1/s1
 assert_contains "$LXFE_OUT" "user.v"
 

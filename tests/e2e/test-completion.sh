@@ -8,8 +8,8 @@
 # an image alias and an instance on h1. Each completion is asked the way
 # bash asks it (COMP_LINE, COMP_POINT, COMP_WORDS) and its answer checked:
 # flags and --mode values of move/copy, "R:NAME/SNAP" snapshots, image
-# arguments of image copy and launch, "R:" after them, and values of flags
-# skipped when counting arguments.
+# arguments of image copy and launch, "R:" after them, values of flags
+# skipped when counting arguments, files for -f FILE (plan, apply).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -123,5 +123,12 @@ assert_eq "h1:busybox" "$(comp "image export h1:")" "image export h1:"
 # The export's TARGET is a local path.
 mkdir -p "$LXFE_RUN/exp-dir"
 assert_eq "$LXFE_RUN/exp-dir" "$(comp "image export h1:busybox $LXFE_RUN/exp-")" "image export TARGET"
+
+# --- -f is a FILE where the help says so (plan, apply: lxf.yaml), else a format.
+: >"$LXFE_RUN/stack.yaml"
+assert_eq "$LXFE_RUN/stack.yaml" "$(comp "plan -f $LXFE_RUN/stack")" "plan -f FILE"
+assert_eq "$LXFE_RUN/stack.yaml" "$(comp "apply --file $LXFE_RUN/st")" "apply --file FILE"
+assert_eq "compact csv json table yaml" "$(comp "list -f ")" "list -f FORMAT"
+assert_eq "h1: h2: local:" "$(comp "export ")" "export REMOTE"
 
 echo "PASS test-completion"

@@ -14,6 +14,8 @@
 # UTF-8 off. IMAGE comes from the image.* keys lxfd copies from the image;
 # CPU is a rate. A move across hosts (m, or a mouse drag onto a host row)
 # shows its progress in the status line and its row on the new host.
+# A command of the : prompt shows its last line in the status line while
+# it runs, then "LABEL: done" or "LABEL: exit N"; details show the stack.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -166,16 +168,33 @@ need 10 screen_has "[version: exit 0]"
 keys Escape
 need 5 screen_has "REMOTE"
 
+# --- a running command's last line is in the status line; its end there
+# says its exit status, 2 (plan's "there are changes") no failure.
+status_has() { case "$(screen | tail -n 1)" in *"$1"*) return 0 ;; esac; return 1; }
+keys :
+keys -l 'exec h1:a2 -- sh -c "echo step-1; until [ -e /go ]; do sleep 1; done; exit 2"'
+keys Enter
+need 20 status_has ": step-1"
+status_has "exec h1:a2 -- sh -c" || fail "status line: $(screen | tail -n 1)"
+keys Escape # a key clears a message, not a running command's progress
+need 5 screen_has "REMOTE"
+status_has ": step-1" || fail "progress gone after a key: $(screen | tail -n 1)"
+assert_exit 0 lxf_run exec h1:a2 -- touch /go
+need 20 status_has ": exit 2, see the log (l)"
+screen | tail -n 1 | grep -qi fail && fail "exit 2 called a failure: $(screen | tail -n 1)"
+
 # --- help lists the keys.
 keys '?'
 need 5 screen_has "Confirm boxes default to Cancel"
 screen_has "D          delete (confirm)" || fail "help: $(screen)"
 keys Escape
 
-# --- details view.
+# --- details view, with the stack of lxf-apply(1) that made it.
+assert_exit 0 lxf_run config set h1:a2 user.lxf.stack=web-stack
 keys g Enter
 need 10 screen_has "Details of h1:a2"
 need 10 screen_has "Status: RUNNING"
+screen | grep -q '^Stack: web-stack' || fail "no stack in the details: $(screen)"
 keys Escape
 
 # --- move: dropped on its own host it is a rename; across hosts, lxf move.
@@ -186,7 +205,7 @@ need 5 screen_has "MOVING 1"
 keys Enter
 need 5 screen_has "new name:"
 keys b 2 Enter
-need 15 screen_has "done: rename h2:b1 b2"
+need 15 screen_has "rename h2:b1 b2: done"
 keys / Escape
 need 15 row_has b2 STOPPED
 screen_lacks " b1 " || fail "b1 still listed after the rename: $(screen)"
@@ -195,12 +214,12 @@ keys / b 2 Enter
 need 5 screen_lacks " a2 "
 keys m k Enter
 # Dropped on h1 it runs `lxf move h2:b2 h1:`: the row then shows on h1.
-# (A failure shows "LABEL: Error: ..." or "LABEL: failed ...".)
-move_ended() { screen_has "done: move h2:b2 h1:" || screen_has "move h2:b2 h1:: "; }
+# (A failure shows "LABEL: exit N: Error: ..." or "LABEL: exit N, see the log (l)".)
+move_ended() { screen_has "move h2:b2 h1:: "; }
 on_host() { screen | grep -Eq "^.. ?$1 +$2 "; }
 need 90 move_ended
 moved=0
-screen_has "done: move h2:b2 h1:" && moved=1 # before a key clears the message
+screen_has "move h2:b2 h1:: done" && moved=1 # before a key clears the message
 keys / Escape
 line_of() { screen | awk -v p="$1" '$0 ~ p { print NR; exit }'; }
 [ "$moved" = 1 ] || fail "the move by keys across hosts failed: $(screen)"
@@ -218,7 +237,7 @@ line_of() { screen | awk -v p="$1" '$0 ~ p { print NR; exit }'; }
 	fi
 	keys -l $'\e[<0;5;'"$yb2"'M'
 	keys -l $'\e[<0;5;'"$yh2"'m'
-	need 90 screen_has "done: move h1:b2 h2:"
+	need 90 screen_has "move h1:b2 h2:: done"
 	need 15 not on_host h1 b2
 	need 5 gone h1: b2
 	state_is h2:b2 STOPPED || fail "h2:b2 not back per lxf list"
@@ -236,11 +255,11 @@ line_of() { screen | awk -v p="$1" '$0 ~ p { print NR; exit }'; }
 		s=$(screen)
 		case "$s" in *"ops in flight: "*) seen_op=1 ;; esac
 		case "$s" in *"ops in flight: "*"B/s)"*) seen_prog=1 ;; esac
-		case "$s" in *"done: move h1:big h2:"* | *"move h1:big h2:: "*) break ;; esac
+		case "$s" in *"move h1:big h2:: "*) break ;; esac
 		sleep 0.1
 	done
 	lxfe_log "move of 256 MB: about $((i / 10)) s, operation seen $seen_op, progress $seen_prog"
-	screen_has "done: move h1:big h2:" || fail "move of big: $(screen)"
+	screen_has "move h1:big h2:: done" || fail "move of big: $(screen)"
 	[ "$seen_op" = 1 ] || fail "the move's operation never showed in the status line"
 	[ "$seen_prog" = 1 ] || fail "the move's progress never showed in the status line"
 	keys / Escape
