@@ -196,7 +196,7 @@ if want plan; then
 	hyperfine -N --warmup 3 --runs "$RUNS_P" --export-json "$B/plan.json" \
 		"${env[*]} $LXFE_LXF plan -f $B/plan.yaml" "${env[*]} $LXFE_LXF list" >"$B/hyperfine.out" 2>&1 ||
 		fail "hyperfine failed: $(tail -n 20 "$B/hyperfine.out")"
-	read -r T[plan] T[list] < <(python3 -c 'import json, sys
+	read -r 'T[plan]' 'T[list]' < <(python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 print(" ".join("%.1f" % (x["median"] * 1000) for x in r))' "$B/plan.json")
 	CMD[plan]="lxf plan -f plan.yaml"
