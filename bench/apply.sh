@@ -148,6 +148,7 @@ EOF
 				ansible-playbook -i "$B/inventory.yml" "$top/bench/apply-ansible.yml" >"$B/ansible.out" 2>&1 ||
 				fail "ansible-playbook failed: $(tail -n 20 "$B/ansible.out")"
 			TX+=("$(ms_since "$t0")")
+			RECAP=$(sed -n '/^PLAY RECAP/,$p' "$B/ansible.out" | sed -n 's/^\(h[0-9]*\) *: *\(ok=[0-9]* *changed=[0-9]*\).*/\1 \2/p' | tr -s ' ' | paste -sd, -)
 			check_made "ansible-playbook"
 			wipe 1 2 3
 		fi
@@ -221,6 +222,7 @@ $N_CREATE running busybox instances from nothing, 3 lxfd hosts, 20 each (wall ti
 | shell loop | \`${CMD[loop]}\` | ${T[loop]:-n/a} |
 | Ansible / apply | | $(ratio "${T[ansible]:-n/a}" "${T[apply]:-n/a}") (target >= 10x) |
 | loop / apply | | $(ratio "${T[loop]:-n/a}" "${T[apply]:-n/a}") (target >= 3x) |
+Ansible's recap (last round): ${RECAP:-n/a}
 EOF
 fi
 if [ -n "${RUNS_P:-}" ]; then
