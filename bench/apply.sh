@@ -23,12 +23,14 @@
 # bench/RESULTS.md.
 #
 #   BENCH_RUNS=N (create rounds, default 1; plan: hyperfine runs, 20)
+#   BENCH_PARALLEL=N (lxf apply --parallel N; default: apply's own, 4)
 #   LXF_BUILD=DIR (default build/)     root; the machine's load is printed
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 export LXF_BUILD=${LXF_BUILD:-$top/build}
 export LXF_E2E_TIMEOUT=${LXF_E2E_TIMEOUT:-3600}
 RUNS=${BENCH_RUNS:-}
+PAR=(${BENCH_PARALLEL:+--parallel "$BENCH_PARALLEL"})
 N_CREATE=60
 N_PLAN=300
 PLAN_HOSTS=10
@@ -129,14 +131,14 @@ EOF
 		done
 	} >"$B/inventory.yml"
 	: >"$B/ansible.cfg"
-	CMD[apply]="lxf apply -f create.yaml --yes"
+	CMD[apply]="lxf apply -f create.yaml --yes${PAR[*]:+ ${PAR[*]}}"
 	CMD[ansible]="ansible-playbook -i inventory.yml bench/apply-ansible.yml"
 	CMD[loop]="lxf launch busybox hN:b-NN, 60 times in a row (h1, h2, h3 in turn)"
 	declare -a TA=() TX=() TL=()
 	for ((r = 1; r <= RUNS_C; r++)); do
 		if want apply; then
 			t0=$(date +%s%N)
-			lxf apply -f "$B/create.yaml" --yes >"$B/apply.out" 2>&1 ||
+			lxf apply -f "$B/create.yaml" --yes "${PAR[@]}" >"$B/apply.out" 2>&1 ||
 				fail "lxf apply failed: $(tail -n 20 "$B/apply.out")"
 			TA+=("$(ms_since "$t0")")
 			check_made "lxf apply"
@@ -173,11 +175,13 @@ if want plan; then
 	RUNS_P=${RUNS:-20}
 	if [ "${#LXFE_HOSTS[@]}" -eq 0 ]; then
 		hosts_up "$PLAN_HOSTS"
+		hosts_import_image
 	else
+		up=${#LXFE_HOSTS[@]}
 		wipe "${LXFE_HOSTS[@]}"
-		hosts_add $((${#LXFE_HOSTS[@]} + 1)) "$PLAN_HOSTS"
+		hosts_add $((up + 1)) "$PLAN_HOSTS"
+		hosts_import_image $(seq $((up + 1)) "$PLAN_HOSTS")
 	fi
-	hosts_import_image
 	{
 		echo "version: 1"
 		echo "name: bench-plan"
@@ -186,7 +190,7 @@ if want plan; then
 		printf '  - {name: "p-{001..%s}", remotes: [%s]}\n' "$N_PLAN" "$(seq -s, -f 'h%g' 1 "$PLAN_HOSTS" | sed 's/,/, /g')"
 	} >"$B/plan.yaml"
 	t0=$(date +%s%N)
-	lxf apply -f "$B/plan.yaml" --yes >"$B/apply-plan.out" 2>&1 ||
+	lxf apply -f "$B/plan.yaml" --yes "${PAR[@]}" >"$B/apply-plan.out" 2>&1 ||
 		fail "lxf apply of $N_PLAN instances failed: $(tail -n 20 "$B/apply-plan.out")"
 	T[apply300]=$(ms_since "$t0")
 	rows=$(lxf list -f csv -c n | wc -l)
@@ -195,9 +199,10 @@ if want plan; then
 	PLAN_LAST=$(printf '%s\n' "$LXFE_OUT" | tail -n 1)
 	env=(env "LXF_CONF=$LXF_CONF" "LXF_DIR=$LXFE_RUN/no-local")
 	hyperfine -N --warmup 3 --runs "$RUNS_P" --export-json "$B/plan.json" \
-		"${env[*]} $LXFE_LXF plan -f $B/plan.yaml" "${env[*]} $LXFE_LXF list" >"$B/hyperfine.out" 2>&1 ||
+		"${env[*]} $LXFE_LXF plan -f $B/plan.yaml" "${env[*]} $LXFE_LXF list" \
+		"${env[*]} $LXFE_LXF apply -f $B/plan.yaml" >"$B/hyperfine.out" 2>&1 ||
 		fail "hyperfine failed: $(tail -n 20 "$B/hyperfine.out")"
-	read -r 'T[plan]' 'T[list]' < <(python3 -c 'import json, sys
+	read -r 'T[plan]' 'T[list]' 'T[reapply]' < <(python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 print(" ".join("%.1f" % (x["median"] * 1000) for x in r))' "$B/plan.json")
 	CMD[plan]="lxf plan -f plan.yaml"
@@ -209,7 +214,7 @@ cat <<EOF
 
 bench/apply.sh $*  ($(date -u '+%Y-%m-%d %H:%M UTC'), lxf $("$LXFE_LXF" --version), $(nproc) CPUs,
 load average at start $LOAD_START${LOAD_CREATE:+, after create $LOAD_CREATE}${LOAD_PLAN:+, after plan $LOAD_PLAN})
-Command: LXF_BUILD=$LXF_BUILD${RUNS:+ BENCH_RUNS=$RUNS} bench/apply.sh ${*:-all}
+Command: LXF_BUILD=$LXF_BUILD${RUNS:+ BENCH_RUNS=$RUNS}${BENCH_PARALLEL:+ BENCH_PARALLEL=$BENCH_PARALLEL} bench/apply.sh ${*:-all}
 EOF
 if [ -n "${RUNS_C:-}" ]; then
 	cat <<EOF
@@ -235,6 +240,7 @@ hyperfine -N, $RUNS_P runs after 3 warm-ups, medians:
 |---|---|
 | \`${CMD[plan]}\` (no change) | ${T[plan]} |
 | \`${CMD[list]}\` (same $PLAN_HOSTS remotes) | ${T[list]} |
+| \`lxf apply -f plan.yaml\` (no change: reads only) | ${T[reapply]} |
 | plan / list | $(ratio "${T[plan]}" "${T[list]}") (target within 1.5x) |
 EOF
 fi
