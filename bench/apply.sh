@@ -131,16 +131,22 @@ EOF
 		done
 	} >"$B/inventory.yml"
 	: >"$B/ansible.cfg"
-	CMD[apply]="lxf apply -f create.yaml --yes${PAR[*]:+ ${PAR[*]}}"
+	CMD[apply]="lxf apply -f create.yaml --yes${PAR[*]:+ ${PAR[*]}} --format json"
 	CMD[ansible]="ansible-playbook -i inventory.yml bench/apply-ansible.yml"
 	CMD[loop]="lxf launch busybox hN:b-NN, 60 times in a row (h1, h2, h3 in turn)"
 	declare -a TA=() TX=() TL=()
 	for ((r = 1; r <= RUNS_C; r++)); do
 		if want apply; then
 			t0=$(date +%s%N)
-			lxf apply -f "$B/create.yaml" --yes "${PAR[@]}" >"$B/apply.out" 2>&1 ||
-				fail "lxf apply failed: $(tail -n 20 "$B/apply.out")"
+			lxf apply -f "$B/create.yaml" --yes "${PAR[@]}" --format json >"$B/apply.json" 2>"$B/apply.err" ||
+				fail "lxf apply failed: $(tail -n 20 "$B/apply.err")"
 			TA+=("$(ms_since "$t0")")
+			# Its own times per action: do they overlap as they should?
+			ACTIONS=$(python3 -c 'import json, statistics, sys
+r = json.load(open(sys.argv[1])); s = [a["seconds"] for a in r]
+print("%d of %d done, %.2f s median per action, %.1f in flight on average (their sum / the wall time)"
+      % (sum(a["result"] == "done" for a in r), len(r), statistics.median(s), sum(s) * 1000 / float(sys.argv[2])))' \
+				"$B/apply.json" "${TA[*]: -1}")
 			check_made "lxf apply"
 			wipe 1 2 3
 		fi
@@ -227,6 +233,7 @@ $N_CREATE running busybox instances from nothing, 3 lxfd hosts, 20 each (wall ti
 | shell loop | \`${CMD[loop]}\` | ${T[loop]:-n/a} |
 | Ansible / apply | | $(ratio "${T[ansible]:-n/a}" "${T[apply]:-n/a}") (target >= 10x) |
 | loop / apply | | $(ratio "${T[loop]:-n/a}" "${T[apply]:-n/a}") (target >= 3x) |
+lxf apply's results (last round): ${ACTIONS:-n/a}
 Ansible's recap (last round): ${RECAP:-n/a}
 EOF
 fi
