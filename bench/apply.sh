@@ -55,7 +55,28 @@ fi
 want plan && { command -v hyperfine >/dev/null || fail "hyperfine missing (scripts/deps)"; }
 
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
-med() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+ticks_ms() { echo $(($1 * 1000 / $(getconf CLK_TCK))); }
+# CPU of this shell's waited-for children (the measured commands), ms.
+cpu_client() { ticks_ms "$(awk '{ sub(/.*\) /, ""); print $14 + $15 }' /proc/$$/stat)"; }
+# CPU of the lxfd of hosts 1..3 and their waited-for children (lxfd-image), ms.
+cpu_lxfd() {
+	local n t=0
+	for n in 1 2 3; do t=$((t + $(awk '{ sub(/.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/${LXFD_PID[$n]}/stat"))); done
+	ticks_ms "$t"
+}
+# clock_start; COMMAND; clock_stop WAY: a line "WAY wall client lxfd" (ms) in $B/times.
+clock_start() { C0=("$(date +%s%N)" "$(cpu_client)" "$(cpu_lxfd)"); }
+clock_stop() {
+	LAST_MS=$(ms_since "${C0[0]}")
+	echo "$1 $LAST_MS $(($(cpu_client) - C0[1])) $(($(cpu_lxfd) - C0[2]))" >>"$B/times"
+}
+# median WAY FIELD (2 wall, 3 client CPU, 4 lxfd CPU), n/a when not measured
+median() {
+	local v
+	v=$(awk -v w="$1" -v f="$2" '$1 == w { print $f }' "$B/times" 2>/dev/null | med)
+	echo "${v:-n/a}"
+}
+med() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 ratio() { python3 -c 'import sys; a, b = sys.argv[1:]; print("n/a" if "n/a" in (a, b) else "%.1fx" % (float(a) / float(b)))' "$1" "$2"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 name() { printf 'b-%02d' "$1"; }
@@ -104,7 +125,7 @@ check_made() {
 	[ "$got" = "20 20 20" ] || fail "$1: RUNNING per host h1 h2 h3 is '$got', not '20 20 20'"
 }
 
-declare -A T CMD
+declare -A T TC TD CMD
 B=$LXFE_RUN/bench
 mkdir -p "$B"
 LOAD_START=$(load)
@@ -114,6 +135,8 @@ if want apply || want ansible || want loop; then
 	RUNS_C=${RUNS:-1}
 	hosts_up 3
 	hosts_import_image 1 2 3
+	declare -A LXFD_PID
+	for n in 1 2 3; do LXFD_PID[$n]=$(host_lxfd_pid "$n"); done
 	cat >"$B/create.yaml" <<EOF
 version: 1
 name: bench-create
@@ -134,46 +157,45 @@ EOF
 	CMD[apply]="lxf apply -f create.yaml --yes${PAR[*]:+ ${PAR[*]}} --format json"
 	CMD[ansible]="ansible-playbook -i inventory.yml bench/apply-ansible.yml"
 	CMD[loop]="lxf launch busybox hN:b-NN, 60 times in a row (h1, h2, h3 in turn)"
-	declare -a TA=() TX=() TL=()
 	for ((r = 1; r <= RUNS_C; r++)); do
 		if want apply; then
-			t0=$(date +%s%N)
+			clock_start
 			lxf apply -f "$B/create.yaml" --yes "${PAR[@]}" --format json >"$B/apply.json" 2>"$B/apply.err" ||
 				fail "lxf apply failed: $(tail -n 20 "$B/apply.err")"
-			TA+=("$(ms_since "$t0")")
+			clock_stop apply
 			# Its own times per action: do they overlap as they should?
 			ACTIONS=$(python3 -c 'import json, statistics, sys
 r = json.load(open(sys.argv[1])); s = [a["seconds"] for a in r]
 print("%d of %d done, %.2f s median per action, %.1f in flight on average (their sum / the wall time)"
       % (sum(a["result"] == "done" for a in r), len(r), statistics.median(s), sum(s) * 1000 / float(sys.argv[2])))' \
-				"$B/apply.json" "${TA[*]: -1}")
+				"$B/apply.json" "$LAST_MS")
 			check_made "lxf apply"
 			wipe 1 2 3
 		fi
 		if want ansible; then
-			t0=$(date +%s%N)
+			clock_start
 			ANSIBLE_CONFIG=$B/ansible.cfg ANSIBLE_LOCAL_TEMP=$B/ansible-tmp ANSIBLE_NOCOLOR=1 \
 				ansible-playbook -i "$B/inventory.yml" "$top/bench/apply-ansible.yml" >"$B/ansible.out" 2>&1 ||
 				fail "ansible-playbook failed: $(tail -n 20 "$B/ansible.out")"
-			TX+=("$(ms_since "$t0")")
+			clock_stop ansible
 			RECAP=$(sed -n '/^PLAY RECAP/,$p' "$B/ansible.out" | sed -n 's/^\(h[0-9]*\) *: *\(ok=[0-9]* *changed=[0-9]*\).*/\1 \2/p' | tr -s ' ' | paste -sd, -)
 			check_made "ansible-playbook"
 			wipe 1 2 3
 		fi
 		if want loop; then
-			t0=$(date +%s%N)
+			clock_start
 			for ((i = 1; i <= N_CREATE; i++)); do
 				lxf launch busybox "h$(((i - 1) % 3 + 1)):$(name "$i")" >/dev/null || fail "lxf launch $(name "$i") failed"
 			done
-			TL+=("$(ms_since "$t0")")
+			clock_stop loop
 			check_made "lxf launch loop"
 			wipe 1 2 3
 		fi
-		lxfe_log "create round $r: apply ${TA[*]: -1} ms, ansible ${TX[*]: -1} ms, loop ${TL[*]: -1} ms (load $(load))"
+		lxfe_log "create round $r (wall client-CPU lxfd-CPU, ms): $(grep -v '^plan' "$B/times" | tail -n 3 | paste -sd, -) (load $(load))"
 	done
-	[ "${#TA[@]}" -eq 0 ] || T[apply]=$(printf '%s\n' "${TA[@]}" | med)
-	[ "${#TX[@]}" -eq 0 ] || T[ansible]=$(printf '%s\n' "${TX[@]}" | med)
-	[ "${#TL[@]}" -eq 0 ] || T[loop]=$(printf '%s\n' "${TL[@]}" | med)
+	for w in apply ansible loop; do
+		T[$w]=$(median "$w" 2) TC[$w]=$(median "$w" 3) TD[$w]=$(median "$w" 4)
+	done
 	LOAD_CREATE=$(load)
 fi
 
@@ -226,13 +248,15 @@ if [ -n "${RUNS_C:-}" ]; then
 	cat <<EOF
 
 $N_CREATE running busybox instances from nothing, 3 lxfd hosts, 20 each (wall time, median of $RUNS_C):
-| way | command | ms |
-|---|---|---|
-| lxf apply | \`${CMD[apply]}\` | ${T[apply]:-n/a} |
-| Ansible | \`${CMD[ansible]}\` | ${T[ansible]:-n/a} |
-| shell loop | \`${CMD[loop]}\` | ${T[loop]:-n/a} |
-| Ansible / apply | | $(ratio "${T[ansible]:-n/a}" "${T[apply]:-n/a}") (target >= 10x) |
-| loop / apply | | $(ratio "${T[loop]:-n/a}" "${T[apply]:-n/a}") (target >= 3x) |
+CPU: the client's (the command and its children) and the 3 lxfd's (with lxfd-image; not the
+containers' own start-up, which liblxc runs in processes of their own), ms.
+| way | command | wall ms | client CPU | lxfd CPU |
+|---|---|---|---|---|
+| lxf apply | \`${CMD[apply]}\` | ${T[apply]} | ${TC[apply]} | ${TD[apply]} |
+| Ansible | \`${CMD[ansible]}\` | ${T[ansible]} | ${TC[ansible]} | ${TD[ansible]} |
+| shell loop | \`${CMD[loop]}\` | ${T[loop]} | ${TC[loop]} | ${TD[loop]} |
+| Ansible / apply | | $(ratio "${T[ansible]}" "${T[apply]}") (target >= 10x) | | |
+| loop / apply | | $(ratio "${T[loop]}" "${T[apply]}") (target >= 3x) | | |
 lxf apply's results (last round): ${ACTIONS:-n/a}
 Ansible's recap (last round): ${RECAP:-n/a}
 EOF
