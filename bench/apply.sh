@@ -58,19 +58,23 @@ ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 ticks_ms() { echo $(($1 * 1000 / $(getconf CLK_TCK))); }
 # CPU of this shell's waited-for children (the measured commands), ms.
 cpu_client() { ticks_ms "$(awk '{ sub(/.*\) /, ""); print $14 + $15 }' /proc/$$/stat)"; }
-# CPU of the lxfd of hosts 1..3 and their waited-for children (lxfd-image), ms.
+# CPU of the lxfd of hosts 1..3 and their waited-for children (lxfd-image, lxc-start), ms.
 cpu_lxfd() {
 	local n t=0
 	for n in 1 2 3; do t=$((t + $(awk '{ sub(/.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/${LXFD_PID[$n]}/stat"))); done
 	ticks_ms "$t"
 }
-# clock_start; COMMAND; clock_stop WAY: a line "WAY wall client lxfd" (ms) in $B/times.
-clock_start() { C0=("$(date +%s%N)" "$(cpu_client)" "$(cpu_lxfd)"); }
+# CPU time the whole machine spent busy (every process, ours or not), ms.
+cpu_machine() { ticks_ms "$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)"; }
+# clock_start; COMMAND; clock_stop WAY: a line "WAY wall client lxfd busy%" (ms;
+# busy%: the machine's CPU time over wall time x CPUs) in $B/times.
+clock_start() { C0=("$(date +%s%N)" "$(cpu_client)" "$(cpu_lxfd)" "$(cpu_machine)"); }
 clock_stop() {
 	LAST_MS=$(ms_since "${C0[0]}")
-	echo "$1 $LAST_MS $(($(cpu_client) - C0[1])) $(($(cpu_lxfd) - C0[2]))" >>"$B/times"
+	echo "$1 $LAST_MS $(($(cpu_client) - C0[1])) $(($(cpu_lxfd) - C0[2]))" \
+		"$((($(cpu_machine) - C0[3]) * 100 / (LAST_MS * $(nproc))))" >>"$B/times"
 }
-# median WAY FIELD (2 wall, 3 client CPU, 4 lxfd CPU), n/a when not measured
+# median WAY FIELD (2 wall, 3 client CPU, 4 lxfd CPU, 5 busy%), n/a when not measured
 median() {
 	local v
 	v=$(awk -v w="$1" -v f="$2" '$1 == w { print $f }' "$B/times" 2>/dev/null | med)
@@ -125,7 +129,7 @@ check_made() {
 	[ "$got" = "20 20 20" ] || fail "$1: RUNNING per host h1 h2 h3 is '$got', not '20 20 20'"
 }
 
-declare -A T TC TD CMD
+declare -A T TC TD TB CMD
 B=$LXFE_RUN/bench
 mkdir -p "$B"
 LOAD_START=$(load)
@@ -154,10 +158,12 @@ EOF
 		done
 	} >"$B/inventory.yml"
 	: >"$B/ansible.cfg"
+	: >"$B/times"
 	CMD[apply]="lxf apply -f create.yaml --yes${PAR[*]:+ ${PAR[*]}} --format json"
 	CMD[ansible]="ansible-playbook -i inventory.yml bench/apply-ansible.yml"
 	CMD[loop]="lxf launch busybox hN:b-NN, 60 times in a row (h1, h2, h3 in turn)"
 	for ((r = 1; r <= RUNS_C; r++)); do
+		nt=$(wc -l <"$B/times")
 		if want apply; then
 			clock_start
 			lxf apply -f "$B/create.yaml" --yes "${PAR[@]}" --format json >"$B/apply.json" 2>"$B/apply.err" ||
@@ -191,10 +197,10 @@ print("%d of %d done, %.2f s median per action, %.1f in flight on average (their
 			check_made "lxf launch loop"
 			wipe 1 2 3
 		fi
-		lxfe_log "create round $r (wall client-CPU lxfd-CPU, ms): $(grep -v '^plan' "$B/times" | tail -n 3 | paste -sd, -) (load $(load))"
+		lxfe_log "create round $r (wall ms, client and lxfd CPU ms, machine busy %): $(tail -n +$((nt + 1)) "$B/times" | paste -sd, -) (load $(load))"
 	done
 	for w in apply ansible loop; do
-		T[$w]=$(median "$w" 2) TC[$w]=$(median "$w" 3) TD[$w]=$(median "$w" 4)
+		T[$w]=$(median "$w" 2) TC[$w]=$(median "$w" 3) TD[$w]=$(median "$w" 4) TB[$w]=$(median "$w" 5)
 	done
 	LOAD_CREATE=$(load)
 fi
@@ -248,15 +254,16 @@ if [ -n "${RUNS_C:-}" ]; then
 	cat <<EOF
 
 $N_CREATE running busybox instances from nothing, 3 lxfd hosts, 20 each (wall time, median of $RUNS_C):
-CPU: the client's (the command and its children) and the 3 lxfd's (with lxfd-image; not the
-containers' own start-up, which liblxc runs in processes of their own), ms.
-| way | command | wall ms | client CPU | lxfd CPU |
-|---|---|---|---|---|
-| lxf apply | \`${CMD[apply]}\` | ${T[apply]} | ${TC[apply]} | ${TD[apply]} |
-| Ansible | \`${CMD[ansible]}\` | ${T[ansible]} | ${TC[ansible]} | ${TD[ansible]} |
-| shell loop | \`${CMD[loop]}\` | ${T[loop]} | ${TC[loop]} | ${TD[loop]} |
-| Ansible / apply | | $(ratio "${T[ansible]}" "${T[apply]}") (target >= 10x) | | |
-| loop / apply | | $(ratio "${T[loop]}" "${T[apply]}") (target >= 3x) | | |
+CPU, ms: the client's (the command and its children) and the 3 lxfd's with the children they
+wait for (lxfd-image unpacking, lxc-start; not the containers' monitors and inits); machine busy:
+the CPU time of every process on the machine (ours and anyone else's) over wall time x $(nproc) CPUs.
+| way | command | wall ms | client CPU | lxfd CPU | machine busy % |
+|---|---|---|---|---|---|
+| lxf apply | \`${CMD[apply]}\` | ${T[apply]} | ${TC[apply]} | ${TD[apply]} | ${TB[apply]} |
+| Ansible | \`${CMD[ansible]}\` | ${T[ansible]} | ${TC[ansible]} | ${TD[ansible]} | ${TB[ansible]} |
+| shell loop | \`${CMD[loop]}\` | ${T[loop]} | ${TC[loop]} | ${TD[loop]} | ${TB[loop]} |
+| Ansible / apply | | $(ratio "${T[ansible]}" "${T[apply]}") (target >= 10x) | | | |
+| loop / apply | | $(ratio "${T[loop]}" "${T[apply]}") (target >= 3x) | | | |
 lxf apply's results (last round): ${ACTIONS:-n/a}
 Ansible's recap (last round): ${RECAP:-n/a}
 EOF
