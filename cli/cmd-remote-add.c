@@ -271,26 +271,22 @@ out:
 	return rc;
 }
 
-static int cmd_remote_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			  const struct lxf_cmd_args *args)
+int lxf_cmd_remote_add(struct lxf_cmd_ctx *ctx, const char *name, const char *target,
+		       const char *password, const char *token_arg, bool accept,
+		       struct lxf_err *err)
 {
-	struct add_req q = {.name = args->argv[0], .accept = lxf_args_has(args, ADD_OPT_ACCEPT)};
-	const char *target = args->argv[1], *password = lxf_args_get(args, ADD_OPT_PASSWORD);
-	const char *token_arg = lxf_args_get(args, ADD_OPT_TOKEN);
+	struct add_req q = {.name = name, .accept = accept};
 	struct lxf_token tok = {0};
-	struct lxf_err err = {0};
 	bool is_token = false;
 	int rc;
 
-	if (password && token_arg)
-		return lxf_cmd_usage_error(self, ctx, "--password and --token exclude each other");
 	if (strncmp(target, "unix://", 7) == 0) {
-		rc = lxf_remotes_add(ctx->remotes, q.name, target, &err);
+		rc = lxf_remotes_add(ctx->remotes, q.name, target, err);
 		goto save;
 	}
 	/* As lxc: the address may itself be a token, and so may --password. */
 	if (token_arg) {
-		rc = lxf_token_decode(token_arg, &tok, &err);
+		rc = lxf_token_decode(token_arg, &tok, err);
 		if (rc)
 			goto out;
 		is_token = true;
@@ -305,28 +301,43 @@ static int cmd_remote_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	q.secret = is_token ? token_arg : password;
 	q.token_fp = is_token ? tok.fingerprint : NULL;
 	/* Validate the name (and that it is free) before any network traffic. */
-	rc = add_normalize(target ? target : tok.addresses[0], q.addr, sizeof(q.addr), &err);
+	rc = add_normalize(target ? target : tok.addresses[0], q.addr, sizeof(q.addr), err);
 	if (rc == 0)
-		rc = lxf_remotes_add(ctx->remotes, q.name, q.addr, &err);
+		rc = lxf_remotes_add(ctx->remotes, q.name, q.addr, err);
 	if (rc)
 		goto out;
-	rc = add_https(ctx, &q, &err);
+	rc = add_https(ctx, &q, err);
 	/* A token without an address to use: try each of its addresses in turn. */
 	for (size_t i = 1; rc && is_token && !target && i < tok.naddresses; i++) {
 		if (rc == -LXF_EPERM || rc == -LXF_ECANCELED)
 			break;
-		if (add_normalize(tok.addresses[i], q.addr, sizeof(q.addr), &err) != 0 ||
-		    lxf_remotes_set_url(ctx->remotes, q.name, q.addr, &err) != 0)
+		if (add_normalize(tok.addresses[i], q.addr, sizeof(q.addr), err) != 0 ||
+		    lxf_remotes_set_url(ctx->remotes, q.name, q.addr, err) != 0)
 			break;
-		lxf_err_clear(&err);
-		rc = add_https(ctx, &q, &err);
+		lxf_err_clear(err);
+		rc = add_https(ctx, &q, err);
 	}
 save:
 	if (rc == 0)
-		rc = lxf_remotes_save(ctx->remotes, &err);
+		rc = lxf_remotes_save(ctx->remotes, err);
 out:
 	lxf_token_fini(&tok);
-	return rc ? lxf_cmd_fail(ctx, &err) : LXF_EXIT_OK;
+	return rc;
+}
+
+static int cmd_remote_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			  const struct lxf_cmd_args *args)
+{
+	const char *password = lxf_args_get(args, ADD_OPT_PASSWORD);
+	const char *token_arg = lxf_args_get(args, ADD_OPT_TOKEN);
+	struct lxf_err err = {0};
+
+	if (password && token_arg)
+		return lxf_cmd_usage_error(self, ctx, "--password and --token exclude each other");
+	if (lxf_cmd_remote_add(ctx, args->argv[0], args->argv[1], password, token_arg,
+			       lxf_args_has(args, ADD_OPT_ACCEPT), &err) != 0)
+		return lxf_cmd_fail(ctx, &err);
+	return LXF_EXIT_OK;
 }
 
 const struct lxf_cmd lxf_cmd_remote_add_entry = {

@@ -191,6 +191,18 @@ int lxf_cmd_path(char *buf, size_t len, const char *collection, const char *name
 /* Resolves an image alias or fingerprint prefix on c into *fp (malloc'ed). */
 int lxf_cmd_image_resolve(struct lxf_client *c, const char *ref, char **fp, struct lxf_err *err);
 
+/*
+ * `lxf remote add NAME TARGET [--password PW|--token T] [--accept-certificate]`
+ * as a call (password, token_arg may be NULL): adds the remote to
+ * ctx->remotes, for https pins its certificate (asking on a terminal
+ * unless accept or a token's fingerprint says) and gets trusted, then
+ * saves config.yml. Any failure leaves config.yml as it was (ctx->remotes
+ * may hold the new remote: reload it). Returns 0 or an error in err.
+ */
+int lxf_cmd_remote_add(struct lxf_cmd_ctx *ctx, const char *name, const char *target,
+		       const char *password, const char *token_arg, bool accept,
+		       struct lxf_err *err);
+
 /* Command entries, defined in the cmd-*.c files and listed in cmds.def. */
 #define LXF_CMD(id) extern const struct lxf_cmd lxf_cmd_##id##_entry;
 #include "cmds.def"
