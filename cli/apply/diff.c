@@ -37,6 +37,11 @@ struct diff_ctx {
 	size_t nfacts;
 	const struct lxf_apply_diff_opts *opts;
 	struct lxf_apply_plan *plan;
+	/* Per spec instance: the remote it is made or kept on, whose profiles
+	 * it needs there (NULL: none, it is left alone); and the remote of
+	 * a copy to delete because it is re-created elsewhere. */
+	const char **needs;
+	const char **del_from;
 	int ret; /* -LXF_ENOMEM once something failed */
 };
 
@@ -155,37 +160,34 @@ static bool diff_same_map(struct json_object *a, struct json_object *b)
 	return true;
 }
 
-static void diff_config(struct diff_ctx *c, const struct lxf_apply_instance *in,
-			struct json_object *live, struct lxf_apply_action *a)
+/* want (the file's) against have (live, may be NULL); with own, the server's and lxf's keys are skipped. */
+static void diff_config(struct diff_ctx *c, struct json_object *want, struct json_object *have,
+			bool own, struct lxf_apply_action *a)
 {
-	struct json_object *cfg = json_object_object_get(live, "config");
-
-	json_object_object_foreach(in->config, k, v)
+	json_object_object_foreach(want, k, v)
 	{
-		const char *want = json_object_get_string(v);
-		const char *have = lxf_json_str(cfg, k);
+		const char *w = json_object_get_string(v);
+		const char *h = lxf_json_str(have, k);
 
-		if (!have || strcmp(have, want) != 0)
-			diff_change(c, a, LXF_APPLY_F_CONFIG, k, diff_dup(c, have),
-				    diff_dup(c, want));
+		if (!h || strcmp(h, w) != 0)
+			diff_change(c, a, LXF_APPLY_F_CONFIG, k, diff_dup(c, h), diff_dup(c, w));
 	}
-	if (!json_object_is_type(cfg, json_type_object))
+	if (!json_object_is_type(have, json_type_object))
 		return;
-	json_object_object_foreach(cfg, lk, lv)
+	json_object_object_foreach(have, lk, lv)
 	{
-		if (!diff_own_key(lk) && !json_object_object_get_ex(in->config, lk, NULL))
+		if (!(own && diff_own_key(lk)) && !json_object_object_get_ex(want, lk, NULL))
 			diff_change(c, a, LXF_APPLY_F_CONFIG, lk,
 				    diff_dup(c, json_object_get_string(lv)), NULL);
 	}
 }
 
-static void diff_devices(struct diff_ctx *c, const struct lxf_apply_instance *in,
-			 struct json_object *live, struct lxf_apply_action *a)
+static void diff_devices(struct diff_ctx *c, struct json_object *want, struct json_object *devs,
+			 struct lxf_apply_action *a)
 {
-	struct json_object *devs = json_object_object_get(live, "devices");
 	bool live_ok = json_object_is_type(devs, json_type_object);
 
-	json_object_object_foreach(in->devices, k, v)
+	json_object_object_foreach(want, k, v)
 	{
 		struct json_object *have = live_ok ? json_object_object_get(devs, k) : NULL;
 
@@ -198,7 +200,7 @@ static void diff_devices(struct diff_ctx *c, const struct lxf_apply_instance *in
 		return;
 	json_object_object_foreach(devs, lk, lv)
 	{
-		if (!json_object_object_get_ex(in->devices, lk, NULL))
+		if (!json_object_object_get_ex(want, lk, NULL))
 			diff_change(c, a, LXF_APPLY_F_DEVICE, lk, diff_device_text(c, lv), NULL);
 	}
 }
@@ -276,8 +278,8 @@ static void diff_state(struct diff_ctx *c, const struct lxf_apply_instance *in,
 static void diff_instance(struct diff_ctx *c, const struct lxf_apply_instance *in,
 			  struct json_object *live, struct lxf_apply_action *a)
 {
-	diff_config(c, in, live, a);
-	diff_devices(c, in, live, a);
+	diff_config(c, in->config, json_object_object_get(live, "config"), true, a);
+	diff_devices(c, in->devices, json_object_object_get(live, "devices"), a);
 	diff_profiles(c, in, live, a);
 	diff_state(c, in, live, a);
 }
@@ -293,18 +295,30 @@ static const char *diff_image_fp(const struct diff_ctx *c, const char *remote, c
 	return NULL;
 }
 
+/* The image it has (volatile.base_image) when it is not the file's resolved one, else NULL. */
+static const char *diff_image_drift(const struct diff_ctx *c, const struct lxf_apply_instance *in,
+				    const char *remote, struct json_object *live, const char **want)
+{
+	const char *have =
+	    lxf_json_str(json_object_object_get(live, "config"), "volatile.base_image");
+
+	*want = diff_image_fp(c, remote, in->image);
+	/* Either may be a prefix of the other: export writes 12 characters. */
+	if (!*want || !have || strncmp(have, *want, strlen(*want)) == 0 ||
+	    strncmp(*want, have, strlen(have)) == 0)
+		return NULL;
+	return have;
+}
+
 /* The image differs: only --replace re-creates an instance. */
 static void diff_image(struct diff_ctx *c, const struct lxf_apply_instance *in, const char *remote,
 		       struct json_object *live)
 {
-	const char *want = diff_image_fp(c, remote, in->image);
-	const char *have =
-	    lxf_json_str(json_object_object_get(live, "config"), "volatile.base_image");
+	const char *want = NULL, *have = diff_image_drift(c, in, remote, live, &want);
 	struct lxf_apply_action *a;
 	char reason[160];
 
-	if (!want || !have || strncmp(have, want, strlen(want)) == 0 ||
-	    strncmp(want, have, strlen(have)) == 0)
+	if (!have)
 		return;
 	a = diff_action(c, LXF_APPLY_DRIFT, in, in->name, remote);
 	if (!a)
@@ -315,25 +329,34 @@ static void diff_image(struct diff_ctx *c, const struct lxf_apply_instance *in, 
 	diff_change(c, a, LXF_APPLY_F_IMAGE, NULL, diff_dup(c, have), diff_dup(c, want));
 }
 
-static struct json_object *diff_live(const struct diff_ctx *c, const char *remote, const char *name)
+/* An element of the array arr (objects) whose "name" is name, or NULL. */
+static struct json_object *diff_named(struct json_object *arr, const char *name)
 {
-	for (size_t i = 0; i < c->nfacts; i++) {
-		const struct lxf_apply_facts *f = &c->facts[i];
-		size_t n;
+	size_t n = json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
 
-		if (!f->up || strcmp(f->remote, remote) != 0 ||
-		    !json_object_is_type(f->instances, json_type_array))
-			continue;
-		n = json_object_array_length(f->instances);
-		for (size_t k = 0; k < n; k++) {
-			struct json_object *o = json_object_array_get_idx(f->instances, k);
-			const char *nm = lxf_json_str(o, "name");
+	for (size_t k = 0; k < n; k++) {
+		struct json_object *o = json_object_array_get_idx(arr, k);
+		const char *nm = lxf_json_str(o, "name");
 
-			if (nm && strcmp(nm, name) == 0)
-				return o;
-		}
+		if (nm && strcmp(nm, name) == 0)
+			return o;
 	}
 	return NULL;
+}
+
+static const struct lxf_apply_facts *diff_facts(const struct diff_ctx *c, const char *remote)
+{
+	for (size_t i = 0; i < c->nfacts; i++)
+		if (c->facts[i].up && strcmp(c->facts[i].remote, remote) == 0)
+			return &c->facts[i];
+	return NULL;
+}
+
+static struct json_object *diff_live(const struct diff_ctx *c, const char *remote, const char *name)
+{
+	const struct lxf_apply_facts *f = diff_facts(c, remote);
+
+	return f ? diff_named(f->instances, name) : NULL;
 }
 
 static const char *diff_stack_of(struct json_object *live)
@@ -341,13 +364,81 @@ static const char *diff_stack_of(struct json_object *live)
 	return lxf_json_str(json_object_object_get(live, "config"), LXF_APPLY_STACK_KEY);
 }
 
-static void diff_one(struct diff_ctx *c, const struct lxf_apply_instance *in,
-		     const struct lxf_apply_place *p)
+static bool diff_listed(const char *const *v, size_t n, const char *name)
 {
-	const char *stack = c->spec->name, *tag;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* --only: is name one of them (or is there no --only)? */
+static bool diff_selected(const struct diff_ctx *c, const char *name)
+{
+	return !c->opts->only || diff_listed(c->opts->only, c->opts->nonly, name);
+}
+
+/* Does live already match in in every compared field (config, devices, profiles, state, image)? */
+static bool diff_matches(struct diff_ctx *c, const struct lxf_apply_instance *in,
+			 const char *remote, struct json_object *live)
+{
+	struct lxf_apply_action scratch = {0};
+	const char *want = NULL;
+	bool same;
+
+	diff_instance(c, in, live, &scratch);
+	same = scratch.nchanges == 0 && !diff_image_drift(c, in, remote, live, &want);
+	for (size_t k = 0; k < scratch.nchanges; k++) {
+		free(scratch.changes[k].key);
+		free(scratch.changes[k].old);
+		free(scratch.changes[k].new);
+	}
+	free(scratch.changes);
+	return same;
+}
+
+/* An instance not of this stack without --adopt: left alone when it matches, else a conflict. */
+static void diff_foreign(struct diff_ctx *c, const struct lxf_apply_instance *in,
+			 const char *remote, struct json_object *live, const char *tag)
+{
+	struct lxf_apply_action *a;
+	char reason[192];
+
+	if (diff_matches(c, in, remote, live))
+		return;
+	a = diff_action(c, LXF_APPLY_CONFLICT, in, in->name, remote);
+	(void)snprintf(reason, sizeof(reason),
+		       "exists on %s and is not of stack %s (%s%s): --adopt takes it over", remote,
+		       c->spec->name, tag ? "of stack " : "untagged", tag ? tag : "");
+	if (a)
+		a->reason = diff_dup(c, reason);
+}
+
+/*
+ * Why live is to be made again rather than changed: it is half-made (of
+ * this stack without the done key), or --replace names it and its image
+ * drifted. NULL: it is changed in place.
+ */
+static const char *diff_recreate(const struct diff_ctx *c, const struct lxf_apply_instance *in,
+				 const char *remote, struct json_object *live, bool ours)
+{
+	const char *want = NULL;
+
+	if (ours && !lxf_json_str(json_object_object_get(live, "config"), LXF_APPLY_DONE_KEY))
+		return "replaces a half-made one";
+	if (diff_listed(c->opts->replace, c->opts->nreplace, in->name) &&
+	    diff_image_drift(c, in, remote, live, &want))
+		return "--replace";
+	return NULL;
+}
+
+static void diff_one(struct diff_ctx *c, size_t idx, const struct lxf_apply_place *p)
+{
+	const struct lxf_apply_instance *in = &c->spec->instances[idx];
+	const char *tag, *src, *why;
 	struct lxf_apply_action *a;
 	struct json_object *live;
-	char reason[192];
+	bool ours;
 
 	if (!p->remote) {
 		a = diff_action(c, LXF_APPLY_UNPLACED, in, in->name, NULL);
@@ -355,46 +446,163 @@ static void diff_one(struct diff_ctx *c, const struct lxf_apply_instance *in,
 			a->reason = diff_dup(c, p->reason);
 		return;
 	}
-	if (p->from) {
-		live = diff_live(c, p->from, in->name);
-		a = diff_action(c, LXF_APPLY_MOVE, in, in->name, p->remote);
-		if (a && live) {
-			a->from = diff_dup(c, p->from);
-			diff_instance(c, in, live, a);
-			diff_image(c, in, p->from, live);
-		}
-		return;
-	}
-	live = diff_live(c, p->remote, in->name);
+	src = p->from ? p->from : p->remote;
+	live = diff_live(c, src, in->name);
+	c->needs[idx] = p->remote;
 	if (!live) {
 		(void)diff_action(c, LXF_APPLY_CREATE, in, in->name, p->remote);
 		return;
 	}
 	tag = diff_stack_of(live);
-	if ((!tag || strcmp(tag, stack) != 0) && !c->opts->adopt) {
-		a = diff_action(c, LXF_APPLY_CONFLICT, in, in->name, p->remote);
-		(void)snprintf(reason, sizeof(reason),
-			       "exists on %s and is not of stack %s (%s%s): --adopt takes it over",
-			       p->remote, stack, tag ? "of stack " : "untagged", tag ? tag : "");
-		if (a)
-			a->reason = diff_dup(c, reason);
+	ours = tag && strcmp(tag, c->spec->name) == 0;
+	if (!ours && !c->opts->adopt) {
+		c->needs[idx] = NULL;
+		diff_foreign(c, in, src, live, tag);
 		return;
 	}
-	a = diff_action(c, LXF_APPLY_UPDATE, in, in->name, p->remote);
+	why = diff_recreate(c, in, src, live, ours);
+	if (why) {
+		a = diff_action(c, LXF_APPLY_CREATE, in, in->name, p->remote);
+		if (a)
+			a->reason = diff_dup(c, why);
+		/* Made anew on the target: the old copy goes, there first or after. */
+		if (a && p->from)
+			c->del_from[idx] = p->from;
+		else if (a)
+			a->replace = true;
+		return;
+	}
+	a = diff_action(c, p->from ? LXF_APPLY_MOVE : LXF_APPLY_UPDATE, in, in->name, p->remote);
 	if (!a)
 		return;
-	if (!tag || strcmp(tag, stack) != 0)
+	a->from = diff_dup(c, p->from);
+	if (!ours) {
+		a->adopt = true;
 		diff_change(c, a, LXF_APPLY_F_CONFIG, LXF_APPLY_STACK_KEY, diff_dup(c, tag),
-			    diff_dup(c, stack));
+			    diff_dup(c, c->spec->name));
+	}
 	diff_instance(c, in, live, a);
-	if (!c->ret && a->nchanges == 0) {
+	if (!c->ret && !p->from && a->nchanges == 0) {
 		/* Nothing to do in place: drop the action again. */
 		free(a->name);
 		free(a->remote);
 		c->plan->n--;
 	}
-	diff_image(c, in, p->remote, live);
+	diff_image(c, in, src, live);
 }
+
+/* --- profiles of the file, on the remotes whose instances use them --- */
+
+struct diff_use {
+	const char *remote;
+	const struct lxf_apply_profile *profile;
+};
+
+static int diff_cmp_use(const void *a, const void *b)
+{
+	const struct diff_use *x = a, *y = b;
+	int r = strcmp(x->remote, y->remote);
+
+	return r ? r : strcmp(x->profile->name, y->profile->name);
+}
+
+static const struct lxf_apply_profile *diff_spec_profile(const struct lxf_apply_spec *spec,
+							 const char *name)
+{
+	for (size_t i = 0; i < spec->nprofiles; i++)
+		if (strcmp(spec->profiles[i].name, name) == 0)
+			return &spec->profiles[i];
+	return NULL;
+}
+
+/* One profile on one remote: create it, or update what differs (PUT replaces it whole). */
+static void diff_profile(struct diff_ctx *c, const struct diff_use *u)
+{
+	const struct lxf_apply_facts *f = diff_facts(c, u->remote);
+	struct json_object *want = u->profile->obj;
+	struct json_object *have = f ? diff_named(f->profiles, u->profile->name) : NULL;
+	const char *wd, *hd;
+	struct lxf_apply_action *a;
+
+	a = diff_action(c, have ? LXF_APPLY_PROFILE_UPDATE : LXF_APPLY_PROFILE_CREATE, NULL,
+			u->profile->name, u->remote);
+	if (!a)
+		return;
+	a->profile = u->profile;
+	if (!have)
+		return;
+	diff_config(c, json_object_object_get(want, "config"),
+		    json_object_object_get(have, "config"), false, a);
+	diff_devices(c, json_object_object_get(want, "devices"),
+		     json_object_object_get(have, "devices"), a);
+	wd = lxf_json_str(want, "description");
+	hd = lxf_json_str(have, "description");
+	if (strcmp(wd ? wd : "", hd ? hd : "") != 0)
+		diff_change(c, a, LXF_APPLY_F_DESCRIPTION, NULL, diff_dup(c, hd ? hd : ""),
+			    diff_dup(c, wd ? wd : ""));
+	if (!c->ret && a->nchanges == 0) {
+		free(a->name);
+		free(a->remote);
+		c->plan->n--;
+	}
+}
+
+/* Every (remote, profile of the file) that a kept or made instance uses, sorted, once each. */
+static void diff_profiles_plan(struct diff_ctx *c)
+{
+	static const char *const lxd_default[] = {"default"};
+	const struct lxf_apply_spec *spec = c->spec;
+	struct diff_use *uses = NULL;
+	size_t n = 0, max = 0;
+
+	for (size_t i = 0; i < spec->ninstances; i++)
+		max += spec->instances[i].has_profiles ? spec->instances[i].nprofiles : 1;
+	uses = calloc(max ? max : 1, sizeof(*uses));
+	if (!uses) {
+		c->ret = -LXF_ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < spec->ninstances; i++) {
+		const struct lxf_apply_instance *in = &spec->instances[i];
+		const char *const *names =
+		    in->has_profiles ? (const char *const *)in->profiles : lxd_default;
+		size_t nn = in->has_profiles ? in->nprofiles : 1;
+
+		for (size_t k = 0; c->needs[i] && k < nn; k++) {
+			const struct lxf_apply_profile *pr = diff_spec_profile(spec, names[k]);
+
+			if (pr)
+				uses[n++] = (struct diff_use){c->needs[i], pr};
+		}
+	}
+	qsort(uses, n, sizeof(*uses), diff_cmp_use);
+	for (size_t i = 0; i < n && !c->ret; i++)
+		if (i == 0 || diff_cmp_use(&uses[i - 1], &uses[i]) != 0)
+			diff_profile(c, &uses[i]);
+	free(uses);
+}
+
+/* Moves plan->v[from..n) to the front, keeping both parts' order. */
+static void diff_to_front(struct diff_ctx *c, size_t from)
+{
+	struct lxf_apply_plan *p = c->plan;
+	size_t tail = p->n - from;
+	struct lxf_apply_action *tmp;
+
+	if (tail == 0 || from == 0)
+		return;
+	tmp = malloc(tail * sizeof(*tmp));
+	if (!tmp) {
+		c->ret = -LXF_ENOMEM;
+		return;
+	}
+	memcpy(tmp, p->v + from, tail * sizeof(*tmp));
+	memmove(p->v + tail, p->v, from * sizeof(*tmp));
+	memcpy(p->v, tmp, tail * sizeof(*tmp));
+	free(tmp);
+}
+
+/* --- deletes --- */
 
 static bool diff_claimed(const struct diff_ctx *c, const struct lxf_apply_place *place,
 			 const char *remote, const char *name)
@@ -410,6 +618,15 @@ static bool diff_claimed(const struct diff_ctx *c, const struct lxf_apply_place 
 	       (p->from && strcmp(p->from, remote) == 0);
 }
 
+/* The old copy of an instance made anew on another remote. */
+static bool diff_superseded(const struct diff_ctx *c, const char *remote, const char *name)
+{
+	const struct lxf_apply_instance *in = lxf_apply_spec_find(c->spec, name);
+	const char *from = in ? c->del_from[in - c->spec->instances] : NULL;
+
+	return from && strcmp(from, remote) == 0;
+}
+
 struct diff_del {
 	const char *remote, *name;
 };
@@ -422,27 +639,60 @@ static int diff_cmp_del(const void *a, const void *b)
 	return r ? r : strcmp(x->name, y->name);
 }
 
-/* Prune: this stack's instances on an answering remote that the file does not place there. */
-static void diff_deletes(struct diff_ctx *c, const struct lxf_apply_place *place,
-			 const struct lxf_apply_where *live, size_t nlive)
+/* Is the live instance name on remote (tagged tag) to be deleted? */
+static bool diff_doomed(const struct diff_ctx *c, const struct lxf_apply_place *place,
+			const char *remote, const char *name, const char *tag)
 {
-	struct diff_del *dels = calloc(nlive ? nlive : 1, sizeof(*dels));
-	size_t n = 0;
+	bool ours = tag && strcmp(tag, c->spec->name) == 0;
 
+	if (!diff_selected(c, name))
+		return false;
+	if (c->opts->destroy)
+		return ours;
+	if (diff_superseded(c, remote, name))
+		return true;
+	return c->opts->prune && ours && !diff_claimed(c, place, remote, name);
+}
+
+/* Prune, destroy and superseded copies, on answering remotes, by remote and name. */
+static void diff_deletes(struct diff_ctx *c, const struct lxf_apply_place *place)
+{
+	struct diff_del *dels = NULL;
+	size_t n = 0, max = 0;
+
+	for (size_t i = 0; i < c->nfacts; i++)
+		if (c->facts[i].up && json_object_is_type(c->facts[i].instances, json_type_array))
+			max += json_object_array_length(c->facts[i].instances);
+	dels = calloc(max ? max : 1, sizeof(*dels));
 	if (!dels) {
 		c->ret = -LXF_ENOMEM;
 		return;
 	}
-	for (size_t i = 0; i < nlive; i++)
-		if (live[i].in_stack && !diff_claimed(c, place, live[i].remote, live[i].name))
-			dels[n++] = (struct diff_del){live[i].remote, live[i].name};
+	for (size_t i = 0; i < c->nfacts; i++) {
+		const struct lxf_apply_facts *f = &c->facts[i];
+		size_t m = f->up && json_object_is_type(f->instances, json_type_array)
+			       ? json_object_array_length(f->instances)
+			       : 0;
+
+		for (size_t j = 0; j < m; j++) {
+			struct json_object *o = json_object_array_get_idx(f->instances, j);
+			const char *name = lxf_json_str(o, "name");
+
+			if (name && diff_doomed(c, place, f->remote, name, diff_stack_of(o)))
+				dels[n++] = (struct diff_del){f->remote, name};
+		}
+	}
 	qsort(dels, n, sizeof(*dels), diff_cmp_del);
 	for (size_t i = 0; i < n; i++)
 		(void)diff_action(c, LXF_APPLY_DELETE, NULL, dels[i].name, dels[i].remote);
 	free(dels);
 }
 
-/* Every live instance of the answering remotes, for placement. */
+/*
+ * Every live instance of the answering remotes, for placement. With
+ * --adopt a same-named one of no (or another) stack counts as this
+ * stack's: it may stay or move like one.
+ */
 static int diff_wheres(const struct diff_ctx *c, struct lxf_apply_where **out, size_t *n)
 {
 	size_t total = 0, k = 0;
@@ -469,7 +719,8 @@ static int diff_wheres(const struct diff_ctx *c, struct lxf_apply_where **out, s
 				continue;
 			w[k].name = name;
 			w[k].remote = f->remote;
-			w[k].in_stack = tag && strcmp(tag, c->spec->name) == 0;
+			w[k].in_stack = (tag && strcmp(tag, c->spec->name) == 0) ||
+					(c->opts->adopt && lxf_apply_spec_find(c->spec, name));
 			k++;
 		}
 	}
@@ -483,25 +734,34 @@ int lxf_apply_diff(const struct lxf_apply_spec *spec, const struct lxf_apply_fac
 		   struct lxf_apply_plan *plan, struct lxf_err *err)
 {
 	static const struct lxf_apply_diff_opts none = {0};
-	struct diff_ctx c = {spec, facts, nfacts, opts ? opts : &none, plan, 0};
+	struct diff_ctx c = {spec, facts, nfacts, opts ? opts : &none, plan, NULL, NULL, 0};
 	struct lxf_apply_place *place = NULL;
 	struct lxf_apply_where *live = NULL;
-	size_t nlive = 0;
+	size_t nlive = 0, nsi = spec->ninstances ? spec->ninstances : 1, ninst;
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
-	place = calloc(spec->ninstances ? spec->ninstances : 1, sizeof(*place));
-	if (!place || diff_wheres(&c, &live, &nlive) < 0) {
+	place = calloc(nsi, sizeof(*place));
+	c.needs = calloc(nsi, sizeof(*c.needs));
+	c.del_from = calloc(nsi, sizeof(*c.del_from));
+	if (!place || !c.needs || !c.del_from || diff_wheres(&c, &live, &nlive) < 0) {
 		ret = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 		goto out;
 	}
 	ret = lxf_apply_placement(spec, facts, nfacts, live, nlive, place, err);
 	if (ret < 0)
 		goto out;
-	for (size_t i = 0; i < spec->ninstances && !c.ret; i++)
-		diff_one(&c, &spec->instances[i], &place[i]);
-	if (c.opts->prune && !c.ret)
-		diff_deletes(&c, place, live, nlive);
+	for (size_t i = 0; i < spec->ninstances && !c.opts->destroy && !c.ret; i++)
+		if (diff_selected(&c, spec->instances[i].name))
+			diff_one(&c, i, &place[i]);
+	if (!c.ret)
+		diff_deletes(&c, place);
+	/* Profiles go first: the instances that use them come after. */
+	ninst = plan->n;
+	if (!c.ret)
+		diff_profiles_plan(&c);
+	if (!c.ret)
+		diff_to_front(&c, ninst);
 	if (c.ret)
 		ret = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 out:
@@ -509,6 +769,8 @@ out:
 		lxf_apply_plan_fini(plan);
 	free(place);
 	free(live);
+	free(c.needs);
+	free(c.del_from);
 	return ret;
 }
 

@@ -148,9 +148,16 @@ struct lxf_apply_diff_opts {
  * The actions from spec to the facts: placement (above), then per
  * instance one of create / update / move / conflict / unplaced (update
  * only when something changed) and a drift when its image differs, then
- * with prune the deletes. Config keys volatile.*, image.* and user.lxf.*
- * of a live instance are its own and never compared. Returns 0 and *plan
- * (lxf_apply_plan_fini), or -LXF_ENOMEM.
+ * the deletes (prune; the old copy of one re-created elsewhere). An
+ * instance of the stack without LXF_APPLY_DONE_KEY is re-created
+ * (CREATE, replace, "replaces a half-made one"), as is one --replace
+ * names whose image drifted ("--replace"). One of no or another stack
+ * that matches the file in every compared field gets no action (not a
+ * conflict). The file's profiles that a placed instance of the stack
+ * uses come first, per remote. Config keys volatile.*, image.* and
+ * user.lxf.* of a live instance are its own and never compared.
+ * Deterministic: the same input gives the same plan. Returns 0 and
+ * *plan (lxf_apply_plan_fini), or -LXF_ENOMEM.
  */
 int lxf_apply_diff(const struct lxf_apply_spec *spec, const struct lxf_apply_facts *facts,
 		   size_t nfacts, const struct lxf_apply_diff_opts *opts,
