@@ -41,11 +41,8 @@ cat >"$F" <<YAML
 version: 1
 name: mx$LXFE_ID
 profiles:
-  small:
-    config: {user.tier: small}
-defaults:
-  image: busybox
-  profiles: [default, small]
+  small: {config: {user.tier: small}}
+defaults: {image: busybox, profiles: [default, small]}
 instances:
   - name: $M-{1..4}
     remotes: [h1, lxd]
