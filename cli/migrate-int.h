@@ -36,9 +36,6 @@ struct mig_xfer {
 	bool made;
 };
 
-/* Set by SIGINT while a migration runs: the waits cancel the operations. */
-extern volatile sig_atomic_t lxf_mig_interrupted;
-
 /*
  * Runs one transfer in o->mode (AUTO resolved by the caller) and waits for
  * both operations, printing progress. Returns 0 when both succeeded; on

@@ -377,8 +377,10 @@ static int mig_run_open(struct mig_run *m, const struct lxf_remotes *r, const ch
 	}
 	if ((rc = lxf_mig_target_body(m->inst, newname, o, &m->body, err)) != 0)
 		return rc;
-	mig_sig_arm(&m->sig);
-	m->armed = true;
+	if (!o->no_signals) {
+		mig_sig_arm(&m->sig);
+		m->armed = true;
+	}
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #define LXF_CLI_MIGRATE_H
 
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -42,7 +43,14 @@ struct lxf_mig_opts {
 	 * progress_tty (a terminal and not -q). Borrowed. */
 	FILE *msg;
 	bool progress_tty;
+	/* The caller catches SIGINT/TERM/HUP itself and sets
+	 * lxf_mig_interrupted (lxf apply's worker threads): no handlers are
+	 * installed and the flag is not reset. */
+	bool no_signals;
 };
+
+/* Set when a migration is to give up (Ctrl-C): its waits see it and undo. */
+extern volatile sig_atomic_t lxf_mig_interrupted;
 
 /* Options of `lxf copy` and `lxf move` past the shared LXF_OPT_* values. */
 enum {

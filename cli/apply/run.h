@@ -66,6 +66,7 @@ struct lxf_apply_progress {
 };
 
 struct lxf_apply_run_opts {
+	const char *stack; /* the spec's name: what CREATE tags user.lxf.stack with */
 	unsigned parallel; /* operations at once per remote; 0 = 4 */
 	/* Called from the worker threads, one at a time; may be NULL. */
 	void (*on_progress)(void *ud, const struct lxf_apply_progress *p);
