@@ -555,8 +555,8 @@ static int inst_profile(struct run_worker *w, const struct lxf_apply_action *a, 
 		json_object_put(b);
 		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
 	}
-	rc = create ? lxf_cmd_path(path, sizeof(path), "profiles", NULL, NULL, err)
-		    : lxf_cmd_path(path, sizeof(path), "profiles", a->name, NULL, err);
+	/* A create POSTs to the collection: only an update names the profile. */
+	rc = create ? 0 : lxf_cmd_path(path, sizeof(path), "profiles", a->name, NULL, err);
 	if (rc == 0)
 		rc = inst_do(w, create ? "POST" : "PUT", create ? "/1.0/profiles" : path, b, NULL,
 			     err);
