@@ -250,6 +250,7 @@ rc=0
 wait "$apid" || rc=$?
 assert_eq 3 "$rc" "apply interrupted (output: $(cat "$dir/int.out"))"
 assert_contains "$(cat "$dir/int.out")" "cancelled" "interrupted apply's table"
+lxfe_log "interrupted apply: $(cat "$dir/int.out")"
 made=0
 for n in 1 2 3 4; do
 	r=$(where "burst-$n")
@@ -263,6 +264,7 @@ for n in 1 2 3 4; do
 	esac
 done
 [ "$made" -lt 4 ] || fail "SIGINT came too late: every burst instance was made"
+assert_exit 0 lxf_run apply -f "$F"
 converged "after SIGINT"
 for n in 1 2 3 4; do
 	complete h1 "burst-$n"
