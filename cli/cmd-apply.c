@@ -73,44 +73,30 @@ void lxf_apply_opts_fini(struct lxf_apply_cmd_opts *o)
 	memset(o, 0, sizeof(*o));
 }
 
-/* The names of v[0..n) that are no instance of spec, as "a, b" into b; their count. */
-static size_t apply_unknown(const struct lxf_apply_spec *spec, const char *const *v, size_t n,
-			    struct lxf_buf *b)
-{
-	size_t bad = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (!lxf_apply_spec_find(spec, v[i]))
-			(void)lxf_buf_addf(b, "%s'%s'", bad++ ? ", " : "", v[i]);
-	return bad;
-}
-
-/* --replace and --only must name instances of the file. */
+/* --replace and --only must name instances of the file: one usage error naming every other. */
 static int apply_check_names(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			     const struct lxf_apply_cmd_opts *o, const struct lxf_apply_spec *spec)
 {
 	static const char *const flags[] = {"--replace", "--only"};
 	const char *const *v[] = {o->diff.replace, o->diff.only};
-	size_t n[] = {o->diff.nreplace, o->diff.nonly};
+	const size_t n[] = {o->diff.nreplace, o->diff.nonly};
 	struct lxf_buf b;
 	int st = LXF_EXIT_OK;
 
 	lxf_buf_init(&b, 0);
-	for (size_t i = 0; i < 2 && st == LXF_EXIT_OK; i++) {
-		size_t bad;
-
-		lxf_buf_reset(&b);
-		bad = apply_unknown(spec, v[i], n[i], &b);
-		if (bad)
-			st = lxf_cmd_usage_error(self, ctx, "%s: no instance %s in %s", flags[i],
-						 lxf_buf_str(&b), o->path);
-	}
+	for (size_t i = 0; i < 2; i++)
+		for (size_t k = 0; k < n[i]; k++)
+			if (!lxf_apply_spec_find(spec, v[i][k]))
+				(void)lxf_buf_addf(&b, "%s%s %s", b.len ? ", " : "", flags[i],
+						   v[i][k]);
+	if (b.len)
+		st = lxf_cmd_usage_error(self, ctx, "no such instance in %s: %s", o->path,
+					 lxf_buf_str(&b));
 	lxf_buf_fini(&b);
 	return st;
 }
 
-/* Prints the spec's problems as lxf validate does; the exit status. */
-static int apply_load(struct lxf_cmd_ctx *ctx, const char *path, struct lxf_apply_spec **spec)
+int lxf_apply_load(struct lxf_cmd_ctx *ctx, const char *path, struct lxf_apply_spec **spec)
 {
 	struct lxf_apply_diags diags = {0};
 	struct lxf_err err = {0};
@@ -142,7 +128,7 @@ int lxf_apply_prepare(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	*spec = NULL;
 	memset(live, 0, sizeof(*live));
 	memset(plan, 0, sizeof(*plan));
-	st = apply_load(ctx, o->path, spec);
+	st = lxf_apply_load(ctx, o->path, spec);
 	if (st == LXF_EXIT_OK)
 		st = apply_check_names(self, ctx, o, *spec);
 	if (st)

@@ -160,7 +160,8 @@ static int live_collect(struct live_ctx *c, struct lxf_err *err)
 	}
 	if (rc)
 		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
-	qsort(c->v, c->n, sizeof(*c->v), live_cmp_remote);
+	if (c->n)
+		qsort(c->v, c->n, sizeof(*c->v), live_cmp_remote);
 	return 0;
 }
 

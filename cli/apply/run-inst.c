@@ -30,29 +30,6 @@ static int inst_do(struct run_worker *w, const char *method, const char *path,
 	return lxf_client_do(w->c, method, path, body, op, err);
 }
 
-/* The instance as the plan read it (borrowed from live; strings only are read). */
-static struct json_object *inst_live(const struct run_ctx *ctx, const char *remote,
-				     const char *name)
-{
-	for (size_t i = 0; i < ctx->live->nfacts; i++) {
-		const struct lxf_apply_facts *f = &ctx->live->facts[i];
-		size_t n;
-
-		if (!f->up || strcmp(f->remote, remote) != 0 ||
-		    !json_object_is_type(f->instances, json_type_array))
-			continue;
-		n = json_object_array_length(f->instances);
-		for (size_t k = 0; k < n; k++) {
-			struct json_object *o = json_object_array_get_idx(f->instances, k);
-			const char *nm = lxf_json_str(o, "name");
-
-			if (nm && strcmp(nm, name) == 0)
-				return o;
-		}
-	}
-	return NULL;
-}
-
 /* PUT .../state {"action", "force": true for stop} and wait. */
 static int inst_state(struct run_worker *w, const char *name, const char *action,
 		      struct lxf_err *err)
@@ -82,32 +59,27 @@ static bool inst_status_is(const char *status, const char *want)
 	return status && strcmp(status, want) == 0;
 }
 
-/*
- * Stops (forced) when running or frozen, then deletes; a missing one is
- * fine. status NULL: not known, a failed stop is left to the delete to
- * explain.
- */
-static int inst_remove(struct run_worker *w, const char *name, const char *status,
-		       struct lxf_err *err)
+/* Stops (forced) when running or frozen, then deletes; a missing one is fine. */
+static int inst_remove(struct run_worker *w, const char *name, struct lxf_err *err)
 {
+	struct json_object *cur = NULL;
 	char path[RUN_PATH_MAX];
-	int rc = 0;
+	const char *status;
+	int rc;
 
-	if (!status) {
-		struct lxf_err ignored = {0};
-
-		(void)inst_state(w, name, "stop", &ignored);
-	} else if (inst_status_is(status, "Running") || inst_status_is(status, "Frozen")) {
-		rc = inst_state(w, name, "stop", err);
-	}
+	rc = inst_path(path, name, NULL, err);
 	if (rc == 0)
-		rc = inst_path(path, name, NULL, err);
+		rc = inst_do(w, "GET", path, NULL, &cur, err);
+	status = lxf_json_str(cur, "status");
+	if (rc == 0 && (inst_status_is(status, "Running") || inst_status_is(status, "Frozen")))
+		rc = inst_state(w, name, "stop", err);
 	if (rc == 0 && (rc = inst_do(w, "DELETE", path, NULL, NULL, err)) != 0)
 		lxf_err_prefix(err, "delete %s", name);
 	if (rc == -LXF_ENOENT) {
 		lxf_err_clear(err);
 		rc = 0;
 	}
+	json_object_put(cur);
 	return rc;
 }
 
@@ -412,16 +384,12 @@ static int inst_create(struct run_worker *w, const struct lxf_apply_action *a,
 {
 	const struct lxf_apply_instance *in = a->inst;
 	bool provision = in->nfiles > 0 || in->run, made = false, started = false;
-	struct json_object *body = NULL, *old;
+	struct json_object *body = NULL;
 	char *fp = NULL;
 	int rc;
 
-	if (a->replace) {
-		old = inst_live(w->ctx, a->remote, a->name);
-		if ((rc = inst_remove(w, a->name, old ? lxf_json_str(old, "status") : NULL, err)) !=
-		    0)
-			goto out;
-	}
+	if (a->replace && (rc = inst_remove(w, a->name, err)) != 0)
+		goto out;
 	if ((rc = inst_image(w, in->image, &fp, err)) != 0)
 		goto out;
 	if (!(body = inst_create_body(w, a, fp, !provision))) {
@@ -454,7 +422,7 @@ out:
 	if (made) {
 		struct lxf_err e2 = {0};
 
-		res->undone = inst_remove(w, a->name, started ? "Running" : "Stopped", &e2) == 0;
+		res->undone = inst_remove(w, a->name, &e2) == 0;
 		if (!res->undone)
 			lxf_err_prefix(err, "%s is left half-made (%s)", a->name, e2.msg);
 	}
@@ -555,11 +523,10 @@ static int inst_profile(struct run_worker *w, const struct lxf_apply_action *a, 
 		json_object_put(b);
 		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
 	}
-	/* A create POSTs to the collection: only an update names the profile. */
-	rc = create ? 0 : lxf_cmd_path(path, sizeof(path), "profiles", a->name, NULL, err);
-	if (rc == 0)
-		rc = inst_do(w, create ? "POST" : "PUT", create ? "/1.0/profiles" : path, b, NULL,
-			     err);
+	if (create)
+		rc = inst_do(w, "POST", "/1.0/profiles", b, NULL, err);
+	else if ((rc = lxf_cmd_path(path, sizeof(path), "profiles", a->name, NULL, err)) == 0)
+		rc = inst_do(w, "PUT", path, b, NULL, err);
 	if (rc)
 		lxf_err_prefix(err, "profile %s", a->name);
 	json_object_put(b);
@@ -570,7 +537,6 @@ int lxf_apply_run_action(struct run_worker *w, const struct lxf_apply_action *a,
 			 struct lxf_apply_result *res)
 {
 	struct lxf_err err = {0};
-	struct json_object *old;
 	int rc;
 
 	switch (a->kind) {
@@ -584,8 +550,7 @@ int lxf_apply_run_action(struct run_worker *w, const struct lxf_apply_action *a,
 		rc = inst_move(w, a, &err);
 		break;
 	case LXF_APPLY_DELETE:
-		old = inst_live(w->ctx, a->remote, a->name);
-		rc = inst_remove(w, a->name, old ? lxf_json_str(old, "status") : NULL, &err);
+		rc = inst_remove(w, a->name, &err);
 		break;
 	case LXF_APPLY_PROFILE_CREATE:
 	case LXF_APPLY_PROFILE_UPDATE:

@@ -47,6 +47,14 @@ enum {
 		    "Act on instance NAME only (repeatable)"                                       \
 	}
 
+/* ... and what apply takes besides those. */
+#define LXF_APPLY_OPTS_RUN                                                                         \
+	{"parallel", LXF_APPLY_OPT_PARALLEL, required_argument, "N",                               \
+	 "Operations at once per remote (default 4)"},                                             \
+	{                                                                                          \
+		"yes", LXF_APPLY_OPT_YES, no_argument, NULL, "Delete or replace without asking"    \
+	}
+
 /* The parsed options. */
 struct lxf_apply_cmd_opts {
 	const char *path; /* -f FILE; borrowed from the arguments */
@@ -70,6 +78,14 @@ int lxf_apply_opts_parse(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 
 /* Frees what o holds. */
 void lxf_apply_opts_fini(struct lxf_apply_cmd_opts *o);
+
+/*
+ * Loads path into *spec (lxf_apply_spec_free), against ctx->remotes.
+ * Returns 0, or the exit status after printing why: every problem of the
+ * file as "FILE:LINE:COLUMN: what" on ctx->err, one a line (editors jump
+ * to each), or "Error: ..." when it cannot be read.
+ */
+int lxf_apply_load(struct lxf_cmd_ctx *ctx, const char *path, struct lxf_apply_spec **spec);
 
 /*
  * From o->path to a plan: loads the spec (its problems printed as `lxf

@@ -5,7 +5,8 @@
 # lxf apply -f FILE on two lxfd hosts from nothing: a range spread over
 # both, a profile made where it is used, files and a run command done
 # once, a stopped instance with a device; every instance checked on its
-# host. Then: re-apply is "Nothing to do" (exit 0), --prune deletes only
+# host. Then: re-apply is "Nothing to do" (exit 0), a config change is
+# made in place and a new remote moves an instance, --prune deletes only
 # what the file no longer names (and wants --yes without a terminal),
 # destroy removes only the stack's instances, and a failing run command
 # leaves no instance behind (undone) with exit 3.
@@ -106,10 +107,25 @@ done
 assert_exit 0 lxf_run exec "${on[web-1]}:web-1" -- rm /etc/provisioned
 assert_exit 0 lxf_run apply -f "$dir/stack.yaml"
 assert_contains "$LXFE_OUT" "Nothing to do"
-assert_exit 1 lxf_run exec "${on[web-1]}:web-1" -- test -e /etc/provisioned
+assert_exit 1 lxf_run exec "${on[web-1]}:web-1" -- /bin/sh -c 'test -e /etc/provisioned'
+
+# ---- update in place and move: a new ROLE for the range, db to h1
+write_stack "$dir/stack2.yaml" 1..2
+sed -i 's/environment.ROLE: web/environment.ROLE: web2/; s/remote: h2/remote: h1/' \
+	"$dir/stack2.yaml"
+assert_exit 0 lxf_run apply -f "$dir/stack2.yaml"
+assert_contains "$LXFE_OUT" "> move db h2 -> h1"
+for n in web-1 web-2 web-3; do
+	want=web2
+	[ "$n" != web-3 ] || want=web
+	assert_eq "$want" "$(inst "${on[$n]}" "$n" | jget config/environment.ROLE)" "$n updated"
+done
+assert_eq h1 "$(where db)" "db moved"
+j=$(inst h1 db)
+assert_eq Stopped "$(jget status <<<"$j")" "db status after the move"
+assert_eq 1 "$(jget config/limits.cpu <<<"$j")" "db config after the move"
 
 # ---- prune: web-3 leaves the file; only it goes, and only with --yes
-write_stack "$dir/stack2.yaml" 1..2
 assert_exit 0 lxf_run apply -f "$dir/stack2.yaml"
 assert_contains "$LXFE_OUT" "Nothing to do"
 assert_exit 2 lxf_run apply -f "$dir/stack2.yaml" --prune </dev/null
