@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# covers: lxf plan
+# covers: lxf plan, lxf apply, lxf destroy
 #
-# Issue #16's bad input through lxf plan (and lxf apply, see below): each
+# Issue #16's bad input through lxf plan, apply and destroy: each
 # class of error (unknown key, duplicate instance name after range
 # expansion, bad range, unknown remote, wrong type, unset ${VAR}) is
 # reported as FILE:LINE:COLUMN with exit 1, and nothing changes on the
@@ -59,10 +59,15 @@ before=$LXFE_OUT
 w=$(writes 1)
 [ "$w" -gt 0 ] || fail "no write request logged by the launch: no --debug log?"
 
+# apply and destroy with --yes: nothing but the file stands in their way.
 for name in unknown-key duplicate range remote type unset; do
-	assert_exit 1 lxf_run plan -f "$name.yaml"
-	assert_eq "${want[$name]}" "$LXFE_ERR" "lxf plan -f $name.yaml"
-	assert_eq "" "$LXFE_OUT" "stdout of lxf plan -f $name.yaml"
+	for cmd in plan apply destroy; do
+		yes=(--yes)
+		[ "$cmd" != plan ] || yes=()
+		assert_exit 1 lxf_run "$cmd" -f "$name.yaml" "${yes[@]}"
+		assert_eq "${want[$name]}" "$LXFE_ERR" "lxf $cmd -f $name.yaml"
+		assert_eq "" "$LXFE_OUT" "stdout of lxf $cmd -f $name.yaml"
+	done
 done
 
 assert_exit 0 lxf_run list -f csv -c nrsPc

@@ -5,9 +5,10 @@
 # lxf plan -f FILE (issue #16) against two lxfd hosts holding instances
 # made by hand: the text lines (profile, create, update, conflict), the
 # JSON for scripts, exit 2 with changes, 0 with nothing to do, 1 when no
-# remote answers; a file's missing remote added to config.yml; a down host
-# named on stderr and its instances unplaced while the plan still exits 2;
-# and no write request on any daemon from all of it.
+# remote answers; a file's missing HTTPS remote added to config.yml with
+# its token (the only write a plan makes); a down host named on stderr and
+# its instances unplaced while the plan still exits 2; and no write
+# request on any daemon from any other plan.
 set -euo pipefail
 # Each daemon logs every request at debug level: the writes are counted there.
 export LXF_E2E_DEBUG=1
@@ -48,6 +49,29 @@ instances:
   - {name: db, remote: h2, profiles: [default, small], state: stopped}
   - {name: cache, remote: h2}
 YAML
+# --- a remote of the file missing from config.yml is added as `lxf remote
+# add NAME URL --token T` would: its certificate pinned, the client trusted
+# (the one write of a plan, so before the writes are counted).
+ip=$(host_ip 1)
+assert_exit 0 lxf_run config set h1: core.https_address "$ip:8443"
+wait_until 20 bash -c "exec 3<>/dev/tcp/$ip/8443" || fail "h1 is not listening on HTTPS"
+assert_exit 0 lxf_run config trust add h1: --name apply
+APPLY_E2E_TOKEN=$(tail -n 1 <<<"$LXFE_OUT")
+export APPLY_E2E_TOKEN
+cat >added.yaml <<YAML
+version: 1
+name: other
+remotes:
+  s1: {url: "https://$ip:8443", token: "\${APPLY_E2E_TOKEN}"}
+instances:
+  - {name: solo, remote: s1, image: busybox}
+YAML
+assert_exit 2 lxf_run plan -f added.yaml </dev/null
+assert_eq "+ create solo on s1" "$(head -n 1 <<<"$LXFE_OUT")" "plan over an added remote"
+assert_exit 0 lxf_run remote list -f csv
+assert_contains "$LXFE_OUT" "s1,https://$ip:8443"
+[ -s "$LXF_CONF/servercerts/s1.crt" ] || fail "the added remote's certificate is not pinned"
+
 w1=$(writes 1)
 w2=$(writes 2)
 [ "$w1" -gt 0 ] && [ "$w2" -gt 0 ] || fail "no write request logged by the launches: no --debug log?"
@@ -112,19 +136,7 @@ YAML
 assert_exit 0 lxf_run plan -f same.yaml
 assert_eq "Nothing to do: the fleet matches same.yaml." "$LXFE_OUT" "no-change plan"
 
-# --- a remote of the file missing from config.yml is added (as lxf remote add)
-cat >added.yaml <<YAML
-version: 1
-name: other
-remotes:
-  side: {url: "unix://$(host_socket 2)"}
-instances:
-  - {name: solo, remote: side, image: busybox}
-YAML
-assert_exit 2 lxf_run plan -f added.yaml
-assert_eq "+ create solo on side" "$(head -n 1 <<<"$LXFE_OUT")" "plan over an added remote"
-assert_exit 0 lxf_run remote list -f csv
-assert_contains "$LXFE_OUT" "side,unix://$(host_socket 2)"
+assert_exit 2 lxf_run plan -f added.yaml </dev/null
 
 # Every plan above was reads only.
 assert_eq "$w1" "$(writes 1)" "write requests on h1 during plan"
@@ -150,9 +162,15 @@ assert p["summary"]["unplaced"] == 2, p["summary"]
 ' <<<"$LXFE_OUT" || fail "plan --format json with h2 down: $LXFE_OUT"
 
 # --- no remote of the file answers: an error
-assert_exit 1 lxf_run plan -f added.yaml
-assert_contains "$LXFE_ERR" "Warning: remote side is down: "
-assert_contains "$LXFE_ERR" "Error: no remote of added.yaml answers"
+cat >h2only.yaml <<'YAML'
+version: 1
+name: st
+instances:
+  - {name: db, remote: h2, image: busybox}
+YAML
+assert_exit 1 lxf_run plan -f h2only.yaml
+assert_contains "$LXFE_ERR" "Warning: remote h2 is down: "
+assert_contains "$LXFE_ERR" "Error: no remote of h2only.yaml answers"
 assert_eq "$w1" "$(writes 1)" "write requests on h1 at the end"
 
 echo "test-apply-plan: ok"

@@ -70,6 +70,7 @@ write_stack "$dir/stack.yaml" 1..3
 assert_exit 0 lxf_run apply -f "$dir/stack.yaml"
 assert_contains "$LXFE_OUT" "+ create web-1"
 assert_contains "$LXFE_OUT" "done" "result table"
+assert_contains "$LXFE_ERR" ": create web-1: done (" "progress, piped"
 
 # ---- every instance as the file says, on its host
 declare -A on=()
