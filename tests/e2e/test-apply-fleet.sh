@@ -253,7 +253,6 @@ rc=0
 wait "$apid" || rc=$?
 assert_eq 3 "$rc" "apply interrupted (output: $(cat "$dir/int.out"))"
 assert_contains "$(cat "$dir/int.out")" "cancelled" "interrupted apply's table"
-lxfe_log "interrupted apply: $(cat "$dir/int.out")"
 # Every instance of the stack, wherever it is, is complete.
 rows | while read -r r n _; do
 	[ "$(key "$r" "$n" user.lxf.stack)" != "$ST" ] || complete "$r" "$n"
@@ -273,6 +272,7 @@ done
 
 # --- destroy: the stack's instances, nothing else.
 assert_exit 2 lxf_run destroy -f "$F"
+assert_eq h1 "$(where late)" "late after a destroy without --yes"
 assert_exit 0 lxf_run destroy -f "$F" --yes
 assert_eq "h1 hand
 h2 oth" "$(rows | awk '{ print $1, $2 }' | sort)" "what destroy left"
