@@ -210,7 +210,8 @@ static size_t ar_destructive(const struct lxf_apply_plan *plan)
 }
 
 /* 0: go on; else the exit status (a "no", or no terminal to ask on and no --yes). */
-static int ar_confirm(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, size_t ndel)
+static int ar_confirm(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, size_t ndel,
+		      bool destroy)
 {
 	char line[16] = "";
 
@@ -219,7 +220,10 @@ static int ar_confirm(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, size_
 					   "%zu instance(s) would be deleted or replaced: "
 					   "--yes is needed without a terminal",
 					   ndel);
-	(void)fprintf(ctx->err, "Apply these changes? [y/N] ");
+	if (destroy)
+		(void)fprintf(ctx->err, "Delete these %zu instance(s)? [y/N] ", ndel);
+	else
+		(void)fprintf(ctx->err, "Apply these changes? [y/N] ");
 	(void)fflush(ctx->err);
 	if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y')) {
 		(void)fprintf(ctx->err, "Cancelled: nothing was changed.\n");
@@ -297,7 +301,7 @@ static int cmd_apply_run_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ct
 		goto out;
 	}
 	ndel = destroy ? plan.n : ar_destructive(&plan);
-	if (ndel && !o.yes && (st = ar_confirm(self, ctx, ndel)) != 0)
+	if (ndel && !o.yes && (st = ar_confirm(self, ctx, ndel, destroy)) != 0)
 		goto out;
 	(void)fflush(ctx->out);
 	st = ar_run(ctx, &o, spec, &live, &plan);

@@ -627,6 +627,17 @@ static bool diff_superseded(const struct diff_ctx *c, const char *remote, const 
 	return from && strcmp(from, remote) == 0;
 }
 
+/* How many instances the answering remotes hold. */
+static size_t diff_nlive(const struct diff_ctx *c)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nfacts; i++)
+		if (c->facts[i].up && json_object_is_type(c->facts[i].instances, json_type_array))
+			n += json_object_array_length(c->facts[i].instances);
+	return n;
+}
+
 struct diff_del {
 	const char *remote, *name;
 };
@@ -660,9 +671,7 @@ static void diff_deletes(struct diff_ctx *c, const struct lxf_apply_place *place
 	struct diff_del *dels = NULL;
 	size_t n = 0, max = 0;
 
-	for (size_t i = 0; i < c->nfacts; i++)
-		if (c->facts[i].up && json_object_is_type(c->facts[i].instances, json_type_array))
-			max += json_object_array_length(c->facts[i].instances);
+	max = diff_nlive(c);
 	dels = calloc(max ? max : 1, sizeof(*dels));
 	if (!dels) {
 		c->ret = -LXF_ENOMEM;
@@ -698,9 +707,7 @@ static int diff_wheres(const struct diff_ctx *c, struct lxf_apply_where **out, s
 	size_t total = 0, k = 0;
 	struct lxf_apply_where *w;
 
-	for (size_t i = 0; i < c->nfacts; i++)
-		if (c->facts[i].up && json_object_is_type(c->facts[i].instances, json_type_array))
-			total += json_object_array_length(c->facts[i].instances);
+	total = diff_nlive(c);
 	w = calloc(total ? total : 1, sizeof(*w));
 	if (!w)
 		return -LXF_ENOMEM;

@@ -47,14 +47,6 @@ enum {
 		    "Act on instance NAME only (repeatable)"                                       \
 	}
 
-/* ... and what apply takes besides those. */
-#define LXF_APPLY_OPTS_RUN                                                                         \
-	{"parallel", LXF_APPLY_OPT_PARALLEL, required_argument, "N",                               \
-	 "Operations at once per remote (default 4)"},                                             \
-	{                                                                                          \
-		"yes", LXF_APPLY_OPT_YES, no_argument, NULL, "Delete or replace without asking"    \
-	}
-
 /* The parsed options. */
 struct lxf_apply_cmd_opts {
 	const char *path; /* -f FILE; borrowed from the arguments */

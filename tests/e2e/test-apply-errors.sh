@@ -59,15 +59,19 @@ before=$LXFE_OUT
 w=$(writes 1)
 [ "$w" -gt 0 ] || fail "no write request logged by the launch: no --debug log?"
 
+# reported WHAT FILE: the last command failed with FILE's one message, nothing on stdout.
+reported() {
+	assert_eq "${want[${2%.yaml}]}" "$LXFE_ERR" "lxf $1 -f $2"
+	assert_eq "" "$LXFE_OUT" "stdout of lxf $1 -f $2"
+}
 # apply and destroy with --yes: nothing but the file stands in their way.
 for name in unknown-key duplicate range remote type unset; do
-	for cmd in plan apply destroy; do
-		yes=(--yes)
-		[ "$cmd" != plan ] || yes=()
-		assert_exit 1 lxf_run "$cmd" -f "$name.yaml" "${yes[@]}"
-		assert_eq "${want[$name]}" "$LXFE_ERR" "lxf $cmd -f $name.yaml"
-		assert_eq "" "$LXFE_OUT" "stdout of lxf $cmd -f $name.yaml"
-	done
+	assert_exit 1 lxf_run plan -f "$name.yaml"
+	reported plan "$name.yaml"
+	assert_exit 1 lxf_run apply -f "$name.yaml" --yes
+	reported apply "$name.yaml"
+	assert_exit 1 lxf_run destroy -f "$name.yaml" --yes
+	reported destroy "$name.yaml"
 done
 
 assert_exit 0 lxf_run list -f csv -c nrsPc

@@ -161,6 +161,16 @@ static void change_is(const struct lxf_apply_change *c, enum lxf_apply_field fie
 		assert_null(c->new);
 }
 
+/* a is kind, for name, on remote (NULL: not checked). */
+static void action_is(const struct lxf_apply_action *a, enum lxf_apply_kind kind, const char *name,
+		      const char *remote)
+{
+	assert_int_equal(a->kind, kind);
+	assert_string_equal(a->name, name);
+	if (remote)
+		assert_string_equal(a->remote, remote);
+}
+
 #define SPEC_ONE                                                                                   \
 	"  - name: c1\n    remote: h1\n    profiles: [default, small]\n"                           \
 	"    config: {limits.cpu: \"2\", environment.ROLE: web}\n"                                 \
@@ -192,9 +202,7 @@ static void test_diff_nothing_and_create(void **state)
 	f[0].instances = empty;
 	diff(s, f, 1, &o, &p);
 	assert_int_equal(p.n, 1);
-	assert_int_equal(p.v[0].kind, LXF_APPLY_CREATE);
-	assert_string_equal(p.v[0].name, "c1");
-	assert_string_equal(p.v[0].remote, "h1");
+	action_is(&p.v[0], LXF_APPLY_CREATE, "c1", "h1");
 	assert_ptr_equal(p.v[0].inst, &s->instances[0]);
 	assert_string_equal(lxf_apply_kind_name(p.v[0].kind), "create");
 	lxf_apply_plan_fini(&p);
@@ -280,7 +288,8 @@ static void test_diff_foreign_match(void **state)
 	    " {\"name\": \"c2\", \"status\": \"Stopped\", \"profiles\": [\"default\"],"
 	    " \"config\": {\"volatile.base_image\": \"aaaa1111\"}, \"devices\": {}}]");
 	struct lxf_apply_facts f[] = {{"h1", true, 1, h1, NULL}};
-	struct lxf_apply_image im[] = {{"h1", "busybox", "aaaa1111bbbb"}};
+	struct lxf_apply_image im[] = {{"h1", "busybox", "aaaa1111bbbb"}},
+			       other[] = {{"h1", "busybox", "cccc2222"}};
 	struct lxf_apply_diff_opts o = {.images = im, .nimages = 1, .prune = true};
 	struct lxf_apply_plan p = {0};
 
@@ -290,7 +299,7 @@ static void test_diff_foreign_match(void **state)
 	assert_int_equal(p.n, 0);
 	lxf_apply_plan_fini(&p);
 	/* A different image is a difference too. */
-	im[0].fingerprint = "cccc2222";
+	o.images = other;
 	diff(s, f, 1, &o, &p);
 	assert_int_equal(p.n, 2);
 	assert_int_equal(p.v[0].kind, LXF_APPLY_CONFLICT);
@@ -299,7 +308,7 @@ static void test_diff_foreign_match(void **state)
 	assert_int_equal(p.v[1].kind, LXF_APPLY_CONFLICT);
 	lxf_apply_plan_fini(&p);
 	/* --adopt takes even a matching one: the tag is written. */
-	im[0].fingerprint = "aaaa1111bbbb";
+	o.images = im;
 	o.adopt = true;
 	diff(s, f, 1, &o, &p);
 	assert_int_equal(p.n, 2);
@@ -307,8 +316,7 @@ static void test_diff_foreign_match(void **state)
 	assert_true(p.v[0].adopt);
 	assert_int_equal(p.v[0].nchanges, 1);
 	change_is(&p.v[0].changes[0], LXF_APPLY_F_CONFIG, "user.lxf.stack", "other", "st");
-	assert_int_equal(p.v[1].kind, LXF_APPLY_UPDATE);
-	assert_string_equal(p.v[1].name, "c2");
+	action_is(&p.v[1], LXF_APPLY_UPDATE, "c2", NULL);
 	lxf_apply_plan_fini(&p);
 	json_object_put(h1);
 	lxf_apply_spec_free(s);
@@ -362,20 +370,14 @@ static void test_diff_half_made(void **state)
 	(void)state;
 	diff(s, f, 2, NULL, &p);
 	assert_int_equal(p.n, 3);
-	assert_int_equal(p.v[0].kind, LXF_APPLY_CREATE);
-	assert_string_equal(p.v[0].name, "c1");
-	assert_string_equal(p.v[0].remote, "h1");
+	action_is(&p.v[0], LXF_APPLY_CREATE, "c1", "h1");
 	assert_true(p.v[0].replace);
 	assert_string_equal(p.v[0].reason, "replaces a half-made one");
 	/* On a remote it may no longer live on: made on h2, the half-made one deleted, no prune. */
-	assert_int_equal(p.v[1].kind, LXF_APPLY_CREATE);
-	assert_string_equal(p.v[1].name, "mv");
-	assert_string_equal(p.v[1].remote, "h2");
+	action_is(&p.v[1], LXF_APPLY_CREATE, "mv", "h2");
 	assert_false(p.v[1].replace);
 	assert_string_equal(p.v[1].reason, "replaces a half-made one");
-	assert_int_equal(p.v[2].kind, LXF_APPLY_DELETE);
-	assert_string_equal(p.v[2].name, "mv");
-	assert_string_equal(p.v[2].remote, "h1");
+	action_is(&p.v[2], LXF_APPLY_DELETE, "mv", "h1");
 	lxf_apply_plan_fini(&p);
 	json_object_put(h1);
 	json_object_put(h2);
@@ -387,7 +389,8 @@ static void test_diff_replace(void **state)
 	struct lxf_apply_spec *s = spec_of(SPEC_ONE "    state: stopped\n");
 	struct json_object *h1 = js("[" LIVE_SAME "]");
 	struct lxf_apply_facts f[] = {{"h1", true, 1, h1, NULL}};
-	struct lxf_apply_image im[] = {{"h1", "busybox", "aaaa1111bbbb"}};
+	struct lxf_apply_image im[] = {{"h1", "busybox", "aaaa1111bbbb"}},
+			       other[] = {{"h1", "busybox", "cccc2222"}};
 	static const char *const rep[] = {"other", "c1"};
 	struct lxf_apply_diff_opts o = {.images = im, .nimages = 1, .replace = rep, .nreplace = 2};
 	struct lxf_apply_plan p = {0};
@@ -399,7 +402,7 @@ static void test_diff_replace(void **state)
 	assert_int_equal(p.v[0].kind, LXF_APPLY_UPDATE);
 	lxf_apply_plan_fini(&p);
 	/* With one: re-created, no update, no drift. */
-	im[0].fingerprint = "cccc2222";
+	o.images = other;
 	diff(s, f, 1, &o, &p);
 	assert_int_equal(p.n, 1);
 	assert_int_equal(p.v[0].kind, LXF_APPLY_CREATE);
@@ -446,32 +449,23 @@ static void test_diff_profiles(void **state)
 	diff(s, f, 3, &o, &p);
 	/* By remote and name, before the instances; h2's small is as the file says. */
 	assert_int_equal(p.n, 9);
-	assert_int_equal(p.v[0].kind, LXF_APPLY_PROFILE_CREATE);
-	assert_string_equal(p.v[0].name, "big");
-	assert_string_equal(p.v[0].remote, "h1");
+	action_is(&p.v[0], LXF_APPLY_PROFILE_CREATE, "big", "h1");
 	assert_ptr_equal(p.v[0].profile, &s->profiles[1]);
 	assert_null(p.v[0].inst);
 	assert_string_equal(lxf_apply_kind_name(p.v[0].kind), "profile-create");
-	assert_int_equal(p.v[1].kind, LXF_APPLY_PROFILE_UPDATE);
-	assert_string_equal(p.v[1].name, "small");
-	assert_string_equal(p.v[1].remote, "h1");
+	action_is(&p.v[1], LXF_APPLY_PROFILE_UPDATE, "small", "h1");
 	assert_int_equal(p.v[1].nchanges, 4);
 	change_is(&p.v[1].changes[0], LXF_APPLY_F_CONFIG, "limits.cpu", "2", "1");
 	change_is(&p.v[1].changes[1], LXF_APPLY_F_CONFIG, "boot.autostart", "1", NULL);
 	change_is(&p.v[1].changes[2], LXF_APPLY_F_DEVICE, "e", "type=none", NULL);
 	change_is(&p.v[1].changes[3], LXF_APPLY_F_DESCRIPTION, NULL, "", "tiny");
-	assert_int_equal(p.v[2].kind, LXF_APPLY_PROFILE_UPDATE);
-	assert_string_equal(p.v[2].name, "default");
-	assert_string_equal(p.v[2].remote, "h2");
+	action_is(&p.v[2], LXF_APPLY_PROFILE_UPDATE, "default", "h2");
 	change_is(&p.v[2].changes[0], LXF_APPLY_F_CONFIG, "limits.memory", NULL, "64MiB");
-	assert_int_equal(p.v[3].kind, LXF_APPLY_PROFILE_CREATE);
-	assert_string_equal(p.v[3].name, "big");
-	assert_string_equal(p.v[3].remote, "h3");
+	action_is(&p.v[3], LXF_APPLY_PROFILE_CREATE, "big", "h3");
 	for (size_t i = 4; i < 8; i++)
 		assert_int_equal(p.v[i].kind, LXF_APPLY_CREATE);
 	assert_string_equal(p.v[4].name, "a");
-	assert_int_equal(p.v[8].kind, LXF_APPLY_CONFLICT);
-	assert_string_equal(p.v[8].name, "y");
+	action_is(&p.v[8], LXF_APPLY_CONFLICT, "y", NULL);
 	lxf_apply_plan_fini(&p);
 
 	/* --only: those instances and the profiles they use, nothing else. */
@@ -479,11 +473,8 @@ static void test_diff_profiles(void **state)
 	o.nonly = 2;
 	diff(s, f, 3, &o, &p);
 	assert_int_equal(p.n, 3);
-	assert_int_equal(p.v[0].kind, LXF_APPLY_PROFILE_CREATE);
-	assert_string_equal(p.v[0].name, "big");
-	assert_string_equal(p.v[0].remote, "h1");
-	assert_int_equal(p.v[1].kind, LXF_APPLY_CREATE);
-	assert_string_equal(p.v[1].name, "c");
+	action_is(&p.v[0], LXF_APPLY_PROFILE_CREATE, "big", "h1");
+	action_is(&p.v[1], LXF_APPLY_CREATE, "c", NULL);
 	assert_int_equal(p.v[2].kind, LXF_APPLY_CONFLICT);
 	lxf_apply_plan_fini(&p);
 	for (size_t i = 0; i < 3; i++) {
@@ -516,14 +507,9 @@ static void test_diff_only_prune_destroy(void **state)
 	 * its profiles) an update, after the default profile of the file it uses. */
 	diff(s, f, 3, &o, &p);
 	assert_int_equal(p.n, 3);
-	assert_int_equal(p.v[0].kind, LXF_APPLY_PROFILE_CREATE);
-	assert_string_equal(p.v[0].name, "default");
-	assert_string_equal(p.v[0].remote, "h2");
-	assert_int_equal(p.v[1].kind, LXF_APPLY_UPDATE);
-	assert_string_equal(p.v[1].name, "b");
-	assert_int_equal(p.v[2].kind, LXF_APPLY_DELETE);
-	assert_string_equal(p.v[2].name, "old1");
-	assert_string_equal(p.v[2].remote, "h1");
+	action_is(&p.v[0], LXF_APPLY_PROFILE_CREATE, "default", "h2");
+	action_is(&p.v[1], LXF_APPLY_UPDATE, "b", NULL);
+	action_is(&p.v[2], LXF_APPLY_DELETE, "old1", "h1");
 	lxf_apply_plan_fini(&p);
 
 	/* Destroy: every instance of the stack that answers, sorted; nothing else. */
@@ -569,13 +555,11 @@ static void test_diff_drift_move_prune(void **state)
 	(void)state;
 	diff(s, f, 3, &o, &p);
 	assert_int_equal(p.n, 3);
-	assert_int_equal(p.v[0].kind, LXF_APPLY_DRIFT);
-	assert_string_equal(p.v[0].name, "c1");
+	action_is(&p.v[0], LXF_APPLY_DRIFT, "c1", NULL);
 	assert_string_equal(p.v[0].reason,
 			    "image aaaa1111 is not busybox (cccc2222): needs --replace c1");
 	change_is(&p.v[0].changes[0], LXF_APPLY_F_IMAGE, NULL, "aaaa1111", "cccc2222");
-	assert_int_equal(p.v[1].kind, LXF_APPLY_MOVE);
-	assert_string_equal(p.v[1].name, "mv");
+	action_is(&p.v[1], LXF_APPLY_MOVE, "mv", NULL);
 	assert_string_equal(p.v[1].from, "h1");
 	assert_string_equal(p.v[1].remote, "h2");
 	assert_int_equal(p.v[1].nchanges, 1);
@@ -588,9 +572,7 @@ static void test_diff_drift_move_prune(void **state)
 	o.prune = true;
 	diff(s, f, 3, &o, &p);
 	assert_int_equal(p.n, 4);
-	assert_int_equal(p.v[3].kind, LXF_APPLY_DELETE);
-	assert_string_equal(p.v[3].name, "gone");
-	assert_string_equal(p.v[3].remote, "h1");
+	action_is(&p.v[3], LXF_APPLY_DELETE, "gone", "h1");
 	assert_null(p.v[3].inst);
 	lxf_apply_plan_fini(&p);
 	json_object_put(h1);
