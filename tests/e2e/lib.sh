@@ -452,6 +452,28 @@ host_lxfd_pid() {
 	return 0
 }
 
+# host_lxfd_restart N: starts host N's lxfd again (after a test stopped
+# it) and waits until it is ready.
+host_lxfd_restart() {
+	_lxfe_lxfd_start "$1"
+	_lxfe_lxfd_wait "$1"
+}
+
+# host_writes N: the write requests (POST, PUT, PATCH, DELETE) host N's
+# lxfd has handled so far, one "METHOD PATH" a line, from its debug log.
+# Its lxfd must run with --debug: LXF_E2E_DEBUG=1 before hosts_up (or
+# host_lxfd_restart) starts it so; without, this fails rather than see
+# no writes.
+host_writes() {
+	local log pid
+	log=$(host_dir "$1")/lxfd.log
+	pid=$(host_lxfd_pid "$1")
+	[ -n "$pid" ] || fail "host_writes: lxfd of h$1 is not running"
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- ' --debug ' ||
+		fail "host_writes: lxfd of h$1 runs without --debug (set LXF_E2E_DEBUG=1 before hosts_up)"
+	sed -n 's/^.* DEBUG \[lxfd\] \(\(POST\|PUT\|PATCH\|DELETE\) \/.*\)$/\1/p' "$log"
+}
+
 # lxfe_kill_at N "STRACE ARGS" CMD...: runs CMD with host N's lxfd traced
 # by strace injecting SIGKILL as ARGS say (e.g. "-e inject=rename:signal=
 # SIGKILL:when=2"); LXFE_ACKED=1 when CMD succeeded. lxfd must have died
