@@ -9,22 +9,15 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "apply/plan.h"
 #include "apply/spec.h"
 #include "buf.h"
 #include "cmd.h"
+#include "fleet.h"
 #include "json.h"
 
 enum { EXPORT_OPT_NAME = 500 };
-
-struct export_job {
-	const struct lxf_remote *remote;
-	struct json_object *instances; /* array, owned */
-	struct lxf_err err;
-	int rc;
-};
 
 /* One instance to write, with the remote it is on. */
 struct export_item {
@@ -32,44 +25,9 @@ struct export_item {
 	struct json_object *live; /* borrowed from a job */
 };
 
-/* Asks every job's remote for its instances at once; each job keeps its own outcome. */
-static int export_fetch(const struct lxf_remotes *remotes, struct export_job *jobs, size_t njobs)
-{
-	struct lxf_client_req *reqs = calloc(njobs ? njobs : 1, sizeof(*reqs));
-	int rc;
-
-	if (!reqs)
-		return -LXF_ENOMEM;
-	for (size_t j = 0; j < njobs; j++) {
-		reqs[j] = (struct lxf_client_req){
-		    .method = "GET", .path = "/1.0/instances?recursion=1", .last = true};
-		jobs[j].rc = lxf_remotes_client(remotes, jobs[j].remote, &reqs[j].c, &jobs[j].err);
-	}
-	rc = lxf_client_request_all(reqs, njobs);
-	for (size_t j = 0; j < njobs; j++) {
-		struct json_object *md = reqs[j].resp.metadata;
-
-		if (!reqs[j].c)
-			continue; /* no client: jobs[j] holds why */
-		if (reqs[j].rc) {
-			jobs[j].rc = reqs[j].rc;
-			jobs[j].err = reqs[j].err;
-		} else if (!json_object_is_type(md, json_type_array)) {
-			jobs[j].rc =
-			    lxf_err_set(&jobs[j].err, LXF_EIO, "instance list is not an array");
-		} else {
-			jobs[j].instances = json_object_get(md);
-		}
-		lxf_response_fini(&reqs[j].resp);
-		lxf_client_free(reqs[j].c);
-	}
-	free(reqs);
-	return rc;
-}
-
 /* The remotes named (REMOTE or REMOTE:), else every one of config.yml ("local" when it runs). */
 static int export_remotes(const struct lxf_remotes *r, const struct lxf_cmd_args *args,
-			  struct export_job *jobs, size_t *njobs, struct lxf_err *err)
+			  struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err)
 {
 	*njobs = 0;
 	for (int i = 0; i < args->argc; i++) {
@@ -91,17 +49,9 @@ static int export_remotes(const struct lxf_remotes *r, const struct lxf_cmd_args
 		if (!dup)
 			jobs[(*njobs)++].remote = rem;
 	}
-	for (size_t i = 0; args->argc == 0 && i < r->n; i++) {
-		struct stat st;
-		char path[4096];
-
-		/* The built-in local remote only when its daemon's socket is there. */
-		if (r->v[i].is_static &&
-		    (lxf_remote_socket_path(&r->v[i], path, sizeof(path), NULL) != 0 ||
-		     stat(path, &st) != 0))
-			continue;
-		jobs[(*njobs)++].remote = &r->v[i];
-	}
+	for (size_t i = 0; args->argc == 0 && i < r->n; i++)
+		if (lxf_fleet_member(&r->v[i]))
+			jobs[(*njobs)++].remote = &r->v[i];
 	return 0;
 }
 
@@ -262,7 +212,7 @@ static const char *export_stack(const struct export_item *v, size_t n, const cha
 }
 
 /* Gathers every answering job's instances, sorted by remote then name. */
-static int export_collect(const struct export_job *jobs, size_t njobs, struct export_item **out,
+static int export_collect(const struct lxf_fleet_job *jobs, size_t njobs, struct export_item **out,
 			  size_t *nout)
 {
 	struct export_item *v = NULL;
@@ -327,7 +277,7 @@ static int cmd_export_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			   const struct lxf_cmd_args *args)
 {
 	const char *given = lxf_args_get(args, EXPORT_OPT_NAME);
-	struct export_job *jobs = NULL;
+	struct lxf_fleet_job *jobs = NULL;
 	struct export_item *items = NULL;
 	struct json_object *doc = NULL;
 	size_t njobs = 0, nitems = 0, failed = 0;
@@ -347,7 +297,7 @@ static int cmd_export_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		st = lxf_cmd_error(self, ctx, &err);
 		goto out;
 	}
-	if (export_fetch(ctx->remotes, jobs, njobs) != 0 ||
+	if (lxf_fleet_fetch(ctx->remotes, jobs, njobs, "/1.0/instances?recursion=1") != 0 ||
 	    export_collect(jobs, njobs, &items, &nitems) != 0) {
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 		st = lxf_cmd_fail(ctx, &err);
@@ -377,8 +327,7 @@ static int cmd_export_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 out:
 	json_object_put(doc);
 	free(items);
-	for (size_t j = 0; jobs && j < njobs; j++)
-		json_object_put(jobs[j].instances);
+	lxf_fleet_jobs_fini(jobs, njobs);
 	free(jobs);
 	return st;
 }

@@ -1,80 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lxf list [REMOTE:...] [FILTER...] [-c COLUMNS] [-f FORMAT]: the
- * instances of every remote (or the named ones), fetched in parallel: one
- * client per remote, all driven together (lxf_client_request_all), so that
- * a dead host costs one connect timeout and hides nothing else.
+ * instances of every remote (or the named ones), fetched in parallel
+ * (fleet.h).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "cmd.h"
+#include "fleet.h"
 #include "json.h"
 #include "list.h"
 #include "output.h"
 
-struct list_job {
-	const struct lxf_remote *remote;
-	struct json_object *instances; /* array, owned */
-	struct lxf_err err;
-	int rc;
-};
-
-/* Asks every job's remote for its instances at once; each job keeps its own outcome. */
-static int cmd_list_fetch(const struct lxf_remotes *remotes, struct list_job *jobs, size_t njobs,
-			  int recursion)
-{
-	struct lxf_client_req *reqs = calloc(njobs ? njobs : 1, sizeof(*reqs));
-	char path[64];
-	int rc = 0;
-
-	if (!reqs)
-		return -LXF_ENOMEM;
-	(void)snprintf(path, sizeof(path), "/1.0/instances?recursion=%d", recursion);
-	for (size_t j = 0; j < njobs; j++) {
-		reqs[j].method = "GET";
-		reqs[j].path = path;
-		reqs[j].last = true;
-		jobs[j].rc = lxf_remotes_client(remotes, jobs[j].remote, &reqs[j].c, &jobs[j].err);
-	}
-	rc = lxf_client_request_all(reqs, njobs);
-	for (size_t j = 0; j < njobs; j++) {
-		struct json_object *md = reqs[j].resp.metadata;
-
-		if (!reqs[j].c)
-			continue; /* no client: jobs[j] holds why */
-		if (reqs[j].rc) {
-			jobs[j].rc = reqs[j].rc;
-			jobs[j].err = reqs[j].err;
-		} else if (!md || !json_object_is_type(md, json_type_array)) {
-			jobs[j].rc =
-			    lxf_err_set(&jobs[j].err, LXF_EIO, "instance list is not an array");
-		} else {
-			jobs[j].instances = json_object_get(md);
-		}
-		lxf_response_fini(&reqs[j].resp);
-		lxf_client_free(reqs[j].c);
-	}
-	free(reqs);
-	return rc;
-}
-
-/* `local` is listed implicitly only when its socket exists (no lxfd, no noise). */
-static bool cmd_list_local_present(const struct lxf_remote *rem)
-{
-	struct stat st;
-	char path[4096];
-
-	if (lxf_remote_socket_path(rem, path, sizeof(path), NULL) != 0)
-		return true;
-	return stat(path, &st) == 0;
-}
-
 /* Splits positional args into remotes (jobs) and filters, as lxc does per arg. */
 static int cmd_list_args(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args,
-			 struct list_job *jobs, size_t *njobs, const char **filters,
+			 struct lxf_fleet_job *jobs, size_t *njobs, const char **filters,
 			 size_t *nfilters, char **names, struct lxf_err *err)
 {
 	const struct lxf_remotes *r = ctx->remotes;
@@ -112,7 +54,7 @@ static int cmd_list_args(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *arg
 	}
 	if (*njobs == 0) {
 		for (size_t i = 0; i < r->n; i++)
-			if (!r->v[i].is_static || cmd_list_local_present(&r->v[i]))
+			if (lxf_fleet_member(&r->v[i]))
 				jobs[(*njobs)++].remote = &r->v[i];
 	}
 out:
@@ -150,7 +92,7 @@ out:
 }
 
 /* Gathers the matching instances of every job, each tagged with its remote. */
-static int cmd_list_collect(struct list_job *jobs, size_t njobs, const char **filters,
+static int cmd_list_collect(struct lxf_fleet_job *jobs, size_t njobs, const char **filters,
 			    size_t nfilters, struct json_object ***out, size_t *nout,
 			    struct lxf_err *err)
 {
@@ -208,7 +150,7 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 {
 	const struct lxf_view_col *cols[LXF_VIEW_MAX_COLS];
 	const char *cspec = lxf_args_get(args, 'c');
-	struct list_job *jobs = NULL;
+	struct lxf_fleet_job *jobs = NULL;
 	const char **filters = NULL;
 	char **names = NULL;
 	struct json_object **v = NULL, *arr = NULL;
@@ -241,9 +183,10 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		needs_state |= strncasecmp(filters[i], "ipv4=", 5) == 0 ||
 			       strncasecmp(filters[i], "ipv6=", 5) == 0;
 	/* JSON/YAML promise full objects; tables only pay for state when shown. */
-	if (cmd_list_fetch(ctx->remotes, jobs, njobs,
-			   needs_state || fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML ? 2 : 1) !=
-	    0) {
+	if (lxf_fleet_fetch(ctx->remotes, jobs, njobs,
+			    needs_state || fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML
+				? "/1.0/instances?recursion=2"
+				: "/1.0/instances?recursion=1") != 0) {
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
@@ -284,9 +227,7 @@ out:
 	if (arr)
 		json_object_put(arr);
 	free(v);
-	for (size_t j = 0; jobs && j < njobs; j++)
-		if (jobs[j].instances)
-			json_object_put(jobs[j].instances);
+	lxf_fleet_jobs_fini(jobs, njobs);
 	for (int i = 0; names && i < args->argc; i++)
 		free(names[i]);
 	free(names);

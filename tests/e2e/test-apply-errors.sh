@@ -13,9 +13,8 @@ export LXF_E2E_DEBUG=1
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-writes() {
-	grep -cE ' DEBUG \[lxfd\] (POST|PUT|PATCH|DELETE) /' "$(host_dir "$1")/lxfd.log" || true
-}
+# writes N: how many write requests host N's lxfd has logged so far.
+writes() { host_writes "$1" | wc -l; }
 
 hosts_up 1
 hosts_import_image

@@ -16,9 +16,7 @@ export LXF_E2E_DEBUG=1
 . "$(dirname "$0")/lib.sh"
 
 # writes N: how many write requests host N's lxfd has logged so far.
-writes() {
-	grep -cE ' DEBUG \[lxfd\] (POST|PUT|PATCH|DELETE) /' "$(host_dir "$1")/lxfd.log" || true
-}
+writes() { host_writes "$1" | wc -l; }
 
 hosts_up 2
 hosts_import_image

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The fleet's instance lists in one batch: see fleet.h. */
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "client.h"
+#include "fleet.h"
+
+int lxf_fleet_fetch(const struct lxf_remotes *remotes, struct lxf_fleet_job *jobs, size_t njobs,
+		    const char *path)
+{
+	struct lxf_client_req *reqs = calloc(njobs ? njobs : 1, sizeof(*reqs));
+	int rc;
+
+	if (!reqs)
+		return -LXF_ENOMEM;
+	for (size_t j = 0; j < njobs; j++) {
+		reqs[j].method = "GET";
+		reqs[j].path = path;
+		reqs[j].last = true;
+		jobs[j].rc = lxf_remotes_client(remotes, jobs[j].remote, &reqs[j].c, &jobs[j].err);
+	}
+	rc = lxf_client_request_all(reqs, njobs);
+	for (size_t j = 0; j < njobs; j++) {
+		struct json_object *md = reqs[j].resp.metadata;
+
+		if (!reqs[j].c)
+			continue; /* no client: jobs[j] holds why */
+		if (reqs[j].rc) {
+			jobs[j].rc = reqs[j].rc;
+			jobs[j].err = reqs[j].err;
+		} else if (!md || !json_object_is_type(md, json_type_array)) {
+			jobs[j].rc =
+			    lxf_err_set(&jobs[j].err, LXF_EIO, "instance list is not an array");
+		} else {
+			jobs[j].instances = json_object_get(md);
+		}
+		lxf_response_fini(&reqs[j].resp);
+		lxf_client_free(reqs[j].c);
+	}
+	free(reqs);
+	return rc;
+}
+
+bool lxf_fleet_member(const struct lxf_remote *rem)
+{
+	struct stat st;
+	char path[4096];
+
+	if (!rem->is_static)
+		return true;
+	if (lxf_remote_socket_path(rem, path, sizeof(path), NULL) != 0)
+		return true;
+	return stat(path, &st) == 0;
+}
+
+void lxf_fleet_jobs_fini(struct lxf_fleet_job *jobs, size_t njobs)
+{
+	for (size_t j = 0; jobs && j < njobs; j++)
+		if (jobs[j].instances) {
+			json_object_put(jobs[j].instances);
+			jobs[j].instances = NULL;
+		}
+}

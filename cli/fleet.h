@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef LXF_CLI_FLEET_H
+#define LXF_CLI_FLEET_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "remotes.h"
+
+/*
+ * One GET of every instance on each of several remotes at once, for the
+ * commands that read the whole fleet (lxf list, lxf export): one client per
+ * remote, all driven together (lxf_client_request_all), so a dead host
+ * costs one connect timeout and hides nothing else.
+ */
+
+/* One remote's part: set remote, zero the rest; the fetch fills them. */
+struct lxf_fleet_job {
+	const struct lxf_remote *remote;
+	struct json_object *instances; /* the array answered; owned (json_object_put) */
+	struct lxf_err err;            /* why not, when rc != 0 */
+	int rc;
+};
+
+/*
+ * GETs path (an instance list, "/1.0/instances?recursion=1") on every
+ * job's remote at once; each job keeps its own outcome (an answer that is
+ * not an array is -LXF_EIO). Returns 0, or -LXF_ENOMEM when the batch
+ * could not start.
+ */
+int lxf_fleet_fetch(const struct lxf_remotes *remotes, struct lxf_fleet_job *jobs, size_t njobs,
+		    const char *path);
+
+/*
+ * Whether a remote belongs to the fleet when none is named: every remote
+ * of config.yml, and the built-in `local` only when its socket exists
+ * (no lxfd there, no noise).
+ */
+bool lxf_fleet_member(const struct lxf_remote *rem);
+
+/* Frees every job's instances. */
+void lxf_fleet_jobs_fini(struct lxf_fleet_job *jobs, size_t njobs);
+
+#endif
