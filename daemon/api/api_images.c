@@ -273,6 +273,7 @@ out:
 static int image_delete_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
 {
 	const char *fp = arg;
+	struct lxf_err cerr;
 	char rel[128];
 	struct journal j;
 	int ret;
@@ -292,6 +293,9 @@ static int image_delete_op(struct op *op, void *arg, struct json_object **md, st
 		db_rollback();
 	else
 		ret = journal_commit(&j, err);
+	/* Gone with the image; one left by a kill here goes at start-up. */
+	if (ret == 0 && img_cache_drop(lxfd_conf.dir, fp, &cerr) < 0)
+		lxf_warn("Image %s deleted, its unpacked copies not: %s", fp, cerr.msg);
 	return events_if(ret, "image-deleted", "/1.0/images/", fp);
 }
 

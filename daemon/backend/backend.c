@@ -301,8 +301,8 @@ int backend_create(const char *name, const char *image_path, struct json_object 
 	made = true;
 	shift = bcfg_privileged(config) ? 0 : g_host.uid_base;
 	if (image_path) {
-		ret = img_unpack_rootfs(image_path, rootfs, shift,
-					bcfg_privileged(config) ? 0 : g_host.gid_base, err);
+		ret = img_rootfs_make(image_path, rootfs, shift,
+				      bcfg_privileged(config) ? 0 : g_host.gid_base, err);
 	} else if (mkdir(rootfs, 0755) ||
 		   chown(rootfs, (uid_t)shift,
 			 (gid_t)(bcfg_privileged(config) ? 0 : g_host.gid_base))) {

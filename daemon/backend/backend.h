@@ -163,6 +163,15 @@ int backend_rootfs_open(const char *name, int *fd, struct lxf_err *err);
 int backend_dir(char *buf, size_t n);
 
 /*
+ * backend_snapshot.c: copies the tree src to dst (which must not exist)
+ * with GNU cp -a --reflink=auto (owners, modes, times, xattrs, hardlinks,
+ * device nodes; shared extents where the filesystem can). cp's first
+ * line of stderr becomes the message (-LXF_EIO). Waits for cp: call it
+ * from worker threads only. dst may be left half-made on failure.
+ */
+int backend_copy_tree(const char *src, const char *dst, struct lxf_err *err);
+
+/*
  * backend_modes.c: keeps host users out of the containers' files.
  * backend_modes_instance: DIR/containers/<name> becomes mode 0100, owned by
  * its rootfs's owner (host root when it has none yet); call it whenever a

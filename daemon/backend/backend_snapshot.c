@@ -50,8 +50,8 @@ static int path_of(char *buf, size_t n, const char *area, const char *name, cons
 	return 0;
 }
 
-/* Runs cp -a --reflink=auto -- src dst; its stderr becomes the message. */
-static int run_cp(const char *src, const char *dst, struct lxf_err *err)
+/* cp -a --reflink=auto, see backend.h. */
+int backend_copy_tree(const char *src, const char *dst, struct lxf_err *err)
 {
 	char *const argv[] = {"cp", "-a", "--reflink=auto", "--", (char *)src, (char *)dst, NULL};
 	char *const envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
@@ -170,7 +170,7 @@ int backend_snapshot_create(const char *name, const char *snap, struct lxf_err *
 			goto out;
 		frozen = true;
 	}
-	ret = run_cp(src, dst, err);
+	ret = backend_copy_tree(src, dst, err);
 	if (frozen) {
 		struct lxf_err uerr;
 		if (backend_unfreeze(name, &uerr) < 0 && ret == 0)
@@ -215,7 +215,7 @@ int backend_snapshot_restore(const char *name, const char *snap, struct lxf_err 
 	/* A copy only: the swap is journalled with the row change (api_snapshots.c). */
 	ret = lxf_rm_rf(tmp, err);
 	if (ret == 0)
-		ret = run_cp(src, tmp, err);
+		ret = backend_copy_tree(src, tmp, err);
 	if (ret < 0)
 		(void)lxf_rm_rf(tmp, NULL);
 	return ret;

@@ -10,10 +10,12 @@
 #include "image.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +23,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "file.h"
 #include "helper.h"
 #include "hex.h"
 
 #define READ_BLOCK (64 * 1024)
+/* DIR/image-cache/<fp>-<uid shift>-<gid shift>: unpacked rootfs trees. */
+#define CACHE_DIR "image-cache"
 /* The helper's answer: metadata.yaml is capped at 1 MiB there, as JSON a bit more. */
 #define ANSWER_MAX (4u << 20)
 
@@ -199,5 +204,140 @@ int img_unpack_rootfs(const char *path, const char *rootfs_dir, unsigned long ui
 	/* The helper removes what it made on a clean failure, not when it crashed. */
 	if (ret && ret != -LXF_EEXIST)
 		(void)lxf_rm_rf(rootfs_dir, NULL);
+	return ret;
+}
+
+/*
+ * The unpacked-rootfs cache. Unpacking (in lxfd-image, with every entry
+ * checked) costs far more than copying a tree, so each (image, id shift)
+ * is unpacked once into DIR/image-cache/ (0700: root's alone, the
+ * containers' ids cannot reach in) and each create copies it. Readers
+ * (a create making or copying an entry) share cache_lock; a drop takes it
+ * alone, so that no cp ever reads a tree being removed (it would copy the
+ * emptied directories and succeed) and no create re-adds the entry of an
+ * image being deleted.
+ */
+static pthread_rwlock_t cache_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static int cache_dir(const char *dir, char *buf, size_t n)
+{
+	int len = snprintf(buf, n, "%s/" CACHE_DIR, dir);
+
+	return len < 0 || (size_t)len >= n ? -LXF_EINVAL : 0;
+}
+
+int img_cache_reset(const char *dir, struct lxf_err *err)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	if (cache_dir(dir, path, sizeof(path)))
+		return lxf_err_set(err, LXF_EINVAL, "state directory path too long");
+	/* Whole: half-made entries of a killed lxfd, and entries unpacked by
+	 * an older lxfd whose checks may have been fewer. */
+	ret = lxf_rm_rf(path, err);
+	if (!ret && mkdir(path, 0700))
+		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot make %s", path);
+	return ret;
+}
+
+/* Unpacks image path into the cache entry; a concurrent maker's copy wins. */
+static int cache_make(const char *dir, const char *path, const char *entry, unsigned long us,
+		      unsigned long gs, struct lxf_err *err)
+{
+	char top[PATH_MAX], tmp[PATH_MAX], sub[PATH_MAX];
+	int ret;
+
+	if (cache_dir(dir, top, sizeof(top)) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", top) >= (int)sizeof(tmp))
+		return lxf_err_set(err, LXF_EINVAL, "state directory path too long");
+	if (mkdir(top, 0700) && errno != EEXIST)
+		return lxf_err_sys(err, LXF_EIO, errno, "cannot make %s", top);
+	if (!mkdtemp(tmp))
+		return lxf_err_sys(err, LXF_EIO, errno, "cannot make a directory in %s", top);
+	if (snprintf(sub, sizeof(sub), "%s/rootfs", tmp) >= (int)sizeof(sub)) {
+		(void)rmdir(tmp);
+		return lxf_err_set(err, LXF_EINVAL, "state directory path too long");
+	}
+	ret = img_unpack_rootfs(path, sub, us, gs, err);
+	if (!ret && renameat2(AT_FDCWD, sub, AT_FDCWD, entry, RENAME_NOREPLACE) && errno != EEXIST)
+		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot store %s", entry);
+	(void)lxf_rm_rf(tmp, NULL);
+	return ret;
+}
+
+int img_rootfs_make(const char *path, const char *rootfs_dir, unsigned long uid_shift,
+		    unsigned long gid_shift, struct lxf_err *err)
+{
+	char dir[PATH_MAX], top[PATH_MAX], entry[PATH_MAX];
+	const char *fp = strrchr(path, '/');
+	struct stat st;
+	int ret;
+
+	/* Only stored images (DIR/images/<fp>) are cached. */
+	if (!fp || !valid_fp(fp + 1) || backend_dir(dir, sizeof(dir)) ||
+	    img_path(dir, fp + 1, top, sizeof(top)) || strcmp(top, path) != 0)
+		return img_unpack_rootfs(path, rootfs_dir, uid_shift, gid_shift, err);
+	if (lstat(rootfs_dir, &st) == 0)
+		return lxf_err_set(err, LXF_EEXIST, "cannot make %s: it exists", rootfs_dir);
+	if (cache_dir(dir, top, sizeof(top)) ||
+	    snprintf(entry, sizeof(entry), "%s/%s-%lu-%lu", top, fp + 1, uid_shift, gid_shift) >=
+		(int)sizeof(entry))
+		return lxf_err_set(err, LXF_EINVAL, "state directory path too long");
+	pthread_rwlock_rdlock(&cache_lock);
+	ret = 0;
+	if (lstat(entry, &st) != 0)
+		ret = cache_make(dir, path, entry, uid_shift, gid_shift, err);
+	if (!ret) {
+		ret = backend_copy_tree(entry, rootfs_dir, err);
+		if (ret)
+			(void)lxf_rm_rf(rootfs_dir, NULL);
+	}
+	pthread_rwlock_unlock(&cache_lock);
+	return ret;
+}
+
+int img_cache_drop(const char *dir, const char *fp, struct lxf_err *err)
+{
+	char top[PATH_MAX], trash[PATH_MAX], from[PATH_MAX], to[PATH_MAX];
+	size_t fplen = strlen(fp);
+	struct dirent *e;
+	bool trashed = false;
+	DIR *d = NULL;
+	int ret = 0;
+
+	if (!valid_fp(fp))
+		return lxf_err_set(err, LXF_EINVAL, "bad image fingerprint '%s'", fp);
+	if (cache_dir(dir, top, sizeof(top)) ||
+	    snprintf(trash, sizeof(trash), "%s/.tmp-XXXXXX", top) >= (int)sizeof(trash))
+		return lxf_err_set(err, LXF_EINVAL, "state directory path too long");
+	pthread_rwlock_wrlock(&cache_lock);
+	d = opendir(top);
+	if (!d) {
+		if (errno != ENOENT)
+			ret = lxf_err_sys(err, LXF_EIO, errno, "cannot read %s", top);
+		goto out;
+	}
+	if (!mkdtemp(trash)) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot make a directory in %s", top);
+		goto out;
+	}
+	trashed = true;
+	/* Moved aside under the lock, removed after it: creates wait less. */
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, fp, fplen) != 0 || e->d_name[fplen] != '-')
+			continue;
+		if (snprintf(from, sizeof(from), "%s/%s", top, e->d_name) >= (int)sizeof(from) ||
+		    snprintf(to, sizeof(to), "%s/%s", trash, e->d_name) >= (int)sizeof(to))
+			continue; /* cannot be one of ours: entries are made to fit */
+		if (rename(from, to) && !ret)
+			ret = lxf_err_sys(err, LXF_EIO, errno, "cannot remove %s", from);
+	}
+out:
+	pthread_rwlock_unlock(&cache_lock);
+	if (d)
+		closedir(d);
+	if (trashed)
+		(void)lxf_rm_rf(trash, NULL);
 	return ret;
 }

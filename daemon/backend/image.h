@@ -47,4 +47,22 @@ int img_remove(const char *dir, const char *fp, struct lxf_err *err);
 int img_unpack_rootfs(const char *path, const char *rootfs_dir, unsigned long uid_shift,
 		      unsigned long gid_shift, struct lxf_err *err);
 
+/*
+ * Makes rootfs_dir (which must not exist) from image path as
+ * img_unpack_rootfs does, through the unpacked-rootfs cache
+ * DIR/image-cache/<fp>-<uid_shift>-<gid_shift> (DIR is backend_init's):
+ * the first create of an (image, shift) unpacks it there, the others copy
+ * it (backend_copy_tree). A path outside DIR/images/ is unpacked directly.
+ * Worker threads only.
+ */
+int img_rootfs_make(const char *path, const char *rootfs_dir, unsigned long uid_shift,
+		    unsigned long gid_shift, struct lxf_err *err);
+
+/* Removes the cache entries of image fp (on image delete). Missing is fine. */
+int img_cache_drop(const char *dir, const char *fp, struct lxf_err *err);
+
+/* Empties DIR/image-cache (0700) at start-up: half-made entries of a
+ * killed lxfd, entries an older lxfd made under other checks. */
+int img_cache_reset(const char *dir, struct lxf_err *err);
+
 #endif

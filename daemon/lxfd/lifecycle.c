@@ -9,6 +9,7 @@
 #include "api.h"
 #include "backend.h"
 #include "db.h"
+#include "image.h"
 #include "journal.h"
 #include "json.h"
 #include "log.h"
@@ -64,8 +65,11 @@ int lifecycle_init(struct lxf_err *err)
 	/*
 	 * Crash recovery before anything uses the rows: the journal's file
 	 * steps, then migrations (a refresh moves the rootfs aside), then what
-	 * was being made and the files no row names.
+	 * was being made and the files no row names. The unpacked-rootfs cache
+	 * is only a cache: emptied whole (image.h).
 	 */
+	if (ret == 0)
+		ret = img_cache_reset(lxfd_conf.dir, err);
 	if (ret == 0)
 		ret = journal_replay(err);
 	if (ret == 0) {

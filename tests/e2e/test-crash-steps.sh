@@ -17,8 +17,8 @@
 # is either fully done or fully undone (done when the client had its
 # answer), no instance is in Error, every directory under containers/,
 # snapshots/, logs/ and images/ belongs to a row the API lists and the
-# other way round, every liblxc config says what the database says, and
-# every instance starts. Then a broken instance (its directory gone) is
+# other way round, image-cache/ holds no half-made entry, every liblxc
+# config says what the database says, and every instance starts. Then a broken instance (its directory gone) is
 # shown and deleted by the real `lxc` client (`lxc info`, `lxc delete -f`).
 #
 # Kill points count per thread and per syscall (strace -e inject ...
@@ -96,6 +96,8 @@ check_all() {
 		ls = lambda p: sorted(e for e in os.listdir(p) if not e.startswith(".")) if os.path.isdir(p) else []
 		names = sorted(i["name"] for i in insts)
 		bad += ["%s is in Error" % i["name"] for i in insts if i["status"] == "Error"]
+		if os.path.isdir(d + "/image-cache") and [e for e in os.listdir(d + "/image-cache") if e.startswith(".")]:
+		    bad.append("image-cache/ has leftovers: %s" % os.listdir(d + "/image-cache"))
 		if ls(d + "/containers") != names:
 		    bad.append("containers/ %s, API %s" % (ls(d + "/containers"), names))
 		bad += ["snapshots/%s: no instance" % n for n in ls(d + "/snapshots") if n not in names]
@@ -226,7 +228,10 @@ done
 # ---------------------------------------------------------------- create, copy
 c_create() { [ "$acked" = 0 ] || assert_eq rc "$(names)" "[$case] acknowledged create"; }
 OP="do_async POST /1.0/instances {\"name\":\"rc\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}"
-for spec in "-P $dir/containers/rc -e inject=mkdir:signal=SIGKILL:when=1" "$(inj rename 1)"; do
+# wait4 1 and renameat2 1: the unpack into DIR/image-cache done, not yet
+# renamed into place (lxfd starts afresh, so each create makes the cache).
+for spec in "-P $dir/containers/rc -e inject=mkdir:signal=SIGKILL:when=1" "$(inj rename 1)" \
+	"$(inj wait4 1)" "$(inj renameat2 1)"; do
 	reset
 	step create "$spec" c_create
 done

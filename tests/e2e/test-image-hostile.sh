@@ -158,6 +158,27 @@ assert_exit 0 lxf_run launch h1:busybox h1:c1
 assert_eq RUNNING "$(container_state 1 c1)" "the good image runs"
 assert_exit 0 lxf_run stop -f h1:c1
 
+# ---- the unpacked-rootfs cache (daemon/backend/image.h): one entry per
+# image and id shift, root's alone, copied by the next create (a file put
+# in it shows up there), gone with the image; a create after a delete and
+# re-import unpacks afresh. The full-disk create above left nothing in it.
+cache=$dir/image-cache
+assert_eq 700 "$(stat -c %a "$cache")" "the cache is root's alone"
+fp=$(api GET /1.0/images | jq -r '.metadata[0]' | sed 's,.*/,,')
+assert_eq "$fp-" "$(ls -A "$cache" | sed 's/[0-9]*-[0-9]*$//')" "one cache entry, busybox's"
+entry=$(ls -d "$cache/$fp"-*)
+touch "$entry/cached-mark"
+assert_exit 0 lxf_run init h1:busybox h1:c3
+[ -e "$dir/containers/c3/rootfs/cached-mark" ] || fail "the second create did not copy the cache"
+assert_exit 0 lxf_run image delete h1:busybox
+assert_eq "" "$(ls -A "$cache")" "the cache entry gone with the image"
+hosts_import_image 1
+assert_exit 0 lxf_run init h1:busybox h1:c4
+[ -e "$dir/containers/c4/rootfs/bin/busybox" ] || fail "no rootfs after a re-import"
+[ ! -e "$dir/containers/c4/rootfs/cached-mark" ] || fail "a create after a re-import used the old cache"
+assert_eq 1 "$(ls "$cache" | wc -l)" "the cache made again after the re-import"
+assert_exit 0 lxf_run delete h1:c3 h1:c4
+
 # ---- rename on a full disk: done whole (it needs no space: the
 # database reuses its checkpointed WAL), or refused with 500 as the other
 # operations are; never an operation's 400, never half-done.
