@@ -185,10 +185,15 @@ _lxfe_new_id() {
 }
 
 # Picks X for 10.X.0.0/16 from the id, skipping any X the root namespace
-# already has an address or route in.
+# already has an address or route in, or another run has reserved: a run
+# makes its bridge only in hosts_up, so two runs started side by side
+# (ctest -j) would both see the same X free. The pick and the reservation
+# (RUN/subnet, gone with the run dir) happen under one lock.
+LXFE_SUBNET_LOCK=/run/lock/lxfe-subnets.lock
 _lxfe_pick_x() {
 	local x i used
-	used=$( (ip -4 -o addr show; ip -4 route show) 2>/dev/null | tr -s ' \t/' '\n')
+	used=$( (ip -4 -o addr show; ip -4 route show; cat /tmp/lxfe-*/subnet) 2>/dev/null |
+		tr -s ' \t/' '\n')
 	x=$(($(printf '%s' "$LXFE_ID" | cksum | cut -d' ' -f1) % 224 + 16))
 	for ((i = 0; i < 224; i++)); do
 		if ! printf '%s\n' "$used" | grep -q "^10\.$x\."; then
@@ -198,6 +203,20 @@ _lxfe_pick_x() {
 		x=$(((x - 16 + 1) % 224 + 16))
 	done
 	return 1
+}
+
+# Sets LXFE_X and reserves it in RUN/subnet.
+_lxfe_reserve_x() {
+	local fd
+	mkdir -p "${LXFE_SUBNET_LOCK%/*}"
+	exec {fd}>"$LXFE_SUBNET_LOCK"
+	flock -w 60 "$fd" || lxfe_log "subnet lock busy for 60 s, picking without it"
+	LXFE_X=$(_lxfe_pick_x) || {
+		exec {fd}>&-
+		fail "no free 10.X.0.0/16 subnet left"
+	}
+	echo "10.$LXFE_X.0.0/16" >"$LXFE_RUN/subnet"
+	exec {fd}>&-
 }
 
 lxfe_init() {
@@ -217,19 +236,22 @@ lxfe_init() {
 	esac
 	LXFE_BR=lxfe${LXFE_ID}br
 	export LXF_CONF=$LXFE_RUN/conf
+	# The real lxc client keeps its remotes and client certificate in
+	# LXD_CONF (default ~/.config/lxc): runs side by side must not share it.
+	export LXD_CONF=$LXFE_RUN/lxc-conf
 	[ "${LXF_E2E_SWEEP:-1}" = 0 ] || lxfe_sweep_dead
 	if [ "${LXF_E2E_TEARDOWN:-1}" != 0 ]; then
 		lxfe_arm
 	fi
 	# The run dir is made after the trap, so a signal cannot leave it.
-	mkdir -p "$LXFE_RUN" "$LXF_CONF"
+	mkdir -p "$LXFE_RUN" "$LXF_CONF" "$LXD_CONF"
 	echo "$$" >"$LXFE_RUN/owner.pid"
 	if [ "${LXF_E2E_TEARDOWN:-1}" != 0 ]; then
 		_lxfe_watchdog "${LXF_E2E_TIMEOUT:-540}"
 	fi
 	# Container rootfs are owned by a shifted uid that must traverse it.
 	chmod 0755 "$LXFE_RUN"
-	LXFE_X=$(_lxfe_pick_x) || fail "no free 10.X.0.0/16 subnet left"
+	_lxfe_reserve_x
 	lxfe_log "run dir $LXFE_RUN, subnets 10.$LXFE_X.0.0/16"
 }
 

@@ -28,10 +28,12 @@ pid=$(cat "$(host_dir 1)/lxfd.pid")
 fds() { find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }
 
+# The name carries the run id: lxc.monitor cgroups are global, counted below.
+cy=cy$LXFE_ID
 cycle() {
-	assert_exit 0 lxf_run launch -q busybox h1:cy
-	assert_exit 0 lxf_run stop -q -f h1:cy
-	assert_exit 0 lxf_run delete -q h1:cy
+	assert_exit 0 lxf_run launch -q busybox "h1:$cy"
+	assert_exit 0 lxf_run stop -q -f "h1:$cy"
+	assert_exit 0 lxf_run delete -q "h1:$cy"
 }
 
 # Warm-up: thread stacks, SQLite's page cache and malloc arenas settle,
@@ -60,7 +62,7 @@ fi
 # Nothing of the containers is left behind.
 assert_eq "" "$(ls "$(host_dir 1)/containers")" "containers dir after the cycles"
 assert_eq "" "$(ls "$(host_dir 1)/logs")" "logs dir after the cycles"
-# liblxc leaves an empty lxc.monitor.cy[-N] cgroup per start; lxfd sweeps
+# liblxc leaves an empty lxc.monitor.NAME[-N] cgroup per start; lxfd sweeps
 # them before each start, so they do not pile up (they did by thousands).
-mons=$(find /sys/fs/cgroup/memory -maxdepth 1 -name 'lxc.monitor.cy*' | wc -l)
-[ "$mons" -le 3 ] || fail "$mons lxc.monitor.cy* cgroups left after $cycles cycles"
+mons=$(find /sys/fs/cgroup/memory -maxdepth 1 -name "lxc.monitor.$cy*" | wc -l)
+[ "$mons" -le 3 ] || fail "$mons lxc.monitor.$cy* cgroups left after $cycles cycles"
