@@ -158,12 +158,25 @@ plan=$LXFE_OUT
 assert_contains "$plan" "~ update web-1 on ${WEB[1]}" "drift plan"
 assert_contains "$plan" "environment.ROLE" "drift plan"
 assert_contains "$plan" "~ update web-2 on ${WEB[2]}" "drift plan"
-assert_contains "$plan" "+ create web-3 on ${WEB[3]}" "drift plan"
+# web-3 goes to a host with the fewest of the stack's instances (app on
+# h1, db on h2, web-1, web-2). On a tie the most free memory decides, and
+# the hosts are one machine asked at slightly different times (plan and
+# apply differed with tests running side by side): any of those is right.
+declare -A cnt=([h1]=1 [h2]=1 [h3]=0)
+cnt[${WEB[1]}]=$((cnt[${WEB[1]}] + 1))
+cnt[${WEB[2]}]=$((cnt[${WEB[2]}] + 1))
+min=$(printf '%s\n' "${cnt[@]}" | sort -n | head -n 1)
+tied=" "
+for r in h1 h2 h3; do [ "${cnt[$r]}" != "$min" ] || tied="$tied$r "; done
+p3=$(printf '%s\n' "$plan" | sed -n 's/.*+ create web-3 on \(h[0-9]*\).*/\1/p')
+case "$tied" in *" $p3 "*) ;; *) fail "drift plan: web-3 on '$p3', want one of$tied:
+$plan" ;; esac
 assert_not_contains "$plan" "db" "drift plan"
 assert_exit 0 lxf_run apply -f "$F"
 assert_eq web "$(key "${WEB[1]}" web-1 environment.ROLE)" "web-1 config corrected"
 running "${WEB[2]}" web-2 || fail "web-2 not started again: $(rows)"
-assert_eq "${WEB[3]}" "$(where web-3)" "web-3 made again where it was"
+WEB[3]=$(where web-3)
+case "$tied" in *" ${WEB[3]} "*) ;; *) fail "web-3 made again on '${WEB[3]}', want one of$tied" ;; esac
 complete "${WEB[3]}" web-3
 converged "after drift"
 # Three applies (and one of them changed web-1): its `run` ran once.
