@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "json.h"
 #include "migrate.h"
+#include "target.h"
 
 /* The create request of a one-remote copy given -c or -p, from the source. */
 static int copy_local_body(struct lxf_client *c, const char *sname, const char *dname,
@@ -44,8 +45,8 @@ static int cmd_copy_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	struct lxf_err err = {0};
 	int st = LXF_EXIT_OK;
 
-	if (lxf_remotes_parse_arg(ctx->remotes, src_arg, &srem, &sname, &err) != 0 ||
-	    lxf_remotes_parse_arg(ctx->remotes, dst_arg, &drem, &dname, &err) != 0)
+	if (lxf_cmd_parse_arg(ctx, src_arg, LXF_NAME_INSTANCE, &srem, &sname, &err) != 0 ||
+	    lxf_cmd_parse_dest(ctx, dst_arg, srem, &drem, &dname, &err) != 0)
 		goto fail;
 	slash = strchr(sname, '/');
 	if (!sname[0] || sname[0] == '/' || (slash && (!slash[1] || strchr(slash + 1, '/')))) {

@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "file.h"
 #include "json.h"
+#include "target.h"
 
 #define FILE_URL_MAX  8192
 #define FILE_DEPTH    64
@@ -247,7 +248,7 @@ static int file_open_target(struct file_ctx *f, const char *arg, char **path, st
 	f->c = NULL;
 	free(f->inst);
 	f->inst = NULL;
-	rc = lxf_cmd_target(f->ctx, arg, true, &f->c, &rest, err);
+	rc = lxf_cmd_target_inst(f->ctx, arg, &f->c, &rest, err);
 	if (rc == 0)
 		rc = lxf_args_split_path(rest, &f->inst, path, err);
 	free(rest);

@@ -240,8 +240,9 @@ const struct lxf_cmd lxf_cmd_image_import_entry = LXF_OBJ_ENTRY_OPTS(
     "Import a unified image tarball", 1, 2, cmd_image_import, &lxf_obj_image_desc,
     {"alias", LXF_OPT_ALIAS, required_argument, "ALIAS", "Alias for the new image"},
     {"public", LXF_OPT_PUBLIC, no_argument, NULL, "Make the image public"});
-const struct lxf_cmd lxf_cmd_image_list_entry = LXF_OBJ_LIST_ENTRY(
-    "image", "[REMOTE:][FILTER]", "List the images of a remote", &lxf_obj_image_desc);
+const struct lxf_cmd lxf_cmd_image_list_entry = LXF_OBJ_FLEET_LIST_ENTRY(
+    "image", "[REMOTE:[FILTER]...] [FILTER...]",
+    "List the images of every remote (or of the named ones)", &lxf_obj_image_desc);
 const struct lxf_cmd lxf_cmd_image_delete_entry = LXF_OBJ_ENTRY(
     "image delete", "image rm", "[REMOTE:]IMAGE...",
     "Delete images (by alias or fingerprint prefix)", 1, -1, lxf_obj_delete, &lxf_obj_image_desc);

@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "json.h"
 #include "migrate.h"
+#include "target.h"
 
 /* LXD-valid names ("lxf-3fa9c1"): the server need not generate them. */
 static int cmd_launch_name(char **out, struct lxf_err *err)
@@ -105,11 +106,16 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (lxf_remotes_parse_arg(ctx->remotes, args->argv[0], &img_remote, &img, &err) != 0)
 		goto fail;
 	if (args->argc == 2) {
-		if (lxf_remotes_parse_arg(ctx->remotes, args->argv[1], &remote, &name, &err) != 0)
+		if (lxf_cmd_parse_arg(ctx, args->argv[1], LXF_NAME_DEFAULT, &remote, &name, &err) !=
+		    0)
 			goto fail;
 	} else {
-		remote =
-		    strdup(strchr(args->argv[0], ':') ? img_remote : ctx->remotes->default_remote);
+		const char *def = img_remote;
+
+		if (!strchr(args->argv[0], ':') &&
+		    lxf_cmd_default_remote(ctx->remotes, &def, &err) != 0)
+			goto fail;
+		remote = strdup(def);
 		name = strdup("");
 		if (!remote || !name)
 			goto nomem;
@@ -137,9 +143,13 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		if (cmd_launch_name(&name, &err) != 0)
 			goto fail;
 	}
-	if (lxf_cmd_client(ctx, remote, &c, &err) != 0 ||
-	    lxf_cmd_image_resolve(c, img, &fp, &err) != 0)
+	if (lxf_cmd_client(ctx, remote, &c, &err) != 0)
 		goto fail;
+	if (lxf_cmd_image_resolve(c, img, &fp, &err) != 0) {
+		if (err.code == LXF_ENOENT)
+			lxf_target_image_hint(ctx, remote, img, &err);
+		goto fail;
+	}
 	if (cmd_launch_body(args, name, fp, &body, &err) != 0) {
 		st = lxf_cmd_error(self, ctx, &err); /* a bad -c is a usage error */
 		goto out;

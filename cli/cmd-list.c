@@ -14,51 +14,37 @@
 #include "list.h"
 #include "output.h"
 
-/* Splits positional args into remotes (jobs) and filters, as lxc does per arg. */
+/*
+ * Splits positional args (lxf_list_split) into the remotes to ask (jobs:
+ * those picked, else the fleet's members), the picks and the filters.
+ */
 static int cmd_list_args(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args,
 			 struct lxf_fleet_job *jobs, size_t *njobs, const char **filters,
-			 size_t *nfilters, char **names, struct lxf_err *err)
+			 size_t *nfilters, struct lxf_list_pick *picks, size_t *npicks,
+			 struct lxf_err *err)
 {
 	const struct lxf_remotes *r = ctx->remotes;
-	char *rn = NULL;
-	size_t nn = 0;
-	int rc = 0;
+	int rc = lxf_list_split(args->argc, args->argv, filters, nfilters, picks, npicks, err);
 
 	*njobs = 0;
-	*nfilters = 0;
-	for (int i = 0; i < args->argc; i++) {
-		const char *a = args->argv[i];
-		const struct lxf_remote *rem;
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < *npicks; i++) {
+		const struct lxf_remote *rem = lxf_remotes_find(r, picks[i].remote);
 		bool dup = false;
 
-		if (!strchr(a, ':') || strchr(a, '=')) {
-			rc = lxf_list_check_filter(a, err);
-			if (rc)
-				goto out;
-			filters[(*nfilters)++] = a;
-			continue;
-		}
-		rc = lxf_remotes_parse_arg(r, a, &rn, &names[nn], err);
-		if (rc)
-			goto out;
-		rem = lxf_remotes_find(r, rn);
-		free(rn);
-		rn = NULL;
-		if (*names[nn])
-			filters[(*nfilters)++] = names[nn];
-		nn++;
+		if (!rem)
+			return lxf_err_set(err, LXF_ENOENT, "remote '%s' not found",
+					   picks[i].remote);
 		for (size_t j = 0; j < *njobs; j++)
 			dup |= jobs[j].remote == rem;
 		if (!dup)
 			jobs[(*njobs)++].remote = rem;
 	}
-	if (*njobs == 0) {
-		for (size_t i = 0; i < r->n; i++)
-			if (lxf_fleet_member(&r->v[i]))
-				jobs[(*njobs)++].remote = &r->v[i];
-	}
-out:
-	return rc;
+	for (size_t i = 0; *npicks == 0 && i < r->n; i++)
+		if (lxf_fleet_member(&r->v[i]))
+			jobs[(*njobs)++].remote = &r->v[i];
+	return 0;
 }
 
 /* Exactly the columns asked, as lxc prints them: `-c ns -f csv` is "name,state". */
@@ -93,8 +79,8 @@ out:
 
 /* Gathers the matching instances of every job, each tagged with its remote. */
 static int cmd_list_collect(struct lxf_fleet_job *jobs, size_t njobs, const char **filters,
-			    size_t nfilters, struct json_object ***out, size_t *nout,
-			    struct lxf_err *err)
+			    size_t nfilters, const struct lxf_list_pick *picks, size_t npicks,
+			    struct json_object ***out, size_t *nout, struct lxf_err *err)
 {
 	struct json_object **v = NULL, **nv;
 	size_t n = 0;
@@ -109,7 +95,9 @@ static int cmd_list_collect(struct lxf_fleet_job *jobs, size_t njobs, const char
 				continue;
 			if (lxf_json_add_str(inst, "remote", jobs[j].remote->name) != 0)
 				goto nomem;
-			if (!lxf_list_match(inst, filters, nfilters))
+			if (!lxf_list_picked(picks, npicks, jobs[j].remote->name,
+					     lxf_json_str(inst, "name")) ||
+			    !lxf_list_match(inst, filters, nfilters))
 				continue;
 			nv = realloc(v, (n + 1) * sizeof(struct json_object *));
 			if (!nv)
@@ -152,9 +140,9 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	const char *cspec = lxf_args_get(args, 'c');
 	struct lxf_fleet_job *jobs = NULL;
 	const char **filters = NULL;
-	char **names = NULL;
+	struct lxf_list_pick *picks = NULL;
 	struct json_object **v = NULL, *arr = NULL;
-	size_t ncols = 0, njobs = 0, nfilters = 0, n = 0, failed = 0;
+	size_t ncols = 0, njobs = 0, nfilters = 0, npicks = 0, n = 0, failed = 0;
 	enum lxf_fmt fmt = args->fmt;
 	struct lxf_err err = {0};
 	bool needs_state = false;
@@ -167,13 +155,13 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		needs_state |= cols[c]->needs != 0;
 	jobs = calloc(ctx->remotes->n + (size_t)args->argc + 1, sizeof(*jobs));
 	filters = calloc((size_t)args->argc + 1, sizeof(*filters));
-	names = calloc((size_t)args->argc + 1, sizeof(*names));
-	if (!jobs || !filters || !names) {
+	picks = calloc((size_t)args->argc + 1, sizeof(*picks));
+	if (!jobs || !filters || !picks) {
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
 	}
-	if (cmd_list_args(ctx, args, jobs, &njobs, filters, &nfilters, names, &err) != 0) {
+	if (cmd_list_args(ctx, args, jobs, &njobs, filters, &nfilters, picks, &npicks, &err) != 0) {
 		st = err.code == LXF_EUSAGE ? lxf_cmd_usage_error(self, ctx, "%s", err.msg)
 					    : lxf_cmd_fail(ctx, &err);
 		goto out;
@@ -198,7 +186,7 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		if (!failed++)
 			first_fail = jobs[j].err.code;
 	}
-	if (cmd_list_collect(jobs, njobs, filters, nfilters, &v, &n, &err) != 0) {
+	if (cmd_list_collect(jobs, njobs, filters, nfilters, picks, npicks, &v, &n, &err) != 0) {
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
 	}
@@ -228,9 +216,7 @@ out:
 		json_object_put(arr);
 	free(v);
 	lxf_fleet_jobs_fini(jobs, njobs);
-	for (int i = 0; names && i < args->argc; i++)
-		free(names[i]);
-	free(names);
+	free(picks);
 	free(filters);
 	free(jobs);
 	return st;

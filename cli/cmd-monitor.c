@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "fleet.h"
 #include "json.h"
 #include "output.h"
 #include "term.h"
@@ -235,16 +236,23 @@ static int monitor_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			st = lxf_cmd_fail(ctx, &err);
 			goto out;
 		}
-		/* Streams that cannot open are reported; the others go on. */
-		for (n = 0; n < ctx->remotes->n; n++) {
+		/* The fleet's members; streams that cannot open are reported, the others go on. */
+		for (size_t i = 0; i < ctx->remotes->n; i++) {
+			if (!lxf_fleet_member(&ctx->remotes->v[i]))
+				continue;
 			v[n].o = &o;
 			lxf_err_clear(&err);
-			if (monitor_open(ctx, &ctx->remotes->v[n], lxf_buf_str(&query), &v[n],
+			if (monitor_open(ctx, &ctx->remotes->v[i], lxf_buf_str(&query), &v[n],
 					 &err) == 0)
 				ok++;
 			else
 				fprintf(ctx->err, "Error: %s\n", err.msg);
+			n++;
 		}
+		if (n == 0)
+			fputs("Error: no remote to monitor: no lxfd runs here and none was added "
+			      "(lxf remote add NAME ADDR)\n",
+			      ctx->err);
 		if (ok == 0)
 			goto out;
 	}

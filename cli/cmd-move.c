@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "migrate.h"
 #include "snap.h"
+#include "target.h"
 
 struct move_arg {
 	char *remote, *name, *inst, *snap;
@@ -29,10 +30,12 @@ static void move_arg_fini(struct move_arg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static int move_arg_parse(struct lxf_cmd_ctx *ctx, const char *arg, struct move_arg *m,
-			  struct lxf_err *err)
+/* src NULL: arg is the source, found in the fleet; else the destination beside src. */
+static int move_arg_parse(struct lxf_cmd_ctx *ctx, const char *arg, const struct move_arg *src,
+			  struct move_arg *m, struct lxf_err *err)
 {
-	if (lxf_remotes_parse_arg(ctx->remotes, arg, &m->remote, &m->name, err) != 0)
+	if ((src ? lxf_cmd_parse_dest(ctx, arg, src->remote, &m->remote, &m->name, err)
+		 : lxf_cmd_parse_arg(ctx, arg, LXF_NAME_INSTANCE, &m->remote, &m->name, err)) != 0)
 		return -err->code;
 	if (!m->name[0])
 		return 0;
@@ -72,8 +75,8 @@ static int cmd_move_one(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	int st = LXF_EXIT_OK;
 
 	(void)args; /* copy's needs them, move's does not */
-	if (move_arg_parse(ctx, src_arg, &src, &err) != 0 ||
-	    move_arg_parse(ctx, dst_arg, &dst, &err) != 0)
+	if (move_arg_parse(ctx, src_arg, NULL, &src, &err) != 0 ||
+	    move_arg_parse(ctx, dst_arg, &src, &dst, &err) != 0)
 		goto fail;
 	if (!src.name[0]) {
 		lxf_err_set(&err, LXF_EUSAGE, "no instance named in '%s'", src_arg);

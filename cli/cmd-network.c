@@ -98,16 +98,16 @@ static int net_info(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 
 LXF_OBJ_EXEC(cmd_network_info, LXF_OBJ_RUN_NOGET, net_info)
 
-const struct lxf_cmd lxf_cmd_network_list_entry =
-    LXF_OBJ_LIST_ENTRY("network", "[REMOTE:]", "List networks", &net_desc);
+const struct lxf_cmd lxf_cmd_network_list_entry = LXF_OBJ_FLEET_LIST_ENTRY(
+    "network", "[REMOTE:...]", "List the networks of every remote", &net_desc);
 const struct lxf_cmd lxf_cmd_network_show_entry =
     LXF_OBJ_ENTRY("network show", NULL, "[REMOTE:]NETWORK", "Show a network as YAML", 1, 1,
 		  lxf_obj_show, &net_desc);
 const struct lxf_cmd lxf_cmd_network_info_entry =
     LXF_OBJ_ENTRY("network info", NULL, "[REMOTE:]NETWORK",
 		  "Show a network's addresses and counters", 1, 1, cmd_network_info, &net_desc);
-const struct lxf_cmd lxf_cmd_storage_list_entry =
-    LXF_OBJ_LIST_ENTRY("storage", "[REMOTE:]", "List storage pools", &pool_desc);
+const struct lxf_cmd lxf_cmd_storage_list_entry = LXF_OBJ_FLEET_LIST_ENTRY(
+    "storage", "[REMOTE:...]", "List the storage pools of every remote", &pool_desc);
 const struct lxf_cmd lxf_cmd_storage_show_entry =
     LXF_OBJ_ENTRY("storage show", NULL, "[REMOTE:]POOL", "Show a storage pool as YAML", 1, 1,
 		  lxf_obj_show, &pool_desc);

@@ -42,8 +42,8 @@ static const struct lxf_obj_desc op_desc = {
     .rows = op_flatten,
 };
 
-const struct lxf_cmd lxf_cmd_operation_list_entry =
-    LXF_OBJ_LIST_ENTRY("operation", "[REMOTE:]", "List background operations", &op_desc);
+const struct lxf_cmd lxf_cmd_operation_list_entry = LXF_OBJ_FLEET_LIST_ENTRY(
+    "operation", "[REMOTE:...]", "List the background operations of every remote", &op_desc);
 const struct lxf_cmd lxf_cmd_operation_show_entry =
     LXF_OBJ_ENTRY("operation show", NULL, "[REMOTE:]ID", "Show an operation as YAML", 1, 1,
 		  lxf_obj_show, &op_desc);

@@ -165,8 +165,8 @@ LXF_OBJ_EXEC(cmd_profile_copy, 0, prof_copy)
 #define PROF_ENTRY(verb, alias, usage, summary, lo, hi, fn)                                        \
 	LXF_OBJ_ENTRY("profile " verb, alias, usage, summary, lo, hi, fn, &lxf_obj_profile_desc)
 
-const struct lxf_cmd lxf_cmd_profile_list_entry =
-    LXF_OBJ_LIST_ENTRY("profile", "[REMOTE:]", "List profiles", &lxf_obj_profile_desc);
+const struct lxf_cmd lxf_cmd_profile_list_entry = LXF_OBJ_FLEET_LIST_ENTRY(
+    "profile", "[REMOTE:...]", "List the profiles of every remote", &lxf_obj_profile_desc);
 const struct lxf_cmd lxf_cmd_profile_show_entry =
     PROF_ENTRY("show", NULL, "[REMOTE:]PROFILE", "Show a profile as YAML", 1, 1, lxf_obj_show);
 const struct lxf_cmd lxf_cmd_profile_create_entry = LXF_OBJ_ENTRY_OPTS(

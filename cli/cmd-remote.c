@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "fleet.h"
 #include "json.h"
+#include "obj.h"
 #include "output.h"
 
 /* Saves, or reports why not; the file on disk is unchanged on failure. */
@@ -119,20 +121,67 @@ out:
 	return st;
 }
 
+/* STATUS and SERVER of rem from its answer to GET /1.0 (q): malloc'ed. */
+static void cmd_remote_cells(const struct lxf_remote *rem, const struct lxf_client_req *q,
+			     char **status, char **server)
+{
+	struct json_object *env = lxf_json_path(q->resp.metadata, "environment");
+	const char *sv = lxf_json_str(env, "server"), *ver = lxf_json_str(env, "server_version");
+
+	*status = *server = NULL;
+	if (!lxf_fleet_member(rem)) {
+		/* The built-in local without a socket, image servers, public remotes. */
+		*status = strdup(rem->is_static ? "absent" : "-");
+		return;
+	}
+	if (!q->c || q->rc) {
+		if (asprintf(status, "down: %s", q->err.msg) < 0)
+			*status = NULL;
+		return;
+	}
+	*status = strdup("up");
+	if (!sv)
+		*server = lxf_obj_strdup(lxf_json_str(q->resp.metadata, "auth"));
+	else if (asprintf(server, "%s %s", sv, ver ? ver : "") < 0)
+		*server = NULL;
+}
+
+/*
+ * The table of remote list: config.yml's fields, then whether each member
+ * answers GET /1.0 and its server and version, all asked at once
+ * (lxf_client_request_all, the client's timeouts).
+ */
 static int cmd_remote_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			   const struct lxf_cmd_args *args)
 {
-	static const char *const headers[] = {"NAME",      "URL",    "PROTOCOL",
-					      "AUTH TYPE", "PUBLIC", "STATIC"};
+	static const char *const headers[] = {"NAME",   "URL",    "PROTOCOL", "AUTH TYPE",
+					      "PUBLIC", "STATIC", "STATUS",   "SERVER"};
+	const struct lxf_remotes *rs = ctx->remotes;
 	enum lxf_fmt fmt = args->fmt;
+	struct lxf_client_req *q = NULL;
 	struct lxf_table t;
 	struct lxf_err err = {0};
-	char *row[6];
+	size_t ncols = fmt == LXF_FMT_CSV ? 6 : 8;
+	char *row[8];
+	int st = LXF_EXIT_OK;
 
 	(void)self;
 	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML)
 		return cmd_remote_list_json(ctx, fmt);
-	lxf_table_init(&t, 6, headers);
+	lxf_table_init(&t, ncols, headers);
+	q = calloc(rs->n + 1, sizeof(*q));
+	if (!q)
+		goto nomem;
+	/* CSV stays config.yml's: scripts and the completion read it without waiting. */
+	for (size_t i = 0; ncols == 8 && i < rs->n; i++) {
+		q[i].method = "GET";
+		q[i].path = "/1.0";
+		q[i].last = true;
+		if (lxf_fleet_member(&rs->v[i]))
+			q[i].rc = lxf_remotes_client(rs, &rs->v[i], &q[i].c, &q[i].err);
+	}
+	if (ncols == 8 && lxf_client_request_all(q, rs->n) != 0)
+		goto nomem;
 	for (size_t i = 0; i < ctx->remotes->n; i++) {
 		const struct lxf_remote *r = &ctx->remotes->v[i];
 		bool cur = strcmp(r->name, ctx->remotes->default_remote) == 0;
@@ -144,15 +193,24 @@ static int cmd_remote_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		row[3] = strdup(r->auth_type);
 		row[4] = strdup(r->public ? "YES" : "NO");
 		row[5] = strdup(r->is_static ? "YES" : "NO");
-		if (lxf_table_add_row(&t, row) != 0) {
-			lxf_table_fini(&t);
-			lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-			return lxf_cmd_fail(ctx, &err);
-		}
+		if (ncols == 8)
+			cmd_remote_cells(r, &q[i], &row[6], &row[7]);
+		if (lxf_table_add_row(&t, row) != 0)
+			goto nomem;
 	}
 	lxf_table_print(ctx->out, fmt, &t, false);
+	goto out;
+nomem:
+	lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+	st = lxf_cmd_fail(ctx, &err);
+out:
+	for (size_t i = 0; q && i < rs->n; i++) {
+		lxf_response_fini(&q[i].resp);
+		lxf_client_free(q[i].c);
+	}
+	free(q);
 	lxf_table_fini(&t);
-	return LXF_EXIT_OK;
+	return st;
 }
 
 const struct lxf_cmd lxf_cmd_remote_list_entry =

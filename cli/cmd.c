@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "target.h"
 
 static const struct lxf_cmd *const cmd_table[] = {
 #define LXF_CMD(id) &lxf_cmd_##id##_entry,
@@ -273,46 +274,6 @@ static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int arg
 	return 0;
 }
 
-/* Releases what cmd_target_resolve filled in a. */
-static void cmd_target_fini(struct lxf_cmd_args *a)
-{
-	lxf_client_free(a->client);
-	free(a->name);
-	free(a->snap);
-	a->target_arg = NULL;
-	a->client = NULL;
-	a->name = NULL;
-	a->snap = NULL;
-}
-
-/* Resolves arg (NULL: not given, REMOTE only) as cmd's target kind into a. */
-static int cmd_target_resolve(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, const char *arg,
-			      struct lxf_cmd_args *a, struct lxf_err *err)
-{
-	char *inst = NULL;
-	int rc;
-
-	a->target_arg = arg;
-	/* test_cmd checks the table: no LXF_CMD_F_NOCONFIG entry has a target. */
-	if (!ctx->remotes)
-		return lxf_err_set(err, LXF_EINVAL, "'%s' has a target but no config", cmd->name);
-	if (!arg) {
-		a->name = strdup("");
-		if (!a->name)
-			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
-		return lxf_cmd_client(ctx, NULL, &a->client, err);
-	}
-	rc = lxf_cmd_target(ctx, arg, cmd->target != LXF_CMD_T_REMOTE, &a->client, &a->name, err);
-	if (rc || cmd->target != LXF_CMD_T_SNAPSHOT || !a->name || !strchr(a->name, '/'))
-		return rc;
-	rc = lxf_args_split_snap(a->name, &inst, &a->snap, err);
-	if (rc)
-		return rc;
-	free(a->name);
-	a->name = inst;
-	return 0;
-}
-
 /* One call of exec on the target arg; everything resolved for it is released after. */
 static int cmd_call(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, struct lxf_cmd_args *args,
 		    const char *arg)
@@ -320,11 +281,11 @@ static int cmd_call(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, struct l
 	struct lxf_err err = {0};
 	int st;
 
-	if (cmd->target != LXF_CMD_T_NONE && cmd_target_resolve(cmd, ctx, arg, args, &err) != 0)
+	if (cmd->target != LXF_CMD_T_NONE && lxf_cmd_target_resolve(cmd, ctx, arg, args, &err) != 0)
 		st = lxf_cmd_error(cmd, ctx, &err);
 	else
 		st = cmd->exec(cmd, ctx, args);
-	cmd_target_fini(args);
+	lxf_cmd_target_fini(args);
 	return st;
 }
 
@@ -386,6 +347,7 @@ static int cmd_exec(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int argc
 	else
 		st = cmd_call(cmd, ctx, args, args->argc ? args->argv[0] : NULL);
 out:
+	lxf_cmd_index_free(ctx);
 	lxf_remotes_free(ctx->remotes);
 	ctx->remotes = NULL;
 	free(args);
@@ -449,46 +411,6 @@ int lxf_cmd_run(int argc, char **argv)
 	st = cmd_exec(cmd, &ctx, argc - i, argv + i);
 	(void)fflush(ctx.out);
 	return st;
-}
-
-int lxf_cmd_client(struct lxf_cmd_ctx *ctx, const char *remote, struct lxf_client **out,
-		   struct lxf_err *err)
-{
-	const struct lxf_remote *rem;
-
-	*out = NULL;
-	if (!remote)
-		remote = ctx->remotes->default_remote;
-	rem = lxf_remotes_find(ctx->remotes, remote);
-	if (!rem)
-		return lxf_err_set(err, LXF_ENOENT, "remote '%s' not found", remote);
-	return lxf_remotes_client(ctx->remotes, rem, out, err);
-}
-
-int lxf_cmd_target(struct lxf_cmd_ctx *ctx, const char *arg, bool need_name,
-		   struct lxf_client **client, char **name, struct lxf_err *err)
-{
-	char *rn = NULL, *nm = NULL;
-	int rc;
-
-	*client = NULL;
-	*name = NULL;
-	rc = lxf_remotes_parse_arg(ctx->remotes, arg, &rn, &nm, err);
-	if (rc)
-		goto out;
-	if (need_name && !*nm) {
-		rc = lxf_err_set(err, LXF_EINVAL, "missing name in '%s'", arg);
-		goto out;
-	}
-	rc = lxf_cmd_client(ctx, rn, client, err);
-	if (rc)
-		goto out;
-	*name = nm;
-	nm = NULL;
-out:
-	free(rn);
-	free(nm);
-	return rc;
 }
 
 int lxf_cmd_path(char *buf, size_t len, const char *collection, const char *name,

@@ -82,8 +82,12 @@ struct lxf_cmd_args {
 	char *snap;                /* SNAPSHOT: the part after '/', NULL without one */
 };
 
+struct lxf_cmd_index;
+
 struct lxf_cmd_ctx {
 	struct lxf_remotes *remotes;
+	/* The fleet's instance names, asked at the first unqualified name (target.h). */
+	struct lxf_cmd_index *index;
 	FILE *out;
 	FILE *err;
 	bool quiet;

@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "complete.h"
+#include "fleet.h"
 
 #define CMD_WORDS_MAX 3   /* words of the longest command name */
 #define WORD_MAX      256 /* a candidate built from a typed word */
@@ -202,13 +203,20 @@ static void complete_arg(const struct lxf_cmd *cmd, const char *partial,
 			}
 		}
 	} else {
+		const struct lxf_remote *def = lxf_remotes_find(r, r->default_remote);
+
 		for (size_t i = 0; i < r->n; i++) {
+			/* The built-in local only when an lxfd runs here (fleet.h). */
+			if (r->v[i].is_static && !lxf_fleet_member(&r->v[i]))
+				continue;
 			(void)snprintf(buf, sizeof(buf), "%s:", r->v[i].name);
 			if (strncmp(buf, partial, pl) == 0)
 				lxf_cands_add(c, buf);
 		}
-		if (src->instances && r->default_remote && lxf_remotes_find(r, r->default_remote))
-			src->instances(src->ctx, r, r->default_remote, &names);
+		/* Bare names: the default remote the user chose, else the fleet's (target.h). */
+		for (size_t i = 0; src->instances && i < r->n; i++)
+			if (def && !def->is_static ? &r->v[i] == def : lxf_fleet_member(&r->v[i]))
+				src->instances(src->ctx, r, r->v[i].name, &names);
 		for (size_t i = 0; i < names.n; i++)
 			if (strncmp(names.v[i], partial, pl) == 0)
 				lxf_cands_add(c, names.v[i]);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The fleet's instance lists in one batch: see fleet.h. */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "client.h"
@@ -8,6 +9,12 @@
 
 int lxf_fleet_fetch(const struct lxf_remotes *remotes, struct lxf_fleet_job *jobs, size_t njobs,
 		    const char *path)
+{
+	return lxf_fleet_get(remotes, jobs, njobs, path, true);
+}
+
+int lxf_fleet_get(const struct lxf_remotes *remotes, struct lxf_fleet_job *jobs, size_t njobs,
+		  const char *path, bool want_array)
 {
 	struct lxf_client_req *reqs = calloc(njobs ? njobs : 1, sizeof(*reqs));
 	int rc;
@@ -29,9 +36,10 @@ int lxf_fleet_fetch(const struct lxf_remotes *remotes, struct lxf_fleet_job *job
 		if (reqs[j].rc) {
 			jobs[j].rc = reqs[j].rc;
 			jobs[j].err = reqs[j].err;
-		} else if (!md || !json_object_is_type(md, json_type_array)) {
+		} else if (!md || (want_array && !json_object_is_type(md, json_type_array))) {
 			jobs[j].rc =
-			    lxf_err_set(&jobs[j].err, LXF_EIO, "instance list is not an array");
+			    lxf_err_set(&jobs[j].err, LXF_EIO, "the answer to %s is not %s", path,
+					want_array ? "an array" : "an object");
 		} else {
 			jobs[j].instances = json_object_get(md);
 		}
@@ -47,6 +55,9 @@ bool lxf_fleet_member(const struct lxf_remote *rem)
 	struct stat st;
 	char path[4096];
 
+	/* Image servers (simplestreams) and public remotes hold no containers. */
+	if ((rem->protocol && strcmp(rem->protocol, "lxd") != 0) || rem->public)
+		return false;
 	if (!rem->is_static)
 		return true;
 	if (lxf_remote_socket_path(rem, path, sizeof(path), NULL) != 0)

@@ -19,7 +19,7 @@
 /* One remote's part: set remote, zero the rest; the fetch fills them. */
 struct lxf_fleet_job {
 	const struct lxf_remote *remote;
-	struct json_object *instances; /* the array answered; owned (json_object_put) */
+	struct json_object *instances; /* the array (metadata) answered; owned (json_object_put) */
 	struct lxf_err err;            /* why not, when rc != 0 */
 	int rc;
 };
@@ -34,9 +34,17 @@ int lxf_fleet_fetch(const struct lxf_remotes *remotes, struct lxf_fleet_job *job
 		    const char *path);
 
 /*
- * Whether a remote belongs to the fleet when none is named: every remote
- * of config.yml, and the built-in `local` only when its socket exists
- * (no lxfd there, no noise).
+ * As lxf_fleet_fetch for any GET (images, profiles, operations): each
+ * job's instances holds the answer's metadata, an array when want_array.
+ */
+int lxf_fleet_get(const struct lxf_remotes *remotes, struct lxf_fleet_job *jobs, size_t njobs,
+		  const char *path, bool want_array);
+
+/*
+ * The one rule of who is in the fleet when no remote is named, for every
+ * command that reads the fleet, lxf monitor and lxf-tui: every LXD-protocol,
+ * non-public remote of config.yml, and the built-in `local` only when its
+ * socket exists (the user never added it: no lxfd there, no noise).
  */
 bool lxf_fleet_member(const struct lxf_remote *rem);
 

@@ -127,6 +127,46 @@ int lxf_list_check_filter(const char *f, struct lxf_err *err)
 	return 0;
 }
 
+int lxf_list_split(int argc, char *const *argv, const char **filters, size_t *nfilters,
+		   struct lxf_list_pick *picks, size_t *npicks, struct lxf_err *err)
+{
+	*nfilters = 0;
+	*npicks = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *colon = strchr(a, ':');
+		size_t rl;
+		int rc;
+
+		/* "key=value" may hold ':' (ipv6=fd00::1): a filter, as lxc reads it. */
+		if (!colon || strchr(a, '=')) {
+			rc = lxf_list_check_filter(a, err);
+			if (rc)
+				return rc;
+			filters[(*nfilters)++] = a;
+			continue;
+		}
+		rl = (size_t)(colon - a);
+		if (rl == 0 || rl > LXF_REMOTE_NAME_MAX)
+			return lxf_err_set(err, LXF_EUSAGE, "bad remote in '%s'", a);
+		memcpy(picks[*npicks].remote, a, rl);
+		picks[*npicks].remote[rl] = '\0';
+		picks[(*npicks)++].name = colon + 1;
+	}
+	return 0;
+}
+
+bool lxf_list_picked(const struct lxf_list_pick *picks, size_t npicks, const char *remote,
+		     const char *name)
+{
+	if (npicks == 0)
+		return true;
+	for (size_t i = 0; i < npicks; i++)
+		if (strcmp(picks[i].remote, remote) == 0 &&
+		    (!picks[i].name[0] || (name && strcmp(picks[i].name, name) == 0)))
+			return true;
+	return false;
+}
+
 static bool list_match_net(struct json_object *inst, const char *query, const char *family)
 {
 	struct json_object *net = lxf_view_ifaces(inst), *a;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "remotes.h"
 #include "view.h"
 
 /*
@@ -36,6 +37,26 @@ bool lxf_list_match(struct json_object *inst, const char *const *filters, size_t
  * is -LXF_EUSAGE "bad filter '...': why". Other filters are free-form.
  */
 int lxf_list_check_filter(const char *f, struct lxf_err *err);
+
+/* One "REMOTE:" or "REMOTE:NAME" argument of lxf list. */
+struct lxf_list_pick {
+	char remote[LXF_REMOTE_NAME_MAX + 1];
+	const char *name; /* borrowed from argv; "" for the whole remote */
+};
+
+/*
+ * Splits lxf list's arguments (argc of them): "REMOTE:" picks all of that
+ * remote, "REMOTE:NAME" that instance there, anything else (no ':', or
+ * key=value) is a filter (lxf_list_check_filter'd). filters and picks
+ * hold argc entries each; borrowed from argv. Returns 0 or -LXF_EUSAGE.
+ * Whether the remotes exist is the caller's check.
+ */
+int lxf_list_split(int argc, char *const *argv, const char **filters, size_t *nfilters,
+		   struct lxf_list_pick *picks, size_t *npicks, struct lxf_err *err);
+
+/* Whether the instance name of remote is picked: always with no picks. */
+bool lxf_list_picked(const struct lxf_list_pick *picks, size_t npicks, const char *remote,
+		     const char *name);
 
 /* The cell of column letter for inst (lxf_view_cell): malloc'ed (free()), NULL on ENOMEM. */
 char *lxf_list_cell(struct json_object *inst, char letter);

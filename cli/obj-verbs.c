@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "args.h"
+#include "fleet.h"
 #include "json.h"
 #include "list.h"
 #include "obj.h"
 #include "output.h"
+#include "target.h"
 
 void lxf_obj_ref_fini(struct lxf_obj_ref *r)
 {
@@ -67,6 +69,8 @@ int lxf_obj_open(struct lxf_cmd_ctx *ctx, const struct lxf_obj_desc *d, const ch
 	memset(r, 0, sizeof(*r));
 	if (!arg)
 		rc = lxf_cmd_client(ctx, NULL, &r->c, err);
+	else if (strcmp(d->collection, "instances") == 0)
+		rc = lxf_cmd_target_inst(ctx, arg, &r->c, &rest, err);
 	else
 		rc = lxf_cmd_target(ctx, arg, !server, &r->c, &rest, err);
 	if (rc || !rest || !*rest) {
@@ -153,19 +157,35 @@ static char *obj_cell(const struct lxf_obj_col *col, struct json_object *o)
 	}
 }
 
-/* The table of the objects in rows, kept by d->keep. */
-static int obj_table(const struct lxf_obj_desc *d, struct json_object *rows, const char *filter,
-		     struct lxf_table *t, struct lxf_err *err)
+/* Whether d->keep keeps o for every filter (one "" when none was given). */
+static bool obj_keep(const struct lxf_obj_desc *d, struct json_object *o,
+		     const char *const *filters, size_t nfilters)
 {
-	char *row[LXF_OBJ_MAX_COLS];
+	if (d->keep && nfilters == 0)
+		return d->keep(o, "");
+	for (size_t f = 0; d->keep && f < nfilters; f++)
+		if (!d->keep(o, filters[f]))
+			return false;
+	return true;
+}
+
+/* The table of the objects in rows, kept by d->keep; remote: a first REMOTE cell, or NULL. */
+static int obj_table(const struct lxf_obj_desc *d, struct json_object *rows, const char *remote,
+		     const char *const *filters, size_t nfilters, struct lxf_table *t,
+		     struct lxf_err *err)
+{
+	char *row[LXF_OBJ_MAX_COLS + 1];
+	size_t first = remote ? 1 : 0;
 
 	for (size_t i = 0; i < json_object_array_length(rows); i++) {
 		struct json_object *o = json_object_array_get_idx(rows, i);
 
-		if (d->keep && !d->keep(o, filter))
+		if (!obj_keep(d, o, filters, nfilters))
 			continue;
-		for (size_t k = 0; k < t->ncols; k++)
-			row[k] = obj_cell(&d->cols[k], o);
+		if (remote)
+			row[0] = strdup(remote);
+		for (size_t k = first; k < t->ncols; k++)
+			row[k] = obj_cell(&d->cols[k - first], o);
 		if (lxf_table_add_row(t, row) != 0)
 			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
 	}
@@ -207,7 +227,7 @@ int lxf_obj_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			goto fail;
 		goto out;
 	}
-	if (obj_table(d, rows, args->name, &t, &err) != 0)
+	if (obj_table(d, rows, NULL, (const char *const *)&args->name, 1, &t, &err) != 0)
 		goto fail;
 	lxf_table_print(ctx->out, args->fmt, &t, false);
 	goto out;
@@ -218,6 +238,166 @@ out:
 		json_object_put(rows);
 	lxf_table_fini(&t);
 	lxf_response_fini(&resp);
+	return st;
+}
+
+/*
+ * Splits fleet list arguments: "REMOTE:[FILTER]" picks a remote (jobs),
+ * anything else is a filter (only for LXF_OBJ_FILTER kinds). No remote
+ * picked: the fleet's members.
+ */
+static int obj_fleet_args(const struct lxf_obj_desc *d, struct lxf_cmd_ctx *ctx,
+			  const struct lxf_cmd_args *args, struct lxf_fleet_job *jobs,
+			  size_t *njobs, const char **filters, size_t *nfilters,
+			  struct lxf_err *err)
+{
+	const struct lxf_remotes *r = ctx->remotes;
+	size_t picked;
+
+	*njobs = *nfilters = 0;
+	for (int i = 0; i < args->argc; i++) {
+		const char *a = args->argv[i], *colon = strchr(a, ':');
+		const char *filter = colon ? colon + 1 : a;
+		const struct lxf_remote *rem = NULL;
+		bool dup = false;
+
+		if (colon) {
+			char rn[LXF_REMOTE_NAME_MAX + 1];
+			size_t rl = (size_t)(colon - a);
+
+			if (rl <= LXF_REMOTE_NAME_MAX) {
+				memcpy(rn, a, rl);
+				rn[rl] = '\0';
+				rem = lxf_remotes_find(r, rn);
+			}
+			if (!rem)
+				return lxf_err_set(err, LXF_ENOENT, "remote '%.*s' not found",
+						   (int)rl, a);
+			for (size_t j = 0; j < *njobs; j++)
+				dup |= jobs[j].remote == rem;
+			if (!dup)
+				jobs[(*njobs)++].remote = rem;
+		}
+		if (!*filter)
+			continue;
+		if (!(d->flags & LXF_OBJ_FILTER))
+			return lxf_err_set(err, LXF_EUSAGE, "want REMOTE:, got '%s'", a);
+		filters[(*nfilters)++] = filter;
+	}
+	picked = *njobs;
+	for (size_t i = 0; picked == 0 && i < r->n; i++)
+		if (lxf_fleet_member(&r->v[i]))
+			jobs[(*njobs)++].remote = &r->v[i];
+	if (*njobs == 0)
+		return lxf_err_set(err, LXF_EUSAGE,
+				   "no remote: no lxfd runs here and none was added (lxf remote "
+				   "add NAME ADDR)");
+	return 0;
+}
+
+/* The fleet's objects as JSON/YAML: one array, each object with its "remote". */
+static int obj_fleet_json(const struct lxf_obj_desc *d, struct lxf_cmd_ctx *ctx, enum lxf_fmt fmt,
+			  struct json_object **rows, const struct lxf_fleet_job *jobs, size_t njobs,
+			  const char **filters, size_t nfilters, struct lxf_err *err)
+{
+	struct json_object *all = json_object_new_array();
+	int rc = 0;
+
+	for (size_t j = 0; all && j < njobs; j++)
+		for (size_t i = 0; rows[j] && i < json_object_array_length(rows[j]); i++) {
+			struct json_object *o = json_object_array_get_idx(rows[j], i);
+
+			if (!json_object_is_type(o, json_type_object) ||
+			    !obj_keep(d, o, filters, nfilters))
+				continue;
+			if (lxf_json_add_str(o, "remote", jobs[j].remote->name) != 0 ||
+			    json_object_array_add(all, json_object_get(o)) != 0)
+				rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		}
+	if (!all)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = lxf_output_json(ctx->out, fmt, all, err);
+	json_object_put(all);
+	return rc;
+}
+
+int lxf_obj_list_fleet(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		       const struct lxf_cmd_args *args)
+{
+	const struct lxf_obj_desc *d = self->obj;
+	const char *headers[LXF_OBJ_MAX_COLS + 1] = {"REMOTE"};
+	struct lxf_fleet_job *jobs = calloc(ctx->remotes->n + 1, sizeof(*jobs));
+	const char **filters = calloc((size_t)args->argc + 1, sizeof(*filters));
+	struct json_object **rows = calloc(ctx->remotes->n + 1, sizeof(*rows));
+	struct lxf_err err = {0};
+	struct lxf_table t;
+	size_t ncols = 1, njobs = 0, nfilters = 0, failed = 0;
+	char url[256];
+	int st = LXF_EXIT_OK, first_fail = 0;
+
+	while (ncols <= LXF_OBJ_MAX_COLS && d->cols[ncols - 1].header) {
+		headers[ncols] = d->cols[ncols - 1].header;
+		ncols++;
+	}
+	lxf_table_init(&t, ncols, headers);
+	if (!jobs || !filters || !rows) {
+		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (obj_fleet_args(d, ctx, args, jobs, &njobs, filters, &nfilters, &err) != 0)
+		goto fail;
+	(void)snprintf(url, sizeof(url), "/1.0/%s?recursion=1", d->collection);
+	if (lxf_fleet_get(ctx->remotes, jobs, njobs, url, false) != 0) {
+		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t j = 0; j < njobs; j++) {
+		struct json_object *md = jobs[j].instances;
+
+		if (!jobs[j].rc) {
+			rows[j] = d->rows ? d->rows(md) : json_object_get(md);
+			if (!rows[j] || !json_object_is_type(rows[j], json_type_array))
+				jobs[j].rc =
+				    lxf_err_set(&jobs[j].err, LXF_EIO,
+						"the server sent no list of %s", d->collection);
+		}
+		if (!jobs[j].rc) {
+			if (args->fmt != LXF_FMT_JSON && args->fmt != LXF_FMT_YAML &&
+			    obj_table(d, rows[j], jobs[j].remote->name, filters, nfilters, &t,
+				      &err) != 0)
+				goto fail;
+			continue;
+		}
+		fprintf(ctx->err, "lxf: remote '%s': %s\n", jobs[j].remote->name, jobs[j].err.msg);
+		if (!failed++)
+			first_fail = jobs[j].err.code;
+	}
+	if (failed == njobs) {
+		/* Nothing answered: no empty table pretending to be a result. */
+		st = lxf_code_exit(first_fail);
+		goto out;
+	}
+	if (args->fmt == LXF_FMT_JSON || args->fmt == LXF_FMT_YAML) {
+		if (obj_fleet_json(d, ctx, args->fmt, rows, jobs, njobs, filters, nfilters, &err) !=
+		    0)
+			goto fail;
+	} else {
+		lxf_table_print(ctx->out, args->fmt, &t, false);
+	}
+	st = failed ? LXF_EXIT_PARTIAL : LXF_EXIT_OK;
+	goto out;
+fail:
+	st = lxf_cmd_error(self, ctx, &err);
+out:
+	for (size_t j = 0; rows && j < njobs; j++)
+		if (rows[j])
+			json_object_put(rows[j]);
+	lxf_fleet_jobs_fini(jobs, njobs);
+	lxf_table_fini(&t);
+	free(rows);
+	free(filters);
+	free(jobs);
 	return st;
 }
 

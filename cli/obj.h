@@ -218,6 +218,9 @@ int lxf_obj_run(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
  * The generic verbs, exec functions of entries whose obj is set:
  * list   [REMOTE:][FILTER] [-f FORMAT]: d->cols as a table, or the GET as JSON/YAML
  *        (the dispatcher resolves the remote and parses -f: LXF_OBJ_LIST_ENTRY);
+ * list_fleet [REMOTE:[FILTER]...] [FILTER...]: as list over the fleet's members (or the
+ *        remotes named) in one parallel batch, a REMOTE column first, "remote" in each
+ *        JSON object; a remote that fails is named on stderr, exit 3 (LXF_OBJ_FLEET_LIST_ENTRY);
  * show   TARGET: YAML (writable members and show_extra, or the whole GET; --expanded);
  * get    TARGET KEY: one config key (non-strings as JSON; --expanded);
  * set    TARGET KEY VALUE | key=value...; unset TARGET KEY: GET + PUT with If-Match;
@@ -228,8 +231,8 @@ int lxf_obj_run(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
  */
 typedef int lxf_obj_verb(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			 const struct lxf_cmd_args *args);
-lxf_obj_verb lxf_obj_list, lxf_obj_show, lxf_obj_get_key, lxf_obj_set, lxf_obj_unset,
-    lxf_obj_edit_cmd, lxf_obj_rename, lxf_obj_delete;
+lxf_obj_verb lxf_obj_list, lxf_obj_list_fleet, lxf_obj_show, lxf_obj_get_key, lxf_obj_set,
+    lxf_obj_unset, lxf_obj_edit_cmd, lxf_obj_rename, lxf_obj_delete;
 
 /*
  * A command entry in one line: name, an alias (NULL for none), usage,
@@ -245,5 +248,10 @@ lxf_obj_verb lxf_obj_list, lxf_obj_show, lxf_obj_get_key, lxf_obj_set, lxf_obj_u
 #define LXF_OBJ_LIST_ENTRY(grp, us, sum, desc)                                                     \
 	LXF_CMD_ENTRY_OBJ(grp " list", grp " ls", us " [-f FORMAT]", sum, 0, 1, LXF_CMD_T_REMOTE,  \
 			  LXF_CMD_F_FORMAT, lxf_obj_list, desc, {0})
+
+/* As LXF_OBJ_LIST_ENTRY over the fleet (lxf_obj_list_fleet): any number of REMOTE: arguments. */
+#define LXF_OBJ_FLEET_LIST_ENTRY(grp, us, sum, desc)                                               \
+	LXF_CMD_ENTRY_OBJ(grp " list", grp " ls", us " [-f FORMAT]", sum, 0, -1, LXF_CMD_T_NONE,   \
+			  LXF_CMD_F_FORMAT, lxf_obj_list_fleet, desc, {0})
 
 #endif

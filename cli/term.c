@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "target.h"
 
 #define TERM_MAX_SIGS 16
 
@@ -36,7 +37,7 @@ int lxf_term_target(struct lxf_cmd_ctx *ctx, const char *arg, struct lxf_client 
 	if (wc)
 		*wc = NULL;
 	*name = NULL;
-	rc = lxf_remotes_parse_arg(ctx->remotes, arg, &rname, &nm, err);
+	rc = lxf_cmd_parse_arg(ctx, arg, LXF_NAME_INSTANCE, &rname, &nm, err);
 	if (rc == 0 && !*nm)
 		rc = lxf_err_set(err, LXF_EINVAL, "missing instance name in '%s'", arg);
 	if (rc)

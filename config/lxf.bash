@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Commands and flags come from lxf itself (`lxf --help`, `lxf help CMD`),
-# so this file never falls behind the command table. Remotes come from
-# `lxf remote list -f csv`, instance names from `lxf list R: -f csv -c n`,
+# so this file never falls behind the command table; so do the column
+# letters of `list -c`. Remotes come from `lxf remote list -f csv`,
+# instance names from `lxf list R: -f csv -c n` (unqualified: the whole
+# fleet's, unless the user chose a default remote), profile names for
+# `profile add` from `lxf profile list R: -f csv`,
 # image aliases from `lxf image alias list R: -f csv` (with a short
 # timeout, so a dead remote does not freeze the shell).
 
@@ -53,12 +56,33 @@ _lxf_remotes()
 
 _lxf_instances()
 {
-	# $2: a remote name, or empty for the default remote.
+	# $2: a remote name, or empty: the default remote the user chose
+	# (remote switch), else every remote of the fleet, as lxf resolves an
+	# unqualified name.
 	local target=${2:+$2:}
 	if [[ -z $target ]]; then
 		target=$("$1" remote get-default 2>/dev/null):
+		[[ $target == local: ]] && target=
 	fi
-	timeout 3 "$1" list "$target" -f csv -c n 2>/dev/null
+	timeout 3 "$1" list $target -f csv -c n 2>/dev/null | sort -u
+}
+
+# The column letters of lxf list -c, from its help: the list after the
+# last ':' of the --columns line, or "  X  ..." / "  X - ..." lines of a
+# column table.
+_lxf_columns()
+{
+	"$1" help list 2>/dev/null | awk '
+		/--columns/ { n = split($0, a, ":"); m = split(a[n], w, " ")
+			for (i = 1; i <= m; i++) if (length(w[i]) == 1) print w[i] }
+		/^ +[A-Za-z0-9]( +- | {2,})[A-Za-z]/ && !/^ +-/ { sub(/^ +/, ""); print substr($0, 1, 1) }' |
+		sort -u
+}
+
+# Profile names of remote $2 (empty: every remote of the fleet).
+_lxf_profiles()
+{
+	timeout 3 "$1" profile list ${2:+$2:} -f csv 2>/dev/null | awk -F, '{ print $2 }' | sort -u
 }
 
 _lxf_images()
@@ -169,7 +193,18 @@ _lxf()
 			COMPREPLY=($(compgen -W "pull push relay" -- "$cur"))
 		return
 		;;
-	--env | --cwd | --user | --group | -c | --columns | --timeout | -p | --profile)
+	-c | --columns)
+		# list -c: letters, typed one after another ("ns4"); elsewhere -c KEY=VALUE.
+		if [[ $cmd == list ]]; then
+			local l
+			for l in $(_lxf_columns "$lxf"); do
+				[[ $cur == *"$l"* ]] || COMPREPLY+=("$cur$l")
+			done
+			compopt -o nospace 2>/dev/null
+		fi
+		return
+		;;
+	--env | --cwd | --user | --group | --timeout | -p | --profile)
 		return
 		;;
 	--password | --token | --name | --projects | --alias)
@@ -240,8 +275,13 @@ _lxf()
 	image\ info | image\ delete | image\ edit | image\ alias\ delete)
 		what=image
 		;;
-	image\ import | image\ list | image\ alias\ list | export)
+	image\ import | image\ list | image\ alias\ list | export | profile\ list | network\ list | \
+		storage\ list | operation\ list)
 		what=remote
+		;;
+	profile\ add | profile\ remove)
+		# [R:]INSTANCE, then a profile of that instance's remote.
+		((pos == 1)) && what=profile
 		;;
 	esac
 
@@ -249,6 +289,11 @@ _lxf()
 	local -a cands=()
 	if [[ $what == file ]]; then
 		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+	elif [[ $what == profile ]]; then
+		local inst=${words[${#words[@]} - 1]} r=""
+		[[ $inst == *:* ]] && r=${inst%%:*}
+		COMPREPLY=($(compgen -W "$(_lxf_profiles "$lxf" "$r")" -- "$cur"))
 		return
 	elif [[ $what == remote ]]; then
 		COMPREPLY=($(compgen -W "$(_lxf_remote_prefixes "$lxf")" -- "$cur"))

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fleet.h"
 #include "ui.h"
 
 static void usage(FILE *f)
@@ -35,7 +36,7 @@ static void usage(FILE *f)
 			 "  -V, --version  show the version\n");
 }
 
-/* Remotes the console shows: the named ones, else every LXD-protocol remote. */
+/* Remotes the console shows: the named ones, else the fleet's members (fleet.h). */
 static int pick_hosts(struct tui_model *m, int argc, char **argv)
 {
 	const struct lxf_remotes *r = m->remotes;
@@ -65,8 +66,8 @@ static int pick_hosts(struct tui_model *m, int argc, char **argv)
 	for (size_t i = 0; argc == 0 && i < r->n && m->nhosts < TUI_HOSTS_MAX; i++) {
 		const struct lxf_remote *rem = &r->v[i];
 
-		/* Image servers (simplestreams) and public remotes hold no containers. */
-		if ((rem->protocol && strcmp(rem->protocol, "lxd") != 0) || rem->public)
+		/* The fleet's one rule: no image servers, no absent built-in `local`. */
+		if (!lxf_fleet_member(rem))
 			continue;
 		m->hosts[m->nhosts].rem = rem;
 		(void)snprintf(m->hosts[m->nhosts++].name, sizeof(m->hosts[0].name), "%s",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# covers: lxf init, lxf snapshot, lxf remote switch
+# covers: lxf init, lxf snapshot, lxf remote switch, lxf profile create, lxf image copy
 # covers: lxf.bash completion
 #
 # Bash completion (config/lxf.bash) against real remotes: two lxfd hosts,
@@ -9,7 +9,9 @@
 # bash asks it (COMP_LINE, COMP_POINT, COMP_WORDS) and its answer checked:
 # flags and --mode values of move/copy, "R:NAME/SNAP" snapshots, image
 # arguments of image copy and launch, "R:" after them, values of flags
-# skipped when counting arguments, files for -f FILE (plan, apply).
+# skipped when counting arguments, files for -f FILE (plan, apply), the
+# column letters of list -c, profiles after profile add R:NAME and, with
+# the built-in default remote, instance names of the whole fleet.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -130,5 +132,31 @@ assert_eq "$LXFE_RUN/stack.yaml" "$(comp "plan -f $LXFE_RUN/stack")" "plan -f FI
 assert_eq "$LXFE_RUN/stack.yaml" "$(comp "apply --file $LXFE_RUN/st")" "apply --file FILE"
 assert_eq "compact csv json table yaml" "$(comp "list -f ")" "list -f FORMAT"
 assert_eq "h1: h2: local:" "$(comp "export ")" "export REMOTE"
+
+# --- list -c: column letters, added one after another (issue #17 item 9)
+got=$(comp "list -c ")
+for l in n s 4 r; do
+	assert_contains " $got " " $l " "list -c letters"
+done
+got=$(comp "list -c ns")
+assert_contains " $got " " ns4 " "list -c ns"
+assert_not_contains " $got " " nsn " "list -c ns: no letter twice"
+assert_eq "" "$(comp "launch -c ")" "launch -c is KEY=VALUE"
+
+# --- profile add R:NAME PROFILE: the profiles of R
+assert_exit 0 lxf_run profile create h1:prof1
+assert_eq "default prof1" "$(comp "profile add h1:c1 ")" "profile add h1:c1"
+assert_eq "prof1" "$(comp "profile add h1:c1 p")" "profile add h1:c1 p"
+
+# --- unqualified names: the whole fleet's when the default is the built-in
+# local (no lxfd here), as lxf resolves them.
+assert_exit 0 lxf_run image copy h1:busybox h2: --alias busybox
+assert_exit 0 lxf_run init busybox h2:d2
+assert_exit 0 lxf_run remote switch local
+got=$(comp "start ")
+for w in c1 d2 h1: h2:; do
+	assert_contains " $got " " $w " "fleet names"
+done
+assert_eq "d2" "$(comp "start d")" "a name on h2 only"
 
 echo "PASS test-completion"

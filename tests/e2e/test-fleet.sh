@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# covers: lxf list, lxf launch, lxf start, lxf stop, lxf delete
+# covers: lxf list, lxf launch, lxf start, lxf stop, lxf delete, lxf init, lxf monitor
+# covers: lxf image list, lxf profile list, lxf network list, lxf storage list
+# covers: lxf operation list, lxf remote list, lxf info, lxf config set, lxf config get
 #
 # A fleet: three hosts, two busybox containers on each. `lxf list` shows
 # all six with their remote and an address from their own host's subnet,
 # keeps listing when one remote is down (exit 3), and stop/delete work.
+# No lxfd runs on this machine (`local` has no socket), so it is not part
+# of the fleet: unqualified names are looked up across h1..h4 (one, several
+# or none), a new name needs a remote, image/profile/network/storage/
+# operation lists cover the fleet with a REMOTE column, `lxf list
+# REMOTE:NAME` is that instance, `remote list` says who answers with what
+# server, and launch says where a missing image alias is (issue #17).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -99,12 +107,85 @@ for i in 1 2 3; do
 	assert_eq 2 "$(ip -n "$ns" -o link show master lxfbr0 | wc -l)" "veths on h$i's lxfbr0"
 done
 
+# --- One rule for the fleet (issue #17): no lxfd on this machine (`local`
+# has no socket), so `local` is not part of it; unqualified names are
+# looked up across h1..h4. A fleet monitor says nothing of `local`.
+LXF_DIR=$LXFE_RUN/no-local "$LXFE_LXF" monitor --type lifecycle -f json \
+	>"$LXFE_RUN/monitor.out" 2>"$LXFE_RUN/monitor.err" &
+mon=$!
+assert_exit 0 lxf_run init busybox h2:solo
+wait_until 10 grep -q '"remote":"h2"' "$LXFE_RUN/monitor.out" ||
+	fail "no event from h2 in the fleet monitor: $(cat "$LXFE_RUN/monitor.out" "$LXFE_RUN/monitor.err")"
+kill -INT "$mon"
+wait "$mon" || fail "monitor did not exit 0 on SIGINT: $(cat "$LXFE_RUN/monitor.err")"
+assert_eq "" "$(cat "$LXFE_RUN/monitor.err")" "fleet monitor stderr"
+assert_exit 0 lxf_run config set solo user.where=here
+assert_exit 0 lxf_run config get h2:solo user.where
+assert_eq here "$LXFE_OUT" "config set on the one remote holding solo"
+assert_exit 0 lxf_run info solo
+assert_contains "$LXFE_OUT" "solo" "info solo"
+assert_exit 2 lxf_run info c1
+assert_contains "$LXFE_ERR" "c1 is on h1, h2, h3: use h1:c1" "an ambiguous name"
+assert_exit 1 lxf_run config show nosuch
+assert_contains "$LXFE_ERR" "instance 'nosuch' not found on h1, h2, h3, h4" "a name nowhere"
+assert_not_contains "$LXFE_ERR" "unix.socket" "a name nowhere"
+assert_exit 2 lxf_run launch busybox web
+assert_contains "$LXFE_ERR" "one of h1, h2, h3, h4" "a new name without a remote"
+assert_exit 0 lxf_run delete solo
+
+# Fleet lists with a REMOTE column, or only the remotes named.
+assert_exit 0 lxf_run image list -f csv
+for i in 1 2 3; do
+	assert_contains "$LXFE_OUT" "h$i,busybox," "image list"
+done
+assert_exit 0 lxf_run profile list -f csv
+for i in 1 2 3 4; do
+	assert_contains "$LXFE_OUT" "h$i,default," "profile list"
+done
+assert_exit 0 lxf_run profile list h2: -f csv
+assert_eq "h2,default" "$(cut -d, -f1,2 <<<"$LXFE_OUT")" "profile list h2:"
+assert_exit 0 lxf_run image list -f json
+assert_eq "h1 h2 h3" "$(jq -r '[.[].remote] | join(" ")' <<<"$LXFE_OUT")" "image list JSON remotes"
+for what in network storage operation; do
+	assert_exit 0 lxf_run "$what" list
+	assert_contains "$LXFE_OUT" "REMOTE" "$what list"
+done
+assert_exit 0 lxf_run network list -f csv
+assert_contains "$LXFE_OUT" "h4,lxfbr0," "network list"
+
+# REMOTE:NAME in lxf list is that instance there; REMOTE: all of it.
+assert_exit 0 lxf_run list h1:c1 h2:c2 -f csv -c rn
+assert_eq "h1,c1 h2,c2" "$(xargs <<<"$LXFE_OUT")" "list h1:c1 h2:c2"
+assert_exit 0 lxf_run list h1: h2:c1 -f csv -c rn
+assert_eq "h1,c1 h1,c2 h2,c1" "$(xargs <<<"$LXFE_OUT")" "list h1: h2:c1"
+assert_exit 0 lxf_run list h3: c2 -f csv -c rn
+assert_eq "h3,c2" "$(xargs <<<"$LXFE_OUT")" "list h3: c2 (a bare word filters)"
+
+# The launch image error names the remote looked on and where the alias is.
+assert_exit 1 lxf_run launch busybox h4:x
+assert_contains "$LXFE_ERR" "image 'busybox' not found on h4 (it is on h1, h2, h3: lxf image copy h1:busybox h4: --alias busybox)" "launch on a remote without the image"
+
+# remote list: each remote's answer, server and version, asked together.
+ver=$(lxf_run version h1: | sed -n 's/^Server version: //p')
+assert_exit 0 lxf_run remote list
+for i in 1 2 3 4; do
+	assert_contains "$(grep "| h$i " <<<"$LXFE_OUT")" "| up " "remote list h$i"
+	assert_contains "$(grep "| h$i " <<<"$LXFE_OUT")" "| lxfd $ver " "remote list h$i"
+done
+assert_contains "$(grep "| local " <<<"$LXFE_OUT")" "| absent " "remote list local"
+
 # One remote goes down: partial result, exit 3, the six still listed.
 kill -9 "$(cat "$(host_dir 4)/lxfd.pid")"
 wait_until 10 sh -c "! kill -0 $(cat "$(host_dir 4)/lxfd.pid") 2>/dev/null" || fail "h4's lxfd survived SIGKILL"
 assert_exit 3 lxf_run list
 assert_eq 6 "$(printf '%s\n' "$LXFE_OUT" | grep -c 'RUNNING')" "RUNNING rows with h4 down"
 assert_contains "$LXFE_ERR" "h4" "error about the unreachable remote"
+assert_exit 3 lxf_run profile list -f csv
+assert_contains "$LXFE_ERR" "remote 'h4'" "profile list with h4 down"
+assert_contains "$LXFE_OUT" "h3,default," "profile list with h4 down"
+assert_exit 0 lxf_run remote list
+assert_contains "$(grep "| h4 " <<<"$LXFE_OUT")" "| down" "remote list h4 down"
+assert_exit 0 lxf_run info h1:c2
 
 # Stop, start, delete.
 assert_exit 0 lxf_run stop h1:c1

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # covers: lxf list, lxf launch, lxf init, lxf snapshot, lxf image import, lxf remote add
+# covers: lxf remote list, lxf image list, lxf profile list, lxf info
 #
 # `lxf list` shows what `lxc list` shows, on the same real LXD (Debian's
 # lxd 5.0): a private LXD in harness host 1's network namespace (eth0 on
@@ -10,6 +11,9 @@
 # default columns (state and snapshots: recursion=2) and for columns that
 # need neither (recursion=1), `lxf list lxd: -f csv -c COLUMNS` must equal
 # `lxc list -f csv -c COLUMNS` line for line, IP cells included.
+#
+# With an lxfd host beside it: `remote list` shows LXD's server and
+# version, image and profile lists cover both (issue #17).
 #
 # LXD is started and torn down as in test-lxd-interop.sh. When LXD is
 # missing or cannot start here the test says so LOUDLY and exits 0.
@@ -24,9 +28,12 @@ read -r CA CB CC <<<"$LXD_NAMES"
 # shellcheck source-path=SCRIPTDIR source=lxd.sh
 . "$(dirname "$0")/lxd.sh"
 
-# Host 1: the network part only (netns, lxfbr0, dnsmasq), for LXD.
-lxfe_net_up 1
-lxd_up 1
+# Host 1: an lxfd beside LXD in the fleet. Host 2: the network part only
+# (netns, lxfbr0, dnsmasq), for LXD.
+hosts_up 1
+hosts_import_image 1
+_lxfe_host_net 2
+lxd_up 2
 
 assert_exit 0 lxf_run remote add lxd "unix://$LXD_D/unix.socket"
 assert_exit 0 lxf_run image import "$(lxfe_image)" lxd: --alias busybox
@@ -55,4 +62,21 @@ compare nstS
 compare nst
 compare ns4
 assert_contains "$(lxc_ list -f csv -c nS)" "$CA,1" "snapshot counted by lxc"
+
+# A fleet of lxfd and LXD (issue #17): remote list says who answers with
+# what server; image and profile lists cover both with a REMOTE column; an
+# unqualified name is found on LXD. No lxfd runs on this machine (local).
+assert_exit 0 lxf_run remote list
+lxd_ver=$(lxc_ version | sed -n 's/^Server version: //p')
+assert_contains "$(grep "| lxd " <<<"$LXFE_OUT")" "| up " "remote list: LXD answers"
+assert_contains "$(grep "| lxd " <<<"$LXFE_OUT")" "| lxd $lxd_ver " "remote list: LXD's version"
+assert_contains "$(grep "| h1 " <<<"$LXFE_OUT")" "| lxfd " "remote list: lxfd"
+assert_exit 0 lxf_run image list -f csv
+assert_contains "$LXFE_OUT" "h1,busybox," "fleet image list: lxfd"
+assert_contains "$LXFE_OUT" "lxd,busybox," "fleet image list: LXD"
+assert_exit 0 lxf_run profile list -f csv
+assert_contains "$LXFE_OUT" "h1,default," "fleet profile list: lxfd"
+assert_contains "$LXFE_OUT" "lxd,default," "fleet profile list: LXD"
+assert_exit 0 lxf_run info "$CC"
+assert_contains "$LXFE_OUT" "$CC" "an unqualified name found on LXD"
 assert_contains "$(lxc_ list -f csv -c ns)" "$CC,STOPPED" "stopped container"

@@ -126,23 +126,32 @@ static const char *comp(const struct lxf_complete_src *s, const char *line, cons
 	return out;
 }
 
-static int conf_setup(void **state)
+/* Writes the test's config.yml with default remote def. */
+static void conf_write(const char *def)
 {
 	char path[128];
 	FILE *f;
 
-	(void)state;
-	(void)snprintf(conf, sizeof(conf), "/tmp/lxf-test-complete-XXXXXX");
-	assert_non_null(mkdtemp(conf));
 	(void)snprintf(path, sizeof(path), "%s/config.yml", conf);
 	f = fopen(path, "we");
 	assert_non_null(f);
-	assert_true(fputs("default-remote: h1\nremotes:\n"
-			  "  h1: {addr: \"https://10.0.0.1:8443\", protocol: lxd}\n"
-			  "  h2: {addr: \"https://10.0.0.2:8443\", protocol: lxd}\n",
-			  f) >= 0);
+	assert_true(fprintf(f,
+			    "default-remote: %s\nremotes:\n"
+			    "  h1: {addr: \"https://10.0.0.1:8443\", protocol: lxd}\n"
+			    "  h2: {addr: \"https://10.0.0.2:8443\", protocol: lxd}\n",
+			    def) > 0);
 	assert_int_equal(fclose(f), 0);
+}
+
+static int conf_setup(void **state)
+{
+	(void)state;
+	(void)snprintf(conf, sizeof(conf), "/tmp/lxf-test-complete-XXXXXX");
+	assert_non_null(mkdtemp(conf));
+	conf_write("h1");
 	assert_int_equal(setenv("LXF_CONF", conf, 1), 0);
+	/* No socket there: no local lxfd, so `local` is not part of the fleet. */
+	assert_int_equal(setenv("LXF_DIR", conf, 1), 0);
 	return 0;
 }
 
@@ -185,8 +194,8 @@ static void test_complete_args(void **state)
 	assert_string_equal(comp(&src, "move --stat", "--stat"), "--stateful --stateless");
 	assert_string_equal(comp(&src, "image alias create --", "--"), "");
 	assert_non_null(strstr(comp(&src, "image copy --", "--"), "--copy-aliases"));
-	/* Remotes, and the default remote's instances bare. */
-	assert_string_equal(comp(&src, "start ", ""), "c1 c2 h1: h2: local: web");
+	/* Remotes (no local: no lxfd here), and the chosen default remote's instances bare. */
+	assert_string_equal(comp(&src, "start ", ""), "c1 c2 h1: h2: web");
 	assert_string_equal(comp(&src, "start c", "c"), "c1 c2");
 	assert_string_equal(comp(&src, "start h", "h"), "h1: h2:");
 	/* "R:" gives the instances of R. */
@@ -196,8 +205,18 @@ static void test_complete_args(void **state)
 	/* The word being typed may be quoted. */
 	assert_string_equal(comp(&src, "start \"h1:w", "h1:w"), "h1:web");
 	/* Without a source of names, remotes only. */
-	assert_string_equal(comp(&tui, "stop ", ""), "h1: h2: local:");
+	assert_string_equal(comp(&tui, "stop ", ""), "h1: h2:");
 	assert_string_equal(comp(&tui, "stop h1:", "h1:"), "");
+}
+
+/* With the built-in default (no lxfd here), bare names come from the whole fleet. */
+static void test_complete_fleet(void **state)
+{
+	(void)state;
+	conf_write("local");
+	assert_string_equal(comp(&src, "start ", ""), "c1 c2 h1: h2: web x9");
+	assert_string_equal(comp(&src, "start x", "x"), "x9");
+	conf_write("h1");
 }
 
 static void test_cands_common(void **state)
@@ -233,7 +252,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_split_words),   cmocka_unit_test(test_split_escapes),
 	    cmocka_unit_test(test_split_errors),  cmocka_unit_test(test_complete_commands),
-	    cmocka_unit_test(test_complete_args), cmocka_unit_test(test_cands_common),
+	    cmocka_unit_test(test_complete_args), cmocka_unit_test(test_complete_fleet),
+	    cmocka_unit_test(test_cands_common),
 	};
 
 	return cmocka_run_group_tests(tests, conf_setup, conf_teardown);

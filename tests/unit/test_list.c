@@ -110,11 +110,41 @@ static void test_sort(void **state)
 		json_object_put(v[i]);
 }
 
+/* lxf list's arguments: REMOTE:NAME picks that instance, REMOTE: a remote, the rest filters. */
+static void test_split_args(void **state)
+{
+	char *argv[] = {"h1:c1", "h2:", "web", "ipv6=fd00::1", "h3:db"};
+	const char *filters[5];
+	struct lxf_list_pick picks[5];
+	struct lxf_err err = {0};
+	size_t nf = 0, np = 0;
+	char *bad[] = {":c1"};
+
+	(void)state;
+	assert_int_equal(lxf_list_split(5, argv, filters, &nf, picks, &np, &err), 0);
+	assert_int_equal(nf, 2);
+	assert_string_equal(filters[0], "web");
+	assert_string_equal(filters[1], "ipv6=fd00::1");
+	assert_int_equal(np, 3);
+	assert_string_equal(picks[0].remote, "h1");
+	assert_string_equal(picks[0].name, "c1");
+	assert_string_equal(picks[1].remote, "h2");
+	assert_string_equal(picks[1].name, "");
+	assert_true(lxf_list_picked(picks, np, "h1", "c1"));
+	assert_false(lxf_list_picked(picks, np, "h1", "c2"));
+	assert_true(lxf_list_picked(picks, np, "h2", "anything"));
+	assert_true(lxf_list_picked(picks, np, "h3", "db"));
+	assert_false(lxf_list_picked(picks, np, "h4", "c1"));
+	assert_true(lxf_list_picked(picks, 0, "h4", "c1"));
+	assert_int_equal(lxf_list_split(1, bad, filters, &nf, picks, &np, &err), -LXF_EUSAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_filters),
 	    cmocka_unit_test(test_sort),
+	    cmocka_unit_test(test_split_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
