@@ -377,6 +377,8 @@ static int cmd_exec(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int argc
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
 	}
+	if (ctx->remotes && ctx->timeout_secs)
+		ctx->remotes->timeout_secs = ctx->timeout_secs;
 	if (cmd->check && cmd->check(cmd, args, &err) != 0) {
 		st = lxf_cmd_error(cmd, ctx, &err);
 		goto out;
@@ -390,6 +392,25 @@ out:
 	ctx->remotes = NULL;
 	free(args);
 	return st;
+}
+
+/* lxf --timeout SECS or --timeout=SECS before the command: *i moves past it. */
+static int cmd_global_timeout(struct lxf_cmd_ctx *ctx, int argc, char **argv, int *i)
+{
+	const char *v = argv[*i][9] == '=' ? argv[*i] + 10 : NULL;
+	struct lxf_err err = {0};
+
+	if (!v && *i + 1 < argc)
+		v = argv[++*i];
+	if (!v) {
+		fputs("Error: flag '--timeout' needs an argument\n", ctx->err);
+		return LXF_EXIT_USAGE;
+	}
+	if (lxf_remotes_parse_timeout(v, &ctx->timeout_secs, &err) != 0) {
+		fprintf(ctx->err, "Error: --timeout: %s\n", err.msg);
+		return LXF_EXIT_USAGE;
+	}
+	return LXF_EXIT_OK;
 }
 
 int lxf_cmd_run(int argc, char **argv)
@@ -409,6 +430,12 @@ int lxf_cmd_run(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
 			ctx.quiet = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--timeout") == 0 || strncmp(argv[i], "--timeout=", 10) == 0) {
+			st = cmd_global_timeout(&ctx, argc, argv, &i);
+			if (st)
+				return st;
 			continue;
 		}
 		fprintf(ctx.err, "Error: unknown flag '%s'\n", argv[i]);
