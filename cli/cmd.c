@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "each.h"
 
 static const struct lxf_cmd *const cmd_table[] = {
 #define LXF_CMD(id) &lxf_cmd_##id##_entry,
@@ -329,27 +330,37 @@ static int cmd_call(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, struct l
 }
 
 /*
- * LXF_CMD_F_EACH: exec once per positional argument. A usage error stops
- * at once; otherwise every target is tried and some done, some not gives
- * the partial status, as for list.
+ * LXF_CMD_F_EACH: exec once per positional argument. Every target is
+ * resolved first, here; a usage error among them stops at once, before
+ * anything runs. Then they run in parallel across remotes (each.c), or one
+ * after the other when the command may ask questions (-i). Every target is
+ * tried; some done, some not gives the partial status, as for list.
  */
 static int cmd_call_each(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx,
 			 struct lxf_cmd_args *args)
 {
-	int st = LXF_EXIT_OK, fails = 0;
+	size_t n = (size_t)args->argc;
+	struct lxf_each_target *v = calloc(n ? n : 1, sizeof(*v));
+	int st = LXF_EXIT_OK;
 
-	for (int i = 0; i < args->argc; i++) {
-		int one = cmd_call(cmd, ctx, args, args->argv[i]);
-
-		if (one == LXF_EXIT_USAGE)
-			return one;
-		if (one != LXF_EXIT_OK) {
-			st = one;
-			fails++;
+	if (!v) {
+		fputs("Error: out of memory\n", ctx->err);
+		return LXF_EXIT_ERROR;
+	}
+	for (size_t i = 0; i < n; i++) {
+		v[i].args = *args;
+		v[i].rc = cmd_target_resolve(cmd, ctx, args->argv[i], &v[i].args, &v[i].err);
+		if (v[i].rc && lxf_code_exit(v[i].err.code) == LXF_EXIT_USAGE) {
+			st = lxf_cmd_error(cmd, ctx, &v[i].err);
+			n = i + 1;
+			goto out;
 		}
 	}
-	if (fails && fails < args->argc)
-		st = LXF_EXIT_PARTIAL;
+	st = lxf_each_run(cmd, ctx, v, n, lxf_args_has(args, 'i'));
+out:
+	for (size_t i = 0; i < n; i++)
+		cmd_target_fini(&v[i].args);
+	free(v);
 	return st;
 }
 
