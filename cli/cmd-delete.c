@@ -53,6 +53,9 @@ static int cmd_delete_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		goto out;
 	rc = lxf_client_do(c, "DELETE", path, NULL, NULL, &err);
 out:
+	/* Several targets: say which one each error is about. */
+	if (rc && args->argc > 1 && args->target_arg)
+		lxf_err_prefix(&err, "%s", args->target_arg);
 	if (state)
 		json_object_put(state);
 	if (body)

@@ -80,6 +80,9 @@ static int add_probe(const char *name, const char *addr, const char *dir, struct
 				    .name = name,
 				    .accept_any_cert = true,
 				    .timeout_secs = 30,
+				    /* A first contact waits as it always has. */
+				    .connect_secs = 5,
+				    .answer_secs = -1,
 				    .cert_path = crt,
 				    .key_path = key};
 	struct lxf_response resp = {0};

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "each.h"
 #include "target.h"
 
 static const struct lxf_cmd *const cmd_table[] = {
@@ -290,27 +291,37 @@ static int cmd_call(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, struct l
 }
 
 /*
- * LXF_CMD_F_EACH: exec once per positional argument. A usage error stops
- * at once; otherwise every target is tried and some done, some not gives
- * the partial status, as for list.
+ * LXF_CMD_F_EACH: exec once per positional argument. Every target is
+ * resolved first, here; a usage error among them stops at once, before
+ * anything runs. Then they run in parallel across remotes (each.c), or one
+ * after the other when the command may ask questions (-i). Every target is
+ * tried; some done, some not gives the partial status, as for list.
  */
 static int cmd_call_each(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx,
 			 struct lxf_cmd_args *args)
 {
-	int st = LXF_EXIT_OK, fails = 0;
+	size_t n = (size_t)args->argc;
+	struct lxf_each_target *v = calloc(n ? n : 1, sizeof(*v));
+	int st = LXF_EXIT_OK;
 
-	for (int i = 0; i < args->argc; i++) {
-		int one = cmd_call(cmd, ctx, args, args->argv[i]);
-
-		if (one == LXF_EXIT_USAGE)
-			return one;
-		if (one != LXF_EXIT_OK) {
-			st = one;
-			fails++;
+	if (!v) {
+		fputs("Error: out of memory\n", ctx->err);
+		return LXF_EXIT_ERROR;
+	}
+	for (size_t i = 0; i < n; i++) {
+		v[i].args = *args;
+		v[i].rc = cmd_target_resolve(cmd, ctx, args->argv[i], &v[i].args, &v[i].err);
+		if (v[i].rc && lxf_code_exit(v[i].err.code) == LXF_EXIT_USAGE) {
+			st = lxf_cmd_error(cmd, ctx, &v[i].err);
+			n = i + 1;
+			goto out;
 		}
 	}
-	if (fails && fails < args->argc)
-		st = LXF_EXIT_PARTIAL;
+	st = lxf_each_run(cmd, ctx, v, n, lxf_args_has(args, 'i'));
+out:
+	for (size_t i = 0; i < n; i++)
+		cmd_target_fini(&v[i].args);
+	free(v);
 	return st;
 }
 
@@ -338,6 +349,8 @@ static int cmd_exec(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int argc
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
 	}
+	if (ctx->remotes && ctx->timeout_secs)
+		ctx->remotes->timeout_secs = ctx->timeout_secs;
 	if (cmd->check && cmd->check(cmd, args, &err) != 0) {
 		st = lxf_cmd_error(cmd, ctx, &err);
 		goto out;
@@ -352,6 +365,25 @@ out:
 	ctx->remotes = NULL;
 	free(args);
 	return st;
+}
+
+/* lxf --timeout SECS or --timeout=SECS before the command: *i moves past it. */
+static int cmd_global_timeout(struct lxf_cmd_ctx *ctx, int argc, char **argv, int *i)
+{
+	const char *v = argv[*i][9] == '=' ? argv[*i] + 10 : NULL;
+	struct lxf_err err = {0};
+
+	if (!v && *i + 1 < argc)
+		v = argv[++*i];
+	if (!v) {
+		fputs("Error: flag '--timeout' needs an argument\n", ctx->err);
+		return LXF_EXIT_USAGE;
+	}
+	if (lxf_remotes_parse_timeout(v, &ctx->timeout_secs, &err) != 0) {
+		fprintf(ctx->err, "Error: --timeout: %s\n", err.msg);
+		return LXF_EXIT_USAGE;
+	}
+	return LXF_EXIT_OK;
 }
 
 int lxf_cmd_run(int argc, char **argv)
@@ -371,6 +403,12 @@ int lxf_cmd_run(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
 			ctx.quiet = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--timeout") == 0 || strncmp(argv[i], "--timeout=", 10) == 0) {
+			st = cmd_global_timeout(&ctx, argc, argv, &i);
+			if (st)
+				return st;
 			continue;
 		}
 		fprintf(ctx.err, "Error: unknown flag '%s'\n", argv[i]);

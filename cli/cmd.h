@@ -91,6 +91,7 @@ struct lxf_cmd_ctx {
 	FILE *out;
 	FILE *err;
 	bool quiet;
+	long timeout_secs; /* lxf --timeout SECS, beating config.yml's; 0: not given */
 };
 
 /* Entry flags, with LXF_CMD_F_NOCONFIG (0x1) below. */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The fleet's instance lists in one batch: see fleet.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "client.h"
 #include "fleet.h"
+#include "note.h"
 
 int lxf_fleet_fetch(const struct lxf_remotes *remotes, struct lxf_fleet_job *jobs, size_t njobs,
 		    const char *path)
@@ -27,7 +29,7 @@ int lxf_fleet_get(const struct lxf_remotes *remotes, struct lxf_fleet_job *jobs,
 		reqs[j].last = true;
 		jobs[j].rc = lxf_remotes_client(remotes, jobs[j].remote, &reqs[j].c, &jobs[j].err);
 	}
-	rc = lxf_client_request_all(reqs, njobs);
+	rc = lxf_client_request_all_note(reqs, njobs, lxf_cli_waiting_note, stderr);
 	for (size_t j = 0; j < njobs; j++) {
 		struct json_object *md = reqs[j].resp.metadata;
 

@@ -130,8 +130,19 @@ _lxf()
 		cur=${all[${#all[@]} - 1]}
 		words=("${all[@]:1:${#all[@]}-2}")
 	fi
-	((${#words[@]} > 0)) && prev=${words[${#words[@]} - 1]}
 	COMPREPLY=()
+	# Global flags before the command (lxf --timeout SECS -q list ...).
+	while ((${#words[@]} > 0)); do
+		case ${words[0]} in
+		--timeout)
+			((${#words[@]} > 1)) || return # its value: a number
+			words=("${words[@]:2}")
+			;;
+		--timeout=* | -q | --quiet) words=("${words[@]:1}") ;;
+		*) break ;;
+		esac
+	done
+	((${#words[@]} > 0)) && prev=${words[${#words[@]} - 1]}
 
 	# After "--" (lxf exec NAME -- CMD) complete local commands and files.
 	local w
@@ -164,7 +175,7 @@ _lxf()
 			next+=("${line%% *}")
 		done <<<"$cmds"
 		if ((${#words[@]} == 0)); then
-			next+=(help --help --version)
+			next+=(help --help --version --timeout)
 		fi
 		COMPREPLY=($(compgen -W "${next[*]}" -- "$cur" | sort -u))
 		return

@@ -45,7 +45,10 @@ struct tui_row {
 };
 
 #define TUI_CPU_MIN_MS 1000 /* samples closer than this do not move the rate */
-#define TUI_SLOW_MS    5000 /* a host with a request unanswered this long shows "slow" */
+/* A host with a request unanswered this long shows "slow": before the
+ * client's answer timeout (LXF_CLIENT_ANSWER_SECS) ends the request and
+ * the host shows down. */
+#define TUI_SLOW_MS 2000
 
 enum tui_host_status { TUI_HOST_CONNECTING, TUI_HOST_UP, TUI_HOST_DOWN };
 

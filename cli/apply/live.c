@@ -8,11 +8,13 @@
  * one GET /1.0/images/aliases/NAME per reference and remote: one request
  * more per remote in the same batch, no second round trip.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "json.h"
+#include "note.h"
 #include "run.h"
 
 /* The GETs of one remote, in the order of live_paths. */
@@ -362,7 +364,8 @@ int lxf_apply_live_read(struct lxf_remotes *r, const struct lxf_apply_spec *spec
 		rc = live_requests(&c, err);
 	if (rc)
 		goto out;
-	if (c.nreqs && lxf_client_request_all(c.reqs, c.nreqs) != 0) {
+	if (c.nreqs &&
+	    lxf_client_request_all_note(c.reqs, c.nreqs, lxf_cli_waiting_note, stderr) != 0) {
 		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 		goto out;
 	}

@@ -102,7 +102,13 @@ int lxf_client_new(const struct lxf_client_opts *opts, struct lxf_client **out, 
 			goto out;
 		}
 	}
+	c->connect_secs = opts->connect_secs > 0 ? opts->connect_secs : LXF_CLIENT_CONNECT_SECS;
+	c->answer_secs = opts->answer_secs > 0   ? opts->answer_secs
+			 : opts->answer_secs < 0 ? 0
+						 : LXF_CLIENT_ANSWER_SECS;
 	c->timeout_secs = opts->timeout_secs > 0 ? opts->timeout_secs : CLIENT_DEFAULT_SEC;
+	if (opts->timeout_secs <= 0 && c->answer_secs > c->timeout_secs)
+		c->timeout_secs = c->answer_secs;
 	c->curl = curl_easy_init();
 	if (failed || !c->curl) {
 		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
@@ -379,9 +385,10 @@ static void client_setup(struct lxf_client *c, const char *url, struct client_xf
 	CURL *h = c->curl;
 
 	curl_easy_reset(h);
+	c->cur_answer = 0;
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, LXF_CLIENT_CONNECT_SECS);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->connect_secs);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "lxf/" LXF_VERSION);
@@ -432,6 +439,25 @@ static int client_pin_error(const struct lxf_client *c, struct lxf_err *err)
 			   pinned, now, name);
 }
 
+/* Which deadline passed: connecting, or the server's silence (client_limits). */
+static int client_timeout_error(const struct lxf_client *c, struct lxf_err *err)
+{
+	curl_off_t connected = 0;
+
+	/* HTTPS: connected means the handshake is done. */
+	curl_easy_getinfo(c->curl,
+			  c->socket_path ? CURLINFO_CONNECT_TIME_T : CURLINFO_APPCONNECT_TIME_T,
+			  &connected);
+	if (connected == 0)
+		return lxf_err_set(err, LXF_ETIMEDOUT, "%s: no connection within %ld s", c->addr,
+				   c->connect_secs);
+	if (c->cur_answer)
+		return lxf_err_set(err, LXF_ETIMEDOUT, "%s: no answer for %ld s", c->addr,
+				   c->cur_answer);
+	return lxf_err_set(err, LXF_ETIMEDOUT, "%s: %s", c->addr,
+			   curl_easy_strerror(CURLE_OPERATION_TIMEDOUT));
+}
+
 static int client_curl_error(const struct lxf_client *c, CURLcode cc, const struct client_xfer *x,
 			     struct lxf_err *err)
 {
@@ -445,7 +471,7 @@ static int client_curl_error(const struct lxf_client *c, CURLcode cc, const stru
 		return lxf_err_set(err, LXF_EUNAVAIL, "cannot connect to %s: %s", c->addr,
 				   curl_easy_strerror(cc));
 	case CURLE_OPERATION_TIMEDOUT:
-		return lxf_err_set(err, LXF_ETIMEDOUT, "%s: %s", c->addr, curl_easy_strerror(cc));
+		return client_timeout_error(c, err);
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 		/* Also what a silent peer comes to (client_sockopt_cb). */
@@ -530,8 +556,9 @@ static int client_perform(struct lxf_client *c, struct client_xfer *x, struct lx
 }
 
 int lxf_client_prepare(struct lxf_client *c, const char *method, const char *path,
-		       struct json_object *body, long timeout, const char *const *headers,
-		       struct client_xfer *x, struct curl_slist **hdrs, struct lxf_err *err)
+		       struct json_object *body, long timeout, long answer,
+		       const char *const *headers, struct client_xfer *x, struct curl_slist **hdrs,
+		       struct lxf_err *err)
 {
 	struct curl_slist *tmp;
 	char url[CLIENT_URL_MAX];
@@ -546,6 +573,12 @@ int lxf_client_prepare(struct lxf_client *c, const char *method, const char *pat
 	client_setup(c, url, x);
 	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, timeout);
+	c->cur_answer = answer;
+	if (answer > 0) {
+		/* Silence, not slowness: any byte either way restarts the count. */
+		curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, answer);
+	}
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
 	if (body) {
@@ -569,7 +602,7 @@ int lxf_client_prepare(struct lxf_client *c, const char *method, const char *pat
 }
 
 static int client_request_timeout(struct lxf_client *c, const char *method, const char *path,
-				  struct json_object *body, long timeout,
+				  struct json_object *body, long timeout, long answer,
 				  const char *const *headers, struct lxf_response *resp,
 				  struct lxf_err *err)
 {
@@ -577,7 +610,7 @@ static int client_request_timeout(struct lxf_client *c, const char *method, cons
 	struct client_xfer x = {.resp = resp, .fd = -1, .in_fd = -1};
 	int rc;
 
-	rc = lxf_client_prepare(c, method, path, body, timeout, headers, &x, &hdrs, err);
+	rc = lxf_client_prepare(c, method, path, body, timeout, answer, headers, &x, &hdrs, err);
 	if (!rc)
 		rc = client_perform(c, &x, err);
 	curl_slist_free_all(hdrs);
@@ -587,14 +620,16 @@ static int client_request_timeout(struct lxf_client *c, const char *method, cons
 int lxf_client_request(struct lxf_client *c, const char *method, const char *path,
 		       struct json_object *body, struct lxf_response *resp, struct lxf_err *err)
 {
-	return client_request_timeout(c, method, path, body, c->timeout_secs, NULL, resp, err);
+	return client_request_timeout(c, method, path, body, c->timeout_secs, c->answer_secs, NULL,
+				      resp, err);
 }
 
 int lxf_client_request_hdrs(struct lxf_client *c, const char *method, const char *path,
 			    struct json_object *body, const char *const *headers,
 			    struct lxf_response *resp, struct lxf_err *err)
 {
-	return client_request_timeout(c, method, path, body, c->timeout_secs, headers, resp, err);
+	return client_request_timeout(c, method, path, body, c->timeout_secs, c->answer_secs,
+				      headers, resp, err);
 }
 
 int lxf_client_upload(struct lxf_client *c, const char *path, const char *file_path,
@@ -688,7 +723,7 @@ int lxf_client_wait_op(struct lxf_client *c, const char *op_url, int timeout_sec
 	}
 	/* The server holds the request until done: the HTTP timeout must outlast it. */
 	curl_timeout = timeout_secs < 0 ? 0L : (long)timeout_secs + 30L;
-	rc = client_request_timeout(c, "GET", path, NULL, curl_timeout, NULL, &resp, err);
+	rc = client_request_timeout(c, "GET", path, NULL, curl_timeout, 0, NULL, &resp, err);
 	if (rc == -LXF_ETIMEDOUT) {
 		/* The server never answered: not "still running", which callers
 		 * wait out again, but a server gone. */

@@ -15,8 +15,17 @@
  * makes one client per remote thread).
  */
 
-#define LXF_CLIENT_JSON_MAX     (64u << 20) /* cap on a JSON response */
-#define LXF_CLIENT_CONNECT_SECS 5L
+#define LXF_CLIENT_JSON_MAX (64u << 20) /* cap on a JSON response */
+/*
+ * Interactive defaults: a remote that does not connect within 2 s, or
+ * sends nothing for 5 s in answer to an ordinary request, has failed. The
+ * answer rule counts silence, not the whole request, so a slow but
+ * working server (a big list, a daemon under ASan) is never cut off while
+ * it is sending; a hung one is. Operation waits, exec, file and image
+ * transfers and migration keep their own rules.
+ */
+#define LXF_CLIENT_CONNECT_SECS 2L
+#define LXF_CLIENT_ANSWER_SECS  5L
 
 struct lxf_client;
 
@@ -37,8 +46,14 @@ struct lxf_client_opts {
 	bool accept_any_cert;
 	/* The remote's name, for messages ("remote 'h1': ..."); may be NULL. */
 	const char *name;
-	/* Whole-request timeout for ordinary requests; 0 = 60 s. */
+	/* Whole-request cap for ordinary requests; 0 = 60 s, or answer_secs
+	 * when that is longer. */
 	long timeout_secs;
+	/* Connecting (TLS handshake included); 0 = LXF_CLIENT_CONNECT_SECS. */
+	long connect_secs;
+	/* Ordinary requests fail after this long without a byte from the
+	 * server; 0 = LXF_CLIENT_ANSWER_SECS, < 0 = no such rule. */
+	long answer_secs;
 };
 
 enum lxf_resp_type { LXF_RESP_NONE, LXF_RESP_SYNC, LXF_RESP_ASYNC, LXF_RESP_ERROR };
@@ -113,6 +128,21 @@ struct lxf_client_req {
  * used by one request at most.
  */
 int lxf_client_request_all(struct lxf_client_req *reqs, size_t n);
+
+/*
+ * A batch's waiting note: names (borrowed, for the call only) are the
+ * remotes (their name, else address) whose requests have not ended while
+ * others' have.
+ */
+typedef void (*lxf_client_waiting_fn)(void *arg, const char *const *names, size_t n);
+
+/*
+ * As lxf_client_request_all, and when a second has passed with some
+ * requests ended and others not, calls note (may be NULL: none) once,
+ * from any of the batch's threads.
+ */
+int lxf_client_request_all_note(struct lxf_client_req *reqs, size_t n, lxf_client_waiting_fn note,
+				void *note_arg);
 
 /*
  * Sends METHOD path ("/1.0/instances?recursion=1") with an optional JSON

@@ -21,6 +21,9 @@ struct lxf_client {
 	char *server_cert_path;
 	char *name; /* the remote's, for messages */
 	long timeout_secs;
+	long connect_secs;
+	long answer_secs; /* 0: no silence rule */
+	long cur_answer;  /* the request under way's silence limit, for its error */
 	/* TLS: the pinned server certificate (DER), or accept_any for the first
 	 * contact; peer is what the server presented in the last handshake. */
 	unsigned char *pin_der;
@@ -51,13 +54,15 @@ struct client_xfer {
 };
 
 /*
- * Readies c's easy handle for METHOD path (body and headers optional):
+ * Readies c's easy handle for METHOD path (body and headers optional),
+ * with a whole-request timeout and a silence limit answer (0: none):
  * resp (x->resp) emptied, URL, options, request headers (*hdrs, for the
  * caller to free with curl_slist_free_all once the transfer is over).
  */
 int lxf_client_prepare(struct lxf_client *c, const char *method, const char *path,
-		       struct json_object *body, long timeout, const char *const *headers,
-		       struct client_xfer *x, struct curl_slist **hdrs, struct lxf_err *err);
+		       struct json_object *body, long timeout, long answer,
+		       const char *const *headers, struct client_xfer *x, struct curl_slist **hdrs,
+		       struct lxf_err *err);
 
 /* Turns a finished transfer (curl's result cc) into lxf_client_request's answer. */
 int lxf_client_finish(struct lxf_client *c, CURLcode cc, struct client_xfer *x,

@@ -130,6 +130,31 @@ static int remotes_parse_one(struct lxf_remotes *r, const char *name, struct jso
 	return remotes_push(r, name, addr, protocol, project, auth_type, public, false, err);
 }
 
+int lxf_remotes_parse_timeout(const char *text, long *secs, struct lxf_err *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < 1 || v > LXF_REMOTES_TIMEOUT_MAX)
+		return lxf_err_set(err, LXF_EINVAL, "bad timeout '%s': want 1-%ld seconds", text,
+				   LXF_REMOTES_TIMEOUT_MAX);
+	*secs = v;
+	return 0;
+}
+
+/* The top-level "timeout:" key (an lxf extension; lxc ignores it). */
+static int remotes_parse_timeouts(struct lxf_remotes *r, struct json_object *root,
+				  struct lxf_err *err)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(root, "timeout", &v) || !v)
+		return 0;
+	return lxf_remotes_parse_timeout(json_object_get_string(v), &r->timeout_secs, err);
+}
+
 static int remotes_parse(struct lxf_remotes *r, const char *text, size_t len, struct lxf_err *err)
 {
 	struct json_object *root = NULL, *remotes = NULL;
@@ -146,6 +171,8 @@ static int remotes_parse(struct lxf_remotes *r, const char *text, size_t len, st
 		goto out;
 	}
 	rc = lxf_json_get_string(root, "default-remote", false, &def, err);
+	if (rc == 0)
+		rc = remotes_parse_timeouts(r, root, err);
 	if (rc)
 		goto out;
 	if (def) {
@@ -271,6 +298,9 @@ static int remotes_to_json(const struct lxf_remotes *r, struct json_object **out
 		goto nomem;
 	}
 	if (lxf_json_add_str(root, "default-remote", r->default_remote) != 0)
+		goto nomem;
+	if (r->timeout_secs &&
+	    json_object_object_add(root, "timeout", json_object_new_int64(r->timeout_secs)) != 0)
 		goto nomem;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct lxf_remote *rem = &r->v[i];
@@ -521,7 +551,10 @@ int lxf_remote_socket_path(const struct lxf_remote *rem, char *buf, size_t len, 
 int lxf_remotes_client(const struct lxf_remotes *r, const struct lxf_remote *rem,
 		       struct lxf_client **out, struct lxf_err *err)
 {
-	struct lxf_client_opts opts = {.project = rem->project, .name = rem->name};
+	struct lxf_client_opts opts = {.project = rem->project,
+				       .name = rem->name,
+				       .connect_secs = r->timeout_secs,
+				       .answer_secs = r->timeout_secs};
 	char sock[REMOTES_PATH_MAX + 8], crt[REMOTES_PATH_MAX], key[REMOTES_PATH_MAX],
 	    srv[REMOTES_PATH_MAX];
 

@@ -39,6 +39,10 @@ struct lxf_remotes {
 	char *dir;  /* the configuration directory */
 	char *path; /* dir + "/config.yml" */
 	char *default_remote;
+	/* "timeout: SECS" of config.yml (lxf --timeout overrides it): how
+	 * long a remote may take to connect and stay silent in answer to an
+	 * ordinary request; 0 = the client's defaults (lxf_client_opts). */
+	long timeout_secs;
 	struct lxf_remote *v;
 	size_t n;
 };
@@ -107,10 +111,21 @@ int lxf_remote_socket_path(const struct lxf_remote *rem, char *buf, size_t len,
 int lxf_remotes_servercert_path(const struct lxf_remotes *r, const char *name, char *buf,
 				size_t len, struct lxf_err *err);
 
+/* The highest "timeout:" config.yml and lxf --timeout accept. */
+#define LXF_REMOTES_TIMEOUT_MAX 86400L
+
+/*
+ * Parses a timeout in whole seconds, 1..LXF_REMOTES_TIMEOUT_MAX, from
+ * text (config.yml's "timeout:", lxf --timeout). Returns 0 and *secs, or
+ * -LXF_EINVAL naming what (e.g. "timeout 'x'").
+ */
+int lxf_remotes_parse_timeout(const char *text, long *secs, struct lxf_err *err);
+
 /*
  * Makes a client for rem, using the client certificate and the pinned
  * server certificate from r->dir for https remotes (the client certificate
- * is made on first use). *out: lxf_client_free.
+ * is made on first use), and r->timeout_secs when set as both its connect
+ * and answer timeouts. *out: lxf_client_free.
  */
 int lxf_remotes_client(const struct lxf_remotes *r, const struct lxf_remote *rem,
 		       struct lxf_client **out, struct lxf_err *err);

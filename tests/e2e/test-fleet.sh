@@ -14,6 +14,11 @@
 # operation lists cover the fleet with a REMOTE column, `lxf list
 # REMOTE:NAME` is that instance, `remote list` says who answers with what
 # server, and launch says where a missing image alias is (issue #17).
+# A hung host (lxfd SIGSTOPped) costs lxf list a short timeout, named, with
+# the others' rows (--timeout changes it; a terminal is told "waiting for
+# h3…"); actions on several hosts run in parallel (the others' targets are
+# done while the hung host's is still awaited), and each error of a
+# several-target command names its target.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -209,5 +214,45 @@ for rc in h1,c2 h2,c1 h3,c1 h3,c2; do
 done
 assert_not_contains "$LXFE_OUT" "h1,c1," "list after delete"
 assert_not_contains "$LXFE_OUT" "h2,c2," "list after delete"
+
+# --- A hung host: h3's lxfd stopped (SIGSTOP), resumed before teardown.
+HUNG_PID=$(cat "$(host_dir 3)/lxfd.pid")
+trap 'kill -CONT "$HUNG_PID" 2>/dev/null || true; _lxfe_on_exit' EXIT
+kill -STOP "$HUNG_PID"
+# `timeout 30` only detects a hang (it was 60 s): no timing is asserted.
+assert_exit 3 timeout 30 env LXF_CONF="$LXF_CONF" LXF_DIR="$LXFE_RUN/no-local" "$LXFE_LXF" list -f csv -c r,n,s
+for rc in h1,c2 h2,c1; do
+	assert_contains "$LXFE_OUT" "$rc,RUNNING" "list with h3 hung"
+done
+assert_contains "$LXFE_ERR" "h3" "list names the hung host"
+assert_contains "$LXFE_ERR" "no answer for 5 s" "list with h3 hung"
+assert_exit 3 lxf_run --timeout 2 list
+assert_contains "$LXFE_ERR" "no answer for 2 s" "lxf --timeout 2 list"
+# On a terminal, a note names the host being waited for.
+script -qec "env LXF_CONF=$LXF_CONF LXF_DIR=$LXFE_RUN/no-local $LXFE_LXF list" /dev/null >"$LXFE_RUN/tty.out" 2>&1 || true
+assert_contains "$(cat "$LXFE_RUN/tty.out")" "waiting for h3" "lxf list on a terminal"
+
+# A stop on three hosts, h3's first: h1's and h2's targets are stopped
+# while h3's is still awaited (one after the other, they would wait for it).
+lxf_run --timeout 60 stop h3:c2 h1:c2 h2:c1 >"$LXFE_RUN/stop.out" 2>&1 &
+STOP_PID=$!
+ok=1
+wait_until 30 container_is 1 c2 STOPPED || ok=0
+wait_until 30 container_is 2 c1 STOPPED || ok=0
+kill -0 "$STOP_PID" 2>/dev/null || fail "stop ended before h3 answered: $(cat "$LXFE_RUN/stop.out")"
+kill -CONT "$HUNG_PID"
+rc=0
+wait "$STOP_PID" || rc=$?
+[ "$ok" = 1 ] || fail "h1:c2 and h2:c1 not stopped while h3 hung: $(container_state 1 c2) $(container_state 2 c1)"
+assert_eq 0 "$rc" "parallel stop: $(cat "$LXFE_RUN/stop.out")"
+assert_eq STOPPED "$(container_state 3 c2)" "h3:c2 after stop"
+
+# Per-target results in argument order, each error naming its target.
+assert_exit 1 lxf_run stop h3:no1 h1:no2 h2:no3
+assert_eq "h3:no1 h1:no2 h2:no3" "$(printf '%s\n' "$LXFE_ERR" | grep -o 'h[0-9]:no[0-9]' | xargs)" \
+	"stop errors in argument order"
+assert_exit 3 lxf_run delete h1:c2 h2:nosuch
+assert_contains "$LXFE_ERR" "Error: h2:nosuch: " "delete names the missing target"
+[ -z "$(container_state 1 c2)" ] || fail "h1:c2 not deleted beside a missing target"
 
 echo "PASS: fleet ($LXFE_ID)"

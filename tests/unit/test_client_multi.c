@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lxf_client_request_all: every request of a batch gets its own answer,
- * whatever the others do (answer, fail, refuse, stay silent). The servers
- * are test fixtures on unix sockets: each takes one connection, reads the
- * request head, then answers with canned bytes (or with nothing).
+ * whatever the others do (answer, fail, refuse, stay silent), and the
+ * waiting note names the silent ones. The client's timeouts: a silent
+ * server fails after the answer time, a slow one that keeps sending does
+ * not, a handshake that never ends fails after the connect time. The
+ * servers are test fixtures on unix sockets: each takes one connection,
+ * reads the request head, then answers with canned bytes (or with nothing).
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +26,7 @@
 #include <cmocka.h>
 
 #include "client.h"
+#include "client_int.h"
 #include "json.h"
 
 struct fixture {
@@ -28,6 +34,7 @@ struct fixture {
 	int lfd;
 	const char *answer; /* NULL: read the request, then say nothing */
 	int hold_ms;        /* how long a silent server keeps the connection */
+	int drip_ms;        /* > 0: the answer's body a byte at a time, this far apart */
 	char request[512];  /* the request line the server got */
 	pthread_t thread;
 };
@@ -47,7 +54,16 @@ static void *fixture_main(void *arg)
 			break;
 		got += (size_t)n;
 	}
-	if (f->answer)
+	if (f->answer && f->drip_ms) {
+		const char *body = strstr(f->answer, "\r\n\r\n") + 4;
+
+		(void)!send(fd, f->answer, (size_t)(body - f->answer), MSG_NOSIGNAL);
+		for (const char *p = body; *p; p++) {
+			usleep((useconds_t)f->drip_ms * 1000);
+			if (send(fd, p, 1, MSG_NOSIGNAL) != 1)
+				break;
+		}
+	} else if (f->answer)
 		(void)!write(fd, f->answer, strlen(f->answer));
 	else
 		usleep((useconds_t)f->hold_ms * 1000);
@@ -226,6 +242,165 @@ static void test_https_spread(void **state)
 	free(ok);
 }
 
+/* Client defaults fit for a terminal: 2 s to connect, 5 s of silence. */
+static void test_defaults(void **state)
+{
+	struct lxf_client_opts o = {.addr = "unix:///nowhere"};
+	struct lxf_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(lxf_client_new(&o, &c, NULL), 0);
+	assert_int_equal(c->connect_secs, 2);
+	assert_int_equal(c->answer_secs, 5);
+	assert_int_equal(c->timeout_secs, 60);
+	lxf_client_free(c);
+}
+
+static struct lxf_client *client_answer(const char *path, const char *name, long answer)
+{
+	struct lxf_client_opts o = {.answer_secs = answer, .name = name};
+	struct lxf_client *c = NULL;
+	char addr[160];
+
+	snprintf(addr, sizeof(addr), "unix://%s", path);
+	o.addr = addr;
+	assert_int_equal(lxf_client_new(&o, &c, NULL), 0);
+	return c;
+}
+
+/*
+ * Silence fails after the answer time; a server that keeps sending, however
+ * slowly, is waited for past it (a daemon under ASan, a long list).
+ */
+static void test_answer_silence(void **state)
+{
+	char dir[] = "/tmp/lxf-test-multi.XXXXXX";
+	char *slow =
+	    http_json("200 OK", "{\"type\":\"sync\",\"status_code\":200,"
+				"\"metadata\":[\"/1.0/instances/a\",\"/1.0/instances/b\"]}");
+	struct lxf_response resp = {0};
+	struct lxf_err err = {0};
+	struct lxf_client *c;
+	struct fixture f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	fixture_start(&f, dir, 0, NULL);
+	c = client_answer(f.path, "h3", 1);
+	assert_int_equal(lxf_client_request(c, "GET", "/1.0", NULL, &resp, &err), -LXF_ETIMEDOUT);
+	assert_non_null(strstr(err.msg, "no answer for 1 s"));
+	fixture_stop(&f);
+	lxf_client_free(c);
+	lxf_response_fini(&resp);
+
+	/* A body of 2.5 s, a byte at a time: longer than 1 s, never silent for 1 s. */
+	fixture_start(&f, dir, 0, slow);
+	f.drip_ms = (int)(2500 / strlen(strstr(slow, "\r\n\r\n")));
+	c = client_answer(f.path, "h3", 1);
+	assert_int_equal(lxf_client_request(c, "GET", "/1.0", NULL, &resp, &err), 0);
+	assert_int_equal(resp.http_status, 200);
+	fixture_stop(&f);
+	lxf_client_free(c);
+	lxf_response_fini(&resp);
+	rmdir(dir);
+	free(slow);
+}
+
+/* A TCP listener that never takes the connection: the TLS handshake never ends. */
+static void test_connect_timeout(void **state)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	struct lxf_client_opts o = {.connect_secs = 1};
+	struct lxf_response resp = {0};
+	struct lxf_err err = {0};
+	struct lxf_client *c = NULL;
+	char addr[64];
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	(void)state;
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(addr, sizeof(addr), "https://127.0.0.1:%d", ntohs(sa.sin_port));
+	o.addr = addr;
+	assert_int_equal(lxf_client_new(&o, &c, NULL), 0);
+	assert_int_equal(lxf_client_request(c, "GET", "/1.0", NULL, &resp, &err), -LXF_ETIMEDOUT);
+	assert_non_null(strstr(err.msg, "no connection within 1 s"));
+	lxf_client_free(c);
+	lxf_response_fini(&resp);
+	close(lfd);
+}
+
+struct note_seen {
+	int calls;
+	char names[128];
+};
+
+static void note_cb(void *arg, const char *const *names, size_t n)
+{
+	struct note_seen *seen = arg;
+	size_t off = strlen(seen->names);
+
+	seen->calls++;
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(seen->names + off, sizeof(seen->names) - off, "%s%s",
+					i ? "," : "", names[i]);
+}
+
+/*
+ * The waiting note: once, after a second, naming only the remotes still
+ * silent while others have answered; none when all answer at once.
+ */
+static void test_waiting_note(void **state)
+{
+	char dir[] = "/tmp/lxf-test-multi.XXXXXX";
+	char *ok = http_json("200 OK", "{\"type\":\"sync\",\"status_code\":200,\"metadata\":[]}");
+	struct note_seen seen = {0};
+	struct lxf_client_req r[3];
+	struct fixture f[3];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	fixture_start(&f[0], dir, 0, ok);
+	fixture_start(&f[1], dir, 1, NULL); /* accepts, never answers */
+	fixture_start(&f[2], dir, 2, ok);
+	memset(r, 0, sizeof(r));
+	r[0].c = client_answer(f[0].path, "h1", 2);
+	r[1].c = client_answer(f[1].path, "h2", 2);
+	r[2].c = client_answer(f[2].path, "h3", 2);
+	for (int i = 0; i < 3; i++) {
+		r[i].method = "GET";
+		r[i].path = "/1.0";
+	}
+	assert_int_equal(lxf_client_request_all_note(r, 3, note_cb, &seen), 0);
+	assert_int_equal(seen.calls, 1);
+	assert_string_equal(seen.names, "h2");
+	assert_int_equal(r[0].rc, 0);
+	assert_int_equal(r[1].rc, -LXF_ETIMEDOUT);
+	assert_int_equal(r[2].rc, 0);
+	for (int i = 0; i < 3; i++) {
+		fixture_stop(&f[i]);
+		lxf_response_fini(&r[i].resp);
+	}
+
+	/* All answer at once: no note. */
+	memset(&seen, 0, sizeof(seen));
+	fixture_start(&f[0], dir, 0, ok);
+	fixture_start(&f[1], dir, 1, ok);
+	assert_int_equal(lxf_client_request_all_note(r, 2, note_cb, &seen), 0);
+	assert_int_equal(seen.calls, 0);
+	for (int i = 0; i < 3; i++) {
+		if (i < 2)
+			fixture_stop(&f[i]);
+		lxf_response_fini(&r[i].resp);
+		lxf_client_free(r[i].c);
+	}
+	rmdir(dir);
+	free(ok);
+}
+
 static void test_empty(void **state)
 {
 	(void)state;
@@ -235,9 +410,10 @@ static void test_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_batch),
-	    cmocka_unit_test(test_https_spread),
-	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_batch),          cmocka_unit_test(test_https_spread),
+	    cmocka_unit_test(test_empty),          cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_answer_silence), cmocka_unit_test(test_connect_timeout),
+	    cmocka_unit_test(test_waiting_note),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

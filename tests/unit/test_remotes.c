@@ -160,6 +160,35 @@ static void test_malformed_names_file_and_line(void **state)
 	assert_non_null(strstr(err.msg, "nowhere"));
 }
 
+/* config.yml's "timeout:": read, kept by a save, refused when not 1..86400 s. */
+static void test_timeout_key(void **state)
+{
+	struct fixture *f = *state;
+	struct lxf_remotes *r = NULL;
+	struct lxf_err err = {0};
+	long secs = 0;
+
+	write_file(f->path, "default-remote: local\ntimeout: 12\nremotes: {}\n");
+	assert_int_equal(lxf_remotes_load(f->dir, &r, NULL), 0);
+	assert_int_equal(r->timeout_secs, 12);
+	assert_int_equal(lxf_remotes_add(r, "a", "unix:///a", NULL), 0);
+	assert_int_equal(lxf_remotes_save(r, NULL), 0);
+	lxf_remotes_free(r);
+	assert_int_equal(lxf_remotes_load(f->dir, &r, NULL), 0);
+	assert_int_equal(r->timeout_secs, 12);
+	lxf_remotes_free(r);
+	r = NULL;
+
+	write_file(f->path, "timeout: soon\n");
+	assert_int_equal(lxf_remotes_load(f->dir, &r, &err), -LXF_EINVAL);
+	assert_non_null(strstr(err.msg, "bad timeout 'soon'"));
+	assert_non_null(strstr(err.msg, f->path));
+	assert_int_equal(lxf_remotes_parse_timeout("0", &secs, &err), -LXF_EINVAL);
+	assert_int_equal(lxf_remotes_parse_timeout("86401", &secs, &err), -LXF_EINVAL);
+	assert_int_equal(lxf_remotes_parse_timeout("3", &secs, &err), 0);
+	assert_int_equal(secs, 3);
+}
+
 static void test_edits_and_errors(void **state)
 {
 	struct fixture *f = *state;
@@ -436,6 +465,7 @@ int main(void)
 	    cmocka_unit_test(test_token_decode_bad),
 	    cmocka_unit_test_setup_teardown(test_client_cert, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_add_ex_and_pin_path, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timeout_key, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
