@@ -203,9 +203,8 @@ static int cmd_alias_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (cmd_alias_check_name(args->argv[0], &err) != 0)
 		return lxf_cmd_error(self, ctx, &err);
 	if (lxf_remotes_alias_get(ctx->remotes, args->argv[0]))
-		return lxf_cmd_usage_error(self, ctx,
-					   "alias '%s' exists: remove or rename it first",
-					   args->argv[0]);
+		return lxf_cmd_usage_error(
+		    self, ctx, "alias '%s' exists: remove or rename it first", args->argv[0]);
 	return cmd_alias_save(
 	    ctx, lxf_remotes_alias_set(ctx->remotes, args->argv[0], args->argv[1], &err), &err);
 }
@@ -288,8 +287,8 @@ const struct lxf_cmd lxf_cmd_alias_add_entry =
 		  "Add a command alias (@ARGS@, @ARG1@... place the arguments)", 2, 2,
 		  LXF_CMD_T_NONE, 0, cmd_alias_add, {0});
 const struct lxf_cmd lxf_cmd_alias_list_entry =
-    LXF_CMD_ENTRY("alias list", "alias ls", "", "List the command aliases", 0, 0,
-		  LXF_CMD_T_NONE, LXF_CMD_F_FORMAT, cmd_alias_list, {0});
+    LXF_CMD_ENTRY("alias list", "alias ls", "", "List the command aliases", 0, 0, LXF_CMD_T_NONE,
+		  LXF_CMD_F_FORMAT, cmd_alias_list, {0});
 const struct lxf_cmd lxf_cmd_alias_remove_entry =
     LXF_CMD_ENTRY("alias remove", "alias rm", "ALIAS", "Remove a command alias", 1, 1,
 		  LXF_CMD_T_NONE, 0, cmd_alias_remove, {0});

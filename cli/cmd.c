@@ -99,6 +99,8 @@ static void cmd_help(FILE *f, const struct lxf_cmd *cmd)
 
 	cmd_print_usage(f, cmd);
 	fprintf(f, "\n%s\n", cmd->summary);
+	if (cmd->help)
+		fprintf(f, "\n%s", cmd->help);
 	if (cmd->aliases[0]) {
 		fputs("\nAliases:", f);
 		for (size_t i = 0; i < 4 && cmd->aliases[i]; i++)

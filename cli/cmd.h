@@ -34,6 +34,9 @@ enum {
 	LXF_OPT_WAIT,
 	LXF_OPT_PUBLIC,
 	LXF_OPT_TIMEOUT_VAL,
+	LXF_OPT_FAST = 400, /* list --fast, info --show-log / --resources */
+	LXF_OPT_SHOW_LOG,
+	LXF_OPT_RESOURCES,
 	LXF_OPT_STATEFUL = 300, /* snapshot/restore/file options */
 	LXF_OPT_REUSE,
 	LXF_OPT_UID,
@@ -115,6 +118,7 @@ struct lxf_cmd {
 	int (*exec)(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		    const struct lxf_cmd_args *args);
 	const struct lxf_obj_desc *obj; /* resource descriptor (obj.h); NULL for most */
+	const char *help; /* longer text `--help` prints after the summary; NULL for none */
 };
 
 /*
