@@ -51,6 +51,11 @@ _lxf_remotes()
 	"$1" remote list -f csv 2>/dev/null | awk -F, '{ sub(/ \(current\)$/, "", $1); print $1 }'
 }
 
+_lxf_aliases()
+{
+	"$1" alias list -f csv 2>/dev/null | awk -F, '{ print $1 }'
+}
+
 _lxf_instances()
 {
 	# $2: a remote name, or empty for the default remote.
@@ -118,6 +123,11 @@ _lxf()
 		fi
 	done
 
+	# Global flags (--debug, --verbose, -q) come before the command, not in it.
+	while ((${#words[@]} > 0)) && [[ ${words[0]} == -* ]]; do
+		words=("${words[@]:1}")
+	done
+
 	# Which command do the words typed so far name (longest first)?
 	local cmds cmd="" typed="" n=0 i
 	cmds=$(_lxf_commands "$lxf")
@@ -140,7 +150,9 @@ _lxf()
 			next+=("${line%% *}")
 		done <<<"$cmds"
 		if ((${#words[@]} == 0)); then
-			next+=(help --help --version)
+			next+=(help --help --version --verbose --debug --quiet)
+			# The user's own aliases (lxf-alias(1)) are commands too.
+			next+=($(_lxf_aliases "$lxf"))
 		fi
 		COMPREPLY=($(compgen -W "${next[*]}" -- "$cur" | sort -u))
 		return
@@ -192,7 +204,11 @@ _lxf()
 		COMPREPLY=($(compgen -W "$(_lxf_remotes "$lxf")" -- "$cur"))
 		return
 		;;
-	remote\ add | remote\ list | remote\ get-default | remote\ import-lxc | version)
+	alias\ remove | alias\ rename)
+		((${#words[@]} == n)) && COMPREPLY=($(compgen -W "$(_lxf_aliases "$lxf")" -- "$cur"))
+		return
+		;;
+	remote\ add | remote\ list | remote\ get-default | remote\ import-lxc | version | alias\ *)
 		return
 		;;
 	config\ trust\ list | config\ trust\ add)
