@@ -1,13 +1,38 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * lxf delete [-f] [REMOTE:]NAME[/SNAP]...: -f stops a running instance
- * first; NAME/SNAP deletes a snapshot.
+ * lxf delete [-f] [-i] [REMOTE:]NAME[/SNAP]...: -f stops a running
+ * instance first; -i asks before each one; NAME/SNAP deletes a snapshot.
  */
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "json.h"
 #include "snap.h"
+
+/*
+ * -i: asks on the terminal before deleting what arg names, as lxc's
+ * "Remove c1 (yes/no): ". 0: go on; 1: the answer was no (skipped);
+ * else the exit status: no terminal to ask on is a usage error.
+ */
+static int cmd_delete_ask(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, const char *arg)
+{
+	char line[16] = "";
+
+	if (!isatty(STDIN_FILENO))
+		return lxf_cmd_usage_error(self, ctx, "--interactive needs a terminal to ask on");
+	fprintf(ctx->err, "Remove %s (yes/no): ", arg);
+	(void)fflush(ctx->err);
+	if (!fgets(line, sizeof(line), stdin))
+		line[0] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strcasecmp(line, "yes") == 0 || strcasecmp(line, "y") == 0)
+		return 0;
+	fprintf(ctx->err, "Kept %s\n", arg);
+	return 1;
+}
 
 /* One instance or snapshot (the dispatcher loops over them). */
 static int cmd_delete_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
@@ -20,6 +45,11 @@ static int cmd_delete_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	char path[1024];
 	int rc;
 
+	if (lxf_args_has(args, 'i')) {
+		rc = cmd_delete_ask(self, ctx, args->target_arg);
+		if (rc)
+			return rc == 1 ? LXF_EXIT_OK : rc;
+	}
 	if (args->snap) {
 		rc = lxf_snap_delete(c, name, args->snap, &err);
 		goto out;
@@ -64,6 +94,7 @@ out:
 }
 
 const struct lxf_cmd lxf_cmd_delete_entry = LXF_CMD_ENTRY(
-    "delete", "rm", "[REMOTE:]NAME[/SNAPSHOT]... [-f]", "Delete instances and snapshots", 1, -1,
-    LXF_CMD_T_SNAPSHOT, LXF_CMD_F_EACH | LXF_CMD_F_DESTRUCTIVE, cmd_delete_exec,
-    {"force", 'f', no_argument, NULL, "Stop running instances first"});
+    "delete", "rm", "[REMOTE:]NAME[/SNAPSHOT]... [-f] [-i]", "Delete instances and snapshots", 1,
+    -1, LXF_CMD_T_SNAPSHOT, LXF_CMD_F_EACH | LXF_CMD_F_DESTRUCTIVE, cmd_delete_exec,
+    {"force", 'f', no_argument, NULL, "Stop running instances first"},
+    {"interactive", 'i', no_argument, NULL, "Ask before each one (needs a terminal)"});

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * lxf launch|init [REMOTE:]IMAGE [[REMOTE:]NAME]: create (and start) an
- * instance. An image without a remote is looked up on the instance's
- * target remote: in a fleet each host holds its own copy.
+ * lxf launch|init [REMOTE:]IMAGE [[REMOTE:]NAME] [< config.yaml]: create
+ * (and start) an instance, with the YAML on stdin as its configuration when
+ * stdin is not a terminal (as lxc). An image without a remote is looked up
+ * on the instance's target remote: in a fleet each host holds its own copy.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "json.h"
 #include "migrate.h"
+#include "obj.h"
 #include "target.h"
 
 /* LXD-valid names ("lxf-3fa9c1"): the server need not generate them. */
@@ -27,8 +30,105 @@ static int cmd_launch_name(char **out, struct lxf_err *err)
 	return 0;
 }
 
+/* A copy of a map of scalars as the string map LXD wants ("limits.cpu: 2" -> "2"). */
+static int cmd_launch_strmap(struct json_object *in, const char *what, struct json_object **out,
+			     struct lxf_err *err)
+{
+	struct json_object *m = NULL;
+
+	*out = NULL;
+	if (!json_object_is_type(in, json_type_object))
+		return lxf_err_set(err, LXF_EINVAL, "stdin: '%s' must be a mapping", what);
+	m = json_object_new_object();
+	if (!m)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	json_object_object_foreach(in, k, v)
+	{
+		if (json_object_is_type(v, json_type_object) ||
+		    json_object_is_type(v, json_type_array)) {
+			json_object_put(m);
+			return lxf_err_set(err, LXF_EINVAL, "stdin: %s.%s must be a scalar", what,
+					   k);
+		}
+		if (lxf_json_add_str(m, k, v ? json_object_get_string(v) : "") != 0) {
+			json_object_put(m);
+			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		}
+	}
+	*out = m;
+	return 0;
+}
+
+/*
+ * The YAML given on stdin (lxc's InstancePut: config, devices, profiles,
+ * description, ephemeral; other keys, as `lxf config show` prints them, are
+ * ignored as lxc does) into the request body b. -c, -p, --no-profiles and
+ * -e, applied after, win.
+ */
+static int cmd_launch_stdin(struct json_object *b, struct json_object *cfg, struct json_object *in,
+			    struct lxf_err *err)
+{
+	struct json_object *v = NULL, *m = NULL, *devs = NULL;
+	int rc = 0;
+
+	if (!in)
+		return 0;
+	if (!json_object_is_type(in, json_type_object))
+		return lxf_err_set(
+		    err, LXF_EINVAL,
+		    "stdin: want a mapping of config, devices, profiles, description");
+	if (json_object_object_get_ex(in, "config", &v) && v) {
+		rc = cmd_launch_strmap(v, "config", &m, err);
+		if (rc)
+			return rc;
+		json_object_object_foreach(m, k, val)
+		{
+			if (json_object_object_add(cfg, k, json_object_get(val)) != 0) {
+				json_object_put(m);
+				return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+			}
+		}
+		json_object_put(m);
+	}
+	if (json_object_object_get_ex(in, "devices", &v) && v) {
+		if (!json_object_is_type(v, json_type_object))
+			return lxf_err_set(err, LXF_EINVAL, "stdin: 'devices' must be a mapping");
+		devs = json_object_new_object();
+		if (!devs || json_object_object_add(b, "devices", devs) != 0) {
+			json_object_put(devs);
+			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		}
+		json_object_object_foreach(v, dname, dev)
+		{
+			rc = cmd_launch_strmap(dev, dname, &m, err);
+			if (rc)
+				return rc;
+			if (json_object_object_add(devs, dname, m) != 0) {
+				json_object_put(m);
+				return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+			}
+		}
+	}
+	if (json_object_object_get_ex(in, "profiles", &v) && v) {
+		for (size_t i = 0;
+		     json_object_is_type(v, json_type_array) && i < json_object_array_length(v);
+		     i++)
+			if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+				v = NULL;
+		if (!json_object_is_type(v, json_type_array))
+			return lxf_err_set(err, LXF_EINVAL,
+					   "stdin: 'profiles' must be a list of names");
+		json_object_object_add(b, "profiles", json_object_get(v));
+	}
+	if (json_object_object_get_ex(in, "description", &v) && v)
+		json_object_object_add(b, "description", json_object_get(v));
+	if (json_object_object_get_ex(in, "ephemeral", &v) && json_object_get_boolean(v))
+		json_object_object_add(b, "ephemeral", json_object_new_boolean(1));
+	return 0;
+}
+
 static int cmd_launch_body(const struct lxf_cmd_args *args, const char *name, const char *fp,
-			   struct json_object **out, struct lxf_err *err)
+			   struct json_object *in, struct json_object **out, struct lxf_err *err)
 {
 	struct json_object *b = json_object_new_object(), *src = json_object_new_object();
 	struct json_object *cfg = json_object_new_object(), *profiles = NULL;
@@ -49,6 +149,9 @@ static int cmd_launch_body(const struct lxf_cmd_args *args, const char *name, co
 	    json_object_object_add(b, "ephemeral",
 				   json_object_new_boolean(lxf_args_has(args, 'e'))) != 0)
 		goto nomem;
+	rc = cmd_launch_stdin(b, cfg, in, err);
+	if (rc)
+		goto out;
 	if (lxf_args_has(args, 'p') || lxf_args_has(args, LXF_OPT_NO_PROFILES)) {
 		profiles = json_object_new_array();
 		if (!profiles || json_object_object_add(b, "profiles", profiles) != 0) {
@@ -93,7 +196,7 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 {
 	bool start = self->data != NULL;
 	bool quiet = ctx->quiet || lxf_args_has(args, 'q');
-	struct json_object *body = NULL, *sbody = NULL;
+	struct json_object *body = NULL, *sbody = NULL, *in = NULL;
 	char *img_remote = NULL, *img = NULL, *remote = NULL, *name = NULL, *fp = NULL;
 	struct lxf_client *c = NULL;
 	struct lxf_err err = {0};
@@ -103,6 +206,11 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (lxf_args_has(args, 'p') && lxf_args_has(args, LXF_OPT_NO_PROFILES))
 		return lxf_cmd_usage_error(self, ctx,
 					   "--profile and --no-profiles exclude each other");
+	/* As lxc: YAML piped in (not a terminal) is the instance's configuration. */
+	if (!isatty(STDIN_FILENO) && lxf_obj_stdin_yaml(&in, &err) != 0) {
+		lxf_err_prefix(&err, "stdin");
+		goto fail;
+	}
 	if (lxf_remotes_parse_arg(ctx->remotes, args->argv[0], &img_remote, &img, &err) != 0)
 		goto fail;
 	if (args->argc == 2) {
@@ -150,7 +258,7 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			lxf_target_image_hint(ctx, remote, img, &err);
 		goto fail;
 	}
-	if (cmd_launch_body(args, name, fp, &body, &err) != 0) {
+	if (cmd_launch_body(args, name, fp, in, &body, &err) != 0) {
 		st = lxf_cmd_error(self, ctx, &err); /* a bad -c is a usage error */
 		goto out;
 	}
@@ -176,6 +284,8 @@ nomem:
 fail:
 	st = lxf_cmd_fail(ctx, &err);
 out:
+	if (in)
+		json_object_put(in);
 	if (body)
 		json_object_put(body);
 	if (sbody)

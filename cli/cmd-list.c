@@ -14,6 +14,9 @@
 #include "list.h"
 #include "output.h"
 
+/* lxc's --fast columns (nsacPt) after lxf's REMOTE: none needs the state. */
+#define CMD_LIST_FAST_COLS "rnsacPt"
+
 /*
  * Splits positional args (lxf_list_split) into the remotes to ask (jobs:
  * those picked, else the fleet's members), the picks and the filters.
@@ -148,6 +151,11 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	bool needs_state = false;
 	int st = LXF_EXIT_OK, first_fail = 0;
 
+	if (lxf_args_has(args, LXF_OPT_FAST)) {
+		if (cspec)
+			return lxf_cmd_usage_error(self, ctx, "--fast and -c do not go together");
+		cspec = CMD_LIST_FAST_COLS;
+	}
 	if (lxf_view_parse_columns(cspec ? cspec : LXF_LIST_DEFAULT_COLS, cols, LXF_VIEW_MAX_COLS,
 				   &ncols, &err) != 0)
 		return lxf_cmd_usage_error(self, ctx, "%s", err.msg);
@@ -222,6 +230,32 @@ out:
 	return st;
 }
 
+/* What `lxf list --help` explains: only what view.c's columns and list.c's filters do. */
+static const char cmd_list_help[] =
+    "Filters (all must match):\n"
+    "  NAME           an instance whose name starts with NAME, or matches it as a\n"
+    "                 regular expression (POSIX ERE, anchored unless it has ^ or $)\n"
+    "  REMOTE:        only the instances of that remote (several add up)\n"
+    "  key=value      a configuration key (expanded config) equal to value or\n"
+    "                 matching it as an anchored regular expression; keys may be\n"
+    "                 shortened per dotted part (s.privileged=true); an absent key\n"
+    "                 reads as \"\" (user.x= matches instances without it)\n"
+    "  type=, status=, architecture=, location=\n"
+    "                 those fields, case-insensitive, several values with ','\n"
+    "  ipv4=, ipv6=   an address, or a CIDR the instance has an address in\n"
+    "\n"
+    "Columns (-c, letters in the order shown; ',' between letters is allowed):\n"
+    "  4  IPv4 addresses         6  IPv6 addresses        a  architecture\n"
+    "  b  storage pool           c  creation date         d  description\n"
+    "  e  project                f  base image (short)    F  base image (full)\n"
+    "  l  last used date         L  location              m  memory usage\n"
+    "  n  name                   N  number of processes   p  PID of init\n"
+    "  P  profiles               r  remote                s  state\n"
+    "  S  number of snapshots    t  type                  u  CPU usage\n"
+    "Default: " LXF_LIST_DEFAULT_COLS " (L only when some instance has a location).\n"
+    "4 6 m N p u need each instance's state; --fast (columns " CMD_LIST_FAST_COLS
+    ") never asks for it.\n";
+
 const struct lxf_cmd lxf_cmd_list_entry = {
     .name = "list",
     .aliases = {"ls"},
@@ -234,6 +268,9 @@ const struct lxf_cmd lxf_cmd_list_entry = {
 	{
 	    {"columns", 'c', required_argument, "COLUMNS",
 	     "Column letters (default rns46tSL): r n s 4 6 t S L a b c d e f F l m N p P u"},
+	    {"fast", LXF_OPT_FAST, no_argument, NULL,
+	     "Fast columns (" CMD_LIST_FAST_COLS "), no state fetched, as lxc's --fast"},
 	},
     .exec = cmd_list_exec,
+    .help = cmd_list_help,
 };

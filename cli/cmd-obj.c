@@ -123,15 +123,14 @@ int lxf_obj_print_yaml(FILE *f, struct json_object *o, struct lxf_err *err)
 	return lxf_output_json(f, LXF_FMT_YAML, o, err);
 }
 
-/* Reads all of stdin (capped) and applies it once. */
-static int obj_edit_stdin(lxf_obj_apply_fn apply, void *ud, struct lxf_err *err)
+int lxf_obj_stdin_yaml(struct json_object **out, struct lxf_err *err)
 {
-	struct json_object *doc = NULL;
 	struct lxf_buf b;
 	char chunk[8192];
 	size_t n;
 	int rc = 0;
 
+	*out = NULL;
 	lxf_buf_init(&b, LXF_YAML_MAX_SIZE);
 	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
 		rc = lxf_buf_add(&b, chunk, n);
@@ -144,14 +143,23 @@ static int obj_edit_stdin(lxf_obj_apply_fn apply, void *ud, struct lxf_err *err)
 		rc = lxf_err_sys(err, LXF_EIO, errno, "reading stdin");
 		goto out;
 	}
-	rc = lxf_yaml_parse(lxf_buf_str(&b), b.len, &doc, err);
-	if (rc)
-		goto out;
-	rc = apply(ud, doc, err);
+	rc = lxf_yaml_parse(lxf_buf_str(&b), b.len, out, err);
 out:
+	lxf_buf_fini(&b);
+	return rc;
+}
+
+/* Reads all of stdin (capped) and applies it once. */
+static int obj_edit_stdin(lxf_obj_apply_fn apply, void *ud, struct lxf_err *err)
+{
+	struct json_object *doc = NULL;
+	int rc;
+
+	rc = lxf_obj_stdin_yaml(&doc, err);
+	if (rc == 0)
+		rc = apply(ud, doc, err);
 	if (doc)
 		json_object_put(doc);
-	lxf_buf_fini(&b);
 	return rc;
 }
 

@@ -112,6 +112,22 @@ nomem:
 	return NULL;
 }
 
+/* "Profiles default, web applied to h1:c1" (or "No profiles applied to ..."). */
+static void prof_print_assigned(FILE *f, const char *target, struct json_object *list)
+{
+	size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+
+	if (n == 0) {
+		fprintf(f, "No profiles applied to %s\n", target);
+		return;
+	}
+	fputs(n == 1 ? "Profile " : "Profiles ", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? ", " : "",
+			json_object_get_string(json_object_array_get_idx(list, i)));
+	fprintf(f, " applied to %s\n", target);
+}
+
 /* add/remove/assign: rewrites the instance's profiles list; op is the verb's first letter. */
 static int prof_instance(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args,
 			 struct lxf_obj_ref *r, struct lxf_err *err, char op)
@@ -134,10 +150,13 @@ static int prof_instance(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *arg
 		list = NULL;
 		rc = lxf_obj_put(r->c, r->path, w, r->o.etag, err);
 	}
-	if (rc == 0 && !ctx->quiet)
-		fprintf(ctx->out, "Profiles of %s: %s\n", r->name,
-			json_object_to_json_string_ext(lxf_json_path(w, "profiles"),
-						       JSON_C_TO_STRING_PLAIN));
+	/* What happened, in words, naming the instance as it was given (lxc's wording). */
+	if (rc == 0 && !ctx->quiet && op == '+')
+		fprintf(ctx->out, "Profile %s added to %s\n", p, args->argv[0]);
+	else if (rc == 0 && !ctx->quiet && op == '-')
+		fprintf(ctx->out, "Profile %s removed from %s\n", p, args->argv[0]);
+	else if (rc == 0 && !ctx->quiet)
+		prof_print_assigned(ctx->out, args->argv[0], lxf_json_path(w, "profiles"));
 	if (list)
 		json_object_put(list);
 	if (w)

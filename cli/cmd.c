@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "each.h"
+#include "suggest.h"
 #include "target.h"
 
 static const struct lxf_cmd *const cmd_table[] = {
@@ -100,6 +101,8 @@ static void cmd_help(FILE *f, const struct lxf_cmd *cmd)
 
 	cmd_print_usage(f, cmd);
 	fprintf(f, "\n%s\n", cmd->summary);
+	if (cmd->help)
+		fprintf(f, "\n%s", cmd->help);
 	if (cmd->aliases[0]) {
 		fputs("\nAliases:", f);
 		for (size_t i = 0; i < 4 && cmd->aliases[i]; i++)
@@ -128,13 +131,28 @@ static void cmd_help(FILE *f, const struct lxf_cmd *cmd)
 
 static void cmd_help_all(FILE *f)
 {
-	fputs("Usage: lxf [--version] [--help] COMMAND [OPTIONS] [ARGS...]\n\n"
+	fputs("Usage: lxf [--version] [--help] [--verbose|--debug] COMMAND [OPTIONS] [ARGS...]\n\n"
 	      "lxf manages system containers on many lxfd or LXD remotes at once.\n\n"
 	      "Commands:\n",
 	      f);
 	for (size_t i = 0; i < CMD_N; i++)
 		fprintf(f, "  %-22s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
-	fputs("\nRun 'lxf help COMMAND' or 'lxf COMMAND --help' for a command's options.\n", f);
+	fputs("\nGlobal flags:\n"
+	      "  -q, --quiet            Print less\n"
+	      "  -v, --verbose          Print each HTTP request on stderr\n"
+	      "      --debug            Print each HTTP request and response status on stderr\n"
+	      "\nRun 'lxf help COMMAND' or 'lxf COMMAND --help' for a command's options;\n"
+	      "'lxf alias list' shows your own command aliases.\n",
+	      f);
+}
+
+/* What a bare `lxf` without a terminal says: a pointer, not the whole list. */
+static void cmd_usage_short(FILE *f)
+{
+	fputs("Usage: lxf [--help] [--version] COMMAND [OPTIONS] [ARGS...]\n"
+	      "Run 'lxf --help' for the commands, 'man lxf' for the manual;\n"
+	      "on a terminal, lxf alone opens an interactive prompt.\n",
+	      f);
 }
 
 /* Joins argv[0..n) with spaces; false when it does not fit. */
@@ -181,29 +199,145 @@ static const struct lxf_cmd *cmd_find(int argc, char **argv, int *words)
 	return NULL;
 }
 
-/* Lists the subcommands when the leading words name a group ("image", "image alias"). */
-static bool cmd_group_help(FILE *f, int argc, char **argv)
+/*
+ * The group the leading words name ("image", "image alias"): its prefix
+ * with a trailing space into prefix, and how many words it took; 0 when
+ * they name no group.
+ */
+static int cmd_group_find(int argc, char **argv, char *prefix, size_t len)
 {
-	char prefix[CMD_NAME_MAX];
-	size_t plen = 0;
+	size_t plen;
 
 	for (int n = argc < CMD_WORDS - 1 ? argc : CMD_WORDS - 1; n > 0; n--) {
-		if (!cmd_join(prefix, sizeof(prefix) - 1, n, argv))
+		if (!cmd_join(prefix, len - 1, n, argv))
 			continue;
 		plen = strlen(prefix);
 		prefix[plen] = ' ';
 		prefix[plen + 1] = '\0';
 		for (size_t i = 0; i < CMD_N; i++)
 			if (strncmp(cmd_table[i]->name, prefix, plen + 1) == 0)
-				goto found;
+				return n;
+	}
+	return 0;
+}
+
+/* Lists the subcommands of the group prefix ("image "), as lxc's group help does. */
+static void cmd_group_list(FILE *f, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	fprintf(f, "Usage: lxf %sSUBCOMMAND [OPTIONS] [ARGS...]\n\nSubcommands:\n", prefix);
+	for (size_t i = 0; i < CMD_N; i++)
+		if (strncmp(cmd_table[i]->name, prefix, plen) == 0)
+			fprintf(f, "  %-22s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+	fprintf(f, "\nRun 'lxf %sSUBCOMMAND --help' for a subcommand's options.\n", prefix);
+}
+
+const struct lxf_cmd *lxf_cmd_lookup(int argc, char **argv)
+{
+	int words = 0;
+
+	return cmd_find(argc, argv, &words);
+}
+
+/* Lists the subcommands when the leading words name a group ("image", "image alias"). */
+static bool cmd_group_help(FILE *f, int argc, char **argv)
+{
+	char prefix[CMD_NAME_MAX];
+
+	if (!cmd_group_find(argc, argv, prefix, sizeof(prefix)))
+		return false;
+	cmd_group_list(f, prefix);
+	return true;
+}
+
+/* How many words a command name has ("image alias list": 3). */
+static int cmd_words(const char *name)
+{
+	int n = 1;
+
+	while ((name = strchr(name, ' ')) != NULL) {
+		n++;
+		name++;
+	}
+	return n;
+}
+
+/*
+ * The closest command name (or group word, "imgae" -> "image") to the
+ * words typed, into buf: false when none is close. Names of as many words
+ * as typed are compared ("image lsit" with "image list"), longest first.
+ */
+static bool cmd_suggest(int argc, char **argv, char *buf, size_t len)
+{
+	struct lxf_suggest_best best = {0};
+	char typed[CMD_NAME_MAX], group[CMD_NAME_MAX];
+
+	for (int n = argc < CMD_WORDS ? argc : CMD_WORDS; n > 0 && !best.word; n--) {
+		if (!cmd_join(typed, sizeof(typed), n, argv))
+			continue;
+		for (size_t i = 0; i < CMD_N; i++) {
+			const struct lxf_cmd *c = cmd_table[i];
+
+			if (cmd_words(c->name) != n)
+				continue;
+			lxf_suggest_offer(&best, typed, c->name);
+			for (size_t a = 0; a < 4 && c->aliases[a]; a++)
+				lxf_suggest_offer(&best, typed, c->aliases[a]);
+		}
+		if (best.word) {
+			(void)snprintf(buf, len, "%s", best.word);
+			return true;
+		}
+		if (n != 1)
+			continue;
+		for (size_t i = 0; i < CMD_N; i++) {
+			const char *sp = strchr(cmd_table[i]->name, ' ');
+
+			if (!sp || (size_t)(sp - cmd_table[i]->name) >= sizeof(group))
+				continue;
+			(void)snprintf(group, sizeof(group), "%.*s", (int)(sp - cmd_table[i]->name),
+				       cmd_table[i]->name);
+			lxf_suggest_offer(&best, typed, group);
+			if (best.word) {
+				(void)snprintf(buf, len, "%s", group);
+				return true;
+			}
+		}
 	}
 	return false;
-found:
-	fprintf(f, "Available subcommands:\n");
-	for (size_t i = 0; i < CMD_N; i++)
-		if (strncmp(cmd_table[i]->name, prefix, plen + 1) == 0)
-			fprintf(f, "  %-22s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
-	return true;
+}
+
+/* Is there a -h or --help among the words (a group asked for its help)? */
+static bool cmd_wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * getopt's '?': the flag named, the usage, and the closest long flag of
+ * the command ("--forse" -> "--force"). arg is the word getopt stopped at.
+ */
+static int cmd_unknown_flag(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx,
+			    const struct option *lopts, const char *arg)
+{
+	struct lxf_suggest_best best = {0};
+	char word[64];
+	int st;
+
+	if (optopt && optopt < 256)
+		return lxf_cmd_usage_error(cmd, ctx, "unknown flag '-%c'", optopt);
+	st = lxf_cmd_usage_error(cmd, ctx, "unknown flag '%s'", arg);
+	if (strncmp(arg, "--", 2) == 0) {
+		(void)snprintf(word, sizeof(word), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+		for (size_t i = 0; lopts[i].name; i++)
+			lxf_suggest_offer(&best, word, lopts[i].name);
+		lxf_suggest_print(ctx->err, "--", best.word);
+	}
+	return st;
 }
 
 static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int argc, char **argv,
@@ -248,11 +382,8 @@ static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int arg
 			*help = true;
 			return 0;
 		}
-		if (c == '?') {
-			if (optopt && optopt < 256)
-				return lxf_cmd_usage_error(cmd, ctx, "unknown flag '-%c'", optopt);
-			return lxf_cmd_usage_error(cmd, ctx, "unknown flag '%s'", argv[optind - 1]);
-		}
+		if (c == '?')
+			return cmd_unknown_flag(cmd, ctx, lopts, argv[optind - 1]);
 		if (c == ':')
 			return lxf_cmd_usage_error(cmd, ctx, "flag '%s' needs an argument",
 						   argv[optind - 1]);
@@ -386,11 +517,67 @@ static int cmd_global_timeout(struct lxf_cmd_ctx *ctx, int argc, char **argv, in
 	return LXF_EXIT_OK;
 }
 
+/*
+ * The first words name no command: a user alias (config.yml's aliases:)
+ * runs its expansion, a group asked for --help lists its subcommands
+ * (exit 0), anything else is a usage error saying what exists. depth
+ * counts alias expansions, so that aliases naming each other stop.
+ */
+static int cmd_not_found(struct lxf_cmd_ctx *ctx, int argc, char **argv, int depth)
+{
+	char prefix[CMD_NAME_MAX], best[CMD_NAME_MAX];
+	int words, st;
+
+	st = lxf_alias_run(ctx, argc, argv, depth);
+	if (st >= 0)
+		return st;
+	words = cmd_group_find(argc, argv, prefix, sizeof(prefix));
+	if (words && cmd_wants_help(argc - words, argv + words)) {
+		cmd_group_list(ctx->out, prefix);
+		return LXF_EXIT_OK;
+	}
+	if (words && words < argc && argv[words][0] != '-') {
+		fprintf(ctx->err, "Error: unknown subcommand '%s%s'\n", prefix, argv[words]);
+		if (cmd_suggest(argc, argv, best, sizeof(best))) {
+			lxf_suggest_print(ctx->err, NULL, best);
+			fprintf(ctx->err, "Run 'lxf %.*s --help' for its subcommands.\n",
+				(int)strlen(prefix) - 1, prefix);
+			return LXF_EXIT_USAGE;
+		}
+	} else if (words) {
+		fprintf(ctx->err, "Error: missing subcommand after '%.*s'\n",
+			(int)strlen(prefix) - 1, prefix);
+	}
+	if (words) {
+		cmd_group_list(ctx->err, prefix);
+		return LXF_EXIT_USAGE;
+	}
+	fprintf(ctx->err, "Error: unknown command '%s'\n", argv[0]);
+	if (cmd_suggest(argc, argv, best, sizeof(best)))
+		lxf_suggest_print(ctx->err, NULL, best);
+	fputs("Run 'lxf --help' for the list.\n", ctx->err);
+	return LXF_EXIT_USAGE;
+}
+
+int lxf_cmd_dispatch(struct lxf_cmd_ctx *ctx, int argc, char **argv, int depth)
+{
+	const struct lxf_cmd *cmd;
+	int words = 0, st;
+
+	cmd = cmd_find(argc, argv, &words);
+	if (!cmd)
+		return cmd_not_found(ctx, argc, argv, depth);
+	/* getopt sees "NAME args..." with the command words folded into argv[0]. */
+	st = cmd_exec(cmd, ctx, argc - words + 1, argv + words - 1);
+	(void)fflush(ctx->out);
+	return st;
+}
+
 int lxf_cmd_run(int argc, char **argv)
 {
 	struct lxf_cmd_ctx ctx = {.out = stdout, .err = stderr};
 	const struct lxf_cmd *cmd;
-	int i = 1, words = 0, st;
+	int i = 1, words = 0, trace = 0;
 
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
@@ -411,11 +598,22 @@ int lxf_cmd_run(int argc, char **argv)
 				return st;
 			continue;
 		}
+		if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+			trace = trace > 1 ? trace : 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--debug") == 0) {
+			trace = 2;
+			continue;
+		}
 		fprintf(ctx.err, "Error: unknown flag '%s'\n", argv[i]);
+		cmd_usage_short(ctx.err);
 		return LXF_EXIT_USAGE;
 	}
+	/* Set on every run: the prompt runs many command lines in one process. */
+	lxf_client_set_trace(ctx.err, trace);
 	if (i >= argc) {
-		cmd_help_all(ctx.err);
+		cmd_usage_short(ctx.err);
 		return LXF_EXIT_USAGE;
 	}
 	if (strcmp(argv[i], "help") == 0) {
@@ -433,22 +631,7 @@ int lxf_cmd_run(int argc, char **argv)
 		fprintf(ctx.err, "Error: unknown command '%s'\n", argv[i + 1]);
 		return LXF_EXIT_USAGE;
 	}
-	cmd = cmd_find(argc - i, argv + i, &words);
-	if (!cmd) {
-		if (cmd_group_help(ctx.err, argc - i, argv + i)) {
-			fprintf(ctx.err, "Error: missing or unknown subcommand after '%s'\n",
-				argv[i]);
-			return LXF_EXIT_USAGE;
-		}
-		fprintf(ctx.err, "Error: unknown command '%s'\nRun 'lxf --help' for the list.\n",
-			argv[i]);
-		return LXF_EXIT_USAGE;
-	}
-	/* getopt sees "NAME args..." with the command words folded into argv[0]. */
-	i += words - 1;
-	st = cmd_exec(cmd, &ctx, argc - i, argv + i);
-	(void)fflush(ctx.out);
-	return st;
+	return lxf_cmd_dispatch(&ctx, argc - i, argv + i, 0);
 }
 
 int lxf_cmd_path(char *buf, size_t len, const char *collection, const char *name,

@@ -34,6 +34,9 @@ enum {
 	LXF_OPT_WAIT,
 	LXF_OPT_PUBLIC,
 	LXF_OPT_TIMEOUT_VAL,
+	LXF_OPT_FAST = 400, /* list --fast, info --show-log / --resources */
+	LXF_OPT_SHOW_LOG,
+	LXF_OPT_RESOURCES,
 	LXF_OPT_STATEFUL = 300, /* snapshot/restore/file options */
 	LXF_OPT_REUSE,
 	LXF_OPT_UID,
@@ -120,6 +123,7 @@ struct lxf_cmd {
 	int (*exec)(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		    const struct lxf_cmd_args *args);
 	const struct lxf_obj_desc *obj; /* resource descriptor (obj.h); NULL for most */
+	const char *help; /* longer text `--help` prints after the summary; NULL for none */
 };
 
 /*
@@ -144,6 +148,35 @@ struct lxf_cmd {
  * on each call, nothing is left allocated.
  */
 int lxf_cmd_run(int argc, char **argv);
+
+/*
+ * Runs the command the words argv[0..argc) name (no program name; global
+ * flags already taken), through ctx: a built-in command, else a user
+ * alias's expansion (depth: expansions so far), else a usage error. The
+ * words are borrowed. Returns the exit status.
+ */
+int lxf_cmd_dispatch(struct lxf_cmd_ctx *ctx, int argc, char **argv, int depth);
+
+/* The built-in command the first words of argv name (longest match), or NULL. */
+const struct lxf_cmd *lxf_cmd_lookup(int argc, char **argv);
+
+/*
+ * User aliases (cmd-alias.c). lxf_alias_expand: when the leading words of
+ * argv are an alias of the map aliases (names -> command lines; NULL: none),
+ * the longest one, returns 1 with *outv (lxf_alias_argv_free) the alias's
+ * words, @ARGS@ replaced by the remaining arguments and @ARGn@ by the n-th
+ * of them, or, with neither, the arguments appended. 0 when no alias
+ * matches; -LXF_EUSAGE when an @ARGn@ has no argument.
+ */
+int lxf_alias_expand(const struct json_object *aliases, int argc, char *const *argv, int *outc,
+		     char ***outv, struct lxf_err *err);
+void lxf_alias_argv_free(int argc, char **argv);
+
+/*
+ * Expands argv by config.yml's aliases and dispatches the result: returns
+ * its exit status, or -1 when no alias matches (nothing printed).
+ */
+int lxf_alias_run(struct lxf_cmd_ctx *ctx, int argc, char **argv, int depth);
 
 /* Entry i of cmd.c's table, NULL past the end: the prompts complete from it. */
 const struct lxf_cmd *lxf_cmd_nth(size_t i);

@@ -60,6 +60,13 @@ struct json_object *lxf_obj_map(struct json_object *o, const char *key);
 /* Prints o as YAML on f. Returns 0 or an error. */
 int lxf_obj_print_yaml(FILE *f, struct json_object *o, struct lxf_err *err);
 
+/*
+ * Reads all of stdin (capped at LXF_YAML_MAX_SIZE) as one YAML document:
+ * *out a new reference (NULL for an empty input), or an error with the
+ * line and column of bad YAML.
+ */
+int lxf_obj_stdin_yaml(struct json_object **out, struct lxf_err *err);
+
 /* Called with the edited document; returns 0 or an error to show. */
 typedef int (*lxf_obj_apply_fn)(void *ud, struct json_object *edited, struct lxf_err *err);
 

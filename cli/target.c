@@ -248,7 +248,7 @@ int lxf_cmd_client(struct lxf_cmd_ctx *ctx, const char *remote, struct lxf_clien
 	}
 	rem = lxf_remotes_find(ctx->remotes, remote);
 	if (!rem)
-		return lxf_err_set(err, LXF_ENOENT, "remote '%s' not found", remote);
+		return lxf_remotes_unknown(ctx->remotes, remote, err);
 	return lxf_remotes_client(ctx->remotes, rem, out, err);
 }
 

@@ -54,6 +54,11 @@ _lxf_remotes()
 	"$1" remote list -f csv 2>/dev/null | awk -F, '{ sub(/ \(current\)$/, "", $1); print $1 }'
 }
 
+_lxf_aliases()
+{
+	"$1" alias list -f csv 2>/dev/null | awk -F, '{ print $1 }'
+}
+
 _lxf_instances()
 {
 	# $2: a remote name, or empty: the default remote the user chose
@@ -153,6 +158,11 @@ _lxf()
 		fi
 	done
 
+	# Global flags (--debug, --verbose, -q) come before the command, not in it.
+	while ((${#words[@]} > 0)) && [[ ${words[0]} == -* ]]; do
+		words=("${words[@]:1}")
+	done
+
 	# Which command do the words typed so far name (longest first)?
 	local cmds cmd="" typed="" n=0 i
 	cmds=$(_lxf_commands "$lxf")
@@ -175,7 +185,9 @@ _lxf()
 			next+=("${line%% *}")
 		done <<<"$cmds"
 		if ((${#words[@]} == 0)); then
-			next+=(help --help --version --timeout)
+			next+=(help --help --version --timeout --verbose --debug --quiet)
+			# The user's own aliases (lxf-alias(1)) are commands too.
+			next+=($(_lxf_aliases "$lxf"))
 		fi
 		COMPREPLY=($(compgen -W "${next[*]}" -- "$cur" | sort -u))
 		return
@@ -238,7 +250,11 @@ _lxf()
 		COMPREPLY=($(compgen -W "$(_lxf_remotes "$lxf")" -- "$cur"))
 		return
 		;;
-	remote\ add | remote\ list | remote\ get-default | remote\ import-lxc | version)
+	alias\ remove | alias\ rename)
+		((${#words[@]} == n)) && COMPREPLY=($(compgen -W "$(_lxf_aliases "$lxf")" -- "$cur"))
+		return
+		;;
+	remote\ add | remote\ list | remote\ get-default | remote\ import-lxc | version | alias\ *)
 		return
 		;;
 	config\ trust\ list | config\ trust\ add)

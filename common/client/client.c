@@ -379,6 +379,34 @@ static int client_sockopt_cb(void *clientp, curl_socket_t fd, curlsocktype purpo
 	return CURL_SOCKOPT_OK;
 }
 
+/* lxf --verbose / --debug (lxf_client_set_trace): process-wide, set before any request. */
+static FILE *client_trace_out;
+static int client_trace_level;
+
+void lxf_client_set_trace(FILE *f, int level)
+{
+	client_trace_out = level > 0 ? f : NULL;
+	client_trace_level = level;
+}
+
+/* curl's debug callback: the request line, and with level 2 the response status line. */
+static int client_trace_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
+{
+	const struct lxf_client *c = userp;
+	const char *who = c->name ? c->name : c->addr;
+	size_t n = 0;
+
+	(void)h;
+	while (n < size && data[n] != '\r' && data[n] != '\n')
+		n++;
+	if (type == CURLINFO_HEADER_OUT)
+		fprintf(client_trace_out, "lxf: %s: > %.*s\n", who, (int)n, data);
+	else if (type == CURLINFO_HEADER_IN && client_trace_level > 1 && size > 5 &&
+		 strncmp(data, "HTTP/", 5) == 0)
+		fprintf(client_trace_out, "lxf: %s: < %.*s\n", who, (int)n, data);
+	return 0;
+}
+
 /* Options common to every request; reset first so that a reused handle carries nothing over. */
 static void client_setup(struct lxf_client *c, const char *url, struct client_xfer *x)
 {
@@ -396,6 +424,11 @@ static void client_setup(struct lxf_client *c, const char *url, struct client_xf
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, client_header_cb);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	if (client_trace_out) {
+		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, client_trace_cb);
+		curl_easy_setopt(h, CURLOPT_DEBUGDATA, c);
+		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+	}
 	if (c->socket_path) {
 		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
 		return;

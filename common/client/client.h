@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "err.h"
@@ -218,6 +219,14 @@ int lxf_client_download(struct lxf_client *c, const char *path, int fd, struct l
 int lxf_client_send(struct lxf_client *c, const char *method, const char *path, int fd,
 		    const void *data, size_t len, const char *const *headers,
 		    struct lxf_response *resp, struct lxf_err *err);
+
+/*
+ * Traces every request of every client on f from now on (lxf --verbose,
+ * --debug): level 1 the request line ("lxf: h1: > GET /1.0 HTTP/1.1"),
+ * 2 also the response status line ("lxf: h1: < HTTP/1.1 200 OK"); 0 off.
+ * Not thread-safe: call before any request. f is borrowed.
+ */
+void lxf_client_set_trace(FILE *f, int level);
 
 /*
  * URL-escapes one path component (an instance or alias name). Returns a

@@ -14,6 +14,7 @@
 #include "cert.h"
 #include "file.h"
 #include "json.h"
+#include "suggest.h"
 #include "yaml.h"
 
 #define REMOTES_PATH_MAX 4096
@@ -38,6 +39,8 @@ void lxf_remotes_free(struct lxf_remotes *r)
 	free(r->dir);
 	free(r->path);
 	free(r->default_remote);
+	if (r->aliases)
+		json_object_put(r->aliases);
 	free(r);
 }
 
@@ -199,6 +202,9 @@ static int remotes_parse(struct lxf_remotes *r, const char *text, size_t len, st
 				goto out;
 		}
 	}
+	rc = lxf_remotes_aliases_parse(r, root, err);
+	if (rc)
+		goto out;
 	if (!lxf_remotes_find(r, r->default_remote)) {
 		rc = lxf_err_set(err, LXF_EINVAL, "default-remote '%s' is not a known remote",
 				 r->default_remote);
@@ -318,6 +324,11 @@ static int remotes_to_json(const struct lxf_remotes *r, struct json_object **out
 		    lxf_json_add_str(o, "auth_type", rem->auth_type) != 0 ||
 		    json_object_object_add(o, "public", json_object_new_boolean(rem->public)) != 0)
 			goto nomem;
+	}
+	rc = lxf_remotes_aliases_emit(r, root, err);
+	if (rc) {
+		json_object_put(root);
+		return rc;
 	}
 	*out = root;
 	return 0;
@@ -490,6 +501,31 @@ int lxf_remotes_set_default(struct lxf_remotes *r, const char *name, struct lxf_
 	return 0;
 }
 
+int lxf_remotes_unknown(const struct lxf_remotes *r, const char *name, struct lxf_err *err)
+{
+	struct lxf_suggest_best best = {0};
+	char known[160] = "";
+	size_t off = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		/* The last 8 bytes are kept for ", ...": a cut list ends after a whole name. */
+		int w = snprintf(known + off, sizeof(known) - 8 - off, "%s%s", i ? ", " : "",
+				 r->v[i].name);
+
+		lxf_suggest_offer(&best, name, r->v[i].name);
+		if (w < 0 || (size_t)w >= sizeof(known) - 8 - off) {
+			(void)snprintf(known + off, sizeof(known) - off, ", ...");
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (best.word)
+		return lxf_err_set(err, LXF_ENOENT,
+				   "remote '%s' not found: did you mean '%s'? (remotes: %s)", name,
+				   best.word, known);
+	return lxf_err_set(err, LXF_ENOENT, "remote '%s' not found (remotes: %s)", name, known);
+}
+
 int lxf_remotes_parse_arg(const struct lxf_remotes *r, const char *arg, char **remote, char **name,
 			  struct lxf_err *err)
 {
@@ -513,7 +549,7 @@ int lxf_remotes_parse_arg(const struct lxf_remotes *r, const char *arg, char **r
 		goto out;
 	}
 	if (!lxf_remotes_find(r, rn)) {
-		rc = lxf_err_set(err, LXF_ENOENT, "remote '%s' not found", rn);
+		rc = lxf_remotes_unknown(r, rn, err);
 		goto out;
 	}
 	if (remote) {

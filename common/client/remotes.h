@@ -2,6 +2,7 @@
 #ifndef LXF_REMOTES_H
 #define LXF_REMOTES_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -45,6 +46,8 @@ struct lxf_remotes {
 	long timeout_secs;
 	struct lxf_remote *v;
 	size_t n;
+	/* aliases: (aliases.c): alias name -> command line, strings; NULL when none. */
+	struct json_object *aliases;
 };
 
 /*
@@ -64,6 +67,21 @@ void lxf_remotes_free(struct lxf_remotes *r);
  * old file is untouched. Returns 0 or an error.
  */
 int lxf_remotes_save(const struct lxf_remotes *r, struct lxf_err *err);
+
+/*
+ * User command aliases (aliases.c). parse takes config.yml's aliases: map
+ * from root (the parsed file) into r; emit puts r's back into root for
+ * saving. get: the alias's command line, borrowed from r, or NULL. set adds
+ * or replaces; remove: -LXF_ENOENT "alias 'x' not found". Save with
+ * lxf_remotes_save.
+ */
+int lxf_remotes_aliases_parse(struct lxf_remotes *r, struct json_object *root, struct lxf_err *err);
+int lxf_remotes_aliases_emit(const struct lxf_remotes *r, struct json_object *root,
+			     struct lxf_err *err);
+const char *lxf_remotes_alias_get(const struct lxf_remotes *r, const char *name);
+int lxf_remotes_alias_set(struct lxf_remotes *r, const char *name, const char *target,
+			  struct lxf_err *err);
+int lxf_remotes_alias_remove(struct lxf_remotes *r, const char *name, struct lxf_err *err);
 
 /* The remote called name, or NULL. Borrowed from r. */
 const struct lxf_remote *lxf_remotes_find(const struct lxf_remotes *r, const char *name);
@@ -91,8 +109,15 @@ int lxf_remotes_set_default(struct lxf_remotes *r, const char *name, struct lxf_
 int lxf_remote_check_addr(const char *addr, struct lxf_err *err);
 
 /*
+ * Fills err for a remote called name that r does not have: -LXF_ENOENT
+ * "remote 'x' not found", naming the closest remote ("did you mean") and
+ * the known ones. Returns -LXF_ENOENT.
+ */
+int lxf_remotes_unknown(const struct lxf_remotes *r, const char *name, struct lxf_err *err);
+
+/*
  * Splits "[REMOTE:]NAME" as LXD does: text before the first ':' is a
- * remote, which must exist (-LXF_ENOENT "remote 'x' not found"); without
+ * remote, which must exist (else lxf_remotes_unknown's error); without
  * ':' the remote is the default one. *remote and *name (either may be
  * NULL) are malloc'ed (free()); *name may be "" ("h1:").
  */

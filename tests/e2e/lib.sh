@@ -780,5 +780,9 @@ _lxfe_leftovers_list() {
 }
 
 if [ "${LXF_E2E_LIB_ONLY:-0}" != 1 ]; then
+	# lxf launch reads YAML from a stdin that is not a terminal (as lxc):
+	# ctest hands its own stdin down, maybe a pipe that never ends. A test
+	# that means to feed lxf redirects that command's stdin itself.
+	[ -t 0 ] || exec </dev/null
 	lxfe_init
 fi

@@ -11,11 +11,15 @@
 # covers: lxf profile device list, lxf profile device show, lxf profile device get
 # covers: lxf profile device set, lxf profile device unset
 # covers: POST /1.0/profiles/{profile}, DELETE /1.0/profiles/{profile}
+# covers: lxf init, lxf info, lxf list, lxf delete, lxf alias add, lxf alias list
+# covers: GET /1.0/instances/{name}/logs/{file}, GET /1.0/resources
 #
 # lxf config show|get|set|unset|edit, config device ..., profile ... and
 # profile device ..., and a profile's rename and delete through the API:
 # every change is checked by reading it back, every bad input by its
-# message and exit status, and by the object being unchanged.
+# message and exit status, and by the object being unchanged. Then lxc's
+# habits: launch with YAML on stdin, info --show-log and --resources, list
+# --fast, delete -i on a terminal, --debug/--verbose, user aliases.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -134,8 +138,9 @@ printf '%s' "$LXFE_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); a
 assert_exit 2 lxf_run profile list h1: -f bogus
 assert_contains "$LXFE_ERR" "unknown format 'bogus'"
 
-# add / remove / assign on an instance
+# add / remove / assign on an instance, said in words (no JSON for a person)
 assert_exit 0 lxf_run profile add h1:c1 p1
+assert_eq "Profile p1 added to h1:c1" "$LXFE_OUT" "profile add says"
 assert_exit 0 lxf_run config show h1:c1
 assert_contains "$LXFE_OUT" "- p1"
 assert_exit 1 lxf_run profile add h1:c1 p1
@@ -143,9 +148,11 @@ assert_contains "$LXFE_ERR" "already applied"
 assert_exit 1 lxf_run profile delete h1:p1
 assert_contains "$LXFE_ERR" "Error: "
 assert_exit 0 lxf_run profile remove h1:c1 p1
+assert_eq "Profile p1 removed from h1:c1" "$LXFE_OUT" "profile remove says"
 assert_exit 1 lxf_run profile remove h1:c1 p1
 assert_contains "$LXFE_ERR" "isn't applied"
 assert_exit 0 lxf_run profile assign h1:c1 default,p1
+assert_eq "Profiles default, p1 applied to h1:c1" "$LXFE_OUT" "profile assign says"
 assert_exit 0 lxf_run config show h1:c1
 assert_contains "$LXFE_OUT" "- p1"
 assert_exit 1 lxf_run profile assign h1:c1 default,nosuch
@@ -189,3 +196,73 @@ assert_exit 0 lxf_run profile show h1:p6
 assert_eq 200 "$(api DELETE /1.0/profiles/p6 | jq -r .status_code)" "profile DELETE"
 assert_exit 1 lxf_run profile show h1:p6
 assert_eq 404 "$(api DELETE /1.0/profiles/p6 | jq -r .error_code)" "profile DELETE twice"
+
+# --- lxc's habits (issue #17 item 6)
+# launch/init with YAML on stdin: config, devices, profiles, description; -c wins.
+assert_exit 0 lxf_run init busybox h1:y1 -c user.flag=cli <<'EOF'
+description: from stdin
+config:
+  user.from: stdin
+  user.flag: yaml
+  limits.cpu: 1
+devices:
+  d9: {type: disk, source: /tmp, path: /mnt9}
+profiles: [default]
+EOF
+assert_exit 0 lxf_run config show h1:y1
+assert_contains "$LXFE_OUT" "description: from stdin"
+assert_contains "$LXFE_OUT" "user.from: stdin"
+assert_contains "$LXFE_OUT" "user.flag: cli"
+assert_contains "$LXFE_OUT" 'limits.cpu: "1"'
+assert_contains "$LXFE_OUT" "path: /mnt9"
+# Bad YAML names its line and creates nothing.
+assert_exit 1 lxf_run init busybox h1:y2 <<<'config: [unclosed'
+assert_contains "$LXFE_ERR" "Error: stdin: line"
+assert_exit 1 lxf_run info h1:y2
+
+# info --show-log: the instance's lxc.log as the API serves it.
+assert_exit 0 lxf_run info h1:c1 --show-log
+assert_contains "$LXFE_OUT" "Name: c1"
+assert_contains "$LXFE_OUT" "Log:"
+log=$(api GET /1.0/instances/c1/logs/lxc.log)
+assert_eq "$log" "$(printf '%s\n' "$LXFE_OUT" | sed '1,/^Log:$/d' | sed '1{/^$/d}')" "info --show-log"
+# info REMOTE: --resources: a server's CPU, memory and storage, in words.
+assert_exit 0 lxf_run info h1: --resources
+assert_contains "$LXFE_OUT" "CPU:"
+assert_contains "$LXFE_OUT" "Threads: $(api GET /1.0/resources | jq -r .metadata.cpu.total)"
+assert_contains "$LXFE_OUT" "Memory:"
+assert_contains "$LXFE_OUT" "used of"
+assert_contains "$LXFE_OUT" "Storage:"
+assert_not_contains "$LXFE_OUT" "{"
+
+# list --fast: lxc's fast columns, and no state asked (--debug shows the requests).
+assert_exit 0 lxf_run --debug list h1: --fast -f csv
+assert_contains "$LXFE_OUT" "h1,c1,RUNNING,"
+assert_contains "$LXFE_OUT" ",default,CONTAINER"
+assert_contains "$LXFE_ERR" "lxf: h1: > GET /1.0/instances?recursion=1 HTTP/1.1"
+assert_contains "$LXFE_ERR" "lxf: h1: < HTTP/1.1 200"
+assert_not_contains "$LXFE_ERR" "recursion=2"
+assert_exit 0 lxf_run --verbose info h1:c1
+assert_contains "$LXFE_ERR" "lxf: h1: > GET /1.0/instances/c1 HTTP/1.1"
+assert_not_contains "$LXFE_ERR" "< HTTP"
+assert_exit 0 lxf_run list h1: -f csv
+assert_not_contains "$LXFE_ERR" "GET" "no trace without --debug"
+
+# User aliases run against the fleet like the command they stand for.
+assert_exit 0 lxf_run alias add fast "list @ARG1@ --fast -f csv"
+assert_exit 0 lxf_run alias list
+assert_contains "$LXFE_OUT" "list @ARG1@ --fast -f csv"
+assert_exit 0 lxf_run fast h1:
+assert_contains "$LXFE_OUT" "h1,y1,STOPPED,"
+
+# delete -i: a question per target on a terminal; none without one.
+assert_exit 0 lxf_run init busybox h1:y3
+assert_exit 2 lxf_run delete -i h1:y1 </dev/null
+assert_contains "$LXFE_ERR" "--interactive needs a terminal"
+assert_exit 0 env LXF_CONF="$LXF_CONF" LXF_DIR="$LXFE_RUN/no-local" \
+	python3 "$(dirname "$0")/pty-answer.py" "(yes/no): " no,yes "$LXFE_LXF" delete -i h1:y1 h1:y3
+assert_contains "$LXFE_OUT" "Remove h1:y1 (yes/no): "
+assert_contains "$LXFE_OUT" "Kept h1:y1"
+assert_contains "$LXFE_OUT" "Remove h1:y3 (yes/no): "
+assert_exit 0 lxf_run info h1:y1
+assert_exit 1 lxf_run info h1:y3

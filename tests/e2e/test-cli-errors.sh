@@ -3,11 +3,13 @@
 #
 # covers: lxf list, lxf delete, lxf info, lxf rename, lxf snapshot, lxf config show
 # covers: lxf profile list, lxf file push, lxf remote add
+# covers: lxf alias add, lxf alias list, lxf alias rename, lxf alias remove
 #
 # Bad input to the CLI: unknown remote, unknown instance, bad filter, bad
 # column letter, bad flags and argument counts, a malformed config.yml
 # (left byte-identical), an instance on a dead remote. Each gives a clear
-# message and the documented exit status (1 error, 2 usage).
+# message and the documented exit status (1 error, 2 usage). Help that is
+# not an error, and "did you mean" for commands, flags and remotes.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -47,7 +49,8 @@ assert_contains "$LXFE_ERR" "unknown format 'nope'"
 assert_exit 2 lxf_run config show --bogus
 assert_contains "$LXFE_ERR" "unknown flag"
 assert_exit 2 lxf_run profile
-assert_contains "$LXFE_ERR" "missing or unknown subcommand"
+assert_contains "$LXFE_ERR" "missing subcommand after 'profile'"
+assert_contains "$LXFE_ERR" "profile add" "the subcommands listed"
 assert_exit 2 lxf_run rename h1:only
 assert_contains "$LXFE_ERR" "Usage: lxf rename"
 assert_exit 2 lxf_run file push /etc/hostname h1:c1
@@ -66,6 +69,46 @@ for c in "config show" "profile list" "file push" "snapshot" "operation list" "n
 	assert_exit 0 lxf_run $c --help
 	assert_contains "$LXFE_OUT" "Usage: lxf $c"
 done
+
+# Help is not an error: every group lists its subcommands (exit 0, stdout).
+for g in file config image profile remote "image alias" "config device" network storage \
+	operation alias; do
+	# shellcheck disable=SC2086
+	assert_exit 0 lxf_run $g --help
+	assert_contains "$LXFE_OUT" "Usage: lxf $g SUBCOMMAND" "lxf $g --help"
+	assert_contains "$LXFE_OUT" "  $g " "lxf $g --help: its subcommands"
+done
+# lxf alone, no terminal: a short pointer on stderr (not the whole list), exit 2.
+assert_exit 2 lxf_run
+assert_contains "$LXFE_ERR" "Run 'lxf --help'"
+[ "$(printf '%s\n' "$LXFE_ERR" | wc -l)" -le 4 ] || fail "lxf alone: $LXFE_ERR"
+# list --help explains the filters and the column letters.
+assert_exit 0 lxf_run list --help
+assert_contains "$LXFE_OUT" "key=value"
+assert_contains "$LXFE_OUT" "S  number of snapshots"
+assert_contains "$LXFE_OUT" "--fast"
+# Did you mean: commands, subcommands, flags, remotes (the known ones listed).
+assert_exit 2 lxf_run lsit
+assert_contains "$LXFE_ERR" "Did you mean: list"
+assert_exit 2 lxf_run image lsit
+assert_contains "$LXFE_ERR" "Did you mean: image list"
+assert_exit 2 lxf_run delete --forse h1:c1
+assert_contains "$LXFE_ERR" "Did you mean: --force"
+assert_exit 1 lxf_run info h2:c1
+assert_contains "$LXFE_ERR" "remote 'h2' not found: did you mean 'h1'?"
+assert_contains "$LXFE_ERR" "local, h1"
+# An alias may not hide a built-in command, and aliases that call each other stop.
+assert_exit 2 lxf_run alias add list "remote list"
+assert_contains "$LXFE_ERR" "would hide the built-in command 'list'"
+assert_exit 0 lxf_run alias add loop1 "loop2 x"
+assert_exit 0 lxf_run alias add loop2 "loop1"
+assert_exit 2 lxf_run loop1
+assert_contains "$LXFE_ERR" "expands in a loop"
+assert_exit 0 lxf_run alias rename loop1 loop3
+assert_exit 0 lxf_run alias remove loop2
+assert_exit 0 lxf_run alias remove loop3
+assert_exit 0 lxf_run alias list -f csv
+assert_eq "" "$LXFE_OUT" "aliases left"
 
 # A dead remote: the socket is gone. Exit 1 and the address named; -q changes nothing.
 assert_exit 0 lxf_run remote add dead "unix://$LXFE_RUN/dead.socket"

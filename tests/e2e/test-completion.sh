@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # covers: lxf init, lxf snapshot, lxf remote switch, lxf profile create, lxf image copy
-# covers: lxf.bash completion
+# covers: lxf.bash completion, lxf alias add
 #
 # Bash completion (config/lxf.bash) against real remotes: two lxfd hosts,
 # an image alias and an instance on h1. Each completion is asked the way
@@ -158,5 +158,17 @@ for w in c1 d2 h1: h2:; do
 	assert_contains " $got " " $w " "fleet names"
 done
 assert_eq "d2" "$(comp "start d")" "a name on h2 only"
+
+# --- flags and commands from lxf's own help; global flags; the user's aliases
+assert_contains " $(comp "list --") " " --fast " "list --fast"
+assert_contains " $(comp "delete --") " " --interactive " "delete --interactive"
+assert_eq "--resources" "$(comp "info --res")" "info --resources"
+assert_eq "--show-log" "$(comp "info --sh")" "info --show-log"
+assert_eq "--debug" "$(comp "--deb")" "global --debug"
+assert_eq "move" "$(comp "--debug mov")" "a command after a global flag"
+assert_exit 0 lxf_run alias add fastl "list --fast"
+assert_eq "fastl" "$(comp "fa")" "an alias as a command"
+assert_eq "fastl" "$(comp "alias remove f")" "alias remove ALIAS"
+assert_eq "" "$(comp "alias rename fastl ")" "alias rename NEW"
 
 echo "PASS test-completion"

@@ -91,13 +91,100 @@ static const struct {
     {{"snapshot", "x:c1", "bad/name"}, 2, "bad snapshot name 'bad/name'", NULL},
     {{"query", "-X", "BOGUS", "x:/1.0"}, 2, "unknown method 'BOGUS'", NULL},
     /* Targets: a missing name or remote is refused before any request. */
-    {{"info", "a:"}, 1, "missing name in 'a:'", NULL},
+    {{"info", "a:"}, 2, "missing instance name in 'a:'", NULL},
     {{"rename", "y:c1", "c2"}, 1, "remote 'y' not found", NULL},
     {{"snapshot", "a:c1/s0"}, 2, "'a:c1/s0' is a snapshot, not an instance", NULL},
     {{"query", "a:1.0"}, 1, "query path must start with /", NULL},
     {{"exec", "a:", "--", "true"}, 1, "missing instance name in 'a:'", NULL},
     {{"console", "y:c1"}, 1, "remote 'y' not found", NULL},
+    /* Help: a group's --help lists its subcommands (exit 0); alone it is a usage error. */
+    {{"image", "--help"}, 0, "image alias create", "Error"},
+    {{"config", "device", "-h"}, 0, "config device add", "Error"},
+    {{"file"}, 2, "missing subcommand after 'file'", NULL},
+    {{"file"}, 2, "file push", NULL},
+    {{NULL}, 2, "Run 'lxf --help' for the commands", "Commands:"},
+    {{"--bogus", "list"}, 2, "unknown flag '--bogus'", NULL},
+    /* Did you mean: commands, subcommands, flags, remotes. */
+    {{"lsit"}, 2, "Did you mean: list\n", NULL},
+    {{"imgae"}, 2, "Did you mean: image\n", NULL},
+    {{"image", "lsit"}, 2, "Did you mean: image list\n", NULL},
+    {{"xyzzy"}, 2, "unknown command 'xyzzy'", "Did you mean"},
+    {{"delete", "--forse", "a:c1"}, 2, "Did you mean: --force\n", NULL},
+    {{"list", "--fats"}, 2, "Did you mean: --fast\n", NULL},
+    {{"info", "b:c1"}, 1, "remote 'b' not found: did you mean 'a'? (remotes: local, a)", NULL},
+    {{"info", "zz:c1"}, 1, "remote 'zz' not found (remotes: local, a)", "did you mean"},
+    /* list --fast names its columns; -c with it is a usage error, before any request. */
+    {{"list", "--fast", "-c", "n"}, 2, "--fast and -c do not go together", NULL},
+    {{"list", "--help"}, 0, "ipv4=", NULL},
+    /* info: --resources is about a server, --show-log about an instance. */
+    {{"info", "a:c1", "--resources"}, 2, "--resources shows a server", NULL},
+    /* User aliases: kept in config.yml, expanded before dispatch. */
+    {{"alias", "add", "rl", "remote list -f csv"}, 0, "", "Error"},
+    {{"rl"}, 0, "a (current),unix:///nonexistent/lxf-test/a.sock,lxd", NULL},
+    {{"alias", "add", "gd", "remote @ARG1@"}, 0, "", "Error"},
+    {{"gd", "get-default"}, 0, "a\n", NULL},
+    {{"gd"}, 2, "alias 'gd' needs at least 1 argument", NULL},
+    {{"alias", "add", "list", "remote list"}, 2, "would hide the built-in command 'list'", NULL},
+    {{"alias", "add", "rl", "version"}, 2, "alias 'rl' exists", NULL},
+    {{"alias", "add", "l1", "l2"}, 0, "", "Error"},
+    {{"alias", "add", "l2", "l1 x"}, 0, "", "Error"},
+    {{"l1"}, 2, "expands in a loop", NULL},
+    {{"alias", "rename", "rl", "rl2"}, 0, "", "Error"},
+    {{"alias", "list", "-f", "csv"}, 0, "rl2,remote list -f csv", "rl,"},
+    {{"alias", "remove", "rl2"}, 0, "", "Error"},
+    {{"rl2"}, 2, "unknown command 'rl2'", NULL},
+    {{"alias", "remove", "rl2"}, 1, "alias 'rl2' not found", NULL},
+    /* The remotes survive alias edits. */
+    {{"remote", "get-default"}, 0, "a\n", NULL},
 };
+
+/* lxf_alias_expand alone: placement of the arguments, the longest name first. */
+static void test_alias_expand(void **state)
+{
+	struct json_object *al = json_tokener_parse(
+	    "{\"ll\": \"list -c n\", \"e\": \"exec @ARG1@ -- sh -c @ARG2@\","
+	    " \"s\": \"exec @ARGS@ -- su -l\", \"img x\": \"image list\", \"img\": \"version\"}");
+	char *in1[] = {"ll", "h1:", "web"};
+	char *in2[] = {"e", "h1:c1", "uptime", "extra"};
+	char *in3[] = {"s", "h1:c1"};
+	char *in4[] = {"img", "x", "h2:"};
+	char *in5[] = {"e"};
+	char *in6[] = {"list"};
+	struct lxf_err err = {0};
+	char **v = NULL;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(al);
+	assert_int_equal(lxf_alias_expand(al, 3, in1, &n, &v, &err), 1);
+	assert_int_equal(n, 5);
+	assert_string_equal(v[2], "n");
+	assert_string_equal(v[4], "web");
+	lxf_alias_argv_free(n, v);
+	/* @ARGn@ places its argument; the unused ones are not appended. */
+	assert_int_equal(lxf_alias_expand(al, 4, in2, &n, &v, &err), 1);
+	assert_int_equal(n, 6);
+	assert_string_equal(v[1], "h1:c1");
+	assert_string_equal(v[5], "uptime");
+	lxf_alias_argv_free(n, v);
+	assert_int_equal(lxf_alias_expand(al, 2, in3, &n, &v, &err), 1);
+	assert_int_equal(n, 5);
+	assert_string_equal(v[1], "h1:c1");
+	assert_string_equal(v[4], "-l");
+	lxf_alias_argv_free(n, v);
+	/* "img x" is longer than "img". */
+	assert_int_equal(lxf_alias_expand(al, 3, in4, &n, &v, &err), 1);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0], "image");
+	assert_string_equal(v[2], "h2:");
+	lxf_alias_argv_free(n, v);
+	assert_int_equal(lxf_alias_expand(al, 1, in5, &n, &v, &err), -LXF_EUSAGE);
+	assert_non_null(strstr(err.msg, "needs at least 1 argument"));
+	assert_null(v);
+	assert_int_equal(lxf_alias_expand(al, 1, in6, &n, &v, &err), 0);
+	assert_int_equal(lxf_alias_expand(NULL, 1, in6, &n, &v, &err), 0);
+	json_object_put(al);
+}
 
 static void test_dispatch(void **state)
 {
@@ -119,6 +206,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_dispatch),
+	    cmocka_unit_test(test_alias_expand),
 	};
 
 	return cmocka_run_group_tests(tests, setup_conf, teardown_conf);

@@ -276,10 +276,65 @@ static void test_parse_arg(void **state)
 	free(name);
 
 	assert_int_equal(lxf_remotes_parse_arg(r, "x:c1", &rem, &name, &err), -LXF_ENOENT);
-	assert_string_equal(err.msg, "remote 'x' not found");
+	assert_string_equal(err.msg, "remote 'x' not found (remotes: local, h1)");
 	assert_null(rem);
 	assert_null(name);
+	/* A near miss names the closest remote. */
+	assert_int_equal(lxf_remotes_parse_arg(r, "h2:c1", &rem, &name, &err), -LXF_ENOENT);
+	assert_string_equal(err.msg,
+			    "remote 'h2' not found: did you mean 'h1'? (remotes: local, h1)");
 	lxf_remotes_free(r);
+}
+
+/* A long list of remotes is cut after a whole name, with ", ..." (the message stays short). */
+static void test_unknown_many(void **state)
+{
+	struct fixture *f = *state;
+	struct lxf_remotes *r = NULL;
+	struct lxf_err err = {0};
+	char name[32];
+
+	assert_int_equal(lxf_remotes_load(f->dir, &r, NULL), 0);
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "host-%02d", i);
+		assert_int_equal(lxf_remotes_add(r, name, "https://h:8443", NULL), 0);
+	}
+	assert_int_equal(lxf_remotes_unknown(r, "host-7", &err), -LXF_ENOENT);
+	assert_non_null(strstr(err.msg, "did you mean 'host-07'?"));
+	assert_non_null(strstr(err.msg, ", ...)"));
+	assert_null(strstr(err.msg, "host-39"));
+	lxf_remotes_free(r);
+}
+
+/* aliases: is read, edited and written back; a remote edit keeps it. */
+static void test_aliases_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct lxf_remotes *r = NULL;
+	struct lxf_err err = {0};
+	char *text;
+
+	write_file(f->path, "default-remote: local\n"
+			    "aliases:\n  ll: list -c n\n  sh: exec @ARGS@ -- sh\n");
+	assert_int_equal(lxf_remotes_load(f->dir, &r, NULL), 0);
+	assert_string_equal(lxf_remotes_alias_get(r, "ll"), "list -c n");
+	assert_null(lxf_remotes_alias_get(r, "nope"));
+	assert_int_equal(lxf_remotes_alias_remove(r, "nope", &err), -LXF_ENOENT);
+	assert_int_equal(lxf_remotes_alias_remove(r, "sh", NULL), 0);
+	assert_int_equal(lxf_remotes_alias_set(r, "st", "list status=running", NULL), 0);
+	assert_int_equal(lxf_remotes_add(r, "h1", "https://h1:8443", NULL), 0);
+	assert_int_equal(lxf_remotes_save(r, NULL), 0);
+	lxf_remotes_free(r);
+	text = read_text(f->path);
+	assert_non_null(strstr(text, "ll: list -c n"));
+	assert_non_null(strstr(text, "st: list status=running"));
+	assert_null(strstr(text, "sh:"));
+	assert_non_null(strstr(text, "h1:"));
+	free(text);
+	/* Not a mapping of strings: refused, naming the alias. */
+	write_file(f->path, "aliases:\n  bad: [a, b]\n");
+	assert_int_equal(lxf_remotes_load(f->dir, &r, &err), -LXF_EINVAL);
+	assert_non_null(strstr(err.msg, "alias 'bad'"));
 }
 
 static void test_socket_path(void **state)
@@ -460,6 +515,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_edits_and_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_atomic_write_failure_keeps_old, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_parse_arg, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_aliases_kept, setup, teardown),
 	    cmocka_unit_test(test_socket_path),
 	    cmocka_unit_test(test_token_decode_lxd),
 	    cmocka_unit_test(test_token_decode_bad),
