@@ -59,7 +59,8 @@ static void import_arg_free(void *p)
 	free(a);
 }
 
-/* The backup's config for the new instance: volatile.* stays behind, but for MAC addresses. */
+/* The backup's config for the new instance: volatile.* stays behind, but
+ * for MAC addresses and the image it was made from. */
 static struct json_object *own_config(struct json_object *config)
 {
 	struct json_object *o = json_object_new_object();
@@ -69,7 +70,8 @@ static struct json_object *own_config(struct json_object *config)
 	json_object_object_foreach(config, k, v)
 	{
 		size_t n = strlen(k);
-		if (strncmp(k, "volatile.", 9) == 0 && !(n > 7 && !strcmp(k + n - 7, ".hwaddr")))
+		if (strncmp(k, "volatile.", 9) == 0 && !(n > 7 && !strcmp(k + n - 7, ".hwaddr")) &&
+		    strcmp(k, "volatile.base_image") != 0)
 			continue;
 		json_object_object_add(o, k, json_object_get(v));
 	}
@@ -105,12 +107,13 @@ static int read_backup(struct import_arg *a, struct lxf_err *err)
 		    json_object_object_get(json_object_object_get(index, "config"), "container");
 	type = lxf_json_str(index, "type");
 	if (type && type[0] && strcmp(type, "container") != 0)
-		return lxf_err_set(err, LXF_ENOTSUP, "Only container backups can be imported, not %s",
-				   type);
-	if (json_object_get_boolean(json_object_object_get(index, "optimized")))
 		return lxf_err_set(err, LXF_ENOTSUP,
-				   "An optimized (storage driver) backup cannot be imported: export "
-				   "it without --optimized-storage");
+				   "Only container backups can be imported, not %s", type);
+	if (json_object_get_boolean(json_object_object_get(index, "optimized")))
+		return lxf_err_set(
+		    err, LXF_ENOTSUP,
+		    "An optimized (storage driver) backup cannot be imported: export "
+		    "it without --optimized-storage");
 	name = a->name[0] ? a->name : lxf_json_str(index, "name");
 	if (!name || router_check_instance_name(name, "instance name", err) < 0)
 		return name ? -LXF_EINVAL
@@ -126,7 +129,8 @@ static int read_backup(struct import_arg *a, struct lxf_err *err)
 		a->profiles = NULL;
 	ret = instance_check_fields(a->config, a->devices, a->profiles, err);
 	if (ret == 0)
-		ret = instance_expand(a->profiles, a->config, a->devices, &a->exp_c, &a->exp_d, err);
+		ret =
+		    instance_expand(a->profiles, a->config, a->devices, &a->exp_c, &a->exp_d, err);
 	if (ret == 0)
 		ret = bcfg_validate(a->exp_c, a->exp_d, err);
 	return ret;
@@ -138,8 +142,8 @@ static struct json_object *snap_object(struct json_object *info, const char *sna
 	struct json_object *snaps =
 	    json_object_object_get(json_object_object_get(info, "backup"), "snapshots");
 
-	for (size_t i = 0; json_object_is_type(snaps, json_type_array) &&
-			   i < json_object_array_length(snaps);
+	for (size_t i = 0;
+	     json_object_is_type(snaps, json_type_array) && i < json_object_array_length(snaps);
 	     i++) {
 		struct json_object *s = json_object_array_get_idx(snaps, i);
 		const char *n = lxf_json_str(s, "name");
@@ -281,6 +285,9 @@ static int import_op(struct op *op, void *arg, struct json_object **md, struct l
 out:
 	if (ret < 0)
 		lxf_err_prefix(err, "Import of %s", a->name[0] ? a->name : "the backup");
+	/* Now, not when the op is reaped: a failed import leaves nothing. */
+	unlink(a->tmp);
+	a->tmp[0] = '\0';
 	return ret;
 }
 

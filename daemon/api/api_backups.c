@@ -233,9 +233,9 @@ static int rename_op(struct op *op, void *arg, struct json_object **md, struct l
 
 	(void)op;
 	(void)md;
-	ret = db_exec(NULL, NULL, err,
-		      "UPDATE backups SET name = ? WHERE instance = ? AND name = ?", "sss",
-		      a->newname, a->name, a->backup);
+	ret =
+	    db_exec(NULL, NULL, err, "UPDATE backups SET name = ? WHERE instance = ? AND name = ?",
+		    "sss", a->newname, a->name, a->backup);
 	if (ret == -LXF_EEXIST)
 		lxf_err_set(err, LXF_EEXIST, "Backup \"%s\" already exists", a->newname);
 	return ret;
@@ -327,8 +327,8 @@ static int write_index(const struct bk_arg *a, struct json_object *row, struct j
 	json_object_object_add(idx, "optimized_header", json_object_new_boolean(0));
 	lxf_json_add_str(idx, "type", "container");
 	json_object_object_add(cfg, "container", api_instance_json(row, false));
-	json_object_object_add(cfg, "snapshots", snaps ? json_object_get(snaps)
-						      : json_object_new_array());
+	json_object_object_add(cfg, "snapshots",
+			       snaps ? json_object_get(snaps) : json_object_new_array());
 	lxf_json_add_str(pool, "name", "default");
 	lxf_json_add_str(pool, "driver", "dir");
 	json_object_object_add(cfg, "pool", pool);
@@ -394,15 +394,16 @@ static int create_op(struct op *op, void *arg, struct json_object **md, struct l
 	struct bk_arg *a = arg;
 	struct json_object *row = NULL, *snaps = NULL;
 	char dir[PATH_MAX], out[PATH_MAX + 32] = "", index[PATH_MAX + 32] = "",
-					    byaml[PATH_MAX + 32] = "";
+					   byaml[PATH_MAX + 32] = "";
 	int fd, ret;
 
 	(void)op;
 	(void)md;
 	ret = backups_dir(dir, sizeof(dir), err);
 	if (ret == 0)
-		ret = db_row(&row, "Instance", err,
-			     "SELECT * FROM instances WHERE name = ? AND creating = 0", "s", a->name);
+		ret =
+		    db_row(&row, "Instance", err,
+			   "SELECT * FROM instances WHERE name = ? AND creating = 0", "s", a->name);
 	if (ret < 0)
 		goto out;
 	if (!a->instance_only) {

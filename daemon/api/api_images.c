@@ -24,8 +24,8 @@ static int64_t image_expiry(const char *fp)
 	struct json_object *row = NULL;
 	int64_t t = 0;
 
-	if (fp && db_row(&row, "Image", NULL, "SELECT expires_at FROM image_expiry WHERE fingerprint = ?",
-			 "s", fp) == 0)
+	if (fp && db_row(&row, "Image", NULL,
+			 "SELECT expires_at FROM image_expiry WHERE fingerprint = ?", "s", fp) == 0)
 		t = json_object_get_int64(json_object_object_get(row, "expires_at"));
 	json_object_put(row);
 	return t;

@@ -183,8 +183,9 @@ static int check_source(struct json_object *src, const char *type, struct publis
 	slash = strchr(name, '/');
 	if (!strcmp(type, "snapshot") != !!slash)
 		return lxf_err_set(err, LXF_EINVAL,
-				   slash ? "source.name \"%s\" names a snapshot: give type snapshot"
-					 : "A snapshot source is named INSTANCE/SNAPSHOT, not \"%s\"",
+				   slash
+				       ? "source.name \"%s\" names a snapshot: give type snapshot"
+				       : "A snapshot source is named INSTANCE/SNAPSHOT, not \"%s\"",
 				   name);
 	if ((size_t)(slash ? slash - name : (ptrdiff_t)strlen(name)) >= sizeof(a->name) ||
 	    (slash && strlen(slash + 1) >= sizeof(a->snap)))
@@ -194,12 +195,14 @@ static int check_source(struct json_object *src, const char *type, struct publis
 	if (slash)
 		snprintf(a->snap, sizeof(a->snap), "%s", slash + 1);
 	if (slash)
-		ret = db_row(row, "Snapshot", err,
-			     "SELECT * FROM snapshots WHERE instance = ? AND name = ? AND creating = 0",
-			     "ss", a->name, a->snap);
+		ret = db_row(
+		    row, "Snapshot", err,
+		    "SELECT * FROM snapshots WHERE instance = ? AND name = ? AND creating = 0",
+		    "ss", a->name, a->snap);
 	else
-		ret = db_row(row, "Instance", err,
-			     "SELECT * FROM instances WHERE name = ? AND creating = 0", "s", a->name);
+		ret =
+		    db_row(row, "Instance", err,
+			   "SELECT * FROM instances WHERE name = ? AND creating = 0", "s", a->name);
 	if (ret < 0)
 		return ret;
 	if (!slash && (st = backend_status(a->name)) && strcmp(st, "Stopped") != 0)

@@ -77,8 +77,8 @@ int bk_read(const char *path, struct json_object **out, struct lxf_err *err)
 	return ret;
 }
 
-int bk_unpack(const char *path, const char *prefix, const char *rootfs_dir,
-	      unsigned long uid_shift, unsigned long gid_shift, struct lxf_err *err)
+int bk_unpack(const char *path, const char *prefix, const char *rootfs_dir, unsigned long uid_shift,
+	      unsigned long gid_shift, struct lxf_err *err)
 {
 	char us[32], gs[32];
 	char *const argv[] = {"lxfd-image", "unpack", (char *)path,   (char *)rootfs_dir,

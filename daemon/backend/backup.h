@@ -38,7 +38,7 @@ int bk_read(const char *path, struct json_object **out, struct lxf_err *err);
  * as an image's rootfs/ is unpacked (img_unpack_rootfs: checked, shifted)
  * into rootfs_dir, which must not exist. Nothing is left on failure.
  */
-int bk_unpack(const char *path, const char *prefix, const char *rootfs_dir,
-	      unsigned long uid_shift, unsigned long gid_shift, struct lxf_err *err);
+int bk_unpack(const char *path, const char *prefix, const char *rootfs_dir, unsigned long uid_shift,
+	      unsigned long gid_shift, struct lxf_err *err);
 
 #endif

@@ -83,8 +83,8 @@ int main(int argc, char **argv)
 			ret = lxf_err_set(&err, LXF_EINVAL, "bad id shift '%s' '%s'", argv[4],
 					  argv[5]);
 		else
-			ret = img_tar_unpack_from(argv[2], argc == 7 ? argv[6] : NULL, argv[3],
-						  us, gs, &err);
+			ret = img_tar_unpack_from(argv[2], argc == 7 ? argv[6] : NULL, argv[3], us,
+						  gs, &err);
 	} else {
 		fprintf(stderr,
 			"Usage: lxfd-image validate TARBALL\n"

@@ -77,7 +77,7 @@ int lifecycle_init(struct lxf_err *err)
 		ret = journal_recover(err);
 	}
 	if (ret == 0)
-		api_backups_recover(); /* after: rows of half-made instances are gone */
+		api_backups_recover();             /* after: rows of half-made instances are gone */
 	return ret ? ret : backend_modes_fix(err); /* after: rootfs back in place */
 }
 

@@ -150,8 +150,7 @@ static int add_disk_entry(struct archive *disk, struct archive *w,
 }
 
 static int add_tree(struct archive *w, struct archive_entry_linkresolver *lr,
-		    const struct bk_pack *p, const char *src, const char *name,
-		    struct lxf_err *err)
+		    const struct bk_pack *p, const char *src, const char *name, struct lxf_err *err)
 {
 	struct archive *disk = archive_read_disk_new();
 	struct archive_entry *e = archive_entry_new();

@@ -16,8 +16,8 @@
 
 /* What to pack: items[i] = {source path, name in the tarball}. Borrowed. */
 struct bk_pack {
-	const char *out;         /* the tarball to write (removed on failure) */
-	const char *compression; /* LXD's names: gzip, bzip2, xz, lzma, zstd, none */
+	const char *out;                    /* the tarball to write (removed on failure) */
+	const char *compression;            /* LXD's names: gzip, bzip2, xz, lzma, zstd, none */
 	unsigned long uid_shift, gid_shift; /* host ids of the container's 0; 0: as on disk */
 	const char *(*items)[2];
 	size_t n;
