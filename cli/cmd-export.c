@@ -12,12 +12,14 @@
 
 #include "apply/plan.h"
 #include "apply/spec.h"
+#include "backup.h"
 #include "buf.h"
 #include "cmd.h"
 #include "fleet.h"
 #include "json.h"
 
-enum { EXPORT_OPT_NAME = 500 };
+/* The values of cmd-backup.c's options (the instance backup form). */
+enum { EXPORT_OPT_NAME = 500, EXPORT_OPT_INSTANCE_ONLY = 540, EXPORT_OPT_COMPRESSION };
 
 /* One instance to write, with the remote it is on. */
 struct export_item {
@@ -285,6 +287,13 @@ static int cmd_export_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	bool partial = false;
 	int st = LXF_EXIT_OK, first_fail = 0;
 
+	/* `lxf export [REMOTE:]INSTANCE [FILE]`: an instance backup (cmd-backup.c). */
+	if (!lxf_export_is_stack(ctx->remotes, args->argc, args->argv))
+		return lxf_export_instance(self, ctx, args);
+	if (lxf_args_has(args, EXPORT_OPT_INSTANCE_ONLY) ||
+	    lxf_args_has(args, EXPORT_OPT_COMPRESSION))
+		return lxf_cmd_usage_error(
+		    self, ctx, "--instance-only and --compression are for an instance backup");
 	if (given && lxf_apply_check_instance_name(given, &err) < 0)
 		return lxf_cmd_usage_error(self, ctx, "bad stack name '%s': %s", given, err.msg);
 	jobs = calloc(ctx->remotes->n + (size_t)args->argc + 1, sizeof(*jobs));
@@ -332,8 +341,13 @@ out:
 	return st;
 }
 
-const struct lxf_cmd lxf_cmd_export_entry = LXF_CMD_ENTRY(
-    "export", NULL, "[REMOTE...] [--name STACK]", "Write an lxf.yaml file of what runs now", 0, -1,
-    LXF_CMD_T_NONE, 0, cmd_export_exec,
-    {"name", EXPORT_OPT_NAME, required_argument, "STACK",
-     "The stack's name (default: the one stack all instances carry, else exported)"});
+const struct lxf_cmd lxf_cmd_export_entry =
+    LXF_CMD_ENTRY("export", NULL, "[REMOTE...] [--name STACK] | [REMOTE:]INSTANCE [FILE]",
+		  "Write an lxf.yaml file of what runs now, or an instance backup", 0, -1,
+		  LXF_CMD_T_NONE, 0, cmd_export_exec,
+		  {"name", EXPORT_OPT_NAME, required_argument, "STACK",
+		   "The stack's name (default: the one stack all instances carry, else exported)"},
+		  {"instance-only", EXPORT_OPT_INSTANCE_ONLY, no_argument, NULL,
+		   "Instance backup: without its snapshots"},
+		  {"compression", EXPORT_OPT_COMPRESSION, required_argument, "ALG",
+		   "Instance backup: gzip (default), bzip2, xz, lzma, zstd or none"});

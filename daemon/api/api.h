@@ -147,6 +147,23 @@ int api_snapshot_restore(struct http_req *req, const char *name, struct json_obj
 			 struct lxf_err *err);
 
 /* A stored server config value into buf: 1 when set, 0 when unset, < 0 on error. */
+/* An RFC 3339 time as Unix seconds (Go's zero time: 0); -LXF_EINVAL. */
+int api_parse_time(const char *s, int64_t *out, struct lxf_err *err);
+/* Body field "expires_at" (RFC 3339, absent or Go's zero time: 0) as Unix seconds. */
+int api_get_expiry(struct json_object *body, int64_t *out, struct lxf_err *err);
+
+/* api_publish.c: POST /1.0/images with an instance or snapshot source
+ * (body borrowed, from api_image_copy_post). */
+int api_publish_post(struct http_req *req, struct json_object *body, struct lxf_err *err);
+
+/* api_image_copy.c: adds aliases ([{name, description}]) to image fp. */
+int api_image_add_aliases(const char *fp, struct json_object *aliases, struct lxf_err *err);
+
+/* api_backups.c: POST /1.0/instances with a backup tarball as the body. */
+int api_backup_import(struct http_req *req, struct lxf_err *err);
+/* At start-up, after journal_recover: removes backup files no row names. */
+void api_backups_recover(void);
+
 int api_server_config_get(const char *key, char *buf, size_t n);
 
 #endif

@@ -168,7 +168,7 @@ static int temp_in_images(char *path, size_t n, const char *what, struct lxf_err
 	return fd;
 }
 
-static int add_aliases(const char *fp, struct json_object *aliases, struct lxf_err *err)
+int api_image_add_aliases(const char *fp, struct json_object *aliases, struct lxf_err *err)
 {
 	for (size_t i = 0; aliases && i < json_object_array_length(aliases); i++) {
 		struct json_object *al = json_object_array_get_idx(aliases, i);
@@ -223,7 +223,7 @@ static int copy_op(struct op *op, void *arg, struct json_object **md, struct lxf
 		out[0] = '\0'; /* consumed */
 	}
 	if (ret == 0)
-		ret = add_aliases(a->fp, a->aliases, err);
+		ret = api_image_add_aliases(a->fp, a->aliases, err);
 out:
 	if (certpath[0])
 		unlink(certpath);
@@ -296,7 +296,9 @@ int api_image_copy_post(struct http_req *req, struct lxf_err *err)
 		ret = -err->code;
 		goto out;
 	}
-	if (strcmp(type, "image") != 0)
+	if (!strcmp(type, "instance") || !strcmp(type, "container") || !strcmp(type, "snapshot"))
+		ret = api_publish_post(req, body, err);
+	else if (strcmp(type, "image") != 0)
 		ret = lxf_err_set(err, LXF_ENOTSUP, "Image source type \"%s\" is not supported",
 				  type);
 	else if (strcmp(mode, "pull") != 0)
@@ -314,7 +316,7 @@ int api_image_copy_post(struct http_req *req, struct lxf_err *err)
 					 : "source.fingerprint must be a full sha256 fingerprint");
 	else if (secret[0] && strlen(secret) != SECRET_LEN)
 		ret = lxf_err_set(err, LXF_EINVAL, "Invalid source.secret");
-	if (ret < 0)
+	if (ret < 0 || strcmp(type, "image") != 0)
 		goto out;
 	a = calloc(1, sizeof(*a));
 	if (!a || !(a->cert = strdup(cert))) {

@@ -18,6 +18,19 @@
 #include "log.h"
 #include "op.h"
 
+/* When image fp expires (a published image may say), 0: never. */
+static int64_t image_expiry(const char *fp)
+{
+	struct json_object *row = NULL;
+	int64_t t = 0;
+
+	if (fp && db_row(&row, "Image", NULL,
+			 "SELECT expires_at FROM image_expiry WHERE fingerprint = ?", "s", fp) == 0)
+		t = json_object_get_int64(json_object_object_get(row, "expires_at"));
+	json_object_put(row);
+	return t;
+}
+
 struct json_object *api_image_json(struct json_object *row)
 {
 	static const char *const copied[] = {"architecture", "auto_update", "filename",
@@ -41,7 +54,7 @@ struct json_object *api_image_json(struct json_object *row)
 	json_object_object_add(o, "aliases", list);
 	json_object_object_add(o, "cached", json_object_new_boolean(0));
 	api_add_time(o, row, "created_at");
-	json_object_object_add(o, "expires_at", reply_time_json(0));
+	json_object_object_add(o, "expires_at", reply_time_json(image_expiry(fp)));
 	api_add_time(o, row, "last_used_at");
 	api_add_time(o, row, "uploaded_at");
 	lxf_json_add_str(o, "type", "container");

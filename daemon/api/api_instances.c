@@ -381,6 +381,9 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 	struct instance_new ni;
 	int ret;
 
+	/* Sent as application/octet-stream: a backup to import (api_backup_import.c). */
+	if (req->upload_path[0])
+		return api_backup_import(req, err);
 	ret = api_body_object(req, &body, err);
 	if (ret < 0)
 		return ret;

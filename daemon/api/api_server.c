@@ -327,7 +327,8 @@ out:
 
 int api_server_get(struct http_req *req, struct lxf_err *err)
 {
-	/* Only what lxfd implements; the last five are migration (migrate_*.c). */
+	/* Only what lxfd implements; then migration (migrate_*.c), then
+	 * publish and backups (api_publish.c, api_backups.c). */
 	static const char *const extensions[] = {"instances",
 						 "container_full",
 						 "instance_get_full",
@@ -352,7 +353,13 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 						 "migration_progress",
 						 "container_stateless_copy",
 						 "container_only_migration",
-						 "container_incremental_copy"};
+						 "container_incremental_copy",
+						 "image_compression_algorithm",
+						 "image_create_aliases",
+						 "container_backup",
+						 "backup_compression",
+						 "backup_compression_algorithm",
+						 "container_backup_override_name"};
 	struct json_object *o = json_object_new_object(), *env = json_object_new_object();
 	struct json_object *ext = json_object_new_array(), *cfg = NULL;
 	struct utsname u;

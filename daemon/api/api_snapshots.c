@@ -164,7 +164,7 @@ int api_snapshots_get(struct http_req *req, struct lxf_err *err)
  * RFC 3339 ("2030-01-02T03:04:05Z", fractions and offsets allowed) into
  * seconds; Go's zero time and "" give 0 (never expires).
  */
-static int parse_time(const char *s, int64_t *out, struct lxf_err *err)
+int api_parse_time(const char *s, int64_t *out, struct lxf_err *err)
 {
 	struct tm tm;
 	int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0;
@@ -209,14 +209,14 @@ bad:
 	return lxf_err_set(err, LXF_EINVAL, "Invalid expires_at \"%.40s\": want RFC 3339", s);
 }
 
-static int get_expiry(struct json_object *body, int64_t *out, struct lxf_err *err)
+int api_get_expiry(struct json_object *body, int64_t *out, struct lxf_err *err)
 {
 	const char *s = NULL;
 
 	*out = 0;
 	if (lxf_json_get_string(body, "expires_at", false, &s, err) < 0)
 		return -LXF_EINVAL;
-	return s ? parse_time(s, out, err) : 0;
+	return s ? api_parse_time(s, out, err) : 0;
 }
 
 static int create_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
@@ -308,7 +308,7 @@ int api_snapshots_post(struct http_req *req, struct lxf_err *err)
 		ret = -LXF_EINVAL;
 		goto out;
 	}
-	ret = get_expiry(body, &a->expires_at, err);
+	ret = api_get_expiry(body, &a->expires_at, err);
 	if (ret < 0)
 		goto out;
 	if (stateful) {
@@ -413,7 +413,7 @@ int api_snapshot_update(struct http_req *req, struct lxf_err *err)
 	snprintf(a->snap, sizeof(a->snap), "%s", router_param(&req->match, "snap"));
 	a->expires_at = json_object_get_int64(json_object_object_get(row, "expires_at"));
 	if (!patch || json_object_object_get_ex(body, "expires_at", NULL))
-		ret = get_expiry(body, &a->expires_at, err);
+		ret = api_get_expiry(body, &a->expires_at, err);
 	if (ret < 0)
 		goto out;
 	if (patch) {

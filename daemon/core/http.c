@@ -121,7 +121,7 @@ static void handler_job(void *arg)
 	int ret = 0;
 
 	lxf_err_clear(&err);
-	if (r->flags & ROUTE_F_JSON) {
+	if ((r->flags & ROUTE_F_JSON) && !req->upload_path[0]) {
 		if (req->body.len == 0)
 			ret = lxf_err_set(&err, LXF_EINVAL, "The request body is empty");
 		else
@@ -224,6 +224,7 @@ static int read_request(struct lws *wsi, struct http_req *req, const char *uri, 
 	    copy_custom(wsi, "x-lxd-public:", req->x_public, sizeof(req->x_public)) < 0 ||
 	    copy_custom(wsi, "x-lxd-properties:", req->x_properties, sizeof(req->x_properties)) <
 		0 ||
+	    copy_custom(wsi, "x-lxd-name:", req->x_name, sizeof(req->x_name)) < 0 ||
 	    copy_custom(wsi, "x-lxd-uid:", req->x_uid, sizeof(req->x_uid)) < 0 ||
 	    copy_custom(wsi, "x-lxd-gid:", req->x_gid, sizeof(req->x_gid)) < 0 ||
 	    copy_custom(wsi, "x-lxd-mode:", req->x_mode, sizeof(req->x_mode)) < 0 ||
@@ -291,6 +292,23 @@ static int route(struct http_req *req, struct lxf_err *err)
 	return router_match(req->method, esc, &req->match, err);
 }
 
+/*
+ * Whether the body goes to an upload file: always on an upload route, and
+ * on a route that takes both (POST /1.0/instances: JSON, or a backup to
+ * import) when it is sent as application/octet-stream. Such a route's
+ * JSON is still capped at HTTP_MIXED_JSON_CAP.
+ */
+#define HTTP_MIXED_JSON_CAP (1u << 20)
+static bool upload_body(const struct http_req *req)
+{
+	unsigned flags = req->match.route->flags;
+
+	if (!(flags & ROUTE_F_UPLOAD))
+		return false;
+	return !(flags & ROUTE_F_JSON) ||
+	       strncmp(req->content_type, "application/octet-stream", 24) == 0;
+}
+
 static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
 {
 	struct http_req *req = calloc(1, sizeof(*req));
@@ -331,10 +349,12 @@ static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
 				  (unsigned long long)req->match.route->body_cap);
 		req->close_after = true;
 	}
-	if (ret == 0 && (req->match.route->flags & ROUTE_F_UPLOAD))
+	if (ret == 0 && upload_body(req))
 		ret = open_upload(req, &err);
-	if (ret == 0 && (req->match.route->flags & ROUTE_F_JSON))
-		lxf_buf_init(&req->body, (size_t)req->match.route->body_cap);
+	else if (ret == 0 && (req->match.route->flags & ROUTE_F_JSON))
+		lxf_buf_init(&req->body, (size_t)(req->match.route->flags & ROUTE_F_UPLOAD
+						      ? HTTP_MIXED_JSON_CAP
+						      : req->match.route->body_cap));
 	if (ret < 0) {
 		req_fail(req, &err);
 		req->drain = true;

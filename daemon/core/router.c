@@ -128,6 +128,8 @@ static int check_param(const char *name, const char *val, struct lxf_err *err)
 		return router_check_object_name(val, "snapshot name", err);
 	if (strcmp(name, "cert") == 0)
 		return check_hex(val, 1, 64, "certificate fingerprint", err);
+	if (strcmp(name, "backup") == 0)
+		return router_check_object_name(val, "backup name", err);
 	if (strcmp(name, "file") == 0)
 		return router_check_object_name(val, "log file name", err);
 	return lxf_err_set(err, LXF_EINTERNAL, "No validation for parameter {%s}", name);

@@ -4,7 +4,9 @@
  * process, so that lxfd never maps libarchive and what it pulls in. lxfd
  * runs it from a worker thread (image.c, helper.c):
  *   lxfd-image validate TARBALL
- *   lxfd-image unpack TARBALL ROOTFS_DIR UID_SHIFT GID_SHIFT
+ *   lxfd-image unpack TARBALL ROOTFS_DIR UID_SHIFT GID_SHIFT [PREFIX]
+ *   lxfd-image pack OUT COMPRESSION UID_SHIFT GID_SHIFT SRC NAME [SRC NAME]...
+ *   lxfd-image backup-read TARBALL
  * and reads one JSON answer on stdout (see helper.h).
  */
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "backup_tar.h"
 #include "helper.h"
 #include "image_tar.h"
 
@@ -46,6 +49,19 @@ static int die_with_parent(void)
 	return getppid() != parent ? -1 : 0;
 }
 
+/* pack OUT COMPRESSION UID_SHIFT GID_SHIFT SRC NAME [SRC NAME]... */
+static int pack(int argc, char **argv, struct lxf_err *err)
+{
+	struct bk_pack p = {.out = argv[2], .compression = argv[3]};
+
+	if (parse_ulong(argv[4], &p.uid_shift) || parse_ulong(argv[5], &p.gid_shift))
+		return lxf_err_set(err, LXF_EINVAL, "bad id shift '%s' '%s'", argv[4], argv[5]);
+	/* argv's pairs, read in place as {source, name} rows. */
+	p.items = (const char *(*)[2])(void *)(argv + 6);
+	p.n = (size_t)(argc - 6) / 2;
+	return bk_tar_pack(&p, err);
+}
+
 int main(int argc, char **argv)
 {
 	struct json_object *meta = NULL;
@@ -58,16 +74,23 @@ int main(int argc, char **argv)
 		return 1;
 	if (argc == 3 && !strcmp(argv[1], "validate")) {
 		ret = img_tar_validate(argv[2], &meta, &err);
-	} else if (argc == 6 && !strcmp(argv[1], "unpack")) {
+	} else if (argc == 3 && !strcmp(argv[1], "backup-read")) {
+		ret = bk_tar_read(argv[2], &meta, &err);
+	} else if (argc >= 8 && argc % 2 == 0 && !strcmp(argv[1], "pack")) {
+		ret = pack(argc, argv, &err);
+	} else if ((argc == 6 || argc == 7) && !strcmp(argv[1], "unpack")) {
 		if (parse_ulong(argv[4], &us) || parse_ulong(argv[5], &gs))
 			ret = lxf_err_set(&err, LXF_EINVAL, "bad id shift '%s' '%s'", argv[4],
 					  argv[5]);
 		else
-			ret = img_tar_unpack(argv[2], argv[3], us, gs, &err);
+			ret = img_tar_unpack_from(argv[2], argc == 7 ? argv[6] : NULL, argv[3], us,
+						  gs, &err);
 	} else {
 		fprintf(stderr,
 			"Usage: lxfd-image validate TARBALL\n"
-			"       lxfd-image unpack TARBALL ROOTFS_DIR UID_SHIFT GID_SHIFT\n");
+			"       lxfd-image unpack TARBALL ROOTFS_DIR UID_SHIFT GID_SHIFT [PREFIX]\n"
+			"       lxfd-image pack OUT COMPRESSION UID_SHIFT GID_SHIFT SRC NAME...\n"
+			"       lxfd-image backup-read TARBALL\n");
 		return 2;
 	}
 	if (lxfd_helper_answer(ret, &err, meta) < 0)

@@ -76,6 +76,8 @@ int lifecycle_init(struct lxf_err *err)
 		migrate_recover();
 		ret = journal_recover(err);
 	}
+	if (ret == 0)
+		api_backups_recover();             /* after: rows of half-made instances are gone */
 	return ret ? ret : backend_modes_fix(err); /* after: rootfs back in place */
 }
 

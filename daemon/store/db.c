@@ -84,7 +84,23 @@ static const char schema[] =
     " op TEXT NOT NULL,"
     " path TEXT NOT NULL,"
     " dest TEXT NOT NULL DEFAULT '');"
-    "PRAGMA user_version = 3;";
+    /* Version 4: instance backups (api_backups.c; files in DIR/backups,
+     * made under a temporary name, kept while the row is) and the expiry
+     * of images that have one (api_publish.c). */
+    "CREATE TABLE IF NOT EXISTS backups ("
+    " instance TEXT NOT NULL REFERENCES instances(name) ON DELETE CASCADE ON UPDATE CASCADE,"
+    " name TEXT NOT NULL,"
+    " file TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL DEFAULT 0,"
+    " instance_only BOOLEAN NOT NULL DEFAULT 0,"
+    " optimized_storage BOOLEAN NOT NULL DEFAULT 0,"
+    " compression TEXT NOT NULL DEFAULT 'gzip',"
+    " PRIMARY KEY (instance, name));"
+    "CREATE TABLE IF NOT EXISTS image_expiry ("
+    " fingerprint TEXT PRIMARY KEY REFERENCES images(fingerprint) ON DELETE CASCADE,"
+    " expires_at INTEGER NOT NULL);"
+    "PRAGMA user_version = 4;";
 
 static void db_mutex_init(void)
 {

@@ -27,7 +27,7 @@
 #define META_MAX   (1024 * 1024) /* metadata.yaml cap */
 #define READ_BLOCK (64 * 1024)
 
-static int open_reader(const char *path, struct archive **out, struct lxf_err *err)
+int img_tar_open(const char *path, struct archive **out, struct lxf_err *err)
 {
 	struct archive *a = archive_read_new();
 
@@ -46,38 +46,48 @@ static int open_reader(const char *path, struct archive **out, struct lxf_err *e
 	return 0;
 }
 
-static int read_metadata(struct archive *a, struct json_object **out, struct lxf_err *err)
+int img_tar_read_yaml(struct archive *a, const char *name, struct json_object **out,
+		      struct lxf_err *err)
 {
 	struct lxf_buf b = {0};
-	struct json_object *meta = NULL;
 	char chunk[8192];
-	int64_t ts = 0;
-	const char *arch = NULL;
-	int ret;
+	int ret = 0;
 
+	*out = NULL;
 	lxf_buf_init(&b, META_MAX);
 	for (;;) {
 		la_ssize_t r = archive_read_data(a, chunk, sizeof(chunk));
 
 		if (r < 0) {
-			ret = lxf_err_set(err, LXF_EINVAL, "cannot read metadata.yaml: %s",
+			ret = lxf_err_set(err, LXF_EINVAL, "cannot read %s: %s", name,
 					  archive_error_string(a));
 			goto out;
 		}
 		if (!r)
 			break;
-		ret = lxf_buf_add(&b, chunk, (size_t)r);
-		if (ret) {
-			ret = lxf_err_set(err, LXF_EINVAL, "metadata.yaml is larger than %d bytes",
+		if (lxf_buf_add(&b, chunk, (size_t)r)) {
+			ret = lxf_err_set(err, LXF_EINVAL, "%s is larger than %d bytes", name,
 					  META_MAX);
 			goto out;
 		}
 	}
-	ret = lxf_yaml_parse(lxf_buf_str(&b), b.len, &meta, err);
-	if (ret) {
-		lxf_err_prefix(err, "metadata.yaml");
+	ret = lxf_yaml_parse(lxf_buf_str(&b), b.len, out, err);
+	if (ret)
+		lxf_err_prefix(err, "%s", name);
+out:
+	lxf_buf_fini(&b);
+	return ret;
+}
+
+static int read_metadata(struct archive *a, struct json_object **out, struct lxf_err *err)
+{
+	struct json_object *meta = NULL;
+	int64_t ts = 0;
+	const char *arch = NULL;
+	int ret = img_tar_read_yaml(a, "metadata.yaml", &meta, err);
+
+	if (ret)
 		goto out;
-	}
 	ret = -LXF_EINVAL;
 	if (!json_object_is_type(meta, json_type_object)) {
 		lxf_err_set(err, LXF_EINVAL, "metadata.yaml is not a mapping");
@@ -93,7 +103,6 @@ static int read_metadata(struct archive *a, struct json_object **out, struct lxf
 	ret = 0;
 out:
 	json_object_put(meta);
-	lxf_buf_fini(&b);
 	return ret;
 }
 
@@ -110,7 +119,7 @@ int img_tar_validate(const char *path, struct json_object **meta_out, struct lxf
 
 	/* Whether the image will run privileged is not known yet: every owner must map. */
 	img_check_init(&chk, BCFG_MAP_COUNT);
-	ret = open_reader(path, &a, err);
+	ret = img_tar_open(path, &a, err);
 	if (ret)
 		goto out;
 	ret = -LXF_ENOMEM;
@@ -220,8 +229,41 @@ static int copy_data(struct archive *in, struct archive *out, const char *name, 
 	return 0;
 }
 
+/*
+ * Renames entry e from PREFIX/rest to rest (its hard-link target too) and
+ * says whether it was under prefix at all; a leading "./" is ignored.
+ */
+static bool strip_prefix(struct archive_entry *e, const char *prefix)
+{
+	const char *name = archive_entry_pathname(e), *link = archive_entry_hardlink(e);
+	size_t n = strlen(prefix);
+	char *rest;
+
+	if (name && strncmp(name, "./", 2) == 0)
+		name += 2;
+	if (!name || strncmp(name, prefix, n) != 0 || !name[n])
+		return false;
+	if (!(rest = strdup(name + n)))
+		return false;
+	archive_entry_copy_pathname(e, rest);
+	free(rest);
+	if (link && strncmp(link, "./", 2) == 0)
+		link += 2;
+	if (link && strncmp(link, prefix, n) == 0 && (rest = strdup(link + n))) {
+		archive_entry_copy_hardlink(e, rest);
+		free(rest);
+	}
+	return true;
+}
+
 int img_tar_unpack(const char *path, const char *rootfs_dir, unsigned long uid_shift,
 		   unsigned long gid_shift, struct lxf_err *err)
+{
+	return img_tar_unpack_from(path, NULL, rootfs_dir, uid_shift, gid_shift, err);
+}
+
+int img_tar_unpack_from(const char *path, const char *prefix, const char *rootfs_dir,
+			unsigned long uid_shift, unsigned long gid_shift, struct lxf_err *err)
 {
 	/*
 	 * Names are rewritten to absolute paths under the realpath() of
@@ -255,7 +297,7 @@ int img_tar_unpack(const char *path, const char *rootfs_dir, unsigned long uid_s
 		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot prepare %s", rootfs_dir);
 		goto out;
 	}
-	ret = open_reader(path, &in, err);
+	ret = img_tar_open(path, &in, err);
 	if (ret)
 		goto out;
 	out = archive_write_disk_new();
@@ -265,6 +307,8 @@ int img_tar_unpack(const char *path, const char *rootfs_dir, unsigned long uid_s
 		goto out;
 	}
 	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+		if (prefix && !strip_prefix(e, prefix))
+			continue;
 		/* ent keeps the names: place_entry() frees the entry's own. */
 		ret = img_check_entry(&chk, e, ent, err);
 		if (ret) {

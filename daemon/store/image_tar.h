@@ -6,6 +6,8 @@
 
 #include "err.h"
 
+struct archive;
+
 /*
  * libarchive work on image tarballs. Only the lxfd-image helper links this
  * (image_helper.c); lxfd reaches it through img_import() and
@@ -31,5 +33,21 @@ int img_tar_validate(const char *path, struct json_object **meta_out, struct lxf
  */
 int img_tar_unpack(const char *path, const char *rootfs_dir, unsigned long uid_shift,
 		   unsigned long gid_shift, struct lxf_err *err);
+
+/*
+ * img_tar_unpack of the entries under prefix (e.g. "backup/container/",
+ * with its slash) as if the tarball held only them, named without it: an
+ * instance backup's rootfs. NULL prefix: every entry.
+ */
+int img_tar_unpack_from(const char *path, const char *prefix, const char *rootfs_dir,
+			unsigned long uid_shift, unsigned long gid_shift, struct lxf_err *err);
+
+/* Opens the tarball at path for reading (any compression libarchive knows). */
+int img_tar_open(const char *path, struct archive **out, struct lxf_err *err);
+
+/* Reads the current entry of a (at most 1 MiB) as YAML into *out (new ref);
+ * errors are prefixed with name. */
+int img_tar_read_yaml(struct archive *a, const char *name, struct json_object **out,
+		      struct lxf_err *err);
 
 #endif

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# covers: lxf publish, lxf export, lxf import, lxf image copy, lxf image info
+# covers: POST /1.0/images (via lxc), POST /1.0/instances
+# covers: GET /1.0/instances/{name}/backups, POST /1.0/instances/{name}/backups
+# covers: GET /1.0/instances/{name}/backups/{backup}, POST /1.0/instances/{name}/backups/{backup}
+# covers: DELETE /1.0/instances/{name}/backups/{backup}
+# covers: GET /1.0/instances/{name}/backups/{backup}/export
+#
+# Publish and instance backups (issue #17 item 6, issue #18 item 2), on two
+# lxfd hosts: `lxf publish` of a stopped instance and of a snapshot makes
+# images with the aliases, properties and compression asked; containers
+# launched from them (on h1, and on h2 after `lxf image copy`) hold the
+# file written before, with its owner; the real `lxc publish` works too.
+# `lxf export` of an instance with a snapshot, `lxf import` on h2: same
+# files, the snapshot there, it starts. A cut tarball is refused with the
+# reason and leaves nothing on h2; an export into a full disk leaves no
+# partial file; a killed lxfd mid-import leaves nothing visible after the
+# restart. The stack export (`lxf export h1`) still works.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+command -v lxc >/dev/null || fail "the lxc client is missing (scripts/deps installs lxd-client)"
+
+hosts_up 2
+hosts_import_image 1
+s1=$(host_socket 1)
+d2=$(host_dir 2)
+api() { # SOCKET METHOD PATH [BODY]
+	curl -s --unix-socket "$1" -X "$2" ${4:+-H 'Content-Type: application/json' -d "$4"} \
+		"http://lxd$3"
+}
+jget() {
+	python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for p in sys.argv[1].split("/"):
+    v = v[int(p)] if isinstance(v, list) else v.get(p) if v is not None else None
+print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list, bool)) else v))
+' "$1"
+}
+wait_op() { # SOCKET ASYNC-ANSWER: the final operation's status
+	local op
+	op=$(jget operation <<<"$2")
+	[ -n "$op" ] || fail "not an async answer: $2"
+	api "$1" GET "$op/wait?timeout=120" | jget metadata/status
+}
+# nothing_of N NAME: host N has no trace of instance NAME (row, files, snapshots).
+nothing_of() {
+	assert_exit 1 lxf_run info "h$1:$2"
+	[ ! -e "$(host_dir "$1")/containers/$2" ] || fail "h$1: containers/$2 left behind"
+	[ ! -e "$(host_dir "$1")/snapshots/$2" ] || fail "h$1: snapshots/$2 left behind"
+	! ls -a "$(host_dir "$1")/images" | grep -q '^\.upload' || fail "h$1: upload file left"
+}
+
+# A container with a file owned by a user of its own, a snapshot, then a later file.
+assert_exit 0 lxf_run launch busybox h1:c1
+assert_exit 0 lxf_run exec h1:c1 -- sh -c 'echo before > /root/marker; chown 1000:1000 /root/marker'
+assert_exit 0 lxf_run snapshot h1:c1 snap0
+assert_exit 0 lxf_run exec h1:c1 -- sh -c 'echo later > /root/after'
+
+# ---- publish: a running instance is refused, a stopped one and a snapshot are images
+assert_exit 1 lxf_run publish h1:c1 --alias golden
+assert_contains "$LXFE_ERR" "stop it"
+assert_exit 0 lxf_run stop h1:c1 --force
+assert_exit 0 lxf_run publish h1:c1 --alias golden os=goldenos release=7 --expire 30d
+assert_contains "$LXFE_OUT" "Instance published with fingerprint: "
+assert_exit 0 lxf_run image info h1:golden
+assert_contains "$LXFE_OUT" "os: goldenos"
+assert_not_contains "$LXFE_OUT" "Expires: never"
+fp=$(api "$s1" GET /1.0/images/aliases/golden | jget metadata/target)
+assert_contains "$(api "$s1" GET "/1.0/images/$fp")" '"release":"7"' "a property stays a string"
+assert_exit 0 lxf_run publish h1:c1/snap0 --alias snapimg --compression none
+assert_exit 2 lxf_run publish h1:c1 notaremote
+assert_exit 1 lxf_run publish h1:c1 --compression rar
+assert_contains "$LXFE_ERR" "rar"
+
+assert_exit 0 lxf_run launch h1:golden h1:g1
+assert_exit 0 lxf_run exec h1:g1 -- sh -c 'cat /root/marker /root/after; stat -c %u:%g /root/marker'
+assert_eq "before
+later
+1000:1000" "$LXFE_OUT" "published instance's files, owner as the container saw it"
+assert_exit 0 lxf_run launch h1:snapimg h1:s1
+assert_exit 0 lxf_run exec h1:s1 -- sh -c 'cat /root/marker; ls /root'
+assert_eq "before
+marker" "$LXFE_OUT" "published snapshot: the file of then, not the later one"
+
+assert_exit 0 lxf_run image copy h1:golden h2: --alias golden
+assert_exit 0 lxf_run launch h2:golden h2:g2
+assert_exit 0 lxf_run exec h2:g2 -- cat /root/marker
+assert_eq "before" "$LXFE_OUT" "published image copied to h2"
+assert_exit 0 lxf_run delete h1:g1 h1:s1 h2:g2 --force
+
+# The real client: `lxc publish` against lxfd.
+LXD_SOCKET=$s1 LXD_CONF=$LXFE_RUN/lxc-conf timeout 60 lxc publish c1/snap0 --alias vialxc \
+	description=fromlxc >/dev/null 2>&1 || fail "lxc publish against lxfd failed"
+assert_exit 0 lxf_run image info h1:vialxc
+assert_contains "$LXFE_OUT" "description: fromlxc"
+
+# ---- the backup routes as LXD has them
+assert_eq Success "$(wait_op "$s1" "$(api "$s1" POST /1.0/instances/c1/backups '{"name":"b1","compression_algorithm":"none"}')")"
+assert_eq '["/1.0/instances/c1/backups/b1"]' "$(api "$s1" GET /1.0/instances/c1/backups | jget metadata)"
+assert_eq false "$(api "$s1" GET /1.0/instances/c1/backups/b1 | jget metadata/instance_only)"
+assert_eq Success "$(wait_op "$s1" "$(api "$s1" POST /1.0/instances/c1/backups/b1 '{"name":"b2"}')")"
+curl -sf --unix-socket "$s1" -o "$LXFE_RUN/b2.tar" http://lxd/1.0/instances/c1/backups/b2/export ||
+	fail "backup export"
+tar tf "$LXFE_RUN/b2.tar" >"$LXFE_RUN/b2.list"
+for f in backup/index.yaml backup/container/backup.yaml backup/container/rootfs/root/marker \
+	backup/snapshots/snap0/rootfs/root/marker; do
+	grep -qx "$f" "$LXFE_RUN/b2.list" || fail "the backup has no $f"
+done
+assert_eq Success "$(wait_op "$s1" "$(api "$s1" DELETE /1.0/instances/c1/backups/b2)")"
+assert_eq '[]' "$(api "$s1" GET /1.0/instances/c1/backups | jget metadata)"
+
+# ---- lxf export / lxf import between hosts
+assert_exit 0 lxf_run export h1:c1 "$LXFE_RUN/c1.tar.gz"
+assert_eq '[]' "$(api "$s1" GET /1.0/instances/c1/backups | jget metadata)"
+assert_exit 0 lxf_run import h2: "$LXFE_RUN/c1.tar.gz"
+assert_exit 0 lxf_run start h2:c1
+assert_exit 0 lxf_run exec h2:c1 -- sh -c 'cat /root/marker /root/after; stat -c %u /root/marker'
+assert_eq "before
+later
+1000" "$LXFE_OUT" "imported instance's files"
+assert_exit 0 lxf_run info h2:c1
+assert_contains "$LXFE_OUT" "snap0"
+assert_exit 0 lxf_run restore h2:c1 snap0
+assert_exit 1 lxf_run import h2: "$LXFE_RUN/c1.tar.gz" c1
+assert_contains "$LXFE_ERR" "already exists"
+
+# A cut tarball: refused with the reason, nothing left.
+head -c 300000 "$LXFE_RUN/c1.tar.gz" >"$LXFE_RUN/cut.tar.gz"
+assert_exit 1 lxf_run import h2: "$LXFE_RUN/cut.tar.gz" cut
+assert_contains "$LXFE_ERR" "runcated"
+nothing_of 2 cut
+printf 'not a tarball' >"$LXFE_RUN/junk.tar.gz"
+assert_exit 1 lxf_run import h2: "$LXFE_RUN/junk.tar.gz" junk
+nothing_of 2 junk
+
+# An export into a full disk: no partial file, no temporary one, no backup left.
+mkdir "$LXFE_RUN/small"
+mount -t tmpfs -o size=256k tmpfs "$LXFE_RUN/small"
+assert_exit 1 lxf_run export h1:c1 "$LXFE_RUN/small/c1.tar.gz"
+assert_eq "" "$(ls -A "$LXFE_RUN/small")" "files left after a failed export"
+umount "$LXFE_RUN/small"
+assert_eq '[]' "$(api "$s1" GET /1.0/instances/c1/backups | jget metadata)"
+
+# ---- lxfd killed during an import (at the rootfs swap): nothing visible after the restart
+if lxfe_kill_at 2 "-e inject=rmdir:signal=SIGKILL:when=1" \
+	lxf_run import h2: "$LXFE_RUN/c1.tar.gz" crashed; then :; else
+	fail "lxfd of h2 did not die during the import"
+fi
+[ "$LXFE_ACKED" = 0 ] || fail "an import acknowledged although lxfd died"
+nothing_of 2 crashed
+assert_exit 0 lxf_run list h2: -c n -f csv
+assert_eq "c1" "$LXFE_OUT" "h2 after the crash"
+
+# ---- the stack export is still the stack export
+assert_exit 0 lxf_run export h2
+assert_contains "$LXFE_OUT" "name: c1"
+assert_contains "$LXFE_OUT" "remote: h2"
+assert_exit 0 lxf_run export h2:
+assert_contains "$LXFE_OUT" "version: 1"
+
+echo "PASS: publish, export and import"
