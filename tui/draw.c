@@ -16,12 +16,16 @@
 #define MIN_LINES 24
 
 enum { PAIR_UP = 1, PAIR_DOWN, PAIR_WARN, PAIR_HOST0 };
-#define HOST_COLOURS 6
+#define HOST_COLOURS_MAX 6
+
+/* Host colours: none of the green, yellow and red that say up, slow and
+ * down; a 256-colour terminal has three more shades of blue and violet. */
+static int host_colours = 3;
 
 void tui_colors_init(struct tui_ui *ui)
 {
-	static const short host_fg[HOST_COLOURS] = {COLOR_CYAN,    COLOR_GREEN, COLOR_YELLOW,
-						    COLOR_MAGENTA, COLOR_BLUE,  COLOR_WHITE};
+	static const short host_fg[HOST_COLOURS_MAX] = {COLOR_CYAN, COLOR_MAGENTA, COLOR_BLUE,
+							75,         141,           213};
 
 	ui->color = ui->color && has_colors();
 	if (!ui->color)
@@ -31,7 +35,9 @@ void tui_colors_init(struct tui_ui *ui)
 	(void)init_pair(PAIR_UP, COLOR_GREEN, -1);
 	(void)init_pair(PAIR_DOWN, COLOR_RED, -1);
 	(void)init_pair(PAIR_WARN, COLOR_YELLOW, -1);
-	for (short i = 0; i < HOST_COLOURS; i++)
+	host_colours =
+	    COLORS >= 256 && COLOR_PAIRS > PAIR_HOST0 + HOST_COLOURS_MAX ? HOST_COLOURS_MAX : 3;
+	for (short i = 0; i < host_colours; i++)
 		(void)init_pair((short)(PAIR_HOST0 + i), host_fg[i], -1);
 }
 
@@ -95,6 +101,34 @@ static int host_slow_secs(const struct tui_host *h, int64_t now_ms)
 	return (int)((now_ms - h->req_since_ms) / 1000);
 }
 
+/* "HH:MM:SS" of t (local time), "never" for 0. */
+static void fmt_seen(char *buf, size_t len, time_t t)
+{
+	struct tm tm;
+
+	if (!t || !localtime_r(&t, &tm) || strftime(buf, len, "%H:%M:%S", &tm) == 0)
+		(void)snprintf(buf, len, "never");
+}
+
+/* A down host's reason, cut at a word, then when it was last seen and a
+ * countdown to the next retry (the UI redraws each second while one is down). */
+static void draw_down(const struct tui_ui *ui, const struct tui_host *h, int64_t now)
+{
+	char seen[16], tail[64], reason[sizeof(h->reason) + 8];
+	int room = COLS - getcurx(stdscr) - 1;
+	int64_t left = h->retry_ms > now ? (h->retry_ms - now + 999) / 1000 : 0;
+
+	fmt_seen(seen, sizeof(seen), h->seen);
+	if (h->retry_ms)
+		(void)snprintf(tail, sizeof(tail), " (last seen %s, retry in %llds)", seen,
+			       (long long)left);
+	else
+		(void)snprintf(tail, sizeof(tail), " (last seen %s)", seen);
+	room -= tui_text_cols(tail, false);
+	(void)tui_fit(h->reason, room > 8 ? room : 8, ui->utf8, true, reason, sizeof(reason));
+	printw(" %s%s", reason, tail);
+}
+
 static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 {
 	struct tui_model *m = ui->m;
@@ -124,7 +158,7 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 			if (m->rows[k].host != i)
 				continue;
 			all++;
-			run += strcmp(m->rows[k].state, "RUNNING") == 0;
+			run += tui_row_running(&m->rows[k]);
 		}
 		if (h->mem_total > 0) {
 			tui_fmt_bytes(used, sizeof(used), h->mem_used);
@@ -136,14 +170,14 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 		if (sel)
 			attron(A_REVERSE);
 		printw("%-2s", sel ? ">" : "");
-		attron(pair(ui, PAIR_HOST0 + (int)(i % HOST_COLOURS)) | A_BOLD);
+		attron(pair(ui, PAIR_HOST0 + (int)i % host_colours) | A_BOLD);
 		printw("%-12.12s ", h->name);
-		attroff(pair(ui, PAIR_HOST0 + (int)(i % HOST_COLOURS)) | A_BOLD);
+		attroff(pair(ui, PAIR_HOST0 + (int)i % host_colours) | A_BOLD);
 		attron(pair(ui, st_pair));
 		printw("%-11s", slow ? "slow" : st_name[h->status]);
 		attroff(pair(ui, st_pair));
 		if (h->status == TUI_HOST_DOWN)
-			printw(" %.*s", COLS - 26 > 0 ? COLS - 26 : 0, h->reason);
+			draw_down(ui, h, now);
 		else if (slow)
 			printw(" no answer for %d s; the rows below may be stale", slow);
 		else
@@ -156,41 +190,65 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 }
 
 /*
- * The container table's columns, in enum tui_col order: a fixed width, or a
- * share of what the fixed ones and the separators leave (NAME 3/5, IMAGE
- * 2/5). Header and rows are both drawn from this table.
+ * The container table's columns, in enum tui_col order: how narrow each may
+ * be cut (a cut address or number would lie: those go whole or not at all)
+ * and its priority (tui_layout: NAME first; IMAGE, the longest and least
+ * needed, is cut first and dropped first). Header and rows both use it.
  */
 static const struct {
-	int width, share;
+	int min, prio;
 	bool right;
 } table_cols[TUI_COL_N] = {
-    [TUI_COL_REMOTE] = {10, 0, false}, [TUI_COL_NAME] = {0, 3, false},
-    [TUI_COL_STATE] = {8, 0, false},   [TUI_COL_IPV4] = {15, 0, false},
-    [TUI_COL_CPU] = {8, 0, true},      [TUI_COL_MEMORY] = {9, 0, true},
-    [TUI_COL_IMAGE] = {0, 2, false},
+    [TUI_COL_REMOTE] = {6, 2, false}, [TUI_COL_NAME] = {8, 0, false},
+    [TUI_COL_STATE] = {7, 1, false},  [TUI_COL_IPV4] = {0, 4, false},
+    [TUI_COL_CPU] = {0, 5, true},     [TUI_COL_MEMORY] = {0, 3, true},
+    [TUI_COL_IMAGE] = {10, 6, false},
 };
 
 #define MARK_W 2 /* the mark column before the others */
+#define CPU_W  6 /* "100.0%" */
+#define MEM_W  9 /* "1023.9MiB" */
 
-static void table_widths(int w[TUI_COL_N])
+static int max_i(int a, int b)
 {
-	int rest = COLS - MARK_W - (TUI_COL_N - 1), shares = 0, left, last = -1;
+	return a > b ? a : b;
+}
 
-	for (int c = 0; c < TUI_COL_N; c++) {
-		rest -= table_cols[c].width;
-		shares += table_cols[c].share;
-	}
-	left = rest;
-	for (int c = 0; c < TUI_COL_N; c++) {
-		w[c] = table_cols[c].width;
-		if (table_cols[c].share) {
-			w[c] = rest * table_cols[c].share / shares;
-			left -= w[c];
-			last = c;
+static const char *cell_text(const struct tui_ui *ui, const struct tui_row *r, int c, char *buf,
+			     size_t len);
+
+/*
+ * The widths of the columns for the rows in the view: each as wide as its
+ * widest value (all the view's rows, so that scrolling does not move the
+ * columns), cut and dropped by priority to fit the terminal.
+ */
+static void table_widths(const struct tui_ui *ui, int w[TUI_COL_N])
+{
+	const struct tui_model *m = ui->m;
+	struct tui_colspec spec[TUI_COL_N];
+	char buf[64];
+
+	for (int c = 0; c < TUI_COL_N; c++)
+		spec[c] = (struct tui_colspec){.want = (int)strlen(tui_col_names[c]),
+					       .prio = table_cols[c].prio};
+	spec[TUI_COL_CPU].want = max_i(spec[TUI_COL_CPU].want, CPU_W);
+	spec[TUI_COL_MEMORY].want = max_i(spec[TUI_COL_MEMORY].want, MEM_W);
+	for (size_t i = 0; i < ui->nview; i++) {
+		const struct tui_row *r = &m->rows[ui->view[i]];
+
+		for (int c = 0; c < TUI_COL_N; c++) {
+			if (c == TUI_COL_CPU || c == TUI_COL_MEMORY)
+				continue; /* fixed: formatting each would cost more */
+			spec[c].want =
+			    max_i(spec[c].want,
+				  tui_text_cols(cell_text(ui, r, c, buf, sizeof(buf)), ui->utf8));
 		}
 	}
-	if (last >= 0)
-		w[last] += left; /* the rounding goes to the last flexible column */
+	for (int c = 0; c < TUI_COL_N; c++)
+		spec[c].min = table_cols[c].min && table_cols[c].min < spec[c].want
+				  ? max_i(table_cols[c].min, (int)strlen(tui_col_names[c]))
+				  : spec[c].want;
+	(void)tui_layout(spec, TUI_COL_N, COLS - MARK_W, w);
 }
 
 /* Text from a server (an image description) as ASCII outside a UTF-8 locale:
@@ -217,15 +275,22 @@ static const char *cell_text(const struct tui_ui *ui, const struct tui_row *r, i
 	case TUI_COL_NAME:
 		return r->name;
 	case TUI_COL_STATE:
+		if (r->stale) {
+			char seen[16];
+
+			fmt_seen(seen, sizeof(seen), ui->m->hosts[r->host].seen);
+			(void)snprintf(buf, len, "%s since %s", tui_row_state(r), seen);
+			return buf;
+		}
 		return r->state;
 	case TUI_COL_IPV4:
 		return r->ipv4[0] ? r->ipv4 : "-";
 	case TUI_COL_CPU:
 		fmt_cpu(buf, len, r);
-		return buf;
+		return r->stale ? "-" : buf;
 	case TUI_COL_MEMORY:
 		tui_fmt_bytes(buf, len, r->mem);
-		return buf;
+		return r->stale ? "-" : buf;
 	case TUI_COL_IMAGE:
 		return ascii(ui, r->image, buf, len);
 	case TUI_COL_N:
@@ -234,19 +299,33 @@ static const char *cell_text(const struct tui_ui *ui, const struct tui_row *r, i
 	return "";
 }
 
-/* The host's colour on REMOTE, green on the STATE of a running container. */
+/* The host's colour on REMOTE, green on the STATE of a running container;
+ * a stale row (its host is down) is dim and has neither. */
 static attr_t cell_attr(const struct tui_ui *ui, const struct tui_row *r, int c)
 {
+	if (r->stale)
+		return A_DIM;
 	if (c == TUI_COL_REMOTE)
-		return pair(ui, PAIR_HOST0 + r->host % HOST_COLOURS);
-	if (c == TUI_COL_STATE && strcmp(r->state, "RUNNING") == 0)
+		return pair(ui, PAIR_HOST0 + r->host % host_colours);
+	if (c == TUI_COL_STATE && tui_row_running(r))
 		return pair(ui, PAIR_UP);
 	return A_NORMAL;
 }
 
-static void draw_cell(int c, int w, const char *text)
+/* Cell c, w columns wide, cut with an ellipsis; a dropped column (w 0) is not drawn. */
+static void draw_cell(const struct tui_ui *ui, int c, int w, const char *text)
 {
-	printw(table_cols[c].right ? "%*.*s" : "%-*.*s", w, w, text);
+	char fit[TUI_LOG_WIDTH];
+	int n;
+
+	if (w <= 0)
+		return;
+	n = tui_fit(text, w, ui->utf8, false, fit, sizeof(fit));
+	/* Padding by columns, not bytes: printw's %-*s counts the bytes of "…". */
+	if (table_cols[c].right)
+		printw("%*s%s", w - n, "", fit);
+	else
+		printw("%s%*s", fit, w - n, "");
 	if (c + 1 < TUI_COL_N)
 		printw(" ");
 }
@@ -256,11 +335,11 @@ static void draw_table(struct tui_ui *ui, int y, int rows)
 	struct tui_model *m = ui->m;
 	int w[TUI_COL_N];
 
-	table_widths(w);
+	table_widths(ui, w);
 	attron(A_BOLD);
 	mvprintw(y, 0, "%-*s", MARK_W, "");
 	for (int c = 0; c < TUI_COL_N; c++)
-		draw_cell(c, w[c], tui_col_names[c]);
+		draw_cell(ui, c, w[c], tui_col_names[c]);
 	attroff(A_BOLD);
 	ui->table_y0 = y + 1;
 	ui->nrows_shown = rows;
@@ -281,11 +360,11 @@ static void draw_table(struct tui_ui *ui, int y, int rows)
 			attron(A_REVERSE);
 		printw("%-*s", MARK_W, r->marked ? (ui->utf8 ? "\u25cf " : "* ") : "");
 		for (int c = 0; c < TUI_COL_N; c++) {
-			char buf[sizeof(r->image)];
+			char buf[64];
 			attr_t a = cell_attr(ui, r, c);
 
 			attron(a);
-			draw_cell(c, w[c], cell_text(ui, r, c, buf, sizeof(buf)));
+			draw_cell(ui, c, w[c], cell_text(ui, r, c, buf, sizeof(buf)));
 			attroff(a);
 		}
 		if (sel)
@@ -314,15 +393,36 @@ static void draw_text(int y, int rows, const char *text, size_t *top)
 	}
 }
 
+/* Screen lines that log line s takes, wrapped at the width. */
+static size_t log_height(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len <= (size_t)COLS ? 1 : (len + (size_t)COLS - 1) / (size_t)COLS;
+}
+
+/*
+ * The log wraps its lines rather than cutting them: a command's error is
+ * read there in full. log_top is the first line shown; following the tail,
+ * it is the first line from which the rest fits.
+ */
 static void draw_log(struct tui_ui *ui, int y, int rows)
 {
 	struct tui_model *m = ui->m;
-	size_t n = m->log_n;
+	size_t n = m->log_n, used = 0, top = n;
 
-	if (ui->log_follow || ui->log_top + (size_t)rows > n)
-		ui->log_top = n > (size_t)rows ? n - (size_t)rows : 0;
-	for (int k = 0; k < rows && ui->log_top + (size_t)k < n; k++)
-		mvprintw(y + k, 0, "%.*s", COLS, tui_model_log_line(m, ui->log_top + (size_t)k));
+	while (top > 0 && used + log_height(tui_model_log_line(m, top - 1)) <= (size_t)rows)
+		used += log_height(tui_model_log_line(m, --top));
+	if (ui->log_follow || ui->log_top > top)
+		ui->log_top = top;
+	for (size_t i = ui->log_top, k = 0; i < n && k < (size_t)rows; i++) {
+		const char *p = tui_model_log_line(m, i);
+
+		do {
+			mvprintw(y + (int)k++, 0, "%.*s", COLS, p);
+			p += strnlen(p, (size_t)COLS);
+		} while (*p && k < (size_t)rows);
+	}
 }
 
 static void draw_confirm(struct tui_ui *ui)
@@ -348,6 +448,15 @@ static void draw_confirm(struct tui_ui *ui)
 	printw("[   OK   ]");
 	if (ui->confirm_ok == 1)
 		attroff(A_REVERSE);
+}
+
+/* One line of prose at y, cut after a word with an ellipsis to fit. */
+static void draw_line(const struct tui_ui *ui, int y, const char *text)
+{
+	char fit[512];
+
+	(void)tui_fit(text, COLS - 1, ui->utf8, true, fit, sizeof(fit));
+	mvprintw(y, 0, "%s", fit);
 }
 
 static void draw_status(struct tui_ui *ui)
@@ -379,8 +488,9 @@ static void draw_status(struct tui_ui *ui)
 		}
 	}
 	if (ui->msg[0]) {
+		/* Cut at a word: the log view (l) has the message in full. */
 		attron(A_BOLD);
-		mvprintw(y, 0, "%.*s", COLS, ui->msg);
+		draw_line(ui, y, ui->msg);
 		attroff(A_BOLD);
 	} else if (job) {
 		/* A command's own progress (apply's "h1: create web-3: done") says
@@ -388,7 +498,7 @@ static void draw_status(struct tui_ui *ui)
 		char text[sizeof(job->label) + sizeof(job->last) + 4];
 
 		tui_job_status(job, -1, text, sizeof(text));
-		mvprintw(y, 0, "%.*s", COLS, text);
+		draw_line(ui, y, text);
 	} else if (op) {
 		mvprintw(y, 0, "ops in flight: %zu  %s: %s %s  jobs: %zu", ops, oph, op->desc,
 			 op->progress, ui->njobs);
@@ -396,7 +506,7 @@ static void draw_status(struct tui_ui *ui)
 		char hint[160];
 
 		tui_hint_build(hint, sizeof(hint));
-		mvprintw(y, 0, "%.*s", COLS, hint);
+		draw_line(ui, y, hint);
 	}
 }
 
@@ -419,11 +529,12 @@ void tui_draw(struct tui_ui *ui)
 	pthread_mutex_lock(&m->lock);
 	tui_view_rebuild(ui);
 	for (size_t i = 0; i < m->n; i++)
-		run += strcmp(m->rows[i].state, "RUNNING") == 0;
+		run += tui_row_running(&m->rows[i]);
 	ui->hosts_busy = false;
 	for (size_t i = 0; i < m->nhosts; i++) {
 		up += m->hosts[i].status == TUI_HOST_UP && !host_slow_secs(&m->hosts[i], now);
-		ui->hosts_busy = ui->hosts_busy || m->hosts[i].req_since_ms;
+		/* A request out (slow?) or a retry counting down: redraw each second. */
+		ui->hosts_busy = ui->hosts_busy || m->hosts[i].req_since_ms || m->hosts[i].retry_ms;
 	}
 	attron(A_REVERSE);
 	mvprintw(0, 0, "%-*s", COLS, "");

@@ -20,6 +20,7 @@
 #include "ws.h"
 
 #define FLEET_BACKOFF_MAX 30
+#define FLEET_PROBE_SECS  1  /* a down host is pinged this often */
 #define FLEET_RELIST_SECS 30 /* CPU/memory/addresses are not in events */
 #define FLEET_STATS_SECS  5  /* running containers' CPU and memory */
 #define FLEET_EVENT_DEPTH 32
@@ -35,14 +36,19 @@ static void host_status(struct tui_host *h, enum tui_host_status st, const char 
 		else if (st == TUI_HOST_UP)
 			tui_model_log(h->m, "%s: up", h->name);
 	}
-	if (st == TUI_HOST_DOWN)
+	if (st == TUI_HOST_DOWN) {
+		/* Its rows are the last thing it said, not what runs now. */
+		if (!h->was_down)
+			tui_model_set_stale(h->m, h->idx);
 		h->was_down = true;
-	else if (st == TUI_HOST_UP)
+	} else if (st == TUI_HOST_UP)
 		h->was_down = false;
 	h->status = st;
 	(void)snprintf(h->reason, sizeof(h->reason), "%s", reason ? reason : "");
 	if (st != TUI_HOST_UP)
 		h->nops = 0;
+	if (st != TUI_HOST_DOWN)
+		h->retry_ms = 0;
 	tui_model_changed(h->m);
 	pthread_mutex_unlock(&h->m->lock);
 }
@@ -120,6 +126,8 @@ static int host_req(struct tui_host *h, struct lxf_client *c, const char *path,
 	if (tui_now_ms() - h->req_since_ms >= TUI_SLOW_MS)
 		tui_model_changed(h->m);
 	h->req_since_ms = 0;
+	if (rc == 0)
+		h->seen = time(NULL);
 	pthread_mutex_unlock(&h->m->lock);
 	return rc;
 }
@@ -248,6 +256,7 @@ static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
 	pthread_mutex_lock(&h->qlock);
 	h->closed = false;
 	h->relist = false;
+	h->retry = false;
 	h->nqueue = 0;
 	pthread_mutex_unlock(&h->qlock);
 	rc = lxf_remotes_client(h->m->remotes, h->rem, &c, err);
@@ -307,6 +316,51 @@ out:
 	return rc;
 }
 
+/*
+ * Waits backoff seconds before the next retry of a down host, or less: a
+ * ping each FLEET_PROBE_SECS that fails and then answers means the host is
+ * back (a ping that answers from the start does not: the session failed
+ * for another reason, and the backoff stands). Returns true on stop.
+ */
+static bool host_wait(struct tui_host *h, int backoff)
+{
+	struct lxf_client *c = NULL;
+	int64_t end = tui_now_ms() + (int64_t)backoff * 1000;
+	bool failed = false, stop = false;
+
+	pthread_mutex_lock(&h->m->lock);
+	h->retry_ms = end;
+	tui_model_changed(h->m);
+	pthread_mutex_unlock(&h->m->lock);
+	(void)lxf_remotes_client(h->m->remotes, h->rem, &c, NULL);
+	for (;;) {
+		struct timespec until;
+		struct lxf_response resp = {0};
+		bool retry;
+		int rc;
+
+		deadline_in(&until, FLEET_PROBE_SECS);
+		pthread_mutex_lock(&h->qlock);
+		while (!h->stop && !h->retry &&
+		       pthread_cond_timedwait(&h->qcond, &h->qlock, &until) != ETIMEDOUT)
+			;
+		stop = h->stop;
+		retry = h->retry;
+		h->retry = false;
+		pthread_mutex_unlock(&h->qlock);
+		if (stop || retry || !c || tui_now_ms() >= end)
+			break;
+		rc = lxf_client_request(c, "GET", "/1.0", NULL, &resp, NULL);
+		lxf_response_fini(&resp);
+		if (rc != 0)
+			failed = true;
+		else if (failed)
+			break;
+	}
+	lxf_client_free(c);
+	return stop;
+}
+
 static void *host_main(void *arg)
 {
 	struct tui_host *h = arg;
@@ -314,8 +368,6 @@ static void *host_main(void *arg)
 
 	for (;;) {
 		struct lxf_err err = {0};
-		struct timespec until;
-		char why[sizeof(h->reason)];
 		bool stop;
 
 		host_status(h, TUI_HOST_CONNECTING, NULL);
@@ -325,17 +377,8 @@ static void *host_main(void *arg)
 		pthread_mutex_unlock(&h->qlock);
 		if (stop)
 			break;
-		(void)snprintf(why, sizeof(why), "%.70s (retry in %ds)",
-			       err.msg[0] ? err.msg : "disconnected", backoff);
-		host_status(h, TUI_HOST_DOWN, why);
-		deadline_in(&until, backoff);
-		pthread_mutex_lock(&h->qlock);
-		while (!h->stop &&
-		       pthread_cond_timedwait(&h->qcond, &h->qlock, &until) != ETIMEDOUT)
-			;
-		stop = h->stop;
-		pthread_mutex_unlock(&h->qlock);
-		if (stop)
+		host_status(h, TUI_HOST_DOWN, err.msg[0] ? err.msg : "disconnected");
+		if (host_wait(h, backoff))
 			break;
 		backoff = backoff * 2 > FLEET_BACKOFF_MAX ? FLEET_BACKOFF_MAX : backoff * 2;
 	}
@@ -367,6 +410,21 @@ void tui_fleet_relist(struct tui_model *m, uint16_t host)
 	h->relist = true;
 	pthread_cond_signal(&h->qcond);
 	pthread_mutex_unlock(&h->qlock);
+}
+
+void tui_fleet_retry(struct tui_model *m)
+{
+	for (size_t i = 0; i < m->nhosts; i++) {
+		struct tui_host *h = &m->hosts[i];
+
+		if (!h->started)
+			continue;
+		pthread_mutex_lock(&h->qlock);
+		h->retry = true; /* read while it waits to retry; up, it re-lists */
+		h->relist = true;
+		pthread_cond_signal(&h->qcond);
+		pthread_mutex_unlock(&h->qlock);
+	}
 }
 
 /*

@@ -10,11 +10,13 @@
  * loop polls; their lines go to the log view (or the details view), and
  * the last one to the status line while the command runs.
  * exec and console get the terminal: the screen is handed over with
- * def_prog_mode/endwin and restored after.
+ * def_prog_mode/endwin and restored after; their stderr passes through
+ * a pipe so that their error is kept for the status line and the log.
  */
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +138,9 @@ int tui_job_start(struct tui_ui *ui, enum tui_sink sink, const char *label, int 
 	int p[2], nul;
 	pid_t pid;
 
+	/* "exec R:C -- sh" at the prompt wants the terminal, not a pipe. */
+	if (tui_cmd_interactive(argc, argv))
+		return tui_job_foreground(ui, argc, argv) < 0 ? -1 : 0;
 	if (ui->njobs == TUI_JOBS_MAX) {
 		(void)snprintf(ui->msg, sizeof(ui->msg), "too many commands running (%d)",
 			       TUI_JOBS_MAX);
@@ -258,24 +263,117 @@ void tui_job_read(struct tui_ui *ui, size_t i)
 	ui->jobs[i] = ui->jobs[--ui->njobs];
 }
 
+bool tui_cmd_interactive(int argc, char *const *argv)
+{
+	int words = 0;
+	bool dashes = false;
+
+	if (argc < 1)
+		return false;
+	if (strcmp(argv[0], "console") == 0)
+		return true;
+	if (strcmp(argv[0], "exec") != 0)
+		return false;
+	for (int i = 1; i < argc; i++) {
+		if (dashes) {
+			words++;
+			continue;
+		}
+		if (strcmp(argv[i], "--") == 0)
+			dashes = true;
+		else if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--force-interactive") == 0)
+			return true;
+		else if (strcmp(argv[i], "-T") == 0 ||
+			 strcmp(argv[i], "--force-noninteractive") == 0)
+			return false;
+	}
+	/* "exec R:C -- sh": a program alone wants a terminal; "-- sh -c ..." runs in the
+	 * background. Without "--" lxf takes the command after the instance. */
+	if (!dashes)
+		for (int i = 2; i < argc; i++)
+			words += argv[i][0] != '-';
+	return words == 1;
+}
+
+/*
+ * The stderr of a command on the terminal, copied through to the terminal
+ * (a shell's prompt, lxf's progress) and kept line by line, so that its
+ * error reaches the status line and the log once the screen is back:
+ * written straight to the terminal it would be drawn over at once.
+ */
+static void fg_relay(struct tui_ui *ui, struct tui_job *j, int fd, pid_t pid, int *st)
+{
+	bool exited = false;
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char buf[1024];
+		ssize_t r;
+
+		/* A child of the command could hold the pipe: the command's exit ends it. */
+		if (!exited && waitpid(pid, st, WNOHANG) == pid)
+			exited = true;
+		if (poll(&p, 1, exited ? 0 : 200) < 0 && errno != EINTR)
+			break;
+		r = read(fd, buf, sizeof(buf));
+		if (r == 0 || (r < 0 && errno != EINTR && (errno != EAGAIN || exited)))
+			break; /* EOF, or nothing more from a command that ended */
+		if (r < 0)
+			continue;
+		/* A terminal gone is no reason to stop: the log still gets it. */
+		(void)!write(STDERR_FILENO, buf, (size_t)r);
+		for (ssize_t k = 0; k < r; k++) {
+			if (buf[k] == '\n' || j->plen == sizeof(j->partial) - 1)
+				job_line(ui, j);
+			if (buf[k] != '\n' && buf[k] != '\r')
+				j->partial[j->plen++] = buf[k];
+		}
+	}
+	if (j->plen)
+		job_line(ui, j);
+	if (!exited)
+		while (waitpid(pid, st, 0) < 0 && errno == EINTR)
+			;
+}
+
 /* Runs a command on the terminal (exec, console) and restores the screen. */
 int tui_job_foreground(struct tui_ui *ui, int argc, char *const *argv)
 {
 	struct sigaction ign = {.sa_handler = SIG_IGN}, oint, oquit;
-	pid_t pid;
-	int st = 0;
+	struct tui_job j = {.sink = TUI_SINK_LOG};
+	size_t off = 0;
+	pid_t pid = -1;
+	int p[2] = {-1, -1}, st = 0;
 
+	for (int i = 0; i < argc && off + 1 < sizeof(j.label); i++) {
+		int w =
+		    snprintf(j.label + off, sizeof(j.label) - off, "%s%s", i ? " " : "", argv[i]);
+
+		off = w < 0 ? off : off + (size_t)w;
+	}
+	pthread_mutex_lock(&ui->m->lock);
+	tui_model_log(ui->m, "$ lxf %s", j.label);
+	pthread_mutex_unlock(&ui->m->lock);
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		(void)snprintf(ui->msg, sizeof(ui->msg), "pipe: %s", strerror(errno));
+		return -1;
+	}
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
 	def_prog_mode();
 	(void)endwin();
 	/* As system() does: the terminal's ^C belongs to the child now. */
 	(void)sigaction(SIGINT, &ign, &oint);
 	(void)sigaction(SIGQUIT, &ign, &oquit);
 	pid = fork();
-	if (pid == 0)
+	if (pid == 0) {
+		if (dup2(p[1], STDERR_FILENO) < 0)
+			_exit(127);
 		job_exec_child(ui, argc, argv);
+	}
+	(void)close(p[1]);
 	if (pid > 0)
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
+		fg_relay(ui, &j, p[0], pid, &st);
+	(void)close(p[0]);
 	(void)sigaction(SIGINT, &oint, NULL);
 	(void)sigaction(SIGQUIT, &oquit, NULL);
 	reset_prog_mode();
@@ -286,7 +384,9 @@ int tui_job_foreground(struct tui_ui *ui, int argc, char *const *argv)
 		return -1;
 	}
 	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	(void)snprintf(ui->msg, sizeof(ui->msg), "%s %s: exit %d", argv[0], argc > 1 ? argv[1] : "",
-		       st);
+	pthread_mutex_lock(&ui->m->lock);
+	tui_model_log(ui->m, "[%s: exit %d]", j.label, st);
+	pthread_mutex_unlock(&ui->m->lock);
+	tui_job_status(&j, st, ui->msg, sizeof(ui->msg));
 	return st;
 }

@@ -559,6 +559,13 @@ static void key_terminal(struct tui_ui *ui, const struct tui_key *k)
 	terminal(ui, k->verb);
 }
 
+static void key_retry(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	tui_fleet_retry(ui->m);
+	say(ui, "retrying the hosts that are down, re-reading the others");
+}
+
 static void key_host_up(struct tui_ui *ui, const struct tui_key *k)
 {
 	(void)k;
@@ -689,6 +696,8 @@ const struct tui_key tui_keys[] = {
      "run an lxf command (Tab completes command names)", "command"},
     {'?', ALL, NULL, false, false, key_help, NAV, "?", "this help", "help"},
     {'q', ALL, NULL, false, false, key_quit, NAV, "q", "quit", "quit"},
+    {'R' & 0x1f, TABLE | HOSTS, NULL, false, false, key_retry, NAV, "Ctrl-R",
+     "retry the hosts that are down now, re-read the others", NULL},
     {' ', TABLE, NULL, false, false, key_mark, ACT, "Space", "mark / unmark", "mark"},
     {'u', TABLE, NULL, false, false, key_unmark, ACT, "u", "unmark all", NULL},
     {'S', TABLE, "start", false, true, key_action, ACT, "S", "start", "start"},

@@ -220,6 +220,24 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 	return 0;
 }
 
+void tui_model_set_stale(struct tui_model *m, uint16_t host)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->rows[i].host == host)
+			m->rows[i].stale = true;
+	tui_model_changed(m);
+}
+
+const char *tui_row_state(const struct tui_row *r)
+{
+	return r->stale ? "UNKNOWN" : r->state;
+}
+
+bool tui_row_running(const struct tui_row *r)
+{
+	return !r->stale && strcmp(r->state, "RUNNING") == 0;
+}
+
 bool tui_model_remove(struct tui_model *m, uint16_t host, const char *name)
 {
 	ssize_t i = tui_model_find(m, host, name);
@@ -337,7 +355,7 @@ bool tui_filter_match(const struct tui_filter *f, const struct tui_row *r, const
 				return false;
 			break;
 		case TUI_F_STATE:
-			if (strncasecmp(r->state, t, strlen(t)) != 0)
+			if (strncasecmp(tui_row_state(r), t, strlen(t)) != 0)
 				return false;
 			break;
 		case TUI_F_NAME:
@@ -382,7 +400,7 @@ static int sort_cmp(const void *pa, const void *pb)
 	case TUI_COL_NAME:
 		break;
 	case TUI_COL_STATE:
-		c = strcmp(a->state, b->state);
+		c = strcmp(tui_row_state(a), tui_row_state(b));
 		break;
 	case TUI_COL_IPV4:
 		c = cmp_i64(ntohl_ip(a->ipv4), ntohl_ip(b->ipv4));

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "remotes.h"
 
@@ -31,7 +32,8 @@
 struct tui_row {
 	uint16_t host;
 	bool marked;
-	bool seen; /* mark-and-sweep on a re-list */
+	bool seen;  /* mark-and-sweep on a re-list */
+	bool stale; /* its host went down: state unknown since the host's seen */
 	char name[TUI_NAME_MAX];
 	char state[12];
 	char ipv4[16];
@@ -69,6 +71,8 @@ struct tui_host {
 	struct tui_op ops[TUI_OPS_MAX];
 	size_t nops;
 	int64_t req_since_ms; /* a request is waiting for this host since; 0 none */
+	time_t seen;          /* its last answer (wall clock); 0 never */
+	int64_t retry_ms;     /* down: the next retry (tui_now_ms); 0 none */
 	/* fleet.c's per-host state; the queue fields are guarded by qlock. */
 	struct tui_model *m;
 	uint16_t idx;
@@ -79,6 +83,7 @@ struct tui_host {
 	char queue[16][TUI_NAME_MAX]; /* instances to re-read */
 	size_t nqueue;
 	bool relist;   /* re-list the whole host */
+	bool retry;    /* down: retry now (Ctrl-R) */
 	bool closed;   /* the events websocket ended */
 	bool stop;     /* the UI is quitting */
 	bool was_down; /* down since the last time it was up (logged once) */
@@ -150,6 +155,13 @@ void tui_model_refresh(struct tui_model *m, uint16_t host, struct json_object *i
 void tui_model_set_op(struct tui_model *m, uint16_t host, const struct tui_op *op, bool done);
 ssize_t tui_model_find(const struct tui_model *m, uint16_t host, const char *name);
 
+/* Marks every row of host stale (its host went down); re-listing it clears them. */
+void tui_model_set_stale(struct tui_model *m, uint16_t host);
+/* The state to show, sort and filter on: "UNKNOWN" for a stale row. Borrowed. */
+const char *tui_row_state(const struct tui_row *r);
+/* RUNNING and not stale: what the header and the host panel count as running. */
+bool tui_row_running(const struct tui_row *r);
+
 int tui_row_from_json(struct tui_row *r, struct json_object *inst);
 int tui_filter_parse(const char *text, struct tui_filter *f, char *errbuf, size_t errlen);
 bool tui_filter_match(const struct tui_filter *f, const struct tui_row *r, const char *host);
@@ -159,9 +171,34 @@ int tui_event_parse(struct json_object *ev, struct tui_event *out);
 void tui_fmt_bytes(char *buf, size_t len, int64_t v);
 int64_t tui_now_ms(void); /* CLOCK_MONOTONIC */
 
+/* layout.c: fitting text and the table's columns to the terminal. */
+#define TUI_LAYOUT_MAX 16
+struct tui_colspec {
+	int want; /* its widest value or header, in columns */
+	int min;  /* the narrowest it may be cut to (<= want) */
+	int prio; /* 0 first: widened first, dropped last (never, for 0) */
+};
+/* Columns that s takes: one per character (UTF-8 when utf8). */
+int tui_text_cols(const char *s, bool utf8);
+/*
+ * Copies s into out (outlen bytes) cut to w columns; a cut ends in "…"
+ * (utf8) or "~". With words, prose is cut after a whole word when that
+ * keeps half of w. Returns the columns written.
+ */
+int tui_fit(const char *s, int w, bool utf8, bool words, char *out, size_t outlen);
+/*
+ * Widths out[0..n) for n columns in total columns, one space between shown
+ * ones: the lowest-priority columns are dropped (out 0) while even the
+ * minimums do not fit; the rest get their minimum, then, priority first,
+ * up to what they want. Spare width is left over. Returns the columns used.
+ */
+int tui_layout(const struct tui_colspec *cols, size_t n, int total, int *out);
+
 /* fleet.c */
 int tui_fleet_start(struct tui_model *m);
 bool tui_fleet_stop(struct tui_model *m);
 void tui_fleet_relist(struct tui_model *m, uint16_t host);
+/* Retries every down host now and re-lists the others (Ctrl-R). */
+void tui_fleet_retry(struct tui_model *m);
 
 #endif

@@ -84,7 +84,15 @@ struct tui_ui {
 /* jobs.c */
 int tui_job_start(struct tui_ui *ui, enum tui_sink sink, const char *label, int argc,
 		  char *const *argv);
+/*
+ * Runs argv (a CLI command) on the terminal, the screen handed over and
+ * restored; its stderr is shown and logged, its end is in ui->msg
+ * ("LABEL: done", "LABEL: exit N: Error: ..."). Returns its exit status or -1.
+ */
 int tui_job_foreground(struct tui_ui *ui, int argc, char *const *argv);
+/* Whether a command wants the terminal: console, and exec of a lone
+ * program ("exec R:C -- sh") or with -t; -T and "-- sh -c ..." do not. */
+bool tui_cmd_interactive(int argc, char *const *argv);
 void tui_job_read(struct tui_ui *ui, size_t i);
 int tui_cli_main(int argc, char **argv);
 /* Records line (a line job j printed) as its last one, and as its error when it is "Error: ...". */

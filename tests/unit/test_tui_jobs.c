@@ -103,6 +103,28 @@ static void test_latest(void **state)
 	assert_ptr_equal(tui_job_latest(&ui), &ui.jobs[0]);
 }
 
+/* Which commands of the : prompt get the terminal rather than a pipe. */
+static void test_interactive(void **state)
+{
+	char *shell[] = {"exec", "h1:c1", "--", "sh"};
+	char *script[] = {"exec", "h1:c1", "--", "sh", "-c", "echo hi"};
+	char *bare[] = {"exec", "h1:c1", "sh"};
+	char *forced[] = {"exec", "-t", "h1:c1", "--", "sh", "-c", "top"};
+	char *refused[] = {"exec", "-T", "h1:c1", "--", "sh"};
+	char *console[] = {"console", "h1:c1"};
+	char *list[] = {"list"};
+
+	(void)state;
+	assert_true(tui_cmd_interactive(4, shell));
+	assert_false(tui_cmd_interactive(6, script));
+	assert_true(tui_cmd_interactive(3, bare));
+	assert_true(tui_cmd_interactive(7, forced));
+	assert_false(tui_cmd_interactive(5, refused));
+	assert_true(tui_cmd_interactive(2, console));
+	assert_false(tui_cmd_interactive(1, list));
+	assert_false(tui_cmd_interactive(0, list));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -110,6 +132,7 @@ int main(void)
 	    cmocka_unit_test(test_ended),
 	    cmocka_unit_test(test_truncated_to_the_buffer),
 	    cmocka_unit_test(test_latest),
+	    cmocka_unit_test(test_interactive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

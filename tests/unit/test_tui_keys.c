@@ -32,6 +32,7 @@ static const char *const help_expected[] = {
     "  < >             sort by the previous / next column;  I  invert the sort",
     "  :               run an lxf command (Tab completes command names)",
     "  ?               this help                  q          quit",
+    "  Ctrl-R          retry the hosts that are down now, re-read the others",
     "Actions (on the marked containers, else the one under the cursor)",
     "  Space           mark / unmark              u          unmark all",
     "  S               start                      T          stop (confirm)",

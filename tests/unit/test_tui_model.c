@@ -423,6 +423,40 @@ static void test_wake_once(void **state)
 	tui_model_fini(&m);
 }
 
+/* A host that goes down: its rows are UNKNOWN, not running, until it is re-listed. */
+static void test_stale(void **state)
+{
+	struct tui_model m;
+	struct tui_filter f;
+	struct json_object *l;
+	char err[64];
+
+	(void)state;
+	model_setup(&m);
+	add(&m, 0, "a", "Running", "10.0.0.1", 1, 1);
+	add(&m, 1, "b", "Running", "10.0.0.2", 1, 1);
+	tui_model_set_stale(&m, 1);
+	assert_false(m.rows[0].stale);
+	assert_true(m.rows[1].stale);
+	assert_string_equal(tui_row_state(&m.rows[1]), "UNKNOWN");
+	assert_string_equal(tui_row_state(&m.rows[0]), "RUNNING");
+	assert_true(tui_row_running(&m.rows[0]));
+	assert_false(tui_row_running(&m.rows[1]));
+	assert_int_equal(tui_filter_parse("state:running", &f, err, sizeof(err)), 0);
+	assert_false(tui_filter_match(&f, &m.rows[1], "h2"));
+	assert_int_equal(tui_filter_parse("state:unknown", &f, err, sizeof(err)), 0);
+	assert_true(tui_filter_match(&f, &m.rows[1], "h2"));
+	/* Back up: the re-list replaces the stale row. */
+	l = json_object_new_array();
+	json_object_array_add(l, inst("b", "Running", "10.0.0.2", 2, 2));
+	assert_int_equal(tui_model_relist(&m, 1, l, 0), 0);
+	json_object_put(l);
+	assert_int_equal(tui_model_find(&m, 1, "b"), 1);
+	assert_false(m.rows[1].stale);
+	assert_true(tui_row_running(&m.rows[1]));
+	tui_model_fini(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +465,7 @@ int main(void)
 	    cmocka_unit_test(test_events),        cmocka_unit_test(test_log_ring),
 	    cmocka_unit_test(test_wake_once),     cmocka_unit_test(test_row_image),
 	    cmocka_unit_test(test_cpu_rate),      cmocka_unit_test(test_row_address_as_cli),
+	    cmocka_unit_test(test_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
