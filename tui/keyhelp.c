@@ -23,7 +23,7 @@ static const char *const help_sections[] = {
 };
 
 static const char help_footer[] =
-    "Confirm boxes: y runs, any other key cancels. Each view's keys: the bottom line.";
+    "Confirm boxes default to Cancel: y runs, any other key cancels.";
 
 /* The help entries: the table mode's rows, one per run of rows with one label. */
 static size_t help_entries(const struct tui_key **e, size_t max)

@@ -42,7 +42,7 @@ static const char *const help_expected[] = {
     "  e               shell (sh) in the container  c        console",
     "  n               launch: host, image, name  m          move to a host",
     "  mouse           click a header: sort; drag a row onto a host: move",
-    "Confirm boxes: y runs, any other key cancels. Each view's keys: the bottom line.",
+    "Confirm boxes default to Cancel: y runs, any other key cancels.",
 };
 
 static const char hint_expected[] =
