@@ -338,8 +338,10 @@ static void draw_table(struct tui_ui *ui, int y, int rows)
 	table_widths(ui, w);
 	attron(A_BOLD);
 	mvprintw(y, 0, "%-*s", MARK_W, "");
-	for (int c = 0; c < TUI_COL_N; c++)
+	for (int c = 0; c < TUI_COL_N; c++) {
+		ui->col_x[c] = getcurx(stdscr); /* a click on the header sorts (keys-mouse.c) */
 		draw_cell(ui, c, w[c], tui_col_names[c]);
+	}
 	attroff(A_BOLD);
 	ui->table_y0 = y + 1;
 	ui->nrows_shown = rows;
@@ -470,12 +472,20 @@ static void draw_status(struct tui_ui *ui)
 
 	move(y, 0);
 	clrtoeol();
-	if (ui->input == TUI_IN_FILTER || ui->input == TUI_IN_CMD || ui->input == TUI_IN_RENAME) {
+	if (ui->input == TUI_IN_FILTER || ui->input == TUI_IN_CMD || ui->input == TUI_IN_RENAME ||
+	    ui->input == TUI_IN_LAUNCH) {
 		const char *p = ui->input == TUI_IN_FILTER ? "/"
 				: ui->input == TUI_IN_CMD  ? ":"
 							   : "new name: ";
 
-		mvprintw(y, 0, "%s%s", p, ui->in);
+		/* The old filter shown again is selected: typing replaces it. */
+		mvprintw(y, 0, "%s", p);
+		if (ui->line.sel)
+			attron(A_REVERSE);
+		printw("%s", ui->in);
+		if (ui->line.sel)
+			attroff(A_REVERSE);
+		move(y, (int)strlen(p) + (int)ui->line.cur);
 		curs_set(1);
 		return;
 	}
@@ -505,7 +515,7 @@ static void draw_status(struct tui_ui *ui)
 	} else {
 		char hint[160];
 
-		tui_hint_build(hint, sizeof(hint));
+		tui_hint_build(ui->mode, hint, sizeof(hint));
 		draw_line(ui, y, hint);
 	}
 }
@@ -577,6 +587,12 @@ void tui_draw(struct tui_ui *ui)
 			nhelp = tui_help_build(help, TUI_HELP_LINES);
 		for (size_t i = 0; i < nhelp; i++)
 			mvprintw(y + 1 + (int)i, 0, "%.*s", COLS, help[i]);
+		break;
+	case TUI_M_PICK:
+	case TUI_M_SNAPS:
+		tui_pick_draw(ui, y, LINES - 3);
+		break;
+	case TUI_M_N:
 		break;
 	}
 	if (ui->input == TUI_IN_CONFIRM)

@@ -215,7 +215,9 @@ const struct tui_job *tui_job_latest(const struct tui_ui *ui)
 static void job_line(struct tui_ui *ui, struct tui_job *j)
 {
 	j->partial[j->plen] = '\0';
-	if (j->sink == TUI_SINK_DETAILS) {
+	if (j->sink == TUI_SINK_PICK) {
+		tui_pick_line(ui, j->label, j->partial);
+	} else if (j->sink == TUI_SINK_DETAILS) {
 		(void)lxf_buf_adds(&ui->details, j->partial);
 		(void)lxf_buf_addc(&ui->details, '\n');
 	} else {

@@ -4,6 +4,7 @@
  * (keys.c): a key has one row, and its help is written there only. The
  * help lists the keys of the table mode, a section at a time; two entries
  * share a line when both fit in the narrowest terminal lxf-tui runs in.
+ * Every view's hint line names its own keys (tui_hint_groups).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +23,7 @@ static const char *const help_sections[] = {
 };
 
 static const char help_footer[] =
-    "Confirm boxes default to Cancel: Tab or arrows choose, Enter runs, Esc cancels.";
+    "Confirm boxes default to Cancel: y runs, any other key cancels.";
 
 /* The help entries: the table mode's rows, one per run of rows with one label. */
 static size_t help_entries(const struct tui_key **e, size_t max)
@@ -79,22 +80,27 @@ size_t tui_help_build(char (*lines)[TUI_HELP_COLS], size_t max)
 	return n;
 }
 
-void tui_hint_build(char *buf, size_t len)
+void tui_hint_build(enum tui_mode mode, char *buf, size_t len)
 {
 	size_t off = 0;
 
 	buf[0] = '\0';
-	for (size_t g = 0; g < tui_nhint_groups; g++) {
-		const char *keys = tui_hint_groups[g];
+	for (size_t g = 0; g < TUI_HINT_GROUPS && tui_hint_groups[mode][g]; g++) {
+		const char *keys = tui_hint_groups[mode][g];
 		size_t nk = strlen(keys);
 
 		for (size_t pass = 0; pass < 2; pass++)
 			for (size_t i = 0; i < nk; i++) {
-				const struct tui_key *k = tui_key_find(TUI_M_TABLE, keys[i]);
+				const struct tui_key *k = tui_key_find(mode, keys[i]);
+				const struct tui_key *prev =
+				    i ? tui_key_find(mode, keys[i - 1]) : NULL;
 				const char *sep = i ? "/" : pass ? ":" : g ? "  " : "";
 				int w;
 
-				if (!k || !k->hint)
+				/* Keys of one meaning (Esc/q: back) show it once. */
+				if (!k || !k->hint ||
+				    (pass && prev && prev->hint &&
+				     strcmp(prev->hint, k->hint) == 0))
 					continue;
 				w = snprintf(buf + off, len - off, "%s%s", sep,
 					     pass ? k->hint : k->label);

@@ -1,443 +1,35 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Keys and mouse: navigation, the "/" filter and ":" prompts, actions on
- * the marked (else the selected) containers with a Cancel-default confirm
- * for the destructive ones, the details/log/help views and the move flow
- * (pick up with m or a mouse drag, drop on a host). Actions run as CLI
- * commands through jobs.c. One table, tui_keys[], binds every key: the
- * help view, the hint line and the --readonly refusals come from it too.
+ * The key table and its dispatch. One table, tui_keys[], binds every key
+ * of every view: the help view, the hint line of each view and the
+ * --readonly refusals come from it too. q goes back in every view but the
+ * table, where it quits (less, man, k9s); Ctrl-C quits from anywhere with
+ * status 0. The handlers live with what they drive: keys-act.c (actions,
+ * marks, confirms, moves, details), keys-input.c (the prompts),
+ * keys-mouse.c and pick.c (the launch's pickers, the snapshots).
  */
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "complete.h"
-#include "ui.h"
+#include "keys.h"
 
-#define ARGV_MAX 300
-
-static void say(struct tui_ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct tui_ui *ui, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(ui->msg, sizeof(ui->msg), fmt, ap);
-	va_end(ap);
-}
-
-/* Remembers which container the cursor is on, so it survives re-sorts. */
-static void cursor_sync(struct tui_ui *ui)
-{
-	pthread_mutex_lock(&ui->m->lock);
-	tui_view_rebuild(ui);
-	if (ui->cur < ui->nview) {
-		const struct tui_row *r = &ui->m->rows[ui->view[ui->cur]];
-
-		ui->cur_host = r->host;
-		(void)snprintf(ui->cur_name, sizeof(ui->cur_name), "%s", r->name);
-	}
-	pthread_mutex_unlock(&ui->m->lock);
-}
-
-static void cursor_move(struct tui_ui *ui, long delta)
-{
-	long c = (long)ui->cur + delta;
-
-	if (c >= (long)ui->nview)
-		c = (long)ui->nview - 1;
-	if (c < 0)
-		c = 0;
-	ui->cur = (size_t)c;
-	cursor_sync(ui);
-}
-
-/* The marked containers, else the one under the cursor. Returns the count. */
-static size_t targets_collect(struct tui_ui *ui)
-{
-	struct tui_model *m = ui->m;
-
-	ui->ntargets = 0;
-	pthread_mutex_lock(&m->lock);
-	tui_view_rebuild(ui);
-	for (size_t i = 0; i < m->n && ui->ntargets < TUI_TARGETS_MAX; i++) {
-		if (!m->rows[i].marked)
-			continue;
-		(void)snprintf(ui->targets[ui->ntargets], sizeof(ui->targets[0]), "%s:%s",
-			       m->hosts[m->rows[i].host].name, m->rows[i].name);
-		ui->target_host[ui->ntargets++] = m->rows[i].host;
-	}
-	if (ui->ntargets == 0 && ui->cur < ui->nview) {
-		const struct tui_row *r = &m->rows[ui->view[ui->cur]];
-
-		(void)snprintf(ui->targets[0], sizeof(ui->targets[0]), "%s:%s",
-			       m->hosts[r->host].name, r->name);
-		ui->target_host[0] = r->host;
-		ui->ntargets = 1;
-	}
-	pthread_mutex_unlock(&m->lock);
-	return ui->ntargets;
-}
-
-static void targets_label(const struct tui_ui *ui, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < ui->ntargets && off + 1 < len; i++) {
-		int w = snprintf(buf + off, len - off, "%s%s", i ? " " : "", ui->targets[i]);
-
-		if (w < 0 || (size_t)w >= len - off) {
-			(void)snprintf(buf + (len > 4 ? len - 4 : 0), len > 4 ? 4 : len, "...");
-			return;
-		}
-		off += (size_t)w;
-	}
-}
-
-/* Runs the pending action on the targets: one command for all of them. */
-static void action_run(struct tui_ui *ui)
-{
-	char *argv[ARGV_MAX];
-	char label[256];
-	int n = 0;
-
-	if (strcmp(ui->action, "snapshot") == 0) {
-		/* `snapshot` takes one instance: one job each. */
-		for (size_t i = 0; i < ui->ntargets; i++) {
-			argv[0] = ui->action;
-			argv[1] = ui->targets[i];
-			(void)snprintf(label, sizeof(label), "snapshot %s", ui->targets[i]);
-			(void)tui_job_start(ui, TUI_SINK_LOG, label, 2, argv);
-		}
-		return;
-	}
-	argv[n++] = ui->action;
-	if (strcmp(ui->action, "delete") == 0)
-		argv[n++] = (char *)"--force";
-	for (size_t i = 0; i < ui->ntargets && n < ARGV_MAX; i++)
-		argv[n++] = ui->targets[i];
-	(void)snprintf(label, sizeof(label), "%s ", ui->action);
-	targets_label(ui, label + strlen(label), sizeof(label) - strlen(label));
-	if (tui_job_start(ui, TUI_SINK_LOG, label, n, argv) == 0)
-		say(ui, "running: %s", label);
-}
-
-static bool refuse_readonly(struct tui_ui *ui, const char *what)
-{
-	if (!ui->readonly)
-		return false;
-	say(ui, "read-only mode (--readonly): %s refused", what);
-	return true;
-}
-
-static void action(struct tui_ui *ui, const char *verb, bool confirm)
-{
-	char label[120];
-
-	if (targets_collect(ui) == 0) {
-		say(ui, "no container selected");
-		return;
-	}
-	(void)snprintf(ui->action, sizeof(ui->action), "%s", verb);
-	if (!confirm) {
-		action_run(ui);
-		return;
-	}
-	targets_label(ui, label, sizeof(label));
-	(void)snprintf(ui->confirm_text, sizeof(ui->confirm_text), "%s %zu container%s: %s?", verb,
-		       ui->ntargets, ui->ntargets == 1 ? "" : "s", label);
-	ui->confirm_text[0] = (char)(ui->confirm_text[0] - 'a' + 'A');
-	ui->confirm_ok = 0;
-	ui->input = TUI_IN_CONFIRM;
-}
-
-/* The command a key runs: pause on a frozen container resumes it with start (the CLI unfreezes it). */
-static const char *key_verb(struct tui_ui *ui, const struct tui_key *k)
-{
-	bool frozen = false;
-
-	if (!k->verb || strcmp(k->verb, "pause") != 0)
-		return k->verb;
-	pthread_mutex_lock(&ui->m->lock);
-	tui_view_rebuild(ui);
-	if (ui->cur < ui->nview)
-		frozen = strcmp(ui->m->rows[ui->view[ui->cur]].state, "FROZEN") == 0;
-	pthread_mutex_unlock(&ui->m->lock);
-	return frozen ? "start" : k->verb;
-}
-
-static void key_details(struct tui_ui *ui, const struct tui_key *k)
-{
-	char *argv[8], label[2 * sizeof(ui->targets[0]) + 32];
-
-	(void)k;
-	if (targets_collect(ui) == 0)
-		return;
-	/* Details are for the row under the cursor, marked or not. */
-	pthread_mutex_lock(&ui->m->lock);
-	if (ui->cur < ui->nview) {
-		const struct tui_row *r = &ui->m->rows[ui->view[ui->cur]];
-
-		(void)snprintf(ui->targets[0], sizeof(ui->targets[0]), "%s:%s",
-			       ui->m->hosts[r->host].name, r->name);
-	}
-	pthread_mutex_unlock(&ui->m->lock);
-	lxf_buf_reset(&ui->details);
-	ui->details_top = 0;
-	(void)snprintf(ui->details_title, sizeof(ui->details_title), "Details of %s",
-		       ui->targets[0]);
-	argv[0] = (char *)"info";
-	argv[1] = ui->targets[0];
-	argv[2] = (char *)";";
-	argv[3] = (char *)"config";
-	argv[4] = (char *)"show";
-	argv[5] = ui->targets[0];
-	(void)snprintf(label, sizeof(label), "info %s ; config show %s", ui->targets[0],
-		       ui->targets[0]);
-	(void)tui_job_start(ui, TUI_SINK_DETAILS, label, 6, argv);
-	ui->mode = TUI_M_DETAILS;
-}
-
-/* exec (a shell) or console in the container, on the terminal. */
-static void terminal(struct tui_ui *ui, const char *verb)
-{
-	char *argv[5] = {(char *)verb, NULL, (char *)"--", (char *)"sh", NULL};
-
-	if (targets_collect(ui) == 0) {
-		say(ui, "no container selected");
-		return;
-	}
-	argv[1] = ui->targets[0];
-	(void)tui_job_foreground(ui, strcmp(verb, "exec") == 0 ? 4 : 2, argv);
-}
-
-static void key_move(struct tui_ui *ui, const struct tui_key *k)
-{
-	(void)k;
-	if (targets_collect(ui) == 0) {
-		say(ui, "no container selected");
-		return;
-	}
-	ui->moving = true;
-	ui->mode = TUI_M_HOSTS;
-	ui->host_cur = ui->target_host[0];
-	say(ui, "moving %zu container%s: choose a host, Enter drops, Esc cancels", ui->ntargets,
-	    ui->ntargets == 1 ? "" : "s");
-}
-
-/* Drops the picked-up containers on host h. */
-static void move_drop(struct tui_ui *ui, size_t h)
-{
-	const char *hname = ui->m->hosts[h].name;
-	bool same = true;
-
-	ui->moving = false;
-	ui->mode = TUI_M_TABLE;
-	for (size_t i = 0; i < ui->ntargets; i++)
-		same = same && ui->target_host[i] == h;
-	if (same) {
-		if (ui->ntargets != 1) {
-			say(ui, "a move on the same host is a rename: pick one container");
-			return;
-		}
-		ui->input = TUI_IN_RENAME;
-		ui->in[0] = '\0';
-		ui->ilen = 0;
-		return;
-	}
-	if (!tui_cmd_exists("move")) {
-		say(ui, "moving between hosts is not available yet (issue #6)");
-		return;
-	}
-	for (size_t i = 0; i < ui->ntargets; i++) {
-		char dst[LXF_REMOTE_NAME_MAX + 2], label[256];
-		char *argv[3] = {(char *)"move", ui->targets[i], dst};
-
-		(void)snprintf(dst, sizeof(dst), "%s:", hname);
-		(void)snprintf(label, sizeof(label), "move %s %s", ui->targets[i], dst);
-		(void)tui_job_start(ui, TUI_SINK_LOG, label, 3, argv);
-	}
-}
-
-static void input_submit(struct tui_ui *ui)
-{
-	static struct lxf_words w;
-	char line[TUI_INPUT_MAX];
-	int rc;
-
-	(void)snprintf(line, sizeof(line), "%s", ui->in);
-	if (ui->input == TUI_IN_RENAME) {
-		char *av[3] = {(char *)"rename", ui->targets[0], line};
-		char label[TUI_INPUT_MAX + 160];
-
-		ui->input = TUI_IN_NONE;
-		if (!line[0] || strchr(line, ' ') || strchr(line, ':')) {
-			say(ui, "rename: a new name without spaces or ':' is needed");
-			return;
-		}
-		(void)snprintf(label, sizeof(label), "rename %s %s", ui->targets[0], line);
-		(void)tui_job_start(ui, TUI_SINK_LOG, label, 3, av);
-		return;
-	}
-	if (ui->input == TUI_IN_CMD) {
-		ui->input = TUI_IN_NONE;
-		while (ui->ilen && ui->in[ui->ilen - 1] == ' ')
-			ui->in[--ui->ilen] = '\0';
-		rc = lxf_words_split(&w, line, false);
-		if (rc != 0) {
-			say(ui, "Error: %s", lxf_words_strerror(rc));
-			return;
-		}
-		if (w.n == 0)
-			return;
-		(void)tui_job_start(ui, TUI_SINK_LOG, ui->in, w.n, w.v);
-		ui->mode = TUI_M_LOG;
-		ui->log_follow = true;
-		return;
-	}
-	ui->input = TUI_IN_NONE; /* the filter applies as it is typed */
-}
-
-static void filter_apply(struct tui_ui *ui)
-{
-	char err[128];
-	struct tui_filter f;
-
-	if (tui_filter_parse(ui->in, &f, err, sizeof(err)) != 0) {
-		say(ui, "filter: %s", err);
-		return;
-	}
-	pthread_mutex_lock(&ui->m->lock);
-	ui->filter = f;
-	(void)snprintf(ui->filter_text, sizeof(ui->filter_text), "%s", ui->in);
-	ui->view_dirty = true;
-	pthread_mutex_unlock(&ui->m->lock);
-	ui->msg[0] = '\0';
-}
-
-static void input_key(struct tui_ui *ui, int ch)
-{
-	if (ch == 27) {
-		if (ui->input == TUI_IN_FILTER) {
-			ui->in[0] = '\0';
-			ui->ilen = 0;
-			filter_apply(ui);
-		}
-		ui->input = TUI_IN_NONE;
-		return;
-	}
-	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-		input_submit(ui);
-		return;
-	}
-	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-		if (ui->ilen)
-			ui->in[--ui->ilen] = '\0';
-	} else if (ch == '\t' && ui->input == TUI_IN_CMD) {
-		char list[200];
-
-		if (tui_cmd_complete(ui, list, sizeof(list)) > 1)
-			say(ui, "%s", list);
-		return;
-	} else if (ch >= 0x20 && ch < 0x7f && ui->ilen + 1 < sizeof(ui->in)) {
-		ui->in[ui->ilen++] = (char)ch;
-		ui->in[ui->ilen] = '\0';
-	}
-	if (ui->input == TUI_IN_FILTER)
-		filter_apply(ui);
-}
-
-static void confirm_key(struct tui_ui *ui, int ch)
-{
-	switch (ch) {
-	case KEY_LEFT:
-	case KEY_RIGHT:
-	case '\t':
-	case 'h':
-	case 'l':
-		ui->confirm_ok = !ui->confirm_ok;
-		break;
-	case '\n':
-	case '\r':
-	case KEY_ENTER:
-		ui->input = TUI_IN_NONE;
-		if (ui->confirm_ok)
-			action_run(ui);
-		else
-			say(ui, "cancelled");
-		break;
-	case 27:
-	case 'n':
-	case 'q':
-		ui->input = TUI_IN_NONE;
-		say(ui, "cancelled");
-		break;
-	default:
-		break;
-	}
-}
-
-static void key_mouse(struct tui_ui *ui, const struct tui_key *key)
-{
-	MEVENT ev;
-
-	(void)key;
-	if (getmouse(&ev) != OK || ui->mode != TUI_M_TABLE)
-		return;
-	if (ev.bstate & BUTTON1_PRESSED) {
-		int k = ev.y - ui->table_y0;
-
-		ui->dragging = false;
-		if (k >= 0 && k < ui->nrows_shown && ui->top + (size_t)k < ui->nview) {
-			ui->cur = ui->top + (size_t)k;
-			cursor_sync(ui);
-			ui->dragging = true;
-		}
-	}
-	if (ev.bstate & BUTTON1_RELEASED) {
-		int k = ev.y - ui->hosts_y0;
-
-		if (ui->dragging && k >= 0 && k < ui->nhosts_shown && !ui->readonly &&
-		    targets_collect(ui) > 0)
-			move_drop(ui, (size_t)k);
-		else if (ui->dragging && k >= 0 && k < ui->nhosts_shown)
-			(void)refuse_readonly(ui, "move");
-		ui->dragging = false;
-	}
-}
-
-static void key_mark(struct tui_ui *ui, const struct tui_key *k)
-{
-	(void)k;
-	pthread_mutex_lock(&ui->m->lock);
-	tui_view_rebuild(ui);
-	if (ui->cur < ui->nview) {
-		struct tui_row *r = &ui->m->rows[ui->view[ui->cur]];
-
-		r->marked = !r->marked;
-	}
-	pthread_mutex_unlock(&ui->m->lock);
-	cursor_move(ui, 1);
-}
-
-static void key_unmark(struct tui_ui *ui, const struct tui_key *k)
-{
-	(void)k;
-	pthread_mutex_lock(&ui->m->lock);
-	for (size_t i = 0; i < ui->m->n; i++)
-		ui->m->rows[i].marked = false;
-	pthread_mutex_unlock(&ui->m->lock);
-}
+#define CTRL(c) ((c)&0x1f)
 
 static void sort_by(struct tui_ui *ui, int delta)
 {
 	ui->sort_col = (enum tui_col)(((int)ui->sort_col + delta + TUI_COL_N) % TUI_COL_N);
 	ui->view_dirty = true;
-	say(ui, "sorted by %s", tui_col_names[ui->sort_col]);
+	tui_say(ui, "sorted by %s", tui_col_names[ui->sort_col]);
 }
 
-/* --- key handlers: one per row kind of tui_keys[] --- */
+void tui_sort_by_col(struct tui_ui *ui, enum tui_col c)
+{
+	ui->sort_desc = c == ui->sort_col ? !ui->sort_desc : false;
+	ui->sort_col = c;
+	ui->view_dirty = true;
+	tui_say(ui, "sorted by %s%s", tui_col_names[c], ui->sort_desc ? ", reversed" : "");
+}
 
 static void key_quit(struct tui_ui *ui, const struct tui_key *k)
 {
@@ -445,14 +37,40 @@ static void key_quit(struct tui_ui *ui, const struct tui_key *k)
 	ui->quit = true;
 }
 
+/* Esc, and q outside the table: one view back; Esc in the table clears the filter. */
 static void key_back(struct tui_ui *ui, const struct tui_key *k)
 {
-	(void)k;
+	if (ui->mode == TUI_M_SNAPS) {
+		ui->mode = TUI_M_DETAILS;
+		return;
+	}
+	if (ui->mode == TUI_M_TABLE && k->key == 27 && ui->filter_text[0]) {
+		tui_line_set(&ui->line, "", false);
+		ui->in[0] = '\0';
+		ui->ilen = 0;
+		tui_filter_apply(ui);
+		tui_say(ui, "filter cleared");
+		return;
+	}
 	if (ui->moving)
-		say(ui, "move cancelled");
+		tui_say(ui, "move cancelled");
 	ui->moving = false;
 	ui->mode = TUI_M_TABLE;
 }
+
+static void key_filter(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	tui_prompt_open(ui, TUI_IN_FILTER, ui->filter_text, true);
+}
+
+static void key_prompt(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	tui_prompt_open(ui, TUI_IN_CMD, "", false);
+}
+
+/* --- key handlers: one per row kind of tui_keys[] --- */
 
 static void key_help(struct tui_ui *ui, const struct tui_key *k)
 {
@@ -475,37 +93,37 @@ static long table_page(const struct tui_ui *ui)
 static void key_up(struct tui_ui *ui, const struct tui_key *k)
 {
 	(void)k;
-	cursor_move(ui, -1);
+	tui_cursor_move(ui, -1);
 }
 
 static void key_down(struct tui_ui *ui, const struct tui_key *k)
 {
 	(void)k;
-	cursor_move(ui, 1);
+	tui_cursor_move(ui, 1);
 }
 
 static void key_page_up(struct tui_ui *ui, const struct tui_key *k)
 {
 	(void)k;
-	cursor_move(ui, -table_page(ui));
+	tui_cursor_move(ui, -table_page(ui));
 }
 
 static void key_page_down(struct tui_ui *ui, const struct tui_key *k)
 {
 	(void)k;
-	cursor_move(ui, table_page(ui));
+	tui_cursor_move(ui, table_page(ui));
 }
 
 static void key_first(struct tui_ui *ui, const struct tui_key *k)
 {
 	(void)k;
-	cursor_move(ui, -(long)ui->nview);
+	tui_cursor_move(ui, -(long)ui->nview);
 }
 
 static void key_last(struct tui_ui *ui, const struct tui_key *k)
 {
 	(void)k;
-	cursor_move(ui, (long)ui->nview);
+	tui_cursor_move(ui, (long)ui->nview);
 }
 
 static void key_sort_prev(struct tui_ui *ui, const struct tui_key *k)
@@ -533,37 +151,11 @@ static void key_hosts(struct tui_ui *ui, const struct tui_key *k)
 	ui->mode = TUI_M_HOSTS;
 }
 
-static void key_filter(struct tui_ui *ui, const struct tui_key *k)
-{
-	(void)k;
-	ui->input = TUI_IN_FILTER;
-	(void)snprintf(ui->in, sizeof(ui->in), "%s", ui->filter_text);
-	ui->ilen = strlen(ui->in);
-}
-
-static void key_prompt(struct tui_ui *ui, const struct tui_key *k)
-{
-	(void)k;
-	ui->input = TUI_IN_CMD;
-	ui->in[0] = '\0';
-	ui->ilen = 0;
-}
-
-static void key_action(struct tui_ui *ui, const struct tui_key *k)
-{
-	action(ui, key_verb(ui, k), k->confirm);
-}
-
-static void key_terminal(struct tui_ui *ui, const struct tui_key *k)
-{
-	terminal(ui, k->verb);
-}
-
 static void key_retry(struct tui_ui *ui, const struct tui_key *k)
 {
 	(void)k;
 	tui_fleet_retry(ui->m);
-	say(ui, "retrying the hosts that are down, re-reading the others");
+	tui_say(ui, "retrying the hosts that are down, re-reading the others");
 }
 
 static void key_host_up(struct tui_ui *ui, const struct tui_key *k)
@@ -584,13 +176,14 @@ static void key_host_enter(struct tui_ui *ui, const struct tui_key *k)
 {
 	(void)k;
 	if (ui->moving) {
-		move_drop(ui, ui->host_cur);
+		tui_move_drop(ui, ui->host_cur);
 		return;
 	}
 	/* Enter on a host narrows the table to it. */
 	(void)snprintf(ui->in, sizeof(ui->in), "host:%s", ui->m->hosts[ui->host_cur].name);
 	ui->ilen = strlen(ui->in);
-	filter_apply(ui);
+	tui_filter_apply(ui);
+	tui_line_set(&ui->line, ui->in, false);
 	ui->mode = TUI_M_TABLE;
 }
 
@@ -650,7 +243,12 @@ static void key_log_follow(struct tui_ui *ui, const struct tui_key *k)
 
 #define TABLE    TUI_KM(TUI_M_TABLE)
 #define HOSTS    TUI_KM(TUI_M_HOSTS)
-#define TEXT     (TUI_KM(TUI_M_DETAILS) | TUI_KM(TUI_M_LOG))
+#define DETAILS  TUI_KM(TUI_M_DETAILS)
+#define LOG      TUI_KM(TUI_M_LOG)
+#define TEXT     (DETAILS | LOG)
+#define PICK     TUI_KM(TUI_M_PICK)
+#define SNAPS    TUI_KM(TUI_M_SNAPS)
+#define LISTS    (PICK | SNAPS)
 #define ALL      TUI_KM_ALL
 #define NAV      TUI_KS_NAV
 #define ACT      TUI_KS_ACTIONS
@@ -664,6 +262,8 @@ static void key_log_follow(struct tui_ui *ui, const struct tui_key *k)
 #define H_DROP   "Enter", "drop the containers being moved, else show the host's only"
 #define H_SCROLL "Up/Down j/k", "scroll"
 #define H_SPAGE  "PgUp/PgDn", "scroll a page"
+#define H_CHOOSE "Up/Down j/k", "choose"
+#define H_RANGE  "V Ctrl-Space", "mark up to the cursor"
 
 /* In help order: the rows of the table mode, then those of the other views. */
 const struct tui_key tui_keys[] = {
@@ -678,64 +278,95 @@ const struct tui_key tui_keys[] = {
     {KEY_HOME, TABLE, NULL, false, false, key_first, NAV, H_ENDS, NULL},
     {'G', TABLE, NULL, false, false, key_last, NAV, H_ENDS, NULL},
     {KEY_END, TABLE, NULL, false, false, key_last, NAV, H_ENDS, NULL},
-    {27, ALL, NULL, false, false, key_back, NAV, "Esc", "back to the table", NULL},
-    {'\r', TABLE, NULL, false, false, key_details, NAV, H_ENTER, "details"},
-    {'\n', TABLE, NULL, false, false, key_details, NAV, H_ENTER, NULL},
-    {KEY_ENTER, TABLE, NULL, false, false, key_details, NAV, H_ENTER, NULL},
-    {'l', ALL, NULL, false, false, key_log, NAV, "l",
-     "log view (events and command output; follows the tail)", "log"},
+    {27, ALL, NULL, false, false, key_back, NAV, "Esc", "back / clear the filter", "back"},
+    {'\r', TABLE, NULL, false, false, tui_key_details, NAV, H_ENTER, "details"},
+    {'\n', TABLE, NULL, false, false, tui_key_details, NAV, H_ENTER, NULL},
+    {KEY_ENTER, TABLE, NULL, false, false, tui_key_details, NAV, H_ENTER, NULL},
+    {'l', TABLE | DETAILS, NULL, false, false, tui_key_inst_log, NAV, "l",
+     "the container's console log", "log"},
+    {'L', ALL, NULL, false, false, key_log, NAV, "L", "the fleet's event log", NULL},
     {'h', TABLE, NULL, false, false, key_hosts, NAV, "h",
      "host panel (Up/Down to choose a host, Esc back)", NULL},
     {'/', TABLE, NULL, false, false, key_filter, NAV, "/",
-     "filter: words match names; host:NAME, state:running", "filter"},
+     "filter: names, hosts, HOST:NAME, state:running", "filter"},
     {'<', TABLE, NULL, false, false, key_sort_prev, NAV, H_SORT, NULL},
     {'>', TABLE, NULL, false, false, key_sort_next, NAV, H_SORT, NULL},
     {'I', TABLE, NULL, false, false, key_sort_invert, NAV, "I", "invert the sort", NULL},
     /* Any command can write: the prompt is refused as a whole. */
     {':', TABLE, "the command prompt", false, true, key_prompt, NAV, ":",
-     "run an lxf command (Tab completes command names)", "command"},
+     "run an lxf command (Tab completes)", "command"},
     {'?', ALL, NULL, false, false, key_help, NAV, "?", "this help", "help"},
-    {'q', ALL, NULL, false, false, key_quit, NAV, "q", "quit", "quit"},
-    {'R' & 0x1f, TABLE | HOSTS, NULL, false, false, key_retry, NAV, "Ctrl-R",
+    {'q', TABLE, NULL, false, false, key_quit, NAV, "q", "quit (in other views: back)", "quit"},
+    {'q', ALL & ~TABLE, NULL, false, false, key_back, NAV, "q", "back", "back"},
+    {CTRL('c'), ALL, NULL, false, false, key_quit, NAV, "Ctrl-C", "quit (exit status 0)", NULL},
+    {CTRL('r'), TABLE | HOSTS, NULL, false, false, key_retry, NAV, "Ctrl-R",
      "retry the hosts that are down now, re-read the others", NULL},
-    {' ', TABLE, NULL, false, false, key_mark, ACT, "Space", "mark / unmark", "mark"},
-    {'u', TABLE, NULL, false, false, key_unmark, ACT, "u", "unmark all", NULL},
-    {'S', TABLE, "start", false, true, key_action, ACT, "S", "start", "start"},
-    {'T', TABLE, "stop", true, true, key_action, ACT, "T", "stop (confirm)", "stop"},
-    {'R', TABLE, "restart", true, true, key_action, ACT, "R", "restart (confirm)", "restart"},
-    {'F', TABLE, "pause", false, true, key_action, ACT, "F", "freeze / unfreeze", NULL},
-    {'N', TABLE, "snapshot", false, true, key_action, ACT, "N", "snapshot", NULL},
-    {'D', TABLE, "delete", true, true, key_action, ACT, "D", "delete (confirm)", NULL},
-    {'e', TABLE, "exec", false, true, key_terminal, ACT, "e", "shell (sh) in the container", NULL},
-    {'c', TABLE, "console", false, true, key_terminal, ACT, "c", "console", NULL},
-    {'m', TABLE, "move", false, true, key_move, ACT, "m",
-     "move: pick up, choose a host in the panel, Enter drops", NULL},
+    {' ', TABLE, NULL, false, false, tui_key_mark, ACT, "Space", "mark / unmark", "mark"},
+    {'V', TABLE, NULL, false, false, tui_key_mark_range, ACT, H_RANGE, NULL},
+    {0, TABLE, NULL, false, false, tui_key_mark_range, ACT, H_RANGE, NULL},
+    {CTRL('a'), TABLE, NULL, false, false, tui_key_mark_all, ACT, "Ctrl-A", "mark every row shown",
+     NULL},
+    {'u', TABLE, NULL, false, false, tui_key_unmark, ACT, "u", "unmark all", NULL},
+    {'S', TABLE, "start", false, true, tui_key_action, ACT, "S", "start", "start"},
+    {'T', TABLE, "stop", true, true, tui_key_action, ACT, "T", "stop (confirm)", "stop"},
+    {'R', TABLE, "restart", true, true, tui_key_action, ACT, "R", "restart (confirm)", "restart"},
+    {'F', TABLE, "pause", false, true, tui_key_action, ACT, "F", "freeze / unfreeze", NULL},
+    {'N', TABLE, "snapshot", false, true, tui_key_action, ACT, "N", "snapshot", NULL},
+    {'D', TABLE, "delete", true, true, tui_key_action, ACT, "D", "delete (confirm)", NULL},
+    {'e', TABLE, "exec", false, true, tui_key_terminal, ACT, "e", "shell (sh) in the container",
+     NULL},
+    {'c', TABLE, "console", false, true, tui_key_terminal, ACT, "c", "console", NULL},
+    {'n', TABLE, "launch", false, true, tui_key_launch, ACT, "n", "launch: host, image, name",
+     NULL},
+    {'m', TABLE, "move", false, true, tui_key_move, ACT, "m", "move to a host", NULL},
     /* Clicks select; a drag that drops on a host is refused there under --readonly. */
-    {KEY_MOUSE, TABLE, NULL, false, false, key_mouse, ACT, "mouse",
-     "drag a container row onto a host row to move it", NULL},
-    {KEY_UP, HOSTS, NULL, false, false, key_host_up, NAV, H_HOST, NULL},
-    {'k', HOSTS, NULL, false, false, key_host_up, NAV, H_HOST, NULL},
-    {KEY_DOWN, HOSTS, NULL, false, false, key_host_down, NAV, H_HOST, NULL},
-    {'j', HOSTS, NULL, false, false, key_host_down, NAV, H_HOST, NULL},
-    {'\r', HOSTS, NULL, false, false, key_host_enter, NAV, H_DROP, NULL},
+    {KEY_MOUSE, ALL, NULL, false, false, tui_key_mouse, ACT, "mouse",
+     "click a header: sort; drag a row onto a host: move", NULL},
+    {KEY_UP, HOSTS, NULL, false, false, key_host_up, NAV, H_HOST, "host"},
+    {'k', HOSTS, NULL, false, false, key_host_up, NAV, H_HOST, "host"},
+    {KEY_DOWN, HOSTS, NULL, false, false, key_host_down, NAV, H_HOST, "host"},
+    {'j', HOSTS, NULL, false, false, key_host_down, NAV, H_HOST, "host"},
+    {'\r', HOSTS, NULL, false, false, key_host_enter, NAV, H_DROP, "drop/filter"},
     {'\n', HOSTS, NULL, false, false, key_host_enter, NAV, H_DROP, NULL},
     {KEY_ENTER, HOSTS, NULL, false, false, key_host_enter, NAV, H_DROP, NULL},
-    {KEY_UP, TEXT, NULL, false, false, key_text_up, NAV, H_SCROLL, NULL},
-    {'k', TEXT, NULL, false, false, key_text_up, NAV, H_SCROLL, NULL},
-    {KEY_DOWN, TEXT, NULL, false, false, key_text_down, NAV, H_SCROLL, NULL},
-    {'j', TEXT, NULL, false, false, key_text_down, NAV, H_SCROLL, NULL},
+    {KEY_UP, TEXT, NULL, false, false, key_text_up, NAV, H_SCROLL, "scroll"},
+    {'k', TEXT, NULL, false, false, key_text_up, NAV, H_SCROLL, "scroll"},
+    {KEY_DOWN, TEXT, NULL, false, false, key_text_down, NAV, H_SCROLL, "scroll"},
+    {'j', TEXT, NULL, false, false, key_text_down, NAV, H_SCROLL, "scroll"},
     {KEY_PPAGE, TEXT, NULL, false, false, key_text_page_up, NAV, H_SPAGE, NULL},
     {KEY_NPAGE, TEXT, NULL, false, false, key_text_page_down, NAV, H_SPAGE, NULL},
     {'g', TEXT, NULL, false, false, key_text_first, NAV, "g", "the top", NULL},
     {KEY_HOME, TEXT, NULL, false, false, key_text_first, NAV, "g", "the top", NULL},
-    {'G', TUI_KM(TUI_M_LOG), NULL, false, false, key_log_follow, NAV, "G", "follow the tail", NULL},
-    {KEY_END, TUI_KM(TUI_M_LOG), NULL, false, false, key_log_follow, NAV, "G", "follow the tail",
-     NULL},
+    {'G', LOG, NULL, false, false, key_log_follow, NAV, "G", "follow the tail", "follow"},
+    {KEY_END, LOG, NULL, false, false, key_log_follow, NAV, "G", "follow the tail", NULL},
+    {'s', DETAILS, NULL, false, false, tui_key_snaps, NAV, "s", "the container's snapshots",
+     "snapshots"},
+    {'N', DETAILS | SNAPS, "snapshot", false, true, tui_key_snap_take, ACT, "N", "take a snapshot",
+     "snapshot"},
+    {'r', SNAPS, "restore", true, true, tui_key_snap_restore, ACT, "r",
+     "restore the snapshot (confirm)", "restore"},
+    {'D', SNAPS, "delete", true, true, tui_key_snap_delete, ACT, "D",
+     "delete the snapshot (confirm)", "delete"},
+    {KEY_UP, LISTS, NULL, false, false, tui_key_pick_up, NAV, H_CHOOSE, "choose"},
+    {'k', LISTS, NULL, false, false, tui_key_pick_up, NAV, H_CHOOSE, "choose"},
+    {KEY_DOWN, LISTS, NULL, false, false, tui_key_pick_down, NAV, H_CHOOSE, "choose"},
+    {'j', LISTS, NULL, false, false, tui_key_pick_down, NAV, H_CHOOSE, "choose"},
+    {'\r', PICK, NULL, false, false, tui_key_pick_enter, NAV, "Enter", "pick", "pick"},
+    {'\n', PICK, NULL, false, false, tui_key_pick_enter, NAV, "Enter", "pick", NULL},
+    {KEY_ENTER, PICK, NULL, false, false, tui_key_pick_enter, NAV, "Enter", "pick", NULL},
 };
 const size_t tui_nkeys = sizeof(tui_keys) / sizeof(tui_keys[0]);
 
-const char *const tui_hint_groups[] = {"?", "/", ":", "\r", "l", " ", "STR", "q"};
-const size_t tui_nhint_groups = sizeof(tui_hint_groups) / sizeof(tui_hint_groups[0]);
+/* Each view's hint line; "\033q" is Esc and q (both back). */
+const char *const tui_hint_groups[TUI_M_N][TUI_HINT_GROUPS] = {
+    [TUI_M_TABLE] = {"?", "/", ":", "\r", "l", " ", "STR", "q"},
+    [TUI_M_HOSTS] = {"j", "\r", "\033q"},
+    [TUI_M_DETAILS] = {"j", "s", "N", "l", "\033q", "?"},
+    [TUI_M_LOG] = {"j", "G", "\033q", "?"},
+    [TUI_M_HELP] = {"\033q"},
+    [TUI_M_PICK] = {"j", "\r", "\033q"},
+    [TUI_M_SNAPS] = {"j", "N", "r", "D", "\033q"},
+};
 
 const struct tui_key *tui_key_find(enum tui_mode mode, int ch)
 {
@@ -749,12 +380,16 @@ void tui_key(struct tui_ui *ui, int ch)
 {
 	const struct tui_key *k;
 
+	if (ch == CTRL('c')) { /* from anywhere, a prompt or a confirm too */
+		ui->quit = true;
+		return;
+	}
 	if (ui->input == TUI_IN_CONFIRM) {
-		confirm_key(ui, ch);
+		tui_confirm_key(ui, ch);
 		return;
 	}
 	if (ui->input != TUI_IN_NONE) {
-		input_key(ui, ch);
+		tui_input_key(ui, ch);
 		return;
 	}
 	if (ch == KEY_RESIZE)
@@ -768,7 +403,7 @@ void tui_key(struct tui_ui *ui, int ch)
 	if (!k)
 		return;
 	if (k->writes && ui->readonly) {
-		(void)refuse_readonly(ui, key_verb(ui, k));
+		(void)tui_refuse_readonly(ui, k->verb);
 		return;
 	}
 	k->handler(ui, k);

@@ -157,14 +157,14 @@ static int console_main(struct tui_model *m, bool readonly)
 		(void)fprintf(stderr, "lxf-tui: cannot initialise the terminal\n");
 		goto out;
 	}
-	(void)cbreak();
+	(void)raw(); /* Ctrl-C is a key: it quits cleanly, with status 0 (keys.c) */
 	(void)noecho();
 	(void)nonl();
 	(void)keypad(stdscr, TRUE);
 	(void)nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	(void)curs_set(0);
-	(void)mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED, NULL);
+	(void)mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	(void)mouseinterval(0);
 	tui_colors_init(&ui);
 	if (tui_fleet_start(m) != 0) {

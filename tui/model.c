@@ -344,6 +344,21 @@ int tui_filter_parse(const char *text, struct tui_filter *f, char *errbuf, size_
 	return 0;
 }
 
+/*
+ * A plain word matches a name (a substring) or a host (the whole name), and
+ * the CLI's HOST:NAME form both: "h2" is every row of h2, "h2:c" h2's
+ * rows with "c" in their name.
+ */
+static bool name_term_match(const char *t, const char *name, const char *host)
+{
+	const char *colon = strchr(t, ':');
+
+	if (!colon)
+		return strcasestr(name, t) || strcasecmp(host, t) == 0;
+	return strncasecmp(host, t, (size_t)(colon - t)) == 0 && !host[colon - t] &&
+	       strcasestr(name, colon + 1);
+}
+
 bool tui_filter_match(const struct tui_filter *f, const struct tui_row *r, const char *host)
 {
 	for (size_t i = 0; i < f->n; i++) {
@@ -359,7 +374,7 @@ bool tui_filter_match(const struct tui_filter *f, const struct tui_row *r, const
 				return false;
 			break;
 		case TUI_F_NAME:
-			if (!strcasestr(r->name, t))
+			if (!name_term_match(t, r->name, host))
 				return false;
 			break;
 		}

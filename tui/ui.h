@@ -10,16 +10,53 @@
 #include <limits.h>
 
 #include "buf.h"
+#include "input.h"
 #include "tui.h"
 
 #define TUI_JOBS_MAX    16
 #define TUI_TARGETS_MAX 256
-#define TUI_INPUT_MAX   256
+#define TUI_INPUT_MAX   TUI_LINE_MAX
+#define TUI_PICK_MAX    128
 #define TUI_DETAILS_MAX (1u << 20)
 
-enum tui_mode { TUI_M_TABLE, TUI_M_HOSTS, TUI_M_DETAILS, TUI_M_LOG, TUI_M_HELP };
-enum tui_input { TUI_IN_NONE, TUI_IN_FILTER, TUI_IN_CMD, TUI_IN_RENAME, TUI_IN_CONFIRM };
-enum tui_sink { TUI_SINK_LOG, TUI_SINK_DETAILS };
+enum tui_mode {
+	TUI_M_TABLE,
+	TUI_M_HOSTS,
+	TUI_M_DETAILS,
+	TUI_M_LOG,
+	TUI_M_HELP,
+	TUI_M_PICK,  /* the launch's host and image pickers (pick.c) */
+	TUI_M_SNAPS, /* the snapshots of the details' container (pick.c) */
+	TUI_M_N
+};
+enum tui_input {
+	TUI_IN_NONE,
+	TUI_IN_FILTER,
+	TUI_IN_CMD,
+	TUI_IN_RENAME,
+	TUI_IN_CONFIRM,
+	TUI_IN_LAUNCH /* the new container's name, after the pickers */
+};
+/* Where a job's lines go; a PICK job's to the picker (pick.c). */
+enum tui_sink { TUI_SINK_LOG, TUI_SINK_DETAILS, TUI_SINK_PICK };
+
+/* A picker's row: the launch's hosts and images, a container's snapshots. */
+struct tui_pick_item {
+	char key[TUI_NAME_MAX];   /* what is picked: a host, an image alias, a snapshot */
+	char fp[TUI_NAME_MAX];    /* an image's fingerprint (one row per image) */
+	char note[96];            /* shown beside it: a description, a date */
+	char hosts[TUI_NAME_MAX]; /* the hosts that have the image */
+};
+
+struct tui_pick {
+	struct tui_pick_item v[TUI_PICK_MAX];
+	size_t n, cur;
+	bool images;                                        /* TUI_M_PICK: images, else hosts */
+	char host[LXF_REMOTE_NAME_MAX + 1];                 /* the launch: the host picked */
+	char image[LXF_REMOTE_NAME_MAX + TUI_NAME_MAX + 2]; /* the launch: [HOST:]IMAGE */
+	char inst[LXF_REMOTE_NAME_MAX + TUI_NAME_MAX + 2];  /* the details' container */
+	char snap[TUI_NAME_MAX];                            /* the snapshot a confirm is about */
+};
 
 struct tui_job {
 	pid_t pid;
@@ -40,8 +77,10 @@ struct tui_ui {
 	bool readonly, utf8, color;
 	enum tui_mode mode, prev_mode;
 	enum tui_input input;
-	char in[TUI_INPUT_MAX];
+	char in[TUI_INPUT_MAX]; /* the prompt's text, a copy of line's for drawing and completion */
 	size_t ilen;
+	struct tui_line line;    /* the prompt being edited (input.c) */
+	struct tui_hist hist[2]; /* the "/" and ":" prompts' histories, in $LXF_CONF */
 	char msg[256];
 	char filter_text[TUI_INPUT_MAX];
 	struct tui_filter filter;
@@ -62,7 +101,13 @@ struct tui_ui {
 	char targets[TUI_TARGETS_MAX][LXF_REMOTE_NAME_MAX + TUI_NAME_MAX + 2];
 	uint16_t target_host[TUI_TARGETS_MAX];
 	size_t ntargets;
-	int confirm_ok; /* 0: Cancel (the default), 1: OK */
+	int confirm_ok;                         /* 0: Cancel (the default), 1: OK */
+	void (*confirm_run)(struct tui_ui *ui); /* what an accepted confirm runs */
+	uint16_t move_dst;                      /* a confirmed move's host */
+	/* Where V marks from: the row last marked with Space. */
+	uint16_t anchor_host;
+	char anchor_name[TUI_NAME_MAX];
+	struct tui_pick pick;
 	char confirm_text[200];
 	bool moving;
 	struct lxf_buf details;
@@ -76,6 +121,7 @@ struct tui_ui {
 	char self_exe[PATH_MAX];
 	/* Screen layout, for the mouse. */
 	int hosts_y0, nhosts_shown, table_y0, nrows_shown;
+	int col_x[TUI_COL_N]; /* where each column's header starts (draw.c): a click sorts */
 	bool dragging;
 	bool hosts_busy; /* a host has a request out: redraw each second (slow) */
 	bool quit;
@@ -114,6 +160,11 @@ bool tui_cmd_exists(const char *name);
  */
 size_t tui_cmd_complete(struct tui_ui *ui, char *list, size_t listlen);
 
+/* pick.c: a line of a picker's job (TUI_SINK_PICK, jobs.c), from the job labelled label. */
+void tui_pick_line(struct tui_ui *ui, const char *label, const char *line);
+/* pick.c: draws the picker or the snapshots (TUI_M_PICK, TUI_M_SNAPS) from line y; the model is locked. */
+void tui_pick_draw(struct tui_ui *ui, int y, int rows);
+
 /* draw.c */
 void tui_draw(struct tui_ui *ui);
 void tui_view_rebuild(struct tui_ui *ui);
@@ -126,9 +177,7 @@ void tui_colors_init(struct tui_ui *ui);
  * ("/", ":", a new name) read their keys themselves: they edit text.
  */
 #define TUI_KM(mode) (1u << (mode))
-#define TUI_KM_ALL                                                                                 \
-	(TUI_KM(TUI_M_TABLE) | TUI_KM(TUI_M_HOSTS) | TUI_KM(TUI_M_DETAILS) | TUI_KM(TUI_M_LOG) |   \
-	 TUI_KM(TUI_M_HELP))
+#define TUI_KM_ALL   (TUI_KM(TUI_M_N) - 1)
 
 /* The help view's sections; it lists the keys of the table mode. */
 enum tui_key_section { TUI_KS_NAV, TUI_KS_ACTIONS };
@@ -152,9 +201,12 @@ struct tui_key {
 
 extern const struct tui_key tui_keys[];
 extern const size_t tui_nkeys;
-/* The hint line's groups, in order: each a string of key codes ("STR" reads S/T/R). */
-extern const char *const tui_hint_groups[];
-extern const size_t tui_nhint_groups;
+/*
+ * The hint line's groups of each mode, in order: each a string of key
+ * codes ("STR" reads S/T/R); a NULL ends a mode's list.
+ */
+#define TUI_HINT_GROUPS 10
+extern const char *const tui_hint_groups[TUI_M_N][TUI_HINT_GROUPS];
 
 /* The row of key ch in mode (a pointer into tui_keys), or NULL. */
 const struct tui_key *tui_key_find(enum tui_mode mode, int ch);
@@ -166,7 +218,7 @@ void tui_key(struct tui_ui *ui, int ch);
 #define TUI_HELP_LINES 40
 /* Fills lines with the help view; returns the number of lines. */
 size_t tui_help_build(char (*lines)[TUI_HELP_COLS], size_t max);
-/* The status line's hint ("?:help  /:filter ..."). */
-void tui_hint_build(char *buf, size_t len);
+/* The status line's hint for mode ("?:help  /:filter ..." in the table). */
+void tui_hint_build(enum tui_mode mode, char *buf, size_t len);
 
 #endif

@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# covers: lxf launch, lxf snapshot, lxf restore, lxf console, lxf image list
+# covers: lxf-tui
+#
+# lxf-tui's keys as people expect them (issue #17, items 14-16), in a tmux
+# pane over two hosts: q goes back from the help, details and log views
+# and quits only from the table; a confirm takes y; Ctrl-C quits with
+# status 0; a click on a column header sorts by it (again: reversed) and
+# the wheel moves the selection; Ctrl-A marks every row shown and V a
+# range; moving a running container asks first; the prompts edit (Ctrl-U,
+# Ctrl-W, Left, Home) and keep a history across runs; the filter matches
+# hosts and HOST:NAME and Esc in the table clears it; Tab completes at the
+# cursor without a doubled blank; n launches through the host and image
+# pickers; s in the details lists snapshots to take, restore and delete;
+# l shows the container's console log.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+TUI=$LXFE_BUILD/tui/lxf-tui
+export LC_ALL=C.UTF-8
+[ -x "$TUI" ] || fail "lxf-tui not built: $TUI"
+command -v tmux >/dev/null || fail "tmux missing"
+
+hosts_up 2
+hosts_import_image 1
+assert_exit 0 lxf_run launch busybox h1:a1
+assert_exit 0 lxf_run init busybox h1:a2
+assert_exit 0 lxf_run init busybox h1:b1
+assert_exit 0 lxf_run move h1:b1 h2:
+
+TS=
+NTS=0
+tui_cleanup() {
+	local rc=$? i
+	for ((i = 1; i <= NTS; i++)); do
+		tmux -L "lxfe-tuik-$LXFE_ID-$i" kill-server 2>/dev/null || true
+	done
+	(exit "$rc")
+	_lxfe_on_exit
+}
+trap tui_cleanup EXIT
+
+# lxf-tui's exit status goes to $LXFE_RUN/tui-rc.N.
+tui_start() {
+	NTS=$((NTS + 1))
+	TS=lxfe-tuik-$LXFE_ID-$NTS
+	tmux -L "$TS" new-session -d -s tui -x 120 -y 40 \
+		"env LC_ALL=C.UTF-8 LXF_CONF=$LXF_CONF LXF_DIR=$LXFE_RUN/no-local TERM=xterm-256color \
+ASAN_OPTIONS=log_path=$LXFE_RUN/tui-san UBSAN_OPTIONS=log_path=$LXFE_RUN/tui-san \
+$TUI $*; echo \$? >$LXFE_RUN/tui-rc.$NTS; sleep 30"
+}
+screen() { tmux -L "$TS" capture-pane -p -t tui; }
+keys() { tmux -L "$TS" send-keys -t tui "$@"; }
+row() { screen | awk -v n="$1" '$2 == n || $3 == n { $1 = $1; print; exit }'; }
+row_has() { case "$(row "$1")" in *"$2"*) return 0 ;; esac; return 1; }
+screen_has() { case "$(screen)" in *"$1"*) return 0 ;; esac; return 1; }
+screen_lacks() { ! screen_has "$1"; }
+status_is() { [ "$(screen | tail -n 1 | sed 's/ *$//')" = "$1" ]; }
+tui_quit() { [ "$(tmux -L "$TS" list-panes -t tui -F '#{pane_current_command}')" = sleep ]; }
+tui_runs() { ! tui_quit; }
+line_of() { screen | awk -v p="$1" '$0 ~ p { print NR; exit }'; }
+state_is() { lxf_run list -f csv -c n,s "$1" 2>/dev/null | grep -q ",$2\$"; }
+# SGR mouse reports: button, 1-based column, line; M press, m release.
+click() { keys -l $'\e[<0;'"$1;$2"'M'; keys -l $'\e[<0;'"$1;$2"'m'; }
+wheel_down() { keys -l $'\e[<65;5;'"$1"'M'; }
+need() { wait_until "$1" "${@:2}" || fail "$2 $3 within $1 s; screen:
+$(screen)"; }
+
+tui_start
+need 20 row_has a1 RUNNING
+need 20 row_has b1 STOPPED
+
+# --- q goes back from the help, the details and the fleet log; Esc too.
+keys '?'
+need 5 screen_has "Confirm boxes default to Cancel"
+keys q
+need 5 screen_has "REMOTE"
+tui_runs || fail "q in the help quit"
+keys g Enter
+need 10 screen_has "Details of h1:a1"
+keys q
+need 5 screen_has "REMOTE"
+keys L
+need 5 screen_has "Log: events"
+keys q
+need 5 screen_has "REMOTE"
+tui_runs || fail "q in the log quit"
+
+# --- a click on a header sorts by it, again reversed; the wheel moves.
+hy=$(line_of 'REMOTE +NAME')
+hx=$(screen | sed -n "${hy}p" | awk '{ print index($0, "STATE") + 1 }')
+click "$hx" "$hy"
+need 5 screen_has "sort:STATE+"
+click "$hx" "$hy"
+need 5 screen_has "sort:STATE-"
+nx=$(screen | sed -n "${hy}p" | awk '{ print index($0, "NAME") + 1 }')
+click "$nx" "$hy"
+need 5 screen_has "sort:NAME+"
+keys g
+wheel_down "$((hy + 1))"
+keys Enter # the second row by name: a2
+need 10 screen_has "Details of h1:a2"
+keys Escape
+
+# --- the filter: a host, HOST:NAME; / again replaces; Esc in the table clears.
+keys / h 2 Enter
+need 5 screen_lacks " a1 "
+row_has b1 STOPPED || fail "filter h2 hides b1: $(screen)"
+keys / h 1 : a 1 Enter
+need 5 screen_lacks " b1 "
+screen_lacks " a2 " || fail "filter h1:a1 shows a2: $(screen)"
+row_has a1 RUNNING || fail "filter h1:a1 hides a1: $(screen)"
+keys Escape
+need 5 screen_has "filter cleared"
+need 5 row_has b1 STOPPED
+
+# --- marks: Ctrl-A every row shown, V from the row marked last to the cursor.
+keys C-a
+need 5 screen_has "3 containers marked"
+keys u g ' ' j V
+need 5 screen_has "3 containers marked"
+keys u
+
+# --- a confirm takes y.
+keys g T
+need 5 screen_has "Stop 1 container: h1:a1?"
+keys y
+need 30 row_has a1 STOPPED
+state_is h1:a1 STOPPED || fail "y did not stop a1"
+keys g S
+need 30 row_has a1 RUNNING
+
+# --- moving a running container is a live migration: it asks; n cancels.
+keys g m j Enter
+need 5 screen_has "1 running: a live migration"
+keys n
+need 5 screen_has "cancelled"
+state_is h1:a1 RUNNING || fail "a1 moved although the confirm was cancelled"
+
+# --- the prompts edit, the command prompt completes at the cursor.
+keys : v r s i o n " " b o g u s C-w C-a Right e Enter
+need 10 screen_has "[version: exit 0]"
+keys Escape
+keys : r e s t a ' ' h 1 : a 1 Left Left Left Left Left Left Tab
+need 5 status_is ":restart h1:a1"
+keys C-u # the text before the cursor
+need 5 status_is ":h1:a1"
+keys Up
+need 5 status_is ":version"
+keys Escape
+
+# --- the container's log, the fleet log on L.
+keys g l
+need 10 screen_has "Console log of h1:a1"
+keys q
+need 5 screen_has "REMOTE"
+
+# --- snapshots in the details: take, restore (y), delete (y).
+keys / a 2 Enter
+need 5 screen_lacks " a1 "
+keys g Enter
+need 10 screen_has "Details of h1:a2"
+keys s
+need 5 screen_has "Snapshots of h1:a2"
+need 10 screen_has "(no snapshots"
+keys N
+need 20 screen_has "snap0"
+assert_exit 0 lxf_run info h1:a2
+assert_contains "$LXFE_OUT" "snap0" "the snapshot taken"
+keys r
+need 5 screen_has "Restore h1:a2 from its snapshot snap0?"
+keys y
+need 5 screen_lacks "Restore h1:a2 from"
+need 20 screen_lacks "updating"
+screen_has "snap0" || fail "snap0 gone after the restore: $(screen)"
+keys D
+need 5 screen_has "Delete the snapshot h1:a2/snap0?"
+keys y
+need 20 screen_has "(no snapshots"
+assert_exit 0 lxf_run info h1:a2
+assert_not_contains "$LXFE_OUT" "snap0" "the snapshot deleted"
+keys q q Escape
+need 5 row_has b1 STOPPED
+keys L
+need 5 screen_has "[restore h1:a2 snap0 ; info h1:a2 ; config show h1:a2: exit 0]"
+keys q
+
+# --- launch: the host picker, the image picker (the hosts that have it), a name.
+keys n
+need 5 screen_has "Launch: pick a host"
+keys Enter
+need 10 screen_has "Launch on h1: pick an image"
+picker_has() { screen | grep -Eq "^> +$1 .* on $2 *\$"; }
+need 20 picker_has busybox h1
+keys Enter
+need 5 screen_has "new name:"
+keys w e b Enter
+need 60 row_has web RUNNING
+state_is h1:web RUNNING || fail "web not launched per lxf list"
+
+# --- Ctrl-C quits, with status 0.
+keys C-c
+need 10 tui_quit
+assert_eq 0 "$(cat "$LXFE_RUN/tui-rc.$NTS")" "lxf-tui's exit status after Ctrl-C"
+
+# --- the command history is kept across runs (in $LXF_CONF).
+tmux -L "$TS" kill-server 2>/dev/null || true
+tui_start
+need 20 row_has a1 RUNNING
+keys : Up
+need 5 status_is ":version"
+keys Escape q
+need 10 tui_quit
+assert_eq 0 "$(cat "$LXFE_RUN/tui-rc.$NTS")" "lxf-tui's exit status after q"
+
+if ls "$LXFE_RUN"/tui-san.* >/dev/null 2>&1; then
+	fail "sanitizer reports from lxf-tui: $(cat "$LXFE_RUN"/tui-san.*)"
+fi
