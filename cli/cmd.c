@@ -441,7 +441,7 @@ static int cmd_call_each(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx,
 	}
 	for (size_t i = 0; i < n; i++) {
 		v[i].args = *args;
-		v[i].rc = cmd_target_resolve(cmd, ctx, args->argv[i], &v[i].args, &v[i].err);
+		v[i].rc = lxf_cmd_target_resolve(cmd, ctx, args->argv[i], &v[i].args, &v[i].err);
 		if (v[i].rc && lxf_code_exit(v[i].err.code) == LXF_EXIT_USAGE) {
 			st = lxf_cmd_error(cmd, ctx, &v[i].err);
 			n = i + 1;
@@ -451,7 +451,7 @@ static int cmd_call_each(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx,
 	st = lxf_each_run(cmd, ctx, v, n, lxf_args_has(args, 'i'));
 out:
 	for (size_t i = 0; i < n; i++)
-		cmd_target_fini(&v[i].args);
+		lxf_cmd_target_fini(&v[i].args);
 	free(v);
 	return st;
 }
@@ -577,7 +577,7 @@ int lxf_cmd_run(int argc, char **argv)
 {
 	struct lxf_cmd_ctx ctx = {.out = stdout, .err = stderr};
 	const struct lxf_cmd *cmd;
-	int i = 1, words = 0, trace = 0;
+	int i = 1, words = 0, trace = 0, st;
 
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
