@@ -238,7 +238,10 @@ keys Escape
 keys :
 keys -l 'exec h1:a2 -- sh'
 keys Enter
-need 10 screen_has "/ #"
+# The terminal still shows the last shell: wait for a new prompt at the end.
+prompt_last() { [ "$(screen | grep -v '^ *$' | tail -n 1)" = "/ #" ]; }
+need 10 screen_lacks "REMOTE"
+need 10 prompt_last
 n=$RANDOM
 keys -l "echo hi-\$(( $n + 1 ))"
 keys Enter
