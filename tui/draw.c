@@ -37,7 +37,7 @@ void tui_colors_init(struct tui_ui *ui)
 	(void)init_pair(PAIR_WARN, COLOR_YELLOW, -1);
 	host_colours =
 	    COLORS >= 256 && COLOR_PAIRS > PAIR_HOST0 + HOST_COLOURS_MAX ? HOST_COLOURS_MAX : 3;
-	for (short i = 0; i < host_colours; i++)
+	for (int i = 0; i < host_colours; i++)
 		(void)init_pair((short)(PAIR_HOST0 + i), host_fg[i], -1);
 }
 
@@ -191,7 +191,7 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 
 /*
  * The container table's columns, in enum tui_col order: how narrow each may
- * be cut (a cut address or number would lie: those go whole or not at all)
+ * be cut (a cut address, number or state would lie: those go whole or not at all)
  * and its priority (tui_layout: NAME first; IMAGE, the longest and least
  * needed, is cut first and dropped first). Header and rows both use it.
  */
@@ -200,7 +200,7 @@ static const struct {
 	bool right;
 } table_cols[TUI_COL_N] = {
     [TUI_COL_REMOTE] = {6, 2, false}, [TUI_COL_NAME] = {8, 0, false},
-    [TUI_COL_STATE] = {7, 1, false},  [TUI_COL_IPV4] = {0, 4, false},
+    [TUI_COL_STATE] = {0, 1, false},  [TUI_COL_IPV4] = {0, 4, false},
     [TUI_COL_CPU] = {0, 5, true},     [TUI_COL_MEMORY] = {0, 3, true},
     [TUI_COL_IMAGE] = {10, 6, false},
 };
@@ -279,7 +279,7 @@ static const char *cell_text(const struct tui_ui *ui, const struct tui_row *r, i
 			char seen[16];
 
 			fmt_seen(seen, sizeof(seen), ui->m->hosts[r->host].seen);
-			(void)snprintf(buf, len, "%s since %s", tui_row_state(r), seen);
+			(void)snprintf(buf, len, "%s %s", tui_row_state(r), seen);
 			return buf;
 		}
 		return r->state;

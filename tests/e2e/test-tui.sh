@@ -16,6 +16,13 @@
 # shows its progress in the status line and its row on the new host.
 # A command of the : prompt shows its last line in the status line while
 # it runs, then "LABEL: done" or "LABEL: exit N"; details show the stack.
+# Columns are as wide as their content and every cut ends in an ellipsis;
+# host colours are not the up/slow/down ones; a frozen container shows its
+# memory. exec's error reaches the status line and the log; ":exec R:C --
+# sh" is a shell on the terminal. A host whose lxfd is killed has its rows
+# UNKNOWN (out of the running count) and a retry counting down; restarted,
+# it is up again at the next ping. scripts/demo --view opens the console
+# with a line of keys first and says how to use the fleet after.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -92,6 +99,29 @@ assert_contains "$(screen)" "REMOTE" "table header"
 assert_contains "$(screen)" "MEMORY" "table header"
 screen | grep -q 'local .*down' || fail "local not shown down: $(screen)"
 
+# --- columns: as wide as their content (names of 2 characters: NAME is 4,
+# the header's width; REMOTE 6), at 160 as at 80; at 80 a long name and
+# the image are cut with an ellipsis, and so is the hint line.
+tmux -L "$TS" resize-window -t tui -x 160 -y 40
+need 5 screen_has "REMOTE NAME STATE "
+assert_exit 0 lxf_run init busybox h1:zz-a-container-with-a-name-long-enough-to-cut
+need 10 screen_has "zz-a-container-with-a-name-long-enough-to-cut "
+tmux -L "$TS" resize-window -t tui -x 80 -y 30
+need 5 screen_has "zz-a-container-with-a-name"
+cut_row=$(screen | grep ' zz-a-container' || true)
+case "$cut_row" in *"zz-a-container"*"… "*) ;; *) fail "long name not cut with …: $cut_row" ;; esac
+case "$cut_row" in *"…") ;; *) fail "image not cut with … at 80 columns: $cut_row" ;; esac
+screen | grep -Eq 'busybox [0-9.]* *$' && fail "an image cut without …: $(screen)"
+hint=$(screen | tail -n 1)
+[ "${#hint}" -lt 80 ] || case "$hint" in *"…") ;; *) fail "hint line cut without …: $hint" ;; esac
+assert_exit 0 lxf_run delete h1:zz-a-container-with-a-name-long-enough-to-cut
+tmux -L "$TS" resize-window -t tui -x 120 -y 40
+need 10 screen_lacks "zz-a-container"
+# Host colours: none is the green, yellow or red of up, slow and down.
+if tmux -L "$TS" capture-pane -e -p -t tui | grep -Eq $'\e\\[(1;)?3[123]m(\e\\[1m)?(h1|h2|local) '; then
+	fail "a host drawn in a status colour: $(tmux -L "$TS" capture-pane -e -p -t tui | cat -v)"
+fi
+
 # --- IMAGE: created from an image, an instance has its properties as
 # image.* and its fingerprint as volatile.base_image (LXD does the same).
 row_has a1 "busybox 1." || fail "IMAGE column: $(row a1)"
@@ -159,8 +189,15 @@ keys 'echo shell-$((6*7))' Enter
 need 10 screen_has "shell-42"
 keys exit Enter
 need 10 screen_has "REMOTE"
-need 5 screen_has "exec h1:a2: exit 0"
+need 5 screen_has "exec h1:a2 -- sh: done"
 row_has a2 RUNNING || fail "table not intact after exec: $(screen)"
+
+# --- a frozen container shows its memory.
+keys g F
+need 10 row_has a2 FROZEN
+need 10 row_has a2 iB
+keys g F
+need 10 row_has a2 RUNNING
 
 # --- the command prompt runs CLI commands into the log view.
 keys : v e r s Tab Enter
@@ -183,10 +220,41 @@ assert_exit 0 lxf_run exec h1:a2 -- touch /go
 need 20 status_has ": exit 2, see the log (l)"
 screen | tail -n 1 | grep -qi fail && fail "exit 2 called a failure: $(screen | tail -n 1)"
 
+# --- exec's error reaches the status line and the log, not the screen
+# under the console: b1 (on h2) is stopped.
+keys / b 1 Enter
+need 5 screen_lacks " a2 "
+keys g e
+need 10 status_has "exec h2:b1 -- sh: exit 1: Error: "
+err=$(screen | tail -n 1)
+err=${err#*Error: }
+err=${err%%…*}
+keys / Escape
+keys l
+need 5 screen_has "Error: $err"
+keys Escape
+# ":exec R:C -- sh" is a shell on the terminal, as e is.
+keys :
+keys -l 'exec h1:a2 -- sh'
+keys Enter
+# The terminal still shows the last shell: wait for a new prompt at the end.
+prompt_last() { [ "$(screen | grep -v '^ *$' | tail -n 1)" = "/ #" ]; }
+need 10 screen_lacks "REMOTE"
+need 10 prompt_last
+n=$RANDOM
+keys -l "echo hi-\$(( $n + 1 ))"
+keys Enter
+need 10 screen_has "hi-$((n + 1))"
+keys exit Enter
+need 10 screen_has "[exec h1:a2 -- sh: exit 0]"
+keys Escape
+need 5 screen_has "REMOTE"
+
 # --- help lists the keys.
 keys '?'
 need 5 screen_has "Confirm boxes default to Cancel"
 screen_has "D          delete (confirm)" || fail "help: $(screen)"
+screen_has "Ctrl-R" || fail "no retry key in the help: $(screen)"
 keys Escape
 
 # --- details view, with the stack of lxf-apply(1) that made it.
@@ -319,15 +387,52 @@ STOPPED_PID=
 need 30 host_is h2 up
 need 10 screen_has "2/3 hosts up"
 
-# --- a dead host is shown down; the rest still works.
-kill -TERM "$(cat "$(host_dir 2)/lxfd.pid")"
-need 30 screen_has "1/3 hosts up"
+# --- a dead host (lxfd killed): its rows turn UNKNOWN with the time it
+# was last seen and leave the running count; the rest still works; its
+# retry counts down; restarted, it is up at its next ping, not after the
+# backoff, and its rows are back.
+assert_exit 0 lxf_run launch busybox h2:s1
+need 20 row_has s1 RUNNING
+running() { screen | sed -n 's/.* \([0-9]*\) running .*/\1/p' | head -n 1; }
+run0=$(running)
+kill -9 "$(host_lxfd_pid 2)"
+need 30 row_has s1 UNKNOWN
+row s1 | grep -Eq 'UNKNOWN [0-9]{2}:[0-9]{2}:[0-9]{2} ' || fail "no last-seen time: $(row s1)"
+need 5 screen_has "1/3 hosts up"
+[ "$(running)" = $((run0 - 1)) ] || fail "s1 still counted running: $(screen | head -n 1)"
 screen | grep -q 'h2 .*down' || fail "h2 not shown down: $(screen)"
 keys / a 2 Enter
 need 5 screen_lacks " b1 "
 row_has a2 RUNNING || fail "navigation after h2 died: $(screen)"
+keys / Escape
+retry_in() { screen | sed -n 's/.*retry in \([0-9]*\)s.*/\1/p' | head -n 1; }
+retry_at_least() { [ "$(retry_in)" -ge "$1" ] 2>/dev/null; }
+retry_below() { [ "$(retry_in)" -lt "$1" ] 2>/dev/null; }
+need 30 retry_at_least 4
+r1=$(retry_in)
+need 5 retry_below "$r1" # counts down (before, it only grew at each retry)
+host_lxfd_restart 2
+need 5 host_is h2 up
+need 10 row_has s1 RUNNING
+[ "$(running)" = "$run0" ] || fail "running count after h2 is back: $(screen | head -n 1)"
 keys q
 need 10 tui_quit
+tmux -L "$TS" kill-server 2>/dev/null || true
+
+# --- scripts/demo --view on a terminal (here on this test's fleet): a line
+# of the keys, the console, and after it how to use the fleet.
+NTS=$((NTS + 1))
+TS=lxfe-tui-$LXFE_ID-$NTS
+tmux -L "$TS" new-session -d -s tui -x 120 -y 40 \
+	"env LC_ALL=C.UTF-8 TERM=xterm-256color LXF_BUILD=$LXFE_BUILD LXF_DEMO_STATE=$LXFE_RUN \
+ASAN_OPTIONS=log_path=$LXFE_RUN/tui-san UBSAN_OPTIONS=log_path=$LXFE_RUN/tui-san \
+bash $LXFE_SRC/scripts/demo --view; sleep 30"
+need 20 screen_has "REMOTE"
+need 10 row_has s1 RUNNING
+keys q
+need 10 screen_has "export LXF_CONF=$LXF_CONF"
+screen_has "m moves a container to another host" || fail "no key hint before the console: $(screen)"
+screen_has "? shows the keys" || fail "no help key in the hint: $(screen)"
 tmux -L "$TS" kill-server 2>/dev/null || true
 
 # --- --readonly refuses every action.
