@@ -22,8 +22,7 @@ static const char *const help_sections[] = {
     [TUI_KS_ACTIONS] = "Actions (on the marked containers, else the one under the cursor)",
 };
 
-static const char help_footer[] =
-    "Confirm boxes default to Cancel: y runs, any other key cancels.";
+static const char help_footer[] = "Confirm boxes default to Cancel: y runs, any other key cancels.";
 
 /* The help entries: the table mode's rows, one per run of rows with one label. */
 static size_t help_entries(const struct tui_key **e, size_t max)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "complete.h"
+#include "file.h"
 #include "keys.h"
 
 #define CTRL(c) ((c)&0x1f)
@@ -55,11 +56,14 @@ static void prompt_remember(struct tui_ui *ui, const char *line)
 {
 	char path[PATH_MAX];
 	struct tui_hist *h = prompt_hist(ui, ui->input, path, sizeof(path));
+	struct lxf_err err = {0};
 
 	if (!h)
 		return;
 	tui_hist_add(h, line);
-	if (path[0] && tui_hist_save(h, path) != 0)
+	/* The configuration directory may not exist yet (no remote added). */
+	if (path[0] &&
+	    (lxf_mkdir_p(ui->m->remotes->dir, 0700, &err) != 0 || tui_hist_save(h, path) != 0))
 		tui_say(ui, "cannot save the history %s", path);
 }
 

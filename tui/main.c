@@ -164,7 +164,8 @@ static int console_main(struct tui_model *m, bool readonly)
 	(void)nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	(void)curs_set(0);
-	(void)mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	(void)mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED,
+			NULL);
 	(void)mouseinterval(0);
 	tui_colors_init(&ui);
 	if (tui_fleet_start(m) != 0) {

@@ -72,7 +72,10 @@ static void images_load(struct tui_ui *ui)
 	}
 }
 
-/* The next CSV field of *p into buf (RFC 4180 quotes); false at the end of the line. */
+/*
+ * The next CSV field of *p into buf (RFC 4180 quotes); false at the end of
+ * the line. The first call must not be on an empty line.
+ */
 static bool csv_field(const char **p, char *buf, size_t len)
 {
 	const char *s = *p;
@@ -108,7 +111,7 @@ void tui_pick_line(struct tui_ui *ui, const char *label, const char *line)
 	size_t hl;
 
 	if (strncmp(label, IMG_LIST_PREFIX, strlen(IMG_LIST_PREFIX)) != 0 || !p->images ||
-	    ui->mode != TUI_M_PICK)
+	    ui->mode != TUI_M_PICK || !line[0])
 		return;
 	label += strlen(IMG_LIST_PREFIX);
 	hl = strcspn(label, ":");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# covers: lxf launch, lxf snapshot, lxf restore, lxf console, lxf image list
+# covers: lxf launch, lxf move, lxf info
 # covers: lxf-tui
 #
 # lxf-tui's keys as people expect them (issue #17, items 14-16), in a tmux
