@@ -198,7 +198,7 @@ void tui_job_status(const struct tui_job *j, int st, char *buf, size_t len)
 	else if (j->error[0])
 		(void)snprintf(buf, len, "%s: exit %d: %s", j->label, st, j->error);
 	else
-		(void)snprintf(buf, len, "%s: exit %d, see the log (l)", j->label, st);
+		(void)snprintf(buf, len, "%s: exit %d, see the log (L)", j->label, st);
 }
 
 const struct tui_job *tui_job_latest(const struct tui_ui *ui)

@@ -217,7 +217,7 @@ keys Escape # a key clears a message, not a running command's progress
 need 5 screen_has "REMOTE"
 status_has ": step-1" || fail "progress gone after a key: $(screen | tail -n 1)"
 assert_exit 0 lxf_run exec h1:a2 -- touch /go
-need 20 status_has ": exit 2, see the log (l)"
+need 20 status_has ": exit 2, see the log (L)"
 screen | tail -n 1 | grep -qi fail && fail "exit 2 called a failure: $(screen | tail -n 1)"
 
 # --- exec's error reaches the status line and the log, not the screen
@@ -282,7 +282,7 @@ keys / b 2 Enter
 need 5 screen_lacks " a2 "
 keys m k Enter
 # Dropped on h1 it runs `lxf move h2:b2 h1:`: the row then shows on h1.
-# (A failure shows "LABEL: exit N: Error: ..." or "LABEL: exit N, see the log (l)".)
+# (A failure shows "LABEL: exit N: Error: ..." or "LABEL: exit N, see the log (L)".)
 move_ended() { screen_has "move h2:b2 h1:: "; }
 on_host() { screen | grep -Eq "^.. ?$1 +$2 "; }
 need 90 move_ended

@@ -56,7 +56,7 @@ static void test_ended(void **state)
 	job_init(&j, TUI_SINK_LOG, "plan -f web.yaml");
 	tui_job_note(&j, "Plan: 1 to create, 0 to update, 0 to move, 0 to delete; ...", 1);
 	tui_job_status(&j, 2, buf, sizeof(buf));
-	assert_string_equal(buf, "plan -f web.yaml: exit 2, see the log (l)");
+	assert_string_equal(buf, "plan -f web.yaml: exit 2, see the log (L)");
 	assert_null(strstr(buf, "fail"));
 	/* The last Error: line outlives the lines printed after it. */
 	job_init(&j, TUI_SINK_LOG, "apply -f web.yaml");
