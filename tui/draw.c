@@ -498,7 +498,7 @@ static void draw_status(struct tui_ui *ui)
 		}
 	}
 	if (ui->msg[0]) {
-		/* Cut at a word: the log view (l) has the message in full. */
+		/* Cut at a word: the fleet log (L) has the message in full. */
 		attron(A_BOLD);
 		draw_line(ui, y, ui->msg);
 		attroff(A_BOLD);
