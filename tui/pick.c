@@ -101,11 +101,14 @@ static bool csv_field(const char **p, char *buf, size_t len)
 	return true;
 }
 
-/* A line of an image list job: ALIAS,FINGERPRINT,PUBLIC,DESCRIPTION,... */
+/*
+ * A line of an image list job: REMOTE,ALIAS,FINGERPRINT,PUBLIC,DESCRIPTION,...
+ * (image list has a REMOTE column, as every fleet-wide list has).
+ */
 void tui_pick_line(struct tui_ui *ui, const char *label, const char *line)
 {
 	struct tui_pick *p = &ui->pick;
-	char host[LXF_REMOTE_NAME_MAX + 1], f[4][TUI_NAME_MAX];
+	char host[LXF_REMOTE_NAME_MAX + 1], f[5][TUI_NAME_MAX];
 	const char *s = line;
 	struct tui_pick_item *it = NULL;
 	size_t hl;
@@ -120,20 +123,20 @@ void tui_pick_line(struct tui_ui *ui, const char *label, const char *line)
 		tui_say(ui, "%s: %s", host, line);
 		return;
 	}
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (!csv_field(&s, f[i], sizeof(f[i])))
 			return;
-	if (!f[1][0])
+	if (!f[2][0])
 		return;
 	for (size_t i = 0; i < p->n && !it; i++)
-		if (strcmp(p->v[i].fp, f[1]) == 0)
+		if (strcmp(p->v[i].fp, f[2]) == 0)
 			it = &p->v[i];
 	if (!it) {
-		pick_add(p, f[0][0] ? f[0] : f[1], f[3]);
-		if (p->n == 0 || strcmp(p->v[p->n - 1].key, f[0][0] ? f[0] : f[1]) != 0)
+		pick_add(p, f[1][0] ? f[1] : f[2], f[4]);
+		if (p->n == 0 || strcmp(p->v[p->n - 1].key, f[1][0] ? f[1] : f[2]) != 0)
 			return; /* full */
 		it = &p->v[p->n - 1];
-		(void)snprintf(it->fp, sizeof(it->fp), "%s", f[1]);
+		(void)snprintf(it->fp, sizeof(it->fp), "%s", f[2]);
 	}
 	hl = strlen(it->hosts);
 	(void)snprintf(it->hosts + hl, sizeof(it->hosts) - hl, "%s%s", hl ? " " : "", host);
