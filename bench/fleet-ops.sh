@@ -12,12 +12,14 @@
 #   (b) `lxf stop h1:c1 h2:c1 h3:c1`, then `lxf start` of the same, against
 #       the real `lxc` client (Debian's lxd-client) doing the same over the
 #       same three lxfd sockets as its unix:// remotes (`lxc stop h1:c1
-#       h2:c1 h3:c1`: one after the other), and against one `lxf stop`.
+#       h2:c1 h3:c1`; lxc 5.0 runs the targets of one action at once too),
+#       and against one `lxf stop`.
 #
 # RUNS rounds of each (default 5), wall times, medians; prints the ratios
-# and the command; nothing is written to bench/RESULTS.md.
+# and the command; nothing is written to bench/RESULTS.md. With
+# LXF_BEFORE=PATH (an older lxf binary) its stop/start is timed too.
 #
-#   BENCH_RUNS=N   LXF_BUILD=DIR (default build/)   root
+#   BENCH_RUNS=N   LXF_BUILD=DIR (default build/)   LXF_BEFORE=PATH   root
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 export LXF_BUILD=${LXF_BUILD:-$top/build}
@@ -81,6 +83,12 @@ for ((r = 1; r <= RUNS; r++)); do
 	timed lxf-stop1 0 lxf_run stop h1:c1
 	timed lxf-start1 0 lxf_run start h1:c1
 	all_are RUNNING
+	if [ -n "${LXF_BEFORE:-}" ]; then
+		timed before-stop 0 env LXF_CONF="$LXF_CONF" LXF_DIR="$LXFE_RUN/no-local" "$LXF_BEFORE" stop "${T[@]}"
+		all_are STOPPED
+		timed before-start 0 env LXF_CONF="$LXF_CONF" LXF_DIR="$LXFE_RUN/no-local" "$LXF_BEFORE" start "${T[@]}"
+		all_are RUNNING
+	fi
 done
 
 # --- (a) lxf list, all up, then with h3 stopped
@@ -101,10 +109,11 @@ cat <<EOF
 
 fleet-ops ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load $LOAD_START at start,
 $(cut -d' ' -f1-3 /proc/loadavg) at end; $RUNS rounds, medians, ms)
-(b) three containers on three hosts, lxf vs lxc (sequential) on the same lxfd sockets:
+(b) three containers on three hosts, lxf vs lxc on the same lxfd sockets:
     stop:  lxf $(median lxf-stop)   lxc $(median lxc-stop)   lxc/lxf $(ratio "$(median lxc-stop)" "$(median lxf-stop)")   one lxf stop $(median lxf-stop1) (three/one $(ratio "$(median lxf-stop)" "$(median lxf-stop1)"))
     start: lxf $(median lxf-start)   lxc $(median lxc-start)   lxc/lxf $(ratio "$(median lxc-start)" "$(median lxf-start)")   one lxf start $(median lxf-start1)
-(a) lxf list, h3's lxfd stopped: $(median list-hung)   all up: $(median list-up)   (60060 before issue #17)
+${LXF_BEFORE:+    before ($LXF_BEFORE): stop $(median before-stop), start $(median before-start)
+}(a) lxf list, h3's lxfd stopped: $(median list-hung)   all up: $(median list-up)   (60060 before issue #17)
     lxc list h3: with h3 stopped: $LXC_HUNG
 command: bench/fleet-ops.sh (BENCH_RUNS=$RUNS)
 EOF

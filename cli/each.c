@@ -98,7 +98,10 @@ static void each_job_print(struct each_job *j, struct lxf_cmd_ctx *ctx)
 static bool each_parallel(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx,
 			  struct lxf_each_target *v, size_t n)
 {
-	struct each_pool p = {.cmd = cmd, .n = n};
+	struct each_pool p = {.cmd = cmd,
+			      .n = n,
+			      .lock = PTHREAD_MUTEX_INITIALIZER,
+			      .ended = PTHREAD_COND_INITIALIZER};
 	pthread_t threads[LXF_EACH_MAX_THREADS];
 	size_t nthreads = 0, opened = 0;
 	bool ok = false;
@@ -109,8 +112,6 @@ static bool each_parallel(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx,
 	for (; opened < n; opened++)
 		if (!each_job_open(&p.jobs[opened], ctx, &v[opened]))
 			goto out;
-	pthread_mutex_init(&p.lock, NULL);
-	pthread_cond_init(&p.ended, NULL);
 	while (nthreads < n && nthreads < LXF_EACH_MAX_THREADS &&
 	       pthread_create(&threads[nthreads], NULL, each_worker, &p) == 0)
 		nthreads++;

@@ -244,10 +244,14 @@ int lxf_client_request_all_note(struct lxf_client_req *reqs, size_t n, lxf_clien
 	size_t k = slices_for(reqs, n), nunix = 0, ntls = 0, at = 0;
 	struct slice *sl = calloc(k, sizeof(*sl));
 	struct lxf_client_req **v = calloc(n ? n : 1, sizeof(struct lxf_client_req *));
-	struct batch b = {.reqs = reqs, .n = n, .note = note, .note_arg = note_arg, .noted = !note};
+	struct batch b = {.reqs = reqs,
+			  .n = n,
+			  .note = note,
+			  .note_arg = note_arg,
+			  .noted = !note,
+			  .lock = PTHREAD_MUTEX_INITIALIZER};
 	int rc = 0;
 
-	pthread_mutex_init(&b.lock, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &b.start);
 	b.ended = calloc(n ? n : 1, sizeof(*b.ended));
 	if (!sl || !v || !b.ended) {

@@ -68,8 +68,8 @@ static int run(const char *const *names, size_t n, bool serial, char **out, char
 	ctx.err = open_memstream(err, &elen);
 	most = 0;
 	st = lxf_each_run(&fake, &ctx, v, n, serial);
-	fclose(ctx.out);
-	fclose(ctx.err);
+	(void)fclose(ctx.out);
+	(void)fclose(ctx.err);
 	return st;
 }
 
@@ -127,8 +127,8 @@ static void test_unresolved_named(void **state)
 	ctx.out = open_memstream(&out, &olen);
 	ctx.err = open_memstream(&err, &elen);
 	assert_int_equal(lxf_each_run(&fake, &ctx, v, 2, false), LXF_EXIT_PARTIAL);
-	fclose(ctx.out);
-	fclose(ctx.err);
+	(void)fclose(ctx.out);
+	(void)fclose(ctx.err);
 	assert_string_equal(err, "Error: h3:nosuch: Instance not found\n");
 	free(out);
 	free(err);
