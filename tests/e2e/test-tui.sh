@@ -83,14 +83,14 @@ not() { ! "$@"; }
 need() { wait_until "$1" "${@:2}" || fail "$2 $3 within $1 s; screen:
 $(screen)"; }
 
-# --- every host's rows; the unreachable "local" remote never blocks them.
+# --- every host's rows; "local" (no lxfd here) is not part of the fleet.
 tui_start
-need 20 screen_has "2/3 hosts up"
+need 20 screen_has "2/2 hosts up"
 need 5 row_has a1 STOPPED
 need 5 row_has b1 STOPPED
 assert_contains "$(screen)" "REMOTE" "table header"
 assert_contains "$(screen)" "MEMORY" "table header"
-screen | grep -q 'local .*down' || fail "local not shown down: $(screen)"
+! screen | grep -q 'local ' || fail "local shown without an lxfd: $(screen)"
 
 # --- IMAGE: created from an image, an instance has its properties as
 # image.* and its fingerprint as volatile.base_image (LXD does the same).
@@ -300,7 +300,7 @@ need 5 screen_lacks "new name:"
 STOPPED_PID=$(cat "$(host_dir 2)/lxfd.pid")
 kill -STOP "$STOPPED_PID"
 need 30 host_is h2 slow
-need 5 screen_has "1/3 hosts up"
+need 5 screen_has "1/2 hosts up"
 keys / a 2 Enter
 need 5 screen_has "filter:a2"
 row_has a2 RUNNING || fail "navigation with h2 hung: $(screen)"
@@ -317,11 +317,11 @@ TS=$TS1
 kill -CONT "$STOPPED_PID"
 STOPPED_PID=
 need 30 host_is h2 up
-need 10 screen_has "2/3 hosts up"
+need 10 screen_has "2/2 hosts up"
 
 # --- a dead host is shown down; the rest still works.
 kill -TERM "$(cat "$(host_dir 2)/lxfd.pid")"
-need 30 screen_has "1/3 hosts up"
+need 30 screen_has "1/2 hosts up"
 screen | grep -q 'h2 .*down' || fail "h2 not shown down: $(screen)"
 keys / a 2 Enter
 need 5 screen_lacks " b1 "
