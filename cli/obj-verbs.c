@@ -69,7 +69,7 @@ int lxf_obj_open(struct lxf_cmd_ctx *ctx, const struct lxf_obj_desc *d, const ch
 	memset(r, 0, sizeof(*r));
 	if (!arg)
 		rc = lxf_cmd_client(ctx, NULL, &r->c, err);
-	else if (strcmp(d->collection, "instances") == 0)
+	else if (strcmp(d->collection, "instances") == 0 && arg[0] && arg[strlen(arg) - 1] != ':')
 		rc = lxf_cmd_target_inst(ctx, arg, &r->c, &rest, err);
 	else
 		rc = lxf_cmd_target(ctx, arg, !server, &r->c, &rest, err);
