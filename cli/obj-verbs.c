@@ -69,7 +69,7 @@ int lxf_obj_open(struct lxf_cmd_ctx *ctx, const struct lxf_obj_desc *d, const ch
 	memset(r, 0, sizeof(*r));
 	if (!arg)
 		rc = lxf_cmd_client(ctx, NULL, &r->c, err);
-	else if (strcmp(d->collection, "instances") == 0)
+	else if (strcmp(d->collection, "instances") == 0 && arg[0] && arg[strlen(arg) - 1] != ':')
 		rc = lxf_cmd_target_inst(ctx, arg, &r->c, &rest, err);
 	else
 		rc = lxf_cmd_target(ctx, arg, !server, &r->c, &rest, err);
@@ -329,7 +329,7 @@ int lxf_obj_list_fleet(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	const char *headers[LXF_OBJ_MAX_COLS + 1] = {"REMOTE"};
 	struct lxf_fleet_job *jobs = calloc(ctx->remotes->n + 1, sizeof(*jobs));
 	const char **filters = calloc((size_t)args->argc + 1, sizeof(*filters));
-	struct json_object **rows = calloc(ctx->remotes->n + 1, sizeof(*rows));
+	struct json_object **rows = calloc(ctx->remotes->n + 1, sizeof(struct json_object *));
 	struct lxf_err err = {0};
 	struct lxf_table t;
 	size_t ncols = 1, njobs = 0, nfilters = 0, failed = 0;

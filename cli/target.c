@@ -5,6 +5,7 @@
  */
 #include "target.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,26 +119,36 @@ int lxf_cmd_default_remote(const struct lxf_remotes *r, const char **out, struct
 			   r->default_remote, list);
 }
 
-/* The member jobs of the index, fetched once per command. */
+/*
+ * The member jobs of the index, fetched once per command. Targets may be
+ * resolved from several threads (per-target actions in parallel): the
+ * first one fetches, the others wait for it; the index is read-only after.
+ */
 static int target_index(struct lxf_cmd_ctx *ctx, struct lxf_err *err)
 {
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	const struct lxf_remotes *r = ctx->remotes;
-	struct lxf_cmd_index *ix;
+	struct lxf_cmd_index *ix = NULL;
+	int rc = 0;
 
+	pthread_mutex_lock(&mu);
 	if (ctx->index)
-		return 0;
+		goto out;
 	ix = calloc(1, sizeof(*ix));
 	if (!ix || !(ix->jobs = calloc(r->n ? r->n : 1, sizeof(*ix->jobs)))) {
 		free(ix);
-		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
 	}
 	for (size_t i = 0; i < r->n; i++)
 		if (lxf_fleet_member(&r->v[i]))
 			ix->jobs[ix->n++].remote = &r->v[i];
 	ctx->index = ix;
 	if (lxf_fleet_fetch(r, ix->jobs, ix->n, "/1.0/instances") != 0)
-		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
-	return 0;
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+out:
+	pthread_mutex_unlock(&mu);
+	return rc;
 }
 
 /* True when the URL list urls ("/1.0/instances/c1") holds name. */
@@ -207,6 +218,8 @@ int lxf_cmd_parse_arg(struct lxf_cmd_ctx *ctx, const char *arg, enum lxf_name_ki
 		rc = lxf_cmd_default_remote(ctx->remotes, &rn, err);
 	if (rc)
 		return rc;
+	if (!rn)
+		return lxf_err_set(err, LXF_EINTERNAL, "no remote for '%s'", arg);
 	*remote = strdup(rn);
 	*name = strdup(arg);
 	if (!*remote || !*name) {
@@ -267,7 +280,7 @@ static int target_connect(struct lxf_cmd_ctx *ctx, const char *arg, bool need_na
 	rc = lxf_cmd_parse_arg(ctx, arg, kind, &rn, &nm, err);
 	if (rc)
 		goto out;
-	if (need_name && !*nm) {
+	if (need_name && (!nm || !*nm)) {
 		rc = lxf_err_set(err, LXF_EINVAL, "missing name in '%s'", arg);
 		goto out;
 	}
