@@ -92,8 +92,10 @@ int lxf_alias_expand(const struct json_object *aliases, int argc, char *const *a
 	line = lxf_json_str((struct json_object *)aliases, best);
 	rest = argc - words;
 	v = calloc((size_t)ALIAS_WORDS_MAX + (size_t)argc + 1, sizeof(*v));
-	if (!v || !line)
-		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	if (!v || !line) {
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
+	}
 	for (w = line + strspn(line, " \t"); *w; w += strspn(w, " \t")) {
 		size_t len = strcspn(w, " \t");
 		int k = alias_argn(w, len);

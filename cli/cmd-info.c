@@ -180,7 +180,7 @@ static int cmd_info_log(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx, str
 	    lxf_client_download(c, path, fileno(ctx->out), &resp, &err) != 0)
 		st = lxf_cmd_error(self, ctx, &err);
 	else if (!resp.streamed)
-		fwrite(resp.body.data, 1, resp.body.len, ctx->out);
+		(void)fwrite(resp.body.data, 1, resp.body.len, ctx->out);
 	lxf_response_fini(&resp);
 	return st;
 }
