@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # covers: lxf publish, lxf export, lxf import, lxf image copy, lxf image info
-# covers: POST /1.0/images (via lxc), POST /1.0/instances
+# covers: POST /1.0/images (via lxc)
 # covers: GET /1.0/instances/{name}/backups, POST /1.0/instances/{name}/backups
 # covers: GET /1.0/instances/{name}/backups/{backup}, POST /1.0/instances/{name}/backups/{backup}
 # covers: DELETE /1.0/instances/{name}/backups/{backup}
