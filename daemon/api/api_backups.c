@@ -358,10 +358,13 @@ static int pack_backup(const struct bk_arg *a, struct json_object *snaps, const 
 	const char *(*items)[2] = calloc(ns + 3, sizeof(*items));
 	char(*paths)[2][PATH_MAX + 300] = calloc(ns + 1, sizeof(*paths));
 	unsigned long ub = 0, gb = 0, count = 0;
-	int ret = items && paths ? 0 : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	int ret;
 
-	if (ret == 0)
-		ret = backend_idmap(a->name, &ub, &gb, &count, err);
+	if (!items || !paths) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	ret = backend_idmap(a->name, &ub, &gb, &count, err);
 	if (ret < 0)
 		goto out;
 	if (!count)

@@ -24,6 +24,7 @@
 #include "json.h"
 
 static char g_dir[64];
+static const unsigned long zero[2] = {0, 0};
 
 static void put(const char *rel, const char *data)
 {
@@ -116,7 +117,8 @@ static void test_pack_read_unpack(void **state)
 			    "c1");
 	json_object_put(info);
 
-	assert_int_equal(bk_unpack(at("b.tar.gz"), "backup/container/", at("r1"), 0, 0, &err), 0);
+	assert_int_equal(bk_unpack(at("b.tar.gz"), "backup/container/", zero, at("r1"), 0, 0, &err),
+			 0);
 	lxf_buf_init(&buf, 64);
 	assert_int_equal(lxf_file_read(at("r1/etc/hostname"), 64, &buf, &err), 0);
 	assert_string_equal(lxf_buf_str(&buf), "box\n");
@@ -128,8 +130,8 @@ static void test_pack_read_unpack(void **state)
 	assert_true(readlink(at("r1/name"), lnk, sizeof(lnk) - 1) > 0);
 	assert_string_equal(lnk, "etc/hostname");
 	/* Only what is under the prefix: the snapshot's own file, nothing else. */
-	assert_int_equal(bk_unpack(at("b.tar.gz"), "backup/snapshots/snap0/", at("r2"), 0, 0, &err),
-			 0);
+	assert_int_equal(
+	    bk_unpack(at("b.tar.gz"), "backup/snapshots/snap0/", zero, at("r2"), 0, 0, &err), 0);
 	lxf_buf_init(&buf, 64);
 	assert_int_equal(lxf_file_read(at("r2/etc/hostname"), 64, &buf, &err), 0);
 	assert_string_equal(lxf_buf_str(&buf), "old\n");
@@ -190,7 +192,8 @@ static void test_pack_unshifts(void **state)
 						{at("sh/rootfs"), "backup/container/rootfs"}};
 		assert_int_equal(bk_pack(at("sh.tar"), "none", 100000, 100000, items, 2, &err), 0);
 	}
-	assert_int_equal(bk_unpack(at("sh.tar"), "backup/container/", at("r3"), 0, 0, &err), 0);
+	assert_int_equal(bk_unpack(at("sh.tar"), "backup/container/", zero, at("r3"), 0, 0, &err),
+			 0);
 	assert_int_equal(stat(at("r3/mine"), &st), 0);
 	assert_int_equal(st.st_uid, 1000);
 	assert_int_equal(stat(at("r3/host"), &st), 0);
