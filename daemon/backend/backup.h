@@ -36,7 +36,8 @@ int bk_read(const char *path, struct json_object **out, struct lxf_err *err);
 /*
  * Unpacks the entries of tarball path under prefix ("backup/container/")
  * as an image's rootfs/ is unpacked (img_unpack_rootfs: checked, shifted)
- * into rootfs_dir, which must not exist. src_base: the host uid and gid of
+ * into rootfs_dir, which must not exist (prefix NULL: an image's whole
+ * rootfs/, img_unpack_rootfs). src_base: the host uid and gid of
  * the container's 0 in the tarball ({0, 0}: container ids; LXD's backups
  * of unprivileged containers hold shifted ones). Nothing is left on
  * failure.
