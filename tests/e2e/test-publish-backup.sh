@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # covers: lxf publish, lxf export, lxf import, lxf image copy, lxf image info
-# covers: POST /1.0/images (via lxc)
+# covers: POST /1.0/images (via lxc), POST /1.0/instances (via lxc)
 # covers: GET /1.0/instances/{name}/backups, POST /1.0/instances/{name}/backups
 # covers: GET /1.0/instances/{name}/backups/{backup}, POST /1.0/instances/{name}/backups/{backup}
 # covers: DELETE /1.0/instances/{name}/backups/{backup}
@@ -12,7 +12,8 @@
 # lxfd hosts: `lxf publish` of a stopped instance and of a snapshot makes
 # images with the aliases, properties and compression asked; containers
 # launched from them (on h1, and on h2 after `lxf image copy`) hold the
-# file written before, with its owner; the real `lxc publish` works too.
+# file written before, with its owner; the real `lxc publish`, `lxc export`
+# and `lxc import` work too.
 # `lxf export` of an instance with a snapshot, `lxf import` on h2: same
 # files, the snapshot there, it starts. A cut tarball is refused with the
 # reason and leaves nothing on h2; an export into a full disk leaves no
@@ -78,10 +79,16 @@ assert_eq "before" "$LXFE_OUT" "published image copied to h2"
 assert_exit 0 lxf_run delete h1:g1 h1:s1 h2:g2 --force
 
 # The real client: `lxc publish` against lxfd.
-LXD_SOCKET=$s1 LXD_CONF=$LXFE_RUN/lxc-conf timeout 60 lxc publish c1/snap0 --alias vialxc \
-	description=fromlxc >/dev/null 2>&1 || fail "lxc publish against lxfd failed"
+lx() { LXD_SOCKET=$s1 LXD_CONF=$LXFE_RUN/lxc-conf timeout 60 lxc "$@" >/dev/null 2>&1; }
+lx publish c1/snap0 --alias vialxc description=fromlxc || fail "lxc publish against lxfd failed"
 assert_exit 0 lxf_run image info h1:vialxc
 assert_contains "$LXFE_OUT" "description: fromlxc"
+# ... and its export and import (the backup's name from the op, X-LXD-name).
+lx export c1 "$LXFE_RUN/lxc.tar.gz" || fail "lxc export from lxfd failed"
+lx import "$LXFE_RUN/lxc.tar.gz" c3 || fail "lxc import into lxfd failed"
+assert_exit 0 lxf_run info h1:c3
+assert_contains "$LXFE_OUT" "snap0"
+assert_exit 0 lxf_run delete h1:c3
 
 # ---- the backup routes as LXD has them
 assert_eq '"Success"' "$(q -X POST -d '{"name":"b1","compression_algorithm":"none"}' --wait h1:/1.0/instances/c1/backups)"
