@@ -249,8 +249,9 @@ _lxf()
 		;;
 	export)
 		# R:NAME (an instance backup, then its FILE) or remotes (the stack export).
-		local first=${words[n]}
-		((pos == 0)) || what=remote
+		# First the remotes, and R:NAME once "R:" is typed.
+		local first=${words[n]-}
+		((pos == 0)) && [[ $cur == *:* ]] || what=remote
 		[[ $first == *:?* ]] && ((pos == 1)) && what=file
 		;;
 	import)

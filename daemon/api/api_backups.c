@@ -403,8 +403,8 @@ static int create_op(struct op *op, void *arg, struct json_object **md, struct l
 {
 	struct bk_arg *a = arg;
 	struct json_object *row = NULL, *snaps = NULL;
-	char dir[PATH_MAX], out[PATH_MAX + 32] = "", index[PATH_MAX + 32] = "",
-					   byaml[PATH_MAX + 32] = "";
+	char dir[PATH_MAX], out[PATH_MAX + 32] = "", index[PATH_MAX + 40] = "",
+					   byaml[PATH_MAX + 40] = "";
 	int fd, ret;
 
 	(void)op;
