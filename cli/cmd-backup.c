@@ -75,12 +75,12 @@ int lxf_export_instance(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	else if (asprintf(&file, "%s.tar.gz", name) < 0)
 		file = NULL;
 	if (!file) {
-		rc = lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		(void)lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 		goto fail;
 	}
 	/* First the place to write: an unwritable one costs no backup. */
 	if (lxf_file_tmp_open(&tmp, "%s.lxf-", file) != 0) {
-		rc = lxf_err_sys(&err, LXF_EIO, errno, "cannot create %s", file);
+		(void)lxf_err_sys(&err, LXF_EIO, errno, "cannot create %s", file);
 		goto fail;
 	}
 	snprintf(bname, sizeof(bname), "lxf-export-%ld-%d", (long)time(NULL), (int)getpid());
@@ -148,7 +148,7 @@ static int cmd_import_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		hdrs[0] = hdr;
 	}
 	if (access(file, R_OK) != 0) {
-		rc = lxf_err_sys(&err, LXF_ENOENT, errno, "cannot read %s", file);
+		(void)lxf_err_sys(&err, LXF_ENOENT, errno, "cannot read %s", file);
 		goto fail;
 	}
 	rc = lxf_cmd_client(ctx, remote, &c, &err);

@@ -302,13 +302,28 @@ _lxf()
 	image\ info | image\ delete | image\ edit | image\ alias\ delete)
 		what=image
 		;;
-	image\ import | image\ list | image\ alias\ list | export | profile\ list | network\ list | \
+	image\ import | image\ list | image\ alias\ list | profile\ list | network\ list | \
 		storage\ list | operation\ list)
 		what=remote
 		;;
 	profile\ add | profile\ remove)
 		# [R:]INSTANCE, then a profile of that instance's remote.
 		((pos == 1)) && what=profile
+		;;
+	publish)
+		# [R:]INSTANCE[/SNAP], then the target "R:".
+		((pos == 0)) || what=remote
+		;;
+	export)
+		# R:NAME (an instance backup, then its FILE) or remotes (the stack export).
+		# First the remotes, and R:NAME once "R:" is typed.
+		local first=${words[n]-}
+		((pos == 0)) && [[ $cur == *:* ]] || what=remote
+		[[ $first == *:?* ]] && ((pos == 1)) && what=file
+		;;
+	import)
+		# [R:] FILE [NAME]
+		((pos == 0)) && what=remote || what=file
 		;;
 	esac
 
@@ -325,6 +340,7 @@ _lxf()
 	elif [[ $what == remote ]]; then
 		COMPREPLY=($(compgen -W "$(_lxf_remote_prefixes "$lxf")" -- "$cur"))
 		[[ $cmd == image\ import ]] && ((pos == 0)) && COMPREPLY=($(compgen -f -- "$cur"))
+		[[ $cmd == import ]] && ((pos == 0)) && COMPREPLY+=($(compgen -f -- "$cur"))
 	elif [[ $what == image ]]; then
 		if [[ $cur == *:* ]]; then
 			local r=${cur%%:*} name
@@ -335,7 +351,7 @@ _lxf()
 			cands=($(_lxf_remote_prefixes "$lxf") $(_lxf_images "$lxf" ""))
 		fi
 		COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
-	elif [[ $cur == */* && $cmd =~ ^(move|copy|delete|rename)$ ]]; then
+	elif [[ $cur == */* && $cmd =~ ^(move|copy|delete|rename|publish)$ ]]; then
 		# "[R:]NAME/": the instance's snapshots.
 		local inst=${cur%%/*} r="" snap
 		[[ $inst == *:* ]] && r=${inst%%:*} && inst=${inst#*:}

@@ -41,6 +41,7 @@ struct import_arg {
 	char tmp[4096]; /* the uploaded tarball, removed at the end */
 	/* Filled by the op. */
 	struct json_object *info, *container, *config, *devices, *profiles, *exp_c, *exp_d;
+	unsigned long src_base[2]; /* host ids of the container's 0 in the tarball */
 	bool created;
 };
 
@@ -90,6 +91,41 @@ static int64_t time_of(struct json_object *o, const char *key)
 	return t > 0 ? t : 0;
 }
 
+/*
+ * Where the backup's files have the container's uid and gid 0: LXD keeps
+ * an unprivileged container's files shifted on disk, and says by what in
+ * volatile.last_state.idmap ([{"Isuid", "Isgid", "Hostid", "Nsid",
+ * "Maprange"}], a JSON string); absent (lxfd's own backups): unshifted.
+ */
+static int source_base(struct json_object *config, unsigned long base[2], struct lxf_err *err)
+{
+	const char *s = lxf_json_str(config, "volatile.last_state.idmap");
+	struct json_object *map = NULL;
+	int ret = 0;
+
+	base[0] = base[1] = 0;
+	if (!s || !s[0] || !strcmp(s, "[]"))
+		return 0;
+	if (lxf_json_parse(s, strlen(s), 4, &map, err) < 0 ||
+	    !json_object_is_type(map, json_type_array)) {
+		ret = lxf_err_set(err, LXF_EINVAL, "Bad volatile.last_state.idmap in the backup");
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(map); i++) {
+		struct json_object *e = json_object_array_get_idx(map, i);
+		int64_t host = json_object_get_int64(json_object_object_get(e, "Hostid"));
+		if (json_object_get_int64(json_object_object_get(e, "Nsid")) != 0 || host <= 0)
+			continue;
+		if (json_object_get_boolean(json_object_object_get(e, "Isuid")))
+			base[0] = (unsigned long)host;
+		if (json_object_get_boolean(json_object_object_get(e, "Isgid")))
+			base[1] = (unsigned long)host;
+	}
+out:
+	json_object_put(map);
+	return ret;
+}
+
 /* Step 1 and the new instance's fields, all checked before anything is made. */
 static int read_backup(struct import_arg *a, struct lxf_err *err)
 {
@@ -127,7 +163,9 @@ static int read_backup(struct import_arg *a, struct lxf_err *err)
 		a->devices = NULL;
 	if (!json_object_is_type(a->profiles, json_type_array))
 		a->profiles = NULL;
-	ret = instance_check_fields(a->config, a->devices, a->profiles, err);
+	ret = source_base(json_object_object_get(a->container, "config"), a->src_base, err);
+	if (ret == 0)
+		ret = instance_check_fields(a->config, a->devices, a->profiles, err);
 	if (ret == 0)
 		ret =
 		    instance_expand(a->profiles, a->config, a->devices, &a->exp_c, &a->exp_d, err);
@@ -189,7 +227,7 @@ static int import_snapshot(struct import_arg *a, const char *snap, unsigned long
 		goto out;
 	}
 	snprintf(rootfs, sizeof(rootfs), "%s/%s/rootfs", dir, snap);
-	ret = bk_unpack(a->tmp, prefix, rootfs, ub, gb, err);
+	ret = bk_unpack(a->tmp, prefix, a->src_base, rootfs, ub, gb, err);
 	if (ret < 0) {
 		lxf_err_prefix(err, "Snapshot %s", snap);
 		goto out;
@@ -234,7 +272,7 @@ static int import_files(struct import_arg *a, struct lxf_err *err)
 	/* backend_create made it empty; the backup's takes its place. */
 	if (rmdir(rootfs) < 0)
 		return lxf_err_sys(err, LXF_EIO, errno, "Cannot replace %s", rootfs);
-	ret = bk_unpack(a->tmp, "backup/container/", rootfs, ub, gb, err);
+	ret = bk_unpack(a->tmp, "backup/container/", a->src_base, rootfs, ub, gb, err);
 	for (size_t i = 0; ret == 0 && json_object_is_type(snaps, json_type_array) &&
 			   i < json_object_array_length(snaps);
 	     i++) {

@@ -197,16 +197,23 @@ out:
 	return ret;
 }
 
-/* Runs fn as an async op on the backup's instance. Takes a. */
+/*
+ * Runs fn as an async op on the backup's instance, or with on_backup on
+ * the backup: LXD's client reads a new backup's name from the op's
+ * "backups" resource (lxc export). Takes a.
+ */
 static int run_op(struct http_req *req, const char *desc, op_fn fn, struct bk_arg *a,
-		  struct lxf_err *err)
+		  bool on_backup, struct lxf_err *err)
 {
 	struct op *op;
-	char url[128];
+	char url[512];
 	int ret;
 
-	instance_url(a->name, url, sizeof(url));
-	op = op_run(desc, "instances", url, fn, a, bk_arg_free, err);
+	if (on_backup) /* LXD 5.0's form: the client strips "/1.0/backups/" off it */
+		snprintf(url, sizeof(url), "/1.0/backups/%s", a->backup);
+	else
+		instance_url(a->name, url, sizeof(url));
+	op = op_run(desc, on_backup ? "backups" : "instances", url, fn, a, bk_arg_free, err);
 	ret = op ? api_async(req, op, err) : -err->code;
 	op_unref(op);
 	return ret;
@@ -264,7 +271,7 @@ int api_backup_delete(struct http_req *req, struct lxf_err *err)
 	struct bk_arg *a = NULL;
 	int ret = url_arg(req, &a, err);
 
-	return ret < 0 ? ret : run_op(req, "Removing instance backup", delete_op, a, err);
+	return ret < 0 ? ret : run_op(req, "Removing instance backup", delete_op, a, false, err);
 }
 
 int api_backup_post(struct http_req *req, struct lxf_err *err)
@@ -282,7 +289,7 @@ int api_backup_post(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	snprintf(a->newname, sizeof(a->newname), "%s", nn);
-	return run_op(req, "Renaming instance backup", rename_op, a, err);
+	return run_op(req, "Renaming instance backup", rename_op, a, false, err);
 }
 
 /* The YAML of o into file path. */
@@ -358,10 +365,13 @@ static int pack_backup(const struct bk_arg *a, struct json_object *snaps, const 
 	const char *(*items)[2] = calloc(ns + 3, sizeof(*items));
 	char(*paths)[2][PATH_MAX + 300] = calloc(ns + 1, sizeof(*paths));
 	unsigned long ub = 0, gb = 0, count = 0;
-	int ret = items && paths ? 0 : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	int ret;
 
-	if (ret == 0)
-		ret = backend_idmap(a->name, &ub, &gb, &count, err);
+	if (!items || !paths) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	ret = backend_idmap(a->name, &ub, &gb, &count, err);
 	if (ret < 0)
 		goto out;
 	if (!count)
@@ -393,8 +403,8 @@ static int create_op(struct op *op, void *arg, struct json_object **md, struct l
 {
 	struct bk_arg *a = arg;
 	struct json_object *row = NULL, *snaps = NULL;
-	char dir[PATH_MAX], out[PATH_MAX + 32] = "", index[PATH_MAX + 32] = "",
-					   byaml[PATH_MAX + 32] = "";
+	char dir[PATH_MAX], out[PATH_MAX + 32] = "", index[PATH_MAX + 40] = "",
+					   byaml[PATH_MAX + 40] = "";
 	int fd, ret;
 
 	(void)op;
@@ -484,5 +494,5 @@ int api_backups_post(struct http_req *req, struct lxf_err *err)
 		snprintf(a->backup, sizeof(a->backup), "%s", bname);
 	else
 		snprintf(a->backup, sizeof(a->backup), "backup%lld", (long long)time(NULL));
-	return run_op(req, "Backing up instance", create_op, a, err);
+	return run_op(req, "Backing up instance", create_op, a, true, err);
 }

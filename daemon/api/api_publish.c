@@ -192,17 +192,17 @@ static int check_source(struct json_object *src, const char *type, struct publis
 		return lxf_err_set(err, LXF_EINVAL, "source.name \"%.80s\" is too long", name);
 	snprintf(a->name, sizeof(a->name), "%.*s",
 		 (int)(slash ? slash - name : (ptrdiff_t)strlen(name)), name);
-	if (slash)
+	if (slash) {
 		snprintf(a->snap, sizeof(a->snap), "%s", slash + 1);
-	if (slash)
 		ret = db_row(
 		    row, "Snapshot", err,
 		    "SELECT * FROM snapshots WHERE instance = ? AND name = ? AND creating = 0",
 		    "ss", a->name, a->snap);
-	else
+	} else {
 		ret =
 		    db_row(row, "Instance", err,
 			   "SELECT * FROM instances WHERE name = ? AND creating = 0", "s", a->name);
+	}
 	if (ret < 0)
 		return ret;
 	if (!slash && (st = backend_status(a->name)) && strcmp(st, "Stopped") != 0)

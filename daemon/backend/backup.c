@@ -77,12 +77,14 @@ int bk_read(const char *path, struct json_object **out, struct lxf_err *err)
 	return ret;
 }
 
-int bk_unpack(const char *path, const char *prefix, const char *rootfs_dir, unsigned long uid_shift,
-	      unsigned long gid_shift, struct lxf_err *err)
+int bk_unpack(const char *path, const char *prefix, const unsigned long src_base[2],
+	      const char *rootfs_dir, unsigned long uid_shift, unsigned long gid_shift,
+	      struct lxf_err *err)
 {
-	char us[32], gs[32];
+	char us[32], gs[32], sus[32], sgs[32];
 	char *const argv[] = {"lxfd-image", "unpack", (char *)path,   (char *)rootfs_dir,
-			      us,           gs,       (char *)prefix, NULL};
+			      us,           gs,       (char *)prefix, sus,
+			      sgs,          NULL};
 	struct stat st;
 	int ret;
 
@@ -90,6 +92,8 @@ int bk_unpack(const char *path, const char *prefix, const char *rootfs_dir, unsi
 		return lxf_err_set(err, LXF_EEXIST, "cannot make %s: it exists", rootfs_dir);
 	snprintf(us, sizeof(us), "%lu", uid_shift);
 	snprintf(gs, sizeof(gs), "%lu", gid_shift);
+	snprintf(sus, sizeof(sus), "%lu", src_base[0]);
+	snprintf(sgs, sizeof(sgs), "%lu", src_base[1]);
 	ret = lxfd_helper_run("lxfd-image", argv, ANSWER_MAX, NULL, err);
 	if (ret && ret != -LXF_EEXIST)
 		(void)lxf_rm_rf(rootfs_dir, NULL);

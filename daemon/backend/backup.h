@@ -36,9 +36,14 @@ int bk_read(const char *path, struct json_object **out, struct lxf_err *err);
 /*
  * Unpacks the entries of tarball path under prefix ("backup/container/")
  * as an image's rootfs/ is unpacked (img_unpack_rootfs: checked, shifted)
- * into rootfs_dir, which must not exist. Nothing is left on failure.
+ * into rootfs_dir, which must not exist (prefix NULL: an image's whole
+ * rootfs/, img_unpack_rootfs). src_base: the host uid and gid of
+ * the container's 0 in the tarball ({0, 0}: container ids; LXD's backups
+ * of unprivileged containers hold shifted ones). Nothing is left on
+ * failure.
  */
-int bk_unpack(const char *path, const char *prefix, const char *rootfs_dir, unsigned long uid_shift,
-	      unsigned long gid_shift, struct lxf_err *err);
+int bk_unpack(const char *path, const char *prefix, const unsigned long src_base[2],
+	      const char *rootfs_dir, unsigned long uid_shift, unsigned long gid_shift,
+	      struct lxf_err *err);
 
 #endif

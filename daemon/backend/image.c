@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "backup.h"
 #include "file.h"
 #include "helper.h"
 #include "hex.h"
@@ -189,22 +190,10 @@ out:
 int img_unpack_rootfs(const char *path, const char *rootfs_dir, unsigned long uid_shift,
 		      unsigned long gid_shift, struct lxf_err *err)
 {
-	char us[32], gs[32];
-	char *const argv[] = {"lxfd-image", "unpack", (char *)path, (char *)rootfs_dir,
-			      us,           gs,       NULL};
-	struct stat st;
-	int ret;
+	static const unsigned long unshifted[2] = {0, 0};
 
-	/* Checked here too so that a helper that dies half-way leaves nothing of ours behind. */
-	if (lstat(rootfs_dir, &st) == 0)
-		return lxf_err_set(err, LXF_EEXIST, "cannot make %s: it exists", rootfs_dir);
-	snprintf(us, sizeof(us), "%lu", uid_shift);
-	snprintf(gs, sizeof(gs), "%lu", gid_shift);
-	ret = lxfd_helper_run("lxfd-image", argv, ANSWER_MAX, NULL, err);
-	/* The helper removes what it made on a clean failure, not when it crashed. */
-	if (ret && ret != -LXF_EEXIST)
-		(void)lxf_rm_rf(rootfs_dir, NULL);
-	return ret;
+	/* The whole tarball's rootfs/: a backup's part with no prefix. */
+	return bk_unpack(path, NULL, unshifted, rootfs_dir, uid_shift, gid_shift, err);
 }
 
 /*

@@ -4,7 +4,7 @@
  * process, so that lxfd never maps libarchive and what it pulls in. lxfd
  * runs it from a worker thread (image.c, helper.c):
  *   lxfd-image validate TARBALL
- *   lxfd-image unpack TARBALL ROOTFS_DIR UID_SHIFT GID_SHIFT [PREFIX]
+ *   lxfd-image unpack TARBALL ROOTFS_DIR UID_SHIFT GID_SHIFT [PREFIX [UID_BASE GID_BASE]]
  *   lxfd-image pack OUT COMPRESSION UID_SHIFT GID_SHIFT SRC NAME [SRC NAME]...
  *   lxfd-image backup-read TARBALL
  * and reads one JSON answer on stdout (see helper.h).
@@ -78,17 +78,22 @@ int main(int argc, char **argv)
 		ret = bk_tar_read(argv[2], &meta, &err);
 	} else if (argc >= 8 && argc % 2 == 0 && !strcmp(argv[1], "pack")) {
 		ret = pack(argc, argv, &err);
-	} else if ((argc == 6 || argc == 7) && !strcmp(argv[1], "unpack")) {
-		if (parse_ulong(argv[4], &us) || parse_ulong(argv[5], &gs))
+	} else if ((argc == 6 || argc == 7 || argc == 9) && !strcmp(argv[1], "unpack")) {
+		struct img_from from = {argc > 6 ? argv[6] : NULL, 0, 0};
+
+		if (parse_ulong(argv[4], &us) || parse_ulong(argv[5], &gs) ||
+		    (argc == 9 && (parse_ulong(argv[7], &from.uid_base) ||
+				   parse_ulong(argv[8], &from.gid_base))))
 			ret = lxf_err_set(&err, LXF_EINVAL, "bad id shift '%s' '%s'", argv[4],
 					  argv[5]);
 		else
-			ret = img_tar_unpack_from(argv[2], argc == 7 ? argv[6] : NULL, argv[3], us,
-						  gs, &err);
+			ret = img_tar_unpack_from(argv[2], &from, argv[3], us, gs, &err);
 	} else {
 		fprintf(stderr,
 			"Usage: lxfd-image validate TARBALL\n"
-			"       lxfd-image unpack TARBALL ROOTFS_DIR UID_SHIFT GID_SHIFT [PREFIX]\n"
+			"       lxfd-image unpack TARBALL ROOTFS_DIR UID_SHIFT GID_SHIFT [PREFIX "
+			"[UID_BASE "
+			"GID_BASE]]\n"
 			"       lxfd-image pack OUT COMPRESSION UID_SHIFT GID_SHIFT SRC NAME...\n"
 			"       lxfd-image backup-read TARBALL\n");
 		return 2;

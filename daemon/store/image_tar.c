@@ -259,10 +259,25 @@ static bool strip_prefix(struct archive_entry *e, const char *prefix)
 int img_tar_unpack(const char *path, const char *rootfs_dir, unsigned long uid_shift,
 		   unsigned long gid_shift, struct lxf_err *err)
 {
-	return img_tar_unpack_from(path, NULL, rootfs_dir, uid_shift, gid_shift, err);
+	const struct img_from all = {NULL, 0, 0};
+
+	return img_tar_unpack_from(path, &all, rootfs_dir, uid_shift, gid_shift, err);
 }
 
-int img_tar_unpack_from(const char *path, const char *prefix, const char *rootfs_dir,
+/* An owner as the container sees it, from the host id the tarball holds (from->uid/gid base). */
+static void unmap_owner(struct archive_entry *e, const struct img_from *from)
+{
+	la_int64_t u = archive_entry_uid(e), g = archive_entry_gid(e);
+
+	if (from->uid_base && u >= (la_int64_t)from->uid_base &&
+	    u - (la_int64_t)from->uid_base < (la_int64_t)BCFG_MAP_COUNT)
+		archive_entry_set_uid(e, u - (la_int64_t)from->uid_base);
+	if (from->gid_base && g >= (la_int64_t)from->gid_base &&
+	    g - (la_int64_t)from->gid_base < (la_int64_t)BCFG_MAP_COUNT)
+		archive_entry_set_gid(e, g - (la_int64_t)from->gid_base);
+}
+
+int img_tar_unpack_from(const char *path, const struct img_from *from, const char *rootfs_dir,
 			unsigned long uid_shift, unsigned long gid_shift, struct lxf_err *err)
 {
 	/*
@@ -307,8 +322,9 @@ int img_tar_unpack_from(const char *path, const char *prefix, const char *rootfs
 		goto out;
 	}
 	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
-		if (prefix && !strip_prefix(e, prefix))
+		if (from->prefix && !strip_prefix(e, from->prefix))
 			continue;
+		unmap_owner(e, from);
 		/* ent keeps the names: place_entry() frees the entry's own. */
 		ret = img_check_entry(&chk, e, ent, err);
 		if (ret) {

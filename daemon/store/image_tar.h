@@ -34,12 +34,20 @@ int img_tar_validate(const char *path, struct json_object **meta_out, struct lxf
 int img_tar_unpack(const char *path, const char *rootfs_dir, unsigned long uid_shift,
 		   unsigned long gid_shift, struct lxf_err *err);
 
+/* Which part of a tarball to unpack, and whose ids it holds. */
+struct img_from {
+	const char *prefix; /* e.g. "backup/container/", with its slash; NULL: all */
+	/* Host ids of the container's 0 in the tarball (an LXD backup of an
+	 * unprivileged container keeps them shifted); 0: container ids. */
+	unsigned long uid_base, gid_base;
+};
+
 /*
- * img_tar_unpack of the entries under prefix (e.g. "backup/container/",
- * with its slash) as if the tarball held only them, named without it: an
- * instance backup's rootfs. NULL prefix: every entry.
+ * img_tar_unpack of the entries under from->prefix as if the tarball held
+ * only them, named without it (an instance backup's rootfs), their owners
+ * first brought back to the container's ids from from's bases.
  */
-int img_tar_unpack_from(const char *path, const char *prefix, const char *rootfs_dir,
+int img_tar_unpack_from(const char *path, const struct img_from *from, const char *rootfs_dir,
 			unsigned long uid_shift, unsigned long gid_shift, struct lxf_err *err);
 
 /* Opens the tarball at path for reading (any compression libarchive knows). */

@@ -80,6 +80,7 @@ assert_contains "$LXFE_ERR" "remote 'down'" "the down remote"
 printf '%s\n' "$LXFE_OUT" >partial.yaml
 assert_exit 0 lxf_run validate -f partial.yaml
 assert_eq "partial.yaml: valid: stack exported, 3 instances" "$LXFE_OUT" "the rest of a partial export"
-assert_exit 1 lxf_run export nosuch
+# "nosuch:" names a remote; a bare word would be an instance to back up (lxf-export(1)).
+assert_exit 1 lxf_run export nosuch:
 assert_contains "$LXFE_ERR" "remote 'nosuch' not found" "unknown remote"
 assert_eq "" "$LXFE_OUT" "stdout for an unknown remote"

@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # covers: lxf list, lxf launch, lxf stop, lxf delete, lxf image import, lxf remote add, lxf exec
-# covers: lxf monitor
+# covers: lxf monitor, lxf export, lxf import
 #
 # lxf against a real LXD (Debian's lxd 5.0): a private LXD daemon is
 # started by this test in harness host 3's network namespace (its own
 # LXD_DIR under the run dir, a dir pool, eth0 on that host's lxfbr0), next
 # to two lxfd hosts. lxf launches, execs, lists, monitors, stops and deletes
 # on LXD, and one `lxf list` mixes LXD and both lxfd remotes, in a table
-# and in JSON (each object's "remote" right).
+# and in JSON (each object's "remote" right). An instance backup of LXD's
+# (`lxf export` against LXD, files shifted on LXD's disk) imports into lxfd.
 #
 # LXD runs in a private mount namespace with host 3's sysfs (so it sees
 # lxfbr0) and the host's cgroup tree, as lxfd does: its mounts vanish with
@@ -56,6 +57,7 @@ assert_exit 127 lxf_run exec -n "lxd:$CL" -- no-such-command
 assert_exit 1 lxf_run exec -n "lxd:nosuch$LXFE_ID" -- true
 assert_contains "$LXFE_ERR" "not found"
 assert_exit 2 lxf_run exec -t -T "lxd:$CL" -- true
+assert_exit 0 lxf_run exec "lxd:$CL" -- sh -c 'echo fromlxd > /root/m; chown 1000:1000 /root/m'
 
 # One list over LXD and two lxfd remotes: table and JSON.
 assert_exit 0 lxf_run list -f csv -c r,n,s
@@ -92,6 +94,15 @@ done
 kill -INT "$mon"
 wait "$mon" || fail "monitor did not exit 0 on SIGINT"
 assert_eq STOPPED "$(LXD_DIR=$LXD_D lxc list "$CL" -f csv -c s)" "LXD's view after lxf stop"
+
+# LXD's backup, made and fetched by lxf, imported into lxfd: same file, same owner.
+assert_exit 0 lxf_run export "lxd:$CL" "$LXFE_RUN/lxd.tar.gz"
+assert_exit 0 lxf_run import h2: "$LXFE_RUN/lxd.tar.gz" "$C2-lxd"
+assert_exit 0 lxf_run start "h2:$C2-lxd"
+assert_exit 0 lxf_run exec "h2:$C2-lxd" -- sh -c 'cat /root/m; stat -c %u:%g /root/m'
+assert_eq "fromlxd
+1000:1000" "$LXFE_OUT" "LXD's backup imported into lxfd"
+assert_exit 0 lxf_run delete --force "h2:$C2-lxd"
 
 # delete
 assert_exit 0 lxf_run delete "lxd:$CL"
