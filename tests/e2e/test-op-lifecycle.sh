@@ -42,6 +42,22 @@ lxc monitor >"$LXFE_RUN/monitor.out" 2>&1 &
 mon=$!
 lxfe_sleep 1
 
+# ---- expires_at: the once-a-minute sweep deletes expired snapshots only.
+# Made first, so that the sweep's wait runs alongside the rest of the
+# test (and the monitor, started before, sees their deletion); checked at
+# its end.
+exp=$(date -u -d '+3 sec' +%Y-%m-%dT%H:%M:%SZ)
+assert_exit 0 api -X POST -d "{\"name\":\"s-exp\",\"expires_at\":\"$exp\"}" \
+	lxd/1.0/instances/c1/snapshots
+assert_exit 0 api "lxd$(printf '%s' "$LXFE_OUT" | json_get operation)/wait?timeout=60"
+assert_contains "$LXFE_OUT" '"status":"Success"'
+later=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+assert_exit 0 api -X POST -d "{\"name\":\"s-later\",\"expires_at\":\"$later\"}" \
+	lxd/1.0/instances/c1/snapshots
+assert_exit 0 api "lxd$(printf '%s' "$LXFE_OUT" | json_get operation)/wait?timeout=60"
+assert_exit 0 api -X POST -d '{"name":"s-keep"}' lxd/1.0/instances/c1/snapshots
+assert_exit 0 api "lxd$(printf '%s' "$LXFE_OUT" | json_get operation)/wait?timeout=60"
+
 # ---- cancel a running exec: the command dies, the op ends Cancelled.
 sleeping() { lxc exec c1 -- ps | grep -q '[s]leep 4242'; }
 assert_exit 0 api -X POST -d '{"command":["sleep","4242"],"wait-for-websocket":false}' \
@@ -129,19 +145,8 @@ wait_until 30 container_is 1 e3 RUNNING || fail "e3 not RUNNING"
 assert_exit 0 lxf_run stop h1:e3 --force
 wait_until 30 gone e3 || fail "e3 not deleted after stop"
 
-# ---- expires_at: the once-a-minute sweep deletes expired snapshots only.
-exp=$(date -u -d '+3 sec' +%Y-%m-%dT%H:%M:%SZ)
-assert_exit 0 api -X POST -d "{\"name\":\"s-exp\",\"expires_at\":\"$exp\"}" \
-	lxd/1.0/instances/c2/snapshots
-assert_exit 0 api "lxd$(printf '%s' "$LXFE_OUT" | json_get operation)/wait?timeout=60"
-assert_contains "$LXFE_OUT" '"status":"Success"'
-later=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
-assert_exit 0 api -X POST -d "{\"name\":\"s-later\",\"expires_at\":\"$later\"}" \
-	lxd/1.0/instances/c2/snapshots
-assert_exit 0 api "lxd$(printf '%s' "$LXFE_OUT" | json_get operation)/wait?timeout=60"
-assert_exit 0 api -X POST -d '{"name":"s-keep"}' lxd/1.0/instances/c2/snapshots
-assert_exit 0 api "lxd$(printf '%s' "$LXFE_OUT" | json_get operation)/wait?timeout=60"
-snap_gone() { [ "$(api -o /dev/null -w '%{http_code}' "lxd/1.0/instances/c2/snapshots/$1")" = 404 ]; }
+# ---- expires_at (snapshots made at the start): the sweep took s-exp only.
+snap_gone() { [ "$(api -o /dev/null -w '%{http_code}' "lxd/1.0/instances/c1/snapshots/$1")" = 404 ]; }
 wait_until 150 snap_gone s-exp || fail "expired snapshot s-exp not pruned"
 snap_gone s-keep && fail "s-keep (no expiry) was pruned"
 snap_gone s-later && fail "s-later (expires tomorrow) was pruned"
@@ -158,7 +163,7 @@ assert_contains "$mon_out" "source: /1.0/instances/e1"
 assert_contains "$mon_out" "source: /1.0/instances/e2"
 assert_contains "$mon_out" "source: /1.0/instances/c2"
 assert_contains "$mon_out" "action: instance-deleted"
-assert_contains "$mon_out" "source: /1.0/instances/c2/snapshots/s-exp"
+assert_contains "$mon_out" "source: /1.0/instances/c1/snapshots/s-exp"
 lxf_log_n=$(grep -c "Instance c2 stopped from inside" "$(host_dir 1)"/lxfd.log || true)
 assert_eq 2 "$lxf_log_n" "c2's two stops from inside, and nothing for the API stops"
 
