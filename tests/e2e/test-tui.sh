@@ -230,7 +230,7 @@ err=$(screen | tail -n 1)
 err=${err#*Error: }
 err=${err%%…*}
 keys / Escape
-keys l
+keys L
 need 5 screen_has "Error: $err"
 keys Escape
 # ":exec R:C -- sh" is a shell on the terminal, as e is.
