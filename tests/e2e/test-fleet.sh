@@ -151,10 +151,10 @@ assert_exit 0 lxf_run profile list h2: -f csv
 assert_eq "h2,default" "$(cut -d, -f1,2 <<<"$LXFE_OUT")" "profile list h2:"
 assert_exit 0 lxf_run image list -f json
 assert_eq "h1 h2 h3" "$(jq -r '[.[].remote] | join(" ")' <<<"$LXFE_OUT")" "image list JSON remotes"
-for what in network storage operation; do
-	assert_exit 0 lxf_run "$what" list
-	assert_contains "$LXFE_OUT" "REMOTE" "$what list"
-done
+assert_exit 0 lxf_run storage list
+assert_contains "$LXFE_OUT" "REMOTE" "storage list"
+assert_exit 0 lxf_run operation list
+assert_contains "$LXFE_OUT" "REMOTE" "operation list"
 assert_exit 0 lxf_run network list -f csv
 assert_contains "$LXFE_OUT" "h4,lxfbr0," "network list"
 
