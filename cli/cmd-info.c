@@ -245,7 +245,7 @@ out:
 
 const struct lxf_cmd lxf_cmd_info_entry = LXF_CMD_ENTRY(
     "info", NULL, "[REMOTE:]NAME [--show-log] | [REMOTE:] --resources",
-    "Show an instance's state and resources, or a server's resources", 0, 1, LXF_CMD_T_REMOTE, 0,
+    "Show an instance's state and resources, or a server's resources", 0, 1, LXF_CMD_T_EITHER, 0,
     cmd_info_exec, {"show-log", LXF_OPT_SHOW_LOG, no_argument, NULL, "Show the instance's lxc.log"},
     {"resources", LXF_OPT_RESOURCES, no_argument, NULL,
      "Show the server's CPU, memory and storage (REMOTE: only)"});

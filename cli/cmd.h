@@ -66,6 +66,7 @@ enum lxf_cmd_target {
 	LXF_CMD_T_REMOTE,   /* "[REMOTE:]" (optional): a client; name is the rest */
 	LXF_CMD_T_INSTANCE, /* "[REMOTE:]NAME": a client and a non-empty name */
 	LXF_CMD_T_SNAPSHOT, /* "[REMOTE:]NAME[/SNAP]": as INSTANCE, name split at '/' */
+	LXF_CMD_T_EITHER,   /* "REMOTE:" (the server) or "[REMOTE:]NAME" (as INSTANCE) */
 };
 
 /* Parsed options: every occurrence kept in order (-c k=v -c k2=v2). */

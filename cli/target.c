@@ -334,7 +334,9 @@ int lxf_cmd_target_resolve(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, c
 			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
 		return lxf_cmd_client(ctx, NULL, &a->client, err);
 	}
-	if (cmd->target == LXF_CMD_T_REMOTE)
+	/* EITHER: "h1:" is the server; a name, qualified or not, an instance. */
+	if (cmd->target == LXF_CMD_T_REMOTE ||
+	    (cmd->target == LXF_CMD_T_EITHER && arg[0] && arg[strlen(arg) - 1] == ':'))
 		rc = lxf_cmd_target(ctx, arg, false, &a->client, &a->name, err);
 	else
 		rc = lxf_cmd_target_inst(ctx, arg, &a->client, &a->name, err);
