@@ -118,6 +118,42 @@ nomem:
 	return lxf_err_set(err, LXF_ENOMEM, "out of memory");
 }
 
+/*
+ * The REMOTE:NAME picks that name no instance on their (answering) remote:
+ * each is said on ctx->err, not left as a silently missing row. Returns
+ * how many.
+ */
+static size_t cmd_list_missing(struct lxf_cmd_ctx *ctx, const struct lxf_fleet_job *jobs,
+			       size_t njobs, const struct lxf_list_pick *picks, size_t npicks)
+{
+	size_t missing = 0;
+
+	for (size_t p = 0; p < npicks; p++) {
+		bool asked = false, found = false;
+
+		for (size_t j = 0; picks[p].name[0] && j < njobs; j++) {
+			struct json_object *arr = jobs[j].instances;
+
+			if (jobs[j].rc || strcmp(jobs[j].remote->name, picks[p].remote) != 0)
+				continue;
+			asked = true;
+			for (size_t i = 0; arr && !found && i < json_object_array_length(arr);
+			     i++) {
+				const char *nm =
+				    lxf_json_str(json_object_array_get_idx(arr, i), "name");
+
+				found = nm && strcmp(nm, picks[p].name) == 0;
+			}
+		}
+		if (asked && !found) {
+			fprintf(ctx->err, "lxf: instance '%s' not found on %s\n", picks[p].name,
+				picks[p].remote);
+			missing++;
+		}
+	}
+	return missing;
+}
+
 /* lxc drops L unless clustered; we drop it from the default set when nothing has a location. */
 static size_t cmd_list_drop_location(const struct lxf_view_col **cols, size_t ncols,
 				     struct json_object **v, size_t n)
@@ -145,7 +181,7 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	const char **filters = NULL;
 	struct lxf_list_pick *picks = NULL;
 	struct json_object **v = NULL, *arr = NULL;
-	size_t ncols = 0, njobs = 0, nfilters = 0, npicks = 0, n = 0, failed = 0;
+	size_t ncols = 0, njobs = 0, nfilters = 0, npicks = 0, n = 0, failed = 0, missing;
 	enum lxf_fmt fmt = args->fmt;
 	struct lxf_err err = {0};
 	bool needs_state = false;
@@ -203,6 +239,12 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		st = lxf_code_exit(first_fail);
 		goto out;
 	}
+	missing = cmd_list_missing(ctx, jobs, njobs, picks, npicks);
+	if (missing && n == 0) {
+		/* Only names that are not there: an error, not an empty table. */
+		st = failed ? LXF_EXIT_PARTIAL : LXF_EXIT_ERROR;
+		goto out;
+	}
 	if (!cspec)
 		ncols = cmd_list_drop_location(cols, ncols, v, n);
 	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML) {
@@ -217,7 +259,7 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
 	}
-	if (failed)
+	if (failed || missing)
 		st = LXF_EXIT_PARTIAL;
 out:
 	if (arr)

@@ -165,6 +165,13 @@ assert_exit 0 lxf_run list h1: h2:c1 -f csv -c rn
 assert_eq "h1,c1 h1,c2 h2,c1" "$(xargs <<<"$LXFE_OUT")" "list h1: h2:c1"
 assert_exit 0 lxf_run list h3: c2 -f csv -c rn
 assert_eq "h3,c2" "$(xargs <<<"$LXFE_OUT")" "list h3: c2 (a bare word filters)"
+# A picked name that is not there is said, not an empty row (issue #17 item 7).
+assert_exit 1 lxf_run list h1:nosuch -f csv -c rn
+assert_contains "$LXFE_ERR" "instance 'nosuch' not found on h1" "list h1:nosuch"
+assert_eq "" "$LXFE_OUT" "list h1:nosuch prints no table"
+assert_exit 3 lxf_run list h1:c1 h2:nosuch -f csv -c rn
+assert_eq "h1,c1" "$(xargs <<<"$LXFE_OUT")" "list h1:c1 h2:nosuch"
+assert_contains "$LXFE_ERR" "instance 'nosuch' not found on h2" "list h1:c1 h2:nosuch"
 
 # The launch image error names the remote looked on and where the alias is.
 assert_exit 1 lxf_run launch busybox h4:x
