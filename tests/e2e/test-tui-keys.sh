@@ -19,10 +19,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TUI=$LXFE_BUILD/tui/lxf-tui
-export LC_ALL=C.UTF-8
-[ -x "$TUI" ] || fail "lxf-tui not built: $TUI"
-command -v tmux >/dev/null || fail "tmux missing"
+# shellcheck source-path=SCRIPTDIR source=tui.sh
+. "$(dirname "$0")/tui.sh"
 
 hosts_up 2
 hosts_import_image 1
@@ -31,43 +29,12 @@ assert_exit 0 lxf_run init busybox h1:a2
 assert_exit 0 lxf_run init busybox h1:b1
 assert_exit 0 lxf_run move h1:b1 h2:
 
-TS=
-NTS=0
-tui_cleanup() {
-	local rc=$? i
-	for ((i = 1; i <= NTS; i++)); do
-		tmux -L "lxfe-tuik-$LXFE_ID-$i" kill-server 2>/dev/null || true
-	done
-	(exit "$rc")
-	_lxfe_on_exit
-}
-trap tui_cleanup EXIT
-
-# lxf-tui's exit status goes to $LXFE_RUN/tui-rc.N.
-tui_start() {
-	NTS=$((NTS + 1))
-	TS=lxfe-tuik-$LXFE_ID-$NTS
-	tmux -L "$TS" new-session -d -s tui -x 120 -y 40 \
-		"env LC_ALL=C.UTF-8 LXF_CONF=$LXF_CONF LXF_DIR=$LXFE_RUN/no-local TERM=xterm-256color \
-ASAN_OPTIONS=log_path=$LXFE_RUN/tui-san UBSAN_OPTIONS=log_path=$LXFE_RUN/tui-san \
-$TUI $*; echo \$? >$LXFE_RUN/tui-rc.$NTS; sleep 30"
-}
-screen() { tmux -L "$TS" capture-pane -p -t tui; }
-keys() { tmux -L "$TS" send-keys -t tui "$@"; }
-row() { screen | awk -v n="$1" '$2 == n || $3 == n { $1 = $1; print; exit }'; }
-row_has() { case "$(row "$1")" in *"$2"*) return 0 ;; esac; return 1; }
-screen_has() { case "$(screen)" in *"$1"*) return 0 ;; esac; return 1; }
-screen_lacks() { ! screen_has "$1"; }
 status_is() { [ "$(screen | tail -n 1 | sed 's/ *$//')" = "$1" ]; }
-tui_quit() { [ "$(tmux -L "$TS" list-panes -t tui -F '#{pane_current_command}')" = sleep ]; }
 tui_runs() { ! tui_quit; }
 line_of() { screen | awk -v p="$1" '$0 ~ p { print NR; exit }'; }
-state_is() { lxf_run list -f csv -c n,s "$1" 2>/dev/null | grep -q ",$2\$"; }
 # SGR mouse reports: button, 1-based column, line; M press, m release.
 click() { keys -l $'\e[<0;'"$1;$2"'M'; keys -l $'\e[<0;'"$1;$2"'m'; }
 wheel_down() { keys -l $'\e[<65;5;'"$1"'M'; }
-need() { wait_until "$1" "${@:2}" || fail "$2 $3 within $1 s; screen:
-$(screen)"; }
 
 tui_start
 need 20 row_has a1 RUNNING

@@ -27,11 +27,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TUI=$LXFE_BUILD/tui/lxf-tui
-# tmux stores and prints the panes' UTF-8 only under a UTF-8 locale.
-export LC_ALL=C.UTF-8
-[ -x "$TUI" ] || fail "lxf-tui not built: $TUI"
-command -v tmux >/dev/null || fail "tmux missing"
+# shellcheck source-path=SCRIPTDIR source=tui.sh
+. "$(dirname "$0")/tui.sh"
 
 # Options and errors first: no terminal needed.
 assert_exit 0 "$TUI" --help
@@ -46,49 +43,12 @@ hosts_import_image 1 2
 for c in a1 a2; do assert_exit 0 lxf_run init busybox "h1:$c"; done
 assert_exit 0 lxf_run init busybox h2:b1
 
-# One tmux server per session (its own socket: a new session on a server
-# still exiting fails), killed on exit before teardown.
-TS=
-NTS=0
-STOPPED_PID= # an lxfd this test stopped: resumed before teardown
-tui_cleanup() {
-	local rc=$? i
-	[ -z "$STOPPED_PID" ] || kill -CONT "$STOPPED_PID" 2>/dev/null || true
-	for ((i = 1; i <= NTS; i++)); do
-		tmux -L "lxfe-tui-$LXFE_ID-$i" kill-server 2>/dev/null || true
-	done
-	(exit "$rc")
-	_lxfe_on_exit
-}
-trap tui_cleanup EXIT
-
-# TUI_ENV: more NAME=VALUE for lxf-tui (the locale is UTF-8 unless set).
-tui_start() {
-	NTS=$((NTS + 1))
-	TS=lxfe-tui-$LXFE_ID-$NTS
-	tmux -L "$TS" new-session -d -s tui -x 120 -y 40 \
-		"env LC_ALL=C.UTF-8 ${TUI_ENV:-} LXF_CONF=$LXF_CONF LXF_DIR=$LXFE_RUN/no-local TERM=xterm-256color \
-ASAN_OPTIONS=log_path=$LXFE_RUN/tui-san UBSAN_OPTIONS=log_path=$LXFE_RUN/tui-san \
-$TUI $*; sleep 30"
-}
-screen() { tmux -L "$TS" capture-pane -p -t tui; }
 # The screen with its attributes as escape sequences: colour is 3x/9x/38;.
 colour_shown() { tmux -L "$TS" capture-pane -e -p -t tui | grep -Eq $'\e\\[(3[0-8]|9[0-7])[;m]'; }
-keys() { tmux -L "$TS" send-keys -t tui "$@"; }
-# The table row of container $1 (REMOTE NAME STATE ...), squeezed.
-row() { screen | awk -v n="$1" '$2 == n || $3 == n { $1 = $1; print; exit }'; }
-row_has() { case "$(row "$1")" in *"$2"*) return 0 ;; esac; return 1; }
-screen_has() { case "$(screen)" in *"$1"*) return 0 ;; esac; return 1; }
-screen_lacks() { ! screen_has "$1"; }
-# After q the pane runs the "sleep" that follows lxf-tui.
-tui_quit() { [ "$(tmux -L "$TS" list-panes -t tui -F '#{pane_current_command}')" = sleep ]; }
 # Host panel row: "  h2           up ...".
 host_is() { screen | grep -Eq "^.. ?$1 +$2"; }
-state_is() { lxf_run list -f csv -c n,s "$1" 2>/dev/null | grep -q ",$2\$"; }
 gone() { ! lxf_run list -f csv -c n "$1" 2>/dev/null | grep -q "$2"; }
 not() { ! "$@"; }
-need() { wait_until "$1" "${@:2}" || fail "$2 $3 within $1 s; screen:
-$(screen)"; }
 
 # --- every host's rows; "local" (no lxfd here) is not part of the fleet.
 tui_start
