@@ -186,8 +186,7 @@ int lxf_image_copy(const struct lxf_remotes *r, const char *src_remote, const ch
 	s.rem = lxf_remotes_find(r, src_remote);
 	d.rem = lxf_remotes_find(r, dst_remote);
 	if (!s.rem || !d.rem)
-		return lxf_err_set(err, LXF_ENOENT, "remote '%s' not found",
-				   s.rem ? dst_remote : src_remote);
+		return lxf_remotes_unknown(r, s.rem ? dst_remote : src_remote, err);
 	if ((rc = lxf_remotes_client(r, s.rem, &s.c, err)) != 0 ||
 	    (rc = lxf_remotes_client(r, d.rem, &d.c, err)) != 0)
 		goto out;

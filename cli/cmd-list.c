@@ -37,8 +37,7 @@ static int cmd_list_args(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *arg
 		bool dup = false;
 
 		if (!rem)
-			return lxf_err_set(err, LXF_ENOENT, "remote '%s' not found",
-					   picks[i].remote);
+			return lxf_remotes_unknown(r, picks[i].remote, err);
 		for (size_t j = 0; j < *njobs; j++)
 			dup |= jobs[j].remote == rem;
 		if (!dup)

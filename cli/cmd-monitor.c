@@ -218,8 +218,10 @@ static int monitor_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		rem = lxf_remotes_find(ctx->remotes, rname);
 		v = calloc(1, sizeof(*v));
 		if (!v || !rem) {
-			lxf_err_set(&err, v ? LXF_ENOENT : LXF_ENOMEM, "remote '%s' not found",
-				    rname);
+			if (v)
+				lxf_remotes_unknown(ctx->remotes, rname, &err);
+			else
+				lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 			st = lxf_cmd_fail(ctx, &err);
 			goto out;
 		}

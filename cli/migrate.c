@@ -78,7 +78,7 @@ static int mig_end_open(const struct lxf_remotes *r, const char *remote, struct 
 	memset(e, 0, sizeof(*e));
 	e->rem = lxf_remotes_find(r, remote);
 	if (!e->rem)
-		return lxf_err_set(err, LXF_ENOENT, "remote '%s' not found", remote);
+		return lxf_remotes_unknown(r, remote, err);
 	return lxf_remotes_client(r, e->rem, &e->c, err);
 }
 

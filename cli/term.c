@@ -44,8 +44,8 @@ int lxf_term_target(struct lxf_cmd_ctx *ctx, const char *arg, struct lxf_client 
 		goto out;
 	rem = lxf_remotes_find(ctx->remotes, rname ? rname : ctx->remotes->default_remote);
 	if (!rem) {
-		rc = lxf_err_set(err, LXF_ENOENT, "remote '%s' not found",
-				 rname ? rname : ctx->remotes->default_remote);
+		rc = lxf_remotes_unknown(ctx->remotes, rname ? rname : ctx->remotes->default_remote,
+					 err);
 		goto out;
 	}
 	rc = lxf_remotes_client(ctx->remotes, rem, c, err);
