@@ -70,7 +70,20 @@ _lxfe_where() {
 
 fail() {
 	printf 'FAIL (%s): %s\n' "$(_lxfe_where)" "$*" >&2
+	_lxfe_dump_logs
 	exit 1
+}
+
+# The end of each daemon's log, so that a failure seen only in CI (where
+# the run dir is gone afterwards) says what the daemons were doing.
+_lxfe_dump_logs() {
+	local f
+	[ -n "${LXFE_RUN:-}" ] || return 0
+	for f in "$LXFE_RUN"/h*/lxfd.log; do
+		[ -s "$f" ] || continue
+		printf -- '--- last lines of %s:\n' "${f#"$LXFE_RUN"/}" >&2
+		tail -n 25 "$f" >&2
+	done
 }
 
 assert_eq() {
