@@ -106,6 +106,8 @@ bool lxf_export_is_stack(const struct lxf_remotes *r, int argc, char *const *arg
 	len = strcspn(a, ":");
 	if (a[len] == ':' && a[len + 1])
 		return false; /* REMOTE:NAME */
+	if (lxf_remotes_is_group_spec(a) || memchr(a, ',', len))
+		return true; /* @web, h1,h2: remotes, which only the stack export takes */
 	for (size_t k = 0; k < r->n; k++)
 		if (strlen(r->v[k].name) == len && strncmp(r->v[k].name, a, len) == 0)
 			return true;

@@ -135,7 +135,35 @@ static int cmd_remote_get_default(const struct lxf_cmd *self, struct lxf_cmd_ctx
 	return LXF_EXIT_OK;
 }
 
-static int cmd_remote_list_json(struct lxf_cmd_ctx *ctx, enum lxf_fmt fmt)
+/*
+ * Which remotes remote list shows: *shown NULL for all (no argument), else
+ * a flag per remote of ctx->remotes for those the arguments name (REMOTE,
+ * @GROUP, lists of them: lxf_remotes_expand). *shown: free().
+ */
+static int cmd_remote_shown(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args, bool **shown,
+			    struct lxf_err *err)
+{
+	const struct lxf_remotes *rs = ctx->remotes;
+	int rc = 0;
+
+	*shown = NULL;
+	if (args->argc == 0)
+		return 0;
+	if (!(*shown = calloc(rs->n + 1, sizeof(**shown))))
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	for (int a = 0; rc == 0 && a < args->argc; a++) {
+		char **names = NULL;
+		size_t n = 0;
+
+		rc = lxf_remotes_expand(rs, args->argv[a], &names, &n, err);
+		for (size_t i = 0; i < n; i++)
+			(*shown)[lxf_remotes_find(rs, names[i]) - rs->v] = true;
+		lxf_remotes_names_free(names, n);
+	}
+	return rc;
+}
+
+static int cmd_remote_list_json(struct lxf_cmd_ctx *ctx, enum lxf_fmt fmt, const bool *shown)
 {
 	struct json_object *root = json_object_new_object(), *o;
 	struct lxf_err err = {0};
@@ -144,6 +172,8 @@ static int cmd_remote_list_json(struct lxf_cmd_ctx *ctx, enum lxf_fmt fmt)
 	for (size_t i = 0; root && i < ctx->remotes->n; i++) {
 		const struct lxf_remote *r = &ctx->remotes->v[i];
 
+		if (shown && !shown[i])
+			continue;
 		o = json_object_new_object();
 		if (!o || json_object_object_add(root, r->name, o) != 0 ||
 		    lxf_json_add_str(o, "addr", r->addr) != 0 ||
@@ -206,13 +236,20 @@ static int cmd_remote_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	struct lxf_table t;
 	struct lxf_err err = {0};
 	size_t ncols = fmt == LXF_FMT_CSV ? 6 : 8;
+	bool *shown = NULL;
 	char *row[8];
 	int st = LXF_EXIT_OK;
 
 	(void)self;
-	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML)
-		return cmd_remote_list_json(ctx, fmt);
 	lxf_table_init(&t, ncols, headers);
+	if (cmd_remote_shown(ctx, args, &shown, &err) != 0) {
+		st = lxf_cmd_fail(ctx, &err);
+		goto out;
+	}
+	if (fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML) {
+		st = cmd_remote_list_json(ctx, fmt, shown);
+		goto out;
+	}
 	q = calloc(rs->n + 1, sizeof(*q));
 	if (!q)
 		goto nomem;
@@ -221,7 +258,7 @@ static int cmd_remote_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		q[i].method = "GET";
 		q[i].path = "/1.0";
 		q[i].last = true;
-		if (lxf_fleet_member(&rs->v[i]))
+		if (lxf_fleet_member(&rs->v[i]) && (!shown || shown[i]))
 			q[i].rc = lxf_remotes_client(rs, &rs->v[i], &q[i].c, &q[i].err);
 	}
 	if (ncols == 8 && lxf_client_request_all(q, rs->n) != 0)
@@ -230,6 +267,8 @@ static int cmd_remote_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		const struct lxf_remote *r = &ctx->remotes->v[i];
 		bool cur = strcmp(r->name, ctx->remotes->default_remote) == 0;
 
+		if (shown && !shown[i])
+			continue;
 		if (asprintf(&row[0], "%s%s", r->name, cur ? " (current)" : "") < 0)
 			row[0] = NULL;
 		row[1] = strdup(r->addr);
@@ -253,13 +292,15 @@ out:
 		lxf_client_free(q[i].c);
 	}
 	free(q);
+	free(shown);
 	lxf_table_fini(&t);
 	return st;
 }
 
 const struct lxf_cmd lxf_cmd_remote_list_entry =
-    LXF_CMD_ENTRY("remote list", "remote ls", "[-f FORMAT]", "List the remotes", 0, 0,
-		  LXF_CMD_T_NONE, LXF_CMD_F_FORMAT, cmd_remote_list, {0});
+    LXF_CMD_ENTRY("remote list", "remote ls", "[REMOTE|@GROUP...] [-f FORMAT]",
+		  "List the remotes (or those named)", 0, -1, LXF_CMD_T_NONE, LXF_CMD_F_FORMAT,
+		  cmd_remote_list, {0});
 
 const struct lxf_cmd lxf_cmd_remote_remove_entry =
     LXF_CMD_ENTRY("remote remove", "remote rm", "NAME", "Remove a remote", 1, 1, LXF_CMD_T_NONE, 0,

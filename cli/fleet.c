@@ -75,3 +75,27 @@ void lxf_fleet_jobs_fini(struct lxf_fleet_job *jobs, size_t njobs)
 			jobs[j].instances = NULL;
 		}
 }
+
+int lxf_fleet_add_spec(const struct lxf_remotes *r, const char *spec, size_t len,
+		       struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err)
+{
+	char *copy = strndup(spec, len), **names = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (!copy)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	rc = lxf_remotes_expand(r, copy, &names, &n, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct lxf_remote *rem = lxf_remotes_find(r, names[i]);
+		bool dup = false;
+
+		for (size_t j = 0; j < *njobs; j++)
+			dup |= jobs[j].remote == rem;
+		if (!dup)
+			jobs[(*njobs)++].remote = rem;
+	}
+	lxf_remotes_names_free(names, n);
+	free(copy);
+	return rc;
+}

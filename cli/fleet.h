@@ -48,6 +48,14 @@ int lxf_fleet_get(const struct lxf_remotes *remotes, struct lxf_fleet_job *jobs,
  */
 bool lxf_fleet_member(const struct lxf_remote *rem);
 
+/*
+ * Adds to jobs (room for r->n) each remote the first len bytes of spec
+ * name ("h1", "@web,h9": lxf_remotes_expand), each once across calls.
+ * Returns 0 or lxf_remotes_expand's error (an unknown remote or group).
+ */
+int lxf_fleet_add_spec(const struct lxf_remotes *r, const char *spec, size_t len,
+		       struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err);
+
 /* Frees every job's instances. */
 void lxf_fleet_jobs_fini(struct lxf_fleet_job *jobs, size_t njobs);
 

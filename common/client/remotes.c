@@ -603,6 +603,12 @@ int lxf_remotes_parse_arg(const struct lxf_remotes *r, const char *arg, char **r
 		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 		goto out;
 	}
+	if (lxf_remotes_is_group_spec(rn)) {
+		/* "@web:c1": a group is several remotes, an instance is on one. */
+		rc = lxf_err_set(err, LXF_EUSAGE, "'%s': %s is a host group: name one remote", arg,
+				 rn);
+		goto out;
+	}
 	if (!lxf_remotes_find(r, rn)) {
 		rc = lxf_remotes_unknown(r, rn, err);
 		goto out;

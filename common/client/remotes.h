@@ -204,7 +204,8 @@ int lxf_remotes_unknown(const struct lxf_remotes *r, const char *name, struct lx
  * Splits "[REMOTE:]NAME" as LXD does: text before the first ':' is a
  * remote, which must exist (else lxf_remotes_unknown's error); without
  * ':' the remote is the default one. *remote and *name (either may be
- * NULL) are malloc'ed (free()); *name may be "" ("h1:").
+ * NULL) are malloc'ed (free()); *name may be "" ("h1:"). A host group
+ * ("@web:c1") is -LXF_EUSAGE: an instance is on one remote.
  */
 int lxf_remotes_parse_arg(const struct lxf_remotes *r, const char *arg, char **remote, char **name,
 			  struct lxf_err *err);
