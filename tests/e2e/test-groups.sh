@@ -4,6 +4,7 @@
 # covers: lxf remote group add, lxf remote group remove, lxf remote group list
 # covers: lxf remote group show, lxf remote group rename
 # covers: lxf list, lxf export, lxf monitor, lxf profile list, lxf image list, lxf remote list
+# covers: lxf.bash completion
 #
 # Host groups (issue #20): three hosts, web = h1 h2 and db = h3 in
 # config.yml's groups:, which survives every other remote edit (and keys
@@ -56,6 +57,29 @@ cp "$conf" "$LXFE_RUN/lxc-conf/config.yml"
 assert_exit 0 env LXD_CONF="$LXFE_RUN/lxc-conf" lxc remote list -f csv
 assert_contains "$LXFE_OUT" "h3," "lxc remote list of lxf's config.yml"
 assert_exit 0 lxf_run remote switch local
+
+# Bash completion (config/lxf.bash) offers @GROUP where lists of remotes go.
+mkdir -p "$LXFE_RUN/bin"
+cat >"$LXFE_RUN/bin/lxf" <<EOF
+#!/bin/sh
+LXF_CONF='$LXF_CONF' LXF_DIR='$LXFE_RUN/no-local' exec '$LXFE_LXF' "\$@"
+EOF
+chmod +x "$LXFE_RUN/bin/lxf"
+# shellcheck source-path=SCRIPTDIR/../.. source=config/lxf.bash
+. "$LXFE_SRC/config/lxf.bash"
+comp() { # LINE: the sorted candidates, with bash's default word breaks ('@' and ':' among them)
+	local COMP_LINE="$LXFE_RUN/bin/lxf $1" COMP_WORDBREAKS=$' \t\n"\'@><=;|&(:'
+	local COMP_POINT=${#COMP_LINE}
+	local -a COMP_WORDS
+	read -ra COMP_WORDS <<<"$COMP_LINE"
+	COMPREPLY=()
+	_lxf 2>/dev/null
+	printf '%s\n' "${COMPREPLY[@]}" | sort | xargs
+}
+assert_eq "db web" "$(comp "list @")" "completion of list @"
+assert_eq "web" "$(comp "profile list @w")" "completion of profile list @w"
+assert_eq "db web" "$(comp "remote group show ")" "completion of remote group show"
+assert_eq "add list remove rename show" "$(comp "remote group ")" "completion of remote group"
 
 # --- @group in the commands that take lists of remotes.
 hosts_import_image 1 2 3
