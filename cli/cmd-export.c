@@ -34,19 +34,12 @@ struct export_item {
 static int export_remotes(const struct lxf_remotes *r, const struct lxf_cmd_args *args,
 			  struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err)
 {
-	*njobs = 0;
-	for (int i = 0; i < args->argc; i++) {
-		const char *a = args->argv[i];
-		size_t len = strcspn(a, ":");
-		int rc;
+	int rc;
 
-		if (a[len] && a[len + 1])
-			return lxf_err_set(err, LXF_EUSAGE,
-					   "'%s' is not a remote (REMOTE or REMOTE:)", a);
-		rc = lxf_fleet_add_spec(r, a, len, jobs, njobs, err);
-		if (rc)
-			return rc;
-	}
+	*njobs = 0;
+	rc = lxf_fleet_add_words(r, args->argc, args->argv, jobs, njobs, err);
+	if (rc)
+		return rc;
 	for (size_t i = 0; args->argc == 0 && i < r->n; i++)
 		if (lxf_fleet_member(&r->v[i]))
 			jobs[(*njobs)++].remote = &r->v[i];

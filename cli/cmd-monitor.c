@@ -166,33 +166,6 @@ static int monitor_wait(struct monitor_stream *v, size_t n)
 	}
 }
 
-/* A word naming several remotes: "@web", "h1,h2:" (lxf_remotes_expand). */
-static bool monitor_is_list(const char *a)
-{
-	size_t len = strcspn(a, ":");
-
-	return lxf_remotes_is_group_spec(a) || memchr(a, ',', len);
-}
-
-/* The remotes the words name (REMOTE:, @GROUP, lists of them) into pick, each once. */
-static int monitor_remotes(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args,
-			   struct lxf_fleet_job *pick, size_t *npick, struct lxf_err *err)
-{
-	for (int i = 0; i < args->argc; i++) {
-		const char *a = args->argv[i];
-		size_t len = strcspn(a, ":");
-		int rc;
-
-		if (a[len] && a[len + 1])
-			return lxf_err_set(err, LXF_EUSAGE, "'%s': want a remote ('%.*s:')", a,
-					   (int)len, a);
-		rc = lxf_fleet_add_spec(ctx->remotes, a, len, pick, npick, err);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
 static int monitor_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			const struct lxf_cmd_args *args)
 {
@@ -232,7 +205,7 @@ static int monitor_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 					   o.types ? "," : "?type=", args->opts[i].arg);
 		o.types |= bit;
 	}
-	if (args->argc == 1 && !monitor_is_list(args->argv[0])) {
+	if (args->argc == 1 && !lxf_fleet_is_list(args->argv[0])) {
 		const struct lxf_remote *rem;
 
 		if (lxf_remotes_parse_arg(ctx->remotes, args->argv[0], &rname, &name, &err) != 0) {
@@ -268,7 +241,8 @@ static int monitor_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			st = lxf_cmd_fail(ctx, &err);
 			goto out;
 		}
-		if (monitor_remotes(ctx, args, pick, &npick, &err) != 0) {
+		if (lxf_fleet_add_words(ctx->remotes, args->argc, args->argv, pick, &npick, &err) !=
+		    0) {
 			st = err.code == LXF_EUSAGE ? lxf_cmd_usage_error(self, ctx, "%s", err.msg)
 						    : lxf_cmd_fail(ctx, &err);
 			goto out;

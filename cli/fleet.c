@@ -76,6 +76,29 @@ void lxf_fleet_jobs_fini(struct lxf_fleet_job *jobs, size_t njobs)
 		}
 }
 
+bool lxf_fleet_is_list(const char *word)
+{
+	return lxf_remotes_is_group_spec(word) || memchr(word, ',', strcspn(word, ":"));
+}
+
+int lxf_fleet_add_words(const struct lxf_remotes *r, int argc, char *const *argv,
+			struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		size_t len = strcspn(a, ":");
+		int rc;
+
+		if (a[len] && a[len + 1])
+			return lxf_err_set(err, LXF_EUSAGE,
+					   "'%s' is not a remote (REMOTE or REMOTE:)", a);
+		rc = lxf_fleet_add_spec(r, a, len, jobs, njobs, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int lxf_fleet_add_spec(const struct lxf_remotes *r, const char *spec, size_t len,
 		       struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err)
 {

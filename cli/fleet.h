@@ -56,6 +56,16 @@ bool lxf_fleet_member(const struct lxf_remote *rem);
 int lxf_fleet_add_spec(const struct lxf_remotes *r, const char *spec, size_t len,
 		       struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err);
 
+/* True for a word that names several remotes: "@web", "h1,h2:" (not "h1:c1"). */
+bool lxf_fleet_is_list(const char *word);
+
+/*
+ * lxf_fleet_add_spec for each of argv's argc words (REMOTE, REMOTE:,
+ * @GROUP or lists of them); a word with a name after ':' is -LXF_EUSAGE.
+ */
+int lxf_fleet_add_words(const struct lxf_remotes *r, int argc, char *const *argv,
+			struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err);
+
 /* Frees every job's instances. */
 void lxf_fleet_jobs_fini(struct lxf_fleet_job *jobs, size_t njobs);
 

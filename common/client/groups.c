@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "remotes.h"
-#include "suggest.h"
 
 /* A list of names grown as needed: the fleet has no fixed cap. */
 struct names {
@@ -119,33 +118,25 @@ struct json_object *lxf_remotes_group_get(const struct lxf_remotes *r, const cha
 
 int lxf_remotes_group_unknown(const struct lxf_remotes *r, const char *name, struct lxf_err *err)
 {
-	struct lxf_suggest_best best = {0};
-	char known[160] = "";
-	size_t off = 0;
+	size_t n = r->groups ? (size_t)json_object_object_length(r->groups) : 0, k = 0;
+	const char **cands;
+	int rc;
 
-	if (!r->groups || json_object_object_length(r->groups) == 0)
+	if (n == 0)
 		return lxf_err_set(err, LXF_ENOENT,
 				   "group '%s' not found (no groups: see lxf remote group add)",
 				   name);
-	json_object_object_foreach(r->groups, key, val)
-	{
-		/* The last 8 bytes are kept for ", ...": a cut list ends after a whole name. */
-		int w =
-		    snprintf(known + off, sizeof(known) - 8 - off, "%s%s", off ? ", " : "", key);
-
-		(void)val;
-		lxf_suggest_offer(&best, name, key);
-		if (w < 0 || (size_t)w >= sizeof(known) - 8 - off) {
-			(void)snprintf(known + off, sizeof(known) - off, ", ...");
-			break;
+	cands = calloc(n, sizeof(*cands));
+	if (cands) {
+		json_object_object_foreach(r->groups, key, val)
+		{
+			(void)val;
+			cands[k++] = key;
 		}
-		off += (size_t)w;
 	}
-	if (best.word)
-		return lxf_err_set(err, LXF_ENOENT,
-				   "group '%s' not found: did you mean '@%s'? (groups: %s)", name,
-				   best.word, known);
-	return lxf_err_set(err, LXF_ENOENT, "group '%s' not found (groups: %s)", name, known);
+	rc = lxf_remotes_not_found("group", "@", name, cands, k, err);
+	free(cands);
+	return rc;
 }
 
 /* Adds group's members to out, each of which must be a remote of r. */

@@ -556,29 +556,41 @@ int lxf_remotes_set_default(struct lxf_remotes *r, const char *name, struct lxf_
 	return 0;
 }
 
-int lxf_remotes_unknown(const struct lxf_remotes *r, const char *name, struct lxf_err *err)
+int lxf_remotes_not_found(const char *kind, const char *mark, const char *name,
+			  const char *const *cands, size_t n, struct lxf_err *err)
 {
-	struct lxf_suggest_best best = {0};
+	const char *best = lxf_suggest(name, cands, n);
 	char known[160] = "";
 	size_t off = 0;
 
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		/* The last 8 bytes are kept for ", ...": a cut list ends after a whole name. */
-		int w = snprintf(known + off, sizeof(known) - 8 - off, "%s%s", i ? ", " : "",
-				 r->v[i].name);
+		int w =
+		    snprintf(known + off, sizeof(known) - 8 - off, "%s%s", i ? ", " : "", cands[i]);
 
-		lxf_suggest_offer(&best, name, r->v[i].name);
 		if (w < 0 || (size_t)w >= sizeof(known) - 8 - off) {
 			(void)snprintf(known + off, sizeof(known) - off, ", ...");
 			break;
 		}
 		off += (size_t)w;
 	}
-	if (best.word)
+	if (best)
 		return lxf_err_set(err, LXF_ENOENT,
-				   "remote '%s' not found: did you mean '%s'? (remotes: %s)", name,
-				   best.word, known);
-	return lxf_err_set(err, LXF_ENOENT, "remote '%s' not found (remotes: %s)", name, known);
+				   "%s '%s' not found: did you mean '%s%s'? (%ss: %s)", kind, name,
+				   mark, best, kind, known);
+	return lxf_err_set(err, LXF_ENOENT, "%s '%s' not found (%ss: %s)", kind, name, kind, known);
+}
+
+int lxf_remotes_unknown(const struct lxf_remotes *r, const char *name, struct lxf_err *err)
+{
+	const char **cands = calloc(r->n + 1, sizeof(*cands));
+	int rc;
+
+	for (size_t i = 0; cands && i < r->n; i++)
+		cands[i] = r->v[i].name;
+	rc = lxf_remotes_not_found("remote", "", name, cands, cands ? r->n : 0, err);
+	free(cands);
+	return rc;
 }
 
 int lxf_remotes_parse_arg(const struct lxf_remotes *r, const char *arg, char **remote, char **name,

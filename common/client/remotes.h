@@ -201,6 +201,14 @@ int lxf_remote_check_addr(const char *addr, struct lxf_err *err);
 int lxf_remotes_unknown(const struct lxf_remotes *r, const char *name, struct lxf_err *err);
 
 /*
+ * The error of both: -LXF_ENOENT "KIND 'name' not found", the closest of
+ * the n cands (lxf_suggest) written after mark ("did you mean '@web'?")
+ * and the known ones ("(groups: web, db)"), cut at a whole name.
+ */
+int lxf_remotes_not_found(const char *kind, const char *mark, const char *name,
+			  const char *const *cands, size_t n, struct lxf_err *err);
+
+/*
  * Splits "[REMOTE:]NAME" as LXD does: text before the first ':' is a
  * remote, which must exist (else lxf_remotes_unknown's error); without
  * ':' the remote is the default one. *remote and *name (either may be
