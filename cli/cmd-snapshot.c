@@ -200,7 +200,7 @@ const struct lxf_cmd lxf_cmd_snapshot_entry = {
 	    {"stateful", LXF_OPT_STATEFUL, no_argument, NULL, "Include the running state"},
 	    {"reuse", LXF_OPT_REUSE, no_argument, NULL, "Replace a snapshot of the same name"},
 	    {"name", LXF_OPT_SNAP_NAME, required_argument, "SNAPSHOT",
-	     "The snapshot's name (with --all)"},
+	     "The snapshot's name, for a selection"},
 	    LXF_EACH_ALL_OPTS,
 	},
     .check = cmd_snap_check,

@@ -14,7 +14,7 @@
 	{"all", LXF_OPT_ALL, no_argument, NULL,                                                    \
 	 "Every instance the REMOTES and FILTERs select (as lxf list's)"},                         \
 	    {"yes", LXF_OPT_YES, no_argument, NULL,                                                \
-	     "With --all, do not ask first (needed without a terminal)"},                          \
+	     "Do not ask first (needed without a terminal)"},                                      \
 	{                                                                                          \
 		"parallel", LXF_OPT_PARALLEL, required_argument, "N",                              \
 		    "At most N at once (default 8)"                                                \
