@@ -230,6 +230,9 @@ _lxf()
 	--env | --cwd | --user | --group | --timeout | -p | --profile)
 		return
 		;;
+	--parallel)
+		return # a number
+		;;
 	--password | --token | --name | --projects | --alias)
 		return
 		;;
@@ -324,6 +327,10 @@ _lxf()
 	import)
 		# [R:] FILE [NAME]
 		((pos == 0)) && what=remote || what=file
+		;;
+	exec)
+		# exec --all takes remotes and filters, not instances.
+		[[ " ${words[*]} " == *" --all "* ]] && what=remote
 		;;
 	esac
 
