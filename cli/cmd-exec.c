@@ -62,6 +62,7 @@ static int exec_fd_out = STDOUT_FILENO, exec_fd_err = STDERR_FILENO; /* ud of th
 struct exec_waiter {
 	pthread_t thr;
 	struct lxf_client *c;
+	long answer_secs;
 	const char *op;
 	struct json_object *result;
 	struct lxf_err err;
@@ -74,7 +75,7 @@ static void *exec_wait_thread(void *arg)
 {
 	struct exec_waiter *w = arg;
 
-	w->rc = lxf_exec_op_wait(w->c, w->op, &w->result, &w->err);
+	w->rc = lxf_exec_op_wait(w->c, w->answer_secs, w->op, &w->result, &w->err);
 	(void)!write(w->done_fd, "x", 1);
 	return NULL;
 }
@@ -379,6 +380,7 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (lxf_term_signals_on(exec_fwd_signals, EXEC_NSIG, &err) != 0)
 		goto fail;
 	waiter.c = c;
+	waiter.answer_secs = ctx->remotes->timeout_secs;
 	waiter.op = resp.operation;
 	waiter.done_fd = done[1];
 	if (pthread_create(&waiter.thr, NULL, exec_wait_thread, &waiter) != 0) {

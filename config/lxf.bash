@@ -230,9 +230,6 @@ _lxf()
 	--env | --cwd | --user | --group | --timeout | -p | --profile)
 		return
 		;;
-	--parallel)
-		return # a number
-		;;
 	--password | --token | --name | --projects | --alias)
 		return
 		;;
