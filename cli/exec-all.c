@@ -57,10 +57,15 @@ struct ea_item {
 	struct lxf_err err;
 };
 
+/* A client no worker uses now. */
+struct ea_idle {
+	struct lxf_client *c;
+};
+
 /* A remote's idle clients, and whether it has stopped answering. */
 struct ea_remote {
 	const struct lxf_remote *rem;
-	struct lxf_client **idle;
+	struct ea_idle *idle;
 	size_t nidle;
 	bool down;
 	struct lxf_err why;
@@ -198,14 +203,14 @@ static int ea_client_get(struct ea_run *run, struct ea_remote *r, struct lxf_cli
 			 struct lxf_err *err)
 {
 	pthread_mutex_lock(&run->mu);
-	*c = r->nidle ? r->idle[--r->nidle] : NULL;
+	*c = r->nidle ? r->idle[--r->nidle].c : NULL;
 	pthread_mutex_unlock(&run->mu);
 	return *c ? 0 : lxf_remotes_client(run->ctx->remotes, r->rem, c, err);
 }
 
 static void ea_client_put(struct ea_run *run, struct ea_remote *r, struct lxf_client *c)
 {
-	struct lxf_client **v;
+	struct ea_idle *v;
 
 	if (!c)
 		return;
@@ -213,7 +218,7 @@ static void ea_client_put(struct ea_run *run, struct ea_remote *r, struct lxf_cl
 	v = realloc(r->idle, (r->nidle + 1) * sizeof(*v));
 	if (v) {
 		r->idle = v;
-		r->idle[r->nidle++] = c;
+		r->idle[r->nidle++].c = c;
 		c = NULL;
 	}
 	pthread_mutex_unlock(&run->mu);
@@ -312,6 +317,7 @@ out:
 /* What a finished instance adds to the output: its error, or its block. */
 static void ea_report(struct ea_run *run, struct ea_item *it)
 {
+	const char *all = lxf_buf_str(&it->all);
 	struct lxf_buf b = {0};
 
 	if (!run->o->group) {
@@ -332,8 +338,8 @@ static void ea_report(struct ea_run *run, struct ea_item *it)
 		(void)lxf_buf_addf(&b, " (%s: %s)",
 				   it->state == EA_FAILED ? "failed" : "unreachable", it->err.msg);
 	(void)lxf_buf_adds(&b, "\n----------------\n");
-	(void)lxf_buf_add(&b, it->all.data ? it->all.data : "", it->all.len);
-	if (it->all.len && it->all.data[it->all.len - 1] != '\n')
+	(void)lxf_buf_add(&b, all, it->all.len);
+	if (it->all.len && all[it->all.len - 1] != '\n')
 		(void)lxf_buf_addc(&b, '\n');
 	if (it->cut)
 		(void)lxf_buf_addf(&b, "[output cut at %u MiB]\n", EA_GROUP_MAX >> 20);
@@ -502,7 +508,7 @@ out:
 	}
 	for (size_t r = 0; run.rems && r < run.nrems; r++) {
 		for (size_t i = 0; i < run.rems[r].nidle; i++)
-			lxf_client_free(run.rems[r].idle[i]);
+			lxf_client_free(run.rems[r].idle[i].c);
 		free(run.rems[r].idle);
 	}
 	free(run.rems);
