@@ -128,16 +128,18 @@ static int sel_item_cmp(const void *a, const void *b)
 static int sel_add_item(struct lxf_sel *s, const struct lxf_remote *rem, struct json_object *inst,
 			struct lxf_err *err)
 {
-	struct lxf_sel_item *nv = realloc(s->v, (s->n + 1) * sizeof(*nv));
-	char *name = strdup(lxf_json_str(inst, "name"));
+	struct lxf_sel_item *nv = realloc(s->v, (s->n + 1) * sizeof(*nv)), *it;
 
-	if (nv)
-		s->v = nv;
-	if (!nv || !name) {
-		free(name);
+	if (!nv)
 		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
-	}
-	s->v[s->n++] = (struct lxf_sel_item){rem, name, json_object_get(inst)};
+	s->v = nv;
+	it = &s->v[s->n];
+	it->name = strdup(lxf_json_str(inst, "name"));
+	if (!it->name)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	it->remote = rem;
+	it->inst = json_object_get(inst);
+	s->n++;
 	return 0;
 }
 
@@ -179,7 +181,7 @@ int lxf_sel_collect(const struct lxf_fleet_job *jobs, size_t njobs, const char *
 int lxf_select(const struct lxf_remotes *r, int argc, char *const *argv, struct lxf_sel *out,
 	       struct lxf_err *err)
 {
-	const struct lxf_remote **rems = calloc(r->n + 1, sizeof(*rems));
+	const struct lxf_remote **rems = calloc(r->n + 1, sizeof(const struct lxf_remote *));
 	const char **filters = calloc((size_t)argc + 1, sizeof(*filters));
 	struct lxf_fleet_job *jobs = calloc(r->n + 1, sizeof(*jobs));
 	size_t nrems = 0, nfilters = 0, njobs = 0;
