@@ -76,6 +76,7 @@ struct ea_run {
 	const struct lxf_exec_all_opts *o;
 	pthread_mutex_t mu; /* next, remotes */
 	pthread_mutex_t out_mu;
+	pthread_mutex_t new_mu; /* making a client */
 	size_t next;
 	size_t *order; /* items round robin across remotes */
 	struct ea_item *items;
@@ -202,10 +203,19 @@ static const struct lxf_ws_ops ea_ctl_ops = {0};
 static int ea_client_get(struct ea_run *run, struct ea_remote *r, struct lxf_client **c,
 			 struct lxf_err *err)
 {
+	int rc;
+
 	pthread_mutex_lock(&run->mu);
 	*c = r->nidle ? r->idle[--r->nidle].c : NULL;
 	pthread_mutex_unlock(&run->mu);
-	return *c ? 0 : lxf_remotes_client(run->ctx->remotes, r->rem, c, err);
+	if (*c)
+		return 0;
+	/* One at a time: an HTTPS remote's first client makes the client
+	 * certificate, which two at once would each write. */
+	pthread_mutex_lock(&run->new_mu);
+	rc = lxf_remotes_client(run->ctx->remotes, r->rem, c, err);
+	pthread_mutex_unlock(&run->new_mu);
+	return rc;
 }
 
 static void ea_client_put(struct ea_run *run, struct ea_remote *r, struct lxf_client *c)
@@ -464,6 +474,7 @@ int lxf_exec_all(struct lxf_cmd_ctx *ctx, const struct lxf_exec_item *v, size_t 
 
 	(void)pthread_mutex_init(&run.mu, NULL);
 	(void)pthread_mutex_init(&run.out_mu, NULL);
+	(void)pthread_mutex_init(&run.new_mu, NULL);
 	run.items = calloc(n ? n : 1, sizeof(*run.items));
 	thr = calloc(want ? want : 1, sizeof(*thr));
 	if (!run.items || !thr || ea_plan(&run, v) != 0) {
@@ -517,5 +528,6 @@ out:
 	free(thr);
 	pthread_mutex_destroy(&run.mu);
 	pthread_mutex_destroy(&run.out_mu);
+	pthread_mutex_destroy(&run.new_mu);
 	return st;
 }
