@@ -15,7 +15,7 @@
 
 #include "lazy.h"
 
-static struct lxf_lazy_lib lazy_edit = {LXF_SONAME_EDIT, "the interactive prompt", NULL};
+static struct lxf_lazy_lib lazy_edit = {LXF_SONAME_EDIT, "the interactive prompt", NULL, NULL};
 
 /* clang-format off */
 LXF_LAZY_STUB(lazy_edit, EditLine *, el_init, (const char *prog, FILE *in, FILE *out, FILE *err),

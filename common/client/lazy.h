@@ -14,10 +14,12 @@
 #define LXF_LAZY_H
 
 /* A library opened on first use. soname comes from the build (the library
- * the headers were compiled against), use says what needs it, for the error. */
+ * the headers were compiled against), use says what needs it, for the error;
+ * before, if set, is opened first (lazy.c says why). */
 struct lxf_lazy_lib {
 	const char *soname;
 	const char *use;
+	struct lxf_lazy_lib *before;
 	void *handle; /* set once, atomically */
 };
 
@@ -33,7 +35,9 @@ lxf_lazy_fn_t lxf_lazy_fn(struct lxf_lazy_lib *lib, const char *name, lxf_lazy_f
 
 /* The stubs of a table: a function named name with the header's prototype
  * (params), calling the library's name with args. Parenthesized names keep
- * function-like macros of the same name (curl's typecheck) from expanding. */
+ * function-like macros of the same name (curl's typecheck) from expanding;
+ * params and args are parenthesized lists already. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define LXF_LAZY_STUB(lib, ret, name, params, args)                                                \
 	ret(name) params                                                                           \
 	{                                                                                          \
@@ -46,5 +50,7 @@ lxf_lazy_fn_t lxf_lazy_fn(struct lxf_lazy_lib *lib, const char *name, lxf_lazy_f
 		static lxf_lazy_fn_t slot;                                                         \
 		((__typeof__(&(name)))lxf_lazy_fn(&(lib), #name, &slot)) args;                     \
 	}
+
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 #endif
