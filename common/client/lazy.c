@@ -183,10 +183,25 @@ LXF_LAZY_STUB(lazy_crypto, X509_EXTENSION *, X509V3_EXT_conf_nid,
 
 /*
  * The variadic ones. A va_list cannot be passed on, so each reads its one
- * argument by the type the option's number says (curl's option ranges,
- * CURLOPTTYPE_*: the same rule curl's setopt uses to read it) and calls the
- * library with it.
+ * argument by the type the option's number says and calls the library with
+ * it. curl's setopts read it by the option's range (CURLOPTTYPE_*), the rule
+ * curl_easy_setopt and curl_multi_setopt share (the multi handle has no blob
+ * options); so do these.
  */
+#define LAZY_CURL_SETOPT(rc, fn, h, opt, ap)                                                       \
+	do {                                                                                       \
+		if ((opt) < CURLOPTTYPE_OBJECTPOINT)                                               \
+			(rc) = (fn)((h), (opt), va_arg((ap), long));                               \
+		else if ((opt) < CURLOPTTYPE_FUNCTIONPOINT)                                        \
+			(rc) = (fn)((h), (opt), va_arg((ap), void *));                             \
+		else if ((opt) < CURLOPTTYPE_OFF_T)                                                \
+			(rc) = (fn)((h), (opt), va_arg((ap), lxf_lazy_fn_t));                      \
+		else if ((opt) < CURLOPTTYPE_BLOB)                                                 \
+			(rc) = (fn)((h), (opt), va_arg((ap), curl_off_t));                         \
+		else                                                                               \
+			(rc) = (fn)((h), (opt), va_arg((ap), struct curl_blob *));                 \
+	} while (0)
+
 static lxf_lazy_fn_t lazy_setopt_slot, lazy_getinfo_slot, lazy_msetopt_slot, lazy_keygen_slot;
 
 CURLcode(curl_easy_setopt)(CURL *h, CURLoption opt, ...)
@@ -197,16 +212,7 @@ CURLcode(curl_easy_setopt)(CURL *h, CURLoption opt, ...)
 	va_list ap;
 
 	va_start(ap, opt);
-	if (opt < CURLOPTTYPE_OBJECTPOINT)
-		cc = fn(h, opt, va_arg(ap, long));
-	else if (opt < CURLOPTTYPE_FUNCTIONPOINT)
-		cc = fn(h, opt, va_arg(ap, void *));
-	else if (opt < CURLOPTTYPE_OFF_T)
-		cc = fn(h, opt, va_arg(ap, lxf_lazy_fn_t));
-	else if (opt < CURLOPTTYPE_BLOB)
-		cc = fn(h, opt, va_arg(ap, curl_off_t));
-	else
-		cc = fn(h, opt, va_arg(ap, struct curl_blob *));
+	LAZY_CURL_SETOPT(cc, fn, h, opt, ap);
 	va_end(ap);
 	return cc;
 }
@@ -219,14 +225,7 @@ CURLMcode(curl_multi_setopt)(CURLM *m, CURLMoption opt, ...)
 	va_list ap;
 
 	va_start(ap, opt);
-	if (opt < CURLOPTTYPE_OBJECTPOINT)
-		mc = fn(m, opt, va_arg(ap, long));
-	else if (opt < CURLOPTTYPE_FUNCTIONPOINT)
-		mc = fn(m, opt, va_arg(ap, void *));
-	else if (opt < CURLOPTTYPE_OFF_T)
-		mc = fn(m, opt, va_arg(ap, lxf_lazy_fn_t));
-	else
-		mc = fn(m, opt, va_arg(ap, curl_off_t));
+	LAZY_CURL_SETOPT(mc, fn, m, opt, ap);
 	va_end(ap);
 	return mc;
 }
