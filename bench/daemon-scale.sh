@@ -95,36 +95,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# api DAEMON METHOD PATH [JSON] -> body on stdout
-api() {
-	local s=$B/$1/unix.socket
-	if [ $# -ge 4 ]; then
-		curl -s --unix-socket "$s" -X "$2" -H 'Content-Type: application/json' \
-			--data-binary "$4" "http://lxd$3"
-	else
-		curl -s --unix-socket "$s" -X "$2" "http://lxd$3"
-	fi
-}
-# call DAEMON METHOD PATH [JSON]: the request and, for an async answer, the
-# wait for its operation; fails unless the end result is a success.
-call() {
-	local out op
-	out=$(api "$@")
-	op=$(jq -r '.operation // ""' <<<"$out")
-	if [ -n "$op" ]; then
-		out=$(api "$1" GET "$op/wait?timeout=300")
-		[ "$(jq -r '.metadata.status_code' <<<"$out")" = 200 ] || {
-			echo "bench: $1 $2 $3 failed: $(jq -c '.metadata.err // .error' <<<"$out")" >&2
-			return 1
-		}
-	else
-		[ "$(jq -r '.type' <<<"$out")" != error ] || {
-			echo "bench: $1 $2 $3 failed: $(jq -r .error <<<"$out")" >&2
-			return 1
-		}
-	fi
-}
-export -f api call cname
+daemon_sock() { echo "$B/$1/unix.socket"; }
+# shellcheck source=bench/daemon-lib.sh
+. "$top/bench/daemon-lib.sh"
+export -f daemon_sock api call cname
 
 # each DAEMON FROM TO METHOD SUFFIX [JSON]: call on containers FROM..TO, four at a time.
 each() {
@@ -143,10 +117,7 @@ create() {
 		"$d" "${d:2:1}"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 rss_mb() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
-# CPU time of PID and its waited-for children (LXD's forknet), in ticks
-cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
 # Context switches of all of PID's threads: each is a wake-up of one.
 wakeups() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'; }
 
