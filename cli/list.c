@@ -133,7 +133,7 @@ static int list_add_pick(struct lxf_list_pick **picks, size_t *npicks, size_t *c
 			 struct lxf_err *err)
 {
 	if (rl == 0 || rl > LXF_REMOTE_NAME_MAX)
-		return lxf_err_set(err, LXF_EUSAGE, "bad remote '%.*s'", (int)rl, remote);
+		return lxf_err_set(err, LXF_EUSAGE, "bad remote in '%s'", word);
 	if (*npicks == *cap) {
 		size_t nc = *cap ? *cap * 2 : 8;
 		struct lxf_list_pick *nv = realloc(*picks, nc * sizeof(*nv));
@@ -159,7 +159,7 @@ static int list_add_spec(const struct lxf_remotes *r, const char *spec, size_t s
 	size_t n = 0;
 	int rc;
 
-	if (!r)
+	if (!r || sl == 0) /* ":c1": list_add_pick's usage error */
 		return list_add_pick(picks, npicks, cap, spec, sl, name, spec, err);
 	if (!(copy = strndup(spec, sl)))
 		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
