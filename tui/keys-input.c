@@ -69,14 +69,17 @@ static void prompt_remember(struct tui_ui *ui, const char *line)
 
 void tui_filter_apply(struct tui_ui *ui)
 {
-	char err[128];
+	char err[300];
 	struct tui_filter f;
 
-	if (tui_filter_parse(ui->in, &f, err, sizeof(err)) != 0) {
+	if (tui_filter_parse(ui->in, &f, err, sizeof(err)) != 0 ||
+	    tui_filter_groups(&f, tui_group_expand, ui->m->remotes, err, sizeof(err)) != 0) {
+		tui_filter_fini(&f);
 		tui_say(ui, "filter: %s", err);
 		return;
 	}
 	pthread_mutex_lock(&ui->m->lock);
+	tui_filter_fini(&ui->filter);
 	ui->filter = f;
 	(void)snprintf(ui->filter_text, sizeof(ui->filter_text), "%s", ui->in);
 	ui->view_dirty = true;

@@ -41,10 +41,6 @@ static int pick_hosts(struct tui_model *m, int argc, char **argv)
 {
 	const struct lxf_remotes *r = m->remotes;
 
-	if (argc > TUI_HOSTS_MAX) {
-		(void)fprintf(stderr, "lxf-tui: at most %d remotes\n", TUI_HOSTS_MAX);
-		return -1;
-	}
 	for (int i = 0; i < argc; i++) {
 		const struct lxf_remote *rem = lxf_remotes_find(r, argv[i]);
 
@@ -52,36 +48,22 @@ static int pick_hosts(struct tui_model *m, int argc, char **argv)
 			(void)fprintf(stderr, "lxf-tui: remote '%s' not found\n", argv[i]);
 			return -1;
 		}
-		for (size_t k = 0; k < m->nhosts; k++)
-			if (m->hosts[k].rem == rem) {
-				rem = NULL;
-				break;
-			}
-		if (!rem)
-			continue;
-		m->hosts[m->nhosts].rem = rem;
-		(void)snprintf(m->hosts[m->nhosts++].name, sizeof(m->hosts[0].name), "%s",
-			       rem->name);
+		if (tui_model_add_host(m, rem) != 0)
+			goto nomem;
 	}
-	for (size_t i = 0; argc == 0 && i < r->n && m->nhosts < TUI_HOSTS_MAX; i++) {
-		const struct lxf_remote *rem = &r->v[i];
-
+	for (size_t i = 0; argc == 0 && i < r->n; i++) {
 		/* The fleet's one rule: no image servers, no absent built-in `local`. */
-		if (!lxf_fleet_member(rem))
-			continue;
-		m->hosts[m->nhosts].rem = rem;
-		(void)snprintf(m->hosts[m->nhosts++].name, sizeof(m->hosts[0].name), "%s",
-			       rem->name);
+		if (lxf_fleet_member(&r->v[i]) && tui_model_add_host(m, &r->v[i]) != 0)
+			goto nomem;
 	}
 	if (m->nhosts == 0) {
 		(void)fprintf(stderr, "lxf-tui: no remote to show\n");
 		return -1;
 	}
-	for (size_t i = 0; i < m->nhosts; i++) {
-		m->hosts[i].mem_used = m->hosts[i].mem_total = -1;
-		m->hosts[i].status = TUI_HOST_CONNECTING;
-	}
 	return 0;
+nomem:
+	(void)fprintf(stderr, "lxf-tui: out of memory for %zu hosts\n", m->nhosts + 1);
+	return -1;
 }
 
 static void ui_loop(struct tui_ui *ui, int wake_rd)
@@ -189,6 +171,9 @@ out:
 	(void)close(wake[1]);
 	lxf_buf_fini(&ui.details);
 	free(ui.view);
+	free(ui.targets);
+	free(ui.target_host);
+	tui_filter_fini(&ui.filter);
 	return rc;
 }
 
