@@ -101,6 +101,27 @@ static int host_slow_secs(const struct tui_host *h, int64_t now_ms)
 	return (int)((now_ms - h->req_since_ms) / 1000);
 }
 
+/*
+ * Lowers *at (tui_now_ms; -1 none) to when h's line changes with no news:
+ * a request out turns slow at TUI_SLOW_MS, then its seconds and a retry's
+ * countdown tick each second. Only that wakes an idle screen (nothing
+ * tells the UI that a host stopped answering).
+ */
+static void host_redraw_at(const struct tui_host *h, int64_t now, int64_t *at)
+{
+	int64_t t = -1;
+
+	if (h->status == TUI_HOST_UP && h->req_since_ms) {
+		int64_t age = now - h->req_since_ms;
+
+		t = age < TUI_SLOW_MS ? h->req_since_ms + TUI_SLOW_MS : now + 1000 - age % 1000;
+	} else if (h->retry_ms > now) {
+		t = now + 1 + (h->retry_ms - now - 1) % 1000;
+	}
+	if (t >= 0 && (*at < 0 || t < *at))
+		*at = t;
+}
+
 /* "HH:MM:SS" of t (local time), "never" for 0. */
 static void fmt_seen(char *buf, size_t len, time_t t)
 {
@@ -540,11 +561,10 @@ void tui_draw(struct tui_ui *ui)
 	tui_view_rebuild(ui);
 	for (size_t i = 0; i < m->n; i++)
 		run += tui_row_running(&m->rows[i]);
-	ui->hosts_busy = false;
+	ui->redraw_ms = -1;
 	for (size_t i = 0; i < m->nhosts; i++) {
 		up += m->hosts[i].status == TUI_HOST_UP && !host_slow_secs(&m->hosts[i], now);
-		/* A request out (slow?) or a retry counting down: redraw each second. */
-		ui->hosts_busy = ui->hosts_busy || m->hosts[i].req_since_ms || m->hosts[i].retry_ms;
+		host_redraw_at(&m->hosts[i], now, &ui->redraw_ms);
 	}
 	attron(A_REVERSE);
 	mvprintw(0, 0, "%-*s", COLS, "");

@@ -283,6 +283,30 @@ void tui_job_read(struct tui_ui *ui, size_t i)
 	ui->jobs[i] = ui->jobs[--ui->njobs];
 }
 
+bool tui_exec_is_fanout(int argc, char *const *argv)
+{
+	return argc >= 3 && strcmp(argv[0], "exec") == 0 && strcmp(argv[1], "--") == 0;
+}
+
+char **tui_exec_fanout_argv(char (*const targets)[TUI_TARGET_LEN], size_t n, int argc,
+			    char *const *argv, int *argc_out)
+{
+	char **v = calloc(n + (size_t)argc + 4, sizeof(*v));
+	int k = 0;
+
+	if (!v)
+		return NULL;
+	v[k++] = (char *)"exec";
+	v[k++] = (char *)"--group-output";
+	for (size_t i = 0; i < n; i++)
+		v[k++] = (char *)targets[i];
+	v[k++] = (char *)"--";
+	for (int i = 0; i < argc; i++)
+		v[k++] = argv[i];
+	*argc_out = k;
+	return v;
+}
+
 bool tui_cmd_interactive(int argc, char *const *argv)
 {
 	int words = 0;
@@ -306,6 +330,8 @@ bool tui_cmd_interactive(int argc, char *const *argv)
 		else if (strcmp(argv[i], "-T") == 0 ||
 			 strcmp(argv[i], "--force-noninteractive") == 0)
 			return false;
+		else if (strcmp(argv[i], "--group-output") == 0 || strcmp(argv[i], "--all") == 0)
+			return false; /* a fan-out: many outputs, no one terminal */
 	}
 	/* "exec R:C -- sh": a program alone wants a terminal; "-- sh -c ..." runs in the
 	 * background. Without "--" lxf takes the command after the instance. */

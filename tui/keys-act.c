@@ -275,6 +275,35 @@ void tui_details_run(struct tui_ui *ui, const char *title, int argc, char *const
 	ui->mode = TUI_M_DETAILS;
 }
 
+void tui_exec_targets(struct tui_ui *ui, int argc, char *const *argv)
+{
+	char title[160], cmd[100] = "";
+	char **v;
+	int n = 0;
+	size_t off = 0;
+
+	if (tui_targets_collect(ui) == 0) {
+		tui_say(ui, "no container selected");
+		return;
+	}
+	v = tui_exec_fanout_argv(ui->targets, ui->ntargets, argc, argv, &n);
+	if (!v) {
+		tui_say(ui, "out of memory");
+		return;
+	}
+	for (int i = 0; i < argc && off < sizeof(cmd); i++) {
+		int w = snprintf(cmd + off, sizeof(cmd) - off, "%s%s", i ? " " : "", argv[i]);
+
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	(void)snprintf(title, sizeof(title), "exec in %zu container%s: %s", ui->ntargets,
+		       ui->ntargets == 1 ? "" : "s", cmd);
+	tui_details_run(ui, title, n, v);
+	free(v);
+}
+
 /* Details are for the row under the cursor, marked or not: info and config show. */
 void tui_key_details(struct tui_ui *ui, const struct tui_key *k)
 {

@@ -115,6 +115,10 @@ static void submit_cmd(struct tui_ui *ui, char *line)
 	}
 	if (w.n == 0)
 		return;
+	if (tui_exec_is_fanout(w.n, w.v)) {
+		tui_exec_targets(ui, w.n - 2, w.v + 2);
+		return;
+	}
 	(void)tui_job_start(ui, TUI_SINK_LOG, line, w.n, w.v);
 	ui->mode = TUI_M_LOG;
 	ui->log_follow = true;

@@ -66,23 +66,40 @@ nomem:
 	return -1;
 }
 
+/*
+ * Model changes are drawn at most once per TUI_FRAME_MS, however many
+ * hosts send events: a redraw (filter, sort, the whole screen) per event
+ * of 200 hosts would be the whole CPU. A key is drawn at once.
+ */
+#define TUI_FRAME_MS 25
+
 static void ui_loop(struct tui_ui *ui, int wake_rd)
 {
 	struct pollfd p[2 + TUI_JOBS_MAX];
+	int64_t drawn = 0;
+	bool dirty = true, now_please = true;
 
 	while (!ui->quit) {
+		int64_t now = tui_now_ms(), wait;
 		size_t np = 2;
 		int ch;
 
-		tui_draw(ui);
+		if (now_please || (dirty && now - drawn >= TUI_FRAME_MS)) {
+			tui_draw(ui);
+			drawn = now;
+			dirty = now_please = false;
+		}
+		wait = dirty ? drawn + TUI_FRAME_MS - now : -1;
+		if (ui->redraw_ms >= 0 && (wait < 0 || ui->redraw_ms - now < wait))
+			wait = ui->redraw_ms > now ? ui->redraw_ms - now : 0;
 		p[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		p[1] = (struct pollfd){.fd = wake_rd, .events = POLLIN};
 		for (size_t i = 0; i < ui->njobs; i++)
 			p[np++] = (struct pollfd){.fd = ui->jobs[i].fd, .events = POLLIN};
-		/* Nothing wakes the loop when a host stops answering: while a
-		 * request is out, redraw each second to show it slow. */
-		if (poll(p, np, ui->hosts_busy ? 1000 : -1) < 0 && errno != EINTR)
+		if (poll(p, np, (int)wait) < 0 && errno != EINTR)
 			break;
+		/* A timeout: a frame held back is due, or a host's line ticks. */
+		dirty = true;
 		if (p[1].revents & POLLIN) {
 			char buf[256];
 
@@ -99,8 +116,10 @@ static void ui_loop(struct tui_ui *ui, int wake_rd)
 		if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			break; /* the terminal is gone */
 		/* A resize arrives as KEY_RESIZE from getch (SIGWINCH wakes poll). */
-		while ((ch = getch()) != ERR && !ui->quit)
+		while ((ch = getch()) != ERR && !ui->quit) {
 			tui_key(ui, ch);
+			now_please = true;
+		}
 	}
 }
 

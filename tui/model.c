@@ -216,6 +216,14 @@ ssize_t tui_model_find(const struct tui_model *m, uint16_t host, const char *nam
 	return -1;
 }
 
+/* Whether b shows (and sorts) as a does. */
+static bool row_shows_same(const struct tui_row *a, const struct tui_row *b)
+{
+	return a->stale == b->stale && a->cpu_pm == b->cpu_pm && a->mem == b->mem &&
+	       strcmp(a->state, b->state) == 0 && strcmp(a->ipv4, b->ipv4) == 0 &&
+	       strcmp(a->image, b->image) == 0;
+}
+
 int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *inst, int64_t now_ms)
 {
 	struct tui_row r = {.host = host, .seen = true};
@@ -226,9 +234,13 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 	i = tui_model_find(m, host, r.name);
 	row_rate(&r, i >= 0 ? &m->rows[i] : NULL, now_ms);
 	if (i >= 0) {
+		/* The 5 s stats of a quiet fleet change nothing shown: no redraw. */
+		bool same = row_shows_same(&m->rows[i], &r);
+
 		r.marked = m->rows[i].marked;
 		m->rows[i] = r;
-		tui_model_changed(m);
+		if (!same)
+			tui_model_changed(m);
 		return 0;
 	}
 	if (m->n == m->cap) {

@@ -124,7 +124,8 @@ struct tui_ui {
 	int hosts_y0, nhosts_shown, table_y0, nrows_shown;
 	int col_x[TUI_COL_N]; /* where each column's header starts (draw.c): a click sorts */
 	bool dragging;
-	bool hosts_busy; /* a host has a request out: redraw each second (slow) */
+	int64_t
+	    redraw_ms; /* when the screen changes with no news (tui_now_ms), -1 never (draw.c) */
 	bool quit;
 };
 
@@ -141,6 +142,16 @@ int tui_job_foreground(struct tui_ui *ui, int argc, char *const *argv);
  * program ("exec R:C -- sh") or with -t; -T and "-- sh -c ..." do not. */
 bool tui_cmd_interactive(int argc, char *const *argv);
 void tui_job_read(struct tui_ui *ui, size_t i);
+/* ":exec -- CMD...": CMD in the marked containers (no instance named). */
+bool tui_exec_is_fanout(int argc, char *const *argv);
+/*
+ * The CLI's fan-out for it: "exec --group-output T1 ... Tn -- CMD..." over
+ * targets[0..n) (each instance's output together, a summary at the end,
+ * exit 3 when one failed). Returns a NULL-terminated array (free it; the
+ * strings are borrowed) and its count in *argc_out, or NULL.
+ */
+char **tui_exec_fanout_argv(char (*const targets)[TUI_TARGET_LEN], size_t n, int argc,
+			    char *const *argv, int *argc_out);
 int tui_cli_main(int argc, char **argv);
 /* Records line (a line job j printed) as its last one, and as its error when it is "Error: ...". */
 void tui_job_note(struct tui_job *j, const char *line, unsigned seq);
