@@ -23,12 +23,47 @@ static int cmd_remote_save(struct lxf_cmd_ctx *ctx, int rc, struct lxf_err *err)
 	return rc ? lxf_cmd_fail(ctx, err) : LXF_EXIT_OK;
 }
 
+/*
+ * Says which groups a removed (to NULL) or renamed remote was in, once the
+ * change is saved: groups.c drops or renames it there, which the user did
+ * not name. groups: the list lxf_remotes_groups_of gave before the change.
+ */
+static void cmd_remote_groups_note(struct lxf_cmd_ctx *ctx, const char *name, const char *to,
+				   size_t n, const char *groups)
+{
+	if (n == 0)
+		return;
+	if (to)
+		fprintf(ctx->err, "Renamed '%s' to '%s' in group%s %s\n", name, to,
+			n > 1 ? "s" : "", groups);
+	else
+		fprintf(ctx->err, "Removed '%s' from group%s %s\n", name, n > 1 ? "s" : "", groups);
+}
+
+/* Says which groups had name as their only member: removing it removed them. */
+static void cmd_remote_groups_emptied(struct lxf_cmd_ctx *ctx, const char *name,
+				      struct json_object *before)
+{
+	if (!before)
+		return;
+	json_object_object_foreach(before, key, val)
+	{
+		if (json_object_array_length(val) == 1 &&
+		    strcmp(json_object_get_string(json_object_array_get_idx(val, 0)), name) == 0)
+			fprintf(ctx->err, "Group '%s' is empty and was removed\n", key);
+	}
+}
+
 static int cmd_remote_remove(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			     const struct lxf_cmd_args *args)
 {
 	struct lxf_err err = {0};
 
-	char crt[4096];
+	char crt[4096], groups[256];
+	size_t ng = lxf_remotes_groups_of(ctx->remotes, args->argv[0], groups, sizeof(groups));
+	/* A copy: removing the remote edits the groups in place. */
+	struct json_object *before =
+	    ctx->remotes->groups ? lxf_json_copy(ctx->remotes->groups) : NULL;
 	int st;
 
 	(void)self;
@@ -38,6 +73,12 @@ static int cmd_remote_remove(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx
 	st = cmd_remote_save(ctx, lxf_remotes_remove(ctx->remotes, args->argv[0], &err), &err);
 	if (st == LXF_EXIT_OK && crt[0])
 		(void)unlink(crt);
+	if (st == LXF_EXIT_OK) {
+		cmd_remote_groups_note(ctx, args->argv[0], NULL, ng, groups);
+		cmd_remote_groups_emptied(ctx, args->argv[0], before);
+	}
+	if (before)
+		json_object_put(before);
 	return st;
 }
 
@@ -46,7 +87,8 @@ static int cmd_remote_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx
 {
 	struct lxf_err err = {0};
 
-	char from[4096], to[4096];
+	char from[4096], to[4096], groups[256];
+	size_t ng = lxf_remotes_groups_of(ctx->remotes, args->argv[0], groups, sizeof(groups));
 	int st;
 
 	(void)self;
@@ -59,6 +101,8 @@ static int cmd_remote_rename(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx
 	/* The pinned certificate follows the name it is looked up by. */
 	if (st == LXF_EXIT_OK && from[0] && access(from, F_OK) == 0 && rename(from, to) != 0)
 		fprintf(ctx->err, "Warning: could not rename %s to %s\n", from, to);
+	if (st == LXF_EXIT_OK)
+		cmd_remote_groups_note(ctx, args->argv[0], args->argv[1], ng, groups);
 	return st;
 }
 
