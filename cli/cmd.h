@@ -42,6 +42,9 @@ enum {
 	LXF_OPT_UID,
 	LXF_OPT_GID,
 	LXF_OPT_MODE,
+	LXF_OPT_ALL = 500, /* --all [REMOTES] [FILTER...] (select.h), with --yes, --parallel N */
+	LXF_OPT_YES,
+	LXF_OPT_PARALLEL,
 };
 
 #define LXF_CMD_MAX_OPTS 16
@@ -73,6 +76,7 @@ enum lxf_cmd_target {
 struct lxf_cmd_args {
 	int argc; /* positional arguments */
 	char **argv;
+	int dash; /* argv[dash] is the first word after "--" (argc: none after it); -1: no "--" */
 	size_t nopts;
 	struct {
 		int val;
