@@ -150,6 +150,15 @@ static void draw_down(const struct tui_ui *ui, const struct tui_host *h, int64_t
 	printw(" %s%s", reason, tail);
 }
 
+/* The groups of host h, "web, db" (cut with ", ..."), "-" for none. Borrowed: buf. */
+static const char *host_groups(const struct tui_model *m, const struct tui_host *h, char *buf,
+			       size_t len)
+{
+	if (!m->remotes || lxf_remotes_groups_of(m->remotes, h->name, buf, len) == 0)
+		(void)snprintf(buf, len, "-");
+	return buf;
+}
+
 static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 {
 	struct tui_model *m = ui->m;
@@ -161,13 +170,13 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 	if (ui->host_cur >= (size_t)maxrows)
 		first = ui->host_cur - (size_t)maxrows + 1;
 	attron(A_BOLD);
-	mvprintw(y, 0, "%-2s%-12s %-11s %11s %5s %-19s %s", "", "HOST", "STATUS", "RUN/TOTAL",
-		 "CPUS", "MEMORY", "OPS");
+	mvprintw(y, 0, "%-2s%-12s %-11s %11s %5s %-19s %-3s  %s", "", "HOST", "STATUS", "RUN/TOTAL",
+		 "CPUS", "MEMORY", "OPS", "GROUPS");
 	attroff(A_BOLD);
 	ui->hosts_y0 = y + 1;
 	for (size_t i = first; i < m->nhosts && shown < maxrows; i++, shown++) {
 		const struct tui_host *h = &m->hosts[i];
-		char used[16], total[16], mem[40] = "-";
+		char used[16], total[16], mem[40] = "-", groups[64];
 		size_t run = 0, all = 0;
 		bool sel = ui->mode == TUI_M_HOSTS && i == ui->host_cur;
 		int slow = host_slow_secs(h, now);
@@ -202,7 +211,8 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 		else if (slow)
 			printw(" no answer for %d s; the rows below may be stale", slow);
 		else
-			printw(" %5zu/%-5zu %5d %-19s %zu", run, all, h->ncpu, mem, h->nops);
+			printw(" %5zu/%-5zu %5d %-19s %-3zu  %s", run, all, h->ncpu, mem, h->nops,
+			       host_groups(m, h, groups, sizeof(groups)));
 		if (sel)
 			attroff(A_REVERSE);
 	}

@@ -11,9 +11,11 @@
 int tui_group_expand(void *ctx, const char *spec, char ***names, size_t *n, char *errbuf,
 		     size_t errlen)
 {
-	(void)ctx;
-	*names = NULL;
-	*n = 0;
-	(void)snprintf(errbuf, errlen, "%s: host groups are not supported yet", spec);
-	return -1;
+	struct lxf_err err = {0};
+
+	if (lxf_remotes_expand(ctx, spec, names, n, &err) != 0) {
+		(void)snprintf(errbuf, errlen, "%s", err.msg);
+		return -1;
+	}
+	return 0;
 }
