@@ -39,6 +39,7 @@ command -v tmux >/dev/null || fail "tmux missing"
 hosts_up "$HOSTS"
 hosts_import_image 1
 assert_exit 0 lxf_run init busybox h1:ev1
+creators=()
 for ((i = 1; i <= HOSTS; i++)); do
 	(
 		for ((k = 0; k < PER_HOST; k++)); do
@@ -47,8 +48,10 @@ for ((i = 1; i <= HOSTS; i++)); do
 				fail "create h$i:t$k"
 		done
 	) &
+	creators+=($!)
 done
-wait
+# Not a bare wait: the harness's watchdog is a child too.
+wait "${creators[@]}"
 total=$((HOSTS * PER_HOST + 1))
 lxfe_log "created $total containers"
 
