@@ -195,7 +195,8 @@ static void key_host_groups(struct tui_ui *ui, const struct tui_key *k)
 	size_t off = 0;
 
 	(void)k;
-	if (!ui->m->remotes || lxf_remotes_groups_of(ui->m->remotes, name, list, sizeof(list)) == 0) {
+	if (!ui->m->remotes ||
+	    lxf_remotes_groups_of(ui->m->remotes, name, list, sizeof(list)) == 0) {
 		tui_say(ui, "%s is in no group", name);
 		return;
 	}
