@@ -93,10 +93,12 @@ static void fmt_cpu(char *buf, size_t len, const struct tui_row *r)
 		(void)snprintf(buf, len, "%d.%d%%", r->cpu_pm / 10, r->cpu_pm % 10);
 }
 
-/* Seconds a request to an up host has waited, when that is TUI_SLOW_MS or more. */
+/* Seconds a request to a host not down has waited, when that is TUI_SLOW_MS or more. */
 static int host_slow_secs(const struct tui_host *h, int64_t now_ms)
 {
-	if (h->status != TUI_HOST_UP || !h->req_since_ms || now_ms - h->req_since_ms < TUI_SLOW_MS)
+	/* Connecting too: a host hung before its first answer is slow, not "connecting". */
+	if (h->status == TUI_HOST_DOWN || !h->req_since_ms ||
+	    now_ms - h->req_since_ms < TUI_SLOW_MS)
 		return 0;
 	return (int)((now_ms - h->req_since_ms) / 1000);
 }
@@ -111,7 +113,7 @@ static void host_redraw_at(const struct tui_host *h, int64_t now, int64_t *at)
 {
 	int64_t t = -1;
 
-	if (h->status == TUI_HOST_UP && h->req_since_ms) {
+	if (h->status != TUI_HOST_DOWN && h->req_since_ms) {
 		int64_t age = now - h->req_since_ms;
 
 		t = age < TUI_SLOW_MS ? h->req_since_ms + TUI_SLOW_MS : now + 1000 - age % 1000;

@@ -15,9 +15,10 @@
 # cursor without a doubled blank; n launches through the host and image
 # pickers; s in the details lists snapshots to take, restore and delete;
 # l shows the container's console log. "@web" in the filter keeps the
-# hosts of group web; ":exec -- CMD" runs CMD in the marked containers
-# into a results view with each one's output and the summary (exit 3 when
-# one failed).
+# hosts of group web, the host panel shows each host's groups and @ there
+# filters to them; ":exec -- CMD" runs CMD in the marked containers into
+# a results view with each one's output and the summary (exit 3 when one
+# failed).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -96,6 +97,16 @@ screen_has "filter:@web" || fail "filter @web not in force: $(screen)"
 keys / @ n o p e
 need 5 screen_has "nope"
 keys Escape
+need 5 row_has a1 RUNNING
+# The host panel shows each host's groups; @ on h2 shows its groups only.
+h2_in_web() { screen | grep -Eq '^> ?h2 .* web *$'; }
+keys h k k j
+need 5 h2_in_web
+keys @
+need 5 screen_has "filter:@web"
+need 5 screen_lacks " a1 "
+keys Escape
+need 5 screen_has "filter cleared"
 need 5 row_has a1 RUNNING
 
 # --- marks: Ctrl-A every row shown, V from the row marked last to the cursor.
