@@ -394,9 +394,7 @@ int tui_filter_parse(const char *text, struct tui_filter *f, char *errbuf, size_
 
 static void term_hosts_free(struct tui_filter_term *t)
 {
-	for (size_t i = 0; i < t->nhosts; i++)
-		free(t->hosts[i]);
-	free(t->hosts);
+	lxf_remotes_names_free(t->hosts, t->nhosts);
 	t->hosts = NULL;
 	t->nhosts = 0;
 }
