@@ -230,7 +230,7 @@ _lxf()
 	--env | --cwd | --user | --group | --timeout | -p | --profile)
 		return
 		;;
-	--password | --token | --name | --projects | --alias)
+	--password | --token | --name | --projects | --alias | --parallel)
 		return
 		;;
 	--conf)
