@@ -19,7 +19,10 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "exec-all.h"
 #include "json.h"
+#include "select.h"
+#include "target.h"
 #include "term.h"
 #include "ws.h"
 
@@ -28,6 +31,7 @@ enum {
 	EXEC_OPT_CWD,
 	EXEC_OPT_USER,
 	EXEC_OPT_GROUP,
+	EXEC_OPT_GROUP_OUTPUT,
 };
 
 #define EXEC_READ_MAX 32768
@@ -58,6 +62,7 @@ static int exec_fd_out = STDOUT_FILENO, exec_fd_err = STDERR_FILENO; /* ud of th
 struct exec_waiter {
 	pthread_t thr;
 	struct lxf_client *c;
+	long answer_secs;
 	const char *op;
 	struct json_object *result;
 	struct lxf_err err;
@@ -65,26 +70,12 @@ struct exec_waiter {
 	int done_fd;
 };
 
-/*
- * GET <op>/wait by hand rather than lxf_client_wait_op: a command that
- * could not run fails the operation but still has metadata.return (127 for
- * "Command not found"), and that is our exit status, as for lxc.
- */
+/* The operation's end, on its own thread so that the main loop can poll. */
 static void *exec_wait_thread(void *arg)
 {
 	struct exec_waiter *w = arg;
-	struct lxf_response resp = {0};
-	char path[1024];
 
-	if (snprintf(path, sizeof(path), "%s/wait", w->op) >= (int)sizeof(path))
-		w->rc = lxf_err_set(&w->err, LXF_EINVAL, "operation path too long");
-	else
-		w->rc = lxf_client_request(w->c, "GET", path, NULL, &resp, &w->err);
-	if (resp.metadata && json_object_is_type(resp.metadata, json_type_object)) {
-		w->result = json_object_get(resp.metadata);
-		w->rc = 0;
-	}
-	lxf_response_fini(&resp);
+	w->rc = lxf_exec_op_wait(w->c, w->answer_secs, w->op, &w->result, &w->err);
 	(void)!write(w->done_fd, "x", 1);
 	return NULL;
 }
@@ -100,9 +91,12 @@ static int exec_send_control(struct lxf_ws *ctl, int sig, struct lxf_err *err)
 	return lxf_ws_send(ctl, msg, (size_t)n, false, err);
 }
 
-/* Builds the POST body. Returns 0 or -LXF_EUSAGE for a bad flag value. */
-static int exec_body(const struct lxf_cmd_args *args, bool interactive, struct json_object **out,
-		     struct lxf_err *err)
+/*
+ * Builds the POST body for the command args->argv[first..]. Returns 0 or
+ * -LXF_EUSAGE for a bad flag value.
+ */
+static int exec_body(const struct lxf_cmd_args *args, int first, bool interactive,
+		     struct json_object **out, struct lxf_err *err)
 {
 	struct json_object *body = json_object_new_object(), *cmd = json_object_new_array(),
 			   *env = json_object_new_object();
@@ -114,7 +108,7 @@ static int exec_body(const struct lxf_cmd_args *args, bool interactive, struct j
 		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (int i = 1; i < args->argc; i++)
+	for (int i = first; i < args->argc; i++)
 		json_object_array_add(cmd, json_object_new_string(args->argv[i]));
 	if (interactive && term && *term)
 		(void)lxf_json_add_str(env, "TERM", term);
@@ -213,6 +207,123 @@ static void exec_pump(bool interactive, bool read_stdin, struct lxf_ws *in, stru
 	}
 }
 
+/* Several targets, --all, or a fan-out flag: the command runs in each (exec-all.c). */
+static bool exec_fans_out(const struct lxf_cmd_args *args)
+{
+	return lxf_args_has(args, LXF_OPT_ALL) || lxf_args_has(args, EXEC_OPT_GROUP_OUTPUT) ||
+	       lxf_args_has(args, LXF_OPT_PARALLEL) || args->dash > 1;
+}
+
+/* The instances words[0..n) name, each "[REMOTE:]NAME" placed as for one exec. */
+static int exec_targets(struct lxf_cmd_ctx *ctx, char *const *words, size_t n,
+			struct lxf_exec_item *v, struct lxf_err *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *rname = NULL, *nm = NULL;
+
+		rc = lxf_cmd_parse_arg(ctx, words[i], LXF_NAME_INSTANCE, &rname, &nm, err);
+		if (rc == 0 && !*nm)
+			rc =
+			    lxf_err_set(err, LXF_EUSAGE, "missing instance name in '%s'", words[i]);
+		if (rc == 0) {
+			const char *rn = rname ? rname : ctx->remotes->default_remote;
+
+			v[i].remote = lxf_remotes_find(ctx->remotes, rn);
+			if (!v[i].remote)
+				rc = lxf_remotes_unknown(ctx->remotes, rn, err);
+		}
+		v[i].name = rc == 0 ? nm : NULL;
+		if (rc)
+			free(nm);
+		free(rname);
+	}
+	return rc;
+}
+
+/*
+ * --all: the running instances the words pick (select.h); the remotes that
+ * did not answer go to o->down. *v and o->down: free() (the names are sel's).
+ */
+static int exec_select(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args,
+		       struct lxf_sel *sel, struct lxf_exec_item **v, size_t *n,
+		       struct lxf_exec_all_opts *o, struct lxf_err *err)
+{
+	struct lxf_exec_down *down;
+	int rc = lxf_select(ctx->remotes, args->dash, args->argv, sel, err);
+
+	if (rc)
+		return rc;
+	*v = calloc(sel->n ? sel->n : 1, sizeof(**v));
+	down = calloc(sel->nfails ? sel->nfails : 1, sizeof(*down));
+	o->down = down;
+	if (!*v || !down)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	/* A stopped instance has nothing to run the command in: not picked. */
+	for (size_t i = 0; i < sel->n; i++) {
+		const char *status = lxf_json_str(sel->v[i].inst, "status");
+
+		if (status && strcmp(status, "Running") == 0)
+			(*v)[(*n)++] = (struct lxf_exec_item){sel->v[i].remote, sel->v[i].name};
+	}
+	for (size_t i = 0; i < sel->nfails; i++)
+		down[i] = (struct lxf_exec_down){sel->fails[i].remote->name, sel->fails[i].err.msg};
+	o->ndown = sel->nfails;
+	if (*n == 0 && o->ndown == 0)
+		return lxf_err_set(err, LXF_ENOENT, "no running instance matches");
+	return 0;
+}
+
+static int exec_fan_out(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			const struct lxf_cmd_args *args)
+{
+	struct lxf_exec_all_opts o = {.group = lxf_args_has(args, EXEC_OPT_GROUP_OUTPUT),
+				      .parallel = LXF_EXEC_ALL_PARALLEL};
+	const char *par = lxf_args_get(args, LXF_OPT_PARALLEL);
+	bool all = lxf_args_has(args, LXF_OPT_ALL);
+	struct lxf_sel sel = {0};
+	struct lxf_exec_item *v = NULL;
+	struct lxf_err err = {0};
+	size_t n = 0;
+	int st, rc;
+
+	if (lxf_args_has(args, 't'))
+		return lxf_cmd_usage_error(self, ctx,
+					   "-t needs one instance: a fan-out has no terminal");
+	if (args->dash < 0 || args->dash == args->argc)
+		return lxf_cmd_usage_error(self, ctx, "%s need '--' before the command",
+					   all ? "--all and its filters" : "several instances");
+	if (!all && args->dash == 0)
+		return lxf_cmd_usage_error(self, ctx, "no instance before '--'");
+	if (par) {
+		char *end;
+		long p = strtol(par, &end, 10);
+
+		if (!*par || *end || p < 1 || p > 4096)
+			return lxf_cmd_usage_error(self, ctx, "bad --parallel '%s': want 1-4096",
+						   par);
+		o.parallel = (unsigned)p;
+	}
+	rc = exec_body(args, args->dash, false, &o.body, &err);
+	if (rc == 0 && all)
+		rc = exec_select(ctx, args, &sel, &v, &n, &o, &err);
+	else if (rc == 0) {
+		n = (size_t)args->dash;
+		v = calloc(n, sizeof(*v));
+		rc = v ? exec_targets(ctx, args->argv, n, v, &err)
+		       : lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+	}
+	st = rc ? lxf_cmd_error(self, ctx, &err) : lxf_exec_all(ctx, v, n, &o);
+	for (size_t i = 0; !all && v && i < n; i++)
+		free((char *)v[i].name);
+	free(v);
+	free((void *)o.down);
+	lxf_sel_fini(&sel);
+	json_object_put(o.body);
+	return st;
+}
+
 static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		     const struct lxf_cmd_args *args)
 {
@@ -231,7 +342,11 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		return lxf_cmd_usage_error(self, ctx, "-t and -T cannot be used together");
 	interactive = lxf_args_has(args, 't') ||
 		      (!lxf_args_has(args, 'T') && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
-	rc = exec_body(args, interactive, &body, &err); /* a bad flag value: a usage error */
+	if (exec_fans_out(args))
+		return exec_fan_out(self, ctx, args);
+	if (args->argc < 2)
+		return lxf_cmd_usage_error(self, ctx, "wrong number of arguments");
+	rc = exec_body(args, 1, interactive, &body, &err); /* a bad flag value: a usage error */
 	if (rc == 0)
 		rc = lxf_term_target(ctx, args->argv[0], &c, &wc, &name, &err);
 	if (rc == 0)
@@ -265,6 +380,7 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (lxf_term_signals_on(exec_fwd_signals, EXEC_NSIG, &err) != 0)
 		goto fail;
 	waiter.c = c;
+	waiter.answer_secs = ctx->remotes->timeout_secs;
 	waiter.op = resp.operation;
 	waiter.done_fd = done[1];
 	if (pthread_create(&waiter.thr, NULL, exec_wait_thread, &waiter) != 0) {
@@ -290,16 +406,8 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		(void)lxf_ws_wait_closed(ws_err, EXEC_DRAIN_MS);
 	if (interactive)
 		(void)lxf_ws_wait_closed(ws_in, EXEC_DRAIN_MS);
-	{
-		struct json_object *ret = lxf_json_path(waiter.result, "metadata.return");
-		const char *opfail = lxf_json_str(waiter.result, "err");
-
-		if (!ret && opfail && *opfail) {
-			(void)lxf_err_set(&err, LXF_EIO, "%s", opfail);
-			goto fail;
-		}
-		st = ret ? json_object_get_int(ret) & 0xff : LXF_EXIT_OK;
-	}
+	if (lxf_exec_status(waiter.result, &st, &err) != 0)
+		goto fail;
 	goto out;
 fail:
 	st = lxf_cmd_error(self, ctx, &err);
@@ -319,12 +427,20 @@ out:
 	return st;
 }
 
+static const char exec_help[] =
+    "Several instances before --, or --all [REMOTES] [FILTER...] (as lxf list's:\n"
+    "the running instances they pick), run the command in each at once, without\n"
+    "stdin: each output line prefixed REMOTE:NAME: (stderr's on stderr), or with\n"
+    "--group-output each instance's output in one block; then a summary on stderr.\n"
+    "Exit 0 when every command exited 0, else 3.\n";
+
 const struct lxf_cmd lxf_cmd_exec_entry = {
     .name = "exec",
-    .usage = "[REMOTE:]NAME [-t|-T] [-n] [--env KEY=VALUE]... [--cwd DIR] [--user UID] "
-	     "[--group GID] -- COMMAND [ARGS...]",
+    .usage = "{[REMOTE:]NAME...|--all [REMOTES] [FILTER...]} [-t|-T] [-n] [--env KEY=VALUE]... "
+	     "[--cwd DIR] [--user UID] "
+	     "[--group GID] [--group-output] [--parallel N] -- COMMAND [ARGS...]",
     .summary = "Run a command in an instance",
-    .min_args = 2,
+    .min_args = 1, /* --all -- CMD; one instance needs two (exec_exec) */
     .max_args = -1,
     .opts =
 	{
@@ -335,6 +451,13 @@ const struct lxf_cmd lxf_cmd_exec_entry = {
 	    {"cwd", EXEC_OPT_CWD, required_argument, "DIR", "Working directory of the command"},
 	    {"user", EXEC_OPT_USER, required_argument, "UID", "User ID to run the command as"},
 	    {"group", EXEC_OPT_GROUP, required_argument, "GID", "Group ID to run the command as"},
+	    {"all", LXF_OPT_ALL, no_argument, NULL,
+	     "Run in every running instance the words before -- pick (as lxf list's)"},
+	    {"group-output", EXEC_OPT_GROUP_OUTPUT, no_argument, NULL,
+	     "Several instances: each one's output in one block"},
+	    {"parallel", LXF_OPT_PARALLEL, required_argument, "N",
+	     "Several instances: at most N at once (default 32)"},
 	},
     .exec = exec_exec,
+    .help = exec_help,
 };

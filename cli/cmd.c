@@ -345,10 +345,10 @@ static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int arg
 {
 	struct option lopts[LXF_CMD_MAX_OPTS + 4];
 	char shorts[LXF_CMD_MAX_OPTS * 2 + 7] = ":h";
-	const char *fs;
+	const char *fs, *after_dash = NULL;
 	struct lxf_err err = {0};
 	size_t no = 0, sl = 2;
-	int c, idx;
+	int c, idx, dash = -1;
 
 	*help = false;
 	memset(args, 0, sizeof(*args));
@@ -375,6 +375,13 @@ static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int arg
 	shorts[sl] = '\0';
 	lopts[no++] = (struct option){"help", no_argument, NULL, 'h'};
 	lopts[no] = (struct option){NULL, 0, NULL, 0};
+	/* getopt moves "--" before the positional words: remember which word
+	 * followed it (exec's targets end there). */
+	for (int i = 1; i < argc && dash < 0; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dash = i;
+			after_dash = i + 1 < argc ? argv[i + 1] : NULL;
+		}
 	optind = 0; /* GNU: a full reset, so lxf_cmd_run can run again */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, lopts, &idx)) != -1) {
@@ -397,6 +404,12 @@ static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int arg
 	}
 	args->argc = argc - optind;
 	args->argv = argv + optind;
+	args->dash = dash < 0 ? -1 : args->argc;
+	for (int i = 0; after_dash && i < args->argc; i++)
+		if (args->argv[i] == after_dash) {
+			args->dash = i;
+			break;
+		}
 	/* --all's words are a selection (each.h), not the entry's arguments. */
 	if (!lxf_args_has(args, LXF_OPT_ALL) &&
 	    (args->argc < cmd->min_args || (cmd->max_args >= 0 && args->argc > cmd->max_args)))

@@ -77,6 +77,7 @@ enum lxf_cmd_target {
 struct lxf_cmd_args {
 	int argc; /* positional arguments */
 	char **argv;
+	int dash; /* argv[dash] is the first word after "--" (argc: none after it); -1: no "--" */
 	size_t nopts;
 	struct {
 		int val;

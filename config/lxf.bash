@@ -325,6 +325,10 @@ _lxf()
 		# [R:] FILE [NAME]
 		((pos == 0)) && what=remote || what=file
 		;;
+	exec)
+		# exec --all takes remotes and filters, not instances.
+		[[ " ${words[*]} " == *" --all "* ]] && what=remote
+		;;
 	esac
 
 	# "R:" and "R:NAME", or a bare name on the default remote.
