@@ -105,7 +105,7 @@ fi
 t0=$(date +%s%N)
 for ((i = 1; i <= nhosts; i++)); do
 	for ((k = 1; k <= running; k++)); do
-		lxf_run exec "h$i:c$k" -- true || fail "exec h$i:c$k"
+		lxf_run exec "h$i:h$i-c$k" -- true || fail "exec h$i:h$i-c$k"
 	done
 done
 exec_seq=$(ms_since "$t0")

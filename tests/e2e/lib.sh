@@ -660,9 +660,14 @@ hosts_import_image() {
 }
 
 # hosts_populate M R [N...]: on each given host (default every host
-# brought up), imports busybox and makes containers c1..cM, c1..cR of them
-# running, the rest stopped. Hosts go eight at a time, each in a loop of
-# its own: what is paid is lxfd's import and creates, not lxf's turns.
+# brought up), imports busybox and makes containers hN-c1..hN-cM, the
+# first R running, the rest stopped. Hosts go eight at a time, each in a
+# loop of its own: what is paid is lxfd's import and creates, not lxf's
+# turns. The names differ from host to host because the hosts share one
+# cgroup tree: liblxc names a container's cgroups after it (suffixed -1,
+# -2... when taken), and two same-named containers started at once on two
+# hosts race for the same suffix (one fails "Failed to enter monitor
+# cgroup"), which separate machines never do.
 hosts_populate() {
 	local m=$1 r=$2 img i k verb hosts pids=() bad=0
 	shift 2
@@ -676,8 +681,11 @@ hosts_populate() {
 			for ((k = 1; k <= m; k++)); do
 				verb=init
 				[ "$k" -gt "$r" ] || verb=launch
-				lxf_run "$verb" busybox "h$i:c$k" >/dev/null ||
-					{ lxfe_log "$verb h$i:c$k failed" && exit 1; }
+				lxf_run "$verb" busybox "h$i:h$i-c$k" >/dev/null || {
+					lxfe_log "$verb h$i:h$i-c$k failed; the end of its liblxc log:"
+					tail -n 15 "$(host_dir "$i")/logs/h$i-c$k/lxc.log" >&2
+					exit 1
+				}
 			done
 		) &
 		pids+=($!)

@@ -67,10 +67,10 @@ broken() { # WHAT: stderr names every broken host
 }
 # `timeout 60` only catches a hang (the client's own is 5 s of silence):
 # no timing is asserted.
-lxf_t() { timeout 60 env LXF_CONF="$LXF_CONF" LXF_DIR="$LXFE_RUN/no-local" "$LXFE_LXF" "$@"; }
+T=(timeout 60 env LXF_CONF="$LXF_CONF" LXF_DIR="$LXFE_RUN/no-local")
 
 # lxf list: the live hosts' instances, the broken ones named, exit 3.
-assert_exit 3 lxf_t list -f csv -c r,n,s
+assert_exit 3 "${T[@]}" "$LXFE_LXF" list -f csv -c r,n,s
 for rc in h1,r1,RUNNING h2,r2,RUNNING h3,s3,STOPPED "lxd,$LXD_C,RUNNING"; do
 	assert_contains "$LXFE_OUT" "$rc" "list with 3 hosts broken"
 done
@@ -83,7 +83,7 @@ done
 # lxf exec --all: CMD in every running instance, the broken hosts
 # unreachable, exit 3.
 # shellcheck disable=SC2016 # expands in the container
-assert_exit 3 lxf_t exec --all -- sh -c 'echo ran-$(hostname)'
+assert_exit 3 "${T[@]}" "$LXFE_LXF" exec --all -- sh -c 'echo ran-$(hostname)'
 for n in r1 r2 "$LXD_C"; do
 	assert_contains "$LXFE_OUT" "ran-$n" "exec --all output"
 done
@@ -93,12 +93,12 @@ assert_contains "$LXFE_ERR" "unreachable" "exec --all summary"
 
 # lxf stop --all --yes --force status=running: every running instance of
 # the live hosts, LXD's included; exit 3 for the broken hosts.
-assert_exit 3 lxf_t stop --all --yes --force status=running
+assert_exit 3 "${T[@]}" "$LXFE_LXF" stop --all --yes --force status=running
 broken "stop --all"
 assert_eq STOPPED "$(container_state 1 r1)" "h1:r1 after stop --all"
 assert_eq STOPPED "$(container_state 2 r2)" "h2:r2 after stop --all"
 assert_contains "$(lxc_ list -f csv -c ns "$LXD_C")" "$LXD_C,STOPPED" "LXD's container after stop --all"
-assert_exit 3 lxf_t list -f csv -c r,n,s
+assert_exit 3 "${T[@]}" "$LXFE_LXF" list -f csv -c r,n,s
 assert_contains "$LXFE_OUT" "h3,s3,STOPPED" "the stopped one after stop --all"
 assert_not_contains "$LXFE_OUT" "RUNNING" "list after stop --all"
 
