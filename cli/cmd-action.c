@@ -2,12 +2,14 @@
 /*
  * lxf start|stop|restart|pause [REMOTE:]NAME...: PUT .../state and wait
  * on the operation. Each instance may live on another remote; the
- * dispatcher calls exec once per instance (LXF_CMD_F_EACH).
+ * dispatcher calls exec once per instance (LXF_CMD_F_EACH), or per
+ * instance an --all selection picks (each-all.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "each.h"
 #include "json.h"
 
 /* --timeout SECONDS, -1 (none) when not given. */
@@ -83,29 +85,35 @@ out:
 		{"force", 'f', no_argument, NULL, "Force the action (kill on stop)"},              \
 		    {"timeout", LXF_OPT_TIMEOUT_VAL, required_argument, "SECONDS",                 \
 		     "Clean shutdown timeout (-1: none)"},                                         \
+		    LXF_EACH_ALL_OPTS,                                                             \
 	}
 
 /* The four entries differ only in name, usage, summary and the action sent (.data). */
 #define ACTION_ENTRY(nm, use, sum, action)                                                         \
 	.name = (nm), .usage = (use), .summary = (sum), .min_args = 1, .max_args = -1,             \
-	.target = LXF_CMD_T_INSTANCE, .flags = LXF_CMD_F_EACH, .data = (action),                   \
-	.opts = ACTION_OPTS, .check = cmd_action_check, .exec = cmd_action_exec
+	.target = LXF_CMD_T_INSTANCE, .flags = LXF_CMD_F_EACH | LXF_CMD_F_ALL, .data = (action),   \
+	.opts = ACTION_OPTS, .check = cmd_action_check, .exec = cmd_action_exec,                   \
+	.help = LXF_EACH_ALL_HELP
 
 const struct lxf_cmd lxf_cmd_start_entry = {
-    ACTION_ENTRY("start", "[REMOTE:]NAME...", "Start instances (resumes paused ones)", "start"),
+    ACTION_ENTRY("start", "[REMOTE:]NAME... | --all [REMOTES] [FILTER...]",
+		 "Start instances (resumes paused ones)", "start"),
 };
 
 const struct lxf_cmd lxf_cmd_stop_entry = {
-    ACTION_ENTRY("stop", "[REMOTE:]NAME... [--force] [--timeout SECONDS]", "Stop instances",
-		 "stop"),
+    ACTION_ENTRY("stop",
+		 "[REMOTE:]NAME... | --all [REMOTES] [FILTER...] [--force] [--timeout SECONDS]",
+		 "Stop instances", "stop"),
 };
 
 const struct lxf_cmd lxf_cmd_restart_entry = {
-    ACTION_ENTRY("restart", "[REMOTE:]NAME... [--force] [--timeout SECONDS]", "Restart instances",
-		 "restart"),
+    ACTION_ENTRY("restart",
+		 "[REMOTE:]NAME... | --all [REMOTES] [FILTER...] [--force] [--timeout SECONDS]",
+		 "Restart instances", "restart"),
 };
 
 const struct lxf_cmd lxf_cmd_pause_entry = {
-    ACTION_ENTRY("pause", "[REMOTE:]NAME...", "Pause (freeze) instances", "freeze"),
+    ACTION_ENTRY("pause", "[REMOTE:]NAME... | --all [REMOTES] [FILTER...]",
+		 "Pause (freeze) instances", "freeze"),
     .aliases = {"freeze"},
 };

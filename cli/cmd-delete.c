@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "each.h"
 #include "json.h"
 #include "snap.h"
 
@@ -93,8 +94,21 @@ out:
 	return rc ? lxf_cmd_error(self, ctx, &err) : LXF_EXIT_OK;
 }
 
-const struct lxf_cmd lxf_cmd_delete_entry = LXF_CMD_ENTRY(
-    "delete", "rm", "[REMOTE:]NAME[/SNAPSHOT]... [-f] [-i]", "Delete instances and snapshots", 1,
-    -1, LXF_CMD_T_SNAPSHOT, LXF_CMD_F_EACH | LXF_CMD_F_DESTRUCTIVE, cmd_delete_exec,
-    {"force", 'f', no_argument, NULL, "Stop running instances first"},
-    {"interactive", 'i', no_argument, NULL, "Ask before each one (needs a terminal)"});
+const struct lxf_cmd lxf_cmd_delete_entry = {
+    .name = "delete",
+    .aliases = {"rm"},
+    .usage = "[REMOTE:]NAME[/SNAPSHOT]... | --all [REMOTES] [FILTER...] [-f] [-i]",
+    .summary = "Delete instances and snapshots",
+    .min_args = 1,
+    .max_args = -1,
+    .target = LXF_CMD_T_SNAPSHOT,
+    .flags = LXF_CMD_F_EACH | LXF_CMD_F_DESTRUCTIVE | LXF_CMD_F_ALL,
+    .opts =
+	{
+	    {"force", 'f', no_argument, NULL, "Stop running instances first"},
+	    {"interactive", 'i', no_argument, NULL, "Ask before each one (needs a terminal)"},
+	    LXF_EACH_ALL_OPTS,
+	},
+    .exec = cmd_delete_exec,
+    .help = LXF_EACH_ALL_HELP,
+};

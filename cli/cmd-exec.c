@@ -21,6 +21,7 @@
 #include "cmd.h"
 #include "exec-all.h"
 #include "json.h"
+#include "select.h"
 #include "target.h"
 #include "term.h"
 #include "ws.h"
@@ -30,8 +31,6 @@ enum {
 	EXEC_OPT_CWD,
 	EXEC_OPT_USER,
 	EXEC_OPT_GROUP,
-	EXEC_OPT_ALL,
-	EXEC_OPT_PARALLEL,
 	EXEC_OPT_GROUP_OUTPUT,
 };
 
@@ -63,6 +62,7 @@ static int exec_fd_out = STDOUT_FILENO, exec_fd_err = STDERR_FILENO; /* ud of th
 struct exec_waiter {
 	pthread_t thr;
 	struct lxf_client *c;
+	long answer_secs;
 	const char *op;
 	struct json_object *result;
 	struct lxf_err err;
@@ -75,7 +75,7 @@ static void *exec_wait_thread(void *arg)
 {
 	struct exec_waiter *w = arg;
 
-	w->rc = lxf_exec_op_wait(w->c, w->op, &w->result, &w->err);
+	w->rc = lxf_exec_op_wait(w->c, w->answer_secs, w->op, &w->result, &w->err);
 	(void)!write(w->done_fd, "x", 1);
 	return NULL;
 }
@@ -210,8 +210,8 @@ static void exec_pump(bool interactive, bool read_stdin, struct lxf_ws *in, stru
 /* Several targets, --all, or a fan-out flag: the command runs in each (exec-all.c). */
 static bool exec_fans_out(const struct lxf_cmd_args *args)
 {
-	return lxf_args_has(args, EXEC_OPT_ALL) || lxf_args_has(args, EXEC_OPT_GROUP_OUTPUT) ||
-	       lxf_args_has(args, EXEC_OPT_PARALLEL) || args->dash > 1;
+	return lxf_args_has(args, LXF_OPT_ALL) || lxf_args_has(args, EXEC_OPT_GROUP_OUTPUT) ||
+	       lxf_args_has(args, LXF_OPT_PARALLEL) || args->dash > 1;
 }
 
 /* The instances words[0..n) name, each "[REMOTE:]NAME" placed as for one exec. */
@@ -242,23 +242,60 @@ static int exec_targets(struct lxf_cmd_ctx *ctx, char *const *words, size_t n,
 	return rc;
 }
 
+/*
+ * --all: the running instances the words pick (select.h); the remotes that
+ * did not answer go to o->down. *v and o->down: free() (the names are sel's).
+ */
+static int exec_select(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args,
+		       struct lxf_sel *sel, struct lxf_exec_item **v, size_t *n,
+		       struct lxf_exec_all_opts *o, struct lxf_err *err)
+{
+	struct lxf_exec_down *down;
+	int rc = lxf_select(ctx->remotes, args->dash, args->argv, sel, err);
+
+	if (rc)
+		return rc;
+	*v = calloc(sel->n ? sel->n : 1, sizeof(**v));
+	down = calloc(sel->nfails ? sel->nfails : 1, sizeof(*down));
+	o->down = down;
+	if (!*v || !down)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	/* A stopped instance has nothing to run the command in: not picked. */
+	for (size_t i = 0; i < sel->n; i++) {
+		const char *status = lxf_json_str(sel->v[i].inst, "status");
+
+		if (status && strcmp(status, "Running") == 0)
+			(*v)[(*n)++] = (struct lxf_exec_item){sel->v[i].remote, sel->v[i].name};
+	}
+	for (size_t i = 0; i < sel->nfails; i++)
+		down[i] = (struct lxf_exec_down){sel->fails[i].remote->name, sel->fails[i].err.msg};
+	o->ndown = sel->nfails;
+	if (*n == 0 && o->ndown == 0)
+		return lxf_err_set(err, LXF_ENOENT, "no running instance matches");
+	return 0;
+}
+
 static int exec_fan_out(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			const struct lxf_cmd_args *args)
 {
 	struct lxf_exec_all_opts o = {.group = lxf_args_has(args, EXEC_OPT_GROUP_OUTPUT),
 				      .parallel = LXF_EXEC_ALL_PARALLEL};
-	const char *par = lxf_args_get(args, EXEC_OPT_PARALLEL);
+	const char *par = lxf_args_get(args, LXF_OPT_PARALLEL);
+	bool all = lxf_args_has(args, LXF_OPT_ALL);
+	struct lxf_sel sel = {0};
 	struct lxf_exec_item *v = NULL;
 	struct lxf_err err = {0};
-	size_t n = args->dash > 0 ? (size_t)args->dash : 0;
-	int st;
+	size_t n = 0;
+	int st, rc;
 
 	if (lxf_args_has(args, 't'))
 		return lxf_cmd_usage_error(self, ctx,
 					   "-t needs one instance: a fan-out has no terminal");
 	if (args->dash < 0 || args->dash == args->argc)
-		return lxf_cmd_usage_error(self, ctx,
-					   "several instances need '--' before the command");
+		return lxf_cmd_usage_error(self, ctx, "%s need '--' before the command",
+					   all ? "--all and its filters" : "several instances");
+	if (!all && args->dash == 0)
+		return lxf_cmd_usage_error(self, ctx, "no instance before '--'");
 	if (par) {
 		char *end;
 		long p = strtol(par, &end, 10);
@@ -268,20 +305,21 @@ static int exec_fan_out(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 						   par);
 		o.parallel = (unsigned)p;
 	}
-	if (exec_body(args, args->dash, false, &o.body, &err) != 0)
-		return lxf_cmd_error(self, ctx, &err);
-	v = calloc(n ? n : 1, sizeof(*v));
-	if (!v)
-		(void)lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-	if (!v || exec_targets(ctx, args->argv, n, v, &err) != 0) {
-		st = lxf_cmd_error(self, ctx, &err);
-		goto out;
+	rc = exec_body(args, args->dash, false, &o.body, &err);
+	if (rc == 0 && all)
+		rc = exec_select(ctx, args, &sel, &v, &n, &o, &err);
+	else if (rc == 0) {
+		n = (size_t)args->dash;
+		v = calloc(n, sizeof(*v));
+		rc = v ? exec_targets(ctx, args->argv, n, v, &err)
+		       : lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 	}
-	st = lxf_exec_all(ctx, v, n, &o);
-out:
-	for (size_t i = 0; v && i < n; i++)
+	st = rc ? lxf_cmd_error(self, ctx, &err) : lxf_exec_all(ctx, v, n, &o);
+	for (size_t i = 0; !all && v && i < n; i++)
 		free((char *)v[i].name);
 	free(v);
+	free((void *)o.down);
+	lxf_sel_fini(&sel);
 	json_object_put(o.body);
 	return st;
 }
@@ -306,6 +344,8 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		      (!lxf_args_has(args, 'T') && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
 	if (exec_fans_out(args))
 		return exec_fan_out(self, ctx, args);
+	if (args->argc < 2)
+		return lxf_cmd_usage_error(self, ctx, "wrong number of arguments");
 	rc = exec_body(args, 1, interactive, &body, &err); /* a bad flag value: a usage error */
 	if (rc == 0)
 		rc = lxf_term_target(ctx, args->argv[0], &c, &wc, &name, &err);
@@ -340,6 +380,7 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (lxf_term_signals_on(exec_fwd_signals, EXEC_NSIG, &err) != 0)
 		goto fail;
 	waiter.c = c;
+	waiter.answer_secs = ctx->remotes->timeout_secs;
 	waiter.op = resp.operation;
 	waiter.done_fd = done[1];
 	if (pthread_create(&waiter.thr, NULL, exec_wait_thread, &waiter) != 0) {
@@ -386,12 +427,20 @@ out:
 	return st;
 }
 
+static const char exec_help[] =
+    "Several instances before --, or --all [REMOTES] [FILTER...] (as lxf list's:\n"
+    "the running instances they pick), run the command in each at once, without\n"
+    "stdin: each output line prefixed REMOTE:NAME: (stderr's on stderr), or with\n"
+    "--group-output each instance's output in one block; then a summary on stderr.\n"
+    "Exit 0 when every command exited 0, else 3.\n";
+
 const struct lxf_cmd lxf_cmd_exec_entry = {
     .name = "exec",
-    .usage = "[REMOTE:]NAME... [-t|-T] [-n] [--env KEY=VALUE]... [--cwd DIR] [--user UID] "
+    .usage = "{[REMOTE:]NAME...|--all [REMOTES] [FILTER...]} [-t|-T] [-n] [--env KEY=VALUE]... "
+	     "[--cwd DIR] [--user UID] "
 	     "[--group GID] [--group-output] [--parallel N] -- COMMAND [ARGS...]",
     .summary = "Run a command in an instance",
-    .min_args = 2,
+    .min_args = 1, /* --all -- CMD; one instance needs two (exec_exec) */
     .max_args = -1,
     .opts =
 	{
@@ -402,10 +451,13 @@ const struct lxf_cmd lxf_cmd_exec_entry = {
 	    {"cwd", EXEC_OPT_CWD, required_argument, "DIR", "Working directory of the command"},
 	    {"user", EXEC_OPT_USER, required_argument, "UID", "User ID to run the command as"},
 	    {"group", EXEC_OPT_GROUP, required_argument, "GID", "Group ID to run the command as"},
+	    {"all", LXF_OPT_ALL, no_argument, NULL,
+	     "Run in every running instance the words before -- pick (as lxf list's)"},
 	    {"group-output", EXEC_OPT_GROUP_OUTPUT, no_argument, NULL,
 	     "Several instances: each one's output in one block"},
-	    {"parallel", EXEC_OPT_PARALLEL, required_argument, "N",
+	    {"parallel", LXF_OPT_PARALLEL, required_argument, "N",
 	     "Several instances: at most N at once (default 32)"},
 	},
     .exec = exec_exec,
+    .help = exec_help,
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * lxf snapshot [REMOTE:]NAME [SNAP] and lxf restore [REMOTE:]NAME SNAP,
+ * lxf snapshot [REMOTE:]NAME [SNAP] (or --all [REMOTES] [FILTER...], each.h)
+ * and lxf restore [REMOTE:]NAME SNAP,
  * plus the snapshot table of `lxf info` and the snapshot deletion of
  * `lxf delete NAME/SNAP`.
  */
@@ -9,6 +10,7 @@
 
 #include "args.h"
 #include "cmd.h"
+#include "each.h"
 #include "json.h"
 #include "list.h"
 #include "output.h"
@@ -111,11 +113,22 @@ static int cmd_snap_body(const struct lxf_cmd_args *args, const char *key, const
 	return 0;
 }
 
+/*
+ * The snapshot name given: the second argument, else --name (the only
+ * way with --all, whose words are a selection); NULL for none.
+ */
+static const char *cmd_snap_name(const struct lxf_cmd_args *args)
+{
+	if (args->argc > 1 && !lxf_args_has(args, LXF_OPT_ALL))
+		return args->argv[1];
+	return lxf_args_get(args, LXF_OPT_SNAP_NAME);
+}
+
 /* The snapshot name of "lxf snapshot" and "lxf restore", if given: not empty, no '/'. */
 static int cmd_snap_check(const struct lxf_cmd *self, const struct lxf_cmd_args *args,
 			  struct lxf_err *err)
 {
-	const char *snap = args->argc > 1 ? args->argv[1] : NULL;
+	const char *snap = cmd_snap_name(args);
 
 	(void)self;
 	if (snap && (!*snap || strchr(snap, '/')))
@@ -126,7 +139,7 @@ static int cmd_snap_check(const struct lxf_cmd *self, const struct lxf_cmd_args 
 static int cmd_snapshot_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			     const struct lxf_cmd_args *args)
 {
-	const char *snap = args->argc > 1 ? args->argv[1] : NULL;
+	const char *snap = cmd_snap_name(args);
 	struct json_object *body = NULL;
 	struct lxf_err err = {0};
 	char path[1024];
@@ -175,18 +188,24 @@ static int cmd_restore_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 
 const struct lxf_cmd lxf_cmd_snapshot_entry = {
     .name = "snapshot",
-    .usage = "[REMOTE:]NAME [SNAPSHOT] [--stateful] [--reuse]",
+    .usage = "[REMOTE:]NAME [SNAPSHOT] | --all [REMOTES] [FILTER...] [--name SNAPSHOT] "
+	     "[--stateful] [--reuse]",
     .summary = "Take a snapshot of an instance",
     .min_args = 1,
     .max_args = 2,
     .target = LXF_CMD_T_INSTANCE,
+    .flags = LXF_CMD_F_ALL,
     .opts =
 	{
 	    {"stateful", LXF_OPT_STATEFUL, no_argument, NULL, "Include the running state"},
 	    {"reuse", LXF_OPT_REUSE, no_argument, NULL, "Replace a snapshot of the same name"},
+	    {"name", LXF_OPT_SNAP_NAME, required_argument, "SNAPSHOT",
+	     "The snapshot's name, for a selection"},
+	    LXF_EACH_ALL_OPTS,
 	},
     .check = cmd_snap_check,
     .exec = cmd_snapshot_exec,
+    .help = LXF_EACH_ALL_HELP,
 };
 
 const struct lxf_cmd lxf_cmd_restore_entry = {

@@ -410,7 +410,9 @@ static int cmd_parse(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int arg
 			args->dash = i;
 			break;
 		}
-	if (args->argc < cmd->min_args || (cmd->max_args >= 0 && args->argc > cmd->max_args))
+	/* --all's words are a selection (each.h), not the entry's arguments. */
+	if (!lxf_args_has(args, LXF_OPT_ALL) &&
+	    (args->argc < cmd->min_args || (cmd->max_args >= 0 && args->argc > cmd->max_args)))
 		return lxf_cmd_usage_error(cmd, ctx, "wrong number of arguments");
 	args->fmt = LXF_FMT_TABLE;
 	fs = lxf_args_get(args, 'f');
@@ -445,9 +447,14 @@ static int cmd_call_each(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx,
 			 struct lxf_cmd_args *args)
 {
 	size_t n = (size_t)args->argc;
-	struct lxf_each_target *v = calloc(n ? n : 1, sizeof(*v));
+	struct lxf_each_target *v = NULL;
+	struct lxf_err err = {0};
+	size_t max;
 	int st = LXF_EXIT_OK;
 
+	if (lxf_each_parallel_arg(args, &max, &err) != 0)
+		return lxf_cmd_error(cmd, ctx, &err);
+	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v) {
 		fputs("Error: out of memory\n", ctx->err);
 		return LXF_EXIT_ERROR;
@@ -461,7 +468,7 @@ static int cmd_call_each(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx,
 			goto out;
 		}
 	}
-	st = lxf_each_run(cmd, ctx, v, n, lxf_args_has(args, 'i'));
+	st = lxf_each_run_n(cmd, ctx, v, n, lxf_args_has(args, 'i') ? 1 : max);
 out:
 	for (size_t i = 0; i < n; i++)
 		lxf_cmd_target_fini(&v[i].args);
@@ -499,7 +506,9 @@ static int cmd_exec(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, int argc
 		st = lxf_cmd_error(cmd, ctx, &err);
 		goto out;
 	}
-	if (cmd->flags & LXF_CMD_F_EACH)
+	if ((cmd->flags & LXF_CMD_F_ALL) && lxf_args_has(args, LXF_OPT_ALL))
+		st = lxf_each_all(cmd, ctx, args);
+	else if (cmd->flags & LXF_CMD_F_EACH)
 		st = cmd_call_each(cmd, ctx, args);
 	else
 		st = cmd_call(cmd, ctx, args, args->argc ? args->argv[0] : NULL);

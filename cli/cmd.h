@@ -45,6 +45,7 @@ enum {
 	LXF_OPT_ALL = 500, /* --all [REMOTES] [FILTER...] (select.h), with --yes, --parallel N */
 	LXF_OPT_YES,
 	LXF_OPT_PARALLEL,
+	LXF_OPT_SNAP_NAME, /* snapshot --name SNAPSHOT, for --all */
 };
 
 #define LXF_CMD_MAX_OPTS 16
@@ -107,6 +108,7 @@ enum {
 	LXF_CMD_F_FORMAT = 0x2,      /* the dispatcher adds -f FORMAT, parsed into args->fmt */
 	LXF_CMD_F_EACH = 0x4,        /* exec runs once per positional argument, its target */
 	LXF_CMD_F_DESTRUCTIVE = 0x8, /* deletes or overwrites what it names */
+	LXF_CMD_F_ALL = 0x100,       /* --all selections run as targets (each.h's lxf_each_all) */
 };
 #define LXF_CMD_F_NOCONFIG 0x1 /* runs without loading config.yml */
 

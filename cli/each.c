@@ -8,7 +8,9 @@
  */
 #include "each.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,25 +96,28 @@ static void each_job_print(struct each_job *j, struct lxf_cmd_ctx *ctx)
 	(void)fflush(ctx->err);
 }
 
-/* Runs every target on up to LXF_EACH_MAX_THREADS threads; false: could not start. */
+/* Runs every target on up to max threads; false: could not start. */
 static bool each_parallel(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx,
-			  struct lxf_each_target *v, size_t n)
+			  struct lxf_each_target *v, size_t n, size_t max)
 {
 	struct each_pool p = {.cmd = cmd,
 			      .n = n,
 			      .lock = PTHREAD_MUTEX_INITIALIZER,
 			      .ended = PTHREAD_COND_INITIALIZER};
-	pthread_t threads[LXF_EACH_MAX_THREADS];
+	pthread_t *threads = calloc(n < max ? n : max, sizeof(*threads));
 	size_t nthreads = 0, opened = 0;
 	bool ok = false;
 
 	p.jobs = calloc(n, sizeof(*p.jobs));
-	if (!p.jobs)
+	if (!p.jobs || !threads) {
+		free(p.jobs);
+		free(threads);
 		return false;
+	}
 	for (; opened < n; opened++)
 		if (!each_job_open(&p.jobs[opened], ctx, &v[opened]))
 			goto out;
-	while (nthreads < n && nthreads < LXF_EACH_MAX_THREADS &&
+	while (nthreads < n && nthreads < max &&
 	       pthread_create(&threads[nthreads], NULL, each_worker, &p) == 0)
 		nthreads++;
 	if (nthreads == 0)
@@ -133,11 +138,35 @@ out:
 	for (size_t i = 0; i < n && i <= opened; i++)
 		each_job_close(&p.jobs[i]);
 	free(p.jobs);
+	free(threads);
 	return ok;
 }
 
 int lxf_each_run(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, struct lxf_each_target *v,
 		 size_t n, bool serial)
+{
+	return lxf_each_run_n(cmd, ctx, v, n, serial ? 1 : LXF_EACH_MAX_THREADS);
+}
+
+int lxf_each_parallel_arg(const struct lxf_cmd_args *args, size_t *max, struct lxf_err *err)
+{
+	const char *s = lxf_args_get(args, LXF_OPT_PARALLEL);
+	char *end;
+	unsigned long long v;
+
+	*max = LXF_EACH_MAX_THREADS;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || end == s || s[0] == '-' || v < 1 || v > SIZE_MAX / 2)
+		return lxf_err_set(err, LXF_EUSAGE, "bad --parallel '%s': a number, 1 or more", s);
+	*max = (size_t)v;
+	return 0;
+}
+
+int lxf_each_run_n(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, struct lxf_each_target *v,
+		   size_t n, size_t max)
 {
 	int st = LXF_EXIT_OK;
 	size_t fails = 0;
@@ -146,7 +175,7 @@ int lxf_each_run(const struct lxf_cmd *cmd, struct lxf_cmd_ctx *ctx, struct lxf_
 	for (size_t i = 0; n > 1 && i < n; i++)
 		if (v[i].rc && v[i].args.target_arg && !strstr(v[i].err.msg, v[i].args.target_arg))
 			lxf_err_prefix(&v[i].err, "%s", v[i].args.target_arg);
-	if (serial || n < 2 || !each_parallel(cmd, ctx, v, n)) {
+	if (max < 2 || n < 2 || !each_parallel(cmd, ctx, v, n, max)) {
 		for (size_t i = 0; i < n; i++) {
 			v[i].status = each_one(cmd, ctx, &v[i]);
 			if (v[i].status == LXF_EXIT_USAGE)

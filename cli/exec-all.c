@@ -79,23 +79,35 @@ struct ea_run {
 	size_t nrems;
 };
 
-int lxf_exec_op_wait(struct lxf_client *c, const char *op, struct json_object **result,
-		     struct lxf_err *err)
+int lxf_exec_op_wait(struct lxf_client *c, long answer_secs, const char *op,
+		     struct json_object **result, struct lxf_err *err)
 {
-	struct lxf_response resp = {0};
-	char path[1024];
+	/* Held waits shorter than the client's silence rule, so a command
+	 * that is quiet for longer is not taken for a dead server. */
+	long answer = answer_secs > 0 ? answer_secs : LXF_CLIENT_ANSWER_SECS;
+	long hold = answer > 2 ? answer - 2 : 1;
 	int rc;
 
 	*result = NULL;
-	if (snprintf(path, sizeof(path), "%s/wait", op) >= (int)sizeof(path))
-		return lxf_err_set(err, LXF_EINVAL, "operation path too long");
-	rc = lxf_client_request(c, "GET", path, NULL, &resp, err);
-	if (resp.metadata && json_object_is_type(resp.metadata, json_type_object)) {
-		*result = json_object_get(resp.metadata);
-		rc = 0;
+	for (;;) {
+		struct lxf_response resp = {0};
+		char path[1024];
+		int64_t status = 0;
+
+		if (snprintf(path, sizeof(path), "%s/wait?timeout=%ld", op, hold) >=
+		    (int)sizeof(path))
+			return lxf_err_set(err, LXF_EINVAL, "operation path too long");
+		rc = lxf_client_request(c, "GET", path, NULL, &resp, err);
+		if (resp.metadata && json_object_is_type(resp.metadata, json_type_object)) {
+			(void)lxf_json_get_int(resp.metadata, "status_code", false, &status, NULL);
+			if (status >= 200)
+				*result = json_object_get(resp.metadata);
+			rc = 0;
+		}
+		lxf_response_fini(&resp);
+		if (rc || *result)
+			return rc;
 	}
-	lxf_response_fini(&resp);
-	return rc;
 }
 
 int lxf_exec_status(struct json_object *result, int *status, struct lxf_err *err)
@@ -124,12 +136,13 @@ static void ea_write(struct ea_run *run, int fd, const struct lxf_buf *b)
 static void ea_emit_lines(struct ea_stream *s, bool flush)
 {
 	struct lxf_buf out = {0};
-	const char *p = s->part.data, *end = p ? p + s->part.len : NULL, *nl;
-	size_t done = 0;
+	const char *start = s->part.data, *p = start, *end = start + s->part.len, *nl;
 
-	while (p && p < end) {
+	if (!s->part.len)
+		return;
+	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl && !flush && s->part.len - done < EA_LINE_MAX)
+		if (!nl && !flush && (size_t)(end - p) < EA_LINE_MAX)
 			break;
 		if (!nl)
 			nl = end;
@@ -137,13 +150,12 @@ static void ea_emit_lines(struct ea_stream *s, bool flush)
 		    lxf_buf_add(&out, p, (size_t)(nl - p)) != 0 || lxf_buf_addc(&out, '\n') != 0)
 			break;
 		p = nl < end ? nl + 1 : end;
-		done = (size_t)(p - s->part.data);
 	}
 	ea_write(s->it->run, s->fd, &out);
 	lxf_buf_fini(&out);
-	if (done) {
-		memmove(s->part.data, s->part.data + done, s->part.len - done);
-		s->part.len -= done;
+	if (p > start) {
+		s->part.len -= (size_t)(p - start);
+		memmove(s->part.data, p, s->part.len);
 		s->part.data[s->part.len] = '\0';
 	}
 }
@@ -273,7 +285,8 @@ static void ea_run_one(struct ea_run *run, struct ea_item *it)
 	if (rc == 0)
 		rc = ea_open(it, wc, resp.operation, fds, out, &it->err);
 	if (rc == 0)
-		rc = lxf_exec_op_wait(c, resp.operation, &result, &it->err);
+		rc = lxf_exec_op_wait(c, run->ctx->remotes->timeout_secs, resp.operation, &result,
+				      &it->err);
 	if (rc)
 		goto fail;
 	/* The op ends when the command does; let the last output frames land. */

@@ -57,14 +57,17 @@ int lxf_exec_all(struct lxf_cmd_ctx *ctx, const struct lxf_exec_item *v, size_t 
 		 const struct lxf_exec_all_opts *o);
 
 /*
- * GET <op>/wait for an exec operation, by hand rather than
+ * Waits for the exec operation op with GET <op>/wait by hand rather than
  * lxf_client_wait_op: a command that could not run fails the operation
  * but still has metadata.return (127 for "Command not found"), and that is
- * its exit status, as for lxc. Returns 0 and *result (json_object_put) when
- * the server sent the operation, failed or not; else an error.
+ * its exit status, as for lxc. Each wait is held by the server for less
+ * than answer_secs (the client's silence rule; 0: the default), again and
+ * again, so a command may run quietly as long as it likes. Returns 0 and
+ * *result (json_object_put) once the operation has ended, failed or not;
+ * else an error.
  */
-int lxf_exec_op_wait(struct lxf_client *c, const char *op, struct json_object **result,
-		     struct lxf_err *err);
+int lxf_exec_op_wait(struct lxf_client *c, long answer_secs, const char *op,
+		     struct json_object **result, struct lxf_err *err);
 
 /*
  * The command's exit status (0-255) from the finished operation result

@@ -230,7 +230,7 @@ _lxf()
 	--env | --cwd | --user | --group | --timeout | -p | --profile)
 		return
 		;;
-	--password | --token | --name | --projects | --alias)
+	--password | --token | --name | --projects | --alias | --parallel)
 		return
 		;;
 	--conf)
@@ -324,6 +324,10 @@ _lxf()
 	import)
 		# [R:] FILE [NAME]
 		((pos == 0)) && what=remote || what=file
+		;;
+	exec)
+		# exec --all takes remotes and filters, not instances.
+		[[ " ${words[*]} " == *" --all "* ]] && what=remote
 		;;
 	esac
 
