@@ -75,6 +75,7 @@ until table_full; do
 	sleep 0.02
 done
 start_ms=$((($(date +%s%N) - t_start) / 1000000))
+lxfe_log "start to full table: $start_ms ms"
 sleep 5
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
 ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
@@ -82,6 +83,7 @@ t0=$(ticks)
 sleep 60
 t1=$(ticks)
 hz=$(getconf CLK_TCK)
+lxfe_log "VmRSS $rss kB, idle CPU over 60 s $(((t1 - t0) * 1000 / hz)) ms"
 
 # Key-to-screen latency while every host sends events: ? shows the help
 # ("Keys  (Esc: back)"), Esc the table again (its NAME header).
@@ -112,7 +114,8 @@ kill "${epids[@]}" 2>/dev/null || true
 wait "${epids[@]}" 2>/dev/null || true
 sorted=$(printf '%s\n' "${lat[@]}" | sort -n)
 key_med=$(awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' <<<"$sorted")
-key_p99=$(awk '{ v[NR] = $1 } END { i = int(NR * 0.99 + 0.999); print v[i > NR ? NR : i] }' <<<"$sorted")
+key_p99=$(awk '{ v[NR] = $1 } END { i = int(NR * 0.99 + 0.999); if (i > NR) i = NR; print v[i] }' <<<"$sorted")
+lxfe_log "key-to-screen latency: median $key_med ms, p99 $key_p99 ms"
 screen_has ' NAME ' || tmux -L "$TS" send-keys -t tui Escape
 
 # Event-to-screen delay on ev1 (filtered so that its row is on screen).
