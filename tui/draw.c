@@ -93,12 +93,35 @@ static void fmt_cpu(char *buf, size_t len, const struct tui_row *r)
 		(void)snprintf(buf, len, "%d.%d%%", r->cpu_pm / 10, r->cpu_pm % 10);
 }
 
-/* Seconds a request to an up host has waited, when that is TUI_SLOW_MS or more. */
+/* Seconds a request to a host not down has waited, when that is TUI_SLOW_MS or more. */
 static int host_slow_secs(const struct tui_host *h, int64_t now_ms)
 {
-	if (h->status != TUI_HOST_UP || !h->req_since_ms || now_ms - h->req_since_ms < TUI_SLOW_MS)
+	/* Connecting too: a host hung before its first answer is slow, not "connecting". */
+	if (h->status == TUI_HOST_DOWN || !h->req_since_ms ||
+	    now_ms - h->req_since_ms < TUI_SLOW_MS)
 		return 0;
 	return (int)((now_ms - h->req_since_ms) / 1000);
+}
+
+/*
+ * Lowers *at (tui_now_ms; -1 none) to when h's line changes with no news:
+ * a request out turns slow at TUI_SLOW_MS, then its seconds and a retry's
+ * countdown tick each second. Only that wakes an idle screen (nothing
+ * tells the UI that a host stopped answering).
+ */
+static void host_redraw_at(const struct tui_host *h, int64_t now, int64_t *at)
+{
+	int64_t t = -1;
+
+	if (h->status != TUI_HOST_DOWN && h->req_since_ms) {
+		int64_t age = now - h->req_since_ms;
+
+		t = age < TUI_SLOW_MS ? h->req_since_ms + TUI_SLOW_MS : now + 1000 - age % 1000;
+	} else if (h->retry_ms > now) {
+		t = now + 1 + (h->retry_ms - now - 1) % 1000;
+	}
+	if (t >= 0 && (*at < 0 || t < *at))
+		*at = t;
 }
 
 /* "HH:MM:SS" of t (local time), "never" for 0. */
@@ -129,6 +152,15 @@ static void draw_down(const struct tui_ui *ui, const struct tui_host *h, int64_t
 	printw(" %s%s", reason, tail);
 }
 
+/* The groups of host h, "web, db" (cut with ", ..."), "-" for none. Borrowed: buf. */
+static const char *host_groups(const struct tui_model *m, const struct tui_host *h, char *buf,
+			       size_t len)
+{
+	if (!m->remotes || lxf_remotes_groups_of(m->remotes, h->name, buf, len) == 0)
+		(void)snprintf(buf, len, "-");
+	return buf;
+}
+
 static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 {
 	struct tui_model *m = ui->m;
@@ -140,13 +172,13 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 	if (ui->host_cur >= (size_t)maxrows)
 		first = ui->host_cur - (size_t)maxrows + 1;
 	attron(A_BOLD);
-	mvprintw(y, 0, "%-2s%-12s %-11s %11s %5s %-19s %s", "", "HOST", "STATUS", "RUN/TOTAL",
-		 "CPUS", "MEMORY", "OPS");
+	mvprintw(y, 0, "%-2s%-12s %-11s %11s %5s %-19s %-3s  %s", "", "HOST", "STATUS", "RUN/TOTAL",
+		 "CPUS", "MEMORY", "OPS", "GROUPS");
 	attroff(A_BOLD);
 	ui->hosts_y0 = y + 1;
 	for (size_t i = first; i < m->nhosts && shown < maxrows; i++, shown++) {
 		const struct tui_host *h = &m->hosts[i];
-		char used[16], total[16], mem[40] = "-";
+		char used[16], total[16], mem[40] = "-", groups[64];
 		size_t run = 0, all = 0;
 		bool sel = ui->mode == TUI_M_HOSTS && i == ui->host_cur;
 		int slow = host_slow_secs(h, now);
@@ -181,7 +213,8 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 		else if (slow)
 			printw(" no answer for %d s; the rows below may be stale", slow);
 		else
-			printw(" %5zu/%-5zu %5d %-19s %zu", run, all, h->ncpu, mem, h->nops);
+			printw(" %5zu/%-5zu %5d %-19s %-3zu  %s", run, all, h->ncpu, mem, h->nops,
+			       host_groups(m, h, groups, sizeof(groups)));
 		if (sel)
 			attroff(A_REVERSE);
 	}
@@ -540,11 +573,10 @@ void tui_draw(struct tui_ui *ui)
 	tui_view_rebuild(ui);
 	for (size_t i = 0; i < m->n; i++)
 		run += tui_row_running(&m->rows[i]);
-	ui->hosts_busy = false;
+	ui->redraw_ms = -1;
 	for (size_t i = 0; i < m->nhosts; i++) {
 		up += m->hosts[i].status == TUI_HOST_UP && !host_slow_secs(&m->hosts[i], now);
-		/* A request out (slow?) or a retry counting down: redraw each second. */
-		ui->hosts_busy = ui->hosts_busy || m->hosts[i].req_since_ms || m->hosts[i].retry_ms;
+		host_redraw_at(&m->hosts[i], now, &ui->redraw_ms);
 	}
 	attron(A_REVERSE);
 	mvprintw(0, 0, "%-*s", COLS, "");

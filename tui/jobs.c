@@ -28,13 +28,16 @@
 #include "complete.h"
 #include "ui.h"
 
-#define JOB_ARGS_MAX 300
-
 /* "--cli A B ; C D": runs each command in turn; the last failure wins. */
 int tui_cli_main(int argc, char **argv)
 {
-	char *v[JOB_ARGS_MAX + 2];
+	char **v = calloc((size_t)argc + 2, sizeof(*v));
 	int st = 0, n = 0;
+
+	if (!v) {
+		(void)fprintf(stderr, "lxf-tui: out of memory\n");
+		return 1;
+	}
 
 	/* The console shows each line as it comes (progress), not at exit. */
 	(void)setvbuf(stdout, NULL, _IOLBF, 0);
@@ -54,9 +57,9 @@ int tui_cli_main(int argc, char **argv)
 			n = 0;
 			continue;
 		}
-		if (n < JOB_ARGS_MAX)
-			v[1 + n++] = argv[i];
+		v[1 + n++] = argv[i];
 	}
+	free(v);
 	return st;
 }
 
@@ -113,16 +116,26 @@ size_t tui_cmd_complete(struct tui_ui *ui, char *list, size_t listlen)
 	return n;
 }
 
-static void job_exec_child(struct tui_ui *ui, int argc, char *const *argv)
+/*
+ * "lxf-tui --cli ARGV...", NULL-terminated (free it; the strings are
+ * argv's): made before the fork, as the child of a threaded process must
+ * not malloc. NULL when out of memory.
+ */
+static char **job_argv(int argc, char *const *argv)
 {
-	char *v[JOB_ARGS_MAX + 3];
-	int n = 0;
+	char **v = calloc((size_t)argc + 3, sizeof(*v));
 
-	v[n++] = (char *)"lxf-tui";
-	v[n++] = (char *)"--cli";
-	for (int i = 0; i < argc && n < JOB_ARGS_MAX + 2; i++)
-		v[n++] = argv[i];
-	v[n] = NULL;
+	if (!v)
+		return NULL;
+	v[0] = (char *)"lxf-tui";
+	v[1] = (char *)"--cli";
+	for (int i = 0; i < argc; i++)
+		v[2 + i] = argv[i];
+	return v;
+}
+
+static void job_exec_child(struct tui_ui *ui, char **v)
+{
 	(void)signal(SIGINT, SIG_DFL);
 	(void)signal(SIGQUIT, SIG_DFL);
 	(void)signal(SIGPIPE, SIG_DFL);
@@ -135,6 +148,7 @@ int tui_job_start(struct tui_ui *ui, enum tui_sink sink, const char *label, int 
 		  char *const *argv)
 {
 	struct tui_job *j;
+	char **v = NULL;
 	int p[2], nul;
 	pid_t pid;
 
@@ -146,8 +160,10 @@ int tui_job_start(struct tui_ui *ui, enum tui_sink sink, const char *label, int 
 			       TUI_JOBS_MAX);
 		return -1;
 	}
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		(void)snprintf(ui->msg, sizeof(ui->msg), "pipe: %s", strerror(errno));
+	v = job_argv(argc, argv);
+	if (!v || pipe2(p, O_CLOEXEC) != 0) {
+		(void)snprintf(ui->msg, sizeof(ui->msg), "pipe: %s", strerror(v ? errno : ENOMEM));
+		free(v);
 		return -1;
 	}
 	pid = fork();
@@ -155,14 +171,16 @@ int tui_job_start(struct tui_ui *ui, enum tui_sink sink, const char *label, int 
 		(void)snprintf(ui->msg, sizeof(ui->msg), "fork: %s", strerror(errno));
 		(void)close(p[0]);
 		(void)close(p[1]);
+		free(v);
 		return -1;
 	}
 	if (pid == 0) {
 		nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
 			_exit(127);
-		job_exec_child(ui, argc, argv);
+		job_exec_child(ui, v);
 	}
+	free(v);
 	(void)close(p[1]);
 	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
 	j = &ui->jobs[ui->njobs++];
@@ -265,6 +283,30 @@ void tui_job_read(struct tui_ui *ui, size_t i)
 	ui->jobs[i] = ui->jobs[--ui->njobs];
 }
 
+bool tui_exec_is_fanout(int argc, char *const *argv)
+{
+	return argc >= 3 && strcmp(argv[0], "exec") == 0 && strcmp(argv[1], "--") == 0;
+}
+
+char **tui_exec_fanout_argv(char (*const targets)[TUI_TARGET_LEN], size_t n, int argc,
+			    char *const *argv, int *argc_out)
+{
+	char **v = calloc(n + (size_t)argc + 4, sizeof(*v));
+	int k = 0;
+
+	if (!v)
+		return NULL;
+	v[k++] = (char *)"exec";
+	v[k++] = (char *)"--group-output";
+	for (size_t i = 0; i < n; i++)
+		v[k++] = (char *)targets[i];
+	v[k++] = (char *)"--";
+	for (int i = 0; i < argc; i++)
+		v[k++] = argv[i];
+	*argc_out = k;
+	return v;
+}
+
 bool tui_cmd_interactive(int argc, char *const *argv)
 {
 	int words = 0;
@@ -288,6 +330,8 @@ bool tui_cmd_interactive(int argc, char *const *argv)
 		else if (strcmp(argv[i], "-T") == 0 ||
 			 strcmp(argv[i], "--force-noninteractive") == 0)
 			return false;
+		else if (strcmp(argv[i], "--group-output") == 0 || strcmp(argv[i], "--all") == 0)
+			return false; /* a fan-out: many outputs, no one terminal */
 	}
 	/* "exec R:C -- sh": a program alone wants a terminal; "-- sh -c ..." runs in the
 	 * background. Without "--" lxf takes the command after the instance. */
@@ -346,6 +390,7 @@ int tui_job_foreground(struct tui_ui *ui, int argc, char *const *argv)
 	size_t off = 0;
 	pid_t pid = -1;
 	int p[2] = {-1, -1}, st = 0;
+	char **v;
 
 	for (int i = 0; i < argc && off + 1 < sizeof(j.label); i++) {
 		int w =
@@ -356,8 +401,10 @@ int tui_job_foreground(struct tui_ui *ui, int argc, char *const *argv)
 	pthread_mutex_lock(&ui->m->lock);
 	tui_model_log(ui->m, "$ lxf %s", j.label);
 	pthread_mutex_unlock(&ui->m->lock);
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		(void)snprintf(ui->msg, sizeof(ui->msg), "pipe: %s", strerror(errno));
+	v = job_argv(argc, argv);
+	if (!v || pipe2(p, O_CLOEXEC) != 0) {
+		(void)snprintf(ui->msg, sizeof(ui->msg), "pipe: %s", strerror(v ? errno : ENOMEM));
+		free(v);
 		return -1;
 	}
 	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
@@ -370,8 +417,9 @@ int tui_job_foreground(struct tui_ui *ui, int argc, char *const *argv)
 	if (pid == 0) {
 		if (dup2(p[1], STDERR_FILENO) < 0)
 			_exit(127);
-		job_exec_child(ui, argc, argv);
+		job_exec_child(ui, v);
 	}
+	free(v);
 	(void)close(p[1]);
 	if (pid > 0)
 		fg_relay(ui, &j, p[0], pid, &st);

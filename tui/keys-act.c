@@ -14,8 +14,6 @@
 
 #include "keys.h"
 
-#define ARGV_MAX 300
-
 void tui_say(struct tui_ui *ui, const char *fmt, ...)
 {
 	va_list ap;
@@ -50,14 +48,42 @@ void tui_cursor_move(struct tui_ui *ui, long delta)
 	tui_cursor_sync(ui);
 }
 
+/* Room for n targets (and one more: the cursor's row); false when out of memory. */
+static bool targets_reserve(struct tui_ui *ui, size_t n)
+{
+	size_t cap = n + 1;
+	void *t, *h;
+
+	if (cap <= ui->targets_cap)
+		return true;
+	t = realloc(ui->targets, cap * sizeof(*ui->targets));
+	if (t)
+		ui->targets = t;
+	h = realloc(ui->target_host, cap * sizeof(*ui->target_host));
+	if (h)
+		ui->target_host = h;
+	if (!t || !h)
+		return false;
+	ui->targets_cap = cap;
+	return true;
+}
+
 size_t tui_targets_collect(struct tui_ui *ui)
 {
 	struct tui_model *m = ui->m;
+	size_t nmarked = 0;
 
 	ui->ntargets = 0;
 	pthread_mutex_lock(&m->lock);
 	tui_view_rebuild(ui);
-	for (size_t i = 0; i < m->n && ui->ntargets < TUI_TARGETS_MAX; i++) {
+	for (size_t i = 0; i < m->n; i++)
+		nmarked += m->rows[i].marked;
+	if (!targets_reserve(ui, nmarked)) {
+		pthread_mutex_unlock(&m->lock);
+		tui_say(ui, "out of memory for %zu targets", nmarked);
+		return 0;
+	}
+	for (size_t i = 0; i < m->n; i++) {
 		if (!m->rows[i].marked)
 			continue;
 		(void)snprintf(ui->targets[ui->ntargets], sizeof(ui->targets[0]), "%s:%s",
@@ -111,10 +137,14 @@ static void targets_label(const struct tui_ui *ui, char *buf, size_t len)
 /* Runs the pending action on the targets: one command for all of them. */
 static void action_run(struct tui_ui *ui)
 {
-	char *argv[ARGV_MAX];
+	char **argv = calloc(ui->ntargets + 2, sizeof(*argv));
 	char label[256];
 	int n = 0;
 
+	if (!argv) {
+		tui_say(ui, "out of memory");
+		return;
+	}
 	if (strcmp(ui->action, "snapshot") == 0) {
 		/* `snapshot` takes one instance: one job each. */
 		for (size_t i = 0; i < ui->ntargets; i++) {
@@ -123,17 +153,19 @@ static void action_run(struct tui_ui *ui)
 			(void)snprintf(label, sizeof(label), "snapshot %s", ui->targets[i]);
 			(void)tui_job_start(ui, TUI_SINK_LOG, label, 2, argv);
 		}
-		return;
+		goto out;
 	}
 	argv[n++] = ui->action;
 	if (strcmp(ui->action, "delete") == 0)
 		argv[n++] = (char *)"--force";
-	for (size_t i = 0; i < ui->ntargets && n < ARGV_MAX; i++)
+	for (size_t i = 0; i < ui->ntargets; i++)
 		argv[n++] = ui->targets[i];
 	(void)snprintf(label, sizeof(label), "%s ", ui->action);
 	targets_label(ui, label + strlen(label), sizeof(label) - strlen(label));
 	if (tui_job_start(ui, TUI_SINK_LOG, label, n, argv) == 0)
 		tui_say(ui, "running: %s", label);
+out:
+	free(argv);
 }
 
 bool tui_refuse_readonly(struct tui_ui *ui, const char *what)
@@ -241,6 +273,35 @@ void tui_details_run(struct tui_ui *ui, const char *title, int argc, char *const
 	(void)snprintf(ui->details_title, sizeof(ui->details_title), "%s", title);
 	(void)tui_job_start(ui, TUI_SINK_DETAILS, label, argc, argv);
 	ui->mode = TUI_M_DETAILS;
+}
+
+void tui_exec_targets(struct tui_ui *ui, int argc, char *const *argv)
+{
+	char title[160], cmd[100] = "";
+	char **v;
+	int n = 0;
+	size_t off = 0;
+
+	if (tui_targets_collect(ui) == 0) {
+		tui_say(ui, "no container selected");
+		return;
+	}
+	v = tui_exec_fanout_argv(ui->targets, ui->ntargets, argc, argv, &n);
+	if (!v) {
+		tui_say(ui, "out of memory");
+		return;
+	}
+	for (int i = 0; i < argc && off < sizeof(cmd); i++) {
+		int w = snprintf(cmd + off, sizeof(cmd) - off, "%s%s", i ? " " : "", argv[i]);
+
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	(void)snprintf(title, sizeof(title), "exec in %zu container%s: %s", ui->ntargets,
+		       ui->ntargets == 1 ? "" : "s", cmd);
+	tui_details_run(ui, title, n, v);
+	free(v);
 }
 
 /* Details are for the row under the cursor, marked or not: info and config show. */

@@ -69,14 +69,17 @@ static void prompt_remember(struct tui_ui *ui, const char *line)
 
 void tui_filter_apply(struct tui_ui *ui)
 {
-	char err[128];
+	char err[300];
 	struct tui_filter f;
 
-	if (tui_filter_parse(ui->in, &f, err, sizeof(err)) != 0) {
+	if (tui_filter_parse(ui->in, &f, err, sizeof(err)) != 0 ||
+	    tui_filter_groups(&f, tui_group_expand, ui->m->remotes, err, sizeof(err)) != 0) {
+		tui_filter_fini(&f);
 		tui_say(ui, "filter: %s", err);
 		return;
 	}
 	pthread_mutex_lock(&ui->m->lock);
+	tui_filter_fini(&ui->filter);
 	ui->filter = f;
 	(void)snprintf(ui->filter_text, sizeof(ui->filter_text), "%s", ui->in);
 	ui->view_dirty = true;
@@ -112,6 +115,10 @@ static void submit_cmd(struct tui_ui *ui, char *line)
 	}
 	if (w.n == 0)
 		return;
+	if (tui_exec_is_fanout(w.n, w.v)) {
+		tui_exec_targets(ui, w.n - 2, w.v + 2);
+		return;
+	}
 	(void)tui_job_start(ui, TUI_SINK_LOG, line, w.n, w.v);
 	ui->mode = TUI_M_LOG;
 	ui->log_follow = true;

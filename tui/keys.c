@@ -187,6 +187,34 @@ static void key_host_enter(struct tui_ui *ui, const struct tui_key *k)
 	ui->mode = TUI_M_TABLE;
 }
 
+/* @ on a host narrows the table to its groups (config.yml's groups:). */
+static void key_host_groups(struct tui_ui *ui, const struct tui_key *k)
+{
+	const char *name = ui->m->hosts[ui->host_cur].name;
+	char list[TUI_INPUT_MAX], *save = NULL;
+	size_t off = 0;
+
+	(void)k;
+	if (!ui->m->remotes ||
+	    lxf_remotes_groups_of(ui->m->remotes, name, list, sizeof(list)) == 0) {
+		tui_say(ui, "%s is in no group", name);
+		return;
+	}
+	/* "web, db" -> "@web,@db": the rows of any of them. */
+	for (char *w = strtok_r(list, ", ", &save); w && off < sizeof(ui->in);
+	     w = strtok_r(NULL, ", ", &save)) {
+		int n = snprintf(ui->in + off, sizeof(ui->in) - off, "%s@%s", off ? "," : "", w);
+
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	ui->ilen = strlen(ui->in);
+	tui_filter_apply(ui);
+	tui_line_set(&ui->line, ui->in, false);
+	ui->mode = TUI_M_TABLE;
+}
+
 /* The details and log views scroll their text. */
 static size_t *text_top(struct tui_ui *ui)
 {
@@ -329,6 +357,8 @@ const struct tui_key tui_keys[] = {
     {'\r', HOSTS, NULL, false, false, key_host_enter, NAV, H_DROP, "drop/filter"},
     {'\n', HOSTS, NULL, false, false, key_host_enter, NAV, H_DROP, NULL},
     {KEY_ENTER, HOSTS, NULL, false, false, key_host_enter, NAV, H_DROP, NULL},
+    {'@', HOSTS, NULL, false, false, key_host_groups, NAV, "@", "show the host's groups only",
+     "groups"},
     {KEY_UP, TEXT, NULL, false, false, key_text_up, NAV, H_SCROLL, "scroll"},
     {'k', TEXT, NULL, false, false, key_text_up, NAV, H_SCROLL, "scroll"},
     {KEY_DOWN, TEXT, NULL, false, false, key_text_down, NAV, H_SCROLL, "scroll"},
@@ -360,7 +390,7 @@ const size_t tui_nkeys = sizeof(tui_keys) / sizeof(tui_keys[0]);
 /* Each view's hint line; "\033q" is Esc and q (both back). */
 const char *const tui_hint_groups[TUI_M_N][TUI_HINT_GROUPS] = {
     [TUI_M_TABLE] = {"?", "/", ":", "\r", "l", " ", "STR", "q"},
-    [TUI_M_HOSTS] = {"j", "\r", "\033q"},
+    [TUI_M_HOSTS] = {"j", "\r", "@", "\033q"},
     [TUI_M_DETAILS] = {"j", "s", "N", "l", "\033q", "?"},
     [TUI_M_LOG] = {"j", "G", "\033q", "?"},
     [TUI_M_HELP] = {"\033q"},

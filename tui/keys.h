@@ -36,6 +36,13 @@ void tui_filter_apply(struct tui_ui *ui);
 /* Shows lxf's output for inst in the details view (the text sink), titled. */
 void tui_details_run(struct tui_ui *ui, const char *title, int argc, char *const *argv);
 
+/*
+ * ":exec -- CMD": runs CMD (argv[0..argc)) in the marked containers, else
+ * the cursor's, through the CLI's fan-out exec, into the details view: each
+ * instance's output together and the summary at the end.
+ */
+void tui_exec_targets(struct tui_ui *ui, int argc, char *const *argv);
+
 /* The key handlers the table binds, by file. */
 tui_key_fn tui_key_mouse;
 tui_key_fn tui_key_mark, tui_key_unmark, tui_key_mark_all, tui_key_mark_range;

@@ -41,10 +41,6 @@ static int pick_hosts(struct tui_model *m, int argc, char **argv)
 {
 	const struct lxf_remotes *r = m->remotes;
 
-	if (argc > TUI_HOSTS_MAX) {
-		(void)fprintf(stderr, "lxf-tui: at most %d remotes\n", TUI_HOSTS_MAX);
-		return -1;
-	}
 	for (int i = 0; i < argc; i++) {
 		const struct lxf_remote *rem = lxf_remotes_find(r, argv[i]);
 
@@ -52,55 +48,58 @@ static int pick_hosts(struct tui_model *m, int argc, char **argv)
 			(void)fprintf(stderr, "lxf-tui: remote '%s' not found\n", argv[i]);
 			return -1;
 		}
-		for (size_t k = 0; k < m->nhosts; k++)
-			if (m->hosts[k].rem == rem) {
-				rem = NULL;
-				break;
-			}
-		if (!rem)
-			continue;
-		m->hosts[m->nhosts].rem = rem;
-		(void)snprintf(m->hosts[m->nhosts++].name, sizeof(m->hosts[0].name), "%s",
-			       rem->name);
+		if (tui_model_add_host(m, rem) != 0)
+			goto nomem;
 	}
-	for (size_t i = 0; argc == 0 && i < r->n && m->nhosts < TUI_HOSTS_MAX; i++) {
-		const struct lxf_remote *rem = &r->v[i];
-
+	for (size_t i = 0; argc == 0 && i < r->n; i++) {
 		/* The fleet's one rule: no image servers, no absent built-in `local`. */
-		if (!lxf_fleet_member(rem))
-			continue;
-		m->hosts[m->nhosts].rem = rem;
-		(void)snprintf(m->hosts[m->nhosts++].name, sizeof(m->hosts[0].name), "%s",
-			       rem->name);
+		if (lxf_fleet_member(&r->v[i]) && tui_model_add_host(m, &r->v[i]) != 0)
+			goto nomem;
 	}
 	if (m->nhosts == 0) {
 		(void)fprintf(stderr, "lxf-tui: no remote to show\n");
 		return -1;
 	}
-	for (size_t i = 0; i < m->nhosts; i++) {
-		m->hosts[i].mem_used = m->hosts[i].mem_total = -1;
-		m->hosts[i].status = TUI_HOST_CONNECTING;
-	}
 	return 0;
+nomem:
+	(void)fprintf(stderr, "lxf-tui: out of memory for %zu hosts\n", m->nhosts + 1);
+	return -1;
 }
+
+/*
+ * Model changes are drawn at most once per TUI_FRAME_MS, however many
+ * hosts send events: a redraw (filter, sort, the whole screen) per event
+ * of 200 hosts would be the whole CPU. A key is drawn at once.
+ */
+#define TUI_FRAME_MS 25
 
 static void ui_loop(struct tui_ui *ui, int wake_rd)
 {
 	struct pollfd p[2 + TUI_JOBS_MAX];
+	int64_t drawn = 0;
+	bool dirty = true, now_please = true;
 
 	while (!ui->quit) {
+		int64_t now = tui_now_ms(), wait;
 		size_t np = 2;
 		int ch;
 
-		tui_draw(ui);
+		if (now_please || (dirty && now - drawn >= TUI_FRAME_MS)) {
+			tui_draw(ui);
+			drawn = now;
+			dirty = now_please = false;
+		}
+		wait = dirty ? drawn + TUI_FRAME_MS - now : -1;
+		if (ui->redraw_ms >= 0 && (wait < 0 || ui->redraw_ms - now < wait))
+			wait = ui->redraw_ms > now ? ui->redraw_ms - now : 0;
 		p[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		p[1] = (struct pollfd){.fd = wake_rd, .events = POLLIN};
 		for (size_t i = 0; i < ui->njobs; i++)
 			p[np++] = (struct pollfd){.fd = ui->jobs[i].fd, .events = POLLIN};
-		/* Nothing wakes the loop when a host stops answering: while a
-		 * request is out, redraw each second to show it slow. */
-		if (poll(p, np, ui->hosts_busy ? 1000 : -1) < 0 && errno != EINTR)
+		if (poll(p, np, (int)wait) < 0 && errno != EINTR)
 			break;
+		/* A timeout: a frame held back is due, or a host's line ticks. */
+		dirty = true;
 		if (p[1].revents & POLLIN) {
 			char buf[256];
 
@@ -117,8 +116,10 @@ static void ui_loop(struct tui_ui *ui, int wake_rd)
 		if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			break; /* the terminal is gone */
 		/* A resize arrives as KEY_RESIZE from getch (SIGWINCH wakes poll). */
-		while ((ch = getch()) != ERR && !ui->quit)
+		while ((ch = getch()) != ERR && !ui->quit) {
 			tui_key(ui, ch);
+			now_please = true;
+		}
 	}
 }
 
@@ -189,6 +190,9 @@ out:
 	(void)close(wake[1]);
 	lxf_buf_fini(&ui.details);
 	free(ui.view);
+	free(ui.targets);
+	free(ui.target_host);
+	tui_filter_fini(&ui.filter);
 	return rc;
 }
 

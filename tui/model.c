@@ -42,7 +42,37 @@ void tui_model_fini(struct tui_model *m)
 	free(m->rows);
 	m->rows = NULL;
 	m->n = m->cap = 0;
+	free(m->hosts);
+	m->hosts = NULL;
+	m->nhosts = m->hosts_cap = 0;
 	(void)pthread_mutex_destroy(&m->lock);
+}
+
+int tui_model_add_host(struct tui_model *m, const struct lxf_remote *rem)
+{
+	struct tui_host *h;
+
+	for (size_t i = 0; i < m->nhosts; i++)
+		if (m->hosts[i].rem == rem)
+			return 0;
+	if (m->nhosts > UINT16_MAX)
+		return -1;
+	if (m->nhosts == m->hosts_cap) {
+		size_t cap = m->hosts_cap ? m->hosts_cap * 2 : 16;
+
+		h = realloc(m->hosts, cap * sizeof(*h));
+		if (!h)
+			return -1;
+		m->hosts = h;
+		m->hosts_cap = cap;
+	}
+	h = &m->hosts[m->nhosts++];
+	memset(h, 0, sizeof(*h));
+	h->rem = rem;
+	copy(h->name, sizeof(h->name), rem->name);
+	h->mem_used = h->mem_total = -1;
+	h->status = TUI_HOST_CONNECTING;
+	return 0;
 }
 
 /* Wakes the UI loop: one byte on the self-pipe (non-blocking; a full pipe
@@ -186,6 +216,14 @@ ssize_t tui_model_find(const struct tui_model *m, uint16_t host, const char *nam
 	return -1;
 }
 
+/* Whether b shows (and sorts) as a does. */
+static bool row_shows_same(const struct tui_row *a, const struct tui_row *b)
+{
+	return a->stale == b->stale && a->cpu_pm == b->cpu_pm && a->mem == b->mem &&
+	       strcmp(a->state, b->state) == 0 && strcmp(a->ipv4, b->ipv4) == 0 &&
+	       strcmp(a->image, b->image) == 0;
+}
+
 int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *inst, int64_t now_ms)
 {
 	struct tui_row r = {.host = host, .seen = true};
@@ -196,9 +234,13 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 	i = tui_model_find(m, host, r.name);
 	row_rate(&r, i >= 0 ? &m->rows[i] : NULL, now_ms);
 	if (i >= 0) {
+		/* The 5 s stats of a quiet fleet change nothing shown: no redraw. */
+		bool same = row_shows_same(&m->rows[i], &r);
+
 		r.marked = m->rows[i].marked;
 		m->rows[i] = r;
-		tui_model_changed(m);
+		if (!same)
+			tui_model_changed(m);
 		return 0;
 	}
 	if (m->n == m->cap) {
@@ -307,9 +349,19 @@ void tui_model_set_op(struct tui_model *m, uint16_t host, const struct tui_op *o
 int tui_filter_parse(const char *text, struct tui_filter *f, char *errbuf, size_t errlen)
 {
 	const char *p = text;
+	size_t cap = 1;
 
 	memset(f, 0, sizeof(*f));
+	/* At most one term per two bytes ("a b"): sized once. */
+	for (const char *q = text; *q; q++)
+		cap += *q == ' ';
+	f->t = calloc(cap, sizeof(*f->t));
+	if (!f->t) {
+		(void)snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
 	while (*p) {
+		struct tui_filter_term *t = &f->t[f->n];
 		size_t len;
 
 		while (*p == ' ')
@@ -317,31 +369,72 @@ int tui_filter_parse(const char *text, struct tui_filter *f, char *errbuf, size_
 		if (!*p)
 			break;
 		len = strcspn(p, " ");
-		if (f->n == TUI_FILTER_MAX) {
-			(void)snprintf(errbuf, errlen, "at most %d filter terms", TUI_FILTER_MAX);
-			return -1;
-		}
-		f->t[f->n].kind = TUI_F_NAME;
+		t->kind = TUI_F_NAME;
 		if (len > 5 && strncasecmp(p, "host:", 5) == 0) {
-			f->t[f->n].kind = TUI_F_HOST;
+			t->kind = TUI_F_HOST;
 			p += 5;
 			len -= 5;
 		} else if (len > 6 && strncasecmp(p, "state:", 6) == 0) {
-			f->t[f->n].kind = TUI_F_STATE;
+			t->kind = TUI_F_STATE;
 			p += 6;
 			len -= 6;
+		} else if (len > 1 && p[0] == '@') {
+			t->kind = TUI_F_GROUP;
 		}
-		if (len >= TUI_NAME_MAX) {
-			(void)snprintf(errbuf, errlen, "filter term too long (max %d)",
-				       TUI_NAME_MAX - 1);
+		t->text = strndup(p, len);
+		if (!t->text) {
+			(void)snprintf(errbuf, errlen, "out of memory");
 			return -1;
 		}
-		memcpy(f->t[f->n].text, p, len);
-		f->t[f->n].text[len] = '\0';
 		f->n++;
 		p += len;
 	}
 	return 0;
+}
+
+static void term_hosts_free(struct tui_filter_term *t)
+{
+	lxf_remotes_names_free(t->hosts, t->nhosts);
+	t->hosts = NULL;
+	t->nhosts = 0;
+}
+
+int tui_filter_groups(struct tui_filter *f, tui_group_fn *expand, void *ctx, char *errbuf,
+		      size_t errlen)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		struct tui_filter_term *t = &f->t[i];
+		char **names = NULL;
+		size_t n = 0;
+
+		if (t->kind != TUI_F_GROUP)
+			continue;
+		if (expand(ctx, t->text, &names, &n, errbuf, errlen) != 0)
+			return -1;
+		term_hosts_free(t);
+		t->hosts = names;
+		t->nhosts = n;
+	}
+	return 0;
+}
+
+void tui_filter_fini(struct tui_filter *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		term_hosts_free(&f->t[i]);
+		free(f->t[i].text);
+	}
+	free(f->t);
+	f->t = NULL;
+	f->n = 0;
+}
+
+static bool term_host_in(const struct tui_filter_term *t, const char *host)
+{
+	for (size_t i = 0; i < t->nhosts; i++)
+		if (strcmp(t->hosts[i], host) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -365,6 +458,10 @@ bool tui_filter_match(const struct tui_filter *f, const struct tui_row *r, const
 		const char *t = f->t[i].text;
 
 		switch (f->t[i].kind) {
+		case TUI_F_GROUP:
+			if (!term_host_in(&f->t[i], host))
+				return false;
+			break;
 		case TUI_F_HOST:
 			if (strcasecmp(host, t) != 0)
 				return false;

@@ -20,13 +20,13 @@
 
 #include "remotes.h"
 
-#define TUI_NAME_MAX   64
-#define TUI_HOSTS_MAX  64
-#define TUI_ROWS_MAX   100000 /* cap on rows kept, whatever the fleet says */
-#define TUI_LOG_LINES  1000
-#define TUI_LOG_WIDTH  200
-#define TUI_OPS_MAX    8
-#define TUI_FILTER_MAX 8
+#define TUI_NAME_MAX 64
+/* Rows kept, whatever the servers say: a cap on what the network can make
+ * us allocate (~180 bytes a row), not on the fleet (500 hosts of 200). */
+#define TUI_ROWS_MAX  100000
+#define TUI_LOG_LINES 1000
+#define TUI_LOG_WIDTH 200
+#define TUI_OPS_MAX   8
 
 /* One container: fixed-size, no per-row allocation. */
 struct tui_row {
@@ -93,8 +93,10 @@ struct tui_model {
 	pthread_mutex_t lock;
 	struct tui_row *rows;
 	size_t n, cap;
-	struct tui_host hosts[TUI_HOSTS_MAX];
-	size_t nhosts;
+	/* The hosts shown, as many as the fleet has (tui_model_add_host);
+	 * the array is fixed once the feeders start (fleet.c points into it). */
+	struct tui_host *hosts;
+	size_t nhosts, hosts_cap;
 	unsigned gen; /* bumped on every change to rows or hosts */
 	char log[TUI_LOG_LINES][TUI_LOG_WIDTH];
 	size_t log_head, log_n; /* ring */
@@ -119,14 +121,29 @@ enum tui_col {
 
 extern const char *const tui_col_names[TUI_COL_N];
 
-/* "/" filter: every term must match; name terms are case-insensitive substrings. */
+/*
+ * "/" filter: every term must match; name terms are case-insensitive
+ * substrings. As many terms as the line has (the prompt caps the line).
+ */
+struct tui_filter_term {
+	enum { TUI_F_NAME, TUI_F_HOST, TUI_F_STATE, TUI_F_GROUP } kind;
+	char *text; /* without its "host:"/"state:" prefix; a group's with its '@' */
+	/* TUI_F_GROUP: the remotes text names (tui_filter_groups); none until then. */
+	char **hosts;
+	size_t nhosts;
+};
 struct tui_filter {
 	size_t n;
-	struct {
-		enum { TUI_F_NAME, TUI_F_HOST, TUI_F_STATE } kind;
-		char text[TUI_NAME_MAX];
-	} t[TUI_FILTER_MAX];
+	struct tui_filter_term *t;
 };
+
+/*
+ * Expands spec ("@web" or "@web,h9", lxf_remotes_expand's syntax) into a
+ * malloc'ed array of malloc'ed remote names; -1 with errbuf filled when a
+ * group or remote is unknown.
+ */
+typedef int tui_group_fn(void *ctx, const char *spec, char ***names, size_t *n, char *errbuf,
+			 size_t errlen);
 
 /* A decoded /1.0/events message. */
 struct tui_event {
@@ -140,6 +157,12 @@ struct tui_event {
 /* model.c */
 int tui_model_init(struct tui_model *m);
 void tui_model_fini(struct tui_model *m);
+/*
+ * Appends a host for remote rem (borrowed; it must outlive m), unless it is
+ * there already. Only before tui_fleet_start: the array may move. Returns
+ * 0 (added or there), -1 out of memory or past UINT16_MAX hosts (row.host).
+ */
+int tui_model_add_host(struct tui_model *m, const struct lxf_remote *rem);
 /* Locked-by-caller helpers. */
 void tui_model_changed(struct tui_model *m);
 void tui_model_log(struct tui_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -163,7 +186,15 @@ const char *tui_row_state(const struct tui_row *r);
 bool tui_row_running(const struct tui_row *r);
 
 int tui_row_from_json(struct tui_row *r, struct json_object *inst);
+/*
+ * Parses text into *f (free with tui_filter_fini, also on failure). An
+ * "@group" term is TUI_F_GROUP, matching nothing until tui_filter_groups.
+ */
 int tui_filter_parse(const char *text, struct tui_filter *f, char *errbuf, size_t errlen);
+/* Resolves f's group terms with expand; -1 with errbuf filled (f keeps what it had). */
+int tui_filter_groups(struct tui_filter *f, tui_group_fn *expand, void *ctx, char *errbuf,
+		      size_t errlen);
+void tui_filter_fini(struct tui_filter *f);
 bool tui_filter_match(const struct tui_filter *f, const struct tui_row *r, const char *host);
 /* Sorts idx[0..n) (indexes into m->rows) by col. */
 void tui_sort(const struct tui_model *m, size_t *idx, size_t n, enum tui_col col, bool desc);

@@ -14,7 +14,7 @@
 #include "tui.h"
 
 #define TUI_JOBS_MAX    16
-#define TUI_TARGETS_MAX 256
+#define TUI_TARGET_LEN  (LXF_REMOTE_NAME_MAX + TUI_NAME_MAX + 2) /* "remote:name" */
 #define TUI_INPUT_MAX   TUI_LINE_MAX
 #define TUI_PICK_MAX    128
 #define TUI_DETAILS_MAX (1u << 20)
@@ -96,11 +96,12 @@ struct tui_ui {
 	uint16_t cur_host;
 	char cur_name[TUI_NAME_MAX];
 	size_t host_cur;
-	/* A pending confirm / move: the targets as "remote:name". */
+	/* A pending confirm / move: the targets as "remote:name", and their
+	 * hosts; as many as are marked (grown by tui_targets_collect, freed at exit). */
 	char action[16];
-	char targets[TUI_TARGETS_MAX][LXF_REMOTE_NAME_MAX + TUI_NAME_MAX + 2];
-	uint16_t target_host[TUI_TARGETS_MAX];
-	size_t ntargets;
+	char (*targets)[TUI_TARGET_LEN];
+	uint16_t *target_host;
+	size_t ntargets, targets_cap;
 	int confirm_ok;                         /* 0: Cancel (the default), 1: OK */
 	void (*confirm_run)(struct tui_ui *ui); /* what an accepted confirm runs */
 	uint16_t move_dst;                      /* a confirmed move's host */
@@ -123,7 +124,8 @@ struct tui_ui {
 	int hosts_y0, nhosts_shown, table_y0, nrows_shown;
 	int col_x[TUI_COL_N]; /* where each column's header starts (draw.c): a click sorts */
 	bool dragging;
-	bool hosts_busy; /* a host has a request out: redraw each second (slow) */
+	int64_t
+	    redraw_ms; /* when the screen changes with no news (tui_now_ms), -1 never (draw.c) */
 	bool quit;
 };
 
@@ -140,6 +142,16 @@ int tui_job_foreground(struct tui_ui *ui, int argc, char *const *argv);
  * program ("exec R:C -- sh") or with -t; -T and "-- sh -c ..." do not. */
 bool tui_cmd_interactive(int argc, char *const *argv);
 void tui_job_read(struct tui_ui *ui, size_t i);
+/* ":exec -- CMD...": CMD in the marked containers (no instance named). */
+bool tui_exec_is_fanout(int argc, char *const *argv);
+/*
+ * The CLI's fan-out for it: "exec --group-output T1 ... Tn -- CMD..." over
+ * targets[0..n) (each instance's output together, a summary at the end,
+ * exit 3 when one failed). Returns a NULL-terminated array (free it; the
+ * strings are borrowed) and its count in *argc_out, or NULL.
+ */
+char **tui_exec_fanout_argv(char (*const targets)[TUI_TARGET_LEN], size_t n, int argc,
+			    char *const *argv, int *argc_out);
 int tui_cli_main(int argc, char **argv);
 /* Records line (a line job j printed) as its last one, and as its error when it is "Error: ...". */
 void tui_job_note(struct tui_job *j, const char *line, unsigned seq);
@@ -159,6 +171,13 @@ bool tui_cmd_exists(const char *name);
  * written space-separated into list.
  */
 size_t tui_cmd_complete(struct tui_ui *ui, char *list, size_t listlen);
+
+/*
+ * groups.c: tui_group_fn over lxf_remotes_expand, ctx the struct
+ * lxf_remotes: "@web,h9" to the remotes it names.
+ */
+int tui_group_expand(void *ctx, const char *spec, char ***names, size_t *n, char *errbuf,
+		     size_t errlen);
 
 /* pick.c: a line of a picker's job (TUI_SINK_PICK, jobs.c), from the job labelled label. */
 void tui_pick_line(struct tui_ui *ui, const char *label, const char *line);

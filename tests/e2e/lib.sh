@@ -36,6 +36,10 @@
 #   LXF_E2E_LIB_ONLY=1  only define functions: no id, no run dir, no trap
 #   LXFE_NO_BRIDGE=1    (read by hosts_up) hosts get no lxfbr0 and no
 #                       harness dnsmasq: for tests of lxfd's own networks
+#   LXFE_NET_HOSTS=K    (read by hosts_up) only hosts 1..K get lxfbr0 and
+#                       dnsmasq; the others' containers have no eth0 (lxfd's
+#                       default profile has one only when lxfbr0 exists):
+#                       a big fleet whose containers need no network
 
 [ -n "${LXFE_LIB_LOADED:-}" ] && return 0
 LXFE_LIB_LOADED=1
@@ -146,15 +150,36 @@ wait_until() {
 	done
 }
 
+# lxfe_wait_all PID...: waits for every one of the background jobs; 1 if
+# any of them failed (each has said why).
+lxfe_wait_all() {
+	local p rc=0
+	for p in "$@"; do
+		wait "$p" || rc=1
+	done
+	return "$rc"
+}
+
 # ---------------------------------------------------------------- names
 
-host_ns() { printf 'lxfe-%s-h%s' "$LXFE_ID" "$1"; }
-host_dir() { printf '%s/h%s' "$LXFE_RUN" "$1"; }
-host_socket() { printf '%s/h%s/unix.socket' "$LXFE_RUN" "$1"; }
-host_ip() { printf '10.%s.0.%s' "$LXFE_X" "$(($1 + 10))"; }
-host_subnet() { printf '10.%s.%s' "$LXFE_X" "$1"; } # + .0/24
-host_veth() { printf 'lxfe%sh%s' "$LXFE_ID" "$1"; }
-host_peer() { printf 'lxfe%sp%s' "$LXFE_ID" "$1"; }
+# _lxfe_names N: sets host N's names in _h_ns, _h_dir, _h_ip, _h_sub,
+# _h_veth and _h_peer without a subshell: the loops over a fleet of 200
+# hosts cannot afford a fork per name (the host_* functions print them).
+_lxfe_names() {
+	_h_ns=lxfe-$LXFE_ID-h$1
+	_h_dir=$LXFE_RUN/h$1
+	_h_ip=10.$LXFE_X.0.$(($1 + 10))
+	_h_sub=10.$LXFE_X.$1 # + .0/24
+	_h_veth=lxfe${LXFE_ID}h$1
+	_h_peer=lxfe${LXFE_ID}p$1
+}
+host_ns() { _lxfe_names "$1" && printf '%s' "$_h_ns"; }
+host_dir() { _lxfe_names "$1" && printf '%s' "$_h_dir"; }
+host_socket() { _lxfe_names "$1" && printf '%s/unix.socket' "$_h_dir"; }
+host_ip() { _lxfe_names "$1" && printf '%s' "$_h_ip"; }
+host_subnet() { _lxfe_names "$1" && printf '%s' "$_h_sub"; } # + .0/24
+host_veth() { _lxfe_names "$1" && printf '%s' "$_h_veth"; }
+host_peer() { _lxfe_names "$1" && printf '%s' "$_h_peer"; }
 
 # host_exec N cmd...: runs cmd in host N's namespace, with its own sysfs.
 host_exec() {
@@ -361,14 +386,17 @@ _lxfe_on_signal() {
 	exit "$1"
 }
 
-# hosts_up N: makes the test bridge and hosts 1..N, each with lxfbr0,
-# dnsmasq and a ready lxfd registered as remote hN.
+# hosts_up N: makes the test bridge and hosts 1..N (at most 200), each
+# with lxfbr0, dnsmasq and a ready lxfd registered as remote hN. The hosts'
+# networks are made in a few batched `ip` calls and their lxfd processes
+# started all at once, then waited for, so 200 hosts take seconds.
 hosts_up() {
-	local n=$1 i
+	local n=$1 i pids=()
 	case "$n" in
 	'' | *[!0-9]* | 0) fail "hosts_up: need a host count, got '$n'" ;;
 	esac
-	[ "$n" -le 50 ] || fail "hosts_up: at most 50 hosts"
+	# host_ip is 10.X.0.(N+10): 200 leaves room below .255.
+	[ "$n" -le 200 ] || fail "hosts_up: at most 200 hosts, got $n"
 	[ -x "$LXFE_LXFD" ] || fail "lxfd not built: $LXFE_LXFD (set LXF_BUILD)"
 	[ -x "$LXFE_LXF" ] || fail "lxf not built: $LXFE_LXF (set LXF_BUILD)"
 	command -v dnsmasq >/dev/null || fail "dnsmasq missing: run scripts/deps"
@@ -376,8 +404,36 @@ hosts_up() {
 	for ((i = 1; i <= n; i++)); do
 		_lxfe_lxfd_start "$i"
 	done
+	# Waited for together: each wait is a process that loads libcurl.
+	# Started together, the daemons share the CPUs: the more there are,
+	# the longer the first may take.
 	for ((i = 1; i <= n; i++)); do
-		_lxfe_lxfd_wait "$i"
+		_lxfe_lxfd_ready "$i" $((30 + n / 4)) &
+		pids+=($!)
+	done
+	lxfe_wait_all "${pids[@]}" || fail "some lxfd did not come up (see above)"
+	_lxfe_remotes_add "$n"
+}
+
+# _lxfe_remotes_add N: remotes h1..hN in config.yml. A first config is
+# written at once, in the format `lxf remote add` writes (200 calls of it
+# rewrite the file 200 times); a config that exists is added to by it.
+_lxfe_remotes_add() {
+	local n=$1 i conf=$LXF_CONF/config.yml
+	if [ ! -e "$conf" ]; then
+		{
+			echo "remotes:"
+			for ((i = 1; i <= n; i++)); do
+				_lxfe_names "$i"
+				printf '  h%s:\n    addr: unix://%s/unix.socket\n    protocol: lxd\n' "$i" "$_h_dir"
+				printf '    project: default\n    auth_type: tls\n    public: false\n'
+			done
+			echo "default-remote: local"
+		} >"$conf.tmp"
+		mv "$conf.tmp" "$conf" || fail "cannot write $conf"
+		return 0
+	fi
+	for ((i = 1; i <= n; i++)); do
 		lxf_run remote add "h$i" "unix://$(host_socket "$i")" >/dev/null ||
 			fail "lxf remote add h$i failed"
 	done
@@ -398,67 +454,99 @@ hosts_https() {
 }
 
 # lxfe_net_up N: only the network part of hosts_up (bridges, dnsmasq).
+# Hosts route to each other's container subnets directly (one batch of
+# routes per host, not a process per route: 200 hosts have 39,800).
 lxfe_net_up() {
-	local n=$1 i j
+	local n=$1 i
 	if ! ip link show "$LXFE_BR" >/dev/null 2>&1; then
 		ip link add "$LXFE_BR" type bridge
 		ip addr add "10.$LXFE_X.0.1/24" dev "$LXFE_BR"
 		ip link set "$LXFE_BR" up
 	fi
+	_lxfe_hosts_net 1 "$n"
 	for ((i = 1; i <= n; i++)); do
-		_lxfe_host_net "$i"
 		LXFE_HOSTS+=("$i")
-	done
-	# Hosts route to each other's container subnets directly.
-	for ((i = 1; i <= n; i++)); do
-		for ((j = 1; j <= n; j++)); do
-			[ "$i" = "$j" ] && continue
-			host_exec "$i" ip route replace "$(host_subnet "$j").0/24" via "$(host_ip "$j")"
-		done
 	done
 }
 
+# _lxfe_host_net N: brings up host N's network alone, without routes to
+# the other hosts' containers (tests add a host for a real LXD this way).
 _lxfe_host_net() {
-	local i=$1 ns dir sub
-	ns=$(host_ns "$i")
-	dir=$(host_dir "$i")
-	sub=$(host_subnet "$i")
-	mkdir -p "$dir"
-	chmod 0755 "$dir"
-	ip netns add "$ns"
-	ip link add "$(host_veth "$i")" type veth peer name "$(host_peer "$i")" netns "$ns"
-	ip link set "$(host_veth "$i")" master "$LXFE_BR" up
-	# The root namespace reaches every host's containers over its veth.
-	ip route replace "$sub.0/24" via "$(host_ip "$i")" dev "$LXFE_BR"
-	host_exec "$i" sh -ec "
-		ip link set lo up
-		ip addr add $(host_ip "$i")/24 dev $(host_peer "$i")
-		ip link set $(host_peer "$i") up
-		ip route add default via 10.$LXFE_X.0.1
-		sysctl -qw net.ipv4.ip_forward=1
-	"
-	[ "${LXFE_NO_BRIDGE:-0}" = 1 ] && return 0
-	host_exec "$i" sh -ec "
-		ip link add lxfbr0 type bridge
-		ip addr add $sub.1/24 dev lxfbr0
-		ip link set lxfbr0 up
-	"
-	host_exec "$i" dnsmasq --conf-file=/dev/null --user=root --group=root \
+	_lxfe_hosts_net "$1" "$1"
+}
+
+# _lxfe_hosts_net FIRST LAST: the namespaces, veths and routes of hosts
+# FIRST..LAST in one `ip -batch` in the root namespace, then each host's
+# inside (addresses, lxfbr0, routes to the others, dnsmasq) in parallel.
+_lxfe_hosts_net() {
+	local first=$1 last=$2 i pids=()
+	for ((i = first; i <= last; i++)); do
+		_lxfe_names "$i"
+		mkdir -p "$_h_dir"
+		chmod 0755 "$_h_dir"
+		echo "netns add $_h_ns"
+		echo "link add $_h_veth type veth peer name $_h_peer netns $_h_ns"
+		echo "link set $_h_veth master $LXFE_BR up"
+		# The root namespace reaches every host's containers over its veth.
+		echo "route replace $_h_sub.0/24 via $_h_ip dev $LXFE_BR"
+	done | ip -batch - || fail "setting up the network of hosts $first..$last failed"
+	for ((i = first; i <= last; i++)); do
+		_lxfe_host_inside "$i" "$first" "$last" &
+		pids+=($!)
+	done
+	lxfe_wait_all "${pids[@]}" || fail "setting up the inside of hosts $first..$last failed (see above)"
+}
+
+# _lxfe_host_inside N FIRST LAST: host N's side of its veth, its lxfbr0
+# and dnsmasq, and routes to the containers of hosts FIRST..LAST.
+_lxfe_host_inside() {
+	local i=$1 first=$2 last=$3 j ns dir sub bridge=1
+	[ "${LXFE_NO_BRIDGE:-0}" = 1 ] && bridge=0
+	[ -n "${LXFE_NET_HOSTS:-}" ] && [ "$i" -gt "$LXFE_NET_HOSTS" ] && bridge=0
+	_lxfe_names "$i"
+	ns=$_h_ns dir=$_h_dir sub=$_h_sub
+	{
+		echo "link set lo up"
+		echo "addr add $_h_ip/24 dev $_h_peer"
+		echo "link set $_h_peer up"
+		echo "route add default via 10.$LXFE_X.0.1"
+		if [ "$bridge" = 1 ]; then
+			echo "link add lxfbr0 type bridge"
+			echo "addr add $sub.1/24 dev lxfbr0"
+			echo "link set lxfbr0 up"
+		fi
+		for ((j = first; j <= last; j++)); do
+			[ "$i" = "$j" ] && continue
+			_lxfe_names "$j"
+			echo "route replace $_h_sub.0/24 via $_h_ip"
+		done
+	} | ip -n "$ns" -batch - || {
+		lxfe_log "network inside h$i failed"
+		return 1
+	}
+	# One process in the namespace for both (nsenter, not ip netns exec:
+	# no mount namespace per dnsmasq).
+	[ "$bridge" = 1 ] || set -- true
+	[ "$bridge" = 0 ] || set -- dnsmasq --conf-file=/dev/null --user=root --group=root \
 		--strict-order --bind-interfaces --except-interface=lo \
 		--interface=lxfbr0 --listen-address="$sub.1" \
 		--dhcp-range="$sub.100,$sub.250,255.255.255.0,1h" \
 		--dhcp-authoritative --dhcp-no-override --no-resolv --no-hosts \
 		--dhcp-leasefile="$dir/dnsmasq.leases" --pid-file="$dir/dnsmasq.pid" \
-		--log-facility="$dir/dnsmasq.log" --log-dhcp ||
-		fail "dnsmasq failed to start on h$i (see $dir/dnsmasq.log)"
+		--log-facility="$dir/dnsmasq.log" --log-dhcp
+	nsenter --net="/run/netns/$ns" sh -ec 'echo 1 >/proc/sys/net/ipv4/ip_forward; exec "$@"' sh "$@" || {
+		lxfe_log "ip_forward or dnsmasq failed on h$i (see $dir/dnsmasq.log)"
+		return 1
+	}
 }
 
 _lxfe_lxfd_start() {
 	local i=$1 dir pid
-	dir=$(host_dir "$i")
+	_lxfe_names "$i"
+	dir=$_h_dir
 	# setsid: a signal sent to the test's process group must not kill
 	# lxfd before teardown asks it to stop its containers.
-	setsid nsenter --net="/run/netns/$(host_ns "$i")" "$LXFE_LXFD" --dir "$dir" \
+	setsid nsenter --net="/run/netns/$_h_ns" "$LXFE_LXFD" --dir "$dir" \
 		--logfile "$dir/lxfd.log" ${LXF_E2E_DEBUG:+--debug} \
 		</dev/null >"$dir/lxfd.out" 2>&1 &
 	pid=$!
@@ -467,14 +555,20 @@ _lxfe_lxfd_start() {
 	echo "$pid" >"$dir/lxfd.pid"
 }
 
+# _lxfe_lxfd_ready N [SECONDS]: waits until host N's lxfd is ready (30 s);
+# else prints its output and returns 1. _lxfe_lxfd_wait fails the test.
+_lxfe_lxfd_ready() {
+	local i=$1 t=${2:-30} dir
+	_lxfe_names "$i"
+	dir=$_h_dir
+	LXF_DIR=$dir "$LXFE_LXFD" waitready --timeout "$t" --dir "$dir" >/dev/null 2>&1 && return 0
+	lxfe_log "lxfd on h$i not ready within $t s; its output:"
+	tail -n 20 "$dir/lxfd.out" "$dir/lxfd.log" >&2 2>/dev/null
+	return 1
+}
+
 _lxfe_lxfd_wait() {
-	local i=$1 dir
-	dir=$(host_dir "$i")
-	if ! LXF_DIR=$dir "$LXFE_LXFD" waitready --timeout 30 --dir "$dir" >/dev/null 2>&1; then
-		lxfe_log "lxfd on h$i did not come up; its output:"
-		tail -n 20 "$dir/lxfd.out" "$dir/lxfd.log" >&2 2>/dev/null
-		fail "lxfd on h$i not ready within 30 s"
-	fi
+	_lxfe_lxfd_ready "$@" || fail "lxfd on h$1 did not come up"
 }
 
 # host_lxfd_pid N: the pid of host N's lxfd process itself (the pid file
@@ -565,6 +659,44 @@ hosts_import_image() {
 	done
 }
 
+# hosts_populate M R [N...]: on each given host (default every host
+# brought up), imports busybox and makes containers hN-c1..hN-cM, the
+# first R running, the rest stopped. Hosts go eight at a time, each in a
+# loop of its own: what is paid is lxfd's import and creates, not lxf's
+# turns. The names differ from host to host because the hosts share one
+# cgroup tree: liblxc names a container's cgroups after it (suffixed -1,
+# -2... when taken), and two same-named containers started at once on two
+# hosts race for the same suffix (one fails "Failed to enter monitor
+# cgroup"), which separate machines never do.
+hosts_populate() {
+	local m=$1 r=$2 img i k verb hosts pids=() bad=0
+	shift 2
+	hosts=("$@")
+	[ $# -gt 0 ] || hosts=("${LXFE_HOSTS[@]}")
+	img=$(lxfe_image)
+	for i in "${hosts[@]}"; do
+		(
+			lxf_run image import "$img" "h$i:" --alias busybox >/dev/null ||
+				{ lxfe_log "image import on h$i failed" && exit 1; }
+			for ((k = 1; k <= m; k++)); do
+				verb=init
+				[ "$k" -gt "$r" ] || verb=launch
+				lxf_run "$verb" busybox "h$i:h$i-c$k" >/dev/null || {
+					lxfe_log "$verb h$i:h$i-c$k failed; the end of its liblxc log:"
+					tail -n 15 "$(host_dir "$i")/logs/h$i-c$k/lxc.log" >&2
+					exit 1
+				}
+			done
+		) &
+		pids+=($!)
+		[ "${#pids[@]}" -ge 8 ] || continue
+		wait "${pids[0]}" || bad=1
+		pids=("${pids[@]:1}")
+	done
+	lxfe_wait_all "${pids[@]}" || bad=1
+	[ "$bad" = 0 ] || fail "hosts_populate: some containers were not made (see above)"
+}
+
 # ---------------------------------------------------------------- teardown
 
 # Pids of the given processes and all their descendants.
@@ -589,10 +721,11 @@ _lxfe_descendants() {
 # command line (lxfd, dnsmasq, lxc monitors), and all their descendants
 # (the containers). Never this shell or its ancestors.
 _lxfe_run_pids() {
-	local id=$1 run=$2 ns roots=() p self
-	for ns in $(ip netns list 2>/dev/null | awk -v pre="lxfe-$id-h" 'index($1, pre) == 1 { print $1 }'); do
-		mapfile -t -O "${#roots[@]}" roots < <(ip netns pids "$ns" 2>/dev/null)
-	done
+	local id=$1 run=$2 roots=() p self
+	# One ip process for every namespace of the run.
+	mapfile -t roots < <(ip netns list 2>/dev/null |
+		awk -v pre="lxfe-$id-h" 'index($1, pre) == 1 { print "netns pids " $1 }' |
+		ip -force -batch - 2>/dev/null)
 	while read -r p; do
 		p=${p#/proc/}
 		roots+=("${p%/cmdline}")
@@ -651,9 +784,10 @@ _lxfe_stop_daemons() {
 }
 
 # Force-stops containers through liblxc where their monitor still lives,
-# so liblxc removes its own cgroups.
+# so liblxc removes its own cgroups. Hosts in parallel: one after the
+# other would take minutes on a fleet of 2,000 containers.
 _lxfe_stop_containers() {
-	local id=$1 run=$2 d c ns
+	local id=$1 run=$2 d c ns pids=()
 	for d in "$run"/h*/; do
 		d=${d%/}
 		ns=lxfe-$id-${d##*/}
@@ -665,8 +799,10 @@ _lxfe_stop_containers() {
 			[ -f "$c/config" ] || continue
 			timeout 15 ip netns exec "$ns" lxc-stop -k -P "$d/containers" \
 				-n "${c##*/}" >/dev/null 2>&1
-		done
+		done &
+		pids+=($!)
 	done
+	[ "${#pids[@]}" -eq 0 ] || wait "${pids[@]}" 2>/dev/null
 }
 
 # lxfe_teardown_id ID RUNDIR: removes everything of one run. Idempotent;
@@ -697,7 +833,7 @@ _lxfe_sanitizer_scan() {
 }
 
 _lxfe_teardown_id() {
-	local id=$1 run=$2 pids cgs=() p ns m link cg dir
+	local id=$1 run=$2 pids cgs=() p m cg dir
 	case "$id" in '' | *[!a-z0-9]*) return 1 ;; esac
 	case "$run" in /*/*) ;; *) return 1 ;; esac
 	run=${run%/}
@@ -732,13 +868,11 @@ _lxfe_teardown_id() {
 			lxfe_log "teardown: cannot unmount $m"
 	done < <(_lxfe_mounts_under "$run")
 
-	for ns in $(ip netns list 2>/dev/null | awk -v pre="lxfe-$id-h" 'index($1, pre) == 1 { print $1 }'); do
-		ip netns del "$ns" 2>/dev/null || lxfe_log "teardown: cannot delete netns $ns"
-	done
-	for link in $(ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
-		grep -E "^lxfe${id}(br|h[0-9]+)\$"); do
-		ip link del "$link" 2>/dev/null
-	done
+	# One ip process for all (-force: go on past one that fails).
+	ip netns list 2>/dev/null | awk -v pre="lxfe-$id-h" 'index($1, pre) == 1 { print "netns del " $1 }' |
+		ip -force -batch - 2>/dev/null || lxfe_log "teardown: cannot delete some netns"
+	ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
+		grep -E "^lxfe${id}(br|h[0-9]+)\$" | sed 's/^/link del /' | ip -force -batch - 2>/dev/null
 
 	# Cgroups liblxc could not remove because its monitor was killed.
 	for cg in $(printf '%s\n' "${cgs[@]}" | sort -u); do

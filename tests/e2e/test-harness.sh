@@ -6,12 +6,14 @@
 #
 # The harness itself: three hosts come up, each lxfd answers from inside
 # its own namespace, each namespace has its own lxfbr0 and uplink, hosts
-# reach each other over the test bridge, and teardown leaves nothing.
+# reach each other over the test bridge, and teardown leaves nothing. A
+# fourth host, past LXFE_NET_HOSTS, has an lxfd and an uplink but no
+# container network (no lxfbr0, no dnsmasq), as on a big fleet.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-hosts_up 3
+LXFE_NET_HOSTS=3 hosts_up 4
 
 root_net=$(readlink /proc/self/ns/net)
 for i in 1 2 3; do
@@ -40,6 +42,12 @@ for i in 1 2 3; do
 	assert_eq "net:[$(stat -L -c %i "/run/netns/$ns")]" "$(readlink "/proc/$dpid/ns/net")" "h$i dnsmasq netns"
 done
 
+# h4: up, its uplink only.
+assert_exit 0 lxf_run query h4:/1.0
+assert_exit 1 ip -n "$(host_ns 4)" link show dev lxfbr0
+[ ! -e "$(host_dir 4)/dnsmasq.pid" ] || fail "h4 has a dnsmasq"
+assert_exit 0 host_exec 4 busybox ping -c 1 -W 2 "$(host_ip 1)"
+
 # Host to host over the test bridge, and to another host's lxfbr0 (routed).
 for pair in 1:2 2:3 3:1; do
 	a=${pair%:*} b=${pair#*:}
@@ -47,9 +55,9 @@ for pair in 1:2 2:3 3:1; do
 	assert_exit 0 host_exec "$a" busybox ping -c 1 -W 2 "$(host_subnet "$b").1"
 done
 
-# All three remotes are registered in the run's client config.
+# All four remotes are registered in the run's client config.
 assert_exit 0 lxf_run remote list
-for i in 1 2 3; do
+for i in 1 2 3 4; do
 	assert_contains "$LXFE_OUT" "h$i" "lxf remote list"
 done
 

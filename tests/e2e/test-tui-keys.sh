@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# covers: lxf launch, lxf move, lxf info
+# covers: lxf launch, lxf move, lxf info, lxf remote group add
 # covers: lxf-tui
 #
 # lxf-tui's keys as people expect them (issue #17, items 14-16), in a tmux
@@ -14,7 +14,11 @@
 # hosts and HOST:NAME and Esc in the table clears it; Tab completes at the
 # cursor without a doubled blank; n launches through the host and image
 # pickers; s in the details lists snapshots to take, restore and delete;
-# l shows the container's console log.
+# l shows the container's console log. "@web" in the filter keeps the
+# hosts of group web, the host panel shows each host's groups and @ there
+# filters to them; ":exec -- CMD" runs CMD in the marked containers into
+# a results view with each one's output and the summary (exit 3 when one
+# failed).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +32,7 @@ assert_exit 0 lxf_run launch busybox h1:a1
 assert_exit 0 lxf_run init busybox h1:a2
 assert_exit 0 lxf_run init busybox h1:b1
 assert_exit 0 lxf_run move h1:b1 h2:
+assert_exit 0 lxf_run remote group add web h2
 
 status_is() { [ "$(screen | tail -n 1 | sed 's/ *$//')" = "$1" ]; }
 tui_runs() { ! tui_quit; }
@@ -84,12 +89,45 @@ keys Escape
 need 5 screen_has "filter cleared"
 need 5 row_has b1 STOPPED
 
+# --- @group: the group's hosts; an unknown group is named, the filter kept.
+keys / @ w e b Enter
+need 5 screen_lacks " a1 "
+row_has b1 STOPPED || fail "filter @web hides b1: $(screen)"
+screen_has "filter:@web" || fail "filter @web not in force: $(screen)"
+keys / @ n o p e
+need 5 screen_has "nope"
+keys Escape
+need 5 row_has a1 RUNNING
+# The host panel shows each host's groups; @ on h2 shows its groups only.
+h2_in_web() { screen | grep -Eq '^> ?h2 .* web *$'; }
+keys h k k j
+need 5 h2_in_web
+keys @
+need 5 screen_has "filter:@web"
+need 5 screen_lacks " a1 "
+keys Escape
+need 5 screen_has "filter cleared"
+need 5 row_has a1 RUNNING
+
 # --- marks: Ctrl-A every row shown, V from the row marked last to the cursor.
 keys C-a
 need 5 screen_has "3 containers marked"
 keys u g ' ' j V
 need 5 screen_has "3 containers marked"
 keys u
+
+# --- :exec -- CMD on the marked a1 (running) and b1 (stopped): the results view.
+keys / 1 Enter C-a
+need 5 screen_has "2 containers marked"
+keys : e x e c Space - - Space h o s t n a m e Enter
+need 10 screen_has "exec in 2 containers: hostname"
+need 30 screen_has "1 ok"
+need 10 screen_has "exit 3"
+screen | grep -Eq '^ *a1 *$' || fail "a1's hostname not in the results: $(screen)"
+keys q
+need 5 screen_has "REMOTE"
+keys u Escape
+need 5 screen_has "filter cleared"
 
 # --- a confirm takes y.
 keys g T

@@ -125,6 +125,40 @@ static void test_interactive(void **state)
 	assert_false(tui_cmd_interactive(0, list));
 }
 
+/* ":exec -- CMD" fans CMD out over the targets; a fan-out never takes the terminal. */
+static void test_exec_fanout(void **state)
+{
+	char *fan[] = {"exec", "--", "hostname"};
+	char *one[] = {"exec", "h1:c1", "--", "sh"};
+	char *cmd[] = {"sh", "-c", "exit 3"};
+	char targets[2][TUI_TARGET_LEN] = {"h1:a", "h2:b"};
+	char **v;
+	int n = 0;
+
+	(void)state;
+	assert_true(tui_exec_is_fanout(3, fan));
+	assert_false(tui_exec_is_fanout(2, fan));
+	assert_false(tui_exec_is_fanout(4, one));
+	v = tui_exec_fanout_argv(targets, 2, 3, cmd, &n);
+	assert_non_null(v);
+	assert_int_equal(n, 8);
+	assert_string_equal(v[0], "exec");
+	assert_string_equal(v[1], "--group-output");
+	assert_string_equal(v[2], "h1:a");
+	assert_string_equal(v[3], "h2:b");
+	assert_string_equal(v[4], "--");
+	assert_string_equal(v[5], "sh");
+	assert_string_equal(v[7], "exit 3");
+	assert_null(v[8]);
+	free(v);
+	/* One target and one word after "--" is still the fan-out, in the background. */
+	v = tui_exec_fanout_argv(targets, 1, 1, cmd, &n);
+	assert_non_null(v);
+	assert_int_equal(n, 5);
+	assert_false(tui_cmd_interactive(n, v));
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +167,7 @@ int main(void)
 	    cmocka_unit_test(test_truncated_to_the_buffer),
 	    cmocka_unit_test(test_latest),
 	    cmocka_unit_test(test_interactive),
+	    cmocka_unit_test(test_exec_fanout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,9 @@
 
 /* The help view as it was written by hand before the key table. */
 /* The help view: every key of the table mode (issue #17 added Esc, L, q, Ctrl-C, V, Ctrl-A, n). */
+/* The hosts h1 and h2 (tui_model_add_host borrows them). */
+static struct lxf_remote test_rems[2] = {{.name = (char *)"h1"}, {.name = (char *)"h2"}};
+
 static const char *const help_expected[] = {
     "Navigation",
     "  Up/Down j/k     move the cursor            PgUp/PgDn  page",
@@ -168,6 +171,9 @@ static int ui_teardown(void **state)
 {
 	(void)state;
 	free(ui.view);
+	free(ui.targets);
+	free(ui.target_host);
+	tui_filter_fini(&ui.filter);
 	ui.view = NULL;
 	tui_model_fini(&model);
 	return 0;
@@ -310,9 +316,8 @@ static void add_rows(void)
 	static const char *const rows[][3] = {
 	    {"h1", "a1", "Stopped"}, {"h1", "a2", "Running"}, {"h2", "b1", "Stopped"}};
 
-	model.nhosts = 2;
-	(void)snprintf(model.hosts[0].name, sizeof(model.hosts[0].name), "h1");
-	(void)snprintf(model.hosts[1].name, sizeof(model.hosts[1].name), "h2");
+	assert_int_equal(tui_model_add_host(&model, &test_rems[0]), 0);
+	assert_int_equal(tui_model_add_host(&model, &test_rems[1]), 0);
 	for (size_t i = 0; i < 3; i++) {
 		char js[160];
 		struct json_object *o;
