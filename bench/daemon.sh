@@ -57,41 +57,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# api DAEMON METHOD PATH [JSON] -> body on stdout
-api() {
-	local d=$1 m=$2 p=$3
-	if [ $# -ge 4 ]; then
-		curl -s --unix-socket "${SOCK[$d]}" -X "$m" -H 'Content-Type: application/json' \
-			--data-binary "$4" "http://lxd$p"
-	else
-		curl -s --unix-socket "${SOCK[$d]}" -X "$m" "http://lxd$p"
-	fi
-}
-# call DAEMON METHOD PATH [JSON]: the request and, for an async answer,
-# the wait for its operation; fails unless the end result is a success.
-call() {
-	local out op
-	out=$(api "$@")
-	op=$(jq -r '.operation // ""' <<<"$out")
-	if [ -n "$op" ]; then
-		out=$(api "$1" GET "$op/wait?timeout=120")
-		[ "$(jq -r '.metadata.status_code' <<<"$out")" = 200 ] || {
-			echo "bench: $2 $3 failed: $(jq -c '.metadata.err // .error' <<<"$out")" >&2
-			return 1
-		}
-	else
-		[ "$(jq -r '.type' <<<"$out")" != error ] || {
-			echo "bench: $2 $3 failed: $(jq -r .error <<<"$out")" >&2
-			return 1
-		}
-	fi
-}
+daemon_sock() { echo "${SOCK[$1]}"; }
+# shellcheck source=bench/daemon-lib.sh
+. "$top/bench/daemon-lib.sh"
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-# median of the numbers on stdin
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-# CPU time of PID and its waited-for children (LXD's forknet), in ticks
-cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
 pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup"; }
 nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 mem_avail_kb() { awk '/^MemAvailable/ { print $2 }' /proc/meminfo; }

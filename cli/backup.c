@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "fleet.h"
 #include "json.h"
 
 int lxf_publish_body(const struct lxf_publish_req *r, struct json_object **out, struct lxf_err *err)
@@ -106,6 +107,8 @@ bool lxf_export_is_stack(const struct lxf_remotes *r, int argc, char *const *arg
 	len = strcspn(a, ":");
 	if (a[len] == ':' && a[len + 1])
 		return false; /* REMOTE:NAME */
+	if (lxf_fleet_is_list(a))
+		return true; /* @web, h1,h2: remotes, which only the stack export takes */
 	for (size_t k = 0; k < r->n; k++)
 		if (strlen(r->v[k].name) == len && strncmp(r->v[k].name, a, len) == 0)
 			return true;

@@ -44,8 +44,8 @@ int lxf_backup_expiry(const char *s, time_t now, char *out, size_t n, struct lxf
 
 /*
  * Which `lxf export` a command line is: the stack export (lxf-apply(1))
- * when there is no argument or the first one names a remote ("h1",
- * "h1:"); an instance backup when it is REMOTE:NAME or a word that is
+ * when there is no argument or the first one names remotes ("h1",
+ * "h1:", "@web", "h1,h2"); an instance backup when it is REMOTE:NAME or a word that is
  * not a remote.
  */
 bool lxf_export_is_stack(const struct lxf_remotes *r, int argc, char *const *argv);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "each.h"
 #include "exec-all.h"
 #include "json.h"
 #include "select.h"
@@ -280,7 +281,6 @@ static int exec_fan_out(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 {
 	struct lxf_exec_all_opts o = {.group = lxf_args_has(args, EXEC_OPT_GROUP_OUTPUT),
 				      .parallel = LXF_EXEC_ALL_PARALLEL};
-	const char *par = lxf_args_get(args, LXF_OPT_PARALLEL);
 	bool all = lxf_args_has(args, LXF_OPT_ALL);
 	struct lxf_sel sel = {0};
 	struct lxf_exec_item *v = NULL;
@@ -296,14 +296,13 @@ static int exec_fan_out(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 					   all ? "--all and its filters" : "several instances");
 	if (!all && args->dash == 0)
 		return lxf_cmd_usage_error(self, ctx, "no instance before '--'");
-	if (par) {
-		char *end;
-		long p = strtol(par, &end, 10);
+	if (lxf_args_has(args, LXF_OPT_PARALLEL)) {
+		size_t max;
 
-		if (!*par || *end || p < 1 || p > 4096)
-			return lxf_cmd_usage_error(self, ctx, "bad --parallel '%s': want 1-4096",
-						   par);
-		o.parallel = (unsigned)p;
+		if (lxf_each_parallel_arg(args, &max, &err) != 0)
+			return lxf_cmd_error(self, ctx, &err);
+		o.parallel =
+		    max < LXF_EXEC_ALL_PARALLEL_MAX ? (unsigned)max : LXF_EXEC_ALL_PARALLEL_MAX;
 	}
 	rc = exec_body(args, args->dash, false, &o.body, &err);
 	if (rc == 0 && all)
@@ -344,8 +343,6 @@ static int exec_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		      (!lxf_args_has(args, 'T') && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
 	if (exec_fans_out(args))
 		return exec_fan_out(self, ctx, args);
-	if (args->argc < 2)
-		return lxf_cmd_usage_error(self, ctx, "wrong number of arguments");
 	rc = exec_body(args, 1, interactive, &body, &err); /* a bad flag value: a usage error */
 	if (rc == 0)
 		rc = lxf_term_target(ctx, args->argv[0], &c, &wc, &name, &err);
@@ -440,7 +437,7 @@ const struct lxf_cmd lxf_cmd_exec_entry = {
 	     "[--cwd DIR] [--user UID] "
 	     "[--group GID] [--group-output] [--parallel N] -- COMMAND [ARGS...]",
     .summary = "Run a command in an instance",
-    .min_args = 1, /* --all -- CMD; one instance needs two (exec_exec) */
+    .min_args = 2, /* not counted with --all (its words are a selection) */
     .max_args = -1,
     .opts =
 	{
@@ -456,7 +453,7 @@ const struct lxf_cmd lxf_cmd_exec_entry = {
 	    {"group-output", EXEC_OPT_GROUP_OUTPUT, no_argument, NULL,
 	     "Several instances: each one's output in one block"},
 	    {"parallel", LXF_OPT_PARALLEL, required_argument, "N",
-	     "Several instances: at most N at once (default 32)"},
+	     "Several instances: at most N at once (default 32, at most 1024)"},
 	},
     .exec = exec_exec,
     .help = exec_help,

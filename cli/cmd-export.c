@@ -27,30 +27,19 @@ struct export_item {
 	struct json_object *live; /* borrowed from a job */
 };
 
-/* The remotes named (REMOTE or REMOTE:), else every one of config.yml ("local" when it runs). */
+/*
+ * The remotes named (REMOTE, REMOTE:, @GROUP or a list of them, "@web,h9"),
+ * else every one of config.yml ("local" when it runs).
+ */
 static int export_remotes(const struct lxf_remotes *r, const struct lxf_cmd_args *args,
 			  struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err)
 {
-	*njobs = 0;
-	for (int i = 0; i < args->argc; i++) {
-		const char *a = args->argv[i];
-		size_t len = strcspn(a, ":");
-		const struct lxf_remote *rem = NULL;
-		bool dup = false;
+	int rc;
 
-		for (size_t k = 0; k < r->n && !rem; k++)
-			if (strlen(r->v[k].name) == len && strncmp(r->v[k].name, a, len) == 0)
-				rem = &r->v[k];
-		if (!rem)
-			return lxf_err_set(err, LXF_ENOENT, "remote '%.*s' not found", (int)len, a);
-		if (a[len] && a[len + 1])
-			return lxf_err_set(err, LXF_EUSAGE,
-					   "'%s' is not a remote (REMOTE or REMOTE:)", a);
-		for (size_t k = 0; k < *njobs; k++)
-			dup |= jobs[k].remote == rem;
-		if (!dup)
-			jobs[(*njobs)++].remote = rem;
-	}
+	*njobs = 0;
+	rc = lxf_fleet_add_words(r, args->argc, args->argv, jobs, njobs, err);
+	if (rc)
+		return rc;
 	for (size_t i = 0; args->argc == 0 && i < r->n; i++)
 		if (lxf_fleet_member(&r->v[i]))
 			jobs[(*njobs)++].remote = &r->v[i];

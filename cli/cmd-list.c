@@ -18,26 +18,27 @@
 #define CMD_LIST_FAST_COLS "rnsacPt"
 
 /*
- * Splits positional args (lxf_list_split) into the remotes to ask (jobs:
- * those picked, else the fleet's members), the picks and the filters.
+ * Splits positional args (lxf_list_split) into the remotes to ask (jobs,
+ * r->n of them at most: those picked, else the fleet's members), the picks
+ * (*picks: free()) and the filters.
  */
 static int cmd_list_args(struct lxf_cmd_ctx *ctx, const struct lxf_cmd_args *args,
 			 struct lxf_fleet_job *jobs, size_t *njobs, const char **filters,
-			 size_t *nfilters, struct lxf_list_pick *picks, size_t *npicks,
+			 size_t *nfilters, struct lxf_list_pick **picks, size_t *npicks,
 			 struct lxf_err *err)
 {
 	const struct lxf_remotes *r = ctx->remotes;
-	int rc = lxf_list_split(args->argc, args->argv, filters, nfilters, picks, npicks, err);
+	int rc = lxf_list_split(r, args->argc, args->argv, filters, nfilters, picks, npicks, err);
 
 	*njobs = 0;
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < *npicks; i++) {
-		const struct lxf_remote *rem = lxf_remotes_find(r, picks[i].remote);
+		const struct lxf_remote *rem = lxf_remotes_find(r, (*picks)[i].remote);
 		bool dup = false;
 
 		if (!rem)
-			return lxf_remotes_unknown(r, picks[i].remote, err);
+			return lxf_remotes_unknown(r, (*picks)[i].remote, err);
 		for (size_t j = 0; j < *njobs; j++)
 			dup |= jobs[j].remote == rem;
 		if (!dup)
@@ -117,36 +118,50 @@ nomem:
 	return lxf_err_set(err, LXF_ENOMEM, "out of memory");
 }
 
+/* Whether pick's instance is on its remote; *asked set when that remote answered. */
+static bool cmd_list_pick_found(const struct lxf_fleet_job *jobs, size_t njobs,
+				const struct lxf_list_pick *pick, bool *asked)
+{
+	for (size_t j = 0; j < njobs; j++) {
+		struct json_object *arr = jobs[j].instances;
+
+		if (jobs[j].rc || strcmp(jobs[j].remote->name, pick->remote) != 0)
+			continue;
+		*asked = true;
+		for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+			const char *nm = lxf_json_str(json_object_array_get_idx(arr, i), "name");
+
+			if (nm && strcmp(nm, pick->name) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 /*
- * The REMOTE:NAME picks that name no instance on their (answering) remote:
- * each is said on ctx->err, not left as a silently missing row. Returns
- * how many.
+ * The REMOTE:NAME words that name no instance on their (answering)
+ * remotes (on none of them for "@web:NAME"): each is said on ctx->err,
+ * not left as a silently missing row. Returns how many.
  */
 static size_t cmd_list_missing(struct lxf_cmd_ctx *ctx, const struct lxf_fleet_job *jobs,
 			       size_t njobs, const struct lxf_list_pick *picks, size_t npicks)
 {
 	size_t missing = 0;
 
-	for (size_t p = 0; p < npicks; p++) {
-		bool asked = false, found = false;
+	for (size_t w = 0; w < npicks; w++) {
+		bool asked = false, found = false, seen = false;
 
-		for (size_t j = 0; picks[p].name[0] && j < njobs; j++) {
-			struct json_object *arr = jobs[j].instances;
-
-			if (jobs[j].rc || strcmp(jobs[j].remote->name, picks[p].remote) != 0)
-				continue;
-			asked = true;
-			for (size_t i = 0; arr && !found && i < json_object_array_length(arr);
-			     i++) {
-				const char *nm =
-				    lxf_json_str(json_object_array_get_idx(arr, i), "name");
-
-				found = nm && strcmp(nm, picks[p].name) == 0;
-			}
-		}
+		/* A word's picks (one per remote of its group) count together, once. */
+		for (size_t k = 0; k < w; k++)
+			seen |= picks[k].word == picks[w].word;
+		if (seen || !picks[w].name[0])
+			continue;
+		for (size_t p = w; !found && p < npicks; p++)
+			if (picks[p].word == picks[w].word)
+				found = cmd_list_pick_found(jobs, njobs, &picks[p], &asked);
 		if (asked && !found) {
-			fprintf(ctx->err, "lxf: instance '%s' not found on %s\n", picks[p].name,
-				picks[p].remote);
+			fprintf(ctx->err, "lxf: instance '%s' not found on %.*s\n", picks[w].name,
+				(int)strcspn(picks[w].word, ":"), picks[w].word);
 			missing++;
 		}
 	}
@@ -198,13 +213,13 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		needs_state |= cols[c]->needs != 0;
 	jobs = calloc(ctx->remotes->n + (size_t)args->argc + 1, sizeof(*jobs));
 	filters = calloc((size_t)args->argc + 1, sizeof(*filters));
-	picks = calloc((size_t)args->argc + 1, sizeof(*picks));
-	if (!jobs || !filters || !picks) {
+	if (!jobs || !filters) {
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
 	}
-	if (cmd_list_args(ctx, args, jobs, &njobs, filters, &nfilters, picks, &npicks, &err) != 0) {
+	if (cmd_list_args(ctx, args, jobs, &njobs, filters, &nfilters, &picks, &npicks, &err) !=
+	    0) {
 		st = err.code == LXF_EUSAGE ? lxf_cmd_usage_error(self, ctx, "%s", err.msg)
 					    : lxf_cmd_fail(ctx, &err);
 		goto out;
@@ -277,6 +292,8 @@ static const char cmd_list_help[] =
     "  NAME           an instance whose name starts with NAME, or matches it as a\n"
     "                 regular expression (POSIX ERE, anchored unless it has ^ or $)\n"
     "  REMOTE:        only the instances of that remote (several add up)\n"
+    "  @GROUP         only those of the host group's remotes (lxf remote group);\n"
+    "                 @web,h9: mixes groups and remotes, @web:NAME picks NAME there\n"
     "  key=value      a configuration key (expanded config) equal to value or\n"
     "                 matching it as an anchored regular expression; keys may be\n"
     "                 shortened per dotted part (s.privileged=true); an absent key\n"
@@ -300,7 +317,7 @@ static const char cmd_list_help[] =
 const struct lxf_cmd lxf_cmd_list_entry = {
     .name = "list",
     .aliases = {"ls"},
-    .usage = "[REMOTE:[NAME]...] [FILTER...] [-c COLUMNS] [-f FORMAT]",
+    .usage = "[REMOTE:[NAME]...] [@GROUP...] [FILTER...] [-c COLUMNS] [-f FORMAT]",
     .summary = "List the instances of every remote (or of the named ones)",
     .min_args = 0,
     .max_args = -1,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * lxf monitor [REMOTE:] [--type T]... [--pretty] [-f json|yaml]: follows
- * /1.0/events. With a remote named, that remote; without, every configured
- * remote at once (a fleet monitor), each event tagged with "remote". Types
+ * lxf monitor [REMOTE:|@GROUP...] [--type T]... [--pretty] [-f json|yaml]:
+ * follows /1.0/events. With one remote named, that remote; with several
+ * (or a host group), those; without, every configured remote at once (a
+ * fleet monitor), each event tagged with "remote". Types
  * are asked of the server (?type=) and checked again here, as lxc does.
  * Runs until SIGINT/SIGTERM (exit 0) or until every stream is lost (exit 1).
  */
@@ -173,8 +174,9 @@ static int monitor_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	struct lxf_buf query = {0};
 	struct lxf_err err = {0};
 	static const int monitor_sigs[] = {SIGINT, SIGTERM};
+	struct lxf_fleet_job *pick = NULL;
 	char *rname = NULL, *name = NULL;
-	size_t n = 0, ok = 0;
+	size_t n = 0, ok = 0, npick = 0;
 	int st = LXF_EXIT_ERROR;
 
 	(void)pthread_mutex_init(&o.mu, NULL);
@@ -203,7 +205,7 @@ static int monitor_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 					   o.types ? "," : "?type=", args->opts[i].arg);
 		o.types |= bit;
 	}
-	if (args->argc == 1) {
+	if (args->argc == 1 && !lxf_fleet_is_list(args->argv[0])) {
 		const struct lxf_remote *rem;
 
 		if (lxf_remotes_parse_arg(ctx->remotes, args->argv[0], &rname, &name, &err) != 0) {
@@ -233,19 +235,27 @@ static int monitor_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		}
 	} else {
 		v = calloc(ctx->remotes->n ? ctx->remotes->n : 1, sizeof(*v));
-		if (!v) {
+		pick = calloc(ctx->remotes->n + 1, sizeof(*pick));
+		if (!v || !pick) {
 			lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 			st = lxf_cmd_fail(ctx, &err);
 			goto out;
 		}
-		/* The fleet's members; streams that cannot open are reported, the others go on. */
-		for (size_t i = 0; i < ctx->remotes->n; i++) {
-			if (!lxf_fleet_member(&ctx->remotes->v[i]))
-				continue;
+		if (lxf_fleet_add_words(ctx->remotes, args->argc, args->argv, pick, &npick, &err) !=
+		    0) {
+			st = err.code == LXF_EUSAGE ? lxf_cmd_usage_error(self, ctx, "%s", err.msg)
+						    : lxf_cmd_fail(ctx, &err);
+			goto out;
+		}
+		for (size_t i = 0; args->argc == 0 && i < ctx->remotes->n; i++)
+			if (lxf_fleet_member(&ctx->remotes->v[i]))
+				pick[npick++].remote = &ctx->remotes->v[i];
+		/* Streams that cannot open are reported, the others go on. */
+		for (size_t i = 0; i < npick; i++) {
 			v[n].o = &o;
 			lxf_err_clear(&err);
-			if (monitor_open(ctx, &ctx->remotes->v[i], lxf_buf_str(&query), &v[n],
-					 &err) == 0)
+			if (monitor_open(ctx, pick[i].remote, lxf_buf_str(&query), &v[n], &err) ==
+			    0)
 				ok++;
 			else
 				fprintf(ctx->err, "Error: %s\n", err.msg);
@@ -266,6 +276,7 @@ out:
 		lxf_ws_ctx_free(v[i].wc);
 	lxf_term_signals_off();
 	free(v);
+	free(pick);
 	free(rname);
 	free(name);
 	lxf_buf_fini(&query);
@@ -275,10 +286,10 @@ out:
 
 const struct lxf_cmd lxf_cmd_monitor_entry = {
     .name = "monitor",
-    .usage = "[REMOTE:] [--type TYPE]... [--pretty] [--format json|yaml]",
-    .summary = "Follow events of one remote, or of every remote",
+    .usage = "[REMOTE:|@GROUP...] [--type TYPE]... [--pretty] [--format json|yaml]",
+    .summary = "Follow events of one remote, of several, or of every remote",
     .min_args = 0,
-    .max_args = 1,
+    .max_args = -1,
     .opts =
 	{
 	    {"type", MONITOR_OPT_TYPE, required_argument, "TYPE",

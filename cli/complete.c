@@ -167,7 +167,27 @@ static void complete_cmd_word(char *const *words, int n, const char *partial, bo
 	}
 }
 
-/* Flags of cmd, or "R:", "R:NAME" and the default remote's bare names. */
+/* The host groups of r starting with partial, each after mark ("@web"; "" for bare names). */
+static void complete_groups(const struct lxf_remotes *r, const char *mark, const char *partial,
+			    struct lxf_cands *c)
+{
+	char buf[WORD_MAX];
+
+	if (!r->groups)
+		return;
+	json_object_object_foreach(r->groups, key, val)
+	{
+		(void)val;
+		(void)snprintf(buf, sizeof(buf), "%s%s", mark, key);
+		if (strncmp(buf, partial, strlen(partial)) == 0)
+			lxf_cands_add(c, buf);
+	}
+}
+
+/*
+ * Flags of cmd, or "R:", "R:NAME" and the default remote's bare names;
+ * "@GROUP" once '@' is typed, group names for the remote group commands.
+ */
 static void complete_arg(const struct lxf_cmd *cmd, const char *partial,
 			 const struct lxf_complete_src *src, struct lxf_cands *c)
 {
@@ -202,6 +222,14 @@ static void complete_arg(const struct lxf_cmd *cmd, const char *partial,
 					lxf_cands_add(c, buf);
 			}
 		}
+	} else if (partial[0] == '@') {
+		complete_groups(r, "@", partial, c);
+	} else if (strncmp(cmd->name, "remote group ", 13) == 0) {
+		/* GROUP REMOTE...: bare names of both. */
+		complete_groups(r, "", partial, c);
+		for (size_t i = 0; i < r->n; i++)
+			if (strncmp(r->v[i].name, partial, pl) == 0)
+				lxf_cands_add(c, r->v[i].name);
 	} else {
 		const struct lxf_remote *def = lxf_remotes_find(r, r->default_remote);
 

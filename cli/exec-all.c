@@ -57,10 +57,15 @@ struct ea_item {
 	struct lxf_err err;
 };
 
+/* A client no worker uses now. */
+struct ea_idle {
+	struct lxf_client *c;
+};
+
 /* A remote's idle clients, and whether it has stopped answering. */
 struct ea_remote {
 	const struct lxf_remote *rem;
-	struct lxf_client **idle;
+	struct ea_idle *idle;
 	size_t nidle;
 	bool down;
 	struct lxf_err why;
@@ -71,6 +76,7 @@ struct ea_run {
 	const struct lxf_exec_all_opts *o;
 	pthread_mutex_t mu; /* next, remotes */
 	pthread_mutex_t out_mu;
+	pthread_mutex_t new_mu; /* making a client */
 	size_t next;
 	size_t *order; /* items round robin across remotes */
 	struct ea_item *items;
@@ -197,15 +203,24 @@ static const struct lxf_ws_ops ea_ctl_ops = {0};
 static int ea_client_get(struct ea_run *run, struct ea_remote *r, struct lxf_client **c,
 			 struct lxf_err *err)
 {
+	int rc;
+
 	pthread_mutex_lock(&run->mu);
-	*c = r->nidle ? r->idle[--r->nidle] : NULL;
+	*c = r->nidle ? r->idle[--r->nidle].c : NULL;
 	pthread_mutex_unlock(&run->mu);
-	return *c ? 0 : lxf_remotes_client(run->ctx->remotes, r->rem, c, err);
+	if (*c)
+		return 0;
+	/* One at a time: an HTTPS remote's first client makes the client
+	 * certificate, which two at once would each write. */
+	pthread_mutex_lock(&run->new_mu);
+	rc = lxf_remotes_client(run->ctx->remotes, r->rem, c, err);
+	pthread_mutex_unlock(&run->new_mu);
+	return rc;
 }
 
 static void ea_client_put(struct ea_run *run, struct ea_remote *r, struct lxf_client *c)
 {
-	struct lxf_client **v;
+	struct ea_idle *v;
 
 	if (!c)
 		return;
@@ -213,7 +228,7 @@ static void ea_client_put(struct ea_run *run, struct ea_remote *r, struct lxf_cl
 	v = realloc(r->idle, (r->nidle + 1) * sizeof(*v));
 	if (v) {
 		r->idle = v;
-		r->idle[r->nidle++] = c;
+		r->idle[r->nidle++].c = c;
 		c = NULL;
 	}
 	pthread_mutex_unlock(&run->mu);
@@ -312,6 +327,7 @@ out:
 /* What a finished instance adds to the output: its error, or its block. */
 static void ea_report(struct ea_run *run, struct ea_item *it)
 {
+	const char *all = lxf_buf_str(&it->all);
 	struct lxf_buf b = {0};
 
 	if (!run->o->group) {
@@ -332,8 +348,8 @@ static void ea_report(struct ea_run *run, struct ea_item *it)
 		(void)lxf_buf_addf(&b, " (%s: %s)",
 				   it->state == EA_FAILED ? "failed" : "unreachable", it->err.msg);
 	(void)lxf_buf_adds(&b, "\n----------------\n");
-	(void)lxf_buf_add(&b, it->all.data ? it->all.data : "", it->all.len);
-	if (it->all.len && it->all.data[it->all.len - 1] != '\n')
+	(void)lxf_buf_add(&b, all, it->all.len);
+	if (it->all.len && all[it->all.len - 1] != '\n')
 		(void)lxf_buf_addc(&b, '\n');
 	if (it->cut)
 		(void)lxf_buf_addf(&b, "[output cut at %u MiB]\n", EA_GROUP_MAX >> 20);
@@ -458,6 +474,7 @@ int lxf_exec_all(struct lxf_cmd_ctx *ctx, const struct lxf_exec_item *v, size_t 
 
 	(void)pthread_mutex_init(&run.mu, NULL);
 	(void)pthread_mutex_init(&run.out_mu, NULL);
+	(void)pthread_mutex_init(&run.new_mu, NULL);
 	run.items = calloc(n ? n : 1, sizeof(*run.items));
 	thr = calloc(want ? want : 1, sizeof(*thr));
 	if (!run.items || !thr || ea_plan(&run, v) != 0) {
@@ -502,7 +519,7 @@ out:
 	}
 	for (size_t r = 0; run.rems && r < run.nrems; r++) {
 		for (size_t i = 0; i < run.rems[r].nidle; i++)
-			lxf_client_free(run.rems[r].idle[i]);
+			lxf_client_free(run.rems[r].idle[i].c);
 		free(run.rems[r].idle);
 	}
 	free(run.rems);
@@ -511,5 +528,6 @@ out:
 	free(thr);
 	pthread_mutex_destroy(&run.mu);
 	pthread_mutex_destroy(&run.out_mu);
+	pthread_mutex_destroy(&run.new_mu);
 	return st;
 }

@@ -18,6 +18,8 @@
 
 /* At most this many instances run at once unless --parallel says otherwise. */
 #define LXF_EXEC_ALL_PARALLEL 32
+/* Each costs a thread and a websocket context: --parallel is held to this. */
+#define LXF_EXEC_ALL_PARALLEL_MAX 1024
 
 /* One instance to run the command in. Both fields borrowed. */
 struct lxf_exec_item {

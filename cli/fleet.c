@@ -75,3 +75,50 @@ void lxf_fleet_jobs_fini(struct lxf_fleet_job *jobs, size_t njobs)
 			jobs[j].instances = NULL;
 		}
 }
+
+bool lxf_fleet_is_list(const char *word)
+{
+	return lxf_remotes_is_group_spec(word) || memchr(word, ',', strcspn(word, ":"));
+}
+
+int lxf_fleet_add_words(const struct lxf_remotes *r, int argc, char *const *argv,
+			struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		size_t len = strcspn(a, ":");
+		int rc;
+
+		if (a[len] && a[len + 1])
+			return lxf_err_set(err, LXF_EUSAGE,
+					   "'%s' is not a remote (REMOTE or REMOTE:)", a);
+		rc = lxf_fleet_add_spec(r, a, len, jobs, njobs, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int lxf_fleet_add_spec(const struct lxf_remotes *r, const char *spec, size_t len,
+		       struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err)
+{
+	char *copy = strndup(spec, len), **names = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (!copy)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	rc = lxf_remotes_expand(r, copy, &names, &n, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct lxf_remote *rem = lxf_remotes_find(r, names[i]);
+		bool dup = false;
+
+		for (size_t j = 0; j < *njobs; j++)
+			dup |= jobs[j].remote == rem;
+		if (!dup)
+			jobs[(*njobs)++].remote = rem;
+	}
+	lxf_remotes_names_free(names, n);
+	free(copy);
+	return rc;
+}

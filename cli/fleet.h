@@ -48,6 +48,24 @@ int lxf_fleet_get(const struct lxf_remotes *remotes, struct lxf_fleet_job *jobs,
  */
 bool lxf_fleet_member(const struct lxf_remote *rem);
 
+/*
+ * Adds to jobs (room for r->n) each remote the first len bytes of spec
+ * name ("h1", "@web,h9": lxf_remotes_expand), each once across calls.
+ * Returns 0 or lxf_remotes_expand's error (an unknown remote or group).
+ */
+int lxf_fleet_add_spec(const struct lxf_remotes *r, const char *spec, size_t len,
+		       struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err);
+
+/* True for a word that names several remotes: "@web", "h1,h2:" (not "h1:c1"). */
+bool lxf_fleet_is_list(const char *word);
+
+/*
+ * lxf_fleet_add_spec for each of argv's argc words (REMOTE, REMOTE:,
+ * @GROUP or lists of them); a word with a name after ':' is -LXF_EUSAGE.
+ */
+int lxf_fleet_add_words(const struct lxf_remotes *r, int argc, char *const *argv,
+			struct lxf_fleet_job *jobs, size_t *njobs, struct lxf_err *err);
+
 /* Frees every job's instances. */
 void lxf_fleet_jobs_fini(struct lxf_fleet_job *jobs, size_t njobs);
 

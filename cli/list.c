@@ -127,32 +127,82 @@ int lxf_list_check_filter(const char *f, struct lxf_err *err)
 	return 0;
 }
 
-int lxf_list_split(int argc, char *const *argv, const char **filters, size_t *nfilters,
-		   struct lxf_list_pick *picks, size_t *npicks, struct lxf_err *err)
+/* Appends the pick remote:name to *picks, grown as needed. */
+static int list_add_pick(struct lxf_list_pick **picks, size_t *npicks, size_t *cap,
+			 const char *remote, size_t rl, const char *name, const char *word,
+			 struct lxf_err *err)
 {
+	if (rl == 0 || rl > LXF_REMOTE_NAME_MAX)
+		return lxf_err_set(err, LXF_EUSAGE, "bad remote in '%s'", word);
+	if (*npicks == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		struct lxf_list_pick *nv = realloc(*picks, nc * sizeof(*nv));
+
+		if (!nv)
+			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		*picks = nv;
+		*cap = nc;
+	}
+	memcpy((*picks)[*npicks].remote, remote, rl);
+	(*picks)[*npicks].remote[rl] = '\0';
+	(*picks)[*npicks].word = word;
+	(*picks)[(*npicks)++].name = name;
+	return 0;
+}
+
+/* The picks of one "SPEC:NAME" word: one per remote spec names (lxf_remotes_expand). */
+static int list_add_spec(const struct lxf_remotes *r, const char *spec, size_t sl, const char *name,
+			 struct lxf_list_pick **picks, size_t *npicks, size_t *cap,
+			 struct lxf_err *err)
+{
+	char *copy, **names = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (!r || sl == 0) /* ":c1": list_add_pick's usage error */
+		return list_add_pick(picks, npicks, cap, spec, sl, name, spec, err);
+	if (!(copy = strndup(spec, sl)))
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	rc = lxf_remotes_expand(r, copy, &names, &n, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = list_add_pick(picks, npicks, cap, names[i], strlen(names[i]), name, spec, err);
+	lxf_remotes_names_free(names, n);
+	free(copy);
+	return rc;
+}
+
+int lxf_list_split(const struct lxf_remotes *r, int argc, char *const *argv, const char **filters,
+		   size_t *nfilters, struct lxf_list_pick **picks, size_t *npicks,
+		   struct lxf_err *err)
+{
+	size_t cap = 0;
+	int rc = 0;
+
 	*nfilters = 0;
 	*npicks = 0;
-	for (int i = 0; i < argc; i++) {
+	*picks = NULL;
+	for (int i = 0; i < argc && rc == 0; i++) {
 		const char *a = argv[i], *colon = strchr(a, ':');
-		size_t rl;
-		int rc;
 
-		/* "key=value" may hold ':' (ipv6=fd00::1): a filter, as lxc reads it. */
-		if (!colon || strchr(a, '=')) {
+		/* "key=value" may hold ':' (ipv6=fd00::1): a filter, as lxc reads it.
+		 * "@web" needs no ':' (no instance name starts with '@'). */
+		if (strchr(a, '=') || (!colon && !lxf_remotes_is_group_spec(a))) {
 			rc = lxf_list_check_filter(a, err);
-			if (rc)
-				return rc;
-			filters[(*nfilters)++] = a;
+			if (rc == 0)
+				filters[(*nfilters)++] = a;
 			continue;
 		}
-		rl = (size_t)(colon - a);
-		if (rl == 0 || rl > LXF_REMOTE_NAME_MAX)
-			return lxf_err_set(err, LXF_EUSAGE, "bad remote in '%s'", a);
-		memcpy(picks[*npicks].remote, a, rl);
-		picks[*npicks].remote[rl] = '\0';
-		picks[(*npicks)++].name = colon + 1;
+		if (!colon)
+			colon = a + strlen(a);
+		rc = list_add_spec(r, a, (size_t)(colon - a), *colon ? colon + 1 : colon, picks,
+				   npicks, &cap, err);
 	}
-	return 0;
+	if (rc) {
+		free(*picks);
+		*picks = NULL;
+		*npicks = 0;
+	}
+	return rc;
 }
 
 bool lxf_list_picked(const struct lxf_list_pick *picks, size_t npicks, const char *remote,

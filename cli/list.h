@@ -42,17 +42,22 @@ int lxf_list_check_filter(const char *f, struct lxf_err *err);
 struct lxf_list_pick {
 	char remote[LXF_REMOTE_NAME_MAX + 1];
 	const char *name; /* borrowed from argv; "" for the whole remote */
+	const char *word; /* the argument it came from ("@web:c1"), borrowed from argv */
 };
 
 /*
  * Splits lxf list's arguments (argc of them): "REMOTE:" picks all of that
- * remote, "REMOTE:NAME" that instance there, anything else (no ':', or
- * key=value) is a filter (lxf_list_check_filter'd). filters and picks
- * hold argc entries each; borrowed from argv. Returns 0 or -LXF_EUSAGE.
- * Whether the remotes exist is the caller's check.
+ * remote, "REMOTE:NAME" that instance there, where REMOTE may be a list of
+ * remotes and @groups ("@web,h9:", "@web" needs no ':'), one pick per
+ * remote it names (lxf_remotes_expand over r; r NULL: REMOTE taken as it
+ * is); anything else (no ':', or key=value) is a filter
+ * (lxf_list_check_filter'd). filters holds argc entries, borrowed from
+ * argv; *picks is malloc'ed (free(); names borrowed from argv). Returns 0,
+ * -LXF_EUSAGE, or lxf_remotes_expand's error for an unknown remote or group.
  */
-int lxf_list_split(int argc, char *const *argv, const char **filters, size_t *nfilters,
-		   struct lxf_list_pick *picks, size_t *npicks, struct lxf_err *err);
+int lxf_list_split(const struct lxf_remotes *r, int argc, char *const *argv, const char **filters,
+		   size_t *nfilters, struct lxf_list_pick **picks, size_t *npicks,
+		   struct lxf_err *err);
 
 /* Whether the instance name of remote is picked: always with no picks. */
 bool lxf_list_picked(const struct lxf_list_pick *picks, size_t npicks, const char *remote,

@@ -242,7 +242,8 @@ out:
 }
 
 /*
- * Splits fleet list arguments: "REMOTE:[FILTER]" picks a remote (jobs),
+ * Splits fleet list arguments: "REMOTE:[FILTER]" picks a remote (jobs;
+ * REMOTE may be a list of remotes and @groups, "@web" needs no ':'),
  * anything else is a filter (only for LXF_OBJ_FILTER kinds). No remote
  * picked: the fleet's members.
  */
@@ -258,25 +259,15 @@ static int obj_fleet_args(const struct lxf_obj_desc *d, struct lxf_cmd_ctx *ctx,
 	for (int i = 0; i < args->argc; i++) {
 		const char *a = args->argv[i], *colon = strchr(a, ':');
 		const char *filter = colon ? colon + 1 : a;
-		const struct lxf_remote *rem = NULL;
-		bool dup = false;
 
+		/* "@web" is a remote list without ':' (no filter starts with '@'). */
+		if (!colon && lxf_remotes_is_group_spec(a))
+			colon = filter = a + strlen(a);
 		if (colon) {
-			char rn[LXF_REMOTE_NAME_MAX + 1];
-			size_t rl = (size_t)(colon - a);
+			int rc = lxf_fleet_add_spec(r, a, (size_t)(colon - a), jobs, njobs, err);
 
-			if (rl <= LXF_REMOTE_NAME_MAX) {
-				memcpy(rn, a, rl);
-				rn[rl] = '\0';
-				rem = lxf_remotes_find(r, rn);
-			}
-			if (!rem)
-				return lxf_err_set(err, LXF_ENOENT, "remote '%.*s' not found",
-						   (int)rl, a);
-			for (size_t j = 0; j < *njobs; j++)
-				dup |= jobs[j].remote == rem;
-			if (!dup)
-				jobs[(*njobs)++].remote = rem;
+			if (rc)
+				return rc;
 		}
 		if (!*filter)
 			continue;

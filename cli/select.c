@@ -13,63 +13,13 @@
 #include "json.h"
 #include "list.h"
 
-/*
- * "h1,h2:" or "@web" into remote names, as lxf_remotes_expand (s11-groups)
- * will: one call to switch over when host groups land. Until then a group
- * is named as not known.
- */
-static int sel_expand(const struct lxf_remotes *r, const char *spec, char ***names, size_t *n,
-		      struct lxf_err *err)
-{
-	char *copy = strdup(spec), *save = NULL, **v = NULL;
-	size_t len, k = 0;
-	int rc = 0;
-
-	*names = NULL;
-	*n = 0;
-	if (!copy)
-		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
-	len = strlen(copy);
-	if (len && copy[len - 1] == ':')
-		copy[len - 1] = '\0';
-	v = calloc(len + 1, sizeof(*v));
-	if (!v) {
-		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (t[0] == '@') {
-			rc = lxf_err_set(err, LXF_ENOENT, "host group '%s' not found", t + 1);
-			goto out;
-		}
-		if (!lxf_remotes_find(r, t)) {
-			rc = lxf_remotes_unknown(r, t, err);
-			goto out;
-		}
-		v[k] = strdup(t);
-		if (!v[k++]) {
-			rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	*names = v;
-	*n = k;
-	v = NULL;
-out:
-	for (size_t i = 0; v && i < k; i++)
-		free(v[i]);
-	free(v);
-	free(copy);
-	return rc;
-}
-
 /* Adds the remotes spec names to rems, each once. */
 static int sel_add_remotes(const struct lxf_remotes *r, const char *spec,
 			   const struct lxf_remote **rems, size_t *nrems, struct lxf_err *err)
 {
 	char **names = NULL;
 	size_t n = 0;
-	int rc = sel_expand(r, spec, &names, &n, err);
+	int rc = lxf_remotes_expand(r, spec, &names, &n, err);
 
 	for (size_t i = 0; i < n; i++) {
 		const struct lxf_remote *rem = lxf_remotes_find(r, names[i]);
@@ -79,9 +29,8 @@ static int sel_add_remotes(const struct lxf_remotes *r, const char *spec,
 			dup |= rems[j] == rem;
 		if (rem && !dup && *nrems < r->n)
 			rems[(*nrems)++] = rem;
-		free(names[i]);
 	}
-	free(names);
+	lxf_remotes_names_free(names, n);
 	return rc;
 }
 
@@ -98,7 +47,8 @@ int lxf_sel_words(const struct lxf_remotes *r, int argc, char *const *argv,
 		const char *a = argv[i], *colon = strchr(a, ':');
 
 		/* "key=value" may hold ':' (ipv6=fd00::1): a filter, as lxf list reads it. */
-		if (strchr(a, '=') || (!colon && a[0] != '@' && !lxf_remotes_find(r, a))) {
+		if (strchr(a, '=') ||
+		    (!colon && !lxf_remotes_is_group_spec(a) && !lxf_remotes_find(r, a))) {
 			rc = lxf_list_check_filter(a, err);
 			if (rc == 0)
 				filters[(*nfilters)++] = a;
@@ -128,16 +78,18 @@ static int sel_item_cmp(const void *a, const void *b)
 static int sel_add_item(struct lxf_sel *s, const struct lxf_remote *rem, struct json_object *inst,
 			struct lxf_err *err)
 {
-	struct lxf_sel_item *nv = realloc(s->v, (s->n + 1) * sizeof(*nv));
-	char *name = strdup(lxf_json_str(inst, "name"));
+	struct lxf_sel_item *nv = realloc(s->v, (s->n + 1) * sizeof(*nv)), *it;
 
-	if (nv)
-		s->v = nv;
-	if (!nv || !name) {
-		free(name);
+	if (!nv)
 		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
-	}
-	s->v[s->n++] = (struct lxf_sel_item){rem, name, json_object_get(inst)};
+	s->v = nv;
+	it = &s->v[s->n];
+	it->name = strdup(lxf_json_str(inst, "name"));
+	if (!it->name)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	it->remote = rem;
+	it->inst = json_object_get(inst);
+	s->n++;
 	return 0;
 }
 
@@ -179,7 +131,7 @@ int lxf_sel_collect(const struct lxf_fleet_job *jobs, size_t njobs, const char *
 int lxf_select(const struct lxf_remotes *r, int argc, char *const *argv, struct lxf_sel *out,
 	       struct lxf_err *err)
 {
-	const struct lxf_remote **rems = calloc(r->n + 1, sizeof(*rems));
+	const struct lxf_remote **rems = calloc(r->n + 1, sizeof(const struct lxf_remote *));
 	const char **filters = calloc((size_t)argc + 1, sizeof(*filters));
 	struct lxf_fleet_job *jobs = calloc(r->n + 1, sizeof(*jobs));
 	size_t nrems = 0, nfilters = 0, njobs = 0;

@@ -54,6 +54,17 @@ _lxf_remotes()
 	"$1" remote list -f csv 2>/dev/null | awk -F, '{ sub(/ \(current\)$/, "", $1); print $1 }'
 }
 
+# Host groups (lxf remote group), and "@G" for each: a list of remotes.
+_lxf_groups()
+{
+	"$1" remote group list -f csv 2>/dev/null | awk -F, '{ print $1 }'
+}
+
+_lxf_group_words()
+{
+	_lxf_groups "$1" | sed 's/^/@/'
+}
+
 _lxf_aliases()
 {
 	"$1" alias list -f csv 2>/dev/null | awk -F, '{ print $1 }'
@@ -250,11 +261,27 @@ _lxf()
 		COMPREPLY=($(compgen -W "$(_lxf_remotes "$lxf")" -- "$cur"))
 		return
 		;;
+	remote\ group\ list | remote\ group\ ls)
+		return
+		;;
+	remote\ group\ *)
+		# GROUP (@ optional), then remotes for add and remove.
+		if ((${#words[@]} == n)); then
+			COMPREPLY=($(compgen -W "$(_lxf_groups "$lxf")" -- "$cur"))
+		elif [[ $cmd == *add || $cmd == *remove || $cmd == *rm ]]; then
+			COMPREPLY=($(compgen -W "$(_lxf_remotes "$lxf")" -- "$cur"))
+		fi
+		return
+		;;
+	remote\ list | remote\ ls)
+		COMPREPLY=($(compgen -W "$(_lxf_remotes "$lxf") $(_lxf_group_words "$lxf")" -- "$cur"))
+		return
+		;;
 	alias\ remove | alias\ rename)
 		((${#words[@]} == n)) && COMPREPLY=($(compgen -W "$(_lxf_aliases "$lxf")" -- "$cur"))
 		return
 		;;
-	remote\ add | remote\ list | remote\ get-default | remote\ import-lxc | version | alias\ *)
+	remote\ add | remote\ get-default | remote\ import-lxc | version | alias\ *)
 		return
 		;;
 	config\ trust\ list | config\ trust\ add)
@@ -342,7 +369,11 @@ _lxf()
 		COMPREPLY=($(compgen -W "$(_lxf_profiles "$lxf" "$r")" -- "$cur"))
 		return
 	elif [[ $what == remote ]]; then
-		COMPREPLY=($(compgen -W "$(_lxf_remote_prefixes "$lxf")" -- "$cur"))
+		cands=($(_lxf_remote_prefixes "$lxf"))
+		# The fleet lists and the stack export take @GROUP too.
+		[[ $cmd =~ ^(image|profile|network|storage|operation)\ list$|^export$ ]] &&
+			cands+=($(_lxf_group_words "$lxf"))
+		COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
 		[[ $cmd == image\ import ]] && ((pos == 0)) && COMPREPLY=($(compgen -f -- "$cur"))
 		[[ $cmd == import ]] && ((pos == 0)) && COMPREPLY+=($(compgen -f -- "$cur"))
 	elif [[ $what == image ]]; then
@@ -371,15 +402,22 @@ _lxf()
 		COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
 	else
 		cands=($(_lxf_remote_prefixes "$lxf") $(_lxf_instances "$lxf" ""))
+		[[ $cmd =~ ^(list|ls|monitor)$ ]] && cands+=($(_lxf_group_words "$lxf"))
 		COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
 	fi
 	# "R:" goes on without a space, so the name can follow.
 	if ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == *: ]]; then
 		compopt -o nospace 2>/dev/null
 	fi
-	# bash replaces only the text after the last ':' of cur: drop what precedes it.
-	if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
-		local colon_prefix=${cur%"${cur##*:}"}
+	# bash replaces only the text after the last word break (':' or '@') of
+	# cur: drop what precedes it.
+	local colon_prefix="" brk p
+	for brk in : @; do
+		[[ $cur == *"$brk"* && $COMP_WORDBREAKS == *"$brk"* ]] || continue
+		p=${cur%"${cur##*"$brk"}"}
+		((${#p} > ${#colon_prefix})) && colon_prefix=$p
+	done
+	if [[ -n $colon_prefix ]]; then
 		i=${#COMPREPLY[@]}
 		while ((i-- > 0)); do
 			COMPREPLY[i]=${COMPREPLY[i]#"$colon_prefix"}

@@ -41,10 +41,14 @@ void lxf_remotes_free(struct lxf_remotes *r)
 	free(r->default_remote);
 	if (r->aliases)
 		json_object_put(r->aliases);
+	if (r->groups)
+		json_object_put(r->groups);
+	if (r->extra)
+		json_object_put(r->extra);
 	free(r);
 }
 
-static bool remote_name_ok(const char *name)
+bool lxf_remote_name_ok(const char *name)
 {
 	size_t len = strlen(name);
 
@@ -81,12 +85,16 @@ static int remotes_push(struct lxf_remotes *r, const char *name, const char *add
 {
 	struct lxf_remote *nv, *rem;
 
-	if (r->n >= LXF_REMOTES_MAX)
-		return lxf_err_set(err, LXF_ETOOBIG, "too many remotes (max %d)", LXF_REMOTES_MAX);
-	nv = realloc(r->v, (r->n + 1) * sizeof(*nv));
-	if (!nv)
-		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
-	r->v = nv;
+	/* No cap on the count (config.yml's size caps it): grow by doubling. */
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 8;
+
+		nv = realloc(r->v, cap * sizeof(*nv));
+		if (!nv)
+			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		r->v = nv;
+		r->cap = cap;
+	}
 	rem = &r->v[r->n];
 	memset(rem, 0, sizeof(*rem));
 	rem->name = strdup(name);
@@ -113,7 +121,7 @@ static int remotes_parse_one(struct lxf_remotes *r, const char *name, struct jso
 
 	if (!json_object_is_type(o, json_type_object))
 		return lxf_err_set(err, LXF_EINVAL, "remote '%s' must be a mapping", name);
-	if (!remote_name_ok(name))
+	if (!lxf_remote_name_ok(name))
 		return lxf_err_set(err, LXF_EINVAL, "bad remote name '%s'", name);
 	if ((rc = lxf_json_get_string(o, "addr", true, &addr, err)) != 0 ||
 	    (rc = lxf_json_get_string(o, "protocol", false, &protocol, err)) != 0 ||
@@ -156,6 +164,32 @@ static int remotes_parse_timeouts(struct lxf_remotes *r, struct json_object *roo
 	if (!json_object_object_get_ex(root, "timeout", &v) || !v)
 		return 0;
 	return lxf_remotes_parse_timeout(json_object_get_string(v), &r->timeout_secs, err);
+}
+
+/* The top-level keys read here and in aliases.c and groups.c. */
+static const char *const remotes_known_keys[] = {"default-remote", "remotes", "timeout", "aliases",
+						 "groups"};
+
+/* Keeps the top-level keys lxf does not know, so that saving writes them back. */
+static int remotes_keep_extra(struct lxf_remotes *r, struct json_object *root, struct lxf_err *err)
+{
+	json_object_object_foreach(root, key, val)
+	{
+		bool known = false;
+
+		for (size_t i = 0; i < sizeof(remotes_known_keys) / sizeof(*remotes_known_keys);
+		     i++)
+			known = known || strcmp(key, remotes_known_keys[i]) == 0;
+		if (known)
+			continue;
+		if (!r->extra && !(r->extra = json_object_new_object()))
+			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		if (json_object_object_add(r->extra, key, json_object_get(val)) != 0) {
+			json_object_put(val);
+			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		}
+	}
+	return 0;
 }
 
 static int remotes_parse(struct lxf_remotes *r, const char *text, size_t len, struct lxf_err *err)
@@ -203,6 +237,10 @@ static int remotes_parse(struct lxf_remotes *r, const char *text, size_t len, st
 		}
 	}
 	rc = lxf_remotes_aliases_parse(r, root, err);
+	if (rc == 0)
+		rc = lxf_remotes_groups_parse(r, root, err);
+	if (rc == 0)
+		rc = remotes_keep_extra(r, root, err);
 	if (rc)
 		goto out;
 	if (!lxf_remotes_find(r, r->default_remote)) {
@@ -326,6 +364,18 @@ static int remotes_to_json(const struct lxf_remotes *r, struct json_object **out
 			goto nomem;
 	}
 	rc = lxf_remotes_aliases_emit(r, root, err);
+	if (rc == 0)
+		rc = lxf_remotes_groups_emit(r, root, err);
+	if (rc == 0 && r->extra) {
+		json_object_object_foreach(r->extra, key, val)
+		{
+			if (json_object_object_add(root, key, json_object_get(val)) != 0) {
+				json_object_put(val);
+				rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+				break;
+			}
+		}
+	}
 	if (rc) {
 		json_object_put(root);
 		return rc;
@@ -402,7 +452,7 @@ int lxf_remotes_add_ex(struct lxf_remotes *r, const char *name, const char *addr
 {
 	int rc;
 
-	if (!remote_name_ok(name))
+	if (!lxf_remote_name_ok(name))
 		return lxf_err_set(err, LXF_EINVAL, "bad remote name '%s'", name);
 	if (lxf_remotes_find(r, name))
 		return lxf_err_set(err, LXF_EEXIST, "remote '%s' already exists", name);
@@ -419,6 +469,8 @@ int lxf_remotes_remove(struct lxf_remotes *r, const char *name, struct lxf_err *
 	int rc;
 
 	rc = remotes_find_mut(r, name, &rem, err);
+	if (rc == 0)
+		rc = lxf_remotes_groups_rename_member(r, name, NULL, err);
 	if (rc)
 		return rc;
 	if (strcmp(r->default_remote, name) == 0) {
@@ -445,10 +497,13 @@ int lxf_remotes_rename(struct lxf_remotes *r, const char *from, const char *to, 
 	rc = remotes_find_mut(r, from, &rem, err);
 	if (rc)
 		return rc;
-	if (!remote_name_ok(to))
+	if (!lxf_remote_name_ok(to))
 		return lxf_err_set(err, LXF_EINVAL, "bad remote name '%s'", to);
 	if (lxf_remotes_find(r, to))
 		return lxf_err_set(err, LXF_EEXIST, "remote '%s' already exists", to);
+	rc = lxf_remotes_groups_rename_member(r, from, to, err);
+	if (rc)
+		return rc;
 	nn = strdup(to);
 	if (strcmp(r->default_remote, from) == 0)
 		def = strdup(to);
@@ -501,29 +556,41 @@ int lxf_remotes_set_default(struct lxf_remotes *r, const char *name, struct lxf_
 	return 0;
 }
 
-int lxf_remotes_unknown(const struct lxf_remotes *r, const char *name, struct lxf_err *err)
+int lxf_remotes_not_found(const char *kind, const char *mark, const char *name,
+			  const char *const *cands, size_t n, struct lxf_err *err)
 {
-	struct lxf_suggest_best best = {0};
+	const char *best = lxf_suggest(name, cands, n);
 	char known[160] = "";
 	size_t off = 0;
 
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		/* The last 8 bytes are kept for ", ...": a cut list ends after a whole name. */
-		int w = snprintf(known + off, sizeof(known) - 8 - off, "%s%s", i ? ", " : "",
-				 r->v[i].name);
+		int w =
+		    snprintf(known + off, sizeof(known) - 8 - off, "%s%s", i ? ", " : "", cands[i]);
 
-		lxf_suggest_offer(&best, name, r->v[i].name);
 		if (w < 0 || (size_t)w >= sizeof(known) - 8 - off) {
 			(void)snprintf(known + off, sizeof(known) - off, ", ...");
 			break;
 		}
 		off += (size_t)w;
 	}
-	if (best.word)
+	if (best)
 		return lxf_err_set(err, LXF_ENOENT,
-				   "remote '%s' not found: did you mean '%s'? (remotes: %s)", name,
-				   best.word, known);
-	return lxf_err_set(err, LXF_ENOENT, "remote '%s' not found (remotes: %s)", name, known);
+				   "%s '%s' not found: did you mean '%s%s'? (%ss: %s)", kind, name,
+				   mark, best, kind, known);
+	return lxf_err_set(err, LXF_ENOENT, "%s '%s' not found (%ss: %s)", kind, name, kind, known);
+}
+
+int lxf_remotes_unknown(const struct lxf_remotes *r, const char *name, struct lxf_err *err)
+{
+	const char **cands = calloc(r->n + 1, sizeof(*cands));
+	int rc;
+
+	for (size_t i = 0; cands && i < r->n; i++)
+		cands[i] = r->v[i].name;
+	rc = lxf_remotes_not_found("remote", "", name, cands, cands ? r->n : 0, err);
+	free(cands);
+	return rc;
 }
 
 int lxf_remotes_parse_arg(const struct lxf_remotes *r, const char *arg, char **remote, char **name,
@@ -546,6 +613,12 @@ int lxf_remotes_parse_arg(const struct lxf_remotes *r, const char *arg, char **r
 	}
 	if (!rn || !nm) {
 		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (lxf_remotes_is_group_spec(rn)) {
+		/* "@web:c1": a group is several remotes, an instance is on one. */
+		rc = lxf_err_set(err, LXF_EUSAGE, "'%s': %s is a host group: name one remote", arg,
+				 rn);
 		goto out;
 	}
 	if (!lxf_remotes_find(r, rn)) {

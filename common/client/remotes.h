@@ -17,12 +17,13 @@
  *   remotes:
  *     h1: {addr: https://h1:8443, protocol: lxd, public: false,
  *          project: default, auth_type: tls}
+ *   groups:                  # lxf's own key (groups.c); lxc ignores it
+ *     web: [h1, h2]
  *
  * plus client.crt, client.key and servercerts/<remote>.crt. The remote
  * "local" (addr unix://, the local lxfd) always exists and is never saved.
  */
 
-#define LXF_REMOTES_MAX     256
 #define LXF_REMOTE_NAME_MAX 64
 #define LXF_CONFIG_MAX      (1u << 20)
 
@@ -46,8 +47,14 @@ struct lxf_remotes {
 	long timeout_secs;
 	struct lxf_remote *v;
 	size_t n;
+	size_t cap; /* v's room: v grows as remotes are added */
 	/* aliases: (aliases.c): alias name -> command line, strings; NULL when none. */
 	struct json_object *aliases;
+	/* groups: (groups.c): group name -> array of remote names, in the
+	 * order given, never empty; NULL when none. */
+	struct json_object *groups;
+	/* Top-level keys lxf does not know (a newer lxc's), written back as read. */
+	struct json_object *extra;
 };
 
 /*
@@ -83,6 +90,84 @@ int lxf_remotes_alias_set(struct lxf_remotes *r, const char *name, const char *t
 			  struct lxf_err *err);
 int lxf_remotes_alias_remove(struct lxf_remotes *r, const char *name, struct lxf_err *err);
 
+/*
+ * Host groups (groups.c): named lists of remotes, written "@NAME" wherever
+ * a list of remotes is taken. Group names follow the rules of remote names
+ * and live in their own namespace ('@' tells them apart). Members are
+ * remote names; a member that is not (or no longer) a remote is reported
+ * by lxf_remotes_expand, not at load, since lxc may edit the remotes.
+ *
+ * parse takes config.yml's groups: map from root into r (a bad group name
+ * or member is -LXF_EINVAL naming it); emit puts r's back into root.
+ */
+int lxf_remotes_groups_parse(struct lxf_remotes *r, struct json_object *root, struct lxf_err *err);
+int lxf_remotes_groups_emit(const struct lxf_remotes *r, struct json_object *root,
+			    struct lxf_err *err);
+
+/* True for a word that names a group ("@web", "@web,h1:"), so that
+ * callers tell remote lists from filters and instance names. */
+bool lxf_remotes_is_group_spec(const char *word);
+
+/*
+ * Expands spec, a comma-separated list of remote names and @groups
+ * ("@web,h9"), optionally ending in ':', into *names: a malloc'ed array of
+ * *n malloc'ed remote names, deduplicated, in the order first met (free
+ * each, then the array; lxf_remotes_names_free). An unknown remote is
+ * lxf_remotes_unknown's -LXF_ENOENT, an unknown group
+ * lxf_remotes_group_unknown's; a group naming a remote that config.yml does
+ * not have is -LXF_EINVAL naming both; an empty item is -LXF_EINVAL.
+ * On error *names is NULL and *n 0.
+ */
+int lxf_remotes_expand(const struct lxf_remotes *r, const char *spec, char ***names, size_t *n,
+		       struct lxf_err *err);
+
+/* Frees what lxf_remotes_expand returned (NULL allowed). */
+void lxf_remotes_names_free(char **names, size_t n);
+
+/* The members of group name (a json array of strings, borrowed from r), or NULL. */
+struct json_object *lxf_remotes_group_get(const struct lxf_remotes *r, const char *name);
+
+/*
+ * Fills err for a group that r does not have: -LXF_ENOENT "group 'x' not
+ * found", with the closest group ("did you mean") and the known ones.
+ */
+int lxf_remotes_group_unknown(const struct lxf_remotes *r, const char *name, struct lxf_err *err);
+
+/*
+ * Edits in memory (save with lxf_remotes_save). add creates group or
+ * appends members to it (those already in it are skipped); every member
+ * must be a remote of r (else lxf_remotes_unknown's error, nothing
+ * changed); a bad group name is -LXF_EINVAL. remove takes members out
+ * (n == 0: the whole group); a member not in the group is -LXF_ENOENT,
+ * nothing changed; a group left empty is removed. rename: -LXF_ENOENT
+ * for an unknown group, -LXF_EEXIST when to is taken.
+ */
+int lxf_remotes_group_add(struct lxf_remotes *r, const char *group, const char *const *members,
+			  size_t n, struct lxf_err *err);
+int lxf_remotes_group_remove(struct lxf_remotes *r, const char *group, const char *const *members,
+			     size_t n, struct lxf_err *err);
+int lxf_remotes_group_rename(struct lxf_remotes *r, const char *from, const char *to,
+			     struct lxf_err *err);
+
+/*
+ * Writes into buf the groups that name remote ("web, db"; "" for none),
+ * cut at a whole name with ", ..." when buf is short. Returns how many.
+ * lxf_remotes_remove drops a removed remote from its groups (removing any
+ * left empty) and lxf_remotes_rename renames it in them: callers use this
+ * first to say so.
+ */
+size_t lxf_remotes_groups_of(const struct lxf_remotes *r, const char *remote, char *buf,
+			     size_t len);
+
+/* For remotes.c: renames remote from to to in every group, or with to
+ * NULL drops it (removing groups left empty). */
+int lxf_remotes_groups_rename_member(struct lxf_remotes *r, const char *from, const char *to,
+				     struct lxf_err *err);
+
+/* True for a good remote or group name: 1-64 chars of [A-Za-z0-9._-], not
+ * starting with '.' or '-'. */
+bool lxf_remote_name_ok(const char *name);
+
 /* The remote called name, or NULL. Borrowed from r. */
 const struct lxf_remote *lxf_remotes_find(const struct lxf_remotes *r, const char *name);
 
@@ -116,10 +201,19 @@ int lxf_remote_check_addr(const char *addr, struct lxf_err *err);
 int lxf_remotes_unknown(const struct lxf_remotes *r, const char *name, struct lxf_err *err);
 
 /*
+ * The error of both: -LXF_ENOENT "KIND 'name' not found", the closest of
+ * the n cands (lxf_suggest) written after mark ("did you mean '@web'?")
+ * and the known ones ("(groups: web, db)"), cut at a whole name.
+ */
+int lxf_remotes_not_found(const char *kind, const char *mark, const char *name,
+			  const char *const *cands, size_t n, struct lxf_err *err);
+
+/*
  * Splits "[REMOTE:]NAME" as LXD does: text before the first ':' is a
  * remote, which must exist (else lxf_remotes_unknown's error); without
  * ':' the remote is the default one. *remote and *name (either may be
- * NULL) are malloc'ed (free()); *name may be "" ("h1:").
+ * NULL) are malloc'ed (free()); *name may be "" ("h1:"). A host group
+ * ("@web:c1") is -LXF_EUSAGE: an instance is on one remote.
  */
 int lxf_remotes_parse_arg(const struct lxf_remotes *r, const char *arg, char **remote, char **name,
 			  struct lxf_err *err);

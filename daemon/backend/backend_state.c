@@ -49,8 +49,8 @@
  * most of a recursion=2 list. So one object per name is made once, its
  * parsed config dropped (a few kB kept per container), and reused until
  * the container is deleted or renamed (backend_query_cache_drop). Each
- * entry also keeps what was read from the running init: its veth pairs
- * and its pidfd.
+ * entry also keeps what was read from the running init: its veth pairs,
+ * its pidfd and its freezer file (live_status).
  */
 struct qent {
 	char name[64];
@@ -59,6 +59,7 @@ struct qent {
 	struct json_object *pairs; /* {ifname: host-side veth name} */
 	pid_t init;                /* the running init's pid, known by ... */
 	int init_fd;               /* ... its pidfd (-1: none): it is this one */
+	char *freezer;             /* its cgroup's freezer.state (v2: cgroup.events) */
 	struct qent *next;
 };
 
@@ -98,6 +99,7 @@ static struct lxc_container *qc_take_locked(const char *name)
 		json_object_put(e->pairs);
 		if (e->init_fd >= 0)
 			close(e->init_fd);
+		free(e->freezer);
 		free(e);
 		qc_count--;
 		return c;
@@ -180,19 +182,6 @@ static const char *status_of(const char *lxc_state, int *code)
 	}
 	*code = 103;
 	return "Running";
-}
-
-const char *backend_status(const char *name)
-{
-	struct lxc_container *c = qc_get(name, NULL);
-	const char *s;
-	int code;
-
-	if (!c)
-		return NULL;
-	s = status_of(c->state(c), &code);
-	lxc_container_put(c);
-	return s;
 }
 
 /* ---- state ---- */
@@ -653,6 +642,21 @@ static int state_network(const char *name, pid_t pid, struct json_object *net)
 	return 0;
 }
 
+/* The file that says whether pid's cgroup is frozen (malloc'ed), or NULL. */
+static char *freezer_path(pid_t pid)
+{
+	char cg[CGROUP_CAP], dir[PATH_MAX], path[PATH_MAX];
+	bool v2 = backend_host()->cgroup2;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (read_small(path, cg, sizeof(cg)) < 0 ||
+	    backend_cgroup_dir(cg, v2 ? "" : "freezer", dir, sizeof(dir)) < 0 ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, v2 ? "cgroup.events" : "freezer.state") >=
+		(int)sizeof(path))
+		return NULL;
+	return strdup(path);
+}
+
 /*
  * The init pid of running container name (c its query object). Asking the
  * monitor costs a command round trip (and a wake-up of the monitor) per
@@ -666,6 +670,7 @@ static pid_t init_pid_cached(const char *name, struct lxc_container *c)
 {
 	struct qent *e;
 	pid_t pid = -1, again;
+	char *freezer = NULL;
 	int fd = -1;
 
 	pthread_mutex_lock(&qc_lock);
@@ -690,19 +695,89 @@ static pid_t init_pid_cached(const char *name, struct lxc_container *c)
 		close(fd);
 		return again;
 	}
+	freezer = freezer_path(pid);
 	pthread_mutex_lock(&qc_lock);
 	e = qc_find_locked(name);
 	if (e) {
 		if (e->init_fd >= 0)
 			close(e->init_fd);
+		free(e->freezer);
 		e->init_fd = fd;
 		e->init = pid;
+		e->freezer = freezer;
 		fd = -1;
+		freezer = NULL;
 	}
 	pthread_mutex_unlock(&qc_lock);
 	if (fd >= 0)
 		close(fd);
+	free(freezer);
 	return pid;
+}
+
+/*
+ * What a live init known by its pidfd tells without asking the monitor
+ * (a command round trip and a wake-up of the monitor per container per
+ * list, most of a recursion=1 list): while the pidfd does not poll
+ * readable the init runs, so liblxc would say RUNNING (or STARTING or
+ * STOPPING: all Running here) unless frozen, and frozen is read where the
+ * kernel keeps it, the freezer file of the init's cgroup (as current as
+ * the monitor's answer). 1 with *pid and *frozen set; 0 when unknown: ask.
+ */
+static int live_status(const char *name, pid_t *pid, bool *frozen)
+{
+	struct qent *e;
+	char path[PATH_MAX] = "", buf[64];
+	pid_t p = -1;
+
+	pthread_mutex_lock(&qc_lock);
+	e = qc_find_locked(name);
+	if (e && e->init_fd >= 0 && e->freezer) {
+		struct pollfd pf = {.fd = e->init_fd, .events = POLLIN};
+
+		if (poll(&pf, 1, 0) == 0) {
+			p = e->init;
+			snprintf(path, sizeof(path), "%s", e->freezer);
+		}
+	}
+	pthread_mutex_unlock(&qc_lock);
+	if (p <= 0 || read_small(path, buf, sizeof(buf)) < 0)
+		return 0;
+	*pid = p;
+	*frozen = backend_host()->cgroup2 ? strstr(buf, "frozen 1") != NULL
+					  : strncmp(buf, "FROZEN", 6) == 0;
+	return 1;
+}
+
+/* The status of name (c its query object) and, unless stopped, its init's pid. */
+static const char *status_now(const char *name, struct lxc_container *c, int *code, pid_t *pid)
+{
+	const char *s;
+	bool frozen = false;
+
+	*pid = -1;
+	if (live_status(name, pid, &frozen)) {
+		*code = frozen ? 110 : 103;
+		return frozen ? "Frozen" : "Running";
+	}
+	s = status_of(c->state(c), code);
+	if (*code != 102)
+		*pid = init_pid_cached(name, c);
+	return s;
+}
+
+const char *backend_status(const char *name)
+{
+	struct lxc_container *c = qc_get(name, NULL);
+	const char *s;
+	pid_t pid;
+	int code;
+
+	if (!c)
+		return NULL;
+	s = status_now(name, c, &code, &pid);
+	lxc_container_put(c);
+	return s;
 }
 
 int backend_state(const char *name, struct json_object **out, struct lxf_err *err)
@@ -716,9 +791,7 @@ int backend_state(const char *name, struct json_object **out, struct lxf_err *er
 	c = qc_get(name, err);
 	if (!c)
 		return -err->code;
-	status = status_of(c->state(c), &code);
-	if (code != 102)
-		pid = init_pid_cached(name, c);
+	status = status_now(name, c, &code, &pid);
 	st = json_object_new_object();
 	if (!st || lxf_json_add_str(st, "status", status) || add_i64(st, "status_code", code) ||
 	    add_i64(st, "pid", pid > 0 ? pid : 0) || add_obj(st, "disk", &disk) ||

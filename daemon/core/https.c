@@ -282,9 +282,12 @@ static void sweep(lws_sorted_usec_list_t *sul)
 }
 
 /* Hands fd (accepted from src) to the TLS vhost and counts it. */
+static void handshake_done(struct lws *wsi);
+
 static void adopt(int fd, const struct conns_src *src, int64_t now)
 {
 	struct lws *w;
+	SSL *ssl;
 
 	/* An answer must not wait for the client's delayed ACK of the
 	 * session tickets sent before it: without TCP_NODELAY, Nagle held
@@ -299,6 +302,14 @@ static void adopt(int fd, const struct conns_src *src, int64_t now)
 		lws_set_timeout(w, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		return;
 	}
+	/* lws runs SSL_accept once while adopting: when the loop came late to
+	 * this connection (a loaded machine), the client's whole flight was
+	 * already queued and the handshake ended right there, its SSL_INFO
+	 * before conns.c knew w. Left "in handshake", the connection (a trusted
+	 * client's events websocket, say) was closed 5 s later as too slow. */
+	ssl = lws_get_ssl(w);
+	if (ssl && SSL_is_init_finished(ssl))
+		handshake_done(w);
 	if (!sweep_armed) {
 		sweep_armed = true;
 		lws_sul_schedule(hctx, 0, &sweep_sul, sweep, LWS_US_PER_SEC);
@@ -514,18 +525,25 @@ bool https_ws_allowed(struct lws *wsi)
 	return ok;
 }
 
+/* Tells conns.c that wsi's TLS handshake is over and whether its client is trusted. */
+static void handshake_done(struct lws *wsi)
+{
+	char fp[TLS_FP_LEN + 1];
+	size_t len = 0;
+
+	free(peer_cert(wsi, &len, fp));
+	conns_https_handshake(wsi, fp[0] && cert_level(fp) != AUTH_NONE, conns_now_ms());
+}
+
 int https_conn_event(struct lws *wsi, int reason, void *in)
 {
 	const struct lws_ssl_info *si = in;
-	char fp[TLS_FP_LEN + 1];
-	size_t len = 0;
 
 	switch (reason) {
 	case LWS_CALLBACK_SSL_INFO:
 		if (!https_is_tls(wsi) || !si || !(si->where & SSL_CB_HANDSHAKE_DONE))
 			return 0;
-		free(peer_cert(wsi, &len, fp));
-		conns_https_handshake(wsi, fp[0] && cert_level(fp) != AUTH_NONE, conns_now_ms());
+		handshake_done(wsi);
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
 		conns_gone(wsi);

@@ -162,6 +162,11 @@ assert_eq "d2" "$(comp "start d")" "a name on h2 only"
 # --- flags and commands from lxf's own help; global flags; the user's aliases
 assert_contains " $(comp "list --") " " --fast " "list --fast"
 assert_contains " $(comp "delete --") " " --interactive " "delete --interactive"
+# --all and its flags (issue #20), each once; no value offered for --parallel N.
+assert_eq "--all" "$(comp "delete --a")" "delete --all"
+assert_eq "--parallel" "$(comp "stop --p")" "stop --parallel"
+assert_eq "--yes" "$(comp "snapshot --y")" "snapshot --yes"
+assert_eq "" "$(comp "restart --parallel ")" "no value for --parallel"
 assert_eq "--resources" "$(comp "info --res")" "info --resources"
 assert_eq "--show-log" "$(comp "info --sh")" "info --show-log"
 assert_eq "--debug" "$(comp "--deb")" "global --debug"

@@ -138,7 +138,8 @@ static void conf_write(const char *def)
 	assert_true(fprintf(f,
 			    "default-remote: %s\nremotes:\n"
 			    "  h1: {addr: \"https://10.0.0.1:8443\", protocol: lxd}\n"
-			    "  h2: {addr: \"https://10.0.0.2:8443\", protocol: lxd}\n",
+			    "  h2: {addr: \"https://10.0.0.2:8443\", protocol: lxd}\n"
+			    "groups: {web: [h1], db: [h1, h2]}\n",
 			    def) > 0);
 	assert_int_equal(fclose(f), 0);
 }
@@ -209,6 +210,17 @@ static void test_complete_args(void **state)
 	assert_string_equal(comp(&tui, "stop h1:", "h1:"), "");
 }
 
+/* Host groups: "@G" once '@' is typed, bare group and remote names for remote group. */
+static void test_complete_groups(void **state)
+{
+	(void)state;
+	assert_string_equal(comp(&src, "list @", "@"), "@db @web");
+	assert_string_equal(comp(&src, "list h1: @w", "@w"), "@web");
+	assert_string_equal(comp(&src, "image list @d", "@d"), "@db");
+	assert_string_equal(comp(&src, "remote group show ", ""), "db h1 h2 local web");
+	assert_string_equal(comp(&src, "remote group add web h", "h"), "h1 h2");
+}
+
 /* With the built-in default (no lxfd here), bare names come from the whole fleet. */
 static void test_complete_fleet(void **state)
 {
@@ -250,10 +262,10 @@ static void test_cands_common(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_split_words),   cmocka_unit_test(test_split_escapes),
-	    cmocka_unit_test(test_split_errors),  cmocka_unit_test(test_complete_commands),
-	    cmocka_unit_test(test_complete_args), cmocka_unit_test(test_complete_fleet),
-	    cmocka_unit_test(test_cands_common),
+	    cmocka_unit_test(test_split_words),    cmocka_unit_test(test_split_escapes),
+	    cmocka_unit_test(test_split_errors),   cmocka_unit_test(test_complete_commands),
+	    cmocka_unit_test(test_complete_args),  cmocka_unit_test(test_complete_groups),
+	    cmocka_unit_test(test_complete_fleet), cmocka_unit_test(test_cands_common),
 	};
 
 	return cmocka_run_group_tests(tests, conf_setup, conf_teardown);

@@ -8,10 +8,12 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "list.h"
+#include "yaml.h"
 
 static const char inst_json[] =
     "{\"name\":\"web01\",\"status\":\"Running\",\"type\":\"container\",\"ephemeral\":true,"
@@ -115,13 +117,13 @@ static void test_split_args(void **state)
 {
 	char *argv[] = {"h1:c1", "h2:", "web", "ipv6=fd00::1", "h3:db"};
 	const char *filters[5];
-	struct lxf_list_pick picks[5];
+	struct lxf_list_pick *picks = NULL;
 	struct lxf_err err = {0};
 	size_t nf = 0, np = 0;
 	char *bad[] = {":c1"};
 
 	(void)state;
-	assert_int_equal(lxf_list_split(5, argv, filters, &nf, picks, &np, &err), 0);
+	assert_int_equal(lxf_list_split(NULL, 5, argv, filters, &nf, &picks, &np, &err), 0);
 	assert_int_equal(nf, 2);
 	assert_string_equal(filters[0], "web");
 	assert_string_equal(filters[1], "ipv6=fd00::1");
@@ -136,13 +138,55 @@ static void test_split_args(void **state)
 	assert_true(lxf_list_picked(picks, np, "h3", "db"));
 	assert_false(lxf_list_picked(picks, np, "h4", "c1"));
 	assert_true(lxf_list_picked(picks, 0, "h4", "c1"));
-	assert_int_equal(lxf_list_split(1, bad, filters, &nf, picks, &np, &err), -LXF_EUSAGE);
+	free(picks);
+	assert_int_equal(lxf_list_split(NULL, 1, bad, filters, &nf, &picks, &np, &err),
+			 -LXF_EUSAGE);
+	assert_null(picks);
+}
+
+/* @group words pick each of the group's remotes, with or without ':' (lxf_remotes_expand). */
+static void test_split_groups(void **state)
+{
+	struct lxf_remote v[] = {{.name = "h1"}, {.name = "h2"}, {.name = "h3"}};
+	struct lxf_remotes r = {.v = v, .n = 3};
+	char *argv[] = {"@web", "status=running", "@web,h3:c1"}, *unknown[] = {"@db"};
+	const char *filters[3];
+	struct lxf_list_pick *picks = NULL;
+	struct lxf_err err = {0};
+	size_t nf = 0, np = 0;
+
+	(void)state;
+	assert_int_equal(lxf_yaml_parse("groups: {web: [h2, h1]}", 23, &r.groups, NULL), 0);
+	{
+		struct json_object *root = r.groups;
+
+		r.groups = NULL;
+		assert_int_equal(lxf_remotes_groups_parse(&r, root, NULL), 0);
+		json_object_put(root);
+	}
+	assert_int_equal(lxf_list_split(&r, 3, argv, filters, &nf, &picks, &np, &err), 0);
+	assert_int_equal(nf, 1);
+	assert_string_equal(filters[0], "status=running");
+	assert_int_equal(np, 5);
+	assert_string_equal(picks[0].remote, "h2");
+	assert_string_equal(picks[0].name, "");
+	assert_string_equal(picks[1].remote, "h1");
+	assert_string_equal(picks[4].remote, "h3");
+	assert_string_equal(picks[4].name, "c1");
+	assert_true(lxf_list_picked(picks, np, "h3", "c1"));
+	assert_false(lxf_list_picked(picks, np, "h3", "c2"));
+	free(picks);
+	assert_int_equal(lxf_list_split(&r, 1, unknown, filters, &nf, &picks, &np, &err),
+			 -LXF_ENOENT);
+	assert_non_null(strstr(err.msg, "group 'db' not found"));
+	json_object_put(r.groups);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_split_groups),
 	    cmocka_unit_test(test_sort),
 	    cmocka_unit_test(test_split_args),
 	};

@@ -36,7 +36,8 @@ static int setup(void **state)
 		return -1;
 	(void)fputs("remotes:\n  h1: {addr: 'unix:///nonexistent/1'}\n"
 		    "  h2: {addr: 'unix:///nonexistent/2'}\n"
-		    "  h10: {addr: 'unix:///nonexistent/10'}\n",
+		    "  h10: {addr: 'unix:///nonexistent/10'}\n"
+		    "groups:\n  web: [h10, h2]\n",
 		    f);
 	if (fclose(f) != 0 || lxf_remotes_load(confdir, &remotes, NULL) != 0)
 		return -1;
@@ -90,6 +91,12 @@ static void test_words(void **state)
 	    words(1, (char *[]){"status=stopped"}, buf, sizeof(buf), filters, &nf, &st, &err), 0);
 	assert_string_equal(buf, "");
 	assert_false(st);
+	/* A group, alone, with a remote, or with ':' (lxf_remotes_expand), each remote once. */
+	assert_int_equal(words(3, (char *[]){"@web", "h1", "@web,h1:"}, buf, sizeof(buf), filters,
+			       &nf, &st, &err),
+			 0);
+	assert_string_equal(buf, "h10 h2 h1");
+	assert_int_equal(nf, 0);
 }
 
 static void test_words_errors(void **state)
