@@ -65,13 +65,14 @@ wait_until 20 container_is 1 web1 RUNNING || fail "h1:web1 not running after res
 assert_eq "$p3" "$(container_pid 3 web3)" "h3:web3 untouched by restart web[12]"
 
 # On a terminal pause lists what it will touch and asks: no leaves it, yes does it.
+# pty ANSWER lxf ARGS...: lxf ARGS on a terminal, answering the question.
 pty() { python3 "$(dirname "$0")/pty-answer.py" "[y/N] " "$1" env LXF_CONF="$LXF_CONF" \
-	LXF_DIR="$LXFE_RUN/no-local" "$LXFE_LXF" "${@:2}"; }
-assert_exit 1 pty n pause --all h3:
+	LXF_DIR="$LXFE_RUN/no-local" "$LXFE_LXF" "${@:3}"; }
+assert_exit 1 pty n lxf pause --all h3:
 assert_contains "$LXFE_OUT" "h3:web3" "pause --all lists what it touches"
 assert_contains "$LXFE_OUT" "Cancelled: nothing was done" "pause --all answered no"
 assert_eq RUNNING "$(container_state 3 web3)" "h3:web3 after no"
-assert_exit 0 pty y pause --all h3:
+assert_exit 0 pty y lxf pause --all h3:
 assert_eq FROZEN "$(container_state 3 web3)" "h3:web3 after yes"
 assert_exit 0 lxf_run start --all h3: </dev/null
 assert_eq RUNNING "$(container_state 3 web3)" "start --all resumes a paused one"
