@@ -784,25 +784,24 @@ _lxfe_stop_daemons() {
 }
 
 # Force-stops containers through liblxc where their monitor still lives,
-# so liblxc removes its own cgroups. Hosts in parallel: one after the
-# other would take minutes on a fleet of 2,000 containers.
+# so liblxc removes its own cgroups. Only those: one pass over the process
+# list finds them ("[lxc monitor] LXCPATH NAME"), where an lxc-stop per
+# container, stopped or not, took minutes on a fleet of 2,000. Sixteen at
+# a time.
 _lxfe_stop_containers() {
-	local id=$1 run=$2 d c ns pids=()
-	for d in "$run"/h*/; do
-		d=${d%/}
+	local id=$1 run=$2 path name d ns pids=()
+	while read -r path name; do
+		d=${path%/containers}
 		ns=lxfe-$id-${d##*/}
-		if [ ! -e "/run/netns/$ns" ] || [ ! -d "$d/containers" ]; then
-			continue
-		fi
-		for c in "$d"/containers/*/; do
-			c=${c%/}
-			[ -f "$c/config" ] || continue
-			timeout 15 ip netns exec "$ns" lxc-stop -k -P "$d/containers" \
-				-n "${c##*/}" >/dev/null 2>&1
-		done &
+		[ -e "/run/netns/$ns" ] || continue
+		timeout 15 ip netns exec "$ns" lxc-stop -k -P "$path" -n "$name" >/dev/null 2>&1 &
 		pids+=($!)
-	done
+		[ "${#pids[@]}" -ge 16 ] || continue
+		wait "${pids[@]}" 2>/dev/null
+		pids=()
+	done < <(ps -eo args= | awk -v p="[lxc monitor] $run/" 'index($0, p) == 1 { print $3, $4 }')
 	[ "${#pids[@]}" -eq 0 ] || wait "${pids[@]}" 2>/dev/null
+	return 0
 }
 
 # lxfe_teardown_id ID RUNDIR: removes everything of one run. Idempotent;
