@@ -21,48 +21,7 @@
 #include "file.h"
 #include "remotes.h"
 
-struct fixture {
-	char dir[64];
-	char path[96];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	strcpy(f->dir, "/tmp/lxf-test-remotes-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/config.yml", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	lxf_rm_rf(f->dir, NULL);
-	free(f);
-	return 0;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "we");
-
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
-}
-
-static char *read_text(const char *path)
-{
-	struct lxf_buf b = {0};
-
-	assert_int_equal(lxf_file_read(path, 1 << 20, &b, NULL), 0);
-	return lxf_buf_take(&b);
-}
+#include "conf_fixture.h"
 
 static void test_missing_file_gives_local(void **state)
 {
