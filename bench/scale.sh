@@ -13,7 +13,7 @@
 #     against the whole fleet's (cost linear in the fleet);
 #   - the sum of all daemons' idle VmRSS and PSS (/proc/PID/status,
 #     smaps_rollup) and their CPU (utime+stime in /proc/PID/stat) over IDLE s;
-# then, with --tui, bench/tui.sh (lxf-tui over a fleet of its own), and with
+# then, with --tui, bench/tui.sh (lxf-tui over a fleet of its own, as many hosts), and with
 # --daemon, bench/daemon-scale.sh (one lxfd and one LXD with 200
 # containers each), each after this fleet is gone so that they run alone.
 # Prints a table; nothing is written to bench/RESULTS.md.
@@ -158,7 +158,7 @@ fi
 if [ "$tui" = 1 ]; then
 	echo
 	echo "bench/tui.sh:"
-	bash "$top/bench/tui.sh" "$LXF_BUILD"
+	bash "$top/bench/tui.sh" --hosts "$nhosts" "$LXF_BUILD"
 fi
 if [ "$daemon" = 1 ]; then
 	echo
