@@ -43,3 +43,14 @@ call() {
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # CPU time of PID and its waited-for children (LXD's forknet), in ticks
 cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
+
+# bench_remove_run BRIDGE DIR: the end of a run's cleanup (the daemons are
+# stopped): its bridge, what is mounted under DIR (deepest first), DIR.
+bench_remove_run() {
+	local m
+	ip link del "$1" 2>/dev/null
+	for m in $(awk -v b="$2" 'index($5, b) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount -l "$m" 2>/dev/null
+	done
+	rm -rf --one-file-system "$2"
+}

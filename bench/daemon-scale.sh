@@ -86,11 +86,7 @@ cleanup() {
 	for cg in /sys/fs/cgroup/*/lxc.payload.ds"$id"-* /sys/fs/cgroup/*/lxc.monitor.ds"$id"-*; do
 		[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
-	ip link del "$BR" 2>/dev/null
-	for m in $(awk -v b="$B" 'index($5, b) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	rm -rf --one-file-system "$B"
+	bench_remove_run "$BR" "$B"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

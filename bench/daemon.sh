@@ -49,11 +49,7 @@ cleanup() {
 	[ -n "${PID[lxfd]:-}" ] && kill "${PID[lxfd]}" 2>/dev/null
 	sleep 1
 	for p in "${PID[@]}"; do kill -9 "$p" 2>/dev/null; done
-	ip link del "$BR" 2>/dev/null
-	for m in $(awk -v b="$B" 'index($5, b) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	rm -rf --one-file-system "$B"
+	bench_remove_run "$BR" "$B"
 }
 trap cleanup EXIT
 
