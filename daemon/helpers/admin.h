@@ -8,5 +8,7 @@
  * argv as given to main; prints the helper answer, returns the exit status.
  */
 int lxfd_admin_image_fetch(int argc, char **argv);
+/* `lxfd-admin image-push TARGET FP SECRET CERTFILE FILE` (admin_push.c), the same way. */
+int lxfd_admin_image_push(int argc, char **argv);
 
 #endif
