@@ -129,6 +129,23 @@ int api_image_import(const char *tmp, const char *want_fp, const char *filename,
  * secrets (POST /1.0/images/FP/secret) checked by image GET and export.
  */
 int api_image_copy_post(struct http_req *req, struct lxf_err *err);
+
+/*
+ * api_image_push.c, LXD's push mode of image copies. The target:
+ * api_image_push_token answers a push token op for image fp (body
+ * borrowed: its aliases, properties, public and expires_at are kept);
+ * api_image_push_admit says whether fp and secret are a live token (for
+ * http_set_token_check); api_image_push_take uses the token up and
+ * returns its kept options (a new reference; json_object_put it), or NULL
+ * when there is no such token; api_image_push_secret makes a secret for
+ * the upload's op. The source: POST /1.0/images/{fp}/export.
+ */
+int api_image_push_token(struct http_req *req, struct json_object *body, const char *fp,
+			 struct lxf_err *err);
+bool api_image_push_admit(const char *fp, const char *secret);
+struct json_object *api_image_push_take(const char *fp, const char *secret);
+int api_image_push_secret(char out[65], struct lxf_err *err);
+int api_image_export_post(struct http_req *req, struct lxf_err *err);
 /* True when req may see image fp: a client reaching the default project,
  * a public image, or ?secret= a live secret of fp (used up when consume). */
 bool api_image_visible(struct http_req *req, const char *fp, bool public, bool consume);

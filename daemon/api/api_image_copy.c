@@ -279,8 +279,17 @@ int api_image_copy_post(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	if (lxf_json_get_object(body, "source", true, &src, err) < 0 ||
-	    lxf_json_get_string(src, "type", true, &type, err) < 0 ||
 	    lxf_json_get_string(src, "mode", false, &mode, err) < 0 ||
+	    lxf_json_get_string(src, "fingerprint", false, &fp, err) < 0) {
+		ret = -err->code;
+		goto out;
+	}
+	/* LXD's push token request names no source type. */
+	if (strcmp(mode, "push") == 0) {
+		ret = api_image_push_token(req, body, fp, err);
+		goto out;
+	}
+	if (lxf_json_get_string(src, "type", true, &type, err) < 0 ||
 	    lxf_json_get_string(src, "protocol", false, &proto, err) < 0 ||
 	    lxf_json_get_string(src, "server", false, &server, err) < 0 ||
 	    lxf_json_get_string(src, "fingerprint", false, &fp, err) < 0 ||
@@ -302,7 +311,8 @@ int api_image_copy_post(struct http_req *req, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_ENOTSUP, "Image source type \"%s\" is not supported",
 				  type);
 	else if (strcmp(mode, "pull") != 0)
-		ret = lxf_err_set(err, LXF_ENOTSUP, "Only pull mode is supported for image copies");
+		ret = lxf_err_set(err, LXF_ENOTSUP,
+				  "Image copy mode \"%s\" is not supported (pull or push)", mode);
 	else if (strcmp(proto, "lxd") != 0)
 		ret =
 		    lxf_err_set(err, LXF_ENOTSUP, "Image protocol \"%s\" is not supported", proto);

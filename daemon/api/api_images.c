@@ -151,6 +151,8 @@ struct upload_arg {
 	char filename[256];
 	bool public;
 	struct json_object *properties;
+	struct json_object *aliases; /* a push token's, or NULL */
+	char secret[65];             /* pushed here: the op's secret, or "" */
 };
 
 static void upload_arg_free(void *p)
@@ -162,6 +164,7 @@ static void upload_arg_free(void *p)
 	if (a->tmp[0])
 		unlink(a->tmp);
 	json_object_put(a->properties);
+	json_object_put(a->aliases);
 	free(a);
 }
 
@@ -173,15 +176,58 @@ static int upload_op(struct op *op, void *arg, struct json_object **md, struct l
 	(void)op;
 	ret = api_image_import(a->tmp, a->fp, a->filename, a->public, a->properties, md, err);
 	a->tmp[0] = '\0'; /* img_import consumed it either way */
+	if (ret == 0)
+		ret = api_image_add_aliases(a->fp, a->aliases, err);
+	/* The untrusted sender still waits with it (LXD keeps it too). */
+	if (ret == 0 && a->secret[0] && *md)
+		lxf_json_add_str(*md, "secret", a->secret);
+	return ret;
+}
+
+/*
+ * An image pushed here (api_image_push.c): the push token is used up,
+ * whether the sender is trusted or not, and what the client asked for
+ * with it (aliases, properties, public) applies. An untrusted sender
+ * without a live token is refused.
+ */
+static int upload_push(struct http_req *req, struct upload_arg *a, struct json_object **md,
+		       struct lxf_err *err)
+{
+	struct json_object *opts = NULL, *v;
+	int ret = 0;
+
+	if (req->x_secret[0])
+		opts = api_image_push_take(req->x_fingerprint, req->x_secret);
+	if (!opts)
+		return req->trusted ? 0 : lxf_err_set(err, LXF_EPERM, "not authorized");
+	if ((v = json_object_object_get(opts, "public")))
+		a->public = json_object_get_boolean(v);
+	if ((v = json_object_object_get(opts, "properties")) &&
+	    json_object_is_type(v, json_type_object)) {
+		json_object_put(a->properties);
+		a->properties = json_object_get(v);
+	}
+	if ((v = json_object_object_get(opts, "aliases")) &&
+	    json_object_is_type(v, json_type_array))
+		a->aliases = json_object_get(v);
+	json_object_put(opts);
+	ret = api_image_push_secret(a->secret, err);
+	if (ret == 0 &&
+	    (!(*md = json_object_new_object()) || lxf_json_add_str(*md, "secret", a->secret) < 0))
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	return ret;
 }
 
 int api_images_post(struct http_req *req, struct lxf_err *err)
 {
 	struct upload_arg *a = NULL;
+	struct json_object *md = NULL;
 	struct op *op = NULL;
 	int ret = 0;
 
+	if (!req->trusted && strncmp(req->content_type, "multipart/", 10) != 0 &&
+	    strncmp(req->content_type, "application/octet-stream", 24) != 0)
+		return lxf_err_set(err, LXF_EPERM, "not authorized");
 	if (strncmp(req->content_type, "application/json", 16) == 0)
 		return api_image_copy_post(req, err);
 	if (strncmp(req->content_type, "multipart/", 10) == 0)
@@ -203,14 +249,18 @@ int api_images_post(struct http_req *req, struct lxf_err *err)
 	snprintf(a->filename, sizeof(a->filename), "%s", req->x_filename);
 	a->public = strcmp(req->x_public, "true") == 0 || strcmp(req->x_public, "1") == 0;
 	ret = parse_properties(req->x_properties, &a->properties, err);
+	if (ret == 0)
+		ret = upload_push(req, a, &md, err);
 	if (ret < 0)
 		goto out;
 	snprintf(a->tmp, sizeof(a->tmp), "%s", req->upload_path);
 	req->upload_path[0] = '\0';
-	op = op_run("Downloading image", NULL, NULL, upload_op, a, upload_arg_free, err);
+	op = op_run_md("Downloading image", NULL, NULL, md, upload_op, a, upload_arg_free, err);
+	md = NULL;
 	a = NULL;
 	ret = op ? api_async(req, op, err) : -err->code;
 out:
+	json_object_put(md);
 	upload_arg_free(a);
 	op_unref(op);
 	return ret;

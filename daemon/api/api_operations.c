@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* /1.0/operations: list, get, cancel and wait. */
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "events.h"
 #include "http.h"
+#include "json.h"
 #include "op.h"
 
 int api_operations_get(struct http_req *req, struct lxf_err *err)
@@ -78,6 +80,23 @@ static void wait_done(struct op *op, void *arg)
 	http_req_done(req);
 }
 
+/*
+ * An untrusted caller may wait only for an op whose metadata holds a
+ * "secret" and who gives it (?secret=): an image pushed to this host
+ * (api_image_push.c), waited for by its untrusted sender, as in LXD.
+ */
+static bool secret_ok(struct http_req *req, struct op *op)
+{
+	struct json_object *o = op_to_json(op);
+	const char *want = lxf_json_str(json_object_object_get(o, "metadata"), "secret");
+	char got[160];
+	bool ok = want && strlen(want) >= 32 && http_query(req, "secret", got, sizeof(got)) &&
+		  strlen(got) == strlen(want) && CRYPTO_memcmp(got, want, strlen(want)) == 0;
+
+	json_object_put(o);
+	return ok;
+}
+
 int api_operation_wait(struct http_req *req, struct lxf_err *err)
 {
 	struct op *op = NULL;
@@ -93,6 +112,10 @@ int api_operation_wait(struct http_req *req, struct lxf_err *err)
 			return lxf_err_set(err, LXF_EINVAL, "Invalid timeout \"%s\"", t);
 	}
 	ret = find(req, &op, err);
+	if (ret == 0 && !req->trusted && !secret_ok(req, op)) {
+		op_unref(op);
+		ret = lxf_err_set(err, LXF_EPERM, "not authorized");
+	}
 	if (ret < 0)
 		return ret;
 	ret = op_wait_async(op, (int)timeout, wait_done, req, err);

@@ -4,6 +4,7 @@
 
 #include "api.h"
 #include "events.h"
+#include "http.h"
 #include "router.h"
 #include "ws.h"
 
@@ -18,4 +19,5 @@ static const struct route routes[] = {
 void api_routes_init(void)
 {
 	router_init(routes, sizeof(routes) / sizeof(routes[0]));
+	http_set_token_check(api_image_push_admit);
 }

@@ -225,6 +225,7 @@ static int read_request(struct lws *wsi, struct http_req *req, const char *uri, 
 	    copy_custom(wsi, "x-lxd-properties:", req->x_properties, sizeof(req->x_properties)) <
 		0 ||
 	    copy_custom(wsi, "x-lxd-name:", req->x_name, sizeof(req->x_name)) < 0 ||
+	    copy_custom(wsi, "x-lxd-secret:", req->x_secret, sizeof(req->x_secret)) < 0 ||
 	    copy_custom(wsi, "x-lxd-uid:", req->x_uid, sizeof(req->x_uid)) < 0 ||
 	    copy_custom(wsi, "x-lxd-gid:", req->x_gid, sizeof(req->x_gid)) < 0 ||
 	    copy_custom(wsi, "x-lxd-mode:", req->x_mode, sizeof(req->x_mode)) < 0 ||
@@ -309,6 +310,23 @@ static bool upload_body(const struct http_req *req)
 	       strncmp(req->content_type, "application/octet-stream", 24) == 0;
 }
 
+static http_token_fn token_check;
+
+void http_set_token_check(http_token_fn fn)
+{
+	token_check = fn;
+}
+
+/* An untrusted client may use the route: it is open, or its token is good. */
+static bool untrusted_ok(const struct http_req *req)
+{
+	unsigned flags = req->match.route->flags;
+
+	return (flags & ROUTE_F_UNTRUSTED) ||
+	       ((flags & ROUTE_F_TOKEN) && token_check && req->x_secret[0] &&
+		token_check(req->x_fingerprint, req->x_secret));
+}
+
 static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
 {
 	struct http_req *req = calloc(1, sizeof(*req));
@@ -329,7 +347,7 @@ static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
 		ret = read_request(wsi, req, uri, &err);
 	if (ret == 0)
 		ret = route(req, &err);
-	if (ret == 0 && !req->trusted && !(req->match.route->flags & ROUTE_F_UNTRUSTED)) {
+	if (ret == 0 && !req->trusted && !untrusted_ok(req)) {
 		/* LXD's answer, whatever the route: nothing to learn from it. */
 		lxf_warn("Rejecting request from untrusted client %s: %s", req->remote, req->path);
 		ret = lxf_err_set(&err, LXF_EPERM, "not authorized");

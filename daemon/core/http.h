@@ -36,6 +36,7 @@ struct http_req {
 	char x_public[16];
 	char x_properties[4096];
 	char x_name[64]; /* X-LXD-name: an imported backup's new name */
+	char x_secret[160]; /* X-LXD-secret: a push token (ROUTE_F_TOKEN) */
 	/* File API (api_files.c): X-LXD-uid/gid/mode/type/write, "" when absent. */
 	char x_uid[24], x_gid[24], x_mode[16], x_type[16], x_write[16];
 	bool head; /* a HEAD request, routed as GET: the body is not sent */
@@ -134,6 +135,12 @@ void http_stop(void);
  * client has gone.
  */
 void http_req_done(struct http_req *req);
+
+/* The check of ROUTE_F_TOKEN routes (set once at start-up, before
+ * http_start): true when the token lets an untrusted client in. Runs on
+ * the event loop: it must not block. */
+typedef bool (*http_token_fn)(const char *fingerprint, const char *secret);
+void http_set_token_check(http_token_fn fn);
 
 /*
  * The value of query parameter key into buf (size n): returns buf, or NULL

@@ -459,16 +459,23 @@ static void op_start_failed(struct op *op, struct lxf_err *err)
 	pthread_mutex_unlock(&ops_lock);
 }
 
-struct op *op_run(const char *description, const char *resource_kind, const char *resource_url,
-		  op_fn fn, void *arg, void (*arg_free)(void *arg), struct lxf_err *err)
+struct op *op_run_md(const char *description, const char *resource_kind, const char *resource_url,
+		     struct json_object *metadata, op_fn fn, void *arg, void (*arg_free)(void *arg),
+		     struct lxf_err *err)
 {
 	/* the list, the job, the caller */
-	struct op *op = op_start(description, NULL, resource_kind, resource_url, NULL, fn, arg,
+	struct op *op = op_start(description, NULL, resource_kind, resource_url, metadata, fn, arg,
 				 arg_free, 3, err);
 
 	if (op && pool_submit(POOL_OP, op_job, op, err) < 0)
 		op_start_failed(op, err);
 	return op;
+}
+
+struct op *op_run(const char *description, const char *resource_kind, const char *resource_url,
+		  op_fn fn, void *arg, void (*arg_free)(void *arg), struct lxf_err *err)
+{
+	return op_run_md(description, resource_kind, resource_url, NULL, fn, arg, arg_free, err);
 }
 
 /* The body of a websocket op lives as long as its client: its own thread. */

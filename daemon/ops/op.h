@@ -47,6 +47,12 @@ typedef int (*op_fn)(struct op *op, void *arg, struct json_object **metadata, st
 struct op *op_run(const char *description, const char *resource_kind, const char *resource_url,
 		  op_fn fn, void *arg, void (*arg_free)(void *arg), struct lxf_err *err);
 
+/* As op_run, metadata (taken; may be NULL) shown while it runs: an image
+ * pushed here carries the "secret" its untrusted sender waits with. */
+struct op *op_run_md(const char *description, const char *resource_kind, const char *resource_url,
+		     struct json_object *metadata, op_fn fn, void *arg, void (*arg_free)(void *arg),
+		     struct lxf_err *err);
+
 /*
  * As op_run for LXD's "websocket" class: metadata (taken; may be NULL) is
  * the op's metadata while it runs (the {"fds":{...}} secrets), and fn runs

@@ -169,13 +169,16 @@ static void check_flag(unsigned flag, const char *const *names, size_t nnames)
 }
 
 /* Exactly LXD's AllowUntrusted routes (of those lxfd has) are open to
- * untrusted clients (image GET and export check public/secret themselves);
+ * untrusted clients (image GET and export check public/secret themselves,
+ * an operation's wait its secret);
  * exactly the server-changing ones are closed to restricted certificates. */
 static void test_untrusted_routes(void **state)
 {
-	static const char *const open[] = {"api_root_get",          "api_server_get",
-					   "api_certificates_post", "ws_chan_open",
-					   "api_image_get",         "api_image_export"};
+	static const char *const open[] = {
+	    "api_root_get",  "api_server_get",   "api_certificates_post", "ws_chan_open",
+	    "api_image_get", "api_image_export", "api_operation_wait"};
+	/* An image pushed here: its sender is untrusted, with a push token. */
+	static const char *const token[] = {"api_images_post"};
 	static const char *const admin[] = {"api_server_update",        "api_internal_shutdown",
 					    "api_internal_connections", "api_certificate_update",
 					    "api_certificate_delete",   "api_pools_post",
@@ -183,6 +186,7 @@ static void test_untrusted_routes(void **state)
 
 	(void)state;
 	check_flag(ROUTE_F_UNTRUSTED, open, sizeof(open) / sizeof(open[0]));
+	check_flag(ROUTE_F_TOKEN, token, sizeof(token) / sizeof(token[0]));
 	check_flag(ROUTE_F_ADMIN, admin, sizeof(admin) / sizeof(admin[0]));
 }
 
