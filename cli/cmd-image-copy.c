@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lxf image copy [REMOTE:]ALIAS|FP REMOTE: [--alias A] [--copy-aliases]
- * [--public], and the image half of `lxf launch a:IMAGE b:NAME`.
+ * [--public] [--mode pull|push|relay], and the image half of `lxf launch
+ * a:IMAGE b:NAME`.
  *
  * Between HTTPS remotes the target pulls the image itself, as LXD's
  * CopyImage does: POST /1.0/images {"source": {"type": "image", "mode":
@@ -85,6 +86,58 @@ out:
 	}
 	lxf_response_fini(&tok);
 	json_object_put(b);
+	return rc;
+}
+
+/* Push: a token from the target, then the source uploads to it (both HTTPS;
+ * LXD's "images_push_relay"). The token is revoked at the end either way. */
+static int img_copy_push(struct mig_end *s, struct mig_end *d, const char *fp, bool public,
+			 struct lxf_err *err)
+{
+	struct json_object *b = json_object_new_object(), *src = json_object_new_object();
+	struct json_object *x = json_object_new_object();
+	struct lxf_response tok = {0}, r2 = {0};
+	struct lxf_err ign = {0};
+	const char *cert, *secret;
+	char path[512];
+	int rc;
+
+	if (!b || !src || !x || json_object_object_add(b, "source", src) ||
+	    lxf_json_add_str(src, "mode", "push") || lxf_json_add_str(src, "fingerprint", fp) ||
+	    json_object_object_add(b, "public", json_object_new_boolean(public))) {
+		if (!b || json_object_object_get(b, "source") != src)
+			json_object_put(src);
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = lxf_mig_end_cert(d, &cert, err)) != 0)
+		goto out;
+	/* A token operation: it runs until the source uses it, so it is read
+	 * from the answer, never waited for. */
+	if ((rc = lxf_client_request(d->c, "POST", "/1.0/images", b, &tok, err)) != 0) {
+		lxf_err_prefix(err, "target '%s'", d->rem->name);
+		goto out;
+	}
+	secret = lxf_json_str(lxf_json_path(tok.metadata, "metadata"), "secret");
+	if (!secret) {
+		rc = lxf_err_set(err, LXF_EIO, "remote '%s' gave no push token", d->rem->name);
+		goto out;
+	}
+	if (lxf_json_add_str(x, "target", d->rem->addr) ||
+	    lxf_json_add_str(x, "certificate", cert) || lxf_json_add_str(x, "secret", secret)) {
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = img_path(path, sizeof(path), fp, "/export", err)) == 0 &&
+	    (rc = lxf_client_do(s->c, "POST", path, x, NULL, err)) != 0)
+		lxf_err_prefix(err, "source '%s'", s->rem->name);
+out:
+	if (tok.operation)
+		(void)lxf_client_request(d->c, "DELETE", tok.operation, NULL, &r2, &ign);
+	lxf_response_fini(&r2);
+	lxf_response_fini(&tok);
+	json_object_put(b);
+	json_object_put(x);
 	return rc;
 }
 
@@ -175,6 +228,43 @@ int lxf_image_copy(const struct lxf_remotes *r, const char *src_remote, const ch
 		   const char *dst_remote, const char *const *aliases, size_t naliases,
 		   bool copy_aliases, bool public, char **fp_out, struct lxf_err *err)
 {
+	return lxf_image_copy_mode(r, src_remote, ref, dst_remote, NULL, aliases, naliases,
+				   copy_aliases, public, fp_out, err);
+}
+
+/* One transfer in mode ("pull", "push", "relay") or, when NULL, pull between
+ * HTTPS remotes with relay as the fallback. */
+static int img_send(struct mig_end *s, struct mig_end *d, const char *mode, const char *fp,
+		    bool public, struct lxf_err *err)
+{
+	bool https =
+	    strncmp(s->rem->addr, "https://", 8) == 0 && strncmp(d->rem->addr, "https://", 8) == 0;
+	int rc = -LXF_ENOTSUP;
+
+	if (mode && strcmp(mode, "relay") == 0)
+		return img_copy_relay(s, d, fp, public, err);
+	if (mode && !https)
+		return lxf_err_set(err, LXF_EINVAL,
+				   "--mode %s needs two HTTPS remotes (the daemons connect)", mode);
+	if (mode && strcmp(mode, "push") == 0)
+		return img_copy_push(s, d, fp, public, err);
+	if (https)
+		rc = img_copy_pull(s, d, fp, public, err);
+	/* A daemon without image pull (or image secrets) refuses the
+	 * request before anything is made: relay instead. */
+	if (!mode && (rc == -LXF_ENOTSUP || rc == -LXF_EINVAL || rc == -LXF_ENOMETHOD ||
+		      rc == -LXF_ENOENT)) {
+		lxf_err_clear(err);
+		rc = img_copy_relay(s, d, fp, public, err);
+	}
+	return rc;
+}
+
+int lxf_image_copy_mode(const struct lxf_remotes *r, const char *src_remote, const char *ref,
+			const char *dst_remote, const char *mode, const char *const *aliases,
+			size_t naliases, bool copy_aliases, bool public, char **fp_out,
+			struct lxf_err *err)
+{
 	struct mig_end s = {0}, d = {0};
 	struct json_object *img = NULL;
 	struct lxf_response resp = {0};
@@ -198,17 +288,7 @@ int lxf_image_copy(const struct lxf_remotes *r, const char *src_remote, const ch
 	}
 	/* Already there (same fingerprint): only the aliases are missing. */
 	if (lxf_client_request(d.c, "GET", path, NULL, &resp, err) != 0) {
-		rc = -LXF_ENOTSUP;
-		if (strncmp(s.rem->addr, "https://", 8) == 0 &&
-		    strncmp(d.rem->addr, "https://", 8) == 0)
-			rc = img_copy_pull(&s, &d, fp, public, err);
-		/* A daemon without image pull (or image secrets) refuses the
-		 * request before anything is made: relay instead. */
-		if (rc == -LXF_ENOTSUP || rc == -LXF_EINVAL || rc == -LXF_ENOMETHOD ||
-		    rc == -LXF_ENOENT) {
-			lxf_err_clear(err);
-			rc = img_copy_relay(&s, &d, fp, public, err);
-		}
+		rc = img_send(&s, &d, mode, fp, public, err);
 		if (rc)
 			goto out;
 	}
@@ -248,7 +328,7 @@ enum { OPT_COPY_ALIASES = 420 };
 static int cmd_image_copy(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			  const struct lxf_cmd_args *args)
 {
-	const char *aliases[LXF_MIG_KV_MAX];
+	const char *aliases[LXF_MIG_KV_MAX], *mode = lxf_args_get(args, LXF_OPT_MODE);
 	char *srem = NULL, *ref = NULL, *drem = NULL, *dname = NULL, *fp = NULL;
 	struct lxf_err err = {0};
 	size_t na = 0;
@@ -262,6 +342,10 @@ static int cmd_image_copy(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 						   LXF_MIG_KV_MAX);
 		aliases[na++] = args->opts[i].arg;
 	}
+	if (mode && strcmp(mode, "pull") != 0 && strcmp(mode, "push") != 0 &&
+	    strcmp(mode, "relay") != 0)
+		return lxf_cmd_usage_error(self, ctx, "--mode is pull, push or relay, not '%s'",
+					   mode);
 	if (lxf_remotes_parse_arg(ctx->remotes, args->argv[0], &srem, &ref, &err) != 0 ||
 	    lxf_remotes_parse_arg(ctx->remotes, args->argv[1], &drem, &dname, &err) != 0)
 		goto fail;
@@ -274,9 +358,9 @@ static int cmd_image_copy(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		st = lxf_cmd_usage_error(self, ctx, "the image is already on remote '%s'", srem);
 		goto out;
 	}
-	if (lxf_image_copy(ctx->remotes, srem, ref, drem, aliases, na,
-			   lxf_args_has(args, OPT_COPY_ALIASES), lxf_args_has(args, LXF_OPT_PUBLIC),
-			   &fp, &err) != 0)
+	if (lxf_image_copy_mode(ctx->remotes, srem, ref, drem, mode, aliases, na,
+				lxf_args_has(args, OPT_COPY_ALIASES),
+				lxf_args_has(args, LXF_OPT_PUBLIC), &fp, &err) != 0)
 		goto fail;
 	if (!ctx->quiet)
 		fprintf(ctx->out, "Image copied successfully: %s\n", fp);
@@ -303,6 +387,8 @@ const struct lxf_cmd lxf_cmd_image_copy_entry = {
 	      "Alias for the copy on the target (repeatable)"},
 	     {"copy-aliases", OPT_COPY_ALIASES, no_argument, NULL,
 	      "Give the copy the source's aliases too"},
-	     {"public", LXF_OPT_PUBLIC, no_argument, NULL, "Make the copy public"}},
+	     {"public", LXF_OPT_PUBLIC, no_argument, NULL, "Make the copy public"},
+	     {"mode", LXF_OPT_MODE, required_argument, "MODE",
+	      "Transfer mode between remotes: pull, push or relay"}},
     .exec = cmd_image_copy,
 };

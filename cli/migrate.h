@@ -134,5 +134,12 @@ int lxf_migrate_move(const struct lxf_remotes *r, const char *src_remote, const 
 int lxf_image_copy(const struct lxf_remotes *r, const char *src_remote, const char *ref,
 		   const char *dst_remote, const char *const *aliases, size_t naliases,
 		   bool copy_aliases, bool public, char **fp_out, struct lxf_err *err);
+/* As lxf_image_copy, in mode "pull", "push" (the source uploads to the
+ * target with the target's token) or "relay"; NULL is lxf_image_copy's
+ * choice. pull and push need two HTTPS remotes. */
+int lxf_image_copy_mode(const struct lxf_remotes *r, const char *src_remote, const char *ref,
+			const char *dst_remote, const char *mode, const char *const *aliases,
+			size_t naliases, bool copy_aliases, bool public, char **fp_out,
+			struct lxf_err *err);
 
 #endif

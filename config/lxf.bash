@@ -222,8 +222,8 @@ _lxf()
 		return
 		;;
 	--mode)
-		# lxf move/copy: how the daemons exchange the instance.
-		[[ $cmd == move || $cmd == copy ]] &&
+		# lxf move/copy/image copy: how the daemons exchange the instance or image.
+		[[ $cmd == move || $cmd == copy || $cmd == "image copy" ]] &&
 			COMPREPLY=($(compgen -W "pull push relay" -- "$cur"))
 		return
 		;;
