@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# covers: lxf launch, lxf image delete, lxf config trust add, lxf exec
+# covers: lxf launch, lxf image delete, lxf config trust add, lxf exec, lxf image copy
+# covers: lxf remote add, lxf start, lxf stop, lxf list
+# covers: POST /1.0/images/{fp}/export
 # covers: GET /1.0, PATCH /1.0, GET /1.0/images, POST /1.0/images, GET /1.0/images/aliases/{alias}
 # covers: GET /1.0/images/{fp}, GET /1.0/images/{fp}/export, POST /1.0/images/{fp}/secret
 #
@@ -82,8 +84,8 @@ body() { # FINGERPRINT CERT-JSON SECRET [MODE]
 	printf '{"source":{"type":"image","mode":"%s","protocol":"lxd","server":"https://%s:8443","certificate":%s,"fingerprint":"%s","secret":"%s"},"aliases":[{"name":"bb","description":"copied"}],"properties":{"copied":"yes"}}' \
 		"${4:-pull}" "$ip1" "$2" "$1" "$3"
 }
-out=$(api "$s2" POST /1.0/images "$(body "$FP" "$CERT" "$(new_secret)" push)")
-assert_contains "$(jget error <<<"$out")" "Only pull mode" "push refused"
+out=$(api "$s2" POST /1.0/images "$(body "$FP" "$CERT" "$(new_secret)" relay)")
+assert_contains "$(jget error <<<"$out")" "is not supported" "relay refused (a client's mode)"
 OTHER=$(openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -days 1 -subj /CN=x \
 	-keyout /dev/null 2>/dev/null | json_str)
 out=$(wait_op "$s2" "$(api "$s2" POST /1.0/images "$(body "$FP" "$OTHER" "$(new_secret)")")")
@@ -108,12 +110,13 @@ assert_exit 0 lxf_run exec h2:c1 -- true
 
 # ---- a real LXD: pulls from lxfd through the real client, and lxfd pulls from it
 CL=lx${LXFE_ID}i
-LXD_NAMES=$CL
+LXD_NAMES="$CL ${CL}p"
 # shellcheck source-path=SCRIPTDIR source=lxd.sh
 . "$(dirname "$0")/lxd.sh"
 _lxfe_host_net 3
 ip3=$(host_ip 3)
-lxd_up 3 "  core.https_address: \"$ip3:8443\""
+lxd_up 3 "  core.https_address: \"$ip3:8443\"
+  core.trust_password: \"pw$LXFE_ID\""
 wait_until 20 bash -c "exec 3<>/dev/tcp/$ip3/8443" || fail "LXD not listening"
 # The real lxc client's flow: lxc trusts h1 with a token, then `lxc image
 # copy h1:FP local:` asks h1 for a secret and LXD to pull from h1.
@@ -134,4 +137,67 @@ assert_exit 0 lxf_run image delete h2:bb
 out=$(wait_op "$s2" "$(api "$s2" POST /1.0/images "{\"source\":{\"type\":\"image\",\"mode\":\"pull\",\"protocol\":\"lxd\",\"server\":\"https://$ip3:8443\",\"certificate\":$LXD_CERT,\"fingerprint\":\"$FP\",\"secret\":\"$sec\"}}")")
 assert_eq Success "$(jget metadata/status <<<"$out")" "lxfd pulled from LXD: $(jget metadata/err <<<"$out")"
 assert_exit 0 lxf_run launch "h2:$FP" h2:c2
+
+# ---- push mode (the real lxc client, HTTPS remotes both ways): the target
+# hands out a token or its channels, the source connects to the target.
+assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$s2" -X PATCH \
+	-d '{"config":{"core.https_address":":8443"}}' http://lxd/1.0)"
+ip2=$(host_ip 2)
+wait_until 20 bash -c "exec 3<>/dev/tcp/$ip2/8443" || fail "h2 not listening"
+assert_exit 0 lxf_run config trust add h2: --name lxc
+assert_exit 0 lxcc remote add h2 "$(printf '%s\n' "$LXFE_OUT" | tail -n 1)"
+assert_exit 0 lxcc remote add lx "https://$ip3:8443" --password "pw$LXFE_ID" --accept-certificate
+h2imgs() { api "$s2" GET /1.0/images | jget metadata; }
+# Images: lxfd -> lxfd, LXD -> lxfd, lxfd -> LXD.
+assert_exit 0 lxf_run image delete "h2:$FP"
+assert_exit 0 lxcc image copy "h1:$FP" h2: --mode=push --alias pushed
+assert_eq "$FP" "$(api "$s2" GET /1.0/images/aliases/pushed | jget metadata/target)" "lxfd -> lxfd push"
+assert_exit 0 lxf_run image delete "h2:$FP"
+assert_exit 0 lxcc image copy "lx:$FP" h2: --mode=push
+assert_eq "[\"/1.0/images/$FP\"]" "$(h2imgs)" "LXD -> lxfd push"
+assert_exit 0 lxcc image delete frombox
+assert_exit 0 lxcc image copy "h1:$FP" lx: --mode=push --alias frompush
+assert_eq "$FP" "$(lxcc image info lx:frompush | awk '/^Fingerprint:/ { print $2 }')" "lxfd -> LXD push"
+# A push the target refuses (a token that is not its): the source's op
+# fails, the target stores nothing, the source keeps its image.
+assert_exit 0 lxf_run image delete "h2:$FP"
+H2CERT=$(api "$s2" GET /1.0 | jget metadata/environment/certificate | json_str)
+out=$(wait_op "$s1" "$(api "$s1" POST "/1.0/images/$FP/export" \
+	"{\"target\":\"https://$ip2:8443\",\"certificate\":$H2CERT,\"secret\":\"$wrong\"}")")
+assert_eq Failure "$(jget metadata/status <<<"$out")" "push with a bad token"
+assert_contains "$(jget metadata/err <<<"$out")" "not authorized"
+assert_eq '[]' "$(h2imgs)" "nothing stored after a refused push"
+[ -z "$(ls -A "$(host_dir 2)/images" | grep -v '^\.upload' || true)" ] ||
+	fail "files left in h2's image store: $(ls -A "$(host_dir 2)/images")"
+assert_eq "$FP" "$(api "$s1" GET /1.0/images/aliases/busybox | jget metadata/target)" "source kept"
+# lxf image copy --mode push, between HTTPS remotes of lxf.
+for n in 1 2; do
+	assert_exit 0 lxf_run config trust add "h$n:" --name "lxf$n"
+	assert_exit 0 lxf_run remote add "s$n" "$(printf '%s\n' "$LXFE_OUT" | tail -n 1)"
+done
+assert_exit 0 lxf_run image copy s1:busybox s2: --mode push --alias lxfpush
+assert_eq "$FP" "$(api "$s2" GET /1.0/images/aliases/lxfpush | jget metadata/target)" "lxf push"
+
+# Instances: lxfd -> LXD, LXD -> lxfd, lxfd -> lxfd.
+assert_exit 0 lxf_run launch busybox h1:pc
+assert_exit 0 lxf_run exec h1:pc -- sh -c 'echo pushed >/root/f && chown 12:34 /root/f'
+assert_exit 0 lxf_run stop -f h1:pc
+assert_exit 0 lxcc copy h1:pc "lx:${CL}p" --mode=push
+assert_exit 0 lxcc start "lx:${CL}p"
+assert_eq "pushed 12:34" "$(lxcc exec "lx:${CL}p" -- sh -c 'echo $(cat /root/f) $(stat -c %u:%g /root/f)')" \
+	"lxfd -> LXD push copy"
+assert_exit 0 lxcc stop -f "lx:${CL}p"
+assert_exit 0 lxcc copy "lx:${CL}p" h2:fromlxd --mode=push
+assert_exit 0 lxcc copy h1:pc h2:pc --mode=push
+for c in fromlxd pc; do
+	assert_exit 0 lxf_run start "h2:$c"
+	assert_exit 0 lxf_run exec "h2:$c" -- sh -c 'echo $(cat /root/f) $(stat -c %u:%g /root/f)'
+	assert_eq "pushed 12:34" "$LXFE_OUT" "push copy to lxfd ($c)"
+done
+# The target refuses (the name is taken): h2's instance and h1's source as they were.
+assert_exit 1 lxcc copy h1:pc h2:pc --mode=push
+assert_eq "h2,pc,RUNNING" "$(lxf_run list h2: -f csv -c rns | grep '^h2,pc,')" "target's own pc"
+assert_exit 0 lxf_run exec h2:pc -- cat /root/f
+assert_eq "pushed" "$LXFE_OUT" "target's pc after the refused push"
+assert_eq "h1,pc,STOPPED" "$(lxf_run list h1: -f csv -c rns | grep '^h1,pc,')" "source after the refused push"
 echo "test-image-copy: OK"
