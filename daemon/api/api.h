@@ -43,6 +43,11 @@ void api_routes_init(void);
 
 /* reply_async (reply.h) with the op object and its URL. Borrows op. */
 int api_async(struct http_req *req, struct op *op, struct lxf_err *err);
+/* A token op (op_new_token; md taken) answered as api_async: a new
+ * reference in *op (op_unref it), or an error with the op, if made,
+ * finished and *op NULL. */
+int api_token_async(struct http_req *req, const char *description, struct json_object *md,
+		    struct op **op, struct lxf_err *err);
 
 /* req's JSON body as an object (borrowed), or -LXF_EINVAL. */
 int api_body_object(const struct http_req *req, struct json_object **o, struct lxf_err *err);

@@ -285,17 +285,10 @@ static int make_token(struct http_req *req, const char *name, bool restricted,
 	}
 	t->request = request;
 	request = NULL;
-	t->op = op_new_token("Certificate add token", md, err);
+	ret = api_token_async(req, "Certificate add token", md, &t->op, err);
 	md = NULL;
-	if (!t->op) {
-		ret = -err->code;
+	if (ret < 0)
 		goto out;
-	}
-	ret = api_async(req, t->op, err);
-	if (ret < 0) {
-		op_token_finish(t->op);
-		goto out;
-	}
 	lxf_info("Join token issued for client \"%s\"", name);
 	pthread_mutex_lock(&tokens_lock);
 	tokens_prune_locked();

@@ -83,17 +83,10 @@ int api_image_secret(struct http_req *req, struct lxf_err *err)
 	lxf_hex(rnd, sizeof(rnd), s->secret);
 	snprintf(s->fp, sizeof(s->fp), "%s", lxf_json_str(row, "fingerprint"));
 	lxf_json_add_str(md, "secret", s->secret);
-	s->op = op_new_token("Image download token", md, err);
+	ret = api_token_async(req, "Image download token", md, &s->op, err);
 	md = NULL;
-	if (!s->op) {
-		ret = -err->code;
+	if (ret < 0)
 		goto out;
-	}
-	ret = api_async(req, s->op, err);
-	if (ret < 0) {
-		op_token_finish(s->op);
-		goto out;
-	}
 	pthread_mutex_lock(&secrets_lock);
 	secrets_prune_locked();
 	s->next = secrets;

@@ -123,17 +123,10 @@ int api_image_push_token(struct http_req *req, struct json_object *body, const c
 			json_object_object_add(md, *k, json_object_get(v));
 		}
 	lxf_json_add_str(md, "secret", t->secret);
-	t->op = op_new_token("Image push token", md, err);
+	ret = api_token_async(req, "Image push token", md, &t->op, err);
 	md = NULL;
-	if (!t->op) {
-		ret = -err->code;
+	if (ret < 0)
 		goto out;
-	}
-	ret = api_async(req, t->op, err);
-	if (ret < 0) {
-		op_token_finish(t->op);
-		goto out;
-	}
 	pthread_mutex_lock(&tokens_lock);
 	tokens_prune_locked();
 	t->next = tokens;

@@ -21,6 +21,23 @@ int api_async(struct http_req *req, struct op *op, struct lxf_err *err)
 	return reply_async(req, o, url, err);
 }
 
+int api_token_async(struct http_req *req, const char *description, struct json_object *md,
+		    struct op **op, struct lxf_err *err)
+{
+	int ret;
+
+	*op = op_new_token(description, md, err);
+	if (!*op)
+		return -err->code;
+	ret = api_async(req, *op, err);
+	if (ret < 0) {
+		op_token_finish(*op);
+		op_unref(*op);
+		*op = NULL;
+	}
+	return ret;
+}
+
 int api_body_object(const struct http_req *req, struct json_object **o, struct lxf_err *err)
 {
 	if (!json_object_is_type(req->json, json_type_object))
