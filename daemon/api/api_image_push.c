@@ -203,10 +203,8 @@ static int export_op(struct op *op, void *arg, struct json_object **md, struct l
 		    (int)sizeof(certpath))
 			return lxf_err_set(err, LXF_EINVAL, "Directory path too long");
 		fd = mkostemp(certpath, O_CLOEXEC);
-		if (fd < 0) {
-			certpath[0] = '\0';
+		if (fd < 0)
 			return lxf_err_sys(err, LXF_EIO, errno, "Cannot create a temporary file");
-		}
 		if (write(fd, a->cert, strlen(a->cert)) != (ssize_t)strlen(a->cert))
 			ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot write the certificate");
 		close(fd);

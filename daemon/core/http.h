@@ -36,7 +36,8 @@ struct http_req {
 	char x_public[16];
 	char x_properties[4096];
 	char x_name[64]; /* X-LXD-name: an imported backup's new name */
-	char x_secret[160]; /* X-LXD-secret: a push token (ROUTE_F_TOKEN) */
+	/* X-LXD-secret: a push token (ROUTE_F_TOKEN). */
+	char x_secret[160];
 	/* File API (api_files.c): X-LXD-uid/gid/mode/type/write, "" when absent. */
 	char x_uid[24], x_gid[24], x_mode[16], x_type[16], x_write[16];
 	bool head; /* a HEAD request, routed as GET: the body is not sent */

@@ -21,15 +21,15 @@ enum route_method { ROUTE_GET, ROUTE_POST, ROUTE_PUT, ROUTE_PATCH, ROUTE_DELETE,
 /* Open to untrusted HTTPS clients too (LXD's AllowUntrusted); every other
  * route answers them 403. The handler sees req->trusted. */
 #define ROUTE_F_UNTRUSTED 0x4u
+/* Open to an untrusted client that shows a token (X-LXD-fingerprint and
+ * X-LXD-secret) the check set with http_set_token_check accepts: checked
+ * before the body is read (LXD's push of an image, api_image_push.c). */
+#define ROUTE_F_TOKEN 0x20u
 /* Restricted certificates (auth.h): ROUTE_F_ADMIN routes change the
  * server itself and are refused to them; ROUTE_F_SERVER routes read
  * server-level lists that need no project, open to them all. */
 #define ROUTE_F_ADMIN    0x8u
 #define ROUTE_F_SERVER   0x10u
-/* Open to an untrusted client that shows a token (X-LXD-fingerprint and
- * X-LXD-secret) the check set with http_set_token_check accepts: checked
- * before the body is read (LXD's push of an image, api_image_push.c). */
-#define ROUTE_F_TOKEN 0x20u
 
 #define ROUTE_MAX_PARAMS 2
 #define ROUTE_PARAM_MAX  256

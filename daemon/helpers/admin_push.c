@@ -208,7 +208,7 @@ int lxfd_admin_image_push(int argc, char **argv)
 		ret = wait_import(c, base, op_id, op_secret, &b, &err);
 out:
 	if (f)
-		fclose(f);
+		(void)fclose(f);
 	if (c)
 		curl_easy_cleanup(c);
 	lxf_buf_fini(&b);
