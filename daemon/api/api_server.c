@@ -350,6 +350,8 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 						 "certificate_update",
 						 "certificate_token",
 						 "container_push",
+						 "container_push_target",
+						 "images_push_relay",
 						 "migration_progress",
 						 "container_stateless_copy",
 						 "container_only_migration",
