@@ -5,7 +5,7 @@
 # covers: GET /1.0/instances (via pylxd), POST /1.0/instances (via pylxd)
 # covers: PUT /1.0/instances/{name}/state (via pylxd), POST /1.0/instances/{name}/exec (via pylxd)
 # covers: DELETE /1.0/instances/{name} (via pylxd)
-# covers: POST /1.0/certificates (via pylxd over HTTPS), POST /1.0/images (via pylxd publish)
+# covers: POST /1.0/certificates (via pylxd), POST /1.0/images (via pylxd)
 #
 # pylxd (Debian's python3-pylxd, websockets through ws4py) against lxfd on
 # its unix socket: list, create from an image alias, start, exec (output,

@@ -84,7 +84,7 @@ static void test_doc_matches(void **state)
 			    LXF_EXT_DOC, i + 1, line, want);
 		i++;
 	}
-	fclose(f);
+	(void)fclose(f);
 	assert_int_equal(i, NROWS);
 }
 
