@@ -36,8 +36,9 @@ void autostart_note_running(const char *name)
 		lxf_warn("Cannot record %s of %s: %s", LAST_STATE_KEY, name, err.msg);
 }
 
-/* LXD's rule: boot.autostart true, or unset and running when last seen. */
-static bool wants_start(struct json_object *row)
+/* LXD's rule: boot.autostart true, or unset and running when last seen;
+ * an ephemeral one that stopped while lxfd was away goes instead. */
+static bool wants_start(struct json_object *row, bool eph)
 {
 	struct json_object *ec = NULL, *ed = NULL;
 	const char *autostart;
@@ -47,7 +48,7 @@ static bool wants_start(struct json_object *row)
 		return false;
 	autostart = lxf_json_str(ec, "boot.autostart");
 	yes = bcfg_is_true(autostart);
-	if (!yes && !autostart) {
+	if (!yes && !autostart && !eph) {
 		const char *last = lxf_json_str(ec, LAST_STATE_KEY);
 		yes = last && strcmp(last, "RUNNING") == 0;
 	}
@@ -97,7 +98,7 @@ static void autostart_job(void *arg)
 		struct json_object *row = json_object_array_get_idx(rows, i);
 		const char *name = lxf_json_str(row, "name"), *st = backend_status(name);
 		bool eph = json_object_get_boolean(json_object_object_get(row, "ephemeral"));
-		bool start = wants_start(row);
+		bool start = wants_start(row, eph);
 
 		if (st && strcmp(st, "Stopped") != 0) {
 			/* Running since before this daemon started: watch it from now. */
