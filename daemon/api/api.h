@@ -188,4 +188,8 @@ void api_backups_recover(void);
 
 int api_server_config_get(const char *key, char *buf, size_t n);
 
+/* api_server.c: the api_extensions GET /1.0 lists (extensions.def's YES
+ * rows), *n of them. Static: never freed. */
+const char *const *api_extensions(size_t *n);
+
 #endif

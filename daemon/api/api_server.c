@@ -325,43 +325,27 @@ out:
 	return ret;
 }
 
+/* GET /1.0's api_extensions: the YES rows of extensions.def, in its order. */
+#define LXF_EXT(name, status, why) LXF_EXT_##status(name)
+#define LXF_EXT_YES(name)          #name,
+#define LXF_EXT_NO(name)
+#define LXF_EXT_NA(name)
+static const char *const extensions[] = {
+#include "extensions.def"
+};
+#undef LXF_EXT
+#undef LXF_EXT_YES
+#undef LXF_EXT_NO
+#undef LXF_EXT_NA
+
+const char *const *api_extensions(size_t *n)
+{
+	*n = sizeof(extensions) / sizeof(extensions[0]);
+	return extensions;
+}
+
 int api_server_get(struct http_req *req, struct lxf_err *err)
 {
-	/* Only what lxfd implements; then migration (migrate_*.c), then
-	 * publish and backups (api_publish.c, api_backups.c). */
-	static const char *const extensions[] = {"instances",
-						 "container_full",
-						 "instance_get_full",
-						 "instance_create_start",
-						 "etag",
-						 "network",
-						 "storage",
-						 "resources",
-						 "network_state",
-						 "api_filtering",
-						 "container_exec_user_group_cwd",
-						 "container_exec_signal_handling",
-						 "console",
-						 "file_delete",
-						 "file_append",
-						 "file_symlinks",
-						 "snapshot_expiry",
-						 "snapshot_expiry_creation",
-						 "certificate_update",
-						 "certificate_token",
-						 "container_push",
-						 "container_push_target",
-						 "images_push_relay",
-						 "migration_progress",
-						 "container_stateless_copy",
-						 "container_only_migration",
-						 "container_incremental_copy",
-						 "image_compression_algorithm",
-						 "image_create_aliases",
-						 "container_backup",
-						 "backup_compression",
-						 "backup_compression_algorithm",
-						 "backup_override_name"};
 	struct json_object *o = json_object_new_object(), *env = json_object_new_object();
 	struct json_object *ext = json_object_new_array(), *cfg = NULL;
 	struct utsname u;

@@ -56,8 +56,9 @@ int api_state_get(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	ret = backend_state(name, &state, err);
-	/* A broken instance (its container gone) still has a state: Error. */
-	if (ret == -LXF_ENOENT) {
+	/* A broken instance (its container gone, or a config liblxc cannot
+	 * load) still has a state: Error, as the instance's own GET says. */
+	if (ret == -LXF_ENOENT || ret == -LXF_EIO) {
 		state = api_state_broken();
 		ret = state ? 0 : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	}
@@ -83,6 +84,8 @@ struct state_arg {
 static int do_stop(struct state_arg *a, struct lxf_err *err)
 {
 	const char *st = backend_status(a->name);
+	struct lxf_err rerr;
+	int ret;
 
 	/* A broken instance (no container): nothing runs, so it is stopped. */
 	if (!st)
@@ -90,7 +93,13 @@ static int do_stop(struct state_arg *a, struct lxf_err *err)
 	/* A frozen container cannot run its shutdown: thaw it first, unless forced. */
 	if (st && strcmp(st, "Frozen") == 0 && !a->force && backend_unfreeze(a->name, err) < 0)
 		return -err->code;
-	return backend_stop(a->name, a->force, a->timeout, err);
+	ret = backend_stop(a->name, a->force, a->timeout, err);
+	/* liblxc cannot parse its config (corrupt, or gone under a running
+	 * container): the database is the truth, so render it again from the
+	 * row and stop with that, or a broken instance could never be deleted. */
+	if (ret == -LXF_EIO && journal_render(a->name, &rerr) == 0)
+		ret = backend_stop(a->name, a->force, a->timeout, err);
+	return ret;
 }
 
 static int state_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)

@@ -465,11 +465,14 @@ static void sweep_monitor_cgroups(const char *name)
 /* watch.c's hooks (backend_set_hooks). */
 static void (*hook_started)(const char *name);
 static void (*hook_stopping)(const char *name);
+static void (*hook_stopped)(const char *name);
 
-void backend_set_hooks(void (*started)(const char *name), void (*stopping)(const char *name))
+void backend_set_hooks(void (*started)(const char *name), void (*stopping)(const char *name),
+		       void (*stopped)(const char *name))
 {
 	hook_started = started;
 	hook_stopping = stopping;
+	hook_stopped = stopped;
 }
 
 /*
@@ -575,6 +578,8 @@ int backend_stop(const char *name, bool force, int timeout, struct lxf_err *err)
 		ret = lxf_err_set(err, is_running(c) ? LXF_ETIMEDOUT : LXF_EIO,
 				  "'%s' did not stop within %d seconds", name, timeout);
 out:
+	if (ret == 0 && hook_stopped)
+		hook_stopped(name);
 	lxc_container_put(c);
 	return ret;
 }

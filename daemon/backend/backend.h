@@ -138,12 +138,14 @@ int backend_console_log(const char *name, bool clear, char **out, size_t *n, str
 int backend_init_pidfd(const char *name, struct lxf_err *err);
 
 /*
- * Hooks for the stop watcher (watch.c), either may be NULL: started(name)
+ * Hooks for the stop watcher (watch.c), any may be NULL: started(name)
  * after backend_start started a container, stopping(name) before
  * backend_stop stops one, so that a stop lxfd asked for is not taken for
- * one from inside. Set once at startup.
+ * one from inside, and stopped(name) once backend_stop has stopped it.
+ * Called on the caller's thread. Set once at startup.
  */
-void backend_set_hooks(void (*started)(const char *name), void (*stopping)(const char *name));
+void backend_set_hooks(void (*started)(const char *name), void (*stopping)(const char *name),
+		       void (*stopped)(const char *name));
 
 /* backend_files.c: the container's files as seen from the host. */
 

@@ -323,17 +323,31 @@ int tls_cert_check(const char *text, int is_pem, struct lxf_buf *pem, char fp[TL
 		X509_free(x);
 		return ret;
 	}
-	/* Base64 DER; EVP_DecodeBlock wants no whitespace and counts the padding as data. */
+	/* Base64 DER. LXD's decoder (Go's StdEncoding) skips CR and LF, and
+	 * pylxd sends 64-character lines; EVP_DecodeBlock takes no whitespace
+	 * and counts the padding as data, so the line breaks go first. */
+	char *flat = malloc(len + 1);
+	size_t flen = 0;
 	der = malloc(len);
-	if (!der)
+	if (!flat || !der) {
+		free(flat);
+		free(der);
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	int n = len % 4 == 0 ? EVP_DecodeBlock(der, (const unsigned char *)text, (int)len) : -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (text[i] != '\r' && text[i] != '\n')
+			flat[flen++] = text[i];
+	flat[flen] = '\0';
+	int n = flen > 0 && flen % 4 == 0
+		    ? EVP_DecodeBlock(der, (const unsigned char *)flat, (int)flen)
+		    : -1;
+	for (size_t i = flen; n > 0 && i > 0 && flat[i - 1] == '='; i--)
+		n--;
+	free(flat);
 	if (n < 0) {
 		free(der);
 		return lxf_err_set(err, LXF_EINVAL, "Invalid certificate: not base64");
 	}
-	for (size_t i = len; i > 0 && text[i - 1] == '=' && n > 0; i--)
-		n--;
 	ret = tls_cert_check_der(der, (size_t)n, pem, fp, cn, cn_n, err);
 	free(der);
 	return ret;

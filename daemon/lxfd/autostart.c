@@ -2,8 +2,8 @@
 /*
  * Daemon start housekeeping that needs the worker pools: starting the
  * instances that should run (boot.autostart, or running when `lxfd
- * shutdown` stopped them: volatile.last_state.power=RUNNING, as LXD
- * records it), and deleting ephemeral instances that stopped while lxfd
+ * shutdown` stopped them: volatile.last_state.power=RUNNING, which the
+ * start hooks in watch.c keep as LXD does), and deleting ephemeral instances that stopped while lxfd
  * was not looking (a poweroff from inside the container, or a daemon
  * restart). From then on the stop watcher (watch.c) follows the running
  * ones, and expired snapshots are pruned once a minute. It all runs on
@@ -28,50 +28,27 @@
 
 #define LAST_STATE_KEY "volatile.last_state.power"
 
-/* Sets or clears (value NULL) one key of the instance's own config. */
-static void set_config_key(const char *name, const char *key, const char *value)
-{
-	struct json_object *row = NULL, *config;
-	struct lxf_err err;
-
-	if (db_begin(&err) < 0) {
-		lxf_warn("Cannot record %s of %s: %s", key, name, err.msg);
-		return;
-	}
-	if (db_row(&row, "Instance", &err, "SELECT config FROM instances WHERE name = ?", "s",
-		   name) < 0) {
-		db_rollback();
-		return;
-	}
-	config = json_object_object_get(row, "config");
-	if (value)
-		lxf_json_add_str(config, key, value);
-	else
-		json_object_object_del(config, key);
-	if (db_exec(NULL, NULL, &err, "UPDATE instances SET config = ? WHERE name = ?", "js",
-		    config, name) < 0) {
-		db_rollback();
-		lxf_warn("Cannot record %s of %s: %s", key, name, err.msg);
-	} else if (db_commit(&err) < 0) {
-		lxf_warn("Cannot record %s of %s: %s", key, name, err.msg);
-	}
-	json_object_put(row);
-}
-
 void autostart_note_running(const char *name)
 {
-	set_config_key(name, LAST_STATE_KEY, "RUNNING");
+	struct lxf_err err;
+
+	if (instance_set_key(name, LAST_STATE_KEY, "RUNNING", false, &err) < 0)
+		lxf_warn("Cannot record %s of %s: %s", LAST_STATE_KEY, name, err.msg);
 }
 
-static bool wants_start(struct json_object *row)
+/* LXD's rule: boot.autostart true, or unset and running when last seen;
+ * an ephemeral one that stopped while lxfd was away goes instead. */
+static bool wants_start(struct json_object *row, bool eph)
 {
 	struct json_object *ec = NULL, *ed = NULL;
+	const char *autostart;
 	bool yes;
 
 	if (instance_expand_row(row, &ec, &ed, NULL) < 0)
 		return false;
-	yes = bcfg_is_true(lxf_json_str(ec, "boot.autostart"));
-	if (!yes) {
+	autostart = lxf_json_str(ec, "boot.autostart");
+	yes = bcfg_is_true(autostart);
+	if (!yes && !autostart && !eph) {
 		const char *last = lxf_json_str(ec, LAST_STATE_KEY);
 		yes = last && strcmp(last, "RUNNING") == 0;
 	}
@@ -121,7 +98,7 @@ static void autostart_job(void *arg)
 		struct json_object *row = json_object_array_get_idx(rows, i);
 		const char *name = lxf_json_str(row, "name"), *st = backend_status(name);
 		bool eph = json_object_get_boolean(json_object_object_get(row, "ephemeral"));
-		bool start = wants_start(row);
+		bool start = wants_start(row, eph);
 
 		if (st && strcmp(st, "Stopped") != 0) {
 			/* Running since before this daemon started: watch it from now. */
@@ -143,7 +120,6 @@ static void autostart_job(void *arg)
 			lxf_error("Autostart of %s failed: %s", name, err.msg);
 			continue;
 		}
-		set_config_key(name, LAST_STATE_KEY, NULL);
 		db_exec(NULL, NULL, NULL, "UPDATE instances SET last_used_at = ? WHERE name = ?",
 			"is", (int64_t)time(NULL), name);
 	}

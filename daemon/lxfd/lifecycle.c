@@ -97,10 +97,6 @@ void lifecycle_stop_all(int timeout)
 		if (!st || strcmp(st, "Stopped") == 0)
 			continue;
 		lxf_info("Stopping %s", name);
-		/* Ephemeral ones go away instead of coming back (see autostart.c). */
-		if (!json_object_get_boolean(
-			json_object_object_get(json_object_array_get_idx(rows, i), "ephemeral")))
-			autostart_note_running(name);
 		bool frozen = strcmp(st, "Frozen") == 0;
 		if (frozen || backend_stop(name, false, timeout, &err) < 0) {
 			if (!frozen)
@@ -108,6 +104,12 @@ void lifecycle_stop_all(int timeout)
 			if (backend_stop(name, true, -1, &err) < 0)
 				lxf_error("Cannot stop %s: %s", name, err.msg);
 		}
+		/* The stop recorded STOPPED: RUNNING again, as LXD's shutdown
+		 * does, so that it starts with lxfd. Ephemeral ones go away
+		 * instead of coming back (see autostart.c). */
+		if (!json_object_get_boolean(
+			json_object_object_get(json_object_array_get_idx(rows, i), "ephemeral")))
+			autostart_note_running(name);
 	}
 	json_object_put(rows);
 }

@@ -30,7 +30,7 @@ void lifecycle_stop_all(int timeout);
  * instance with boot.autostart or one that `lxfd shutdown` stopped, and
  * the removal of ephemeral instances that stopped while lxfd was away.
  * Call after op_init. autostart_note_running marks an instance that the
- * shutdown is about to stop (volatile.last_state.power=RUNNING).
+ * shutdown has just stopped (volatile.last_state.power=RUNNING again).
  */
 int autostart_schedule(struct lxf_err *err);
 void autostart_note_running(const char *name);

@@ -17,6 +17,7 @@
 #include "backend.h"
 #include "db.h"
 #include "events.h"
+#include "instance.h"
 #include "journal.h"
 #include "json.h"
 #include "log.h"
@@ -25,6 +26,8 @@
 #define WATCH_SETTLE_MS  50  /* between looks while liblxc's monitor cleans up */
 #define WATCH_SETTLE_MAX 200 /* looks: 10 s, then the stop is handled anyway */
 #define WATCH_MAX_EVENTS 16
+
+#define POWER_KEY        "volatile.last_state.power"
 
 struct entry {
 	uint64_t id; /* epoll's data: entries are looked up, never pointed at */
@@ -97,6 +100,36 @@ void watch_instance(const char *name)
 	entry_free(old);
 }
 
+/*
+ * volatile.last_state.power as LXD keeps it: RUNNING at every start,
+ * STOPPED at every stop, lxfd's or the container's own (lifecycle.c puts
+ * RUNNING back after stopping an instance at daemon shutdown, so that it
+ * starts again with lxfd). An instance made without one (a copy, an
+ * import) gets its volatile.uuid at its first start, as in LXD.
+ */
+static void note_power(const char *name, const char *power)
+{
+	struct lxf_err err;
+
+	if (instance_set_key(name, POWER_KEY, power, false, &err) < 0)
+		lxf_warn("Cannot record %s of %s: %s", POWER_KEY, name, err.msg);
+}
+
+static void on_started(const char *name)
+{
+	char uuid[37];
+
+	watch_instance(name);
+	note_power(name, "RUNNING");
+	instance_new_uuid(uuid);
+	(void)instance_set_key(name, "volatile.uuid", uuid, true, NULL);
+}
+
+static void on_stopped(const char *name)
+{
+	note_power(name, "STOPPED");
+}
+
 static void on_stopping(const char *name)
 {
 	pthread_mutex_lock(&lock);
@@ -149,6 +182,7 @@ static void stopped_job(void *arg)
 		goto out;
 	snprintf(url, sizeof(url), "/1.0/instances/%s", name);
 	lxf_info("Instance %s stopped from inside", name);
+	note_power(name, "STOPPED");
 	events_lifecycle("instance-shutdown", url, NULL);
 	if (!json_object_get_boolean(json_object_object_get(row, "ephemeral")))
 		goto out;
@@ -215,7 +249,7 @@ int watch_init(struct lxf_err *err)
 	if (pthread_create(&thread, NULL, watch_main, NULL) != 0)
 		return lxf_err_set(err, LXF_ENOMEM, "Cannot start the stop watcher");
 	started = true;
-	backend_set_hooks(watch_instance, on_stopping);
+	backend_set_hooks(on_started, on_stopping, on_stopped);
 	return 0;
 }
 
@@ -226,7 +260,7 @@ void watch_shutdown(void)
 
 	if (!started)
 		return;
-	backend_set_hooks(NULL, NULL);
+	backend_set_hooks(NULL, NULL, NULL);
 	pthread_mutex_lock(&lock);
 	stopping = true;
 	all = entries;

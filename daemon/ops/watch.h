@@ -11,7 +11,9 @@
  * Its handling runs on POOL_OP, as LXD's onStop: the lifecycle event
  * "instance-shutdown", and the deletion of an ephemeral instance (then
  * "instance-deleted"). Stops lxfd asks for (backend_stop) are left to
- * whoever asked.
+ * whoever asked. Through backend_set_hooks it also keeps every instance's
+ * volatile.last_state.power (RUNNING/STOPPED at each start and stop,
+ * whoever stopped it) and gives a started one its volatile.uuid.
  */
 
 /* Starts the thread and hooks backend_start/backend_stop. Call after op_init. */

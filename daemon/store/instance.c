@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "backend.h"
@@ -127,6 +128,8 @@ int instance_create(const struct instance_new *ni, struct lxf_err *err)
 	struct json_object *empty = json_object_new_object();
 	int ret;
 
+	char uuid[37];
+
 	if (!empty)
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (backend_status(ni->name)) {
@@ -143,6 +146,10 @@ int instance_create(const struct instance_new *ni, struct lxf_err *err)
 	    (int64_t)time(NULL));
 	if (ret == -LXF_EEXIST)
 		lxf_err_set(err, LXF_EEXIST, "Instance \"%s\" already exists", ni->name);
+	/* Every instance has its UUID from creation on, as in LXD. */
+	instance_new_uuid(uuid);
+	if (ret == 0)
+		ret = instance_set_key(ni->name, "volatile.uuid", uuid, true, err);
 out:
 	json_object_put(empty);
 	return ret;
@@ -151,4 +158,40 @@ out:
 void instance_create_undo(const char *name)
 {
 	db_exec(NULL, NULL, NULL, "DELETE FROM instances WHERE name = ?", "s", name);
+}
+
+int instance_set_key(const char *name, const char *key, const char *value, bool only_if_unset,
+		     struct lxf_err *err)
+{
+	char path[128];
+
+	/* A JSON path with the key quoted: volatile keys hold dots. */
+	if (strchr(key, '"') || snprintf(path, sizeof(path), "$.\"%s\"", key) >= (int)sizeof(path))
+		return lxf_err_set(err, LXF_EINVAL, "Bad config key '%s'", key);
+	if (!value)
+		return db_exec(
+		    NULL, NULL, err,
+		    "UPDATE instances SET config = json_remove(config, ?) WHERE name = ?", "ss",
+		    path, name);
+	return db_exec(NULL, NULL, err,
+		       only_if_unset ? "UPDATE instances SET config = json_insert(config, ?, ?)"
+				       " WHERE name = ?"
+				     : "UPDATE instances SET config = json_set(config, ?, ?)"
+				       " WHERE name = ?",
+		       "sss", path, value, name);
+}
+
+void instance_new_uuid(char buf[37])
+{
+	unsigned char b[16] = {0};
+
+	/* getrandom blocks only before the pool is seeded, long past at daemon
+	 * time; 16 bytes are never cut short. */
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		memset(b, 0, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
 }

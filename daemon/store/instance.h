@@ -64,4 +64,18 @@ struct instance_new {
 int instance_create(const struct instance_new *ni, struct lxf_err *err);
 void instance_create_undo(const char *name);
 
+/*
+ * Sets one key of instance name's own config to value (NULL: removes it),
+ * or, with only_if_unset, only when the key is not there yet. One
+ * statement, so that it also works inside a caller's transaction: for the
+ * volatile.* keys the daemon keeps as LXD does (volatile.last_state.power,
+ * volatile.uuid). key must not hold a double quote. 0, or -LXF_* with err
+ * filled (err may be NULL).
+ */
+int instance_set_key(const char *name, const char *key, const char *value, bool only_if_unset,
+		     struct lxf_err *err);
+
+/* A new random (version 4) UUID, as LXD's volatile.uuid, into buf. */
+void instance_new_uuid(char buf[37]);
+
 #endif

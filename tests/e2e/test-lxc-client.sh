@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# covers: GET /1.0/instances/{name}, GET /1.0/instances/{name}/state
+# covers: GET /1.0/instances/{name}, GET /1.0/instances/{name}/state, lxf info, lxf delete
 # covers: PUT /1.0/instances/{name}/state, POST /1.0/profiles
 # covers: POST /1.0/images (via lxc), POST /1.0/images/aliases (via lxc)
 # covers: POST /1.0/instances (via lxc), PUT /1.0/instances/{name}/state (via lxc)
@@ -235,6 +235,26 @@ assert_exit 0 lx list -f csv -c n
 assert_eq "" "$LXFE_OUT" "list after delete"
 assert_exit 1 lx info c1
 [ ! -e "$(host_dir 1)/containers/c1" ] || fail "c1's directory left after delete"
+# Broken instances (issue #18): a liblxc config that liblxc cannot parse,
+# under a stopped and under a running container. The real lxc and lxf show
+# them and delete them; the database renders the config again for the stop.
+for how in stopped running; do
+	assert_exit 0 lx init bb "br-$how"
+	[ "$how" = stopped ] || assert_exit 0 lx start "br-$how"
+	printf 'lxc.no.such.key = 1\n' >"$(host_dir 1)/containers/br-$how/config"
+	assert_exit 0 lx info "br-$how"
+	assert_contains "$LXFE_OUT" "Name: br-$how" "lxc info of a broken $how instance"
+	assert_exit 0 lxf_run info "h1:br-$how"
+	assert_contains "$LXFE_OUT" "Status:" "lxf info of a broken $how instance"
+	assert_exit 0 lx list -f csv -c n
+	assert_contains "$LXFE_OUT" "br-$how" "lxc list with a broken $how instance"
+done
+assert_exit 0 lx delete -f br-stopped
+assert_exit 0 lxf_run delete -f h1:br-running
+not_running() { ! container_is 1 "$1" RUNNING; }
+wait_until 20 not_running br-running || fail "br-running's container still runs after its delete"
+assert_exit 0 lx list -f csv -c n
+assert_eq "" "$LXFE_OUT" "list after deleting the broken instances"
 assert_exit 0 lx profile delete p1
 assert_exit 0 lx image delete bb
 assert_exit 0 lx image list -f csv -c f

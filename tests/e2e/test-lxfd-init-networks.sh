@@ -156,6 +156,12 @@ dpid2=$(cat "$dir/networks/lxfbr0/dnsmasq.pid")
 # A zombie counts as gone: this sandbox's pid 1 may not reap orphans.
 [ -d "/proc/$dpid" ] && [ "$(awk '{ print $3 }' "/proc/$dpid/stat" 2>/dev/null)" != Z ] &&
 	fail "the old dnsmasq $dpid still runs"
-assert_not_contains "$(api GET /1.0/instances/c1 | jget metadata.config)" "last_state" "marker cleared"
+# volatile.last_state.power as LXD keeps it across `lxfd shutdown` and the start.
+power() {
+	api GET "/1.0/instances/$1" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["metadata"]["config"].get("volatile.last_state.power", ""))'
+}
+assert_eq RUNNING "$(power c1)" "c1's volatile.last_state.power after the restart"
+assert_eq STOPPED "$(power c3)" "c3's volatile.last_state.power after the restart"
 wait_until 60 has_lease || fail "c1 got no lease after the restart"
 echo "PASS"

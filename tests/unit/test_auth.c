@@ -126,6 +126,24 @@ static void test_certificates(void **state)
 	}
 	assert_int_equal(tls_cert_check(b64, 0, &pem2, fp2, NULL, 0, &err), 0);
 	assert_string_equal(fp, fp2);
+	/* In 64-character lines, as pylxd sends it (LXD skips CR and LF). */
+	{
+		char lines[8192 + 8192 / 64 * 2];
+		size_t o = 0, blen = strlen(b64);
+		for (size_t i = 0; i < blen; i++) {
+			lines[o++] = b64[i];
+			if (i % 64 == 63)
+				lines[o++] = '\n';
+		}
+		lines[o++] = '\r';
+		lines[o++] = '\n';
+		lines[o] = '\0';
+		lxf_buf_fini(&pem2);
+		assert_int_equal(tls_cert_check(lines, 0, &pem2, fp2, NULL, 0, &err), 0);
+		assert_string_equal(fp, fp2);
+		assert_int_equal(tls_cert_check("\n\r\n", 0, &pem2, fp2, NULL, 0, &err),
+				 -LXF_EINVAL);
+	}
 	/* Garbage is refused with EINVAL. */
 	assert_int_equal(tls_cert_check("bm90IGEgY2VydA==", 0, &pem2, fp2, NULL, 0, &err),
 			 -LXF_EINVAL);
