@@ -5,6 +5,8 @@
 
 #include <lxc/lxccontainer.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "backend_config.h"
 #include "err.h"
@@ -26,6 +28,30 @@ const struct bcfg_host *backend_host(void);
  * not fit in n.
  */
 int backend_cgroup_dir(const char *cg, const char *ctrl, char *out, size_t n);
+
+/*
+ * backend_live.c: the handles kept on a running container's init, shared
+ * by reference (the query cache holds one per container): its pidfd and
+ * its cgroups' value files, open. backend_live_new takes pidfd (-1: none,
+ * for a one-time read) and returns NULL only when out of memory (pidfd
+ * closed); a file that cannot be opened reads as unknown.
+ */
+struct backend_live;
+struct json_object;
+struct backend_live *backend_live_new(pid_t pid, int pidfd);
+struct backend_live *backend_live_ref(struct backend_live *l); /* l may be NULL */
+void backend_live_unref(struct backend_live *l);               /* l may be NULL */
+pid_t backend_live_pid(const struct backend_live *l);
+/* Whether the init still runs (its pidfd does not poll readable). */
+bool backend_live_alive(const struct backend_live *l);
+/* 1 frozen, 0 not, -1 unknown (no freezer file). */
+int backend_live_frozen(const struct backend_live *l);
+/* Adds processes, cpu{usage} and memory{...} to st (zeros when l is NULL).
+ * 0 or -LXF_ENOMEM. */
+int backend_live_cgroups(const struct backend_live *l, struct json_object *st);
+/* json helpers: v (negative: 0) under key; a new empty object *child. */
+int backend_add_i64(struct json_object *o, const char *key, int64_t v);
+int backend_add_obj(struct json_object *o, const char *key, struct json_object **child);
 
 /*
  * Forgets name's entry in the query cache (backend_state.c: the liblxc
