@@ -54,6 +54,25 @@ int backend_add_i64(struct json_object *o, const char *key, int64_t v);
 int backend_add_obj(struct json_object *o, const char *key, struct json_object **child);
 
 /*
+ * backend_state.c: net's entry for interface ifname, made with LXD's
+ * defaults when new (NULL: out of memory, or MAX_NICS already); and the
+ * link facts of AF_PACKET entry ifa (hwaddr, state, type, counters from
+ * its ifa_data, a struct rtnl_link_stats) with its mtu. 0 or -LXF_ENOMEM.
+ */
+struct ifaddrs;
+struct json_object *backend_nic_entry(struct json_object *net, const char *ifname);
+int backend_nic_link(struct json_object *e, const struct ifaddrs *ifa, int mtu);
+
+/*
+ * backend_rtnl.c: the interfaces of pid's netns into net (empty), read
+ * from lxfd's netns by that netns' id. 0 done; 1 when it has no id here
+ * or the kernel refuses (net untouched: read it from inside); -LXF_ENOMEM.
+ * keep: the calling thread keeps its netlink socket for the next call
+ * (only a thread that lives on and stays in lxfd's netns meanwhile).
+ */
+int backend_rtnl_read(pid_t pid, bool keep, struct json_object *net);
+
+/*
  * Forgets name's entry in the query cache (backend_state.c: the liblxc
  * objects kept per name to read states): on delete and rename.
  */

@@ -191,7 +191,7 @@ struct netns_job {
 	int ret;
 };
 
-static struct json_object *nic_entry(struct json_object *net, const char *ifname)
+struct json_object *backend_nic_entry(struct json_object *net, const char *ifname)
 {
 	struct json_object *e = NULL, *a = NULL, *cnt = NULL;
 
@@ -255,12 +255,11 @@ int backend_ifaddr_json(struct json_object *arr, const struct ifaddrs *ifa)
 	return 0;
 }
 
-static int add_link(struct json_object *e, const struct ifaddrs *ifa, int sock)
+int backend_nic_link(struct json_object *e, const struct ifaddrs *ifa, int mtu)
 {
 	const struct sockaddr_ll *ll = (const struct sockaddr_ll *)(void *)ifa->ifa_addr;
 	const struct rtnl_link_stats *s = ifa->ifa_data;
 	struct json_object *cnt = json_object_object_get(e, "counters");
-	struct ifreq ifr = {0};
 	char mac[18] = "";
 	int ret;
 
@@ -268,12 +267,9 @@ static int add_link(struct json_object *e, const struct ifaddrs *ifa, int sock)
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ll->sll_addr[0],
 			 ll->sll_addr[1], ll->sll_addr[2], ll->sll_addr[3], ll->sll_addr[4],
 			 ll->sll_addr[5]);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifa->ifa_name);
-	if (sock < 0 || ioctl(sock, SIOCGIFMTU, &ifr))
-		ifr.ifr_mtu = 0;
 	ret = lxf_json_add_str(e, "hwaddr", mac);
 	if (!ret)
-		ret = backend_add_i64(e, "mtu", ifr.ifr_mtu);
+		ret = backend_add_i64(e, "mtu", mtu);
 	if (!ret)
 		ret = lxf_json_add_str(e, "state", (ifa->ifa_flags & IFF_UP) ? "up" : "down");
 	if (!ret)
@@ -289,6 +285,14 @@ static int add_link(struct json_object *e, const struct ifaddrs *ifa, int sock)
 			ret = backend_add_i64(cnt, "packets_sent", s->tx_packets);
 	}
 	return ret;
+}
+
+static int link_mtu(int sock, const char *ifname)
+{
+	struct ifreq ifr = {0};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	return sock < 0 || ioctl(sock, SIOCGIFMTU, &ifr) ? 0 : ifr.ifr_mtu;
 }
 
 /* Reads the interfaces of the netns the calling thread is in into j->net. */
@@ -308,11 +312,11 @@ static void netns_read(struct netns_job *j)
 
 		if (fam != AF_PACKET && fam != AF_INET && fam != AF_INET6)
 			continue;
-		e = nic_entry(j->net, ifa->ifa_name);
+		e = backend_nic_entry(j->net, ifa->ifa_name);
 		if (!e)
 			j->ret = -LXF_ENOMEM;
 		else if (fam == AF_PACKET)
-			j->ret = add_link(e, ifa, sock);
+			j->ret = backend_nic_link(e, ifa, link_mtu(sock, ifa->ifa_name));
 		else
 			j->ret = backend_ifaddr_json(json_object_object_get(e, "addresses"), ifa);
 	}
@@ -441,6 +445,11 @@ static int state_network(const char *name, pid_t pid, struct json_object *net)
 	char path[64];
 	pthread_t th;
 
+	/* From here by the netns id when it has one (backend_rtnl.c). */
+	j.ret = backend_rtnl_read(pid, netns_inline && !netns_broken, net);
+	if (j.ret != 1)
+		goto read;
+	j.ret = -LXF_EIO;
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	j.nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (j.nsfd < 0)
@@ -453,6 +462,7 @@ static int state_network(const char *name, pid_t pid, struct json_object *net)
 		pthread_join(th, NULL);
 	}
 	close(j.nsfd);
+read:
 	if (j.ret)
 		return j.ret;
 	/* host_name: the host end of each veth. */
