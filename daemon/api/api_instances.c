@@ -93,10 +93,13 @@ struct json_object *api_instance_json_in(struct json_object *row, bool full,
 
 /*
  * recursion=2 reads every running container's cgroups and netns, and
- * waits on each one's monitor: spread the rows over a few short-lived
+ * waits on each one's monitor: the rows are spread over a few list
  * threads, which read the netns inline (backend_state_inline_netns: no
- * thread per container). More threads than this only add clones and
- * lock traffic on a small host: the waits are short.
+ * thread per container). They are made once and kept, parked on a
+ * condition: a thread made per list cost a clone, and its exit a stack
+ * madvise (TLB shootdowns across the CPUs), per helper per list. More
+ * threads than this only add lock traffic on a small host: the waits are
+ * short.
  */
 #define LIST_THREADS 4
 
@@ -107,53 +110,123 @@ struct list_job {
 	bool full;
 	pthread_mutex_t lock;
 	size_t next;
+	/* under list_lock: */
+	int want, helpers; /* helpers still to join, helpers at work */
+	struct list_job *queued;
 };
 
-static void *list_worker(void *arg)
-{
-	struct list_job *j = arg;
+static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t list_wake = PTHREAD_COND_INITIALIZER, list_done = PTHREAD_COND_INITIALIZER;
+static struct list_job *list_queue; /* jobs still wanting helpers, oldest first */
+static int list_threads;            /* list threads alive */
 
+static void list_worker(struct list_job *j)
+{
 	for (;;) {
 		size_t i;
 		pthread_mutex_lock(&j->lock);
 		i = j->next++;
 		pthread_mutex_unlock(&j->lock);
 		if (i >= j->n)
-			return NULL;
+			return;
 		j->objs[i] =
 		    api_instance_json_in(json_object_array_get_idx(j->rows, i), j->full, j->ctx);
 		if (backend_state_thread_broken())
-			return NULL; /* stuck in a container's netns: the others go on */
+			return; /* stuck in a container's netns: the others go on */
 	}
 }
 
 static void *list_thread(void *arg)
 {
+	(void)arg;
 	backend_state_inline_netns(true);
-	return list_worker(arg);
+	pthread_mutex_lock(&list_lock);
+	for (;;) {
+		struct list_job *j = list_queue;
+
+		if (!j) {
+			pthread_cond_wait(&list_wake, &list_lock);
+			continue;
+		}
+		if (--j->want <= 0)
+			list_queue = j->queued;
+		j->helpers++;
+		pthread_mutex_unlock(&list_lock);
+		list_worker(j);
+		pthread_mutex_lock(&list_lock);
+		j->helpers--;
+		pthread_cond_broadcast(&list_done);
+		if (backend_state_thread_broken())
+			break;
+	}
+	list_threads--;
+	pthread_mutex_unlock(&list_lock);
+	return NULL;
+}
+
+static bool rows_left(struct list_job *j)
+{
+	bool left;
+
+	pthread_mutex_lock(&j->lock);
+	left = j->next < j->n;
+	pthread_mutex_unlock(&j->lock);
+	return left;
+}
+
+/* Under list_lock: up to LIST_THREADS list threads alive; how many. */
+static int list_threads_start(void)
+{
+	pthread_attr_t attr;
+
+	if (list_threads >= LIST_THREADS || pthread_attr_init(&attr))
+		return list_threads;
+	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	while (list_threads < LIST_THREADS) {
+		pthread_t th;
+
+		if (pthread_create(&th, &attr, list_thread, NULL))
+			break;
+		list_threads++;
+	}
+	pthread_attr_destroy(&attr);
+	return list_threads;
 }
 
 static void render_rows(struct list_job *j)
 {
-	pthread_t th[LIST_THREADS];
-	int started = 0;
-	/* A thread per 4 rows, at most; none for 4 rows or fewer: a thread
-	 * made to render them while this one waits costs a clone and two
-	 * context switches, more than a few stopped rows (the common case of
-	 * a small host) cost to render here. */
-	size_t want = j->full && j->n > 4 ? (j->n + 3) / 4 : 0;
+	/* A helper per 4 rows, at most; none for 4 rows or fewer: a helper
+	 * woken to render them while this thread waits costs two context
+	 * switches, more than a few stopped rows (the common case of a small
+	 * host) cost to render here. */
+	int want = j->full && j->n > 4 ? (int)((j->n + 3) / 4) : 0;
 
 	(void)pthread_mutex_init(&j->lock, NULL);
-	for (size_t k = 0; k < LIST_THREADS && k < want; k++)
-		if (pthread_create(&th[started], NULL, list_thread, j) == 0)
-			started++;
-	/* This thread renders alone when no thread could be made (then with a
-	 * thread per container netns: it must never leave lxfd's own). */
-	if (!started)
-		list_worker(j);
-	for (int k = 0; k < started; k++)
-		pthread_join(th[k], NULL);
-	/* Rows a broken thread left, if any. */
+	pthread_mutex_lock(&list_lock);
+	if (want > 0 && list_threads_start() > 0) {
+		struct list_job **pp = &list_queue;
+
+		j->want = want < LIST_THREADS ? want : LIST_THREADS;
+		while (*pp)
+			pp = &(*pp)->queued;
+		*pp = j;
+		pthread_cond_broadcast(&list_wake);
+		/* Done when no helper is at work and none is still to join
+		 * that could find a row left (all threads may also have gone
+		 * broken meanwhile); then the job leaves the queue, if in it. */
+		while (j->helpers > 0 || (j->want > 0 && list_threads > 0 && rows_left(j)))
+			pthread_cond_wait(&list_done, &list_lock);
+		if (j->want > 0) {
+			for (pp = &list_queue; *pp != j; pp = &(*pp)->queued)
+				;
+			*pp = j->queued;
+			j->want = 0;
+		}
+	}
+	pthread_mutex_unlock(&list_lock);
+	/* Rows no helper rendered (none could be made, or a broken one left
+	 * them): here, then with a thread per container netns, as this
+	 * thread must never leave lxfd's own. */
 	if (j->next < j->n)
 		list_worker(j);
 	pthread_mutex_destroy(&j->lock);

@@ -5,6 +5,8 @@
 
 #include <lxc/lxccontainer.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "backend_config.h"
 #include "err.h"
@@ -26,6 +28,49 @@ const struct bcfg_host *backend_host(void);
  * not fit in n.
  */
 int backend_cgroup_dir(const char *cg, const char *ctrl, char *out, size_t n);
+
+/*
+ * backend_live.c: the handles kept on a running container's init, shared
+ * by reference (the query cache holds one per container): its pidfd and
+ * its cgroups' value files, open. backend_live_new takes pidfd (-1: none,
+ * for a one-time read) and returns NULL only when out of memory (pidfd
+ * closed); a file that cannot be opened reads as unknown.
+ */
+struct backend_live;
+struct json_object;
+struct backend_live *backend_live_new(pid_t pid, int pidfd);
+struct backend_live *backend_live_ref(struct backend_live *l); /* l may be NULL */
+void backend_live_unref(struct backend_live *l);               /* l may be NULL */
+pid_t backend_live_pid(const struct backend_live *l);
+/* Whether the init still runs (its pidfd does not poll readable). */
+bool backend_live_alive(const struct backend_live *l);
+/* 1 frozen, 0 not, -1 unknown (no freezer file). */
+int backend_live_frozen(const struct backend_live *l);
+/* Adds processes, cpu{usage} and memory{...} to st (zeros when l is NULL).
+ * 0 or -LXF_ENOMEM. */
+int backend_live_cgroups(const struct backend_live *l, struct json_object *st);
+/* json helpers: v (negative: 0) under key; a new empty object *child. */
+int backend_add_i64(struct json_object *o, const char *key, int64_t v);
+int backend_add_obj(struct json_object *o, const char *key, struct json_object **child);
+
+/*
+ * backend_state.c: net's entry for interface ifname, made with LXD's
+ * defaults when new (NULL: out of memory, or MAX_NICS already); and the
+ * link facts of AF_PACKET entry ifa (hwaddr, state, type, counters from
+ * its ifa_data, a struct rtnl_link_stats) with its mtu. 0 or -LXF_ENOMEM.
+ */
+struct ifaddrs;
+struct json_object *backend_nic_entry(struct json_object *net, const char *ifname);
+int backend_nic_link(struct json_object *e, const struct ifaddrs *ifa, int mtu);
+
+/*
+ * backend_rtnl.c: the interfaces of pid's netns into net (empty), read
+ * from lxfd's netns by that netns' id. 0 done; 1 when it has no id here
+ * or the kernel refuses (net untouched: read it from inside); -LXF_ENOMEM.
+ * keep: the calling thread keeps its netlink socket for the next call
+ * (only a thread that lives on and stays in lxfd's netns meanwhile).
+ */
+int backend_rtnl_read(pid_t pid, bool keep, struct json_object *net);
 
 /*
  * Forgets name's entry in the query cache (backend_state.c: the liblxc

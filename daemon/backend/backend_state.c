@@ -3,7 +3,8 @@
  * The live state of containers: status, init pid, cgroup counters and the
  * network as seen from inside. What a recursion=2 list asks for every
  * container, so it avoids what is slow here: no fork, no config parse per
- * call (query objects, below), one read of /proc/PID/cgroup per container.
+ * call (query objects, below), the cgroups' files kept open per init
+ * (backend_live.c).
  */
 #include "backend.h"
 
@@ -17,7 +18,6 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netpacket/packet.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -32,11 +32,9 @@
 #include "json.h"
 #include "log.h"
 
-#define CGROUP_CAP   8192 /* /proc/PID/cgroup: a line per v1 hierarchy */
-#define CG_VALUE_CAP 1024 /* a counter, or cpu.stat's few lines */
-#define MAX_NICS     64
-#define QC_BUCKETS   256  /* qc_: the query cache, below */
-#define QC_MAX       4096 /* beyond: fresh objects, never a growing table */
+#define MAX_NICS   64
+#define QC_BUCKETS 256  /* qc_: the query cache, below */
+#define QC_MAX     4096 /* beyond: fresh objects, never a growing table */
 
 /*
  * The query cache (qc_*): one liblxc object per container name, kept to
@@ -50,16 +48,14 @@
  * parsed config dropped (a few kB kept per container), and reused until
  * the container is deleted or renamed (backend_query_cache_drop). Each
  * entry also keeps what was read from the running init: its veth pairs,
- * its pidfd and its freezer file (live_status).
+ * its pidfd and its cgroups' open files (backend_live.c).
  */
 struct qent {
 	char name[64];
 	struct lxc_container *c;
 	pid_t pairs_pid;           /* the init whose veth names pairs holds */
 	struct json_object *pairs; /* {ifname: host-side veth name} */
-	pid_t init;                /* the running init's pid, known by ... */
-	int init_fd;               /* ... its pidfd (-1: none): it is this one */
-	char *freezer;             /* its cgroup's freezer.state (v2: cgroup.events) */
+	struct backend_live *live; /* the running init's handles, or NULL */
 	struct qent *next;
 };
 
@@ -97,9 +93,7 @@ static struct lxc_container *qc_take_locked(const char *name)
 			continue;
 		*pp = e->next;
 		json_object_put(e->pairs);
-		if (e->init_fd >= 0)
-			close(e->init_fd);
-		free(e->freezer);
+		backend_live_unref(e->live);
 		free(e);
 		qc_count--;
 		return c;
@@ -150,7 +144,6 @@ static struct lxc_container *qc_get(const char *name, struct lxf_err *err)
 	e = qc_find_locked(name);
 	if (!e && qc_count < QC_MAX && (e = calloc(1, sizeof(*e)))) {
 		snprintf(e->name, sizeof(e->name), "%s", name);
-		e->init_fd = -1;
 		e->c = fresh;
 		e->next = qc_tab[qc_hash(name)];
 		qc_tab[qc_hash(name)] = e;
@@ -187,171 +180,6 @@ static const char *status_of(const char *lxc_state, int *code)
 /* ---- state ---- */
 
 /*
- * The cgroup directory for a v1 controller ("memory"), or v2 when ctrl is
- * "", from cg, the text of /proc/PID/cgroup (read once per container).
- */
-int backend_cgroup_dir(const char *cg, const char *ctrl, char *out, size_t n)
-{
-	size_t cl = strlen(ctrl);
-
-	for (const char *l = cg; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		const char *ctrls = strchr(l, ':'), *cgpath, *end;
-		bool hit = false;
-		int len;
-
-		if (!ctrls || !(cgpath = strchr(ctrls + 1, ':')))
-			break;
-		ctrls++;
-		end = strchr(cgpath, '\n');
-		if (!end)
-			end = cgpath + strlen(cgpath);
-		if (!cl) {
-			hit = cgpath == ctrls;
-		} else {
-			/* "cpu,cpuacct" is mounted under that very name on systemd hosts. */
-			for (const char *p = ctrls; p < cgpath && !hit;) {
-				size_t w = strcspn(p, ",:");
-				hit = w == cl && !strncmp(p, ctrl, cl);
-				p += w + 1;
-			}
-		}
-		if (!hit)
-			continue;
-		if (cl)
-			len = snprintf(out, n, "/sys/fs/cgroup/%.*s%.*s", (int)(cgpath - ctrls),
-				       ctrls, (int)(end - cgpath - 1), cgpath + 1);
-		else
-			len = snprintf(out, n, "/sys/fs/cgroup%s%.*s",
-				       backend_host()->cgroup2 ? "" : "/unified",
-				       (int)(end - cgpath - 1), cgpath + 1);
-		return len < 0 || (size_t)len >= n ? -LXF_EINVAL : 0;
-	}
-	return -LXF_ENOENT;
-}
-
-/*
- * The content of the small kernel file path (a cgroup value, cpu.stat,
- * /proc/PID/cgroup) into buf, NUL ended, cut at n - 1 bytes; -1 when
- * unreadable. One read: these files are made whole by one show call and
- * handed over by the first read. (Not lxf_file_read: its 64 kB stack
- * chunk, probed page by page, plus a read for EOF, was the largest
- * user-space cost of a recursion=2 list.)
- */
-static ssize_t read_small(const char *path, char *buf, size_t n)
-{
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-	if (fd < 0)
-		return -1;
-	do
-		r = read(fd, buf, n - 1);
-	while (r < 0 && errno == EINTR);
-	close(fd);
-	if (r >= 0)
-		buf[r] = '\0';
-	return r;
-}
-
-/* The first number in file dir/leaf, or in its "key N" line when key is set. */
-static int64_t cg_read(const char *dir, const char *leaf, const char *key)
-{
-	char path[PATH_MAX], buf[CG_VALUE_CAP];
-	const char *p = buf;
-	int64_t v = -1;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, leaf) >= (int)sizeof(path) ||
-	    read_small(path, buf, sizeof(buf)) < 0)
-		return -1;
-	if (key) {
-		size_t kl = strlen(key);
-
-		for (; p && (strncmp(p, key, kl) || p[kl] != ' ');
-		     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-			;
-		p = p ? p + kl : NULL;
-	}
-	if (p && sscanf(p, "%" SCNd64, &v) != 1)
-		v = -1;
-	return v;
-}
-
-static int add_i64(struct json_object *o, const char *key, int64_t v)
-{
-	struct json_object *j = json_object_new_int64(v < 0 ? 0 : v);
-
-	if (!j || json_object_object_add(o, key, j)) {
-		json_object_put(j);
-		return -LXF_ENOMEM;
-	}
-	return 0;
-}
-
-static int add_obj(struct json_object *o, const char *key, struct json_object **child)
-{
-	*child = json_object_new_object();
-	if (!*child || json_object_object_add(o, key, *child)) {
-		json_object_put(*child);
-		*child = NULL;
-		return -LXF_ENOMEM;
-	}
-	return 0;
-}
-
-static int state_cgroups(pid_t pid, struct json_object *st)
-{
-	struct json_object *cpu = NULL, *mem = NULL;
-	char dir[PATH_MAX], path[64], cg[CGROUP_CAP];
-	int64_t procs = -1, usage = -1, peak = -1, sw = -1, swpeak = -1, cpuns = -1;
-	int ret;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	if (pid <= 0 || read_small(path, cg, sizeof(cg)) < 0)
-		cg[0] = '\0';
-	if (backend_host()->cgroup2) {
-		if (!backend_cgroup_dir(cg, "", dir, sizeof(dir))) {
-			procs = cg_read(dir, "pids.current", NULL);
-			cpuns = cg_read(dir, "cpu.stat", "usage_usec");
-			cpuns = cpuns < 0 ? -1 : cpuns * 1000;
-			usage = cg_read(dir, "memory.current", NULL);
-			peak = cg_read(dir, "memory.peak", NULL);
-			sw = cg_read(dir, "memory.swap.current", NULL);
-			swpeak = cg_read(dir, "memory.swap.peak", NULL);
-		}
-	} else {
-		if (!backend_cgroup_dir(cg, "pids", dir, sizeof(dir)))
-			procs = cg_read(dir, "pids.current", NULL);
-		if (!backend_cgroup_dir(cg, "cpuacct", dir, sizeof(dir)))
-			cpuns = cg_read(dir, "cpuacct.usage", NULL);
-		if (!backend_cgroup_dir(cg, "memory", dir, sizeof(dir))) {
-			usage = cg_read(dir, "memory.usage_in_bytes", NULL);
-			peak = cg_read(dir, "memory.max_usage_in_bytes", NULL);
-			/* memsw counts memory + swap; swap is the difference. */
-			sw = cg_read(dir, "memory.memsw.usage_in_bytes", NULL);
-			sw = sw >= usage && usage >= 0 ? sw - usage : 0;
-			swpeak = cg_read(dir, "memory.memsw.max_usage_in_bytes", NULL);
-			swpeak = swpeak >= peak && peak >= 0 ? swpeak - peak : 0;
-		}
-	}
-	ret = add_i64(st, "processes", procs);
-	if (!ret)
-		ret = add_obj(st, "cpu", &cpu);
-	if (!ret)
-		ret = add_i64(cpu, "usage", cpuns);
-	if (!ret)
-		ret = add_obj(st, "memory", &mem);
-	if (!ret)
-		ret = add_i64(mem, "usage", usage);
-	if (!ret)
-		ret = add_i64(mem, "usage_peak", peak);
-	if (!ret)
-		ret = add_i64(mem, "swap_usage", sw);
-	if (!ret)
-		ret = add_i64(mem, "swap_usage_peak", swpeak);
-	return ret;
-}
-
-/*
  * Interfaces are read from inside the container's network namespace by a
  * short-lived thread that setns()es into it (netns is per thread), so no
  * process is forked: getifaddrs() there gives names, flags, addresses,
@@ -363,19 +191,19 @@ struct netns_job {
 	int ret;
 };
 
-static struct json_object *nic_entry(struct json_object *net, const char *ifname)
+struct json_object *backend_nic_entry(struct json_object *net, const char *ifname)
 {
 	struct json_object *e = NULL, *a = NULL, *cnt = NULL;
 
 	if (json_object_object_get_ex(net, ifname, &e))
 		return e;
-	if (json_object_object_length(net) >= MAX_NICS || add_obj(net, ifname, &e) ||
+	if (json_object_object_length(net) >= MAX_NICS || backend_add_obj(net, ifname, &e) ||
 	    !(a = json_object_new_array()) || json_object_object_add(e, "addresses", a)) {
 		json_object_put(a);
 		return NULL;
 	}
-	if (add_obj(e, "counters", &cnt) || lxf_json_add_str(e, "hwaddr", "") ||
-	    lxf_json_add_str(e, "host_name", "") || add_i64(e, "mtu", 0) ||
+	if (backend_add_obj(e, "counters", &cnt) || lxf_json_add_str(e, "hwaddr", "") ||
+	    lxf_json_add_str(e, "host_name", "") || backend_add_i64(e, "mtu", 0) ||
 	    lxf_json_add_str(e, "state", "down") || lxf_json_add_str(e, "type", "broadcast"))
 		return NULL;
 	return e;
@@ -427,12 +255,11 @@ int backend_ifaddr_json(struct json_object *arr, const struct ifaddrs *ifa)
 	return 0;
 }
 
-static int add_link(struct json_object *e, const struct ifaddrs *ifa, int sock)
+int backend_nic_link(struct json_object *e, const struct ifaddrs *ifa, int mtu)
 {
 	const struct sockaddr_ll *ll = (const struct sockaddr_ll *)(void *)ifa->ifa_addr;
 	const struct rtnl_link_stats *s = ifa->ifa_data;
 	struct json_object *cnt = json_object_object_get(e, "counters");
-	struct ifreq ifr = {0};
 	char mac[18] = "";
 	int ret;
 
@@ -440,27 +267,32 @@ static int add_link(struct json_object *e, const struct ifaddrs *ifa, int sock)
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ll->sll_addr[0],
 			 ll->sll_addr[1], ll->sll_addr[2], ll->sll_addr[3], ll->sll_addr[4],
 			 ll->sll_addr[5]);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifa->ifa_name);
-	if (sock < 0 || ioctl(sock, SIOCGIFMTU, &ifr))
-		ifr.ifr_mtu = 0;
 	ret = lxf_json_add_str(e, "hwaddr", mac);
 	if (!ret)
-		ret = add_i64(e, "mtu", ifr.ifr_mtu);
+		ret = backend_add_i64(e, "mtu", mtu);
 	if (!ret)
 		ret = lxf_json_add_str(e, "state", (ifa->ifa_flags & IFF_UP) ? "up" : "down");
 	if (!ret)
 		ret = lxf_json_add_str(e, "type",
 				       (ifa->ifa_flags & IFF_LOOPBACK) ? "loopback" : "broadcast");
 	if (!ret && s) {
-		ret = add_i64(cnt, "bytes_received", s->rx_bytes);
+		ret = backend_add_i64(cnt, "bytes_received", s->rx_bytes);
 		if (!ret)
-			ret = add_i64(cnt, "bytes_sent", s->tx_bytes);
+			ret = backend_add_i64(cnt, "bytes_sent", s->tx_bytes);
 		if (!ret)
-			ret = add_i64(cnt, "packets_received", s->rx_packets);
+			ret = backend_add_i64(cnt, "packets_received", s->rx_packets);
 		if (!ret)
-			ret = add_i64(cnt, "packets_sent", s->tx_packets);
+			ret = backend_add_i64(cnt, "packets_sent", s->tx_packets);
 	}
 	return ret;
+}
+
+static int link_mtu(int sock, const char *ifname)
+{
+	struct ifreq ifr = {0};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	return sock < 0 || ioctl(sock, SIOCGIFMTU, &ifr) ? 0 : ifr.ifr_mtu;
 }
 
 /* Reads the interfaces of the netns the calling thread is in into j->net. */
@@ -480,11 +312,11 @@ static void netns_read(struct netns_job *j)
 
 		if (fam != AF_PACKET && fam != AF_INET && fam != AF_INET6)
 			continue;
-		e = nic_entry(j->net, ifa->ifa_name);
+		e = backend_nic_entry(j->net, ifa->ifa_name);
 		if (!e)
 			j->ret = -LXF_ENOMEM;
 		else if (fam == AF_PACKET)
-			j->ret = add_link(e, ifa, sock);
+			j->ret = backend_nic_link(e, ifa, link_mtu(sock, ifa->ifa_name));
 		else
 			j->ret = backend_ifaddr_json(json_object_object_get(e, "addresses"), ifa);
 	}
@@ -613,6 +445,11 @@ static int state_network(const char *name, pid_t pid, struct json_object *net)
 	char path[64];
 	pthread_t th;
 
+	/* From here by the netns id when it has one (backend_rtnl.c). */
+	j.ret = backend_rtnl_read(pid, netns_inline && !netns_broken, net);
+	if (j.ret != 1)
+		goto read;
+	j.ret = -LXF_EIO;
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	j.nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (j.nsfd < 0)
@@ -625,6 +462,7 @@ static int state_network(const char *name, pid_t pid, struct json_object *net)
 		pthread_join(th, NULL);
 	}
 	close(j.nsfd);
+read:
 	if (j.ret)
 		return j.ret;
 	/* host_name: the host end of each veth. */
@@ -642,49 +480,49 @@ static int state_network(const char *name, pid_t pid, struct json_object *net)
 	return 0;
 }
 
-/* The file that says whether pid's cgroup is frozen (malloc'ed), or NULL. */
-static char *freezer_path(pid_t pid)
-{
-	char cg[CGROUP_CAP], dir[PATH_MAX], path[PATH_MAX];
-	bool v2 = backend_host()->cgroup2;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	if (read_small(path, cg, sizeof(cg)) < 0 ||
-	    backend_cgroup_dir(cg, v2 ? "" : "freezer", dir, sizeof(dir)) < 0 ||
-	    snprintf(path, sizeof(path), "%s/%s", dir, v2 ? "cgroup.events" : "freezer.state") >=
-		(int)sizeof(path))
-		return NULL;
-	return strdup(path);
-}
-
 /*
- * The init pid of running container name (c its query object). Asking the
- * monitor costs a command round trip (and a wake-up of the monitor) per
- * container per list; the answer holds as long as that process lives. So
- * it is kept with a pidfd, which always means that very process (never a
- * recycled pid): while the pidfd does not poll readable (exited), the pid
- * is still the init. The pidfd is taken between two monitor answers that
- * agree, so it is the init's and not a process that got its pid since.
+ * The handles on name's init while it runs (a reference: the caller
+ * unrefs it), or NULL. The pidfd always means that very process (never a
+ * recycled pid): while it does not poll readable, the pid is still the
+ * init. The handles of an init found gone are dropped at once (they hold
+ * its cgroups' files open).
  */
-static pid_t init_pid_cached(const char *name, struct lxc_container *c)
+static struct backend_live *live_get(const char *name)
 {
+	struct backend_live *l = NULL, *dead = NULL;
 	struct qent *e;
-	pid_t pid = -1, again;
-	char *freezer = NULL;
-	int fd = -1;
 
 	pthread_mutex_lock(&qc_lock);
 	e = qc_find_locked(name);
-	if (e && e->init_fd >= 0) {
-		struct pollfd p = {.fd = e->init_fd, .events = POLLIN};
-
-		if (poll(&p, 1, 0) == 0)
-			pid = e->init;
+	if (e && e->live) {
+		if (backend_live_alive(e->live)) {
+			l = backend_live_ref(e->live);
+		} else {
+			dead = e->live;
+			e->live = NULL;
+		}
 	}
 	pthread_mutex_unlock(&qc_lock);
-	if (pid > 0)
-		return pid;
-	pid = c->init_pid(c);
+	backend_live_unref(dead);
+	return l;
+}
+
+/*
+ * The init pid of running container name (c its query object), asked
+ * from its monitor (a command round trip and a wake-up of the monitor);
+ * the answer holds as long as that process lives, so the handles on it
+ * are made and kept (*live, a reference, or NULL). The pidfd is taken
+ * between two monitor answers that agree, so it is the init's and not a
+ * process that got its pid since.
+ */
+static pid_t init_pid_cached(const char *name, struct lxc_container *c, struct backend_live **live)
+{
+	struct backend_live *l, *old = NULL;
+	struct qent *e;
+	pid_t pid = c->init_pid(c), again;
+	int fd;
+
+	*live = NULL;
 	if (pid <= 0)
 		return pid;
 	fd = (int)syscall(SYS_pidfd_open, pid, 0); /* close-on-exec always */
@@ -695,87 +533,65 @@ static pid_t init_pid_cached(const char *name, struct lxc_container *c)
 		close(fd);
 		return again;
 	}
-	freezer = freezer_path(pid);
+	l = backend_live_new(pid, fd);
+	if (!l)
+		return pid;
 	pthread_mutex_lock(&qc_lock);
 	e = qc_find_locked(name);
 	if (e) {
-		if (e->init_fd >= 0)
-			close(e->init_fd);
-		free(e->freezer);
-		e->init_fd = fd;
-		e->init = pid;
-		e->freezer = freezer;
-		fd = -1;
-		freezer = NULL;
+		old = e->live;
+		e->live = backend_live_ref(l);
 	}
 	pthread_mutex_unlock(&qc_lock);
-	if (fd >= 0)
-		close(fd);
-	free(freezer);
+	backend_live_unref(old);
+	*live = l;
 	return pid;
 }
 
 /*
- * What a live init known by its pidfd tells without asking the monitor
- * (a command round trip and a wake-up of the monitor per container per
- * list, most of a recursion=1 list): while the pidfd does not poll
- * readable the init runs, so liblxc would say RUNNING (or STARTING or
- * STOPPING: all Running here) unless frozen, and frozen is read where the
- * kernel keeps it, the freezer file of the init's cgroup (as current as
- * the monitor's answer). 1 with *pid and *frozen set; 0 when unknown: ask.
+ * The status of name (c its query object) and, unless stopped, its init's
+ * pid and handles (*live: a reference, or NULL). A live init known by its
+ * pidfd tells it without asking the monitor (a command round trip and a
+ * wake-up of the monitor per container per list, most of a recursion=1
+ * list): liblxc would say RUNNING (or STARTING or STOPPING: all Running
+ * here) unless frozen, and frozen is read where the kernel keeps it, the
+ * freezer file of the init's cgroup (as current as the monitor's answer).
  */
-static int live_status(const char *name, pid_t *pid, bool *frozen)
-{
-	struct qent *e;
-	char path[PATH_MAX] = "", buf[64];
-	pid_t p = -1;
-
-	pthread_mutex_lock(&qc_lock);
-	e = qc_find_locked(name);
-	if (e && e->init_fd >= 0 && e->freezer) {
-		struct pollfd pf = {.fd = e->init_fd, .events = POLLIN};
-
-		if (poll(&pf, 1, 0) == 0) {
-			p = e->init;
-			snprintf(path, sizeof(path), "%s", e->freezer);
-		}
-	}
-	pthread_mutex_unlock(&qc_lock);
-	if (p <= 0 || read_small(path, buf, sizeof(buf)) < 0)
-		return 0;
-	*pid = p;
-	*frozen = backend_host()->cgroup2 ? strstr(buf, "frozen 1") != NULL
-					  : strncmp(buf, "FROZEN", 6) == 0;
-	return 1;
-}
-
-/* The status of name (c its query object) and, unless stopped, its init's pid. */
-static const char *status_now(const char *name, struct lxc_container *c, int *code, pid_t *pid)
+static const char *status_now(const char *name, struct lxc_container *c, int *code, pid_t *pid,
+			      struct backend_live **live)
 {
 	const char *s;
-	bool frozen = false;
+	int frozen;
 
 	*pid = -1;
-	if (live_status(name, pid, &frozen)) {
-		*code = frozen ? 110 : 103;
-		return frozen ? "Frozen" : "Running";
+	*live = live_get(name);
+	if (*live) {
+		frozen = backend_live_frozen(*live);
+		if (frozen >= 0) {
+			*pid = backend_live_pid(*live);
+			*code = frozen ? 110 : 103;
+			return frozen ? "Frozen" : "Running";
+		}
+		backend_live_unref(*live);
+		*live = NULL;
 	}
 	s = status_of(c->state(c), code);
 	if (*code != 102)
-		*pid = init_pid_cached(name, c);
+		*pid = init_pid_cached(name, c, live);
 	return s;
 }
-
 const char *backend_status(const char *name)
 {
 	struct lxc_container *c = qc_get(name, NULL);
+	struct backend_live *live = NULL;
 	const char *s;
 	pid_t pid;
 	int code;
 
 	if (!c)
 		return NULL;
-	s = status_now(name, c, &code, &pid);
+	s = status_now(name, c, &code, &pid, &live);
+	backend_live_unref(live);
 	lxc_container_put(c);
 	return s;
 }
@@ -783,6 +599,7 @@ const char *backend_status(const char *name)
 int backend_state(const char *name, struct json_object **out, struct lxf_err *err)
 {
 	struct lxc_container *c = NULL;
+	struct backend_live *live = NULL;
 	struct json_object *st = NULL, *net = NULL, *disk = NULL;
 	const char *status;
 	pid_t pid = -1;
@@ -791,14 +608,17 @@ int backend_state(const char *name, struct json_object **out, struct lxf_err *er
 	c = qc_get(name, err);
 	if (!c)
 		return -err->code;
-	status = status_now(name, c, &code, &pid);
+	status = status_now(name, c, &code, &pid, &live);
 	st = json_object_new_object();
-	if (!st || lxf_json_add_str(st, "status", status) || add_i64(st, "status_code", code) ||
-	    add_i64(st, "pid", pid > 0 ? pid : 0) || add_obj(st, "disk", &disk) ||
-	    add_obj(st, "network", &net))
+	if (!st || lxf_json_add_str(st, "status", status) ||
+	    backend_add_i64(st, "status_code", code) ||
+	    backend_add_i64(st, "pid", pid > 0 ? pid : 0) || backend_add_obj(st, "disk", &disk) ||
+	    backend_add_obj(st, "network", &net))
 		goto nomem;
 	if (pid > 0) {
-		ret = state_cgroups(pid, st);
+		if (!live) /* no pidfd: the files are opened for this once */
+			live = backend_live_new(pid, -1);
+		ret = backend_live_cgroups(live, st);
 		if (ret)
 			goto nomem;
 		/* A container that stops meanwhile just shows no interfaces. */
@@ -806,7 +626,7 @@ int backend_state(const char *name, struct json_object **out, struct lxf_err *er
 		if (ret == -LXF_ENOMEM)
 			goto nomem;
 	} else {
-		ret = state_cgroups(-1, st);
+		ret = backend_live_cgroups(NULL, st);
 		if (ret)
 			goto nomem;
 	}
@@ -818,6 +638,7 @@ nomem:
 	ret = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 out:
 	json_object_put(st);
+	backend_live_unref(live);
 	lxc_container_put(c);
 	return ret;
 }

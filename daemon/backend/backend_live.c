@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What is kept on a running container's init (backend_int.h, struct
+ * backend_live): its pidfd and the files of its cgroups that a state
+ * reads, opened once per init. A recursion=2 list reads seven of them per
+ * running container; opened each time by path, that was an open (a walk
+ * of five or six cgroupfs components), a read and a close per value, and
+ * a read of /proc/PID/cgroup first, most of the system time of a list.
+ * Kept open, a value is one pread at offset 0: these are seq files, made
+ * afresh by each read from the start (as top keeps /proc/stat open).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend_int.h"
+#include "json.h"
+
+#define CGROUP_CAP   8192 /* /proc/PID/cgroup: a line per v1 hierarchy */
+#define CG_VALUE_CAP 1024 /* a counter, or cpu.stat's few lines */
+
+enum { LF_FREEZER, LF_PROCS, LF_CPU, LF_MEM, LF_MEMPEAK, LF_SW, LF_SWPEAK, LF_COUNT };
+
+struct backend_live {
+	int refs; /* atomic */
+	pid_t init;
+	int pidfd;        /* -1: none (a one-time read) */
+	int fd[LF_COUNT]; /* -1: not there */
+};
+
+/* The file of each value: v1 controller and file, v2 file; key: its "key N" line. */
+static const struct {
+	const char *ctrl, *v1, *v2, *key;
+} files[LF_COUNT] = {
+    [LF_FREEZER] = {"freezer", "freezer.state", "cgroup.events", NULL},
+    [LF_PROCS] = {"pids", "pids.current", "pids.current", NULL},
+    [LF_CPU] = {"cpuacct", "cpuacct.usage", "cpu.stat", "usage_usec"},
+    [LF_MEM] = {"memory", "memory.usage_in_bytes", "memory.current", NULL},
+    [LF_MEMPEAK] = {"memory", "memory.max_usage_in_bytes", "memory.peak", NULL},
+    [LF_SW] = {"memory", "memory.memsw.usage_in_bytes", "memory.swap.current", NULL},
+    [LF_SWPEAK] = {"memory", "memory.memsw.max_usage_in_bytes", "memory.swap.peak", NULL},
+};
+
+/*
+ * The cgroup directory for a v1 controller ("memory"), or v2 when ctrl is
+ * "", from cg, the text of /proc/PID/cgroup (read once per init).
+ */
+int backend_cgroup_dir(const char *cg, const char *ctrl, char *out, size_t n)
+{
+	size_t cl = strlen(ctrl);
+
+	for (const char *l = cg; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *ctrls = strchr(l, ':'), *cgpath, *end;
+		bool hit = false;
+		int len;
+
+		if (!ctrls || !(cgpath = strchr(ctrls + 1, ':')))
+			break;
+		ctrls++;
+		end = strchr(cgpath, '\n');
+		if (!end)
+			end = cgpath + strlen(cgpath);
+		if (!cl) {
+			hit = cgpath == ctrls;
+		} else {
+			/* "cpu,cpuacct" is mounted under that very name on systemd hosts. */
+			for (const char *p = ctrls; p < cgpath && !hit;) {
+				size_t w = strcspn(p, ",:");
+				hit = w == cl && !strncmp(p, ctrl, cl);
+				p += w + 1;
+			}
+		}
+		if (!hit)
+			continue;
+		if (cl)
+			len = snprintf(out, n, "/sys/fs/cgroup/%.*s%.*s", (int)(cgpath - ctrls),
+				       ctrls, (int)(end - cgpath - 1), cgpath + 1);
+		else
+			len = snprintf(out, n, "/sys/fs/cgroup%s%.*s",
+				       backend_host()->cgroup2 ? "" : "/unified",
+				       (int)(end - cgpath - 1), cgpath + 1);
+		return len < 0 || (size_t)len >= n ? -LXF_EINVAL : 0;
+	}
+	return -LXF_ENOENT;
+}
+
+/*
+ * The content of kernel file fd from its start into buf, NUL ended, cut
+ * at n - 1 bytes; -1 when unreadable. One read: these files are made whole
+ * by one show call and handed over by the first read.
+ */
+static ssize_t pread_small(int fd, char *buf, size_t n)
+{
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	do
+		r = pread(fd, buf, n - 1, 0);
+	while (r < 0 && errno == EINTR);
+	if (r >= 0)
+		buf[r] = '\0';
+	return r;
+}
+
+struct backend_live *backend_live_new(pid_t pid, int pidfd)
+{
+	struct backend_live *l = calloc(1, sizeof(*l));
+	char cg[CGROUP_CAP], dir[PATH_MAX], path[PATH_MAX];
+	bool v2 = backend_host()->cgroup2;
+	int fd;
+
+	if (!l) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return NULL;
+	}
+	l->refs = 1;
+	l->init = pid;
+	l->pidfd = pidfd;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	fd = pid > 0 ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+	if (pread_small(fd, cg, sizeof(cg)) < 0)
+		cg[0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < LF_COUNT; i++) {
+		l->fd[i] = -1;
+		if (backend_cgroup_dir(cg, v2 ? "" : files[i].ctrl, dir, sizeof(dir)) < 0 ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, v2 ? files[i].v2 : files[i].v1) >=
+			(int)sizeof(path))
+			continue;
+		l->fd[i] = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	}
+	return l;
+}
+
+struct backend_live *backend_live_ref(struct backend_live *l)
+{
+	if (l)
+		__atomic_add_fetch(&l->refs, 1, __ATOMIC_RELAXED);
+	return l;
+}
+
+void backend_live_unref(struct backend_live *l)
+{
+	if (!l || __atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	for (int i = 0; i < LF_COUNT; i++)
+		if (l->fd[i] >= 0)
+			close(l->fd[i]);
+	if (l->pidfd >= 0)
+		close(l->pidfd);
+	free(l);
+}
+
+pid_t backend_live_pid(const struct backend_live *l)
+{
+	return l->init;
+}
+
+bool backend_live_alive(const struct backend_live *l)
+{
+	struct pollfd p = {.fd = l->pidfd, .events = POLLIN};
+
+	return l->pidfd >= 0 && poll(&p, 1, 0) == 0;
+}
+
+int backend_live_frozen(const struct backend_live *l)
+{
+	char buf[64];
+
+	if (pread_small(l->fd[LF_FREEZER], buf, sizeof(buf)) < 0)
+		return -1;
+	return backend_host()->cgroup2 ? strstr(buf, "frozen 1") != NULL
+				       : strncmp(buf, "FROZEN", 6) == 0;
+}
+
+/* The first number in value file i, or in its "key N" line; -1 when unknown. */
+static int64_t value(const struct backend_live *l, int i)
+{
+	char buf[CG_VALUE_CAP];
+	const char *p = buf, *key = backend_host()->cgroup2 ? files[i].key : NULL;
+	int64_t v = -1;
+
+	if (!l || pread_small(l->fd[i], buf, sizeof(buf)) < 0)
+		return -1;
+	if (key) {
+		size_t kl = strlen(key);
+
+		for (; p && (strncmp(p, key, kl) || p[kl] != ' ');
+		     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+			;
+		p = p ? p + kl : NULL;
+	}
+	if (p && sscanf(p, "%" SCNd64, &v) != 1)
+		v = -1;
+	return v;
+}
+
+int backend_add_obj(struct json_object *o, const char *key, struct json_object **child)
+{
+	*child = json_object_new_object();
+	if (!*child || json_object_object_add(o, key, *child)) {
+		json_object_put(*child);
+		*child = NULL;
+		return -LXF_ENOMEM;
+	}
+	return 0;
+}
+
+int backend_add_i64(struct json_object *o, const char *key, int64_t v)
+{
+	struct json_object *j = json_object_new_int64(v < 0 ? 0 : v);
+
+	if (!j || json_object_object_add(o, key, j)) {
+		json_object_put(j);
+		return -LXF_ENOMEM;
+	}
+	return 0;
+}
+
+int backend_live_cgroups(const struct backend_live *l, struct json_object *st)
+{
+	struct json_object *cpu = NULL, *mem = NULL;
+	int64_t cpuns = value(l, LF_CPU), usage = value(l, LF_MEM), peak = value(l, LF_MEMPEAK);
+	int64_t sw = value(l, LF_SW), swpeak = value(l, LF_SWPEAK);
+	int ret;
+
+	if (backend_host()->cgroup2) {
+		cpuns = cpuns < 0 ? -1 : cpuns * 1000;
+	} else {
+		/* memsw counts memory + swap; swap is the difference. */
+		sw = sw >= usage && usage >= 0 ? sw - usage : 0;
+		swpeak = swpeak >= peak && peak >= 0 ? swpeak - peak : 0;
+	}
+	ret = backend_add_i64(st, "processes", value(l, LF_PROCS));
+	if (!ret)
+		ret = backend_add_obj(st, "cpu", &cpu);
+	if (!ret)
+		ret = backend_add_i64(cpu, "usage", cpuns);
+	if (!ret)
+		ret = backend_add_obj(st, "memory", &mem);
+	if (!ret)
+		ret = backend_add_i64(mem, "usage", usage);
+	if (!ret)
+		ret = backend_add_i64(mem, "usage_peak", peak);
+	if (!ret)
+		ret = backend_add_i64(mem, "swap_usage", sw);
+	if (!ret)
+		ret = backend_add_i64(mem, "swap_usage_peak", swpeak);
+	return ret;
+}
