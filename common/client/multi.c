@@ -139,6 +139,8 @@ static void slice_collect(CURLM *m, const struct slice *s, struct client_xfer *x
 		i = (size_t)(priv - (char *)xs) / sizeof(*xs);
 		s->v[i]->rc =
 		    lxf_client_finish(s->v[i]->c, msg->data.result, &xs[i], &s->v[i]->err);
+		if (s->v[i]->done)
+			s->v[i]->done(s->v[i], s->v[i]->done_arg);
 		done[i] = true;
 		batch_end(s->b, s->v[i]);
 	}
