@@ -82,8 +82,9 @@ static void fleet_prune(struct json_object *o, const struct fleet_keep *keep, ch
 }
 
 /* A batch member's answer, as soon as it is in: only what keep names stays
- * of each instance, and the raw body goes, so that the next answers parse
- * into the memory this one no longer needs. */
+ * of each instance, and the raw body and the client (its curl handle and
+ * buffers) go, so that the next answers parse into the memory this one no
+ * longer needs. */
 static void fleet_answer_done(struct lxf_client_req *r, void *arg)
 {
 	const struct fleet_keep *keep = arg;
@@ -91,6 +92,8 @@ static void fleet_answer_done(struct lxf_client_req *r, void *arg)
 	char buf[FLEET_PATH_MAX];
 
 	lxf_buf_fini(&r->resp.body);
+	lxf_client_free(r->c);
+	r->c = NULL;
 	if (r->rc || !md || !json_object_is_type(md, json_type_array))
 		return;
 	for (size_t i = 0; i < json_object_array_length(md); i++) {
@@ -127,7 +130,7 @@ static int fleet_batch(const struct lxf_remotes *remotes, struct lxf_fleet_job *
 	for (size_t j = 0; j < njobs; j++) {
 		struct json_object *md = reqs[j].resp.metadata;
 
-		if (!reqs[j].c)
+		if (jobs[j].rc)
 			continue; /* no client: jobs[j] holds why */
 		if (reqs[j].rc) {
 			jobs[j].rc = reqs[j].rc;
