@@ -186,6 +186,32 @@ static size_t cmd_list_drop_location(const struct lxf_view_col **cols, size_t nc
 	return k;
 }
 
+/*
+ * What a table of cols, sorted and filtered by filters, reads of each
+ * instance (lxf_fleet_fetch_keep): the columns' members, the name and
+ * location (sorting, picks, the L column's drop) and the filters' fields.
+ * Returns a malloc'ed string (free()) or NULL on ENOMEM.
+ */
+static char *cmd_list_keep(const struct lxf_view_col *const *cols, size_t ncols,
+			   const char *const *filters, size_t nfilters)
+{
+	struct lxf_buf b = {0};
+	int rc = lxf_buf_adds(&b, "name location");
+
+	for (size_t c = 0; c < ncols && rc == 0; c++)
+		rc = lxf_buf_addf(&b, " %s", cols[c]->reads);
+	for (size_t i = 0; i < nfilters && rc == 0; i++)
+		if (strchr(filters[i], '='))
+			/* list.c's key=value: its shorthands and the expanded config. */
+			rc = lxf_buf_adds(&b, " type status architecture state.network "
+					      "expanded_config");
+	if (rc) {
+		lxf_buf_fini(&b);
+		return NULL;
+	}
+	return lxf_buf_take(&b);
+}
+
 static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			 const struct lxf_cmd_args *args)
 {
@@ -198,7 +224,8 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	size_t ncols = 0, njobs = 0, nfilters = 0, npicks = 0, n = 0, failed = 0, missing;
 	enum lxf_fmt fmt = args->fmt;
 	struct lxf_err err = {0};
-	bool needs_state = false;
+	char *keep = NULL;
+	bool needs_state = false, full;
 	int st = LXF_EXIT_OK, first_fail = 0;
 
 	if (lxf_args_has(args, LXF_OPT_FAST)) {
@@ -228,11 +255,18 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	for (size_t i = 0; i < nfilters; i++)
 		needs_state |= strncasecmp(filters[i], "ipv4=", 5) == 0 ||
 			       strncasecmp(filters[i], "ipv6=", 5) == 0;
-	/* JSON/YAML promise full objects; tables only pay for state when shown. */
-	if (lxf_fleet_fetch(ctx->remotes, jobs, njobs,
-			    needs_state || fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML
-				? "/1.0/instances?recursion=2"
-				: "/1.0/instances?recursion=1") != 0) {
+	/* JSON/YAML promise full objects; tables only pay for state when shown,
+	 * and keep of each instance only what they read. */
+	full = fmt == LXF_FMT_JSON || fmt == LXF_FMT_YAML;
+	if (!full && !(keep = cmd_list_keep(cols, ncols, filters, nfilters))) {
+		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
+		st = lxf_cmd_fail(ctx, &err);
+		goto out;
+	}
+	if (lxf_fleet_fetch_keep(ctx->remotes, jobs, njobs,
+				 needs_state || full ? "/1.0/instances?recursion=2"
+						     : "/1.0/instances?recursion=1",
+				 keep) != 0) {
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
@@ -283,6 +317,7 @@ out:
 	free(picks);
 	free(filters);
 	free(jobs);
+	free(keep);
 	return st;
 }
 

@@ -34,6 +34,16 @@ int lxf_fleet_fetch(const struct lxf_remotes *remotes, struct lxf_fleet_job *job
 		    const char *path);
 
 /*
+ * As lxf_fleet_fetch, but of each instance only the members keep names
+ * (dotted paths separated by spaces, "name status state.network": a path
+ * keeps all below it, and the objects on its way) are kept, cut from each
+ * answer as it comes in while the others are still awaited. keep is
+ * borrowed for the call.
+ */
+int lxf_fleet_fetch_keep(const struct lxf_remotes *remotes, struct lxf_fleet_job *jobs,
+			 size_t njobs, const char *path, const char *keep);
+
+/*
  * As lxf_fleet_fetch for any GET (images, profiles, operations): each
  * job's instances holds the answer's metadata, an array when want_array.
  */

@@ -113,6 +113,15 @@ struct lxf_client_req {
 	 * with its answer (Connection: close), rather than keep it open until
 	 * we go and make it wake up again just to close it. */
 	bool last;
+	/* Optional: called with the request and done_arg once its answer is
+	 * decoded (rc and resp set), while the rest of the batch may still be
+	 * in flight, from the thread that drove it (for HTTPS remotes, maybe
+	 * not the caller's). The batch is done with c by then: the hook may
+	 * free it (lxf_client_free) and set c to NULL. What a caller keeps of
+	 * each answer can be cut down here, so that the next answers reuse
+	 * the memory. */
+	void (*done)(struct lxf_client_req *r, void *done_arg);
+	void *done_arg;
 	struct lxf_response resp; /* the caller releases it (lxf_response_fini) */
 	struct lxf_err err;
 	int rc;

@@ -121,8 +121,9 @@ static void slice_fail(const struct slice *s, int code, const char *why)
 	}
 }
 
-/* Hands each finished transfer its answer. */
-static void slice_collect(CURLM *m, const struct slice *s, struct client_xfer *xs, bool *done)
+/* Hands each finished transfer its answer, then the request's done hook. */
+static void slice_collect(CURLM *m, const struct slice *s, struct client_xfer *xs, bool *added,
+			  bool *done)
 {
 	struct CURLMsg *msg;
 	int left;
@@ -139,8 +140,14 @@ static void slice_collect(CURLM *m, const struct slice *s, struct client_xfer *x
 		i = (size_t)(priv - (char *)xs) / sizeof(*xs);
 		s->v[i]->rc =
 		    lxf_client_finish(s->v[i]->c, msg->data.result, &xs[i], &s->v[i]->err);
+		/* Out of the batch at once: the hook may free the client. */
+		curl_multi_remove_handle(m, s->v[i]->c->curl);
+		curl_easy_setopt(s->v[i]->c->curl, CURLOPT_PRIVATE, NULL);
+		added[i] = false;
 		done[i] = true;
 		batch_end(s->b, s->v[i]);
+		if (s->v[i]->done)
+			s->v[i]->done(s->v[i], s->v[i]->done_arg);
 	}
 }
 
@@ -186,7 +193,7 @@ static void *slice_run(void *arg)
 		mc = curl_multi_perform(m, &running);
 		if (mc != CURLM_OK)
 			break;
-		slice_collect(m, s, xs, done);
+		slice_collect(m, s, xs, added, done);
 		if (!running)
 			break;
 		batch_note(s->b);

@@ -34,6 +34,9 @@ struct lxf_view_col {
 	unsigned needs; /* enum lxf_view_needs bits */
 	/* Appends the cell's text to out: 0, or -LXF_ENOMEM / -LXF_ETOOBIG. */
 	int (*cell)(struct json_object *inst, struct lxf_buf *out);
+	/* Every member the cell reads, as dotted paths separated by spaces
+	 * ("status state.network"): a caller may drop all else from inst. */
+	const char *reads;
 };
 
 /* The column of letter, or NULL when there is none. Points into a static table. */

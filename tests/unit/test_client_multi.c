@@ -196,6 +196,78 @@ static void test_batch(void **state)
 	free(notfound);
 }
 
+/* What each request's done hook saw when it was called. */
+struct done_seen {
+	int calls;
+	int rc;
+	int http_status;
+	size_t nmeta;
+};
+
+/* Records the request's outcome, then frees its client: the batch must not
+ * touch it again (ASan in CI). */
+static void done_hook(struct lxf_client_req *r, void *arg)
+{
+	struct done_seen *seen = arg;
+
+	seen->calls++;
+	seen->rc = r->rc;
+	seen->http_status = r->resp.http_status;
+	seen->nmeta = r->resp.metadata && json_object_is_type(r->resp.metadata, json_type_array)
+			  ? json_object_array_length(r->resp.metadata)
+			  : 0;
+	lxf_client_free(r->c);
+	r->c = NULL;
+}
+
+/* The done hook: once per request that had a client, with its answer decoded,
+ * and the client may go in it. */
+static void test_done_hook(void **state)
+{
+	char dir[] = "/tmp/lxf-test-multi.XXXXXX";
+	char *ok = http_json("200 OK", "{\"type\":\"sync\",\"status_code\":200,"
+				       "\"metadata\":[\"/1.0/instances/a\",\"/1.0/instances/b\"]}");
+	char *notfound = http_json("404 Not Found", "{\"type\":\"error\",\"error\":\"Not found\","
+						    "\"error_code\":404}");
+	struct done_seen seen[3] = {{0}};
+	struct lxf_client_req r[3];
+	struct fixture f[2];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	fixture_start(&f[0], dir, 0, ok);
+	fixture_start(&f[1], dir, 1, notfound);
+	memset(r, 0, sizeof(r));
+	for (int i = 0; i < 3; i++) {
+		r[i].c = i < 2 ? client_for(f[i].path, 5) : NULL; /* r[2]: no client */
+		r[i].method = "GET";
+		r[i].path = "/1.0/instances";
+		r[i].last = true;
+		r[i].done = done_hook;
+		r[i].done_arg = &seen[i];
+	}
+	assert_int_equal(lxf_client_request_all(r, 3), 0);
+	assert_int_equal(seen[0].calls, 1);
+	assert_int_equal(seen[0].rc, 0);
+	assert_int_equal(seen[0].http_status, 200);
+	assert_int_equal(seen[0].nmeta, 2);
+	assert_int_equal(seen[1].calls, 1);
+	assert_int_equal(seen[1].rc, -LXF_ENOENT);
+	assert_int_equal(seen[1].http_status, 404);
+	assert_int_equal(seen[2].calls, 0);
+	/* The answers outlive the clients the hooks freed. */
+	assert_null(r[0].c);
+	assert_int_equal(json_object_array_length(r[0].resp.metadata), 2);
+	assert_string_equal(r[1].err.msg, "Not found");
+	for (int i = 0; i < 3; i++)
+		lxf_response_fini(&r[i].resp);
+	for (int i = 0; i < 2; i++)
+		fixture_stop(&f[i]);
+	rmdir(dir);
+	free(ok);
+	free(notfound);
+}
+
 /* HTTPS remotes are spread over threads; each still gets its own answer. */
 static void test_https_spread(void **state)
 {
@@ -413,7 +485,7 @@ int main(void)
 	    cmocka_unit_test(test_batch),          cmocka_unit_test(test_https_spread),
 	    cmocka_unit_test(test_empty),          cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_answer_silence), cmocka_unit_test(test_connect_timeout),
-	    cmocka_unit_test(test_waiting_note),
+	    cmocka_unit_test(test_waiting_note),   cmocka_unit_test(test_done_hook),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
