@@ -259,7 +259,8 @@ static int write_config(const char *name, struct json_object *config, struct jso
 {
 	struct lxf_buf b = {0};
 	char rootfs[PATH_MAX], logfile[PATH_MAX], cfg[PATH_MAX];
-	struct bcfg_target t = {.name = name, .rootfs = rootfs, .logfile = logfile, .seed = g_dir};
+	struct bcfg_target t = {
+	    .name = name, .rootfs = rootfs, .logfile = logfile, .seed = g_dir, .dir = g_dir};
 	int ret;
 
 	if (path_of(rootfs, sizeof(rootfs), name, "rootfs") ||
