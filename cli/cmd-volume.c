@@ -88,15 +88,18 @@ static int vol_word(struct vol_call *v, const char *prefix, const char *s, struc
 /*
  * Makes v from "[REMOTE:]POOL VOLUME REST...": the verb's arguments
  * become "REMOTE:VOLUME REST...", the first nremote of them prefixed with
- * the pool's remote (-1: all, the volumes of delete).
+ * the pool's remote unless they name one (-1: all, the volumes of delete).
  */
 static int vol_prepare(struct vol_call *v, const struct lxf_cmd *self,
 		       const struct lxf_cmd_args *args, int nremote, struct lxf_err *err)
 {
 	int rc = vol_pool(v, args->argv[0], err);
 
-	for (int i = 1; rc == 0 && i < args->argc; i++)
-		rc = vol_word(v, nremote < 0 || i <= nremote ? v->remote : "", args->argv[i], err);
+	for (int i = 1; rc == 0 && i < args->argc; i++) {
+		bool pre = (nremote < 0 || i <= nremote) && !strchr(args->argv[i], ':');
+
+		rc = vol_word(v, pre ? v->remote : "", args->argv[i], err);
+	}
 	if (rc)
 		return rc;
 	v->d = vol_desc;
@@ -238,7 +241,8 @@ static int vol_devices(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 {
 	const struct vol_call *v = self->data;
 	const bool attach = strcmp(self->name, "storage volume attach") == 0;
-	const char *vol = args->argv[0] + strlen(v->remote);
+	const char *vol =
+	    strchr(args->argv[0], ':') ? strchr(args->argv[0], ':') + 1 : args->argv[0];
 	const char *dev = attach ? (args->argc == 4 ? args->argv[2] : vol)
 				 : (args->argc == 3 ? args->argv[2] : NULL);
 	struct json_object *devs = lxf_obj_map(r->o.full, "devices"), *d, *body;
