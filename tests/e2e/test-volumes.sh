@@ -195,6 +195,25 @@ assert_contains "$LXFE_ERR" "still in use by /1.0/instances/c2"
 assert_exit 0 lxf_run storage volume detach h1:default w1 c2
 assert_exit 1 lxf_run storage volume detach h1:default w1 c2
 assert_contains "$LXFE_ERR" "no disk device of volume w1"
+# Completion: pools, then volumes, then (attach) the pool's instances.
+mkdir -p "$LXFE_RUN/bin"
+printf '#!/bin/sh\nLXF_CONF=%s LXF_DIR=%s exec %s "$@"\n' "$LXF_CONF" "$LXFE_RUN/no-local" \
+	"$LXFE_LXF" >"$LXFE_RUN/bin/lxf"
+chmod +x "$LXFE_RUN/bin/lxf"
+# shellcheck source-path=SCRIPTDIR/../.. source=config/lxf.bash
+. "$LXFE_SRC/config/lxf.bash"
+comp() {
+	local COMP_LINE="$LXFE_RUN/bin/lxf $1" COMP_WORDBREAKS=$' \t\n"\'><=;|&('
+	local COMP_POINT=${#COMP_LINE}
+	local -a COMP_WORDS
+	read -ra COMP_WORDS <<<"$COMP_LINE"
+	COMPREPLY=()
+	_lxf 2>/dev/null
+	printf '%s\n' "${COMPREPLY[@]}" | sort | xargs
+}
+assert_eq "h1:default" "$(comp "storage volume show h")" "completion of the pool"
+assert_eq "w1" "$(comp "storage volume show h1:default ")" "completion of the volume"
+assert_contains "$(comp "storage volume attach h1:default w1 ")" "c2" "completion of the instance"
 assert_exit 0 lxf_run storage volume rename h1:default w1 w2
 assert_exit 0 lxf_run storage volume delete h1:default w2
 assert_contains "$LXFE_OUT" "Storage volume w2 deleted"
