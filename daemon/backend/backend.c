@@ -433,6 +433,9 @@ int backend_update(const char *name, struct json_object *config, struct json_obj
 		}
 	}
 	ret = write_config(name, config, devices, err);
+	/* Volume disks follow the devices at once, as in LXD (backend_volume.c). */
+	if (ret == 0 && devices && is_running(c) && c->init_pid(c) > 0)
+		ret = backend_volume_hotplug(name, c->init_pid(c), devices, err);
 out:
 	lxc_container_put(c);
 	return ret;

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -177,6 +178,13 @@ int backend_volume_make(const char *name, struct lxf_err *err);
 int backend_volume_remove(const char *name, struct lxf_err *err);
 /* Bytes of disk its files take, -1 when unknown. Walks the tree. */
 long long backend_volume_usage(const char *name);
+/*
+ * Running container name (init pid): mounts the volume disks of devices
+ * (its expanded devices) it lacks, unmounts the volume mounts they no
+ * longer name. 0 or -LXF_EIO naming the device.
+ */
+int backend_volume_hotplug(const char *name, pid_t pid, struct json_object *devices,
+			   struct lxf_err *err);
 
 /*
  * backend_snapshot.c: copies the tree src to dst (which must not exist)

@@ -20,7 +20,8 @@
 # dir pool lists them), show, set/get/unset, edit, rename, state, delete;
 # attached as a disk device to two containers at once, written by each
 # container's root and owned by its host uid, kept across a restart of
-# the container and of lxfd; deleting or renaming an attached volume is
+# the container and of lxfd, mounted and unmounted in a running one at
+# once (hot-plug); deleting or renaming an attached volume is
 # refused and changes nothing; bad names, keys and pools are refused
 # with the volume named.
 set -euo pipefail
@@ -138,7 +139,20 @@ host_lxfd_restart 1
 assert_exit 0 lx exec c1 -- cat /mnt/data/f1 /mnt/data/f2
 assert_eq "from-c1
 from-c2" "$LXFE_OUT" "after restarts"
+# Hot-plug, as in LXD: attached to a running container, mounted at once; detached, gone.
+assert_exit 0 lx storage volume attach default v1 c1 hot /srv/hot/data
+assert_exit 0 lx exec c1 -- cat /srv/hot/data/f2
+assert_eq from-c2 "$LXFE_OUT" "hot-plugged volume"
+assert_exit 0 lx exec c1 -- ls -ldn /srv/hot
+assert_contains "$LXFE_OUT" " 0 " "the mount point made is owned by root inside"
+assert_exit 0 lx config device remove c1 hot
+assert_exit 0 lx exec c1 -- sh -c 'test -e /srv/hot/data/f2 || echo unplugged'
+assert_eq unplugged "$LXFE_OUT" "hot-unplugged volume"
+assert_exit 0 lx exec c1 -- cat /mnt/data/f1
+assert_eq from-c1 "$LXFE_OUT" "the other mount stays"
 assert_exit 0 lx storage volume detach default v1 c1
+assert_exit 0 lx exec c1 -- sh -c 'test -e /mnt/data/f1 || echo unplugged'
+assert_eq unplugged "$LXFE_OUT" "detach unmounts"
 assert_exit 0 lx storage volume detach default v1 c2
 assert_exit 0 lx storage volume show default v1
 assert_not_contains "$LXFE_OUT" "/1.0/instances/c"
@@ -187,7 +201,6 @@ assert_exit 1 lxf_run storage volume attach h1:default w1 c2 /w
 assert_contains "$LXFE_ERR" "device 'w1' already exists"
 assert_exit 0 lxf_run config device show h1:c2
 assert_contains "$LXFE_OUT" "source: w1"
-assert_exit 0 lx restart c2 --force
 assert_exit 0 lx exec c2 -- touch /w/by-c2
 assert_eq "$base" "$(stat -c %u "$(host_dir 1)/custom/w1/root/by-c2")" "owner of a file made through lxf's attach"
 assert_exit 1 lxf_run storage volume delete h1:default w1
