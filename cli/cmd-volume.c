@@ -246,7 +246,7 @@ static int vol_devices(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	const char *dev = attach ? (args->argc == 4 ? args->argv[2] : vol)
 				 : (args->argc == 3 ? args->argv[2] : NULL);
 	struct json_object *devs = lxf_obj_map(r->o.full, "devices"), *d, *body;
-	int rc, n = 0;
+	int rc, n;
 
 	(void)ctx;
 	if (!devs)
@@ -264,7 +264,6 @@ static int vol_devices(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			json_object_put(d);
 			return lxf_err_set(err, LXF_ENOMEM, "out of memory");
 		}
-		n = 1;
 	} else {
 		struct json_object *drop = json_object_new_array();
 

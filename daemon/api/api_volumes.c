@@ -87,7 +87,8 @@ static struct json_object *container_json(struct json_object *row)
 static int add_rows(struct json_object *arr, struct json_object *rows, const char *type,
 		    struct json_object *(*to_json)(struct json_object *), bool full)
 {
-	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+	/* rows is NULL for a type the path left out. */
+	for (size_t i = 0; rows && i < json_object_array_length(rows); i++) {
 		struct json_object *row = json_object_array_get_idx(rows, i), *v;
 		char url[512];
 
@@ -110,7 +111,7 @@ int api_volumes_get(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *arr = NULL, *insts = NULL, *vols = NULL;
 	bool full = api_recursion(req) > 0;
-	enum vtype t;
+	enum vtype t = VT_ALL;
 	int ret = route_type(req, &t, err);
 
 	if (ret < 0)
@@ -139,10 +140,10 @@ int api_volumes_get(struct http_req *req, struct lxf_err *err)
 /* POST .../volumes and .../volumes/custom: StorageVolumesPost of a new, empty volume. */
 int api_volumes_post(struct http_req *req, struct lxf_err *err)
 {
-	struct json_object *body, *config = NULL, *source = NULL;
+	struct json_object *body = NULL, *config = NULL, *source = NULL;
 	const char *name = NULL, *type = NULL, *desc = NULL, *ctype = NULL, *stype = NULL;
 	char url[320];
-	enum vtype t;
+	enum vtype t = VT_ALL;
 	int ret = route_type(req, &t, err);
 
 	if (ret == 0)
@@ -181,7 +182,7 @@ int api_volumes_post(struct http_req *req, struct lxf_err *err)
 /* The custom volume of the path, or -LXF_EINVAL for the read-only types. */
 static int path_custom(struct http_req *req, const char **name, bool write, struct lxf_err *err)
 {
-	enum vtype t;
+	enum vtype t = VT_ALL;
 	int ret = route_type(req, &t, err);
 
 	*name = router_param(&req->match, "vol");
@@ -205,7 +206,7 @@ static struct json_object *etag_src(struct json_object *row)
 int api_volume_get(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *row = NULL, *o, *src;
-	const char *name;
+	const char *name = NULL;
 	int ret = path_custom(req, &name, false, err);
 
 	if (ret < 0)
@@ -232,8 +233,8 @@ int api_volume_get(struct http_req *req, struct lxf_err *err)
 /* PUT replaces config and description, PATCH merges them (LXD's StorageVolumePut). */
 int api_volume_update(struct http_req *req, struct lxf_err *err)
 {
-	struct json_object *body, *row = NULL, *src = NULL, *config = NULL, *nconf = NULL;
-	const char *name, *desc = NULL;
+	struct json_object *body = NULL, *row = NULL, *src = NULL, *config = NULL, *nconf = NULL;
+	const char *name = NULL, *desc = NULL;
 	const bool patch = api_is_patch(req);
 	char url[320];
 	int ret = path_custom(req, &name, true, err);
@@ -274,8 +275,8 @@ out:
 /* POST: a rename within the pool (StorageVolumePost); moves and migrations are refused. */
 int api_volume_post(struct http_req *req, struct lxf_err *err)
 {
-	struct json_object *body;
-	const char *name, *newname = NULL, *pool = NULL;
+	struct json_object *body = NULL;
+	const char *name = NULL, *newname = NULL, *pool = NULL;
 	json_bool migration = 0;
 	char url[320];
 	int ret = path_custom(req, &name, true, err);
@@ -305,7 +306,7 @@ int api_volume_post(struct http_req *req, struct lxf_err *err)
 
 int api_volume_delete(struct http_req *req, struct lxf_err *err)
 {
-	const char *name;
+	const char *name = NULL;
 	int ret = path_custom(req, &name, true, err);
 
 	if (ret == 0)
@@ -320,7 +321,7 @@ int api_volume_delete(struct http_req *req, struct lxf_err *err)
 int api_volume_state(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *row = NULL, *o = NULL, *usage = NULL;
-	const char *name;
+	const char *name = NULL;
 	long long used;
 	int ret = path_custom(req, &name, false, err);
 

@@ -160,7 +160,7 @@ static size_t hot_mounted(pid_t pid, struct hot_mount *m, size_t max)
 		snprintf(m[n].path, sizeof(m[n].path), "%s", mnt);
 		n++;
 	}
-	fclose(f);
+	(void)fclose(f);
 	return n;
 }
 

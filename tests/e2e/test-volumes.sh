@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# covers: GET /1.0/storage-pools/{pool}/volumes, POST /1.0/storage-pools/{pool}/volumes
-# covers: GET /1.0/storage-pools/{pool}/volumes/{vtype}, POST /1.0/storage-pools/{pool}/volumes/{vtype}
+# covers: GET /1.0/storage-pools/{pool}/volumes (via lxc)
+# covers: POST /1.0/storage-pools/{pool}/volumes
+# covers: GET /1.0/storage-pools/{pool}/volumes/{vtype}
+# covers: POST /1.0/storage-pools/{pool}/volumes/{vtype} (via lxc)
 # covers: GET /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}
-# covers: PUT /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}
+# covers: PUT /1.0/storage-pools/{pool}/volumes/{vtype}/{vol} (via lxc)
 # covers: PATCH /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}
-# covers: POST /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}
-# covers: DELETE /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}
+# covers: POST /1.0/storage-pools/{pool}/volumes/{vtype}/{vol} (via lxc)
+# covers: DELETE /1.0/storage-pools/{pool}/volumes/{vtype}/{vol} (via lxc)
 # covers: GET /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/state
 # covers: lxf storage volume list, lxf storage volume create, lxf storage volume show
 # covers: lxf storage volume edit, lxf storage volume get, lxf storage volume set
@@ -15,7 +17,7 @@
 # covers: lxf storage volume attach, lxf storage volume detach
 #
 # Custom storage volumes of the dir pool "default", driven by LXD's own
-# client (`lxc storage volume ...` through LXD_SOCKET), pylxd and `lxf
+# client (`lxc storage volume ...` through LXD_SOCKET), pylxd 2.2 and `lxf
 # storage volume ...`: create, list (the instances' volumes too, as LXD's
 # dir pool lists them), show, set/get/unset, edit, rename, state, delete;
 # attached as a disk device to two containers at once, written by each
@@ -99,6 +101,20 @@ printf 'description: edited\nconfig:\n  user.k: v\n' | lx storage volume edit de
 assert_exit 0 lx storage volume show default v1
 assert_contains "$LXFE_OUT" "description: edited"
 assert_contains "$LXFE_OUT" "user.k: v"
+# The raw API: a create on the collection, a PATCH keeping other keys, one type's list.
+assert_exit 0 lx query -X POST /1.0/storage-pools/default/volumes -d '{"name": "q1", "type": "custom"}'
+assert_exit 0 lx query -X PATCH /1.0/storage-pools/default/volumes/custom/q1 -d '{"config": {"user.p": "1"}}'
+assert_exit 0 lx query -X PATCH /1.0/storage-pools/default/volumes/custom/q1 -d '{"config": {"user.q": "2"}}'
+assert_exit 0 lx query /1.0/storage-pools/default/volumes/custom/q1
+json_check 'd["config"] == {"user.p": "1", "user.q": "2"}' <<<"$LXFE_OUT"
+assert_exit 1 lx query -X POST /1.0/storage-pools/default/volumes -d '{"name": "q2", "type": "custom", "content_type": "block"}'
+assert_contains "$LXFE_ERR" 'Storage volume "q2": content type "block" is not supported'
+assert_exit 0 lx query /1.0/storage-pools/default/volumes/custom
+assert_eq '[
+	"/1.0/storage-pools/default/volumes/custom/q1",
+	"/1.0/storage-pools/default/volumes/custom/v1"
+]' "$LXFE_OUT" "the custom volumes' URLs"
+assert_exit 0 lx storage volume delete default q1
 assert_exit 0 lx query /1.0/storage-pools/default/volumes/custom/v1/state
 json_check 'd["usage"]["used"] >= 0' <<<"$LXFE_OUT"
 assert_exit 1 lx query /1.0/storage-pools/default/volumes/custom/nosuch
@@ -232,5 +248,30 @@ assert_exit 0 lxf_run storage volume delete h1:default w2
 assert_contains "$LXFE_OUT" "Storage volume w2 deleted"
 assert_exit 0 lxf_run storage volume list h1:default -f csv
 assert_not_contains "$LXFE_OUT" "custom"
+
+# ---------------------------------------------------------------- pylxd
+if /usr/bin/python3 -c 'import pylxd' 2>/dev/null; then
+	timeout 120 /usr/bin/python3 -W ignore -c '
+import sys, urllib.parse, pylxd
+from pylxd.exceptions import LXDAPIException
+c = pylxd.Client(endpoint="http+unix://" + urllib.parse.quote(sys.argv[1], safe=""))
+pool = c.storage_pools.get("default")
+v = pool.volumes.create({"name": "py1", "type": "custom", "config": {"user.k": "v"}})
+assert v.name == "py1" and v.config == {"user.k": "v"}, (v.name, v.config)
+assert "py1" in [x.name for x in pool.volumes.all() if x.type == "custom"]
+v.config["user.k"] = "w"
+v.save()
+assert pool.volumes.get("custom", "py1").config["user.k"] == "w"
+try:
+    pool.volumes.create({"name": "py1", "type": "custom"})
+    sys.exit("FAIL: a second py1 made")
+except LXDAPIException as e:
+    assert "already exists" in str(e), str(e)
+v.delete()
+assert "py1" not in [x.name for x in pool.volumes.all() if x.type == "custom"]
+' "$(host_socket 1)" || fail "pylxd storage volumes"
+else
+	lxfe_log "pylxd missing for /usr/bin/python3: its steps skipped"
+fi
 
 lxfe_log "ok"
