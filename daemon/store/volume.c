@@ -140,7 +140,9 @@ int volume_create(const char *name, const char *desc, struct json_object *config
 		ret = db_exec(NULL, NULL, err,
 			      "UPDATE storage_volumes SET creating = 0 WHERE name = ?", "s", name);
 	if (ret < 0) {
-		(void)backend_volume_remove(name, &ignored);
+		/* Files already there are no row's: kept (they may be someone's data). */
+		if (ret != -LXF_EEXIST)
+			(void)backend_volume_remove(name, &ignored);
 		(void)db_exec(NULL, NULL, &ignored, "DELETE FROM storage_volumes WHERE name = ?",
 			      "s", name);
 	}
