@@ -108,6 +108,7 @@ static int vol_prepare(struct vol_call *v, const struct lxf_cmd *self,
 	v->d.collection = v->collection;
 	v->self = *self;
 	v->self.obj = &v->d;
+	v->self.data = v; /* for attach and detach (vol_devices) */
 	v->args = *args;
 	v->args.argc = v->nwords;
 	v->args.argv = v->words;
@@ -294,30 +295,16 @@ static int vol_devices(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	return rc;
 }
 
-static int cmd_vol_devices(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-			   const struct lxf_cmd_args *args)
+/* Through vol_run: the instance is on the pool's remote ("REMOTE:VOLUME REMOTE:INSTANCE ..."). */
+static int vol_devices_verb(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			    const struct lxf_cmd_args *args)
 {
-	struct vol_call *v = calloc(1, sizeof(*v));
-	struct lxf_err err = {0};
-	int st;
+	struct lxf_cmd me = *self;
 
-	if (!v) {
-		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
-		return lxf_cmd_error(self, ctx, &err);
-	}
-	/* The instance is on the pool's remote: "REMOTE:VOLUME REMOTE:INSTANCE ...". */
-	if (vol_prepare(v, self, args, 2, &err) != 0) {
-		st = lxf_cmd_error(self, ctx, &err);
-	} else {
-		v->self.obj = &vol_instance_desc;
-		v->self.data = v;
-		st = lxf_obj_run(&v->self, ctx, &v->args, v->args.argv[1], LXF_OBJ_RUN_WRITE,
-				 vol_devices);
-	}
-	vol_call_fini(v);
-	free(v);
-	return st;
+	me.obj = &vol_instance_desc;
+	return lxf_obj_run(&me, ctx, args, args->argv[1], LXF_OBJ_RUN_WRITE, vol_devices);
 }
+VOL_VERB(cmd_vol_devices, vol_devices_verb, 2)
 
 #define VOL_ENTRY(nm, us, sum, lo, hi, fn)                                                         \
 	LXF_CMD_ENTRY_OBJ("storage volume " nm, NULL, us, sum, lo, hi, LXF_CMD_T_NONE, 0, fn,      \
