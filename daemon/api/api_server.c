@@ -359,7 +359,9 @@ int api_server_get(struct http_req *req, struct lxf_err *err)
 						 "container_backup",
 						 "backup_compression",
 						 "backup_compression_algorithm",
-						 "backup_override_name"};
+						 "backup_override_name",
+						 "storage_api_volume_rename",
+						 "storage_volume_state"};
 	struct json_object *o = json_object_new_object(), *env = json_object_new_object();
 	struct json_object *ext = json_object_new_array(), *cfg = NULL;
 	struct utsname u;
