@@ -101,6 +101,18 @@ _lxf_profiles()
 	timeout 3 "$1" profile list ${2:+$2:} -f csv 2>/dev/null | awk -F, '{ print $2 }' | sort -u
 }
 
+# Pools as "R:POOL", and the custom volumes of pool $2 ("[R:]POOL").
+_lxf_pools()
+{
+	timeout 3 "$1" storage list -f csv 2>/dev/null | awk -F, '{ print $1 ":" $2 }'
+}
+
+_lxf_volumes()
+{
+	timeout 3 "$1" storage volume list "$2" -f csv 2>/dev/null |
+		awk -F, '$1 == "custom" { print $2 }'
+}
+
 _lxf_images()
 {
 	# $2: a remote name, or empty for the default remote. Aliases only:
@@ -282,6 +294,20 @@ _lxf()
 		return
 		;;
 	remote\ add | remote\ get-default | remote\ import-lxc | version | alias\ *)
+		return
+		;;
+	storage\ volume\ *)
+		# [R:]POOL, then its volumes (delete: each), then attach/detach's instance.
+		local npos=$((${#words[@]} - n))
+		if ((npos == 0)); then
+			COMPREPLY=($(compgen -W "$(_lxf_pools "$lxf")" -- "$cur"))
+		elif ((npos == 1)) || [[ $cmd == "storage volume delete" ]]; then
+			COMPREPLY=($(compgen -W "$(_lxf_volumes "$lxf" "${words[n]}")" -- "$cur"))
+		elif ((npos == 2)) && [[ $cmd == *attach || $cmd == *detach ]]; then
+			local pr=${words[n]}
+			[[ $pr == *:* ]] && pr=${pr%%:*} || pr=""
+			COMPREPLY=($(compgen -W "$(timeout 3 "$lxf" list ${pr:+$pr:} -c n -f csv 2>/dev/null)" -- "$cur"))
+		fi
 		return
 		;;
 	config\ trust\ list | config\ trust\ add)

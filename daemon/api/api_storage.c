@@ -13,6 +13,7 @@
 #include "api.h"
 #include "db.h"
 #include "http.h"
+#include "volume.h"
 
 #define POOL_NAME "default"
 
@@ -30,7 +31,7 @@ static void pool_source(char *buf, size_t n)
 	snprintf(buf, n, "%s/containers", lxfd_conf.dir);
 }
 
-/* Instances and profiles whose root disk uses the pool, as LXD lists them. */
+/* Instances, profiles and custom volumes on the pool, as LXD lists them. */
 static struct json_object *pool_used_by(void)
 {
 	struct json_object *rows = NULL, *used = json_object_new_array();
@@ -55,6 +56,17 @@ static struct json_object *pool_used_by(void)
 		for (size_t i = 0; i < json_object_array_length(rows); i++) {
 			char url[320];
 			snprintf(url, sizeof(url), "/1.0/profiles/%s",
+				 lxf_json_str(json_object_array_get_idx(rows, i), "name"));
+			json_object_array_add(used, json_object_new_string(url));
+		}
+	}
+	json_object_put(rows);
+	rows = NULL;
+	if (volume_list(&rows, NULL) == 0) {
+		for (size_t i = 0; i < json_object_array_length(rows); i++) {
+			char url[320];
+			snprintf(url, sizeof(url),
+				 "/1.0/storage-pools/" POOL_NAME "/volumes/custom/%s",
 				 lxf_json_str(json_object_array_get_idx(rows, i), "name"));
 			json_object_array_add(used, json_object_new_string(url));
 		}

@@ -259,7 +259,8 @@ static int write_config(const char *name, struct json_object *config, struct jso
 {
 	struct lxf_buf b = {0};
 	char rootfs[PATH_MAX], logfile[PATH_MAX], cfg[PATH_MAX];
-	struct bcfg_target t = {.name = name, .rootfs = rootfs, .logfile = logfile, .seed = g_dir};
+	struct bcfg_target t = {
+	    .name = name, .rootfs = rootfs, .logfile = logfile, .seed = g_dir, .dir = g_dir};
 	int ret;
 
 	if (path_of(rootfs, sizeof(rootfs), name, "rootfs") ||
@@ -432,6 +433,9 @@ int backend_update(const char *name, struct json_object *config, struct json_obj
 		}
 	}
 	ret = write_config(name, config, devices, err);
+	/* Volume disks follow the devices at once, as in LXD (backend_volume.c). */
+	if (ret == 0 && devices && is_running(c) && c->init_pid(c) > 0)
+		ret = backend_volume_hotplug(name, c->init_pid(c), devices, err);
 out:
 	lxc_container_put(c);
 	return ret;

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -163,6 +164,29 @@ int backend_rootfs_open(const char *name, int *fd, struct lxf_err *err);
 
 /* DIR (backend_init's) into buf. 0 or -LXF_EINVAL when it does not fit. */
 int backend_dir(char *buf, size_t n);
+
+/*
+ * backend_volume.c: custom volumes of the dir pool, DIR/custom/<name>/root,
+ * owned by the unprivileged containers' root (see the file's comment).
+ * Names: 1-63 of [A-Za-z0-9_.-], starting alphanumeric.
+ */
+bool backend_volume_name_ok(const char *name);
+/* DIR/custom/<name>[/leaf] into buf. 0 or -LXF_EINVAL (bad name, too long). */
+int backend_volume_path(const char *name, const char *leaf, char *buf, size_t n,
+			struct lxf_err *err);
+/* Makes the volume's directories. 0, -LXF_EEXIST or -LXF_EIO; may leave part made. */
+int backend_volume_make(const char *name, struct lxf_err *err);
+/* Removes the volume's files (missing is fine). 0 or -LXF_EIO. */
+int backend_volume_remove(const char *name, struct lxf_err *err);
+/* Bytes of disk its files take, -1 when unknown. Walks the tree. */
+long long backend_volume_usage(const char *name);
+/*
+ * Running container name (init pid): mounts the volume disks of devices
+ * (its expanded devices) it lacks, unmounts the volume mounts they no
+ * longer name. 0 or -LXF_EIO naming the device.
+ */
+int backend_volume_hotplug(const char *name, pid_t pid, struct json_object *devices,
+			   struct lxf_err *err);
 
 /*
  * backend_snapshot.c: copies the tree src to dst (which must not exist)

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "file.h"
 #include "json.h"
 
@@ -722,7 +723,18 @@ static int check_disk(const char *dev, struct json_object *d, struct lxf_err *er
 	}
 	if (!source)
 		return lxf_err_set(err, LXF_EINVAL, "device '%s': disk needs 'source'", dev);
-	if (!valid_mount_path(source) || !valid_mount_path(path))
+	if (lxf_json_str(d, "size"))
+		return lxf_err_set(err, LXF_EINVAL, "device '%s': 'size' is for the root disk only",
+				   dev);
+	/* With a pool, source names a custom volume of it (backend_volume.c). */
+	s = lxf_json_str(d, "pool");
+	if (s && strcmp(s, "default") != 0)
+		return lxf_err_set(err, LXF_EINVAL, "device '%s': storage pool '%s' not found", dev,
+				   s);
+	if (s && !backend_volume_name_ok(source))
+		return lxf_err_set(err, LXF_EINVAL, "device '%s': bad storage volume name '%s'",
+				   dev, source);
+	if (!valid_mount_path(path) || (!s && !valid_mount_path(source)))
 		return lxf_err_set(
 		    err, LXF_EINVAL,
 		    "device '%s': 'source' and 'path' must be absolute paths without "
@@ -736,10 +748,6 @@ static int check_disk(const char *dev, struct json_object *d, struct lxf_err *er
 	if (s && check_bool("optional", s, err))
 		return lxf_err_set(err, LXF_EINVAL, "device '%s': 'optional' must be a boolean",
 				   dev);
-	if (lxf_json_str(d, "pool") || lxf_json_str(d, "size"))
-		return lxf_err_set(err, LXF_EINVAL,
-				   "device '%s': 'pool' and 'size' are for the root disk only",
-				   dev);
 	return 0;
 }
 
@@ -747,12 +755,19 @@ static int render_disk(struct dev_ctx *c, struct lxf_buf *out, struct lxf_err *e
 {
 	const char *path = lxf_json_str(c->d, "path");
 	const char *source = lxf_json_str(c->d, "source");
+	char vol[PATH_MAX];
 	struct stat st;
 	bool file;
 
-	(void)err;
 	if (!strcmp(path, "/"))
 		return 0; /* the rootfs itself, see lxc.rootfs.path */
+	if (lxf_json_str(c->d, "pool")) {
+		if (!c->t->dir || snprintf(vol, sizeof(vol), "%s/custom/%s/root", c->t->dir,
+					   source) >= (int)sizeof(vol))
+			return lxf_err_set(err, LXF_EINVAL, "device '%s': no path for volume '%s'",
+					   c->dev, source);
+		source = vol;
+	}
 	/* The mount target is made like the source; a missing source fails at start. */
 	file = !stat(source, &st) && !S_ISDIR(st.st_mode);
 	return lxf_buf_addf(out,

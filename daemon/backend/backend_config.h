@@ -33,6 +33,7 @@ struct bcfg_target {
 	const char *rootfs;  /* absolute rootfs directory */
 	const char *logfile; /* absolute liblxc log file */
 	const char *seed;    /* mixed into generated MAC addresses (the DIR) */
+	const char *dir;     /* lxfd's DIR: custom volumes are DIR/custom/NAME/root */
 };
 
 /*

@@ -122,6 +122,10 @@ static int check_param(const char *name, const char *val, struct lxf_err *err)
 		return router_check_object_name(val, "profile name", err);
 	if (strcmp(name, "pool") == 0)
 		return router_check_object_name(val, "pool name", err);
+	if (strcmp(name, "vtype") == 0)
+		return router_check_object_name(val, "storage volume type", err);
+	if (strcmp(name, "vol") == 0)
+		return router_check_object_name(val, "storage volume name", err);
 	if (strcmp(name, "network") == 0)
 		return router_check_object_name(val, "network name", err);
 	if (strcmp(name, "snap") == 0)

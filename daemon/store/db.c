@@ -100,7 +100,15 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS image_expiry ("
     " fingerprint TEXT PRIMARY KEY REFERENCES images(fingerprint) ON DELETE CASCADE,"
     " expires_at INTEGER NOT NULL);"
-    "PRAGMA user_version = 4;";
+    /* Version 5: custom storage volumes of the pool "default" (volume.c;
+     * files in DIR/custom/NAME, scratch while creating is set). */
+    "CREATE TABLE IF NOT EXISTS storage_volumes ("
+    " name TEXT PRIMARY KEY,"
+    " description TEXT NOT NULL DEFAULT '',"
+    " config JSON NOT NULL DEFAULT '{}',"
+    " created_at INTEGER NOT NULL,"
+    " creating BOOLEAN NOT NULL DEFAULT 1);"
+    "PRAGMA user_version = 5;";
 
 static void db_mutex_init(void)
 {

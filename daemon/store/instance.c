@@ -12,6 +12,7 @@
 #include "db.h"
 #include "json.h"
 #include "router.h"
+#include "volume.h"
 
 int instance_check_devices(struct json_object *devices, struct lxf_err *err)
 {
@@ -28,7 +29,7 @@ int instance_check_devices(struct json_object *devices, struct lxf_err *err)
 		if (!lxf_json_str(dev, "type") || !lxf_json_str(dev, "type")[0])
 			return lxf_err_set(err, LXF_EINVAL, "Device \"%s\" has no type", name);
 	}
-	return 0;
+	return volume_check_devices(devices, err);
 }
 
 int instance_check_fields(struct json_object *config, struct json_object *devices,

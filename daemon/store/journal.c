@@ -52,6 +52,7 @@
 #include "instance.h"
 #include "json.h"
 #include "log.h"
+#include "volume.h"
 
 static int64_t next_batch = 1;
 
@@ -508,6 +509,8 @@ int journal_recover(struct lxf_err *err)
 
 	/* 2. What was being made (after migrate_recover: a refresh moves the rootfs aside). */
 	ret = roll_back_creating(err);
+	if (ret == 0)
+		ret = volume_recover(err);
 	/* 3. Scratch and files that no row names. */
 	if (ret == 0)
 		ret = db_rows_by(&c.insts, "name", true, err, "SELECT name FROM instances", "");
