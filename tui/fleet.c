@@ -203,13 +203,11 @@ out:
 static int host_stats(struct tui_host *h, struct lxf_client *c, struct lxf_err *err)
 {
 	struct lxf_response resp = {0};
-	size_t running = 0;
+	size_t running;
 	int rc = 0;
 
 	pthread_mutex_lock(&h->m->lock);
-	for (size_t i = 0; i < h->m->n; i++)
-		running +=
-		    h->m->rows[i].host == h->idx && strcmp(h->m->rows[i].state, "RUNNING") == 0;
+	running = h->nrun;
 	pthread_mutex_unlock(&h->m->lock);
 	/* Nothing running: a ping, so that a host that stopped answering
 	 * shows slow now rather than at the next re-list. */

@@ -21,12 +21,13 @@
 #include "remotes.h"
 
 #define TUI_NAME_MAX 64
-/* Rows kept, whatever the servers say: a cap on what the network can make
- * us allocate (~180 bytes a row), not on the fleet (500 hosts of 200). */
-#define TUI_ROWS_MAX  100000
-#define TUI_LOG_LINES 1000
-#define TUI_LOG_WIDTH 200
-#define TUI_OPS_MAX   8
+/* Rows kept per host, whatever its server says: a cap on what one host can
+ * make us allocate (~180 bytes a row), not on the fleet, which may have as
+ * many hosts as row.host counts (UINT16_MAX). */
+#define TUI_HOST_ROWS_MAX 100000
+#define TUI_LOG_LINES     1000
+#define TUI_LOG_WIDTH     200
+#define TUI_OPS_MAX       8
 
 /* One container: fixed-size, no per-row allocation. */
 struct tui_row {
@@ -73,6 +74,8 @@ struct tui_host {
 	int64_t req_since_ms; /* a request is waiting for this host since; 0 none */
 	time_t seen;          /* its last answer (wall clock); 0 never */
 	int64_t retry_ms;     /* down: the next retry (tui_now_ms); 0 none */
+	size_t nrows;         /* its rows in the model, nrun of them running */
+	size_t nrun;
 	/* fleet.c's per-host state; the queue fields are guarded by qlock. */
 	struct tui_model *m;
 	uint16_t idx;
@@ -93,6 +96,10 @@ struct tui_model {
 	pthread_mutex_t lock;
 	struct tui_row *rows;
 	size_t n, cap;
+	/* The rows by (host, name): open addressing, each slot a row index + 1
+	 * (0 empty), at most half full; rebuilt when rows move (model.c). */
+	uint32_t *index;
+	size_t index_cap;
 	/* The hosts shown, as many as the fleet has (tui_model_add_host);
 	 * the array is fixed once the feeders start (fleet.c points into it). */
 	struct tui_host *hosts;
