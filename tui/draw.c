@@ -178,11 +178,13 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 	attroff(A_BOLD);
 	ui->hosts_y0 = y + 1;
 	for (size_t i = first; i < m->nhosts && shown < maxrows; i++, shown++) {
-		const struct tui_host *h = &m->hosts[i];
+		struct tui_host *h = &m->hosts[i];
 		char used[16], total[16], mem[40] = "-", groups[64];
 		size_t run = h->nrun, all = h->nrows;
 		bool sel = ui->mode == TUI_M_HOSTS && i == ui->host_cur;
 		int slow = host_slow_secs(h, now);
+
+		h->shown_next |= TUI_SHOWN_PANEL;
 		int st_pair = h->status == TUI_HOST_UP && !slow ? PAIR_UP
 			      : h->status == TUI_HOST_DOWN      ? PAIR_DOWN
 								: PAIR_WARN;
@@ -385,6 +387,7 @@ static void draw_table(struct tui_ui *ui, int y, int rows)
 		const struct tui_row *r = &m->rows[ui->view[vi]];
 		bool sel = vi == ui->cur && ui->mode == TUI_M_TABLE;
 
+		m->hosts[r->host].shown_next |= TUI_SHOWN_ROWS;
 		move(y + 1 + k, 0);
 		if (sel)
 			attron(A_REVERSE);
@@ -548,6 +551,45 @@ static void draw_status(struct tui_ui *ui)
 	}
 }
 
+/*
+ * What the frame shows of each host (fleet.c asks hosts off the screen
+ * less often): its panel line, a row in the table's window, or every
+ * host's rows when the sort is by CPU or memory (the order needs them
+ * all). A host that came into view is poked once the model is unlocked.
+ */
+static void hosts_shown_begin(struct tui_ui *ui)
+{
+	struct tui_model *m = ui->m;
+	unsigned all =
+	    ui->sort_col == TUI_COL_CPU || ui->sort_col == TUI_COL_MEMORY ? TUI_SHOWN_ROWS : 0;
+
+	for (size_t i = 0; i < m->nhosts; i++)
+		m->hosts[i].shown_next = all;
+}
+
+static void hosts_shown_end(struct tui_ui *ui)
+{
+	struct tui_model *m = ui->m;
+
+	for (size_t i = 0; i < m->nhosts; i++) {
+		struct tui_host *h = &m->hosts[i];
+
+		h->came_into_view = (h->shown_next & ~h->shown) != 0;
+		h->shown = h->shown_next;
+	}
+}
+
+static void hosts_shown_poke(struct tui_ui *ui)
+{
+	struct tui_model *m = ui->m;
+
+	for (size_t i = 0; i < m->nhosts; i++)
+		if (m->hosts[i].came_into_view) {
+			m->hosts[i].came_into_view = false;
+			tui_fleet_poke(m, (uint16_t)i);
+		}
+}
+
 void tui_draw(struct tui_ui *ui)
 {
 	static char help[TUI_HELP_LINES][TUI_HELP_COLS]; /* from the key table, made once */
@@ -593,9 +635,11 @@ void tui_draw(struct tui_ui *ui)
 		hrows = (LINES - 6) / 3;
 		if (hrows > (int)m->nhosts)
 			hrows = (int)m->nhosts;
+		hosts_shown_begin(ui);
 		y += draw_hosts(ui, y, hrows);
 		rows = LINES - 1 - y - 1;
 		draw_table(ui, y, rows);
+		hosts_shown_end(ui);
 		break;
 	case TUI_M_DETAILS:
 		attron(A_BOLD);
@@ -635,4 +679,6 @@ void tui_draw(struct tui_ui *ui)
 	/* After refresh(): doupdate() has written the frame to the terminal. */
 	if (tui_probe_on)
 		tui_probe_frame(begin_us, connecting == 0, nrows, m->nhosts, up, down);
+	if (ui->mode == TUI_M_TABLE || ui->mode == TUI_M_HOSTS)
+		hosts_shown_poke(ui);
 }

@@ -181,6 +181,7 @@ static int console_main(struct tui_model *m, bool readonly)
 	}
 	ui_loop(&ui, wake[0]);
 	(void)endwin();
+	tui_probe_fini(); /* the terminal is given back: a key that quit is shown */
 	rc = 0;
 out:
 	if (!tui_fleet_stop(m)) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,8 +83,15 @@ void tui_probe_init(void)
 
 void tui_probe_fini(void)
 {
+	int64_t now = tui_probe_now();
+
 	if (!tui_probe_on)
 		return;
+	/* A key that quit has no frame: it is shown by the terminal given back. */
+	for (size_t i = 0; i < probe_nkeys; i++)
+		(void)fprintf(probe_f, "key %lld %lld code=%d\n", (long long)probe_keys[i].read_us,
+			      (long long)now, probe_keys[i].ch);
+	probe_nkeys = 0;
 	(void)fprintf(probe_f, "frames %zu draw_us_max=%lld draw_us_sum=%lld keys_dropped=%zu\n",
 		      probe_frames, (long long)probe_draw_max, (long long)probe_draw_sum,
 		      probe_dropped);
@@ -117,9 +125,15 @@ void tui_probe_frame(int64_t begin_us, bool complete, size_t rows, size_t hosts,
 	if (took > probe_draw_max)
 		probe_draw_max = took;
 	if (complete && !probe_table_done) {
+		struct rusage ru = {0};
+
+		(void)getrusage(RUSAGE_SELF, &ru);
 		probe_table_done = true;
-		(void)fprintf(probe_f, "table %lld rows=%zu hosts=%zu up=%zu down=%zu\n",
-			      (long long)now, rows, hosts, up, down);
+		(void)fprintf(probe_f,
+			      "table %lld rows=%zu hosts=%zu up=%zu down=%zu cpu_us=%lld\n",
+			      (long long)now, rows, hosts, up, down,
+			      (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+				  ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 	}
 	for (size_t i = 0; i < probe_nkeys; i++)
 		(void)fprintf(probe_f, "key %lld %lld code=%d\n", (long long)probe_keys[i].read_us,

@@ -10,10 +10,12 @@
  * of CLOCK_MONOTONIC since main() started. The lines, in order:
  *
  *   start pre_main_us=N               once, first: exec to main() (10 ms ticks)
- *   table T rows=N hosts=N up=N down=N
+ *   table T rows=N hosts=N up=N down=N cpu_us=N
  *                                     once: the first frame drawn with no host
- *                                     still connecting (each listed or down)
+ *                                     still connecting (each listed or down),
+ *                                     and the CPU time used until then
  *   key READ SHOWN code=N             per key: poll() saw it, refresh() returned
+ *                                     (a key that quits: the console's exit)
  *   frames N draw_us_max=N draw_us_sum=N
  *                                     once, at exit: the frames drawn, the
  *                                     longest and the total time in tui_draw

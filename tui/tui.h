@@ -55,6 +55,9 @@ struct tui_row {
 
 enum tui_host_status { TUI_HOST_CONNECTING, TUI_HOST_UP, TUI_HOST_DOWN };
 
+#define TUI_SHOWN_ROWS  1u /* a row of it is in the table's window (or the sort needs them all) */
+#define TUI_SHOWN_PANEL 2u /* its line is in the host panel */
+
 struct tui_op {
 	char id[40];
 	char desc[40];
@@ -76,6 +79,10 @@ struct tui_host {
 	int64_t retry_ms;     /* down: the next retry (tui_now_ms); 0 none */
 	size_t nrows;         /* its rows in the model, nrun of them running */
 	size_t nrun;
+	/* TUI_SHOWN_* bits: what of it the last frame showed (draw.c); fleet.c
+	 * asks a host off the screen less often. shown_next is the UI's. */
+	unsigned shown, shown_next;
+	bool came_into_view; /* the UI's: to poke once the model is unlocked */
 	/* fleet.c's per-host state; the queue fields are guarded by qlock. */
 	struct tui_model *m;
 	uint16_t idx;
@@ -86,6 +93,7 @@ struct tui_host {
 	char queue[16][TUI_NAME_MAX]; /* instances to re-read */
 	size_t nqueue;
 	bool relist;   /* re-list the whole host */
+	bool poke;     /* it came into view: recheck what is due */
 	bool retry;    /* down: retry now (Ctrl-R) */
 	bool closed;   /* the events websocket ended */
 	bool stop;     /* the UI is quitting */
@@ -236,6 +244,8 @@ int tui_layout(const struct tui_colspec *cols, size_t n, int total, int *out);
 int tui_fleet_start(struct tui_model *m);
 bool tui_fleet_stop(struct tui_model *m);
 void tui_fleet_relist(struct tui_model *m, uint16_t host);
+/* Host came into view: its thread rechecks what is due now (fleet.c's intervals). */
+void tui_fleet_poke(struct tui_model *m, uint16_t host);
 /* Retries every down host now and re-lists the others (Ctrl-R). */
 void tui_fleet_retry(struct tui_model *m);
 
