@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe.h"
 #include "ui.h"
 
 #define MIN_COLS  80
@@ -177,21 +178,17 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 	attroff(A_BOLD);
 	ui->hosts_y0 = y + 1;
 	for (size_t i = first; i < m->nhosts && shown < maxrows; i++, shown++) {
-		const struct tui_host *h = &m->hosts[i];
+		struct tui_host *h = &m->hosts[i];
 		char used[16], total[16], mem[40] = "-", groups[64];
-		size_t run = 0, all = 0;
+		size_t run = h->nrun, all = h->nrows;
 		bool sel = ui->mode == TUI_M_HOSTS && i == ui->host_cur;
 		int slow = host_slow_secs(h, now);
+
+		h->shown_next |= TUI_SHOWN_PANEL;
 		int st_pair = h->status == TUI_HOST_UP && !slow ? PAIR_UP
 			      : h->status == TUI_HOST_DOWN      ? PAIR_DOWN
 								: PAIR_WARN;
 
-		for (size_t k = 0; k < m->n; k++) {
-			if (m->rows[k].host != i)
-				continue;
-			all++;
-			run += tui_row_running(&m->rows[k]);
-		}
 		if (h->mem_total > 0) {
 			tui_fmt_bytes(used, sizeof(used), h->mem_used);
 			tui_fmt_bytes(total, sizeof(total), h->mem_total);
@@ -390,6 +387,7 @@ static void draw_table(struct tui_ui *ui, int y, int rows)
 		const struct tui_row *r = &m->rows[ui->view[vi]];
 		bool sel = vi == ui->cur && ui->mode == TUI_M_TABLE;
 
+		m->hosts[r->host].shown_next |= TUI_SHOWN_ROWS;
 		move(y + 1 + k, 0);
 		if (sel)
 			attron(A_REVERSE);
@@ -553,13 +551,52 @@ static void draw_status(struct tui_ui *ui)
 	}
 }
 
+/*
+ * What the frame shows of each host (fleet.c asks hosts off the screen
+ * less often): its panel line, a row in the table's window, or every
+ * host's rows when the sort is by CPU or memory (the order needs them
+ * all). A host that came into view is poked once the model is unlocked.
+ */
+static void hosts_shown_begin(struct tui_ui *ui)
+{
+	struct tui_model *m = ui->m;
+	unsigned all =
+	    ui->sort_col == TUI_COL_CPU || ui->sort_col == TUI_COL_MEMORY ? TUI_SHOWN_ROWS : 0;
+
+	for (size_t i = 0; i < m->nhosts; i++)
+		m->hosts[i].shown_next = all;
+}
+
+static void hosts_shown_end(struct tui_ui *ui)
+{
+	struct tui_model *m = ui->m;
+
+	for (size_t i = 0; i < m->nhosts; i++) {
+		struct tui_host *h = &m->hosts[i];
+
+		h->came_into_view = (h->shown_next & ~h->shown) != 0;
+		h->shown = h->shown_next;
+	}
+}
+
+static void hosts_shown_poke(struct tui_ui *ui)
+{
+	struct tui_model *m = ui->m;
+
+	for (size_t i = 0; i < m->nhosts; i++)
+		if (m->hosts[i].came_into_view) {
+			m->hosts[i].came_into_view = false;
+			tui_fleet_poke(m, (uint16_t)i);
+		}
+}
+
 void tui_draw(struct tui_ui *ui)
 {
 	static char help[TUI_HELP_LINES][TUI_HELP_COLS]; /* from the key table, made once */
 	static size_t nhelp;
 	struct tui_model *m = ui->m;
-	size_t run = 0, up = 0;
-	int64_t now = tui_now_ms();
+	size_t run = 0, up = 0, down = 0, connecting = 0, nrows;
+	int64_t now = tui_now_ms(), begin_us = tui_probe_on ? tui_probe_now() : 0;
 	int y, hrows, rows;
 
 	erase();
@@ -567,6 +604,8 @@ void tui_draw(struct tui_ui *ui)
 		mvprintw(0, 0, "lxf-tui needs a terminal of at least %dx%d (this one is %dx%d)",
 			 MIN_COLS, MIN_LINES, COLS, LINES);
 		(void)refresh();
+		if (tui_probe_on)
+			tui_probe_frame(begin_us, false, 0, 0, 0, 0);
 		return;
 	}
 	pthread_mutex_lock(&m->lock);
@@ -576,6 +615,8 @@ void tui_draw(struct tui_ui *ui)
 	ui->redraw_ms = -1;
 	for (size_t i = 0; i < m->nhosts; i++) {
 		up += m->hosts[i].status == TUI_HOST_UP && !host_slow_secs(&m->hosts[i], now);
+		down += m->hosts[i].status == TUI_HOST_DOWN;
+		connecting += m->hosts[i].status == TUI_HOST_CONNECTING;
 		host_redraw_at(&m->hosts[i], now, &ui->redraw_ms);
 	}
 	attron(A_REVERSE);
@@ -594,9 +635,11 @@ void tui_draw(struct tui_ui *ui)
 		hrows = (LINES - 6) / 3;
 		if (hrows > (int)m->nhosts)
 			hrows = (int)m->nhosts;
+		hosts_shown_begin(ui);
 		y += draw_hosts(ui, y, hrows);
 		rows = LINES - 1 - y - 1;
 		draw_table(ui, y, rows);
+		hosts_shown_end(ui);
 		break;
 	case TUI_M_DETAILS:
 		attron(A_BOLD);
@@ -630,6 +673,12 @@ void tui_draw(struct tui_ui *ui)
 	if (ui->input == TUI_IN_CONFIRM)
 		draw_confirm(ui);
 	draw_status(ui);
+	nrows = m->n;
 	pthread_mutex_unlock(&m->lock);
 	(void)refresh();
+	/* After refresh(): doupdate() has written the frame to the terminal. */
+	if (tui_probe_on)
+		tui_probe_frame(begin_us, connecting == 0, nrows, m->nhosts, up, down);
+	if (ui->mode == TUI_M_TABLE || ui->mode == TUI_M_HOSTS)
+		hosts_shown_poke(ui);
 }

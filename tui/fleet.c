@@ -20,10 +20,23 @@
 #include "ws.h"
 
 #define FLEET_BACKOFF_MAX 30
-#define FLEET_PROBE_SECS  1  /* a down host is pinged this often */
-#define FLEET_RELIST_SECS 30 /* CPU/memory/addresses are not in events */
-#define FLEET_STATS_SECS  5  /* running containers' CPU and memory */
-#define FLEET_EVENT_DEPTH 32
+#define FLEET_PROBE_SECS  1 /* a down host is pinged this often */
+/*
+ * What a host gets asked while up, by what the screen shows of it
+ * (tui_host.shown, set by the UI each frame): CPU/memory/addresses are
+ * not in events, so a host in the host panel, or with rows shown and
+ * containers running, has its running containers read every 5 s (a ping
+ * when none runs, so that a hung host shows slow); a shown host is
+ * re-listed every 30 s; its resources are read only while it is in the
+ * panel. Anything else is asked every 30 and 120 s: the idle console's
+ * work grows with what it shows, not with the fleet. A host that comes
+ * into view is read at once.
+ */
+#define FLEET_STATS_SECS         5
+#define FLEET_RELIST_SECS        30
+#define FLEET_HIDDEN_STATS_SECS  30
+#define FLEET_HIDDEN_RELIST_SECS 120
+#define FLEET_EVENT_DEPTH        32
 
 static void host_status(struct tui_host *h, enum tui_host_status st, const char *reason)
 {
@@ -135,7 +148,6 @@ static int host_req(struct tui_host *h, struct lxf_client *c, const char *path,
 static int host_relist(struct tui_host *h, struct lxf_client *c, struct lxf_err *err)
 {
 	struct lxf_response resp = {0};
-	struct json_object *cpu, *mem;
 	int rc;
 
 	rc = host_req(h, c, "/1.0/instances?recursion=2", &resp, err);
@@ -144,11 +156,30 @@ static int host_relist(struct tui_host *h, struct lxf_client *c, struct lxf_err 
 	pthread_mutex_lock(&h->m->lock);
 	rc = tui_model_relist(h->m, h->idx, resp.metadata, tui_now_ms());
 	pthread_mutex_unlock(&h->m->lock);
-	if (rc != 0) {
+	if (rc != 0)
 		rc = lxf_err_set(err, LXF_EIO, "bad instance list from the server");
-		goto out;
-	}
-	/* Resources are optional (an old server, a restricted client). */
+out:
+	lxf_response_fini(&resp);
+	return rc;
+}
+
+/*
+ * The host's CPUs and memory, which only the host panel shows: read when
+ * the host is in the panel, at each re-list (due) or once it comes into
+ * it (*tried false). Optional: an old server or a restricted client has none.
+ */
+static void host_resources(struct tui_host *h, struct lxf_client *c, bool due, bool *tried)
+{
+	struct lxf_response resp = {0};
+	struct json_object *cpu, *mem;
+	bool panel;
+
+	pthread_mutex_lock(&h->m->lock);
+	panel = (h->shown & TUI_SHOWN_PANEL) != 0;
+	pthread_mutex_unlock(&h->m->lock);
+	if (!panel || (!due && *tried))
+		return;
+	*tried = true;
 	if (host_req(h, c, "/1.0/resources", &resp, NULL) == 0) {
 		cpu = lxf_json_path(resp.metadata, "cpu.total");
 		mem = lxf_json_path(resp.metadata, "memory");
@@ -159,9 +190,7 @@ static int host_relist(struct tui_host *h, struct lxf_client *c, struct lxf_err 
 		tui_model_changed(h->m);
 		pthread_mutex_unlock(&h->m->lock);
 	}
-out:
 	lxf_response_fini(&resp);
-	return rc;
 }
 
 /* Re-reads one instance and its state; gone means the row goes. */
@@ -203,13 +232,11 @@ out:
 static int host_stats(struct tui_host *h, struct lxf_client *c, struct lxf_err *err)
 {
 	struct lxf_response resp = {0};
-	size_t running = 0;
+	size_t running;
 	int rc = 0;
 
 	pthread_mutex_lock(&h->m->lock);
-	for (size_t i = 0; i < h->m->n; i++)
-		running +=
-		    h->m->rows[i].host == h->idx && strcmp(h->m->rows[i].state, "RUNNING") == 0;
+	running = h->nrun;
 	pthread_mutex_unlock(&h->m->lock);
 	/* Nothing running: a ping, so that a host that stopped answering
 	 * shows slow now rather than at the next re-list. */
@@ -237,10 +264,33 @@ static int host_ping(struct tui_host *h, struct lxf_client *c, struct lxf_err *e
 	return rc;
 }
 
-static void deadline_in(struct timespec *ts, int secs)
+static void deadline_in(struct timespec *ts, int64_t ms)
 {
+	if (ms < 0)
+		ms = 0;
 	(void)clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += secs;
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+/* When the next stats read and re-list of h fall due (tui_now_ms), by
+ * whether the screen shows it, from when each was last done. */
+static void host_due(struct tui_host *h, int64_t stats_at, int64_t relist_at, int64_t *stats_due,
+		     int64_t *relist_due)
+{
+	bool shown, busy;
+
+	pthread_mutex_lock(&h->m->lock);
+	shown = h->shown != 0;
+	/* Its line (up, slow) or the CPU of its running rows on the screen. */
+	busy = (h->shown & TUI_SHOWN_PANEL) || (shown && h->nrun > 0);
+	pthread_mutex_unlock(&h->m->lock);
+	*stats_due = stats_at + 1000 * (busy ? FLEET_STATS_SECS : FLEET_HIDDEN_STATS_SECS);
+	*relist_due = relist_at + 1000 * (shown ? FLEET_RELIST_SECS : FLEET_HIDDEN_RELIST_SECS);
 }
 
 /* One connected session; returns when it ends (err says why) or on stop. */
@@ -250,42 +300,52 @@ static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
 	struct lxf_ws_ctx *wc = NULL;
 	struct lxf_ws *ws = NULL;
 	char names[16][TUI_NAME_MAX];
-	struct timespec next, stats;
+	int64_t stats_at, relist_at;
+	bool res_tried = false;
 	int rc;
 
 	pthread_mutex_lock(&h->qlock);
 	h->closed = false;
 	h->relist = false;
 	h->retry = false;
+	h->poke = false;
 	h->nqueue = 0;
 	pthread_mutex_unlock(&h->qlock);
 	rc = lxf_remotes_client(h->m->remotes, h->rem, &c, err);
-	/* GET /1.0 first: its error ("cannot connect to ...") says more than
-	 * a websocket handshake that failed. */
-	if (rc == 0)
-		rc = host_ping(h, c, err);
 	if (rc == 0)
 		rc = lxf_ws_ctx_for_remote(h->m->remotes, h->rem, &wc, err);
 	if (rc == 0)
 		rc = lxf_ws_connect(wc, "/1.0/events?type=lifecycle,operation", &ev_ops, h, &ws,
 				    err);
+	/* A failed handshake says less than GET /1.0's error ("cannot connect
+	 * to ..."): asked only then, not at every start (a request per host). */
+	if (rc != 0 && c && wc) {
+		struct lxf_err perr = {0};
+
+		if (host_ping(h, c, &perr) != 0)
+			*err = perr;
+	}
 	if (rc == 0)
 		rc = host_relist(h, c, err);
 	if (rc != 0)
 		goto out;
 	host_status(h, TUI_HOST_UP, NULL);
 	*backoff = 1;
-	deadline_in(&next, FLEET_RELIST_SECS);
-	deadline_in(&stats, FLEET_STATS_SECS);
+	stats_at = relist_at = tui_now_ms();
 	for (;;) {
 		size_t n;
-		bool relist, timed_out = false;
-		const struct timespec *until = stats.tv_sec < next.tv_sec ? &stats : &next;
+		bool relist, stats, timed_out = false;
+		int64_t stats_due, relist_due, now;
+		struct timespec until;
 
+		host_due(h, stats_at, relist_at, &stats_due, &relist_due);
+		now = tui_now_ms();
+		deadline_in(&until, (stats_due < relist_due ? stats_due : relist_due) - now);
 		pthread_mutex_lock(&h->qlock);
-		while (!h->nqueue && !h->relist && !h->closed && !h->stop && !timed_out)
+		while (!h->nqueue && !h->relist && !h->closed && !h->stop && !h->poke &&
+		       !timed_out && now < stats_due && now < relist_due)
 			timed_out =
-			    pthread_cond_timedwait(&h->qcond, &h->qlock, until) == ETIMEDOUT;
+			    pthread_cond_timedwait(&h->qcond, &h->qlock, &until) == ETIMEDOUT;
 		if (h->stop || h->closed) {
 			rc = h->stop ? 0 : lxf_err_set(err, LXF_EUNAVAIL, "events connection lost");
 			pthread_mutex_unlock(&h->qlock);
@@ -294,18 +354,25 @@ static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
 		n = h->nqueue;
 		memcpy(names, h->queue, n * sizeof(names[0]));
 		h->nqueue = 0;
-		relist = h->relist || (timed_out && until == &next);
+		relist = h->relist;
 		h->relist = false;
+		h->poke = false;
 		pthread_mutex_unlock(&h->qlock);
+		/* Come into view (poke) or due: the deadlines by what is shown now. */
+		host_due(h, stats_at, relist_at, &stats_due, &relist_due);
+		now = tui_now_ms();
+		relist = relist || now >= relist_due;
+		stats = now >= stats_due;
 		for (size_t i = 0; i < n && rc == 0 && !relist; i++)
 			rc = host_refresh(h, c, names[i], err);
+		if (rc == 0)
+			host_resources(h, c, relist, &res_tried);
 		if (rc == 0 && relist) {
 			rc = host_relist(h, c, err);
-			deadline_in(&next, FLEET_RELIST_SECS);
-			deadline_in(&stats, FLEET_STATS_SECS);
-		} else if (rc == 0 && timed_out) {
+			stats_at = relist_at = tui_now_ms();
+		} else if (rc == 0 && stats) {
 			rc = host_stats(h, c, err);
-			deadline_in(&stats, FLEET_STATS_SECS);
+			stats_at = tui_now_ms();
 		}
 		if (rc != 0)
 			break;
@@ -339,7 +406,7 @@ static bool host_wait(struct tui_host *h, int backoff)
 		bool retry;
 		int rc;
 
-		deadline_in(&until, FLEET_PROBE_SECS);
+		deadline_in(&until, FLEET_PROBE_SECS * 1000);
 		pthread_mutex_lock(&h->qlock);
 		while (!h->stop && !h->retry &&
 		       pthread_cond_timedwait(&h->qcond, &h->qlock, &until) != ETIMEDOUT)
@@ -412,6 +479,18 @@ void tui_fleet_relist(struct tui_model *m, uint16_t host)
 	pthread_mutex_unlock(&h->qlock);
 }
 
+void tui_fleet_poke(struct tui_model *m, uint16_t host)
+{
+	struct tui_host *h = &m->hosts[host];
+
+	if (!h->started)
+		return;
+	pthread_mutex_lock(&h->qlock);
+	h->poke = true;
+	pthread_cond_signal(&h->qcond);
+	pthread_mutex_unlock(&h->qlock);
+}
+
 void tui_fleet_retry(struct tui_model *m)
 {
 	for (size_t i = 0; i < m->nhosts; i++) {
@@ -447,7 +526,7 @@ bool tui_fleet_stop(struct tui_model *m)
 		pthread_cond_signal(&h->qcond);
 		pthread_mutex_unlock(&h->qlock);
 	}
-	deadline_in(&until, 2);
+	deadline_in(&until, 2000);
 	for (size_t i = 0; i < m->nhosts; i++) {
 		struct tui_host *h = &m->hosts[i];
 

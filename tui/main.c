@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "fleet.h"
+#include "probe.h"
 #include "ui.h"
 
 static void usage(FILE *f)
@@ -80,7 +81,7 @@ static void ui_loop(struct tui_ui *ui, int wake_rd)
 	bool dirty = true, now_please = true;
 
 	while (!ui->quit) {
-		int64_t now = tui_now_ms(), wait;
+		int64_t now = tui_now_ms(), wait, read_us = 0;
 		size_t np = 2;
 		int ch;
 
@@ -98,6 +99,8 @@ static void ui_loop(struct tui_ui *ui, int wake_rd)
 			p[np++] = (struct pollfd){.fd = ui->jobs[i].fd, .events = POLLIN};
 		if (poll(p, np, (int)wait) < 0 && errno != EINTR)
 			break;
+		if (tui_probe_on && (p[0].revents & POLLIN))
+			read_us = tui_probe_now();
 		/* A timeout: a frame held back is due, or a host's line ticks. */
 		dirty = true;
 		if (p[1].revents & POLLIN) {
@@ -117,6 +120,8 @@ static void ui_loop(struct tui_ui *ui, int wake_rd)
 			break; /* the terminal is gone */
 		/* A resize arrives as KEY_RESIZE from getch (SIGWINCH wakes poll). */
 		while ((ch = getch()) != ERR && !ui->quit) {
+			if (tui_probe_on)
+				tui_probe_key(ch, read_us ? read_us : tui_probe_now());
 			tui_key(ui, ch);
 			now_please = true;
 		}
@@ -176,6 +181,7 @@ static int console_main(struct tui_model *m, bool readonly)
 	}
 	ui_loop(&ui, wake[0]);
 	(void)endwin();
+	tui_probe_fini(); /* the terminal is given back: a key that quit is shown */
 	rc = 0;
 out:
 	if (!tui_fleet_stop(m)) {
@@ -213,6 +219,7 @@ int main(int argc, char **argv)
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (argc >= 2 && strcmp(argv[1], "--cli") == 0)
 		return tui_cli_main(argc - 2, argv + 2);
+	tui_probe_init();
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -247,6 +254,7 @@ int main(int argc, char **argv)
 	}
 	rc = console_main(&m, readonly);
 out:
+	tui_probe_fini();
 	lxf_remotes_free(m.remotes);
 	tui_model_fini(&m);
 	return rc;

@@ -39,6 +39,9 @@ int tui_model_init(struct tui_model *m)
 
 void tui_model_fini(struct tui_model *m)
 {
+	free(m->index);
+	m->index = NULL;
+	m->index_cap = 0;
 	free(m->rows);
 	m->rows = NULL;
 	m->n = m->cap = 0;
@@ -208,12 +211,87 @@ static void row_rate(struct tui_row *r, const struct tui_row *old, int64_t now_m
 	r->cpu_base_ms = now_ms;
 }
 
+/* FNV-1a of the host and the name: the slot a row starts looking from. */
+static size_t index_hash(uint16_t host, const char *name)
+{
+	uint32_t h = 2166136261u ^ host;
+
+	h *= 16777619u;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		h ^= *p;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static void index_put(struct tui_model *m, size_t row)
+{
+	size_t mask = m->index_cap - 1;
+	size_t s = index_hash(m->rows[row].host, m->rows[row].name) & mask;
+
+	while (m->index[s])
+		s = (s + 1) & mask;
+	m->index[s] = (uint32_t)row + 1;
+}
+
+/*
+ * Makes the index anew for the rows there are, sized for cap of them (at
+ * least twice as many slots): after rows moved (a removal swaps the last
+ * row in) or the array grew. -1 out of memory, the old index kept.
+ */
+static int index_rebuild(struct tui_model *m, size_t cap)
+{
+	size_t icap = m->index_cap ? m->index_cap : 512;
+
+	while (icap < 2 * cap)
+		icap *= 2;
+	if (icap != m->index_cap) {
+		uint32_t *ni = malloc(icap * sizeof(*ni));
+
+		if (!ni)
+			return -1;
+		free(m->index);
+		m->index = ni;
+		m->index_cap = icap;
+	}
+	memset(m->index, 0, m->index_cap * sizeof(*m->index));
+	for (size_t i = 0; i < m->n; i++)
+		index_put(m, i);
+	return 0;
+}
+
 ssize_t tui_model_find(const struct tui_model *m, uint16_t host, const char *name)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (m->rows[i].host == host && strcmp(m->rows[i].name, name) == 0)
-			return (ssize_t)i;
+	size_t mask = m->index_cap - 1;
+
+	if (!m->index_cap)
+		return -1;
+	for (size_t s = index_hash(host, name) & mask; m->index[s]; s = (s + 1) & mask) {
+		const struct tui_row *r = &m->rows[m->index[s] - 1];
+
+		if (r->host == host && strcmp(r->name, name) == 0)
+			return (ssize_t)m->index[s] - 1;
+	}
 	return -1;
+}
+
+/* Keeps host's counts of rows and running rows as r comes (+1) or goes (-1). */
+static void host_count(struct tui_model *m, const struct tui_row *r, int dir)
+{
+	struct tui_host *h;
+
+	if (r->host >= m->nhosts)
+		return;
+	h = &m->hosts[r->host];
+	h->nrows += (size_t)dir;
+	h->nrun += tui_row_running(r) ? (size_t)dir : 0;
+}
+
+/* Row i goes: the last row moves into its slot (the index is rebuilt). */
+static void row_drop(struct tui_model *m, size_t i)
+{
+	host_count(m, &m->rows[i], -1);
+	m->rows[i] = m->rows[--m->n];
 }
 
 /* Whether b shows (and sorts) as a does. */
@@ -238,18 +316,20 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 		bool same = row_shows_same(&m->rows[i], &r);
 
 		r.marked = m->rows[i].marked;
+		host_count(m, &m->rows[i], -1);
+		host_count(m, &r, +1);
 		m->rows[i] = r;
 		if (!same)
 			tui_model_changed(m);
 		return 0;
 	}
+	if (host < m->nhosts && m->hosts[host].nrows >= TUI_HOST_ROWS_MAX)
+		return -1;
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 256;
 		struct tui_row *nr;
 
-		if (cap > TUI_ROWS_MAX)
-			cap = TUI_ROWS_MAX;
-		if (m->n >= cap)
+		if (cap > UINT32_MAX - 1 || index_rebuild(m, cap) != 0)
 			return -1;
 		nr = realloc(m->rows, cap * sizeof(*nr));
 		if (!nr)
@@ -258,6 +338,8 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 		m->cap = cap;
 	}
 	m->rows[m->n++] = r;
+	host_count(m, &r, +1);
+	index_put(m, m->n - 1);
 	tui_model_changed(m);
 	return 0;
 }
@@ -265,8 +347,11 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 void tui_model_set_stale(struct tui_model *m, uint16_t host)
 {
 	for (size_t i = 0; i < m->n; i++)
-		if (m->rows[i].host == host)
+		if (m->rows[i].host == host) {
+			host_count(m, &m->rows[i], -1);
 			m->rows[i].stale = true;
+			host_count(m, &m->rows[i], +1);
+		}
 	tui_model_changed(m);
 }
 
@@ -286,13 +371,15 @@ bool tui_model_remove(struct tui_model *m, uint16_t host, const char *name)
 
 	if (i < 0)
 		return false;
-	m->rows[i] = m->rows[--m->n];
+	row_drop(m, (size_t)i);
+	(void)index_rebuild(m, m->cap); /* same size: no allocation */
 	tui_model_changed(m);
 	return true;
 }
 
 int tui_model_relist(struct tui_model *m, uint16_t host, struct json_object *insts, int64_t now_ms)
 {
+	size_t dropped = 0;
 	int rc = 0;
 
 	if (!json_object_is_type(insts, json_type_array))
@@ -300,16 +387,23 @@ int tui_model_relist(struct tui_model *m, uint16_t host, struct json_object *ins
 	for (size_t i = 0; i < m->n; i++)
 		if (m->rows[i].host == host)
 			m->rows[i].seen = false;
+	/* Each upsert wakes the UI only for a row that shows differently: a
+	 * periodic re-list of a quiet host draws nothing. */
 	for (size_t i = 0; i < json_object_array_length(insts); i++)
 		if (tui_model_upsert(m, host, json_object_array_get_idx(insts, i), now_ms) != 0)
 			rc = -1;
 	for (size_t i = 0; i < m->n;) {
-		if (m->rows[i].host == host && !m->rows[i].seen)
-			m->rows[i] = m->rows[--m->n];
-		else
+		if (m->rows[i].host == host && !m->rows[i].seen) {
+			row_drop(m, i);
+			dropped++;
+		} else {
 			i++;
+		}
 	}
-	tui_model_changed(m);
+	if (dropped) {
+		(void)index_rebuild(m, m->cap);
+		tui_model_changed(m);
+	}
 	return rc;
 }
 

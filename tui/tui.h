@@ -21,12 +21,13 @@
 #include "remotes.h"
 
 #define TUI_NAME_MAX 64
-/* Rows kept, whatever the servers say: a cap on what the network can make
- * us allocate (~180 bytes a row), not on the fleet (500 hosts of 200). */
-#define TUI_ROWS_MAX  100000
-#define TUI_LOG_LINES 1000
-#define TUI_LOG_WIDTH 200
-#define TUI_OPS_MAX   8
+/* Rows kept per host, whatever its server says: a cap on what one host can
+ * make us allocate (~180 bytes a row), not on the fleet, which may have as
+ * many hosts as row.host counts (UINT16_MAX). */
+#define TUI_HOST_ROWS_MAX 100000
+#define TUI_LOG_LINES     1000
+#define TUI_LOG_WIDTH     200
+#define TUI_OPS_MAX       8
 
 /* One container: fixed-size, no per-row allocation. */
 struct tui_row {
@@ -54,6 +55,9 @@ struct tui_row {
 
 enum tui_host_status { TUI_HOST_CONNECTING, TUI_HOST_UP, TUI_HOST_DOWN };
 
+#define TUI_SHOWN_ROWS  1u /* a row of it is in the table's window (or the sort needs them all) */
+#define TUI_SHOWN_PANEL 2u /* its line is in the host panel */
+
 struct tui_op {
 	char id[40];
 	char desc[40];
@@ -73,6 +77,12 @@ struct tui_host {
 	int64_t req_since_ms; /* a request is waiting for this host since; 0 none */
 	time_t seen;          /* its last answer (wall clock); 0 never */
 	int64_t retry_ms;     /* down: the next retry (tui_now_ms); 0 none */
+	size_t nrows;         /* its rows in the model, nrun of them running */
+	size_t nrun;
+	/* TUI_SHOWN_* bits: what of it the last frame showed (draw.c); fleet.c
+	 * asks a host off the screen less often. shown_next is the UI's. */
+	unsigned shown, shown_next;
+	bool came_into_view; /* the UI's: to poke once the model is unlocked */
 	/* fleet.c's per-host state; the queue fields are guarded by qlock. */
 	struct tui_model *m;
 	uint16_t idx;
@@ -83,6 +93,7 @@ struct tui_host {
 	char queue[16][TUI_NAME_MAX]; /* instances to re-read */
 	size_t nqueue;
 	bool relist;   /* re-list the whole host */
+	bool poke;     /* it came into view: recheck what is due */
 	bool retry;    /* down: retry now (Ctrl-R) */
 	bool closed;   /* the events websocket ended */
 	bool stop;     /* the UI is quitting */
@@ -93,6 +104,10 @@ struct tui_model {
 	pthread_mutex_t lock;
 	struct tui_row *rows;
 	size_t n, cap;
+	/* The rows by (host, name): open addressing, each slot a row index + 1
+	 * (0 empty), at most half full; rebuilt when rows move (model.c). */
+	uint32_t *index;
+	size_t index_cap;
 	/* The hosts shown, as many as the fleet has (tui_model_add_host);
 	 * the array is fixed once the feeders start (fleet.c points into it). */
 	struct tui_host *hosts;
@@ -229,6 +244,8 @@ int tui_layout(const struct tui_colspec *cols, size_t n, int total, int *out);
 int tui_fleet_start(struct tui_model *m);
 bool tui_fleet_stop(struct tui_model *m);
 void tui_fleet_relist(struct tui_model *m, uint16_t host);
+/* Host came into view: its thread rechecks what is due now (fleet.c's intervals). */
+void tui_fleet_poke(struct tui_model *m, uint16_t host);
 /* Retries every down host now and re-lists the others (Ctrl-R). */
 void tui_fleet_retry(struct tui_model *m);
 

@@ -211,15 +211,56 @@ keys C-c
 need 10 tui_quit
 assert_eq 0 "$(cat "$LXFE_RUN/tui-rc.$NTS")" "lxf-tui's exit status after Ctrl-C"
 
-# --- the command history is kept across runs (in $LXF_CONF).
+# --- the command history is kept across runs (in $LXF_CONF); this run
+# also writes the probe (LXF_TUI_PROBE, tui/probe.h).
 tmux -L "$TS" kill-server 2>/dev/null || true
-tui_start
+probe=$LXFE_RUN/tui-probe
+TUI_ENV="LXF_TUI_PROBE=$probe" tui_start
 need 20 row_has a1 RUNNING
+need 20 screen_has "2/2 hosts up"
 keys : Up
 need 5 status_is ":version"
 keys Escape q
 need 10 tui_quit
 assert_eq 0 "$(cat "$LXFE_RUN/tui-rc.$NTS")" "lxf-tui's exit status after q"
+
+# The probe: start first, then the full table (both hosts, every row),
+# then one line per key in the order typed, each shown no sooner than
+# read, and the frames at exit; no timing is judged.
+[ -s "$probe" ] || fail "LXF_TUI_PROBE wrote nothing"
+nrows=$(lxf_run list -f csv -c n | wc -l)
+awk -v nrows="$nrows" '
+	function bad(why) { print "probe line " NR ": " why ": " $0; err = 1; exit 1 }
+	NR == 1 { if ($0 !~ /^start pre_main_us=-?[0-9]+$/) bad("not the start line"); next }
+	/^table / {
+		if (table++) bad("a second table line")
+		if ($0 !~ /^table [0-9]+ rows=[0-9]+ hosts=2 up=2 down=0 cpu_us=[0-9]+$/) bad("malformed")
+		if ($3 != "rows=" nrows) bad("not every row (" nrows ")")
+		next
+	}
+	/^key / {
+		if (!table) bad("a key before the full table")
+		if ($0 !~ /^key [0-9]+ [0-9]+ code=[0-9]+$/) bad("malformed")
+		if ($3 + 0 < $2 + 0) bad("shown before read")
+		if ($2 + 0 < last) bad("read before the key before it")
+		last = $2 + 0
+		codes = codes (codes == "" ? "" : " ") substr($4, 6)
+		next
+	}
+	/^frames / {
+		if ($0 !~ /^frames [1-9][0-9]* draw_us_max=[0-9]+ draw_us_sum=[0-9]+ keys_dropped=0$/) bad("malformed")
+		frames = NR
+		next
+	}
+	{ bad("unknown line") }
+	END {
+		if (err) exit 1
+		if (!table || frames != NR) { print "probe: no table line or frames not last"; exit 1 }
+		print codes
+	}' "$probe" >"$LXFE_RUN/probe-codes" || fail "probe: $(cat "$LXFE_RUN/probe-codes")
+$(cat "$probe")"
+# :, Up (KEY_UP), Escape, q.
+assert_eq "58 259 27 113" "$(cat "$LXFE_RUN/probe-codes")" "the keys the probe saw"
 
 if ls "$LXFE_RUN"/tui-san.* >/dev/null 2>&1; then
 	fail "sanitizer reports from lxf-tui: $(cat "$LXFE_RUN"/tui-san.*)"

@@ -484,6 +484,91 @@ static void test_wake_once(void **state)
 	tui_model_fini(&m);
 }
 
+/*
+ * The index by (host, name) over thousands of rows, through growth, a
+ * re-list that drops rows and a removal (both move rows), and the hosts'
+ * counts of rows and running rows kept with it.
+ */
+static void test_index_counts(void **state)
+{
+	struct tui_model m;
+	struct json_object *arr = json_object_new_array();
+	char name[32];
+
+	(void)state;
+	model_setup(&m);
+	for (int i = 0; i < 3000; i++) {
+		(void)snprintf(name, sizeof(name), "c%d", i);
+		add(&m, (uint16_t)(i % 2), name, i % 3 ? "Stopped" : "Running", "", 0, 0);
+	}
+	assert_int_equal(m.n, 3000);
+	assert_int_equal(m.hosts[0].nrows, 1500);
+	assert_int_equal(m.hosts[0].nrun, 500);
+	assert_int_equal(m.hosts[1].nrun, 500);
+	/* h1 keeps its rows c0, c6, c12 ... (one in three of its own). */
+	for (int i = 0; i < 3000; i += 6) {
+		(void)snprintf(name, sizeof(name), "c%d", i);
+		json_object_array_add(arr, inst(name, "Stopped", "", 0, 0));
+	}
+	assert_int_equal(tui_model_relist(&m, 0, arr, 0), 0);
+	json_object_put(arr);
+	assert_true(tui_model_remove(&m, 1, "c1"));
+	assert_int_equal(m.n, 500 + 1499);
+	assert_int_equal(m.hosts[0].nrows, 500);
+	assert_int_equal(m.hosts[0].nrun, 0); /* re-listed as stopped */
+	assert_int_equal(m.hosts[1].nrows, 1499);
+	assert_int_equal(m.hosts[1].nrun, 500);
+	for (int i = 0; i < 3000; i++) {
+		uint16_t host = (uint16_t)(i % 2);
+		ssize_t k;
+
+		(void)snprintf(name, sizeof(name), "c%d", i);
+		k = tui_model_find(&m, host, name);
+		if ((host == 0 && i % 6) || i == 1) {
+			assert_true(k < 0);
+			continue;
+		}
+		assert_true(k >= 0);
+		assert_string_equal(m.rows[k].name, name);
+		assert_int_equal(m.rows[k].host, host);
+	}
+	assert_true(tui_model_find(&m, 1, "c0") < 0); /* another host's name */
+	tui_model_set_stale(&m, 1);
+	assert_int_equal(m.hosts[1].nrows, 1499);
+	assert_int_equal(m.hosts[1].nrun, 0);
+	tui_model_fini(&m);
+}
+
+/* A periodic re-list that changes nothing shown does not wake the UI. */
+static void test_relist_quiet(void **state)
+{
+	struct tui_model m;
+	struct json_object *arr;
+	char buf[16];
+	int p[2];
+
+	(void)state;
+	model_setup(&m);
+	assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+	m.wake_wr = p[1];
+	arr = parse("[{\"name\":\"a\",\"status\":\"Stopped\"}]");
+	assert_int_equal(tui_model_relist(&m, 0, arr, 0), 0);
+	assert_int_equal(read(p[0], buf, sizeof(buf)), 1);
+	m.woken = false;
+	assert_int_equal(tui_model_relist(&m, 0, arr, 0), 0);
+	assert_int_equal(read(p[0], buf, sizeof(buf)), -1);
+	json_object_put(arr);
+	/* One row gone is news. */
+	arr = parse("[]");
+	assert_int_equal(tui_model_relist(&m, 0, arr, 0), 0);
+	assert_int_equal(read(p[0], buf, sizeof(buf)), 1);
+	assert_int_equal(m.n, 0);
+	json_object_put(arr);
+	(void)close(p[0]);
+	(void)close(p[1]);
+	tui_model_fini(&m);
+}
+
 /* A host that goes down: its rows are UNKNOWN, not running, until it is re-listed. */
 static void test_stale(void **state)
 {
@@ -528,6 +613,7 @@ int main(void)
 	    cmocka_unit_test(test_log_ring),           cmocka_unit_test(test_wake_once),
 	    cmocka_unit_test(test_row_image),          cmocka_unit_test(test_cpu_rate),
 	    cmocka_unit_test(test_row_address_as_cli), cmocka_unit_test(test_stale),
+	    cmocka_unit_test(test_index_counts),       cmocka_unit_test(test_relist_quiet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
