@@ -176,7 +176,7 @@ read -r fork_ms fork_pf < <(in_lxfd "$B/exec-floor" "$lxcpath" h1-c1 "$execs" fo
 read -r floor_ms floor_pf < <(in_lxfd "$B/exec-floor" "$lxcpath" h1-c1 "$execs" attach)
 read -r bare_ms bare_pf < <(in_lxfd "$B/exec-floor" "$lxcpath" h1-c1 "$execs" attach 0)
 
-row() { printf '| %-66s | %10s |\n' "$@"; }
+row() { printf '| %-78s | %6s |\n' "$@"; }
 echo
 echo "bench/exec-cost.sh: $execs execs of /bin/true in one busybox container, load at start $LOAD_START"
 row "CPU per exec (utime+stime)" "ms"
