@@ -258,7 +258,7 @@ static void ea_run_one(struct ea_run *run, struct ea_item *it)
 {
 	struct ea_remote *r = it->r;
 	struct lxf_response resp = {0};
-	struct json_object *fds, *result = NULL;
+	struct json_object *fds, *result = NULL, *body = NULL;
 	struct lxf_client *c = NULL;
 	struct lxf_ws_ctx *wc = NULL;
 	struct lxf_ws *out[2] = {NULL, NULL};
@@ -276,8 +276,13 @@ static void ea_run_one(struct ea_run *run, struct ea_item *it)
 	rc = ea_client_get(run, r, &c, &it->err);
 	if (rc == 0)
 		rc = lxf_cmd_path(path, sizeof(path), "instances", it->name, "/exec", &it->err);
+	/* A body of our own: json-c serializes into the object itself, and
+	 * libcurl sends from that string, so workers cannot share one (ASan
+	 * caught a double free in json-c's printbuf). */
+	if (rc == 0 && json_object_deep_copy(run->o->body, &body, NULL) != 0)
+		rc = lxf_err_set(&it->err, LXF_ENOMEM, "out of memory");
 	if (rc == 0)
-		rc = lxf_client_request(c, "POST", path, run->o->body, &resp, &it->err);
+		rc = lxf_client_request(c, "POST", path, body, &resp, &it->err);
 	if (rc && resp.http_status == 0 && (rc == -LXF_EUNAVAIL || rc == -LXF_ETIMEDOUT)) {
 		pthread_mutex_lock(&run->mu);
 		if (!r->down) {
@@ -320,6 +325,7 @@ out:
 			ea_emit_lines(&it->out[k], true);
 	if (result)
 		json_object_put(result);
+	json_object_put(body);
 	lxf_response_fini(&resp);
 	ea_client_put(run, r, c);
 }

@@ -6,9 +6,9 @@
  * "control" (window-resize, signal). The op's thread is the pump: it waits
  * up to EXEC_WS_WAIT seconds for the channels, starts the command through
  * the backend, then polls the process's fds, an eventfd the loop pokes,
- * and a pidfd for the exit. Buffers are bounded both ways: output is read
- * only while the channel's queue has room, and input pauses the websocket
- * once EXEC_IN_CAP bytes wait for the process.
+ * and lxfd-attach's socket for the exit. Buffers are bounded both ways:
+ * output is read only while the channel's queue has room, and input
+ * pauses the websocket once EXEC_IN_CAP bytes wait for the process.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +21,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
-#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -329,7 +328,7 @@ static bool is_cancelled(struct exec *x)
 }
 
 /* Pumps until the process has exited and its output is drained; returns the wait status. */
-static int pump_run(struct pump *p, int pidfd)
+static int pump_run(struct pump *p, int waitfd)
 {
 	struct exec *x = p->x;
 	bool exited = false;
@@ -343,7 +342,7 @@ static int pump_run(struct pump *p, int pidfd)
 		pf[n] = (struct pollfd){.fd = x->wake, .events = POLLIN};
 		iw = n++;
 		if (!exited) {
-			pf[n] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+			pf[n] = (struct pollfd){.fd = waitfd, .events = POLLIN};
 			ip = n++;
 		}
 		for (int i = 0; i < 2; i++) {
@@ -385,21 +384,11 @@ static int pump_run(struct pump *p, int pidfd)
 				break;
 		}
 		if (ip >= 0 && pf[ip].revents) {
-			siginfo_t si = {0};
-			int w = waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED);
-			if (w == 0 || errno != EINTR) {
-				/* Not our child (ECHILD) would leave the pidfd readable for
-				 * ever: count it as gone either way. */
-				if (w < 0)
-					status = 255;
-				else
-					status = si.si_code == CLD_EXITED ? si.si_status
-									  : 128 + si.si_status;
-				exited = true;
-				pthread_mutex_lock(&x->lock);
-				x->pidfd = -1; /* no more signals: it is gone */
-				pthread_mutex_unlock(&x->lock);
-			}
+			status = backend_exec_status(waitfd);
+			exited = true;
+			pthread_mutex_lock(&x->lock);
+			x->pidfd = -1; /* no more signals: it is gone */
+			pthread_mutex_unlock(&x->lock);
 		}
 		for (int i = 0; i < 2; i++)
 			if (io[i] >= 0 && (pf[io[i]].revents & (POLLIN | POLLHUP | POLLERR)) &&
@@ -556,7 +545,7 @@ static int exec_op(struct op *op, void *arg, struct json_object **md, struct lxf
 {
 	struct exec *x = arg;
 	struct pump p = {.x = x, .out = {-1, -1}, .in = -1};
-	int child[3] = {-1, -1, -1}, sigfd = -1, pidfd = -1, status = 0, ret;
+	int child[3] = {-1, -1, -1}, sigfd = -1, waitfd = -1, status = 0, ret;
 	struct backend_exec_opts o;
 
 	pthread_mutex_lock(&x->lock);
@@ -590,7 +579,7 @@ static int exec_op(struct op *op, void *arg, struct json_object **md, struct lxf
 	    .stderr_fd = child[2],
 	    .pty = x->interactive,
 	};
-	ret = backend_exec(x->name, &o, &sigfd, &pidfd, err);
+	ret = backend_exec(x->name, &o, &sigfd, &waitfd, err);
 	close_child(child);
 	if (ret < 0)
 		goto out;
@@ -604,11 +593,11 @@ static int exec_op(struct op *op, void *arg, struct json_object **md, struct lxf
 		if (p.out[i] >= 0)
 			p.oc[i] = conn_of(x, p.out_ch[i]);
 	lxf_debug("exec %s: %s started", x->name, x->argv[0]);
-	status = pump_run(&p, pidfd);
+	status = pump_run(&p, waitfd);
 	pthread_mutex_lock(&x->lock);
 	x->pidfd = -1;
 	pthread_mutex_unlock(&x->lock);
-	close(pidfd);
+	close(waitfd);
 	close(sigfd);
 	if (!is_cancelled(x))
 		end_streams(x, op, status);

@@ -102,15 +102,22 @@ struct backend_exec_opts {
 
 /*
  * Starts o->argv in running container name (all its namespaces, cgroup,
- * LSM) through the lxfd-attach helper; the fds become 0/1/2 of the new
- * process. *cmd_pidfd gets a pidfd on the command (to signal it),
- * *wait_pidfd one on lxfd's child whose exit status is the command's (128+N
- * when signal N killed it; 127: the program was not found): the caller
- * waits on it (waitid P_PIDFD). Both O_CLOEXEC, the caller's to close.
- * -LXF_EBUSY when the container is not running.
+ * LSM) through lxfd-attach (one server per lxfd, started at the first
+ * call); the fds become 0/1/2 of the new process. *cmd_pidfd gets a pidfd
+ * on the command (to signal it), *wait_fd an fd that turns readable when
+ * the command has ended: backend_exec_status then reads its status. Both
+ * O_CLOEXEC, the caller's to close. -LXF_EBUSY when the container is not
+ * running.
  */
-int backend_exec(const char *name, const struct backend_exec_opts *o, int *cmd_pidfd,
-		 int *wait_pidfd, struct lxf_err *err);
+int backend_exec(const char *name, const struct backend_exec_opts *o, int *cmd_pidfd, int *wait_fd,
+		 struct lxf_err *err);
+
+/*
+ * Once wait_fd (from backend_exec) is readable: the command's exit status,
+ * 128+N when signal N killed it, 127 when the program was not found, 255
+ * when its end was not seen (the helper died). Blocks until then.
+ */
+int backend_exec_status(int wait_fd);
 
 /*
  * A pty of running container name's own devpts (as /dev/pts/N inside),

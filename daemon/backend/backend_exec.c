@@ -10,8 +10,10 @@
 #include <linux/openat2.h>
 #include <lxc/attach_options.h>
 #include <lxc/lxccontainer.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +27,31 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "buf.h"
 #include "helper.h"
 
 #define CONSOLE_LOG_MAX (1024 * 1024)
+#define ATTACH_REQ_MAX  (8 * 1024 * 1024) /* attach_helper.c's REQ_MAX */
 
 /*
  * LXCPATH is DIR/containers and the log of name is DIR/logs/NAME/lxc.log:
  * backend.c keeps DIR to itself, so it is read back from the log path.
  */
+/* send(2) all of p, without SIGPIPE; -1 with errno. */
+static int send_all(int fd, const void *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p = (const char *)p + r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
 static int lxcpath_of(const char *name, char *buf, size_t n, struct lxf_err *err)
 {
 	char log[PATH_MAX];
@@ -71,34 +90,188 @@ static int ct_running(const char *name, struct lxc_container **out, struct lxf_e
 	return 0;
 }
 
-/* Moves fd to a number above the ones the helper's file actions target. */
-static int fd_high(int fd)
+/*
+ * lxfd-attach --server (attach_helper.c: why a process, why a server, the
+ * protocol), started at the first exec and again after it died: srv_fd is
+ * our end of its SOCK_SEQPACKET socket, srv_pid our unreaped child.
+ */
+static pthread_mutex_t srv_lock = PTHREAD_MUTEX_INITIALIZER;
+static int srv_fd = -1;
+static pid_t srv_pid = -1;
+
+/* srv_lock held. */
+static void server_stop(void)
 {
-	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 16);
+	if (srv_fd >= 0)
+		close(srv_fd);
+	srv_fd = -1;
+	if (srv_pid > 0) {
+		(void)kill(srv_pid, SIGKILL);
+		while (waitpid(srv_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	srv_pid = -1;
+}
+
+/* srv_lock held. */
+static int server_start(struct lxf_err *err)
+{
+	static const char *const no_env[] = {NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t sa;
+	sigset_t none;
+	char path[PATH_MAX];
+	const char *args[] = {path, "--server", NULL};
+	int sv[2] = {-1, -1}, hi = -1, ret, rc;
+
+	ret = lxfd_helper_path("lxfd-attach", path, sizeof(path), err);
+	if (ret < 0)
+		return ret;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return lxf_err_sys(err, LXF_EIO, errno, "Cannot make a socket pair");
+	/* Above fd 3, which dup2 sets. */
+	hi = fcntl(sv[1], F_DUPFD_CLOEXEC, 16);
+	if (hi < 0 || posix_spawn_file_actions_init(&fa)) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot start %s", path);
+		goto out;
+	}
+	/* A thread of lxfd may block signals: the commands must not inherit that. */
+	sigemptyset(&none);
+	if (posix_spawnattr_init(&sa)) {
+		posix_spawn_file_actions_destroy(&fa);
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) ||
+	    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0) ||
+	    posix_spawn_file_actions_adddup2(&fa, hi, 3) ||
+	    posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK) ||
+	    posix_spawnattr_setsigmask(&sa, &none))
+		rc = ENOMEM;
+	else /* posix_spawn (vfork-like) is safe from lxfd's threads, unlike a fork. */
+		rc = posix_spawn(&srv_pid, path, &fa, &sa, (char *const *)args,
+				 (char *const *)no_env);
+	posix_spawnattr_destroy(&sa);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc) {
+		srv_pid = -1;
+		ret = lxf_err_sys(err, LXF_EIO, rc, "Cannot run %s", path);
+		goto out;
+	}
+	srv_fd = sv[0];
+	sv[0] = -1;
+	ret = 0;
+out:
+	for (int i = 0; i < 2; i++)
+		if (sv[i] >= 0)
+			close(sv[i]);
+	if (hi >= 0)
+		close(hi);
+	return ret;
+}
+
+/* Hands the command's fds and ctl to the server, started or restarted as needed. */
+static int server_send(const int fds[4], struct lxf_err *err)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} u;
+	char b = 'R';
+	struct iovec iov = {.iov_base = &b, .iov_len = 1};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
+	int ret = -LXF_EIO;
+
+	pthread_mutex_lock(&srv_lock);
+	/* A second try with a new server when the old one is gone. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (srv_fd < 0 && (ret = server_start(err)) < 0)
+			break;
+		memset(&u, 0, sizeof(u));
+		m.msg_control = u.buf;
+		m.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(4 * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, 4 * sizeof(int));
+		ssize_t r;
+		do
+			r = sendmsg(srv_fd, &m, MSG_NOSIGNAL);
+		while (r < 0 && errno == EINTR);
+		if (r == 1) {
+			ret = 0;
+			break;
+		}
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot reach lxfd-attach");
+		server_stop();
+	}
+	pthread_mutex_unlock(&srv_lock);
+	return ret;
+}
+
+/* The request on ctl: six int64_t and the strings (attach_helper.c). */
+static int send_request(int ctl, const char *name, const char *lxcpath,
+			const struct backend_exec_opts *o, struct lxf_err *err)
+{
+	static const char *const no_env[] = {NULL};
+	const char *const *env = o->env ? o->env : no_env;
+	const char *head[] = {name, lxcpath, o->cwd && o->cwd[0] ? o->cwd : "/"};
+	struct lxf_buf b;
+	int64_t h[6] = {o->uid, o->gid, o->pty, 0, 0, 0};
+	int ret = 0;
+
+	lxf_buf_init(&b, ATTACH_REQ_MAX);
+	for (int i = 0; i < 3 && ret == 0; i++)
+		ret = lxf_buf_add(&b, head[i], strlen(head[i]) + 1);
+	for (size_t i = 0; o->argv[i] && ret == 0; i++, h[3]++)
+		ret = lxf_buf_add(&b, o->argv[i], strlen(o->argv[i]) + 1);
+	for (size_t i = 0; env[i] && ret == 0; i++, h[4]++)
+		ret = lxf_buf_add(&b, env[i], strlen(env[i]) + 1);
+	h[5] = (int64_t)b.len;
+	if (ret < 0) {
+		ret = ret == -LXF_ETOOBIG
+			  ? lxf_err_set(err, LXF_ETOOBIG, "Command and environment too long")
+			  : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	if (send_all(ctl, h, sizeof(h)) < 0 || send_all(ctl, b.data, b.len) < 0)
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot reach lxfd-attach");
+out:
+	lxf_buf_fini(&b);
+	return ret;
 }
 
 /*
- * Reads lxfd-attach's one-line answer on ctl: the command's pid, or an
- * error it describes. Bounded: a line longer than the buffer is an error.
+ * Reads one line of lxfd-attach's on ctl into line (size n, NUL-terminated,
+ * without its newline). Bounded: a longer line is cut.
  */
-static int attach_answer(int ctl, pid_t *pid, struct lxf_err *err)
+static void ctl_line(int ctl, char *line, size_t n)
 {
-	char line[600];
-	size_t n = 0;
-	int code = 0, off = 0;
+	size_t got = 0;
 
-	while (n < sizeof(line) - 1) {
-		ssize_t r = read(ctl, line + n, sizeof(line) - 1 - n);
+	while (got < n - 1) {
+		ssize_t r = read(ctl, line + got, n - 1 - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
-		n += (size_t)r;
-		if (memchr(line, '\n', n))
+		got += (size_t)r;
+		if (memchr(line, '\n', got))
 			break;
 	}
-	line[n] = '\0';
+	line[got] = '\0';
 	line[strcspn(line, "\n")] = '\0';
+}
+
+/* lxfd-attach's first answer: the command's pid, or the error it describes. */
+static int attach_answer(int ctl, pid_t *pid, struct lxf_err *err)
+{
+	char line[600];
+	int code = 0, off = 0;
+
+	ctl_line(ctl, line, sizeof(line));
 	if (sscanf(line, "P %d", pid) == 1 && *pid > 0)
 		return 0;
 	if (sscanf(line, "E %d %n", &code, &off) == 1 && code > 0 && code < LXF_CODE_MAX && off > 0)
@@ -106,85 +279,42 @@ static int attach_answer(int ctl, pid_t *pid, struct lxf_err *err)
 	return lxf_err_set(err, LXF_EINTERNAL, "lxfd-attach gave no answer");
 }
 
-int backend_exec(const char *name, const struct backend_exec_opts *o, int *cmd_pidfd,
-		 int *wait_pidfd, struct lxf_err *err)
+int backend_exec_status(int wait_fd)
 {
-	static const char *const no_env[] = {NULL};
-	posix_spawn_file_actions_t fa;
-	char lxcpath[PATH_MAX], path[PATH_MAX], uid[24], gid[24];
-	const char **args = NULL;
-	int sv[2] = {-1, -1}, hi[3] = {-1, -1, -1}, hctl = -1, hpidfd = -1, cfd = -1;
-	bool fa_init = false;
-	pid_t helper = -1, pid = -1;
-	size_t argc = 0;
-	int ret, rc;
+	char line[32];
+	int status = -1;
 
-	*cmd_pidfd = *wait_pidfd = -1;
+	ctl_line(wait_fd, line, sizeof(line));
+	if (sscanf(line, "X %d", &status) != 1 || status < 0 || status > 255)
+		status = 255; /* the helper died: nobody saw the command end */
+	return status;
+}
+
+int backend_exec(const char *name, const struct backend_exec_opts *o, int *cmd_pidfd, int *wait_fd,
+		 struct lxf_err *err)
+{
+	char lxcpath[PATH_MAX];
+	int sv[2] = {-1, -1}, cfd = -1;
+	pid_t pid = -1;
+	int ret;
+
+	*cmd_pidfd = *wait_fd = -1;
 	if (!o->argv || !o->argv[0] || !o->argv[0][0])
 		return lxf_err_set(err, LXF_EINVAL, "Empty command");
 	ret = lxcpath_of(name, lxcpath, sizeof(lxcpath), err);
-	if (ret == 0)
-		ret = lxfd_helper_path("lxfd-attach", path, sizeof(path), err);
 	if (ret < 0)
 		return ret;
-	while (o->argv[argc])
-		argc++;
-	args = calloc(argc + 9, sizeof(*args));
-	if (!args)
-		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-	snprintf(uid, sizeof(uid), "%ld", o->uid);
-	snprintf(gid, sizeof(gid), "%ld", o->gid);
-	args[0] = path;
-	args[1] = lxcpath;
-	args[2] = name;
-	args[3] = uid;
-	args[4] = gid;
-	args[5] = o->cwd && o->cwd[0] ? o->cwd : "/";
-	args[6] = o->pty ? "1" : "0";
-	args[7] = "--";
-	memcpy(args + 8, o->argv, argc * sizeof(*args));
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot make a socket pair");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return lxf_err_sys(err, LXF_EIO, errno, "Cannot make a socket pair");
+	ret = server_send((const int[4]){o->stdin_fd, o->stdout_fd, o->stderr_fd, sv[1]}, err);
+	if (ret < 0)
 		goto out;
-	}
-	/* The helper's fds 3-6 are set by dup2 in order: no source may be one of them. */
-	hi[0] = fd_high(o->stdin_fd);
-	hi[1] = fd_high(o->stdout_fd);
-	hi[2] = fd_high(o->stderr_fd);
-	hctl = fd_high(sv[1]);
-	if (hi[0] < 0 || hi[1] < 0 || hi[2] < 0 || hctl < 0) {
-		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot pass the command's streams");
-		goto out;
-	}
-	if (posix_spawn_file_actions_init(&fa)) {
-		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-		goto out;
-	}
-	fa_init = true;
-	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) ||
-	    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0) ||
-	    posix_spawn_file_actions_adddup2(&fa, hi[0], 3) ||
-	    posix_spawn_file_actions_adddup2(&fa, hi[1], 4) ||
-	    posix_spawn_file_actions_adddup2(&fa, hi[2], 5) ||
-	    posix_spawn_file_actions_adddup2(&fa, hctl, 6)) {
-		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-		goto out;
-	}
-	/* posix_spawn (vfork-like) is safe from lxfd's threads, unlike the
-	 * fork that liblxc's attach would make here (attach_helper.c). */
-	rc = posix_spawn(&helper, path, &fa, NULL, (char *const *)args,
-			 (char *const *)(o->env ? o->env : no_env));
-	if (rc) {
-		helper = -1;
-		ret = lxf_err_sys(err, LXF_EIO, rc, "Cannot run %s", path);
-		goto out;
-	}
+	/* Only the server's child holds ctl now: EOF when it is gone. */
 	close(sv[1]);
 	sv[1] = -1;
-	hpidfd = (int)pidfd_open(helper, 0); /* our unreaped child: no pid reuse */
-	ret = attach_answer(sv[0], &pid, err);
-	if (ret == 0 && hpidfd < 0)
-		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot watch the command");
+	ret = send_request(sv[0], name, lxcpath, o, err);
+	if (ret == 0)
+		ret = attach_answer(sv[0], &pid, err);
 	if (ret == 0) {
 		/* The helper has not reaped it yet: it waits for our byte below. */
 		cfd = (int)pidfd_open(pid, 0);
@@ -193,32 +323,18 @@ int backend_exec(const char *name, const struct backend_exec_opts *o, int *cmd_p
 			(void)kill(pid, SIGKILL); /* never left running unobserved */
 		}
 	}
-	(void)!write(sv[0], "", 1);
+	(void)!send(sv[0], "", 1, MSG_NOSIGNAL);
 	if (ret < 0)
 		goto out;
 	*cmd_pidfd = cfd;
-	*wait_pidfd = hpidfd;
-	cfd = hpidfd = -1;
-	helper = -1;
+	*wait_fd = sv[0];
+	cfd = sv[0] = -1;
 out:
-	if (helper > 0)
-		while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
-			;
-	if (fa_init)
-		posix_spawn_file_actions_destroy(&fa);
-	for (int i = 0; i < 3; i++)
-		if (hi[i] >= 0)
-			close(hi[i]);
 	for (int i = 0; i < 2; i++)
 		if (sv[i] >= 0)
 			close(sv[i]);
-	if (hctl >= 0)
-		close(hctl);
-	if (hpidfd >= 0)
-		close(hpidfd);
 	if (cfd >= 0)
 		close(cfd);
-	free(args);
 	return ret;
 }
 

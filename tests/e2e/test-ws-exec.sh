@@ -51,6 +51,18 @@ assert_eq "bar /tmp /root" "$LXFE_OUT" "environment and cwd"
 assert_exit 0 lxc exec c1 --user 1000 --group 1000 -- /bin/busybox id -u
 assert_eq 1000 "$LXFE_OUT" "uid"
 
+# The command gets its three streams and nothing else of lxfd's (the
+# helper's socket to lxfd once leaked in as fd 6); lxfd-attach's server
+# (one per lxfd, attach_helper.c) is started again once it has died.
+assert_exit 0 lxc exec c1 -- ls /proc/self/fd
+assert_eq "0 1 2 3" "$(printf '%s' "$LXFE_OUT" | tr '\n' ' ' | sed 's/ $//')" "fds of a command (3: ls's own)"
+lxfd_pid=$(cat "$(host_dir 1)/lxfd.pid")
+srv=$(pgrep -P "$lxfd_pid" -f -- 'lxfd-attach --server') || fail "no lxfd-attach server under lxfd"
+kill -9 "$srv"
+assert_exit 4 lxc exec c1 -- sh -c 'exit 4'
+srv2=$(pgrep -P "$lxfd_pid" -f -- 'lxfd-attach --server') || fail "lxfd-attach server not started again"
+[ "$srv2" != "$srv" ] || fail "the killed lxfd-attach server still answers"
+
 # Interactive: a pty with the client's size, the exit code passed on.
 out=$(printf 'stty size\nexit 7\n' |
 	timeout 30 script -qec "stty rows 30 cols 100; lxc exec -t c1 -- sh" /dev/null) && rc=0 || rc=$?
