@@ -596,9 +596,41 @@ int api_snapshot_delete(struct http_req *req, struct lxf_err *err)
 }
 
 /*
- * The instance takes the snapshot's config back, as LXD's restore does, and
- * the staged copy (rootfs.restore) replaces its rootfs: one journalled
- * change (journal.c), then the config is rendered from the row.
+ * Keys of the instance itself, not of its content, which a restore keeps:
+ * a snapshot taken while running holds volatile.last_state.power=RUNNING,
+ * and taking it back would make lxfd's next start-up start a stopped
+ * instance; the uuid is the instance's identity.
+ */
+static const char *const restore_keeps[] = {"volatile.last_state.power", "volatile.uuid", NULL};
+
+static int restore_keep_keys(const char *name, struct json_object *config, struct lxf_err *err)
+{
+	struct json_object *inst = NULL, *icfg, *v;
+	int ret = instance_row(name, &inst, err);
+
+	if (ret < 0)
+		return ret;
+	if (!json_object_is_type(config, json_type_object)) {
+		ret = lxf_err_set(err, LXF_EIO, "Snapshot of %s has no config object", name);
+		goto out;
+	}
+	icfg = json_object_object_get(inst, "config");
+	for (const char *const *k = restore_keeps; *k; k++) {
+		if (json_object_object_get_ex(icfg, *k, &v))
+			json_object_object_add(config, *k, json_object_get(v));
+		else
+			json_object_object_del(config, *k);
+	}
+out:
+	json_object_put(inst);
+	return ret;
+}
+
+/*
+ * The instance takes the snapshot's config back, as LXD's restore does
+ * (but for restore_keeps), and the staged copy (rootfs.restore) replaces
+ * its rootfs: one journalled change (journal.c), then the config is
+ * rendered from the row.
  */
 static int restore_swap(const char *name, const char *snap, struct lxf_err *err)
 {
@@ -607,6 +639,8 @@ static int restore_swap(const char *name, const char *snap, struct lxf_err *err)
 	struct journal j;
 	int ret = snap_row(name, snap, &row, err);
 
+	if (ret == 0)
+		ret = restore_keep_keys(name, json_object_object_get(row, "config"), err);
 	if (ret == 0)
 		ret = instance_expand_row(row, &ec, &ed, err);
 	if (ret < 0)

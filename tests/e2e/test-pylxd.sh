@@ -137,6 +137,9 @@ assert_not_contains "$LXFE_OUT" "p1" "lxf list after pylxd delete"
 py '
 i = mgr.create({"name": "pub", "source": {"type": "image", "alias": "busybox"}}, wait=True)
 i.snapshots.create("s0", wait=True)
+# The instance differs from s0, or the two images could be byte for byte
+# the same (made within one second) and the second publish refused.
+i.files.put("/etc/pub-marker", b"after s0\n")
 img = i.publish(wait=True)
 expect(len(img.fingerprint) == 64, "instance image fingerprint %r" % img.fingerprint)
 simg = i.snapshots.get("s0").publish(wait=True)
@@ -157,9 +160,20 @@ a = mgr.create({"name": "run1", "source": {"type": "image", "alias": "busybox"}}
 b = mgr.create({"name": "stop1", "source": {"type": "image", "alias": "busybox"}}, wait=True)
 expect(len(a.config.get("volatile.uuid", "")) == 36, "volatile.uuid: %r" % a.config)
 expect(a.config.get("volatile.uuid") != b.config.get("volatile.uuid"), "one uuid each")
+uuid = b.config.get("volatile.uuid")
 a.start(wait=True)
 b.start(wait=True)
+# A snapshot taken while running, restored once stopped: the instance keeps
+# its own power state and uuid (a restored RUNNING made the next start-up
+# of lxfd start it: test-torture found it).
+b.snapshots.create("s-run", wait=True)
 b.stop(wait=True)
+b.restore_snapshot("s-run", wait=True)
+b = mgr.get("stop1")
+expect(b.status == "Stopped", "stop1 after the restore: %s" % b.status)
+p = b.config.get("volatile.last_state.power")
+expect(p == "STOPPED", "stop1 restored from a running snapshot: volatile.last_state.power %r" % p)
+expect(b.config.get("volatile.uuid") == uuid, "stop1 uuid after the restore: %r" % b.config)
 '
 # The daemon goes away and comes back; run1 keeps running meanwhile.
 pid=$(host_lxfd_pid 1)
