@@ -91,6 +91,7 @@ static void autostart_job(void *arg)
 	(void)arg;
 	if (db_exec(&rows, NULL, &err, "SELECT * FROM instances WHERE creating = 0", "") < 0) {
 		lxf_error("Autostart: cannot list instances: %s", err.msg);
+		watch_touched_done();
 		return;
 	}
 	json_object_array_sort(rows, cmp_priority);
@@ -113,7 +114,8 @@ static void autostart_job(void *arg)
 			remove_ephemeral(name);
 			continue;
 		}
-		if (!start)
+		/* A client started or stopped it since the rows were read. */
+		if (!start || watch_touched(name))
 			continue;
 		lxf_info("Autostarting %s", name);
 		if (journal_render(name, &err) < 0 || backend_start(name, &err) < 0) {
@@ -123,6 +125,7 @@ static void autostart_job(void *arg)
 		db_exec(NULL, NULL, NULL, "UPDATE instances SET last_used_at = ? WHERE name = ?",
 			"is", (int64_t)time(NULL), name);
 	}
+	watch_touched_done();
 	json_object_put(rows);
 }
 

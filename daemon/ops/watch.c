@@ -115,10 +115,70 @@ static void note_power(const char *name, const char *power)
 		lxf_warn("Cannot record %s of %s: %s", POWER_KEY, name, err.msg);
 }
 
+/*
+ * The instances a start or stop touched since lxfd started, until the
+ * autostart job is done with them (watch_touched_done): that job works
+ * from rows read at start-up, beside the clients, so an instance a client
+ * stopped meanwhile still reads RUNNING there and would be started again
+ * after its acknowledged stop (test-torture found it).
+ */
+struct touched {
+	struct touched *next;
+	char name[];
+};
+static pthread_mutex_t touched_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct touched *touched;
+static bool touched_done;
+
+static bool touched_locked(const char *name)
+{
+	for (struct touched *t = touched; t; t = t->next)
+		if (strcmp(t->name, name) == 0)
+			return true;
+	return false;
+}
+
+static void touch(const char *name)
+{
+	size_t n = strlen(name) + 1;
+	struct touched *t;
+
+	pthread_mutex_lock(&touched_lock);
+	if (!touched_done && !touched_locked(name) && (t = malloc(sizeof(*t) + n))) {
+		memcpy(t->name, name, n);
+		t->next = touched;
+		touched = t;
+	}
+	pthread_mutex_unlock(&touched_lock);
+}
+
+bool watch_touched(const char *name)
+{
+	bool yes;
+
+	pthread_mutex_lock(&touched_lock);
+	yes = touched_locked(name);
+	pthread_mutex_unlock(&touched_lock);
+	return yes;
+}
+
+void watch_touched_done(void)
+{
+	pthread_mutex_lock(&touched_lock);
+	touched_done = true;
+	while (touched) {
+		struct touched *t = touched;
+		touched = t->next;
+		free(t);
+	}
+	pthread_mutex_unlock(&touched_lock);
+}
+
 static void on_started(const char *name)
 {
 	char uuid[37];
 
+	touch(name);
 	watch_instance(name);
 	note_power(name, "RUNNING");
 	instance_new_uuid(uuid);
@@ -127,11 +187,13 @@ static void on_started(const char *name)
 
 static void on_stopped(const char *name)
 {
+	touch(name);
 	note_power(name, "STOPPED");
 }
 
 static void on_stopping(const char *name)
 {
+	touch(name);
 	pthread_mutex_lock(&lock);
 	for (struct entry *e = entries; e; e = e->next)
 		if (strcmp(e->name, name) == 0)

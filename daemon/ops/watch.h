@@ -3,6 +3,7 @@
 #define LXFD_WATCH_H
 
 #include "err.h"
+#include <stdbool.h>
 
 /*
  * The stop watcher: one thread in epoll over a pidfd on the init of every
@@ -24,5 +25,11 @@ void watch_instance(const char *name);
 
 /* Stops the thread (daemon exit); pending entries are dropped. */
 void watch_shutdown(void);
+
+/* Whether a start or stop reached NAME since lxfd started (autostart skips
+ * it: its rows were read at start-up); watch_touched_done ends the record
+ * once the autostart job has finished. */
+bool watch_touched(const char *name);
+void watch_touched_done(void);
 
 #endif
