@@ -15,6 +15,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <linux/mount.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -118,9 +118,11 @@ long long backend_volume_usage(const char *name)
 /*
  * Hot-plug: a running container gets the volume disks its devices gain
  * and loses those they drop, as LXD does, without a restart. The mounts
- * are made in the container's mount namespace by a child process (setns
- * needs a single thread) from a detached clone of the volume's tree
- * (open_tree), so no path inside the container is resolved from the host.
+ * are made in the container's mount namespace by a short-lived thread
+ * with an fs context of its own (unshare(CLONE_FS), which setns into a
+ * mount namespace needs; lxfd never forks: see backend.c), from a detached
+ * clone of the volume's tree (open_tree), so no path inside the container
+ * is resolved from the host.
  */
 #define HOT_MAX 64
 
@@ -184,30 +186,44 @@ static int hot_mkdirs(char *path, uid_t uid, gid_t gid)
 	}
 }
 
+struct hot_job {
+	int nsfd, tree; /* tree < 0: unplug */
+	char path[PATH_MAX];
+	uid_t uid;
+	gid_t gid;
+	int ret;
+};
+
+static void *hot_thread(void *arg)
+{
+	struct hot_job *j = arg;
+
+	if (unshare(CLONE_FS) < 0 || setns(j->nsfd, CLONE_NEWNS) < 0)
+		j->ret = -errno;
+	else if (j->tree >= 0)
+		j->ret = hot_mkdirs(j->path, j->uid, j->gid) < 0 ||
+				 syscall(SYS_move_mount, j->tree, "", AT_FDCWD, j->path,
+					 MOVE_MOUNT_F_EMPTY_PATH) < 0
+			     ? -EIO
+			     : 0;
+	else
+		j->ret = umount2(j->path, MNT_DETACH) < 0 && errno != EINVAL ? -EIO : 0;
+	return NULL;
+}
+
 /* Runs one plug (tree >= 0) or unplug in the container's mount namespace. */
 static int hot_run(int nsfd, int tree, const char *path, uid_t uid, gid_t gid)
 {
-	char p[PATH_MAX];
-	int status = 0;
-	pid_t child;
+	struct hot_job j = {.nsfd = nsfd, .tree = tree, .uid = uid, .gid = gid};
+	pthread_t t;
+	int e;
 
-	snprintf(p, sizeof(p), "%s", path);
-	child = fork();
-	if (child < 0)
-		return -errno;
-	if (child == 0) {
-		if (setns(nsfd, CLONE_NEWNS) < 0)
-			_exit(1);
-		if (tree >= 0)
-			_exit(hot_mkdirs(p, uid, gid) < 0 ||
-			      syscall(SYS_move_mount, tree, "", AT_FDCWD, p,
-				      MOVE_MOUNT_F_EMPTY_PATH) < 0);
-		_exit(umount2(p, MNT_DETACH) < 0 && errno != EINVAL);
-	}
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+	snprintf(j.path, sizeof(j.path), "%s", path);
+	e = pthread_create(&t, NULL, hot_thread, &j);
+	if (e)
+		return -e;
+	pthread_join(t, NULL);
+	return j.ret;
 }
 
 static bool hot_wanted(struct json_object *devices, const char *vol, const char *path)
