@@ -932,3 +932,32 @@ if [ "${LXF_E2E_LIB_ONLY:-0}" != 1 ]; then
 	[ -t 0 ] || exec </dev/null
 	lxfe_init
 fi
+
+# lxc_client N: the real lxc client on host N's unix socket (LXD_SOCKET, and
+# LXD_CONF in the run dir), its first run's welcome on stderr out of the way.
+lxc_client() {
+	LXD_SOCKET=$(host_socket "$1")
+	LXD_CONF=$LXFE_RUN/lxc-conf
+	mkdir -p "$LXD_CONF"
+	export LXD_SOCKET LXD_CONF
+	timeout 30 lxc remote list >/dev/null 2>&1 || true
+}
+
+# lx ARGS...: the lxc client, failing the test (not hanging) past 60 s.
+lx() {
+	local rc=0
+	timeout 60 lxc "$@" || rc=$?
+	[ "$rc" != 124 ] || fail "lxc $* hung (no answer in 60 s)"
+	return "$rc"
+}
+
+# json_check PYTHON-EXPR: evaluates EXPR with d = the JSON on stdin.
+json_check() {
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+ok = eval("(" + sys.argv[1] + ")")
+if not ok:
+    sys.exit("JSON check failed: %s\n%s" % (sys.argv[1], json.dumps(d, indent=1)[:3000]))
+' "$1"
+}

@@ -24,31 +24,7 @@ command -v lxc >/dev/null || fail "the lxc client is missing (scripts/deps insta
 
 hosts_up 1
 
-LXD_SOCKET=$(host_socket 1)
-LXD_CONF=$LXFE_RUN/lxc-conf
-mkdir -p "$LXD_CONF"
-export LXD_SOCKET LXD_CONF
-# The client's first run prints a welcome on stderr: get it out of the way.
-timeout 30 lxc remote list >/dev/null 2>&1 || true
-
-# lx ARGS...: the client, failing the test (not hanging) past 60 s.
-lx() {
-	local rc=0
-	timeout 60 lxc "$@" || rc=$?
-	[ "$rc" != 124 ] || fail "lxc $* hung (no answer in 60 s)"
-	return "$rc"
-}
-
-# json_check PYTHON-EXPR: evaluates EXPR with d = the JSON on stdin.
-json_check() {
-	python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-ok = eval("(" + sys.argv[1] + ")")
-if not ok:
-    sys.exit("JSON check failed: %s\n%s" % (sys.argv[1], json.dumps(d, indent=1)[:3000]))
-' "$1"
-}
+lxc_client 1
 
 # ---------------------------------------------------------------- images
 # A streamed upload (Go sends it chunked) with an alias.

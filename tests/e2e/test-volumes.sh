@@ -35,28 +35,7 @@ command -v lxc >/dev/null || fail "the lxc client is missing (scripts/deps insta
 hosts_up 1
 hosts_import_image 1
 
-LXD_SOCKET=$(host_socket 1)
-LXD_CONF=$LXFE_RUN/lxc-conf
-mkdir -p "$LXD_CONF"
-export LXD_SOCKET LXD_CONF
-timeout 30 lxc remote list >/dev/null 2>&1 || true
-
-lx() {
-	local rc=0
-	timeout 60 lxc "$@" || rc=$?
-	[ "$rc" != 124 ] || fail "lxc $* hung (no answer in 60 s)"
-	return "$rc"
-}
-
-json_check() {
-	python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-ok = eval("(" + sys.argv[1] + ")")
-if not ok:
-    sys.exit("JSON check failed: %s\n%s" % (sys.argv[1], json.dumps(d, indent=1)[:3000]))
-' "$1"
-}
+lxc_client 1
 
 # ---------------------------------------------------------------- lxc: create, list, show
 assert_exit 0 lx storage volume list default -f json
