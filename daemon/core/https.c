@@ -172,6 +172,12 @@ static int tls_vhost(struct lxf_err *err)
 	 * conns.c closes clients not known to be trusted sooner. */
 	info.timeout_secs = 30;
 	info.keepalive_timeout = 30;
+	/* lws closes a connection holding a header table with no request after
+	 * timeout_secs_ah_idle (10 s by default): the length of conns.c's
+	 * request deadline, so an untrusted one whose handshake ended inside
+	 * adopt() (which attaches the table) went uncounted, and a trusted one
+	 * went sooner than the 30 s above. conns.c keeps the deadlines. */
+	info.timeout_secs_ah_idle = 30;
 	/* The end of each handshake: conns.c learns who is trusted (https_conn_event). */
 	info.ssl_info_event_mask = SSL_CB_HANDSHAKE_DONE;
 	vh = lws_create_vhost(hctx, &info);
