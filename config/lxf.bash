@@ -233,6 +233,10 @@ _lxf()
 		COMPREPLY=($(compgen -W "lifecycle operation logging" -- "$cur"))
 		return
 		;;
+	-s | --sort)
+		[[ $cmd == top ]] && COMPREPLY=($(compgen -W "cpu mem net disk procs name" -- "$cur"))
+		return
+		;;
 	--mode)
 		# lxf move/copy/image copy: how the daemons exchange the instance or image.
 		[[ $cmd == move || $cmd == copy || $cmd == "image copy" ]] &&
@@ -356,7 +360,7 @@ _lxf()
 		what=image
 		;;
 	image\ import | image\ list | image\ alias\ list | profile\ list | network\ list | \
-		storage\ list | operation\ list)
+		storage\ list | operation\ list | top)
 		what=remote
 		;;
 	profile\ add | profile\ remove)
@@ -397,7 +401,7 @@ _lxf()
 	elif [[ $what == remote ]]; then
 		cands=($(_lxf_remote_prefixes "$lxf"))
 		# The fleet lists and the stack export take @GROUP too.
-		[[ $cmd =~ ^(image|profile|network|storage|operation)\ list$|^export$ ]] &&
+		[[ $cmd =~ ^(image|profile|network|storage|operation)\ list$|^(export|top)$ ]] &&
 			cands+=($(_lxf_group_words "$lxf"))
 		COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
 		[[ $cmd == image\ import ]] && ((pos == 0)) && COMPREPLY=($(compgen -f -- "$cur"))
