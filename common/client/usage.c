@@ -37,13 +37,14 @@ static struct lxf_usage *usage_get(struct usage_build *b, const char *project, c
 	struct lxf_usage_set *s = b->set;
 	size_t i = b->last;
 
+	*mem = NULL;
 	if (i >= s->n || strcmp(s->v[i].name, name) != 0 || strcmp(s->v[i].project, project) != 0)
 		for (i = 0; i < s->n; i++)
 			if (strcmp(s->v[i].name, name) == 0 &&
 			    strcmp(s->v[i].project, project) == 0)
 				break;
 	if (i == s->n) {
-		if (s->n == b->cap) {
+		if (s->n == b->cap || !b->mem) {
 			size_t ncap = b->cap ? b->cap * 2 : 16;
 			struct lxf_usage *v = realloc(s->v, ncap * sizeof(*v));
 			struct usage_mem *m;
@@ -51,9 +52,14 @@ static struct lxf_usage *usage_get(struct usage_build *b, const char *project, c
 			if (!v)
 				return NULL;
 			s->v = v;
-			m = realloc(b->mem, ncap * sizeof(*m));
+			/* calloc, not realloc: the new entries are set below,
+			 * the analyzer cannot tell; zeroes it can. */
+			m = calloc(ncap, sizeof(*m));
 			if (!m)
 				return NULL;
+			if (b->mem)
+				memcpy(m, b->mem, s->n * sizeof(*m));
+			free(b->mem);
 			b->mem = m;
 			b->cap = ncap;
 		}
@@ -62,8 +68,8 @@ static struct lxf_usage *usage_get(struct usage_build *b, const char *project, c
 		s->n++;
 	}
 	b->last = i;
-	*mem = &b->mem[i];
-	return &s->v[i];
+	*mem = b->mem ? &b->mem[i] : NULL;
+	return *mem ? &s->v[i] : NULL;
 }
 
 /* Adds v to *acc, where NAN means nothing seen yet. */
@@ -106,6 +112,11 @@ static void usage_sample(struct lxf_usage *u, struct usage_mem *mem,
 		usage_add(&u->disk_write, s->value);
 	else if (strcmp(n, "procs_total") == 0)
 		u->procs = s->value;
+	/* Used memory as LXD's own /state counts it (the cgroup's usage): what
+	 * the instance has of its total that is not available; RSS when the
+	 * endpoint gives no MemAvailable. */
+	u->mem_bytes =
+	    !isnan(mem->total) && !isnan(mem->avail) ? mem->total - mem->avail : mem->rss;
 }
 
 int lxf_usage_from_metrics(const struct lxf_metrics *m, struct lxf_usage_set *out,
@@ -130,17 +141,6 @@ int lxf_usage_from_metrics(const struct lxf_metrics *m, struct lxf_usage_set *ou
 			goto out;
 		}
 		usage_sample(u, mem, s);
-	}
-	/* Used memory as LXD's own /state counts it (the cgroup's usage): what
-	 * the instance has of its total that is not available; RSS when the
-	 * endpoint gives no MemAvailable. */
-	for (size_t i = 0; i < out->n; i++) {
-		const struct usage_mem *mm = &b.mem[i];
-
-		if (!isnan(mm->total) && !isnan(mm->avail))
-			out->v[i].mem_bytes = mm->total - mm->avail;
-		else
-			out->v[i].mem_bytes = mm->rss;
 	}
 out:
 	free(b.mem);
