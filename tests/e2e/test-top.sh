@@ -8,8 +8,9 @@
 # a stopped one on h2. `lxf top --once` shows the busy one first with the
 # highest CPU%, the idle ones after it, the stopped one not at all, a
 # totals row per answering host, and names the unreachable remote (exit
-# 3, as lxf list). The JSON has stable fields; CSV and -s name sort; a bad
-# sort key or interval is a usage error. Where lxfd has no /1.0/metrics
+# 3, as lxf list). The JSON has stable fields; CSV and -s name sort; on a
+# terminal (tmux) keys sort and q quits; a bad sort key or interval is a
+# usage error. Where lxfd has no /1.0/metrics
 # yet, lxf top reads the instances' state; with it, the endpoint.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -71,6 +72,19 @@ assert_not_contains "$LXFE_OUT" "off" "a stopped container is absent"
 assert_exit 0 lxf_run top h2 --once -n 1 -f csv -s name
 assert_eq "h2,," "$(sed -n 1p <<<"$LXFE_OUT" | cut -d, -f1-2)," "csv: the host row"
 assert_contains "$(sed -n 2p <<<"$LXFE_OUT")" "h2,idle2," "csv: the instance row"
+
+# On a terminal: a live screen with the hint line, keys that sort, q quits.
+# shellcheck source-path=SCRIPTDIR source=tui.sh
+. "$(dirname "$0")/tui.sh"
+TUI=$LXFE_LXF
+tui_start top -n 1 h1 h2
+need 30 screen_has "sorted by cpu"
+need 30 screen_has "| busy "
+keys N
+need 10 screen_has "sorted by name"
+keys q
+need 10 tui_quit
+assert_eq 0 "$(cat "$LXFE_RUN/tui-rc.$NTS")" "lxf top's exit status after q"
 
 assert_exit 2 lxf_run top -s colour --once
 assert_contains "$LXFE_ERR" "bad --sort 'colour'"
