@@ -230,7 +230,12 @@ _lxf()
 		return
 		;;
 	--type)
-		COMPREPLY=($(compgen -W "lifecycle operation logging" -- "$cur"))
+		# monitor's event types; config trust add's certificate types.
+		if [[ $cmd == "config trust add" ]]; then
+			COMPREPLY=($(compgen -W "client metrics" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "lifecycle operation logging" -- "$cur"))
+		fi
 		return
 		;;
 	-s | --sort)
