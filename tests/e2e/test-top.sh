@@ -35,8 +35,20 @@ cat >>"$LXF_CONF/config.yml.add" <<EOC
 EOC
 sed -i "/^remotes:/r $LXF_CONF/config.yml.add" "$LXF_CONF/config.yml"
 
-assert_exit 3 lxf_run top --once -n 1 -f json
-assert_contains "$LXFE_ERR" "remote 'gone'" "the unreachable remote named"
+# Each --once waits for the endpoints' 8 s cache to refresh twice: the
+# three runs wait together.
+o=$LXFE_RUN/top
+lxf_run top --once -n 1 -f json >"$o-json" 2>"$o-json.err" &
+p_json=$!
+lxf_run top h1 h2: --once -n 1 >"$o-table" 2>&1 &
+p_table=$!
+lxf_run top h2 --once -n 1 -f csv -s name >"$o-csv" 2>&1 &
+p_csv=$!
+rc=0
+wait "$p_json" || rc=$?
+LXFE_OUT=$(cat "$o-json")
+assert_eq 3 "$rc" "lxf top -f json with a remote down: exit status"
+assert_contains "$(cat "$o-json.err")" "remote 'gone'" "the unreachable remote named"
 printf '%s' "$LXFE_OUT" | python3 -c '
 import json, sys
 t = json.load(sys.stdin)
@@ -60,16 +72,19 @@ assert hosts["h1"]["instances"] == 2 and hosts["h2"]["instances"] == 1, hosts
 assert hosts["h1"]["cpu_percent"] >= busy["cpu_percent"], hosts
 assert hosts["h1"]["error"] is None and "gone" in hosts["gone"]["error"], hosts
 assert hosts["gone"]["instances"] == 0 and hosts["gone"]["cpu_percent"] is None, hosts
-print("json ok, source", busy["source"])
+assert all(i["source"] == "metrics" for i in insts), insts  # the endpoint of lxfd
+print("json ok")
 ' || fail "lxf top -f json: $LXFE_OUT"
 
 # The table: hosts' totals first, then the busy container on top.
-assert_exit 0 lxf_run top h1 h2: --once -n 1
+wait "$p_table" || fail "lxf top h1 h2: --once: $(cat "$o-table")"
+LXFE_OUT=$(cat "$o-table")
 rows=$(grep '^| h' <<<"$LXFE_OUT" | tr -d ' ')
 assert_contains "$(sed -n 1p <<<"$rows")" "|h1||" "h1's totals first"
 assert_contains "$(sed -n 3p <<<"$rows")" "|h1|busy|" "the busy container first"
 assert_not_contains "$LXFE_OUT" "off" "a stopped container is absent"
-assert_exit 0 lxf_run top h2 --once -n 1 -f csv -s name
+wait "$p_csv" || fail "lxf top h2 -f csv: $(cat "$o-csv")"
+LXFE_OUT=$(cat "$o-csv")
 assert_eq "h2,," "$(sed -n 1p <<<"$LXFE_OUT" | cut -d, -f1-2)," "csv: the host row"
 assert_contains "$(sed -n 2p <<<"$LXFE_OUT")" "h2,idle2," "csv: the instance row"
 
