@@ -10,8 +10,9 @@
 # totals row per answering host, and names the unreachable remote (exit
 # 3, as lxf list). The JSON has stable fields; CSV and -s name sort; on a
 # terminal (tmux) keys sort and q quits; a bad sort key or interval is a
-# usage error. Where lxfd has no /1.0/metrics
-# yet, lxf top reads the instances' state; with it, the endpoint.
+# usage error. lxfd's /1.0/metrics is what is read (source "metrics"); the
+# fallback to the instances' state for a remote without it is unit-tested
+# (test_metrics) and was this test's path before lxfd had the endpoint.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
