@@ -31,12 +31,10 @@ static bool top_same(const struct lxf_usage_set *a, const struct lxf_usage_set *
 	return a->n == b->n && (a->n == 0 || memcmp(a->v, b->v, a->n * sizeof(*a->v)) == 0);
 }
 
-/* Takes a successful answer's set into h: rates against base when both
- * times are known, then the set becomes base. */
-static int top_take(struct lxf_top_host *h, struct lxf_usage_set *cur)
+int lxf_top_take(struct lxf_top_host *h, struct lxf_usage_set *cur)
 {
 	struct lxf_usage_rate *rates;
-	bool first = h->base_t == 0;
+	bool first = !h->seen;
 
 	if (!first && top_same(&h->base, cur)) {
 		lxf_usage_set_fini(cur); /* a cached answer: nothing new */
@@ -61,6 +59,7 @@ static int top_take(struct lxf_top_host *h, struct lxf_usage_set *cur)
 	lxf_usage_set_fini(&h->base);
 	h->base = *cur;
 	h->base_t = h->answer_t;
+	h->seen = true;
 	memset(cur, 0, sizeof(*cur));
 	return 0;
 }
@@ -101,7 +100,7 @@ static int top_batch(const struct lxf_remotes *r, struct lxf_top_host *h, size_t
 		}
 		if (h[i].rc == 0)
 			h[i].rc = lxf_usage_from_response(&reqs[i].resp, !state, &cur, &h[i].err);
-		if (h[i].rc == 0 && top_take(&h[i], &cur) != 0)
+		if (h[i].rc == 0 && lxf_top_take(&h[i], &cur) != 0)
 			rc = -LXF_ENOMEM;
 		lxf_usage_set_fini(&cur);
 		if (h[i].rc)

@@ -29,6 +29,7 @@ struct lxf_top_host {
 	bool state;                      /* scraping /state: the endpoint answered 404 */
 	bool exact;                      /* base's time is when its counters were read */
 	bool rated;                      /* rates were taken at least once */
+	bool seen;                       /* base holds an answer */
 	struct lxf_usage_set base;       /* the last distinct scrape */
 	struct lxf_usage_rate *rates;    /* one per base entry */
 	double base_t;                   /* when base was first seen (monotonic s) */
@@ -40,6 +41,15 @@ struct lxf_top_host {
 /* Scrapes every host once (at the same time) and updates its rates. note as
  * lxf_client_request_all_note's (NULL: none). Returns 0 or -LXF_ENOMEM. */
 int lxf_top_scrape(const struct lxf_remotes *r, struct lxf_top_host *h, size_t n, bool note);
+
+/*
+ * Takes a scrape's set, read at h->answer_t, into h (the step of
+ * lxf_top_scrape after a successful answer): an answer equal to the last
+ * is dropped (a cached one); else rates against the last when both times
+ * are known, and cur becomes the last (cur is left empty either way).
+ * Returns 0 or -LXF_ENOMEM (cur untouched).
+ */
+int lxf_top_take(struct lxf_top_host *h, struct lxf_usage_set *cur);
 
 /* Frees what each host holds. */
 void lxf_top_hosts_fini(struct lxf_top_host *h, size_t n);
