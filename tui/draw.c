@@ -134,6 +134,15 @@ static void host_redraw_at(const struct tui_host *h, int64_t now, int64_t *at)
 		*at = t;
 }
 
+/* Lowers *at (-1 none) to the next slot of the graphs (spark.h). */
+static void graphs_redraw_at(int64_t now, int64_t *at)
+{
+	int64_t t = (tui_series_slot(now) + 1) * TUI_SERIES_SLOT_MS;
+
+	if (*at < 0 || t < *at)
+		*at = t;
+}
+
 /* "HH:MM:SS" of t (local time), "never" for 0. */
 static void fmt_seen(char *buf, size_t len, time_t t)
 {
@@ -278,12 +287,12 @@ static const struct {
     [TUI_COL_IMAGE] = {10, 6, false},
 };
 
-/* The TREND column (CPU, the last minute): after CPU, not sortable, the
- * first dropped on a narrow terminal; cut, it shows fewer slots. */
+/* The TREND column (CPU, the last minute): after CPU, not sortable, only
+ * in the width the other columns leave (they are laid out as without it);
+ * narrower, it shows fewer slots. */
 #define COL_TREND   TUI_COL_N
 #define TREND_MIN   6
 #define TREND_W     12
-#define TREND_PRIO  7
 #define TABLE_NCOLS (TUI_COL_N + 1)
 
 #define MARK_W      2 /* the mark column before the others */
@@ -306,7 +315,8 @@ static const char *cell_text(const struct tui_ui *ui, const struct tui_row *r, i
 static void table_widths(const struct tui_ui *ui, int w[TABLE_NCOLS])
 {
 	const struct tui_model *m = ui->m;
-	struct tui_colspec spec[TABLE_NCOLS];
+	struct tui_colspec spec[TUI_COL_N];
+	int spare;
 	char buf[64];
 
 	for (int c = 0; c < TUI_COL_N; c++)
@@ -329,9 +339,8 @@ static void table_widths(const struct tui_ui *ui, int w[TABLE_NCOLS])
 		spec[c].min = table_cols[c].min && table_cols[c].min < spec[c].want
 				  ? max_i(table_cols[c].min, (int)strlen(tui_col_names[c]))
 				  : spec[c].want;
-	spec[COL_TREND] =
-	    (struct tui_colspec){.want = TREND_W, .min = TREND_MIN, .prio = TREND_PRIO};
-	(void)tui_layout(spec, TABLE_NCOLS, COLS - MARK_W, w);
+	spare = COLS - MARK_W - tui_layout(spec, TUI_COL_N, COLS - MARK_W, w) - 1;
+	w[COL_TREND] = spare < TREND_MIN ? 0 : spare > TREND_W ? TREND_W : spare;
 }
 
 /* Text from a server (an image description) as ASCII outside a UTF-8 locale:
@@ -743,6 +752,11 @@ void tui_draw(struct tui_ui *ui)
 	case TUI_M_N:
 		break;
 	}
+	/* The graphs move with time, not with news: one frame a slot shows
+	 * every host's new samples (and a down host's growing gap) at once,
+	 * where a wake-up per sample would be a frame per host. */
+	if (ui->mode == TUI_M_TABLE || ui->mode == TUI_M_HOSTS || ui->mode == TUI_M_GRAPHS)
+		graphs_redraw_at(now, &ui->redraw_ms);
 	if (ui->input == TUI_IN_CONFIRM)
 		draw_confirm(ui);
 	draw_status(ui);

@@ -81,12 +81,12 @@ int tui_model_add_host(struct tui_model *m, const struct lxf_remote *rem)
 }
 
 /* Wakes the UI loop: one byte on the self-pipe (non-blocking; a full pipe
- * already means "wake up"). A graph that moved needs a frame but not the
- * view's filter and sort again: that wake-up leaves gen alone. */
-static void model_wake(struct tui_model *m)
+ * already means "wake up"). */
+void tui_model_changed(struct tui_model *m)
 {
 	char c = 1;
 
+	m->gen++;
 	/* One byte per wake-up, not per change: a re-list of 100 rows is one. */
 	if (m->woken || m->wake_wr < 0)
 		return;
@@ -94,12 +94,6 @@ static void model_wake(struct tui_model *m)
 		m->wake_wr = -1;
 	else
 		m->woken = true;
-}
-
-void tui_model_changed(struct tui_model *m)
-{
-	m->gen++;
-	model_wake(m);
 }
 
 void tui_model_log(struct tui_model *m, const char *fmt, ...)
@@ -233,22 +227,22 @@ static int64_t per_sec(int64_t now, int64_t base, int64_t dt)
  * or slow since the last one). The base sample moves only once
  * TUI_CPU_MIN_MS have passed, so that an event's re-read right after a
  * periodic one does not give a rate over a few milliseconds; a counter
- * that went back (a restart) starts over. Returns whether a graph moved.
+ * that went back (a restart) starts over. A sample wakes no one: the
+ * screen redraws its graphs once a slot (draw.c), however many hosts answer.
  */
-static bool row_rate(struct tui_row *r, const struct tui_row *old, int64_t now_ms, bool gap)
+static void row_rate(struct tui_row *r, const struct tui_row *old, int64_t now_ms, bool gap)
 {
 	int64_t dt;
-	bool moved = false;
 
 	if (r->cpu_ns < 0)
-		return false;
+		return;
 	if (!old || old->cpu_base_ns < 0 || r->cpu_ns < old->cpu_base_ns ||
 	    now_ms < old->cpu_base_ms) {
 		r->cpu_base_ns = r->cpu_ns;
 		r->cpu_base_ms = now_ms;
 		r->rx_base = r->rx;
 		r->tx_base = r->tx;
-		return false;
+		return;
 	}
 	dt = now_ms - old->cpu_base_ms;
 	if (dt < TUI_CPU_MIN_MS) {
@@ -259,7 +253,7 @@ static bool row_rate(struct tui_row *r, const struct tui_row *old, int64_t now_m
 		r->tx_base = old->tx_base;
 		r->rx_bps = old->rx_bps;
 		r->tx_bps = old->tx_bps;
-		return false;
+		return;
 	}
 	/* ns per ms is 1e6 for one whole CPU: per mille is delta / dt / 1e3. */
 	r->cpu_pm = (int32_t)((r->cpu_ns - old->cpu_base_ns) / dt / 1000);
@@ -269,14 +263,13 @@ static bool row_rate(struct tui_row *r, const struct tui_row *old, int64_t now_m
 	r->cpu_base_ms = now_ms;
 	r->rx_base = r->rx;
 	r->tx_base = r->tx;
-	moved |= tui_series_push(&r->h_cpu, now_ms, series_val(r->cpu_pm), gap);
+	tui_series_push(&r->h_cpu, now_ms, series_val(r->cpu_pm), gap);
 	if (r->mem >= 0)
-		moved |= tui_series_push(&r->h_mem, now_ms, series_val(r->mem / 1024), gap);
+		tui_series_push(&r->h_mem, now_ms, series_val(r->mem / 1024), gap);
 	if (r->rx_bps >= 0)
-		moved |= tui_series_push(&r->h_rx, now_ms, series_val(r->rx_bps), gap);
+		tui_series_push(&r->h_rx, now_ms, series_val(r->rx_bps), gap);
 	if (r->tx_bps >= 0)
-		moved |= tui_series_push(&r->h_tx, now_ms, series_val(r->tx_bps), gap);
-	return moved;
+		tui_series_push(&r->h_tx, now_ms, series_val(r->tx_bps), gap);
 }
 
 /* Whether the host went down or slow since hist's last sample. */
@@ -387,15 +380,14 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 	if (i >= 0) {
 		const struct tui_row *old = &m->rows[i];
 		const struct tui_host *h = host < m->nhosts ? &m->hosts[host] : NULL;
-		bool same, moved;
+		bool same;
 
 		r.h_cpu = old->h_cpu;
 		r.h_mem = old->h_mem;
 		r.h_rx = old->h_rx;
 		r.h_tx = old->h_tx;
-		moved = row_rate(&r, old, now_ms, h && series_gap(h, &old->h_cpu));
-		/* The 5 s stats of a quiet fleet change nothing shown: no redraw;
-		 * a graph that moved on the screen is a frame, not a re-sort. */
+		row_rate(&r, old, now_ms, h && series_gap(h, &old->h_cpu));
+		/* The 5 s stats of a quiet fleet change nothing shown: no redraw. */
 		same = row_shows_same(old, &r);
 		r.marked = old->marked;
 		host_count(m, &m->rows[i], -1);
@@ -403,11 +395,9 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 		m->rows[i] = r;
 		if (!same)
 			tui_model_changed(m);
-		else if (moved && h && h->shown)
-			model_wake(m);
 		return 0;
 	}
-	(void)row_rate(&r, NULL, now_ms, false);
+	row_rate(&r, NULL, now_ms, false);
 	if (host < m->nhosts && m->hosts[host].nrows >= TUI_HOST_ROWS_MAX)
 		return -1;
 	if (m->n == m->cap) {
@@ -511,7 +501,7 @@ void tui_model_host_sample(struct tui_model *m, uint16_t host, int64_t now_ms)
 {
 	struct tui_host *h;
 	int64_t cpu = 0, mem = 0;
-	bool moved, gap;
+	bool gap;
 
 	if (host >= m->nhosts)
 		return;
@@ -525,10 +515,8 @@ void tui_model_host_sample(struct tui_model *m, uint16_t host, int64_t now_ms)
 		mem += r->mem > 0 ? r->mem / 1024 : 0;
 	}
 	gap = series_gap(h, &h->h_cpu);
-	moved = tui_series_push(&h->h_cpu, now_ms, series_val(cpu), gap);
-	moved |= tui_series_push(&h->h_mem, now_ms, series_val(mem), gap);
-	if (moved && (h->shown & TUI_SHOWN_PANEL))
-		model_wake(m);
+	tui_series_push(&h->h_cpu, now_ms, series_val(cpu), gap);
+	tui_series_push(&h->h_mem, now_ms, series_val(mem), gap);
 }
 
 int64_t tui_host_graph_end(const struct tui_host *h, int64_t now_ms)

@@ -20,40 +20,23 @@ int64_t tui_series_slot(int64_t now_ms)
 void tui_series_init(struct tui_series *h)
 {
 	h->last = -1;
-	h->flat = 0;
 	h->head = 0;
 	for (size_t i = 0; i < TUI_SERIES_SLOTS; i++)
 		h->v[i] = TUI_SERIES_GAP;
 }
 
-/* The samples in a row, newest first, equal to the newest. */
-static uint32_t series_flat(const struct tui_series *h)
-{
-	uint32_t n = 0, v = h->v[h->head];
-
-	while (v != TUI_SERIES_GAP && n < TUI_SERIES_SLOTS &&
-	       h->v[(h->head + TUI_SERIES_SLOTS - n) % TUI_SERIES_SLOTS] == v)
-		n++;
-	return n;
-}
-
-bool tui_series_push(struct tui_series *h, int64_t now_ms, uint32_t v, bool gap)
+void tui_series_push(struct tui_series *h, int64_t now_ms, uint32_t v, bool gap)
 {
 	int64_t slot = tui_series_slot(now_ms), k;
-	bool changed;
 
 	if (v == TUI_SERIES_GAP)
 		v--; /* the largest value, not a gap */
 	if (h->last >= 0 && slot <= h->last) {
 		/* The same slot (an event's re-read): the newest sample wins. */
-		if (h->v[h->head] == v)
-			return false;
 		h->v[h->head] = v;
-		h->flat = series_flat(h);
-		return true;
+		return;
 	}
 	k = h->last < 0 ? 1 : slot - h->last;
-	changed = !(h->flat >= TUI_SERIES_SLOTS && h->v[h->head] == v && (k == 1 || !gap));
 	if (k > TUI_SERIES_SLOTS)
 		k = TUI_SERIES_SLOTS;
 	for (int64_t i = 1; i <= k; i++) {
@@ -61,8 +44,6 @@ bool tui_series_push(struct tui_series *h, int64_t now_ms, uint32_t v, bool gap)
 		h->v[h->head] = i == k || !gap ? v : TUI_SERIES_GAP;
 	}
 	h->last = slot;
-	h->flat = series_flat(h);
-	return changed;
 }
 
 uint32_t tui_series_at(const struct tui_series *h, int64_t end, size_t back)

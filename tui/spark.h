@@ -21,9 +21,8 @@
 #define TUI_SERIES_GAP     UINT32_MAX
 
 struct tui_series {
-	int64_t last;  /* the slot (ms / TUI_SERIES_SLOT_MS) of the newest sample; -1 none */
-	uint32_t flat; /* samples in a row equal to the newest (a flat window needs no redraw) */
-	uint8_t head;  /* v[head] is slot last's */
+	int64_t last; /* the slot (ms / TUI_SERIES_SLOT_MS) of the newest sample; -1 none */
+	uint8_t head; /* v[head] is slot last's */
 	uint32_t v[TUI_SERIES_SLOTS];
 };
 
@@ -35,10 +34,9 @@ void tui_series_init(struct tui_series *h);
  * replaces it). The slots skipped since the last sample get v too (a rate
  * over a longer interval holds for each of its slots: a host polled every
  * 30 s) unless gap, when they stay gaps (the host was down or slow
- * meanwhile). Returns whether the graph changed: false when v extends a
- * window that was all v already.
+ * meanwhile).
  */
-bool tui_series_push(struct tui_series *h, int64_t now_ms, uint32_t v, bool gap);
+void tui_series_push(struct tui_series *h, int64_t now_ms, uint32_t v, bool gap);
 /* The value back slots before slot end (0: end's own); TUI_SERIES_GAP when none was recorded. */
 uint32_t tui_series_at(const struct tui_series *h, int64_t end, size_t back);
 /* The largest value of the n slots up to end, gaps left out; 0 for none. */
