@@ -379,14 +379,13 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 	i = tui_model_find(m, host, r.name);
 	if (i >= 0) {
 		const struct tui_row *old = &m->rows[i];
-		const struct tui_host *h = host < m->nhosts ? &m->hosts[host] : NULL;
-		bool same;
+		bool same, gap = host < m->nhosts && series_gap(&m->hosts[host], &old->h_cpu);
 
 		r.h_cpu = old->h_cpu;
 		r.h_mem = old->h_mem;
 		r.h_rx = old->h_rx;
 		r.h_tx = old->h_tx;
-		row_rate(&r, old, now_ms, h && series_gap(h, &old->h_cpu));
+		row_rate(&r, old, now_ms, gap);
 		/* The 5 s stats of a quiet fleet change nothing shown: no redraw. */
 		same = row_shows_same(old, &r);
 		r.marked = old->marked;
