@@ -47,6 +47,15 @@ static attr_t pair(const struct tui_ui *ui, int p)
 	return ui->color ? (attr_t)COLOR_PAIR(p) : A_NORMAL;
 }
 
+unsigned tui_heat_attr(const struct tui_ui *ui, int heat)
+{
+	static const int heat_pair[] = {PAIR_UP, PAIR_WARN, PAIR_DOWN};
+
+	if (heat < 0 || heat > 2)
+		return A_NORMAL;
+	return (unsigned)pair(ui, heat_pair[heat]);
+}
+
 void tui_view_rebuild(struct tui_ui *ui)
 {
 	struct tui_model *m = ui->m;
@@ -125,6 +134,15 @@ static void host_redraw_at(const struct tui_host *h, int64_t now, int64_t *at)
 		*at = t;
 }
 
+/* Lowers *at (-1 none) to the next slot of the graphs (spark.h). */
+static void graphs_redraw_at(int64_t now, int64_t *at)
+{
+	int64_t t = (tui_series_slot(now) + 1) * TUI_SERIES_SLOT_MS;
+
+	if (*at < 0 || t < *at)
+		*at = t;
+}
+
 /* "HH:MM:SS" of t (local time), "never" for 0. */
 static void fmt_seen(char *buf, size_t len, time_t t)
 {
@@ -162,19 +180,51 @@ static const char *host_groups(const struct tui_model *m, const struct tui_host 
 	return buf;
 }
 
+/*
+ * The host panel's graphs, after STATUS: its containers' CPU (scaled to
+ * its CPUs) and memory (to its memory), each w columns, on a terminal of
+ * HOST_SPARK_COLS or more (80 columns keep the panel as it was).
+ */
+#define HOST_SPARK_COLS 100
+#define HOST_SPARK_MAX  16
+
+static int host_spark_w(void)
+{
+	int w = (COLS - HOST_SPARK_COLS) / 2 + 8;
+
+	return COLS < HOST_SPARK_COLS ? 0 : w > HOST_SPARK_MAX ? HOST_SPARK_MAX : w;
+}
+
+static void draw_host_sparks(const struct tui_ui *ui, const struct tui_host *h, int w, int64_t now)
+{
+	int64_t end = tui_host_graph_end(h, now);
+	uint32_t cpu = h->ncpu > 0 ? (uint32_t)h->ncpu * 1000 : 1000;
+	uint32_t mem = h->mem_total > 0 ? (uint32_t)(h->mem_total / 1024) : 0;
+	uint32_t cmax = tui_series_max(&h->h_cpu, end, (size_t)w);
+
+	if (!mem)
+		mem = tui_series_max(&h->h_mem, end, (size_t)w);
+	printw(" ");
+	tui_draw_spark(ui, &h->h_cpu, end, w, cmax > cpu ? cmax : cpu);
+	printw(" ");
+	tui_draw_spark(ui, &h->h_mem, end, w, mem);
+}
+
 static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 {
 	struct tui_model *m = ui->m;
 	static const char *const st_name[] = {"connecting", "up", "down"};
 	int64_t now = tui_now_ms();
-	int shown = 0;
+	int shown = 0, sw = host_spark_w();
 	size_t first = 0;
 
 	if (ui->host_cur >= (size_t)maxrows)
 		first = ui->host_cur - (size_t)maxrows + 1;
 	attron(A_BOLD);
-	mvprintw(y, 0, "%-2s%-12s %-11s %11s %5s %-19s %-3s  %s", "", "HOST", "STATUS", "RUN/TOTAL",
-		 "CPUS", "MEMORY", "OPS", "GROUPS");
+	mvprintw(y, 0, "%-2s%-12s %-11s", "", "HOST", "STATUS");
+	if (sw)
+		printw(" %-*s %-*s", sw, "CPU", sw, "MEM");
+	printw(" %11s %5s %-19s %-3s  %s", "RUN/TOTAL", "CPUS", "MEMORY", "OPS", "GROUPS");
 	attroff(A_BOLD);
 	ui->hosts_y0 = y + 1;
 	for (size_t i = first; i < m->nhosts && shown < maxrows; i++, shown++) {
@@ -205,6 +255,8 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 		attron(pair(ui, st_pair));
 		printw("%-11s", slow ? "slow" : st_name[h->status]);
 		attroff(pair(ui, st_pair));
+		if (sw)
+			draw_host_sparks(ui, h, sw, now);
 		if (h->status == TUI_HOST_DOWN)
 			draw_down(ui, h, now);
 		else if (slow)
@@ -235,9 +287,17 @@ static const struct {
     [TUI_COL_IMAGE] = {10, 6, false},
 };
 
-#define MARK_W 2 /* the mark column before the others */
-#define CPU_W  6 /* "100.0%" */
-#define MEM_W  9 /* "1023.9MiB" */
+/* The TREND column (CPU, the last minute): after CPU, not sortable, only
+ * in the width the other columns leave (they are laid out as without it);
+ * narrower, it shows fewer slots. */
+#define COL_TREND   TUI_COL_N
+#define TREND_MIN   6
+#define TREND_W     12
+#define TABLE_NCOLS (TUI_COL_N + 1)
+
+#define MARK_W      2 /* the mark column before the others */
+#define CPU_W       6 /* "100.0%" */
+#define MEM_W       9 /* "1023.9MiB" */
 
 static int max_i(int a, int b)
 {
@@ -252,10 +312,11 @@ static const char *cell_text(const struct tui_ui *ui, const struct tui_row *r, i
  * widest value (all the view's rows, so that scrolling does not move the
  * columns), cut and dropped by priority to fit the terminal.
  */
-static void table_widths(const struct tui_ui *ui, int w[TUI_COL_N])
+static void table_widths(const struct tui_ui *ui, int w[TABLE_NCOLS])
 {
 	const struct tui_model *m = ui->m;
 	struct tui_colspec spec[TUI_COL_N];
+	int spare;
 	char buf[64];
 
 	for (int c = 0; c < TUI_COL_N; c++)
@@ -278,7 +339,8 @@ static void table_widths(const struct tui_ui *ui, int w[TUI_COL_N])
 		spec[c].min = table_cols[c].min && table_cols[c].min < spec[c].want
 				  ? max_i(table_cols[c].min, (int)strlen(tui_col_names[c]))
 				  : spec[c].want;
-	(void)tui_layout(spec, TUI_COL_N, COLS - MARK_W, w);
+	spare = COLS - MARK_W - tui_layout(spec, TUI_COL_N, COLS - MARK_W, w) - 1;
+	w[COL_TREND] = spare < TREND_MIN ? 0 : spare > TREND_W ? TREND_W : spare;
 }
 
 /* Text from a server (an image description) as ASCII outside a UTF-8 locale:
@@ -360,10 +422,21 @@ static void draw_cell(const struct tui_ui *ui, int c, int w, const char *text)
 		printw(" ");
 }
 
+/* r's CPU over the last w slots, scaled to one CPU (or its peak, if more). */
+static void draw_trend(const struct tui_ui *ui, const struct tui_row *r, int w, int64_t now)
+{
+	int64_t end = tui_host_graph_end(&ui->m->hosts[r->host], now);
+	uint32_t max = tui_series_max(&r->h_cpu, end, (size_t)w);
+
+	tui_draw_spark(ui, &r->h_cpu, end, w, max > 1000 ? max : 1000);
+	printw(" ");
+}
+
 static void draw_table(struct tui_ui *ui, int y, int rows)
 {
 	struct tui_model *m = ui->m;
-	int w[TUI_COL_N];
+	int w[TABLE_NCOLS];
+	int64_t now = tui_now_ms();
 
 	table_widths(ui, w);
 	attron(A_BOLD);
@@ -371,6 +444,8 @@ static void draw_table(struct tui_ui *ui, int y, int rows)
 	for (int c = 0; c < TUI_COL_N; c++) {
 		ui->col_x[c] = getcurx(stdscr); /* a click on the header sorts (keys-mouse.c) */
 		draw_cell(ui, c, w[c], tui_col_names[c]);
+		if (c == TUI_COL_CPU && w[COL_TREND] > 0)
+			printw("%-*s ", w[COL_TREND], "TREND");
 	}
 	attroff(A_BOLD);
 	ui->table_y0 = y + 1;
@@ -399,6 +474,8 @@ static void draw_table(struct tui_ui *ui, int y, int rows)
 			attron(a);
 			draw_cell(ui, c, w[c], cell_text(ui, r, c, buf, sizeof(buf)));
 			attroff(a);
+			if (c == TUI_COL_CPU && w[COL_TREND] > 0)
+				draw_trend(ui, r, w[COL_TREND], now);
 		}
 		if (sel)
 			attroff(A_REVERSE);
@@ -667,9 +744,19 @@ void tui_draw(struct tui_ui *ui)
 	case TUI_M_SNAPS:
 		tui_pick_draw(ui, y, LINES - 3);
 		break;
+	case TUI_M_GRAPHS:
+		hosts_shown_begin(ui);
+		tui_draw_graphs(ui, y, LINES - 3);
+		hosts_shown_end(ui);
+		break;
 	case TUI_M_N:
 		break;
 	}
+	/* The graphs move with time, not with news: one frame a slot shows
+	 * every host's new samples (and a down host's growing gap) at once,
+	 * where a wake-up per sample would be a frame per host. */
+	if (ui->mode == TUI_M_TABLE || ui->mode == TUI_M_HOSTS || ui->mode == TUI_M_GRAPHS)
+		graphs_redraw_at(now, &ui->redraw_ms);
 	if (ui->input == TUI_IN_CONFIRM)
 		draw_confirm(ui);
 	draw_status(ui);
@@ -679,6 +766,6 @@ void tui_draw(struct tui_ui *ui)
 	/* After refresh(): doupdate() has written the frame to the terminal. */
 	if (tui_probe_on)
 		tui_probe_frame(begin_us, connecting == 0, nrows, m->nhosts, up, down);
-	if (ui->mode == TUI_M_TABLE || ui->mode == TUI_M_HOSTS)
+	if (ui->mode == TUI_M_TABLE || ui->mode == TUI_M_HOSTS || ui->mode == TUI_M_GRAPHS)
 		hosts_shown_poke(ui);
 }

@@ -54,6 +54,7 @@ static void host_status(struct tui_host *h, enum tui_host_status st, const char 
 		if (!h->was_down)
 			tui_model_set_stale(h->m, h->idx);
 		h->was_down = true;
+		h->gap_ms = tui_now_ms(); /* its graphs: a gap, not a flat line */
 	} else if (st == TUI_HOST_UP)
 		h->was_down = false;
 	h->status = st;
@@ -135,9 +136,12 @@ static int host_req(struct tui_host *h, struct lxf_client *c, const char *path,
 	pthread_mutex_unlock(&h->m->lock);
 	rc = lxf_client_request(c, "GET", path, NULL, resp, err);
 	pthread_mutex_lock(&h->m->lock);
-	/* A slow host shown as such is news again once it answers. */
-	if (tui_now_ms() - h->req_since_ms >= TUI_SLOW_MS)
+	/* A slow host shown as such is news again once it answers; its
+	 * graphs keep the slots it did not answer in as a gap. */
+	if (tui_now_ms() - h->req_since_ms >= TUI_SLOW_MS) {
+		h->gap_ms = tui_now_ms();
 		tui_model_changed(h->m);
+	}
 	h->req_since_ms = 0;
 	if (rc == 0)
 		h->seen = time(NULL);
@@ -155,6 +159,7 @@ static int host_relist(struct tui_host *h, struct lxf_client *c, struct lxf_err 
 		goto out;
 	pthread_mutex_lock(&h->m->lock);
 	rc = tui_model_relist(h->m, h->idx, resp.metadata, tui_now_ms());
+	tui_model_host_sample(h->m, h->idx, tui_now_ms());
 	pthread_mutex_unlock(&h->m->lock);
 	if (rc != 0)
 		rc = lxf_err_set(err, LXF_EIO, "bad instance list from the server");
@@ -242,6 +247,11 @@ static int host_stats(struct tui_host *h, struct lxf_client *c, struct lxf_err *
 	 * shows slow now rather than at the next re-list. */
 	if (running == 0) {
 		rc = host_req(h, c, "/1.0", &resp, err);
+		if (rc == 0) {
+			pthread_mutex_lock(&h->m->lock);
+			tui_model_host_sample(h->m, h->idx, tui_now_ms());
+			pthread_mutex_unlock(&h->m->lock);
+		}
 		goto out;
 	}
 	rc = host_req(h, c, "/1.0/instances?recursion=2&filter=status%20eq%20Running", &resp, err);
@@ -249,6 +259,7 @@ static int host_stats(struct tui_host *h, struct lxf_client *c, struct lxf_err *
 		goto out;
 	pthread_mutex_lock(&h->m->lock);
 	tui_model_refresh(h->m, h->idx, resp.metadata, tui_now_ms());
+	tui_model_host_sample(h->m, h->idx, tui_now_ms());
 	pthread_mutex_unlock(&h->m->lock);
 out:
 	lxf_response_fini(&resp);

@@ -145,6 +145,17 @@ static void key_sort_invert(struct tui_ui *ui, const struct tui_key *k)
 	ui->view_dirty = true;
 }
 
+/* o: the graphs of the cursor's container (ctop's single-container view). */
+static void key_graphs(struct tui_ui *ui, const struct tui_key *k)
+{
+	(void)k;
+	if (ui->nview == 0) {
+		tui_say(ui, "no container to graph");
+		return;
+	}
+	ui->mode = TUI_M_GRAPHS;
+}
+
 static void key_hosts(struct tui_ui *ui, const struct tui_key *k)
 {
 	(void)k;
@@ -277,6 +288,7 @@ static void key_log_follow(struct tui_ui *ui, const struct tui_key *k)
 #define PICK     TUI_KM(TUI_M_PICK)
 #define SNAPS    TUI_KM(TUI_M_SNAPS)
 #define LISTS    (PICK | SNAPS)
+#define GRAPHS   TUI_KM(TUI_M_GRAPHS)
 #define ALL      TUI_KM_ALL
 #define NAV      TUI_KS_NAV
 #define ACT      TUI_KS_ACTIONS
@@ -292,6 +304,7 @@ static void key_log_follow(struct tui_ui *ui, const struct tui_key *k)
 #define H_SPAGE  "PgUp/PgDn", "scroll a page"
 #define H_CHOOSE "Up/Down j/k", "choose"
 #define H_RANGE  "V Ctrl-Space", "mark up to the cursor"
+#define H_NEXT   "Up/Down j/k", "the previous / next container"
 
 /* In help order: the rows of the table mode, then those of the other views. */
 const struct tui_key tui_keys[] = {
@@ -313,6 +326,7 @@ const struct tui_key tui_keys[] = {
     {'l', TABLE | DETAILS, NULL, false, false, tui_key_inst_log, NAV, "l",
      "the container's console log", "log"},
     {'L', ALL, NULL, false, false, key_log, NAV, "L", "the fleet's event log", NULL},
+    {'o', TABLE, NULL, false, false, key_graphs, NAV, "o", "CPU, memory, network graphs", "graphs"},
     {'h', TABLE, NULL, false, false, key_hosts, NAV, "h",
      "host panel (Up/Down to choose a host, Esc back)", NULL},
     {'/', TABLE, NULL, false, false, key_filter, NAV, "/",
@@ -377,6 +391,10 @@ const struct tui_key tui_keys[] = {
      "restore the snapshot (confirm)", "restore"},
     {'D', SNAPS, "delete", true, true, tui_key_snap_delete, ACT, "D",
      "delete the snapshot (confirm)", "delete"},
+    {KEY_UP, GRAPHS, NULL, false, false, key_up, NAV, H_NEXT, "container"},
+    {'k', GRAPHS, NULL, false, false, key_up, NAV, H_NEXT, "container"},
+    {KEY_DOWN, GRAPHS, NULL, false, false, key_down, NAV, H_NEXT, "container"},
+    {'j', GRAPHS, NULL, false, false, key_down, NAV, H_NEXT, "container"},
     {KEY_UP, LISTS, NULL, false, false, tui_key_pick_up, NAV, H_CHOOSE, "choose"},
     {'k', LISTS, NULL, false, false, tui_key_pick_up, NAV, H_CHOOSE, "choose"},
     {KEY_DOWN, LISTS, NULL, false, false, tui_key_pick_down, NAV, H_CHOOSE, "choose"},
@@ -389,13 +407,14 @@ const size_t tui_nkeys = sizeof(tui_keys) / sizeof(tui_keys[0]);
 
 /* Each view's hint line; "\033q" is Esc and q (both back). */
 const char *const tui_hint_groups[TUI_M_N][TUI_HINT_GROUPS] = {
-    [TUI_M_TABLE] = {"?", "/", ":", "\r", "l", " ", "STR", "q"},
+    [TUI_M_TABLE] = {"?", "/", ":", "\r", "o", "l", " ", "STR", "q"},
     [TUI_M_HOSTS] = {"j", "\r", "@", "\033q"},
     [TUI_M_DETAILS] = {"j", "s", "N", "l", "\033q", "?"},
     [TUI_M_LOG] = {"j", "G", "\033q", "?"},
     [TUI_M_HELP] = {"\033q"},
     [TUI_M_PICK] = {"j", "\r", "\033q"},
     [TUI_M_SNAPS] = {"j", "N", "r", "D", "\033q"},
+    [TUI_M_GRAPHS] = {"j", "\033q", "?"},
 };
 
 const struct tui_key *tui_key_find(enum tui_mode mode, int ch)

@@ -26,13 +26,14 @@
 
 static void usage(FILE *f)
 {
-	(void)fprintf(f, "Usage: lxf-tui [--readonly] [REMOTE...]\n"
+	(void)fprintf(f, "Usage: lxf-tui [--readonly] [--ascii] [REMOTE...]\n"
 			 "\n"
 			 "A full-screen console over every container of every remote\n"
 			 "configured for lxf, or of the REMOTEs named (see lxf-tui(1)).\n"
 			 "Press ? inside for the keys.\n"
 			 "\n"
 			 "  --readonly     refuse every action (view only)\n"
+			 "  --ascii        draw graphs and marks in ASCII (as under LANG=C)\n"
 			 "  -h, --help     show this help\n"
 			 "  -V, --version  show the version\n");
 }
@@ -128,7 +129,7 @@ static void ui_loop(struct tui_ui *ui, int wake_rd)
 	}
 }
 
-static int console_main(struct tui_model *m, bool readonly)
+static int console_main(struct tui_model *m, bool readonly, bool ascii)
 {
 	static struct tui_ui ui;
 	const char *cs, *nocolor;
@@ -155,7 +156,7 @@ static int console_main(struct tui_model *m, bool readonly)
 	}
 	m->wake_wr = wake[1];
 	cs = nl_langinfo(CODESET);
-	ui.utf8 = cs && strcmp(cs, "UTF-8") == 0;
+	ui.utf8 = !ascii && cs && strcmp(cs, "UTF-8") == 0;
 	/* https://no-color.org: any non-empty NO_COLOR turns colours off. */
 	nocolor = getenv("NO_COLOR");
 	ui.color = !(nocolor && nocolor[0]);
@@ -208,11 +209,12 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"readonly", no_argument, NULL, 'r'},
+	    {"ascii", no_argument, NULL, 'a'},
 	    {NULL, 0, NULL, 0},
 	};
 	static struct tui_model m;
 	struct lxf_err err = {0};
-	bool readonly = false;
+	bool readonly = false, ascii = false;
 	int c, rc;
 
 	(void)setlocale(LC_ALL, "");
@@ -230,6 +232,9 @@ int main(int argc, char **argv)
 			return 0;
 		case 'r':
 			readonly = true;
+			break;
+		case 'a':
+			ascii = true;
 			break;
 		default:
 			usage(stderr);
@@ -252,7 +257,7 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	rc = console_main(&m, readonly);
+	rc = console_main(&m, readonly, ascii);
 out:
 	tui_probe_fini();
 	lxf_remotes_free(m.remotes);

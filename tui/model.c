@@ -75,6 +75,8 @@ int tui_model_add_host(struct tui_model *m, const struct lxf_remote *rem)
 	copy(h->name, sizeof(h->name), rem->name);
 	h->mem_used = h->mem_total = -1;
 	h->status = TUI_HOST_CONNECTING;
+	tui_series_init(&h->h_cpu);
+	tui_series_init(&h->h_mem);
 	return 0;
 }
 
@@ -158,10 +160,32 @@ static void row_cell(char *dst, size_t len, int (*cell)(struct json_object *, st
 	lxf_buf_fini(&b);
 }
 
+/* Bytes received and sent on the interfaces of an active inst but loopback, -1 unknown. */
+static void row_net(struct tui_row *r, struct json_object *inst)
+{
+	struct json_object *ifaces = lxf_view_active(inst) ? lxf_view_ifaces(inst) : NULL;
+
+	r->rx = r->tx = -1;
+	if (!ifaces || !json_object_is_type(ifaces, json_type_object))
+		return;
+	r->rx = r->tx = 0;
+	json_object_object_foreach(ifaces, name, iface)
+	{
+		const char *type = lxf_json_str(iface, "type");
+		struct json_object *rx = lxf_json_path(iface, "counters.bytes_received");
+		struct json_object *tx = lxf_json_path(iface, "counters.bytes_sent");
+
+		if (strcmp(name, "lo") == 0 || (type && strcmp(type, "loopback") == 0))
+			continue;
+		r->rx += rx ? json_object_get_int64(rx) : 0;
+		r->tx += tx ? json_object_get_int64(tx) : 0;
+	}
+}
+
 /*
  * The row shows what `lxf list` shows, through the instance view: its STATE
  * cell, the address that heads its IPV4 cell (lxc's rule), the memory and
- * CPU of an active instance.
+ * CPU of an active instance; the graphs start empty.
  */
 int tui_row_from_json(struct tui_row *r, struct json_object *inst)
 {
@@ -177,16 +201,36 @@ int tui_row_from_json(struct tui_row *r, struct json_object *inst)
 	r->mem = lxf_view_memory(inst);
 	r->cpu_base_ns = r->cpu_base_ms = -1;
 	r->cpu_pm = -1;
+	row_net(r, inst);
+	r->rx_base = r->tx_base = r->rx_bps = r->tx_bps = -1;
+	tui_series_init(&r->h_cpu);
+	tui_series_init(&r->h_mem);
+	tui_series_init(&r->h_rx);
+	tui_series_init(&r->h_tx);
 	return 0;
 }
 
+static uint32_t series_val(int64_t v)
+{
+	return v < 0 ? 0 : v >= TUI_SERIES_GAP ? TUI_SERIES_GAP - 1 : (uint32_t)v;
+}
+
+/* The rate of counter now over dt ms since base, per second; -1 when unknown or reset. */
+static int64_t per_sec(int64_t now, int64_t base, int64_t dt)
+{
+	return now < 0 || base < 0 || now < base ? -1 : (now - base) * 1000 / dt;
+}
+
 /*
- * The CPU rate of r, sampled at now_ms, from the row it replaces. The base
- * sample moves only once TUI_CPU_MIN_MS have passed, so that an event's
- * re-read right after a periodic one does not give a rate over a few
- * milliseconds; a counter that went back (a restart) starts over.
+ * The CPU and network rates of r, sampled at now_ms, from the row it
+ * replaces, and a sample of each for the graphs (gap: the host was down
+ * or slow since the last one). The base sample moves only once
+ * TUI_CPU_MIN_MS have passed, so that an event's re-read right after a
+ * periodic one does not give a rate over a few milliseconds; a counter
+ * that went back (a restart) starts over. A sample wakes no one: the
+ * screen redraws its graphs once a slot (draw.c), however many hosts answer.
  */
-static void row_rate(struct tui_row *r, const struct tui_row *old, int64_t now_ms)
+static void row_rate(struct tui_row *r, const struct tui_row *old, int64_t now_ms, bool gap)
 {
 	int64_t dt;
 
@@ -196,6 +240,8 @@ static void row_rate(struct tui_row *r, const struct tui_row *old, int64_t now_m
 	    now_ms < old->cpu_base_ms) {
 		r->cpu_base_ns = r->cpu_ns;
 		r->cpu_base_ms = now_ms;
+		r->rx_base = r->rx;
+		r->tx_base = r->tx;
 		return;
 	}
 	dt = now_ms - old->cpu_base_ms;
@@ -203,12 +249,33 @@ static void row_rate(struct tui_row *r, const struct tui_row *old, int64_t now_m
 		r->cpu_base_ns = old->cpu_base_ns;
 		r->cpu_base_ms = old->cpu_base_ms;
 		r->cpu_pm = old->cpu_pm;
+		r->rx_base = old->rx_base;
+		r->tx_base = old->tx_base;
+		r->rx_bps = old->rx_bps;
+		r->tx_bps = old->tx_bps;
 		return;
 	}
 	/* ns per ms is 1e6 for one whole CPU: per mille is delta / dt / 1e3. */
 	r->cpu_pm = (int32_t)((r->cpu_ns - old->cpu_base_ns) / dt / 1000);
+	r->rx_bps = per_sec(r->rx, old->rx_base, dt);
+	r->tx_bps = per_sec(r->tx, old->tx_base, dt);
 	r->cpu_base_ns = r->cpu_ns;
 	r->cpu_base_ms = now_ms;
+	r->rx_base = r->rx;
+	r->tx_base = r->tx;
+	tui_series_push(&r->h_cpu, now_ms, series_val(r->cpu_pm), gap);
+	if (r->mem >= 0)
+		tui_series_push(&r->h_mem, now_ms, series_val(r->mem / 1024), gap);
+	if (r->rx_bps >= 0)
+		tui_series_push(&r->h_rx, now_ms, series_val(r->rx_bps), gap);
+	if (r->tx_bps >= 0)
+		tui_series_push(&r->h_tx, now_ms, series_val(r->tx_bps), gap);
+}
+
+/* Whether the host went down or slow since hist's last sample. */
+static bool series_gap(const struct tui_host *h, const struct tui_series *hist)
+{
+	return h->gap_ms > 0 && hist->last >= 0 && tui_series_slot(h->gap_ms) >= hist->last;
 }
 
 /* FNV-1a of the host and the name: the slot a row starts looking from. */
@@ -310,12 +377,18 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 	if (tui_row_from_json(&r, inst) != 0)
 		return -1;
 	i = tui_model_find(m, host, r.name);
-	row_rate(&r, i >= 0 ? &m->rows[i] : NULL, now_ms);
 	if (i >= 0) {
-		/* The 5 s stats of a quiet fleet change nothing shown: no redraw. */
-		bool same = row_shows_same(&m->rows[i], &r);
+		const struct tui_row *old = &m->rows[i];
+		bool same, gap = host < m->nhosts && series_gap(&m->hosts[host], &old->h_cpu);
 
-		r.marked = m->rows[i].marked;
+		r.h_cpu = old->h_cpu;
+		r.h_mem = old->h_mem;
+		r.h_rx = old->h_rx;
+		r.h_tx = old->h_tx;
+		row_rate(&r, old, now_ms, gap);
+		/* The 5 s stats of a quiet fleet change nothing shown: no redraw. */
+		same = row_shows_same(old, &r);
+		r.marked = old->marked;
 		host_count(m, &m->rows[i], -1);
 		host_count(m, &r, +1);
 		m->rows[i] = r;
@@ -323,6 +396,7 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 			tui_model_changed(m);
 		return 0;
 	}
+	row_rate(&r, NULL, now_ms, false);
 	if (host < m->nhosts && m->hosts[host].nrows >= TUI_HOST_ROWS_MAX)
 		return -1;
 	if (m->n == m->cap) {
@@ -420,6 +494,37 @@ void tui_model_refresh(struct tui_model *m, uint16_t host, struct json_object *i
 		if (name && tui_model_find(m, host, name) >= 0)
 			(void)tui_model_upsert(m, host, o, now_ms);
 	}
+}
+
+void tui_model_host_sample(struct tui_model *m, uint16_t host, int64_t now_ms)
+{
+	struct tui_host *h;
+	int64_t cpu = 0, mem = 0;
+	bool gap;
+
+	if (host >= m->nhosts)
+		return;
+	h = &m->hosts[host];
+	for (size_t i = 0; i < m->n; i++) {
+		const struct tui_row *r = &m->rows[i];
+
+		if (r->host != host || !tui_row_running(r))
+			continue;
+		cpu += r->cpu_pm > 0 ? r->cpu_pm : 0;
+		mem += r->mem > 0 ? r->mem / 1024 : 0;
+	}
+	gap = series_gap(h, &h->h_cpu);
+	tui_series_push(&h->h_cpu, now_ms, series_val(cpu), gap);
+	tui_series_push(&h->h_mem, now_ms, series_val(mem), gap);
+}
+
+int64_t tui_host_graph_end(const struct tui_host *h, int64_t now_ms)
+{
+	bool slow = h->req_since_ms && now_ms - h->req_since_ms >= TUI_SLOW_MS;
+
+	if (h->status == TUI_HOST_UP && !slow && h->h_cpu.last >= 0)
+		return h->h_cpu.last;
+	return tui_series_slot(now_ms);
 }
 
 void tui_model_set_op(struct tui_model *m, uint16_t host, const struct tui_op *op, bool done)

@@ -19,10 +19,11 @@
 #include <time.h>
 
 #include "remotes.h"
+#include "spark.h"
 
 #define TUI_NAME_MAX 64
 /* Rows kept per host, whatever its server says: a cap on what one host can
- * make us allocate (~180 bytes a row), not on the fleet, which may have as
+ * make us allocate (~1.2 KB a row, most of it the graphs' history), not on the fleet, which may have as
  * many hosts as row.host counts (UINT16_MAX). */
 #define TUI_HOST_ROWS_MAX 100000
 #define TUI_LOG_LINES     1000
@@ -45,6 +46,13 @@ struct tui_row {
 	 * latest one at least TUI_CPU_MIN_MS later; -1 until two samples. */
 	int64_t cpu_base_ns, cpu_base_ms;
 	int32_t cpu_pm;
+	/* Bytes received and sent on its interfaces but loopback, cumulative
+	 * (-1 unknown), their bases (sampled with the CPU's), and the rates in
+	 * bytes a second over the same interval (-1 until two samples). */
+	int64_t rx, tx, rx_base, tx_base, rx_bps, tx_bps;
+	/* The graphs' history (spark.h): CPU per mille, memory in KiB, the
+	 * network rates, one sample a slot. */
+	struct tui_series h_cpu, h_mem, h_rx, h_tx;
 };
 
 #define TUI_CPU_MIN_MS 1000 /* samples closer than this do not move the rate */
@@ -72,6 +80,12 @@ struct tui_host {
 	int ncpu;          /* 0 unknown */
 	int64_t mem_used;  /* -1 unknown */
 	int64_t mem_total; /* -1 unknown */
+	/* Its containers' CPU (per mille of one CPU, summed) and memory (KiB)
+	 * at each stats read, for the host panel's graphs; gap_ms is when it
+	 * last went down or slow (tui_now_ms; 0 never): the slots since the
+	 * samples before it stay gaps. */
+	struct tui_series h_cpu, h_mem;
+	int64_t gap_ms;
 	struct tui_op ops[TUI_OPS_MAX];
 	size_t nops;
 	int64_t req_since_ms; /* a request is waiting for this host since; 0 none */
@@ -190,6 +204,17 @@ int tui_model_relist(struct tui_model *m, uint16_t host, struct json_object *ins
 /* Updates the rows of host that insts names; adds and removes none. */
 void tui_model_refresh(struct tui_model *m, uint16_t host, struct json_object *insts,
 		       int64_t now_ms);
+/*
+ * Samples the graphs of host at now_ms: its running containers' CPU and
+ * memory summed (after a stats read or a re-list of it).
+ */
+void tui_model_host_sample(struct tui_model *m, uint16_t host, int64_t now_ms);
+/*
+ * The slot the graphs of host end at: that of its last sample while it is
+ * up and answering, now's when down or slow, so that the slots since then
+ * show as a gap that grows.
+ */
+int64_t tui_host_graph_end(const struct tui_host *h, int64_t now_ms);
 void tui_model_set_op(struct tui_model *m, uint16_t host, const struct tui_op *op, bool done);
 ssize_t tui_model_find(const struct tui_model *m, uint16_t host, const char *name);
 

@@ -25,8 +25,9 @@ enum tui_mode {
 	TUI_M_DETAILS,
 	TUI_M_LOG,
 	TUI_M_HELP,
-	TUI_M_PICK,  /* the launch's host and image pickers (pick.c) */
-	TUI_M_SNAPS, /* the snapshots of the details' container (pick.c) */
+	TUI_M_PICK,   /* the launch's host and image pickers (pick.c) */
+	TUI_M_SNAPS,  /* the snapshots of the details' container (pick.c) */
+	TUI_M_GRAPHS, /* the cursor's container's graphs (graphs.c) */
 	TUI_M_N
 };
 enum tui_input {
@@ -74,6 +75,8 @@ struct tui_job {
 
 struct tui_ui {
 	struct tui_model *m;
+	/* utf8: the locale is UTF-8 and --ascii was not given: graphs,
+	 * marks and ellipses may use other characters than ASCII. */
 	bool readonly, utf8, color;
 	enum tui_mode mode, prev_mode;
 	enum tui_input input;
@@ -186,6 +189,18 @@ void tui_pick_draw(struct tui_ui *ui, int y, int rows);
 
 /* draw.c */
 void tui_draw(struct tui_ui *ui);
+/* The curses attribute of a graph's heat (tui_spark_heat): green, yellow,
+ * red; none without colours (NO_COLOR) or for a gap. */
+unsigned tui_heat_attr(const struct tui_ui *ui, int heat);
+
+/*
+ * graphs.c, with the model locked: w glyphs of history h up to slot end at
+ * the cursor, each in its heat's colour; the graphs view (TUI_M_GRAPHS) of
+ * the cursor's container from line y.
+ */
+void tui_draw_spark(const struct tui_ui *ui, const struct tui_series *h, int64_t end, int w,
+		    uint32_t scale);
+void tui_draw_graphs(struct tui_ui *ui, int y, int rows);
 void tui_view_rebuild(struct tui_ui *ui);
 void tui_colors_init(struct tui_ui *ui);
 

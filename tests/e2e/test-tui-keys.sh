@@ -18,7 +18,10 @@
 # hosts of group web, the host panel shows each host's groups and @ there
 # filters to them; ":exec -- CMD" runs CMD in the marked containers into
 # a results view with each one's output and the summary (exit 3 when one
-# failed).
+# failed). Graphs (issue #19): the TREND column and the host panel's
+# sparklines fill with samples, a container burning CPU rises in them, o
+# shows its CPU, memory and network graphs; under LANG=C and with --ascii
+# they are drawn in ASCII.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -205,6 +208,66 @@ need 5 screen_has "new name:"
 keys w e b Enter
 need 60 row_has web RUNNING
 state_is h1:web RUNNING || fail "web not launched per lxf list"
+
+# --- graphs: the TREND cell of a row (the columns under the header's
+# TREND, one per 5 s sample: bash counts characters, not bytes).
+trend() {
+	local s head pre line
+	s=$(screen)
+	head=$(grep -m1 ' TREND ' <<<"$s") || return 1
+	pre=${head%%TREND*}
+	line=$(awk -v n="$1" '$2 == n || $3 == n { print; exit }' <<<"$s")
+	printf '%s' "${line:${#pre}:12}"
+}
+trend_has() { [[ "$(trend "$1")" =~ $2 ]]; }
+# The newest sample: the cell's last character.
+newest_is() {
+	local t
+	t=$(trend "$1")
+	[[ "${t: -1}" =~ $2 ]]
+}
+panel_line() { screen | grep -E "^.. ?$1 +up "; }
+# Idle a1: its newest sample at the bottom of the scale, in blocks; h1's panel line too.
+need 40 newest_is a1 '▁'
+panel_line h1 | grep -q '[▁▂▃▄▅▆▇█]' || fail "no sparkline in h1's panel line: $(screen)"
+screen | grep -q ' CPU  *MEM  *RUN/TOTAL' || fail "no CPU and MEM graphs in the panel: $(screen)"
+# a1 burns CPU (a loop left running by the exec): its trend rises.
+assert_exit 0 lxf_run exec h1:a1 -- sh -c \
+	'busybox sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 & echo $! >/burn.pid'
+need 60 newest_is a1 '[▃▄▅▆▇█]'
+# o: a1's graphs, full blocks in its CPU graph; Esc back.
+keys g o
+need 5 screen_has "h1:a1  RUNNING"
+for g in CPU MEMORY "NET IN" "NET OUT"; do
+	screen | grep -q "^$g  now " || fail "no $g graph: $(screen)"
+done
+need 10 screen_has "█"
+keys Escape
+need 5 screen_has "REMOTE"
+tmux -L "$TS" kill-server 2>/dev/null || true
+# LANG=C and --ascii: the same graphs in ASCII, nothing else.
+ascii_graphs() {
+	local t
+	t=$(trend a1)
+	[[ "${t: -1}" =~ [-:=+*#] ]] && [[ "$t" =~ ^[\ _.:=+*#-]*$ ]]
+}
+for how in env --ascii; do
+	if [ "$how" = env ]; then TUI_ENV="LC_ALL=C" tui_start h1; else tui_start --ascii h1; fi
+	need 20 row_has a1 RUNNING
+	need 40 ascii_graphs
+	panel_has_ascii() { panel_line h1 | grep -Eq '[_.:=+*#-]{2,}'; }
+	need 20 panel_has_ascii
+	keys g o
+	need 10 screen_has "NET OUT  now "
+	need 10 screen_has "#"
+	screen | LC_ALL=C grep -q $'[\x80-\xff]' && fail "non-ASCII graphs ($how): $(screen)"
+	keys q q
+	need 10 tui_quit
+done
+# shellcheck disable=SC2016 # expanded in the container
+assert_exit 0 lxf_run exec h1:a1 -- sh -c 'kill "$(cat /burn.pid)"'
+tui_start
+need 20 row_has a1 RUNNING
 
 # --- Ctrl-C quits, with status 0.
 keys C-c

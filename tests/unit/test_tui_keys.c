@@ -31,6 +31,7 @@ static const char *const help_expected[] = {
     "  g / G           first / last row           Esc        back / clear the filter",
     "  Enter           details of the container (config, devices, state, snapshots)",
     "  l               the container's console log  L        the fleet's event log",
+    "  o               CPU, memory, network graphs",
     "  h               host panel (Up/Down to choose a host, Esc back)",
     "  /               filter: names, hosts, HOST:NAME, state:running",
     "  < >             sort by the previous / next column;  I  invert the sort",
@@ -50,7 +51,7 @@ static const char *const help_expected[] = {
 };
 
 static const char hint_expected[] =
-    "?:help  /:filter  ::command  Enter:details  l:log  Space:mark  "
+    "?:help  /:filter  ::command  Enter:details  o:graphs  l:log  Space:mark  "
     "S/T/R:start/stop/restart  q:quit";
 
 static void test_no_key_twice_in_a_mode(void **state)
@@ -370,6 +371,28 @@ static void test_marks(void **state)
 	assert_int_equal(nmarked(), 3);
 }
 
+/* o shows the graphs of the cursor's container; j/k there go to the next; Esc back. */
+static void test_graphs_key(void **state)
+{
+	(void)state;
+	tui_key(&ui, 'o'); /* no rows yet */
+	assert_int_equal(ui.mode, TUI_M_TABLE);
+	assert_string_equal(ui.msg, "no container to graph");
+	add_rows();
+	tui_view_rebuild(&ui);
+	tui_key(&ui, 'o');
+	assert_int_equal(ui.mode, TUI_M_GRAPHS);
+	tui_key(&ui, 'j');
+	assert_int_equal(ui.cur, 1);
+	assert_int_equal(ui.mode, TUI_M_GRAPHS);
+	tui_key(&ui, 'k');
+	assert_int_equal(ui.cur, 0);
+	tui_key(&ui, 'S'); /* no action from the graphs */
+	assert_int_equal(ui.input, TUI_IN_NONE);
+	tui_key(&ui, 27);
+	assert_int_equal(ui.mode, TUI_M_TABLE);
+}
+
 /* The filter matches hosts (h2) and HOST:NAME; / again shows the old one selected. */
 static void test_filter_prompt(void **state)
 {
@@ -447,6 +470,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_confirm_keys, ui_setup, ui_teardown),
 	    cmocka_unit_test_setup_teardown(test_marks, ui_setup, ui_teardown),
 	    cmocka_unit_test_setup_teardown(test_filter_prompt, ui_setup, ui_teardown),
+	    cmocka_unit_test_setup_teardown(test_graphs_key, ui_setup, ui_teardown),
 	    cmocka_unit_test_setup_teardown(test_cmd_complete, ui_setup, ui_teardown),
 	};
 

@@ -233,6 +233,80 @@ static void test_cpu_rate(void **state)
 	tui_model_fini(&m);
 }
 
+/* One sample of c1 on h1 with its network counters: lo's are not counted. */
+static void net_sample(struct tui_model *m, long long cpu_ns, long long rx, long long tx,
+		       int64_t now_ms)
+{
+	char buf[512];
+	struct json_object *o;
+
+	(void)snprintf(
+	    buf, sizeof(buf),
+	    "{\"name\":\"c1\",\"status\":\"Running\",\"state\":{\"cpu\":{\"usage\":%lld},"
+	    "\"memory\":{\"usage\":2097152},\"network\":{\"lo\":{\"type\":\"loopback\","
+	    "\"counters\":{\"bytes_received\":99999,\"bytes_sent\":99999}},\"eth0\":{"
+	    "\"type\":\"broadcast\",\"counters\":{\"bytes_received\":%lld,"
+	    "\"bytes_sent\":%lld}}}}}",
+	    cpu_ns, rx, tx);
+	o = parse(buf);
+	assert_int_equal(tui_model_upsert(m, 0, o, now_ms), 0);
+	json_object_put(o);
+}
+
+/* The graphs' history: a sample of each rate per slot, a host's sums, and a
+ * gap (not the last value held) for the slots its host was down. */
+static void test_graph_history(void **state)
+{
+	const int64_t slot = TUI_SERIES_SLOT_MS;
+	struct tui_model m;
+	const struct tui_row *r;
+	struct tui_host *h;
+
+	(void)state;
+	model_setup(&m);
+	h = &m.hosts[0];
+	net_sample(&m, 0, 0, 0, 10 * slot);
+	r = &m.rows[0];
+	assert_int_equal(r->rx, 0);
+	assert_int_equal(tui_series_at(&r->h_cpu, 10, 0), TUI_SERIES_GAP); /* no rate yet */
+	/* 1 s of CPU in 5 s: 20.0 %; 5,000 and 10,000 bytes: 1,000 and 2,000 a second. */
+	net_sample(&m, 1000000000LL, 5000, 10000, 11 * slot);
+	r = &m.rows[0];
+	assert_int_equal(r->rx, 5000);
+	assert_int_equal(tui_series_at(&r->h_cpu, 11, 0), 200);
+	assert_int_equal(tui_series_at(&r->h_rx, 11, 0), 1000);
+	assert_int_equal(tui_series_at(&r->h_tx, 11, 0), 2000);
+	assert_int_equal(tui_series_at(&r->h_mem, 11, 0), 2048);
+	tui_model_host_sample(&m, 0, 11 * slot);
+	assert_int_equal(tui_series_at(&h->h_cpu, 11, 0), 200);
+	assert_int_equal(tui_series_at(&h->h_mem, 11, 0), 2048);
+	/* Up and answering: the graphs end at the last sample... */
+	h->status = TUI_HOST_UP;
+	assert_int_equal(tui_host_graph_end(h, 13 * slot), 11);
+	/* ...down (or slow): at now, the slots since then blank. */
+	h->status = TUI_HOST_DOWN;
+	h->gap_ms = 12 * slot;
+	assert_int_equal(tui_host_graph_end(h, 13 * slot), 13);
+	h->status = TUI_HOST_UP;
+	h->req_since_ms = 13 * slot;
+	assert_int_equal(tui_host_graph_end(h, 13 * slot + TUI_SLOW_MS), 13);
+	h->req_since_ms = 0;
+	/* Back at slot 15: 1 s of CPU in 20 s, and the 3 slots between are a gap. */
+	net_sample(&m, 2000000000LL, 5000, 10000, 15 * slot);
+	r = &m.rows[0];
+	assert_int_equal(tui_series_at(&r->h_cpu, 15, 0), 50);
+	for (size_t i = 1; i <= 3; i++)
+		assert_int_equal(tui_series_at(&r->h_cpu, 15, i), TUI_SERIES_GAP);
+	assert_int_equal(tui_series_at(&r->h_cpu, 15, 4), 200);
+	assert_int_equal(tui_series_at(&r->h_rx, 15, 0), 0);
+	/* Up all along, read 10 s apart: the rate holds for both slots. */
+	net_sample(&m, 3000000000LL, 5000, 10000, 17 * slot);
+	r = &m.rows[0];
+	assert_int_equal(tui_series_at(&r->h_cpu, 17, 0), 100);
+	assert_int_equal(tui_series_at(&r->h_cpu, 17, 1), 100);
+	tui_model_fini(&m);
+}
+
 /* tui_filter_parse over f, freeing what f held. */
 static int fparse(const char *text, struct tui_filter *f, char *err, size_t len)
 {
@@ -614,6 +688,7 @@ int main(void)
 	    cmocka_unit_test(test_row_image),          cmocka_unit_test(test_cpu_rate),
 	    cmocka_unit_test(test_row_address_as_cli), cmocka_unit_test(test_stale),
 	    cmocka_unit_test(test_index_counts),       cmocka_unit_test(test_relist_quiet),
+	    cmocka_unit_test(test_graph_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
