@@ -277,8 +277,8 @@ int lxfd_admin_url_fetch(int argc, char **argv)
 		ret = !want[0] || strcmp(got, want) == 0
 			  ? 0
 			  : lxf_err_set(&err, LXF_EINVAL,
-					"sha256 mismatch for %s: got %s, expected %s", url, got,
-					want);
+					"sha256 mismatch (got %.12s, expected %.12s) for %s", got,
+					want, url);
 	}
 out:
 	if (f.fd >= 0) {
