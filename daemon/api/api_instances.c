@@ -522,7 +522,7 @@ static int remote_create_op(struct op *op, void *arg, struct json_object **md, s
 		ra->r.source = local;
 		ret = create_prepare(&ra->r, &a, err);
 	}
-	if (ret == 0)
+	if (ret == 0 && a)
 		ret = create_op(op, a, md, err);
 	create_arg_free(a);
 	json_object_put(local);

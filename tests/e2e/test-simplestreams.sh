@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # covers: lxf remote add, lxf image list, lxf launch
-# covers: POST /1.0/images, GET /1.0/images/{fp}/export, POST /1.0/instances
+# covers: POST /1.0/images (via lxc), GET /1.0/images/{fp}/export (via lxc)
+# covers: POST /1.0/instances (via lxc), GET /1.0/images/{fp}
 #
 # Simplestreams image servers and split images, driven by the real lxc
 # client against lxfd. A simplestreams tree made from the busybox image
