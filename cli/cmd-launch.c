@@ -14,6 +14,7 @@
 #include "json.h"
 #include "migrate.h"
 #include "obj.h"
+#include "sstreams-get.h"
 #include "target.h"
 
 /* LXD-valid names ("lxf-3fa9c1"): the server need not generate them. */
@@ -127,6 +128,16 @@ static int cmd_launch_stdin(struct json_object *b, struct json_object *cfg, stru
 	return 0;
 }
 
+/* The source of a create from simplestreams remote rem's image img, as lxc sends it. */
+static int cmd_launch_ss_source(struct json_object *src, const struct lxf_remote *rem,
+				const char *img)
+{
+	json_object_object_del(src, "fingerprint");
+	return lxf_json_add_str(src, "mode", "pull") ||
+	       lxf_json_add_str(src, "protocol", "simplestreams") ||
+	       lxf_json_add_str(src, "server", rem->addr) || lxf_json_add_str(src, "alias", img);
+}
+
 static int cmd_launch_body(const struct lxf_cmd_args *args, const char *name, const char *fp,
 			   struct json_object *in, struct json_object **out, struct lxf_err *err)
 {
@@ -199,6 +210,7 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	struct json_object *body = NULL, *sbody = NULL, *in = NULL;
 	char *img_remote = NULL, *img = NULL, *remote = NULL, *name = NULL, *fp = NULL;
 	struct lxf_client *c = NULL;
+	bool ss = false;
 	struct lxf_err err = {0};
 	char path[1024];
 	int st = LXF_EXIT_OK;
@@ -220,7 +232,9 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	} else {
 		const char *def = img_remote;
 
-		if (!strchr(args->argv[0], ':') &&
+		/* Not on an image server: on the default remote. */
+		if ((!strchr(args->argv[0], ':') ||
+		     lxf_ss_remote(lxf_remotes_find(ctx->remotes, img_remote))) &&
 		    lxf_cmd_default_remote(ctx->remotes, &def, &err) != 0)
 			goto fail;
 		remote = strdup(def);
@@ -235,7 +249,10 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		if (!img_remote)
 			goto nomem;
 	}
-	if (strcmp(img_remote, remote) != 0) {
+	ss = lxf_ss_remote(lxf_remotes_find(ctx->remotes, img_remote));
+	if (ss) {
+		/* An image server: the target pulls the image itself, as lxc asks LXD. */
+	} else if (strcmp(img_remote, remote) != 0) {
 		/* The image goes to the instance's remote first (lxf image copy). */
 		char *copied = NULL;
 
@@ -253,15 +270,18 @@ static int cmd_launch_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	}
 	if (lxf_cmd_client(ctx, remote, &c, &err) != 0)
 		goto fail;
-	if (lxf_cmd_image_resolve(c, img, &fp, &err) != 0) {
+	if (!ss && lxf_cmd_image_resolve(c, img, &fp, &err) != 0) {
 		if (err.code == LXF_ENOENT)
 			lxf_target_image_hint(ctx, remote, img, &err);
 		goto fail;
 	}
-	if (cmd_launch_body(args, name, fp, in, &body, &err) != 0) {
+	if (cmd_launch_body(args, name, ss ? "" : fp, in, &body, &err) != 0) {
 		st = lxf_cmd_error(self, ctx, &err); /* a bad -c is a usage error */
 		goto out;
 	}
+	if (ss && cmd_launch_ss_source(json_object_object_get(body, "source"),
+				       lxf_remotes_find(ctx->remotes, img_remote), img) != 0)
+		goto nomem;
 	if (!quiet)
 		fprintf(ctx->out, "Creating %s\n", name);
 	(void)fflush(ctx->out);

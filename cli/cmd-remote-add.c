@@ -23,7 +23,7 @@
 #define ADD_PATH_MAX 4096
 #define ADD_LINE_MAX 1024
 
-enum { ADD_OPT_PASSWORD = 400, ADD_OPT_TOKEN, ADD_OPT_ACCEPT };
+enum { ADD_OPT_PASSWORD = 400, ADD_OPT_TOKEN, ADD_OPT_ACCEPT, ADD_OPT_PROTOCOL };
 
 /* Reads one line from stdin without its newline; echo off when asked (passwords). */
 static int add_read_line(char *buf, size_t len, bool secret)
@@ -328,15 +328,51 @@ out:
 	return rc;
 }
 
+/*
+ * A simplestreams image server: public, nothing to pin or to be trusted by
+ * (lxc stores it so too: protocol simplestreams, public true). The URL is
+ * kept as given, path and all, but for trailing slashes.
+ */
+static int add_simplestreams(struct lxf_cmd_ctx *ctx, const char *name, const char *url,
+			     struct lxf_err *err)
+{
+	char addr[ADD_ADDR_MAX];
+	size_t n = strlen(url);
+	int rc;
+
+	while (n > 8 && url[n - 1] == '/')
+		n--;
+	if (strncmp(url, "https://", 8) != 0 || n <= 8)
+		return lxf_err_set(err, LXF_EINVAL,
+				   "a simplestreams remote needs an https:// URL, got '%s'", url);
+	if (snprintf(addr, sizeof(addr), "%.*s", (int)n, url) >= (int)sizeof(addr))
+		return lxf_err_set(err, LXF_EINVAL, "remote address too long");
+	rc = lxf_remotes_add_ex(ctx->remotes, name, addr, "simplestreams", "default", "tls", true,
+				err);
+	return rc ? rc : lxf_remotes_save(ctx->remotes, err);
+}
+
 static int cmd_remote_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			  const struct lxf_cmd_args *args)
 {
 	const char *password = lxf_args_get(args, ADD_OPT_PASSWORD);
 	const char *token_arg = lxf_args_get(args, ADD_OPT_TOKEN);
+	const char *proto = lxf_args_get(args, ADD_OPT_PROTOCOL);
 	struct lxf_err err = {0};
 
 	if (password && token_arg)
 		return lxf_cmd_usage_error(self, ctx, "--password and --token exclude each other");
+	if (proto && strcmp(proto, "lxd") != 0) {
+		if (strcmp(proto, "simplestreams") != 0)
+			return lxf_cmd_usage_error(self, ctx, "--protocol: lxd or simplestreams");
+		if (password || token_arg)
+			return lxf_cmd_usage_error(self, ctx,
+						   "a simplestreams remote takes no password or "
+						   "token: it is public");
+		if (add_simplestreams(ctx, args->argv[0], args->argv[1], &err) != 0)
+			return lxf_cmd_fail(ctx, &err);
+		return LXF_EXIT_OK;
+	}
 	if (lxf_cmd_remote_add(ctx, args->argv[0], args->argv[1], password, token_arg,
 			       lxf_args_has(args, ADD_OPT_ACCEPT), &err) != 0)
 		return lxf_cmd_fail(ctx, &err);
@@ -346,7 +382,7 @@ static int cmd_remote_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 const struct lxf_cmd lxf_cmd_remote_add_entry = {
     .name = "remote add",
     .usage = "NAME unix:///path|[https://]HOST[:PORT]|TOKEN [--password PW|--token TOKEN] "
-	     "[--accept-certificate]",
+	     "[--accept-certificate] [--protocol lxd|simplestreams]",
     .summary = "Add a remote (HTTPS: pin its certificate, get trusted)",
     .min_args = 2,
     .max_args = 2,
@@ -355,6 +391,8 @@ const struct lxf_cmd lxf_cmd_remote_add_entry = {
 	     {"token", ADD_OPT_TOKEN, required_argument, "TOKEN",
 	      "a certificate add token (lxf config trust add --name N)"},
 	     {"accept-certificate", ADD_OPT_ACCEPT, no_argument, NULL,
-	      "pin the server certificate without asking"}},
+	      "pin the server certificate without asking"},
+	     {"protocol", ADD_OPT_PROTOCOL, required_argument, "PROTO",
+	      "lxd (default), or simplestreams: a public image server (URL)"}},
     .exec = cmd_remote_add,
 };

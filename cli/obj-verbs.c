@@ -15,6 +15,7 @@
 #include "list.h"
 #include "obj.h"
 #include "output.h"
+#include "sstreams-get.h"
 #include "target.h"
 
 void lxf_obj_ref_fini(struct lxf_obj_ref *r)
@@ -342,6 +343,15 @@ int lxf_obj_list_fleet(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	if (lxf_fleet_get(ctx->remotes, jobs, njobs, url, false) != 0) {
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 		goto fail;
+	}
+	/* Image servers (simplestreams remotes) list from their catalogues. */
+	for (size_t j = 0; strcmp(d->collection, "images") == 0 && j < njobs; j++) {
+		if (!lxf_ss_remote(jobs[j].remote))
+			continue;
+		lxf_err_clear(&jobs[j].err);
+		json_object_put(jobs[j].instances);
+		jobs[j].instances = NULL;
+		jobs[j].rc = lxf_ss_remote_images(jobs[j].remote, &jobs[j].instances, &jobs[j].err);
 	}
 	for (size_t j = 0; j < njobs; j++) {
 		struct json_object *md = jobs[j].instances;

@@ -248,6 +248,11 @@ _lxf()
 			COMPREPLY=($(compgen -W "pull push relay" -- "$cur"))
 		return
 		;;
+	--protocol)
+		# lxf remote add: an LXD server, or a simplestreams image server.
+		COMPREPLY=($(compgen -W "lxd simplestreams" -- "$cur"))
+		return
+		;;
 	-c | --columns)
 		# list -c: letters, typed one after another ("ns4"); elsewhere -c KEY=VALUE.
 		if [[ $cmd == list ]]; then

@@ -126,14 +126,49 @@ struct json_object *api_state_broken(void);
 /* The Image object for DB row row. */
 struct json_object *api_image_json(struct json_object *row);
 
+/* What api_image_import stores; every pointer borrowed. */
+struct api_img_in {
+	const char *tmp;    /* the tarball (a split image's metadata), consumed */
+	const char *rootfs; /* a split image's rootfs, consumed; NULL: unified */
+	const char *want_fp, *filename;
+	bool public;
+	struct json_object *properties; /* overlaid on metadata.yaml's; may be NULL */
+	/* A copy cached from an image server: {server, protocol, alias,
+	 * certificate} (LXD's update_source); the image is cached and
+	 * auto_update. NULL: an image of its own. */
+	struct json_object *source;
+};
+
 /*
- * api_image_import.c: imports tarball tmp (consumed either way) as an image:
- * checked against want_fp when non-empty, metadata.yaml's properties
- * overlaid with properties (may be NULL). *md gets {fingerprint, size}.
+ * api_image_import.c: imports in->tmp (and in->rootfs) as an image:
+ * checked against want_fp when non-empty. *md gets {fingerprint, size}.
  * -LXF_EEXIST when that image is already stored.
  */
-int api_image_import(const char *tmp, const char *want_fp, const char *filename, bool public,
-		     struct json_object *properties, struct json_object **md, struct lxf_err *err);
+int api_image_import(const struct api_img_in *in, struct json_object **md, struct lxf_err *err);
+
+/*
+ * api_image_ss.c: the image a simplestreams source names ({server, alias
+ * or fingerprint, certificate}), pulled into the store unless it is here
+ * already; its fingerprint into fp_out. Errors name the server and the
+ * alias; nothing half-made stays. Worker threads only.
+ */
+int api_image_ss_pull(struct json_object *source, char fp_out[65], struct lxf_err *err);
+
+/* A private temporary file in DIR/images (same file system as the store):
+ * its fd, path into path (size n). */
+int api_temp_in_images(char *path, size_t n, const char *what, struct lxf_err *err);
+
+/*
+ * api_image_split.c: api_image_split_upload cuts a multipart upload
+ * (parts "metadata" and "rootfs") into two temporaries of DIR/images, their
+ * paths into meta and rootfs (owned by the caller, "" on failure);
+ * api_image_export_split answers the export of split image fp (files path
+ * and rootfs) as one multipart/form-data body, as LXD does.
+ */
+int api_image_split_upload(struct http_req *req, char meta[PATH_MAX], char rootfs[PATH_MAX],
+			   struct lxf_err *err);
+int api_image_export_split(struct http_req *req, const char *fp, const char *path,
+			   const char *rootfs, struct lxf_err *err);
 
 /*
  * api_image_copy.c: POST /1.0/images with a JSON body (source.type

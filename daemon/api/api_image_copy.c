@@ -149,7 +149,7 @@ static void copy_arg_free(void *p)
 }
 
 /* A private temporary file in DIR/images (same file system as the store). */
-static int temp_in_images(char *path, size_t n, const char *what, struct lxf_err *err)
+int api_temp_in_images(char *path, size_t n, const char *what, struct lxf_err *err)
 {
 	int fd;
 
@@ -190,7 +190,7 @@ static int copy_op(struct op *op, void *arg, struct json_object **md, struct lxf
 
 	(void)op;
 	if (a->cert[0]) {
-		fd = temp_in_images(certpath, sizeof(certpath), "cert", err);
+		fd = api_temp_in_images(certpath, sizeof(certpath), "cert", err);
 		if (fd < 0) {
 			certpath[0] = '\0';
 			ret = fd;
@@ -203,7 +203,7 @@ static int copy_op(struct op *op, void *arg, struct json_object **md, struct lxf
 		if (ret < 0)
 			goto out;
 	}
-	fd = temp_in_images(out, sizeof(out), "fetch", err);
+	fd = api_temp_in_images(out, sizeof(out), "fetch", err);
 	if (fd < 0) {
 		out[0] = '\0';
 		ret = fd;
@@ -212,7 +212,13 @@ static int copy_op(struct op *op, void *arg, struct json_object **md, struct lxf
 	close(fd);
 	ret = lxfd_helper_run("lxfd-admin", argv, 4096, NULL, err);
 	if (ret == 0) {
-		ret = api_image_import(out, a->fp, a->filename, a->public, a->properties, md, err);
+		struct api_img_in in = {.tmp = out,
+					.want_fp = a->fp,
+					.filename = a->filename,
+					.public = a->public,
+					.properties = a->properties};
+
+		ret = api_image_import(&in, md, err);
 		out[0] = '\0'; /* consumed */
 	}
 	if (ret == 0)

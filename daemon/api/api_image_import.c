@@ -23,16 +23,30 @@ static int64_t parse_date(struct json_object *v)
 	return 0;
 }
 
-int api_image_import(const char *tmp, const char *want_fp, const char *filename, bool public,
-		     struct json_object *properties, struct json_object **md, struct lxf_err *err)
+/* Where a cached image came from (LXD's images_source): its update_source. */
+static int add_source(const char *fp, struct json_object *src, struct lxf_err *err)
 {
+	const char *cert = lxf_json_str(src, "certificate"), *alias = lxf_json_str(src, "alias");
+
+	return db_exec(
+	    NULL, NULL, err,
+	    "INSERT INTO image_sources (fingerprint, server, protocol, certificate, alias)"
+	    " VALUES (?, ?, ?, ?, ?)",
+	    "sssss", fp, lxf_json_str(src, "server"), lxf_json_str(src, "protocol"),
+	    cert ? cert : "", alias ? alias : "");
+}
+
+int api_image_import(const struct api_img_in *in, struct json_object **md, struct lxf_err *err)
+{
+	struct json_object *properties = in->properties;
 	struct json_object *meta = NULL, *props = NULL, *res = NULL;
 	char fp[IMG_FP_LEN + 1] = "";
 	int64_t size = 0;
 	const char *arch;
 	int ret;
 
-	ret = img_import(lxfd_conf.dir, tmp, want_fp, fp, &meta, &size, err);
+	ret = img_import_split(lxfd_conf.dir, in->tmp, in->rootfs, in->want_fp, fp, &meta, &size,
+			       err);
 	if (ret == -LXF_EEXIST)
 		lxf_err_set(err, LXF_EEXIST, "Image with same fingerprint already exists");
 	if (ret < 0)
@@ -49,12 +63,17 @@ int api_image_import(const char *tmp, const char *want_fp, const char *filename,
 			json_object_object_add(props, k, lxf_json_copy(v));
 		}
 	}
-	ret = db_exec(NULL, NULL, err,
-		      "INSERT INTO images (fingerprint, filename, size, architecture, created_at,"
-		      " uploaded_at, properties, public) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		      "ssisiijb", fp, filename, size, arch ? arch : "x86_64",
-		      parse_date(json_object_object_get(meta, "creation_date")),
-		      (int64_t)time(NULL), props, (int)public);
+	ret =
+	    db_exec(NULL, NULL, err,
+		    "INSERT INTO images (fingerprint, filename, size, architecture, created_at,"
+		    " uploaded_at, properties, public, auto_update)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    "ssisiijbb", fp, in->filename ? in->filename : "", size, arch ? arch : "x86_64",
+		    parse_date(json_object_object_get(meta, "creation_date")), (int64_t)time(NULL),
+		    props, (int)in->public, (int)(in->source != NULL));
+	if (ret == 0 && in->source && (ret = add_source(fp, in->source, err)) < 0)
+		(void)db_exec(NULL, NULL, NULL, "DELETE FROM images WHERE fingerprint = ?", "s",
+			      fp);
 	if (ret == -LXF_EEXIST)
 		lxf_err_set(err, LXF_EEXIST, "Image with same fingerprint already exists");
 	if (ret < 0) {

@@ -31,6 +31,27 @@ static int64_t image_expiry(const char *fp)
 	return t;
 }
 
+/* "cached" and "update_source" of image fp into o, from image_sources. */
+static void api_image_add_source(struct json_object *o, const char *fp)
+{
+	struct json_object *src = NULL;
+
+	if (fp &&
+	    db_row(&src, "Image source", NULL,
+		   "SELECT server, protocol, certificate, alias FROM image_sources"
+		   " WHERE fingerprint = ?",
+		   "s", fp) == 0 &&
+	    src) {
+		lxf_json_add_str(src, "image_type", "container");
+		json_object_object_add(o, "cached", json_object_new_boolean(1));
+		json_object_object_add(o, "update_source", src);
+		return;
+	}
+	json_object_put(src);
+	json_object_object_add(o, "cached", json_object_new_boolean(0));
+	json_object_object_add(o, "update_source", NULL);
+}
+
 struct json_object *api_image_json(struct json_object *row)
 {
 	static const char *const copied[] = {"architecture", "auto_update", "filename",
@@ -52,13 +73,12 @@ struct json_object *api_image_json(struct json_object *row)
 	}
 	json_object_put(aliases);
 	json_object_object_add(o, "aliases", list);
-	json_object_object_add(o, "cached", json_object_new_boolean(0));
+	api_image_add_source(o, fp);
 	api_add_time(o, row, "created_at");
 	json_object_object_add(o, "expires_at", reply_time_json(image_expiry(fp)));
 	api_add_time(o, row, "last_used_at");
 	api_add_time(o, row, "uploaded_at");
 	lxf_json_add_str(o, "type", "container");
-	json_object_object_add(o, "update_source", NULL);
 	list = json_object_new_array();
 	json_object_array_add(list, json_object_new_string("default"));
 	json_object_object_add(o, "profiles", list);
@@ -147,6 +167,7 @@ static int parse_properties(const char *hdr, struct json_object **out, struct lx
 
 struct upload_arg {
 	char tmp[PATH_MAX];
+	char rootfs[PATH_MAX]; /* a split image's, or "" */
 	char fp[IMG_FP_LEN + 1];
 	char filename[256];
 	bool public;
@@ -163,6 +184,8 @@ static void upload_arg_free(void *p)
 		return;
 	if (a->tmp[0])
 		unlink(a->tmp);
+	if (a->rootfs[0])
+		unlink(a->rootfs);
 	json_object_put(a->properties);
 	json_object_put(a->aliases);
 	free(a);
@@ -174,8 +197,14 @@ static int upload_op(struct op *op, void *arg, struct json_object **md, struct l
 	int ret;
 
 	(void)op;
-	ret = api_image_import(a->tmp, a->fp, a->filename, a->public, a->properties, md, err);
-	a->tmp[0] = '\0'; /* img_import consumed it either way */
+	ret = api_image_import(&(struct api_img_in){.tmp = a->tmp,
+						    .rootfs = a->rootfs[0] ? a->rootfs : NULL,
+						    .want_fp = a->fp,
+						    .filename = a->filename,
+						    .public = a->public,
+						    .properties = a->properties},
+			       md, err);
+	a->tmp[0] = a->rootfs[0] = '\0'; /* img_import consumed them either way */
 	if (ret == 0)
 		ret = api_image_add_aliases(a->fp, a->aliases, err);
 	/* The untrusted sender still waits with it (LXD keeps it too). */
@@ -230,9 +259,6 @@ int api_images_post(struct http_req *req, struct lxf_err *err)
 		return lxf_err_set(err, LXF_EPERM, "not authorized");
 	if (strncmp(req->content_type, "application/json", 16) == 0)
 		return api_image_copy_post(req, err);
-	if (strncmp(req->content_type, "multipart/", 10) == 0)
-		return lxf_err_set(err, LXF_ENOTSUP,
-				   "Only raw unified tarball uploads are supported");
 	if (req->upload_len == 0)
 		return lxf_err_set(err, LXF_EINVAL, "The image upload is empty");
 	if (!(a = calloc(1, sizeof(*a))))
@@ -253,8 +279,14 @@ int api_images_post(struct http_req *req, struct lxf_err *err)
 		ret = upload_push(req, a, &md, err);
 	if (ret < 0)
 		goto out;
-	snprintf(a->tmp, sizeof(a->tmp), "%s", req->upload_path);
-	req->upload_path[0] = '\0';
+	if (strncmp(req->content_type, "multipart/", 10) == 0) {
+		ret = api_image_split_upload(req, a->tmp, a->rootfs, err);
+		if (ret < 0)
+			goto out;
+	} else {
+		snprintf(a->tmp, sizeof(a->tmp), "%s", req->upload_path);
+		req->upload_path[0] = '\0';
+	}
 	op = op_run_md("Downloading image", NULL, NULL, md, upload_op, a, upload_arg_free, err);
 	md = NULL;
 	a = NULL;
@@ -352,6 +384,9 @@ static int image_delete_op(struct op *op, void *arg, struct json_object **md, st
 	ret = db_exec(NULL, NULL, err, "DELETE FROM images WHERE fingerprint = ?", "s", fp);
 	if (ret == 0)
 		ret = journal_remove(&j, rel, err);
+	/* A split image's rootfs beside it: a missing one is fine. */
+	if (ret == 0 && strlen(rel) + sizeof(IMG_ROOTFS_SUFFIX) <= sizeof(rel))
+		ret = journal_remove(&j, strcat(rel, IMG_ROOTFS_SUFFIX), err);
 	if (ret < 0)
 		db_rollback();
 	else
@@ -404,7 +439,7 @@ static void export_disposition(struct http_req *req, struct json_object *row)
 int api_image_export(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *row = NULL;
-	char path[PATH_MAX];
+	char path[PATH_MAX], rootfs[PATH_MAX];
 	int fd, ret = find_image(req, &row, err);
 
 	if (ret == 0 && !api_image_visible(
@@ -416,6 +451,12 @@ int api_image_export(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		return ret;
 	img_path(lxfd_conf.dir, lxf_json_str(row, "fingerprint"), path, sizeof(path));
+	if (img_rootfs_file(path, rootfs, sizeof(rootfs)) == 1) {
+		ret = api_image_export_split(req, lxf_json_str(row, "fingerprint"), path, rootfs,
+					     err);
+		json_object_put(row);
+		return ret;
+	}
 	export_disposition(req, row);
 	json_object_put(row);
 	fd = open(path, O_RDONLY | O_CLOEXEC);

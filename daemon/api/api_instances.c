@@ -436,69 +436,28 @@ static int image_config(struct json_object *config, struct json_object *img,
 	return 0;
 }
 
+/* A create request's fields, borrowed from its body. */
+struct create_req {
+	const char *name, *desc;
+	struct json_object *source, *config, *devices, *profiles;
+	bool ephemeral, start;
+};
+
 /*
- * Reserves ni->name (instance_create) and runs fn on a worker as a
- * "Creating instance" operation answering req; the row is dropped again
- * when the operation cannot be queued. arg is taken in all cases.
+ * The local part of a create: the image row, the expanded config, the
+ * name reserved (instance_create). *out is create_op's argument.
  */
-static int create_run(struct http_req *req, const struct instance_new *ni, op_fn fn, void *arg,
-		      void (*arg_free)(void *), struct lxf_err *err)
+static int create_prepare(const struct create_req *r, struct create_arg **out, struct lxf_err *err)
 {
-	struct op *op = NULL;
-	char url[128];
-	int ret = instance_create(ni, err);
-
-	if (ret < 0) {
-		arg_free(arg);
-		return ret;
-	}
-	instance_url(ni->name, url, sizeof(url));
-	op = op_run("Creating instance", "instances", url, fn, arg, arg_free, err);
-	if (!op) {
-		instance_create_undo(ni->name);
-		return -err->code;
-	}
-	ret = api_async(req, op, err);
-	op_unref(op);
-	return ret;
-}
-
-int api_instances_post(struct http_req *req, struct lxf_err *err)
-{
-	struct json_object *body, *source = NULL, *config = NULL, *devices = NULL;
-	struct json_object *profiles = NULL, *img = NULL, *own_profiles = NULL;
-	struct json_object *own_config = NULL;
+	struct json_object *profiles = r->profiles, *config = r->config, *img = NULL;
+	struct json_object *own_profiles = NULL, *own_config = NULL;
+	const char *stype = lxf_json_str(r->source, "type");
 	struct create_arg *a = NULL;
-	const char *name = NULL, *type = NULL, *stype = NULL, *desc = "";
-	bool ephemeral = false, start = false;
 	struct instance_new ni;
 	int ret;
 
-	/* Sent as application/octet-stream: a backup to import (api_backup_import.c). */
-	if (req->upload_path[0])
-		return api_backup_import(req, err);
-	ret = api_body_object(req, &body, err);
-	if (ret < 0)
-		return ret;
-	if (lxf_json_get_string(body, "name", true, &name, err) < 0 ||
-	    router_check_instance_name(name, "instance name", err) < 0 ||
-	    lxf_json_get_string(body, "type", false, &type, err) < 0 ||
-	    lxf_json_get_string(body, "description", false, &desc, err) < 0 ||
-	    lxf_json_get_object(body, "source", true, &source, err) < 0 ||
-	    lxf_json_get_string(source, "type", true, &stype, err) < 0 ||
-	    lxf_json_get_object(body, "config", false, &config, err) < 0 ||
-	    lxf_json_get_object(body, "devices", false, &devices, err) < 0 ||
-	    lxf_json_get_array(body, "profiles", false, &profiles, err) < 0 ||
-	    lxf_json_get_bool(body, "ephemeral", false, &ephemeral, err) < 0 ||
-	    lxf_json_get_bool(body, "start", false, &start, err) < 0)
-		return -LXF_EINVAL;
-	if (type && type[0] && strcmp(type, "container") != 0)
-		return lxf_err_set(err, LXF_ENOTSUP, "Only containers are supported");
-	if (strcmp(stype, "copy") == 0)
-		return migrate_copy_post(req, body, err);
-	if (strcmp(stype, "migration") == 0)
-		return migrate_target_post(req, body, err);
-	if (instance_check_fields(config, devices, profiles, err) < 0)
+	*out = NULL;
+	if (instance_check_fields(config, r->devices, profiles, err) < 0)
 		return -LXF_EINVAL;
 	if (!profiles) {
 		own_profiles = json_object_new_array();
@@ -509,10 +468,10 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 		goto out;
 	}
-	snprintf(a->name, sizeof(a->name), "%s", name);
-	a->start = start;
+	snprintf(a->name, sizeof(a->name), "%s", r->name);
+	a->start = r->start;
 	if (strcmp(stype, "image") == 0) {
-		ret = source_image(source, &img, err);
+		ret = source_image(r->source, &img, err);
 		if (ret < 0)
 			goto out;
 		img_path(lxfd_conf.dir, lxf_json_str(img, "fingerprint"), a->image,
@@ -525,27 +484,133 @@ int api_instances_post(struct http_req *req, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_ENOTSUP, "Source type \"%s\" is not supported", stype);
 		goto out;
 	}
-	ret = instance_expand(profiles, config, devices, &a->config, &a->devices, err);
+	ret = instance_expand(profiles, config, r->devices, &a->config, &a->devices, err);
 	/* A bad key is a 400 now, not a failed operation later. */
 	if (ret == 0)
 		ret = bcfg_validate(a->config, a->devices, err);
 	if (ret < 0)
 		goto out;
 	ni = (struct instance_new){
-	    .name = name,
-	    .description = desc,
+	    .name = r->name,
+	    .description = r->desc,
 	    .architecture = img ? lxf_json_str(img, "architecture") : NULL,
 	    .config = config,
-	    .devices = devices,
+	    .devices = r->devices,
 	    .profiles = profiles,
-	    .ephemeral = ephemeral,
+	    .ephemeral = r->ephemeral,
 	};
-	ret = create_run(req, &ni, create_op, a, create_arg_free, err);
-	a = NULL;
+	ret = instance_create(&ni, err);
+	if (ret == 0) {
+		*out = a;
+		a = NULL;
+	}
 out:
 	create_arg_free(a);
 	json_object_put(img);
 	json_object_put(own_profiles);
 	json_object_put(own_config);
+	return ret;
+}
+
+/* A create from an image server: the body (its ref) and its fields. */
+struct remote_arg {
+	struct json_object *body;
+	struct create_req r;
+};
+
+static void remote_arg_free(void *p)
+{
+	struct remote_arg *a = p;
+
+	if (a)
+		json_object_put(a->body);
+	free(a);
+}
+
+/* Pulls the image (api_image_ss.c), then creates from it as from a local one. */
+static int remote_create_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
+{
+	struct remote_arg *ra = arg;
+	struct json_object *local = json_object_new_object();
+	struct create_arg *a = NULL;
+	char fp[IMG_FP_LEN + 1];
+	int ret = api_image_ss_pull(ra->r.source, fp, err);
+
+	if (ret == 0) {
+		lxf_json_add_str(local, "type", "image");
+		lxf_json_add_str(local, "fingerprint", fp);
+		ra->r.source = local;
+		ret = create_prepare(&ra->r, &a, err);
+	}
+	if (ret == 0 && a)
+		ret = create_op(op, a, md, err);
+	create_arg_free(a);
+	json_object_put(local);
+	return ret;
+}
+
+int api_instances_post(struct http_req *req, struct lxf_err *err)
+{
+	struct json_object *body;
+	struct create_arg *a = NULL;
+	struct create_req r = {.desc = ""};
+	const char *type = NULL, *stype = NULL, *server = "", *proto = "";
+	struct op *op = NULL;
+	char url[128];
+	int ret;
+
+	/* Sent as application/octet-stream: a backup to import (api_backup_import.c). */
+	if (req->upload_path[0])
+		return api_backup_import(req, err);
+	ret = api_body_object(req, &body, err);
+	if (ret < 0)
+		return ret;
+	if (lxf_json_get_string(body, "name", true, &r.name, err) < 0 ||
+	    router_check_instance_name(r.name, "instance name", err) < 0 ||
+	    lxf_json_get_string(body, "type", false, &type, err) < 0 ||
+	    lxf_json_get_string(body, "description", false, &r.desc, err) < 0 ||
+	    lxf_json_get_object(body, "source", true, &r.source, err) < 0 ||
+	    lxf_json_get_string(r.source, "type", true, &stype, err) < 0 ||
+	    lxf_json_get_string(r.source, "server", false, &server, err) < 0 ||
+	    lxf_json_get_string(r.source, "protocol", false, &proto, err) < 0 ||
+	    lxf_json_get_object(body, "config", false, &r.config, err) < 0 ||
+	    lxf_json_get_object(body, "devices", false, &r.devices, err) < 0 ||
+	    lxf_json_get_array(body, "profiles", false, &r.profiles, err) < 0 ||
+	    lxf_json_get_bool(body, "ephemeral", false, &r.ephemeral, err) < 0 ||
+	    lxf_json_get_bool(body, "start", false, &r.start, err) < 0)
+		return -LXF_EINVAL;
+	if (type && type[0] && strcmp(type, "container") != 0)
+		return lxf_err_set(err, LXF_ENOTSUP, "Only containers are supported");
+	if (strcmp(stype, "copy") == 0)
+		return migrate_copy_post(req, body, err);
+	if (strcmp(stype, "migration") == 0)
+		return migrate_target_post(req, body, err);
+	instance_url(r.name, url, sizeof(url));
+	if (strcmp(stype, "image") == 0 && server[0] && strcmp(proto, "simplestreams") == 0) {
+		struct remote_arg *ra = calloc(1, sizeof(*ra));
+
+		if (instance_check_fields(r.config, r.devices, r.profiles, err) < 0) {
+			free(ra);
+			return -LXF_EINVAL;
+		}
+		if (!ra)
+			return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+		ra->body = json_object_get(body);
+		ra->r = r;
+		op = op_run("Creating instance", "instances", url, remote_create_op, ra,
+			    remote_arg_free, err);
+	} else {
+		ret = create_prepare(&r, &a, err);
+		if (ret < 0)
+			return ret;
+		op = op_run("Creating instance", "instances", url, create_op, a, create_arg_free,
+			    err);
+		if (!op)
+			instance_create_undo(r.name);
+	}
+	if (!op)
+		return -err->code;
+	ret = api_async(req, op, err);
+	op_unref(op);
 	return ret;
 }

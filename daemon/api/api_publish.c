@@ -147,7 +147,9 @@ static int publish_op(struct op *op, void *arg, struct json_object **md, struct 
 	if (ret < 0)
 		goto out;
 	/* Properties are in metadata.yaml already: the import copies them. */
-	ret = api_image_import(tar, NULL, a->filename, a->public, NULL, md, err);
+	ret = api_image_import(
+	    &(struct api_img_in){.tmp = tar, .filename = a->filename, .public = a->public}, md,
+	    err);
 	tar[0] = '\0'; /* consumed */
 	if (ret < 0)
 		goto out;

@@ -63,10 +63,26 @@ int img_remove(const char *dir, const char *fp, struct lxf_err *err)
 		return lxf_err_set(err, LXF_EINVAL, "bad image fingerprint '%s'", fp);
 	if (unlink(path) && errno != ENOENT)
 		return lxf_err_sys(err, LXF_EIO, errno, "cannot remove image %s", fp);
+	if (strlen(path) + sizeof(IMG_ROOTFS_SUFFIX) <= sizeof(path)) {
+		strcat(path, IMG_ROOTFS_SUFFIX);
+		if (unlink(path) && errno != ENOENT)
+			return lxf_err_sys(err, LXF_EIO, errno, "cannot remove image %s", fp);
+	}
 	return 0;
 }
 
-static int sha256_fd(int fd, char hex[IMG_FP_LEN + 1], int64_t *size, struct lxf_err *err)
+int img_rootfs_file(const char *path, char *buf, size_t n)
+{
+	int len = snprintf(buf, n, "%s" IMG_ROOTFS_SUFFIX, path);
+
+	if (len < 0 || (size_t)len >= n)
+		return -LXF_EINVAL;
+	return access(buf, F_OK) == 0 ? 1 : 0;
+}
+
+/* The sha256 of the files fds[0..n) read one after the other: LXD's fingerprint of a split image. */
+static int sha256_fds(const int *fds, int n, char hex[IMG_FP_LEN + 1], int64_t *size,
+		      struct lxf_err *err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -84,8 +100,8 @@ static int sha256_fd(int fd, char hex[IMG_FP_LEN + 1], int64_t *size, struct lxf
 	ret = lxf_err_set(err, LXF_EINTERNAL, "sha256 failed");
 	if (!EVP_DigestInit_ex(x, EVP_sha256(), NULL))
 		goto out;
-	for (;;) {
-		ssize_t r = read(fd, block, READ_BLOCK);
+	for (int i = 0; i < n;) {
+		ssize_t r = read(fds[i], block, READ_BLOCK);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -93,8 +109,10 @@ static int sha256_fd(int fd, char hex[IMG_FP_LEN + 1], int64_t *size, struct lxf
 			ret = lxf_err_sys(err, LXF_EIO, errno, "cannot read the image");
 			goto out;
 		}
-		if (!r)
-			break;
+		if (!r) {
+			i++;
+			continue;
+		}
 		if (!EVP_DigestUpdate(x, block, (size_t)r))
 			goto out;
 		total += r;
@@ -111,10 +129,11 @@ out:
 	return ret;
 }
 
-/* Runs lxfd-image validate: *meta_out (new ref) is metadata.yaml as JSON. */
-static int validate_tarball(const char *path, struct json_object **meta_out, struct lxf_err *err)
+/* Runs lxfd-image validate (of a split image when rootfs): *meta_out (new ref) is metadata.yaml as JSON. */
+static int validate_tarball(const char *path, const char *rootfs, struct json_object **meta_out,
+			    struct lxf_err *err)
 {
-	char *const argv[] = {"lxfd-image", "validate", (char *)path, NULL};
+	char *const argv[] = {"lxfd-image", "validate", (char *)path, (char *)rootfs, NULL};
 	struct json_object *ans = NULL, *meta = NULL;
 	int ret;
 
@@ -131,22 +150,26 @@ static int validate_tarball(const char *path, struct json_object **meta_out, str
 	return 0;
 }
 
-int img_import(const char *dir, const char *tmp_path, const char *expected_fp,
-	       char fp_out[IMG_FP_LEN + 1], struct json_object **metadata_out, int64_t *size_out,
-	       struct lxf_err *err)
+int img_import_split(const char *dir, const char *tmp_path, const char *rootfs_tmp,
+		     const char *expected_fp, char fp_out[IMG_FP_LEN + 1],
+		     struct json_object **metadata_out, int64_t *size_out, struct lxf_err *err)
 {
 	struct json_object *meta = NULL;
-	char fp[IMG_FP_LEN + 1] = "", dest[PATH_MAX];
+	char fp[IMG_FP_LEN + 1] = "", dest[PATH_MAX], rdest[PATH_MAX] = "";
 	int64_t size = 0;
-	int fd = -1;
+	int fds[2] = {-1, -1};
 	int ret;
 
-	fd = open(tmp_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
+	fds[0] = open(tmp_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fds[0] < 0) {
 		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot open %s", tmp_path);
 		goto out;
 	}
-	ret = sha256_fd(fd, fp, &size, err);
+	if (rootfs_tmp && (fds[1] = open(rootfs_tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot open %s", rootfs_tmp);
+		goto out;
+	}
+	ret = sha256_fds(fds, rootfs_tmp ? 2 : 1, fp, &size, err);
 	if (ret)
 		goto out;
 	if (expected_fp && *expected_fp && strcasecmp(expected_fp, fp)) {
@@ -154,11 +177,19 @@ int img_import(const char *dir, const char *tmp_path, const char *expected_fp,
 				  expected_fp);
 		goto out;
 	}
-	ret = validate_tarball(tmp_path, &meta, err);
+	ret = validate_tarball(tmp_path, rootfs_tmp, &meta, err);
 	if (ret)
 		goto out;
-	if (img_path(dir, fp, dest, sizeof(dest))) {
+	if (img_path(dir, fp, dest, sizeof(dest)) ||
+	    (rootfs_tmp && img_rootfs_file(dest, rdest, sizeof(rdest)) < 0)) {
 		ret = lxf_err_set(err, LXF_EINVAL, "image directory path too long");
+		goto out;
+	}
+	/* The rootfs first: a stored DIR/images/<fp> is always whole. A kill
+	 * between the two leaves a .rootfs without its image, which the
+	 * next import of it replaces. */
+	if (rootfs_tmp && rename(rootfs_tmp, rdest)) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot store image %s", fp);
 		goto out;
 	}
 	/* NOREPLACE: two uploads of the same image race safely, one gets EEXIST. */
@@ -177,23 +208,49 @@ int img_import(const char *dir, const char *tmp_path, const char *expected_fp,
 		*size_out = size;
 	ret = 0;
 out:
-	if (ret)
+	if (ret) {
 		(void)unlink(tmp_path);
+		if (rootfs_tmp)
+			(void)unlink(rootfs_tmp);
+	}
 	if (fp_out)
 		memcpy(fp_out, fp, sizeof(fp));
-	if (fd >= 0)
-		close(fd);
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	json_object_put(meta);
 	return ret;
+}
+
+int img_import(const char *dir, const char *tmp_path, const char *expected_fp,
+	       char fp_out[IMG_FP_LEN + 1], struct json_object **metadata_out, int64_t *size_out,
+	       struct lxf_err *err)
+{
+	return img_import_split(dir, tmp_path, NULL, expected_fp, fp_out, metadata_out, size_out,
+				err);
 }
 
 int img_unpack_rootfs(const char *path, const char *rootfs_dir, unsigned long uid_shift,
 		      unsigned long gid_shift, struct lxf_err *err)
 {
 	static const unsigned long unshifted[2] = {0, 0};
+	char rootfs[PATH_MAX], us[32], gs[32];
+	char *const argv[] = {"lxfd-image", "unpack-split", rootfs, (char *)rootfs_dir, us, gs,
+			      NULL};
+	struct stat st;
+	int ret;
 
-	/* The whole tarball's rootfs/: a backup's part with no prefix. */
-	return bk_unpack(path, NULL, unshifted, rootfs_dir, uid_shift, gid_shift, err);
+	if (img_rootfs_file(path, rootfs, sizeof(rootfs)) != 1)
+		/* The whole tarball's rootfs/: a backup's part with no prefix. */
+		return bk_unpack(path, NULL, unshifted, rootfs_dir, uid_shift, gid_shift, err);
+	if (lstat(rootfs_dir, &st) == 0)
+		return lxf_err_set(err, LXF_EEXIST, "cannot make %s: it exists", rootfs_dir);
+	snprintf(us, sizeof(us), "%lu", uid_shift);
+	snprintf(gs, sizeof(gs), "%lu", gid_shift);
+	ret = lxfd_helper_run("lxfd-image", argv, ANSWER_MAX, NULL, err);
+	if (ret && ret != -LXF_EEXIST)
+		(void)lxf_rm_rf(rootfs_dir, NULL);
+	return ret;
 }
 
 /*

@@ -11,7 +11,9 @@
 
 /*
  * The image store: DIR/images/<fingerprint> holds each unified image
- * tarball (metadata.yaml + rootfs/ [+ templates/]) as uploaded.
+ * tarball (metadata.yaml + rootfs/ [+ templates/]) as uploaded; a split
+ * image is its metadata tarball there and its rootfs beside it, in
+ * DIR/images/<fingerprint>.rootfs, as LXD keeps them.
  */
 
 /*
@@ -30,10 +32,29 @@ int img_import(const char *dir, const char *tmp_path, const char *expected_fp,
 	       char fp_out[IMG_FP_LEN + 1], struct json_object **metadata_out, int64_t *size_out,
 	       struct lxf_err *err);
 
+/*
+ * img_import of a split image (LXD's layout): the metadata tarball at
+ * tmp_path and the rootfs (squashfs or tarball) at rootfs_tmp, both inside
+ * DIR/images/. The fingerprint is the sha256 of the two read one after the
+ * other, as LXD computes it; the rootfs is stored beside the image as
+ * DIR/images/<fp>.rootfs. Both temporaries are consumed. *size_out is the
+ * sum of both sizes.
+ */
+int img_import_split(const char *dir, const char *tmp_path, const char *rootfs_tmp,
+		     const char *expected_fp, char fp_out[IMG_FP_LEN + 1],
+		     struct json_object **metadata_out, int64_t *size_out, struct lxf_err *err);
+
+/* The suffix of a split image's rootfs beside its metadata tarball. */
+#define IMG_ROOTFS_SUFFIX ".rootfs"
+
+/* The rootfs file of stored image path (path + ".rootfs") into buf: 1 when
+ * the image is split (the file exists), 0 when not, -LXF_EINVAL when too long. */
+int img_rootfs_file(const char *path, char *buf, size_t n);
+
 /* Path of a stored image in buf (size n): DIR/images/<fp>. */
 int img_path(const char *dir, const char *fp, char *buf, size_t n);
 
-/* Removes a stored image. Missing is fine. */
+/* Removes a stored image (both files of a split one). Missing is fine. */
 int img_remove(const char *dir, const char *fp, struct lxf_err *err);
 
 /*

@@ -101,6 +101,12 @@ int main(int argc, char **argv)
 		curl_global_cleanup();
 		return ret;
 	}
+	if (argc > 1 && strcmp(argv[1], "url-fetch") == 0) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		ret = lxfd_admin_url_fetch(argc, argv);
+		curl_global_cleanup();
+		return ret;
+	}
 	if (argc > 1 && strcmp(argv[1], "image-push") == 0) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		ret = lxfd_admin_image_push(argc, argv);

@@ -8,6 +8,9 @@
  * argv as given to main; prints the helper answer, returns the exit status.
  */
 int lxfd_admin_image_fetch(int argc, char **argv);
+/* `lxfd-admin url-fetch URL CERTFILE OUT CAP [SHA256]` (admin_fetch.c): one
+ * file of an image server, for simplestreams pulls (api_image_ss.c). */
+int lxfd_admin_url_fetch(int argc, char **argv);
 /* `lxfd-admin image-push TARGET FP SECRET CERTFILE FILE` (admin_push.c), the same way. */
 int lxfd_admin_image_push(int argc, char **argv);
 

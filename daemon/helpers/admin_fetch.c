@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -30,13 +31,14 @@
 #include "admin.h"
 #include "helper.h"
 #include "hex.h"
+#include "json.h"
 
 #define FETCH_MAX (2ull << 30) /* as POST /1.0/images uploads */
 #define FP_LEN    64
 
 struct fetch {
 	int fd;
-	uint64_t size;
+	uint64_t size, cap;
 	EVP_MD_CTX *md;
 	bool failed, too_big, multipart;
 };
@@ -46,7 +48,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *data)
 	struct fetch *f = data;
 	size_t len = size * n, off = 0;
 
-	if (f->size + len > FETCH_MAX) {
+	if (f->size + len > f->cap) {
 		f->too_big = true;
 		return 0;
 	}
@@ -76,6 +78,43 @@ static size_t on_header(char *p, size_t size, size_t n, void *data)
 	if (len > 13 && strncasecmp(p, "Content-Type:", 13) == 0 && strstr(p, "multipart/") != NULL)
 		f->multipart = true;
 	return len;
+}
+
+/*
+ * GETs url over HTTPS into f. certfile "" trusts the system's CAs, or the
+ * file SSL_CERT_FILE names when it is set, as LXD (Go) does; else it is
+ * the pinned server certificate, the only trust anchor, host not checked.
+ */
+static CURLcode perform(CURL *c, const char *url, const char *certfile, struct fetch *f,
+			char *errbuf, long *status)
+{
+	const char *env = getenv("SSL_CERT_FILE");
+	CURLcode cc;
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* A stalled server: under 1 kB/s for a minute ends the transfer. */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (certfile[0]) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, certfile);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (env && env[0]) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, env);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	}
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	return cc;
 }
 
 static bool valid_fp(const char *fp)
@@ -136,26 +175,8 @@ int lxfd_admin_image_fetch(int argc, char **argv)
 		ret = lxf_err_sys(&err, LXF_EIO, errno, "Cannot create %s", out);
 		goto out;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &f);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	/* A stalled server: under 1 kB/s for a minute ends the transfer. */
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (certfile[0]) {
-		curl_easy_setopt(c, CURLOPT_CAINFO, certfile);
-		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	f.cap = FETCH_MAX;
+	cc = perform(c, url, certfile, &f, errbuf, &status);
 	if (f.too_big) {
 		ret = lxf_err_set(&err, LXF_ETOOBIG, "The image is over %llu bytes", FETCH_MAX);
 	} else if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && status != 200)) {
@@ -194,6 +215,84 @@ out:
 		curl_easy_cleanup(c);
 	if (ret == 0 && (md = json_object_new_object()))
 		json_object_object_add(md, "size", json_object_new_int64((int64_t)f.size));
+	(void)lxfd_helper_answer(ret, &err, md);
+	json_object_put(md);
+	return ret == 0 ? 0 : 1;
+}
+
+/*
+ * lxfd-admin url-fetch URL CERTFILE OUT CAP [SHA256]: one file of an image
+ * server (a simplestreams index, catalogue or image file) into OUT, at
+ * most CAP bytes, its sha256 checked against SHA256 when given. Answers
+ * {"size": N, "sha256": HEX}. Errors name the URL.
+ */
+int lxfd_admin_url_fetch(int argc, char **argv)
+{
+	struct fetch f = {.fd = -1};
+	struct json_object *md = NULL;
+	struct lxf_err err;
+	unsigned char sum[32];
+	unsigned int sumlen = 0;
+	char got[FP_LEN + 1] = "", errbuf[CURL_ERROR_SIZE] = "";
+	const char *url = argc > 2 ? argv[2] : "", *want = argc > 6 ? argv[6] : "";
+	CURL *c = NULL;
+	CURLcode cc;
+	long status = 0;
+	int ret;
+
+	lxf_err_clear(&err);
+	if (argc != 6 && argc != 7) {
+		ret = lxf_err_set(&err, LXF_EINVAL,
+				  "usage: lxfd-admin url-fetch URL CERTFILE OUT CAP [SHA256]");
+		goto out;
+	}
+	f.cap = strtoull(argv[5], NULL, 10);
+	c = curl_easy_init();
+	f.md = EVP_MD_CTX_new();
+	if (!c || !f.md || EVP_DigestInit_ex(f.md, EVP_sha256(), NULL) != 1) {
+		ret = lxf_err_set(&err, LXF_ENOMEM, "Out of memory");
+		goto out;
+	}
+	f.fd = open(argv[4], O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	if (f.fd < 0) {
+		ret = lxf_err_sys(&err, LXF_EIO, errno, "Cannot create %s", argv[4]);
+		goto out;
+	}
+	cc = perform(c, url, argv[3], &f, errbuf, &status);
+	if (f.too_big) {
+		ret = lxf_err_set(&err, LXF_ETOOBIG, "%s is over %llu bytes", url,
+				  (unsigned long long)f.cap);
+	} else if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && status != 200)) {
+		ret = lxf_err_set(&err, LXF_EUNAVAIL, "Cannot download %s: %s", url,
+				  errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	} else if (status != 200) {
+		ret = lxf_err_set(&err, status == 404 ? LXF_ENOENT : LXF_EUNAVAIL,
+				  "Cannot download %s: HTTP %ld", url, status);
+	} else if (f.failed || fsync(f.fd) < 0) {
+		ret = lxf_err_sys(&err, LXF_EIO, errno, "Cannot write %s", argv[4]);
+	} else if (EVP_DigestFinal_ex(f.md, sum, &sumlen) != 1 || sumlen != sizeof(sum)) {
+		ret = lxf_err_set(&err, LXF_EINTERNAL, "Cannot hash %s", url);
+	} else {
+		lxf_hex(sum, sizeof(sum), got);
+		ret = !want[0] || strcmp(got, want) == 0
+			  ? 0
+			  : lxf_err_set(&err, LXF_EINVAL,
+					"sha256 mismatch (got %.12s, expected %.12s) for %s", got,
+					want, url);
+	}
+out:
+	if (f.fd >= 0) {
+		close(f.fd);
+		if (ret < 0)
+			unlink(argv[4]);
+	}
+	EVP_MD_CTX_free(f.md);
+	if (c)
+		curl_easy_cleanup(c);
+	if (ret == 0 && (md = json_object_new_object())) {
+		json_object_object_add(md, "size", json_object_new_int64((int64_t)f.size));
+		lxf_json_add_str(md, "sha256", got);
+	}
 	(void)lxfd_helper_answer(ret, &err, md);
 	json_object_put(md);
 	return ret == 0 ? 0 : 1;

@@ -3,8 +3,9 @@
  * lxfd-image: the libarchive work of lxfd's image store in a short-lived
  * process, so that lxfd never maps libarchive and what it pulls in. lxfd
  * runs it from a worker thread (image.c, helper.c):
- *   lxfd-image validate TARBALL
+ *   lxfd-image validate TARBALL [ROOTFS]
  *   lxfd-image unpack TARBALL ROOTFS_DIR UID_SHIFT GID_SHIFT [PREFIX [UID_BASE GID_BASE]]
+ *   lxfd-image unpack-split ROOTFS ROOTFS_DIR UID_SHIFT GID_SHIFT
  *   lxfd-image pack OUT COMPRESSION UID_SHIFT GID_SHIFT SRC NAME [SRC NAME]...
  *   lxfd-image backup-read TARBALL
  * and reads one JSON answer on stdout (see helper.h).
@@ -72,14 +73,15 @@ int main(int argc, char **argv)
 	lxf_err_clear(&err);
 	if (die_with_parent() < 0)
 		return 1;
-	if (argc == 3 && !strcmp(argv[1], "validate")) {
-		ret = img_tar_validate(argv[2], &meta, &err);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "validate")) {
+		ret = img_tar_validate_split(argv[2], argc == 4 ? argv[3] : NULL, &meta, &err);
 	} else if (argc == 3 && !strcmp(argv[1], "backup-read")) {
 		ret = bk_tar_read(argv[2], &meta, &err);
 	} else if (argc >= 8 && argc % 2 == 0 && !strcmp(argv[1], "pack")) {
 		ret = pack(argc, argv, &err);
-	} else if ((argc == 6 || argc == 7 || argc == 9) && !strcmp(argv[1], "unpack")) {
-		struct img_from from = {argc > 6 ? argv[6] : NULL, 0, 0};
+	} else if ((argc == 6 || argc == 7 || argc == 9) && !strncmp(argv[1], "unpack", 6) &&
+		   (!strcmp(argv[1] + 6, "") || (argc == 6 && !strcmp(argv[1] + 6, "-split")))) {
+		struct img_from from = {argc > 6 ? argv[6] : NULL, 0, 0, argv[1][6] != '\0'};
 
 		if (parse_ulong(argv[4], &us) || parse_ulong(argv[5], &gs) ||
 		    (argc == 9 && (parse_ulong(argv[7], &from.uid_base) ||
@@ -90,10 +92,11 @@ int main(int argc, char **argv)
 			ret = img_tar_unpack_from(argv[2], &from, argv[3], us, gs, &err);
 	} else {
 		fprintf(stderr,
-			"Usage: lxfd-image validate TARBALL\n"
+			"Usage: lxfd-image validate TARBALL [ROOTFS]\n"
 			"       lxfd-image unpack TARBALL ROOTFS_DIR UID_SHIFT GID_SHIFT [PREFIX "
 			"[UID_BASE "
 			"GID_BASE]]\n"
+			"       lxfd-image unpack-split ROOTFS ROOTFS_DIR UID_SHIFT GID_SHIFT\n"
 			"       lxfd-image pack OUT COMPRESSION UID_SHIFT GID_SHIFT SRC NAME...\n"
 			"       lxfd-image backup-read TARBALL\n");
 		return 2;

@@ -108,7 +108,16 @@ static const char schema[] =
     " config JSON NOT NULL DEFAULT '{}',"
     " created_at INTEGER NOT NULL,"
     " creating BOOLEAN NOT NULL DEFAULT 1);"
-    "PRAGMA user_version = 5;";
+    /* Version 6: where an image cached from an image server came from
+     * (api_image_import.c, LXD's images_source): its update_source; a
+     * row makes the image "cached". */
+    "CREATE TABLE IF NOT EXISTS image_sources ("
+    " fingerprint TEXT PRIMARY KEY REFERENCES images(fingerprint) ON DELETE CASCADE,"
+    " server TEXT NOT NULL,"
+    " protocol TEXT NOT NULL,"
+    " certificate TEXT NOT NULL DEFAULT '',"
+    " alias TEXT NOT NULL DEFAULT '');"
+    "PRAGMA user_version = 6;";
 
 static void db_mutex_init(void)
 {

@@ -9,12 +9,15 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend_config.h"
@@ -26,6 +29,9 @@
 
 #define META_MAX   (1024 * 1024) /* metadata.yaml cap */
 #define READ_BLOCK (64 * 1024)
+#define PREFIXED   "rootfs/"
+
+extern char **environ;
 
 int img_tar_open(const char *path, struct archive **out, struct lxf_err *err)
 {
@@ -43,6 +49,109 @@ int img_tar_open(const char *path, struct archive **out, struct lxf_err *err)
 		return ret;
 	}
 	*out = a;
+	return 0;
+}
+
+/* An open rootfs of a split image: the archive, and the converter feeding it. */
+struct rootfs_in {
+	struct archive *a;
+	pid_t pid; /* sqfs2tar's, or -1 */
+	int fd;    /* the pipe's read end, or -1 */
+};
+
+/*
+ * The rootfs half of a split image: a tarball, or a squashfs read as a tar
+ * stream from sqfs2tar (squashfs-tools-ng), so that its entries pass the
+ * same checks, one by one, without being written anywhere first. "-r ."
+ * keeps the root inode (its mode and owner) as the entry "./".
+ */
+static int rootfs_open(const char *path, struct rootfs_in *in, struct lxf_err *err)
+{
+	char magic[4] = "", *const argv[] = {"sqfs2tar", "-r", ".", "--", (char *)path, NULL};
+	posix_spawn_file_actions_t fa;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), pipefd[2] = {-1, -1}, ret;
+
+	in->a = NULL;
+	in->pid = -1;
+	in->fd = -1;
+	if (fd < 0)
+		return lxf_err_sys(err, LXF_EIO, errno, "cannot open the rootfs");
+	ret = read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+	      memcmp(magic, "hsqs", 4) == 0;
+	close(fd);
+	if (!ret)
+		return img_tar_open(path, &in->a, err);
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return lxf_err_sys(err, LXF_EIO, errno, "cannot make a pipe");
+	in->fd = pipefd[0];
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	ret = posix_spawnp(&in->pid, "sqfs2tar", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (ret) {
+		in->pid = -1;
+		return lxf_err_sys(err, LXF_EIO, ret, "cannot run sqfs2tar (squashfs-tools-ng)");
+	}
+	in->a = archive_read_new();
+	if (!in->a)
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	archive_read_support_format_tar(in->a);
+	if (archive_read_open_fd(in->a, in->fd, READ_BLOCK) != ARCHIVE_OK)
+		return lxf_err_set(err, LXF_EINVAL, "not a squashfs: %s",
+				   archive_error_string(in->a));
+	return 0;
+}
+
+/*
+ * Frees what rootfs_open made, on success or not; the pipe closes before
+ * the wait, so a converter we stopped reading ends. Its failure fails a
+ * pass that otherwise succeeded (ret 0). Returns the pass's result.
+ */
+static int rootfs_close(struct rootfs_in *in, int ret, struct lxf_err *err)
+{
+	int st = 0;
+
+	archive_read_free(in->a);
+	in->a = NULL;
+	if (in->fd >= 0)
+		close(in->fd);
+	in->fd = -1;
+	if (in->pid <= 0)
+		return ret;
+	while (waitpid(in->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	in->pid = -1;
+	if (!ret && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
+		ret = lxf_err_set(err, LXF_EINVAL,
+				  "image rejected: sqfs2tar cannot read the squashfs");
+	return ret;
+}
+
+/* Renames entry e of a split rootfs from NAME to rootfs/NAME (its hard-link target too). */
+static int add_prefix(struct archive_entry *e, struct lxf_err *err)
+{
+	const char *names[2] = {archive_entry_pathname(e), archive_entry_hardlink(e)};
+	char buf[PATH_MAX];
+
+	for (int i = 0; i < 2; i++) {
+		const char *n = names[i];
+		int len;
+
+		if (!n)
+			continue;
+		while (n[0] == '.' && n[1] == '/')
+			n += 2;
+		if (strcmp(n, ".") == 0)
+			n = "";
+		len = snprintf(buf, sizeof(buf), PREFIXED "%s", n);
+		if (len < 0 || (size_t)len >= sizeof(buf))
+			return lxf_err_set(err, LXF_EINVAL, "image rejected: a name is too long");
+		if (i == 0)
+			archive_entry_copy_pathname(e, buf);
+		else
+			archive_entry_copy_hardlink(e, buf);
+	}
 	return 0;
 }
 
@@ -106,68 +215,92 @@ out:
 	return ret;
 }
 
-/* Walks the whole tarball through the entry checks; returns metadata.yaml as JSON. */
-int img_tar_validate(const char *path, struct json_object **meta_out, struct lxf_err *err)
-{
-	struct archive *a = NULL;
-	struct archive_entry *e;
-	struct json_object *meta = NULL;
+/* What a pass over one or two archives found. */
+struct walk {
 	struct img_check chk;
-	struct img_entry *ent = NULL;
-	bool rootfs = false;
+	struct img_entry *ent;
+	struct json_object *meta; /* metadata.yaml, once seen */
+	bool rootfs;              /* a rootfs/ entry seen */
+};
+
+/* Every entry of a through the checks (prefixed with rootfs/ first: a split rootfs). */
+static int walk_archive(struct archive *a, bool prefixed, struct walk *w, struct lxf_err *err)
+{
+	struct archive_entry *e;
 	int ret, r;
 
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		if (prefixed && (ret = add_prefix(e, err)))
+			return ret;
+		ret = img_check_entry(&w->chk, e, w->ent, err);
+		if (ret)
+			return ret;
+		if (w->ent->part == IMG_PART_ROOTFS) {
+			w->rootfs = true;
+		} else if (w->ent->part == IMG_PART_META) {
+			if (w->meta)
+				return lxf_err_set(err, LXF_EINVAL, "metadata.yaml appears twice");
+			ret = read_metadata(a, &w->meta, err);
+			if (ret)
+				return ret;
+		}
+	}
+	if (r != ARCHIVE_EOF)
+		return lxf_err_set(err, LXF_EINVAL, "bad tarball: %s", archive_error_string(a));
+	return 0;
+}
+
+int img_tar_validate_split(const char *path, const char *rootfs_path, struct json_object **meta_out,
+			   struct lxf_err *err)
+{
+	struct rootfs_in in = {NULL, -1, -1};
+	struct archive *a = NULL;
+	struct walk w = {.ent = NULL};
+	int ret;
+
 	/* Whether the image will run privileged is not known yet: every owner must map. */
-	img_check_init(&chk, BCFG_MAP_COUNT);
+	img_check_init(&w.chk, BCFG_MAP_COUNT);
 	ret = img_tar_open(path, &a, err);
 	if (ret)
 		goto out;
-	ret = -LXF_ENOMEM;
-	if (!(ent = malloc(sizeof(*ent)))) {
-		lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	if (!(w.ent = malloc(sizeof(*w.ent)))) {
+		ret = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 		goto out;
 	}
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		ret = img_check_entry(&chk, e, ent, err);
-		if (ret)
-			goto out;
-		if (ent->part == IMG_PART_ROOTFS) {
-			rootfs = true;
-		} else if (ent->part == IMG_PART_META) {
-			ret = -LXF_EINVAL;
-			if (meta) {
-				lxf_err_set(err, LXF_EINVAL, "metadata.yaml appears twice");
-				goto out;
-			}
-			ret = read_metadata(a, &meta, err);
-			if (ret)
-				goto out;
-		}
+	ret = walk_archive(a, false, &w, err);
+	if (!ret && rootfs_path) {
+		ret = rootfs_open(rootfs_path, &in, err);
+		if (!ret)
+			ret = walk_archive(in.a, true, &w, err);
+		ret = rootfs_close(&in, ret, err);
 	}
+	if (ret)
+		goto out;
 	ret = -LXF_EINVAL;
-	if (r != ARCHIVE_EOF) {
-		lxf_err_set(err, LXF_EINVAL, "bad tarball: %s", archive_error_string(a));
-		goto out;
-	}
-	if (!meta) {
+	if (!w.meta) {
 		lxf_err_set(err, LXF_EINVAL, "no metadata.yaml");
 		goto out;
 	}
-	if (!rootfs) {
-		lxf_err_set(err, LXF_EINVAL, "no rootfs/ directory");
+	if (!w.rootfs) {
+		lxf_err_set(err, LXF_EINVAL, rootfs_path ? "empty rootfs" : "no rootfs/ directory");
 		goto out;
 	}
-	*meta_out = meta;
-	meta = NULL;
+	*meta_out = w.meta;
+	w.meta = NULL;
 	ret = 0;
 out:
-	if (ret == -LXF_EINVAL)
+	if (ret == -LXF_EINVAL && strncmp(err->msg, "image rejected", 14) != 0)
 		lxf_err_prefix(err, "image rejected");
-	img_check_fini(&chk);
-	free(ent);
-	json_object_put(meta);
+	img_check_fini(&w.chk);
+	free(w.ent);
+	json_object_put(w.meta);
 	archive_read_free(a);
 	return ret;
+}
+
+int img_tar_validate(const char *path, struct json_object **meta_out, struct lxf_err *err)
+{
+	return img_tar_validate_split(path, NULL, meta_out, err);
 }
 
 /* Entry e (checked as ent) renamed to its place under root (an absolute, symlink-free path). */
@@ -259,7 +392,7 @@ static bool strip_prefix(struct archive_entry *e, const char *prefix)
 int img_tar_unpack(const char *path, const char *rootfs_dir, unsigned long uid_shift,
 		   unsigned long gid_shift, struct lxf_err *err)
 {
-	const struct img_from all = {NULL, 0, 0};
+	const struct img_from all = {NULL, 0, 0, false};
 
 	return img_tar_unpack_from(path, &all, rootfs_dir, uid_shift, gid_shift, err);
 }
@@ -292,6 +425,7 @@ int img_tar_unpack_from(const char *path, const struct img_from *from, const cha
 	const int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
 			  ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 			  ARCHIVE_EXTRACT_SECURE_SYMLINKS;
+	struct rootfs_in rin = {NULL, -1, -1};
 	struct archive *in = NULL, *out = NULL;
 	struct archive_entry *e;
 	struct img_check chk;
@@ -312,7 +446,8 @@ int img_tar_unpack_from(const char *path, const struct img_from *from, const cha
 		ret = lxf_err_sys(err, LXF_EIO, errno, "cannot prepare %s", rootfs_dir);
 		goto out;
 	}
-	ret = img_tar_open(path, &in, err);
+	ret = from->split ? rootfs_open(path, &rin, err) : img_tar_open(path, &in, err);
+	in = from->split ? rin.a : in;
 	if (ret)
 		goto out;
 	out = archive_write_disk_new();
@@ -324,6 +459,8 @@ int img_tar_unpack_from(const char *path, const struct img_from *from, const cha
 	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
 		if (from->prefix && !strip_prefix(e, from->prefix))
 			continue;
+		if (from->split && (ret = add_prefix(e, err)))
+			goto out;
 		unmap_owner(e, from);
 		/* ent keeps the names: place_entry() frees the entry's own. */
 		ret = img_check_entry(&chk, e, ent, err);
@@ -364,7 +501,10 @@ int img_tar_unpack_from(const char *path, const struct img_from *from, const cha
 	}
 	ret = 0;
 out:
-	archive_read_free(in);
+	if (from->split)
+		ret = rootfs_close(&rin, ret, err);
+	else
+		archive_read_free(in);
 	archive_write_free(out);
 	if (ret && made)
 		(void)lxf_rm_rf(rootfs_dir, NULL);

@@ -3,6 +3,7 @@
 #define LXFD_IMAGE_TAR_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 #include "err.h"
 
@@ -24,6 +25,14 @@ struct archive;
 int img_tar_validate(const char *path, struct json_object **meta_out, struct lxf_err *err);
 
 /*
+ * img_tar_validate of a split image: the metadata tarball at path (its
+ * metadata.yaml), then the rootfs at rootfs_path, a tarball or a squashfs
+ * (read through sqfs2tar), whose entries are checked as rootfs/NAME.
+ */
+int img_tar_validate_split(const char *path, const char *rootfs_path, struct json_object **meta_out,
+			   struct lxf_err *err);
+
+/*
  * Unpacks rootfs/ of the tarball at path into rootfs_dir (made here; must
  * not exist yet: -LXF_EEXIST), adding uid_shift/gid_shift to every owner.
  * Entries go through the checks of image_check.h again (owners too when
@@ -40,6 +49,9 @@ struct img_from {
 	/* Host ids of the container's 0 in the tarball (an LXD backup of an
 	 * unprivileged container keeps them shifted); 0: container ids. */
 	unsigned long uid_base, gid_base;
+	/* path is the rootfs of a split image (tarball or squashfs): its
+	 * entries are rootfs/NAME. */
+	bool split;
 };
 
 /*

@@ -137,7 +137,12 @@ refused nometa "no metadata.yaml"
 refused split-meta "no rootfs/ directory"
 got=$(answer "$(api POST /1.0/images -F "metadata=@$img/split-meta.tar.gz" \
 	-F "rootfs.img=@$img/nometa.tar.gz")")
-assert_contains "$got" "Only raw unified tarball uploads" "split upload refused"
+assert_contains "$got" "Virtual machine images are not supported" "VM split upload refused"
+assert_eq "[]" "$(stored_images)" "VM split upload: nothing stored"
+# A split rootfs goes through the same checks, its entries as rootfs/NAME.
+got=$(answer "$(api POST /1.0/images -F "metadata=@$img/split-meta.tar.gz" \
+	-F "rootfs=@$img/symlink.tar.gz")")
+assert_contains "$got" "path goes through the symlink rootfs/rootfs/x" "split rootfs checked"
 assert_eq "[]" "$(stored_images)" "split upload: nothing stored"
 [ -z "$(ls -A "$outside")" ] || fail "something was written through the symlinks"
 
