@@ -46,6 +46,12 @@ pid_t backend_live_pid(const struct backend_live *l);
 bool backend_live_alive(const struct backend_live *l);
 /* 1 frozen, 0 not, -1 unknown (no freezer file). */
 int backend_live_frozen(const struct backend_live *l);
+/*
+ * Thaws the cgroup of init pid in the kernel (v1 freezer.state THAWED, v2
+ * cgroup.freeze 0; nothing to do when not frozen), not asking its monitor.
+ * 0, -LXF_ENOENT (no freezer) or -LXF_EIO.
+ */
+int backend_cgroup_thaw(pid_t pid);
 /* Adds processes, cpu{usage} and memory{...} to st (zeros when l is NULL).
  * 0 or -LXF_ENOMEM. */
 int backend_live_cgroups(const struct backend_live *l, struct json_object *st);

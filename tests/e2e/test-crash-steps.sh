@@ -24,7 +24,8 @@
 # Kill points count per thread and per syscall (strace -e inject ...
 # when=N): renameat2 is a journalled move, rename a move to trash or a
 # config write, wait4 the end of a cp or an unpack, pwrite64 on the WAL
-# the first commit. The order of steps is in daemon/store/journal.c's callers.
+# the first commit, read of a cgroup's freezer file liblxc's wait for a
+# freeze it has written. The order of steps is in daemon/store/journal.c's callers.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -276,17 +277,31 @@ reset
 mk ra
 step "snapshot create" "$spec" c_snap_create
 # A running instance is frozen for the copy; lxfd killed before the thaw
-# (the cp reaped): the next start thaws it, or it could never start or be
-# deleted again.
+# (the cp reaped), or inside liblxc's freeze (the cgroup frozen, its first
+# read of the freezer state, while the monitor still holds FREEZING and
+# liblxc's unfreeze would do nothing): the next start thaws it, or it
+# could never start or be deleted again.
 c_snap_running() {
 	assert_eq Running "$(inst ra .metadata.status)" "[$case] status after the restart"
 	do_async PUT /1.0/instances/ra/state '{"action":"stop","force":true}' ||
 		fail "[$case] ra does not stop"
 }
-reset
-mk ra
-do_async PUT /1.0/instances/ra/state '{"action":"start"}' || fail "cannot start ra"
-step "snapshot create (running)" "$spec" c_snap_running
+for at in copied freezing; do
+	reset
+	mk ra
+	do_async PUT /1.0/instances/ra/state '{"action":"start"}' || fail "cannot start ra"
+	spec="$(inj wait4 1)"
+	if [ "$at" = freezing ]; then
+		cg=/proc/$(api GET /1.0/instances/ra/state | jq -r .metadata.pid)/cgroup
+		if grep -q '^[0-9]*:freezer:' "$cg"; then
+			f=/sys/fs/cgroup/freezer$(awk -F: '$2 == "freezer" { print $3 }' "$cg")/freezer.state
+		else
+			f=/sys/fs/cgroup$(awk -F: '$1 == "0" { print $3 }' "$cg")/cgroup.events
+		fi
+		spec="-P $f -e inject=read:signal=SIGKILL:when=1"
+	fi
+	step "snapshot create (running)" "$spec" c_snap_running
+done
 OP="do_async DELETE /1.0/instances/ra/snapshots/s1"
 for spec in "$(inj rename 1)" "$(inj unlinkat 2)"; do
 	reset
