@@ -18,7 +18,9 @@
 # answer), no instance is in Error, every directory under containers/,
 # snapshots/, logs/ and images/ belongs to a row the API lists and the
 # other way round, image-cache/ holds no half-made entry, every liblxc
-# config says what the database says, and every instance starts. Then a broken instance (its directory gone) is
+# config says what the database says, and every instance starts; an
+# lxfd-image helper spawned just before the kill does not outlive lxfd.
+# Then a broken instance (its directory gone) is
 # shown and deleted by the real `lxc` client (`lxc info`, `lxc delete -f`).
 #
 # Kill points count per thread and per syscall (strace -e inject ...
@@ -242,6 +244,31 @@ spec="$(inj wait4 2)"
 reset
 mk ra
 step copy "$spec" c_copy
+
+# lxfd killed while the lxfd-image helper it spawned is held in its exec
+# (strace delays the exec's return): gone before the helper could ask for a
+# death signal, lxfd must still not be outlived by an unpack going on into
+# image-cache/ (the next lxfd empties it at start and failed on the files
+# coming in meanwhile).
+case="helper spawned before the kill"
+orphan_helper() {
+	local h a
+	api POST /1.0/instances '{"name":"rc","source":{"type":"image","alias":"busybox"}}' &
+	a=$!
+	wait_until 60 pgrep -P "$pid" -x lxfd-image >/dev/null || fail "[$case] no helper"
+	h=$(pgrep -P "$pid" -x lxfd-image)
+	kill -9 "$pid"
+	wait_until 30 sh -c "! kill -0 $h 2>/dev/null" || fail "[$case] the helper lives on"
+	wait "$a" || true
+	assert_eq "" "$(find "$dir/image-cache" -path '*/.tmp-*/rootfs/*')" \
+		"[$case] unpacked after lxfd died"
+}
+reset
+pid=$(cat "$dir/lxfd.pid")
+kill_at "-e inject=execve:delay_exit=3000000:when=1" orphan_helper >/dev/null ||
+	fail "[$case] lxfd did not die"
+check_all
+lxfe_log "ok: $case"
 
 # ---------------------------------------------------------------- config PATCH, profile
 c_patch() {
