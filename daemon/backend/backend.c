@@ -619,3 +619,33 @@ int backend_unfreeze(const char *name, struct lxf_err *err)
 {
 	return freeze_op(name, false, err);
 }
+
+/*
+ * liblxc's freeze tells the monitor FREEZING, freezes the cgroup, waits
+ * for the kernel (v1: polls freezer.state each second), then tells it
+ * FROZEN; its unfreeze does nothing unless the monitor says FROZEN. An
+ * lxfd killed in between leaves the cgroup frozen and the monitor at
+ * FREEZING for good, so c->unfreeze "succeeds" and the cgroup stays
+ * frozen: the kernel's freezer is thawed here as well. Only where no
+ * freeze of this lxfd can be under way (start-up): a freeze waiting for
+ * FROZEN would wait on a thawed cgroup. The monitor keeps FREEZING until
+ * the next freeze; lxfd reads the status from the kernel (backend_state.c).
+ */
+int backend_unfreeze_orphan(const char *name, struct lxf_err *err)
+{
+	struct lxc_container *c = NULL;
+	pid_t pid;
+	int ret;
+
+	ret = backend_unfreeze(name, err);
+	if (ret < 0)
+		return ret;
+	c = backend_ct_get(name, true, err);
+	if (!c)
+		return -err->code;
+	pid = c->init_pid(c);
+	if (pid > 0 && backend_cgroup_thaw(pid) < 0)
+		ret = lxf_err_set(err, LXF_EIO, "cannot thaw the cgroup of '%s'", name);
+	lxc_container_put(c);
+	return ret;
+}

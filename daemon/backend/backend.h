@@ -55,6 +55,9 @@ int backend_start(const char *name, struct lxf_err *err);
 int backend_stop(const char *name, bool force, int timeout, struct lxf_err *err);
 int backend_freeze(const char *name, struct lxf_err *err);
 int backend_unfreeze(const char *name, struct lxf_err *err);
+/* backend_unfreeze, and the cgroup thawed in the kernel whatever the
+ * monitor believes: for a freeze whose lxfd died (start-up only). */
+int backend_unfreeze_orphan(const char *name, struct lxf_err *err);
 
 /* "Running", "Stopped", "Frozen" (LXD's status strings), or NULL when the
  * container does not exist. Cheap: no cgroup reads. */

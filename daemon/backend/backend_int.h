@@ -83,6 +83,12 @@ enum backend_lf {
 ssize_t backend_live_read(struct backend_live *l, enum backend_lf f, char *buf, size_t n);
 /* Memory and swap in use (bytes) and the number of processes; -1 unknown. */
 void backend_live_counts(const struct backend_live *l, int64_t *mem, int64_t *swap, int64_t *procs);
+/*
+ * Thaws the cgroup of init pid in the kernel (v1 freezer.state THAWED, v2
+ * cgroup.freeze 0; nothing to do when not frozen), not asking its monitor.
+ * 0, -LXF_ENOENT (no freezer) or -LXF_EIO.
+ */
+int backend_cgroup_thaw(pid_t pid);
 /* Adds processes, cpu{usage} and memory{...} to st (zeros when l is NULL).
  * 0 or -LXF_ENOMEM. */
 int backend_live_cgroups(const struct backend_live *l, struct json_object *st);

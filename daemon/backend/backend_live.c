@@ -124,15 +124,37 @@ static ssize_t pread_small(int fd, char *buf, size_t n)
 	return r;
 }
 
+/* The text of /proc/PID/cgroup into cg (empty when unreadable). */
+static void read_cgroups(pid_t pid, char cg[CGROUP_CAP])
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	fd = pid > 0 ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+	if (pread_small(fd, cg, CGROUP_CAP) < 0)
+		cg[0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The path of file v1 (v2 on a cgroup2 host) in the cgroup of value file i; 0 or <0. */
+static int value_path(const char *cg, int i, const char *v1, const char *v2, char *path, size_t n)
+{
+	bool is_v2 = backend_host()->cgroup2;
+	char dir[PATH_MAX];
+
+	if (backend_cgroup_dir(cg, is_v2 ? "" : files[i].ctrl, dir, sizeof(dir)) < 0)
+		return -LXF_ENOENT;
+	return snprintf(path, n, "%s/%s", dir, is_v2 ? v2 : v1) >= (int)n ? -LXF_EINVAL : 0;
+}
+
 /* Value file i of the cgroups in cg, opened; -1 when not there. */
 static int open_value(const char *cg, int i)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
-	bool v2 = backend_host()->cgroup2;
+	char path[PATH_MAX];
 
-	if (backend_cgroup_dir(cg, v2 ? "" : files[i].ctrl, dir, sizeof(dir)) < 0 ||
-	    snprintf(path, sizeof(path), "%s/%s", dir, v2 ? files[i].v2 : files[i].v1) >=
-		(int)sizeof(path))
+	if (value_path(cg, i, files[i].v1, files[i].v2, path, sizeof(path)) < 0)
 		return -1;
 	return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 }
@@ -140,8 +162,7 @@ static int open_value(const char *cg, int i)
 struct backend_live *backend_live_new(pid_t pid, int pidfd)
 {
 	struct backend_live *l = calloc(1, sizeof(*l));
-	char cg[CGROUP_CAP], path[PATH_MAX];
-	int fd;
+	char cg[CGROUP_CAP];
 
 	if (!l) {
 		if (pidfd >= 0)
@@ -151,12 +172,7 @@ struct backend_live *backend_live_new(pid_t pid, int pidfd)
 	l->refs = 1;
 	l->init = pid;
 	l->pidfd = pidfd;
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	fd = pid > 0 ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
-	if (pread_small(fd, cg, sizeof(cg)) < 0)
-		cg[0] = '\0';
-	if (fd >= 0)
-		close(fd);
+	read_cgroups(pid, cg);
 	for (int i = 0; i < LF_EAGER; i++)
 		l->fd[i] = open_value(cg, i);
 	for (int i = LF_EAGER; i < LF_COUNT; i++)
@@ -183,6 +199,24 @@ ssize_t backend_live_read(struct backend_live *l, enum backend_lf f, char *buf, 
 		}
 	}
 	return pread_small(fd, buf, n);
+}
+
+int backend_cgroup_thaw(pid_t pid)
+{
+	const char *v = backend_host()->cgroup2 ? "0" : "THAWED";
+	char cg[CGROUP_CAP], path[PATH_MAX];
+	int fd, ret;
+
+	read_cgroups(pid, cg);
+	ret = value_path(cg, LF_FREEZER, "freezer.state", "cgroup.freeze", path, sizeof(path));
+	if (ret < 0)
+		return ret;
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -LXF_EIO;
+	ret = write(fd, v, strlen(v)) == (ssize_t)strlen(v) ? 0 : -LXF_EIO;
+	close(fd);
+	return ret;
 }
 
 struct backend_live *backend_live_ref(struct backend_live *l)

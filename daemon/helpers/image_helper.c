@@ -11,6 +11,7 @@
  * and reads one JSON answer on stdout (see helper.h).
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,14 +40,21 @@ static int parse_ulong(const char *s, unsigned long *out)
  * (test-torture). The death signal follows the spawning thread, which
  * waits for this answer, so it fires only when lxfd is gone; a parent
  * that died between our first instruction and the prctl is seen as a
- * changed parent pid.
+ * changed parent pid. One that died before it (during the exec, the
+ * loader's and ASan's start) is no longer our parent to compare with,
+ * but it has closed the pipe it reads our answer from: without that
+ * check the helper unpacked into image-cache/ while the next lxfd
+ * emptied it, whose start then failed on "Directory not empty".
  */
 static int die_with_parent(void)
 {
+	struct pollfd out = {.fd = STDOUT_FILENO, .events = POLLOUT};
 	pid_t parent = getppid();
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return -1;
+	if (poll(&out, 1, 0) == 1 && (out.revents & POLLERR))
+		return -1; /* a pipe without its reader */
 	return getppid() != parent ? -1 : 0;
 }
 

@@ -431,7 +431,7 @@ static void thaw_if_marked(const char *inst, const char *snap)
 	    abs_path(mark, sizeof(mark), rel, NULL) < 0 || access(mark, F_OK) < 0)
 		return;
 	lxf_warn("Thawing %s, frozen for its snapshot %s when lxfd stopped", inst, snap);
-	if (backend_unfreeze(inst, &e) < 0)
+	if (backend_unfreeze_orphan(inst, &e) < 0)
 		lxf_warn("Instance %s: %s", inst, e.msg);
 }
 

@@ -18,13 +18,16 @@
 # answer), no instance is in Error, every directory under containers/,
 # snapshots/, logs/ and images/ belongs to a row the API lists and the
 # other way round, image-cache/ holds no half-made entry, every liblxc
-# config says what the database says, and every instance starts. Then a broken instance (its directory gone) is
+# config says what the database says, and every instance starts; an
+# lxfd-image helper spawned just before the kill does not outlive lxfd.
+# Then a broken instance (its directory gone) is
 # shown and deleted by the real `lxc` client (`lxc info`, `lxc delete -f`).
 #
 # Kill points count per thread and per syscall (strace -e inject ...
 # when=N): renameat2 is a journalled move, rename a move to trash or a
 # config write, wait4 the end of a cp or an unpack, pwrite64 on the WAL
-# the first commit. The order of steps is in daemon/store/journal.c's callers.
+# the first commit, read of a cgroup's freezer file liblxc's wait for a
+# freeze it has written. The order of steps is in daemon/store/journal.c's callers.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -242,6 +245,31 @@ reset
 mk ra
 step copy "$spec" c_copy
 
+# lxfd killed while the lxfd-image helper it spawned is held in its exec
+# (strace delays the exec's return): gone before the helper could ask for a
+# death signal, lxfd must still not be outlived by an unpack going on into
+# image-cache/ (the next lxfd empties it at start and failed on the files
+# coming in meanwhile).
+case="helper spawned before the kill"
+orphan_helper() {
+	local h a
+	api POST /1.0/instances '{"name":"rc","source":{"type":"image","alias":"busybox"}}' &
+	a=$!
+	wait_until 60 pgrep -P "$pid" -x lxfd-image >/dev/null || fail "[$case] no helper"
+	h=$(pgrep -P "$pid" -x lxfd-image)
+	kill -9 "$pid"
+	wait_until 30 sh -c "! kill -0 $h 2>/dev/null" || fail "[$case] the helper lives on"
+	wait "$a" || true
+	assert_eq "" "$(find "$dir/image-cache" -path '*/.tmp-*/rootfs/*')" \
+		"[$case] unpacked after lxfd died"
+}
+reset
+pid=$(cat "$dir/lxfd.pid")
+kill_at "-e inject=execve:delay_exit=3000000:when=1" orphan_helper >/dev/null ||
+	fail "[$case] lxfd did not die"
+check_all
+lxfe_log "ok: $case"
+
 # ---------------------------------------------------------------- config PATCH, profile
 c_patch() {
 	[ "$acked" = 0 ] || assert_eq v2 "$(inst ra '.metadata.config["environment.MARK"]')" \
@@ -276,17 +304,31 @@ reset
 mk ra
 step "snapshot create" "$spec" c_snap_create
 # A running instance is frozen for the copy; lxfd killed before the thaw
-# (the cp reaped): the next start thaws it, or it could never start or be
-# deleted again.
+# (the cp reaped), or inside liblxc's freeze (the cgroup frozen, its first
+# read of the freezer state, while the monitor still holds FREEZING and
+# liblxc's unfreeze would do nothing): the next start thaws it, or it
+# could never start or be deleted again.
 c_snap_running() {
 	assert_eq Running "$(inst ra .metadata.status)" "[$case] status after the restart"
 	do_async PUT /1.0/instances/ra/state '{"action":"stop","force":true}' ||
 		fail "[$case] ra does not stop"
 }
-reset
-mk ra
-do_async PUT /1.0/instances/ra/state '{"action":"start"}' || fail "cannot start ra"
-step "snapshot create (running)" "$spec" c_snap_running
+for at in copied freezing; do
+	reset
+	mk ra
+	do_async PUT /1.0/instances/ra/state '{"action":"start"}' || fail "cannot start ra"
+	spec="$(inj wait4 1)"
+	if [ "$at" = freezing ]; then
+		cg=/proc/$(api GET /1.0/instances/ra/state | jq -r .metadata.pid)/cgroup
+		if grep -q '^[0-9]*:freezer:' "$cg"; then
+			f=/sys/fs/cgroup/freezer$(awk -F: '$2 == "freezer" { print $3 }' "$cg")/freezer.state
+		else
+			f=/sys/fs/cgroup$(awk -F: '$1 == "0" { print $3 }' "$cg")/cgroup.events
+		fi
+		spec="-P $f -e inject=read:signal=SIGKILL:when=1"
+	fi
+	step "snapshot create (running)" "$spec" c_snap_running
+done
 OP="do_async DELETE /1.0/instances/ra/snapshots/s1"
 for spec in "$(inj rename 1)" "$(inj unlinkat 2)"; do
 	reset
