@@ -102,19 +102,10 @@ scrape() {
 
 bench_daemons_up "$daemons"
 
-for n in $(tr ' ' '\n' <<<"$sizes" | sort -n); do
-	for d in $daemons; do up "$d" $((started + 1)) "$n"; done
-	started=$n
-	sleep 10
-	for d in $daemons; do scrape "$d" "$n"; done
-done
-
-echo "GET /1.0/metrics, busybox containers all running ($(date -u '+%F %H:%M') UTC, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-echo
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b != "") printf "%.1fx", b / a; else print "-" }'; }
-echo '| running | figure | lxfd | LXD | LXD / lxfd |'
-echo '|---|---|---|---|---|'
-for n in $(tr ' ' '\n' <<<"$sizes" | sort -n); do
+# rows N: the table's rows for N running containers (printed as each size is done).
+rows() {
+	local n=$1 k label
 	for k in "" .cpu .get; do
 		case "$k" in
 		"") label="scrape wall time, ms (median of $runs)" ;;
@@ -126,4 +117,18 @@ for n in $(tr ' ' '\n' <<<"$sizes" | sort -n); do
 	done
 	printf '| %s | containers in the last scrape | %s | %s | |\n' "$n" "${R[lxfd.$n.samples]}" \
 		"${R[lxd.$n.samples]:-}"
+}
+
+echo "GET /1.0/metrics, busybox containers all running ($(date -u '+%F %H:%M') UTC)"
+echo
+echo '| running | figure | lxfd | LXD | LXD / lxfd |'
+echo '|---|---|---|---|---|'
+for n in $(tr ' ' '\n' <<<"$sizes" | sort -n); do
+	for d in $daemons; do up "$d" $((started + 1)) "$n"; done
+	started=$n
+	sleep 10
+	for d in $daemons; do scrape "$d" "$n"; done
+	rows "$n"
 done
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
