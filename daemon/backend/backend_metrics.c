@@ -370,6 +370,6 @@ int backend_metrics_fs(char *dev, size_t dn, char *fstype, size_t fn)
 		snprintf(fstype, fn, "%s", type);
 		ret = 0; /* the last mount of the device wins, as the kernel's view */
 	}
-	fclose(f);
+	(void)fclose(f);
 	return ret;
 }

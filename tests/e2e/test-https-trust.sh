@@ -187,14 +187,14 @@ assert_eq 409 "$(api_code POST /1.0/certificates '{"type":"client","certificate"
 assert_eq 200 "$(hs_code bob GET /1.0/instances)" "bob trusted"
 assert_eq 400 "$(api_code POST /1.0/certificates '{"type":"client","certificate":"bm90IGEgY2VydA=="}')" \
 	"not a certificate"
-assert_eq 400 "$(api_code POST /1.0/certificates '{"type":"metrics","certificate":"'"$bobder"'"}')"
+assert_eq 400 "$(api_code POST /1.0/certificates '{"type":"server","certificate":"'"$bobder"'"}')"
 assert_eq 400 "$(api_code POST /1.0/certificates '{"type":"client"}')" "no cert on the unix socket"
 bobfp=$(fingerprint "$tmp/bob.crt")
 assert_eq 200 "$(api_code PATCH "/1.0/certificates/$bobfp" '{"name":"robert"}')"
 assert_eq robert "$(api GET "/1.0/certificates/$bobfp" | jget metadata/name)" "PATCH name"
 assert_eq 200 "$(api_code PUT "/1.0/certificates/$bobfp" '{"name":"bob2","type":"client"}')"
 assert_eq bob2 "$(api GET "/1.0/certificates/$bobfp" | jget metadata/name)" "PUT name"
-assert_eq 400 "$(api_code PUT "/1.0/certificates/$bobfp" '{"name":"x","type":"metrics"}')" \
+assert_eq 400 "$(api_code PUT "/1.0/certificates/$bobfp" '{"name":"x","type":"server"}')" \
 	"PUT of another type"
 assert_eq bob2 "$(api GET "/1.0/certificates/$bobfp" | jget metadata/name)" "refused PUT changes nothing"
 assert_eq 404 "$(api_code GET /1.0/certificates/abcdef0123)" "unknown fingerprint"
