@@ -22,6 +22,7 @@
 # covers: lxf storage volume edit, lxf storage volume get, lxf storage volume set
 # covers: lxf storage volume unset, lxf storage volume rename, lxf storage volume delete
 # covers: lxf storage volume attach, lxf storage volume detach
+# covers: lxf storage volume snapshot, lxf storage volume restore
 #
 # Custom storage volumes of the dir pool "default", driven by LXD's own
 # client (`lxc storage volume ...` through LXD_SOCKET), pylxd 2.2 and `lxf
@@ -300,6 +301,40 @@ comp() {
 	_lxf 2>/dev/null
 	printf '%s\n' "${COMPREPLY[@]}" | sort | xargs
 }
+# Snapshots: snapshot, show/get/edit/rename/delete of W/S, restore.
+wdir=$(host_dir 1)/custom/w1
+assert_exit 0 lxf_run storage volume snapshot h1:default w1
+assert_contains "$LXFE_OUT" "Storage volume w1: snapshot created"
+assert_exit 0 lxf_run storage volume snapshot h1:default w1 s1
+assert_exit 1 lxf_run storage volume snapshot h1:default w1 s1
+assert_contains "$LXFE_ERR" 'Snapshot "s1" already in use'
+assert_exit 0 lxf_run storage volume show h1:default w1/s1
+assert_contains "$LXFE_OUT" "name: s1"
+assert_exit 0 lxf_run storage volume get h1:default w1/s1 user.c
+assert_eq 3 "$LXFE_OUT" "a snapshot keeps the volume's config"
+assert_exit 2 lxf_run storage volume set h1:default w1/s1 user.x=1
+assert_contains "$LXFE_ERR" "'h1:w1/s1': not a storage volume snapshot here"
+printf 'description: before\nexpires_at: "2098-05-06T07:08:09Z"\n' | lxf_run storage volume edit h1:default w1/s1 ||
+	fail "lxf storage volume edit of a snapshot"
+assert_exit 0 lxf_run storage volume show h1:default w1/s1
+assert_contains "$LXFE_OUT" "description: before"
+assert_contains "$LXFE_OUT" "2098-05-06T07:08:09Z"
+echo later >"$wdir/root/by-c2"
+assert_exit 0 lxf_run storage volume restore h1:default w1 s1
+assert_contains "$LXFE_OUT" "Storage volume w1 restored from snapshot s1"
+assert_eq "" "$(cat "$wdir/root/by-c2")" "lxf restore"
+assert_exit 1 lxf_run storage volume restore h1:default w1 nosuch
+assert_contains "$LXFE_ERR" "Storage volume snapshot not found"
+assert_eq "w1/s1 w1/snap0" "$(comp "storage volume show h1:default w1/")" "completion of W/S"
+assert_eq "s1 snap0" "$(comp "storage volume restore h1:default w1 ")" "completion of restore's snapshot"
+assert_exit 0 lxf_run storage volume rename h1:default w1/s1 w1/s2
+assert_exit 2 lxf_run storage volume rename h1:default w1/s2 w9/s3
+assert_contains "$LXFE_ERR" "'w9/s3' is not a snapshot of storage volume w1"
+assert_exit 0 lxf_run storage volume delete h1:default w1/snap0 w1/s2
+assert_contains "$LXFE_OUT" "Storage volume snapshot s2 deleted"
+assert_exit 1 lxf_run storage volume delete h1:default w1/s2
+assert_contains "$LXFE_ERR" "Storage volume snapshot not found"
+assert_eq "" "$(ls "$wdir/snapshots")" "lxf deleted the snapshots' files"
 assert_eq "h1:default" "$(comp "storage volume show h")" "completion of the pool"
 assert_eq "w1" "$(comp "storage volume show h1:default ")" "completion of the volume"
 assert_contains "$(comp "storage volume attach h1:default w1 ")" "c2" "completion of the instance"
