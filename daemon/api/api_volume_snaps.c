@@ -264,7 +264,9 @@ int api_volume_snap_update(struct http_req *req, struct lxf_err *err)
 	ret = reply_check_if_match(req, src, err);
 	if (ret == 0 && !(a = arg_new(vol, snap, body, err)))
 		ret = -err->code;
-	if (ret < 0)
+	if (ret == 0 && !a)
+		ret = -LXF_ENOMEM;
+	if (ret < 0 || !a)
 		goto out;
 	if (api_is_patch(req) && !json_object_object_get_ex(body, "description", NULL))
 		snprintf(a->desc, sizeof(a->desc), "%s", lxf_json_str(row, "description"));
@@ -321,8 +323,8 @@ int api_volume_snap_post(struct http_req *req, struct lxf_err *err)
 	json_object_put(other);
 	if (ret == 0 && !(a = arg_new(vol, snap, NULL, err)))
 		ret = -err->code;
-	if (ret < 0)
-		return ret;
+	if (ret < 0 || !a)
+		return ret < 0 ? ret : -LXF_ENOMEM;
 	snprintf(a->newsnap, sizeof(a->newsnap), "%s", newsnap);
 	return run_op(req, "Renaming storage volume snapshot", rename_op, a, err);
 }
@@ -355,8 +357,8 @@ int api_volume_snap_delete(struct http_req *req, struct lxf_err *err)
 	json_object_put(row);
 	if (ret == 0 && !(a = arg_new(vol, snap, NULL, err)))
 		ret = -err->code;
-	if (ret < 0)
-		return ret;
+	if (ret < 0 || !a)
+		return ret < 0 ? ret : -LXF_ENOMEM;
 	return run_op(req, "Deleting storage volume snapshot", delete_op, a, err);
 }
 

@@ -62,7 +62,7 @@ int volume_snap_check_name(const char *snap, struct lxf_err *err)
 				   "Invalid snapshot name \"%.64s\": snapshot names may not"
 				   " contain slashes",
 				   snap);
-	if (!backend_volume_name_ok(snap) || strstr(snap, ".."))
+	if (!snap || !backend_volume_name_ok(snap) || strstr(snap, ".."))
 		return lxf_err_set(err, LXF_EINVAL,
 				   "Invalid snapshot name \"%.64s\": 1 to 63 letters, digits, '-',"
 				   " '_' or '.', starting with a letter or digit",
