@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lxf storage volume list|create|show|edit|get|set|unset|rename|delete|
- * attach|detach: a pool's custom volumes, in lxc's syntax
- * ("[REMOTE:]POOL VOLUME ..."). Each verb but create, attach and detach
+ * attach|detach|snapshot|restore: a pool's custom volumes, in lxc's syntax
+ * ("[REMOTE:]POOL VOLUME ..."; show, edit, get, rename and delete also
+ * take VOLUME/SNAPSHOT). Each verb but create, attach, detach, snapshot
+ * and restore
  * is a generic object verb (obj-verbs.c) run on a descriptor made for the
  * pool named (collection storage-pools/POOL/volumes/custom) with the
  * arguments as those verbs read them ("[REMOTE:]VOLUME ...").
@@ -18,6 +20,8 @@
 #include "output.h"
 
 static const char *const vol_keys[] = {"description", "config", NULL};
+static const char *const snap_keys[] = {"description", "expires_at", NULL};
+static const char *const snap_extra[] = {"name", "config", "content_type", "created_at", NULL};
 
 static const struct lxf_obj_desc vol_desc = {
     .noun = "Storage volume",
@@ -86,12 +90,61 @@ static int vol_word(struct vol_call *v, const char *prefix, const char *s, struc
 }
 
 /*
+ * VOLUME/SNAPSHOT, as lxc takes it: the first nnames words (-1: all) name
+ * snapshots of one volume when the first does; they become SNAPSHOT and
+ * the collection that volume's snapshots. A snapshot where a verb cannot
+ * take one (nnames 0, or a later word) is a usage error.
+ */
+static int vol_snap_form(struct vol_call *v, int nnames, struct lxf_err *err)
+{
+	const char *first = v->nwords ? v->words[0] : "", *vol, *slash;
+	char volbuf[128];
+	size_t vlen;
+	int n = nnames < 0 ? v->nwords : (nnames < v->nwords ? nnames : v->nwords);
+
+	vol = strchr(first, ':') ? strchr(first, ':') + 1 : first;
+	slash = strchr(vol, '/');
+	for (int i = 0; i < (nnames == 0 ? 1 : n); i++)
+		if ((nnames == 0 || !slash) && strchr(v->words[i], '/'))
+			return lxf_err_set(err, LXF_EUSAGE,
+					   nnames == 0
+					       ? "'%s': not a storage volume snapshot here"
+					       : "'%s': volumes and snapshots cannot be mixed",
+					   v->words[i]);
+	if (!slash || nnames == 0)
+		return 0;
+	vlen = (size_t)(slash - vol) + 1; /* "VOLUME/" */
+	if (vlen == 1 || vlen >= sizeof(volbuf) ||
+	    snprintf(v->collection, sizeof(v->collection),
+		     "storage-pools/%s/volumes/custom/%.*s/snapshots", v->pool, (int)vlen - 1,
+		     vol) >= (int)sizeof(v->collection))
+		return lxf_err_set(err, LXF_EUSAGE, "bad storage volume snapshot '%s'", first);
+	memcpy(volbuf, vol, vlen); /* the words are cut below, the first one too */
+	volbuf[vlen] = '\0';
+	for (int i = 0; i < n; i++) {
+		char *w = v->words[i], *name = strchr(w, ':') ? strchr(w, ':') + 1 : w;
+
+		if (strncmp(name, volbuf, vlen) != 0 || !name[vlen] || strchr(name + vlen, '/'))
+			return lxf_err_set(err, LXF_EUSAGE,
+					   "'%s' is not a snapshot of storage volume %.*s", w,
+					   (int)vlen - 1, volbuf);
+		memmove(name, name + vlen, strlen(name + vlen) + 1);
+	}
+	v->d.noun = "Storage volume snapshot";
+	v->d.keys = snap_keys;
+	v->d.show_extra = snap_extra;
+	return 0;
+}
+
+/*
  * Makes v from "[REMOTE:]POOL VOLUME REST...": the verb's arguments
  * become "REMOTE:VOLUME REST...", the first nremote of them prefixed with
- * the pool's remote unless they name one (-1: all, the volumes of delete).
+ * the pool's remote unless they name one (-1: all, the volumes of delete);
+ * the first nnames may be VOLUME/SNAPSHOT (vol_snap_form).
  */
 static int vol_prepare(struct vol_call *v, const struct lxf_cmd *self,
-		       const struct lxf_cmd_args *args, int nremote, struct lxf_err *err)
+		       const struct lxf_cmd_args *args, int nremote, int nnames,
+		       struct lxf_err *err)
 {
 	int rc = vol_pool(v, args->argv[0], err);
 
@@ -105,6 +158,9 @@ static int vol_prepare(struct vol_call *v, const struct lxf_cmd *self,
 	v->d = vol_desc;
 	(void)snprintf(v->collection, sizeof(v->collection), "storage-pools/%s/volumes/custom",
 		       v->pool);
+	rc = vol_snap_form(v, nnames, err);
+	if (rc)
+		return rc;
 	v->d.collection = v->collection;
 	v->self = *self;
 	v->self.obj = &v->d;
@@ -117,7 +173,7 @@ static int vol_prepare(struct vol_call *v, const struct lxf_cmd *self,
 }
 
 static int vol_run(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
-		   const struct lxf_cmd_args *args, lxf_obj_verb *verb, int nremote)
+		   const struct lxf_cmd_args *args, lxf_obj_verb *verb, int nremote, int nnames)
 {
 	struct vol_call *v = calloc(1, sizeof(*v));
 	struct lxf_err err = {0};
@@ -127,7 +183,7 @@ static int vol_run(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 		return lxf_cmd_error(self, ctx, &err);
 	}
-	if (vol_prepare(v, self, args, nremote, &err) != 0)
+	if (vol_prepare(v, self, args, nremote, nnames, &err) != 0)
 		st = lxf_cmd_error(self, ctx, &err);
 	else
 		st = verb(&v->self, ctx, &v->args);
@@ -136,20 +192,21 @@ static int vol_run(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	return st;
 }
 
-#define VOL_VERB(fn, verb, each)                                                                   \
+/* each: the words that take the pool's remote; names: those that may be VOLUME/SNAPSHOT. */
+#define VOL_VERB(fn, verb, each, names)                                                            \
 	static int fn(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,                         \
 		      const struct lxf_cmd_args *args)                                             \
 	{                                                                                          \
-		return vol_run(self, ctx, args, verb, each);                                       \
+		return vol_run(self, ctx, args, verb, each, names);                                \
 	}
 
-VOL_VERB(cmd_vol_show, lxf_obj_show, 1)
-VOL_VERB(cmd_vol_edit, lxf_obj_edit_cmd, 1)
-VOL_VERB(cmd_vol_get, lxf_obj_get_key, 1)
-VOL_VERB(cmd_vol_set, lxf_obj_set, 1)
-VOL_VERB(cmd_vol_unset, lxf_obj_unset, 1)
-VOL_VERB(cmd_vol_rename, lxf_obj_rename, 1)
-VOL_VERB(cmd_vol_delete, lxf_obj_delete, -1)
+VOL_VERB(cmd_vol_show, lxf_obj_show, 1, 1)
+VOL_VERB(cmd_vol_edit, lxf_obj_edit_cmd, 1, 1)
+VOL_VERB(cmd_vol_get, lxf_obj_get_key, 1, 1)
+VOL_VERB(cmd_vol_set, lxf_obj_set, 1, 0)
+VOL_VERB(cmd_vol_unset, lxf_obj_unset, 1, 0)
+VOL_VERB(cmd_vol_rename, lxf_obj_rename, 1, 2)
+VOL_VERB(cmd_vol_delete, lxf_obj_delete, -1, -1)
 
 /* list [REMOTE:]POOL: the dispatcher resolved the remote; the name is the pool. */
 static int cmd_vol_list(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
@@ -229,7 +286,7 @@ static int vol_create_verb(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	return lxf_obj_run(self, ctx, args, args->argv[0], LXF_OBJ_RUN_NOGET | LXF_OBJ_RUN_WRITE,
 			   vol_create);
 }
-VOL_VERB(cmd_vol_create, vol_create_verb, 1)
+VOL_VERB(cmd_vol_create, vol_create_verb, 1, 0)
 
 /*
  * attach [REMOTE:]POOL VOLUME INSTANCE [DEVICE] PATH: a disk device (pool,
@@ -304,7 +361,66 @@ static int vol_devices_verb(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	me.obj = &vol_instance_desc;
 	return lxf_obj_run(&me, ctx, args, args->argv[1], LXF_OBJ_RUN_WRITE, vol_devices);
 }
-VOL_VERB(cmd_vol_devices, vol_devices_verb, 2)
+VOL_VERB(cmd_vol_devices, vol_devices_verb, 2, 0)
+
+/* snapshot [REMOTE:]POOL VOLUME [SNAPSHOT]: without a name the server picks snap<N>. */
+static int vol_snapshot(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
+{
+	struct json_object *body = json_object_new_object();
+	const char *snap = args->argc > 1 ? args->argv[1] : NULL;
+	char url[1100];
+	int rc = 0;
+
+	(void)self;
+	if (!body || (snap && lxf_json_add_str(body, "name", snap) != 0) ||
+	    (lxf_args_has(args, LXF_OPT_NO_EXPIRY) &&
+	     lxf_json_add_str(body, "expires_at", "0001-01-01T00:00:00Z") != 0))
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	if (rc == 0 && snprintf(url, sizeof(url), "%s/snapshots", r->path) >= (int)sizeof(url))
+		rc = lxf_err_set(err, LXF_EUSAGE, "name too long: '%s'", r->name);
+	if (rc == 0)
+		rc = lxf_client_do(r->c, "POST", url, body, NULL, err);
+	if (rc == 0 && !ctx->quiet)
+		fprintf(ctx->out, "Storage volume %s: snapshot%s%s created\n", r->name,
+			snap ? " " : "", snap ? snap : "");
+	json_object_put(body);
+	return rc;
+}
+
+/* restore [REMOTE:]POOL VOLUME SNAPSHOT: PUT of the volume with "restore", If-Match. */
+static int vol_restore(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+		       const struct lxf_cmd_args *args, struct lxf_obj_ref *r, struct lxf_err *err)
+{
+	struct json_object *body = lxf_obj_writable(r->o.full, vol_keys);
+	int rc = 0;
+
+	(void)self;
+	if (!body || lxf_json_add_str(body, "restore", args->argv[1]) != 0)
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = lxf_obj_put(r->c, r->path, body, r->o.etag, err);
+	if (rc == 0 && !ctx->quiet)
+		fprintf(ctx->out, "Storage volume %s restored from snapshot %s\n", r->name,
+			args->argv[1]);
+	json_object_put(body);
+	return rc;
+}
+
+static int vol_snapshot_verb(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			     const struct lxf_cmd_args *args)
+{
+	return lxf_obj_run(self, ctx, args, args->argv[0], LXF_OBJ_RUN_NOGET | LXF_OBJ_RUN_WRITE,
+			   vol_snapshot);
+}
+VOL_VERB(cmd_vol_snapshot, vol_snapshot_verb, 1, 0)
+
+static int vol_restore_verb(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
+			    const struct lxf_cmd_args *args)
+{
+	return lxf_obj_run(self, ctx, args, args->argv[0], LXF_OBJ_RUN_WRITE, vol_restore);
+}
+VOL_VERB(cmd_vol_restore, vol_restore_verb, 1, 0)
 
 #define VOL_ENTRY(nm, us, sum, lo, hi, fn)                                                         \
 	LXF_CMD_ENTRY_OBJ("storage volume " nm, NULL, us, sum, lo, hi, LXF_CMD_T_NONE, 0, fn,      \
@@ -319,21 +435,34 @@ const struct lxf_cmd lxf_cmd_storage_volume_create_entry = LXF_CMD_ENTRY_OBJ(
     "Create a custom storage volume", 2, -1, LXF_CMD_T_NONE, 0, cmd_vol_create, &vol_desc,
     {"description", 'd', 1, "DESCRIPTION", "The volume's description"});
 const struct lxf_cmd lxf_cmd_storage_volume_show_entry =
-    VOL_ENTRY("show", "[REMOTE:]POOL VOLUME", "Show a storage volume as YAML", 2, 2, cmd_vol_show);
+    VOL_ENTRY("show", "[REMOTE:]POOL VOLUME[/SNAPSHOT]",
+	      "Show a storage volume or snapshot as YAML", 2, 2, cmd_vol_show);
 const struct lxf_cmd lxf_cmd_storage_volume_edit_entry =
-    VOL_ENTRY("edit", "[REMOTE:]POOL VOLUME", "Edit a storage volume's description and config", 2,
-	      2, cmd_vol_edit);
-const struct lxf_cmd lxf_cmd_storage_volume_get_entry = VOL_ENTRY(
-    "get", "[REMOTE:]POOL VOLUME KEY", "Print a storage volume's config key", 3, 3, cmd_vol_get);
+    VOL_ENTRY("edit", "[REMOTE:]POOL VOLUME[/SNAPSHOT]",
+	      "Edit a storage volume's description and config (a snapshot's description and"
+	      " expires_at)",
+	      2, 2, cmd_vol_edit);
+const struct lxf_cmd lxf_cmd_storage_volume_get_entry =
+    VOL_ENTRY("get", "[REMOTE:]POOL VOLUME[/SNAPSHOT] KEY", "Print a storage volume's config key",
+	      3, 3, cmd_vol_get);
 const struct lxf_cmd lxf_cmd_storage_volume_set_entry =
     VOL_ENTRY("set", "[REMOTE:]POOL VOLUME KEY VALUE | KEY=VALUE...",
 	      "Set storage volume config keys", 3, -1, cmd_vol_set);
 const struct lxf_cmd lxf_cmd_storage_volume_unset_entry = VOL_ENTRY(
     "unset", "[REMOTE:]POOL VOLUME KEY", "Unset a storage volume config key", 3, 3, cmd_vol_unset);
-const struct lxf_cmd lxf_cmd_storage_volume_rename_entry = VOL_ENTRY(
-    "rename", "[REMOTE:]POOL VOLUME NEW", "Rename a storage volume", 3, 3, cmd_vol_rename);
+const struct lxf_cmd lxf_cmd_storage_volume_rename_entry =
+    VOL_ENTRY("rename", "[REMOTE:]POOL VOLUME[/SNAPSHOT] NEW[/NEWSNAPSHOT]",
+	      "Rename a storage volume or snapshot", 3, 3, cmd_vol_rename);
 const struct lxf_cmd lxf_cmd_storage_volume_delete_entry =
-    VOL_ENTRY("delete", "[REMOTE:]POOL VOLUME...", "Delete storage volumes", 2, -1, cmd_vol_delete);
+    VOL_ENTRY("delete", "[REMOTE:]POOL VOLUME[/SNAPSHOT]...", "Delete storage volumes or snapshots",
+	      2, -1, cmd_vol_delete);
+const struct lxf_cmd lxf_cmd_storage_volume_snapshot_entry = LXF_CMD_ENTRY_OBJ(
+    "storage volume snapshot", NULL, "[REMOTE:]POOL VOLUME [SNAPSHOT] [--no-expiry]",
+    "Snapshot a custom storage volume", 2, 3, LXF_CMD_T_NONE, 0, cmd_vol_snapshot, &vol_desc,
+    {"no-expiry", LXF_OPT_NO_EXPIRY, 0, NULL, "Ignore the volume's snapshots.expiry"});
+const struct lxf_cmd lxf_cmd_storage_volume_restore_entry =
+    VOL_ENTRY("restore", "[REMOTE:]POOL VOLUME SNAPSHOT",
+	      "Restore a custom storage volume from its snapshot", 3, 3, cmd_vol_restore);
 const struct lxf_cmd lxf_cmd_storage_volume_attach_entry =
     VOL_ENTRY("attach", "[REMOTE:]POOL VOLUME INSTANCE [DEVICE] PATH",
 	      "Mount a storage volume into an instance (a disk device)", 4, 5, cmd_vol_devices);

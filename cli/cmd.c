@@ -129,6 +129,14 @@ static void cmd_help(FILE *f, const struct lxf_cmd *cmd)
 		fprintf(f, "  %-28s %s\n", "-q, --quiet", "Print less");
 }
 
+/* One "  NAME  SUMMARY" line: two spaces at least after a long name (completion splits on them). */
+static void cmd_help_line(FILE *f, const struct lxf_cmd *c)
+{
+	size_t n = strlen(c->name);
+
+	fprintf(f, "  %-*s %s\n", n < 22 ? 22 : (int)n + 1, c->name, c->summary);
+}
+
 static void cmd_help_all(FILE *f)
 {
 	fputs("Usage: lxf [--version] [--help] [--verbose|--debug] COMMAND [OPTIONS] [ARGS...]\n\n"
@@ -136,7 +144,7 @@ static void cmd_help_all(FILE *f)
 	      "Commands:\n",
 	      f);
 	for (size_t i = 0; i < CMD_N; i++)
-		fprintf(f, "  %-22s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+		cmd_help_line(f, cmd_table[i]);
 	fputs("\nGlobal flags:\n"
 	      "  -q, --quiet            Print less\n"
 	      "  -v, --verbose          Print each HTTP request on stderr\n"
@@ -229,7 +237,7 @@ static void cmd_group_list(FILE *f, const char *prefix)
 	fprintf(f, "Usage: lxf %sSUBCOMMAND [OPTIONS] [ARGS...]\n\nSubcommands:\n", prefix);
 	for (size_t i = 0; i < CMD_N; i++)
 		if (strncmp(cmd_table[i]->name, prefix, plen) == 0)
-			fprintf(f, "  %-22s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+			cmd_help_line(f, cmd_table[i]);
 	fprintf(f, "\nRun 'lxf %sSUBCOMMAND --help' for a subcommand's options.\n", prefix);
 }
 

@@ -42,6 +42,7 @@ enum {
 	LXF_OPT_UID,
 	LXF_OPT_GID,
 	LXF_OPT_MODE,
+	LXF_OPT_NO_EXPIRY, /* storage volume snapshot --no-expiry */
 	LXF_OPT_ALL = 500, /* --all [REMOTES] [FILTER...] (select.h), with --yes, --parallel N */
 	LXF_OPT_YES,
 	LXF_OPT_PARALLEL,

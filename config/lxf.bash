@@ -113,6 +113,15 @@ _lxf_volumes()
 		awk -F, '$1 == "custom" { print $2 }'
 }
 
+# The snapshots of volume $3 of pool $2 ("[R:]POOL"), as VOLUME/SNAPSHOT or (with $4) SNAPSHOT.
+_lxf_volume_snaps()
+{
+	local r=${2%%:*} p=${2#*:}
+	[[ $2 == *:* ]] || r=""
+	timeout 3 "$1" query "${r:+$r:}/1.0/storage-pools/$p/volumes/custom/$3/snapshots" 2>/dev/null |
+		sed -n 's,.*/snapshots/\([^"]*\)".*,\1,p' | if [[ -n ${4:-} ]]; then cat; else sed "s,^,$3/,"; fi
+}
+
 _lxf_images()
 {
 	# $2: a remote name, or empty for the default remote. Aliases only:
@@ -311,10 +320,15 @@ _lxf()
 		return
 		;;
 	storage\ volume\ *)
-		# [R:]POOL, then its volumes (delete: each), then attach/detach's instance.
+		# [R:]POOL, then its volumes (delete: each; VOLUME/ its snapshots), then
+		# attach/detach's instance or restore's snapshot.
 		local npos=$((${#words[@]} - n))
 		if ((npos == 0)); then
 			COMPREPLY=($(compgen -W "$(_lxf_pools "$lxf")" -- "$cur"))
+		elif [[ $cur == */* ]] && { ((npos == 1)) || [[ $cmd == *delete || $cmd == *rename ]]; }; then
+			COMPREPLY=($(compgen -W "$(_lxf_volume_snaps "$lxf" "${words[n]}" "${cur%%/*}")" -- "$cur"))
+		elif ((npos == 2)) && [[ $cmd == "storage volume restore" ]]; then
+			COMPREPLY=($(compgen -W "$(_lxf_volume_snaps "$lxf" "${words[n]}" "${words[n + 1]}" bare)" -- "$cur"))
 		elif ((npos == 1)) || [[ $cmd == "storage volume delete" ]]; then
 			COMPREPLY=($(compgen -W "$(_lxf_volumes "$lxf" "${words[n]}")" -- "$cur"))
 		elif ((npos == 2)) && [[ $cmd == *attach || $cmd == *detach ]]; then

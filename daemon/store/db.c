@@ -108,7 +108,20 @@ static const char schema[] =
     " config JSON NOT NULL DEFAULT '{}',"
     " created_at INTEGER NOT NULL,"
     " creating BOOLEAN NOT NULL DEFAULT 1);"
-    /* Version 6: where an image cached from an image server came from
+    /* Version 6: snapshots of custom volumes (volume_snap.c; files in
+     * DIR/custom/VOLUME/snapshots/NAME, scratch while creating is set).
+     * The foreign key follows volume renames and deletes. */
+    "CREATE TABLE IF NOT EXISTS storage_volume_snapshots ("
+    " volume TEXT NOT NULL REFERENCES storage_volumes(name) ON DELETE CASCADE"
+    " ON UPDATE CASCADE,"
+    " name TEXT NOT NULL,"
+    " description TEXT NOT NULL DEFAULT '',"
+    " config JSON NOT NULL DEFAULT '{}',"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL DEFAULT 0,"
+    " creating BOOLEAN NOT NULL DEFAULT 1,"
+    " PRIMARY KEY (volume, name));"
+    /* Version 7: where an image cached from an image server came from
      * (api_image_import.c, LXD's images_source): its update_source; a
      * row makes the image "cached". */
     "CREATE TABLE IF NOT EXISTS image_sources ("
@@ -117,7 +130,7 @@ static const char schema[] =
     " protocol TEXT NOT NULL,"
     " certificate TEXT NOT NULL DEFAULT '',"
     " alias TEXT NOT NULL DEFAULT '');"
-    "PRAGMA user_version = 6;";
+    "PRAGMA user_version = 7;";
 
 static void db_mutex_init(void)
 {

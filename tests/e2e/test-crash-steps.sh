@@ -13,7 +13,8 @@
 # lxfd killed (SIGKILL, by strace's syscall injection, so each point is
 # repeatable) at each step of each multi-step change comes back whole: for
 # rename, delete, create, config PATCH, snapshot create/delete/rename/
-# restore, copy, image import/delete and a profile change, the killed change
+# restore, copy, image import/delete, a profile change and a custom volume's
+# snapshot create and restore, the killed change
 # is either fully done or fully undone (done when the client had its
 # answer), no instance is in Error, every directory under containers/,
 # snapshots/, logs/ and images/ belongs to a row the API lists and the
@@ -356,6 +357,46 @@ for spec in "$(inj wait4 1)" "$(inj rename 1)" "$(inj renameat2 1)"; do
 	do_sync PATCH /1.0/instances/ra '{"config":{"environment.MARK":"v2"}}' || fail "patch"
 	step "snapshot restore" "$spec" c_restore
 done
+
+# ---------------------------------------------------------------- volume snapshots
+VOLS=/1.0/storage-pools/default/volumes/custom
+# vreset: custom volume vs, its snapshot k1 holding marker v1, the volume v2.
+vreset() {
+	reset
+	api DELETE $VOLS/vs >/dev/null || true
+	do_sync POST $VOLS '{"name":"vs"}' || fail "cannot create volume vs"
+	echo v1 >"$dir/custom/vs/root/marker"
+	do_async POST $VOLS/vs/snapshots '{"name":"k1"}' || fail "cannot snapshot vs"
+	echo v2 >"$dir/custom/vs/root/marker"
+}
+vsnaps() { api GET $VOLS/vs/snapshots | jq -r '.metadata[]' | sed 's,.*/,,' | sort | tr '\n' ' '; }
+# Whole: the snapshots listed are those on disk, k1 unharmed, no scratch, the volume v1 or v2.
+c_vol() {
+	assert_eq "$(vsnaps)" "$(lsdir "$dir/custom/vs/snapshots" | tr '\n' ' ')" "[$case] API vs disk"
+	assert_eq v1 "$(cat "$dir/custom/vs/snapshots/k1/root/marker")" "[$case] snapshot k1"
+	[ ! -e "$dir/custom/vs/root.restore" ] || fail "[$case] a staged restore left"
+	grep -qx 'v[12]' "$dir/custom/vs/root/marker" || fail "[$case] the volume's files"
+}
+c_vsnap_create() {
+	c_vol
+	assert_eq v2 "$(cat "$dir/custom/vs/root/marker")" "[$case] the volume's files"
+	[ "$acked" = 0 ] || assert_eq "k1 k2 " "$(vsnaps)" "[$case] acknowledged"
+}
+# wait4 1: the copy is whole, its row not yet finished.
+OP="do_async POST $VOLS/vs/snapshots {\"name\":\"k2\"}"
+spec="$(inj wait4 1)"
+vreset
+step "volume snapshot create" "$spec" c_vsnap_create
+c_vsnap_restore() {
+	c_vol
+	[ "$acked" = 0 ] || assert_eq v1 "$(cat "$dir/custom/vs/root/marker")" "[$case] acknowledged"
+}
+OP="do_sync PUT $VOLS/vs {\"restore\":\"k1\"}"
+for spec in "$(inj wait4 1)" "$(inj rename 1)" "$(inj renameat2 1)"; do
+	vreset
+	step "volume snapshot restore" "$spec" c_vsnap_restore
+done
+api DELETE $VOLS/vs >/dev/null || fail "cannot delete volume vs"
 
 # ---------------------------------------------------------------- images
 OP=do_import

@@ -11,10 +11,18 @@
 # covers: POST /1.0/storage-pools/{pool}/volumes/{vtype}/{vol} (via lxc)
 # covers: DELETE /1.0/storage-pools/{pool}/volumes/{vtype}/{vol} (via lxc)
 # covers: GET /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/state
+# covers: GET /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots
+# covers: POST /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots (via lxc)
+# covers: GET /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots/{snap}
+# covers: PUT /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots/{snap}
+# covers: PATCH /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots/{snap}
+# covers: POST /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots/{snap} (via lxc)
+# covers: DELETE /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots/{snap} (via lxc)
 # covers: lxf storage volume list, lxf storage volume create, lxf storage volume show
 # covers: lxf storage volume edit, lxf storage volume get, lxf storage volume set
 # covers: lxf storage volume unset, lxf storage volume rename, lxf storage volume delete
 # covers: lxf storage volume attach, lxf storage volume detach
+# covers: lxf storage volume snapshot, lxf storage volume restore
 #
 # Custom storage volumes of the dir pool "default", driven by LXD's own
 # client (`lxc storage volume ...` through LXD_SOCKET), pylxd 2.2 and `lxf
@@ -152,15 +160,89 @@ assert_exit 0 lx storage volume detach default v1 c2
 assert_exit 0 lx storage volume show default v1
 assert_not_contains "$LXFE_OUT" "/1.0/instances/c"
 
+# ---------------------------------------------------------------- snapshots (lxc)
+snaps=/1.0/storage-pools/default/volumes/custom/v1/snapshots
+assert_exit 0 lx storage volume snapshot default v1
+assert_exit 0 lx storage volume snapshot default v1 keep
+assert_exit 0 lx query $snaps
+assert_eq "[
+	\"$snaps/snap0\",
+	\"$snaps/keep\"
+]" "$LXFE_OUT" "snapshot URLs, oldest first, the first named snap0"
+# A copy of the tree with its owners (the containers' host uids).
+assert_eq "from-c1 $base" "$(cat "$vdir/snapshots/keep/root/f1") $(stat -c %u "$vdir/snapshots/keep/root/f1")" "snapshot files"
+assert_exit 0 lx storage volume show default v1/keep
+assert_contains "$LXFE_OUT" "name: keep"
+assert_contains "$LXFE_OUT" "user.k: v"
+assert_exit 0 lx query "$snaps?recursion=1"
+json_check '[s["name"] for s in d] == ["v1/snap0", "v1/keep"] and d[1]["content_type"] == "filesystem"' <<<"$LXFE_OUT"
+# Bad names, a clash, a missing volume or snapshot: LXD's errors, nothing made.
+assert_exit 1 lx storage volume snapshot default v1 keep
+assert_contains "$LXFE_ERR" 'Snapshot "keep" already in use'
+assert_exit 1 lx query -X POST $snaps -d '{"name": "a/b"}'
+assert_contains "$LXFE_ERR" "may not contain slashes"
+assert_exit 1 lx storage volume snapshot default nosuch
+assert_contains "$LXFE_ERR" "Storage volume not found"
+assert_exit 1 lx storage volume show default v1/nosuch
+assert_contains "$LXFE_ERR" "Storage volume snapshot not found"
+assert_exit 1 lx query $snaps/nosuch
+assert_contains "$LXFE_ERR" "Storage volume snapshot not found"
+assert_exit 1 lx query /1.0/storage-pools/default/volumes/container/c1/snapshots
+assert_contains "$LXFE_ERR" 'Invalid storage volume type "container"'
+[ "$(ls "$vdir/snapshots")" = "$(printf 'keep\nsnap0')" ] || fail "refused snapshots left files"
+# The volume's snapshots.expiry: the default expires_at of a new snapshot (lxc --no-expiry: none).
+assert_exit 0 lx storage volume set default v1 snapshots.expiry 2d
+assert_exit 1 lx storage volume set default v1 snapshots.expiry 2x
+assert_contains "$LXFE_ERR" 'invalid snapshots.expiry "2x"'
+assert_exit 0 lx storage volume snapshot default v1 exp
+assert_exit 0 lx storage volume snapshot default v1 noexp --no-expiry
+assert_exit 0 lx query "$snaps?recursion=1"
+json_check '(lambda dt: [s["expires_at"][:10] for s in d][2:] == [(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).strftime("%Y-%m-%d"), "0001-01-01"])(__import__("datetime"))' <<<"$LXFE_OUT"
+assert_exit 0 lx storage volume unset default v1 snapshots.expiry
+assert_exit 0 lx storage volume delete default v1/exp
+assert_exit 0 lx storage volume delete default v1/noexp
+# Edit (ETag, description, expires_at), rename.
+assert_exit 0 lx query -X PATCH $snaps/keep -d '{"description": "kept"}'
+assert_exit 0 lx query -X PUT $snaps/keep -d '{"description": "kept", "expires_at": "2099-01-02T03:04:05Z"}'
+assert_exit 0 lx query $snaps/keep
+json_check 'd["description"] == "kept" and d["expires_at"].startswith("2099-01-02T03:04:05")' <<<"$LXFE_OUT"
+assert_exit 0 lx storage volume rename default v1/snap0 v1/first
+assert_exit 1 lx storage volume rename default v1/first v1/keep
+assert_contains "$LXFE_ERR" 'Snapshot "keep" already in use'
+[ -d "$vdir/snapshots/first/root" ] && [ ! -e "$vdir/snapshots/snap0" ] || fail "snapshot rename files"
+# Restore: refused while a running container has the volume, then the files come back.
+echo changed >"$vdir/root/f1"
+rm "$vdir/root/f2"
+assert_exit 0 lx storage volume attach default v1 c1 /mnt/data
+assert_exit 1 lx storage volume restore default v1 keep
+assert_contains "$LXFE_ERR" 'Cannot restore custom volume "v1" used by running instances (c1)'
+assert_eq changed "$(cat "$vdir/root/f1")" "a refused restore changed nothing"
+assert_exit 0 lx storage volume detach default v1 c1
+assert_exit 1 lx storage volume restore default v1 nosuch
+assert_contains "$LXFE_ERR" "Storage volume snapshot not found"
+assert_exit 0 lx storage volume restore default v1 keep
+assert_eq "from-c1 from-c2 $base" "$(cat "$vdir/root/f1" "$vdir/root/f2" | xargs) $(stat -c %u "$vdir/root/f2")" "restored files"
+[ ! -e "$vdir/root.restore" ] || fail "restore left its staged copy"
+assert_exit 0 lx storage volume delete default v1/first
+assert_exit 0 lx query $snaps
+json_check 'd == ["/1.0/storage-pools/default/volumes/custom/v1/snapshots/keep"]' <<<"$LXFE_OUT"
+[ ! -e "$vdir/snapshots/first" ] || fail "snapshot delete left files"
+
 # ---------------------------------------------------------------- rename, delete
 assert_exit 0 lx storage volume rename default v1 v9
 assert_exit 0 lx storage volume list default -f json
 json_check '[v["name"] for v in d if v["type"] == "custom"] == ["v9"]' <<<"$LXFE_OUT"
 [ -f "$(host_dir 1)/custom/v9/root/f1" ] || fail "rename lost the files"
+# The snapshots go with their volume: renamed, then deleted.
+assert_exit 0 lx query /1.0/storage-pools/default/volumes/custom/v9/snapshots
+assert_contains "$LXFE_OUT" "/custom/v9/snapshots/keep"
+[ -f "$(host_dir 1)/custom/v9/snapshots/keep/root/f1" ] || fail "rename lost the snapshot"
 assert_exit 0 lx storage volume delete default v9
 assert_exit 0 lx storage volume list default -f json
 json_check '[v for v in d if v["type"] == "custom"] == []' <<<"$LXFE_OUT"
 [ ! -e "$(host_dir 1)/custom/v9" ] || fail "delete left the files"
+assert_exit 1 lx query /1.0/storage-pools/default/volumes/custom/v9/snapshots/keep
+assert_contains "$LXFE_ERR" "Storage volume not found"
 assert_exit 1 lx storage volume delete default v9
 assert_contains "$LXFE_ERR" "not found"
 
@@ -219,6 +301,40 @@ comp() {
 	_lxf 2>/dev/null
 	printf '%s\n' "${COMPREPLY[@]}" | sort | xargs
 }
+# Snapshots: snapshot, show/get/edit/rename/delete of W/S, restore.
+wdir=$(host_dir 1)/custom/w1
+assert_exit 0 lxf_run storage volume snapshot h1:default w1
+assert_contains "$LXFE_OUT" "Storage volume w1: snapshot created"
+assert_exit 0 lxf_run storage volume snapshot h1:default w1 s1
+assert_exit 1 lxf_run storage volume snapshot h1:default w1 s1
+assert_contains "$LXFE_ERR" 'Snapshot "s1" already in use'
+assert_exit 0 lxf_run storage volume show h1:default w1/s1
+assert_contains "$LXFE_OUT" "name: s1"
+assert_exit 0 lxf_run storage volume get h1:default w1/s1 user.c
+assert_eq 3 "$LXFE_OUT" "a snapshot keeps the volume's config"
+assert_exit 2 lxf_run storage volume set h1:default w1/s1 user.x=1
+assert_contains "$LXFE_ERR" "'h1:w1/s1': not a storage volume snapshot here"
+printf 'description: before\nexpires_at: "2098-05-06T07:08:09Z"\n' | lxf_run storage volume edit h1:default w1/s1 ||
+	fail "lxf storage volume edit of a snapshot"
+assert_exit 0 lxf_run storage volume show h1:default w1/s1
+assert_contains "$LXFE_OUT" "description: before"
+assert_contains "$LXFE_OUT" "2098-05-06T07:08:09Z"
+echo later >"$wdir/root/by-c2"
+assert_exit 0 lxf_run storage volume restore h1:default w1 s1
+assert_contains "$LXFE_OUT" "Storage volume w1 restored from snapshot s1"
+assert_eq "" "$(cat "$wdir/root/by-c2")" "lxf restore"
+assert_exit 1 lxf_run storage volume restore h1:default w1 nosuch
+assert_contains "$LXFE_ERR" "Storage volume snapshot not found"
+assert_eq "w1/s1 w1/snap0" "$(comp "storage volume show h1:default w1/")" "completion of W/S"
+assert_eq "s1 snap0" "$(comp "storage volume restore h1:default w1 ")" "completion of restore's snapshot"
+assert_exit 0 lxf_run storage volume rename h1:default w1/s1 w1/s2
+assert_exit 2 lxf_run storage volume rename h1:default w1/s2 w9/s3
+assert_contains "$LXFE_ERR" "'w9/s3' is not a snapshot of storage volume w1"
+assert_exit 0 lxf_run storage volume delete h1:default w1/snap0 w1/s2
+assert_contains "$LXFE_OUT" "Storage volume snapshot s2 deleted"
+assert_exit 1 lxf_run storage volume delete h1:default w1/s2
+assert_contains "$LXFE_ERR" "Storage volume snapshot not found"
+assert_eq "" "$(ls "$wdir/snapshots")" "lxf deleted the snapshots' files"
 assert_eq "h1:default" "$(comp "storage volume show h")" "completion of the pool"
 assert_eq "w1" "$(comp "storage volume show h1:default ")" "completion of the volume"
 assert_contains "$(comp "storage volume attach h1:default w1 ")" "c2" "completion of the instance"
