@@ -15,6 +15,7 @@
 #include "db.h"
 #include "events.h"
 #include "http.h"
+#include "migrate.h"
 #include "volume.h"
 
 #define VOL_PREFIX "/1.0/storage-pools/" VOLUME_POOL "/volumes/"
@@ -137,7 +138,8 @@ int api_volumes_get(struct http_req *req, struct lxf_err *err)
 	return reply_sync(req, arr, err);
 }
 
-/* POST .../volumes and .../volumes/custom: StorageVolumesPost of a new, empty volume. */
+/* POST .../volumes and .../volumes/custom: StorageVolumesPost of a new volume: empty, a
+ * copy of one here (source.type "copy") or from another host ("migration"). */
 int api_volumes_post(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *body = NULL, *config = NULL, *source = NULL;
@@ -167,6 +169,10 @@ int api_volumes_post(struct http_req *req, struct lxf_err *err)
 				   "Storage volume \"%s\": content type \"%s\" is not supported"
 				   " (only \"filesystem\")",
 				   name, ctype);
+	if (stype && strcmp(stype, "copy") == 0)
+		return migrate_volume_copy_post(req, body, err);
+	if (stype && strcmp(stype, "migration") == 0)
+		return migrate_volume_target_post(req, body, err);
 	if (stype && *stype)
 		return lxf_err_set(err, LXF_ENOTSUP,
 				   "Storage volume \"%s\": source type \"%s\" is not supported",
@@ -272,7 +278,7 @@ out:
 	return ret;
 }
 
-/* POST: a rename within the pool (StorageVolumePost); moves and migrations are refused. */
+/* POST: a rename within the pool, or the source side of a migration (StorageVolumePost). */
 int api_volume_post(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *body = NULL;
@@ -290,8 +296,7 @@ int api_volume_post(struct http_req *req, struct lxf_err *err)
 		return -LXF_EINVAL;
 	migration = json_object_get_boolean(json_object_object_get(body, "migration"));
 	if (migration)
-		return lxf_err_set(err, LXF_ENOTSUP,
-				   "Storage volume \"%s\": migration is not supported", name);
+		return migrate_volume_source_post(req, name, body, err);
 	if (pool && *pool && strcmp(pool, VOLUME_POOL) != 0)
 		return lxf_err_set(err, LXF_ENOENT,
 				   "Storage volume \"%s\": storage pool \"%s\" not found", name,

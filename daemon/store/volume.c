@@ -106,8 +106,8 @@ int volume_check_devices(struct json_object *devices, struct lxf_err *err)
 	return 0;
 }
 
-int volume_create(const char *name, const char *desc, struct json_object *config,
-		  struct lxf_err *err)
+int volume_create_begin(const char *name, const char *desc, struct json_object *config,
+			struct lxf_err *err)
 {
 	struct json_object *empty = json_object_new_object();
 	struct lxf_err ignored;
@@ -136,9 +136,6 @@ int volume_create(const char *name, const char *desc, struct json_object *config
 	if (ret < 0)
 		goto out;
 	ret = backend_volume_make(name, err);
-	if (ret == 0)
-		ret = db_exec(NULL, NULL, err,
-			      "UPDATE storage_volumes SET creating = 0 WHERE name = ?", "s", name);
 	if (ret < 0) {
 		/* Files already there are no row's: kept (they may be someone's data). */
 		if (ret != -LXF_EEXIST)
@@ -149,6 +146,31 @@ int volume_create(const char *name, const char *desc, struct json_object *config
 out:
 	json_object_put(empty);
 	return ret;
+}
+
+int volume_create_end(const char *name, bool ok, struct lxf_err *err)
+{
+	struct lxf_err ignored;
+	int ret = 0;
+
+	if (ok)
+		ret = db_exec(NULL, NULL, err,
+			      "UPDATE storage_volumes SET creating = 0 WHERE name = ?", "s", name);
+	if (!ok || ret < 0) {
+		(void)backend_volume_remove(name, &ignored);
+		(void)db_exec(NULL, NULL, &ignored,
+			      "DELETE FROM storage_volumes WHERE name = ? AND creating = 1", "s",
+			      name);
+	}
+	return ret;
+}
+
+int volume_create(const char *name, const char *desc, struct json_object *config,
+		  struct lxf_err *err)
+{
+	int ret = volume_create_begin(name, desc, config, err);
+
+	return ret < 0 ? ret : volume_create_end(name, true, err);
 }
 
 int volume_update(const char *name, const char *desc, struct json_object *config,

@@ -3,6 +3,7 @@
 #define LXFD_VOLUME_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 #include "err.h"
 
@@ -36,6 +37,17 @@ struct json_object *volume_used_by(const char *name);
  */
 int volume_create(const char *name, const char *desc, struct json_object *config,
 		  struct lxf_err *err);
+
+/*
+ * volume_create in two steps, for a volume filled before it is shown (a
+ * copy, a migration): _begin reserves the name with a row marked creating
+ * (hidden from every reader; volume_recover removes it after a crash) and
+ * makes the empty volume, errors as volume_create; _end(ok) shows it, or
+ * (ok false, or the update failed) removes its files and row.
+ */
+int volume_create_begin(const char *name, const char *desc, struct json_object *config,
+			struct lxf_err *err);
+int volume_create_end(const char *name, bool ok, struct lxf_err *err);
 
 /* Stores description and config of an existing volume. 0 or -code. */
 int volume_update(const char *name, const char *desc, struct json_object *config,

@@ -152,6 +152,29 @@ assert_exit 0 lx storage volume detach default v1 c2
 assert_exit 0 lx storage volume show default v1
 assert_not_contains "$LXFE_OUT" "/1.0/instances/c"
 
+# ---------------------------------------------------------------- copy and move on one host
+assert_exit 0 lx storage volume copy default/v1 default/v1c
+cdir=$(host_dir 1)/custom/v1c
+assert_eq "from-c1 $base:$base" "$(cat "$cdir/root/f1") $(stat -c %u:%g "$cdir/root/f1")" "copied file, owner"
+assert_eq "$(stat -c %a:%u "$vdir/root")" "$(stat -c %a:%u "$cdir/root")" "copied root's mode and owner"
+assert_exit 0 lx storage volume show default v1c
+assert_contains "$LXFE_OUT" "user.k: v"
+assert_contains "$LXFE_OUT" "description: edited"
+# A name taken, a missing source: refused, the volume there unchanged.
+echo mine >"$cdir/root/mine"
+assert_exit 1 lx storage volume copy default/v1 default/v1c
+assert_contains "$LXFE_ERR" 'Storage volume "v1c" already exists'
+[ -f "$cdir/root/mine" ] || fail "a refused copy touched the volume there"
+assert_exit 1 lx storage volume copy default/nosuch default/v1d
+assert_contains "$LXFE_ERR" "not found"
+[ ! -e "$(host_dir 1)/custom/v1d" ] || fail "a refused copy left files"
+assert_exit 0 lx storage volume move default/v1c default/v1m
+assert_exit 0 lx query /1.0/storage-pools/default/volumes/custom
+assert_contains "$LXFE_OUT" "custom/v1m"
+assert_not_contains "$LXFE_OUT" "custom/v1c"
+[ -f "$(host_dir 1)/custom/v1m/root/mine" ] || fail "move lost the files"
+assert_exit 0 lx storage volume delete default v1m
+
 # ---------------------------------------------------------------- rename, delete
 assert_exit 0 lx storage volume rename default v1 v9
 assert_exit 0 lx storage volume list default -f json
