@@ -296,6 +296,16 @@ _lxf()
 	remote\ add | remote\ get-default | remote\ import-lxc | version | alias\ *)
 		return
 		;;
+	storage\ volume\ copy | storage\ volume\ move)
+		# [R:]POOL/VOLUME: the pools, then (past the '/') that pool's volumes.
+		if [[ $cur == */* ]]; then
+			COMPREPLY=($(compgen -P "${cur%%/*}/" -W "$(_lxf_volumes "$lxf" "${cur%%/*}")" -- "${cur#*/}"))
+		else
+			COMPREPLY=($(compgen -S / -W "$(_lxf_pools "$lxf")" -- "$cur"))
+			compopt -o nospace 2>/dev/null
+		fi
+		return
+		;;
 	storage\ volume\ *)
 		# [R:]POOL, then its volumes (delete: each), then attach/detach's instance.
 		local npos=$((${#words[@]} - n))

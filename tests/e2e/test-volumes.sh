@@ -14,7 +14,7 @@
 # covers: lxf storage volume list, lxf storage volume create, lxf storage volume show
 # covers: lxf storage volume edit, lxf storage volume get, lxf storage volume set
 # covers: lxf storage volume unset, lxf storage volume rename, lxf storage volume delete
-# covers: lxf storage volume attach, lxf storage volume detach
+# covers: lxf storage volume attach, lxf storage volume detach, lxf storage volume copy
 #
 # Custom storage volumes of the dir pool "default", driven by LXD's own
 # client (`lxc storage volume ...` through LXD_SOCKET), pylxd 2.2 and `lxf
@@ -245,6 +245,16 @@ comp() {
 assert_eq "h1:default" "$(comp "storage volume show h")" "completion of the pool"
 assert_eq "w1" "$(comp "storage volume show h1:default ")" "completion of the volume"
 assert_contains "$(comp "storage volume attach h1:default w1 ")" "c2" "completion of the instance"
+assert_eq "h1:default/" "$(comp "storage volume copy h")" "completion of copy's pool"
+assert_eq "h1:default/w1" "$(comp "storage volume move h1:default/")" "completion of move's volume"
+assert_exit 0 lxf_run storage volume copy h1:default/w1 h1:default/w1c
+assert_contains "$LXFE_OUT" "Storage volume w1 copied to h1:default/w1c"
+[ -f "$(host_dir 1)/custom/w1c/root/by-c2" ] || fail "lxf's volume copy lost a file"
+assert_exit 0 lxf_run storage volume move h1:default/w1c h1:default/w1d
+assert_exit 0 lxf_run storage volume show h1:default w1d
+assert_contains "$LXFE_OUT" "description: via lxf edit"
+assert_exit 0 lxf_run storage volume delete h1:default w1d
+assert_exit 2 lxf_run storage volume copy h1:default h1:default/x
 assert_exit 0 lxf_run storage volume rename h1:default w1 w2
 assert_exit 0 lxf_run storage volume delete h1:default w2
 assert_contains "$LXFE_OUT" "Storage volume w2 deleted"
