@@ -43,6 +43,29 @@ static int route_type(struct http_req *req, enum vtype *t, struct lxf_err *err)
 	return 0;
 }
 
+/*
+ * The volume's config as LXD shows it: the stored keys, and the id map its
+ * files carry as LXD's volatile.idmap.last (JSON), which a copy to LXD
+ * takes along (the client sends the source's config), so that LXD re-owns
+ * the files for its containers. Never stored (volume.c drops it).
+ */
+static struct json_object *custom_config(struct json_object *row)
+{
+	struct json_object *c = lxf_json_copy(json_object_object_get(row, "config"));
+	unsigned long ub, gb, count;
+	char map[256];
+
+	if (!c)
+		return NULL;
+	backend_volume_idmap(&ub, &gb, &count);
+	snprintf(map, sizeof(map),
+		 "[{\"Isuid\":true,\"Isgid\":false,\"Hostid\":%lu,\"Nsid\":0,\"Maprange\":%lu},"
+		 "{\"Isuid\":false,\"Isgid\":true,\"Hostid\":%lu,\"Nsid\":0,\"Maprange\":%lu}]",
+		 ub, count, gb, count);
+	lxf_json_add_str(c, "volatile.idmap.last", map);
+	return c;
+}
+
 /* The StorageVolume of a custom volume row. New reference, NULL when out of memory. */
 static struct json_object *custom_json(struct json_object *row)
 {
@@ -53,7 +76,7 @@ static struct json_object *custom_json(struct json_object *row)
 	lxf_json_add_str(o, "name", lxf_json_str(row, "name"));
 	lxf_json_add_str(o, "description", lxf_json_str(row, "description"));
 	lxf_json_add_str(o, "type", "custom");
-	json_object_object_add(o, "config", lxf_json_copy(json_object_object_get(row, "config")));
+	json_object_object_add(o, "config", custom_config(row));
 	json_object_object_add(o, "used_by", volume_used_by(lxf_json_str(row, "name")));
 	lxf_json_add_str(o, "location", "none");
 	lxf_json_add_str(o, "content_type", "filesystem");
@@ -240,6 +263,7 @@ int api_volume_get(struct http_req *req, struct lxf_err *err)
 int api_volume_update(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *body = NULL, *row = NULL, *src = NULL, *config = NULL, *nconf = NULL;
+	struct json_object *o;
 	const char *name = NULL, *desc = NULL;
 	const bool patch = api_is_patch(req);
 	char url[320];
@@ -251,8 +275,12 @@ int api_volume_update(struct http_req *req, struct lxf_err *err)
 		ret = volume_get(name, &row, err);
 	if (ret < 0)
 		return ret;
-	src = etag_src(row);
-	ret = reply_check_if_match(req, src, err);
+	/* The ETag of what GET showed (volatile keys included). */
+	o = custom_json(row);
+	src = o ? etag_src(o) : NULL;
+	json_object_put(o);
+	ret = src ? reply_check_if_match(req, src, err)
+		  : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret == 0 && (lxf_json_get_object(body, "config", false, &config, err) < 0 ||
 			 lxf_json_get_string(body, "description", false, &desc, err) < 0))
 		ret = -LXF_EINVAL;

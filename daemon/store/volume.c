@@ -64,8 +64,8 @@ int volume_check_config(struct json_object *config, const char *name, struct lxf
 	json_object_object_foreach(config, k, v)
 	{
 		(void)v;
-		if (strncmp(k, "user.", 5) == 0)
-			continue;
+		if (strncmp(k, "user.", 5) == 0 || strncmp(k, "volatile.", 9) == 0)
+			continue; /* volatile.*: shown, never stored (volume_stored_config) */
 		if (strcmp(k, "size") == 0)
 			return lxf_err_set(err, LXF_EINVAL,
 					   "Storage volume \"%s\": \"size\" is not supported by the"
@@ -75,6 +75,22 @@ int volume_check_config(struct json_object *config, const char *name, struct lxf
 				   "Storage volume \"%s\": invalid config key \"%s\"", name, k);
 	}
 	return 0;
+}
+
+/* config without the volatile.* keys GET shows (the client's copies and
+ * edits send them back): new reference, NULL when out of memory. */
+static struct json_object *stored_config(struct json_object *config)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o || !config)
+		return o;
+	json_object_object_foreach(config, k, v)
+	{
+		if (strncmp(k, "volatile.", 9) != 0)
+			json_object_object_add(o, k, json_object_get(v));
+	}
+	return o;
 }
 
 int volume_check_devices(struct json_object *devices, struct lxf_err *err)
@@ -109,7 +125,7 @@ int volume_check_devices(struct json_object *devices, struct lxf_err *err)
 int volume_create_begin(const char *name, const char *desc, struct json_object *config,
 			struct lxf_err *err)
 {
-	struct json_object *empty = json_object_new_object();
+	struct json_object *empty = stored_config(config);
 	struct lxf_err ignored;
 	int ret;
 
@@ -130,7 +146,7 @@ int volume_create_begin(const char *name, const char *desc, struct json_object *
 	    db_exec(NULL, NULL, err,
 		    "INSERT INTO storage_volumes (name, description, config, created_at, creating)"
 		    " VALUES (?, ?, ?, ?, 1)",
-		    "ssji", name, desc ? desc : "", config ? config : empty, (int64_t)time(NULL));
+		    "ssji", name, desc ? desc : "", empty, (int64_t)time(NULL));
 	if (ret == -LXF_EEXIST)
 		lxf_err_set(err, LXF_EEXIST, "Storage volume \"%s\" already exists", name);
 	if (ret < 0)
@@ -176,16 +192,20 @@ int volume_create(const char *name, const char *desc, struct json_object *config
 int volume_update(const char *name, const char *desc, struct json_object *config,
 		  struct lxf_err *err)
 {
+	struct json_object *stored = stored_config(config);
 	int n = 0;
 	int ret = volume_check_config(config, name, err);
 
+	if (ret == 0 && !stored)
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret == 0)
 		ret = db_exec(NULL, &n, err,
 			      "UPDATE storage_volumes SET description = ?, config = ?"
 			      " WHERE name = ? AND creating = 0",
-			      "sjs", desc ? desc : "", config, name);
+			      "sjs", desc ? desc : "", stored, name);
 	if (ret == 0 && n == 0)
 		ret = lxf_err_set(err, LXF_ENOENT, "Storage volume not found");
+	json_object_put(stored);
 	return ret;
 }
 

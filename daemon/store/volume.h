@@ -59,7 +59,8 @@ int volume_delete(const char *name, struct lxf_err *err);
 
 /*
  * Checks config keys a dir volume takes (user.*; size is refused: the
- * dir pool has no quotas here). -LXF_EINVAL naming the key.
+ * dir pool has no quotas here; volatile.* keys, which GET shows, are
+ * taken and dropped by create and update). -LXF_EINVAL naming the key.
  */
 int volume_check_config(struct json_object *config, const char *name, struct lxf_err *err);
 

@@ -228,10 +228,18 @@ assert_contains "$LXFE_ERR" 'Storage volume "v1" already exists'
 [ -f "$(vol 2 v1)/mine" ] || fail "a refused volume copy touched the target's volume"
 assert_exit 0 lxcc storage volume copy h1:default/v1 lx:default/v1
 assert_eq data "$(cat "$LXD_D/storage-pools/default/custom/default_v1/f")" "lxfd -> LXD volume copy"
+# LXD's container sees the owners lxfd's containers saw: the volume's
+# volatile.idmap.last went along, and LXD re-owned the files for its map.
+assert_exit 0 lxcc storage volume attach lx:default v1 "${CL}p" /mnt/v
+assert_exit 0 lxcc start "lx:${CL}p"
+assert_eq "33:44 33:44" "$(lxcc exec "lx:${CL}p" -- stat -c %u:%g /mnt/v/f /mnt/v/d | xargs)" \
+	"owners in LXD's container"
+assert_exit 0 lxcc stop -f "lx:${CL}p"
 assert_exit 0 lxcc storage volume copy lx:default/v1 h2:default/v2 --mode=push
 assert_eq data "$(cat "$(vol 2 v2)/f")" "LXD -> lxfd volume copy (push)"
 assert_exit 0 lxcc storage volume copy lx:default/v1 h2:default/v5
-assert_eq data "$(cat "$(vol 2 v5)/f")" "LXD -> lxfd volume copy (pull)"
+assert_eq "data $((vbase + 33)):$((vbase + 44))" "$(cat "$(vol 2 v5)/f") $(stat -c %u:%g "$(vol 2 v5)/f")" \
+	"LXD -> lxfd volume copy (pull)"
 assert_exit 0 lxcc storage volume move h1:default/v1 h2:default/v3 --mode=push
 vcheck 2 v3 "lxfd -> lxfd volume move (push)"
 assert_exit 1 lxcc storage volume show h1:default v1
