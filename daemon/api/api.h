@@ -192,4 +192,12 @@ int api_server_config_get(const char *key, char *buf, size_t n);
  * rows), *n of them. Static: never freed. */
 const char *const *api_extensions(size_t *n);
 
+/*
+ * api_volume_snaps.c: PUT .../volumes/custom/{vol} with a non-empty
+ * "restore" (snapshot name, or "vol/snap"): the volume's files become the
+ * snapshot's. Answers the request (synchronous, as LXD 5.0).
+ */
+int api_volume_restore(struct http_req *req, const char *vol, const char *snap,
+		       struct lxf_err *err);
+
 #endif

@@ -264,7 +264,7 @@ int api_volume_update(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *body = NULL, *row = NULL, *src = NULL, *config = NULL, *nconf = NULL;
 	struct json_object *o;
-	const char *name = NULL, *desc = NULL;
+	const char *name = NULL, *desc = NULL, *restore = NULL;
 	const bool patch = api_is_patch(req);
 	char url[320];
 	int ret = path_custom(req, &name, true, err);
@@ -282,10 +282,15 @@ int api_volume_update(struct http_req *req, struct lxf_err *err)
 	ret = src ? reply_check_if_match(req, src, err)
 		  : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret == 0 && (lxf_json_get_object(body, "config", false, &config, err) < 0 ||
-			 lxf_json_get_string(body, "description", false, &desc, err) < 0))
+			 lxf_json_get_string(body, "description", false, &desc, err) < 0 ||
+			 lxf_json_get_string(body, "restore", false, &restore, err) < 0))
 		ret = -LXF_EINVAL;
 	if (ret < 0)
 		goto out;
+	if (!patch && restore && restore[0]) {
+		ret = api_volume_restore(req, name, restore, err);
+		goto out;
+	}
 	nconf = api_update_map(json_object_object_get(row, "config"), config, patch, false);
 	if (!nconf) {
 		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");

@@ -198,6 +198,23 @@ int backend_volume_hotplug(const char *name, pid_t pid, struct json_object *devi
 			   struct lxf_err *err);
 
 /*
+ * backend_volsnap.c: snapshots of custom volumes, copies of the volume's
+ * root in DIR/custom/<vol>/snapshots/<snap>/root (names as volume names).
+ * The paths relative to DIR/custom/<vol>, for the journal's intents:
+ */
+#define BACKEND_VOLSNAP_DIR    "snapshots"
+#define BACKEND_VOLSNAP_STAGED "root.restore"
+/* DIR/custom/<vol>/snapshots/<snap>[/leaf] into buf. 0 or -LXF_EINVAL. */
+int backend_volsnap_path(const char *vol, const char *snap, const char *leaf, char *buf, size_t n,
+			 struct lxf_err *err);
+/* Copies the volume's root into snapshot snap (whose name a row reserves); nothing left on failure. */
+int backend_volsnap_make(const char *vol, const char *snap, struct lxf_err *err);
+/* Copies snapshot snap to DIR/custom/<vol>/root.restore, for a journalled swap. */
+int backend_volsnap_stage(const char *vol, const char *snap, struct lxf_err *err);
+/* Removes snapshot snap's files (missing is fine). */
+int backend_volsnap_remove(const char *vol, const char *snap, struct lxf_err *err);
+
+/*
  * backend_snapshot.c: copies the tree src to dst (which must not exist)
  * with GNU cp -a --reflink=auto (owners, modes, times, xattrs, hardlinks,
  * device nodes; shared extents where the filesystem can). cp's first

@@ -31,7 +31,7 @@ enum route_method { ROUTE_GET, ROUTE_POST, ROUTE_PUT, ROUTE_PATCH, ROUTE_DELETE,
 #define ROUTE_F_ADMIN    0x8u
 #define ROUTE_F_SERVER   0x10u
 
-#define ROUTE_MAX_PARAMS 3 /* pool, volume type, volume */
+#define ROUTE_MAX_PARAMS 4 /* pool, volume type, volume, snapshot */
 #define ROUTE_PARAM_MAX  256
 
 struct http_req;

@@ -22,6 +22,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "op.h"
+#include "volume.h"
 #include "watch.h"
 
 #define EXPIRY_PERIOD  60 /* seconds between snapshot expiry sweeps */
@@ -135,6 +136,8 @@ int autostart_schedule(struct lxf_err *err)
 
 	if (ret == 0)
 		ret = op_every(EXPIRY_PERIOD, snapshots_prune_expired, err);
+	if (ret == 0)
+		ret = op_every(EXPIRY_PERIOD, volume_snap_prune_expired, err);
 	if (ret == 0)
 		ret = pool_submit(POOL_OP, autostart_job, NULL, err);
 	return ret;

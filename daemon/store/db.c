@@ -108,7 +108,20 @@ static const char schema[] =
     " config JSON NOT NULL DEFAULT '{}',"
     " created_at INTEGER NOT NULL,"
     " creating BOOLEAN NOT NULL DEFAULT 1);"
-    "PRAGMA user_version = 5;";
+    /* Version 6: snapshots of custom volumes (volume_snap.c; files in
+     * DIR/custom/VOLUME/snapshots/NAME, scratch while creating is set).
+     * The foreign key follows volume renames and deletes. */
+    "CREATE TABLE IF NOT EXISTS storage_volume_snapshots ("
+    " volume TEXT NOT NULL REFERENCES storage_volumes(name) ON DELETE CASCADE"
+    " ON UPDATE CASCADE,"
+    " name TEXT NOT NULL,"
+    " description TEXT NOT NULL DEFAULT '',"
+    " config JSON NOT NULL DEFAULT '{}',"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL DEFAULT 0,"
+    " creating BOOLEAN NOT NULL DEFAULT 1,"
+    " PRIMARY KEY (volume, name));"
+    "PRAGMA user_version = 6;";
 
 static void db_mutex_init(void)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
 #include "backend.h"
 #include "db.h"
 #include "instance.h"
@@ -63,9 +64,19 @@ int volume_check_config(struct json_object *config, const char *name, struct lxf
 		return -LXF_EINVAL;
 	json_object_object_foreach(config, k, v)
 	{
-		(void)v;
+		int64_t secs;
+
 		if (strncmp(k, "user.", 5) == 0 || strncmp(k, "volatile.", 9) == 0)
-			continue; /* volatile.*: shown, never stored (volume_stored_config) */
+			continue; /* volatile.*: shown, never stored (stored_config) */
+		/* LXD's custom_volume_snapshot_expiry: the default expires_at of new snapshots. */
+		if (strcmp(k, "snapshots.expiry") == 0) {
+			if (auth_parse_expiry(json_object_get_string(v), &secs, err) < 0)
+				return lxf_err_set(err, LXF_EINVAL,
+						   "Storage volume \"%s\": invalid snapshots.expiry"
+						   " \"%s\"",
+						   name, json_object_get_string(v));
+			continue;
+		}
 		if (strcmp(k, "size") == 0)
 			return lxf_err_set(err, LXF_EINVAL,
 					   "Storage volume \"%s\": \"size\" is not supported by the"
@@ -181,6 +192,29 @@ int volume_create_end(const char *name, bool ok, struct lxf_err *err)
 	return ret;
 }
 
+int volume_snap_adopt(const char *vol, const char *snap, const char *desc,
+		      struct json_object *config, int64_t created_at, int64_t expires_at,
+		      struct lxf_err *err)
+{
+	struct json_object *stored = stored_config(config);
+	int ret = volume_snap_check_name(snap, err);
+
+	if (ret == 0 && !stored)
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	if (ret == 0)
+		ret = db_exec(NULL, NULL, err,
+			      "INSERT INTO storage_volume_snapshots (volume, name, description,"
+			      " config, created_at, expires_at, creating)"
+			      " SELECT name, ?, ?, ?, ?, ?, 0 FROM storage_volumes"
+			      " WHERE name = ? AND creating = 1",
+			      "ssjiis", snap, desc ? desc : "", stored,
+			      created_at ? created_at : (int64_t)time(NULL), expires_at, vol);
+	if (ret == -LXF_EEXIST)
+		lxf_err_set(err, LXF_EEXIST, "Snapshot \"%s\" already in use", snap);
+	json_object_put(stored);
+	return ret;
+}
+
 int volume_create(const char *name, const char *desc, struct json_object *config,
 		  struct lxf_err *err)
 {
@@ -235,9 +269,10 @@ static int change(const char *name, const char *newname, struct lxf_err *err)
 
 	snprintf(rel, sizeof(rel), "custom/%s", name);
 	snprintf(dest, sizeof(dest), "custom/%s", newname ? newname : "");
+	volume_lock();
 	ret = journal_begin(&j, err);
 	if (ret < 0)
-		return ret;
+		goto out;
 	ret = check_unused(name, newname ? "rename" : "delete", err);
 	if (ret == 0 && newname)
 		ret = db_exec(NULL, &n, err,
@@ -255,9 +290,12 @@ static int change(const char *name, const char *newname, struct lxf_err *err)
 		ret = newname ? journal_rename(&j, rel, dest, err) : journal_remove(&j, rel, err);
 	if (ret < 0) {
 		db_rollback();
-		return ret;
+		goto out;
 	}
-	return journal_commit(&j, err);
+	ret = journal_commit(&j, err);
+out:
+	volume_unlock();
+	return ret;
 }
 
 int volume_rename(const char *name, const char *newname, struct lxf_err *err)
@@ -291,5 +329,5 @@ int volume_recover(struct lxf_err *err)
 			      name);
 	}
 	json_object_put(rows);
-	return ret;
+	return ret == 0 ? volume_snap_recover(err) : ret;
 }

@@ -11,6 +11,13 @@
 # covers: POST /1.0/storage-pools/{pool}/volumes/{vtype}/{vol} (via lxc)
 # covers: DELETE /1.0/storage-pools/{pool}/volumes/{vtype}/{vol} (via lxc)
 # covers: GET /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/state
+# covers: GET /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots
+# covers: POST /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots (via lxc)
+# covers: GET /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots/{snap}
+# covers: PUT /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots/{snap}
+# covers: PATCH /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots/{snap}
+# covers: POST /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots/{snap} (via lxc)
+# covers: DELETE /1.0/storage-pools/{pool}/volumes/{vtype}/{vol}/snapshots/{snap} (via lxc)
 # covers: lxf storage volume list, lxf storage volume create, lxf storage volume show
 # covers: lxf storage volume edit, lxf storage volume get, lxf storage volume set
 # covers: lxf storage volume unset, lxf storage volume rename, lxf storage volume delete
@@ -153,6 +160,74 @@ assert_exit 0 lx storage volume detach default v1 c2
 assert_exit 0 lx storage volume show default v1
 assert_not_contains "$LXFE_OUT" "/1.0/instances/c"
 
+# ---------------------------------------------------------------- snapshots (lxc)
+snaps=/1.0/storage-pools/default/volumes/custom/v1/snapshots
+assert_exit 0 lx storage volume snapshot default v1
+assert_exit 0 lx storage volume snapshot default v1 keep
+assert_exit 0 lx query $snaps
+assert_eq "[
+	\"$snaps/snap0\",
+	\"$snaps/keep\"
+]" "$LXFE_OUT" "snapshot URLs, oldest first, the first named snap0"
+# A copy of the tree with its owners (the containers' host uids).
+assert_eq "from-c1 $base" "$(cat "$vdir/snapshots/keep/root/f1") $(stat -c %u "$vdir/snapshots/keep/root/f1")" "snapshot files"
+assert_exit 0 lx storage volume show default v1/keep
+assert_contains "$LXFE_OUT" "name: keep"
+assert_contains "$LXFE_OUT" "user.k: v"
+assert_exit 0 lx query "$snaps?recursion=1"
+json_check '[s["name"] for s in d] == ["v1/snap0", "v1/keep"] and d[1]["content_type"] == "filesystem"' <<<"$LXFE_OUT"
+# Bad names, a clash, a missing volume or snapshot: LXD's errors, nothing made.
+assert_exit 1 lx storage volume snapshot default v1 keep
+assert_contains "$LXFE_ERR" 'Snapshot "keep" already in use'
+assert_exit 1 lx query -X POST $snaps -d '{"name": "a/b"}'
+assert_contains "$LXFE_ERR" "may not contain slashes"
+assert_exit 1 lx storage volume snapshot default nosuch
+assert_contains "$LXFE_ERR" "Storage volume not found"
+assert_exit 1 lx storage volume show default v1/nosuch
+assert_contains "$LXFE_ERR" "Storage volume snapshot not found"
+assert_exit 1 lx query $snaps/nosuch
+assert_contains "$LXFE_ERR" "Storage volume snapshot not found"
+assert_exit 1 lx query /1.0/storage-pools/default/volumes/container/c1/snapshots
+assert_contains "$LXFE_ERR" 'Invalid storage volume type "container"'
+[ "$(ls "$vdir/snapshots")" = "$(printf 'keep\nsnap0')" ] || fail "refused snapshots left files"
+# The volume's snapshots.expiry: the default expires_at of a new snapshot (lxc --no-expiry: none).
+assert_exit 0 lx storage volume set default v1 snapshots.expiry 2d
+assert_exit 1 lx storage volume set default v1 snapshots.expiry 2x
+assert_contains "$LXFE_ERR" 'invalid snapshots.expiry "2x"'
+assert_exit 0 lx storage volume snapshot default v1 exp
+assert_exit 0 lx storage volume snapshot default v1 noexp --no-expiry
+assert_exit 0 lx query "$snaps?recursion=1"
+json_check '(lambda dt: [s["expires_at"][:10] for s in d][2:] == [(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).strftime("%Y-%m-%d"), "0001-01-01"])(__import__("datetime"))' <<<"$LXFE_OUT"
+assert_exit 0 lx storage volume unset default v1 snapshots.expiry
+assert_exit 0 lx storage volume delete default v1/exp
+assert_exit 0 lx storage volume delete default v1/noexp
+# Edit (ETag, description, expires_at), rename.
+assert_exit 0 lx query -X PATCH $snaps/keep -d '{"description": "kept"}'
+assert_exit 0 lx query -X PUT $snaps/keep -d '{"description": "kept", "expires_at": "2099-01-02T03:04:05Z"}'
+assert_exit 0 lx query $snaps/keep
+json_check 'd["description"] == "kept" and d["expires_at"].startswith("2099-01-02T03:04:05")' <<<"$LXFE_OUT"
+assert_exit 0 lx storage volume rename default v1/snap0 v1/first
+assert_exit 1 lx storage volume rename default v1/first v1/keep
+assert_contains "$LXFE_ERR" 'Snapshot "keep" already in use'
+[ -d "$vdir/snapshots/first/root" ] && [ ! -e "$vdir/snapshots/snap0" ] || fail "snapshot rename files"
+# Restore: refused while a running container has the volume, then the files come back.
+echo changed >"$vdir/root/f1"
+rm "$vdir/root/f2"
+assert_exit 0 lx storage volume attach default v1 c1 /mnt/data
+assert_exit 1 lx storage volume restore default v1 keep
+assert_contains "$LXFE_ERR" 'Cannot restore custom volume "v1" used by running instances (c1)'
+assert_eq changed "$(cat "$vdir/root/f1")" "a refused restore changed nothing"
+assert_exit 0 lx storage volume detach default v1 c1
+assert_exit 1 lx storage volume restore default v1 nosuch
+assert_contains "$LXFE_ERR" "Storage volume snapshot not found"
+assert_exit 0 lx storage volume restore default v1 keep
+assert_eq "from-c1 from-c2 $base" "$(cat "$vdir/root/f1" "$vdir/root/f2" | xargs) $(stat -c %u "$vdir/root/f2")" "restored files"
+[ ! -e "$vdir/root.restore" ] || fail "restore left its staged copy"
+assert_exit 0 lx storage volume delete default v1/first
+assert_exit 0 lx query $snaps
+json_check 'd == ["/1.0/storage-pools/default/volumes/custom/v1/snapshots/keep"]' <<<"$LXFE_OUT"
+[ ! -e "$vdir/snapshots/first" ] || fail "snapshot delete left files"
+
 # ---------------------------------------------------------------- copy and move on one host
 assert_exit 0 lx storage volume copy default/v1 default/v1c
 cdir=$(host_dir 1)/custom/v1c
@@ -161,6 +236,15 @@ assert_eq "$(stat -c %a:%u "$vdir/root")" "$(stat -c %a:%u "$cdir/root")" "copie
 assert_exit 0 lx storage volume show default v1c
 assert_contains "$LXFE_OUT" "user.k: v"
 assert_contains "$LXFE_OUT" "description: edited"
+# Its snapshots came along (files, description, expiry); --volume-only leaves them.
+assert_exit 0 lx query "/1.0/storage-pools/default/volumes/custom/v1c/snapshots?recursion=1"
+json_check '[s["name"] for s in d] == ["v1c/keep"] and d[0]["description"] == "kept" and d[0]["expires_at"].startswith("2099-01-02")' <<<"$LXFE_OUT"
+assert_eq "from-c1 $base" "$(cat "$cdir/snapshots/keep/root/f1") $(stat -c %u "$cdir/snapshots/keep/root/f1")" "copied snapshot's file"
+assert_exit 0 lx storage volume copy default/v1 default/v1o --volume-only
+assert_exit 0 lx query /1.0/storage-pools/default/volumes/custom/v1o/snapshots
+assert_eq "[]" "$LXFE_OUT" "no snapshots with --volume-only"
+[ -f "$(host_dir 1)/custom/v1o/root/f1" ] || fail "--volume-only copy lost the files"
+assert_exit 0 lx storage volume delete default v1o
 # A name taken, a missing source: refused, the volume there unchanged.
 echo mine >"$cdir/root/mine"
 assert_exit 1 lx storage volume copy default/v1 default/v1c
@@ -181,10 +265,16 @@ assert_exit 0 lx storage volume rename default v1 v9
 assert_exit 0 lx storage volume list default -f json
 json_check '[v["name"] for v in d if v["type"] == "custom"] == ["v9"]' <<<"$LXFE_OUT"
 [ -f "$(host_dir 1)/custom/v9/root/f1" ] || fail "rename lost the files"
+# The snapshots go with their volume: renamed, then deleted.
+assert_exit 0 lx query /1.0/storage-pools/default/volumes/custom/v9/snapshots
+assert_contains "$LXFE_OUT" "/custom/v9/snapshots/keep"
+[ -f "$(host_dir 1)/custom/v9/snapshots/keep/root/f1" ] || fail "rename lost the snapshot"
 assert_exit 0 lx storage volume delete default v9
 assert_exit 0 lx storage volume list default -f json
 json_check '[v for v in d if v["type"] == "custom"] == []' <<<"$LXFE_OUT"
 [ ! -e "$(host_dir 1)/custom/v9" ] || fail "delete left the files"
+assert_exit 1 lx query /1.0/storage-pools/default/volumes/custom/v9/snapshots/keep
+assert_contains "$LXFE_ERR" "Storage volume not found"
 assert_exit 1 lx storage volume delete default v9
 assert_contains "$LXFE_ERR" "not found"
 
