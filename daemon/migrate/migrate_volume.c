@@ -11,9 +11,11 @@
  * "secrets", "volume_only"}}.
  *
  * The source offers rsync (no index header; its files' id map as an
- * instance source does), then sends one rsync per snapshot asked for and
- * one of the volume's tree, DIR/custom/<name>/root: what LXD's dir driver
- * sends for a custom volume (the volume's mount path). The target
+ * instance source does) and, unless volume_only, its snapshots; then it
+ * sends one rsync per snapshot offered and one of the volume's tree,
+ * DIR/custom/<name>/root: what LXD's dir driver sends for a custom volume
+ * (the volume's mount path). The target receives each into the new
+ * volume's tree and keeps a snapshot copy of it (volume_snap_adopt). The target
  * receives straight into the new volume, hidden behind its creating row
  * (volume_create_begin): a failure, or a crash (volume_recover), leaves
  * no half-made volume, and a name already taken fails before any byte.
@@ -124,13 +126,38 @@ static void hang_up(struct mvol *m)
 
 /* Source */
 
+/* The volume's snapshots as header entries, oldest first. */
+static int add_snapshots(struct migp_header *h, const char *name, struct lxf_err *err)
+{
+	struct json_object *rows = NULL;
+	int ret = volume_snap_list(name, &rows, err);
+
+	for (size_t i = 0; ret == 0 && i < json_object_array_length(rows); i++) {
+		struct json_object *r = json_object_array_get_idx(rows, i);
+		struct migp_snap *s = migp_header_add_snap(h);
+		int64_t v;
+
+		if (!s) {
+			ret = lxf_err_set(err, LXF_ETOOBIG,
+					  "Too many snapshots to migrate (max %d)", MIGP_SNAP_MAX);
+			break;
+		}
+		snprintf(s->name, sizeof(s->name), "%s", lxf_json_str(r, "name"));
+		s->config = json_object_get(json_object_object_get(r, "config"));
+		s->created = lxf_json_get_int(r, "created_at", false, &v, NULL) == 0 ? v : 0;
+		s->expires = lxf_json_get_int(r, "expires_at", false, &v, NULL) == 0 ? v : 0;
+	}
+	json_object_put(rows);
+	return ret;
+}
+
 static int source_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
 {
 	struct mvol *m = arg;
 	struct migp_header offer = {0}, resp = {0};
 	struct mig_progress prog = {.op = op, .base_md = m->md};
 	struct mig_rsync r = {.send = true};
-	char root[PATH_MAX];
+	char root[PATH_MAX], snap[PATH_MAX];
 	unsigned long ub, gb, count;
 	struct lxf_buf b;
 	uint8_t *enc = NULL;
@@ -151,7 +178,9 @@ static int source_op(struct op *op, void *arg, struct json_object **md, struct l
 	offer.idmap[0] = (struct migp_idmap){true, false, (int32_t)ub, 0, (int32_t)count};
 	offer.idmap[1] = (struct migp_idmap){false, true, (int32_t)gb, 0, (int32_t)count};
 	offer.n_idmap = 2;
-	ret = backend_volume_path(m->name, "root", root, sizeof(root), err);
+	ret = m->volume_only ? 0 : add_snapshots(&offer, m->name, err);
+	if (ret == 0)
+		ret = backend_volume_path(m->name, "root", root, sizeof(root), err);
 	if (ret == 0)
 		ret = migp_header_encode(&offer, &enc, &n, err);
 	if (ret == 0)
@@ -171,10 +200,6 @@ static int source_op(struct op *op, void *arg, struct json_object **md, struct l
 	if (ret == 0 && resp.index_version != 0)
 		ret = lxf_err_set(err, LXF_EINVAL,
 				  "The target asked for an index header not offered");
-	if (ret == 0 && resp.n_snaps > 0)
-		ret = lxf_err_set(err, LXF_EINVAL,
-				  "The target asked for snapshot \"%s\", not offered",
-				  resp.snaps[0].name);
 	if (ret < 0)
 		goto fail;
 	/* Without "bidirectional" the target is an older LXD, which takes
@@ -182,10 +207,21 @@ static int source_op(struct op *op, void *arg, struct json_object **md, struct l
 	r.xattrs = !resp.bidirectional || resp.xattrs;
 	r.del = !resp.bidirectional || resp.del;
 	r.compress = !resp.bidirectional || resp.compress;
+	lxf_info("Migration of volume %s: sending", m->name);
+	/* Each snapshot offered, oldest first (LXD's source sends them all,
+	 * whatever the answer), then the volume. */
+	for (size_t i = 0; ret == 0 && i < offer.n_snaps; i++) {
+		ret = backend_volsnap_path(m->name, offer.snaps[i].name, "root", snap, sizeof(snap),
+					   err);
+		snprintf(prog.what, sizeof(prog.what), "%s/%s", m->name, offer.snaps[i].name);
+		r.path = snap;
+		if (ret == 0)
+			ret = mig_rsync_run(&m->link, m->fs, &r, &prog, err);
+	}
 	r.path = root;
 	snprintf(prog.what, sizeof(prog.what), "%s", m->name);
-	lxf_info("Migration of volume %s: sending", m->name);
-	ret = mig_rsync_run(&m->link, m->fs, &r, &prog, err);
+	if (ret == 0)
+		ret = mig_rsync_run(&m->link, m->fs, &r, &prog, err);
 	if (ret < 0) {
 		peer_reason(m, err);
 		goto fail;
@@ -365,9 +401,17 @@ static int receive(struct mvol *m, struct op *op, struct migp_header *offer,
 	int ret = backend_volume_path(m->name, "root", root, sizeof(root), err);
 
 	r.path = root;
-	for (size_t i = 0; ret == 0 && i < resp->n_snaps; i++) {
-		snprintf(prog.what, sizeof(prog.what), "%s/%s", m->name, resp->snaps[i].name);
+	for (size_t i = 0; ret == 0 && i < offer->n_snaps; i++) {
+		const struct migp_snap *s = &offer->snaps[i];
+		snprintf(prog.what, sizeof(prog.what), "%s/%s", m->name, s->name);
 		ret = mig_rsync_run(&m->link, m->fs, &r, &prog, err);
+		/* The snapshot as it arrived: a copy of the tree (the next pass
+		 * brings only what changed), its row beside the new volume's. */
+		if (ret == 0 && !m->volume_only)
+			ret = backend_volsnap_make(m->name, s->name, err);
+		if (ret == 0 && !m->volume_only)
+			ret = volume_snap_adopt(m->name, s->name, NULL, s->config, s->created,
+						s->expires, err);
 	}
 	snprintf(prog.what, sizeof(prog.what), "%s", m->name);
 	if (ret == 0)
@@ -379,7 +423,16 @@ static int receive(struct mvol *m, struct op *op, struct migp_header *offer,
 		offer->n_idmap = m->last.n;
 	}
 	backend_volume_idmap(&sh.base[0], &sh.base[1], &sh.count);
-	return mig_same_map(&sh) ? 0 : mig_shift_tree(&sh, root, err);
+	if (mig_same_map(&sh))
+		return 0;
+	ret = mig_shift_tree(&sh, root, err);
+	for (size_t i = 0; ret == 0 && !m->volume_only && i < offer->n_snaps; i++) {
+		ret = backend_volsnap_path(m->name, offer->snaps[i].name, "root", root,
+					   sizeof(root), err);
+		if (ret == 0)
+			ret = mig_shift_tree(&sh, root, err);
+	}
+	return ret;
 }
 
 static int target_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
@@ -409,8 +462,8 @@ static int target_op(struct op *op, void *arg, struct json_object **md, struct l
 	resp.has_rsync = resp.xattrs = resp.del = resp.bidirectional = true;
 	/* As for instances: no zlib between hosts when the source can be told. */
 	resp.compress = !offer.bidirectional;
-	/* LXD's source sends every snapshot it offered; they are received
-	 * (and, for now, dropped: volume snapshots are not kept here). */
+	/* LXD's source sends every snapshot it offered, whatever the answer:
+	 * each is received, and kept unless volume_only. */
 	for (size_t i = 0; i < offer.n_snaps; i++) {
 		struct migp_snap *s = migp_header_add_snap(&resp);
 		if (!s) {

@@ -205,20 +205,33 @@ assert_eq "h1,pc,STOPPED" "$(lxf_run list h1: -f csv -c rns | grep '^h1,pc,')" "
 # ---- custom volumes between hosts (#18 item 4), through the real lxc
 # client: pull (the target dials the source) and push, lxfd -> lxfd, lxfd
 # -> LXD and LXD -> lxfd; contents, owners and config arrive; a name taken
-# on the target fails with nothing changed there; a move deletes the
-# source only after a whole copy, and a failed move keeps it.
+# on the target fails with nothing changed there; snapshots travel along
+# unless --volume-only; a move deletes the source only after a whole
+# copy, and a failed move keeps it.
 vol() { echo "$(host_dir "$1")/custom/$2/root"; }
 assert_exit 0 lxf_run storage volume create h1:default v1 user.k=v -d "from h1"
 vbase=$(stat -c %u "$(vol 1 v1)")
 echo data >"$(vol 1 v1)/f"
 mkdir "$(vol 1 v1)/d"
 chown "$((vbase + 33)):$((vbase + 44))" "$(vol 1 v1)/f" "$(vol 1 v1)/d"
+# A snapshot travels with the volume (unless --volume-only); g is newer.
+assert_exit 0 lxcc storage volume snapshot h1:default v1 s0
+echo later >"$(vol 1 v1)/g"
 vcheck() { # HOST VOLUME WHAT
 	assert_eq "data $((vbase + 33)):$((vbase + 44)) $vbase" \
 		"$(cat "$(vol "$1" "$2")/f") $(stat -c %u:%g "$(vol "$1" "$2")/d") $(stat -c %u "$(vol "$1" "$2")")" "$3"
 }
 assert_exit 0 lxcc storage volume copy h1:default/v1 h2:default/v1
 vcheck 2 v1 "lxfd -> lxfd volume copy (pull)"
+assert_eq "data $((vbase + 33)) later" \
+	"$(cat "$(host_dir 2)/custom/v1/snapshots/s0/root/f") $(stat -c %u "$(host_dir 2)/custom/v1/snapshots/s0/root/d") $(cat "$(vol 2 v1)/g")" \
+	"the snapshot copied with the volume"
+[ ! -e "$(host_dir 2)/custom/v1/snapshots/s0/root/g" ] || fail "the snapshot got the volume's newer file"
+assert_exit 0 lxcc query h2:/1.0/storage-pools/default/volumes/custom/v1/snapshots
+assert_contains "$LXFE_OUT" "custom/v1/snapshots/s0"
+assert_exit 0 lxcc storage volume copy h1:default/v1 h2:default/v7 --volume-only
+assert_exit 0 lxcc query h2:/1.0/storage-pools/default/volumes/custom/v7/snapshots
+assert_eq "[]" "$LXFE_OUT" "--volume-only: no snapshots"
 assert_exit 0 lxcc storage volume show h2:default v1
 assert_contains "$LXFE_OUT" "user.k: v"
 assert_contains "$LXFE_OUT" "description: from h1"
@@ -228,6 +241,8 @@ assert_contains "$LXFE_ERR" 'Storage volume "v1" already exists'
 [ -f "$(vol 2 v1)/mine" ] || fail "a refused volume copy touched the target's volume"
 assert_exit 0 lxcc storage volume copy h1:default/v1 lx:default/v1
 assert_eq data "$(cat "$LXD_D/storage-pools/default/custom/default_v1/f")" "lxfd -> LXD volume copy"
+assert_exit 0 lxcc query lx:/1.0/storage-pools/default/volumes/custom/v1/snapshots
+assert_contains "$LXFE_OUT" "custom/v1/snapshots/s0" "the snapshot copied to LXD"
 # LXD's container sees the owners lxfd's containers saw: the volume's
 # volatile.idmap.last went along, and LXD re-owned the files for its map.
 assert_exit 0 lxcc storage volume attach lx:default v1 "${CL}p" /mnt/v
@@ -240,6 +255,7 @@ assert_eq data "$(cat "$(vol 2 v2)/f")" "LXD -> lxfd volume copy (push)"
 assert_exit 0 lxcc storage volume copy lx:default/v1 h2:default/v5
 assert_eq "data $((vbase + 33)):$((vbase + 44))" "$(cat "$(vol 2 v5)/f") $(stat -c %u:%g "$(vol 2 v5)/f")" \
 	"LXD -> lxfd volume copy (pull)"
+assert_eq data "$(cat "$(host_dir 2)/custom/v5/snapshots/s0/root/f")" "LXD's snapshot copied to lxfd"
 assert_exit 0 lxcc storage volume move h1:default/v1 h2:default/v3 --mode=push
 vcheck 2 v3 "lxfd -> lxfd volume move (push)"
 assert_exit 1 lxcc storage volume show h1:default v1
