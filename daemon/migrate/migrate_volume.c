@@ -505,24 +505,9 @@ out:
 	return ret;
 }
 
-/* The source's config for the new volume: its volatile.* state stays behind. */
-static struct json_object *own_config(struct json_object *config)
-{
-	struct json_object *o = json_object_new_object();
-
-	if (!o || !config)
-		return o;
-	json_object_object_foreach(config, k, v)
-	{
-		if (strncmp(k, "volatile.", 9) != 0)
-			json_object_object_add(o, k, json_object_get(v));
-	}
-	return o;
-}
-
 int migrate_volume_target_post(struct http_req *req, struct json_object *body, struct lxf_err *err)
 {
-	struct json_object *source = NULL, *config = NULL, *cfg = NULL;
+	struct json_object *source = NULL, *config = NULL;
 	const char *name = NULL, *desc = NULL, *mode = NULL;
 	bool vol_only = false, refresh = false;
 	char ctl_secret[65], fs_secret[65];
@@ -546,24 +531,22 @@ int migrate_volume_target_post(struct http_req *req, struct json_object *body, s
 				   "Storage volume \"%s\": refresh is not supported", name);
 	if (strcmp(mode, "pull") == 0 && check_peer(source, err) < 0)
 		return -LXF_EINVAL;
-	if (!(cfg = own_config(config)) || !(m = calloc(1, sizeof(*m)))) {
-		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
-		goto out;
-	}
+	if (!(m = calloc(1, sizeof(*m))))
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	m->link.wake = -1;
 	m->target = true;
 	m->volume_only = vol_only;
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	parse_last_map(m, lxf_json_str(config, "volatile.idmap.last"));
 	ret = mvol_init(m, strcmp(mode, "pull") == 0 ? source : NULL, ctl_secret, fs_secret, err);
+	/* The source's volatile.* state stays behind (volume_create_begin drops it). */
 	if (ret == 0)
-		ret = volume_create_begin(name, desc, cfg, err);
+		ret = volume_create_begin(name, desc, config, err);
 	if (ret < 0)
 		goto out;
 	ret = start(req, m, "Creating storage volume", target_op, ctl_secret, fs_secret, err);
 	m = NULL; /* the op's, or freed */
 out:
 	mvol_free(m);
-	json_object_put(cfg);
 	return ret;
 }

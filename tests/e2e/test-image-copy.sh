@@ -274,4 +274,11 @@ vcheck 2 v6 "lxf volume move (relay)"
 assert_exit 1 lxf_run storage volume move h1:default/v4 h2:default/v6
 assert_contains "$LXFE_ERR" 'Storage volume "v6" already exists'
 vcheck 1 v4 "the source of lxf's refused move"
+# A migration that fails once the target made its volume (no source behind
+# the operation): the target's op fails and nothing of the volume stays.
+out=$(wait_op "$s2" "$(api "$s2" POST /1.0/storage-pools/default/volumes/custom \
+	"{\"name\":\"vx\",\"type\":\"custom\",\"source\":{\"type\":\"migration\",\"mode\":\"pull\",\"operation\":\"https://$ip1:8443/1.0/operations/00000000-0000-0000-0000-000000000000\",\"certificate\":$CERT,\"secrets\":{\"control\":\"$wrong\",\"fs\":\"$wrong\"}}}")")
+assert_eq Failure "$(jget metadata/status <<<"$out")" "a volume migration without a source"
+assert_exit 1 lxf_run storage volume show h2:default vx
+[ ! -e "$(host_dir 2)/custom/vx" ] || fail "a failed volume migration left files"
 echo "test-image-copy: OK"
