@@ -148,7 +148,7 @@ out:
 #define VOL_COPY_ENTRY(nm, sum)                                                                    \
 	{                                                                                          \
 		.name = "storage volume " nm,                                                      \
-		.usage = "[REMOTE:]POOL/VOLUME [REMOTE:]POOL[/VOLUME]", .summary = sum,            \
+		.usage = "[REMOTE:]POOL/VOLUME [REMOTE:]POOL[/VOLUME]", .summary = (sum),          \
 		.min_args = 2, .max_args = 2,                                                      \
 		.opts = {{"volume-only", LXF_MIG_OPT_INSTANCE_ONLY, no_argument, NULL,             \
 			  "Without the volume's snapshots"},                                       \
