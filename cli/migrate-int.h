@@ -22,7 +22,11 @@ struct mig_end {
 /* One transfer: one source operation, one target operation. */
 struct mig_xfer {
 	struct mig_end *src, *dst;
-	const char *name, *snap;  /* the source instance [snapshot] */
+	const char *name, *snap; /* the source instance [snapshot] */
+	/* A custom volume instead (lxf storage volume copy): name is the
+	 * volume of pool on the source, the target makes it in dst_pool;
+	 * instance_only means "volume_only". */
+	const char *pool, *dst_pool;
 	struct json_object *body; /* the target request without "source" (borrowed) */
 	bool refresh;             /* into the existing target dst_name */
 	bool instance_only;
@@ -61,10 +65,12 @@ int lxf_mig_op_full_url(const struct mig_end *e, const char *op_url, char *buf, 
 /* The first "*progress" string of an operation's metadata, or NULL. */
 const char *lxf_mig_progress_text(struct json_object *op);
 
-/* "/1.0/instances/NAME[/snapshots/SNAP]" (escaped) of x's source. */
+/* "/1.0/instances/NAME[/snapshots/SNAP]" (escaped) of x's source, or its volume's
+ * "/1.0/storage-pools/POOL/volumes/custom/NAME". */
 int lxf_mig_source_path(const struct mig_xfer *x, char *buf, size_t len, struct lxf_err *err);
 
-/* The source's request {"migration": true, "live", "instance_only", ...}; NULL: no memory. */
+/* The source's request {"migration": true, "live", "instance_only", ...} (a
+ * volume's: "name", "volume_only"); NULL: no memory. */
 struct json_object *lxf_mig_source_body(const struct mig_xfer *x);
 
 /* The server certificate of e (GET /1.0 environment.certificate), cached. */

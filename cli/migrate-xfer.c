@@ -419,6 +419,12 @@ int lxf_mig_source_path(const struct mig_xfer *x, char *buf, size_t len, struct 
 {
 	char snap[512];
 
+	if (x->pool) {
+		char coll[320];
+
+		(void)snprintf(coll, sizeof(coll), "storage-pools/%s/volumes/custom", x->pool);
+		return lxf_cmd_path(buf, len, coll, x->name, NULL, err);
+	}
 	if (!x->snap)
 		return lxf_cmd_path(buf, len, "instances", x->name, NULL, err);
 	{
@@ -442,6 +448,17 @@ struct json_object *lxf_mig_source_body(const struct mig_xfer *x)
 
 	if (!b)
 		return NULL;
+	if (x->pool) { /* LXD's StorageVolumePost */
+		if (json_object_object_add(b, "migration", json_object_new_boolean(1)) ||
+		    lxf_json_add_str(b, "name", x->name) != 0 ||
+		    lxf_json_add_str(b, "pool", x->pool) != 0 ||
+		    json_object_object_add(b, "volume_only",
+					   json_object_new_boolean(x->instance_only))) {
+			json_object_put(b);
+			return NULL;
+		}
+		return b;
+	}
 	if (json_object_object_add(b, "migration", json_object_new_boolean(1)) ||
 	    json_object_object_add(b, "live", json_object_new_boolean(x->live)) ||
 	    json_object_object_add(b, "instance_only",
@@ -471,7 +488,9 @@ static int mig_target_source(struct mig_xfer *x, enum lxf_mig_mode mode, const c
 	    json_object_object_add(s, "live", json_object_new_boolean(x->live)) ||
 	    json_object_object_add(s, "refresh", json_object_new_boolean(x->refresh)) ||
 	    json_object_object_add(s, "instance_only",
-				   json_object_new_boolean(x->instance_only || x->snap))) {
+				   json_object_new_boolean(x->instance_only || x->snap)) ||
+	    (x->pool &&
+	     json_object_object_add(s, "volume_only", json_object_new_boolean(x->instance_only)))) {
 		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -524,7 +543,7 @@ int lxf_mig_xfer_run(const struct lxf_remotes *rs, struct mig_xfer *x, enum lxf_
 		     struct lxf_err *err)
 {
 	struct json_object *sbody = NULL, *ssec = NULL, *dsec = NULL, *tsrc = NULL;
-	char *sop = NULL, *dop = NULL, spath[1024];
+	char *sop = NULL, *dop = NULL, spath[1024], dpath[320] = "/1.0/instances";
 	struct mig_relay *relay = NULL;
 	struct lxf_err serr = {0};
 	bool target_done = false;
@@ -552,7 +571,10 @@ int lxf_mig_xfer_run(const struct lxf_remotes *rs, struct mig_xfer *x, enum lxf_
 		goto out;
 	}
 	tsrc = NULL;
-	rc = mig_post_op(x->dst, "/1.0/instances", x->body, &dop, &dsec, err);
+	if (x->dst_pool && (rc = lxf_cmd_path(dpath, sizeof(dpath), "storage-pools", x->dst_pool,
+					      "/volumes/custom", err)) != 0)
+		goto out;
+	rc = mig_post_op(x->dst, dpath, x->body, &dop, &dsec, err);
 	if (rc) {
 		lxf_err_prefix(err, "target '%s'", x->dst->rem->name);
 		goto out;

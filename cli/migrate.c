@@ -343,6 +343,30 @@ struct mig_run {
 	bool armed;
 };
 
+/* Both ends and the mode: pull and push need the daemons to reach each
+ * other over HTTPS, refused before anything is asked of either. */
+static int mig_ends_open(struct mig_run *m, const char *src_remote, const char *dst_remote,
+			 const struct lxf_mig_opts *o, struct lxf_err *err)
+{
+	int rc;
+
+	if ((rc = mig_end_open(m->r, src_remote, &m->s, err)) != 0 ||
+	    (rc = mig_end_open(m->r, dst_remote, &m->d, err)) != 0)
+		return rc;
+	m->mode = lxf_mig_mode_pick(o, &m->s, &m->d);
+	if (m->mode != LXF_MIG_RELAY) {
+		const struct mig_end *e =
+		    strncmp(m->s.rem->addr, "https://", 8) != 0 ? &m->s : &m->d;
+
+		if (strncmp(e->rem->addr, "https://", 8) != 0)
+			return lxf_err_set(err, LXF_EINVAL,
+					   "remote '%s' is a unix socket: the other daemon cannot "
+					   "reach it (use --mode relay)",
+					   e->rem->name);
+	}
+	return 0;
+}
+
 static int mig_run_open(struct mig_run *m, const struct lxf_remotes *r, const char *src_remote,
 			const char *name, const char *snap, const char *dst_remote,
 			const char *newname, const struct lxf_mig_opts *o, struct lxf_err *err)
@@ -355,22 +379,8 @@ static int mig_run_open(struct mig_run *m, const struct lxf_remotes *r, const ch
 		return lxf_err_set(err, LXF_ENOTSUP,
 				   "stateful migration needs CRIU and `criu check` fails here: "
 				   "move stateless (the default) instead");
-	if ((rc = mig_end_open(r, src_remote, &m->s, err)) != 0 ||
-	    (rc = mig_end_open(r, dst_remote, &m->d, err)) != 0)
+	if ((rc = mig_ends_open(m, src_remote, dst_remote, o, err)) != 0)
 		return rc;
-	m->mode = lxf_mig_mode_pick(o, &m->s, &m->d);
-	if (m->mode != LXF_MIG_RELAY) {
-		/* Pull and push need the daemons to reach each other over HTTPS:
-		 * refused before anything is asked of either. */
-		const struct mig_end *e =
-		    strncmp(m->s.rem->addr, "https://", 8) != 0 ? &m->s : &m->d;
-
-		if (strncmp(e->rem->addr, "https://", 8) != 0)
-			return lxf_err_set(err, LXF_EINVAL,
-					   "remote '%s' is a unix socket: the other daemon cannot "
-					   "reach it (use --mode relay)",
-					   e->rem->name);
-	}
 	if ((rc = mig_get(&m->s, name, snap, &m->inst, err)) != 0) {
 		lxf_err_prefix(err, "remote '%s'", src_remote);
 		return rc;
@@ -427,6 +437,53 @@ int lxf_migrate_copy(const struct lxf_remotes *r, const char *src_remote, const 
 	if (rc && !snap && mig_was_running(m.inst))
 		mig_restore_source(&m.s, name, err);
 out:
+	mig_run_close(&m);
+	return rc;
+}
+
+int lxf_migrate_volume(const struct lxf_remotes *r, const char *src_remote, const char *pool,
+		       const char *name, const char *dst_remote, const char *dst_pool,
+		       const char *newname, const struct lxf_mig_opts *o, struct lxf_err *err)
+{
+	static const char *const keys[] = {"description", "config", "content_type"};
+	struct lxf_response resp = {0};
+	struct mig_run m = {.r = r};
+	struct mig_xfer x;
+	char path[1024], coll[320];
+	int rc;
+
+	(void)snprintf(coll, sizeof(coll), "storage-pools/%s/volumes/custom", pool);
+	if ((rc = mig_ends_open(&m, src_remote, dst_remote, o, err)) != 0 ||
+	    (rc = lxf_cmd_path(path, sizeof(path), coll, name, NULL, err)) != 0)
+		goto out;
+	if ((rc = lxf_client_request(m.s.c, "GET", path, NULL, &resp, err)) != 0) {
+		lxf_err_prefix(err, "remote '%s'", src_remote);
+		goto out;
+	}
+	/* The target's StorageVolumesPost: the source's config and description,
+	 * as LXD's client sends them (the target drops volatile.* keys). */
+	if (!(m.body = json_object_new_object()) || lxf_json_add_str(m.body, "name", newname) ||
+	    lxf_json_add_str(m.body, "type", "custom")) {
+		rc = lxf_err_set(err, LXF_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		struct json_object *v = json_object_object_get(resp.metadata, keys[i]);
+
+		if (v)
+			json_object_object_add(m.body, keys[i], json_object_get(v));
+	}
+	if (!o->no_signals) {
+		mig_sig_arm(&m.sig);
+		m.armed = true;
+	}
+	mig_xfer_init(&x, &m, name, NULL, false, o);
+	x.pool = pool;
+	x.dst_pool = dst_pool;
+	/* On failure the target removes what it made itself (LXD and lxfd). */
+	rc = lxf_mig_xfer_run(r, &x, m.mode, err);
+out:
+	lxf_response_fini(&resp);
 	mig_run_close(&m);
 	return rc;
 }

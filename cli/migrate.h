@@ -124,6 +124,17 @@ int lxf_migrate_move(const struct lxf_remotes *r, const char *src_remote, const 
 		     struct lxf_err *err);
 
 /*
+ * Copies custom volume SRC_REMOTE:POOL/NAME to DST_REMOTE:DST_POOL/NEWNAME
+ * (the remotes differ) with LXD's volume migration, in o->mode (AUTO:
+ * pull between HTTPS remotes, else relay); o->instance_only: without its
+ * snapshots (--volume-only). The source is only read; on failure the
+ * target keeps nothing (its daemon removes what it made). 0 or -code.
+ */
+int lxf_migrate_volume(const struct lxf_remotes *r, const char *src_remote, const char *pool,
+		       const char *name, const char *dst_remote, const char *dst_pool,
+		       const char *newname, const struct lxf_mig_opts *o, struct lxf_err *err);
+
+/*
  * Copies image REF (alias or fingerprint prefix) from src_remote to
  * dst_remote: the target pulls it when both remotes are HTTPS, else lxf
  * relays it (export, upload, fingerprint checked). An image already on

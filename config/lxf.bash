@@ -319,6 +319,16 @@ _lxf()
 	remote\ add | remote\ get-default | remote\ import-lxc | version | alias\ *)
 		return
 		;;
+	storage\ volume\ copy | storage\ volume\ move)
+		# [R:]POOL/VOLUME: the pools, then (past the '/') that pool's volumes.
+		if [[ $cur == */* ]]; then
+			COMPREPLY=($(compgen -P "${cur%%/*}/" -W "$(_lxf_volumes "$lxf" "${cur%%/*}")" -- "${cur#*/}"))
+		else
+			COMPREPLY=($(compgen -S / -W "$(_lxf_pools "$lxf")" -- "$cur"))
+			compopt -o nospace 2>/dev/null
+		fi
+		return
+		;;
 	storage\ volume\ *)
 		# [R:]POOL, then its volumes (delete: each; VOLUME/ its snapshots), then
 		# attach/detach's instance or restore's snapshot.

@@ -15,6 +15,7 @@
 #include "db.h"
 #include "events.h"
 #include "http.h"
+#include "migrate.h"
 #include "volume.h"
 
 #define VOL_PREFIX "/1.0/storage-pools/" VOLUME_POOL "/volumes/"
@@ -42,6 +43,29 @@ static int route_type(struct http_req *req, enum vtype *t, struct lxf_err *err)
 	return 0;
 }
 
+/*
+ * The volume's config as LXD shows it: the stored keys, and the id map its
+ * files carry as LXD's volatile.idmap.last (JSON), which a copy to LXD
+ * takes along (the client sends the source's config), so that LXD re-owns
+ * the files for its containers. Never stored (volume.c drops it).
+ */
+static struct json_object *custom_config(struct json_object *row)
+{
+	struct json_object *c = lxf_json_copy(json_object_object_get(row, "config"));
+	unsigned long ub, gb, count;
+	char map[256];
+
+	if (!c)
+		return NULL;
+	backend_volume_idmap(&ub, &gb, &count);
+	snprintf(map, sizeof(map),
+		 "[{\"Isuid\":true,\"Isgid\":false,\"Hostid\":%lu,\"Nsid\":0,\"Maprange\":%lu},"
+		 "{\"Isuid\":false,\"Isgid\":true,\"Hostid\":%lu,\"Nsid\":0,\"Maprange\":%lu}]",
+		 ub, count, gb, count);
+	lxf_json_add_str(c, "volatile.idmap.last", map);
+	return c;
+}
+
 /* The StorageVolume of a custom volume row. New reference, NULL when out of memory. */
 static struct json_object *custom_json(struct json_object *row)
 {
@@ -52,7 +76,7 @@ static struct json_object *custom_json(struct json_object *row)
 	lxf_json_add_str(o, "name", lxf_json_str(row, "name"));
 	lxf_json_add_str(o, "description", lxf_json_str(row, "description"));
 	lxf_json_add_str(o, "type", "custom");
-	json_object_object_add(o, "config", lxf_json_copy(json_object_object_get(row, "config")));
+	json_object_object_add(o, "config", custom_config(row));
 	json_object_object_add(o, "used_by", volume_used_by(lxf_json_str(row, "name")));
 	lxf_json_add_str(o, "location", "none");
 	lxf_json_add_str(o, "content_type", "filesystem");
@@ -137,7 +161,8 @@ int api_volumes_get(struct http_req *req, struct lxf_err *err)
 	return reply_sync(req, arr, err);
 }
 
-/* POST .../volumes and .../volumes/custom: StorageVolumesPost of a new, empty volume. */
+/* POST .../volumes and .../volumes/custom: StorageVolumesPost of a new volume: empty, a
+ * copy of one here (source.type "copy") or from another host ("migration"). */
 int api_volumes_post(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *body = NULL, *config = NULL, *source = NULL;
@@ -167,6 +192,10 @@ int api_volumes_post(struct http_req *req, struct lxf_err *err)
 				   "Storage volume \"%s\": content type \"%s\" is not supported"
 				   " (only \"filesystem\")",
 				   name, ctype);
+	if (stype && strcmp(stype, "copy") == 0)
+		return migrate_volume_copy_post(req, body, err);
+	if (stype && strcmp(stype, "migration") == 0)
+		return migrate_volume_target_post(req, body, err);
 	if (stype && *stype)
 		return lxf_err_set(err, LXF_ENOTSUP,
 				   "Storage volume \"%s\": source type \"%s\" is not supported",
@@ -234,6 +263,7 @@ int api_volume_get(struct http_req *req, struct lxf_err *err)
 int api_volume_update(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *body = NULL, *row = NULL, *src = NULL, *config = NULL, *nconf = NULL;
+	struct json_object *o;
 	const char *name = NULL, *desc = NULL, *restore = NULL;
 	const bool patch = api_is_patch(req);
 	char url[320];
@@ -245,8 +275,12 @@ int api_volume_update(struct http_req *req, struct lxf_err *err)
 		ret = volume_get(name, &row, err);
 	if (ret < 0)
 		return ret;
-	src = etag_src(row);
-	ret = reply_check_if_match(req, src, err);
+	/* The ETag of what GET showed (volatile keys included). */
+	o = custom_json(row);
+	src = o ? etag_src(o) : NULL;
+	json_object_put(o);
+	ret = src ? reply_check_if_match(req, src, err)
+		  : lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret == 0 && (lxf_json_get_object(body, "config", false, &config, err) < 0 ||
 			 lxf_json_get_string(body, "description", false, &desc, err) < 0 ||
 			 lxf_json_get_string(body, "restore", false, &restore, err) < 0))
@@ -277,7 +311,7 @@ out:
 	return ret;
 }
 
-/* POST: a rename within the pool (StorageVolumePost); moves and migrations are refused. */
+/* POST: a rename within the pool, or the source side of a migration (StorageVolumePost). */
 int api_volume_post(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *body = NULL;
@@ -295,8 +329,7 @@ int api_volume_post(struct http_req *req, struct lxf_err *err)
 		return -LXF_EINVAL;
 	migration = json_object_get_boolean(json_object_object_get(body, "migration"));
 	if (migration)
-		return lxf_err_set(err, LXF_ENOTSUP,
-				   "Storage volume \"%s\": migration is not supported", name);
+		return migrate_volume_source_post(req, name, body, err);
 	if (pool && *pool && strcmp(pool, VOLUME_POOL) != 0)
 		return lxf_err_set(err, LXF_ENOENT,
 				   "Storage volume \"%s\": storage pool \"%s\" not found", name,

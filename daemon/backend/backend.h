@@ -251,6 +251,8 @@ int backend_volume_path(const char *name, const char *leaf, char *buf, size_t n,
 			struct lxf_err *err);
 /* Makes the volume's directories. 0, -LXF_EEXIST or -LXF_EIO; may leave part made. */
 int backend_volume_make(const char *name, struct lxf_err *err);
+/* The id map volumes' files carry (the unprivileged containers' one, as backend_idmap's). */
+void backend_volume_idmap(unsigned long *uid_base, unsigned long *gid_base, unsigned long *count);
 /* Removes the volume's files (missing is fine). 0 or -LXF_EIO. */
 int backend_volume_remove(const char *name, struct lxf_err *err);
 /* Bytes of disk its files take, -1 when unknown. Walks the tree. */

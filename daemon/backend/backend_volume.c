@@ -82,6 +82,15 @@ int backend_volume_make(const char *name, struct lxf_err *err)
 	return 0;
 }
 
+void backend_volume_idmap(unsigned long *uid_base, unsigned long *gid_base, unsigned long *count)
+{
+	const struct bcfg_host *h = backend_host();
+
+	*uid_base = h->uid_base;
+	*gid_base = h->gid_base;
+	*count = BCFG_MAP_COUNT;
+}
+
 int backend_volume_remove(const char *name, struct lxf_err *err)
 {
 	char vol[PATH_MAX];

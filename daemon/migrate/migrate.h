@@ -38,6 +38,19 @@ int migrate_source_post(struct http_req *req, const char *name, const char *snap
  */
 int migrate_target_post(struct http_req *req, struct json_object *body, struct lxf_err *err);
 
+/*
+ * Custom volumes (migrate_volcopy.c, migrate_volume.c), bodies borrowed:
+ * POST .../volumes/custom with source.type "copy" (a copy on this host)
+ * or "migration" (the target side, push or pull, as for instances), and
+ * POST .../volumes/custom/<name> {"migration": true} (the source side; the
+ * volume is only read). Each answers with an async operation or returns
+ * the error for the caller's reply; nothing of a failed target is left.
+ */
+int migrate_volume_copy_post(struct http_req *req, struct json_object *body, struct lxf_err *err);
+int migrate_volume_target_post(struct http_req *req, struct json_object *body, struct lxf_err *err);
+int migrate_volume_source_post(struct http_req *req, const char *name, struct json_object *body,
+			       struct lxf_err *err);
+
 /* At startup, before half-made instances are removed: puts back a rootfs
  * a crash left staged, and empties DIR/migrate. */
 void migrate_recover(void);

@@ -135,6 +135,20 @@ struct mig_rsync {
 int mig_rsync_run(struct mig_link *l, struct mig_chan *fs, const struct mig_rsync *r,
 		  struct mig_progress *prog, struct lxf_err *err);
 
+/*
+ * Owners of received files (migrate_target.c): the source's on-disk id
+ * map (its header's) to ours. mig_same_map: true when the files already
+ * carry our owners; mig_shift_tree re-owns the tree at path (one walk at
+ * a time). 0 or -LXF_EIO naming the path.
+ */
+struct migp_header;
+struct idshift {
+	const struct migp_header *src;
+	unsigned long base[2], count; /* ours: [0] uid, [1] gid */
+};
+bool mig_same_map(const struct idshift *s);
+int mig_shift_tree(const struct idshift *s, const char *path, struct lxf_err *err);
+
 /* Monotonic milliseconds. */
 int64_t mig_now_ms(void);
 

@@ -132,10 +132,6 @@ static void mtgt_cancel(struct op *op, void *arg)
 
 /* Id maps */
 
-struct idshift {
-	const struct migp_header *src;
-	unsigned long base[2], count; /* ours: [0] uid, [1] gid */
-};
 static const struct idshift *g_shift; /* nftw has no user pointer; one walk at a time */
 static pthread_mutex_t shift_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -179,8 +175,7 @@ static int shift_cb(const char *path, const struct stat *st, int flag, struct FT
 	return 0;
 }
 
-/* True when the source's files already carry our owners. */
-static bool same_map(const struct idshift *s)
+bool mig_same_map(const struct idshift *s)
 {
 	int ok = 0;
 
@@ -201,7 +196,7 @@ static bool same_map(const struct idshift *s)
 	return ok == 3;
 }
 
-static int shift_tree(const struct idshift *s, const char *path, struct lxf_err *err)
+int mig_shift_tree(const struct idshift *s, const char *path, struct lxf_err *err)
 {
 	int rc;
 
@@ -368,7 +363,7 @@ static int keep_snapshot(struct mtgt *t, const struct migp_snap *s, const struct
 	if (sh && backend_dir(dir, sizeof(dir)) == 0 &&
 	    snprintf(path, sizeof(path), "%s/snapshots/%s/%s/rootfs", dir, t->name, s->name) <
 		(int)sizeof(path)) {
-		ret = shift_tree(sh, path, err);
+		ret = mig_shift_tree(sh, path, err);
 		if (ret < 0)
 			goto out;
 	}
@@ -447,7 +442,8 @@ static int receive(struct mtgt *t, struct op *op, const struct migp_header *offe
 		snprintf(prog.what, sizeof(prog.what), "%s/%s", t->name, resp->snaps[i].name);
 		ret = mig_rsync_run(&t->link, t->fs, &r, &prog, err);
 		if (ret == 0 && !t->instance_only)
-			ret = keep_snapshot(t, &resp->snaps[i], same_map(&sh) ? NULL : &sh, err);
+			ret =
+			    keep_snapshot(t, &resp->snaps[i], mig_same_map(&sh) ? NULL : &sh, err);
 		if (ret < 0)
 			return ret;
 	}
@@ -458,8 +454,8 @@ static int receive(struct mtgt *t, struct op *op, const struct migp_header *offe
 			return ret;
 	}
 	ret = staged_ok(t, err);
-	if (ret == 0 && !same_map(&sh))
-		ret = shift_tree(&sh, t->staged, err);
+	if (ret == 0 && !mig_same_map(&sh))
+		ret = mig_shift_tree(&sh, t->staged, err);
 	if (ret == 0)
 		ret = stage_out(t, err);
 	if (ret == 0) /* the shift may have given its root another owner */

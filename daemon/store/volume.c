@@ -66,8 +66,8 @@ int volume_check_config(struct json_object *config, const char *name, struct lxf
 	{
 		int64_t secs;
 
-		if (strncmp(k, "user.", 5) == 0)
-			continue;
+		if (strncmp(k, "user.", 5) == 0 || strncmp(k, "volatile.", 9) == 0)
+			continue; /* volatile.*: shown, never stored (stored_config) */
 		/* LXD's custom_volume_snapshot_expiry: the default expires_at of new snapshots. */
 		if (strcmp(k, "snapshots.expiry") == 0) {
 			if (auth_parse_expiry(json_object_get_string(v), &secs, err) < 0)
@@ -86,6 +86,22 @@ int volume_check_config(struct json_object *config, const char *name, struct lxf
 				   "Storage volume \"%s\": invalid config key \"%s\"", name, k);
 	}
 	return 0;
+}
+
+/* config without the volatile.* keys GET shows (the client's copies and
+ * edits send them back): new reference, NULL when out of memory. */
+static struct json_object *stored_config(struct json_object *config)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o || !config)
+		return o;
+	json_object_object_foreach(config, k, v)
+	{
+		if (strncmp(k, "volatile.", 9) != 0)
+			json_object_object_add(o, k, json_object_get(v));
+	}
+	return o;
 }
 
 int volume_check_devices(struct json_object *devices, struct lxf_err *err)
@@ -117,10 +133,10 @@ int volume_check_devices(struct json_object *devices, struct lxf_err *err)
 	return 0;
 }
 
-int volume_create(const char *name, const char *desc, struct json_object *config,
-		  struct lxf_err *err)
+int volume_create_begin(const char *name, const char *desc, struct json_object *config,
+			struct lxf_err *err)
 {
-	struct json_object *empty = json_object_new_object();
+	struct json_object *empty = stored_config(config);
 	struct lxf_err ignored;
 	int ret;
 
@@ -141,15 +157,12 @@ int volume_create(const char *name, const char *desc, struct json_object *config
 	    db_exec(NULL, NULL, err,
 		    "INSERT INTO storage_volumes (name, description, config, created_at, creating)"
 		    " VALUES (?, ?, ?, ?, 1)",
-		    "ssji", name, desc ? desc : "", config ? config : empty, (int64_t)time(NULL));
+		    "ssji", name, desc ? desc : "", empty, (int64_t)time(NULL));
 	if (ret == -LXF_EEXIST)
 		lxf_err_set(err, LXF_EEXIST, "Storage volume \"%s\" already exists", name);
 	if (ret < 0)
 		goto out;
 	ret = backend_volume_make(name, err);
-	if (ret == 0)
-		ret = db_exec(NULL, NULL, err,
-			      "UPDATE storage_volumes SET creating = 0 WHERE name = ?", "s", name);
 	if (ret < 0) {
 		/* Files already there are no row's: kept (they may be someone's data). */
 		if (ret != -LXF_EEXIST)
@@ -162,19 +175,71 @@ out:
 	return ret;
 }
 
+int volume_create_end(const char *name, bool ok, struct lxf_err *err)
+{
+	struct lxf_err ignored;
+	int ret = 0;
+
+	if (ok)
+		ret = db_exec(NULL, NULL, err,
+			      "UPDATE storage_volumes SET creating = 0 WHERE name = ?", "s", name);
+	if (!ok || ret < 0) {
+		(void)backend_volume_remove(name, &ignored);
+		(void)db_exec(NULL, NULL, &ignored,
+			      "DELETE FROM storage_volumes WHERE name = ? AND creating = 1", "s",
+			      name);
+	}
+	return ret;
+}
+
+int volume_snap_adopt(const char *vol, const char *snap, const char *desc,
+		      struct json_object *config, int64_t created_at, int64_t expires_at,
+		      struct lxf_err *err)
+{
+	struct json_object *stored = stored_config(config);
+	int ret = volume_snap_check_name(snap, err);
+
+	if (ret == 0 && !stored)
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	if (ret == 0)
+		ret = db_exec(NULL, NULL, err,
+			      "INSERT INTO storage_volume_snapshots (volume, name, description,"
+			      " config, created_at, expires_at, creating)"
+			      " SELECT name, ?, ?, ?, ?, ?, 0 FROM storage_volumes"
+			      " WHERE name = ? AND creating = 1",
+			      "ssjiis", snap, desc ? desc : "", stored,
+			      created_at ? created_at : (int64_t)time(NULL), expires_at, vol);
+	if (ret == -LXF_EEXIST)
+		lxf_err_set(err, LXF_EEXIST, "Snapshot \"%s\" already in use", snap);
+	json_object_put(stored);
+	return ret;
+}
+
+int volume_create(const char *name, const char *desc, struct json_object *config,
+		  struct lxf_err *err)
+{
+	int ret = volume_create_begin(name, desc, config, err);
+
+	return ret < 0 ? ret : volume_create_end(name, true, err);
+}
+
 int volume_update(const char *name, const char *desc, struct json_object *config,
 		  struct lxf_err *err)
 {
+	struct json_object *stored = stored_config(config);
 	int n = 0;
 	int ret = volume_check_config(config, name, err);
 
+	if (ret == 0 && !stored)
+		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	if (ret == 0)
 		ret = db_exec(NULL, &n, err,
 			      "UPDATE storage_volumes SET description = ?, config = ?"
 			      " WHERE name = ? AND creating = 0",
-			      "sjs", desc ? desc : "", config, name);
+			      "sjs", desc ? desc : "", stored, name);
 	if (ret == 0 && n == 0)
 		ret = lxf_err_set(err, LXF_ENOENT, "Storage volume not found");
+	json_object_put(stored);
 	return ret;
 }
 

@@ -3,6 +3,7 @@
 #define LXFD_VOLUME_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,26 @@ struct json_object *volume_used_by(const char *name);
 int volume_create(const char *name, const char *desc, struct json_object *config,
 		  struct lxf_err *err);
 
+/*
+ * volume_create in two steps, for a volume filled before it is shown (a
+ * copy, a migration): _begin reserves the name with a row marked creating
+ * (hidden from every reader; volume_recover removes it after a crash) and
+ * makes the empty volume, errors as volume_create; _end(ok) shows it, or
+ * (ok false, or the update failed) removes its files and row.
+ */
+int volume_create_begin(const char *name, const char *desc, struct json_object *config,
+			struct lxf_err *err);
+int volume_create_end(const char *name, bool ok, struct lxf_err *err);
+/*
+ * A snapshot of volume vol (between _begin and _end: a copy or migration
+ * bringing its snapshots) whose files backend_volsnap_make already put in
+ * place: its row, finished at once (vol's rollback removes both). config
+ * without volatile.*; created_at 0: now. 0, -LXF_EINVAL, -LXF_EEXIST.
+ */
+int volume_snap_adopt(const char *vol, const char *snap, const char *desc,
+		      struct json_object *config, int64_t created_at, int64_t expires_at,
+		      struct lxf_err *err);
+
 /* Stores description and config of an existing volume. 0 or -code. */
 int volume_update(const char *name, const char *desc, struct json_object *config,
 		  struct lxf_err *err);
@@ -49,7 +70,8 @@ int volume_delete(const char *name, struct lxf_err *err);
 
 /*
  * Checks config keys a dir volume takes (user.*; size is refused: the
- * dir pool has no quotas here). -LXF_EINVAL naming the key.
+ * dir pool has no quotas here; volatile.* keys, which GET shows, are
+ * taken and dropped by create and update). -LXF_EINVAL naming the key.
  */
 int volume_check_config(struct json_object *config, const char *name, struct lxf_err *err);
 

@@ -6,6 +6,7 @@
 # covers: POST /1.0/images/{fp}/export
 # covers: GET /1.0, PATCH /1.0, GET /1.0/images, POST /1.0/images, GET /1.0/images/aliases/{alias}
 # covers: GET /1.0/images/{fp}, GET /1.0/images/{fp}/export, POST /1.0/images/{fp}/secret
+# covers: lxf storage volume copy, lxf storage volume move
 #
 # Image copies between hosts as LXD makes them (pull mode): the source
 # issues a one-time download secret, the target downloads the export over
@@ -200,4 +201,84 @@ assert_eq "h2,pc,RUNNING" "$(lxf_run list h2: -f csv -c rns | grep '^h2,pc,')" "
 assert_exit 0 lxf_run exec h2:pc -- cat /root/f
 assert_eq "pushed" "$LXFE_OUT" "target's pc after the refused push"
 assert_eq "h1,pc,STOPPED" "$(lxf_run list h1: -f csv -c rns | grep '^h1,pc,')" "source after the refused push"
+
+# ---- custom volumes between hosts (#18 item 4), through the real lxc
+# client: pull (the target dials the source) and push, lxfd -> lxfd, lxfd
+# -> LXD and LXD -> lxfd; contents, owners and config arrive; a name taken
+# on the target fails with nothing changed there; snapshots travel along
+# unless --volume-only; a move deletes the source only after a whole
+# copy, and a failed move keeps it.
+vol() { echo "$(host_dir "$1")/custom/$2/root"; }
+assert_exit 0 lxf_run storage volume create h1:default v1 user.k=v -d "from h1"
+vbase=$(stat -c %u "$(vol 1 v1)")
+echo data >"$(vol 1 v1)/f"
+mkdir "$(vol 1 v1)/d"
+chown "$((vbase + 33)):$((vbase + 44))" "$(vol 1 v1)/f" "$(vol 1 v1)/d"
+# A snapshot travels with the volume (unless --volume-only); g is newer.
+assert_exit 0 lxcc storage volume snapshot h1:default v1 s0
+echo later >"$(vol 1 v1)/g"
+vcheck() { # HOST VOLUME WHAT
+	assert_eq "data $((vbase + 33)):$((vbase + 44)) $vbase" \
+		"$(cat "$(vol "$1" "$2")/f") $(stat -c %u:%g "$(vol "$1" "$2")/d") $(stat -c %u "$(vol "$1" "$2")")" "$3"
+}
+assert_exit 0 lxcc storage volume copy h1:default/v1 h2:default/v1
+vcheck 2 v1 "lxfd -> lxfd volume copy (pull)"
+assert_eq "data $((vbase + 33)) later" \
+	"$(cat "$(host_dir 2)/custom/v1/snapshots/s0/root/f") $(stat -c %u "$(host_dir 2)/custom/v1/snapshots/s0/root/d") $(cat "$(vol 2 v1)/g")" \
+	"the snapshot copied with the volume"
+[ ! -e "$(host_dir 2)/custom/v1/snapshots/s0/root/g" ] || fail "the snapshot got the volume's newer file"
+assert_exit 0 lxcc query h2:/1.0/storage-pools/default/volumes/custom/v1/snapshots
+assert_contains "$LXFE_OUT" "custom/v1/snapshots/s0"
+assert_exit 0 lxcc storage volume copy h1:default/v1 h2:default/v7 --volume-only
+assert_exit 0 lxcc query h2:/1.0/storage-pools/default/volumes/custom/v7/snapshots
+assert_eq "[]" "$LXFE_OUT" "--volume-only: no snapshots"
+assert_exit 0 lxcc storage volume show h2:default v1
+assert_contains "$LXFE_OUT" "user.k: v"
+assert_contains "$LXFE_OUT" "description: from h1"
+echo mine >"$(vol 2 v1)/mine"
+assert_exit 1 lxcc storage volume copy h1:default/v1 h2:default/v1
+assert_contains "$LXFE_ERR" 'Storage volume "v1" already exists'
+[ -f "$(vol 2 v1)/mine" ] || fail "a refused volume copy touched the target's volume"
+assert_exit 0 lxcc storage volume copy h1:default/v1 lx:default/v1
+assert_eq data "$(cat "$LXD_D/storage-pools/default/custom/default_v1/f")" "lxfd -> LXD volume copy"
+assert_exit 0 lxcc query lx:/1.0/storage-pools/default/volumes/custom/v1/snapshots
+assert_contains "$LXFE_OUT" "custom/v1/snapshots/s0" "the snapshot copied to LXD"
+# LXD's container sees the owners lxfd's containers saw: the volume's
+# volatile.idmap.last went along, and LXD re-owned the files for its map.
+assert_exit 0 lxcc storage volume attach lx:default v1 "${CL}p" /mnt/v
+assert_exit 0 lxcc start "lx:${CL}p"
+assert_eq "33:44 33:44" "$(lxcc exec "lx:${CL}p" -- stat -c %u:%g /mnt/v/f /mnt/v/d | xargs)" \
+	"owners in LXD's container"
+assert_exit 0 lxcc stop -f "lx:${CL}p"
+assert_exit 0 lxcc storage volume copy lx:default/v1 h2:default/v2 --mode=push
+assert_eq data "$(cat "$(vol 2 v2)/f")" "LXD -> lxfd volume copy (push)"
+assert_exit 0 lxcc storage volume copy lx:default/v1 h2:default/v5
+assert_eq "data $((vbase + 33)):$((vbase + 44))" "$(cat "$(vol 2 v5)/f") $(stat -c %u:%g "$(vol 2 v5)/f")" \
+	"LXD -> lxfd volume copy (pull)"
+assert_eq data "$(cat "$(host_dir 2)/custom/v5/snapshots/s0/root/f")" "LXD's snapshot copied to lxfd"
+assert_exit 0 lxcc storage volume move h1:default/v1 h2:default/v3 --mode=push
+vcheck 2 v3 "lxfd -> lxfd volume move (push)"
+assert_exit 1 lxcc storage volume show h1:default v1
+# A move the target refuses: the source stays.
+assert_exit 1 lxcc storage volume move h2:default/v3 h2:default/v1 --mode=push
+assert_exit 1 lxcc storage volume move h2:default/v3 lx:default/v1
+vcheck 2 v3 "the source of a refused move"
+# lxf storage volume copy|move: pull and push between HTTPS remotes, relay between unix ones.
+assert_exit 0 lxf_run storage volume copy s2:default/v3 s1:default/v4
+vcheck 1 v4 "lxf volume copy (pull)"
+assert_exit 0 lxf_run storage volume move s2:default/v3 s1:default/v6 --mode push
+vcheck 1 v6 "lxf volume move (push)"
+assert_exit 1 lxf_run storage volume show h2:default v3
+assert_exit 0 lxf_run storage volume move h1:default/v6 h2:default --mode relay
+vcheck 2 v6 "lxf volume move (relay)"
+assert_exit 1 lxf_run storage volume move h1:default/v4 h2:default/v6
+assert_contains "$LXFE_ERR" 'Storage volume "v6" already exists'
+vcheck 1 v4 "the source of lxf's refused move"
+# A migration that fails once the target made its volume (no source behind
+# the operation): the target's op fails and nothing of the volume stays.
+out=$(wait_op "$s2" "$(api "$s2" POST /1.0/storage-pools/default/volumes/custom \
+	"{\"name\":\"vx\",\"type\":\"custom\",\"source\":{\"type\":\"migration\",\"mode\":\"pull\",\"operation\":\"https://$ip1:8443/1.0/operations/00000000-0000-0000-0000-000000000000\",\"certificate\":$CERT,\"secrets\":{\"control\":\"$wrong\",\"fs\":\"$wrong\"}}}")")
+assert_eq Failure "$(jget metadata/status <<<"$out")" "a volume migration without a source"
+assert_exit 1 lxf_run storage volume show h2:default vx
+[ ! -e "$(host_dir 2)/custom/vx" ] || fail "a failed volume migration left files"
 echo "test-image-copy: OK"

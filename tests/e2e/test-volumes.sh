@@ -21,7 +21,7 @@
 # covers: lxf storage volume list, lxf storage volume create, lxf storage volume show
 # covers: lxf storage volume edit, lxf storage volume get, lxf storage volume set
 # covers: lxf storage volume unset, lxf storage volume rename, lxf storage volume delete
-# covers: lxf storage volume attach, lxf storage volume detach
+# covers: lxf storage volume attach, lxf storage volume detach, lxf storage volume copy
 # covers: lxf storage volume snapshot, lxf storage volume restore
 #
 # Custom storage volumes of the dir pool "default", driven by LXD's own
@@ -93,7 +93,8 @@ assert_exit 0 lx query -X POST /1.0/storage-pools/default/volumes -d '{"name": "
 assert_exit 0 lx query -X PATCH /1.0/storage-pools/default/volumes/custom/q1 -d '{"config": {"user.p": "1"}}'
 assert_exit 0 lx query -X PATCH /1.0/storage-pools/default/volumes/custom/q1 -d '{"config": {"user.q": "2"}}'
 assert_exit 0 lx query /1.0/storage-pools/default/volumes/custom/q1
-json_check 'd["config"] == {"user.p": "1", "user.q": "2"}' <<<"$LXFE_OUT"
+# volatile.idmap.last: the map its files carry, as LXD shows it (a copy to LXD takes it along).
+json_check '{k: v for k, v in d["config"].items() if k != "volatile.idmap.last"} == {"user.p": "1", "user.q": "2"} and json.loads(d["config"]["volatile.idmap.last"])[0]["Nsid"] == 0' <<<"$LXFE_OUT"
 assert_exit 1 lx query -X POST /1.0/storage-pools/default/volumes -d '{"name": "q2", "type": "custom", "content_type": "block"}'
 assert_contains "$LXFE_ERR" 'Storage volume "q2": content type "block" is not supported'
 assert_exit 0 lx query /1.0/storage-pools/default/volumes/custom
@@ -228,6 +229,38 @@ assert_exit 0 lx query $snaps
 json_check 'd == ["/1.0/storage-pools/default/volumes/custom/v1/snapshots/keep"]' <<<"$LXFE_OUT"
 [ ! -e "$vdir/snapshots/first" ] || fail "snapshot delete left files"
 
+# ---------------------------------------------------------------- copy and move on one host
+assert_exit 0 lx storage volume copy default/v1 default/v1c
+cdir=$(host_dir 1)/custom/v1c
+assert_eq "from-c1 $base:$base" "$(cat "$cdir/root/f1") $(stat -c %u:%g "$cdir/root/f1")" "copied file, owner"
+assert_eq "$(stat -c %a:%u "$vdir/root")" "$(stat -c %a:%u "$cdir/root")" "copied root's mode and owner"
+assert_exit 0 lx storage volume show default v1c
+assert_contains "$LXFE_OUT" "user.k: v"
+assert_contains "$LXFE_OUT" "description: edited"
+# Its snapshots came along (files, description, expiry); --volume-only leaves them.
+assert_exit 0 lx query "/1.0/storage-pools/default/volumes/custom/v1c/snapshots?recursion=1"
+json_check '[s["name"] for s in d] == ["v1c/keep"] and d[0]["description"] == "kept" and d[0]["expires_at"].startswith("2099-01-02")' <<<"$LXFE_OUT"
+assert_eq "from-c1 $base" "$(cat "$cdir/snapshots/keep/root/f1") $(stat -c %u "$cdir/snapshots/keep/root/f1")" "copied snapshot's file"
+assert_exit 0 lx storage volume copy default/v1 default/v1o --volume-only
+assert_exit 0 lx query /1.0/storage-pools/default/volumes/custom/v1o/snapshots
+assert_eq "[]" "$LXFE_OUT" "no snapshots with --volume-only"
+[ -f "$(host_dir 1)/custom/v1o/root/f1" ] || fail "--volume-only copy lost the files"
+assert_exit 0 lx storage volume delete default v1o
+# A name taken, a missing source: refused, the volume there unchanged.
+echo mine >"$cdir/root/mine"
+assert_exit 1 lx storage volume copy default/v1 default/v1c
+assert_contains "$LXFE_ERR" 'Storage volume "v1c" already exists'
+[ -f "$cdir/root/mine" ] || fail "a refused copy touched the volume there"
+assert_exit 1 lx storage volume copy default/nosuch default/v1d
+assert_contains "$LXFE_ERR" "not found"
+[ ! -e "$(host_dir 1)/custom/v1d" ] || fail "a refused copy left files"
+assert_exit 0 lx storage volume move default/v1c default/v1m
+assert_exit 0 lx query /1.0/storage-pools/default/volumes/custom
+assert_contains "$LXFE_OUT" "custom/v1m"
+assert_not_contains "$LXFE_OUT" "custom/v1c"
+[ -f "$(host_dir 1)/custom/v1m/root/mine" ] || fail "move lost the files"
+assert_exit 0 lx storage volume delete default v1m
+
 # ---------------------------------------------------------------- rename, delete
 assert_exit 0 lx storage volume rename default v1 v9
 assert_exit 0 lx storage volume list default -f json
@@ -338,6 +371,16 @@ assert_eq "" "$(ls "$wdir/snapshots")" "lxf deleted the snapshots' files"
 assert_eq "h1:default" "$(comp "storage volume show h")" "completion of the pool"
 assert_eq "w1" "$(comp "storage volume show h1:default ")" "completion of the volume"
 assert_contains "$(comp "storage volume attach h1:default w1 ")" "c2" "completion of the instance"
+assert_eq "h1:default/" "$(comp "storage volume copy h")" "completion of copy's pool"
+assert_eq "h1:default/w1" "$(comp "storage volume move h1:default/")" "completion of move's volume"
+assert_exit 0 lxf_run storage volume copy h1:default/w1 h1:default/w1c
+assert_contains "$LXFE_OUT" "Storage volume w1 copied to h1:default/w1c"
+[ -f "$(host_dir 1)/custom/w1c/root/by-c2" ] || fail "lxf's volume copy lost a file"
+assert_exit 0 lxf_run storage volume move h1:default/w1c h1:default/w1d
+assert_exit 0 lxf_run storage volume show h1:default w1d
+assert_contains "$LXFE_OUT" "description: via lxf edit"
+assert_exit 0 lxf_run storage volume delete h1:default w1d
+assert_exit 2 lxf_run storage volume copy h1:default h1:default/x
 assert_exit 0 lxf_run storage volume rename h1:default w1 w2
 assert_exit 0 lxf_run storage volume delete h1:default w2
 assert_contains "$LXFE_OUT" "Storage volume w2 deleted"
@@ -352,11 +395,12 @@ from pylxd.exceptions import LXDAPIException
 c = pylxd.Client(endpoint="http+unix://" + urllib.parse.quote(sys.argv[1], safe=""))
 pool = c.storage_pools.get("default")
 v = pool.volumes.create({"name": "py1", "type": "custom", "config": {"user.k": "v"}})
-assert v.name == "py1" and v.config == {"user.k": "v"}, (v.name, v.config)
+assert v.name == "py1" and v.config["user.k"] == "v", (v.name, v.config)
 assert "py1" in [x.name for x in pool.volumes.all() if x.type == "custom"]
 v.config["user.k"] = "w"
 v.save()
-assert pool.volumes.get("custom", "py1").config["user.k"] == "w"
+c = pool.volumes.get("custom", "py1").config
+assert c["user.k"] == "w" and "volatile.idmap.last" in c, c
 try:
     pool.volumes.create({"name": "py1", "type": "custom"})
     sys.exit("FAIL: a second py1 made")
