@@ -100,8 +100,12 @@ int api_list_rows(struct http_req *req, struct json_object *rows, const char *pr
 struct json_object *api_instance_json(struct json_object *row, bool full);
 /* What a list reads once for all its rows (db_rows_by): profiles {name: row},
  * snapshots {instance: [rows]} (recursion=2 only). */
+struct lxf_json_keep;
 struct api_list_ctx {
 	struct json_object *profiles, *snaps;
+	/* fields= of the list (NULL: all): what is not named is neither
+	 * read (state, snapshots, expansion) nor sent. */
+	const struct lxf_json_keep *keep;
 };
 /* api_instance_json with ctx's rows instead of a query per row (ctx may be NULL). */
 struct json_object *api_instance_json_in(struct json_object *row, bool full,
