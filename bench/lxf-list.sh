@@ -10,6 +10,8 @@
 #      busybox containers each: one `lxf list` over all 20 remotes, against
 #      20 sequential `lxc list` calls (LXD_DIR pointed at each daemon) and
 #      against `lxf list` of a single remote.
+#      For (a) and (b) also the floor with libcurl kept: a C program (cc,
+#      libcurl's headers) that only GETs the URL lxf list sends.
 #  (c) 8 of those daemons also on HTTPS (127.0.0.1, trust password), added
 #      as HTTPS remotes: `lxf list` over the 8 against one of them (TLS
 #      handshakes and client certificates, as on a real fleet).
@@ -213,9 +215,41 @@ perinst=$B/per-instance.sh
 C[a_perinst]="per-instance.sh (recursion=1, then ${running} x /state + $N_LXD x /snapshots, 8 at a time, curl -Z)"
 M[a_perinst]=$(hf a_perinst "sh $perinst")
 C[a_lxfns]="LXF_CONF=\$B/conf lxf list lxd: -c nst"
+# The floor of any `lxf list R:` that keeps libcurl: a C program that
+# loads libcurl (linked, as curl(1)), GETs what lxf list asks (on lxfd,
+# fields= too; see the list URL under strace) over the socket, parses and
+# prints nothing. lxf list cannot be faster than it.
+cat >"$B/list-floor.c" <<'C'
+#include <curl/curl.h>
+static size_t sink(char *p, size_t s, size_t n, void *u) { (void)p; (void)u; return s * n; }
+int main(int argc, char **argv)
+{
+	CURL *h;
+	if (argc < 3 || curl_global_init(CURL_GLOBAL_DEFAULT) || !(h = curl_easy_init()))
+		return 2;
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, argv[1]);
+	curl_easy_setopt(h, CURLOPT_URL, argv[2]);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
+	return curl_easy_perform(h) == CURLE_OK ? 0 : 1;
+}
+C
+floor_ok=yes
+cc -O2 -o "$B/list-floor" "$B/list-floor.c" -lcurl 2>"$B/list-floor.err" || floor_ok=no
+lxf_url() { # CONF R: the first request `lxf list R:` sends (strace), as http://lxd/...
+	LXF_CONF=$1 LXF_DIR=$B/no-local strace -f -s 1024 -e trace=sendto "$LXF" list "$2" 2>&1 >/dev/null |
+		sed -n 's/.*"GET \([^ ]*\) HTTP.*/http:\/\/lxd\1/p' | head -n 1
+}
 M[a_curl2]=$(hf a_curl2 "curl -s -o /dev/null --unix-socket $B/lxd/unix.socket http://lxd/1.0/instances?recursion=2")
 M[a_curl1]=$(hf a_curl1 "curl -s -o /dev/null --unix-socket $B/lxd/unix.socket http://lxd/1.0/instances?recursion=1")
 M[a_lxfns]=$(hf a_lxfns "env LXF_CONF=$B/conf LXF_DIR=$B/no-local $LXF list lxd: -c nst")
+C[a_floor]="list-floor \$B/lxd/unix.socket URL (libcurl, one GET of lxf list lxd:'s URL, nothing parsed)"
+C[b_floor]="list-floor \$B/lxfd1/unix.socket URL (the same for lxf list r1:, fields= included)"
+if [ "$floor_ok" = yes ] && command -v strace >/dev/null; then
+	M[a_floor]=$(hf a_floor "$B/list-floor $B/lxd/unix.socket $(lxf_url "$B/conf" lxd:)")
+	M[b_floor]=$(hf b_floor "$B/list-floor $B/lxfd1/unix.socket $(lxf_url "$B/conf20" r1:)")
+else
+	M[a_floor]=n/a M[b_floor]=n/a
+fi
 if command -v valgrind >/dev/null; then
 	I1=$(LXF_CONF=$B/conf20 LXF_DIR=$B/no-local ir "$LXF" list r1:)
 	I20=$(LXF_CONF=$B/conf20 LXF_DIR=$B/no-local ir "$LXF" list)
@@ -247,6 +281,7 @@ $N_LXD busybox containers, $running running. Same daemon, same socket:
 | \`${C[a_curl1]}\` (no state, no snapshots) | ${M[a_curl1]} |
 | \`${C[a_lxfns]}\` (columns without state: recursion=1) | ${M[a_lxfns]} |
 | \`${C[a_perinst]}\` | ${M[a_perinst]} |
+| \`${C[a_floor]}\` (the floor with libcurl kept) | ${M[a_floor]} |
 
 (b) $N_REMOTES lxfd daemons (own --dir each), 3 stopped busybox containers
 each ($rows rows in the fleet list):
@@ -255,6 +290,7 @@ each ($rows rows in the fleet list):
 |---|---|
 | \`${C[b_lxf20]}\` (all $N_REMOTES remotes, one table) | ${M[b_lxf20]} |
 | \`${C[b_lxf1]}\` (one remote) | ${M[b_lxf1]} |
+| \`${C[b_floor]}\` | ${M[b_floor]} |
 | \`${C[b_lxc20]}\` | ${M[b_lxc20]} |
 | lxf 20 remotes / lxf 1 remote | $(ratio "${M[b_lxf20]}" "${M[b_lxf1]}") (target within 1.5x) |
 | 20 x lxc / lxf 20 remotes | $(ratio "${M[b_lxc20]}" "${M[b_lxf20]}") |

@@ -212,6 +212,33 @@ static char *cmd_list_keep(const struct lxf_view_col *const *cols, size_t ncols,
 	return lxf_buf_take(&b);
 }
 
+/*
+ * The list's URL: recursion=2 when state is shown (or whole objects are
+ * printed), and with a keep list, fields= (api extension
+ * lxf_instances_fields): lxfd then builds and sends only those members
+ * (a table of 10 instances reads ~1 KB of their ~15 KB). LXD ignores the
+ * parameter and answers in full, which fleet.c cuts the same way, so it
+ * is sent without asking GET /1.0 first: no round trip more for anyone.
+ * Returns a malloc'ed string (free()) or NULL on ENOMEM.
+ */
+static char *cmd_list_path(bool recursion2, const char *keep)
+{
+	struct lxf_buf b = {0};
+	int rc = lxf_buf_addf(&b, "/1.0/instances?recursion=%d", recursion2 ? 2 : 1);
+
+	/* keep is view.c's member names: letters, digits, '_' and '.', no escaping. */
+	if (rc == 0 && keep) {
+		rc = lxf_buf_adds(&b, "&fields=");
+		for (const char *p = keep; rc == 0 && *p; p++)
+			rc = lxf_buf_addc(&b, *p == ' ' ? ',' : *p);
+	}
+	if (rc) {
+		lxf_buf_fini(&b);
+		return NULL;
+	}
+	return lxf_buf_take(&b);
+}
+
 static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 			 const struct lxf_cmd_args *args)
 {
@@ -224,7 +251,7 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	size_t ncols = 0, njobs = 0, nfilters = 0, npicks = 0, n = 0, failed = 0, missing;
 	enum lxf_fmt fmt = args->fmt;
 	struct lxf_err err = {0};
-	char *keep = NULL;
+	char *keep = NULL, *path = NULL;
 	bool needs_state = false, full;
 	int st = LXF_EXIT_OK, first_fail = 0;
 
@@ -263,10 +290,8 @@ static int cmd_list_exec(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
 	}
-	if (lxf_fleet_fetch_keep(ctx->remotes, jobs, njobs,
-				 needs_state || full ? "/1.0/instances?recursion=2"
-						     : "/1.0/instances?recursion=1",
-				 keep) != 0) {
+	if (!(path = cmd_list_path(needs_state || full, keep)) ||
+	    lxf_fleet_fetch_keep(ctx->remotes, jobs, njobs, path, keep) != 0) {
 		lxf_err_set(&err, LXF_ENOMEM, "out of memory");
 		st = lxf_cmd_fail(ctx, &err);
 		goto out;
@@ -318,6 +343,7 @@ out:
 	free(filters);
 	free(jobs);
 	free(keep);
+	free(path);
 	return st;
 }
 

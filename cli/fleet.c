@@ -7,79 +7,8 @@
 
 #include "client.h"
 #include "fleet.h"
+#include "json-keep.h"
 #include "note.h"
-
-/* The longest member path fleet_prune builds; keep's are far shorter. */
-#define FLEET_PATH_MAX 256
-
-/* The paths of a keep list, split once for every member of every answer. */
-struct fleet_keep {
-	size_t n;
-	struct {
-		const char *s;
-		size_t len;
-	} v[];
-};
-
-static struct fleet_keep *fleet_keep_new(const char *keep)
-{
-	size_t cap = 1;
-	struct fleet_keep *k;
-
-	for (const char *p = keep; *p; p++)
-		cap += *p == ' ';
-	k = calloc(1, sizeof(*k) + cap * sizeof(k->v[0]));
-	while (k && *keep) {
-		size_t n = strcspn(keep, " ");
-
-		if (n) {
-			k->v[k->n].s = keep;
-			k->v[k->n++].len = n;
-		}
-		keep += n;
-		keep += *keep == ' ';
-	}
-	return k;
-}
-
-/* Whether keep names path itself (2), only members below it (1), or neither (0). */
-static int fleet_kept(const struct fleet_keep *keep, const char *path, size_t len)
-{
-	int found = 0;
-
-	for (size_t i = 0; i < keep->n; i++) {
-		size_t n = keep->v[i].len;
-
-		if (n < len || memcmp(keep->v[i].s, path, len) != 0)
-			continue;
-		if (n == len)
-			return 2;
-		found |= keep->v[i].s[len] == '.';
-	}
-	return found;
-}
-
-/* Drops every member of o (at path, len bytes of buf) that keep does not name. */
-static void fleet_prune(struct json_object *o, const struct fleet_keep *keep, char *buf, size_t len)
-{
-	json_object_object_foreach(o, key, val)
-	{
-		size_t klen = strlen(key), at = len ? len + 1 : 0;
-		int k;
-
-		if (at + klen >= FLEET_PATH_MAX)
-			continue; /* longer than any kept path: kept, never wrongly dropped */
-		if (len)
-			buf[len] = '.';
-		memcpy(buf + at, key, klen + 1);
-		k = fleet_kept(keep, buf, at + klen);
-		/* json-c's foreach has read the next entry already: key may go. */
-		if (k == 0)
-			json_object_object_del(o, key);
-		else if (k == 1 && json_object_is_type(val, json_type_object))
-			fleet_prune(val, keep, buf, at + klen);
-	}
-}
 
 /* A batch member's answer, as soon as it is in: only what keep names stays
  * of each instance, and the raw body and the client (its curl handle and
@@ -87,33 +16,28 @@ static void fleet_prune(struct json_object *o, const struct fleet_keep *keep, ch
  * longer needs. */
 static void fleet_answer_done(struct lxf_client_req *r, void *arg)
 {
-	const struct fleet_keep *keep = arg;
+	const struct lxf_json_keep *keep = arg;
 	struct json_object *md = r->resp.metadata;
-	char buf[FLEET_PATH_MAX];
 
 	lxf_buf_fini(&r->resp.body);
 	lxf_client_free(r->c);
 	r->c = NULL;
 	if (r->rc || !md || !json_object_is_type(md, json_type_array))
 		return;
-	for (size_t i = 0; i < json_object_array_length(md); i++) {
-		struct json_object *inst = json_object_array_get_idx(md, i);
-
-		if (json_object_is_type(inst, json_type_object))
-			fleet_prune(inst, keep, buf, 0);
-	}
+	for (size_t i = 0; i < json_object_array_length(md); i++)
+		lxf_json_keep_prune(json_object_array_get_idx(md, i), keep);
 }
 
 static int fleet_batch(const struct lxf_remotes *remotes, struct lxf_fleet_job *jobs, size_t njobs,
 		       const char *path, bool want_array, const char *keep)
 {
 	struct lxf_client_req *reqs = calloc(njobs ? njobs : 1, sizeof(*reqs));
-	struct fleet_keep *k = keep ? fleet_keep_new(keep) : NULL;
+	struct lxf_json_keep *k = keep ? lxf_json_keep_new(keep) : NULL;
 	int rc;
 
 	if (!reqs || (keep && !k)) {
 		free(reqs);
-		free(k);
+		lxf_json_keep_free(k);
 		return -LXF_ENOMEM;
 	}
 	for (size_t j = 0; j < njobs; j++) {
@@ -146,7 +70,7 @@ static int fleet_batch(const struct lxf_remotes *remotes, struct lxf_fleet_job *
 		lxf_client_free(reqs[j].c);
 	}
 	free(reqs);
-	free(k);
+	lxf_json_keep_free(k);
 	return rc;
 }
 

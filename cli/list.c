@@ -385,8 +385,40 @@ static int list_qsort_cmp(const void *a, const void *b)
 	return lxf_list_cmp(*(struct json_object *const *)a, *(struct json_object *const *)b);
 }
 
+/* An instance with its sort keys looked up once: lxf_list_cmp's four
+ * member look-ups per comparison were a quarter of a 500-row list's
+ * instructions. */
+struct list_key {
+	const char *remote, *name;
+	struct json_object *inst;
+};
+
+static int list_key_cmp(const void *pa, const void *pb)
+{
+	const struct list_key *a = pa, *b = pb;
+	int c = strverscmp(a->remote, b->remote);
+
+	return c ? c : strverscmp(a->name, b->name);
+}
+
 void lxf_list_sort(struct json_object **v, size_t n)
 {
-	if (n > 1)
+	struct list_key *k;
+
+	if (n < 2)
+		return;
+	k = malloc(n * sizeof(*k));
+	if (!k) {
 		qsort(v, n, sizeof(struct json_object *), list_qsort_cmp);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *r = lxf_json_str(v[i], "remote"), *nm = lxf_json_str(v[i], "name");
+
+		k[i] = (struct list_key){r ? r : "", nm ? nm : "", v[i]};
+	}
+	qsort(k, n, sizeof(*k), list_key_cmp);
+	for (size_t i = 0; i < n; i++)
+		v[i] = k[i].inst;
+	free(k);
 }

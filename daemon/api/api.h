@@ -100,8 +100,12 @@ int api_list_rows(struct http_req *req, struct json_object *rows, const char *pr
 struct json_object *api_instance_json(struct json_object *row, bool full);
 /* What a list reads once for all its rows (db_rows_by): profiles {name: row},
  * snapshots {instance: [rows]} (recursion=2 only). */
+struct lxf_json_keep;
 struct api_list_ctx {
 	struct json_object *profiles, *snaps;
+	/* fields= of the list (NULL: all): what is not named is neither
+	 * read (state, snapshots, expansion) nor sent. */
+	const struct lxf_json_keep *keep;
 };
 /*
  * Runs fn(arg, i) for each i in [0, n), spread (when spread and n > 4)

@@ -15,6 +15,7 @@
 #include "http.h"
 #include "image.h"
 #include "journal.h"
+#include "json-keep.h"
 #include "log.h"
 #include "migrate.h"
 #include "op.h"
@@ -55,10 +56,18 @@ struct json_object *api_instance_json_in(struct json_object *row, bool full,
 	static const char *const copied[] = {"architecture", "config",   "devices",     "ephemeral",
 					     "profiles",     "stateful", "description", "name"};
 
+	bool want_state = full, want_snaps = full, want_expanded = true;
+
 	if (!o)
 		return NULL;
+	if (ctx && ctx->keep) {
+		want_state &= lxf_json_keep_has(ctx->keep, "state", 5) != 0;
+		want_snaps &= lxf_json_keep_has(ctx->keep, "snapshots", 9) != 0;
+		want_expanded = lxf_json_keep_has(ctx->keep, "expanded_config", 15) != 0 ||
+				lxf_json_keep_has(ctx->keep, "expanded_devices", 16) != 0;
+	}
 	/* With the state (recursion=2) comes the status: one monitor query less. */
-	if (full && name && backend_state(name, &state, &err) < 0) {
+	if (want_state && name && backend_state(name, &state, &err) < 0) {
 		lxf_debug("No state for %s: %s", name, err.msg);
 		state = NULL;
 	}
@@ -68,15 +77,18 @@ struct json_object *api_instance_json_in(struct json_object *row, bool full,
 	api_copy_fields(o, row, copied, sizeof(copied) / sizeof(copied[0]));
 	api_add_time(o, row, "created_at");
 	api_add_time(o, row, "last_used_at");
-	if (instance_expand_in(ctx ? ctx->profiles : NULL, json_object_object_get(row, "profiles"),
+	if (want_expanded &&
+	    instance_expand_in(ctx ? ctx->profiles : NULL, json_object_object_get(row, "profiles"),
 			       json_object_object_get(row, "config"),
 			       json_object_object_get(row, "devices"), &ec, &ed, NULL) < 0) {
 		/* A profile vanished under us: show the local maps rather than nothing. */
 		ec = lxf_json_copy(json_object_object_get(row, "config"));
 		ed = lxf_json_copy(json_object_object_get(row, "devices"));
 	}
-	json_object_object_add(o, "expanded_config", ec);
-	json_object_object_add(o, "expanded_devices", ed);
+	if (want_expanded) {
+		json_object_object_add(o, "expanded_config", ec);
+		json_object_object_add(o, "expanded_devices", ed);
+	}
 	lxf_json_add_str(o, "status", status);
 	json_object_object_add(o, "status_code", json_object_new_int(status_code(status)));
 	lxf_json_add_str(o, "location", "none");
@@ -84,10 +96,14 @@ struct json_object *api_instance_json_in(struct json_object *row, bool full,
 	lxf_json_add_str(o, "project", "default");
 	if (full) {
 		/* Never null: LXD's client dereferences it (`lxc info` crashed). */
-		json_object_object_add(o, "state", state ? state : api_state_broken());
-		json_object_object_add(o, "snapshots", row_snapshots(name, ctx));
+		if (want_state)
+			json_object_object_add(o, "state", state ? state : api_state_broken());
+		if (want_snaps)
+			json_object_object_add(o, "snapshots", row_snapshots(name, ctx));
 		json_object_object_add(o, "backups", json_object_new_array());
 	}
+	if (ctx && ctx->keep)
+		lxf_json_keep_prune(o, ctx->keep);
 	return o;
 }
 
@@ -272,13 +288,20 @@ int api_instances_get(struct http_req *req, struct lxf_err *err)
 	struct api_list_ctx ctx = {0};
 	size_t n = 0;
 	struct filter *flt = NULL;
-	char buf[4100];
+	struct lxf_json_keep *keep = NULL;
+	char buf[4100], fbuf[4100];
 	const char *filter = http_query(req, "filter", buf, sizeof(buf));
+	/* lxf_instances_fields: only these members of each instance. */
+	const char *fields = http_query(req, "fields", fbuf, sizeof(fbuf));
 	int rec = api_recursion(req);
 	int ret;
 
 	if (filter && filter[0] && (ret = filter_parse(filter, &flt, err)) < 0)
 		return ret;
+	if (fields && rec > 0 && !(keep = lxf_json_keep_new(fields))) {
+		filter_free(flt);
+		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
+	}
 	/* One read transaction for the rows of all tables: one consistent state. */
 	ret = db_read_begin(err);
 	if (ret < 0)
@@ -300,6 +323,8 @@ int api_instances_get(struct http_req *req, struct lxf_err *err)
 		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 		goto out;
 	}
+	/* A filter reads whole objects: then they are cut after it. */
+	ctx.keep = flt ? NULL : keep;
 	if (rec > 0 || flt) {
 		job.ctx = &ctx;
 		api_list_each(n, job.full, render_one, &job);
@@ -309,6 +334,8 @@ int api_instances_get(struct http_req *req, struct lxf_err *err)
 		char url[128];
 		if (flt && (!job.objs[i] || !filter_match(flt, job.objs[i])))
 			continue;
+		if (flt && keep)
+			lxf_json_keep_prune(job.objs[i], keep);
 		if (rec == 0) {
 			instance_url(lxf_json_str(row, "name"), url, sizeof(url));
 			json_object_array_add(arr, json_object_new_string(url));
@@ -327,6 +354,7 @@ out:
 	json_object_put(ctx.profiles);
 	json_object_put(ctx.snaps);
 	filter_free(flt);
+	lxf_json_keep_free(keep);
 	return ret;
 }
 

@@ -11,7 +11,8 @@
 # equal what the per-instance endpoints say (GET /1.0/instances/NAME,
 # /snapshots?recursion=1, /state), with several profiles, snapshots, more
 # running containers than list threads, and a profile changed between two
-# lists. Then the columns `lxf list -c` prints (cli/cmd-list.c).
+# lists; fields= (lxfd's extension lxf_instances_fields) cuts each row to
+# the members named. Then the columns `lxf list -c` prints (cli/cmd-list.c).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -98,6 +99,45 @@ wait_until 30 container_is 1 r5 RUNNING || fail "r5 not RUNNING after restart"
 list=$(compare)
 assert_eq "$(container_pid 1 r5)" "$(python3 -c 'import json,sys
 print([r for r in json.load(sys.stdin)["metadata"] if r["name"] == "r5"][0]["state"]["pid"])' <<<"$list")" "r5 pid after restart"
+
+# fields= (lxfd's api extension lxf_instances_fields, what lxf list sends):
+# each row holds exactly the named members of the whole row (dotted paths,
+# parents only with what is named), with a filter= applied to whole rows.
+assert_contains "$(api lxd/1.0)" '"lxf_instances_fields"'
+fields() { # QUERY KEEP: the cut answer against the whole one cut here
+	api "lxd/1.0/instances?$1" >"$LXFE_RUN/full.json"
+	api "lxd/1.0/instances?$1&fields=$2" >"$LXFE_RUN/cut.json"
+	python3 - "$LXFE_RUN/full.json" "$LXFE_RUN/cut.json" "$2" <<'PY' || fail "fields=$2 ($1)"
+import json, sys
+full, cut = (json.load(open(f))["metadata"] for f in sys.argv[1:3])
+keep = sys.argv[3].split(",")
+def prune(o, path):  # dotted paths; keys may hold dots (user.tag)
+    out = {}
+    for k, v in o.items():
+        p = path + k
+        if p in keep:
+            out[k] = v
+        elif isinstance(v, dict) and any(kp.startswith(p + ".") for kp in keep):
+            out[k] = prune(v, p + ".")
+    return out
+def steady(o):  # counters move between two reads
+    st = o.get("state", {})
+    for k in ("cpu", "memory", "processes"):
+        st.pop(k, None)
+    for n in st.get("network", {}).values():
+        n.pop("counters", None)
+    return o
+want = [steady(prune(r, "")) for r in full]
+got = [steady(r) for r in cut]
+assert got == want, "%r\n!=\n%r" % (got[:2], want[:2])
+assert len(got) > 0
+PY
+}
+fields recursion=2 name,location,status,state.network,snapshots,type,ephemeral,remote
+fields recursion=2 name,status,expanded_config.user.tag,state.pid
+fields recursion=1 name,status,expanded_devices,config
+fields 'recursion=2&filter=status%20eq%20Running' name,state.network
+fields 'recursion=2&filter=expanded_config.user.tag%20eq%20two' name,snapshots
 
 # `lxf list -c` prints exactly the columns asked, in that order, as
 # `lxc list -c ns -f csv` prints "name,state" lines; r is the remote's
