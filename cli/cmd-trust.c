@@ -21,7 +21,7 @@
 #include "obj.h"
 #include "output.h"
 
-enum { TRUST_OPT_NAME = 440, TRUST_OPT_RESTRICTED, TRUST_OPT_PROJECTS };
+enum { TRUST_OPT_NAME = 440, TRUST_OPT_RESTRICTED, TRUST_OPT_PROJECTS, TRUST_OPT_TYPE };
 
 /* The certificate's CN and expiry ("2036/01/02 15:04 UTC") from its base PEM. */
 static void trust_cert_info(const char *pem, char *cn, size_t cnlen, char *exp, size_t explen)
@@ -126,15 +126,17 @@ out:
 	return rc;
 }
 
-/* The request body: name, type, restricted and projects as given. */
+/* The request body: name, type (client, or metrics: /1.0/metrics only), restricted and
+ * projects as given. */
 static struct json_object *trust_body(const struct lxf_cmd_args *args, const char *name)
 {
 	struct json_object *b = json_object_new_object(), *pa;
 	const char *projects = lxf_args_get(args, TRUST_OPT_PROJECTS);
+	const char *type = lxf_args_get(args, TRUST_OPT_TYPE);
 	char *dup, *save = NULL;
 
 	if (!b || lxf_json_add_str(b, "name", name) != 0 ||
-	    lxf_json_add_str(b, "type", "client") != 0 ||
+	    lxf_json_add_str(b, "type", type ? type : "client") != 0 ||
 	    json_object_object_add(
 		b, "restricted", json_object_new_boolean(lxf_args_has(args, TRUST_OPT_RESTRICTED))))
 		goto fail;
@@ -199,6 +201,13 @@ static int cmd_trust_add(const struct lxf_cmd *self, struct lxf_cmd_ctx *ctx,
 	}
 	if (!file && (!name || !*name))
 		return lxf_cmd_usage_error(self, ctx, "a token needs --name NAME (the client's)");
+	if (lxf_args_get(args, TRUST_OPT_TYPE) &&
+	    strcmp(lxf_args_get(args, TRUST_OPT_TYPE), "client") != 0 &&
+	    strcmp(lxf_args_get(args, TRUST_OPT_TYPE), "metrics") != 0)
+		return lxf_cmd_usage_error(self, ctx, "--type is client or metrics");
+	if (!file && lxf_args_get(args, TRUST_OPT_TYPE) &&
+	    strcmp(lxf_args_get(args, TRUST_OPT_TYPE), "client") != 0)
+		return lxf_cmd_usage_error(self, ctx, "a metrics certificate needs its CERTFILE");
 	if (file) {
 		rc = lxf_cert_load_der(file, &der, &der_len, &err);
 		b64 = rc ? NULL : malloc((der_len + 2) / 3 * 4 + 1);
@@ -234,9 +243,11 @@ const struct lxf_cmd lxf_cmd_trust_list_entry = LXF_OBJ_LIST_ENTRY(
     "config trust", "[REMOTE:]", "List the client certificates a server trusts", &trust_desc);
 const struct lxf_cmd lxf_cmd_trust_add_entry = LXF_OBJ_ENTRY_OPTS(
     "config trust add", NULL,
-    "[REMOTE:] [CERTFILE] [--name NAME] [--restricted] [--projects P1,P2]",
+    "[REMOTE:] [CERTFILE] [--name NAME] [--type client|metrics] [--restricted] [--projects P1,P2]",
     "Trust a client certificate, or print a join token (--name)", 0, 2, cmd_trust_add, &trust_desc,
     {"name", TRUST_OPT_NAME, required_argument, "NAME", "the client's name (required for a token)"},
+    {"type", TRUST_OPT_TYPE, required_argument, "TYPE",
+     "client (default), or metrics: GET /1.0/metrics only"},
     {"restricted", TRUST_OPT_RESTRICTED, no_argument, NULL, "restrict the client to --projects"},
     {"projects", TRUST_OPT_PROJECTS, required_argument, "P1,P2",
      "projects a restricted client may use"});

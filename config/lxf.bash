@@ -230,7 +230,16 @@ _lxf()
 		return
 		;;
 	--type)
-		COMPREPLY=($(compgen -W "lifecycle operation logging" -- "$cur"))
+		# monitor's event types; config trust add's certificate types.
+		if [[ $cmd == "config trust add" ]]; then
+			COMPREPLY=($(compgen -W "client metrics" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "lifecycle operation logging" -- "$cur"))
+		fi
+		return
+		;;
+	-s | --sort)
+		[[ $cmd == top ]] && COMPREPLY=($(compgen -W "cpu mem net disk procs name" -- "$cur"))
 		return
 		;;
 	--mode)
@@ -356,7 +365,7 @@ _lxf()
 		what=image
 		;;
 	image\ import | image\ list | image\ alias\ list | profile\ list | network\ list | \
-		storage\ list | operation\ list)
+		storage\ list | operation\ list | top)
 		what=remote
 		;;
 	profile\ add | profile\ remove)
@@ -397,7 +406,7 @@ _lxf()
 	elif [[ $what == remote ]]; then
 		cands=($(_lxf_remote_prefixes "$lxf"))
 		# The fleet lists and the stack export take @GROUP too.
-		[[ $cmd =~ ^(image|profile|network|storage|operation)\ list$|^export$ ]] &&
+		[[ $cmd =~ ^(image|profile|network|storage|operation)\ list$|^(export|top)$ ]] &&
 			cands+=($(_lxf_group_words "$lxf"))
 		COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
 		[[ $cmd == image\ import ]] && ((pos == 0)) && COMPREPLY=($(compgen -f -- "$cur"))

@@ -103,6 +103,14 @@ struct json_object *api_instance_json(struct json_object *row, bool full);
 struct api_list_ctx {
 	struct json_object *profiles, *snaps;
 };
+/*
+ * Runs fn(arg, i) for each i in [0, n), spread (when spread and n > 4)
+ * over the list threads, which read containers' netns inline
+ * (backend_state_inline_netns), and the caller; returns when all are done.
+ * fn must be safe to run concurrently for different i.
+ */
+void api_list_each(size_t n, bool spread, void (*fn)(void *arg, size_t i), void *arg);
+
 /* api_instance_json with ctx's rows instead of a query per row (ctx may be NULL). */
 struct json_object *api_instance_json_in(struct json_object *row, bool full,
 					 const struct api_list_ctx *ctx);

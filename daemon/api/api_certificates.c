@@ -109,10 +109,11 @@ int api_certificate_get(struct http_req *req, struct lxf_err *err)
 	return reply_sync_etag_of(req, o, json_object_get(o), err);
 }
 
-/* Only client certificates: lxfd has no cluster members or metrics endpoint. */
+/* Client and metrics certificates ("" is client): lxfd has no cluster members. A metrics
+ * certificate reaches /1.0/metrics and nothing else (auth.c, https.c). */
 static int check_type(const char *type, struct lxf_err *err)
 {
-	if (type[0] && strcmp(type, "client") != 0)
+	if (type[0] && strcmp(type, "client") != 0 && strcmp(type, "metrics") != 0)
 		return lxf_err_set(err, LXF_EINVAL, "Invalid certificate type \"%.32s\"", type);
 	return 0;
 }
@@ -180,10 +181,10 @@ int api_certificate_update(struct http_req *req, struct lxf_err *err)
 	if (ret == 0)
 		ret =
 		    db_exec(NULL, NULL, err,
-			    "UPDATE certificates SET fingerprint = ?, name = ?, type = 'client',"
+			    "UPDATE certificates SET fingerprint = ?, name = ?, type = ?,"
 			    " certificate = ?, restricted = ?, projects = ? WHERE fingerprint = ?",
-			    "sssbjs", fp, name, lxf_buf_str(&pem), restricted, projects,
-			    lxf_json_str(row, "fingerprint"));
+			    "ssssbjs", fp, name, type[0] ? type : "client", lxf_buf_str(&pem),
+			    restricted, projects, lxf_json_str(row, "fingerprint"));
 	if (ret == -LXF_EEXIST)
 		ret = lxf_err_set(err, LXF_EEXIST, "Certificate already in trust store");
 	if (ret == 0)
@@ -459,8 +460,9 @@ int api_certificates_post(struct http_req *req, struct lxf_err *err)
 		projects = empty = json_object_new_array();
 	ret = db_exec(NULL, NULL, err,
 		      "INSERT INTO certificates (fingerprint, type, name, certificate, restricted,"
-		      " projects) VALUES (?, 'client', ?, ?, ?, ?)",
-		      "sssbj", fp, name, lxf_buf_str(&pem), restricted, projects);
+		      " projects) VALUES (?, ?, ?, ?, ?, ?)",
+		      "ssssbj", fp, type[0] ? type : "client", name, lxf_buf_str(&pem), restricted,
+		      projects);
 	if (ret == -LXF_EEXIST)
 		ret = lxf_err_set(err, LXF_EEXIST, "Certificate already in trust store");
 	if (ret == 0)

@@ -104,10 +104,10 @@ struct json_object *api_instance_json_in(struct json_object *row, bool full,
 #define LIST_THREADS 4
 
 struct list_job {
-	struct json_object *rows, **objs;
-	const struct api_list_ctx *ctx;
+	void (*fn)(void *arg, size_t i);
+	void *arg;
 	size_t n;
-	bool full;
+	bool spread; /* worth helpers (rows that read states) */
 	pthread_mutex_t lock;
 	size_t next;
 	/* under list_lock: */
@@ -129,8 +129,7 @@ static void list_worker(struct list_job *j)
 		pthread_mutex_unlock(&j->lock);
 		if (i >= j->n)
 			return;
-		j->objs[i] =
-		    api_instance_json_in(json_object_array_get_idx(j->rows, i), j->full, j->ctx);
+		j->fn(j->arg, i);
 		if (backend_state_thread_broken())
 			return; /* stuck in a container's netns: the others go on */
 	}
@@ -199,7 +198,7 @@ static void render_rows(struct list_job *j)
 	 * woken to render them while this thread waits costs two context
 	 * switches, more than a few stopped rows (the common case of a small
 	 * host) cost to render here. */
-	int want = j->full && j->n > 4 ? (int)((j->n + 3) / 4) : 0;
+	int want = j->spread && j->n > 4 ? (int)((j->n + 3) / 4) : 0;
 
 	(void)pthread_mutex_init(&j->lock, NULL);
 	pthread_mutex_lock(&list_lock);
@@ -232,6 +231,26 @@ static void render_rows(struct list_job *j)
 	pthread_mutex_destroy(&j->lock);
 }
 
+void api_list_each(size_t n, bool spread, void (*fn)(void *arg, size_t i), void *arg)
+{
+	struct list_job j = {.fn = fn, .arg = arg, .n = n, .spread = spread};
+
+	render_rows(&j);
+}
+
+struct rows_arg {
+	struct json_object *rows, **objs;
+	const struct api_list_ctx *ctx;
+	bool full;
+};
+
+static void render_one(void *arg, size_t i)
+{
+	struct rows_arg *a = arg;
+
+	a->objs[i] = api_instance_json_in(json_object_array_get_idx(a->rows, i), a->full, a->ctx);
+}
+
 /* The profiles ({name: row}) and snapshots ({instance: [rows]}) of all rows, in one query each. */
 static int list_ctx_load(struct api_list_ctx *ctx, bool snaps, struct lxf_err *err)
 {
@@ -248,8 +267,9 @@ static int list_ctx_load(struct api_list_ctx *ctx, bool snaps, struct lxf_err *e
 int api_instances_get(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *rows = NULL, *arr = NULL;
-	struct list_job job = {0};
+	struct rows_arg job = {0};
 	struct api_list_ctx ctx = {0};
+	size_t n = 0;
 	struct filter *flt = NULL;
 	char buf[4100];
 	const char *filter = http_query(req, "filter", buf, sizeof(buf));
@@ -271,9 +291,9 @@ int api_instances_get(struct http_req *req, struct lxf_err *err)
 	if (ret < 0)
 		goto out;
 	job.rows = rows;
-	job.n = json_object_array_length(rows);
+	n = json_object_array_length(rows);
 	job.full = rec >= 2;
-	job.objs = calloc(job.n + 1, sizeof(struct json_object *));
+	job.objs = calloc(n + 1, sizeof(struct json_object *));
 	arr = json_object_new_array();
 	if (!job.objs || !arr) {
 		ret = lxf_err_set(err, LXF_ENOMEM, "Out of memory");
@@ -281,9 +301,9 @@ int api_instances_get(struct http_req *req, struct lxf_err *err)
 	}
 	if (rec > 0 || flt) {
 		job.ctx = &ctx;
-		render_rows(&job);
+		api_list_each(n, job.full, render_one, &job);
 	}
-	for (size_t i = 0; i < job.n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct json_object *row = json_object_array_get_idx(rows, i);
 		char url[128];
 		if (flt && (!job.objs[i] || !filter_match(flt, job.objs[i])))
@@ -298,7 +318,7 @@ int api_instances_get(struct http_req *req, struct lxf_err *err)
 	ret = reply_sync(req, arr, err);
 	arr = NULL;
 out:
-	for (size_t i = 0; job.objs && i < job.n; i++)
+	for (size_t i = 0; job.objs && i < n; i++)
 		json_object_put(job.objs[i]);
 	free(job.objs);
 	json_object_put(arr);

@@ -81,6 +81,11 @@ static int path_of(char *buf, size_t n, const char *name, const char *leaf)
 	return len < 0 || (size_t)len >= n ? -LXF_EINVAL : 0;
 }
 
+int backend_ct_path(char *buf, size_t n, const char *name, const char *leaf)
+{
+	return path_of(buf, n, name, leaf);
+}
+
 static int log_dir_of(char *buf, size_t n, const char *name)
 {
 	int len = snprintf(buf, n, "%s/logs/%s", g_dir, name);

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -68,6 +69,70 @@ const char *backend_status(const char *name);
  * *out is a new reference.
  */
 int backend_state(const char *name, struct json_object **out, struct lxf_err *err);
+
+/*
+ * backend_metrics.c: the counters of a running container that LXD's
+ * /1.0/metrics reports (names and meanings: api_metrics.c). A value < 0 is
+ * unknown (not reported). Fixed caps keep one reading allocation-free:
+ * CPUs past BACKEND_MX_CPUS, interfaces past BACKEND_MX_NICS and block
+ * devices past BACKEND_MX_DISKS are left out.
+ */
+#define BACKEND_MX_CPUS  256
+#define BACKEND_MX_NICS  16
+#define BACKEND_MX_DISKS 16
+enum backend_mx_mem {
+	BMX_ACTIVE_ANON,
+	BMX_ACTIVE_FILE,
+	BMX_ACTIVE,
+	BMX_CACHED,
+	BMX_DIRTY,
+	BMX_INACTIVE_ANON,
+	BMX_INACTIVE_FILE,
+	BMX_INACTIVE,
+	BMX_MAPPED,
+	BMX_MEM_AVAILABLE,
+	BMX_MEM_FREE,
+	BMX_MEM_TOTAL,
+	BMX_RSS,
+	BMX_SHMEM,
+	BMX_SWAP,
+	BMX_UNEVICTABLE,
+	BMX_WRITEBACK,
+	BMX_MEM_COUNT
+};
+struct backend_mx_nic {
+	char name[16];
+	int64_t rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets, tx_errs, tx_drop;
+};
+struct backend_mx_disk {
+	char name[32]; /* DEVNAME, or MAJ:MIN */
+	int64_t read_bytes, reads, written_bytes, writes;
+};
+struct backend_mx {
+	int ncpu; /* cpu[i] is CPU i (one entry, CPU 0, on cgroup2: no per-CPU split) */
+	struct {
+		double user, system; /* seconds */
+	} cpu[BACKEND_MX_CPUS];
+	int64_t cpus_effective;
+	int64_t mem[BMX_MEM_COUNT];
+	int64_t oom_kills, procs;
+	int nnic, ndisk;
+	struct backend_mx_nic nic[BACKEND_MX_NICS];
+	struct backend_mx_disk disk[BACKEND_MX_DISKS];
+	int64_t fs_size, fs_avail, fs_free; /* of the rootfs */
+};
+
+/*
+ * Reads running container name's counters into *m: 1 done, 0 when it is
+ * not running (*m untouched), or a negative lxf_code with err filled.
+ */
+int backend_metrics(const char *name, struct backend_mx *m, struct lxf_err *err);
+
+/*
+ * The filesystem holding the containers' rootfs: its source device and
+ * type (as in /proc/self/mountinfo) into dev and fstype. 0 or -LXF_ENOENT.
+ */
+int backend_metrics_fs(char *dev, size_t dn, char *fstype, size_t fn);
 
 /*
  * For throwaway list workers: with on, backend_state in the calling

@@ -29,6 +29,21 @@ const struct bcfg_host *backend_host(void);
  */
 int backend_cgroup_dir(const char *cg, const char *ctrl, char *out, size_t n);
 
+/* LXCPATH/name/leaf (leaf NULL: the directory) into buf. 0 or -LXF_EINVAL. */
+int backend_ct_path(char *buf, size_t n, const char *name, const char *leaf);
+
+struct backend_live;
+struct json_object;
+
+/*
+ * backend_state.c: for a reader of running name's own counters
+ * (backend_metrics.c): its live handles (*live, a reference) and its
+ * interfaces into net as in its state. 1 running (or frozen), 0 stopped
+ * (*live NULL), or a negative lxf_code with err filled.
+ */
+int backend_state_live(const char *name, struct backend_live **live, struct json_object *net,
+		       struct lxf_err *err);
+
 /*
  * backend_live.c: the handles kept on a running container's init, shared
  * by reference (the query cache holds one per container): its pidfd and
@@ -46,6 +61,28 @@ pid_t backend_live_pid(const struct backend_live *l);
 bool backend_live_alive(const struct backend_live *l);
 /* 1 frozen, 0 not, -1 unknown (no freezer file). */
 int backend_live_frozen(const struct backend_live *l);
+/*
+ * The files only metrics read (backend_metrics.c), opened at the first
+ * read and kept: v1 cpuacct.usage_all, cpuset.effective_cpus, memory.stat,
+ * memory.limit_in_bytes, memory.oom_control, blkio's io_service_bytes and
+ * io_serviced (recursive); v2 cpu.stat, cpuset.cpus.effective,
+ * memory.stat, memory.max, memory.events, io.stat (twice).
+ */
+enum backend_lf {
+	BACKEND_LF_CPUALL,
+	BACKEND_LF_CPUS,
+	BACKEND_LF_MEMSTAT,
+	BACKEND_LF_MEMMAX,
+	BACKEND_LF_OOM,
+	BACKEND_LF_IOBYTES,
+	BACKEND_LF_IOOPS,
+	BACKEND_LF_COUNT
+};
+/* File f's text into buf (NUL ended, cut at n - 1): its length, -1 when
+ * not there or unreadable. Any thread. */
+ssize_t backend_live_read(struct backend_live *l, enum backend_lf f, char *buf, size_t n);
+/* Memory and swap in use (bytes) and the number of processes; -1 unknown. */
+void backend_live_counts(const struct backend_live *l, int64_t *mem, int64_t *swap, int64_t *procs);
 /* Adds processes, cpu{usage} and memory{...} to st (zeros when l is NULL).
  * 0 or -LXF_ENOMEM. */
 int backend_live_cgroups(const struct backend_live *l, struct json_object *st);

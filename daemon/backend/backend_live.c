@@ -25,13 +25,18 @@
 #define CGROUP_CAP   8192 /* /proc/PID/cgroup: a line per v1 hierarchy */
 #define CG_VALUE_CAP 1024 /* a counter, or cpu.stat's few lines */
 
-enum { LF_FREEZER, LF_PROCS, LF_CPU, LF_MEM, LF_MEMPEAK, LF_SW, LF_SWPEAK, LF_COUNT };
+/* The files a state reads, opened with the handles; then those only
+ * metrics read (BACKEND_LF_*, backend_int.h), opened at their first read. */
+enum { LF_FREEZER, LF_PROCS, LF_CPU, LF_MEM, LF_MEMPEAK, LF_SW, LF_SWPEAK, LF_EAGER };
+#define LF_COUNT    (LF_EAGER + BACKEND_LF_COUNT)
+#define LF_UNOPENED (-2)
 
 struct backend_live {
 	int refs; /* atomic */
 	pid_t init;
 	int pidfd;        /* -1: none (a one-time read) */
-	int fd[LF_COUNT]; /* -1: not there */
+	int fd[LF_COUNT]; /* -1: not there; LF_UNOPENED: not tried yet (atomic) */
+	char *cg;         /* /proc/PID/cgroup, for the files opened later */
 };
 
 /* The file of each value: v1 controller and file, v2 file; key: its "key N" line. */
@@ -45,6 +50,16 @@ static const struct {
     [LF_MEMPEAK] = {"memory", "memory.max_usage_in_bytes", "memory.peak", NULL},
     [LF_SW] = {"memory", "memory.memsw.usage_in_bytes", "memory.swap.current", NULL},
     [LF_SWPEAK] = {"memory", "memory.memsw.max_usage_in_bytes", "memory.swap.peak", NULL},
+    [LF_EAGER + BACKEND_LF_CPUALL] = {"cpuacct", "cpuacct.usage_all", "cpu.stat", NULL},
+    [LF_EAGER +
+	BACKEND_LF_CPUS] = {"cpuset", "cpuset.effective_cpus", "cpuset.cpus.effective", NULL},
+    [LF_EAGER + BACKEND_LF_MEMSTAT] = {"memory", "memory.stat", "memory.stat", NULL},
+    [LF_EAGER + BACKEND_LF_MEMMAX] = {"memory", "memory.limit_in_bytes", "memory.max", NULL},
+    [LF_EAGER + BACKEND_LF_OOM] = {"memory", "memory.oom_control", "memory.events", NULL},
+    [LF_EAGER + BACKEND_LF_IOBYTES] = {"blkio", "blkio.throttle.io_service_bytes_recursive",
+				       "io.stat", NULL},
+    [LF_EAGER +
+	BACKEND_LF_IOOPS] = {"blkio", "blkio.throttle.io_serviced_recursive", "io.stat", NULL},
 };
 
 /*
@@ -109,11 +124,23 @@ static ssize_t pread_small(int fd, char *buf, size_t n)
 	return r;
 }
 
+/* Value file i of the cgroups in cg, opened; -1 when not there. */
+static int open_value(const char *cg, int i)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	bool v2 = backend_host()->cgroup2;
+
+	if (backend_cgroup_dir(cg, v2 ? "" : files[i].ctrl, dir, sizeof(dir)) < 0 ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, v2 ? files[i].v2 : files[i].v1) >=
+		(int)sizeof(path))
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+}
+
 struct backend_live *backend_live_new(pid_t pid, int pidfd)
 {
 	struct backend_live *l = calloc(1, sizeof(*l));
-	char cg[CGROUP_CAP], dir[PATH_MAX], path[PATH_MAX];
-	bool v2 = backend_host()->cgroup2;
+	char cg[CGROUP_CAP], path[PATH_MAX];
 	int fd;
 
 	if (!l) {
@@ -130,15 +157,32 @@ struct backend_live *backend_live_new(pid_t pid, int pidfd)
 		cg[0] = '\0';
 	if (fd >= 0)
 		close(fd);
-	for (int i = 0; i < LF_COUNT; i++) {
-		l->fd[i] = -1;
-		if (backend_cgroup_dir(cg, v2 ? "" : files[i].ctrl, dir, sizeof(dir)) < 0 ||
-		    snprintf(path, sizeof(path), "%s/%s", dir, v2 ? files[i].v2 : files[i].v1) >=
-			(int)sizeof(path))
-			continue;
-		l->fd[i] = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	}
+	for (int i = 0; i < LF_EAGER; i++)
+		l->fd[i] = open_value(cg, i);
+	for (int i = LF_EAGER; i < LF_COUNT; i++)
+		l->fd[i] = LF_UNOPENED;
+	l->cg = strdup(cg); /* NULL: the later files read as unknown */
 	return l;
+}
+
+ssize_t backend_live_read(struct backend_live *l, enum backend_lf f, char *buf, size_t n)
+{
+	int i = LF_EAGER + (int)f, fd, unopened = LF_UNOPENED;
+
+	if (!l || f >= BACKEND_LF_COUNT)
+		return -1;
+	fd = __atomic_load_n(&l->fd[i], __ATOMIC_ACQUIRE);
+	if (fd == LF_UNOPENED) {
+		/* Two first readers may race: one file is kept, the other closed. */
+		fd = l->cg ? open_value(l->cg, i) : -1;
+		if (!__atomic_compare_exchange_n(&l->fd[i], &unopened, fd, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE)) {
+			if (fd >= 0)
+				close(fd);
+			fd = unopened;
+		}
+	}
+	return pread_small(fd, buf, n);
 }
 
 struct backend_live *backend_live_ref(struct backend_live *l)
@@ -155,6 +199,7 @@ void backend_live_unref(struct backend_live *l)
 	for (int i = 0; i < LF_COUNT; i++)
 		if (l->fd[i] >= 0)
 			close(l->fd[i]);
+	free(l->cg);
 	if (l->pidfd >= 0)
 		close(l->pidfd);
 	free(l);
@@ -256,4 +301,13 @@ int backend_live_cgroups(const struct backend_live *l, struct json_object *st)
 	if (!ret)
 		ret = backend_add_i64(mem, "swap_usage_peak", swpeak);
 	return ret;
+}
+
+void backend_live_counts(const struct backend_live *l, int64_t *mem, int64_t *swap, int64_t *procs)
+{
+	*mem = value(l, LF_MEM);
+	*swap = value(l, LF_SW);
+	*procs = value(l, LF_PROCS);
+	if (!backend_host()->cgroup2) /* memsw counts memory + swap */
+		*swap = *swap >= *mem && *mem >= 0 ? *swap - *mem : -1;
 }

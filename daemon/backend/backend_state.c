@@ -283,6 +283,15 @@ int backend_nic_link(struct json_object *e, const struct ifaddrs *ifa, int mtu)
 			ret = backend_add_i64(cnt, "packets_received", s->rx_packets);
 		if (!ret)
 			ret = backend_add_i64(cnt, "packets_sent", s->tx_packets);
+		/* LXD's network_counters_errors_dropped fields (also metrics'). */
+		if (!ret)
+			ret = backend_add_i64(cnt, "errors_received", s->rx_errors);
+		if (!ret)
+			ret = backend_add_i64(cnt, "errors_sent", s->tx_errors);
+		if (!ret)
+			ret = backend_add_i64(cnt, "packets_dropped_inbound", s->rx_dropped);
+		if (!ret)
+			ret = backend_add_i64(cnt, "packets_dropped_outbound", s->tx_dropped);
 	}
 	return ret;
 }
@@ -641,4 +650,32 @@ out:
 	backend_live_unref(live);
 	lxc_container_put(c);
 	return ret;
+}
+
+int backend_state_live(const char *name, struct backend_live **live, struct json_object *net,
+		       struct lxf_err *err)
+{
+	struct lxc_container *c = qc_get(name, err);
+	pid_t pid = -1;
+	int code, ret;
+
+	*live = NULL;
+	if (!c)
+		return -err->code;
+	(void)status_now(name, c, &code, &pid, live);
+	lxc_container_put(c);
+	if (pid <= 0) {
+		backend_live_unref(*live);
+		*live = NULL;
+		return 0;
+	}
+	if (!*live)
+		*live = backend_live_new(pid, -1);
+	ret = state_network(name, pid, net);
+	if (ret == -LXF_ENOMEM) {
+		backend_live_unref(*live);
+		*live = NULL;
+		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
+	}
+	return 1;
 }

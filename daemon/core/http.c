@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "http.h"
+#include "http_stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -99,6 +100,10 @@ static void flush_done(void)
 		list = req->next;
 		req->next = NULL;
 		req->inflight = false;
+		if (req->counted) {
+			req->counted = false;
+			http_stats_end(http_stats_entity(req->match.route->tmpl));
+		}
 		if (!req->wsi)
 			req_free(req);
 		else
@@ -159,8 +164,12 @@ static void dispatch(struct http_req *req)
 	lws_set_timeout(req->wsi, NO_PENDING_TIMEOUT, 0);
 	if (req->status == 0) {
 		req->inflight = true;
+		req->counted = true;
+		http_stats_begin(http_stats_entity(req->match.route->tmpl));
 		if (pool_submit(POOL_REQUEST, handler_job, req, &err) == 0)
 			return;
+		req->counted = false;
+		http_stats_end(http_stats_entity(req->match.route->tmpl));
 		req->inflight = false;
 		req_fail(req, &err);
 	}
@@ -347,6 +356,8 @@ static int on_http(struct lws *wsi, struct http_pss *pss, const char *uri)
 		ret = read_request(wsi, req, uri, &err);
 	if (ret == 0)
 		ret = route(req, &err);
+	if (ret == 0 && req->level == AUTH_METRICS && (req->match.route->flags & ROUTE_F_METRICS))
+		req->trusted = true; /* a metrics certificate, on the route it is for */
 	if (ret == 0 && !req->trusted && !untrusted_ok(req)) {
 		/* LXD's answer, whatever the route: nothing to learn from it. */
 		lxf_warn("Rejecting request from untrusted client %s: %s", req->remote, req->path);
@@ -487,6 +498,8 @@ static int build_headers(struct lws *wsi, struct http_req *req, uint64_t len, un
 {
 	char etag[96];
 
+	http_stats_completed(req->match.route ? http_stats_entity(req->match.route->tmpl) : 0,
+			     req->status);
 	if (lws_add_http_common_headers(wsi, (unsigned)req->status,
 					req->ctype ? req->ctype : "application/json", len, p, end))
 		return -1;

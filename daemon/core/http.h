@@ -77,6 +77,7 @@ struct http_req {
 	struct lws *wsi;
 	bool inflight, headers_sent, close_after, drain;
 	bool dispatched;           /* handed to a handler once; lws may report the body end twice */
+	bool counted;              /* in http_stats' ongoing count until flushed */
 	bool chunked;              /* Transfer-Encoding: chunked body */
 	struct http_chunked chunk; /* its decoder */
 	uint64_t body_expected, body_seen, sent;

@@ -475,7 +475,7 @@ int https_identify(struct lws *wsi, struct http_req *req)
 	peer_addr(wsi, req->remote, sizeof(req->remote));
 	req->peer_der = peer_cert(wsi, &req->peer_der_len, req->peer_fp);
 	req->level = req->peer_fp[0] ? cert_level(req->peer_fp) : AUTH_NONE;
-	req->trusted = req->level != AUTH_NONE;
+	req->trusted = req->level > AUTH_METRICS; /* on_http: metrics routes trust AUTH_METRICS */
 	return 0;
 }
 
@@ -483,6 +483,10 @@ int https_restricted_check(const struct http_req *req, struct lxf_err *err)
 {
 	unsigned flags = req->match.route->flags;
 
+	if (req->level == AUTH_METRICS && !(flags & (ROUTE_F_METRICS | ROUTE_F_UNTRUSTED))) {
+		lxf_warn("Refusing %s to metrics client %s", req->path, req->remote);
+		return lxf_err_set(err, LXF_EPERM, "Certificate is restricted to metrics");
+	}
 	if (flags & ROUTE_F_ADMIN) {
 		lxf_warn("Refusing %s to restricted client %s", req->path, req->remote);
 		return lxf_err_set(err, LXF_EPERM, "Certificate is restricted");

@@ -27,9 +27,12 @@ enum route_method { ROUTE_GET, ROUTE_POST, ROUTE_PUT, ROUTE_PATCH, ROUTE_DELETE,
 #define ROUTE_F_TOKEN 0x20u
 /* Restricted certificates (auth.h): ROUTE_F_ADMIN routes change the
  * server itself and are refused to them; ROUTE_F_SERVER routes read
- * server-level lists that need no project, open to them all. */
+ * server-level lists that need no project, open to them all.
+ * ROUTE_F_METRICS routes are open to metrics certificates too (LXD's
+ * /1.0/metrics), which get 403 everywhere else. */
 #define ROUTE_F_ADMIN    0x8u
 #define ROUTE_F_SERVER   0x10u
+#define ROUTE_F_METRICS  0x40u
 
 #define ROUTE_MAX_PARAMS 3 /* pool, volume type, volume */
 #define ROUTE_PARAM_MAX  256

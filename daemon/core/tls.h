@@ -24,9 +24,10 @@
  * project, "default", so it reaches either that (AUTH_RESTRICTED: the
  * instances, images, profiles, networks and operations, not the server's
  * config, storage pools or the trust store) or nothing (AUTH_NO_PROJECT:
- * GET /1.0 and the read-only server-level lists).
+ * GET /1.0 and the read-only server-level lists). A metrics certificate
+ * (AUTH_METRICS) reaches /1.0/metrics and is untrusted everywhere else.
  */
-enum auth_level { AUTH_NONE, AUTH_NO_PROJECT, AUTH_RESTRICTED, AUTH_FULL };
+enum auth_level { AUTH_NONE, AUTH_METRICS, AUTH_NO_PROJECT, AUTH_RESTRICTED, AUTH_FULL };
 
 /*
  * Loads DIR/server.crt and DIR/server.key, generating both first when

@@ -46,6 +46,8 @@ static enum auth_level row_level(struct json_object *row)
 {
 	struct json_object *projects = json_object_object_get(row, "projects");
 
+	if (!strcmp(lxf_json_str(row, "type"), "metrics"))
+		return AUTH_METRICS;
 	if (!json_object_get_boolean(json_object_object_get(row, "restricted")))
 		return AUTH_FULL;
 	for (size_t i = 0; i < json_object_array_length(projects); i++)
@@ -63,8 +65,8 @@ int auth_reload(struct lxf_err *err)
 	int ret;
 
 	ret = db_exec(&rows, NULL, err,
-		      "SELECT fingerprint, restricted, projects FROM certificates"
-		      " WHERE type = 'client'",
+		      "SELECT fingerprint, type, restricted, projects FROM certificates"
+		      " WHERE type IN ('client', 'metrics')",
 		      "");
 	if (ret < 0)
 		return ret;

@@ -94,6 +94,13 @@ assert_eq "h1:c1/snap1" "$(comp "move h1:c1/snap1")" "move h1:c1/snap1"
 assert_eq "c1/snap0" "$(comp "move c1/snap0")" "move c1/snap0 (default remote)"
 assert_eq "" "$(comp "copy h1:nope/")" "snapshots of a missing instance"
 
+# --- lxf top: remotes (no instances) and its sort keys
+got=$(comp "top ")
+assert_contains " $got " " h2: " "top: remotes"
+assert_not_contains " $got " " c1 " "top: no instances"
+assert_eq "cpu disk mem name net procs" "$(comp "top -s ")" "top -s"
+assert_eq "net" "$(comp "top h1: --sort ne")" "top --sort ne"
+
 # --- image copy: IMAGE then REMOTE:
 assert_eq "h1:busybox" "$(comp "image copy h1:")" "image copy h1:"
 assert_eq "h1:busybox" "$(comp "image copy h1:b")" "image copy h1:b"

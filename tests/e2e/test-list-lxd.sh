@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # covers: lxf list, lxf launch, lxf init, lxf snapshot, lxf image import, lxf remote add
-# covers: lxf remote list, lxf image list, lxf profile list, lxf info
+# covers: lxf remote list, lxf image list, lxf profile list, lxf info, lxf top
 #
 # `lxf list` shows what `lxc list` shows, on the same real LXD (Debian's
 # lxd 5.0): a private LXD in harness host 1's network namespace (eth0 on
@@ -80,3 +80,20 @@ assert_contains "$LXFE_OUT" "lxd,default," "fleet profile list: LXD"
 assert_exit 0 lxf_run info "$CC"
 assert_contains "$LXFE_OUT" "$CC" "an unqualified name found on LXD"
 assert_contains "$(lxc_ list -f csv -c ns)" "$CC,STOPPED" "stopped container"
+
+# lxf top reads LXD's own /1.0/metrics (issue #19): its two running
+# containers with their figures, the stopped one absent, the same JSON
+# fields as from lxfd.
+assert_exit 0 lxf_run top lxd: --once -n 1 -f json
+printf '%s' "$LXFE_OUT" | python3 -c '
+import json, sys
+t = json.load(sys.stdin)
+want = sys.argv[1:3]
+insts = {i["name"]: i for i in t["instances"]}
+assert sorted(insts) == sorted(want), (sorted(insts), want)
+for i in insts.values():
+    assert i["source"] == "metrics" and i["remote"] == "lxd", i
+    assert i["cpu_percent"] is not None and i["memory_bytes"] > 0, i
+    assert i["processes"] >= 1, i
+assert [h["remote"] for h in t["hosts"]] == ["lxd"] and t["hosts"][0]["instances"] == 2, t
+' "$CA" "$CB" || fail "lxf top lxd: -f json: $LXFE_OUT"

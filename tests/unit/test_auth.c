@@ -19,6 +19,8 @@
 #include "auth.h"
 #include "buf.h"
 #include "file.h"
+#include "http.h"
+#include "https.h"
 #include "router.h"
 #include "tls.h"
 
@@ -208,12 +210,39 @@ static void test_untrusted_routes(void **state)
 	check_flag(ROUTE_F_ADMIN, admin, sizeof(admin) / sizeof(admin[0]));
 }
 
+/* A metrics certificate reaches GET /1.0/metrics (and what untrusted
+ * clients reach), and every other route refuses it. */
+static void test_metrics_certificate(void **state)
+{
+	static const char *const metrics[] = {"api_metrics_get"};
+	struct http_req *req = calloc(1, sizeof(*req));
+	const struct route *r;
+	struct lxf_err err;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(req);
+	check_flag(ROUTE_F_METRICS, metrics, 1);
+	r = router_table(&n);
+	req->level = AUTH_METRICS;
+	for (size_t i = 0; i < n; i++) {
+		bool open = (r[i].flags & (ROUTE_F_METRICS | ROUTE_F_UNTRUSTED)) != 0;
+
+		req->match.route = &r[i];
+		lxf_err_clear(&err);
+		if ((https_restricted_check(req, &err) == 0) != open)
+			fail_msg("%s %s: metrics certificate %s", router_method_name(r[i].method),
+				 r[i].tmpl, open ? "refused" : "let in");
+	}
+	free(req);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_password),         cmocka_unit_test(test_expiry),
 	    cmocka_unit_test(test_rate_limit),       cmocka_unit_test(test_certificates),
-	    cmocka_unit_test(test_untrusted_routes),
+	    cmocka_unit_test(test_untrusted_routes), cmocka_unit_test(test_metrics_certificate),
 	};
 	api_routes_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
