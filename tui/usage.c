@@ -72,20 +72,24 @@ bool tui_model_metrics(struct tui_model *m, uint16_t host, struct tui_scrape *s,
 		lxf_usage_set_fini(cur); /* the endpoint's cached answer: no news */
 		return false;
 	}
-	for (size_t i = 0; h && i < m->n; i++) {
-		struct tui_row *r = &m->rows[i];
-		const struct lxf_usage *u, *prev;
+	/* By the model's index and the last scrape's order (the same, as a
+	 * rule): linear in the answer, however many rows the fleet has. */
+	for (size_t j = 0; h && j < cur->n; j++) {
+		const struct lxf_usage *u = &cur->v[j], *prev = NULL;
+		ssize_t i =
+		    strcmp(u->project, project) == 0 ? tui_model_find(m, host, u->name) : -1;
 
-		if (r->host != host || !tui_row_running(r))
-			continue;
-		u = lxf_usage_find(cur, project, r->name);
-		if (!u)
+		if (i < 0 || !tui_row_running(&m->rows[i]))
 			continue;
 		/* Rates only between answers whose time is known: the first
 		 * may have been cached up to 8 s before it was read. */
-		prev = s->exact ? lxf_usage_find(&s->base, project, r->name) : NULL;
-		changed |= usage_row(r, prev, u, (double)(now_ms - s->base_ms) / 1000, now_ms,
-				     tui_host_gap(h, &r->h_cpu));
+		if (s->exact && j < s->base.n && strcmp(s->base.v[j].name, u->name) == 0 &&
+		    strcmp(s->base.v[j].project, project) == 0)
+			prev = &s->base.v[j];
+		else if (s->exact)
+			prev = lxf_usage_find(&s->base, project, u->name);
+		changed |= usage_row(&m->rows[i], prev, u, (double)(now_ms - s->base_ms) / 1000,
+				     now_ms, tui_host_gap(h, &m->rows[i].h_cpu));
 	}
 	s->exact = !first;
 	lxf_usage_set_fini(&s->base);
