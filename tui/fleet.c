@@ -308,9 +308,11 @@ static int host_stats(struct tui_host *h, struct lxf_client *c, struct tui_scrap
 		if (rc != 0 || running == 0)
 			goto out;
 	}
+	/* /state too until the scrapes give rates (the third answer): the
+	 * first rates come as soon as without the endpoint. */
 	if (src == TUI_SRC_METRICS) {
 		rc = host_scrape(h, c, s, err);
-		if (rc != -LXF_ENOENT && rc != -LXF_EPERM)
+		if ((rc == 0 && s->exact) || (rc != 0 && rc != -LXF_ENOENT && rc != -LXF_EPERM))
 			goto out;
 	}
 	rc = host_req(h, c, "/1.0/instances?recursion=2&filter=status%20eq%20Running", &resp, err);
@@ -359,7 +361,7 @@ static void host_due(struct tui_host *h, int64_t stats_at, int64_t relist_at, in
 	shown = h->shown != 0;
 	/* Its line (up, slow) or the CPU of its running rows on the screen. */
 	busy = (h->shown & TUI_SHOWN_PANEL) || (shown && h->nrun > 0);
-	secs = h->src == TUI_SRC_METRICS ? FLEET_METRICS_SECS : FLEET_STATS_SECS;
+	secs = h->scraped ? FLEET_METRICS_SECS : FLEET_STATS_SECS;
 	pthread_mutex_unlock(&h->m->lock);
 	*stats_due = stats_at + 1000 * (busy ? secs : FLEET_HIDDEN_STATS_SECS);
 	*relist_due = relist_at + 1000 * (shown ? FLEET_RELIST_SECS : FLEET_HIDDEN_RELIST_SECS);
@@ -386,6 +388,7 @@ static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
 	pthread_mutex_unlock(&h->qlock);
 	pthread_mutex_lock(&h->m->lock);
 	h->src = TUI_SRC_UNKNOWN; /* asked again: the server may have changed */
+	h->scraped = false;
 	pthread_mutex_unlock(&h->m->lock);
 	rc = lxf_remotes_client(h->m->remotes, h->rem, &c, err);
 	if (rc == 0)

@@ -384,7 +384,7 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 		r.h_mem = old->h_mem;
 		r.h_rx = old->h_rx;
 		r.h_tx = old->h_tx;
-		if (host < m->nhosts && m->hosts[host].src == TUI_SRC_METRICS && r.cpu_ns >= 0) {
+		if (host < m->nhosts && m->hosts[host].scraped && r.cpu_ns >= 0) {
 			/* Its rates and graphs come from the scrapes (usage.c). */
 			r.cpu_pm = old->cpu_pm;
 			r.rx_bps = old->rx_bps;

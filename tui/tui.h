@@ -94,7 +94,10 @@ struct tui_host {
 	 * samples before it stay gaps. */
 	struct tui_series h_cpu, h_mem;
 	int64_t gap_ms;
-	enum tui_src src; /* fleet.c's; with METRICS, upserts leave the rates alone */
+	enum tui_src src; /* fleet.c's */
+	/* Its rates come from /1.0/metrics (from the scrape after the first
+	 * whose time is known; /state's until then): upserts leave them alone. */
+	bool scraped;
 	struct tui_op ops[TUI_OPS_MAX];
 	size_t nops;
 	int64_t req_since_ms; /* a request is waiting for this host since; 0 none */
@@ -230,7 +233,8 @@ bool tui_host_gap(const struct tui_host *h, const struct tui_series *hist);
  * last is the endpoint's 8 s cache and dropped (false); else each row's
  * CPU, memory and network rates and graph samples, taken only against a
  * last answer whose time is known (not the first: it may be cached), and
- * cur becomes the last (true; cur is left empty either way).
+ * cur becomes the last (true; cur is left empty either way). The host is
+ * scraped (tui_host) once the next answer gives rates.
  */
 struct tui_scrape {
 	struct lxf_usage_set base;

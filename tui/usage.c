@@ -63,7 +63,7 @@ static bool usage_row(struct tui_row *r, const struct lxf_usage *prev, const str
 bool tui_model_metrics(struct tui_model *m, uint16_t host, struct tui_scrape *s,
 		       struct lxf_usage_set *cur, int64_t now_ms)
 {
-	const struct tui_host *h = host < m->nhosts ? &m->hosts[host] : NULL;
+	struct tui_host *h = host < m->nhosts ? &m->hosts[host] : NULL;
 	const char *project = h && h->rem && h->rem->project ? h->rem->project : "default";
 	bool first = !s->seen, changed = false;
 
@@ -92,6 +92,8 @@ bool tui_model_metrics(struct tui_model *m, uint16_t host, struct tui_scrape *s,
 				     now_ms, tui_host_gap(h, &m->rows[i].h_cpu));
 	}
 	s->exact = !first;
+	if (h)
+		h->scraped = s->exact;
 	lxf_usage_set_fini(&s->base);
 	s->base = *cur;
 	s->base_ms = now_ms;

@@ -107,15 +107,20 @@ static void test_metrics_graphs(void **state)
 	(void)state;
 	assert_int_equal(tui_model_init(&m), 0);
 	assert_int_equal(tui_model_add_host(&m, &test_rem), 0);
-	m.hosts[0].src = TUI_SRC_METRICS;
 	upsert(&m, 0, 9);
 	r = &m.rows[0];
 	scrape(&m, &s, 10, 0, 10, true);
 	assert_int_equal(tui_series_at(&r->h_cpu, 10, 0), TUI_SERIES_GAP);
 	assert_int_equal(r->mem, 4194304); /* the gauge at once */
-	scrape(&m, &s, 10, 0, 11, false);  /* cached */
+	/* /state's rates until the scrapes give theirs: 2.5 s in 10 s, 25.0 %. */
+	assert_false(m.hosts[0].scraped);
+	upsert(&m, 2500000000LL, 11);
+	r = &m.rows[0];
+	assert_int_equal(r->cpu_pm, 250);
+	scrape(&m, &s, 10, 0, 11, false); /* cached */
 	scrape(&m, &s, 11, 1000, 12, true);
 	assert_int_equal(tui_series_at(&r->h_cpu, 12, 0), TUI_SERIES_GAP);
+	assert_true(m.hosts[0].scraped); /* the next answer gives rates */
 	/* 5 s of CPU and 20,000 bytes in 10 s: 50.0 %, 2,000 a second. */
 	scrape(&m, &s, 16, 21000, 14, true);
 	assert_int_equal(r->cpu_pm, 500);
@@ -123,7 +128,7 @@ static void test_metrics_graphs(void **state)
 	assert_int_equal(tui_series_at(&r->h_rx, 14, 0), 2000);
 	assert_int_equal(tui_series_at(&r->h_mem, 14, 0), 4096);
 	assert_int_equal(tui_series_at(&m.hosts[0].h_cpu, 14, 0), 500);
-	/* /state says 100 % since slot 9: neither the rate nor the graph takes it. */
+	/* /state says 137.5 % since slot 11: neither the rate nor the graph takes it. */
 	upsert(&m, 30000000000LL, 15);
 	r = &m.rows[0];
 	assert_int_equal(r->cpu_pm, 500);
