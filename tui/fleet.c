@@ -33,6 +33,7 @@
  * into view is read at once.
  */
 #define FLEET_STATS_SECS         5
+#define FLEET_METRICS_SECS       10 /* /1.0/metrics: LXD and lxfd cache it 8 s */
 #define FLEET_RELIST_SECS        30
 #define FLEET_HIDDEN_STATS_SECS  30
 #define FLEET_HIDDEN_RELIST_SECS 120
@@ -229,30 +230,90 @@ out:
 	return rc;
 }
 
+/* The source of h's graphs, from GET /1.0's answer (server). */
+static enum tui_src host_source(struct tui_host *h, struct json_object *server)
+{
+	enum tui_src src = tui_stats_source(server);
+
+	pthread_mutex_lock(&h->m->lock);
+	h->src = src;
+	if (src == TUI_SRC_METRICS)
+		tui_model_log(h->m, "%s: graphs from %s", h->name, LXF_METRICS_PATH);
+	pthread_mutex_unlock(&h->m->lock);
+	return src;
+}
+
 /*
- * The running containers' CPU and memory, for the CPU rate: one filtered
- * list (a server without filters sends them all, which is only slower).
- * Rows are updated, never added or removed: that is the re-list's job.
+ * A scrape of /1.0/metrics into the graphs. -LXF_ENOENT or -LXF_EPERM (an
+ * LXD that does not trust us for metrics): h goes back to /state.
  */
-static int host_stats(struct tui_host *h, struct lxf_client *c, struct lxf_err *err)
+static int host_scrape(struct tui_host *h, struct lxf_client *c, struct tui_scrape *s,
+		       struct lxf_err *err)
+{
+	struct lxf_response resp = {0};
+	struct lxf_usage_set cur = {0};
+	int rc = host_req(h, c, LXF_METRICS_PATH, &resp, err);
+
+	if (rc == -LXF_ENOENT || rc == -LXF_EPERM) {
+		pthread_mutex_lock(&h->m->lock);
+		h->src = TUI_SRC_STATE;
+		tui_model_log(h->m, "%s: graphs from /state: %s", h->name, err->msg);
+		pthread_mutex_unlock(&h->m->lock);
+		lxf_err_clear(err);
+	}
+	if (rc == 0)
+		rc = lxf_usage_from_response(&resp, true, &cur, err);
+	if (rc == 0) {
+		pthread_mutex_lock(&h->m->lock);
+		if (tui_model_metrics(h->m, h->idx, s, &cur, tui_now_ms()))
+			tui_model_host_sample(h->m, h->idx, tui_now_ms());
+		pthread_mutex_unlock(&h->m->lock);
+	}
+	lxf_usage_set_fini(&cur);
+	lxf_response_fini(&resp);
+	return rc;
+}
+
+/*
+ * The running containers' CPU and memory, for the CPU rate: a scrape of
+ * /1.0/metrics where the first read's GET /1.0 lists the extension, else
+ * one filtered list (a server without filters sends them all, which is
+ * only slower). Rows are updated, never added or removed: that is the
+ * re-list's job.
+ */
+static int host_stats(struct tui_host *h, struct lxf_client *c, struct tui_scrape *s,
+		      struct lxf_err *err)
 {
 	struct lxf_response resp = {0};
 	size_t running;
+	enum tui_src src;
 	int rc = 0;
 
 	pthread_mutex_lock(&h->m->lock);
 	running = h->nrun;
+	src = h->src;
 	pthread_mutex_unlock(&h->m->lock);
 	/* Nothing running: a ping, so that a host that stopped answering
 	 * shows slow now rather than at the next re-list. */
-	if (running == 0) {
+	if (running == 0 || src == TUI_SRC_UNKNOWN) {
 		rc = host_req(h, c, "/1.0", &resp, err);
-		if (rc == 0) {
+		if (rc == 0 && src == TUI_SRC_UNKNOWN)
+			src = host_source(h, resp.metadata);
+		if (rc == 0 && running == 0) {
 			pthread_mutex_lock(&h->m->lock);
 			tui_model_host_sample(h->m, h->idx, tui_now_ms());
 			pthread_mutex_unlock(&h->m->lock);
 		}
-		goto out;
+		lxf_response_fini(&resp);
+		if (rc != 0 || running == 0)
+			goto out;
+	}
+	/* /state too until the scrapes give rates (the third answer): the
+	 * first rates come as soon as without the endpoint. */
+	if (src == TUI_SRC_METRICS) {
+		rc = host_scrape(h, c, s, err);
+		if ((rc == 0 && s->exact) || (rc != 0 && rc != -LXF_ENOENT && rc != -LXF_EPERM))
+			goto out;
 	}
 	rc = host_req(h, c, "/1.0/instances?recursion=2&filter=status%20eq%20Running", &resp, err);
 	if (rc != 0)
@@ -294,13 +355,15 @@ static void host_due(struct tui_host *h, int64_t stats_at, int64_t relist_at, in
 		     int64_t *relist_due)
 {
 	bool shown, busy;
+	int secs;
 
 	pthread_mutex_lock(&h->m->lock);
 	shown = h->shown != 0;
 	/* Its line (up, slow) or the CPU of its running rows on the screen. */
 	busy = (h->shown & TUI_SHOWN_PANEL) || (shown && h->nrun > 0);
+	secs = h->scraped ? FLEET_METRICS_SECS : FLEET_STATS_SECS;
 	pthread_mutex_unlock(&h->m->lock);
-	*stats_due = stats_at + 1000 * (busy ? FLEET_STATS_SECS : FLEET_HIDDEN_STATS_SECS);
+	*stats_due = stats_at + 1000 * (busy ? secs : FLEET_HIDDEN_STATS_SECS);
 	*relist_due = relist_at + 1000 * (shown ? FLEET_RELIST_SECS : FLEET_HIDDEN_RELIST_SECS);
 }
 
@@ -311,6 +374,7 @@ static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
 	struct lxf_ws_ctx *wc = NULL;
 	struct lxf_ws *ws = NULL;
 	char names[16][TUI_NAME_MAX];
+	struct tui_scrape scrape = {0};
 	int64_t stats_at, relist_at;
 	bool res_tried = false;
 	int rc;
@@ -322,6 +386,10 @@ static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
 	h->poke = false;
 	h->nqueue = 0;
 	pthread_mutex_unlock(&h->qlock);
+	pthread_mutex_lock(&h->m->lock);
+	h->src = TUI_SRC_UNKNOWN; /* asked again: the server may have changed */
+	h->scraped = false;
+	pthread_mutex_unlock(&h->m->lock);
 	rc = lxf_remotes_client(h->m->remotes, h->rem, &c, err);
 	if (rc == 0)
 		rc = lxf_ws_ctx_for_remote(h->m->remotes, h->rem, &wc, err);
@@ -382,13 +450,14 @@ static int host_session(struct tui_host *h, int *backoff, struct lxf_err *err)
 			rc = host_relist(h, c, err);
 			stats_at = relist_at = tui_now_ms();
 		} else if (rc == 0 && stats) {
-			rc = host_stats(h, c, err);
+			rc = host_stats(h, c, &scrape, err);
 			stats_at = tui_now_ms();
 		}
 		if (rc != 0)
 			break;
 	}
 out:
+	tui_scrape_fini(&scrape);
 	lxf_ws_ctx_free(wc);
 	lxf_client_free(c);
 	return rc;

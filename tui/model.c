@@ -272,8 +272,7 @@ static void row_rate(struct tui_row *r, const struct tui_row *old, int64_t now_m
 		tui_series_push(&r->h_tx, now_ms, series_val(r->tx_bps), gap);
 }
 
-/* Whether the host went down or slow since hist's last sample. */
-static bool series_gap(const struct tui_host *h, const struct tui_series *hist)
+bool tui_host_gap(const struct tui_host *h, const struct tui_series *hist)
 {
 	return h->gap_ms > 0 && hist->last >= 0 && tui_series_slot(h->gap_ms) >= hist->last;
 }
@@ -379,13 +378,20 @@ int tui_model_upsert(struct tui_model *m, uint16_t host, struct json_object *ins
 	i = tui_model_find(m, host, r.name);
 	if (i >= 0) {
 		const struct tui_row *old = &m->rows[i];
-		bool same, gap = host < m->nhosts && series_gap(&m->hosts[host], &old->h_cpu);
+		bool same, gap = host < m->nhosts && tui_host_gap(&m->hosts[host], &old->h_cpu);
 
 		r.h_cpu = old->h_cpu;
 		r.h_mem = old->h_mem;
 		r.h_rx = old->h_rx;
 		r.h_tx = old->h_tx;
-		row_rate(&r, old, now_ms, gap);
+		if (host < m->nhosts && m->hosts[host].scraped && r.cpu_ns >= 0) {
+			/* Its rates and graphs come from the scrapes (usage.c). */
+			r.cpu_pm = old->cpu_pm;
+			r.rx_bps = old->rx_bps;
+			r.tx_bps = old->tx_bps;
+		} else {
+			row_rate(&r, old, now_ms, gap);
+		}
 		/* The 5 s stats of a quiet fleet change nothing shown: no redraw. */
 		same = row_shows_same(old, &r);
 		r.marked = old->marked;
@@ -513,7 +519,7 @@ void tui_model_host_sample(struct tui_model *m, uint16_t host, int64_t now_ms)
 		cpu += r->cpu_pm > 0 ? r->cpu_pm : 0;
 		mem += r->mem > 0 ? r->mem / 1024 : 0;
 	}
-	gap = series_gap(h, &h->h_cpu);
+	gap = tui_host_gap(h, &h->h_cpu);
 	tui_series_push(&h->h_cpu, now_ms, series_val(cpu), gap);
 	tui_series_push(&h->h_mem, now_ms, series_val(mem), gap);
 }

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "metrics.h"
 #include "remotes.h"
 #include "spark.h"
 
@@ -29,6 +30,13 @@
 #define TUI_LOG_LINES     1000
 #define TUI_LOG_WIDTH     200
 #define TUI_OPS_MAX       8
+
+/* Where a host's graphs come from (usage.c): known at its first stats read. */
+enum tui_src {
+	TUI_SRC_UNKNOWN,
+	TUI_SRC_STATE,   /* /1.0/instances?recursion=2 (no `metrics` api extension) */
+	TUI_SRC_METRICS, /* /1.0/metrics (lxfd, LXD); /state still for the rest */
+};
 
 /* One container: fixed-size, no per-row allocation. */
 struct tui_row {
@@ -86,6 +94,10 @@ struct tui_host {
 	 * samples before it stay gaps. */
 	struct tui_series h_cpu, h_mem;
 	int64_t gap_ms;
+	enum tui_src src; /* fleet.c's */
+	/* Its rates come from /1.0/metrics (from the scrape after the first
+	 * whose time is known; /state's until then): upserts leave them alone. */
+	bool scraped;
 	struct tui_op ops[TUI_OPS_MAX];
 	size_t nops;
 	int64_t req_since_ms; /* a request is waiting for this host since; 0 none */
@@ -209,6 +221,30 @@ void tui_model_refresh(struct tui_model *m, uint16_t host, struct json_object *i
  * memory summed (after a stats read or a re-list of it).
  */
 void tui_model_host_sample(struct tui_model *m, uint16_t host, int64_t now_ms);
+/* Whether host h went down or slow since hist's last sample. */
+bool tui_host_gap(const struct tui_host *h, const struct tui_series *hist);
+
+/*
+ * The graphs from /1.0/metrics (usage.c). tui_stats_source: METRICS when
+ * GET /1.0's answer (server, borrowed) lists the `metrics` api extension,
+ * else STATE. A host's last distinct scrape is a struct tui_scrape (its
+ * thread's; tui_scrape_fini frees). tui_model_metrics takes scrape cur,
+ * read at now_ms, into the running rows of host: an answer equal to the
+ * last is the endpoint's 8 s cache and dropped (false); else each row's
+ * CPU, memory and network rates and graph samples, taken only against a
+ * last answer whose time is known (not the first: it may be cached), and
+ * cur becomes the last (true; cur is left empty either way). The host is
+ * scraped (tui_host) once the next answer gives rates.
+ */
+struct tui_scrape {
+	struct lxf_usage_set base;
+	int64_t base_ms;
+	bool seen, exact;
+};
+enum tui_src tui_stats_source(struct json_object *server);
+void tui_scrape_fini(struct tui_scrape *s);
+bool tui_model_metrics(struct tui_model *m, uint16_t host, struct tui_scrape *s,
+		       struct lxf_usage_set *cur, int64_t now_ms);
 /*
  * The slot the graphs of host end at: that of its last sample while it is
  * up and answering, now's when down or slow, so that the slots since then

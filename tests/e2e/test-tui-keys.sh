@@ -19,9 +19,9 @@
 # filters to them; ":exec -- CMD" runs CMD in the marked containers into
 # a results view with each one's output and the summary (exit 3 when one
 # failed). Graphs (issue #19): the TREND column and the host panel's
-# sparklines fill with samples, a container burning CPU rises in them, o
-# shows its CPU, memory and network graphs; under LANG=C and with --ascii
-# they are drawn in ASCII.
+# sparklines fill with samples (from lxfd's /1.0/metrics, as the log
+# says), a container burning CPU rises in them, o shows its CPU, memory and
+# network graphs; under LANG=C and with --ascii they are drawn in ASCII.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -235,6 +235,12 @@ screen | grep -q ' CPU  *MEM  *RUN/TOTAL' || fail "no CPU and MEM graphs in the 
 assert_exit 0 lxf_run exec h1:a1 -- sh -c \
 	'busybox sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 & echo $! >/burn.pid'
 need 60 newest_is a1 '[▃▄▅▆▇█]'
+# lxfd lists the metrics extension: these graphs came from /1.0/metrics (a
+# /state re-read leaves the rates of such a host alone), as the log's top says.
+keys L g
+need 5 screen_has "h1: graphs from /1.0/metrics"
+keys q
+need 5 screen_has "REMOTE"
 # o: a1's graphs, full blocks in its CPU graph; Esc back.
 keys g o
 need 5 screen_has "h1:a1  RUNNING"
