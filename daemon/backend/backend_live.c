@@ -60,6 +60,8 @@ static const struct {
 				       "io.stat", NULL},
     [LF_EAGER +
 	BACKEND_LF_IOOPS] = {"blkio", "blkio.throttle.io_serviced_recursive", "io.stat", NULL},
+    /* Not a cgroup's: the init's /proc/PID/net/dev (open_value). */
+    [LF_EAGER + BACKEND_LF_NETDEV] = {NULL, "net/dev", "net/dev", NULL},
 };
 
 /*
@@ -124,12 +126,17 @@ static ssize_t pread_small(int fd, char *buf, size_t n)
 	return r;
 }
 
-/* Value file i of the cgroups in cg, opened; -1 when not there. */
-static int open_value(const char *cg, int i)
+/* Value file i of the cgroups in cg (or of init's /proc dir), opened; -1
+ * when not there. */
+static int open_value(const char *cg, pid_t init, int i)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	bool v2 = backend_host()->cgroup2;
 
+	if (!files[i].ctrl) {
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)init, files[i].v1);
+		return init > 0 ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+	}
 	if (backend_cgroup_dir(cg, v2 ? "" : files[i].ctrl, dir, sizeof(dir)) < 0 ||
 	    snprintf(path, sizeof(path), "%s/%s", dir, v2 ? files[i].v2 : files[i].v1) >=
 		(int)sizeof(path))
@@ -158,7 +165,7 @@ struct backend_live *backend_live_new(pid_t pid, int pidfd)
 	if (fd >= 0)
 		close(fd);
 	for (int i = 0; i < LF_EAGER; i++)
-		l->fd[i] = open_value(cg, i);
+		l->fd[i] = open_value(cg, pid, i);
 	for (int i = LF_EAGER; i < LF_COUNT; i++)
 		l->fd[i] = LF_UNOPENED;
 	l->cg = strdup(cg); /* NULL: the later files read as unknown */
@@ -174,7 +181,7 @@ ssize_t backend_live_read(struct backend_live *l, enum backend_lf f, char *buf, 
 	fd = __atomic_load_n(&l->fd[i], __ATOMIC_ACQUIRE);
 	if (fd == LF_UNOPENED) {
 		/* Two first readers may race: one file is kept, the other closed. */
-		fd = l->cg ? open_value(l->cg, i) : -1;
+		fd = l->cg ? open_value(l->cg, l->init, i) : -1;
 		if (!__atomic_compare_exchange_n(&l->fd[i], &unopened, fd, false, __ATOMIC_ACQ_REL,
 						 __ATOMIC_ACQUIRE)) {
 			if (fd >= 0)
