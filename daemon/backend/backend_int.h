@@ -37,9 +37,9 @@ struct json_object;
 
 /*
  * backend_state.c: for a reader of running name's own counters
- * (backend_metrics.c): its live handles (*live, a reference) and its
- * interfaces into net as in its state. 1 running (or frozen), 0 stopped
- * (*live NULL), or a negative lxf_code with err filled.
+ * (backend_metrics.c): its live handles (*live, a reference) and, when
+ * net is not NULL, its interfaces into net as in its state. 1 running (or
+ * frozen), 0 stopped (*live NULL), or a negative lxf_code with err filled.
  */
 int backend_state_live(const char *name, struct backend_live **live, struct json_object *net,
 		       struct lxf_err *err);
@@ -66,7 +66,8 @@ int backend_live_frozen(const struct backend_live *l);
  * read and kept: v1 cpuacct.usage_all, cpuset.effective_cpus, memory.stat,
  * memory.limit_in_bytes, memory.oom_control, blkio's io_service_bytes and
  * io_serviced (recursive); v2 cpu.stat, cpuset.cpus.effective,
- * memory.stat, memory.max, memory.events, io.stat (twice).
+ * memory.stat, memory.max, memory.events, io.stat (twice); and the init's
+ * /proc/PID/net/dev (its netns's interface counters, bound at the open).
  */
 enum backend_lf {
 	BACKEND_LF_CPUALL,
@@ -76,6 +77,7 @@ enum backend_lf {
 	BACKEND_LF_OOM,
 	BACKEND_LF_IOBYTES,
 	BACKEND_LF_IOOPS,
+	BACKEND_LF_NETDEV,
 	BACKEND_LF_COUNT
 };
 /* File f's text into buf (NUL ended, cut at n - 1): its length, -1 when

@@ -60,6 +60,8 @@ static const struct {
 				       "io.stat", NULL},
     [LF_EAGER +
 	BACKEND_LF_IOOPS] = {"blkio", "blkio.throttle.io_serviced_recursive", "io.stat", NULL},
+    /* Not a cgroup's: the init's /proc/PID/net/dev (open_value). */
+    [LF_EAGER + BACKEND_LF_NETDEV] = {NULL, "net/dev", "net/dev", NULL},
 };
 
 /*
@@ -149,11 +151,16 @@ static int value_path(const char *cg, int i, const char *v1, const char *v2, cha
 	return snprintf(path, n, "%s/%s", dir, is_v2 ? v2 : v1) >= (int)n ? -LXF_EINVAL : 0;
 }
 
-/* Value file i of the cgroups in cg, opened; -1 when not there. */
-static int open_value(const char *cg, int i)
+/* Value file i of the cgroups in cg (or of init's /proc dir), opened; -1
+ * when not there. */
+static int open_value(const char *cg, pid_t init, int i)
 {
 	char path[PATH_MAX];
 
+	if (!files[i].ctrl) {
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)init, files[i].v1);
+		return init > 0 ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+	}
 	if (value_path(cg, i, files[i].v1, files[i].v2, path, sizeof(path)) < 0)
 		return -1;
 	return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -174,7 +181,7 @@ struct backend_live *backend_live_new(pid_t pid, int pidfd)
 	l->pidfd = pidfd;
 	read_cgroups(pid, cg);
 	for (int i = 0; i < LF_EAGER; i++)
-		l->fd[i] = open_value(cg, i);
+		l->fd[i] = open_value(cg, pid, i);
 	for (int i = LF_EAGER; i < LF_COUNT; i++)
 		l->fd[i] = LF_UNOPENED;
 	l->cg = strdup(cg); /* NULL: the later files read as unknown */
@@ -190,7 +197,7 @@ ssize_t backend_live_read(struct backend_live *l, enum backend_lf f, char *buf, 
 	fd = __atomic_load_n(&l->fd[i], __ATOMIC_ACQUIRE);
 	if (fd == LF_UNOPENED) {
 		/* Two first readers may race: one file is kept, the other closed. */
-		fd = l->cg ? open_value(l->cg, i) : -1;
+		fd = l->cg ? open_value(l->cg, l->init, i) : -1;
 		if (!__atomic_compare_exchange_n(&l->fd[i], &unopened, fd, false, __ATOMIC_ACQ_REL,
 						 __ATOMIC_ACQUIRE)) {
 			if (fd >= 0)

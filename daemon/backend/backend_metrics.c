@@ -2,10 +2,10 @@
 /*
  * What LXD's /1.0/metrics reports of a running container, read from the
  * handles a state already keeps (backend_live.c: the cgroups' files, open
- * per init) and the interfaces as a state reads them (by netlink from
- * lxfd's netns, backend_rtnl.c). Only the files a state never reads
- * (cpuacct.usage_all, memory.stat, blkio...) are new here, and they are
- * opened once per init too: a scrape is a pread per value file.
+ * per init) and the interfaces' counters from the init's
+ * /proc/PID/net/dev. The files a state never reads (cpuacct.usage_all,
+ * memory.stat, blkio..., net/dev) are opened once per init too: a scrape
+ * is a pread per value file.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -24,10 +24,10 @@
 
 #include "backend.h"
 #include "backend_int.h"
-#include "json.h"
 
 #define MX_FILE_CAP 8192 /* memory.stat: ~40 lines; usage_all: a line per CPU */
 #define DEVNAMES    32
+#define NETDEV_CAP  16384 /* /proc/PID/net/dev: ~120 bytes per interface */
 
 /* The value of "key N" line key in text, or -1. */
 static int64_t keyed(const char *text, const char *key)
@@ -276,48 +276,64 @@ static void read_io_v1(struct backend_live *l, struct backend_mx *m, enum backen
 	}
 }
 
-static int64_t counter(struct json_object *cnt, const char *key)
+/*
+ * The interfaces' counters from the init's /proc/PID/net/dev (64-bit;
+ * drop is rx_dropped + rx_missed_errors): "NAME: rx bytes packets errs
+ * drop fifo frame compressed multicast, tx bytes packets errs drop ..."
+ * after two heading lines, in the kernel's order of the interfaces. One pread of a file kept open,
+ * where a netlink dump of the links (with every address family's
+ * attributes and IPv6's statistics) and of the addresses cost most of a
+ * scrape (PROFILE-metrics.md).
+ */
+static void read_nics(struct backend_live *l, struct backend_mx *m)
 {
-	struct json_object *v;
+	char buf[NETDEV_CAP];
+	const char *p = buf;
 
-	return json_object_object_get_ex(cnt, key, &v) ? json_object_get_int64(v) : -1;
-}
-
-static void read_nics(struct json_object *net, struct backend_mx *m)
-{
 	m->nnic = 0;
-	json_object_object_foreach(net, ifname, e)
-	{
-		struct json_object *cnt = json_object_object_get(e, "counters");
-		struct backend_mx_nic *n;
+	if (backend_live_read(l, BACKEND_LF_NETDEV, buf, sizeof(buf)) < 0)
+		return;
+	for (int skip = 0; p && skip < 2; skip++)
+		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+	for (; p && *p && m->nnic < BACKEND_MX_NICS;
+	     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		const char *colon = strchr(p, ':'), *name = p;
+		struct backend_mx_nic *n = &m->nic[m->nnic];
+		int64_t f[12];
 
-		if (m->nnic >= BACKEND_MX_NICS)
+		if (!colon)
 			break;
-		n = &m->nic[m->nnic++];
-		snprintf(n->name, sizeof(n->name), "%s", ifname);
-		n->rx_bytes = counter(cnt, "bytes_received");
-		n->rx_packets = counter(cnt, "packets_received");
-		n->rx_errs = counter(cnt, "errors_received");
-		n->rx_drop = counter(cnt, "packets_dropped_inbound");
-		n->tx_bytes = counter(cnt, "bytes_sent");
-		n->tx_packets = counter(cnt, "packets_sent");
-		n->tx_errs = counter(cnt, "errors_sent");
-		n->tx_drop = counter(cnt, "packets_dropped_outbound");
+		while (*name == ' ')
+			name++;
+		if (colon <= name ||
+		    sscanf(colon + 1,
+			   "%" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64
+			   " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64,
+			   &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &f[9],
+			   &f[10], &f[11]) != 12)
+			continue;
+		snprintf(n->name, sizeof(n->name), "%.*s", (int)(colon - name), name);
+		n->rx_bytes = f[0];
+		n->rx_packets = f[1];
+		n->rx_errs = f[2];
+		n->rx_drop = f[3];
+		n->tx_bytes = f[8];
+		n->tx_packets = f[9];
+		n->tx_errs = f[10];
+		n->tx_drop = f[11];
+		m->nnic++;
 	}
 }
 
 int backend_metrics(const char *name, struct backend_mx *m, struct lxf_err *err)
 {
 	struct backend_live *l = NULL;
-	struct json_object *net = json_object_new_object();
 	char buf[256], path[PATH_MAX];
 	int64_t usage, swap;
 	struct statvfs sv;
 	int ret;
 
-	if (!net)
-		return lxf_err_set(err, LXF_ENOMEM, "out of memory");
-	ret = backend_state_live(name, &l, net, err);
+	ret = backend_state_live(name, &l, NULL, err);
 	if (ret <= 0)
 		goto out;
 	read_cpu(l, m);
@@ -332,7 +348,7 @@ int backend_metrics(const char *name, struct backend_mx *m, struct lxf_err *err)
 		read_io_v1(l, m, BACKEND_LF_IOBYTES);
 		read_io_v1(l, m, BACKEND_LF_IOOPS);
 	}
-	read_nics(net, m);
+	read_nics(l, m);
 	m->fs_size = m->fs_avail = m->fs_free = -1;
 	if (backend_ct_path(path, sizeof(path), name, "rootfs") == 0 && statvfs(path, &sv) == 0) {
 		m->fs_size = (int64_t)(sv.f_blocks * sv.f_frsize);
@@ -342,7 +358,6 @@ int backend_metrics(const char *name, struct backend_mx *m, struct lxf_err *err)
 	ret = 1;
 out:
 	backend_live_unref(l);
-	json_object_put(net);
 	return ret;
 }
 

@@ -671,7 +671,7 @@ int backend_state_live(const char *name, struct backend_live **live, struct json
 	}
 	if (!*live)
 		*live = backend_live_new(pid, -1);
-	ret = state_network(name, pid, net);
+	ret = net ? state_network(name, pid, net) : 0;
 	if (ret == -LXF_ENOMEM) {
 		backend_live_unref(*live);
 		*live = NULL;
