@@ -140,6 +140,9 @@ need 30 row_has a1 STOPPED
 state_is h1:a1 STOPPED || fail "y did not stop a1"
 keys g S
 need 30 row_has a1 RUNNING
+# The start job's own end comes later than the event that shows a1
+# running; it takes the status line, so wait for it before the next news.
+need 30 screen_has "start h1:a1: done"
 
 # --- moving a running container is a live migration: it asks; n cancels.
 keys g m j Enter
