@@ -10,7 +10,7 @@
  * [, "secret"]}} (a private image gets a one-time secret from the source
  * first). A unix-socket remote cannot be dialled by the other daemon (and
  * a daemon may refuse image pull), so lxf relays: the export is streamed to a temporary file and uploaded to
- * the target, and the target's fingerprint must be the source's (else the
+ * the target (a split image's multipart export as the same multipart body), and the target's fingerprint must be the source's (else the
  * upload is deleted again).
  */
 #include <errno.h>
@@ -147,8 +147,8 @@ static int img_copy_relay(struct mig_end *s, struct mig_end *d, const char *fp, 
 {
 	struct lxf_response resp = {0};
 	struct json_object *op = NULL;
-	char tmp[] = "/var/tmp/lxf-image-XXXXXX", path[512], hname[128], hpub[32];
-	const char *headers[3] = {hname, hpub, NULL}, *got;
+	char tmp[] = "/var/tmp/lxf-image-XXXXXX", path[512], hname[128], hpub[32], hct[160];
+	const char *headers[4] = {hname, hpub, NULL, NULL}, *got;
 	int fd = -1, rc;
 
 	fd = mkostemp(tmp, O_CLOEXEC);
@@ -163,6 +163,12 @@ static int img_copy_relay(struct mig_end *s, struct mig_end *d, const char *fp, 
 	if (rc) {
 		lxf_err_prefix(err, "source '%s'", s->rem->name);
 		goto out;
+	}
+	/* A split image's export is a multipart body (metadata and rootfs):
+	 * it goes up as it came, as LXD's client uploads a split image. */
+	if (strncmp(resp.content_type, "multipart/", 10) == 0) {
+		(void)snprintf(hct, sizeof(hct), "Content-Type: %s", resp.content_type);
+		headers[2] = hct;
 	}
 	lxf_response_fini(&resp);
 	/* The upload reads the file by name: hand it the open (unlinked) one. */

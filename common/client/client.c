@@ -673,6 +673,7 @@ int lxf_client_upload(struct lxf_client *c, const char *path, const char *file_p
 	char url[CLIENT_URL_MAX];
 	struct stat st;
 	FILE *f = NULL;
+	bool own_ct = false;
 	int fd = -1;
 	int rc;
 
@@ -696,10 +697,15 @@ int lxf_client_upload(struct lxf_client *c, const char *path, const char *file_p
 		goto out;
 	}
 	fd = -1;
-	tmp = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
-	if (!tmp)
-		goto nomem;
-	hdrs = tmp;
+	/* A caller's Content-Type (a multipart body) replaces the default. */
+	for (size_t i = 0; headers && headers[i] && !own_ct; i++)
+		own_ct = strncasecmp(headers[i], "Content-Type:", 13) == 0;
+	if (!own_ct) {
+		tmp = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+		if (!tmp)
+			goto nomem;
+		hdrs = tmp;
+	}
 	for (size_t i = 0; headers && headers[i]; i++) {
 		tmp = curl_slist_append(hdrs, headers[i]);
 		if (!tmp)

@@ -168,9 +168,9 @@ int lxf_client_request(struct lxf_client *c, const char *method, const char *pat
 		       struct json_object *body, struct lxf_response *resp, struct lxf_err *err);
 
 /*
- * POSTs the file at file_path as a raw body (application/octet-stream) to
- * path, with extra headers ("X-LXD-filename: x", NULL-terminated array,
- * may be NULL). Same return contract as lxf_client_request. No overall
+ * POSTs the file at file_path as a raw body (application/octet-stream,
+ * unless headers name a Content-Type) to path, with extra headers
+ * ("X-LXD-filename: x", NULL-terminated array, may be NULL). Same return contract as lxf_client_request. No overall
  * timeout: it aborts when under 1 byte/s for 60 s.
  */
 int lxf_client_upload(struct lxf_client *c, const char *path, const char *file_path,

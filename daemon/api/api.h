@@ -158,6 +158,16 @@ int api_image_import(const struct api_img_in *in, struct json_object **md, struc
  */
 int api_image_ss_pull(struct json_object *source, char fp_out[65], struct lxf_err *err);
 
+/*
+ * api_image_refresh.c: POST /1.0/images/{fp}/refresh (a cached image's
+ * update_source read again, the image replaced when its alias moved) and
+ * api_images_sweep, lxfd's periodic auto_update and cache expiry.
+ */
+int api_image_refresh(struct http_req *req, struct lxf_err *err);
+void api_images_sweep(void);
+/* Image fp's row and files deleted now (as DELETE /1.0/images/{fp}). */
+int api_image_remove(const char *fp, struct lxf_err *err);
+
 /* A private temporary file in DIR/images (same file system as the store):
  * its fd, path into path (size n). */
 int api_temp_in_images(char *path, size_t n, const char *what, struct lxf_err *err);
@@ -168,7 +178,13 @@ int api_temp_in_images(char *path, size_t n, const char *what, struct lxf_err *e
  * paths into meta and rootfs (owned by the caller, "" on failure);
  * api_image_export_split answers the export of split image fp (files path
  * and rootfs) as one multipart/form-data body, as LXD does.
+ * api_image_split_file does the cutting for a body in file path of content
+ * type ctype (an upload, or an export pulled from another server); the
+ * metadata part's filename goes into fname when that is "" (fname may be
+ * NULL).
  */
+int api_image_split_file(const char *path, const char *ctype, char meta[PATH_MAX],
+			 char rootfs[PATH_MAX], char *fname, size_t fname_n, struct lxf_err *err);
 int api_image_split_upload(struct http_req *req, char meta[PATH_MAX], char rootfs[PATH_MAX],
 			   struct lxf_err *err);
 int api_image_export_split(struct http_req *req, const char *fp, const char *path,

@@ -183,7 +183,10 @@ int api_image_add_aliases(const char *fp, struct json_object *aliases, struct lx
 static int copy_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
 {
 	struct copy_arg *a = arg;
-	char certpath[PATH_MAX] = "", out[PATH_MAX] = "";
+	char certpath[PATH_MAX] = "", out[PATH_MAX] = "", meta[PATH_MAX] = "",
+	     rootfs[PATH_MAX] = "";
+	struct json_object *ans = NULL;
+	const char *ctype;
 	char *argv[] = {"lxfd-admin", "image-fetch", a->server, a->fp,
 			a->secret,    certpath,      out,       NULL};
 	int fd, ret;
@@ -210,24 +213,33 @@ static int copy_op(struct op *op, void *arg, struct json_object **md, struct lxf
 		goto out;
 	}
 	close(fd);
-	ret = lxfd_helper_run("lxfd-admin", argv, 4096, NULL, err);
+	ret = lxfd_helper_run("lxfd-admin", argv, 4096, &ans, err);
+	ctype = lxf_json_str(json_object_object_get(ans, "metadata"), "content_type");
+	/* A split image came as one multipart body: its two files. */
+	if (ret == 0 && ctype)
+		ret = api_image_split_file(out, ctype, meta, rootfs, NULL, 0, err);
 	if (ret == 0) {
-		struct api_img_in in = {.tmp = out,
+		struct api_img_in in = {.tmp = ctype ? meta : out,
+					.rootfs = ctype ? rootfs : NULL,
 					.want_fp = a->fp,
 					.filename = a->filename,
 					.public = a->public,
 					.properties = a->properties};
 
 		ret = api_image_import(&in, md, err);
-		out[0] = '\0'; /* consumed */
+		meta[0] = rootfs[0] = '\0'; /* consumed */
+		if (!ctype)
+			out[0] = '\0';
 	}
 	if (ret == 0)
 		ret = api_image_add_aliases(a->fp, a->aliases, err);
 out:
 	if (certpath[0])
 		unlink(certpath);
-	if (out[0])
-		unlink(out);
+	for (char *p[] = {out, meta, rootfs, NULL}, **q = p; *q; q++)
+		if ((*q)[0])
+			unlink(*q);
+	json_object_put(ans);
 	return ret;
 }
 

@@ -190,14 +190,17 @@ static void export_arg_free(void *p)
 static int export_op(struct op *op, void *arg, struct json_object **md, struct lxf_err *err)
 {
 	struct export_arg *a = arg;
-	char certpath[PATH_MAX] = "", file[PATH_MAX];
-	char *argv[] = {"lxfd-admin", "image-push", a->target, a->fp,
-			a->secret,    certpath,     file,      NULL};
+	char certpath[PATH_MAX] = "", file[PATH_MAX], rootfs[PATH_MAX];
+	/* A split image's rootfs goes too (the upload is then multipart). */
+	char *argv[] = {"lxfd-admin", "image-push", a->target, a->fp, a->secret,
+			certpath,     file,         rootfs,    NULL};
 	int fd, ret = 0;
 
 	(void)op;
 	(void)md;
 	img_path(lxfd_conf.dir, a->fp, file, sizeof(file));
+	if (img_rootfs_file(file, rootfs, sizeof(rootfs)) != 1)
+		argv[7] = NULL;
 	if (a->cert[0]) {
 		if (snprintf(certpath, sizeof(certpath), "%s/images/.cert-XXXXXX", lxfd_conf.dir) >=
 		    (int)sizeof(certpath))

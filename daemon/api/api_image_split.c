@@ -96,24 +96,30 @@ static int save_part(const char *body, size_t n, char path[PATH_MAX], struct lxf
 	return ret;
 }
 
-int api_image_split_upload(struct http_req *req, char meta[PATH_MAX], char rootfs[PATH_MAX],
-			   struct lxf_err *err)
+int api_image_split_file(const char *path, const char *ctype, char meta[PATH_MAX],
+			 char rootfs[PATH_MAX], char *fname, size_t fname_n, struct lxf_err *err)
 {
 	char b[BOUNDARY_MAX + 1], delim[BOUNDARY_MAX + 8], name[32], file[256];
 	const char *base = MAP_FAILED, *p, *end;
-	size_t len = (size_t)req->upload_len;
+	struct stat st;
+	size_t len = 0;
 	int fd = -1, ret;
 
 	meta[0] = rootfs[0] = '\0';
-	ret = boundary_of(req->content_type, b, err);
+	ret = boundary_of(ctype, b, err);
 	if (ret < 0)
 		goto out;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot read the upload");
+		goto out;
+	}
+	len = (size_t)st.st_size;
 	if (len == 0) {
 		ret = lxf_err_set(err, LXF_EINVAL, "The image upload is empty");
 		goto out;
 	}
-	fd = open(req->upload_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (base = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+	if ((base = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
 		ret = lxf_err_sys(err, LXF_EIO, errno, "Cannot read the upload");
 		goto out;
 	}
@@ -164,8 +170,8 @@ int api_image_split_upload(struct http_req *req, char meta[PATH_MAX], char rootf
 			    lxf_err_set(err, LXF_EINVAL, "Unexpected multipart part \"%s\"", name);
 		if (ret < 0)
 			goto out;
-		if (strcmp(name, "metadata") == 0 && !req->x_filename[0])
-			snprintf(req->x_filename, sizeof(req->x_filename), "%s", file);
+		if (strcmp(name, "metadata") == 0 && fname && !fname[0])
+			snprintf(fname, fname_n, "%s", file);
 		p = next + strlen(delim);
 	}
 	if (!meta[0] || !rootfs[0])
@@ -185,6 +191,13 @@ out:
 		meta[0] = rootfs[0] = '\0';
 	}
 	return ret;
+}
+
+int api_image_split_upload(struct http_req *req, char meta[PATH_MAX], char rootfs[PATH_MAX],
+			   struct lxf_err *err)
+{
+	return api_image_split_file(req->upload_path, req->content_type, meta, rootfs,
+				    req->x_filename, sizeof(req->x_filename), err);
 }
 
 /* ---- export ---- */

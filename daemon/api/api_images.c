@@ -397,6 +397,11 @@ static int image_delete_op(struct op *op, void *arg, struct json_object **md, st
 	return events_if(ret, "image-deleted", "/1.0/images/", fp);
 }
 
+int api_image_remove(const char *fp, struct lxf_err *err)
+{
+	return image_delete_op(NULL, (void *)fp, NULL, err);
+}
+
 int api_image_delete(struct http_req *req, struct lxf_err *err)
 {
 	struct json_object *row = NULL;

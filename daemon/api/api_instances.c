@@ -506,6 +506,10 @@ static int create_prepare(const struct create_req *r, struct create_arg **out, s
 		img_path(lxfd_conf.dir, lxf_json_str(img, "fingerprint"), a->image,
 			 sizeof(a->image));
 		ret = image_config(config, img, &own_config, err);
+		/* What images.remote_cache_expiry counts from (api_image_refresh.c). */
+		(void)db_exec(NULL, NULL, NULL,
+			      "UPDATE images SET last_used_at = ? WHERE fingerprint = ?", "is",
+			      (int64_t)time(NULL), lxf_json_str(img, "fingerprint"));
 		if (ret < 0)
 			goto out;
 		config = own_config;

@@ -145,10 +145,15 @@ static int check_hours(const char *key, const char *val, struct lxf_err *err)
 	return check_uint(key, val, 8760, err);
 }
 
+static int check_days(const char *key, const char *val, struct lxf_err *err)
+{
+	return check_uint(key, val, 36500, err);
+}
+
 static const struct srv_key srv_keys[] = {
     {"core.https_address", check_https},          {"core.trust_password", check_any},
     {"core.remote_token_expiry", check_expiry},   {"core.shutdown_timeout", check_minutes},
-    {"images.auto_update_interval", check_hours},
+    {"images.auto_update_interval", check_hours}, {"images.remote_cache_expiry", check_days},
 };
 
 static const struct srv_key *srv_key_find(const char *key)

@@ -13,8 +13,12 @@
  * pinned what it saw, as lxf's own client does). SECRET ("" for a public
  * image or a trusted client) is the one-time token of POST
  * /1.0/images/FP/secret. The tarball's sha256 must be FINGERPRINT; OUT is
- * removed otherwise. Only unified images (one tarball) are fetched.
- * Answers as every lxfd helper does (helper.h), with {"size": N}.
+ * removed otherwise. A split image comes as LXD sends it, one
+ * multipart/form-data body (parts "metadata" and "rootfs"): OUT holds the
+ * body as it came, unchecked here, and the answer names its content type;
+ * lxfd cuts it (api_image_split.c) and checks the fingerprint of the two
+ * parts when it imports them. Answers as every lxfd helper does
+ * (helper.h), with {"size": N} and, for a split image, "content_type".
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -40,7 +44,8 @@ struct fetch {
 	int fd;
 	uint64_t size, cap;
 	EVP_MD_CTX *md;
-	bool failed, too_big, multipart;
+	bool failed, too_big;
+	char ctype[128]; /* a multipart answer's Content-Type, else "" */
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *data)
@@ -75,8 +80,19 @@ static size_t on_header(char *p, size_t size, size_t n, void *data)
 	struct fetch *f = data;
 	size_t len = size * n;
 
-	if (len > 13 && strncasecmp(p, "Content-Type:", 13) == 0 && strstr(p, "multipart/") != NULL)
-		f->multipart = true;
+	if (len > 13 && strncasecmp(p, "Content-Type:", 13) == 0) {
+		const char *v = p + 13;
+		size_t vn;
+
+		while (v < p + len && (*v == ' ' || *v == '\t'))
+			v++;
+		vn = (size_t)(p + len - v);
+		while (vn > 0 && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' '))
+			vn--;
+		f->ctype[0] = '\0';
+		if (vn > 10 && vn < sizeof(f->ctype) && strncasecmp(v, "multipart/", 10) == 0)
+			snprintf(f->ctype, sizeof(f->ctype), "%.*s", (int)vn, v);
+	}
 	return len;
 }
 
@@ -189,11 +205,10 @@ int lxfd_admin_image_fetch(int argc, char **argv)
 	} else if (status != 200) {
 		ret = lxf_err_set(&err, LXF_EUNAVAIL, "Image download from %s failed: HTTP %ld",
 				  server, status);
-	} else if (f.multipart) {
-		ret = lxf_err_set(&err, LXF_ENOTSUP,
-				  "Split images (metadata and rootfs files) are not supported");
 	} else if (f.failed || fsync(f.fd) < 0) {
 		ret = lxf_err_sys(&err, LXF_EIO, errno, "Cannot write %s", out);
+	} else if (f.ctype[0]) {
+		ret = 0; /* split: checked by lxfd on import */
 	} else if (EVP_DigestFinal_ex(f.md, sum, &sumlen) != 1 || sumlen != sizeof(sum)) {
 		ret = lxf_err_set(&err, LXF_EINTERNAL, "Cannot hash the image");
 	} else {
@@ -213,8 +228,11 @@ out:
 	EVP_MD_CTX_free(f.md);
 	if (c)
 		curl_easy_cleanup(c);
-	if (ret == 0 && (md = json_object_new_object()))
+	if (ret == 0 && (md = json_object_new_object())) {
 		json_object_object_add(md, "size", json_object_new_int64((int64_t)f.size));
+		if (f.ctype[0])
+			lxf_json_add_str(md, "content_type", f.ctype);
+	}
 	(void)lxfd_helper_answer(ret, &err, md);
 	json_object_put(md);
 	return ret == 0 ? 0 : 1;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * lxfd-admin image-push TARGET FINGERPRINT SECRET CERTFILE FILE: uploads
- * image file FILE to the LXD-protocol server TARGET (https://host:port),
+ * lxfd-admin image-push TARGET FINGERPRINT SECRET CERTFILE FILE [ROOTFS]:
+ * uploads image file FILE to the LXD-protocol server TARGET (https://host:port),
  * for lxfd's POST /1.0/images/FP/export (LXD's push mode of image copies,
  * extension "images_push_relay"). The target issued SECRET, a one-time
  * push token, to the client that orchestrates the copy; with it this
- * untrusted upload is let in. Then the target's import is waited for on
+ * untrusted upload is let in. A split image (ROOTFS given) goes as LXD's
+ * client sends one: a multipart/form-data body with the parts "metadata"
+ * (FILE) and "rootfs". Then the target's import is waited for on
  * its operation, whose own "secret" lets an untrusted caller wait.
  *
  * CERTFILE holds the target's certificate the client pinned: the only
@@ -77,10 +79,34 @@ static void common_opts(CURL *c, const char *certfile)
 	}
 }
 
-/* POST TARGET/1.0/images with the file: the target's operation (id, secret). */
+/* The two parts of a split image's upload, named as LXD's client names them. */
+static curl_mime *split_body(CURL *c, const char *fp, const char *meta, const char *rootfs)
+{
+	curl_mime *m = curl_mime_init(c);
+	curl_mimepart *p;
+	char name[96];
+	bool ok = m != NULL;
+
+	for (int i = 0; ok && i < 2; i++) {
+		snprintf(name, sizeof(name), "%s%.64s", i ? "" : "meta-", fp);
+		ok = (p = curl_mime_addpart(m)) &&
+		     curl_mime_name(p, i ? "rootfs" : "metadata") == 0 &&
+		     curl_mime_filedata(p, i ? rootfs : meta) == CURLE_OK &&
+		     curl_mime_filename(p, name) == CURLE_OK &&
+		     curl_mime_type(p, "application/octet-stream") == CURLE_OK;
+	}
+	if (!ok) {
+		curl_mime_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+/* POST TARGET/1.0/images with the file (or mime, a split image's two): the
+ * target's operation (id, secret). */
 static int upload(CURL *c, const char *base, const char *fp, const char *secret, FILE *f,
-		  curl_off_t size, struct lxf_buf *b, char *op_id, size_t id_n, char *op_secret,
-		  size_t sec_n, struct lxf_err *err)
+		  curl_off_t size, curl_mime *mime, struct lxf_buf *b, char *op_id, size_t id_n,
+		  char *op_secret, size_t sec_n, struct lxf_err *err)
 {
 	struct curl_slist *h = NULL, *h2;
 	struct json_object *ans = NULL, *md;
@@ -92,7 +118,8 @@ static int upload(CURL *c, const char *base, const char *fp, const char *secret,
 	snprintf(line[2], sizeof(line[2]), "X-LXD-filename: %s", fp);
 	if (snprintf(url, sizeof(url), "%s/1.0/images", base) >= (int)sizeof(url))
 		return lxf_err_set(err, LXF_EINVAL, "Image push target URL too long");
-	h = curl_slist_append(h, "Content-Type: application/octet-stream");
+	/* curl sets a multipart body's own Content-Type (with its boundary). */
+	h = curl_slist_append(h, mime ? "Expect:" : "Content-Type: application/octet-stream");
 	for (int i = 0; h && i < 3; i++)
 		if ((h2 = curl_slist_append(h, line[i])))
 			h = h2;
@@ -104,14 +131,19 @@ static int upload(CURL *c, const char *base, const char *fp, const char *secret,
 		return lxf_err_set(err, LXF_ENOMEM, "Out of memory");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_READDATA, f);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, size);
+	if (mime) {
+		curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+	} else {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_READDATA, f);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, size);
+	}
 	/* A stalled target: under 1 kB/s for a minute ends the upload. */
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
 	ret = perform(c, base, b, &ans, err);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c, CURLOPT_MIMEPOST, NULL);
 	curl_slist_free_all(h);
 	md = json_object_object_get(ans, "metadata");
 	if (ret == 0 && !lxf_json_str(md, "id"))
@@ -166,6 +198,7 @@ int lxfd_admin_image_push(int argc, char **argv)
 	struct lxf_buf b;
 	struct lxf_err err;
 	struct stat st;
+	curl_mime *mime = NULL;
 	FILE *f = NULL;
 	CURL *c = NULL;
 	size_t n;
@@ -173,9 +206,10 @@ int lxfd_admin_image_push(int argc, char **argv)
 
 	lxf_err_clear(&err);
 	lxf_buf_init(&b, PUSH_ANSWER_MAX);
-	if (argc != 7) {
-		ret = lxf_err_set(&err, LXF_EINVAL,
-				  "usage: lxfd-admin image-push TARGET FP SECRET CERTFILE FILE");
+	if (argc != 7 && argc != 8) {
+		ret = lxf_err_set(
+		    &err, LXF_EINVAL,
+		    "usage: lxfd-admin image-push TARGET FP SECRET CERTFILE FILE [ROOTFS]");
 		goto out;
 	}
 	target = argv[2];
@@ -202,13 +236,19 @@ int lxfd_admin_image_push(int argc, char **argv)
 		goto out;
 	}
 	common_opts(c, certfile);
-	ret = upload(c, base, fp, secret, f, (curl_off_t)st.st_size, &b, op_id, sizeof(op_id),
+	if (argc == 8 && !(mime = split_body(c, fp, file, argv[7]))) {
+		ret =
+		    lxf_err_set(&err, LXF_EIO, "Cannot send image files %s and %s", file, argv[7]);
+		goto out;
+	}
+	ret = upload(c, base, fp, secret, f, (curl_off_t)st.st_size, mime, &b, op_id, sizeof(op_id),
 		     op_secret, sizeof(op_secret), &err);
 	if (ret == 0)
 		ret = wait_import(c, base, op_id, op_secret, &b, &err);
 out:
 	if (f)
 		(void)fclose(f);
+	curl_mime_free(mime);
 	if (c)
 		curl_easy_cleanup(c);
 	lxf_buf_fini(&b);

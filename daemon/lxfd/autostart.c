@@ -139,6 +139,8 @@ int autostart_schedule(struct lxf_err *err)
 	if (ret == 0)
 		ret = op_every(EXPIRY_PERIOD, volume_snap_prune_expired, err);
 	if (ret == 0)
+		ret = op_every(EXPIRY_PERIOD, api_images_sweep, err);
+	if (ret == 0)
 		ret = pool_submit(POOL_OP, autostart_job, NULL, err);
 	return ret;
 }

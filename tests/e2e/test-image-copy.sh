@@ -15,7 +15,8 @@
 # an untrusted client without the secret, and the secret used once; a
 # wrong fingerprint, a wrong certificate and a non-pull mode refused with
 # nothing stored. Then with a real LXD 5.0: LXD pulls from lxfd (`lxc image
-# copy`, the real client's flow) and lxfd pulls from LXD.
+# copy`, the real client's flow) and lxfd pulls from LXD; push mode; and a
+# split image (metadata + squashfs) copied every way.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -178,6 +179,43 @@ for n in 1 2; do
 done
 assert_exit 0 lxf_run image copy s1:busybox s2: --mode push --alias lxfpush
 assert_eq "$FP" "$(api "$s2" GET /1.0/images/aliases/lxfpush | jget metadata/target)" "lxf push"
+
+# ---- a split image (metadata tarball + squashfs rootfs, LXD's multipart
+# export and upload): pull, push and relay, lxfd <-> lxfd and lxfd <-> LXD.
+mapfile -t fps < <("$LXFE_SRC/scripts/simplestreams-tree" "$(lxfe_image)" "$LXFE_RUN/www")
+SPLIT=${fps[0]}
+d=$(find "$LXFE_RUN/www/images" -name lxd.tar.xz -printf '%h')
+out=$(curl -s --unix-socket "$s1" -F "metadata=@$d/lxd.tar.xz" -F "rootfs=@$d/root.squashfs" \
+	http://lxd/1.0/images)
+out=$(wait_op "$s1" "$out")
+assert_eq "$SPLIT" "$(jget metadata/metadata/fingerprint <<<"$out")" "split image on h1"
+split_on_h2() { # WHAT: the split image whole on h2, then deleted there
+	assert_eq "$SPLIT" "$(api "$s2" GET "/1.0/images/$SPLIT" | jget metadata/fingerprint)" "$1"
+	cmp "$d/root.squashfs" "$(host_dir 2)/images/$SPLIT.rootfs" || fail "$1: rootfs differs"
+	assert_exit 0 lxf_run image delete "h2:$SPLIT"
+}
+split_on_lx() { # WHAT
+	assert_eq "$SPLIT" "$(lxcc image info "lx:$SPLIT" | awk '/^Fingerprint:/ { print $2 }')" "$1"
+}
+assert_exit 0 lxcc image copy "h1:$SPLIT" h2:
+split_on_h2 "split: lxfd -> lxfd pull"
+assert_exit 0 lxcc image copy "h1:$SPLIT" lx:
+split_on_lx "split: lxfd -> LXD pull"
+assert_exit 0 lxcc image copy "lx:$SPLIT" h2:
+split_on_h2 "split: LXD -> lxfd pull"
+assert_exit 0 lxcc image copy "lx:$SPLIT" h2: --mode=push
+split_on_h2 "split: LXD -> lxfd push"
+assert_exit 0 lxcc image copy "h1:$SPLIT" h2: --mode=relay
+split_on_h2 "split: lxc relay to lxfd"
+assert_exit 0 lxcc image delete "lx:$SPLIT"
+assert_exit 0 lxcc image copy "h1:$SPLIT" lx: --mode=push
+split_on_lx "split: lxfd -> LXD push"
+for m in push relay; do
+	assert_exit 0 lxf_run image copy "s1:$SPLIT" s2: --mode "$m"
+	split_on_h2 "split: lxf image copy --mode $m"
+done
+assert_exit 0 lxf_run launch "s1:$SPLIT" s2:sp
+assert_eq RUNNING "$(lxf_run list s2:sp -f csv -c s)" "launched from a split image copied over"
 
 # Instances: lxfd -> LXD, LXD -> lxfd, lxfd -> lxfd.
 assert_exit 0 lxf_run launch busybox h1:pc

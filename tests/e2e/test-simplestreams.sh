@@ -4,6 +4,7 @@
 # covers: lxf remote add, lxf image list, lxf launch
 # covers: POST /1.0/images (via lxc), GET /1.0/images/{fp}/export (via lxc)
 # covers: POST /1.0/instances (via lxc), GET /1.0/images/{fp}
+# covers: POST /1.0/images/{fp}/refresh (via lxc)
 #
 # Simplestreams image servers and split images, driven by the real lxc
 # client against lxfd. A simplestreams tree made from the busybox image
@@ -19,6 +20,8 @@
 # back unchanged. lxf: `lxf remote add lss URL --protocol simplestreams`
 # (written as lxc writes it: the real lxc lists it from lxf's config.yml),
 # `lxf image list lss:`, `lxf launch lss:busybox h1:l1` (no new download).
+# Last, a new build published (simplestreams-tree --add): `lxc image
+# refresh` fetches it once, moves the local alias, deletes the old image.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -161,4 +164,28 @@ mkdir -p "$run/export"
 assert_exit 0 lx image export split-sq "$run/export/"
 cmp "$d/lxd.tar.xz" "$run/export/meta-$SQ.tar.xz" || fail "exported metadata differs"
 cmp "$d/root.squashfs" "$run/export/$SQ.squashfs" || fail "exported squashfs differs"
+
+# ---- auto_update: the server publishes a new build; `lxc image refresh`
+# downloads it once, moves the local alias to it and deletes the old one.
+assert_exit 0 lx delete -f c4 c5
+assert_exit 0 lx image delete split-sq split-xz
+assert_exit 0 lx launch ss:busybox c6
+assert_eq 2 "$(downloads root.squashfs)" "cached again"
+assert_exit 0 lx image alias create bb "$SQ"
+mapfile -t fps < <("$LXFE_SRC/scripts/simplestreams-tree" --add 20990101_00:00 "$(lxfe_image)" "$run/www")
+SQ2=${fps[0]}
+chmod -R a+rX "$run/www"
+[ ${#SQ2} = 64 ] && [ "$SQ2" != "$SQ" ] || fail "simplestreams-tree --add: ${fps[*]}"
+assert_exit 0 lx image refresh "$SQ"
+assert_contains "$LXFE_OUT" "Image refreshed successfully"
+assert_eq 3 "$(downloads root.squashfs)" "the new build downloaded once"
+assert_eq "$SQ2" "$(lx image info bb | awk '/^Fingerprint:/ { print $2 }')" "alias moved"
+assert_exit 1 lx image info "$SQ" 2>/dev/null
+curl -s --unix-socket "$s1" "http://lxd/1.0/images/$SQ2" |
+	json_check "d['metadata']['cached'] and d['metadata']['auto_update']
+		and d['metadata']['update_source']['alias'] == 'busybox'"
+assert_exit 0 lx image refresh bb
+assert_contains "$LXFE_OUT" "Image already up to date"
+assert_eq 3 "$(downloads root.squashfs)" "nothing new: no download"
+assert_exit 0 lx exec c6 -- true
 lxfe_log "PASS"
