@@ -221,16 +221,37 @@ static char *cmd_list_keep(const struct lxf_view_col *const *cols, size_t ncols,
  * is sent without asking GET /1.0 first: no round trip more for anyone.
  * Returns a malloc'ed string (free()) or NULL on ENOMEM.
  */
+/* Whether the word w (n bytes) of the space-separated list keep came before. */
+static bool cmd_list_word_seen(const char *keep, const char *w, size_t n)
+{
+	for (const char *p = keep; p < w;) {
+		size_t m = strcspn(p, " ");
+
+		if (m == n && memcmp(p, w, n) == 0)
+			return true;
+		p += m;
+		p += strspn(p, " ");
+	}
+	return false;
+}
+
 static char *cmd_list_path(bool recursion2, const char *keep)
 {
 	struct lxf_buf b = {0};
 	int rc = lxf_buf_addf(&b, "/1.0/instances?recursion=%d", recursion2 ? 2 : 1);
+	const char *sep = "&fields=";
 
-	/* keep is view.c's member names: letters, digits, '_' and '.', no escaping. */
-	if (rc == 0 && keep) {
-		rc = lxf_buf_adds(&b, "&fields=");
-		for (const char *p = keep; rc == 0 && *p; p++)
-			rc = lxf_buf_addc(&b, *p == ' ' ? ',' : *p);
+	/* keep is view.c's member names (letters, digits, '_' and '.': no
+	 * escaping), a name once however many columns read it. */
+	for (const char *w = keep; rc == 0 && w && *w;) {
+		size_t n = strcspn(w, " ");
+
+		if (n && !cmd_list_word_seen(keep, w, n)) {
+			rc = lxf_buf_addf(&b, "%s%.*s", sep, (int)n, w);
+			sep = ",";
+		}
+		w += n;
+		w += strspn(w, " ");
 	}
 	if (rc) {
 		lxf_buf_fini(&b);

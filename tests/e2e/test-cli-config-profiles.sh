@@ -239,7 +239,7 @@ assert_not_contains "$LXFE_OUT" "{"
 assert_exit 0 lxf_run --debug list h1: --fast -f csv
 assert_contains "$LXFE_OUT" "h1,c1,RUNNING,"
 assert_contains "$LXFE_OUT" ",default,CONTAINER"
-assert_contains "$LXFE_ERR" "lxf: h1: > GET /1.0/instances?recursion=1 HTTP/1.1"
+assert_contains "$LXFE_ERR" "lxf: h1: > GET /1.0/instances?recursion=1&fields=name,location,remote,status,"
 assert_contains "$LXFE_ERR" "lxf: h1: < HTTP/1.1 200"
 assert_not_contains "$LXFE_ERR" "recursion=2"
 assert_exit 0 lxf_run --verbose info h1:c1
