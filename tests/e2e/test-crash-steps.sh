@@ -37,7 +37,7 @@ command -v strace >/dev/null || fail "strace is missing (scripts/deps installs i
 # LeakSanitizer cannot run under ptrace: lxfd's helpers (lxfd-image...),
 # traced here through strace -f, would fail at their exit. The other ASan
 # checks stay on; leaks on these paths are the other tests' to find.
-if ldd "$LXFE_LXFD" | grep -q libasan; then
+if [[ "$(ldd "$LXFE_LXFD")" == *libasan* ]]; then
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 fi
 hosts_up 1

@@ -14,7 +14,7 @@ set -euo pipefail
 cycles=${LXF_E2E_CYCLES:-100}
 warmup=40
 asan=0
-if ldd "$LXFE_LXFD" | grep -q libasan; then
+if [[ "$(ldd "$LXFE_LXFD")" == *libasan* ]]; then
 	# Each cycle is several times slower under ASan, and RSS is not
 	# compared there (below): fewer cycles still catch fd leaks.
 	asan=1
