@@ -219,22 +219,8 @@ C[a_lxfns]="LXF_CONF=\$B/conf lxf list lxd: -c nst"
 # loads libcurl (linked, as curl(1)), GETs what lxf list asks (on lxfd,
 # fields= too; see the list URL under strace) over the socket, parses and
 # prints nothing. lxf list cannot be faster than it.
-cat >"$B/list-floor.c" <<'C'
-#include <curl/curl.h>
-static size_t sink(char *p, size_t s, size_t n, void *u) { (void)p; (void)u; return s * n; }
-int main(int argc, char **argv)
-{
-	CURL *h;
-	if (argc < 3 || curl_global_init(CURL_GLOBAL_DEFAULT) || !(h = curl_easy_init()))
-		return 2;
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, argv[1]);
-	curl_easy_setopt(h, CURLOPT_URL, argv[2]);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
-	return curl_easy_perform(h) == CURLE_OK ? 0 : 1;
-}
-C
 floor_ok=yes
-cc -O2 -o "$B/list-floor" "$B/list-floor.c" -lcurl 2>"$B/list-floor.err" || floor_ok=no
+cc -O2 -o "$B/list-floor" "$top/bench/list-floor.c" -lcurl 2>"$B/list-floor.err" || floor_ok=no
 lxf_url() { # CONF R: the first request `lxf list R:` sends (strace), as http://lxd/...
 	LXF_CONF=$1 LXF_DIR=$B/no-local strace -f -s 1024 -e trace=sendto "$LXF" list "$2" 2>&1 >/dev/null |
 		sed -n 's/.*"GET \([^ ]*\) HTTP.*/http:\/\/lxd\1/p' | head -n 1

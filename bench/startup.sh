@@ -26,7 +26,7 @@ export LXF_E2E_TIMEOUT=${LXF_E2E_TIMEOUT:-1800}
 N_CT=${N_CT:-50}
 # shellcheck source-path=SCRIPTDIR source=../tests/e2e/lib.sh
 . "$top/tests/e2e/lib.sh"
-for t in perf hyperfine cc lxc curl; do
+for t in perf hyperfine cc lxc curl strace; do
 	command -v "$t" >/dev/null || fail "bench: $t is missing"
 done
 names=()
@@ -129,6 +129,13 @@ cmds=(
 	"curl -s -o /dev/null --unix-socket $(host_socket 1) $url"
 	"curl -s -o /dev/null --unix-socket $LXD_D/unix.socket $url"
 )
+# The floor of any client that keeps libcurl (bench/list-floor.c): load
+# it, GET what `lxf list h1:` asks (fields= included), parse nothing.
+cc -O2 -o "$B/list-floor" "$top/bench/list-floor.c" -lcurl || fail "cannot build bench/list-floor.c"
+floor_url=$(LXF_DIR=$LXFE_RUN/no-local strace -f -s 1024 -e trace=sendto "$LXFE_LXF" list h1: 2>&1 >/dev/null |
+	sed -n 's/.*"GET \([^ ]*\) HTTP.*/http:\/\/x\1/p' | head -n 1)
+[ -n "$floor_url" ] || fail "no request of lxf list h1: seen under strace"
+cmds+=("$B/list-floor $(host_socket 1) $floor_url")
 [ -n "${LXF_BEFORE:-}" ] && cmds+=("env LXF_CONF=$LXF_CONF LXF_DIR=$LXFE_RUN/no-local $LXF_BEFORE list h1:")
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$B/list.json" "${cmds[@]}" >/dev/null
 mapfile -t M < <(python3 -c 'import json,sys
@@ -160,7 +167,8 @@ ${LXF_BEFORE:+    before: version $(cpu bversion) ms $(pf bversion), --help $(cp
     lxf list lxd: (LXD)                ${M[2]}
     lxfd's answer (curl, recursion=2)  ${M[3]}
     LXD's answer (curl, recursion=2)   ${M[4]}
-${LXF_BEFORE:+    before: lxf list h1: ${M[5]}
+    list-floor h1: (libcurl, one GET)  ${M[5]}   lxc list / floor: $(ratio "${M[1]}" "${M[5]}") (no client keeping libcurl does better)
+${LXF_BEFORE:+    before: lxf list h1: ${M[6]}
 }commands: ${cmds[*]}
 EOF
 echo "PASS: startup ($LXFE_ID)"
