@@ -210,6 +210,9 @@ static void draw_host_sparks(const struct tui_ui *ui, const struct tui_host *h, 
 	tui_draw_spark(ui, &h->h_mem, end, w, mem);
 }
 
+/* The host panel's HOST column: a longer name is cut with an ellipsis, as in the table. */
+#define HOST_NAME_W 12
+
 static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 {
 	struct tui_model *m = ui->m;
@@ -221,7 +224,7 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 	if (ui->host_cur >= (size_t)maxrows)
 		first = ui->host_cur - (size_t)maxrows + 1;
 	attron(A_BOLD);
-	mvprintw(y, 0, "%-2s%-12s %-11s", "", "HOST", "STATUS");
+	mvprintw(y, 0, "%-2s%-*s %-11s", "", HOST_NAME_W, "HOST", "STATUS");
 	if (sw)
 		printw(" %-*s %-*s", sw, "CPU", sw, "MEM");
 	printw(" %11s %5s %-19s %-3s  %s", "RUN/TOTAL", "CPUS", "MEMORY", "OPS", "GROUPS");
@@ -229,10 +232,10 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 	ui->hosts_y0 = y + 1;
 	for (size_t i = first; i < m->nhosts && shown < maxrows; i++, shown++) {
 		struct tui_host *h = &m->hosts[i];
-		char used[16], total[16], mem[40] = "-", groups[64];
+		char used[16], total[16], mem[40] = "-", groups[64], name[HOST_NAME_W * 4 + 1];
 		size_t run = h->nrun, all = h->nrows;
 		bool sel = ui->mode == TUI_M_HOSTS && i == ui->host_cur;
-		int slow = host_slow_secs(h, now);
+		int slow = host_slow_secs(h, now), n;
 
 		h->shown_next |= TUI_SHOWN_PANEL;
 		int st_pair = h->status == TUI_HOST_UP && !slow ? PAIR_UP
@@ -250,7 +253,8 @@ static int draw_hosts(struct tui_ui *ui, int y, int maxrows)
 			attron(A_REVERSE);
 		printw("%-2s", sel ? ">" : "");
 		attron(pair(ui, PAIR_HOST0 + (int)i % host_colours) | A_BOLD);
-		printw("%-12.12s ", h->name);
+		n = tui_fit(h->name, HOST_NAME_W, ui->utf8, false, name, sizeof(name));
+		printw("%s%*s ", name, HOST_NAME_W - n, "");
 		attroff(pair(ui, PAIR_HOST0 + (int)i % host_colours) | A_BOLD);
 		attron(pair(ui, st_pair));
 		printw("%-11s", slow ? "slow" : st_name[h->status]);

@@ -15,8 +15,10 @@
 # REMOTE:NAME` is that instance, `remote list` says who answers with what
 # server, and launch says where a missing image alias is (issue #17).
 # A hung host (lxfd SIGSTOPped) costs lxf list a short timeout, named, with
-# the others' rows (--timeout changes it; a terminal is told "waiting for
-# h3…"); actions on several hosts run in parallel (the others' targets are
+# the others' rows, and so does a remote whose connect hangs (the 2 s
+# connect limit); config.yml's timeout: changes both, --timeout overrides
+# it; remote list finishes, marking them down; a terminal is told "waiting
+# for h3…". Actions on several hosts run in parallel (the others' targets are
 # done while the hung host's is still awaited), and each error of a
 # several-target command names its target.
 set -euo pipefail
@@ -222,19 +224,65 @@ done
 assert_not_contains "$LXFE_OUT" "h1,c1," "list after delete"
 assert_not_contains "$LXFE_OUT" "h2,c2," "list after delete"
 
-# --- A hung host: h3's lxfd stopped (SIGSTOP), resumed before teardown.
+# --- A hung host: h3's lxfd stopped (SIGSTOP), resumed before teardown;
+# and hx, whose connect hangs: a listener whose accept queue is full (the
+# connections that filled it never accepted) drops further SYNs.
 HUNG_PID=$(cat "$(host_dir 3)/lxfd.pid")
-trap 'kill -CONT "$HUNG_PID" 2>/dev/null || true; _lxfe_on_exit' EXIT
-kill -STOP "$HUNG_PID"
+python3 - "$LXFE_RUN/hx.port" <<'PY' &
+import os, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(0)
+held = []
+for _ in range(8):
+    c = socket.socket()
+    c.settimeout(0.5)
+    try:
+        c.connect(s.getsockname())
+    except OSError:
+        break
+    held.append(c)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(300)
+PY
+HX_PID=$!
+trap 'kill -CONT "$HUNG_PID" 2>/dev/null || true; kill "$HX_PID" 2>/dev/null || true; _lxfe_on_exit' EXIT
+wait_until 10 test -s "$LXFE_RUN/hx.port" || fail "the listener for hx did not start"
+hx_conf=$LXFE_RUN/conf-hx
+mkdir -p "$hx_conf"
+{
+	echo "remotes:"
+	for i in 1 2 3; do
+		printf '  h%s: {addr: "unix://%s", protocol: lxd}\n' "$i" "$(host_socket "$i")"
+	done
+	printf '  hx: {addr: "https://127.0.0.1:%s", protocol: lxd}\n' "$(cat "$LXFE_RUN/hx.port")"
+} >"$hx_conf/config.yml"
 # `timeout 30` only detects a hang (it was 60 s): no timing is asserted.
-assert_exit 3 timeout 30 env LXF_CONF="$LXF_CONF" LXF_DIR="$LXFE_RUN/no-local" "$LXFE_LXF" list -f csv -c r,n,s
+lxf_hx() { timeout 30 env LXF_CONF="$hx_conf" LXF_DIR="$LXFE_RUN/no-local" "$LXFE_LXF" "$@"; }
+kill -STOP "$HUNG_PID"
+assert_exit 3 lxf_hx list -f csv -c r,n,s
 for rc in h1,c2 h2,c1; do
 	assert_contains "$LXFE_OUT" "$rc,RUNNING" "list with h3 hung"
 done
-assert_contains "$LXFE_ERR" "h3" "list names the hung host"
-assert_contains "$LXFE_ERR" "no answer for 5 s" "list with h3 hung"
-assert_exit 3 lxf_run --timeout 2 list
-assert_contains "$LXFE_ERR" "no answer for 2 s" "lxf --timeout 2 list"
+assert_contains "$(grep h3 <<<"$LXFE_ERR")" "no answer for 5 s" "list names the hung host"
+assert_contains "$(grep hx <<<"$LXFE_ERR")" "no connection within 2 s" "list names hx"
+# timeout: in config.yml sets both limits, lxf --timeout overrides it.
+echo "timeout: 3" >>"$hx_conf/config.yml"
+assert_exit 3 lxf_hx list
+assert_contains "$(grep h3 <<<"$LXFE_ERR")" "no answer for 3 s" "list with timeout: 3"
+assert_contains "$(grep hx <<<"$LXFE_ERR")" "no connection within 3 s" "list with timeout: 3"
+assert_exit 3 lxf_hx --timeout 2 list
+assert_contains "$(grep h3 <<<"$LXFE_ERR")" "no answer for 2 s" "lxf --timeout 2 list"
+# remote list finishes too (exit 0: the table of the remotes), those two down.
+assert_exit 0 lxf_hx remote list
+assert_contains "$(grep "| h3 " <<<"$LXFE_OUT")" "| down: " "remote list h3 hung"
+assert_contains "$(grep "| h3 " <<<"$LXFE_OUT")" "no answer for 3 s" "remote list h3 hung"
+assert_contains "$(grep "| hx " <<<"$LXFE_OUT")" "no connection within 3 s" "remote list hx"
+assert_contains "$(grep "| h1 " <<<"$LXFE_OUT")" "| up " "remote list h1 with h3 hung"
+kill "$HX_PID"
+wait "$HX_PID" 2>/dev/null || true
 # On a terminal, a note names the host being waited for.
 script -qec "env LXF_CONF=$LXF_CONF LXF_DIR=$LXFE_RUN/no-local $LXFE_LXF list" /dev/null >"$LXFE_RUN/tty.out" 2>&1 || true
 assert_contains "$(cat "$LXFE_RUN/tty.out")" "waiting for h3" "lxf list on a terminal"

@@ -6,7 +6,8 @@
 #
 # lxf-tui's keys as people expect them (issue #17, items 14-16), in a tmux
 # pane over two hosts: q goes back from the help, details and log views
-# and quits only from the table; a confirm takes y; Ctrl-C quits with
+# and quits only from the table, and the hint line names each view's own
+# keys; a confirm takes y; Ctrl-C quits with
 # status 0; a click on a column header sorts by it (again: reversed) and
 # the wheel moves the selection; Ctrl-A marks every row shown and V a
 # range; moving a running container asks first; the prompts edit (Ctrl-U,
@@ -49,6 +50,10 @@ need 20 row_has a1 RUNNING
 need 20 row_has b1 STOPPED
 
 # --- q goes back from the help, the details and the fleet log; Esc too.
+# The hint line follows the view: each names its own keys, not the table's.
+hint_has() { case "$(screen | tail -n 1)" in *"$1"*) return 0 ;; esac; return 1; }
+view_hint() { hint_has "$1" && ! hint_has "Enter:details"; }
+need 5 hint_has "Enter:details"
 keys '?'
 need 5 screen_has "Confirm boxes default to Cancel"
 keys q
@@ -56,13 +61,21 @@ need 5 screen_has "REMOTE"
 tui_runs || fail "q in the help quit"
 keys g Enter
 need 10 screen_has "Details of h1:a1"
+need 5 view_hint "s:snapshots  N:snapshot  l:log  Esc/q:back"
 keys q
 need 5 screen_has "REMOTE"
+need 5 hint_has "Enter:details"
 keys L
 need 5 screen_has "Log: events"
+need 5 view_hint "j/k:scroll  G:follow  Esc/q:back"
 keys q
 need 5 screen_has "REMOTE"
 tui_runs || fail "q in the log quit"
+keys g o
+need 5 screen_has "h1:a1  RUNNING"
+need 5 view_hint "j/k:container  Esc/q:back"
+keys q
+need 5 screen_has "REMOTE"
 
 # --- a click on a header sorts by it, again reversed; the wheel moves.
 hy=$(line_of 'REMOTE +NAME')

@@ -20,9 +20,11 @@
 # host colours are not the up/slow/down ones; a frozen container shows its
 # memory. exec's error reaches the status line and the log; ":exec R:C --
 # sh" is a shell on the terminal. A host whose lxfd is killed has its rows
-# UNKNOWN (out of the running count) and a retry counting down; restarted,
-# it is up again at the next ping. scripts/demo --view opens the console
-# with a line of keys first and says how to use the fleet after.
+# UNKNOWN and dim (out of the running count) and a retry counting down;
+# Ctrl-R retries at once; restarted, it is up again at the next ping, before
+# its countdown ran out. A long host name is cut with "…" in the host panel.
+# scripts/demo --view opens the console with a line of keys first and says
+# how to use the fleet after.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -349,10 +351,10 @@ STOPPED_PID=
 need 30 host_is h2 up
 need 10 screen_has "2/2 hosts up"
 
-# --- a dead host (lxfd killed): its rows turn UNKNOWN with the time it
-# was last seen and leave the running count; the rest still works; its
-# retry counts down; restarted, it is up at its next ping, not after the
-# backoff, and its rows are back.
+# --- a dead host (lxfd killed): its rows turn UNKNOWN and dim with the
+# time it was last seen and leave the running count; the rest still works;
+# its retry counts down, Ctrl-R retries now; restarted, it is up at its
+# next ping, not after the backoff, and its rows are back.
 assert_exit 0 lxf_run launch busybox h2:s1
 need 20 row_has s1 RUNNING
 running() { screen | sed -n 's/.* \([0-9]*\) running .*/\1/p' | head -n 1; }
@@ -367,15 +369,49 @@ keys / a 2 Enter
 need 5 screen_lacks " b1 "
 row_has a2 RUNNING || fail "navigation after h2 died: $(screen)"
 keys / Escape
+# Its rows are dim (SGR 2 in tmux's escapes), as live rows are not.
+row_dim() {
+	tmux -L "$TS" capture-pane -e -p -t tui | grep -m1 "s1.*$1" |
+		grep -Eq $'\e\\[([0-9;]*;)?2(;[0-9;]*)?m'
+}
+wait_until 5 row_dim UNKNOWN ||
+	fail "s1's stale row not dim: $(tmux -L "$TS" capture-pane -e -p -t tui | grep s1 | cat -v)"
 retry_in() { screen | sed -n 's/.*retry in \([0-9]*\)s.*/\1/p' | head -n 1; }
 retry_at_least() { [ "$(retry_in)" -ge "$1" ] 2>/dev/null; }
 retry_below() { [ "$(retry_in)" -lt "$1" ] 2>/dev/null; }
+retry_above() { [ "$(retry_in)" -gt "$1" ] 2>/dev/null; }
+# Polls until "$@" holds; prints the lowest countdown shown meanwhile: 1
+# when it ran out (the retry came at its time), more when it came before.
+retry_low_until() {
+	local v low=99 i
+	for ((i = 0; i < 600; i++)); do
+		"$@" && echo "$low" && return 0
+		v=$(retry_in)
+		[ -n "$v" ] && [ "$v" -lt "$low" ] && low=$v
+		sleep 0.1
+	done
+	return 1
+}
 need 30 retry_at_least 4
 r1=$(retry_in)
 need 5 retry_below "$r1" # counts down (before, it only grew at each retry)
+# Ctrl-R retries now: the next, longer countdown starts before this one ran out.
+need 30 retry_at_least 5
+r1=$(retry_in)
+keys C-r
+low=$(retry_low_until retry_above "$r1") || fail "no retry after Ctrl-R: $(screen)"
+[ "$low" -ge 2 ] || fail "Ctrl-R did not retry at once: the countdown ran down to $low"
+# Restarted, h2 is up at its next ping, while the countdown it showed
+# (8 s or more) has not run out: not at the backoff's retry.
+r2=$(retry_in)
+need 10 retry_below "$((r2 - 1))" # a ping of this wait has failed
+retry_at_least 8 || fail "the countdown after Ctrl-R is short: $(retry_in)"
 host_lxfd_restart 2
-need 5 host_is h2 up
+low=$(retry_low_until host_is h2 up) || fail "h2 not up after its restart: $(screen)"
+[ "$low" -ge 2 ] || fail "h2 up only at its retry (the countdown ran down to $low), not at a ping"
+need 5 screen_has "2/2 hosts up"
 need 10 row_has s1 RUNNING
+! row_dim RUNNING || fail "s1 still dim when its host is back"
 [ "$(running)" = "$run0" ] || fail "running count after h2 is back: $(screen | head -n 1)"
 keys q
 need 10 tui_quit
@@ -394,6 +430,7 @@ need 10 row_has s1 RUNNING
 keys q
 need 10 screen_has "export LXF_CONF=$LXF_CONF"
 screen_has "m moves a container to another host" || fail "no key hint before the console: $(screen)"
+screen_has ": runs an lxf command" || fail "no command prompt in the hint: $(screen)"
 screen_has "? shows the keys" || fail "no help key in the hint: $(screen)"
 tmux -L "$TS" kill-server 2>/dev/null || true
 
@@ -420,8 +457,12 @@ keys q
 need 10 tui_quit
 
 # --- colours and UTF-8 marks by default; NO_COLOR and LANG=C turn them off.
-tui_start h1
+# h1 under a name longer than the host panel's HOST column: cut with "…".
+cp -r "$LXF_CONF" "$LXFE_RUN/conf-long"
+LXF_CONF=$LXFE_RUN/conf-long assert_exit 0 lxf_run remote rename h1 h1-a-long-host-name
+LXF_CONF=$LXFE_RUN/conf-long tui_start h1-a-long-host-name
 need 20 row_has a2 RUNNING
+screen | grep -Eq '^ *h1-a-long-h… +up ' || fail "a long host name not cut with …: $(screen)"
 colour_shown || fail "no colour by default"
 keys g ' '
 need 5 screen_has "● h1"

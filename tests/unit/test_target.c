@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "fleet.h"
@@ -106,13 +108,44 @@ static void test_default_remote(void **state)
 	assert_int_equal(unsetenv("LXF_DIR"), 0);
 }
 
+/* The built-in local with a socket at LXF_DIR/unix.socket: an lxfd runs here, so it is. */
+static void test_local_member(void **state)
+{
+	struct lxf_remotes *r = load("remotes:\n  h1: {addr: 'unix:///nonexistent/1'}\n");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *out = NULL;
+	struct lxf_err err = {0};
+	const char *env = getenv("LXF_DIR");
+	char buf[128], dir[64];
+	int fd;
+
+	(void)state;
+	assert_non_null(env);
+	(void)snprintf(dir, sizeof(dir), "%s", env ? env : "");
+	assert_false(lxf_fleet_member(lxf_remotes_find(r, "local")));
+	(void)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/unix.socket", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (const struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_true(lxf_fleet_member(lxf_remotes_find(r, "local")));
+	lxf_target_members(r, buf, sizeof(buf));
+	assert_string_equal(buf, "local, h1");
+	/* The default, local, is used: it is there. */
+	assert_int_equal(lxf_cmd_default_remote(r, &out, &err), 0);
+	assert_string_equal(out, "local");
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(unlink(sa.sun_path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	lxf_remotes_free(r);
+	assert_int_equal(unsetenv("LXF_DIR"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pick_one),
-	    cmocka_unit_test(test_pick_several),
-	    cmocka_unit_test(test_pick_none),
-	    cmocka_unit_test(test_default_remote),
+	    cmocka_unit_test(test_pick_one),     cmocka_unit_test(test_pick_several),
+	    cmocka_unit_test(test_pick_none),    cmocka_unit_test(test_default_remote),
+	    cmocka_unit_test(test_local_member),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
