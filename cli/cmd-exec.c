@@ -83,13 +83,9 @@ static void *exec_wait_thread(void *arg)
 
 static int exec_send_control(struct lxf_ws *ctl, int sig, struct lxf_err *err)
 {
-	char msg[64];
-	int n;
-
 	if (sig == SIGWINCH)
 		return lxf_term_send_resize(ctl, err);
-	n = snprintf(msg, sizeof(msg), "{\"command\":\"signal\",\"signal\":%d}", sig);
-	return lxf_ws_send(ctl, msg, (size_t)n, false, err);
+	return lxf_term_send_signal(ctl, sig, err);
 }
 
 /*
