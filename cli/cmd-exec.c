@@ -425,6 +425,7 @@ static const char exec_help[] =
     "the running instances they pick), run the command in each at once, without\n"
     "stdin: each output line prefixed REMOTE:NAME: (stderr's on stderr), or with\n"
     "--group-output each instance's output in one block; then a summary on stderr.\n"
+    "Ctrl-C goes to each command still running; those not started are not started.\n"
     "Exit 0 when every command exited 0, else 3.\n";
 
 const struct lxf_cmd lxf_cmd_exec_entry = {
