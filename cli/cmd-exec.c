@@ -83,13 +83,9 @@ static void *exec_wait_thread(void *arg)
 
 static int exec_send_control(struct lxf_ws *ctl, int sig, struct lxf_err *err)
 {
-	char msg[64];
-	int n;
-
 	if (sig == SIGWINCH)
 		return lxf_term_send_resize(ctl, err);
-	n = snprintf(msg, sizeof(msg), "{\"command\":\"signal\",\"signal\":%d}", sig);
-	return lxf_ws_send(ctl, msg, (size_t)n, false, err);
+	return lxf_term_send_signal(ctl, sig, err);
 }
 
 /*
@@ -429,6 +425,7 @@ static const char exec_help[] =
     "the running instances they pick), run the command in each at once, without\n"
     "stdin: each output line prefixed REMOTE:NAME: (stderr's on stderr), or with\n"
     "--group-output each instance's output in one block; then a summary on stderr.\n"
+    "Ctrl-C goes to each command still running; those not started are not started.\n"
     "Exit 0 when every command exited 0, else 3.\n";
 
 const struct lxf_cmd lxf_cmd_exec_entry = {

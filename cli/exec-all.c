@@ -13,10 +13,18 @@
  * the next (a kept-alive connection, over HTTPS no new handshake).
  * Output callbacks run on the websocket threads; one mutex makes each
  * write to stdout or stderr whole.
+ *
+ * Signals: the main thread alone takes SIGINT, SIGTERM, SIGHUP and SIGQUIT
+ * (the workers and the threads they start block them) through term.c's
+ * self-pipe, and forwards each to every command still running, as single
+ * exec does; the instances not started yet are not started any more.
  */
 #include "exec-all.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,14 +34,18 @@
 #include "term.h"
 #include "ws.h"
 
-#define EA_LINE_MAX   (64u << 10) /* a longer line without newline is cut here */
-#define EA_GROUP_MAX  (16u << 20) /* --group-output keeps this much per instance */
-#define EA_DRAIN_MS   5000
-#define EA_NAMES_MAX  5 /* the summary names this many of a kind, then counts */
-#define EA_LABEL_MAX  192
-#define EA_STATES_MAX 4
+#define EA_LINE_MAX  (64u << 10) /* a longer line without newline is cut here */
+#define EA_GROUP_MAX (16u << 20) /* --group-output keeps this much per instance */
+#define EA_DRAIN_MS  5000
+#define EA_NAMES_MAX 5 /* the summary names this many of a kind, then counts */
+#define EA_LABEL_MAX 192
 
-enum ea_state { EA_OK, EA_EXIT, EA_FAILED, EA_UNREACHABLE };
+/* EA_INTERRUPTED: not run, a signal came first. */
+enum ea_state { EA_OK, EA_EXIT, EA_FAILED, EA_UNREACHABLE, EA_INTERRUPTED };
+
+/* What lxf forwards to the commands; the others keep their default. */
+static const int ea_fwd_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define EA_NSIG (sizeof(ea_fwd_signals) / sizeof(ea_fwd_signals[0]))
 
 struct ea_item;
 
@@ -53,7 +65,8 @@ struct ea_item {
 	struct lxf_buf all; /* --group-output: stdout and stderr as they came */
 	bool cut;           /* all reached EA_GROUP_MAX */
 	enum ea_state state;
-	int code; /* EA_EXIT: the command's exit status */
+	int code;           /* EA_EXIT: the command's exit status */
+	struct lxf_ws *ctl; /* under run->mu: the control socket while the command runs */
 	struct lxf_err err;
 };
 
@@ -74,7 +87,7 @@ struct ea_remote {
 struct ea_run {
 	struct lxf_cmd_ctx *ctx;
 	const struct lxf_exec_all_opts *o;
-	pthread_mutex_t mu; /* next, remotes */
+	pthread_mutex_t mu; /* next, remotes, sig, ndone, the items' ctl */
 	pthread_mutex_t out_mu;
 	pthread_mutex_t new_mu; /* making a client */
 	size_t next;
@@ -83,6 +96,8 @@ struct ea_run {
 	size_t n;
 	struct ea_remote *rems;
 	size_t nrems;
+	int sig;      /* the last signal forwarded; 0: none, start the next */
+	size_t ndone; /* workers that have ended */
 };
 
 int lxf_exec_op_wait(struct lxf_client *c, long answer_secs, const char *op,
@@ -235,14 +250,18 @@ static void ea_client_put(struct ea_run *run, struct ea_remote *r, struct lxf_cl
 	lxf_client_free(c);
 }
 
-/* Opens the websockets of the exec operation op: control, 0 (closed: no stdin), 1, 2. */
+/*
+ * Opens the websockets of the exec operation op: control (*ctl), 0
+ * (closed: no stdin), 1, 2.
+ */
 static int ea_open(struct ea_item *it, struct lxf_ws_ctx *wc, const char *op,
-		   struct json_object *fds, struct lxf_ws *out[2], struct lxf_err *err)
+		   struct json_object *fds, struct lxf_ws **ctl, struct lxf_ws *out[2],
+		   struct lxf_err *err)
 {
-	struct lxf_ws *ctl = NULL, *in = NULL;
+	struct lxf_ws *in = NULL;
 	int rc;
 
-	rc = lxf_term_ws_open(wc, op, fds, "control", &ea_ctl_ops, NULL, &ctl, err);
+	rc = lxf_term_ws_open(wc, op, fds, "control", &ea_ctl_ops, NULL, ctl, err);
 	if (rc == 0)
 		rc = lxf_term_ws_open(wc, op, fds, "0", &ea_ctl_ops, NULL, &in, err);
 	if (rc == 0)
@@ -253,6 +272,48 @@ static int ea_open(struct ea_item *it, struct lxf_ws_ctx *wc, const char *op,
 	return rc;
 }
 
+/* True when a signal has come: the instance is then not started. */
+static bool ea_interrupted(struct ea_run *run, struct ea_item *it)
+{
+	bool stop;
+
+	pthread_mutex_lock(&run->mu);
+	stop = run->sig != 0;
+	if (stop)
+		it->state = EA_INTERRUPTED;
+	pthread_mutex_unlock(&run->mu);
+	return stop;
+}
+
+/*
+ * The signals go to ctl from now on (NULL: no more). One that came while
+ * the websockets opened goes at once; the server drops it if the process
+ * is not there yet (LXD too), and a second Ctrl-C reaches it.
+ */
+static void ea_attach(struct ea_run *run, struct ea_item *it, struct lxf_ws *ctl)
+{
+	struct lxf_err err = {0};
+
+	pthread_mutex_lock(&run->mu);
+	it->ctl = ctl;
+	if (ctl && run->sig)
+		(void)lxf_term_send_signal(ctl, run->sig, &err);
+	pthread_mutex_unlock(&run->mu);
+}
+
+/* Forwards sig to every command still running; none is started from now on. */
+static void ea_forward(struct ea_run *run, int sig)
+{
+	struct lxf_err err = {0};
+
+	pthread_mutex_lock(&run->mu);
+	run->sig = sig;
+	for (size_t i = 0; i < run->n; i++)
+		if (run->items[i].ctl)
+			(void)lxf_term_send_signal(run->items[i].ctl, sig, &err);
+	pthread_mutex_unlock(&run->mu);
+}
+
 /* The whole exec in one instance; it->state and friends say how it ended. */
 static void ea_run_one(struct ea_run *run, struct ea_item *it)
 {
@@ -261,10 +322,12 @@ static void ea_run_one(struct ea_run *run, struct ea_item *it)
 	struct json_object *fds, *result = NULL, *body = NULL;
 	struct lxf_client *c = NULL;
 	struct lxf_ws_ctx *wc = NULL;
-	struct lxf_ws *out[2] = {NULL, NULL};
+	struct lxf_ws *ctl = NULL, *out[2] = {NULL, NULL};
 	char path[1024];
 	int rc;
 
+	if (ea_interrupted(run, it))
+		return;
 	pthread_mutex_lock(&run->mu);
 	if (r->down) {
 		it->state = EA_UNREACHABLE;
@@ -301,12 +364,19 @@ static void ea_run_one(struct ea_run *run, struct ea_item *it)
 				  "the server's exec answer has no websockets");
 		goto fail;
 	}
+	/* A signal while the POST went: the command waits for its websockets,
+	 * and without them never runs (the server gives up on it). */
+	if (ea_interrupted(run, it))
+		goto out;
 	rc = lxf_ws_ctx_for_remote(run->ctx->remotes, r->rem, &wc, &it->err);
 	if (rc == 0)
-		rc = ea_open(it, wc, resp.operation, fds, out, &it->err);
-	if (rc == 0)
-		rc = lxf_exec_op_wait(c, run->ctx->remotes->timeout_secs, resp.operation, &result,
-				      &it->err);
+		rc = ea_open(it, wc, resp.operation, fds, &ctl, out, &it->err);
+	if (rc)
+		goto fail;
+	ea_attach(run, it, ctl); /* the command starts now */
+	rc =
+	    lxf_exec_op_wait(c, run->ctx->remotes->timeout_secs, resp.operation, &result, &it->err);
+	ea_attach(run, it, NULL);
 	if (rc)
 		goto fail;
 	/* The op ends when the command does; let the last output frames land. */
@@ -336,6 +406,8 @@ static void ea_report(struct ea_run *run, struct ea_item *it)
 	const char *all = lxf_buf_str(&it->all);
 	struct lxf_buf b = {0};
 
+	if (it->state == EA_INTERRUPTED)
+		return; /* never ran: the summary names it */
 	if (!run->o->group) {
 		if (it->state == EA_FAILED || it->state == EA_UNREACHABLE) {
 			(void)lxf_buf_addf(&b, "Error: %s: %s%s\n", it->label,
@@ -371,13 +443,16 @@ static void *ea_worker(void *arg)
 		struct ea_item *it;
 
 		pthread_mutex_lock(&run->mu);
-		it = run->next < run->n ? &run->items[run->order[run->next++]] : NULL;
+		it = !run->sig && run->next < run->n ? &run->items[run->order[run->next++]] : NULL;
+		if (!it)
+			run->ndone++;
 		pthread_mutex_unlock(&run->mu);
 		if (!it)
 			break;
 		ea_run_one(run, it);
 		ea_report(run, it);
 	}
+	lxf_term_wake(); /* the main thread counts the workers that are done */
 	return NULL;
 }
 
@@ -427,11 +502,67 @@ static void ea_summary(struct ea_run *run)
 	}
 	ea_sum_kind(&b, run, EA_FAILED, 0, "failed");
 	ea_sum_kind(&b, run, EA_UNREACHABLE, 0, "unreachable");
+	ea_sum_kind(&b, run, EA_INTERRUPTED, 0, "interrupted");
 	if (!b.len)
 		(void)lxf_buf_adds(&b, "no instance");
 	(void)lxf_buf_addc(&b, '\n');
 	ea_write(run, fileno(run->ctx->err), &b);
 	lxf_buf_fini(&b);
+}
+
+/*
+ * Starts up to want workers into thr, with the signals lxf forwards
+ * caught and blocked in them (and in the threads they start), so that they
+ * come to this thread alone. Returns how many started; with none the
+ * signals are as they were.
+ */
+static size_t ea_start(struct ea_run *run, pthread_t *thr, size_t want)
+{
+	struct lxf_err err = {0};
+	sigset_t fwd, old;
+	size_t n = 0;
+
+	if (lxf_term_signals_on(ea_fwd_signals, EA_NSIG, &err) != 0)
+		(void)fprintf(run->ctx->err, "Warning: %s: Ctrl-C will not reach the commands\n",
+			      err.msg);
+	(void)sigemptyset(&fwd);
+	for (size_t i = 0; i < EA_NSIG; i++)
+		(void)sigaddset(&fwd, ea_fwd_signals[i]);
+	(void)pthread_sigmask(SIG_BLOCK, &fwd, &old);
+	for (; n < want; n++)
+		if (pthread_create(&thr[n], NULL, ea_worker, run) != 0)
+			break;
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (n == 0)
+		lxf_term_signals_off();
+	return n;
+}
+
+/*
+ * Until the nthr workers are done: each signal that comes is forwarded to
+ * the commands still running (ea_forward), once per signal, as single
+ * exec does; a command that ignores it runs on and lxf waits for it.
+ */
+static void ea_relay_signals(struct ea_run *run, size_t nthr)
+{
+	int fd = lxf_term_signal_fd();
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		unsigned char sig;
+		bool done;
+
+		pthread_mutex_lock(&run->mu);
+		done = run->ndone >= nthr;
+		pthread_mutex_unlock(&run->mu);
+		if (done || fd < 0)
+			return;
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			return;
+		while (read(fd, &sig, 1) == 1)
+			if (sig)
+				ea_forward(run, sig);
+	}
 }
 
 /*
@@ -499,19 +630,18 @@ int lxf_exec_all(struct lxf_cmd_ctx *ctx, const struct lxf_exec_item *v, size_t 
 			lxf_buf_init(&it->out[k].part, EA_LINE_MAX);
 		}
 		lxf_buf_init(&it->all, EA_GROUP_MAX);
-		it->state = EA_FAILED;
-		(void)lxf_err_set(&it->err, LXF_EINTERNAL, "not run");
+		it->state = EA_INTERRUPTED; /* what the workers never take */
 	}
 	/* Our own writes go to the fds: what the caller's FILEs hold goes first. */
 	(void)fflush(ctx->out);
 	(void)fflush(ctx->err);
-	for (; nthr < want; nthr++)
-		if (pthread_create(&thr[nthr], NULL, ea_worker, &run) != 0)
-			break;
+	nthr = ea_start(&run, thr, want);
 	if (nthr == 0)
-		(void)ea_worker(&run);
+		(void)ea_worker(&run); /* no thread: no signal forwarded either */
+	ea_relay_signals(&run, nthr);
 	for (size_t i = 0; i < nthr; i++)
 		pthread_join(thr[i], NULL);
+	lxf_term_signals_off();
 	for (size_t i = 0; i < n; i++)
 		all_ok = all_ok && run.items[i].state == EA_OK;
 	if (!all_ok || !ctx->quiet)

@@ -52,8 +52,12 @@ struct lxf_exec_all_opts {
  * on ctx->err ("12 ok, 1 exit 3 (h2:web-4), 1 unreachable (h5)"; not with
  * ctx->quiet when all went well). A remote that fails to answer (cannot
  * connect, no answer in time) is unreachable for the rest of its
- * instances, which are not tried. Returns 0 when every command exited 0,
- * else 3 (LXF_EXIT_PARTIAL), even when none did.
+ * instances, which are not tried. SIGINT, SIGTERM, SIGHUP and SIGQUIT
+ * are caught meanwhile (the old dispositions are back on return): each is
+ * forwarded to every command still running, the instances not started yet
+ * are not started ("interrupted" in the summary), and the call still waits
+ * for the commands to end. Returns 0 when every command exited 0, else 3
+ * (LXF_EXIT_PARTIAL), even when none did.
  */
 int lxf_exec_all(struct lxf_cmd_ctx *ctx, const struct lxf_exec_item *v, size_t n,
 		 const struct lxf_exec_all_opts *o);

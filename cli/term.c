@@ -22,6 +22,7 @@
 
 static int term_sig_pipe[2] = {-1, -1};
 static int term_sigs[TERM_MAX_SIGS];
+static struct sigaction term_old_sa[TERM_MAX_SIGS]; /* what lxf_term_signals_off puts back */
 static size_t term_nsigs;
 static struct termios term_saved_tio;
 static bool term_tio_raw;
@@ -98,6 +99,14 @@ int lxf_term_send_resize(struct lxf_ws *ctl, struct lxf_err *err)
 	return lxf_ws_send(ctl, msg, (size_t)n, false, err);
 }
 
+int lxf_term_send_signal(struct lxf_ws *ctl, int sig, struct lxf_err *err)
+{
+	char msg[64];
+	int n = snprintf(msg, sizeof(msg), "{\"command\":\"signal\",\"signal\":%d}", sig);
+
+	return lxf_ws_send(ctl, msg, (size_t)n, false, err);
+}
+
 void lxf_term_size(int *w, int *h)
 {
 	struct winsize ws = {0};
@@ -160,7 +169,7 @@ int lxf_term_signals_on(const int *sigs, size_t n, struct lxf_err *err)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < n; i++) {
 		term_sigs[i] = sigs[i];
-		(void)sigaction(sigs[i], &sa, NULL);
+		(void)sigaction(sigs[i], &sa, &term_old_sa[i]);
 	}
 	term_nsigs = n;
 	return 0;
@@ -182,13 +191,8 @@ int lxf_term_signal_fd(void)
 
 void lxf_term_signals_off(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < term_nsigs; i++)
-		(void)sigaction(term_sigs[i], &sa, NULL);
+		(void)sigaction(term_sigs[i], &term_old_sa[i], NULL);
 	term_nsigs = 0;
 	for (int i = 0; i < 2; i++) {
 		if (term_sig_pipe[i] >= 0)

@@ -36,6 +36,12 @@ int lxf_term_ws_open(struct lxf_ws_ctx *wc, const char *op, struct json_object *
 /* Sends LXD's window-resize control message with the terminal's size. */
 int lxf_term_send_resize(struct lxf_ws *ctl, struct lxf_err *err);
 
+/*
+ * Sends LXD's signal control message: the command gets signal sig, as
+ * lxc exec forwards the signals it receives. lxf_ws_send's errors.
+ */
+int lxf_term_send_signal(struct lxf_ws *ctl, int sig, struct lxf_err *err);
+
 /* The size of the terminal on stdout, 80x24 when it has none. */
 void lxf_term_size(int *w, int *h);
 
@@ -61,7 +67,7 @@ void lxf_term_wake(void);
 /* The read end of the signal pipe; -1 when signals are not caught. */
 int lxf_term_signal_fd(void);
 
-/* Back to the default action for the caught signals; closes the pipe. */
+/* Back to the dispositions the caught signals had before; closes the pipe. */
 void lxf_term_signals_off(void);
 
 /* Writes all n bytes to fd; a closed fd drops them, as a pipe would. */

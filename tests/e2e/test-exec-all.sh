@@ -10,7 +10,8 @@
 # instance; a summary of exit statuses ends it on stderr, and exit 3 says
 # some instance did not exit 0. A filter picks a subset, a stopped
 # instance is not picked, and a remote whose lxfd is down is reported
-# unreachable, by --all and for a target named on it.
+# unreachable, by --all and for a target named on it. Ctrl-C reaches
+# every command still running, and lxf waits for them and sums up.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -50,6 +51,61 @@ case "$LXFE_OUT" in
 "$(blk h1:web1)"$'\n'"$(blk h1:db1)" | "$(blk h1:db1)"$'\n'"$(blk h1:web1)") ;;
 *) fail "--group-output blocks: $LXFE_OUT" ;;
 esac
+
+# Ctrl-C (SIGINT) in a fan-out: lxf forwards it to every command still
+# running and waits for them; an instance --parallel had not started yet
+# is not started. `env --default-signal` undoes the SIG_IGN a script's
+# background job gets, so that the signal is a terminal's Ctrl-C.
+lxf_bg() {
+	LXF_CONF=$LXF_CONF LXF_DIR=$LXFE_RUN/no-local env --default-signal=INT,QUIT \
+		"$LXFE_LXF" exec "$@" >"$LXFE_RUN/bg.out" 2>"$LXFE_RUN/bg.err" &
+	bg=$!
+}
+# runs_in N WORD C...: WORD shows in the processes of N of the instances C.
+runs_in() {
+	local want=$1 word=$2 t k=0
+	shift 2
+	for t in "$@"; do
+		if lxf_run exec "$t" -- ps | grep -q "$word"; then k=$((k + 1)); fi
+	done
+	[ "$k" = "$want" ]
+}
+# ended PID: PID is a zombie (not waited for yet) or gone.
+ended() {
+	case "$(ps -o stat= -p "$1")" in Z* | '') return 0 ;; esac
+	return 1
+}
+# interrupt: SIGINT to lxf, which must end by itself; its status in rc.
+interrupt() {
+	kill -INT "$bg"
+	wait_until 60 ended "$bg" || {
+		kill -KILL "$bg"
+		fail "lxf did not end after SIGINT: $(cat "$LXFE_RUN/bg.err")"
+	}
+	rc=0
+	wait "$bg" || rc=$?
+}
+all3="h1:db1 h1:web1 h2:web2"
+lxf_bg --all h1,h2: --parallel 2 -- sleep 1000
+# shellcheck disable=SC2086
+wait_until 60 runs_in 2 'sleep 1000' $all3 || fail "the sleeps did not start"
+interrupt
+assert_eq 3 "$rc" "interrupted fan-out's status ($(cat "$LXFE_RUN/bg.err"))"
+# Round robin across remotes: db1 and web2 ran, web1 (h1's second) waited.
+assert_eq "2 exit 130 (h1:db1, h2:web2), 1 interrupted (h1:web1)" \
+	"$(cat "$LXFE_RUN/bg.err")" "interrupted fan-out's summary"
+# shellcheck disable=SC2086
+runs_in 0 'sleep 1000' $all3 || fail "a sleep 1000 outlived lxf's SIGINT"
+
+# A command that traps the signal handles it and says how it ended.
+lxf_bg h1:web1 h2:web2 -- sh -c 'trap "echo got-int; exit 7" INT; while :; do sleep 1; done'
+# Its loop's sleep runs: the trap is set.
+wait_until 60 runs_in 2 'sleep 1$' h1:web1 h2:web2 || fail "the trapping shells did not start"
+interrupt
+assert_eq 3 "$rc" "trapped SIGINT's status"
+assert_eq "h1:web1: got-int
+h2:web2: got-int" "$(sorted "$(cat "$LXFE_RUN/bg.out")")" "the traps' output"
+assert_eq "2 exit 7 (h1:web1, h2:web2)" "$(cat "$LXFE_RUN/bg.err")" "trapped SIGINT's summary"
 
 # h3's lxfd down: --all over the three remotes with the filter "web" picks
 # web1 and web2 (not db1, not the stopped web3); web2's command exits 3.
