@@ -202,7 +202,11 @@ void auth_rate_fail(const char *addr)
 {
 	pthread_mutex_lock(&auth_lock);
 	struct rate_slot *s = slot_locked(addr && addr[0] ? addr : "?");
-	s->tokens = s->tokens >= 1.0 ? s->tokens - 1.0 : 0;
+	/* A failure also drops the part of a token refilled so far: else a
+	 * bucket left at 0.99 by earlier failures grants a try a moment
+	 * after refusing one, and a guesser who drained it waits less than
+	 * AUTH_RATE_REFILL_SECS for the next (tokens stay within 0..BURST). */
+	s->tokens = s->tokens >= 1.0 ? (double)(long)s->tokens - 1.0 : 0;
 	pthread_mutex_unlock(&auth_lock);
 }
 

@@ -42,7 +42,8 @@ bool auth_password_check(const char *stored, const char *pw);
  * Failed password attempts, per source address: a token bucket of
  * AUTH_RATE_BURST attempts refilled at one per AUTH_RATE_REFILL_SECS.
  * auth_rate_allow is false once the bucket of addr is empty (the attempt
- * is refused before any scrypt work); auth_rate_fail takes one token.
+ * is refused before any scrypt work); auth_rate_fail takes one token and
+ * what was refilled of the next.
  */
 #define AUTH_RATE_BURST       5
 #define AUTH_RATE_REFILL_SECS 12
