@@ -211,6 +211,21 @@ struct json_object *lxf_json_copy(struct json_object *o)
 	return c;
 }
 
+struct json_object *lxf_json_without_prefix(struct json_object *o, const char *prefix)
+{
+	struct json_object *c = json_object_new_object();
+	size_t n = strlen(prefix);
+
+	if (!c || !o)
+		return c;
+	json_object_object_foreach(o, k, v)
+	{
+		if (strncmp(k, prefix, n) != 0)
+			json_object_object_add(c, k, json_object_get(v));
+	}
+	return c;
+}
+
 struct json_object *lxf_json_path(struct json_object *o, const char *dotted)
 {
 	const char *p = dotted;

@@ -54,6 +54,11 @@ int lxf_json_add_str(struct json_object *o, const char *key, const char *val);
 /* Deep copy of o (new reference; NULL for NULL or when out of memory). */
 struct json_object *lxf_json_copy(struct json_object *o);
 
+/* The members of object o whose keys do not start with prefix, in a new
+ * object that shares their values (new reference; an empty object for a
+ * NULL o; NULL when out of memory): config without its volatile.* keys. */
+struct json_object *lxf_json_without_prefix(struct json_object *o, const char *prefix);
+
 /* Walks a dotted path of object keys ("environment.server"); NULL when absent. */
 struct json_object *lxf_json_path(struct json_object *o, const char *dotted);
 

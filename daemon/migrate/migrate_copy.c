@@ -162,21 +162,6 @@ fail_row:
 	return ret;
 }
 
-/* The source's config for the copy: volatile.* keys stay with the source. */
-static struct json_object *config_without_volatile(struct json_object *config)
-{
-	struct json_object *o = json_object_new_object();
-
-	if (!o || !config)
-		return o;
-	json_object_object_foreach(config, k, v)
-	{
-		if (strncmp(k, "volatile.", 9) != 0)
-			json_object_object_add(o, k, json_object_get(v));
-	}
-	return o;
-}
-
 int migrate_copy_post(struct http_req *req, struct json_object *body, struct lxf_err *err)
 {
 	struct json_object *source = NULL, *config = NULL, *devices = NULL, *profiles = NULL;
@@ -220,7 +205,7 @@ int migrate_copy_post(struct http_req *req, struct json_object *body, struct lxf
 	}
 	if (!config)
 		config = own_config =
-		    config_without_volatile(json_object_object_get(row, "config"));
+		    lxf_json_without_prefix(json_object_object_get(row, "config"), "volatile.");
 	if (!devices)
 		devices = json_object_object_get(row, "devices");
 	if (!profiles)

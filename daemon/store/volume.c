@@ -67,7 +67,7 @@ int volume_check_config(struct json_object *config, const char *name, struct lxf
 		int64_t secs;
 
 		if (strncmp(k, "user.", 5) == 0 || strncmp(k, "volatile.", 9) == 0)
-			continue; /* volatile.*: shown, never stored (stored_config) */
+			continue; /* volatile.*: shown, never stored (lxf_json_without_prefix) */
 		/* LXD's custom_volume_snapshot_expiry: the default expires_at of new snapshots. */
 		if (strcmp(k, "snapshots.expiry") == 0) {
 			if (auth_parse_expiry(json_object_get_string(v), &secs, err) < 0)
@@ -86,22 +86,6 @@ int volume_check_config(struct json_object *config, const char *name, struct lxf
 				   "Storage volume \"%s\": invalid config key \"%s\"", name, k);
 	}
 	return 0;
-}
-
-/* config without the volatile.* keys GET shows (the client's copies and
- * edits send them back): new reference, NULL when out of memory. */
-static struct json_object *stored_config(struct json_object *config)
-{
-	struct json_object *o = json_object_new_object();
-
-	if (!o || !config)
-		return o;
-	json_object_object_foreach(config, k, v)
-	{
-		if (strncmp(k, "volatile.", 9) != 0)
-			json_object_object_add(o, k, json_object_get(v));
-	}
-	return o;
 }
 
 int volume_check_devices(struct json_object *devices, struct lxf_err *err)
@@ -136,7 +120,7 @@ int volume_check_devices(struct json_object *devices, struct lxf_err *err)
 int volume_create_begin(const char *name, const char *desc, struct json_object *config,
 			struct lxf_err *err)
 {
-	struct json_object *empty = stored_config(config);
+	struct json_object *empty = lxf_json_without_prefix(config, "volatile.");
 	struct lxf_err ignored;
 	int ret;
 
@@ -196,7 +180,7 @@ int volume_snap_adopt(const char *vol, const char *snap, const char *desc,
 		      struct json_object *config, int64_t created_at, int64_t expires_at,
 		      struct lxf_err *err)
 {
-	struct json_object *stored = stored_config(config);
+	struct json_object *stored = lxf_json_without_prefix(config, "volatile.");
 	int ret = volume_snap_check_name(snap, err);
 
 	if (ret == 0 && !stored)
@@ -226,7 +210,7 @@ int volume_create(const char *name, const char *desc, struct json_object *config
 int volume_update(const char *name, const char *desc, struct json_object *config,
 		  struct lxf_err *err)
 {
-	struct json_object *stored = stored_config(config);
+	struct json_object *stored = lxf_json_without_prefix(config, "volatile.");
 	int n = 0;
 	int ret = volume_check_config(config, name, err);
 

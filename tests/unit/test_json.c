@@ -197,6 +197,28 @@ static void test_string_map(void **state)
 	json_object_put(arr);
 }
 
+static void test_without_prefix(void **state)
+{
+	struct json_object *o = json_tokener_parse(
+	    "{\"limits.cpu\":\"2\",\"volatile.idmap.last\":\"[]\",\"volatile\":\"x\"}");
+	struct json_object *c = lxf_json_without_prefix(o, "volatile.");
+	struct json_object *e = lxf_json_without_prefix(NULL, "volatile.");
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(json_object_object_length(c), 2);
+	assert_string_equal(lxf_json_str(c, "limits.cpu"), "2");
+	assert_string_equal(lxf_json_str(c, "volatile"), "x");
+	assert_null(json_object_object_get(c, "volatile.idmap.last"));
+	/* The original keeps every member. */
+	assert_int_equal(json_object_object_length(o), 3);
+	assert_non_null(e);
+	assert_int_equal(json_object_object_length(e), 0);
+	json_object_put(c);
+	json_object_put(e);
+	json_object_put(o);
+}
+
 static void test_add_str_and_path(void **state)
 {
 	struct json_object *o = parse_ok("{\"environment\":{\"server\":\"lxd\",\"n\":{\"x\":1}}}");
@@ -223,7 +245,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_values),     cmocka_unit_test(test_parse_errors),
 	    cmocka_unit_test(test_embedded_nul),     cmocka_unit_test(test_depth_cap),
 	    cmocka_unit_test(test_getters),          cmocka_unit_test(test_string_map),
-	    cmocka_unit_test(test_add_str_and_path),
+	    cmocka_unit_test(test_add_str_and_path), cmocka_unit_test(test_without_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
